@@ -1,0 +1,115 @@
+"""Find, read and validate basics.yaml; errors name the file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from basics.config.models import Config
+from basics.core.errors import ConfigError
+
+CONFIG_NAME = "basics.yaml"
+
+
+def find_config(start: Path | None = None) -> Path:
+    """The nearest basics.yaml in `start` or one of its parents."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {folder} or its parents; run `basics init` to write one, "
+        "or pass --config PATH"
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one configuration file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate configuration text; `path` names it in errors and anchors relative paths."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name}:1: expected a mapping of settings, found {_kind(data)}")
+    lines = _key_lines(node)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path, lines)) from None
+    config._path = path.resolve()
+    return config
+
+
+def _describe(error: ValidationError, path: Path, lines: dict[tuple[str, ...], int]) -> str:
+    messages = []
+    for item in error.errors():
+        loc = tuple(str(part) for part in item["loc"])
+        line = _nearest_line(loc, lines)
+        key = ".".join(loc) or "(top level)"
+        messages.append(f"{path.name}:{line}: {key}: {_message(item)}")
+    return "\n".join(messages)
+
+
+def _message(item: Any) -> str:
+    kind = item["type"]
+    found = item.get("input")
+    if kind == "value_error":
+        return str(item["ctx"]["error"])
+    if kind == "extra_forbidden":
+        return "unknown key; check its spelling against `basics config schema`"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        return f"expected {item['ctx']['expected']}, got {found!r}"
+    return f"{item['msg'].lower()}, got {found!r}"
+
+
+def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int:
+    for size in range(len(loc), -1, -1):
+        if loc[:size] in lines:
+            return lines[loc[:size]]
+    return 1
+
+
+def _key_lines(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
+    """Map every key path to its 1-based line, so errors can point at it."""
+    lines: dict[tuple[str, ...], int] = {(): 1}
+
+    def walk(current: yaml.Node, prefix: tuple[str, ...]) -> None:
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                key = prefix + (str(key_node.value),)
+                lines[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                key = prefix + (str(index),)
+                lines[key] = item.start_mark.line + 1
+                walk(item, key)
+
+    if node is not None:
+        walk(node, ())
+    return lines
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)

@@ -1,0 +1,246 @@
+"""Typed models of basics.yaml: sources, services, SLOs and corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from basics.config.expressions import Expr, parse_expression
+from basics.core.durations import parse_duration_s
+from basics.core.errors import BasicsError
+
+Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp"]
+CANONICAL_FIELDS = ("ts", "service", "operation", "user", "status", "duration_ms")
+_DURATION_FIELDS = ("duration_s", "duration_us")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f'expected an IANA time zone such as "UTC" or "Europe/London", got "{value}"'
+        ) from None
+    return value
+
+
+def _check_expression(value: str) -> str:
+    try:
+        parse_expression(value)
+    except BasicsError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+class SourceConfig(_Model):
+    """Where events come from and how their fields map to canonical ones."""
+
+    format: Format
+    service: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+    pattern: str | None = None
+    timestamp_format: str | None = None
+    timezone: str | None = None
+    request_time_unit: Literal["s", "ms", "us"] = "s"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            known = key in CANONICAL_FIELDS or key in _DURATION_FIELDS or key == "attrs"
+            if not known and not (key.startswith("attrs.") and len(key) > 6):
+                raise ValueError(
+                    f'unknown canonical field "{key}" (expected one of: '
+                    f"{', '.join(CANONICAL_FIELDS + _DURATION_FIELDS)}, attrs, attrs.<name>)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _pattern(self) -> SourceConfig:
+        if self.format == "regex":
+            if not self.pattern:
+                raise ValueError("format regex needs a pattern with named groups (ts, status...)")
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as error:
+                raise ValueError(f"pattern is not a valid regular expression: {error}") from None
+            if "ts" not in compiled.groupindex:
+                raise ValueError("pattern needs a named group ts, e.g. (?P<ts>\\S+)")
+        return self
+
+
+class SLOConfig(_Model):
+    """One objective over a service's events."""
+
+    objective: Decimal
+    window: str = "30d"
+    good: str
+    valid: str | None = None
+    budgeting: Literal["occurrences", "timeslices"] = "occurrences"
+    slice: str = "1m"
+    slice_target: Decimal | None = None
+    description: str | None = None
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective(cls, value: Any) -> Decimal:
+        return _percentage(value)
+
+    @field_validator("slice_target", mode="before")
+    @classmethod
+    def _slice_target(cls, value: Any) -> Decimal | None:
+        return None if value is None else _percentage(value, allow_100=True)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value in ("month", "quarter"):
+            return value
+        try:
+            parse_duration_s(value)
+        except BasicsError:
+            raise ValueError(
+                f'expected a rolling window such as 7d, 28d or 30d, or "month" or "quarter", '
+                f'got "{value}"'
+            ) from None
+        return value
+
+    @field_validator("slice")
+    @classmethod
+    def _slice(cls, value: str) -> str:
+        try:
+            seconds = parse_duration_s(value)
+        except BasicsError as error:
+            raise ValueError(str(error)) from None
+        if seconds % 60:
+            raise ValueError(f'a slice is a whole number of minutes (1m, 5m), got "{value}"')
+        return value
+
+    @field_validator("good", "valid")
+    @classmethod
+    def _expression(cls, value: str | None) -> str | None:
+        return None if value is None else _check_expression(value)
+
+    @model_validator(mode="after")
+    def _timeslices(self) -> SLOConfig:
+        if self.budgeting == "timeslices" and self.slice_target is None:
+            raise ValueError("budgeting: timeslices needs slice_target (percent of good events)")
+        return self
+
+    @property
+    def good_expr(self) -> Expr:
+        """The parsed good-event expression."""
+        return parse_expression(self.good)
+
+    @property
+    def valid_expr(self) -> Expr | None:
+        """The parsed valid-event filter, if any."""
+        return None if self.valid is None else parse_expression(self.valid)
+
+    @property
+    def slice_s(self) -> int:
+        """Length of a timeslice in seconds."""
+        return parse_duration_s(self.slice)
+
+
+def _percentage(value: Any, allow_100: bool = False) -> Decimal:
+    expected = (
+        "expected a percentage between 0 and 100"
+        if allow_100
+        else "expected a percentage between 0 and 100 (exclusive of 100 unless you mean it)"
+    )
+    if isinstance(value, bool):
+        raise ValueError(f'{expected}, got "{value}"')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f'{expected}, got "{value}"') from None
+    upper_ok = number <= 100 if allow_100 else number < 100
+    if not number.is_finite() or number <= 0 or not upper_ok:
+        hint = "; an objective of 100 leaves no error budget" if number == 100 else ""
+        raise ValueError(f'{expected}, got "{value}"{hint}')
+    return number
+
+
+class Correction(_Model):
+    """A time range excluded from a service's budgets, such as planned maintenance."""
+
+    start: dt.datetime = Field(alias="from")
+    end: dt.datetime = Field(alias="to")
+    reason: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("expected a time with an offset, such as 2026-03-01T02:00:00Z")
+        return value.astimezone(dt.UTC)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Correction:
+        if self.end <= self.start:
+            raise ValueError("a correction's `to` must be after its `from`")
+        return self
+
+
+class ServiceConfig(_Model):
+    """A service, its owner, its SLOs and its budget corrections."""
+
+    owner: str | None = None
+    description: str | None = None
+    slos: dict[str, SLOConfig] = Field(default_factory=dict)
+    corrections: list[Correction] = Field(default_factory=list)
+
+
+class Config(_Model):
+    """The whole of basics.yaml."""
+
+    timezone: str = "UTC"
+    store: str = "basics.duckdb"
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    services: dict[str, ServiceConfig] = Field(default_factory=dict)
+    _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("services", "sources")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not _NAME.match(name):
+                raise ValueError(f'expected a name of letters, digits, "-", "_" or ".", got "{name}"')
+        return value
+
+    @property
+    def path(self) -> Path | None:
+        """The file this configuration was loaded from, if any."""
+        return self._path
+
+    @property
+    def store_path(self) -> Path:
+        """The store file, relative to the configuration file."""
+        base = self._path.parent if self._path else Path.cwd()
+        return (base / self.store).resolve()
+
+    def slo_names(self) -> list[str]:
+        """Every SLO as `service/slo`, in file order."""
+        return [f"{svc}/{name}" for svc, service in self.services.items() for name in service.slos]

@@ -1,0 +1,36 @@
+"""Times given on the command line or in the API: ISO 8601, dates, `now`, `latest`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from basics.core.errors import InputError
+
+
+def utc_now() -> dt.datetime:
+    """The current time, naive UTC (the one place Basics reads the clock)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
+    """A user-given time as naive UTC; one without an offset is read in `timezone`."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f'expected a time such as 2026-03-02T14:00:05Z or 2026-03-02, found "{text}"'
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def iso_utc(moment: dt.datetime | None) -> str | None:
+    """Naive UTC as ISO 8601 with Z."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=None).isoformat() + "Z"

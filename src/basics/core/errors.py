@@ -1,0 +1,40 @@
+"""The exception tree of Basics.
+
+    BasicsError            anything a user can act on; the CLI prints it and exits 1
+    ├── ConfigError        basics.yaml is missing or invalid (file, line, key, expected, found)
+    ├── ExpressionError    an SLI expression does not parse or does not type-check
+    ├── InputError         an input file or argument cannot be used at all (missing, unreadable)
+    ├── NotFoundError      a named thing (SLO, batch) does not exist
+    └── StoreError         the store cannot be opened or migrated
+"""
+
+from __future__ import annotations
+
+
+class BasicsError(Exception):
+    """An error with a message a user can act on."""
+
+
+class ConfigError(BasicsError):
+    """The configuration is missing or invalid."""
+
+
+class ExpressionError(BasicsError):
+    """An SLI expression does not parse or does not type-check."""
+
+    def __init__(self, message: str, expression: str = "", position: int = 0) -> None:
+        super().__init__(message)
+        self.expression = expression
+        self.position = position
+
+
+class InputError(BasicsError):
+    """An input (file, argument) cannot be used."""
+
+
+class NotFoundError(BasicsError):
+    """A named thing does not exist."""
+
+
+class StoreError(BasicsError):
+    """The store cannot be opened, migrated or written."""

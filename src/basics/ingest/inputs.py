@@ -1,0 +1,161 @@
+"""Open an input (file, .gz or standard input) and read it in bounded chunks of whole lines."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+
+from basics.core.errors import InputError
+
+CHUNK_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class LineChunk:
+    """A run of whole lines: `first_line` is the 1-based number of `lines[0]`."""
+
+    first_line: int
+    lines: pa.LargeStringArray
+    size_bytes: int
+
+
+class Input:
+    """A byte stream that hashes what it reads, so a batch knows its content."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.name = "<stdin>" if path == "-" else path
+        self.sha256 = hashlib.sha256()
+        self.size_bytes = self._size()
+        self._raw = self._open()
+        self.stream: BinaryIO = self._maybe_gunzip(self._raw)
+
+    def _size(self) -> int | None:
+        if self.path == "-":
+            return None
+        file = Path(self.path)
+        if not file.exists():
+            raise InputError(f"{self.path}: no such file")
+        if not file.is_file():
+            raise InputError(f"{self.path}: not a regular file")
+        return file.stat().st_size
+
+    def _open(self) -> BinaryIO:
+        if self.path == "-":
+            return sys.stdin.buffer
+        try:
+            return open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as error:
+            raise InputError(f"{self.path}: cannot open: {error.strerror}") from None
+
+    def _maybe_gunzip(self, raw: BinaryIO) -> BinaryIO:
+        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
+        if buffered.peek(2)[:2] != b"\x1f\x8b":
+            return buffered
+        stream = gzip.GzipFile(fileobj=buffered)
+        try:
+            stream.peek(1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError(f"{self.name}: unreadable gzip data: {error}") from None
+        return stream  # type: ignore[return-value]
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes, hashed; raises InputError on corrupt compressed data."""
+        try:
+            data = self.stream.read(size)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError(f"{self.name}: unreadable data: {error}") from None
+        self.sha256.update(data)
+        return data
+
+    def position(self) -> int:
+        """Bytes of the underlying file consumed so far (for progress)."""
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        """Close the file (never standard input)."""
+        if self.path != "-":
+            self.stream.close()
+            self._raw.close()
+
+
+def line_chunks(source: Input, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChunk]:
+    """Whole lines in chunks of about `chunk_bytes`, without a Python object per line."""
+    carry = b""
+    next_line = 1
+    while True:
+        block = source.read(chunk_bytes)
+        data = carry + block
+        if not block:
+            if data:
+                yield _chunk(data + b"\n", next_line)
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        chunk = _chunk(data[:cut], next_line)
+        next_line += len(chunk.lines)
+        yield chunk
+
+
+def _chunk(data: bytes, first_line: int) -> LineChunk:
+    """Lines of `data` (which ends with a newline); each keeps its line ending."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    offsets = np.concatenate((np.zeros(1, dtype=np.int64), np.flatnonzero(buffer == 10) + 1))
+    lines = pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        lines = _repair_utf8(data, offsets)
+    return LineChunk(first_line, lines, len(data))
+
+
+def _repair_utf8(data: bytes, offsets: np.ndarray) -> pa.LargeStringArray:
+    """Replace undecodable bytes so the line can still be reported as a reject."""
+    texts = [
+        data[start:stop].decode("utf-8", errors="replace")
+        for start, stop in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+    ]
+    return pa.array(texts, type=pa.large_string())
+
+
+class _RawInput(io.RawIOBase):
+    """Adapts an Input to the raw-stream protocol, so text readers hash what they consume."""
+
+    def __init__(self, source: Input) -> None:
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def text_stream(source: Input) -> io.TextIOWrapper:
+    """The input as text (UTF-8, BOM tolerated, newlines untranslated for csv)."""
+    return io.TextIOWrapper(
+        io.BufferedReader(_RawInput(source), CHUNK_BYTES // 16),
+        encoding="utf-8-sig",
+        errors="replace",
+        newline="",
+    )

@@ -1,0 +1,60 @@
+"""Which field of a record holds each canonical field: the source's `fields`, else common names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from basics.config.models import SourceConfig
+
+# Names seen in the wild for each canonical field, tried in order when `fields` is silent.
+DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
+    "ts": ("ts", "timestamp", "time", "@timestamp", "date", "datetime"),
+    "service": ("service", "service.name", "service_name", "app"),
+    "operation": ("operation", "route", "http.route", "endpoint", "path", "url.path", "method"),
+    "user": ("user", "user_id", "enduser.id", "customer", "customer_id", "tenant", "account"),
+    "status": ("status", "status_code", "http_status", "http.response.status_code", "code"),
+    "duration_ms": ("duration_ms", "latency_ms", "elapsed_ms", "response_time_ms"),
+    "duration_s": ("duration_s", "latency_s", "request_time", "duration_seconds"),
+    "duration_us": ("duration_us", "latency_us", "duration_micros"),
+    "attrs": ("attrs", "attributes", "labels", "tags"),
+}
+
+DURATION_FACTORS = {"duration_ms": 1.0, "duration_s": 1000.0, "duration_us": 0.001}
+
+
+@dataclass(frozen=True)
+class FieldPaths:
+    """Candidate record paths for each canonical field, and extra attrs by name."""
+
+    candidates: dict[str, tuple[str, ...]]
+    attrs: dict[str, str]
+
+
+def field_paths(source: SourceConfig) -> FieldPaths:
+    """Resolve a source's mapping: explicit fields win; defaults fill only what is unmapped."""
+    explicit = source.fields
+    candidates: dict[str, tuple[str, ...]] = {}
+    durations_mapped = any(name in explicit for name in DURATION_FACTORS)
+    for name, defaults in DEFAULT_NAMES.items():
+        if name in explicit:
+            candidates[name] = (explicit[name],)
+        elif name in DURATION_FACTORS and durations_mapped:
+            candidates[name] = ()
+        else:
+            candidates[name] = defaults
+    attrs = {key[len("attrs.") :]: path for key, path in explicit.items() if key.startswith("attrs.")}
+    return FieldPaths(candidates, attrs)
+
+
+def json_paths(path: str) -> list[str]:
+    """JSONPath forms of a dotted record path: nested (`a.b`) and, if dotted, one literal key."""
+    parts = path.split(".")
+    nested = "$" + "".join(f".{_quote(part)}" for part in parts)
+    forms = [nested]
+    if len(parts) > 1:
+        forms.append(f"$.{_quote(path)}")
+    return forms
+
+
+def _quote(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'

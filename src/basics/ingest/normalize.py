@@ -1,0 +1,114 @@
+"""SQL that turns staged text fields into canonical events, or a reject with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Columns every staging relation provides (all text but line_no, duration_factor and attrs).
+STAGING_COLUMNS = (
+    "line_no",
+    "raw",
+    "ts_text",
+    "service",
+    "operation",
+    "user_id",
+    "status_text",
+    "duration_text",
+    "duration_factor",
+    "attrs",
+    "parse_field",
+    "parse_error",
+)
+
+_OFFSET = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
+_EPOCH = r"-?\d+(\.\d+)?"
+_APACHE = r"\d\d?/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
+
+
+def sql_text(value: str) -> str:
+    """A SQL string literal with quotes escaped."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    """How a source's timestamps are read: its zone for local times, and an explicit format."""
+
+    timezone: str
+    timestamp_format: str | None = None
+
+
+def timestamp_sql(column: str, rules: TimeRules) -> tuple[str, str]:
+    """SQL for (UTC timestamp, whether it was read as local time) from a text column."""
+    zone = sql_text(rules.timezone)
+    text = f"trim({column})"
+    if rules.timestamp_format:
+        fmt = sql_text(rules.timestamp_format)
+        if "%z" in rules.timestamp_format or "%Z" in rules.timestamp_format:
+            return f"timezone('UTC', try_strptime({text}, {fmt}))", "false"
+        local = f"timezone('UTC', timezone({zone}, try_strptime({text}, {fmt})))"
+        return local, "true"
+    epoch = f"try_cast({text} AS DOUBLE)"
+    from_epoch = (
+        f"make_timestamp(CAST(CASE WHEN abs({epoch}) >= 1e17 THEN {epoch} / 1000 "
+        f"WHEN abs({epoch}) >= 1e14 THEN {epoch} WHEN abs({epoch}) >= 1e11 THEN {epoch} * 1000 "
+        f"ELSE {epoch} * 1000000 END AS BIGINT))"
+    )
+    with_offset = f"timezone('UTC', try_cast({text} AS TIMESTAMPTZ))"
+    apache = f"timezone('UTC', try_strptime({text}, '%d/%b/%Y:%H:%M:%S %z'))"
+    local = f"timezone('UTC', timezone({zone}, try_cast({text} AS TIMESTAMP)))"
+    is_epoch = f"regexp_full_match({text}, {sql_text(_EPOCH)})"
+    has_offset = f"regexp_matches({text}, {sql_text(_OFFSET)})"
+    is_apache = f"regexp_full_match({text}, {sql_text(_APACHE)})"
+    ts = (
+        f"CASE WHEN {is_epoch} THEN {from_epoch} WHEN {is_apache} THEN {apache} "
+        f"WHEN {has_offset} THEN {with_offset} ELSE {local} END"
+    )
+    is_local = f"NOT ({is_epoch} OR {is_apache} OR {has_offset})"
+    return ts, is_local
+
+
+def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> str:
+    """A query over `staging` giving canonical columns plus reject_field / reject_reason."""
+    ts, is_local = timestamp_sql("ts_text", rules)
+    service = "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
+    status_num = "try_cast(trim(status_text) AS DOUBLE)"
+    duration = "try_cast(trim(duration_text) AS DOUBLE)"
+    expected_ts = (
+        "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 -0700"
+        + (f" (format {rules.timestamp_format})" if rules.timestamp_format else "")
+    )
+    return f"""
+    SELECT *,
+      CASE
+        WHEN parse_error IS NOT NULL THEN parse_field
+        WHEN ts_text IS NULL OR ts IS NULL THEN 'ts'
+        WHEN service IS NULL THEN 'service'
+        WHEN status_text IS NOT NULL AND status IS NULL THEN 'status'
+        WHEN duration_text IS NOT NULL AND duration_ms IS NULL THEN 'duration'
+      END AS reject_field,
+      CASE
+        WHEN parse_error IS NOT NULL THEN parse_error
+        WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
+        WHEN ts IS NULL THEN '{expected_ts}, found "' || left(ts_text, 60) || '"'
+        WHEN service IS NULL THEN 'missing; map it with fields.service or set service: on the source'
+        WHEN status_text IS NOT NULL AND status IS NULL
+          THEN 'expected an integer status between 0 and 999, found "' || left(status_text, 60) || '"'
+        WHEN duration_text IS NOT NULL AND duration_ms IS NULL
+          THEN 'expected a non-negative number, found "' || left(duration_text, 60) || '"'
+      END AS reject_reason
+    FROM (
+      SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
+        {ts} AS ts,
+        {is_local} AS local_time,
+        nullif({service}, '') AS service,
+        nullif(operation, '') AS operation,
+        nullif(nullif(user_id, ''), '-') AS user_id,
+        CASE WHEN {status_num} = round({status_num}) AND {status_num} BETWEEN 0 AND 999
+          THEN CAST({status_num} AS INTEGER) END AS status,
+        CASE WHEN {duration} >= 0 AND isfinite({duration})
+          THEN {duration} * duration_factor END AS duration_ms,
+        attrs
+      FROM {staging}
+    )
+    """

@@ -1,0 +1,220 @@
+"""One ingest = one batch: stream, parse, validate, store and roll up, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from basics.config.models import Config, SourceConfig
+from basics.core.errors import InputError, NotFoundError
+from basics.ingest import text_formats
+from basics.ingest.inputs import Input, line_chunks
+from basics.ingest.normalize import TimeRules, normalize_sql
+from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
+from basics.store.duckdb_store import Store
+from basics.store.rollups import rebuild_touched, sync_definitions
+
+Progress = Callable[[int, int | None, int, int], None]
+"""Called with (bytes read, total bytes or None, accepted so far, rejected so far)."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that was not stored, and why."""
+
+    line: int
+    field: str | None
+    reason: str
+    raw: str
+
+
+@dataclass
+class BatchResult:
+    """What one ingest did."""
+
+    batch_id: int | None
+    source: str
+    path: str
+    status: str  # applied | duplicate
+    accepted: int = 0
+    rejected: int = 0
+    local_time_rows: int = 0
+    timezone: str = "UTC"
+    min_ts: dt.datetime | None = None
+    max_ts: dt.datetime | None = None
+    duplicate_of: int | None = None
+    first_rejects: list[Reject] = field(default_factory=list)
+
+
+class _Duplicate(Exception):
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+
+
+def ingest_events(
+    store: Store,
+    config: Config,
+    source_name: str,
+    path: str,
+    progress: Progress | None = None,
+    show_rejects: int = 5,
+) -> BatchResult:
+    """Ingest one file (or `-` for standard input) as one batch of a configured source."""
+    source = _source(config, source_name)
+    rules = TimeRules(source.timezone or config.timezone, source.timestamp_format)
+    sync_definitions(store, config)
+    if source.format == "parquet":
+        reader = None
+        stream = _parquet_input(path)
+    else:
+        reader = Input(path)
+        stream = reader
+    result = BatchResult(None, source_name, stream.name, "applied", timezone=rules.timezone)
+    try:
+        with store.transaction() as db:
+            batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+            db.execute(
+                "INSERT INTO batches (id, source, path, content_sha256, status, timezone, "
+                "started_at) VALUES (?, ?, ?, '', 'loading', ?, now())",
+                [batch_id, source_name, stream.name, rules.timezone],
+            )
+            for staging_sql, done in _staging(db, source, stream):
+                _load(db, staging_sql, rules, source, batch_id, result)
+                if progress:
+                    progress(done, stream.size_bytes, result.accepted, result.rejected)
+            sha = stream.sha256.hexdigest()
+            duplicate = db.execute(
+                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+                "AND status = 'applied'",
+                [source_name, sha],
+            ).fetchall()[0]
+            if duplicate[0] is not None:
+                raise _Duplicate(int(duplicate[0]))
+            rebuild_touched(db, config, batch_id)
+            result.min_ts, result.max_ts = db.execute(
+                "SELECT min(ts), max(ts) FROM events WHERE batch_id = ?", [batch_id]
+            ).fetchall()[0]
+            db.execute(
+                "UPDATE batches SET content_sha256 = ?, status = 'applied', accepted = ?, "
+                "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, finished_at = now() "
+                "WHERE id = ?",
+                [sha, result.accepted, result.rejected, result.local_time_rows,
+                 result.min_ts, result.max_ts, batch_id],
+            )
+            result.batch_id = batch_id
+            result.first_rejects = [
+                Reject(*row)
+                for row in db.execute(
+                    "SELECT line, field, reason, raw FROM rejects WHERE batch_id = ? "
+                    "ORDER BY line LIMIT ?",
+                    [batch_id, show_rejects],
+                ).fetchall()
+            ]
+    except _Duplicate as duplicate_batch:
+        return BatchResult(
+            None, source_name, stream.name, "duplicate", duplicate_of=duplicate_batch.batch_id,
+            timezone=rules.timezone,
+        )
+    finally:
+        stream.close()
+    return result
+
+
+def _source(config: Config, name: str) -> SourceConfig:
+    if name not in config.sources:
+        known = ", ".join(config.sources) or "none are configured"
+        raise NotFoundError(f'no source "{name}" in the configuration (known: {known})')
+    return config.sources[name]
+
+
+def _staging(
+    db: duckdb.DuckDBPyConnection, source: SourceConfig, stream: Input | _ParquetInput
+) -> Iterator[tuple[str, int]]:
+    """Staging queries, one per chunk, each with the bytes read so far."""
+    if isinstance(stream, _ParquetInput):
+        yield stream.staging_sql(db, source), stream.size_bytes or 0
+        return
+    builders = {
+        "jsonl": text_formats.jsonl_sql,
+        "nginx": text_formats.combined_log_sql,
+        "apache": text_formats.combined_log_sql,
+        "regex": text_formats.regex_sql,
+    }
+    if source.format in builders:
+        sql = builders[source.format](source)
+        for chunk in line_chunks(stream):
+            numbers = pa.array(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
+            db.register("lines", pa.table({"line_no": numbers, "raw": chunk.lines}))
+            yield sql, stream.position()
+        return
+    tables = csv_tables if source.format == "csv" else otlp_tables
+    for table in tables(stream, source):
+        db.register("staged", table)
+        yield "SELECT * FROM staged", stream.position()
+
+
+def _load(
+    db: duckdb.DuckDBPyConnection,
+    staging_sql: str,
+    rules: TimeRules,
+    source: SourceConfig,
+    batch_id: int,
+    result: BatchResult,
+) -> None:
+    """Parse one chunk into events and rejects of the batch."""
+    try:
+        db.execute(
+            "CREATE OR REPLACE TEMP TABLE parsed AS "
+            + normalize_sql(f"({staging_sql})", rules, source.service)
+        )
+    except duckdb.Error as error:
+        raise InputError(f"cannot parse the input as {source.format}: {error}") from None
+    db.execute(
+        "INSERT INTO events SELECT ts, service, operation, user_id, status, duration_ms, "
+        "coalesce(attrs, MAP {}), ? FROM parsed WHERE reject_reason IS NULL",
+        [batch_id],
+    )
+    db.execute(
+        f"INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
+        f"rtrim(left(raw, {RAW_CAP}), chr(13) || chr(10)) "
+        "FROM parsed WHERE reject_reason IS NOT NULL",
+        [batch_id],
+    )
+    counts = db.execute(
+        "SELECT count(*) FILTER (WHERE reject_reason IS NULL), "
+        "count(*) FILTER (WHERE reject_reason IS NOT NULL), "
+        "count(*) FILTER (WHERE reject_reason IS NULL AND local_time) FROM parsed"
+    ).fetchall()[0]
+    result.accepted += counts[0]
+    result.rejected += counts[1]
+    result.local_time_rows += counts[2]
+
+
+class _ParquetInput:
+    """A Parquet file: DuckDB reads it directly; we only hash its bytes."""
+
+    def __init__(self, path: str) -> None:
+        if path == "-":
+            raise InputError("Parquet cannot be read from standard input; pass a file")
+        self.source = Input(path)
+        self.name = path
+        self.size_bytes = self.source.size_bytes
+        while self.source.read(1 << 24):
+            pass
+        self.sha256 = self.source.sha256
+
+    def staging_sql(self, db: duckdb.DuckDBPyConnection, source: SourceConfig) -> str:
+        from basics.ingest.parquet import parquet_staging_sql
+
+        return parquet_staging_sql(db, self.name, source)
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def _parquet_input(path: str) -> _ParquetInput:
+    return _ParquetInput(path)

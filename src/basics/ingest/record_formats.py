@@ -1,0 +1,222 @@
+"""Readers parsed in Python: CSV (quoted fields may span lines) and OTLP JSON logs and spans.
+
+Each yields pyarrow tables with the staging columns of `normalize.STAGING_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from basics.config.models import SourceConfig
+from basics.ingest.inputs import Input, text_stream
+from basics.ingest.mapping import DURATION_FACTORS, field_paths
+
+ROWS_PER_TABLE = 50_000
+RAW_CAP = 2000
+
+STAGING_SCHEMA = pa.schema(
+    [
+        ("line_no", pa.int64()),
+        ("raw", pa.string()),
+        ("ts_text", pa.string()),
+        ("service", pa.string()),
+        ("operation", pa.string()),
+        ("user_id", pa.string()),
+        ("status_text", pa.string()),
+        ("duration_text", pa.string()),
+        ("duration_factor", pa.float64()),
+        ("attrs", pa.map_(pa.string(), pa.string())),
+        ("parse_field", pa.string()),
+        ("parse_error", pa.string()),
+    ]
+)
+
+
+class _Rows:
+    """Accumulates staging rows column by column and hands them out as tables."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in STAGING_SCHEMA.names}
+
+    def add(self, **values: Any) -> None:
+        for name, column in self.columns.items():
+            column.append(values.get(name, 1.0 if name == "duration_factor" else None))
+
+    def __len__(self) -> int:
+        return len(self.columns["line_no"])
+
+    def take(self) -> pa.Table:
+        table = pa.table(self.columns, schema=STAGING_SCHEMA)
+        self.columns = {name: [] for name in STAGING_SCHEMA.names}
+        return table
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
+    """CSV with a header row; columns are found by header name, never by position."""
+    stream = text_stream(source)
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if header is None:
+        return
+    index = {name.strip(): i for i, name in enumerate(header)}
+    paths = field_paths(config)
+
+    def column(candidates: tuple[str, ...]) -> int | None:
+        return next((index[c] for c in candidates if c in index), None)
+
+    picks = {name: column(paths.candidates[name]) for name in ("ts", "service", "operation")}
+    picks["user_id"] = column(paths.candidates["user"])
+    picks["status_text"] = column(paths.candidates["status"])
+    durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
+    duration_col, factor = next(((c, f) for c, f in durations if c is not None), (None, 1.0))
+    attr_cols = {name: index[path] for name, path in paths.attrs.items() if path in index}
+    rows = _Rows()
+    width = len(header)
+    line_no = reader.line_num
+    for record in reader:
+        raw = ",".join(record)[:RAW_CAP]
+        start_line, line_no = line_no + 1, reader.line_num
+        if not record or record == [""]:
+            continue
+        if len(record) != width:
+            rows.add(
+                line_no=start_line,
+                raw=raw,
+                parse_field="record",
+                parse_error=f"expected {width} columns as in the header, found {len(record)}",
+            )
+        else:
+            values = {k: (record[c] or None) if c is not None else None for k, c in picks.items()}
+            rows.add(
+                line_no=start_line,
+                raw=raw,
+                duration_text=record[duration_col] or None if duration_col is not None else None,
+                duration_factor=factor,
+                attrs=[(k, record[c]) for k, c in attr_cols.items() if record[c]],
+                **values,
+            )
+        if len(rows) >= ROWS_PER_TABLE:
+            yield rows.take()
+    if len(rows):
+        yield rows.take()
+
+
+# OpenTelemetry semantic conventions, current names first, then their older spellings.
+_OTEL_STATUS = ("http.response.status_code", "http.status_code")
+_OTEL_ROUTE = ("http.route", "url.path", "http.target")
+_OTEL_USER = ("enduser.id", "user.id")
+
+
+def otlp_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
+    """OTLP JSON (ExportLogsServiceRequest or ExportTraceServiceRequest), one request per line."""
+    rows = _Rows()
+    stream = text_stream(source)
+    for line_no, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as error:
+            rows.add(
+                line_no=line_no,
+                raw=line[:RAW_CAP],
+                parse_field="record",
+                parse_error=f"not valid JSON ({error.msg} at column {error.colno})",
+            )
+            continue
+        if not isinstance(request, dict) or not (
+            "resourceLogs" in request or "resourceSpans" in request
+        ):
+            rows.add(
+                line_no=line_no,
+                raw=line[:RAW_CAP],
+                parse_field="record",
+                parse_error="expected an OTLP JSON request with resourceLogs or resourceSpans",
+            )
+            continue
+        for values in _otlp_records(request, config):
+            rows.add(line_no=line_no, **values)
+        if len(rows) >= ROWS_PER_TABLE:
+            yield rows.take()
+    if len(rows):
+        yield rows.take()
+
+
+def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dict[str, Any]]:
+    for resource_logs in request.get("resourceLogs") or []:
+        resource = _attributes((resource_logs.get("resource") or {}).get("attributes"))
+        for scope in resource_logs.get("scopeLogs") or []:
+            for record in scope.get("logRecords") or []:
+                attrs = {**resource, **_attributes(record.get("attributes"))}
+                ts = record.get("timeUnixNano") or record.get("observedTimeUnixNano")
+                yield _otlp_event(record, attrs, _text(ts), None, None, config)
+    for resource_spans in request.get("resourceSpans") or []:
+        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
+        for scope in resource_spans.get("scopeSpans") or []:
+            for span in scope.get("spans") or []:
+                attrs = {**resource, **_attributes(span.get("attributes"))}
+                start, end = span.get("startTimeUnixNano"), span.get("endTimeUnixNano")
+                duration = None
+                if start is not None and end is not None:
+                    try:
+                        duration = str((int(end) - int(start)) / 1e6)
+                    except (TypeError, ValueError):
+                        duration = "invalid span times"
+                error = (span.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR")
+                yield _otlp_event(span, attrs, _text(start), duration, error, config)
+
+
+def _otlp_event(
+    record: dict[str, Any],
+    attrs: dict[str, str],
+    ts: str | None,
+    duration_ms: str | None,
+    span_error: bool | None,
+    config: SourceConfig,
+) -> dict[str, Any]:
+    status = next((attrs[k] for k in _OTEL_STATUS if k in attrs), None)
+    if status is None and span_error is not None:
+        # A span without an HTTP status still says whether it failed.
+        status = "500" if span_error else "200"
+    operation = next((attrs[k] for k in _OTEL_ROUTE if k in attrs), record.get("name"))
+    return {
+        "raw": json.dumps(record, separators=(",", ":"))[:RAW_CAP],
+        "ts_text": ts,
+        "service": attrs.get("service.name") or config.service,
+        "operation": operation,
+        "user_id": next((attrs[k] for k in _OTEL_USER if k in attrs), None),
+        "status_text": status,
+        "duration_text": duration_ms,
+        "attrs": list(attrs.items()),
+    }
+
+
+def _attributes(items: Any) -> dict[str, str]:
+    """OTLP KeyValue lists flattened to strings: {"key", "value": {"stringValue": ...}}."""
+    result: dict[str, str] = {}
+    for item in items or []:
+        if not isinstance(item, dict) or "key" not in item:
+            continue
+        value = item.get("value") or {}
+        for kind in ("stringValue", "intValue", "doubleValue", "boolValue"):
+            if kind in value:
+                text = _text(value[kind])
+                if text is not None:
+                    result[str(item["key"])] = text
+                break
+    return result

@@ -1,0 +1,155 @@
+"""Staging SQL for line-oriented formats: JSON lines, nginx/Apache combined logs, regex.
+
+Each builder returns a SELECT over a relation `lines(line_no, raw)` that yields the
+staging columns of `normalize.STAGING_COLUMNS`; the parsing runs inside DuckDB, vectorised.
+"""
+
+from __future__ import annotations
+
+import re
+
+from basics.config.models import SourceConfig
+from basics.core.errors import InputError
+from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
+from basics.ingest.normalize import sql_text
+
+_TRIMMED = "rtrim(raw, chr(13) || chr(10))"
+
+# nginx "combined" and Apache "combined", optionally followed by a request time.
+COMBINED = (
+    r'^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\S+) (\S+)'
+    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (\S+))?'
+)
+_COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "referer", "agent", "rt"]
+_REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
+
+
+def jsonl_sql(source: SourceConfig) -> str:
+    """Staging SELECT for JSON lines: one JSON parse per line, all fields at once."""
+    paths = field_paths(source)
+    all_paths: list[str] = []
+
+    def pick(record_paths: tuple[str, ...]) -> str:
+        slots = []
+        for path in record_paths:
+            for form in json_paths(path):
+                all_paths.append(form)
+                slots.append(f"v[{len(all_paths)}]")
+        return f"coalesce({', '.join(slots)})" if slots else "NULL::VARCHAR"
+
+    fields = {name: pick(paths.candidates[name]) for name in ("ts", "service", "operation")}
+    fields["user_id"] = pick(paths.candidates["user"])
+    fields["status_text"] = pick(paths.candidates["status"])
+    durations = [(pick(paths.candidates[name]), factor) for name, factor in DURATION_FACTORS.items()]
+    duration_text = "coalesce(" + ", ".join(text for text, _ in durations) + ")"
+    factor = "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
+    extra = [f"{{'k': {sql_text(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()]
+    objects = pick(paths.candidates["attrs"])
+    named = (
+        "map_from_entries(list_filter([" + ", ".join(extra) + "], lambda e: e.v IS NOT NULL))"
+        if extra
+        else "MAP {}::MAP(VARCHAR, VARCHAR)"
+    )
+    # map_concat is costly: pay for it only on records that carry an attributes object.
+    attrs = (
+        f"CASE WHEN starts_with({objects}, '{{') THEN map_concat("
+        f"json_transform({objects}, '\"MAP(VARCHAR, VARCHAR)\"'), {named}) ELSE {named} END"
+    )
+    path_list = "[" + ", ".join(sql_text(p) for p in all_paths) + "]"
+    return f"""
+    SELECT line_no, raw,
+      {fields["ts"]} AS ts_text, {fields["service"]} AS service,
+      {fields["operation"]} AS operation, {fields["user_id"]} AS user_id,
+      {fields["status_text"]} AS status_text,
+      {duration_text} AS duration_text, {factor} AS duration_factor,
+      CASE WHEN is_object THEN {attrs} END AS attrs,
+      CASE WHEN NOT is_object THEN 'record' END AS parse_field,
+      CASE WHEN NOT is_valid THEN 'not valid JSON (truncated or malformed line)'
+           WHEN NOT is_object THEN 'expected a JSON object, found ' || lower(json_type(raw))
+      END AS parse_error
+    FROM (
+      SELECT line_no, raw, is_valid, is_valid AND starts_with(ltrim(raw), '{{') AS is_object,
+        CASE WHEN is_valid AND starts_with(ltrim(raw), '{{')
+          THEN json_extract_string(raw, {path_list}) END AS v
+      FROM (SELECT line_no, raw, json_valid(raw) AS is_valid FROM lines
+            WHERE trim(raw, chr(13) || chr(10) || ' ') <> '')
+    )
+    """
+
+
+def combined_log_sql(source: SourceConfig) -> str:
+    """Staging SELECT for nginx and Apache combined logs, with an optional request time."""
+    unit = source.request_time_unit or ("s" if source.format == "nginx" else "us")
+    groups = "[" + ", ".join(sql_text(g) for g in _COMBINED_GROUPS) + "]"
+    return f"""
+    SELECT line_no, raw,
+      nullif(m.time, '') AS ts_text, NULL::VARCHAR AS service,
+      nullif(split_part(split_part(m.request, ' ', 2), '?', 1), '') AS operation,
+      m.user AS user_id, nullif(m.status, '') AS status_text,
+      nullif(nullif(m.rt, ''), '-') AS duration_text,
+      {_REQUEST_TIME_FACTOR[unit]} AS duration_factor,
+      map_from_entries(list_filter([
+        {{'k': 'client', 'v': nullif(m.addr, '')}},
+        {{'k': 'method', 'v': nullif(split_part(m.request, ' ', 1), '')}},
+        {{'k': 'user_agent', 'v': nullif(nullif(m.agent, ''), '-')}}
+      ], lambda e: e.v IS NOT NULL)) AS attrs,
+      CASE WHEN m.time = '' THEN 'line' END AS parse_field,
+      CASE WHEN m.time = '' THEN 'does not look like a combined log line '
+        || '(host ident user [time] "request" status bytes "referer" "agent" [request_time])'
+      END AS parse_error
+    FROM (
+      SELECT line_no, raw, regexp_extract(raw, {sql_text(COMBINED)}, {groups}) AS m
+      FROM lines WHERE trim(raw, chr(13) || chr(10) || ' ') <> ''
+    )
+    """
+
+
+def regex_sql(source: SourceConfig) -> str:
+    """Staging SELECT for a user pattern with named groups (ts, status, duration_ms...)."""
+    assert source.pattern is not None
+    compiled = re.compile(source.pattern)
+    names = {index: name for name, index in compiled.groupindex.items()}
+    groups = [names.get(i, f"_{i}") for i in range(1, compiled.groups + 1)]
+    known = set(groups)
+
+    def group(name: str) -> str:
+        return f"nullif(m.\"{name}\", '')" if name in known else "NULL::VARCHAR"
+
+    durations = [(g, DURATION_FACTORS[g]) for g in DURATION_FACTORS if g in known]
+    duration_text = group(durations[0][0]) if durations else "NULL::VARCHAR"
+    factor = durations[0][1] if durations else 1.0
+    attrs = [
+        f"{{'k': {sql_text(g[len('attrs_') :])}, 'v': {group(g)}}}"
+        for g in groups
+        if g.startswith("attrs_")
+    ]
+    attrs_sql = (
+        "map_from_entries(list_filter([" + ", ".join(attrs) + "], lambda e: e.v IS NOT NULL))"
+        if attrs
+        else "MAP {}::MAP(VARCHAR, VARCHAR)"
+    )
+    if not _re2_compatible(source.pattern):
+        raise InputError(
+            "pattern uses a feature the engine's regular expressions (RE2) lack, such as "
+            "look-around or back-references; rewrite it without them"
+        )
+    group_list = "[" + ", ".join(sql_text(g) for g in groups) + "]"
+    return f"""
+    SELECT line_no, raw,
+      {group("ts")} AS ts_text, {group("service")} AS service,
+      {group("operation")} AS operation, {group("user")} AS user_id,
+      {group("status")} AS status_text, {duration_text} AS duration_text,
+      {factor} AS duration_factor, {attrs_sql} AS attrs,
+      CASE WHEN NOT matched THEN 'line' END AS parse_field,
+      CASE WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error
+    FROM (
+      SELECT line_no, {_TRIMMED} AS raw,
+        regexp_matches({_TRIMMED}, {sql_text(source.pattern)}) AS matched,
+        regexp_extract({_TRIMMED}, {sql_text(source.pattern)}, {group_list}) AS m
+      FROM lines WHERE trim(raw, chr(13) || chr(10) || ' ') <> ''
+    )
+    """
+
+
+def _re2_compatible(pattern: str) -> bool:
+    return not re.search(r"\(\?[=!<]|\\[1-9]", pattern.replace("(?P<", "(?_<"))

@@ -1,0 +1,127 @@
+"""Records the SLO domain reports: status, breakdowns, cost, history, percentiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+Status = Literal["ok", "burning", "exhausted", "no_data"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Good and total events (or slices) over some range."""
+
+    total: int
+    good: int
+
+    @property
+    def bad(self) -> int:
+        """Events that were valid but not good."""
+        return self.total - self.good
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """An error budget over a window: allowed bad events, share consumed and remaining."""
+
+    total: Decimal
+    consumed: float | None
+    remaining: float | None
+    exhausted: bool
+
+
+@dataclass(frozen=True)
+class SLOStatus:
+    """Where one SLO stands at a moment."""
+
+    slo: str
+    service: str
+    objective: Decimal
+    window: str
+    budgeting: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    counts: Counts
+    sli: float | None
+    budget: BudgetFigures
+    burn_rates: dict[str, float | None]
+    time_to_exhaustion_s: float | None
+    status: Status
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One value of a dimension and its part in the bad events."""
+
+    value: str | None
+    bad: int
+    total: int
+    share_of_bad: float | None
+    share_of_all: float | None
+    over_representation: float | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The top contributors to bad events along one dimension."""
+
+    slo: str
+    dimension: str
+    start: dt.datetime
+    end: dt.datetime
+    bad: int
+    total: int
+    distinct_values: int
+    contributors: list[Contributor]
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What an interval cost, as a share of the SLO window's budget."""
+
+    slo: str
+    start: dt.datetime
+    end: dt.datetime
+    counts: Counts
+    window_start: dt.datetime
+    window_end: dt.datetime
+    budget_total: Decimal
+    share_of_budget: float | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Compliance over one day, week or month."""
+
+    start: dt.datetime
+    counts: Counts
+    sli: float | None
+    met: bool | None
+    budget_consumed: float | None
+
+
+@dataclass(frozen=True)
+class LatencyPercentiles:
+    """Duration percentiles of one group of events."""
+
+    group: str | None
+    count: int
+    percentiles_ms: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class PercentileReport:
+    """Percentiles per group, and how they were computed."""
+
+    service: str
+    by: str
+    start: dt.datetime
+    end: dt.datetime
+    method: Literal["exact", "sketch"]
+    relative_error: float
+    groups: list[LatencyPercentiles] = field(default_factory=list)

@@ -1,0 +1,84 @@
+"""The DuckDB store: one file, migrated on open, one writer at a time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from basics.core.errors import StoreError
+from basics.store.migrations import MIGRATIONS
+
+
+class Store:
+    """A connection to the Basics DuckDB file, migrated to the latest schema."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: Path | str, read_only: bool = False, memory_limit: str = "1GB"):
+        self.path = str(path)
+        try:
+            self.db = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open store {self.path}: {error}") from None
+        self.db.execute("SET TimeZone = 'UTC'")
+        self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        self.db.execute("SET preserve_insertion_order = false")
+        if not read_only:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
+        )
+        rows = self.db.execute("SELECT version FROM schema_migrations").fetchall()
+        applied = {row[0] for row in rows}
+        newest = max((v for v, _ in MIGRATIONS), default=0)
+        if applied and max(applied) > newest:
+            raise StoreError(
+                f"store {self.path} has schema version {max(applied)}, newer than this "
+                f"Basics knows ({newest}); upgrade Basics"
+            )
+        for version, sql in MIGRATIONS:
+            if version in applied:
+                continue
+            with self.transaction():
+                self.db.execute(sql)
+                self.db.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: all of it is applied, or none."""
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """All rows of a read query."""
+        return self.db.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        rows = self.db.execute(sql, params or []).fetchall()
+        row = rows[0] if rows else None
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        """Close the connection; the file stays."""
+        self.db.close()
+
+
+def _checked_size(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text):
+        raise StoreError(f'expected a memory size such as "1GB", got "{text}"')
+    return text

@@ -1,0 +1,64 @@
+"""Versioned schema migrations of the DuckDB store; each runs once, in order."""
+
+from __future__ import annotations
+
+# Never edit a migration that has shipped: add a new one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE SEQUENCE batch_ids START 1;
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            content_sha256 VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            accepted BIGINT NOT NULL DEFAULT 0,
+            rejected BIGINT NOT NULL DEFAULT 0,
+            local_time_rows BIGINT NOT NULL DEFAULT 0,
+            timezone VARCHAR,
+            min_ts TIMESTAMP,
+            max_ts TIMESTAMP,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP
+        );
+        CREATE TABLE events (
+            ts TIMESTAMP NOT NULL,
+            service VARCHAR NOT NULL,
+            operation VARCHAR,
+            user_id VARCHAR,
+            status INTEGER,
+            duration_ms DOUBLE,
+            attrs MAP(VARCHAR, VARCHAR),
+            batch_id INTEGER NOT NULL
+        );
+        CREATE TABLE rejects (
+            batch_id INTEGER NOT NULL,
+            line BIGINT NOT NULL,
+            field VARCHAR,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        );
+        CREATE TABLE slos (
+            name VARCHAR PRIMARY KEY,
+            service VARCHAR NOT NULL,
+            definition_sha256 VARCHAR NOT NULL,
+            built_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE slo_minute (
+            slo VARCHAR NOT NULL,
+            minute TIMESTAMP NOT NULL,
+            total BIGINT NOT NULL,
+            good BIGINT NOT NULL
+        );
+        CREATE TABLE latency_minute (
+            service VARCHAR NOT NULL,
+            operation VARCHAR,
+            minute TIMESTAMP NOT NULL,
+            bucket SMALLINT NOT NULL,
+            n BIGINT NOT NULL
+        );
+        """,
+    ),
+]

@@ -1,0 +1,146 @@
+"""Per-minute rollups: good/total per SLO and latency sketches per operation.
+
+They are rebuilt for exactly the minutes a batch touched (late data works), and in full
+for an SLO whose definition changed, so reports never rescan raw events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import duckdb
+
+from basics.config.expressions import format_expression, parse_expression
+from basics.config.models import Config, ServiceConfig, SLOConfig
+from basics.core.sketch import bucket_sql
+from basics.store.duckdb_store import Store
+from basics.store.sql_expressions import to_predicate_sql
+
+def definition_sha256(service: ServiceConfig, slo: SLOConfig) -> str:
+    """A fingerprint of everything that changes an SLO's per-minute counts."""
+    valid = slo.valid or "true"
+    payload = {
+        "good": format_expression(parse_expression(slo.good)),
+        "valid": format_expression(parse_expression(valid)),
+        "corrections": [(c.start.isoformat(), c.end.isoformat()) for c in service.corrections],
+        "version": 1,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def slo_predicates(service: ServiceConfig, slo: SLOConfig) -> tuple[str, str]:
+    """SQL for (valid, good) of one event of this SLO."""
+    valid = to_predicate_sql(parse_expression(slo.valid), "duckdb") if slo.valid else "true"
+    for correction in service.corrections:
+        start = correction.start.replace(tzinfo=None).isoformat()
+        end = correction.end.replace(tzinfo=None).isoformat()
+        valid += f" AND NOT (ts >= TIMESTAMP '{start}' AND ts < TIMESTAMP '{end}')"
+    good = to_predicate_sql(parse_expression(slo.good), "duckdb")
+    return valid, good
+
+
+def rebuild_service_minutes(
+    db: duckdb.DuckDBPyConnection, config: Config, service_name: str, minutes: str | None
+) -> None:
+    """Recount every SLO and sketch of a service for the minutes in `minutes` (or all)."""
+    service = config.services.get(service_name)
+    minute_filter = (
+        f"date_trunc('minute', ts) IN (SELECT minute FROM {minutes} WHERE service = $service)"
+        if minutes
+        else "true"
+    )
+    params = {"service": service_name}
+    if service and service.slos:
+        counts = []
+        for name, slo in service.slos.items():
+            valid, good = slo_predicates(service, slo)
+            counts.append(
+                f"count(*) FILTER (WHERE {valid}) AS \"t:{name}\", "
+                f"count(*) FILTER (WHERE ({valid}) AND ({good})) AS \"g:{name}\""
+            )
+        db.execute(
+            f"CREATE OR REPLACE TEMP TABLE slo_counts AS SELECT date_trunc('minute', ts) AS minute, "
+            f"{', '.join(counts)} FROM events WHERE service = $service AND {minute_filter} "
+            "GROUP BY 1",
+            params,
+        )
+        for name in service.slos:
+            slo_id = f"{service_name}/{name}"
+            _delete_minutes(db, "slo_minute", "slo = $key", slo_id, service_name, minutes)
+            db.execute(
+                f'INSERT INTO slo_minute SELECT $key, minute, "t:{name}", "g:{name}" '
+                f'FROM slo_counts WHERE "t:{name}" > 0',
+                {"key": slo_id},
+            )
+    _delete_minutes(db, "latency_minute", "service = $key", service_name, service_name, minutes)
+    db.execute(
+        f"INSERT INTO latency_minute SELECT service, operation, date_trunc('minute', ts), "
+        f"{bucket_sql('duration_ms')}, count(*) FROM events "
+        f"WHERE service = $service AND duration_ms IS NOT NULL AND {minute_filter} "
+        "GROUP BY ALL",
+        params,
+    )
+
+
+def _delete_minutes(
+    db: duckdb.DuckDBPyConnection,
+    table: str,
+    key_filter: str,
+    key: str,
+    service_name: str,
+    minutes: str | None,
+) -> None:
+    minute_filter = (
+        f"minute IN (SELECT minute FROM {minutes} WHERE service = $service)" if minutes else "true"
+    )
+    db.execute(
+        f"DELETE FROM {table} WHERE {key_filter} AND {minute_filter}",
+        {"key": key, "service": service_name} if minutes else {"key": key},
+    )
+
+
+def rebuild_touched(db: duckdb.DuckDBPyConnection, config: Config, batch_id: int) -> None:
+    """Recount the minutes, per service, that one batch's events fall in."""
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT service, "
+        "date_trunc('minute', ts) AS minute FROM events WHERE batch_id = ?",
+        [batch_id],
+    )
+    services = [row[0] for row in db.execute("SELECT DISTINCT service FROM touched").fetchall()]
+    for service_name in services:
+        rebuild_service_minutes(db, config, service_name, "touched")
+
+
+def sync_definitions(
+    store: Store, config: Config, on_rebuild: Callable[[str], None] | None = None
+) -> list[str]:
+    """Rebuild the rollups of SLOs that are new or changed; forget removed ones."""
+    wanted = {
+        f"{svc}/{name}": (svc, definition_sha256(service, slo))
+        for svc, service in config.services.items()
+        for name, slo in service.slos.items()
+    }
+    stored = dict(store.query("SELECT name, definition_sha256 FROM slos"))
+    stale = sorted({svc for key, (svc, sha) in wanted.items() if stored.get(key) != sha})
+    removed = [key for key in stored if key not in wanted]
+    if not stale and not removed:
+        return []
+    rebuilt = []
+    with store.transaction() as db:
+        for key in removed:
+            db.execute("DELETE FROM slo_minute WHERE slo = ?", [key])
+            db.execute("DELETE FROM slos WHERE name = ?", [key])
+        for svc in stale:
+            if on_rebuild:
+                on_rebuild(svc)
+            rebuild_service_minutes(db, config, svc, None)
+            for key, (owner, sha) in wanted.items():
+                if owner == svc:
+                    db.execute(
+                        "INSERT OR REPLACE INTO slos VALUES (?, ?, ?, now())", [key, svc, sha]
+                    )
+                    rebuilt.append(key)
+    return rebuilt
+
