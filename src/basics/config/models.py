@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from basics.config.expressions import Expr, parse_expression
 from basics.core.durations import parse_duration_s
@@ -207,6 +207,14 @@ class ServiceConfig(_Model):
     slos: dict[str, SLOConfig] = Field(default_factory=dict)
     corrections: list[Correction] = Field(default_factory=list)
 
+    @field_validator("slos", "corrections", mode="before")
+    @classmethod
+    def _empty(cls, value: Any, info: ValidationInfo) -> Any:
+        # A key left with only commented-out entries under it reads as null: treat as empty.
+        if value is None:
+            return {} if info.field_name == "slos" else []
+        return value
+
 
 class Config(_Model):
     """The whole of basics.yaml."""
@@ -221,6 +229,11 @@ class Config(_Model):
     @classmethod
     def _timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("services", "sources", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("services", "sources")
     @classmethod

@@ -1,7 +1,7 @@
 """Deterministic demo data: a month of Tillwise's requests, with the incidents of `story` planted.
 
-Events are drawn with numpy, vectorised, one service-day at a time (so memory stays bounded), and
-written by DuckDB: JSON lines for the JSON services, pre-formatted nginx lines for the web front end.
+Events are drawn with numpy, vectorised, one service-day at a time, and streamed into DuckDB, which
+writes them as JSON lines or as pre-formatted nginx lines; memory holds about a day of one service.
 Every service-day has its own random stream seeded from (seed, service, day), so the same seed and
 scale give byte-identical files.
 """
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -196,7 +199,7 @@ def generate(
     """Write Tillwise's basics.yaml and a month of events under `out_dir`; same inputs, same bytes.
 
     `scale` multiplies traffic (1.0 is about 4 million events). `progress(service, done, total)`
-    is called after each service-day is generated, `total` being services x days.
+    is called, in the calling thread, after each service-day; `total` is services x days.
     """
     if not (math.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be a positive number, got {scale}")
@@ -205,16 +208,64 @@ def generate(
     config_path = out_dir / "basics.yaml"
     config_path.write_text(render_config(), encoding="utf-8")
     files = [(service.source, data_dir / service.file) for service in SERVICES]
-    plan = _Plan(scale, seed, _Profile(), _zipf_cdf(POPULATION, ZIPF_EXPONENT), progress)
-    con = duckdb.connect()
-    try:
-        events = sum(
-            _write(con, service, plan.batches(index, service), path)
-            for index, (service, (_, path)) in enumerate(zip(SERVICES, files, strict=True))
-        )
-    finally:
-        con.close()
+    plan = _Plan(scale, seed, _Profile(), _zipf_cdf(POPULATION, ZIPF_EXPONENT))
+    events = _write_all(plan, [path for _, path in files], progress)
     return DemoManifest(config_path, files, events, [i.summary for i in story.INCIDENTS])
+
+
+WORKERS = 2
+"""Services written at once. DuckDB runs single-threaded per service: with more threads it
+buffers the stream to keep rows in order, and memory would grow with the scale."""
+
+
+def _write_all(plan: _Plan, paths: list[Path], progress: Progress | None) -> int:
+    """Write every service's file, WORKERS at a time; report progress from this thread."""
+    database = duckdb.connect()
+    database.execute("SET threads = 1")
+
+    def job(index: int) -> int:
+        service = SERVICES[index]
+        cursor = database.cursor()
+        try:
+            return _write(cursor, service, plan.batches(index, service), paths[index])
+        except Exception as error:
+            # DuckDB wraps what the stream raised in a generic error; raise the original.
+            raise plan.errors.get(index, error) from None
+        finally:
+            cursor.close()
+
+    try:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            futures = [pool.submit(job, index) for index in range(len(SERVICES))]
+            try:
+                _report(plan, futures, progress)
+            finally:
+                plan.cancelled.set()  # workers stop at their next day if we stopped early
+        errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None and not isinstance(error, _Cancelled):
+                raise error
+        return sum(future.result() for future in futures)
+    finally:
+        database.close()
+
+
+def _report(plan: _Plan, futures: list[Future[int]], progress: Progress | None) -> None:
+    """Relay each generated service-day to `progress` until all are done or a worker fails."""
+    total = len(SERVICES) * story.DAYS
+    done = 0
+    while done < total and not any(f.done() and f.exception() for f in futures):
+        try:
+            label = plan.updates.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        done += 1
+        if progress is not None:
+            progress(label, done, total)
+
+
+class _Cancelled(Exception):
+    """Generation stopped before the end; raised inside a worker to abort its COPY."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +276,9 @@ class _Plan:
     seed: int
     profile: _Profile
     zipf_cdf: FloatArray
-    progress: Progress | None
+    updates: queue.Queue[str] = field(default_factory=queue.Queue)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    errors: dict[int, BaseException] = field(default_factory=dict)
 
     def batches(self, index: int, service: _Service) -> pa.RecordBatchReader:
         """A stream DuckDB pulls from, so only about a day of events is in memory at once."""
@@ -233,17 +286,22 @@ class _Plan:
 
         def days() -> Iterator[pa.RecordBatch]:
             yield from first.to_batches()
-            for day in range(1, story.DAYS):
-                yield from self.day(index, service, day).to_batches()
+            try:
+                for day in range(1, story.DAYS):
+                    yield from self.day(index, service, day).to_batches()
+            except BaseException as error:
+                self.errors[index] = error
+                raise
 
         return pa.RecordBatchReader.from_batches(first.schema, days())
 
     def day(self, index: int, service: _Service, day: int) -> pa.Table:
         """One service-day from its own random stream, so it does not depend on the others."""
+        if self.cancelled.is_set():
+            raise _Cancelled(service.name)
         rng = np.random.default_rng([self.seed, index, day])
         table = _service_day(service, day, self.scale, rng, self.profile, self.zipf_cdf)
-        if self.progress is not None:
-            self.progress(service.name, index * story.DAYS + day + 1, len(SERVICES) * story.DAYS)
+        self.updates.put(service.name)
         return table
 
 
@@ -289,7 +347,8 @@ def _arrivals(day: int, rates: FloatArray, rng: np.random.Generator) -> IntArray
 def _zipf_cdf(population: int, exponent: float) -> FloatArray:
     weights = np.arange(1, population + 1, dtype=np.float64) ** -exponent
     cdf: FloatArray = np.cumsum(weights)
-    return cdf / cdf[-1]
+    cdf /= cdf[-1]
+    return cdf
 
 
 def _micros(moment: dt.datetime) -> int:
@@ -551,7 +610,10 @@ _NGINX_SELECT = """printf('%s - %s [%s] "%s %s HTTP/1.1" %d %d "%s" "%s" %.3f',
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, service: _Service, batches: pa.RecordBatchReader, path: Path
+    cursor: duckdb.DuckDBPyConnection,
+    service: _Service,
+    batches: pa.RecordBatchReader,
+    path: Path,
 ) -> int:
     """Format a service's events in DuckDB and write them to its file; return the line count."""
     target = str(path).replace("'", "''")
@@ -559,13 +621,10 @@ def _write(
         select, options = _NGINX_SELECT, "FORMAT csv, HEADER false, QUOTE ''"
     else:
         select, options = _JSON_SELECT[service.name], "FORMAT json"
-    con.register("service_events", batches)
-    try:
-        row = con.execute(
-            f"COPY (SELECT {select} FROM service_events) TO '{target}' ({options})"
-        ).fetchone()
-    finally:
-        con.unregister("service_events")
+    cursor.register("service_events", batches)
+    row = cursor.execute(
+        f"COPY (SELECT {select} FROM service_events) TO '{target}' ({options})"
+    ).fetchone()
     return int(row[0]) if row else 0
 
 

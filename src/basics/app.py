@@ -1,0 +1,49 @@
+"""The composition root: one place that builds the store and services from a config."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from basics.config.loader import find_config, load_config
+from basics.config.models import Config
+from basics.ingest.pipeline import BatchResult, Progress, ingest_events
+from basics.slo.service import SLOService
+from basics.store.duckdb_store import Store
+
+
+class App:
+    """Config + store + services, shared by the CLI, the API and tests."""
+
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        self._store = store
+
+    @classmethod
+    def load(cls, config_path: Path | None = None) -> App:
+        """An app for an explicit config file, or the nearest basics.yaml."""
+        return cls(load_config(config_path or find_config()))
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store(self.config.store_path)
+        return self._store
+
+    @cached_property
+    def slo(self) -> SLOService:
+        """SLO reports."""
+        return SLOService(self.store, self.config)
+
+    def ingest_events(
+        self, source: str, path: str, progress: Progress | None = None
+    ) -> BatchResult:
+        """Ingest one file of events as one batch."""
+        return ingest_events(self.store, self.config, source, path, progress)
+
+    def close(self) -> None:
+        """Close the store if it was opened."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None

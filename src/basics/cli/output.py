@@ -1,0 +1,94 @@
+"""Formatting for people (rich tables) and machines (JSON, CSV); no domain logic here."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from basics.core.clock import iso_utc
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, times and decimals as JSON-ready values (times in ISO 8601 UTC)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return iso_utc(value)
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
+
+
+def emit_json(value: Any) -> None:
+    """Print JSON to standard output."""
+    sys.stdout.write(json.dumps(plain(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def emit_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print CSV to standard output."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else plain(v) for v in row])
+    sys.stdout.write(buffer.getvalue())
+
+
+def emit_table(title: str | None, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a table for people."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*("—" if v is None else str(v) for v in row))
+    console = Console()
+    if not console.is_terminal:
+        # Piped or captured output: no terminal width to honour, so do not fold cells.
+        console = Console(width=200)
+    console.print(table)
+
+
+def percent(value: float | None, digits: int = 3) -> str | None:
+    """A share as a percentage, or None (shown as 'no data')."""
+    return None if value is None else f"{value * 100:.{digits}f}%"
+
+
+def number(value: float | None, digits: int = 2) -> str | None:
+    """A float with fixed digits, or None."""
+    return None if value is None else f"{value:.{digits}f}"
+
+
+def duration(seconds: float | None) -> str | None:
+    """A duration for people: 3d 4h, 2h 10m, 12m, 40s."""
+    if seconds is None:
+        return None
+    s = int(seconds)
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def when(moment: dt.datetime | None) -> str | None:
+    """A naive-UTC time for tables."""
+    return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S") + "Z"

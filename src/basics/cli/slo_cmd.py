@@ -1,0 +1,351 @@
+"""`basics slo status | breakdown | cost | history | percentiles`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from basics.cli.main import get_app
+
+EXIT_EXHAUSTED = 2
+
+
+def _time(ctx: click.Context, value: str | None) -> dt.datetime | None:
+    from basics.core.clock import parse_time
+
+    if value is None:
+        return None
+    return parse_time(value, get_app(ctx).config.timezone)
+
+
+def _at(ctx: click.Context, value: str | None) -> dt.datetime | str | None:
+    return "latest" if value == "latest" else _time(ctx, value)
+
+
+AT_HELP = "Window end: a time (ISO 8601; no offset = the config's time zone) or `latest`."
+
+
+@click.group()
+def slo() -> None:
+    """SLOs and error budgets."""
+
+
+@slo.command()
+@click.option("--at", "at", help=AT_HELP + " Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per SLO.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per SLO.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["exhausted", "burning"]),
+    help="Exit 2 when any SLO is exhausted (or burning too): for CI gates.",
+)
+@click.pass_context
+def status(
+    ctx: click.Context, at: str | None, as_json: bool, as_csv: bool, fail_on: str | None
+) -> None:
+    """SLI, error budget, burn rates and status of every SLO, from per-minute rollups.
+
+    Status is `no_data` when the window has no events (never 100 %), `exhausted` when the
+    budget is spent, `burning` when the last hour burns faster than 1x, else `ok`.
+
+    \b
+    Examples:
+      basics slo status
+      basics slo status --at latest --json
+      basics slo status --at 2026-03-01T12:00:00Z --fail-on exhausted
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    app.slo.ensure_rollups()
+    results = app.slo.status(_at(ctx, at))
+    if as_json:
+        output.emit_json([_status_json(r) for r in results])
+    elif as_csv:
+        rows = [_status_json(r) for r in results]
+        header = [k for k in rows[0] if k != "burn_rates"] if rows else []
+        output.emit_csv(
+            header + [f"burn_rate_{w}" for w in ("5m", "30m", "1h", "6h", "1d", "3d")],
+            [[r[k] for k in header] + list(r["burn_rates"].values()) for r in rows],
+        )
+    else:
+        _status_table(results)
+    worst = {r.status for r in results}
+    if fail_on and ("exhausted" in worst or (fail_on == "burning" and "burning" in worst)):
+        ctx.exit(EXIT_EXHAUSTED)
+
+
+def _status_json(r: Any) -> dict[str, Any]:
+    from basics.cli.output import plain
+
+    return {
+        "slo": r.slo,
+        "service": r.service,
+        "objective": plain(r.objective),
+        "window": r.window,
+        "budgeting": r.budgeting,
+        "window_start": plain(r.window_start),
+        "window_end": plain(r.window_end),
+        "total": r.counts.total,
+        "good": r.counts.good,
+        "bad": r.counts.bad,
+        "sli": r.sli,
+        "budget_total": float(r.budget.total),
+        "budget_consumed": r.budget.consumed,
+        "budget_remaining": r.budget.remaining,
+        "burn_rates": r.burn_rates,
+        "time_to_exhaustion_s": r.time_to_exhaustion_s,
+        "status": r.status,
+        "note": r.note,
+    }
+
+
+def _status_table(results: list[Any]) -> None:
+    from basics.cli import output
+
+    unit = {"occurrences": "events", "timeslices": "slices"}
+    rows = []
+    for r in results:
+        rows.append(
+            [
+                r.slo,
+                f"{r.objective}% / {r.window}",
+                output.percent(r.sli) or "no data",
+                f"{r.counts.bad:,} / {r.counts.total:,} {unit[r.budgeting]}",
+                output.percent(r.budget.remaining, 1),
+                output.number(r.burn_rates["1h"]),
+                output.number(r.burn_rates["6h"]),
+                output.number(r.burn_rates["3d"]),
+                output.duration(r.time_to_exhaustion_s),
+                r.status,
+            ]
+        )
+    if results:
+        title = f"SLOs at {output.when(results[0].window_end)}"
+    else:
+        title = "No SLOs configured: add some under services: in basics.yaml"
+    output.emit_table(
+        title,
+        ["SLO", "objective", "SLI", "bad / total", "budget left", "burn 1h", "burn 6h",
+         "burn 3d", "exhausts in", "status"],
+        rows,
+    )
+    for r in results:
+        if r.note:
+            click.echo(f"{r.slo}: {r.note}")
+
+
+@slo.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--by", "by", required=True, help="user, operation, status, attrs.<name>, or auto.")
+@click.option("--top", default=10, show_default=True, help="How many values to show.")
+@click.option("--from", "start", help="Range start (default: the SLO window before --to).")
+@click.option("--to", "end", help="Range end: a time or `latest` (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def breakdown(
+    ctx: click.Context,
+    slo_name: str,
+    by: str,
+    top: int,
+    start: str | None,
+    end: str | None,
+    as_json: bool,
+) -> None:
+    """Which values of a dimension the bad events fall on, from raw events.
+
+    Each value shows its share of bad events, its share of all events, and their ratio
+    (over-representation: 10x means ten times more common among bad events). `--by auto`
+    ranks every dimension by the largest gap between a value's share of bad and of good
+    events, so the dimension that explains an outage comes first.
+
+    \b
+    Examples:
+      basics slo breakdown www/availability --by user --top 20
+      basics slo breakdown www/availability --by auto --to latest
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    range_start, range_end = _time(ctx, start), _at(ctx, end)
+    if by == "auto":
+        results = app.slo.breakdown_auto(slo_name, range_start, range_end, top=min(top, 3))
+        if as_json:
+            output.emit_json(results)
+            return
+        rows = []
+        for b in results:
+            lead = b.contributors[0] if b.contributors else None
+            rows.append(
+                [
+                    b.dimension,
+                    output.number(b.score, 3),
+                    f"{b.distinct_values:,}",
+                    lead.value if lead else None,
+                    output.percent(lead.share_of_bad, 1) if lead else None,
+                    output.percent(lead.share_of_all, 2) if lead else None,
+                    output.number(lead.over_representation, 1) if lead else None,
+                ]
+            )
+        first = results[0] if results else None
+        title = f"{slo_name}: which dimension explains the bad events"
+        if first:
+            title += f" ({first.bad:,} bad of {first.total:,}, {output.when(first.start)} – {output.when(first.end)})"
+        output.emit_table(
+            title,
+            ["dimension", "score", "values", "top value", "of bad", "of all", "over-rep."],
+            rows,
+        )
+        return
+    result = app.slo.breakdown(slo_name, by, range_start, range_end, top)
+    if as_json:
+        output.emit_json(result)
+        return
+    output.emit_table(
+        f"{slo_name} by {by}: {result.bad:,} bad of {result.total:,} events, "
+        f"{result.distinct_values:,} values, {output.when(result.start)} – {output.when(result.end)}",
+        [by, "bad", "total", "of bad", "of all", "over-rep."],
+        [
+            [
+                c.value,
+                f"{c.bad:,}",
+                f"{c.total:,}",
+                output.percent(c.share_of_bad, 1),
+                output.percent(c.share_of_all, 2),
+                output.number(c.over_representation, 1),
+            ]
+            for c in result.contributors
+        ],
+    )
+    if result.total == 0:
+        click.echo("No events in this range; try --to latest.")
+
+
+@slo.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--from", "start", required=True, help="Interval start (ISO 8601).")
+@click.option("--to", "end", required=True, help="Interval end (ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.pass_context
+def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool) -> None:
+    """What an interval cost: its bad events as a share of the SLO window's error budget.
+
+    \b
+    Example ("was 15 s of downtime okay?"):
+      basics slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin, finish = _time(ctx, start), _time(ctx, end)
+    assert begin is not None and finish is not None
+    result = app.slo.cost(slo_name, begin, finish)
+    if as_json:
+        output.emit_json(result)
+        return
+    share = output.percent(result.share_of_budget, 2) or "no data (no events in the window)"
+    click.echo(
+        f"{slo_name}, {output.when(result.start)} – {output.when(result.end)}: "
+        f"{result.counts.bad:,} bad of {result.counts.total:,} events = {share} of the "
+        f"budget of the window {output.when(result.window_start)} – "
+        f"{output.when(result.window_end)} ({float(result.budget_total):,.1f} bad events allowed)"
+    )
+
+
+@slo.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--by", type=click.Choice(["day", "week", "month"]), default="day", show_default=True)
+@click.option("--from", "start", help="Range start (default: the SLO window before --to).")
+@click.option("--to", "end", help="Range end: a time or `latest` (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@click.pass_context
+def history(
+    ctx: click.Context,
+    slo_name: str,
+    by: str,
+    start: str | None,
+    end: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Compliance per day, week or month (periods in the configured time zone).
+
+    \b
+    Example:
+      basics slo history www/availability --by day --to latest
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    app.slo.ensure_rollups()
+    periods = app.slo.history(slo_name, by, _time(ctx, start), _at(ctx, end))  # type: ignore[arg-type]
+    if as_json:
+        output.emit_json(periods)
+        return
+    header = [by, "total", "bad", "SLI", "met", "budget used"]
+    rows = [
+        [
+            p.start.date().isoformat(),
+            p.counts.total,
+            p.counts.bad,
+            output.percent(p.sli),
+            {True: "yes", False: "NO", None: None}[p.met],
+            output.percent(p.budget_consumed, 1),
+        ]
+        for p in periods
+    ]
+    if as_csv:
+        output.emit_csv(header, rows)
+    else:
+        output.emit_table(f"{slo_name} per {by} ({app.config.timezone})", header, rows)
+
+
+@slo.command()
+@click.argument("service")
+@click.option("--by", type=click.Choice(["service", "operation"]), default="service", show_default=True)
+@click.option("--from", "start", required=True, help="Range start.")
+@click.option("--to", "end", required=True, help="Range end.")
+@click.option("--exact", is_flag=True, help="Exact, from raw events (default: minute sketches, ≤ 0.5 % error).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def percentiles(
+    ctx: click.Context,
+    service: str,
+    by: str,
+    start: str,
+    end: str,
+    exact: bool,
+    as_json: bool,
+) -> None:
+    """p50, p90, p95 and p99 of duration_ms per service or operation.
+
+    \b
+    Examples:
+      basics slo percentiles www --by operation --from 2026-02-24 --to 2026-02-25
+      basics slo percentiles www --from 2026-02-24 --to 2026-02-25 --exact --json
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin, finish = _time(ctx, start), _time(ctx, end)
+    assert begin is not None and finish is not None
+    report = app.slo.percentiles(service, by, begin, finish, exact)  # type: ignore[arg-type]
+    if as_json:
+        output.emit_json(report)
+        return
+    how = (
+        "exact, from raw events"
+        if report.method == "exact"
+        else f"approximate, from minute sketches (≤ {report.relative_error:.1%} relative error)"
+    )
+    output.emit_table(
+        f"{service} duration_ms by {by}, {output.when(report.start)} – {output.when(report.end)}: {how}",
+        [by, "events", "p50", "p90", "p95", "p99"],
+        [
+            [g.group, f"{g.count:,}", *(output.number(v, 1) for v in g.percentiles_ms.values())]
+            for g in report.groups
+        ],
+    )

@@ -1,0 +1,425 @@
+"""SLO reports from the store: status, breakdowns, cost, history and percentiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Literal
+
+from basics.config.expressions import fields_used, parse_expression
+from basics.config.models import Config, ServiceConfig, SLOConfig
+from basics.core.clock import iso_utc, utc_now
+from basics.core.errors import InputError, NotFoundError
+from basics.core.sketch import RELATIVE_ERROR
+from basics.core.windows import MINUTE, Window, floor_minute, slo_window
+from basics.slo import compute
+from basics.slo.models import (
+    Breakdown,
+    Contributor,
+    Cost,
+    Counts,
+    LatencyPercentiles,
+    Period,
+    PercentileReport,
+    SLOStatus,
+)
+from basics.store.duckdb_store import Store
+from basics.store.rollups import slo_predicates, sync_definitions
+from basics.store.sql_expressions import column_sql, quote_string
+
+PERCENTILES = (0.5, 0.9, 0.95, 0.99)
+AUTO_DIMENSIONS = ("user", "operation", "status")
+MAX_AUTO_ATTRS = 20
+
+
+class SLOService:
+    """Reads rollups (and raw events where exactness needs them) to report on SLOs."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def ensure_rollups(self) -> list[str]:
+        """Rebuild rollups of SLOs whose definition changed since they were built."""
+        return sync_definitions(self.store, self.config)
+
+    # -- lookup -------------------------------------------------------------------------
+
+    def slo(self, name: str) -> tuple[str, ServiceConfig, SLOConfig]:
+        """The service name, service and SLO for `service/slo`."""
+        service_name, _, slo_name = name.partition("/")
+        service = self.config.services.get(service_name)
+        if service is None or slo_name not in service.slos:
+            known = ", ".join(self.config.slo_names()) or "none are configured"
+            raise NotFoundError(f'no SLO "{name}" (known: {known})')
+        return service_name, service, service.slos[slo_name]
+
+    def latest_event(self) -> dt.datetime | None:
+        """The newest event time in the store."""
+        value: dt.datetime | None = self.store.scalar("SELECT max(ts) FROM events")
+        return value
+
+    def resolve_at(self, at: dt.datetime | str | None) -> dt.datetime:
+        """A window end: a time, `latest` (the minute after the newest event) or now."""
+        if at == "latest":
+            newest = self.latest_event()
+            if newest is None:
+                raise InputError("--at latest: the store has no events yet; ingest some first")
+            return floor_minute(newest) + MINUTE
+        if isinstance(at, dt.datetime):
+            return floor_minute(at)
+        return floor_minute(utc_now())
+
+    # -- status -------------------------------------------------------------------------
+
+    def status(self, at: dt.datetime | str | None = None) -> list[SLOStatus]:
+        """Every SLO's window, SLI, budget, burn rates and status at `at`."""
+        end = self.resolve_at(at)
+        newest = self.latest_event()
+        results = []
+        for svc, service in self.config.services.items():
+            for name, slo in service.slos.items():
+                results.append(self._status(f"{svc}/{name}", svc, slo, end, newest))
+        return results
+
+    def _status(
+        self, key: str, svc: str, slo: SLOConfig, end: dt.datetime, newest: dt.datetime | None
+    ) -> SLOStatus:
+        window = slo_window(slo.window, end, self.config.timezone)
+        windows = {"window": window.start} | {
+            name: end - dt.timedelta(seconds=s) for name, s in compute.BURN_WINDOWS_S.items()
+        }
+        counts = self._window_counts(key, slo, windows, end)
+        total = counts["window"]
+        burn = {name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S}
+        note = None
+        if total.total == 0 and newest is not None and newest < window.start:
+            note = (
+                f"no events in this window; the newest event is at {iso_utc(newest)}: "
+                "try --at latest"
+            )
+        return SLOStatus(
+            slo=key,
+            service=svc,
+            objective=slo.objective,
+            window=slo.window,
+            budgeting=slo.budgeting,
+            window_start=window.start,
+            window_end=window.end,
+            counts=total,
+            sli=compute.sli(total),
+            budget=compute.budget(total, slo.objective),
+            burn_rates=burn,
+            time_to_exhaustion_s=compute.time_to_exhaustion_s(total, counts["1h"], slo.objective),
+            status=compute.status_of(total, counts["1h"], slo.objective),
+            note=note,
+        )
+
+    def _window_counts(
+        self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
+    ) -> dict[str, Counts]:
+        """Good/total events (or slices) in each [start, end) from the rollups, in one query."""
+        earliest = min(starts.values())
+        sums = ", ".join(
+            f"coalesce(sum(total) FILTER (WHERE minute >= ${i}), 0), "
+            f"coalesce(sum(good) FILTER (WHERE minute >= ${i}), 0)"
+            for i, _ in enumerate(starts, start=3)
+        )
+        if slo.budgeting == "timeslices":
+            assert slo.slice_target is not None
+            target = format(slo.slice_target, "f")
+            source = (
+                "(SELECT time_bucket(to_seconds($slice), minute) AS minute, 1 AS total, "
+                f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
+                "FROM slo_minute WHERE slo = $1 AND minute >= $2 AND minute < $end GROUP BY 1)"
+            )
+        else:
+            source = "(SELECT minute, total, good FROM slo_minute WHERE slo = $1 "
+            source += "AND minute >= $2 AND minute < $end)"
+        params: list[object] = [key, earliest, *starts.values()]
+        sql = f"SELECT {sums} FROM {source}"
+        sql = sql.replace("$end", f"${len(params) + 1}")
+        params.append(end)
+        if slo.budgeting == "timeslices":
+            sql = sql.replace("$slice", f"${len(params) + 1}")
+            params.append(slo.slice_s)
+        row = self.store.query(sql, params)[0]
+        return {
+            name: Counts(int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(starts)
+        }
+
+    # -- breakdowns ---------------------------------------------------------------------
+
+    def _range(
+        self, slo: SLOConfig, start: dt.datetime | None, end: dt.datetime | str | None
+    ) -> Window:
+        stop = end if isinstance(end, dt.datetime) else self.resolve_at(end)
+        if start is None:
+            return slo_window(slo.window, floor_minute(stop), self.config.timezone)
+        if start >= stop:
+            raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(stop)})")
+        return Window(start, stop)
+
+    def _events_sql(self, svc: str, service: ServiceConfig, slo: SLOConfig, columns: str) -> str:
+        valid, good = slo_predicates(service, slo)
+        return (
+            f"SELECT {columns}, {good} AS is_good FROM events "
+            f"WHERE service = $service AND ts >= $start AND ts < $end AND {valid}"
+        )
+
+    def breakdown(
+        self,
+        name: str,
+        by: str,
+        start: dt.datetime | None = None,
+        end: dt.datetime | str | None = None,
+        top: int = 10,
+    ) -> Breakdown:
+        """The values of one dimension that contribute most bad events, over raw events."""
+        svc, service, slo = self.slo(name)
+        window = self._range(slo, start, end)
+        column = _dimension(by)
+        inner = self._events_sql(svc, service, slo, f"CAST({column} AS VARCHAR) AS value")
+        rows = self.store.db.execute(
+            f"""
+            WITH per_value AS (
+              SELECT value, count(*) FILTER (WHERE NOT is_good) AS bad, count(*) AS total
+              FROM ({inner}) GROUP BY value
+            )
+            SELECT value, bad, total, sum(bad) OVER () AS bad_all, sum(total) OVER () AS total_all,
+                   count(*) OVER () AS distinct_values
+            FROM per_value ORDER BY bad DESC, total DESC, value NULLS LAST LIMIT $top
+            """,
+            {"service": svc, "start": window.start, "end": window.end, "top": top},
+        ).fetchall()
+        bad_all = int(rows[0][3]) if rows else 0
+        total_all = int(rows[0][4]) if rows else 0
+        contributors = [
+            Contributor(
+                value=value,
+                bad=int(bad),
+                total=int(total),
+                share_of_bad=bad / bad_all if bad_all else None,
+                share_of_all=total / total_all if total_all else None,
+                over_representation=compute.over_representation(bad, total, bad_all, total_all),
+            )
+            for value, bad, total, *_ in rows
+            if bad_all
+        ]
+        return Breakdown(
+            slo=name,
+            dimension=by,
+            start=window.start,
+            end=window.end,
+            bad=bad_all,
+            total=total_all,
+            distinct_values=int(rows[0][5]) if rows else 0,
+            contributors=contributors,
+        )
+
+    def breakdown_auto(
+        self,
+        name: str,
+        start: dt.datetime | None = None,
+        end: dt.datetime | str | None = None,
+        top: int = 3,
+    ) -> list[Breakdown]:
+        """Every dimension ranked by how unevenly bad events fall on one of its values.
+
+        The score of a dimension is the largest gap, over its values, between the value's
+        share of bad events and its share of good events (BubbleUp-style). Unlike a total
+        variation distance it does not reward sparse high-cardinality noise.
+        """
+        svc, service, slo = self.slo(name)
+        window = self._range(slo, start, end)
+        params = {"service": svc, "start": window.start, "end": window.end}
+        # Fields the SLI itself reads explain bad events by definition: leave them out.
+        used = fields_used(parse_expression(slo.good))
+        candidates = list(AUTO_DIMENSIONS) + self._attr_keys(svc, window)
+        dimensions = [d for d in candidates if d not in used]
+        columns = ", ".join(
+            f"CAST({_dimension(d)} AS VARCHAR) AS d{i}" for i, d in enumerate(dimensions)
+        )
+        inner = self._events_sql(svc, service, slo, columns)
+        sets = ", ".join(f"(d{i})" for i in range(len(dimensions)))
+        which = " ".join(f"WHEN GROUPING(d{i}) = 0 THEN {i}" for i in range(len(dimensions)))
+        value = " ".join(f"WHEN GROUPING(d{i}) = 0 THEN d{i}" for i in range(len(dimensions)))
+        rows = self.store.db.execute(
+            f"""
+            WITH grouped AS (
+              SELECT CASE {which} END AS dim, CASE {value} END AS value,
+                     count(*) FILTER (WHERE NOT is_good) AS bad, count(*) AS total
+              FROM ({inner}) GROUP BY GROUPING SETS ({sets})
+            ), shares AS (
+              SELECT *, sum(bad) OVER w AS bad_all, sum(total) OVER w AS total_all,
+                     count(*) OVER w AS distinct_values,
+                     bad / nullif(sum(bad) OVER w, 0)
+                       - (total - bad) / nullif(sum(total - bad) OVER w, 0) AS gap,
+                     row_number() OVER (PARTITION BY dim ORDER BY bad DESC, total DESC) AS rank
+              FROM grouped WINDOW w AS (PARTITION BY dim)
+            )
+            SELECT dim, value, bad, total, bad_all, total_all, distinct_values,
+                   max(gap) OVER (PARTITION BY dim) AS score
+            FROM shares WHERE rank <= $top ORDER BY dim, rank
+            """,
+            params | {"top": top},
+        ).fetchall()
+        results: dict[int, Breakdown] = {}
+        for dim, value_, bad, total, bad_all, total_all, distinct, score in rows:
+            if dim not in results:
+                results[dim] = Breakdown(
+                    slo=name,
+                    dimension=dimensions[dim],
+                    start=window.start,
+                    end=window.end,
+                    bad=int(bad_all),
+                    total=int(total_all),
+                    distinct_values=int(distinct),
+                    contributors=[],
+                    score=float(score) if score is not None else None,
+                )
+            if bad_all:
+                results[dim].contributors.append(
+                    Contributor(
+                        value=value_,
+                        bad=int(bad),
+                        total=int(total),
+                        share_of_bad=bad / bad_all,
+                        share_of_all=total / total_all,
+                        over_representation=compute.over_representation(
+                            bad, total, bad_all, total_all
+                        ),
+                    )
+                )
+        return sorted(results.values(), key=lambda b: (-(b.score or 0.0), b.dimension))
+
+    def _attr_keys(self, svc: str, window: Window) -> list[str]:
+        rows = self.store.query(
+            "SELECT key FROM (SELECT unnest(map_keys(attrs)) AS key FROM events "
+            "WHERE service = ? AND ts >= ? AND ts < ?) GROUP BY key "
+            f"ORDER BY count(*) DESC, key LIMIT {MAX_AUTO_ATTRS}",
+            [svc, window.start, window.end],
+        )
+        keys = []
+        for (key,) in rows:
+            try:
+                column_sql(f"attrs.{key}", "duckdb")
+            except ValueError:
+                continue
+            keys.append(f"attrs.{key}")
+        return keys
+
+    # -- cost, history ------------------------------------------------------------------
+
+    def cost(self, name: str, start: dt.datetime, end: dt.datetime) -> Cost:
+        """Bad events in [start, end) as a share of the budget of the window ending at `end`."""
+        svc, service, slo = self.slo(name)
+        if start >= end:
+            raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
+        inner = self._events_sql(svc, service, slo, "1 AS one")
+        total, good = self.store.db.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE is_good) FROM ({inner})",
+            {"service": svc, "start": start, "end": end},
+        ).fetchall()[0]
+        window_end = floor_minute(end) + (MINUTE if end != floor_minute(end) else dt.timedelta())
+        window = slo_window(slo.window, window_end, self.config.timezone)
+        window_counts = self._window_counts(name, slo, {"window": window.start}, window.end)
+        allowed = compute.budget(window_counts["window"], slo.objective).total
+        counts = Counts(int(total), int(good))
+        return Cost(
+            slo=name,
+            start=start,
+            end=end,
+            counts=counts,
+            window_start=window.start,
+            window_end=window.end,
+            budget_total=allowed,
+            share_of_budget=float(Decimal(counts.bad) / allowed) if allowed else None,
+        )
+
+    def history(
+        self,
+        name: str,
+        by: Literal["day", "week", "month"] = "day",
+        start: dt.datetime | None = None,
+        end: dt.datetime | str | None = None,
+    ) -> list[Period]:
+        """Compliance per day, week or month (in the configured time zone) from rollups."""
+        svc, _, slo = self.slo(name)
+        window = self._range(slo, start, end)
+        zone = quote_string(self.config.timezone, "duckdb")
+        rows = self.store.query(
+            f"SELECT date_trunc('{by}', timezone({zone}, timezone('UTC', minute))) AS period, "
+            "sum(total), sum(good) FROM slo_minute WHERE slo = ? AND minute >= ? AND minute < ? "
+            "GROUP BY 1 ORDER BY 1",
+            [name, window.start, window.end],
+        )
+        periods = []
+        for period, total, good in rows:
+            counts = Counts(int(total), int(good))
+            figures = compute.budget(counts, slo.objective)
+            met = None if counts.total == 0 else not compute.burns_faster_than(
+                counts, slo.objective, Decimal(1)
+            )
+            periods.append(Period(period, counts, compute.sli(counts), met, figures.consumed))
+        return periods
+
+    # -- percentiles --------------------------------------------------------------------
+
+    def percentiles(
+        self,
+        service_name: str,
+        by: Literal["service", "operation"],
+        start: dt.datetime,
+        end: dt.datetime,
+        exact: bool = False,
+    ) -> PercentileReport:
+        """p50/p90/p95/p99 of duration_ms: exact from raw events, or from minute sketches."""
+        if start >= end:
+            raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
+        group = "operation" if by == "operation" else "service"
+        report = PercentileReport(
+            service_name, by, start, end, "exact" if exact else "sketch",
+            0.0 if exact else RELATIVE_ERROR,
+        )
+        if exact:
+            rows = self.store.query(
+                f"SELECT {group}, count(*), quantile_disc(duration_ms, ?) FROM events "
+                "WHERE service = ? AND ts >= ? AND ts < ? AND duration_ms IS NOT NULL "
+                "GROUP BY 1 ORDER BY 2 DESC",
+                [list(PERCENTILES), service_name, start, end],
+            )
+            for value, count, quantiles in rows:
+                report.groups.append(
+                    LatencyPercentiles(value, int(count), _named(list(quantiles)))
+                )
+            return report
+        # Sketches are per minute: the range is widened to whole minutes.
+        rows = self.store.query(
+            f"SELECT {group}, list(struct_pack(b := bucket, n := n)) FROM ("
+            f"  SELECT {group}, bucket, sum(n) AS n FROM latency_minute "
+            "  WHERE service = ? AND minute >= ? AND minute < ? GROUP BY ALL) GROUP BY 1",
+            [service_name, floor_minute(start), end],
+        )
+        for value, buckets in rows:
+            count, quantiles = compute.sketch_quantiles(
+                [(int(b["b"]), int(b["n"])) for b in buckets], PERCENTILES
+            )
+            report.groups.append(LatencyPercentiles(value, count, _named(quantiles)))
+        report.groups.sort(key=lambda g: -g.count)
+        return report
+
+
+def _named(values: Sequence[float | None]) -> dict[str, float | None]:
+    return {f"p{round(q * 100)}": v for q, v in zip(PERCENTILES, values, strict=True)}
+
+
+def _dimension(by: str) -> str:
+    try:
+        return column_sql(by, "duckdb")
+    except ValueError:
+        raise InputError(
+            f'cannot break down by "{by}": expected user, operation, status, service, '
+            "duration_ms or attrs.<name>"
+        ) from None
