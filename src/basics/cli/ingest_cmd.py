@@ -23,7 +23,9 @@ def ingest() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the batch summaries as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def events(ctx: click.Context, files: tuple[str, ...], source: str, as_json: bool, quiet: bool) -> None:
+def events(
+    ctx: click.Context, files: tuple[str, ...], source: str, as_json: bool, quiet: bool
+) -> None:
     """Ingest event files (`-` reads standard input); each file is one all-or-nothing batch.
 
     Bad records are rejected with file, line, field and reason, stored and counted; the
@@ -153,4 +155,6 @@ def batches(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         output.emit_json([dict(zip(header, row, strict=True)) for row in rows])
     else:
-        output.emit_table("Batches", header, [[*r[:6], output.when(r[6]), output.when(r[7])] for r in rows])
+        output.emit_table(
+            "Batches", header, [[*r[:6], output.when(r[6]), output.when(r[7])] for r in rows]
+        )

@@ -128,8 +128,18 @@ def _status_table(results: list[Any]) -> None:
         title = "No SLOs configured: add some under services: in basics.yaml"
     output.emit_table(
         title,
-        ["SLO", "objective", "SLI", "bad / total", "budget left", "burn 1h", "burn 6h",
-         "burn 3d", "exhausts in", "status"],
+        [
+            "SLO",
+            "objective",
+            "SLI",
+            "bad / total",
+            "budget left",
+            "burn 1h",
+            "burn 6h",
+            "burn 3d",
+            "exhausts in",
+            "status",
+        ],
         rows,
     )
     for r in results:
@@ -192,7 +202,8 @@ def breakdown(
         first = results[0] if results else None
         title = f"{slo_name}: which dimension explains the bad events"
         if first:
-            title += f" ({first.bad:,} bad of {first.total:,}, {output.when(first.start)} – {output.when(first.end)})"
+            span = f"{output.when(first.start)} – {output.when(first.end)}"
+            title += f" ({first.bad:,} bad of {first.total:,}, {span})"
         output.emit_table(
             title,
             ["dimension", "score", "values", "top value", "of bad", "of all", "over-rep."],
@@ -205,7 +216,8 @@ def breakdown(
         return
     output.emit_table(
         f"{slo_name} by {by}: {result.bad:,} bad of {result.total:,} events, "
-        f"{result.distinct_values:,} values, {output.when(result.start)} – {output.when(result.end)}",
+        f"{result.distinct_values:,} values, "
+        f"{output.when(result.start)} – {output.when(result.end)}",
         [by, "bad", "total", "of bad", "of all", "over-rep."],
         [
             [
@@ -305,10 +317,16 @@ def history(
 
 @slo.command()
 @click.argument("service")
-@click.option("--by", type=click.Choice(["service", "operation"]), default="service", show_default=True)
+@click.option(
+    "--by", type=click.Choice(["service", "operation"]), default="service", show_default=True
+)
 @click.option("--from", "start", required=True, help="Range start.")
 @click.option("--to", "end", required=True, help="Range end.")
-@click.option("--exact", is_flag=True, help="Exact, from raw events (default: minute sketches, ≤ 0.5 % error).")
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Exact, from raw events (default: minute sketches, ≤ 0.5 % error).",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def percentiles(
@@ -342,7 +360,8 @@ def percentiles(
         else f"approximate, from minute sketches (≤ {report.relative_error:.1%} relative error)"
     )
     output.emit_table(
-        f"{service} duration_ms by {by}, {output.when(report.start)} – {output.when(report.end)}: {how}",
+        f"{service} duration_ms by {by}, "
+        f"{output.when(report.start)} – {output.when(report.end)}: {how}",
         [by, "events", "p50", "p90", "p95", "p99"],
         [
             [g.group, f"{g.count:,}", *(output.number(v, 1) for v in g.percentiles_ms.values())]

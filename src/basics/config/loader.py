@@ -97,12 +97,12 @@ def _key_lines(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
     def walk(current: yaml.Node, prefix: tuple[str, ...]) -> None:
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
-                key = prefix + (str(key_node.value),)
+                key = (*prefix, str(key_node.value))
                 lines[key] = key_node.start_mark.line + 1
                 walk(value_node, key)
         elif isinstance(current, yaml.SequenceNode):
             for index, item in enumerate(current.value):
-                key = prefix + (str(index),)
+                key = (*prefix, str(index))
                 lines[key] = item.start_mark.line + 1
                 walk(item, key)
 
@@ -112,4 +112,5 @@ def _key_lines(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)

@@ -9,7 +9,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from basics.config.expressions import Expr, parse_expression
 from basics.core.durations import parse_duration_s
@@ -240,7 +248,9 @@ class Config(_Model):
     def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
             if not _NAME.match(name):
-                raise ValueError(f'expected a name of letters, digits, "-", "_" or ".", got "{name}"')
+                raise ValueError(
+                    f'expected a name of letters, digits, "-", "_" or ".", got "{name}"'
+                )
         return value
 
     @property

@@ -14,9 +14,7 @@ def parse_duration_s(text: str) -> int:
     """Seconds in a duration like `30d` or `5m`; raise InputError otherwise."""
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
-        raise InputError(
-            f'expected a duration such as 30s, 5m, 1h, 30d or 2w, found "{text}"'
-        )
+        raise InputError(f'expected a duration such as 30s, 5m, 1h, 30d or 2w, found "{text}"')
     return int(match.group(1)) * _UNITS_S[match.group(2)]
 
 

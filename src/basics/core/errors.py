@@ -1,11 +1,11 @@
 """The exception tree of Basics.
 
-    BasicsError            anything a user can act on; the CLI prints it and exits 1
-    ├── ConfigError        basics.yaml is missing or invalid (file, line, key, expected, found)
-    ├── ExpressionError    an SLI expression does not parse or does not type-check
-    ├── InputError         an input file or argument cannot be used at all (missing, unreadable)
-    ├── NotFoundError      a named thing (SLO, batch) does not exist
-    └── StoreError         the store cannot be opened or migrated
+BasicsError            anything a user can act on; the CLI prints it and exits 1
+├── ConfigError        basics.yaml is missing or invalid (file, line, key, expected, found)
+├── ExpressionError    an SLI expression does not parse or does not type-check
+├── InputError         an input file or argument cannot be used at all (missing, unreadable)
+├── NotFoundError      a named thing (SLO, batch) does not exist
+└── StoreError         the store cannot be opened or migrated
 """
 
 from __future__ import annotations

@@ -54,12 +54,12 @@ class Input:
         if self.path == "-":
             return sys.stdin.buffer
         try:
-            return open(self.path, "rb")  # noqa: SIM115 - closed in close()
+            return open(self.path, "rb")
         except OSError as error:
             raise InputError(f"{self.path}: cannot open: {error.strerror}") from None
 
     def _maybe_gunzip(self, raw: BinaryIO) -> BinaryIO:
-        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         if buffered.peek(2)[:2] != b"\x1f\x8b":
             return buffered
         stream = gzip.GzipFile(fileobj=buffered)

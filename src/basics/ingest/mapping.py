@@ -42,7 +42,9 @@ def field_paths(source: SourceConfig) -> FieldPaths:
             candidates[name] = ()
         else:
             candidates[name] = defaults
-    attrs = {key[len("attrs.") :]: path for key, path in explicit.items() if key.startswith("attrs.")}
+    attrs = {
+        key[len("attrs.") :]: path for key, path in explicit.items() if key.startswith("attrs.")
+    }
     return FieldPaths(candidates, attrs)
 
 

@@ -71,7 +71,9 @@ def timestamp_sql(column: str, rules: TimeRules) -> tuple[str, str]:
 def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason."""
     ts, is_local = timestamp_sql("ts_text", rules)
-    service = "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
+    service = (
+        "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
+    )
     status_num = "try_cast(trim(status_text) AS DOUBLE)"
     duration = "try_cast(trim(duration_text) AS DOUBLE)"
     expected_ts = (
@@ -91,9 +93,11 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
         WHEN parse_error IS NOT NULL THEN parse_error
         WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
         WHEN ts IS NULL THEN '{expected_ts}, found "' || left(ts_text, 60) || '"'
-        WHEN service IS NULL THEN 'missing; map it with fields.service or set service: on the source'
+        WHEN service IS NULL
+          THEN 'missing; map it with fields.service or set service: on the source'
         WHEN status_text IS NOT NULL AND status IS NULL
-          THEN 'expected an integer status between 0 and 999, found "' || left(status_text, 60) || '"'
+          THEN 'expected an integer status between 0 and 999, found "'
+            || left(status_text, 60) || '"'
         WHEN duration_text IS NOT NULL AND duration_ms IS NULL
           THEN 'expected a non-negative number, found "' || left(duration_text, 60) || '"'
       END AS reject_reason

@@ -67,12 +67,9 @@ def ingest_events(
     source = _source(config, source_name)
     rules = TimeRules(source.timezone or config.timezone, source.timestamp_format)
     sync_definitions(store, config)
-    if source.format == "parquet":
-        reader = None
-        stream = _parquet_input(path)
-    else:
-        reader = Input(path)
-        stream = reader
+    stream: Input | _ParquetInput = (
+        _ParquetInput(path) if source.format == "parquet" else Input(path)
+    )
     result = BatchResult(None, source_name, stream.name, "applied", timezone=rules.timezone)
     try:
         with store.transaction() as db:
@@ -102,8 +99,15 @@ def ingest_events(
                 "UPDATE batches SET content_sha256 = ?, status = 'applied', accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, finished_at = now() "
                 "WHERE id = ?",
-                [sha, result.accepted, result.rejected, result.local_time_rows,
-                 result.min_ts, result.max_ts, batch_id],
+                [
+                    sha,
+                    result.accepted,
+                    result.rejected,
+                    result.local_time_rows,
+                    result.min_ts,
+                    result.max_ts,
+                    batch_id,
+                ],
             )
             result.batch_id = batch_id
             result.first_rejects = [
@@ -116,7 +120,11 @@ def ingest_events(
             ]
     except _Duplicate as duplicate_batch:
         return BatchResult(
-            None, source_name, stream.name, "duplicate", duplicate_of=duplicate_batch.batch_id,
+            None,
+            source_name,
+            stream.name,
+            "duplicate",
+            duplicate_of=duplicate_batch.batch_id,
             timezone=rules.timezone,
         )
     finally:
@@ -214,7 +222,3 @@ class _ParquetInput:
 
     def close(self) -> None:
         self.source.close()
-
-
-def _parquet_input(path: str) -> _ParquetInput:
-    return _ParquetInput(path)

@@ -40,10 +40,14 @@ def jsonl_sql(source: SourceConfig) -> str:
     fields = {name: pick(paths.candidates[name]) for name in ("ts", "service", "operation")}
     fields["user_id"] = pick(paths.candidates["user"])
     fields["status_text"] = pick(paths.candidates["status"])
-    durations = [(pick(paths.candidates[name]), factor) for name, factor in DURATION_FACTORS.items()]
+    durations = [
+        (pick(paths.candidates[name]), factor) for name, factor in DURATION_FACTORS.items()
+    ]
     duration_text = "coalesce(" + ", ".join(text for text, _ in durations) + ")"
     factor = "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
-    extra = [f"{{'k': {sql_text(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()]
+    extra = [
+        f"{{'k': {sql_text(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
+    ]
     objects = pick(paths.candidates["attrs"])
     named = (
         "map_from_entries(list_filter([" + ", ".join(extra) + "], lambda e: e.v IS NOT NULL))"

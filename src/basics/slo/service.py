@@ -20,8 +20,8 @@ from basics.slo.models import (
     Cost,
     Counts,
     LatencyPercentiles,
-    Period,
     PercentileReport,
+    Period,
     SLOStatus,
 )
 from basics.store.duckdb_store import Store
@@ -92,7 +92,9 @@ class SLOService:
         }
         counts = self._window_counts(key, slo, windows, end)
         total = counts["window"]
-        burn = {name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S}
+        burn = {
+            name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S
+        }
         note = None
         if total.total == 0 and newest is not None and newest < window.start:
             note = (
@@ -145,9 +147,7 @@ class SLOService:
             sql = sql.replace("$slice", f"${len(params) + 1}")
             params.append(slo.slice_s)
         row = self.store.query(sql, params)[0]
-        return {
-            name: Counts(int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(starts)
-        }
+        return {name: Counts(int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(starts)}
 
     # -- breakdowns ---------------------------------------------------------------------
 
@@ -346,7 +346,7 @@ class SLOService:
         end: dt.datetime | str | None = None,
     ) -> list[Period]:
         """Compliance per day, week or month (in the configured time zone) from rollups."""
-        svc, _, slo = self.slo(name)
+        _, _, slo = self.slo(name)
         window = self._range(slo, start, end)
         zone = quote_string(self.config.timezone, "duckdb")
         rows = self.store.query(
@@ -359,8 +359,10 @@ class SLOService:
         for period, total, good in rows:
             counts = Counts(int(total), int(good))
             figures = compute.budget(counts, slo.objective)
-            met = None if counts.total == 0 else not compute.burns_faster_than(
-                counts, slo.objective, Decimal(1)
+            met = (
+                None
+                if counts.total == 0
+                else not compute.burns_faster_than(counts, slo.objective, Decimal(1))
             )
             periods.append(Period(period, counts, compute.sli(counts), met, figures.consumed))
         return periods
@@ -380,7 +382,11 @@ class SLOService:
             raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
         group = "operation" if by == "operation" else "service"
         report = PercentileReport(
-            service_name, by, start, end, "exact" if exact else "sketch",
+            service_name,
+            by,
+            start,
+            end,
+            "exact" if exact else "sketch",
             0.0 if exact else RELATIVE_ERROR,
         )
         if exact:
@@ -391,9 +397,7 @@ class SLOService:
                 [list(PERCENTILES), service_name, start, end],
             )
             for value, count, quantiles in rows:
-                report.groups.append(
-                    LatencyPercentiles(value, int(count), _named(list(quantiles)))
-                )
+                report.groups.append(LatencyPercentiles(value, int(count), _named(list(quantiles))))
             return report
         # Sketches are per minute: the range is widened to whole minutes.
         rows = self.store.query(

@@ -18,6 +18,7 @@ from basics.core.sketch import bucket_sql
 from basics.store.duckdb_store import Store
 from basics.store.sql_expressions import to_predicate_sql
 
+
 def definition_sha256(service: ServiceConfig, slo: SLOConfig) -> str:
     """A fingerprint of everything that changes an SLO's per-minute counts."""
     valid = slo.valid or "true"
@@ -57,11 +58,12 @@ def rebuild_service_minutes(
         for name, slo in service.slos.items():
             valid, good = slo_predicates(service, slo)
             counts.append(
-                f"count(*) FILTER (WHERE {valid}) AS \"t:{name}\", "
-                f"count(*) FILTER (WHERE ({valid}) AND ({good})) AS \"g:{name}\""
+                f'count(*) FILTER (WHERE {valid}) AS "t:{name}", '
+                f'count(*) FILTER (WHERE ({valid}) AND ({good})) AS "g:{name}"'
             )
         db.execute(
-            f"CREATE OR REPLACE TEMP TABLE slo_counts AS SELECT date_trunc('minute', ts) AS minute, "
+            "CREATE OR REPLACE TEMP TABLE slo_counts AS "
+            f"SELECT date_trunc('minute', ts) AS minute, "
             f"{', '.join(counts)} FROM events WHERE service = $service AND {minute_filter} "
             "GROUP BY 1",
             params,
@@ -143,4 +145,3 @@ def sync_definitions(
                     )
                     rebuilt.append(key)
     return rebuilt
-
