@@ -38,9 +38,10 @@ POPULATION = 99_999
 ZIPF_EXPONENT = 1.1
 WEEKEND_FACTOR = 0.6
 LATENCY_SIGMA = 0.45
-TAIL_SHARE = 0.015
-"""Share of requests in the slow mixture component, 5-10x slower than the route's usual."""
 TIMEOUT_MS = 10_000.0
+WORKERS = 2
+"""Services written at once. DuckDB runs single-threaded per service: with more threads it
+buffers the stream to keep rows in order, and memory would grow with the scale."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class _Service:
     anonymous: float
     errors: tuple[tuple[int, float], ...]
     """Background status codes other than the route's success, with their probability."""
+    tail_share: float = 0.015
+    """Share of requests in the slow mixture component, 5-10x slower than the route's usual."""
 
 
 def _hosts(prefix: str, regions: tuple[int, ...]) -> tuple[tuple[str, int], ...]:
@@ -139,7 +142,7 @@ SERVICES: tuple[_Service, ...] = (
             _Route("/health", 0.08, 2),
         ),
         0.0,
-        (*_CLIENT_ERRORS, *_SERVER_ERRORS),
+        (*_CLIENT_ERRORS, (500, 0.00012), (503, 0.00005), (504, 0.00003)),
     ),
     _Service(
         "checkout",
@@ -172,6 +175,7 @@ SERVICES: tuple[_Service, ...] = (
         ),
         0.0,
         ((400, 0.003), (404, 0.001), (500, 0.0003), (503, 0.0001)),
+        tail_share=0.003,
     ),
     _Service(
         "notifications",
@@ -211,11 +215,6 @@ def generate(
     plan = _Plan(scale, seed, _Profile(), _zipf_cdf(POPULATION, ZIPF_EXPONENT))
     events = _write_all(plan, [path for _, path in files], progress)
     return DemoManifest(config_path, files, events, [i.summary for i in story.INCIDENTS])
-
-
-WORKERS = 2
-"""Services written at once. DuckDB runs single-threaded per service: with more threads it
-buffers the stream to keep rows in order, and memory would grow with the scale."""
 
 
 def _write_all(plan: _Plan, paths: list[Path], progress: Progress | None) -> int:
@@ -446,7 +445,7 @@ def _latencies(service: _Service, day: _Day, rng: np.random.Generator) -> FloatA
     """Log-normal per route, with a small component 5-10x slower; errors fail fast or time out."""
     n = day.times.size
     median = np.array([r.median_ms for r in service.routes])[day.route]
-    tail = rng.random(n) < TAIL_SHARE
+    tail = rng.random(n) < service.tail_share
     tail_factor = np.where(tail, rng.uniform(5.0, 10.0, n), 1.0)
     spread = np.exp(LATENCY_SIGMA * rng.standard_normal(n))
     if service.name == "search":
@@ -753,7 +752,7 @@ services:
       latency:
         objective: 99
         window: 30d
-        good: duration_ms <= 300
+        good: duration_ms <= 500
         valid: operation != "/health"
 
   payments:
@@ -806,7 +805,7 @@ services:
         # and 95 % of the window's minutes must be good.
         objective: 95
         window: 30d
-        good: duration_ms <= 250
+        good: duration_ms <= 300
         valid: operation != "/health"
         budgeting: timeslices
         slice: 1m
@@ -824,6 +823,6 @@ services:
       latency:
         objective: 95
         window: 30d
-        good: duration_ms <= 1500
+        good: duration_ms <= 400
         valid: operation != "/health"
 """)

@@ -38,44 +38,45 @@ class TimeRules:
     timestamp_format: str | None = None
 
 
-def timestamp_sql(column: str, rules: TimeRules) -> tuple[str, str]:
-    """SQL for (UTC timestamp, whether it was read as local time) from a text column."""
+def timestamp_sql(rules: TimeRules) -> tuple[str, str]:
+    """SQL for (UTC timestamp, read-as-local flag) over the columns of `_time_features`."""
     zone = sql_text(rules.timezone)
-    text = f"trim({column})"
     if rules.timestamp_format:
         fmt = sql_text(rules.timestamp_format)
         if "%z" in rules.timestamp_format or "%Z" in rules.timestamp_format:
-            return f"timezone('UTC', try_strptime({text}, {fmt}))", "false"
-        local = f"timezone('UTC', timezone({zone}, try_strptime({text}, {fmt})))"
-        return local, "true"
-    epoch = f"try_cast({text} AS DOUBLE)"
+            return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
+        return f"timezone('UTC', timezone({zone}, try_strptime(t, {fmt})))", "true"
+    # Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
     from_epoch = (
-        f"make_timestamp(CAST(CASE WHEN abs({epoch}) >= 1e17 THEN {epoch} / 1000 "
-        f"WHEN abs({epoch}) >= 1e14 THEN {epoch} WHEN abs({epoch}) >= 1e11 THEN {epoch} * 1000 "
-        f"ELSE {epoch} * 1000000 END AS BIGINT))"
+        "make_timestamp(CAST(CASE WHEN abs(epoch) >= 1e17 THEN epoch / 1000 "
+        "WHEN abs(epoch) >= 1e14 THEN epoch WHEN abs(epoch) >= 1e11 THEN epoch * 1000 "
+        "ELSE epoch * 1000000 END AS BIGINT))"
     )
-    with_offset = f"timezone('UTC', try_cast({text} AS TIMESTAMPTZ))"
-    apache = f"timezone('UTC', try_strptime({text}, '%d/%b/%Y:%H:%M:%S %z'))"
-    local = f"timezone('UTC', timezone({zone}, try_cast({text} AS TIMESTAMP)))"
-    is_epoch = f"regexp_full_match({text}, {sql_text(_EPOCH)})"
-    has_offset = f"regexp_matches({text}, {sql_text(_OFFSET)})"
-    is_apache = f"regexp_full_match({text}, {sql_text(_APACHE)})"
     ts = (
-        f"CASE WHEN {is_epoch} THEN {from_epoch} WHEN {is_apache} THEN {apache} "
-        f"WHEN {has_offset} THEN {with_offset} ELSE {local} END"
+        f"CASE WHEN epoch IS NOT NULL THEN {from_epoch} "
+        "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
+        "WHEN has_offset THEN timezone('UTC', try_cast(t AS TIMESTAMPTZ)) "
+        f"ELSE timezone('UTC', timezone({zone}, try_cast(t AS TIMESTAMP))) END"
     )
-    is_local = f"NOT ({is_epoch} OR {is_apache} OR {has_offset})"
-    return ts, is_local
+    return ts, "epoch IS NULL AND NOT is_apache AND NOT has_offset"
+
+
+def _time_features(rules: TimeRules) -> str:
+    if rules.timestamp_format:
+        return "trim(ts_text) AS t"
+    return (
+        "trim(ts_text) AS t, "
+        f"CASE WHEN regexp_full_match(trim(ts_text), {sql_text(_EPOCH)}) "
+        "THEN try_cast(trim(ts_text) AS DOUBLE) END AS epoch, "
+        f"regexp_full_match(trim(ts_text), {sql_text(_APACHE)}) AS is_apache, "
+        f"regexp_matches(trim(ts_text), {sql_text(_OFFSET)}) AS has_offset"
+    )
 
 
 def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason."""
-    ts, is_local = timestamp_sql("ts_text", rules)
-    service = (
-        "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
-    )
-    status_num = "try_cast(trim(status_text) AS DOUBLE)"
-    duration = "try_cast(trim(duration_text) AS DOUBLE)"
+    ts, is_local = timestamp_sql(rules)
+    service = "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
     expected_ts = (
         "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 -0700"
         + (f" (format {rules.timestamp_format})" if rules.timestamp_format else "")
@@ -108,11 +109,16 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
         nullif({service}, '') AS service,
         nullif(operation, '') AS operation,
         nullif(nullif(user_id, ''), '-') AS user_id,
-        CASE WHEN {status_num} = round({status_num}) AND {status_num} BETWEEN 0 AND 999
-          THEN CAST({status_num} AS INTEGER) END AS status,
-        CASE WHEN {duration} >= 0 AND isfinite({duration})
-          THEN {duration} * duration_factor END AS duration_ms,
+        CASE WHEN status_num = round(status_num) AND status_num BETWEEN 0 AND 999
+          THEN CAST(status_num AS INTEGER) END AS status,
+        CASE WHEN duration_num >= 0 AND isfinite(duration_num)
+          THEN duration_num * duration_factor END AS duration_ms,
         attrs
-      FROM {staging}
+      FROM (
+        SELECT *, {_time_features(rules)},
+          try_cast(trim(status_text) AS DOUBLE) AS status_num,
+          try_cast(trim(duration_text) AS DOUBLE) AS duration_num
+        FROM {staging}
+      )
     )
     """

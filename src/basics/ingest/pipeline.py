@@ -18,6 +18,7 @@ from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.store.duckdb_store import Store
 from basics.store.rollups import rebuild_touched, sync_definitions
 
+BATCH_ROWS = 16_384
 Progress = Callable[[int, int | None, int, int], None]
 """Called with (bytes read, total bytes or None, accepted so far, rejected so far)."""
 
@@ -156,7 +157,9 @@ def _staging(
         sql = builders[source.format](source)
         for chunk in line_chunks(stream):
             numbers = pa.array(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
-            db.register("lines", pa.table({"line_no": numbers, "raw": chunk.lines}))
+            lines = pa.table({"line_no": numbers, "raw": chunk.lines})
+            # Several record batches let DuckDB parse on every core.
+            db.register("lines", pa.Table.from_batches(lines.to_batches(BATCH_ROWS)))
             yield sql, stream.position()
         return
     tables = csv_tables if source.format == "csv" else otlp_tables
@@ -173,11 +176,21 @@ def _load(
     batch_id: int,
     result: BatchResult,
 ) -> None:
-    """Parse one chunk into events and rejects of the batch."""
+    """Parse one chunk into events and rejects of the batch.
+
+    Lines parsed by DuckDB keep no raw text: only when records were rejected is it
+    fetched again, by line number, so clean data pays for one pass. Records parsed in
+    Python (CSV, OTLP, where one line may hold many records) keep theirs.
+    """
+    raw_kept = source.format in ("csv", "otlp")
     try:
         db.execute(
-            "CREATE OR REPLACE TEMP TABLE parsed AS "
+            "CREATE OR REPLACE TEMP TABLE parsed AS SELECT line_no, ts, service, operation, "
+            "user_id, status, duration_ms, attrs, local_time, reject_field, reject_reason, "
+            f"{'raw' if raw_kept else 'NULL::VARCHAR AS raw'} FROM "
+            + "("
             + normalize_sql(f"({staging_sql})", rules, source.service)
+            + ")"
         )
     except duckdb.Error as error:
         raise InputError(f"cannot parse the input as {source.format}: {error}") from None
@@ -185,21 +198,27 @@ def _load(
         "INSERT INTO events SELECT ts, service, operation, user_id, status, duration_ms, "
         "coalesce(attrs, MAP {}), ? FROM parsed WHERE reject_reason IS NULL",
         [batch_id],
-    )
-    db.execute(
-        f"INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
-        f"rtrim(left(raw, {RAW_CAP}), chr(13) || chr(10)) "
-        "FROM parsed WHERE reject_reason IS NOT NULL",
-        [batch_id],
-    )
-    counts = db.execute(
+    ).fetchall()
+    stored, rejected, local = db.execute(
         "SELECT count(*) FILTER (WHERE reject_reason IS NULL), "
         "count(*) FILTER (WHERE reject_reason IS NOT NULL), "
         "count(*) FILTER (WHERE reject_reason IS NULL AND local_time) FROM parsed"
     ).fetchall()[0]
-    result.accepted += counts[0]
-    result.rejected += counts[1]
-    result.local_time_rows += counts[2]
+    if rejected:
+        raw_source = (
+            "parsed"
+            if raw_kept
+            else f"parsed p LEFT JOIN (SELECT line_no, raw FROM ({staging_sql})) s USING (line_no)"
+        )
+        db.execute(
+            f"INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
+            f"rtrim(left({'raw' if raw_kept else 's.raw'}, {RAW_CAP}), chr(13) || chr(10)) "
+            f"FROM {raw_source} WHERE reject_reason IS NOT NULL",
+            [batch_id],
+        ).fetchall()
+    result.accepted += stored
+    result.rejected += rejected
+    result.local_time_rows += local
 
 
 class _ParquetInput:
