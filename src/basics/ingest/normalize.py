@@ -76,7 +76,9 @@ def _time_features(rules: TimeRules) -> str:
 def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason."""
     ts, is_local = timestamp_sql(rules)
-    service = "service" if fixed_service is None else f"coalesce(service, {sql_text(fixed_service)})"
+    service = "service"
+    if fixed_service is not None:
+        service = f"coalesce(service, {sql_text(fixed_service)})"
     expected_ts = (
         "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 -0700"
         + (f" (format {rules.timestamp_format})" if rules.timestamp_format else "")
