@@ -144,7 +144,12 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def batches(ctx: click.Context, as_json: bool) -> None:
-    """List the batches in the store, newest first."""
+    """List the batches in the store, newest first.
+
+    \b
+    Example:
+      basics ingest batches --json
+    """
     from basics.cli import output
 
     app = get_app(ctx)
