@@ -1,7 +1,7 @@
 """Deterministic demo data: a month of Tillwise's requests, with the incidents of `story` planted.
 
 Events are drawn with numpy, vectorised, one service-day at a time, and streamed into DuckDB, which
-writes them as JSON lines or as pre-formatted nginx lines; memory holds about a day of one service.
+writes them as JSON lines or as pre-formatted nginx lines; memory holds about a day per service.
 Every service-day has its own random stream seeded from (seed, service, day), so the same seed and
 scale give byte-identical files.
 """
@@ -441,60 +441,68 @@ def _statuses(
     return status
 
 
-def _latencies(service: _Service, day: _Day, rng: np.random.Generator) -> FloatArray:
+def _latencies(service: _Service, events: _Day, rng: np.random.Generator) -> FloatArray:
     """Log-normal per route, with a small component 5-10x slower; errors fail fast or time out."""
-    n = day.times.size
-    median = np.array([r.median_ms for r in service.routes])[day.route]
+    n = events.times.size
+    median = np.array([r.median_ms for r in service.routes])[events.route]
     tail = rng.random(n) < service.tail_share
     tail_factor = np.where(tail, rng.uniform(5.0, 10.0, n), 1.0)
     spread = np.exp(LATENCY_SIGMA * rng.standard_normal(n))
     if service.name == "search":
         # The regression lives in the version: 3.5.0 makes /search slower, tail even more so.
-        slow_version = day.versions.index(story.SEARCH_VERSION_SLOW)
+        slow_version = events.versions.index(story.SEARCH_VERSION_SLOW)
         slow_route = [r.path for r in service.routes].index(story.SEARCH_REGRESSION_ROUTE)
-        slow = (day.version == slow_version) & (day.route == slow_route)
+        slow = (events.version == slow_version) & (events.route == slow_route)
         median = np.where(slow, median * story.SEARCH_MEDIAN_FACTOR, median)
         extra_tail = story.SEARCH_TAIL_FACTOR / story.SEARCH_MEDIAN_FACTOR
         tail_factor = np.where(slow & tail, tail_factor * extra_tail, tail_factor)
     latency: FloatArray = median * spread * tail_factor
-    latency = np.where((day.status >= 400) & (day.status < 500), latency * 0.3, latency)
-    latency = np.where(day.status == 500, latency * 0.5, latency)
-    latency = np.where(day.status == 503, 2.0 * spread, latency)
+    latency = np.where((events.status >= 400) & (events.status < 500), latency * 0.3, latency)
+    latency = np.where(events.status == 500, latency * 0.5, latency)
+    latency = np.where(events.status == 503, 2.0 * spread, latency)
     timeout = TIMEOUT_MS * (1 + 0.01 * spread)
-    latency = np.where(day.status == 504, timeout, latency)
+    latency = np.where(events.status == 504, timeout, latency)
     return latency
 
 
-def _plant_incidents(name: str, day: _Day, rng: np.random.Generator) -> None:
+def _plant_incidents(name: str, events: _Day, rng: np.random.Generator) -> None:
     """Overwrite statuses and latencies inside the planted incidents of `story`."""
-    fast_fail = rng.lognormal(np.log(3.0), 0.4, day.times.size)
+    fast_fail = rng.lognormal(np.log(3.0), 0.4, events.times.size)
     if name == "checkout":
-        _fail(day, story.CHECKOUT_OUTAGE_START, story.CHECKOUT_OUTAGE_END, 503, fast_fail)
+        _fail(
+            events,
+            story.CHECKOUT_OUTAGE_START,
+            story.CHECKOUT_OUTAGE_END,
+            story.CHECKOUT_OUTAGE_STATUS,
+            fast_fail,
+        )
     if name == "payments":
         merchant = int(story.PAYMENTS_MERCHANT_OUTAGE_USER.removeprefix("m-"))
         window = _window(
-            day.times, story.PAYMENTS_MERCHANT_OUTAGE_START, story.PAYMENTS_MERCHANT_OUTAGE_END
+            events.times, story.PAYMENTS_MERCHANT_OUTAGE_START, story.PAYMENTS_MERCHANT_OUTAGE_END
         )
-        mask = window & (day.user == merchant)
-        day.status[mask] = story.PAYMENTS_MERCHANT_OUTAGE_STATUS
-        day.latency_ms[mask] = 10 * fast_fail[mask]
+        mask = window & (events.user == merchant)
+        events.status[mask] = story.PAYMENTS_MERCHANT_OUTAGE_STATUS
+        events.latency_ms[mask] = 10 * fast_fail[mask]
         _fail(
-            day,
+            events,
             story.PAYMENTS_MAINTENANCE_START,
             story.PAYMENTS_MAINTENANCE_END,
             story.PAYMENTS_MAINTENANCE_STATUS,
             fast_fail,
         )
     if name == "www":
-        _fail(day, story.WWW_BLIP_START, story.WWW_BLIP_END, story.WWW_BLIP_STATUS, fast_fail / 3)
+        _fail(
+            events, story.WWW_BLIP_START, story.WWW_BLIP_END, story.WWW_BLIP_STATUS, fast_fail / 3
+        )
 
 
 def _fail(
-    day: _Day, start: dt.datetime, end: dt.datetime, status: int, latency: FloatArray
+    events: _Day, start: dt.datetime, end: dt.datetime, status: int, latency: FloatArray
 ) -> None:
-    mask = _window(day.times, start, end)
-    day.status[mask] = status
-    day.latency_ms[mask] = latency[mask]
+    mask = _window(events.times, start, end)
+    events.status[mask] = status
+    events.latency_ms[mask] = latency[mask]
 
 
 # --- formatting and writing ------------------------------------------------------------------
@@ -504,7 +512,7 @@ def _dictionary(indices: IntArray, values: list[str]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(values))
 
 
-def _table(service: _Service, day: _Day) -> pa.Table:
+def _table(service: _Service, events: _Day) -> pa.Table:
     routes = service.routes
     route_names = list(dict.fromkeys(r.path for r in routes))
     route_index = np.array([route_names.index(r.path) for r in routes], dtype=np.int64)
@@ -513,15 +521,15 @@ def _table(service: _Service, day: _Day) -> pa.Table:
     host_region = np.array([region for _, region in service.hosts], dtype=np.int64)
     return pa.table(
         {
-            "ts": pa.array(day.times.view("datetime64[us]")),
-            "route": _dictionary(route_index[day.route], route_names),
-            "method": _dictionary(method_index[day.route], methods),
-            "u": pa.array(day.user.astype(np.int32)),
-            "status": pa.array(day.status.astype(np.int16)),
-            "lat": pa.array(day.latency_ms),
-            "host": _dictionary(day.host, [name for name, _ in service.hosts]),
-            "region": _dictionary(host_region[day.host], list(REGIONS)),
-            "version": _dictionary(day.version, day.versions),
+            "ts": pa.array(events.times.view("datetime64[us]")),
+            "route": _dictionary(route_index[events.route], route_names),
+            "method": _dictionary(method_index[events.route], methods),
+            "u": pa.array(events.user.astype(np.int32)),
+            "status": pa.array(events.status.astype(np.int16)),
+            "lat": pa.array(events.latency_ms),
+            "host": _dictionary(events.host, [name for name, _ in service.hosts]),
+            "region": _dictionary(host_region[events.host], list(REGIONS)),
+            "version": _dictionary(events.version, events.versions),
         }
     )
 
@@ -552,21 +560,21 @@ _FIRST_OCTETS = np.array([31, 46, 62, 77, 81, 86, 90, 109, 146, 176, 185, 194, 2
 
 
 def _with_web_columns(
-    service: _Service, table: pa.Table, day: _Day, rng: np.random.Generator
+    service: _Service, table: pa.Table, events: _Day, rng: np.random.Generator
 ) -> pa.Table:
     """Client address, response size, referer and user agent for the nginx log."""
-    n = day.times.size
-    health = _health_mask(service, day.route)
+    n = events.times.size
+    health = _health_mask(service, events.route)
     # A signed-in merchant keeps one address; anonymous visitors come from anywhere.
     low = np.where(
-        day.user > 0, (day.user * 2_654_435_761) % (1 << 24), rng.integers(0, 1 << 24, n)
+        events.user > 0, (events.user * 2_654_435_761) % (1 << 24), rng.integers(0, 1 << 24, n)
     )
-    first = _FIRST_OCTETS[np.where(day.user > 0, day.user, low) % _FIRST_OCTETS.size]
-    address = np.where(health, (10 << 24) + (1 << 8) + day.host + 10, (first << 24) + low)
-    size = np.array([r.body_bytes for r in service.routes], dtype=np.float64)[day.route]
+    first = _FIRST_OCTETS[np.where(events.user > 0, events.user, low) % _FIRST_OCTETS.size]
+    address = np.where(health, (10 << 24) + (1 << 8) + events.host + 10, (first << 24) + low)
+    size = np.array([r.body_bytes for r in service.routes], dtype=np.float64)[events.route]
     size = size * rng.lognormal(0.0, 0.15, n)
-    size = np.where(day.status >= 400, 150 + day.status % 100, size)
-    size = np.where(day.status == 302, 0, size)
+    size = np.where(events.status >= 400, 150 + events.status % 100, size)
+    size = np.where(events.status == 302, 0, size)
     agent = rng.choice(len(_AGENT_WEIGHTS), size=n, p=np.array(_AGENT_WEIGHTS))
     agent = np.where(health, len(_USER_AGENTS) - 1, agent)
     referer = rng.choice(len(_REFERERS), size=n, p=np.array(_REFERER_WEIGHTS))
