@@ -33,8 +33,10 @@ class App:
 
     @cached_property
     def slo(self) -> SLOService:
-        """SLO reports."""
-        return SLOService(self.store, self.config)
+        """SLO reports, over rollups brought up to date with the SLO definitions."""
+        service = SLOService(self.store, self.config)
+        service.ensure_rollups()
+        return service
 
     def ingest_events(
         self, source: str, path: str, progress: Progress | None = None

@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import re
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -490,12 +489,10 @@ def test_story_tells_each_incident_with_its_time(small: DemoManifest) -> None:
 
 
 @pytest.mark.slow
-def test_scale_1_is_about_4m_events_from_over_50k_users_in_seconds(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_scale_1_is_about_4m_events_from_over_50k_users(tmp_path: Path) -> None:
+    # Generation time is measured in benchmarks/, never asserted in a test.
     manifest = generate(tmp_path, scale=1.0)
-    elapsed = time.perf_counter() - started
     assert 3_800_000 < manifest.events < 4_200_000
-    assert elapsed < 20, f"generation took {elapsed:.1f} s"
     con = duckdb.connect()
     _load_events(con, manifest)
     assert _one(con, "SELECT count(*) FROM events") == manifest.events

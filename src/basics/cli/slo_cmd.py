@@ -59,7 +59,6 @@ def status(
     from basics.cli import output
 
     app = get_app(ctx)
-    app.slo.ensure_rollups()
     results = app.slo.status(_at(ctx, at))
     if as_json:
         output.emit_json([_status_json(r) for r in results])
@@ -292,7 +291,6 @@ def history(
     from basics.cli import output
 
     app = get_app(ctx)
-    app.slo.ensure_rollups()
     periods = app.slo.history(slo_name, by, _time(ctx, start), _at(ctx, end))  # type: ignore[arg-type]
     if as_json:
         output.emit_json(periods)

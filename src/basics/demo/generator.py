@@ -667,7 +667,7 @@ store: basics.duckdb
 # Sources: how to read each kind of file. `fields` maps a canonical field (on the left:
 # ts, service, operation, user, status, duration_ms, attrs.<name>) to the name your team's logs
 # use (on the right). Dots reach into nested objects: `merchant.id` reads {"merchant": {"id": ..}}.
-# Ingest a file with its source, e.g. `basics ingest --source payments data/payments.jsonl`.
+# Each data file is read with one source: data/payments.jsonl with `payments`, and so on.
 sources:
   # The web front end: nginx's combined log with $$request_time appended (in seconds).
   web:

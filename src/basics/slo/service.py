@@ -258,10 +258,11 @@ class SLOService:
                        - (total - bad) / nullif(sum(total - bad) OVER w, 0) AS gap,
                      row_number() OVER (PARTITION BY dim ORDER BY bad DESC, total DESC) AS rank
               FROM grouped WINDOW w AS (PARTITION BY dim)
+            ), scored AS (
+              SELECT *, max(gap) OVER (PARTITION BY dim) AS score FROM shares
             )
-            SELECT dim, value, bad, total, bad_all, total_all, distinct_values,
-                   max(gap) OVER (PARTITION BY dim) AS score
-            FROM shares WHERE rank <= $top ORDER BY dim, rank
+            SELECT dim, value, bad, total, bad_all, total_all, distinct_values, score
+            FROM scored WHERE rank <= $top ORDER BY dim, rank
             """,
             params | {"top": top},
         ).fetchall()
