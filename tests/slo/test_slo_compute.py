@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 import numpy as np
@@ -302,13 +301,13 @@ def test_sketch_quantiles_hand_computed() -> None:
     buckets = [(20, 3), (30, 1), (10, 6)]
     count, values = compute.sketch_quantiles(buckets, [0.0, 0.5, 0.6, 0.9, 0.99, 1.0])
     assert count == 10
-    # ranks floor(q * 9): 0, 4, 5, 8, 8, 9
+    # nearest ranks ceil(q * 10) - 1: 0, 4, 5, 8, 9, 9
     assert values == [
         bucket_value(10),
         bucket_value(10),
         bucket_value(10),
         bucket_value(20),
-        bucket_value(20),
+        bucket_value(30),
         bucket_value(30),
     ]
 
@@ -343,7 +342,7 @@ def test_sketch_quantiles_within_relative_error_of_exact(
     count, values = compute.sketch_quantiles(list(per_bucket.items()), quantiles)
     assert count == samples.size
     for q, value in zip(quantiles, values, strict=True):
-        exact = float(ordered[math.floor(q * (samples.size - 1))])
+        exact = float(ordered[compute.nearest_rank(q, samples.size)])
         assert value is not None
         assert abs(value - exact) <= RELATIVE_ERROR * exact * (1 + 1e-9), (q, value, exact)
 

@@ -298,7 +298,7 @@ def history(
     header = [by, "total", "bad", "SLI", "met", "budget used"]
     rows = [
         [
-            p.start.date().isoformat(),
+            p.label,
             p.counts.total,
             p.counts.bad,
             output.percent(p.sli),

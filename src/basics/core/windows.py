@@ -54,4 +54,5 @@ def calendar_length_s(spec: str, end: dt.datetime, timezone: str) -> int:
     months = 1 if spec == "month" else 3
     year, month = divmod(start_local.month - 1 + months, 12)
     next_local = dt.datetime(start_local.year + year, month + 1, 1, tzinfo=zone)
-    return int((next_local - start_local).total_seconds())
+    # Aware datetimes of one zone subtract as wall-clock times: compare in UTC instead.
+    return int((next_local.astimezone(dt.UTC) - start_local.astimezone(dt.UTC)).total_seconds())

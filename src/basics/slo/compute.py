@@ -100,17 +100,25 @@ def window_sums(
     return result
 
 
+def nearest_rank(q: float, count: int) -> int:
+    """The 0-based nearest rank of quantile q among `count` sorted values (decimal-exact)."""
+    return max(math.ceil(Decimal(str(q)) * count) - 1, 0)
+
+
 def sketch_quantiles(
     buckets: Sequence[tuple[int, int]], quantiles: Sequence[float]
 ) -> tuple[int, list[float | None]]:
-    """Quantiles from (bucket, count) pairs: the value at rank floor(q x (n - 1)), 0-based."""
+    """Quantiles from (bucket, count) pairs, by nearest rank: 0-based rank ceil(q x n) - 1.
+
+    The same rank as DuckDB's `quantile_disc`, so sketch and exact figures are comparable.
+    """
     ordered = sorted(buckets)
     count = sum(n for _, n in ordered)
     if count == 0:
         return 0, [None for _ in quantiles]
     values: list[float | None] = []
     for q in quantiles:
-        rank = math.floor(q * (count - 1))
+        rank = nearest_rank(q, count)
         seen = 0
         for bucket, n in ordered:
             seen += n

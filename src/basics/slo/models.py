@@ -99,6 +99,7 @@ class Period:
     """Compliance over one day, week or month."""
 
     start: dt.datetime
+    label: str
     counts: Counts
     sli: float | None
     met: bool | None

@@ -118,35 +118,41 @@ class SLOService:
             note=note,
         )
 
+    def _units_sql(self, slo: SLOConfig) -> str:
+        """Rollup units of an SLO in [$start, $end): minutes, or whole timeslices.
+
+        Columns `t`, `total`, `good`; parameters $slo, $start, $end. A timeslice is good
+        when its share of good events meets `slice_target`, decided exactly in SQL decimals.
+        """
+        if slo.budgeting == "occurrences":
+            return (
+                "SELECT minute AS t, total, good FROM slo_minute "
+                "WHERE slo = $slo AND minute >= $start AND minute < $end"
+            )
+        assert slo.slice_target is not None
+        target = format(slo.slice_target, "f")
+        width = f"INTERVAL '{slo.slice_s} seconds'"
+        return (
+            f"SELECT time_bucket({width}, minute) AS t, 1 AS total, "
+            f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
+            f"FROM slo_minute WHERE slo = $slo AND minute >= time_bucket({width}, $start) "
+            "AND minute < $end GROUP BY 1"
+        )
+
     def _window_counts(
         self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
     ) -> dict[str, Counts]:
         """Good/total events (or slices) in each [start, end) from the rollups, in one query."""
-        earliest = min(starts.values())
         sums = ", ".join(
-            f"coalesce(sum(total) FILTER (WHERE minute >= ${i}), 0), "
-            f"coalesce(sum(good) FILTER (WHERE minute >= ${i}), 0)"
-            for i, _ in enumerate(starts, start=3)
+            f"coalesce(sum(total) FILTER (WHERE t >= $w{i}), 0), "
+            f"coalesce(sum(good) FILTER (WHERE t >= $w{i}), 0)"
+            for i, _ in enumerate(starts)
         )
-        if slo.budgeting == "timeslices":
-            assert slo.slice_target is not None
-            target = format(slo.slice_target, "f")
-            source = (
-                "(SELECT time_bucket(to_seconds($slice), minute) AS minute, 1 AS total, "
-                f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
-                "FROM slo_minute WHERE slo = $1 AND minute >= $2 AND minute < $end GROUP BY 1)"
-            )
-        else:
-            source = "(SELECT minute, total, good FROM slo_minute WHERE slo = $1 "
-            source += "AND minute >= $2 AND minute < $end)"
-        params: list[object] = [key, earliest, *starts.values()]
-        sql = f"SELECT {sums} FROM {source}"
-        sql = sql.replace("$end", f"${len(params) + 1}")
-        params.append(end)
-        if slo.budgeting == "timeslices":
-            sql = sql.replace("$slice", f"${len(params) + 1}")
-            params.append(slo.slice_s)
-        row = self.store.query(sql, params)[0]
+        params = {"slo": key, "start": min(starts.values()), "end": end}
+        params |= {f"w{i}": start for i, start in enumerate(starts.values())}
+        row = self.store.db.execute(
+            f"SELECT {sums} FROM ({self._units_sql(slo)})", params
+        ).fetchall()[0]
         return {name: Counts(int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(starts)}
 
     # -- breakdowns ---------------------------------------------------------------------
@@ -314,15 +320,26 @@ class SLOService:
     # -- cost, history ------------------------------------------------------------------
 
     def cost(self, name: str, start: dt.datetime, end: dt.datetime) -> Cost:
-        """Bad events in [start, end) as a share of the budget of the window ending at `end`."""
+        """Bad events in [start, end) as a share of the budget of the window ending at `end`.
+
+        Occurrence SLOs count raw events to the microsecond; timeslice SLOs count the
+        slices that overlap the interval, since their budget is in slices.
+        """
         svc, service, slo = self.slo(name)
         if start >= end:
             raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
-        inner = self._events_sql(svc, service, slo, "1 AS one")
-        total, good = self.store.db.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE is_good) FROM ({inner})",
-            {"service": svc, "start": start, "end": end},
-        ).fetchall()[0]
+        if slo.budgeting == "timeslices":
+            total, good = self.store.db.execute(
+                f"SELECT coalesce(sum(total), 0), coalesce(sum(good), 0) "
+                f"FROM ({self._units_sql(slo)})",
+                {"slo": name, "start": start, "end": end},
+            ).fetchall()[0]
+        else:
+            inner = self._events_sql(svc, service, slo, "1 AS one")
+            total, good = self.store.db.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE is_good) FROM ({inner})",
+                {"service": svc, "start": start, "end": end},
+            ).fetchall()[0]
         window_end = floor_minute(end) + (MINUTE if end != floor_minute(end) else dt.timedelta())
         window = slo_window(slo.window, window_end, self.config.timezone)
         window_counts = self._window_counts(name, slo, {"window": window.start}, window.end)
@@ -346,26 +363,39 @@ class SLOService:
         start: dt.datetime | None = None,
         end: dt.datetime | str | None = None,
     ) -> list[Period]:
-        """Compliance per day, week or month (in the configured time zone) from rollups."""
+        """Compliance per day, week or month (periods of the configured time zone).
+
+        A period's `start` is its local midnight as UTC (the first one clipped to the
+        range); `label` is the local date. Timeslice SLOs count slices, as status does.
+        """
         _, _, slo = self.slo(name)
         window = self._range(slo, start, end)
         zone = quote_string(self.config.timezone, "duckdb")
-        rows = self.store.query(
-            f"SELECT date_trunc('{by}', timezone({zone}, timezone('UTC', minute))) AS period, "
-            "sum(total), sum(good) FROM slo_minute WHERE slo = ? AND minute >= ? AND minute < ? "
-            "GROUP BY 1 ORDER BY 1",
-            [name, window.start, window.end],
-        )
+        rows = self.store.db.execute(
+            f"SELECT local_start, greatest(timezone('UTC', timezone({zone}, local_start)), "
+            "$start), total, good FROM ("
+            f"  SELECT date_trunc('{by}', timezone({zone}, timezone('UTC', t))) AS local_start, "
+            f"  sum(total) AS total, sum(good) AS good FROM ({self._units_sql(slo)}) GROUP BY 1"
+            ") ORDER BY 1",
+            {"slo": name, "start": window.start, "end": window.end},
+        ).fetchall()
         periods = []
-        for period, total, good in rows:
+        for local_start, utc_start, total, good in rows:
             counts = Counts(int(total), int(good))
             figures = compute.budget(counts, slo.objective)
-            met = (
-                None
-                if counts.total == 0
-                else not compute.burns_faster_than(counts, slo.objective, Decimal(1))
+            met = None
+            if counts.total:
+                met = not compute.burns_faster_than(counts, slo.objective, Decimal(1))
+            periods.append(
+                Period(
+                    utc_start,
+                    local_start.date().isoformat(),
+                    counts,
+                    compute.sli(counts),
+                    met,
+                    figures.consumed,
+                )
             )
-            periods.append(Period(period, counts, compute.sli(counts), met, figures.consumed))
         return periods
 
     # -- percentiles --------------------------------------------------------------------
