@@ -1,0 +1,206 @@
+"""The demo company's basics.yaml: a commented template filled from the story's times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from string import Template
+
+from basics.demo import story
+
+
+def render_config() -> str:
+    """The demo's basics.yaml, commented for a newcomer."""
+    return _CONFIG.substitute(
+        correction_from=_iso(story.PAYMENTS_CORRECTION_START),
+        correction_to=_iso(story.PAYMENTS_CORRECTION_END),
+        correction_reason=story.PAYMENTS_CORRECTION_REASON,
+    )
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_CONFIG = Template("""\
+# basics.yaml for Tillwise, a fictional payments company (written by `basics demo`).
+#
+# This file is everything Basics knows about your systems: the time zone you read reports in,
+# where the store lives, how to read your logs (sources) and what "reliable enough" means for
+# each service (SLOs). Change it and run the reports again; nothing else holds state you edit.
+
+# Calendar windows (`window: month`) and daily reports follow this time zone.
+timezone: Europe/London
+
+# The DuckDB file that holds events and per-minute rollups, relative to this file.
+store: basics.duckdb
+
+# Sources: how to read each kind of file. `fields` maps a canonical field (on the left:
+# ts, service, operation, user, status, duration_ms, attrs.<name>) to the name your team's logs
+# use (on the right). Dots reach into nested objects: `merchant.id` reads {"merchant": {"id": ..}}.
+# Each data file is read with one source: data/payments.jsonl with `payments`, and so on.
+sources:
+  # The web front end: nginx's combined log with $$request_time appended (in seconds).
+  web:
+    format: nginx
+    service: www
+  # The API gateway logs the HTTP details in a nested object.
+  api:
+    format: jsonl
+    fields:
+      ts: timestamp
+      service: service
+      operation: http.path
+      user: user_id
+      status: http.status
+      duration_ms: latency_ms
+      attrs.method: http.method
+      attrs.region: region
+      attrs.version: version
+      attrs.host: instance
+  payments:
+    format: jsonl
+    fields:
+      ts: time
+      service: svc
+      operation: route
+      user: merchant.id
+      status: http_status
+      duration_ms: latency_ms
+      attrs.region: region
+      attrs.version: version
+      attrs.host: host
+  checkout:
+    format: jsonl
+    fields:
+      ts: ts
+      service: app
+      operation: endpoint
+      user: customer
+      status: code
+      duration_ms: took_ms
+      attrs.region: region
+      attrs.version: release
+      attrs.host: pod
+  search:
+    format: jsonl
+    fields:
+      ts: time
+      service: service
+      operation: op
+      user: account
+      status: status
+      duration_ms: elapsed_ms
+      attrs.region: meta.region
+      attrs.version: meta.version
+      attrs.host: meta.host
+  # Notifications already logs the canonical names (ts, service, operation, user, status,
+  # duration_ms and an `attrs` object), so it needs no mapping at all.
+  notifications:
+    format: jsonl
+
+# Services and their SLOs. An SLO counts the events that are `good` among those that are `valid`
+# (all events when `valid` is absent) over a rolling window such as 30d, or a calendar month.
+# The error budget is the share of events allowed to be bad: 99.9 % leaves 0.1 %.
+# 4xx answers (404, 429) are the client's problem, so availability counts only 5xx as bad.
+services:
+  www:
+    owner: team-web
+    description: The web front end at tillwise.com, behind nginx.
+    slos:
+      availability:
+        objective: 99.9
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        objective: 99
+        window: 30d
+        good: duration_ms <= 500
+        valid: operation != "/health"
+
+  api:
+    owner: team-platform
+    description: The public API gateway in front of payments, checkout and search.
+    slos:
+      availability:
+        objective: 99.9
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        objective: 99
+        window: 30d
+        good: duration_ms <= 500
+        valid: operation != "/health"
+
+  payments:
+    owner: team-payments
+    description: Charges, captures, refunds and payouts. Money moves here.
+    slos:
+      availability:
+        objective: 99.9
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        objective: 99
+        # A calendar month in Europe/London: the budget resets on the 1st, as finance reports do.
+        window: month
+        good: duration_ms <= 1000
+        valid: operation != "/health"
+    # Budget corrections: time ranges left out of every SLO of this service, with a reason.
+    corrections:
+      - from: $correction_from
+        to: $correction_to
+        reason: $correction_reason
+
+  checkout:
+    owner: team-checkout
+    description: Carts and hosted checkout sessions.
+    slos:
+      availability:
+        objective: 99.9
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        objective: 99
+        window: 30d
+        good: duration_ms <= 600
+        valid: operation != "/health"
+
+  search:
+    owner: team-search
+    description: Merchant search over transactions and customers.
+    slos:
+      availability:
+        objective: 99.5
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        # Timeslices: a minute is good when at least 95 % of its requests are fast enough,
+        # and 95 % of the window's minutes must be good.
+        objective: 95
+        window: 30d
+        good: duration_ms <= 300
+        valid: operation != "/health"
+        budgeting: timeslices
+        slice: 1m
+        slice_target: 95
+
+  notifications:
+    owner: team-growth
+    description: E-mail, SMS and webhook delivery to merchants.
+    slos:
+      availability:
+        objective: 99.5
+        window: 30d
+        good: status < 500
+        valid: operation != "/health"
+      latency:
+        objective: 95
+        window: 30d
+        good: duration_ms <= 400
+        valid: operation != "/health"
+""")
