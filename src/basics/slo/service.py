@@ -77,20 +77,31 @@ class SLOService:
         """Every SLO's window, SLI, budget, burn rates and status at `at`."""
         end = self.resolve_at(at)
         newest = self.latest_event()
-        results = []
+        requests = []
         for svc, service in self.config.services.items():
             for name, slo in service.slos.items():
-                results.append(self._status(f"{svc}/{name}", svc, slo, end, newest))
-        return results
+                window = slo_window(slo.window, end, self.config.timezone)
+                starts = {"window": window.start} | {
+                    w: end - dt.timedelta(seconds=s) for w, s in compute.BURN_WINDOWS_S.items()
+                }
+                requests.append((f"{svc}/{name}", slo, starts))
+        # One query for every SLO: status stays fast however many there are.
+        all_counts = self._window_counts_many(requests, end)
+        return [
+            self._status(key, slo, starts["window"], end, counts, newest)
+            for (key, slo, starts), counts in zip(requests, all_counts, strict=True)
+        ]
 
     def _status(
-        self, key: str, svc: str, slo: SLOConfig, end: dt.datetime, newest: dt.datetime | None
+        self,
+        key: str,
+        slo: SLOConfig,
+        window_start: dt.datetime,
+        end: dt.datetime,
+        counts: dict[str, Counts],
+        newest: dt.datetime | None,
     ) -> SLOStatus:
-        window = slo_window(slo.window, end, self.config.timezone)
-        windows = {"window": window.start} | {
-            name: end - dt.timedelta(seconds=s) for name, s in compute.BURN_WINDOWS_S.items()
-        }
-        counts = self._window_counts(key, slo, windows, end)
+        window = Window(window_start, end)
         total = counts["window"]
         burn = {
             name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S
@@ -103,7 +114,7 @@ class SLOService:
             )
         return SLOStatus(
             slo=key,
-            service=svc,
+            service=key.partition("/")[0],
             objective=slo.objective,
             window=slo.window,
             budgeting=slo.budgeting,
@@ -118,16 +129,17 @@ class SLOService:
             note=note,
         )
 
-    def _units_sql(self, slo: SLOConfig) -> str:
-        """Rollup units of an SLO in [$start, $end): minutes, or whole timeslices.
+    def _units_sql(self, slo: SLOConfig, suffix: str = "") -> str:
+        """Rollup units of an SLO in [$start{suffix}, $end): minutes, or whole timeslices.
 
-        Columns `t`, `total`, `good`; parameters $slo, $start, $end. A timeslice is good
-        when its share of good events meets `slice_target`, decided exactly in SQL decimals.
+        Columns `t`, `total`, `good`; parameters $slo, $start (each with `suffix`) and $end.
+        A timeslice is good when its share of good events meets `slice_target`, decided
+        exactly in SQL decimals.
         """
         if slo.budgeting == "occurrences":
             return (
                 "SELECT minute AS t, total, good FROM slo_minute "
-                "WHERE slo = $slo AND minute >= $start AND minute < $end"
+                f"WHERE slo = $slo{suffix} AND minute >= $start{suffix} AND minute < $end"
             )
         assert slo.slice_target is not None
         target = format(slo.slice_target, "f")
@@ -135,25 +147,74 @@ class SLOService:
         return (
             f"SELECT time_bucket({width}, minute) AS t, 1 AS total, "
             f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
-            f"FROM slo_minute WHERE slo = $slo AND minute >= time_bucket({width}, $start) "
-            "AND minute < $end GROUP BY 1"
+            f"FROM slo_minute WHERE slo = $slo{suffix} "
+            f"AND minute >= time_bucket({width}, $start{suffix}) AND minute < $end GROUP BY 1"
         )
 
     def _window_counts(
         self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
     ) -> dict[str, Counts]:
-        """Good/total events (or slices) in each [start, end) from the rollups, in one query."""
+        """Good/total events (or slices) in each [start, end) from the rollups."""
+        return self._window_counts_many([(key, slo, starts)], end)[0]
+
+    def _window_counts_many(
+        self, requests: list[tuple[str, SLOConfig, dict[str, dt.datetime]]], end: dt.datetime
+    ) -> list[dict[str, Counts]]:
+        """Counts for several SLOs and windows: one scan of the rollups for all occurrence
+        SLOs, and one query per timeslice SLO (its minutes are grouped into slices first)."""
+        rows: dict[int, list[int]] = {}
+        minutes = [(n, r) for n, r in enumerate(requests) if r[1].budgeting == "occurrences"]
+        if minutes:
+            rows |= self._occurrence_counts(minutes, end)
+        for n, (key, slo, starts) in enumerate(requests):
+            if slo.budgeting == "occurrences":
+                continue
+            sums = ", ".join(
+                f"coalesce(sum(total) FILTER (WHERE t >= $w{i}), 0), "
+                f"coalesce(sum(good) FILTER (WHERE t >= $w{i}), 0)"
+                for i in range(len(starts))
+            )
+            params = {"slo": key, "start": min(starts.values()), "end": end}
+            params |= {f"w{i}": start for i, start in enumerate(starts.values())}
+            rows[n] = self.store.db.execute(
+                f"SELECT [{sums}] FROM ({self._units_sql(slo)})", params
+            ).fetchall()[0][0]
+        return [
+            {
+                name: Counts(int(rows[n][2 * i]), int(rows[n][2 * i + 1]))
+                for i, name in enumerate(starts)
+            }
+            for n, (_, _, starts) in enumerate(requests)
+        ]
+
+    def _occurrence_counts(
+        self,
+        requests: list[tuple[int, tuple[str, SLOConfig, dict[str, dt.datetime]]]],
+        end: dt.datetime,
+    ) -> dict[int, list[int]]:
+        width = max(len(starts) for _, (_, _, starts) in requests)
+        values = []
+        params: dict[str, object] = {"end": end}
+        for n, (key, _, starts) in requests:
+            padded = list(starts.values()) + [end] * (width - len(starts))
+            values.append(f"({n}, $slo{n}, " + ", ".join(f"$w{n}_{i}" for i in range(width)) + ")")
+            params[f"slo{n}"] = key
+            params |= {f"w{n}_{i}": start for i, start in enumerate(padded)}
+        columns = ", ".join(f"w{i}" for i in range(width))
         sums = ", ".join(
-            f"coalesce(sum(total) FILTER (WHERE t >= $w{i}), 0), "
-            f"coalesce(sum(good) FILTER (WHERE t >= $w{i}), 0)"
-            for i, _ in enumerate(starts)
+            f"coalesce(sum(total) FILTER (WHERE minute >= w.w{i}), 0), "
+            f"coalesce(sum(good) FILTER (WHERE minute >= w.w{i}), 0)"
+            for i in range(width)
         )
-        params = {"slo": key, "start": min(starts.values()), "end": end}
-        params |= {f"w{i}": start for i, start in enumerate(starts.values())}
-        row = self.store.db.execute(
-            f"SELECT {sums} FROM ({self._units_sql(slo)})", params
-        ).fetchall()[0]
-        return {name: Counts(int(row[2 * i]), int(row[2 * i + 1])) for i, name in enumerate(starts)}
+        earliest = min(min(s.values()) for _, (_, _, s) in requests)
+        params["earliest"] = earliest
+        result = self.store.db.execute(
+            f"WITH w(n, slo, {columns}) AS (VALUES {', '.join(values)}) "
+            f"SELECT w.n, [{sums}] FROM w LEFT JOIN slo_minute m ON m.slo = w.slo "
+            "AND m.minute >= $earliest AND m.minute < $end GROUP BY w.n",
+            params,
+        ).fetchall()
+        return {int(n): list(counts) for n, counts in result}
 
     # -- breakdowns ---------------------------------------------------------------------
 
