@@ -60,7 +60,7 @@ class SourceConfig(_Model):
     pattern: str | None = None
     timestamp_format: str | None = None
     timezone: str | None = None
-    request_time_unit: Literal["s", "ms", "us"] = "s"
+    request_time_unit: Literal["s", "ms", "us"] | None = None
 
     @field_validator("timezone")
     @classmethod

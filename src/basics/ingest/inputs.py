@@ -38,7 +38,11 @@ class Input:
         self.sha256 = hashlib.sha256()
         self.size_bytes = self._size()
         self._raw = self._open()
-        self.stream: BinaryIO = self._maybe_gunzip(self._raw)
+        try:
+            self.stream: BinaryIO = self._maybe_gunzip(self._raw)
+        except InputError:
+            self.close_raw()
+            raise
 
     def _size(self) -> int | None:
         if self.path == "-":
@@ -85,6 +89,11 @@ class Input:
         except (OSError, ValueError):
             return 0
 
+    def close_raw(self) -> None:
+        """Close the underlying file (never standard input)."""
+        if self.path != "-":
+            self._raw.close()
+
     def close(self) -> None:
         """Close the file (never standard input)."""
         if self.path != "-":
@@ -96,8 +105,13 @@ def line_chunks(source: Input, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineC
     """Whole lines in chunks of about `chunk_bytes`, without a Python object per line."""
     carry = b""
     next_line = 1
+    first = True
     while True:
         block = source.read(chunk_bytes)
+        if first:
+            # A UTF-8 byte-order mark is an encoding artefact, not part of the first record.
+            block = block.removeprefix(b"\xef\xbb\xbf")
+            first = False
         data = carry + block
         if not block:
             if data:

@@ -20,7 +20,11 @@ STAGING_COLUMNS = (
     "parse_error",
 )
 
-_OFFSET = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
+# A zone after a time of day (so a date's "-29" is never read as an offset).
+_OFFSET = r":\d\d(\.\d+)?\s*([Zz]|[+-]\d\d(:?\d\d)?|UTC|GMT)$"
+_UTC_SUFFIX = r"\s*([Zz]|UTC|GMT)$"
+# Only a plain date or date-time is read as local time; any other text is a reject.
+_LOCAL = r"\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?"
 _EPOCH = r"-?\d+(\.\d+)?"
 _APACHE = r"\d\d?/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
 
@@ -55,8 +59,10 @@ def timestamp_sql(rules: TimeRules) -> tuple[str, str]:
     ts = (
         f"CASE WHEN epoch IS NOT NULL THEN {from_epoch} "
         "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
-        "WHEN has_offset THEN timezone('UTC', try_cast(t AS TIMESTAMPTZ)) "
-        f"ELSE timezone('UTC', timezone({zone}, try_cast(t AS TIMESTAMP))) END"
+        "WHEN has_offset THEN timezone('UTC', try_cast("
+        f"regexp_replace(t, {sql_text(_UTC_SUFFIX)}, '+00:00') AS TIMESTAMPTZ)) "
+        f"WHEN regexp_full_match(t, {sql_text(_LOCAL)}) "
+        f"THEN timezone('UTC', timezone({zone}, try_cast(t AS TIMESTAMP))) END"
     )
     return ts, "epoch IS NULL AND NOT is_apache AND NOT has_offset"
 
@@ -78,7 +84,7 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
     ts, is_local = timestamp_sql(rules)
     service = "service"
     if fixed_service is not None:
-        service = f"coalesce(service, {sql_text(fixed_service)})"
+        service = f"coalesce(nullif(service, ''), {sql_text(fixed_service)})"
     expected_ts = (
         "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 -0700"
         + (f" (format {rules.timestamp_format})" if rules.timestamp_format else "")

@@ -6,6 +6,7 @@ Each yields pyarrow tables with the staging columns of `normalize.STAGING_COLUMN
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -79,7 +80,11 @@ def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
     def column(candidates: tuple[str, ...]) -> int | None:
         return next((index[c] for c in candidates if c in index), None)
 
-    picks = {name: column(paths.candidates[name]) for name in ("ts", "service", "operation")}
+    picks = {
+        "ts_text": column(paths.candidates["ts"]),
+        "service": column(paths.candidates["service"]),
+        "operation": column(paths.candidates["operation"]),
+    }
     picks["user_id"] = column(paths.candidates["user"])
     picks["status_text"] = column(paths.candidates["status"])
     durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
@@ -89,7 +94,7 @@ def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
     width = len(header)
     line_no = reader.line_num
     for record in reader:
-        raw = ",".join(record)[:RAW_CAP]
+        raw = _csv_line(record)
         start_line, line_no = line_no + 1, reader.line_num
         if not record or record == [""]:
             continue
@@ -114,6 +119,13 @@ def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
             yield rows.take()
     if len(rows):
         yield rows.take()
+
+
+def _csv_line(record: list[str]) -> str:
+    """A record written back as one CSV line, quoting intact, for a reject's raw text."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(record)  # quotes fields with newlines
+    return buffer.getvalue().removesuffix("\n")[:RAW_CAP]
 
 
 # OpenTelemetry semantic conventions, current names first, then their older spellings.
@@ -149,7 +161,17 @@ def otlp_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
                 parse_error="expected an OTLP JSON request with resourceLogs or resourceSpans",
             )
             continue
-        for values in _otlp_records(request, config):
+        try:
+            records = list(_otlp_records(request, config))
+        except (AttributeError, TypeError, ValueError) as error:
+            rows.add(
+                line_no=line_no,
+                raw=line[:RAW_CAP],
+                parse_field="record",
+                parse_error=f"unexpected OTLP structure ({error})",
+            )
+            continue
+        for values in records:
             rows.add(line_no=line_no, **values)
         if len(rows) >= ROWS_PER_TABLE:
             yield rows.take()
@@ -163,7 +185,8 @@ def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dic
         for scope in resource_logs.get("scopeLogs") or []:
             for record in scope.get("logRecords") or []:
                 attrs = {**resource, **_attributes(record.get("attributes"))}
-                ts = record.get("timeUnixNano") or record.get("observedTimeUnixNano")
+                # OTLP writes 0 for an unknown time: fall back to when it was observed.
+                ts = _known_time(record.get("timeUnixNano")) or record.get("observedTimeUnixNano")
                 yield _otlp_event(record, attrs, _text(ts), None, None, config)
     for resource_spans in request.get("resourceSpans") or []:
         resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
@@ -179,6 +202,10 @@ def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dic
                         duration = "invalid span times"
                 error = (span.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR")
                 yield _otlp_event(span, attrs, _text(start), duration, error, config)
+
+
+def _known_time(value: Any) -> Any:
+    return None if value in (None, "", 0, "0") else value
 
 
 def _otlp_event(

@@ -56,7 +56,7 @@ def jsonl_sql(source: SourceConfig) -> str:
     )
     # map_concat is costly: pay for it only on records that carry an attributes object.
     attrs = (
-        f"CASE WHEN starts_with({objects}, '{{') THEN map_concat("
+        f"CASE WHEN starts_with({objects}, '{{') AND json_valid({objects}) THEN map_concat("
         f"json_transform({objects}, '\"MAP(VARCHAR, VARCHAR)\"'), {named}) ELSE {named} END"
     )
     path_list = "[" + ", ".join(sql_text(p) for p in all_paths) + "]"
@@ -76,7 +76,7 @@ def jsonl_sql(source: SourceConfig) -> str:
         CASE WHEN is_valid AND starts_with(ltrim(raw), '{{')
           THEN json_extract_string(raw, {path_list}) END AS v
       FROM (SELECT line_no, raw, json_valid(raw) AS is_valid FROM lines
-            WHERE trim(raw, chr(13) || chr(10) || ' ') <> '')
+            WHERE trim(raw, chr(9) || chr(10) || chr(13) || ' ') <> '')
     )
     """
 
@@ -103,7 +103,7 @@ def combined_log_sql(source: SourceConfig) -> str:
       END AS parse_error
     FROM (
       SELECT line_no, raw, regexp_extract(raw, {sql_text(COMBINED)}, {groups}) AS m
-      FROM lines WHERE trim(raw, chr(13) || chr(10) || ' ') <> ''
+      FROM lines WHERE trim(raw, chr(9) || chr(10) || chr(13) || ' ') <> ''
     )
     """
 
@@ -150,7 +150,7 @@ def regex_sql(source: SourceConfig) -> str:
       SELECT line_no, {_TRIMMED} AS raw,
         regexp_matches({_TRIMMED}, {sql_text(source.pattern)}) AS matched,
         regexp_extract({_TRIMMED}, {sql_text(source.pattern)}, {group_list}) AS m
-      FROM lines WHERE trim(raw, chr(13) || chr(10) || ' ') <> ''
+      FROM lines WHERE trim(raw, chr(9) || chr(10) || chr(13) || ' ') <> ''
     )
     """
 

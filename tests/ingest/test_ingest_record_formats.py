@@ -1,0 +1,403 @@
+"""Record formats end to end: CSV, Parquet (written with pyarrow) and OTLP JSON logs and spans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+CSV_SOURCE = """
+sources:
+  sheet:
+    format: csv
+    service: shop
+    fields:
+      ts: When
+      user: Customer
+      attrs.region: Region
+"""
+
+CSV_TEXT = (
+    "latency_ms,Region,Customer,status_code,When,note\r\n"  # 1: header, not in canonical order
+    "12.5,eu,c1,200,2026-03-29T00:30:00Z,plain\r\n"  # 2
+    '7,us,"c,2",503,2026-03-29T00:30:10Z,"a note\r\n'  # 3: a record spanning lines 3-5
+    "spanning, three\r\n"  # 4
+    'lines"\r\n'  # 5
+    "\r\n"  # 6: blank, skipped
+    ",,c3,abc,2026-03-29T00:31:00Z,bad status\r\n"  # 7
+    "1,eu,c4\r\n"  # 8: too few columns
+    '1,eu,"c5\n'  # 9: a record spanning lines 9-10 with too many columns
+    'more",200,2026-03-29T00:32:00Z,x,extra\r\n'  # 10
+    ",,,,2026-03-29T00:33:00Z,\r\n"  # 11: only a time
+)
+
+
+def test_csv_maps_columns_by_header_name(make_env: Any) -> None:
+    env = make_env(CSV_SOURCE)
+
+    result = env.ingest("sheet", env.write("orders.csv", CSV_TEXT))
+
+    assert (result.accepted, result.rejected) == (3, 3)
+    assert env.events() == [
+        (dt.datetime(2026, 3, 29, 0, 30), "shop", None, "c1", 200, 12.5, {"region": "eu"}),
+        (dt.datetime(2026, 3, 29, 0, 30, 10), "shop", None, "c,2", 503, 7.0, {"region": "us"}),
+        (dt.datetime(2026, 3, 29, 0, 33), "shop", None, None, None, None, {}),
+    ]
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [
+        (7, "status"),
+        (8, "record"),
+        (9, "record"),
+    ]
+
+
+def test_csv_wrong_column_counts_are_rejected_at_the_records_first_line(make_env: Any) -> None:
+    env = make_env(CSV_SOURCE)
+
+    result = env.ingest("sheet", env.write("orders.csv", CSV_TEXT))
+
+    assert result.status == "applied"
+    # Six records after the header; the blank line 6 is not one.
+    assert result.accepted + result.rejected == 6
+    column_rejects = [
+        (line, reason) for line, field, reason, _ in env.rejects() if field == "record"
+    ]
+    assert column_rejects == [
+        (8, "expected 6 columns as in the header, found 3"),
+        (9, "expected 6 columns as in the header, found 7"),
+    ]
+
+
+def test_csv_reject_keeps_the_records_source_text(make_env: Any) -> None:
+    env = make_env(CSV_SOURCE)
+    env.ingest("sheet", env.write("orders.csv", CSV_TEXT))
+
+    raws = {line: raw for line, field, _, raw in env.rejects() if field == "record"}
+    # Joined back with commas, '1,eu,"c5\nmore",...' becomes a record with one more column.
+    assert raws[9] == '1,eu,"c5\nmore",200,2026-03-29T00:32:00Z,x,extra'
+
+
+def test_csv_with_only_a_header_is_an_empty_batch(make_env: Any) -> None:
+    env = make_env(CSV_SOURCE)
+
+    result = env.ingest("sheet", env.write("empty.csv", "When,status\n"))
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 0, 0)
+    assert env.counts()["batches"] == 1
+
+
+# --- Parquet -----------------------------------------------------------------------------------
+
+PARQUET_SOURCE = """
+sources:
+  lake:
+    format: parquet
+    fields:
+      ts: time
+      service: svc
+      status: http.status
+      operation: http.route
+      user: http.client.user
+      duration_ms: dur.ms
+      attrs.region: region
+"""
+
+
+def _write_parquet(path: Any) -> None:
+    http = pa.struct(
+        [
+            ("status", pa.int32()),
+            ("route", pa.string()),
+            ("client", pa.struct([("user", pa.string())])),
+        ]
+    )
+    table = pa.table(
+        {
+            "time": pa.array(
+                [
+                    dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),
+                    dt.datetime(2026, 3, 29, 0, 30, 0, 500000, tzinfo=dt.UTC),
+                    dt.datetime(2026, 3, 29, 0, 31, tzinfo=dt.UTC),
+                    None,
+                    dt.datetime(2026, 3, 29, 0, 32, tzinfo=dt.UTC),
+                ],
+                type=pa.timestamp("us", tz="UTC"),
+            ),
+            "svc": ["checkout", "checkout", "checkout", "checkout", None],
+            "http": pa.array(
+                [
+                    {"status": 200, "route": "/pay", "client": {"user": "u1"}},
+                    {"status": 502, "route": "/pay", "client": {"user": None}},
+                    {"status": 1000, "route": "/pay", "client": {"user": "u3"}},
+                    {"status": 200, "route": "/pay", "client": {"user": "u4"}},
+                    {"status": 200, "route": "/pay", "client": {"user": "u5"}},
+                ],
+                type=http,
+            ),
+            "dur.ms": [3.25, None, 1.0, 1.0, 1.0],
+            "region": ["eu", None, "eu", "eu", "eu"],
+            "attrs": pa.array(
+                [[("version", "1.2")], [], None, [], []],
+                type=pa.map_(pa.string(), pa.string()),
+            ),
+        }
+    )
+    pq.write_table(table, path, row_group_size=2)
+
+
+def test_parquet_nested_and_dotted_columns_with_row_numbers(make_env: Any) -> None:
+    env = make_env(PARQUET_SOURCE)
+    path = env.root / "events.parquet"
+    _write_parquet(path)
+
+    result = env.ingest("lake", path)
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 2, 3)
+    assert env.events() == [
+        (
+            dt.datetime(2026, 3, 29, 0, 30),
+            "checkout",
+            "/pay",
+            "u1",
+            200,
+            3.25,
+            {"version": "1.2", "region": "eu"},
+        ),
+        (dt.datetime(2026, 3, 29, 0, 30, 0, 500000), "checkout", "/pay", None, 502, None, {}),
+    ]
+    # Row numbers (1-based) stand in for line numbers; Parquet rows have no raw text.
+    assert env.rejects() == [
+        (3, "status", 'expected an integer status between 0 and 999, found "1000"', None),
+        (4, "ts", "missing; map the record's time with fields.ts", None),
+        (5, "service", "missing; map it with fields.service or set service: on the source", None),
+    ]
+
+
+def test_parquet_rejects_standard_input_and_non_parquet(make_env: Any) -> None:
+    from basics.core.errors import InputError
+
+    env = make_env(PARQUET_SOURCE)
+    with pytest.raises(InputError, match="standard input"):
+        env.ingest("lake", "-")
+    bogus = env.write("bogus.parquet", b"PAR1 this is not parquet")
+    with pytest.raises(InputError, match=f"{bogus}: not a readable Parquet file"):
+        env.ingest("lake", bogus)
+    assert env.counts()["batches"] == 0
+
+
+# --- OTLP JSON ---------------------------------------------------------------------------------
+
+OTLP_SOURCE = """
+sources:
+  otel:
+    format: otlp
+    service: fallback
+"""
+
+
+def _kv(key: str, value: str | int) -> dict[str, Any]:
+    # OTLP JSON encodes 64-bit integers as strings.
+    kind = "intValue" if isinstance(value, int) else "stringValue"
+    return {"key": key, "value": {kind: str(value) if isinstance(value, int) else value}}
+
+
+LOGS = {
+    "resourceLogs": [
+        {
+            "resource": {"attributes": [_kv("service.name", "checkout"), _kv("k8s.ns", "prod")]},
+            "scopeLogs": [
+                {
+                    "logRecords": [
+                        {
+                            "timeUnixNano": "1774744200000000000",
+                            "attributes": [
+                                _kv("http.response.status_code", 503),
+                                _kv("http.route", "/pay/{id}"),
+                                _kv("enduser.id", "u9"),
+                            ],
+                        },
+                        {
+                            "observedTimeUnixNano": "1774744260500000000",
+                            "attributes": [_kv("http.status_code", 201), _kv("url.path", "/x")],
+                        },
+                    ]
+                }
+            ],
+        },
+        {
+            "resource": {},
+            "scopeLogs": [{"logRecords": [{"timeUnixNano": "1774744320000000000"}]}],
+        },
+    ]
+}
+
+SPANS = {
+    "resourceSpans": [
+        {
+            "resource": {"attributes": [_kv("service.name", "search")]},
+            "scopeSpans": [
+                {
+                    "spans": [
+                        {
+                            "name": "GET /q",
+                            "startTimeUnixNano": "1774744200000000000",
+                            "endTimeUnixNano": "1774744200250000000",
+                            "status": {"code": 2},
+                        },
+                        {
+                            "name": "GET /q/{id}",
+                            "startTimeUnixNano": "1774744201000000000",
+                            "endTimeUnixNano": "1774744201001500000",
+                            "attributes": [
+                                _kv("http.route", "/q/{id}"),
+                                _kv("http.response.status_code", 404),
+                                _kv("enduser.id", "u1"),
+                            ],
+                            "status": {"code": 2},
+                        },
+                        {
+                            "name": "cache.get",
+                            "startTimeUnixNano": "1774744202000000000",
+                            "endTimeUnixNano": "1774744202001000000",
+                            "status": {"code": "STATUS_CODE_ERROR"},
+                        },
+                        {
+                            "name": "render",
+                            "startTimeUnixNano": "1774744203000000000",
+                            "endTimeUnixNano": "1774744203002000000",
+                            "status": {},
+                        },
+                        {
+                            "name": "backwards",
+                            "startTimeUnixNano": "1774744204000000000",
+                            "endTimeUnixNano": "1774744203000000000",
+                        },
+                    ]
+                }
+            ],
+        }
+    ]
+}
+
+
+def test_otlp_logs_and_spans_follow_semantic_conventions(make_env: Any) -> None:
+    env = make_env(OTLP_SOURCE)
+    path = env.write(
+        "otlp.jsonl",
+        json.dumps(LOGS) + "\n\n" + json.dumps(SPANS) + '\n[1]\n{"resourceLogs": [',
+    )
+
+    result = env.ingest("otel", path)
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 7, 3)
+    checkout = {"service.name": "checkout", "k8s.ns": "prod"}
+    assert env.events() == [
+        (
+            dt.datetime(2026, 3, 29, 0, 30),
+            "checkout",
+            "/pay/{id}",
+            "u9",
+            503,
+            None,
+            {
+                **checkout,
+                "http.response.status_code": "503",
+                "http.route": "/pay/{id}",
+                "enduser.id": "u9",
+            },
+        ),
+        # An ERROR span without an HTTP status counts as 500; duration = end - start.
+        (
+            dt.datetime(2026, 3, 29, 0, 30),
+            "search",
+            "GET /q",
+            None,
+            500,
+            250.0,
+            {"service.name": "search"},
+        ),
+        # An HTTP status wins over the span status.
+        (
+            dt.datetime(2026, 3, 29, 0, 30, 1),
+            "search",
+            "/q/{id}",
+            "u1",
+            404,
+            1.5,
+            {
+                "service.name": "search",
+                "http.route": "/q/{id}",
+                "http.response.status_code": "404",
+                "enduser.id": "u1",
+            },
+        ),
+        (
+            dt.datetime(2026, 3, 29, 0, 30, 2),
+            "search",
+            "cache.get",
+            None,
+            500,
+            1.0,
+            {"service.name": "search"},
+        ),
+        (
+            dt.datetime(2026, 3, 29, 0, 30, 3),
+            "search",
+            "render",
+            None,
+            200,
+            2.0,
+            {"service.name": "search"},
+        ),
+        # Older conventions, and the observed time when the record has no time of its own.
+        (
+            dt.datetime(2026, 3, 29, 0, 31, 0, 500000),
+            "checkout",
+            "/x",
+            None,
+            201,
+            None,
+            {**checkout, "http.status_code": "201", "url.path": "/x"},
+        ),
+        # No service.name in the resource: the source's fixed service.
+        (dt.datetime(2026, 3, 29, 0, 32), "fallback", None, None, None, None, {}),
+    ]
+    rejects = env.rejects()
+    assert [(line, field, reason) for line, field, reason, _ in rejects] == [
+        (3, "duration", 'expected a non-negative number, found "-1000.0"'),
+        (4, "record", "expected an OTLP JSON request with resourceLogs or resourceSpans"),
+        (5, "record", "not valid JSON (Expecting value at column 19)"),
+    ]
+    assert json.loads(rejects[0][3])["name"] == "backwards"
+    assert rejects[1][3] == "[1]"
+
+
+def test_otlp_malformed_structure_is_a_reject_not_a_crash(make_env: Any) -> None:
+    env = make_env(OTLP_SOURCE)
+    record = {"timeUnixNano": "1774744200000000000"}
+    good = {"resourceLogs": [{"scopeLogs": [{"logRecords": [record]}]}]}
+    bad = {"resourceSpans": [{"scopeSpans": [{"spans": ["x"]}]}]}
+    path = env.write(
+        "otlp.jsonl",
+        json.dumps(good) + "\n" + json.dumps(bad) + "\n",
+    )
+
+    result = env.ingest("otel", path)
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(2, "record")]
+
+
+def test_otlp_zero_time_falls_back_to_observed_time(make_env: Any) -> None:
+    env = make_env(OTLP_SOURCE)
+    record = {"timeUnixNano": "0", "observedTimeUnixNano": "1774744200000000000"}
+    request = {"resourceLogs": [{"scopeLogs": [{"logRecords": [record]}]}]}
+
+    env.ingest("otel", env.write("otlp.jsonl", json.dumps(request) + "\n"))
+
+    assert [row[0] for row in env.events()] == [dt.datetime(2026, 3, 29, 0, 30)]

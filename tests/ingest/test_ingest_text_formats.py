@@ -1,0 +1,309 @@
+"""Line-oriented formats end to end: JSON lines (plain, gzip, stdin), nginx, Apache, regex."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import sys
+from typing import Any
+
+import pytest
+
+JSONL_SOURCE = """
+sources:
+  api:
+    format: jsonl
+"""
+
+JSONL_LINES = [
+    '{"ts": "2026-03-29T00:30:00Z", "service": "checkout", "route": "/pay", "user": "u1",'
+    ' "status": 200, "latency_ms": 12.5, "attrs": {"region": "eu"}}',
+    '{"ts": "2026-03-29T00:30:30.250Z", "service": "checkout", "route": "/pay",'
+    ' "status": "503", "duration_ms": "80"}',
+    '{"ts": "2026-03-29T00:31:00Z", "service": "search", "operation": "GET /q",'
+    ' "customer_id": "c-7", "status_code": 404}',
+]
+JSONL_EVENTS = [
+    (dt.datetime(2026, 3, 29, 0, 30), "checkout", "/pay", "u1", 200, 12.5, {"region": "eu"}),
+    (dt.datetime(2026, 3, 29, 0, 30, 30, 250000), "checkout", "/pay", None, 503, 80.0, {}),
+    (dt.datetime(2026, 3, 29, 0, 31), "search", "GET /q", "c-7", 404, None, {}),
+]
+
+
+class _Stdin:
+    """Stands in for sys.stdin: the pipeline reads `sys.stdin.buffer`."""
+
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_jsonl_stores_exact_rows_and_batch(make_env: Any) -> None:
+    env = make_env(JSONL_SOURCE)
+    path = env.write("events.jsonl", "\n".join(JSONL_LINES) + "\n")
+
+    result = env.ingest("api", path)
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 3, 0)
+    assert result.batch_id == 1
+    assert result.path == str(path)
+    assert (result.min_ts, result.max_ts) == (JSONL_EVENTS[0][0], JSONL_EVENTS[2][0])
+    assert env.events() == JSONL_EVENTS
+    assert env.store.query("SELECT DISTINCT batch_id FROM events") == [(1,)]
+    batch = env.store.query(
+        "SELECT id, source, path, status, accepted, rejected, local_time_rows, timezone, "
+        "min_ts, max_ts, length(content_sha256), finished_at IS NOT NULL FROM batches"
+    )
+    first, last = JSONL_EVENTS[0][0], JSONL_EVENTS[2][0]
+    assert batch == [(1, "api", str(path), "applied", 3, 0, 0, "UTC", first, last, 64, True)]
+
+
+def test_jsonl_gzip_file_reads_like_plain(make_env: Any) -> None:
+    env = make_env(JSONL_SOURCE)
+    path = env.write("events.jsonl.gz", "\n".join(JSONL_LINES) + "\n", gz=True)
+
+    result = env.ingest("api", path)
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 3, 0)
+    assert env.events() == JSONL_EVENTS
+
+
+def test_gzip_is_detected_by_content_not_by_name(make_env: Any) -> None:
+    env = make_env(JSONL_SOURCE)
+    path = env.write("events.log", "\n".join(JSONL_LINES) + "\n", gz=True)
+
+    assert env.ingest("api", path).accepted == 3
+    assert env.events() == JSONL_EVENTS
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_jsonl_from_standard_input(
+    make_env: Any, monkeypatch: pytest.MonkeyPatch, compressed: bool
+) -> None:
+    env = make_env(JSONL_SOURCE)
+    data = ("\n".join(JSONL_LINES) + "\n").encode()
+    monkeypatch.setattr(sys, "stdin", _Stdin(gzip.compress(data) if compressed else data))
+
+    result = env.ingest("api", "-")
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 3, 0)
+    assert result.path == "<stdin>"
+    assert env.events() == JSONL_EVENTS
+    assert env.store.query("SELECT path FROM batches") == [("<stdin>",)]
+
+
+def test_progress_reports_bytes_and_counts(make_env: Any) -> None:
+    env = make_env(JSONL_SOURCE)
+    content = "\n".join([*JSONL_LINES, "[1, 2]"]) + "\n"
+    path = env.write("events.jsonl", content)
+    calls: list[tuple[int, int | None, int, int]] = []
+
+    env.ingest("api", path, progress=lambda *args: calls.append(args))
+
+    size = len(content.encode())
+    assert calls[-1] == (size, size, 3, 1)
+
+
+NGINX_SOURCE = """
+sources:
+  web:
+    format: nginx
+    service: www
+"""
+
+
+def test_nginx_combined_with_request_time_in_seconds(make_env: Any) -> None:
+    env = make_env(NGINX_SOURCE)
+    path = env.write(
+        "access.log",
+        '10.0.0.1 - - [29/Mar/2026:00:30:00 +0000] "POST /api/pay?id=3 HTTP/1.1" 503 12 '
+        '"-" "curl/8.0" 0.250\n'
+        '10.0.0.2 - bob [29/Mar/2026:02:31:05 +0200] "GET /home HTTP/2.0" 200 512 '
+        '"https://example.com/" "Mozilla/5.0 (X11; Linux)" 0.004\n'
+        '10.0.0.3 - - [29/Mar/2026:00:32:00 +0000] "GET /static.css HTTP/1.1" 304 0 "-" "-"\n',
+    )
+
+    result = env.ingest("web", path)
+
+    assert (result.accepted, result.rejected, result.local_time_rows) == (3, 0, 0)
+    assert env.events() == [
+        (
+            dt.datetime(2026, 3, 29, 0, 30),
+            "www",
+            "/api/pay",
+            None,
+            503,
+            250.0,
+            {"client": "10.0.0.1", "method": "POST", "user_agent": "curl/8.0"},
+        ),
+        (
+            dt.datetime(2026, 3, 29, 0, 31, 5),
+            "www",
+            "/home",
+            "bob",
+            200,
+            4.0,
+            {"client": "10.0.0.2", "method": "GET", "user_agent": "Mozilla/5.0 (X11; Linux)"},
+        ),
+        (
+            dt.datetime(2026, 3, 29, 0, 32),
+            "www",
+            "/static.css",
+            None,
+            304,
+            None,
+            {"client": "10.0.0.3", "method": "GET"},
+        ),
+    ]
+
+
+def test_nginx_non_log_lines_are_rejects(make_env: Any) -> None:
+    env = make_env(NGINX_SOURCE)
+    path = env.write(
+        "access.log",
+        "2026/03/29 00:30:00 [error] 12#12: upstream timed out\n"
+        "\n"
+        '10.0.0.1 - - [29/Mar/2026:00:30:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-" 0.001\n',
+    )
+
+    result = env.ingest("web", path)
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert env.rejects() == [
+        (
+            1,
+            "line",
+            "does not look like a combined log line (host ident user [time] "
+            '"request" status bytes "referer" "agent" [request_time])',
+            "2026/03/29 00:30:00 [error] 12#12: upstream timed out",
+        )
+    ]
+
+
+APACHE_LINE = (
+    '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 '
+    '"http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)" 1234\n'
+)
+APACHE_EVENT = (
+    dt.datetime(2000, 10, 10, 20, 55, 36),
+    "web",
+    "/apache_pb.gif",
+    "frank",
+    200,
+    pytest.approx(1.234),
+    {"client": "127.0.0.1", "method": "GET", "user_agent": "Mozilla/4.08 [en] (Win98; I ;Nav)"},
+)
+
+
+def test_apache_combined_with_explicit_microseconds(make_env: Any) -> None:
+    env = make_env(
+        """
+        sources:
+          site:
+            format: apache
+            service: web
+            request_time_unit: us
+        """
+    )
+    result = env.ingest("site", env.write("access_log", APACHE_LINE))
+
+    assert (result.accepted, result.rejected) == (1, 0)
+    assert env.events() == [APACHE_EVENT]
+
+
+def test_apache_percent_d_is_microseconds_by_default(make_env: Any) -> None:
+    env = make_env(
+        """
+        sources:
+          site:
+            format: apache
+            service: web
+        """
+    )
+    env.ingest("site", env.write("access_log", APACHE_LINE))
+
+    # %D = 1234 µs = 1.234 ms (DESIGN/template: "Apache %D is microseconds").
+    assert env.events() == [APACHE_EVENT]
+
+
+REGEX_PATTERN = (
+    r"^(?P<ts>\S+ \S+) (?P<status>\S+) (?P<duration_us>\d+)us (?P<operation>\S+) "
+    r"user=(?P<user>\S+) region=(?P<attrs_region>\w+) host=(?P<attrs_host>\S*)"
+)
+REGEX_SOURCE = f"""
+sources:
+  app:
+    format: regex
+    service: billing
+    timezone: Europe/Berlin
+    pattern: '{REGEX_PATTERN}'
+"""
+
+
+def test_regex_named_groups_map_to_fields(make_env: Any) -> None:
+    env = make_env(REGEX_SOURCE)
+    path = env.write(
+        "app.log",
+        "2026-03-29 01:30:00 200 1500us /invoice user=u1 region=eu host=h1\r\n"
+        "   \n"
+        "garbage that does not match\n"
+        "2026-03-29 03:30:00 500 250000us /invoice user=- region=us host=\n"
+        "2026-03-29 03:31:00 2xx 10us /invoice user=u2 region=us host=h2\n",
+    )
+
+    result = env.ingest("app", path)
+
+    assert (result.accepted, result.rejected, result.local_time_rows) == (2, 2, 2)
+    assert env.events() == [
+        # Berlin is UTC+1 before 01:00 UTC on 2026-03-29 and UTC+2 after.
+        (
+            dt.datetime(2026, 3, 29, 0, 30),
+            "billing",
+            "/invoice",
+            "u1",
+            200,
+            pytest.approx(1.5),
+            {"region": "eu", "host": "h1"},
+        ),
+        (
+            dt.datetime(2026, 3, 29, 1, 30),
+            "billing",
+            "/invoice",
+            None,
+            500,
+            pytest.approx(250.0),
+            {"region": "us"},
+        ),
+    ]
+    assert env.rejects() == [
+        (3, "line", "does not match the source pattern", "garbage that does not match"),
+        (
+            5,
+            "status",
+            'expected an integer status between 0 and 999, found "2xx"',
+            "2026-03-29 03:31:00 2xx 10us /invoice user=u2 region=us host=h2",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("group", "value", "expected_ms"),
+    [("duration_ms", "7.5", 7.5), ("duration_s", "0.125", 125.0), ("duration_us", "2500", 2.5)],
+)
+def test_regex_duration_groups_and_service_group(
+    make_env: Any, group: str, value: str, expected_ms: float
+) -> None:
+    env = make_env(
+        rf"""
+        sources:
+          app:
+            format: regex
+            pattern: '^(?P<ts>\d+) (?P<service>[a-z]+) (?P<{group}>[\d.]+)$'
+        """
+    )
+    result = env.ingest("app", env.write("app.log", f"1774744200 cart {value}\n"))
+
+    assert (result.accepted, result.rejected) == (1, 0)
+    assert env.events() == [
+        (dt.datetime(2026, 3, 29, 0, 30), "cart", None, None, None, pytest.approx(expected_ms), {})
+    ]
