@@ -50,7 +50,7 @@ def emit_table(title: str | None, header: Sequence[str], rows: Sequence[Sequence
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(header_style="bold")
     for name in header:
         table.add_column(name, overflow="fold")
     for row in rows:
@@ -59,6 +59,9 @@ def emit_table(title: str | None, header: Sequence[str], rows: Sequence[Sequence
     if not console.is_terminal:
         # Piped or captured output: no terminal width to honour, so do not fold cells.
         console = Console(width=200)
+    if title:
+        # Above the table rather than in it, so a long title is never folded to its width.
+        console.print(title, style="bold", soft_wrap=True, highlight=False)
     console.print(table)
 
 
