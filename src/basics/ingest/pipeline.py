@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from basics.config.models import Config, SourceConfig
 from basics.core.errors import InputError, NotFoundError
@@ -80,8 +82,8 @@ def ingest_events(
                 "started_at) VALUES (?, ?, ?, '', 'loading', ?, now())",
                 [batch_id, source_name, stream.name, rules.timezone],
             )
-            for staging_sql, done in _staging(db, source, stream):
-                _load(db, staging_sql, rules, source, batch_id, result)
+            for staging_sql, chunk, done in _staging(db, source, stream):
+                _load(db, staging_sql, chunk, rules, source, batch_id, result)
                 if progress:
                     progress(done, stream.size_bytes, result.accepted, result.rejected)
             sha = stream.sha256.hexdigest()
@@ -142,10 +144,13 @@ def _source(config: Config, name: str) -> SourceConfig:
 
 def _staging(
     db: duckdb.DuckDBPyConnection, source: SourceConfig, stream: Input | _ParquetInput
-) -> Iterator[tuple[str, int]]:
-    """Staging queries, one per chunk, each with the bytes read so far."""
+) -> Iterator[tuple[str, pa.Table | None, int]]:
+    """Staging queries, one per chunk, with the chunk they read and the bytes read so far.
+
+    A query reads its chunk as `lines` (raw lines) or `staged` (records parsed in Python).
+    """
     if isinstance(stream, _ParquetInput):
-        yield stream.staging_sql(db, source), stream.size_bytes or 0
+        yield stream.staging_sql(db, source), None, stream.size_bytes or 0
         return
     builders = {
         "jsonl": text_formats.jsonl_sql,
@@ -156,21 +161,20 @@ def _staging(
     if source.format in builders:
         sql = builders[source.format](source)
         for chunk in line_chunks(stream):
-            numbers = pa.array(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
+            numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk.lines)))
             lines = pa.table({"line_no": numbers, "raw": chunk.lines})
             # Several record batches let DuckDB parse on every core.
-            db.register("lines", pa.Table.from_batches(lines.to_batches(BATCH_ROWS)))
-            yield sql, stream.position()
+            yield sql, pa.Table.from_batches(lines.to_batches(BATCH_ROWS)), stream.position()
         return
     tables = csv_tables if source.format == "csv" else otlp_tables
     for table in tables(stream, source):
-        db.register("staged", table)
-        yield "SELECT * FROM staged", stream.position()
+        yield "SELECT * FROM staged", table, stream.position()
 
 
 def _load(
     db: duckdb.DuckDBPyConnection,
     staging_sql: str,
+    chunk: pa.Table | None,
     rules: TimeRules,
     source: SourceConfig,
     batch_id: int,
@@ -178,46 +182,48 @@ def _load(
 ) -> None:
     """Parse one chunk into events and rejects of the batch.
 
-    Lines parsed by DuckDB keep no raw text: only when records were rejected is it
-    fetched again, by line number, so clean data pays for one pass. Records parsed in
-    Python (CSV, OTLP, where one line may hold many records) keep theirs.
+    The chunk and its parse are Arrow tables that the SQL reads by their local names
+    (`lines`, `staged`, `parsed`: DuckDB's replacement scan). Neither `register` nor a
+    temporary table is used: inside the batch's transaction DuckDB keeps every
+    registered object and every replaced table until commit, so memory would grow with
+    the file. Lines parsed by DuckDB keep no raw text: only when records were rejected is
+    it fetched again, by line number. Records parsed in Python (CSV, OTLP, where one line
+    may hold many records) keep theirs.
     """
+    lines = staged = chunk  # noqa: F841 - read by name in the SQL below
     raw_kept = source.format in ("csv", "otlp")
+    raw = "raw" if raw_kept else "NULL::VARCHAR AS raw"
     try:
-        db.execute(
-            "CREATE OR REPLACE TEMP TABLE parsed AS SELECT line_no, ts, service, operation, "
-            "user_id, status, duration_ms, attrs, local_time, reject_field, reject_reason, "
-            f"{'raw' if raw_kept else 'NULL::VARCHAR AS raw'} FROM "
-            + "("
+        parsed = db.sql(
+            "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
+            f"local_time, reject_field, reject_reason, {raw} FROM ("
             + normalize_sql(f"({staging_sql})", rules, source.service)
             + ")"
-        )
+        ).to_arrow_table()
     except duckdb.Error as error:
         raise InputError(f"cannot parse the input as {source.format}: {error}") from None
+    rejected = parsed.column("reject_reason").is_valid()
+    counts = pc.sum(rejected).as_py() or 0
+    local = pc.sum(pc.and_(pc.invert(rejected), parsed.column("local_time"))).as_py() or 0
     db.execute(
         "INSERT INTO events SELECT ts, service, operation, user_id, status, duration_ms, "
         "coalesce(attrs, MAP {}), ? FROM parsed WHERE reject_reason IS NULL",
         [batch_id],
     ).fetchall()
-    stored, rejected, local = db.execute(
-        "SELECT count(*) FILTER (WHERE reject_reason IS NULL), "
-        "count(*) FILTER (WHERE reject_reason IS NOT NULL), "
-        "count(*) FILTER (WHERE reject_reason IS NULL AND local_time) FROM parsed"
-    ).fetchall()[0]
-    if rejected:
+    if counts:
         raw_source = (
-            "parsed"
+            "parsed p"
             if raw_kept
             else f"parsed p LEFT JOIN (SELECT line_no, raw FROM ({staging_sql})) s USING (line_no)"
         )
         db.execute(
-            f"INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
-            f"rtrim(left({'raw' if raw_kept else 's.raw'}, {RAW_CAP}), chr(13) || chr(10)) "
+            "INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
+            f"rtrim(left({'p.raw' if raw_kept else 's.raw'}, {RAW_CAP}), chr(13) || chr(10)) "
             f"FROM {raw_source} WHERE reject_reason IS NOT NULL",
             [batch_id],
         ).fetchall()
-    result.accepted += stored
-    result.rejected += rejected
+    result.accepted += parsed.num_rows - counts
+    result.rejected += counts
     result.local_time_rows += local
 
 
