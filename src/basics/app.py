@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from basics.config.loader import find_config, load_config
 from basics.config.models import Config
-from basics.ingest.pipeline import BatchResult, Progress, ingest_events
 from basics.slo.service import SLOService
 from basics.store.duckdb_store import Store
+
+if TYPE_CHECKING:
+    from basics.ingest.pipeline import BatchResult, Progress
 
 
 class App:
@@ -42,6 +45,9 @@ class App:
         self, source: str, path: str, progress: Progress | None = None
     ) -> BatchResult:
         """Ingest one file of events as one batch."""
+        # Imported here: reports never load the ingest stack (pyarrow, numpy).
+        from basics.ingest.pipeline import ingest_events
+
         return ingest_events(self.store, self.config, source, path, progress)
 
     def close(self) -> None:

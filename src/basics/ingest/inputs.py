@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import queue
 import sys
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -173,3 +175,42 @@ def text_stream(source: Input) -> io.TextIOWrapper:
         errors="replace",
         newline="",
     )
+
+
+def prefetched(chunks: Iterator[LineChunk], depth: int = 2) -> Iterator[LineChunk]:
+    """The same chunks, read ahead on a thread so reading overlaps parsing in DuckDB.
+
+    Reading, hashing and splitting lines release the GIL for most of their work, as does
+    DuckDB while it parses the previous chunk. An error while reading is raised here.
+    """
+    ahead: queue.Queue[LineChunk | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        ahead.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put(None)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            ahead.put(error)
+
+    reader = threading.Thread(target=read, name="basics-ingest-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)

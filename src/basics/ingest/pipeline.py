@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from basics.config.models import Config, SourceConfig
 from basics.core.errors import InputError, NotFoundError
 from basics.ingest import text_formats
-from basics.ingest.inputs import Input, line_chunks
+from basics.ingest.inputs import Input, line_chunks, prefetched
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.store.duckdb_store import Store
@@ -160,7 +160,7 @@ def _staging(
     }
     if source.format in builders:
         sql = builders[source.format](source)
-        for chunk in line_chunks(stream):
+        for chunk in prefetched(line_chunks(stream)):
             numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk.lines)))
             lines = pa.table({"line_no": numbers, "raw": chunk.lines})
             # Several record batches let DuckDB parse on every core.
