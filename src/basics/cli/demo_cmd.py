@@ -62,39 +62,22 @@ def _ingest_and_report(
     from rich.console import Console
 
     from basics.app import App
-    from basics.cli import output
-    from basics.cli.ingest_cmd import _ingest_one, _summarise
-    from basics.cli.slo_cmd import _status_table
+    from basics.cli.ingest_cmd import ingest_with_progress, summarise
+    from basics.cli.slo_cmd import auto_breakdown_table, status_table
 
     assert isinstance(console, Console)
     app = App.load(config_path)
     try:
         for source, path in files:
-            _summarise(_ingest_one(app, source, str(path), quiet=False))
+            summarise(ingest_with_progress(app, source, str(path), quiet=False))
         console.print()
-        _status_table(app.slo.status("latest"))
+        status_table(app.slo.status("latest"))
         console.print("\n[bold]What happened this month[/bold] (planted in the demo data):")
         for line in story:
             console.print(f"  • {line}")
         console.print()
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
-        rows = []
-        for b in results:
-            lead = b.contributors[0] if b.contributors else None
-            rows.append(
-                [
-                    b.dimension,
-                    output.number(b.score, 3),
-                    lead.value if lead else None,
-                    output.percent(lead.share_of_bad, 1) if lead else None,
-                    output.percent(lead.share_of_all, 2) if lead else None,
-                ]
-            )
-        output.emit_table(
-            "payments/availability: which dimension explains the bad events (--by auto)",
-            ["dimension", "score", "top value", "of bad", "of all"],
-            rows,
-        )
+        auto_breakdown_table("payments/availability", results)
         console.print(
             f"\nNext: cd {config_path.parent} && basics slo breakdown "
             "payments/availability --by user --to latest"

@@ -40,17 +40,17 @@ def events(
     from basics.cli import output
 
     app = get_app(ctx)
-    results = [_ingest_one(app, source, path, quiet or as_json) for path in files]
+    results = [ingest_with_progress(app, source, path, quiet or as_json) for path in files]
     if as_json:
         output.emit_json(results)
     else:
         for result in results:
-            _summarise(result)
+            summarise(result)
     if any(result.rejected for result in results):
         ctx.exit(EXIT_REJECTS)
 
 
-def _ingest_one(app: object, source: str, path: str, quiet: bool) -> BatchResult:
+def ingest_with_progress(app: object, source: str, path: str, quiet: bool) -> BatchResult:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -80,7 +80,7 @@ def _ingest_one(app: object, source: str, path: str, quiet: bool) -> BatchResult
         return app.ingest_events(source, path, progress)
 
 
-def _summarise(result: BatchResult) -> None:
+def summarise(result: BatchResult) -> None:
     from basics.cli.output import when
 
     if result.status == "duplicate":

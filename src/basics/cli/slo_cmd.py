@@ -70,7 +70,7 @@ def status(
             [[r[k] for k in header] + list(r["burn_rates"].values()) for r in rows],
         )
     else:
-        _status_table(results)
+        status_table(results)
     worst = {r.status for r in results}
     if fail_on and ("exhausted" in worst or (fail_on == "burning" and "burning" in worst)):
         ctx.exit(EXIT_EXHAUSTED)
@@ -101,7 +101,7 @@ def _status_json(r: Any) -> dict[str, Any]:
     }
 
 
-def _status_table(results: list[Any]) -> None:
+def status_table(results: list[Any]) -> None:
     from basics.cli import output
 
     unit = {"occurrences": "events", "timeslices": "slices"}
@@ -183,31 +183,8 @@ def breakdown(
         results = app.slo.breakdown_auto(slo_name, range_start, range_end, top=min(top, 3))
         if as_json:
             output.emit_json(results)
-            return
-        rows = []
-        for b in results:
-            lead = b.contributors[0] if b.contributors else None
-            rows.append(
-                [
-                    b.dimension,
-                    output.number(b.score, 3),
-                    f"{b.distinct_values:,}",
-                    lead.value if lead else None,
-                    output.percent(lead.share_of_bad, 1) if lead else None,
-                    output.percent(lead.share_of_all, 2) if lead else None,
-                    output.number(lead.over_representation, 1) if lead else None,
-                ]
-            )
-        first = results[0] if results else None
-        title = f"{slo_name}: which dimension explains the bad events"
-        if first:
-            span = f"{output.when(first.start)} – {output.when(first.end)}"
-            title += f" ({first.bad:,} bad of {first.total:,}, {span})"
-        output.emit_table(
-            title,
-            ["dimension", "score", "values", "top value", "of bad", "of all", "over-rep."],
-            rows,
-        )
+        else:
+            auto_breakdown_table(slo_name, results)
         return
     result = app.slo.breakdown(slo_name, by, range_start, range_end, top)
     if as_json:
@@ -232,6 +209,36 @@ def breakdown(
     )
     if result.total == 0:
         click.echo("No events in this range; try --to latest.")
+
+
+def auto_breakdown_table(slo_name: str, results: list[Any]) -> None:
+    """The dimensions ranked by how well they explain the bad events, one row each."""
+    from basics.cli import output
+
+    rows = []
+    for b in results:
+        lead = b.contributors[0] if b.contributors else None
+        rows.append(
+            [
+                b.dimension,
+                output.number(b.score, 3),
+                f"{b.distinct_values:,}",
+                lead.value if lead else None,
+                output.percent(lead.share_of_bad, 1) if lead else None,
+                output.percent(lead.share_of_all, 2) if lead else None,
+                output.number(lead.over_representation, 1) if lead else None,
+            ]
+        )
+    title = f"{slo_name}: which dimension explains the bad events"
+    if results:
+        first = results[0]
+        span = f"{output.when(first.start)} – {output.when(first.end)}"
+        title += f" ({first.bad:,} bad of {first.total:,}, {span})"
+    output.emit_table(
+        title,
+        ["dimension", "score", "values", "top value", "of bad", "of all", "over-rep."],
+        rows,
+    )
 
 
 @slo.command()
