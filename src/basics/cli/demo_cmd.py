@@ -78,9 +78,33 @@ def _ingest_and_report(
         console.print()
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
         auto_breakdown_table("payments/availability", results)
-        console.print(
-            f"\nNext: cd {config_path.parent} && basics slo breakdown "
-            "payments/availability --by user --to latest"
-        )
+        command = f"{_program()} --config {_shown(config_path)}"
+        console.print("\nNext, for example:", soft_wrap=True)
+        for example in (
+            "slo breakdown payments/availability --by user --to latest",
+            "slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z",
+            "slo breakdown search/latency --by auto --to latest",
+            "slo history checkout/availability --to latest",
+        ):
+            console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
         app.close()
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said from here."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _program() -> str:
+    """How this program was started, so the suggested commands run as they are."""
+    import shutil
+    import sys
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "basics" and shutil.which("basics") != str(argv0.resolve()):
+        return _shown(argv0)
+    return "basics"
