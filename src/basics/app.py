@@ -6,6 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from basics.alerting.service import AlertingService
 from basics.config.loader import find_config, load_config
 from basics.config.models import Config
 from basics.slo.service import SLOService
@@ -40,6 +41,11 @@ class App:
         service = SLOService(self.store, self.config)
         service.ensure_rollups()
         return service
+
+    @cached_property
+    def alerting(self) -> AlertingService:
+        """Alert policies evaluated and replayed over the SLO rollups."""
+        return AlertingService(self.store, self.config, self.slo)
 
     def ingest_events(
         self, source: str, path: str, progress: Progress | None = None

@@ -67,13 +67,15 @@ def get_app(ctx: click.Context) -> App:
 
 
 def _register() -> None:
-    from basics.cli import config_cmd, demo_cmd, ingest_cmd, slo_cmd
+    from basics.cli import alerts_cmd, config_cmd, demo_cmd, ingest_cmd, slo_cmd
 
     cli.add_command(config_cmd.init)
     cli.add_command(config_cmd.config)
     cli.add_command(ingest_cmd.ingest)
     cli.add_command(slo_cmd.slo)
     cli.add_command(demo_cmd.demo)
+    cli.add_command(alerts_cmd.alerts)
+    cli.add_command(alerts_cmd.incidents)
 
 
 _register()

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.expressions import Expr, parse_expression
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
@@ -104,6 +105,7 @@ class SLOConfig(_Model):
     slice: str = "1m"
     slice_target: Decimal | None = None
     description: str | None = None
+    alert_policy: str | None = None
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -231,7 +233,32 @@ class Config(_Model):
     store: str = "basics.duckdb"
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     _path: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _policies_exist(self) -> Config:
+        known = set(BUILTIN_POLICIES) | set(self.alerting.policies)
+        wanted = [("alerting.default_policy", self.alerting.default_policy)] + [
+            (f"services.{svc}.slos.{name}.alert_policy", slo.alert_policy)
+            for svc, service in self.services.items()
+            for name, slo in service.slos.items()
+            if slo.alert_policy
+        ]
+        for where, policy in wanted:
+            if policy not in known:
+                raise ValueError(
+                    f'{where}: unknown alert policy "{policy}" (known: {", ".join(sorted(known))})'
+                )
+        return self
+
+    def alert_policy(self, name: str) -> AlertPolicy:
+        """A policy by name: basics.yaml's own first, then the built-in ones."""
+        return self.alerting.policies.get(name) or BUILTIN_POLICIES[name]
+
+    def policy_of(self, service: str, slo: str) -> str:
+        """The policy name an SLO is alerted with."""
+        return self.services[service].slos[slo].alert_policy or self.alerting.default_policy
 
     @field_validator("timezone")
     @classmethod

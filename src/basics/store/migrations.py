@@ -61,4 +61,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE SEQUENCE incident_ids START 1;
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            services VARCHAR[] NOT NULL,
+            start_ts TIMESTAMP NOT NULL,
+            end_ts TIMESTAMP NOT NULL,
+            title VARCHAR NOT NULL,
+            severity VARCHAR,
+            source VARCHAR NOT NULL,
+            source_key VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 ]

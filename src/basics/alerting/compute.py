@@ -1,0 +1,131 @@
+"""Pure alerting arithmetic: factors, exact burn-rate conditions, replay spans, judging.
+
+Every decision compares integers: a burn rate over a window exceeds factor f exactly when
+`bad × q > p × total`, where p/q = f × (1 − objective) as a fraction. No float is ever
+compared, so a boundary case never flips on rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from basics.alerting.models import Span, Tier
+from basics.config.alerting import AlertPolicy
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def resolve_tiers(policy: AlertPolicy, window_s: int) -> list[Tier]:
+    """Tiers with factors for an SLO window: `budget share × window / long window`."""
+    tiers = []
+    for tier in policy.tiers:
+        if tier.budget_share is not None:
+            factor = Fraction(tier.budget_share) / 100 * window_s / tier.long_s
+        else:
+            assert tier.burn_rate is not None
+            factor = Fraction(tier.burn_rate)
+        tiers.append(Tier(tier.long_s, tier.short_s, factor, tier.severity))
+    return tiers
+
+
+def budget_share(tier: Tier, window_s: int) -> Fraction:
+    """The share of the window's budget a tier lets burn within its long window."""
+    return tier.factor * tier.long_s / window_s
+
+
+def error_share(objective: Decimal) -> Fraction:
+    """1 − objective, exactly (objective in percent)."""
+    return (100 - Fraction(objective)) / 100
+
+
+def window_sums(cumulative: IntArray, ends: IntArray, minutes: int) -> IntArray:
+    """Sums over the `minutes` minutes ending at each index in `ends` (inclusive)."""
+    starts = np.maximum(ends + 1 - minutes, 0)
+    return cumulative[ends + 1] - cumulative[starts]
+
+
+def exceeds(bad: IntArray, total: IntArray, threshold: Fraction) -> BoolArray:
+    """bad / total > threshold, exactly, element-wise (False where total is 0)."""
+    return bad * threshold.denominator > total * threshold.numerator
+
+
+def tier_conditions(
+    totals: IntArray,
+    goods: IntArray,
+    first: int,
+    objective: Decimal,
+    tier: Tier,
+    min_events: int,
+    keep_on_no_data: bool,
+) -> tuple[BoolArray, BoolArray, npt.NDArray[np.float64]]:
+    """For each minute from `first`: (fires, suppressed by the traffic guard, long burn rate).
+
+    Minute i is evaluated at its end, over the windows of whole minutes ending with it.
+    """
+    cum_total = np.concatenate(([0], np.cumsum(totals, dtype=np.int64)))
+    cum_bad = np.concatenate(([0], np.cumsum(totals - goods, dtype=np.int64)))
+    ends = np.arange(first, len(totals), dtype=np.int64)
+    threshold = tier.factor * error_share(objective)
+    long_m = tier.long_s // 60
+    long_total = window_sums(cum_total, ends, long_m)
+    long_bad = window_sums(cum_bad, ends, long_m)
+    condition = exceeds(long_bad, long_total, threshold)
+    if tier.short_s is not None:
+        short_m = max(tier.short_s // 60, 1)
+        short_total = window_sums(cum_total, ends, short_m)
+        short_bad = window_sums(cum_bad, ends, short_m)
+        condition &= exceeds(short_bad, short_total, threshold)
+    if keep_on_no_data:
+        condition = _carry_over_no_data(condition, long_total == 0)
+    guarded = long_total >= min_events
+    with np.errstate(divide="ignore", invalid="ignore"):
+        burn = np.where(
+            long_total > 0,
+            long_bad / np.maximum(long_total, 1) / float(error_share(objective)),
+            0.0,
+        )
+    return condition & guarded, condition & ~guarded, burn
+
+
+def _carry_over_no_data(condition: BoolArray, no_data: BoolArray) -> BoolArray:
+    """Where a window has no events, keep the state of the last minute that had some."""
+    index = np.where(~no_data, np.arange(len(condition)), -1)
+    np.maximum.accumulate(index, out=index)
+    carried = np.where(index >= 0, condition[np.maximum(index, 0)], False)
+    return np.asarray(carried, dtype=np.bool_)
+
+
+def spans(
+    tier: int, active: BoolArray, burn: npt.NDArray[np.float64], first: int, suppressed: bool
+) -> list[Span]:
+    """Runs of consecutive active minutes as [start, reset) minute indices (absolute)."""
+    padded = np.concatenate(([False], active, [False])).astype(np.int8)
+    edges = np.diff(padded)
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)
+    result = []
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        reset = None if stop == len(active) else first + stop
+        peak = float(burn[start:stop].max())
+        result.append(Span(tier, first + start, reset, peak, suppressed))
+    return result
+
+
+def nearest_rank(values: Sequence[float], q: float) -> float | None:
+    """The nearest-rank quantile of a list (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(Decimal(str(q)) * len(ordered)) - 1, 0)]
+
+
+def overlaps(start: float, end: float, other_start: float, other_end: float) -> bool:
+    """Whether [start, end) and [other_start, other_end) share any moment."""
+    return start < other_end and other_start < end

@@ -1,0 +1,120 @@
+"""Records of the alerting domain: resolved tiers, firings, incidents and replays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+Severity = Literal["page", "ticket"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A policy tier resolved for one SLO: windows in seconds and an exact factor."""
+
+    long_s: int
+    short_s: int | None
+    factor: Fraction
+    severity: Severity
+
+    @property
+    def name(self) -> str:
+        """`1h/5m`, or `1h` for a single-window tier."""
+        from basics.core.durations import format_duration
+
+        long = format_duration(self.long_s)
+        return long if self.short_s is None else f"{long}/{format_duration(self.short_s)}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of minutes in which a tier's condition held: [start, reset) as minute indices."""
+
+    tier: int
+    start: int
+    reset: int | None
+    peak_burn_rate: float
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A time range on services: the ground truth alerts are judged against."""
+
+    id: int
+    services: tuple[str, ...]
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    severity: str | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One firing of a tier in a replay."""
+
+    tier: str
+    severity: Severity
+    long_window: str
+    short_window: str | None
+    factor: float
+    start: dt.datetime
+    reset: dt.datetime | None
+    peak_burn_rate: float
+    budget_spent_before_detection: float | None
+    incident: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class DetectionDelays:
+    """How long incidents went undetected, in seconds."""
+
+    median: float | None
+    p90: float | None
+    per_incident: dict[int, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A policy evaluated minute by minute over a range, judged against incidents."""
+
+    slo: str
+    policy: str
+    start: dt.datetime
+    end: dt.datetime
+    firings: list[Firing]
+    incidents: list[Incident]
+    precision: float | None
+    recall: float | None
+    detection_delay_s: DetectionDelays
+    firings_per_week: float
+    false_firings: int
+
+
+@dataclass(frozen=True)
+class TierState:
+    """A tier's state at one moment: the burn rates it compares and whether it fires."""
+
+    tier: str
+    severity: Severity
+    factor: float
+    long_burn_rate: float | None
+    short_burn_rate: float | None
+    long_events: int
+    firing: bool
+    suppressed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every tier of one SLO's policy at one moment."""
+
+    slo: str
+    policy: str
+    at: dt.datetime
+    tiers: list[TierState]

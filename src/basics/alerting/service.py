@@ -1,0 +1,338 @@
+"""Alert policies evaluated on the SLO rollups: now (`evaluate`) or minute by minute (`replay`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+
+from basics.alerting import compute
+from basics.alerting.incidents import list_incidents
+from basics.alerting.models import (
+    DetectionDelays,
+    Evaluation,
+    Firing,
+    Incident,
+    Replay,
+    Span,
+    Tier,
+    TierState,
+)
+from basics.config.models import Config, SLOConfig
+from basics.core.clock import iso_utc
+from basics.core.durations import format_duration, parse_duration_s
+from basics.core.errors import InputError
+from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_window
+from basics.slo.service import SLOService
+from basics.store.duckdb_store import Store
+
+WEEK_S = 7 * 86400
+
+
+class AlertingService:
+    """Evaluates and replays alert policies over the per-minute SLO rollups."""
+
+    def __init__(self, store: Store, config: Config, slo: SLOService) -> None:
+        self.store = store
+        self.config = config
+        self.slo = slo
+
+    def tiers(self, slo: SLOConfig, policy: str, at: dt.datetime) -> list[Tier]:
+        """The policy's tiers with factors for this SLO's window length."""
+        window_s = calendar_length_s(slo.window, at, self.config.timezone)
+        return compute.resolve_tiers(self.config.alert_policy(policy), window_s)
+
+    def _series(
+        self, key: str, slo: SLOConfig, start: dt.datetime, end: dt.datetime
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense per-minute (total, good) over [start, end): zeros where nothing happened."""
+        if slo.budgeting == "timeslices" and slo.slice_s != 60:
+            raise InputError(
+                f"{key}: alerting on timeslices longer than 1m is not supported yet; "
+                "use slice: 1m or occurrences"
+            )
+        minutes = int((end - start).total_seconds() // 60)
+        totals = np.zeros(minutes, dtype=np.int64)
+        goods = np.zeros(minutes, dtype=np.int64)
+        if slo.budgeting == "timeslices":
+            assert slo.slice_target is not None
+            target = format(slo.slice_target, "f")
+            sql = (
+                "SELECT datediff('minute', $start, minute), 1, "
+                f"CASE WHEN good * 100 >= {target} * total THEN 1 ELSE 0 END "
+                "FROM slo_minute WHERE slo = $slo AND minute >= $start AND minute < $end"
+            )
+        else:
+            sql = (
+                "SELECT datediff('minute', $start, minute), total, good FROM slo_minute "
+                "WHERE slo = $slo AND minute >= $start AND minute < $end"
+            )
+        rows = self.store.db.execute(sql, {"slo": key, "start": start, "end": end}).fetchall()
+        if rows:
+            index, total, good = (
+                np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)
+            )
+            totals[index] = total
+            goods[index] = good
+        return totals, goods
+
+    # -- evaluate -----------------------------------------------------------------------
+
+    def evaluate(self, at: dt.datetime | str | None = None) -> list[Evaluation]:
+        """Every tier of every SLO at one moment: burn rates against factors, and why."""
+        end = self.slo.resolve_at(at)
+        results = []
+        for svc, service in self.config.services.items():
+            for name, slo in service.slos.items():
+                results.append(
+                    self._evaluate(f"{svc}/{name}", slo, self.config.policy_of(svc, name), end)
+                )
+        return results
+
+    def _evaluate(self, key: str, slo: SLOConfig, policy_name: str, end: dt.datetime) -> Evaluation:
+        policy = self.config.alert_policy(policy_name)
+        tiers = self.tiers(slo, policy_name, end)
+        lookback = max(t.long_s for t in tiers)
+        start = end - dt.timedelta(seconds=lookback)
+        totals, goods = self._series(key, slo, start, end)
+        last = len(totals) - 1
+        cumulative_total = np.concatenate(([0], np.cumsum(totals)))
+        cumulative_bad = np.concatenate(([0], np.cumsum(totals - goods)))
+        states = []
+        for tier in tiers:
+            fires, suppressed, _ = compute.tier_conditions(
+                totals,
+                goods,
+                last,
+                slo.objective,
+                tier,
+                policy.min_events,
+                policy.no_data == "keep",
+            )
+            long_total, long_bad = _window(cumulative_total, cumulative_bad, last, tier.long_s)
+            short = None
+            if tier.short_s is not None:
+                short = _window(cumulative_total, cumulative_bad, last, tier.short_s)
+            long_burn = _burn(long_bad, long_total, slo.objective)
+            short_burn = _burn(short[1], short[0], slo.objective) if short else None
+            states.append(
+                TierState(
+                    tier=tier.name,
+                    severity=tier.severity,
+                    factor=float(tier.factor),
+                    long_burn_rate=long_burn,
+                    short_burn_rate=short_burn,
+                    long_events=long_total,
+                    firing=bool(fires[-1]),
+                    suppressed=bool(suppressed[-1]),
+                    reason=_reason(
+                        tier,
+                        slo.objective,
+                        (long_total, long_bad),
+                        short,
+                        bool(suppressed[-1]),
+                        policy.min_events,
+                    ),
+                )
+            )
+        return Evaluation(key, policy_name, end, states)
+
+    # -- replay -------------------------------------------------------------------------
+
+    def replay(
+        self,
+        name: str,
+        start: dt.datetime,
+        end: dt.datetime | str,
+        policy_name: str | None = None,
+    ) -> Replay:
+        """Evaluate a policy at the end of each minute of [start, end); judge it on incidents."""
+        svc, _, slo = self.slo.slo(name)
+        stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
+        begin, stop = floor_minute(start), floor_minute(stop)
+        if begin >= stop:
+            raise InputError(f"--from ({iso_utc(begin)}) must be before --to ({iso_utc(stop)})")
+        policy_name = policy_name or self.config.policy_of(svc, name.partition("/")[2])
+        if policy_name not in self.config.alerting.policies and policy_name not in _builtin_names():
+            known = sorted(set(self.config.alerting.policies) | set(_builtin_names()))
+            raise InputError(f'unknown alert policy "{policy_name}" (known: {", ".join(known)})')
+        policy = self.config.alert_policy(policy_name)
+        tiers = self.tiers(slo, policy_name, stop)
+        lookback = max(t.long_s for t in tiers)
+        history = begin - dt.timedelta(seconds=lookback)
+        totals, goods = self._series(name, slo, history, stop)
+        first = lookback // 60
+        found: list[Span] = []
+        for index, tier in enumerate(tiers):
+            fires, suppressed, burn = compute.tier_conditions(
+                totals,
+                goods,
+                first,
+                slo.objective,
+                tier,
+                policy.min_events,
+                policy.no_data == "keep",
+            )
+            found += compute.spans(index, fires, burn, first, suppressed=False)
+            found += compute.spans(index, suppressed, burn, first, suppressed=True)
+        found.sort(key=lambda s: (s.start, s.tier))
+        grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
+        incidents = list_incidents(self.store, svc, begin - grace, stop + grace)
+
+        def moment(index: int) -> dt.datetime:
+            return history + (index + 1) * MINUTE  # a minute is judged at its end
+
+        bad = np.concatenate(([0], np.cumsum(totals - goods)))
+        firings = []
+        for span in found:
+            tier = tiers[span.tier]
+            fired, reset = moment(span.start), None if span.reset is None else moment(span.reset)
+            incident = _matching(incidents, fired, reset or stop, grace)
+            spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
+            firings.append(
+                Firing(
+                    tier=tier.name,
+                    severity=tier.severity,
+                    long_window=format_duration(tier.long_s),
+                    short_window=None if tier.short_s is None else format_duration(tier.short_s),
+                    factor=float(tier.factor),
+                    start=fired,
+                    reset=reset,
+                    peak_burn_rate=span.peak_burn_rate,
+                    budget_spent_before_detection=self._spent(
+                        name, slo, bad, history, spent_from, fired
+                    ),
+                    incident=incident.id if incident else None,
+                    suppressed=span.suppressed,
+                )
+            )
+        return self._judge(name, policy_name, begin, stop, firings, incidents, grace)
+
+    def _spent(
+        self,
+        name: str,
+        slo: SLOConfig,
+        cumulative_bad: np.ndarray,
+        history: dt.datetime,
+        since: dt.datetime,
+        until: dt.datetime,
+    ) -> float | None:
+        """Bad events in [since, until) as a share of the budget of the window ending `until`."""
+        first = max(int((floor_minute(since) - history).total_seconds() // 60), 0)
+        last = int((until - history).total_seconds() // 60)
+        spent = int(cumulative_bad[last] - cumulative_bad[first])
+        window = slo_window(slo.window, until, self.config.timezone)
+        counts = self.slo.window_counts(name, slo, window.start, until)
+        allowed = (Decimal(100) - slo.objective) / 100 * counts.total
+        return float(Decimal(spent) / allowed) if allowed else None
+
+    def _judge(
+        self,
+        name: str,
+        policy: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        firings: list[Firing],
+        incidents: list[Incident],
+        grace: dt.timedelta,
+    ) -> Replay:
+        counted = [f for f in firings if not f.suppressed]
+        matched = [f for f in counted if f.incident is not None]
+        delays: dict[int, float | None] = {}
+        for incident in incidents:
+            starts = [f.start for f in counted if f.incident == incident.id]
+            # An incident counts as detected by any firing overlapping it, even one that
+            # matched an earlier overlapping incident first.
+            starts += [
+                f.start
+                for f in counted
+                if f.incident != incident.id
+                and compute.overlaps(
+                    f.start.timestamp(),
+                    (f.reset or end).timestamp(),
+                    (incident.start - grace).timestamp(),
+                    (incident.end + grace).timestamp(),
+                )
+            ]
+            delays[incident.id] = (min(starts) - incident.start).total_seconds() if starts else None
+        detected = [d for d in delays.values() if d is not None]
+        weeks = (end - start).total_seconds() / WEEK_S
+        return Replay(
+            slo=name,
+            policy=policy,
+            start=start,
+            end=end,
+            firings=firings,
+            incidents=incidents,
+            precision=len(matched) / len(counted) if counted else None,
+            recall=len(detected) / len(incidents) if incidents else None,
+            detection_delay_s=DetectionDelays(
+                compute.nearest_rank(detected, 0.5), compute.nearest_rank(detected, 0.9), delays
+            ),
+            firings_per_week=len(counted) / weeks,
+            false_firings=len(counted) - len(matched),
+        )
+
+
+def _builtin_names() -> list[str]:
+    from basics.config.alerting import BUILTIN_POLICIES
+
+    return list(BUILTIN_POLICIES)
+
+
+def _matching(
+    incidents: list[Incident], start: dt.datetime, end: dt.datetime, grace: dt.timedelta
+) -> Incident | None:
+    """The first incident a firing [start, end) overlaps, with the grace either side."""
+    for incident in incidents:
+        if start < incident.end + grace and incident.start - grace < end:
+            return incident
+    return None
+
+
+def _window(
+    cumulative_total: np.ndarray, cumulative_bad: np.ndarray, last: int, seconds: int
+) -> tuple[int, int]:
+    first = max(last + 1 - seconds // 60, 0)
+    return (
+        int(cumulative_total[last + 1] - cumulative_total[first]),
+        int(cumulative_bad[last + 1] - cumulative_bad[first]),
+    )
+
+
+def _burn(bad: int, total: int, objective: Decimal) -> float | None:
+    if total == 0:
+        return None
+    return float(Decimal(bad) / (total * (Decimal(100) - objective) / 100))
+
+
+def _reason(
+    tier: Tier,
+    objective: Decimal,
+    long: tuple[int, int],
+    short: tuple[int, int] | None,
+    suppressed: bool,
+    min_events: int,
+) -> str:
+    """Why a tier fires or not, with each comparison decided exactly as the alert is."""
+    threshold = tier.factor * compute.error_share(objective)
+
+    def compared(name: str, counts: tuple[int, int]) -> str:
+        total, bad = counts
+        burn = _burn(bad, total, objective)
+        above = bad * threshold.denominator > total * threshold.numerator
+        return f"{name} burn {burn:.2f} {'>' if above else '≤'} {float(tier.factor):g}"
+
+    long_name = format_duration(tier.long_s)
+    if long[0] == 0:
+        return f"no events in the last {long_name}"
+    text = compared(long_name, long)
+    if short is not None and tier.short_s is not None:
+        if short[0] == 0:
+            text += f" and no events in the last {format_duration(tier.short_s)}"
+        else:
+            text += " and " + compared(format_duration(tier.short_s), short)
+    if suppressed:
+        text += f"; suppressed: {long[0]} events in {long_name} < min_events {min_events}"
+    return text

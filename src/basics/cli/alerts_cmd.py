@@ -1,0 +1,193 @@
+"""`basics alerts evaluate | replay` and `basics incidents add | list`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from basics.cli.main import get_app
+from basics.cli.slo_cmd import AT_HELP, _at, _time
+
+
+@click.group()
+def alerts() -> None:
+    """Burn-rate alert policies: their state now, and how they behave on history."""
+
+
+@alerts.command()
+@click.option("--at", "at", help=AT_HELP + " Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
+    """Which tiers of each SLO's policy fire at a moment: burn rates against factors, and why.
+
+    Exit code 0 whatever fires (use `alerts replay` to judge a policy).
+
+    \b
+    Examples:
+      basics alerts evaluate
+      basics alerts evaluate --at latest --json
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    results = app.alerting.evaluate(_at(ctx, at))
+    if as_json:
+        output.emit_json(results)
+        return
+    rows = []
+    for evaluation in results:
+        for state in evaluation.tiers:
+            verdict = "FIRING" if state.firing else ("suppressed" if state.suppressed else "ok")
+            rows.append(
+                [
+                    evaluation.slo,
+                    evaluation.policy,
+                    f"{state.tier} ({state.severity})",
+                    f"{state.factor:g}",
+                    verdict,
+                    state.reason,
+                ]
+            )
+    title = f"Alerts at {output.when(results[0].at)}" if results else "No SLOs configured"
+    output.emit_table(title, ["SLO", "policy", "tier", "factor", "state", "why"], rows)
+
+
+@alerts.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option("--policy", help="Policy to replay (default: the SLO's own).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a report.")
+@click.pass_context
+def replay(
+    ctx: click.Context,
+    slo_name: str,
+    start: str,
+    end: str,
+    policy: str | None,
+    as_json: bool,
+) -> None:
+    """How a policy would have behaved: every firing of every minute of a range, judged
+    against recorded incidents (precision, recall, detection delay, firings per week).
+
+    \b
+    Examples:
+      basics alerts replay www/availability --from 2026-01-01 --to 2026-03-31
+      basics alerts replay www/availability --from 2026-02-01 --policy single-1h --json
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin = _time(ctx, start)
+    assert begin is not None
+    result = app.alerting.replay(slo_name, begin, _at(ctx, end) or "latest", policy)
+    if as_json:
+        output.emit_json(_replay_json(result))
+        return
+    output.emit_table(
+        f"{result.slo}: policy {result.policy}, {output.when(result.start)} – "
+        f"{output.when(result.end)}",
+        ["tier", "severity", "start", "reset", "peak burn", "budget before", "incident"],
+        [
+            [
+                f.tier + (" (suppressed)" if f.suppressed else ""),
+                f.severity,
+                output.when(f.start),
+                output.when(f.reset) or "still firing",
+                output.number(f.peak_burn_rate, 1),
+                output.percent(f.budget_spent_before_detection, 2),
+                f.incident if f.incident is not None else "FALSE",
+            ]
+            for f in result.firings
+        ],
+    )
+    delays = result.detection_delay_s
+    click.echo(
+        f"precision {output.percent(result.precision, 0) or 'no firings'}, "
+        f"recall {output.percent(result.recall, 0) or 'no incidents'}, "
+        f"false firings {result.false_firings}, "
+        f"firings/week {result.firings_per_week:.2f}, detection delay median "
+        f"{output.duration(delays.median) or '—'}, p90 {output.duration(delays.p90) or '—'}"
+    )
+
+
+def _replay_json(result: Any) -> dict[str, Any]:
+    from basics.cli.output import plain
+
+    data: dict[str, Any] = plain(result)
+    data["from"], data["to"] = data.pop("start"), data.pop("end")
+    return data
+
+
+@click.group()
+def incidents() -> None:
+    """Incidents: the ground truth alert replays are judged against."""
+
+
+@incidents.command()
+@click.option("--service", "services", multiple=True, required=True, help="Affected service.")
+@click.option("--from", "start", required=True, help="When it started (ISO 8601).")
+@click.option("--to", "end", required=True, help="When it ended (ISO 8601).")
+@click.option("--title", required=True, help="What happened, in a line.")
+@click.option("--severity", help="Your severity label, e.g. SEV2.")
+@click.pass_context
+def add(
+    ctx: click.Context,
+    services: tuple[str, ...],
+    start: str,
+    end: str,
+    title: str,
+    severity: str | None,
+) -> None:
+    """Record an incident.
+
+    \b
+    Example:
+      basics incidents add --service www --from 2026-03-02T14:00Z --to 2026-03-02T14:20Z \\
+        --title "Checkout 502s after deploy" --severity SEV2
+    """
+    from basics.alerting.incidents import add_incident
+
+    app = get_app(ctx)
+    begin, finish = _time(ctx, start), _time(ctx, end)
+    assert begin is not None and finish is not None
+    incident = add_incident(app.store, list(services), begin, finish, title, severity)
+    click.echo(f"incident {incident.id} recorded")
+
+
+@incidents.command(name="list")
+@click.option("--service", help="Only incidents of this service.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def list_command(ctx: click.Context, service: str | None, as_json: bool) -> None:
+    """List recorded incidents, oldest first.
+
+    \b
+    Example:
+      basics incidents list --service www --json
+    """
+    from basics.alerting.incidents import list_incidents
+    from basics.cli import output
+
+    app = get_app(ctx)
+    found = list_incidents(app.store, service)
+    if as_json:
+        output.emit_json(found)
+        return
+    output.emit_table(
+        "Incidents",
+        ["id", "services", "start", "end", "title", "severity"],
+        [
+            [
+                i.id,
+                ", ".join(i.services),
+                output.when(i.start),
+                output.when(i.end),
+                i.title,
+                i.severity,
+            ]
+            for i in found
+        ],
+    )
