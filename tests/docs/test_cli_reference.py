@@ -28,6 +28,6 @@ def test_every_command_has_an_example() -> None:
     text = _generator().render()
     for section in text.split("\n## ")[1:]:
         title = section.splitlines()[0]
-        if title in ("`basics`", "`basics config`", "`basics ingest`", "`basics slo`"):
+        if "\nCommands:\n" in section:  # a group: its commands carry the examples
             continue
         assert "Example" in section, f"{title} has no example in its help"
