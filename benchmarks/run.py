@@ -51,10 +51,13 @@ TARGETS = {
     "ingest_events_per_s": 1_000_000,
     "ingest_peak_rss_bytes": 1.5e9,
     "status_s": 0.100,
-    "help_s": 0.5,
+    "startup_s": 0.5,
     "breakdown_big_s": 1.0,
     "vs_pandas": 5.0,
 }
+"""From the issue. `status_s` is the computation of every SLO's status (the library call, which
+reads rollups); `startup_s` is a whole process: `basics --help`, or a `slo status` call starting
+up, computing and printing."""
 
 
 # -- measuring one process ------------------------------------------------------------------
@@ -511,9 +514,15 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
             if what == "status":
                 targets += [
                     _time_target(
-                        f"status ≤ 100 ms, {_n(m)} events (library)", lib["median_s"], 0.1
+                        f"status ≤ 100 ms, {_n(m)} events (library)",
+                        lib["median_s"],
+                        TARGETS["status_s"],
                     ),
-                    _time_target(f"status ≤ 100 ms, {_n(m)} events (CLI)", cli["median_s"], 0.1),
+                    _time_target(
+                        f"status call (process) ≤ 0.5 s, {_n(m)} events",
+                        cli["median_s"],
+                        TARGETS["startup_s"],
+                    ),
                 ]
             elif m == biggest:
                 limit = TARGETS["breakdown_big_s"]
@@ -539,7 +548,7 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
             ]
     help_s = results["help"]["median_s"]
     rows.append(["basics --help (process)", _s(help_s) + _busy(results["help"])])
-    targets.append(_time_target("basics --help ≤ 0.5 s", help_s, TARGETS["help_s"]))
+    targets.append(_time_target("basics --help ≤ 0.5 s", help_s, TARGETS["startup_s"]))
     width = len(HEADER)
     return [row + [""] * (width - len(row)) for row in rows], targets
 
