@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from basics.alerting.models import Incident
 from basics.core.errors import InputError
@@ -19,8 +20,13 @@ def add_incident(
     title: str,
     severity: str | None = None,
     source: str = "manual",
+    source_key: str | None = None,
 ) -> Incident:
-    """Record an incident on one or more services over [start, end)."""
+    """Record an incident on one or more services over [start, end).
+
+    With a `source_key`, recording the same (source, key) again returns the incident
+    already recorded instead of a second one, so imports can be re-run.
+    """
     if not services:
         raise InputError("an incident needs at least one --service")
     if end <= start:
@@ -28,10 +34,17 @@ def add_incident(
     if not title.strip():
         raise InputError("an incident needs a --title")
     with store.transaction() as db:
+        if source_key is not None:
+            known = db.execute(
+                f"SELECT {_COLUMNS} FROM incidents WHERE source = ? AND source_key = ?",
+                [source, source_key],
+            ).fetchall()
+            if known:
+                return _incident(known[0])
         incident_id = int(db.execute("SELECT nextval('incident_ids')").fetchall()[0][0])
         db.execute(
-            f"INSERT INTO incidents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [incident_id, services, start, end, title.strip(), severity, source],
+            f"INSERT INTO incidents ({_COLUMNS}, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [incident_id, services, start, end, title.strip(), severity, source, source_key],
         ).fetchall()
     return Incident(incident_id, tuple(services), start, end, title.strip(), severity, source)
 
@@ -48,4 +61,8 @@ def list_incidents(
         "AND (? IS NULL OR end_ts > ?) AND (? IS NULL OR start_ts < ?) ORDER BY start_ts, id",
         [service, service, start, start, end, end],
     )
-    return [Incident(int(r[0]), tuple(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
+    return [_incident(row) for row in rows]
+
+
+def _incident(row: tuple[Any, ...]) -> Incident:
+    return Incident(int(row[0]), tuple(row[1]), row[2], row[3], row[4], row[5], row[6])

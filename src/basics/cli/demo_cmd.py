@@ -78,6 +78,7 @@ def _ingest_and_report(
         console.print()
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
         auto_breakdown_table("payments/availability", results)
+        _replay_summary(app, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -108,3 +109,50 @@ def _program() -> str:
     if argv0.name == "basics" and shutil.which("basics") != str(argv0.resolve()):
         return _shown(argv0)
     return "basics"
+
+
+# Incidents a team would have opened for the story (maintenance is planned, not an incident).
+_RECORDED = ("checkout-outage", "payments-acme", "search-regression")
+_REPLAYED = "checkout/availability"
+
+
+def _replay_summary(app: object, console: object) -> None:
+    """Record the story's incidents and compare two alert policies on the month."""
+    from rich.console import Console
+
+    from basics.alerting.incidents import add_incident
+    from basics.app import App
+    from basics.cli import output
+    from basics.demo import story
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    for incident in story.INCIDENTS:
+        if incident.name in _RECORDED:
+            add_incident(
+                app.store,
+                [incident.service],
+                incident.start.replace(tzinfo=None),
+                incident.end.replace(tzinfo=None),
+                incident.summary.split(":")[0] + f" ({incident.name})",
+                source="demo",
+                source_key=incident.name,
+            )
+    start = story.START.replace(tzinfo=None)
+    console.print(
+        f"\n[bold]Alert replay[/bold] of {_REPLAYED} over the month, judged against the "
+        "recorded incidents:",
+        soft_wrap=True,
+    )
+    for policy in ("error-rate", "workbook"):
+        replay = app.alerting.replay(_REPLAYED, start, "latest", policy)
+        pages = [f for f in replay.firings if f.severity == "page" and not f.suppressed]
+        false_pages = [f for f in pages if f.incident is None]
+        tickets = [f for f in replay.firings if f.severity == "ticket" and not f.suppressed]
+        delay = output.duration(replay.detection_delay_s.median) or "never"
+        console.print(
+            f"  {policy:<10} {len(pages):>3} pages, {len(false_pages):>3} of them false alarms; "
+            f"{len(tickets)} tickets; recall {output.percent(replay.recall, 0) or 'n/a'}, "
+            f"median detection delay {delay}",
+            soft_wrap=True,
+            highlight=False,
+        )

@@ -34,6 +34,12 @@ timezone: Europe/London
 # The DuckDB file that holds events and per-minute rollups, relative to this file.
 store: basics.duckdb
 
+# Burn-rate alerts. `basics alerts replay SLO --from ...` shows how a policy would have behaved on
+# this history and judges it against the recorded incidents; `basics alerts evaluate` shows now.
+alerting:
+  default_policy: workbook   # the SRE Workbook's multi-window, multi-burn-rate policy (built in)
+  grace: 15m                 # a firing this close to an incident still counts as catching it
+
 # Sources: how to read each kind of file. `fields` maps a canonical field (on the left:
 # ts, service, operation, user, status, duration_ms, attrs.<name>) to the name your team's logs
 # use (on the right). Dots reach into nested objects: `merchant.id` reads {"merchant": {"id": ..}}.
