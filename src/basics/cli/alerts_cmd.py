@@ -56,6 +56,71 @@ def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
 
 @alerts.command()
 @click.argument("slo_name", metavar="SLO")
+@click.option("--policies", required=True, help="Comma-separated policy names.")
+@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def compare(
+    ctx: click.Context, slo_name: str, policies: str, start: str, end: str, as_json: bool
+) -> None:
+    """Several policies side by side on the same history and incidents.
+
+    \b
+    Example:
+      basics alerts compare www/availability --policies workbook,single-1h,error-rate \
+        --from 2026-02-01
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin = _time(ctx, start)
+    assert begin is not None
+    names = [name.strip() for name in policies.split(",") if name.strip()]
+    results = [app.alerting.replay(slo_name, begin, _at(ctx, end) or "latest", n) for n in names]
+    if as_json:
+        output.emit_json([_replay_json(r) for r in results])
+        return
+    rows = []
+    for r in results:
+        counted = [f for f in r.firings if not f.suppressed]
+        pages = [f for f in counted if f.severity == "page"]
+        rows.append(
+            [
+                r.policy,
+                len(pages),
+                sum(1 for f in pages if f.incident is None),
+                len(counted) - len(pages),
+                sum(1 for f in r.firings if f.suppressed),
+                output.percent(r.precision, 0) or "no firings",
+                output.percent(r.recall, 0) or "no incidents",
+                output.duration(r.detection_delay_s.median),
+                output.duration(r.detection_delay_s.p90),
+                f"{r.firings_per_week:.2f}",
+            ]
+        )
+    first = results[0] if results else None
+    output.emit_table(
+        f"{slo_name}: {len(first.incidents) if first else 0} incident(s), "
+        + (f"{output.when(first.start)} – {output.when(first.end)}" if first else ""),
+        [
+            "policy",
+            "pages",
+            "false pages",
+            "tickets",
+            "suppressed",
+            "precision",
+            "recall",
+            "delay median",
+            "delay p90",
+            "firings/week",
+        ],
+        rows,
+    )
+
+
+@alerts.command()
+@click.argument("slo_name", metavar="SLO")
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
 @click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
 @click.option("--policy", help="Policy to replay (default: the SLO's own).")
@@ -155,6 +220,40 @@ def add(
     assert begin is not None and finish is not None
     incident = add_incident(app.store, list(services), begin, finish, title, severity)
     click.echo(f"incident {incident.id} recorded")
+
+
+@incidents.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Record incidents from CSV, YAML or JSON files; re-importing changes nothing.
+
+    A record has `service` (or `services`), `start`, `end`, `title`, and optionally `severity`
+    and `id`. Bad records are listed with their line or number and skipped; the exit code is
+    3 when any was.
+
+    \b
+    Example:
+      basics incidents import incidents.csv
+    """
+    from pathlib import Path
+
+    from basics.alerting.incident_files import import_incidents
+    from basics.cli.main import EXIT_REJECTS
+
+    app = get_app(ctx)
+    refused = 0
+    for name in files:
+        result = import_incidents(app.store, Path(name), app.config.timezone)
+        click.echo(
+            f"{name}: {len(result.recorded)} incident(s) recorded or already known, "
+            f"{len(result.rejects)} refused"
+        )
+        for line in result.rejects:
+            click.echo(f"  {line}", err=True)
+        refused += len(result.rejects)
+    if refused:
+        ctx.exit(EXIT_REJECTS)
 
 
 @incidents.command(name="list")
