@@ -19,8 +19,9 @@ from basics.alerting.models import (
     Tier,
     TierState,
 )
+from basics.alerting.prometheus import RuleFile, SLORules, rules_for
 from basics.config.models import Config, SLOConfig
-from basics.core.clock import iso_utc
+from basics.core.clock import iso_utc, utc_now
 from basics.core.durations import format_duration, parse_duration_s
 from basics.core.errors import InputError
 from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_window
@@ -75,6 +76,37 @@ class AlertingService:
         totals[index] = columns["t"]
         goods[index] = columns["g"]
         return totals, goods
+
+    def prometheus_rules(self, at: dt.datetime | None = None) -> RuleFile:
+        """Prometheus rules for every SLO that says how it looks in Prometheus.
+
+        Factors depend on the SLO window's length; a calendar window uses the length of the
+        period containing `at` (default: now), so regenerate the rules each period.
+        """
+        moment = floor_minute(at or utc_now())
+        selected, skipped = [], []
+        for svc, service in self.config.services.items():
+            for name, slo in service.slos.items():
+                key = f"{svc}/{name}"
+                if slo.prometheus is None:
+                    skipped.append(f"{key}: no `prometheus:` block (counters or histogram)")
+                    continue
+                policy_name = self.config.policy_of(svc, name)
+                policy = self.config.alert_policy(policy_name)
+                selected.append(
+                    SLORules(
+                        key,
+                        svc,
+                        service,
+                        slo,
+                        slo.prometheus,
+                        self.tiers(slo, policy_name, moment),
+                        policy.min_events,
+                    )
+                )
+        rule_file = rules_for(selected)
+        rule_file.skipped = skipped
+        return rule_file
 
     # -- evaluate -----------------------------------------------------------------------
 

@@ -186,6 +186,38 @@ def _replay_json(result: Any) -> dict[str, Any]:
     return data
 
 
+@alerts.group()
+def export() -> None:
+    """Write the alert policies for other tools."""
+
+
+@export.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.pass_context
+def prometheus(ctx: click.Context, out: str | None) -> None:
+    """Prometheus recording and alerting rules matching Basics' burn-rate alerts.
+
+    For SLOs with a `prometheus:` block (error and total counters, or a histogram with a
+    bucket at the latency threshold). Check the result with `promtool check rules`.
+
+    \b
+    Example:
+      basics alerts export prometheus --out rules.yaml && promtool check rules rules.yaml
+    """
+    from pathlib import Path
+
+    app = get_app(ctx)
+    rule_file = app.alerting.prometheus_rules()
+    text = rule_file.to_yaml()
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(rule_file.groups)} rule group(s) to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    for line in rule_file.skipped:
+        click.echo(f"skipped {line}", err=True)
+
+
 @click.group()
 def incidents() -> None:
     """Incidents: the ground truth alert replays are judged against."""

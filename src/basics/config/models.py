@@ -94,6 +94,56 @@ class SourceConfig(_Model):
         return self
 
 
+class PrometheusSLI(_Model):
+    """How an SLO looks in Prometheus, for `basics alerts export prometheus`.
+
+    Either counters (`errors` and `total` selectors) or a histogram (`histogram` metric name,
+    `selector` label matchers, its `buckets` in seconds and the latency `threshold_s`, which
+    must be one of them).
+    """
+
+    errors: str | None = None
+    total: str | None = None
+    histogram: str | None = None
+    selector: str = ""
+    buckets: list[str] = Field(default_factory=list)
+    threshold_s: str | None = None
+
+    @field_validator("buckets", mode="before")
+    @classmethod
+    def _bucket_texts(cls, value: Any) -> Any:
+        # Kept as written: a bucket's `le` label must match the exposition text exactly.
+        if isinstance(value, list):
+            return [str(item) for item in value]
+        return value
+
+    @field_validator("threshold_s", mode="before")
+    @classmethod
+    def _threshold_text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+    @field_validator("buckets")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        for text in value:
+            try:
+                Decimal(text)
+            except InvalidOperation:
+                raise ValueError(f'expected bucket bounds in seconds, got "{text}"') from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> PrometheusSLI:
+        counters = self.errors is not None or self.total is not None
+        if counters == (self.histogram is not None):
+            raise ValueError("give either errors and total (counters) or histogram, not both")
+        if counters and (self.errors is None or self.total is None):
+            raise ValueError("counters need both errors and total selectors")
+        if self.histogram is not None and (not self.buckets or self.threshold_s is None):
+            raise ValueError("a histogram needs its buckets (seconds) and threshold_s")
+        return self
+
+
 class SLOConfig(_Model):
     """One objective over a service's events."""
 
@@ -106,6 +156,7 @@ class SLOConfig(_Model):
     slice_target: Decimal | None = None
     description: str | None = None
     alert_policy: str | None = None
+    prometheus: PrometheusSLI | None = None
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -214,6 +265,7 @@ class ServiceConfig(_Model):
 
     owner: str | None = None
     description: str | None = None
+    runbook: str | None = None
     slos: dict[str, SLOConfig] = Field(default_factory=dict)
     corrections: list[Correction] = Field(default_factory=list)
 
