@@ -118,3 +118,31 @@ class Evaluation:
     policy: str
     at: dt.datetime
     tiers: list[TierState]
+
+
+@dataclass(frozen=True)
+class TuningRow:
+    """One candidate tier of `alerts tune` and how it did on the history."""
+
+    tier: str
+    factor: float
+    budget_share: float
+    firings: int
+    false_firings: int
+    false_per_month: float
+    recall: float | None
+    delay_median_s: float | None
+    delay_p90_s: float | None
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Every candidate, best first, and the best that meets the constraint (if any)."""
+
+    slo: str
+    start: dt.datetime
+    end: dt.datetime
+    incidents: int
+    max_false_per_month: float
+    candidates: list[TuningRow]
+    best: TuningRow | None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -18,6 +20,8 @@ from basics.alerting.models import (
     Span,
     Tier,
     TierState,
+    Tuning,
+    TuningRow,
 )
 from basics.alerting.prometheus import RuleFile, SLORules, rules_for
 from basics.config.models import Config, SLOConfig
@@ -180,47 +184,125 @@ class AlertingService:
     ) -> Replay:
         """Evaluate a policy at the end of each minute of [start, end); judge it on incidents."""
         svc, _, slo = self.slo.slo(name)
-        stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
-        begin, stop = floor_minute(start), floor_minute(stop)
-        if begin >= stop:
-            raise InputError(f"--from ({iso_utc(begin)}) must be before --to ({iso_utc(stop)})")
         policy_name = policy_name or self.config.policy_of(svc, name.partition("/")[2])
         if policy_name not in self.config.alerting.policies and policy_name not in _builtin_names():
             known = sorted(set(self.config.alerting.policies) | set(_builtin_names()))
             raise InputError(f'unknown alert policy "{policy_name}" (known: {", ".join(known)})')
         policy = self.config.alert_policy(policy_name)
+        begin, stop = self._range(start, end)
         tiers = self.tiers(slo, policy_name, stop)
-        lookback = max(t.long_s for t in tiers)
-        history = begin - dt.timedelta(seconds=lookback)
-        totals, goods = self._series(name, slo, history, stop)
-        first = lookback // 60
+        history = self._history(name, begin, stop, max(t.long_s for t in tiers))
+        return self._replay_tiers(
+            history, tiers, policy.min_events, policy.no_data == "keep", policy_name, True
+        )
+
+    def tune(
+        self,
+        name: str,
+        start: dt.datetime,
+        end: dt.datetime | str,
+        max_false_per_month: float,
+    ) -> Tuning:
+        """Single tiers over a grid of windows and factors, ranked: every incident detected,
+        fewest false firings, then the shortest detection delay."""
+        _, _, slo = self.slo.slo(name)
+        begin, stop = self._range(start, end)
+        window_s = calendar_length_s(slo.window, stop, self.config.timezone)
+        reachable = 1 / compute.error_share(slo.objective)  # the burn rate of 100 % errors
+        candidates = [
+            Tier(long_s, short_s, Fraction(factor), "page")
+            for long_s, short_s in TUNE_WINDOWS
+            if long_s < window_s
+            for factor in TUNE_FACTORS
+            if Fraction(factor) < reachable
+        ]
+        history = self._history(name, begin, stop, max(t.long_s for t in candidates))
+        months = (stop - begin).total_seconds() / (30 * 86400)
+        rows = []
+        for tier in candidates:
+            replay = self._replay_tiers(history, [tier], 0, False, tier.name, False)
+            rows.append(
+                TuningRow(
+                    tier=tier.name,
+                    factor=float(tier.factor),
+                    budget_share=float(compute.budget_share(tier, window_s)),
+                    firings=len(replay.firings),
+                    false_firings=replay.false_firings,
+                    false_per_month=replay.false_firings / months,
+                    recall=replay.recall,
+                    delay_median_s=replay.detection_delay_s.median,
+                    delay_p90_s=replay.detection_delay_s.p90,
+                )
+            )
+        rows.sort(key=_tuning_rank)
+        fitting = [
+            r
+            for r in rows
+            if (r.recall is None or r.recall == 1) and r.false_per_month <= max_false_per_month
+        ]
+        incidents = len(history.incidents)
+        best = fitting[0] if fitting else None
+        return Tuning(name, begin, stop, incidents, max_false_per_month, rows, best)
+
+    def _range(self, start: dt.datetime, end: dt.datetime | str) -> tuple[dt.datetime, dt.datetime]:
+        stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
+        begin, stop = floor_minute(start), floor_minute(stop)
+        if begin >= stop:
+            raise InputError(f"--from ({iso_utc(begin)}) must be before --to ({iso_utc(stop)})")
+        return begin, stop
+
+    def _history(
+        self, name: str, begin: dt.datetime, stop: dt.datetime, lookback_s: int
+    ) -> _History:
+        """The minute series of [begin − lookback, stop) and the incidents around the range."""
+        svc, _, slo = self.slo.slo(name)
+        start = begin - dt.timedelta(seconds=lookback_s)
+        totals, goods = self._series(name, slo, start, stop)
+        grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
+        incidents = list_incidents(self.store, svc, begin - grace, stop + grace)
+        return _History(name, slo, start, begin, stop, totals, goods, incidents, grace)
+
+    def _replay_tiers(
+        self,
+        history: _History,
+        tiers: list[Tier],
+        min_events: int,
+        keep_on_no_data: bool,
+        label: str,
+        with_budget: bool,
+    ) -> Replay:
+        first = int((history.begin - history.start).total_seconds() // 60)
         found: list[Span] = []
         for index, tier in enumerate(tiers):
             fires, suppressed, burn = compute.tier_conditions(
-                totals,
-                goods,
+                history.totals,
+                history.goods,
                 first,
-                slo.objective,
+                history.slo.objective,
                 tier,
-                policy.min_events,
-                policy.no_data == "keep",
+                min_events,
+                keep_on_no_data,
             )
             found += compute.spans(index, fires, burn, first, suppressed=False)
             found += compute.spans(index, suppressed, burn, first, suppressed=True)
         found.sort(key=lambda s: (s.start, s.tier))
-        grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
-        incidents = list_incidents(self.store, svc, begin - grace, stop + grace)
 
         def moment(index: int) -> dt.datetime:
-            return history + (index + 1) * MINUTE  # a minute is judged at its end
+            return history.start + (index + 1) * MINUTE  # a minute is judged at its end
 
-        bad = np.concatenate(([0], np.cumsum(totals - goods)))
+        bad = np.concatenate(([0], np.cumsum(history.totals - history.goods)))
         firings = []
         for span in found:
             tier = tiers[span.tier]
-            fired, reset = moment(span.start), None if span.reset is None else moment(span.reset)
-            incident = _matching(incidents, fired, reset or stop, grace)
+            fired = moment(span.start)
+            reset = None if span.reset is None else moment(span.reset)
+            incident = _matching(history.incidents, fired, reset or history.stop, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
+            spent = (
+                self._spent(history.name, history.slo, bad, history.start, spent_from, fired)
+                if with_budget
+                else None
+            )
             firings.append(
                 Firing(
                     tier=tier.name,
@@ -231,14 +313,20 @@ class AlertingService:
                     start=fired,
                     reset=reset,
                     peak_burn_rate=span.peak_burn_rate,
-                    budget_spent_before_detection=self._spent(
-                        name, slo, bad, history, spent_from, fired
-                    ),
+                    budget_spent_before_detection=spent,
                     incident=incident.id if incident else None,
                     suppressed=span.suppressed,
                 )
             )
-        return self._judge(name, policy_name, begin, stop, firings, incidents, grace)
+        return self._judge(
+            history.name,
+            label,
+            history.begin,
+            history.stop,
+            firings,
+            history.incidents,
+            history.grace,
+        )
 
     def _spent(
         self,
@@ -304,6 +392,40 @@ class AlertingService:
             firings_per_week=len(counted) / weeks,
             false_firings=len(counted) - len(matched),
         )
+
+
+@dataclass(frozen=True)
+class _History:
+    """What a replay reads once: the minute series (with lookback) and the incidents."""
+
+    name: str
+    slo: SLOConfig
+    start: dt.datetime
+    begin: dt.datetime
+    stop: dt.datetime
+    totals: np.ndarray
+    goods: np.ndarray
+    incidents: list[Incident]
+    grace: dt.timedelta
+
+
+# The grid `alerts tune` searches: (long, short) windows, short = long / 12 as in the Workbook.
+TUNE_WINDOWS: tuple[tuple[int, int | None], ...] = (
+    (600, None),
+    (1800, None),
+    (3600, None),
+    (3600, 300),
+    (6 * 3600, 1800),
+    (24 * 3600, 2 * 3600),
+    (3 * 86400, 6 * 3600),
+)
+TUNE_FACTORS: tuple[str, ...] = ("1", "1.5", "2", "3", "4", "6", "8", "10", "14.4", "20", "36")
+
+
+def _tuning_rank(row: TuningRow) -> tuple[float, int, float, float]:
+    recall = -1.0 if row.recall is None else row.recall
+    delay = row.delay_median_s if row.delay_median_s is not None else float("inf")
+    return (-recall, row.false_firings, delay, -row.factor)
 
 
 def _builtin_names() -> list[str]:

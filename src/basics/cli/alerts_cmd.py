@@ -186,6 +186,86 @@ def _replay_json(result: Any) -> dict[str, Any]:
     return data
 
 
+@alerts.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option(
+    "--max-false-per-month", default=1.0, show_default=True, help="False firings allowed."
+)
+@click.option("--top", default=15, show_default=True, help="Rows of the trade-off table.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def tune(
+    ctx: click.Context,
+    slo_name: str,
+    start: str,
+    end: str,
+    max_false_per_month: float,
+    top: int,
+    as_json: bool,
+) -> None:
+    """Search windows and factors that detect every recorded incident with the fewest false
+    firings, and show the trade-off.
+
+    Each candidate is one tier (long window, optional short window at 1/12, factor) replayed
+    over the range; they are ranked by recall, then false firings, then detection delay.
+
+    \b
+    Example:
+      basics alerts tune www/availability --from 2026-01-01 --max-false-per-month 1
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin = _time(ctx, start)
+    assert begin is not None
+    result = app.alerting.tune(slo_name, begin, _at(ctx, end) or "latest", max_false_per_month)
+    if as_json:
+        output.emit_json(result)
+        return
+    output.emit_table(
+        f"{slo_name}: {result.incidents} incident(s), "
+        f"{output.when(result.start)} – {output.when(result.end)}",
+        [
+            "tier",
+            "factor",
+            "budget share",
+            "firings",
+            "false",
+            "false/month",
+            "recall",
+            "delay median",
+            "delay p90",
+        ],
+        [
+            [
+                r.tier,
+                f"{r.factor:g}",
+                output.percent(r.budget_share, 2),
+                r.firings,
+                r.false_firings,
+                f"{r.false_per_month:.2f}",
+                output.percent(r.recall, 0) or "no incidents",
+                output.duration(r.delay_median_s),
+                output.duration(r.delay_p90_s),
+            ]
+            for r in result.candidates[:top]
+        ],
+    )
+    if result.best:
+        best = result.best
+        click.echo(
+            f"Best within {max_false_per_month:g} false firing(s) a month: {best.tier} at burn "
+            f"rate {best.factor:g} ({best.budget_share:.2%} of the budget per long window)."
+        )
+    else:
+        click.echo(
+            f"No candidate detects every incident within {max_false_per_month:g} false "
+            "firing(s) a month; the table shows the trade-off."
+        )
+
+
 @alerts.group()
 def export() -> None:
     """Write the alert policies for other tools."""
