@@ -77,13 +77,16 @@ def tier_conditions(
     long_total = window_sums(cum_total, ends, long_m)
     long_bad = window_sums(cum_bad, ends, long_m)
     condition = exceeds(long_bad, long_total, threshold)
+    no_data = long_total == 0
     if tier.short_s is not None:
-        short_m = max(tier.short_s // 60, 1)
+        short_m = tier.short_s // 60
         short_total = window_sums(cum_total, ends, short_m)
         short_bad = window_sums(cum_bad, ends, short_m)
         condition &= exceeds(short_bad, short_total, threshold)
+        no_data |= short_total == 0
     if keep_on_no_data:
-        condition = _carry_over_no_data(condition, long_total == 0)
+        # Either window without events means nothing to decide on: hold the last state.
+        condition = _carry_over_no_data(condition, no_data)
     guarded = long_total >= min_events
     with np.errstate(divide="ignore", invalid="ignore"):
         burn = np.where(

@@ -128,8 +128,15 @@ class AlertingService:
     def _evaluate(self, key: str, slo: SLOConfig, policy_name: str, end: dt.datetime) -> Evaluation:
         policy = self.config.alert_policy(policy_name)
         tiers = self.tiers(slo, policy_name, end)
-        lookback = max(t.long_s for t in tiers)
-        start = end - dt.timedelta(seconds=lookback)
+        lookback = dt.timedelta(seconds=max(t.long_s for t in tiers))
+        start = end - lookback
+        if policy.no_data == "keep":
+            # The state to hold is the one at the last minute that had events.
+            last_seen = self.store.scalar(
+                "SELECT max(minute) FROM slo_minute WHERE slo = ? AND minute < ?", [key, end]
+            )
+            if last_seen is not None:
+                start = min(start, last_seen - lookback)
         totals, goods = self._series(key, slo, start, end)
         last = len(totals) - 1
         cumulative_total = np.concatenate(([0], np.cumsum(totals)))
@@ -139,7 +146,7 @@ class AlertingService:
             fires, suppressed, _ = compute.tier_conditions(
                 totals,
                 goods,
-                last,
+                0,
                 slo.objective,
                 tier,
                 policy.min_events,

@@ -76,9 +76,11 @@ def number(value: float | None, digits: int = 2) -> str | None:
 
 
 def duration(seconds: float | None) -> str | None:
-    """A duration for people: 3d 4h, 2h 10m, 12m, 40s."""
+    """A duration for people: 3d 4h, 2h 10m, 12m, 40s; negative ones with a minus sign."""
     if seconds is None:
         return None
+    if seconds < 0:
+        return "-" + (duration(-seconds) or "")
     s = int(seconds)
     days, rest = divmod(s, 86400)
     hours, rest = divmod(rest, 3600)

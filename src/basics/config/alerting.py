@@ -17,9 +17,14 @@ class _Model(BaseModel):
 
 def _duration(value: str) -> str:
     try:
-        parse_duration_s(value)
+        seconds = parse_duration_s(value)
     except BasicsError as error:
         raise ValueError(str(error)) from None
+    if seconds % 60:
+        # Alerts are evaluated on per-minute rollups: a window is whole minutes.
+        raise ValueError(
+            f'an alert window is a whole number of minutes (1m, 5m, 1h), got "{value}"'
+        )
     return value
 
 

@@ -55,6 +55,14 @@ def parse_config(text: str, path: Path) -> Config:
         config = Config.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_describe(error, path, lines)) from None
+    problems = config.unknown_policies()
+    if problems:
+        raise ConfigError(
+            "\n".join(
+                f"{path.name}:{_nearest_line(where, lines)}: {'.'.join(where)}: {message}"
+                for where, message in problems
+            )
+        )
     config._path = path.resolve()
     return config
 

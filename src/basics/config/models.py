@@ -288,21 +288,20 @@ class Config(_Model):
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     _path: Path | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _policies_exist(self) -> Config:
+    def unknown_policies(self) -> list[tuple[tuple[str, ...], str]]:
+        """(key path, message) for every reference to an alert policy that does not exist."""
         known = set(BUILTIN_POLICIES) | set(self.alerting.policies)
-        wanted = [("alerting.default_policy", self.alerting.default_policy)] + [
-            (f"services.{svc}.slos.{name}.alert_policy", slo.alert_policy)
+        wanted = [(("alerting", "default_policy"), self.alerting.default_policy)] + [
+            (("services", svc, "slos", name, "alert_policy"), slo.alert_policy)
             for svc, service in self.services.items()
             for name, slo in service.slos.items()
             if slo.alert_policy
         ]
-        for where, policy in wanted:
-            if policy not in known:
-                raise ValueError(
-                    f'{where}: unknown alert policy "{policy}" (known: {", ".join(sorted(known))})'
-                )
-        return self
+        return [
+            (where, f'unknown alert policy "{policy}" (known: {", ".join(sorted(known))})')
+            for where, policy in wanted
+            if policy not in known
+        ]
 
     def alert_policy(self, name: str) -> AlertPolicy:
         """A policy by name: basics.yaml's own first, then the built-in ones."""
