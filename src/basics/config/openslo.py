@@ -126,6 +126,11 @@ def _plain(value: Decimal) -> str:
     return "0" if text == "-0" else text
 
 
+def _exact(value: Decimal) -> Decimal:
+    """The same number written plainly: 1E+2 -> 100, 99.900 -> 99.9."""
+    return Decimal(_plain(value))
+
+
 def _represent_decimal(dumper: _Dumper, value: Decimal) -> yaml.Node:
     text = _plain(value)
     tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
@@ -192,7 +197,6 @@ class _Doc:
     metadata: dict[str, Any]
     spec: dict[str, Any]
     where: str
-    raw: dict[str, Any]
 
     @property
     def label(self) -> str:
@@ -321,7 +325,7 @@ def _object(log: _Log, where: str, data: Any, kind: str | None, label_hint: str)
     if metadata is None or not isinstance(name, str) or not name:
         log.problem(where, f"{label_hint if inline else kind}: missing metadata.name")
         return None
-    doc = _Doc(str(kind), name, metadata, {}, where, data)
+    doc = _Doc(str(kind), name, metadata, {}, where)
     if doc.kind in IGNORED_KINDS:
         return doc
     _check_fields(log, where, doc.label, data, _DOC_FIELDS, "")
@@ -336,7 +340,7 @@ def _object(log: _Log, where: str, data: Any, kind: str | None, label_hint: str)
     ratio = spec.get("ratioMetric") if doc.kind == "SLI" else None
     if isinstance(ratio, dict):
         _check_fields(log, where, doc.label, ratio, _RATIO_FIELDS, "spec.ratioMetric.")
-    return _Doc(doc.kind, name, metadata, spec, where, data)
+    return _Doc(doc.kind, name, metadata, spec, where)
 
 
 # --- numbers and durations ---------------------------------------------------------------
@@ -643,7 +647,8 @@ class _Importer:
         if number is None:
             self.log.problem(slo.where, f'{slo.label}: {path} target "{given}" is not a number')
             return None
-        mapped: dict[str, Any] = {"objective": number.scaleb(2) if target is not None else number}
+        percent_value = number.scaleb(2) if target is not None else number
+        mapped: dict[str, Any] = {"objective": _exact(percent_value)}
         if "value" in item:
             self.log.note(
                 slo.where,
@@ -675,7 +680,7 @@ class _Importer:
             )
             return None
         mapped["slice"] = slice_text
-        mapped["slice_target"] = slice_target.scaleb(2)
+        mapped["slice_target"] = _exact(slice_target.scaleb(2))
         return mapped
 
     # -- alert policies ----------------------------------------------------------------
