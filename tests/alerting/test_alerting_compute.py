@@ -531,11 +531,25 @@ def test_spans_are_half_open_absolute_minute_runs_with_their_peak() -> None:
     assert compute.spans(0, np.zeros(4, dtype=np.bool_), np.zeros(4), 0, suppressed=True) == []
 
 
-def test_window_sums_clip_at_the_series_start() -> None:
+def test_trailing_sums_clip_at_the_series_start() -> None:
     cumulative = np.concatenate(([0], np.cumsum(np.arange(1, 6, dtype=np.int64))))
-    ends = np.arange(5, dtype=np.int64)
-    assert compute.window_sums(cumulative, ends, 2).tolist() == [1, 3, 5, 7, 9]
-    assert compute.window_sums(cumulative, ends, 10).tolist() == [1, 3, 6, 10, 15]
+    assert compute.trailing_sums(cumulative, 0, 2).tolist() == [1, 3, 5, 7, 9]
+    assert compute.trailing_sums(cumulative, 0, 10).tolist() == [1, 3, 6, 10, 15]
+    assert compute.trailing_sums(cumulative, 3, 2).tolist() == [7, 9]
+    assert compute.trailing_sums(cumulative, 1, 3).tolist() == [3, 6, 9, 12]
+    assert compute.trailing_sums(cumulative, 5, 3).tolist() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 50), min_size=1, max_size=40),
+    first=st.integers(0, 45),
+    minutes=st.integers(1, 50),
+)
+def test_trailing_sums_equal_a_naive_recount(values: list[int], first: int, minutes: int) -> None:
+    cumulative = np.concatenate(([0], np.cumsum(np.array(values, dtype=np.int64))))
+    expected = [sum(values[max(0, i + 1 - minutes) : i + 1]) for i in range(first, len(values))]
+    assert compute.trailing_sums(cumulative, first, minutes).tolist() == expected
 
 
 def test_overlaps_is_half_open() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -45,15 +46,43 @@ def error_share(objective: Decimal) -> Fraction:
     return (100 - Fraction(objective)) / 100
 
 
-def window_sums(cumulative: IntArray, ends: IntArray, minutes: int) -> IntArray:
-    """Sums over the `minutes` minutes ending at each index in `ends` (inclusive)."""
-    starts = np.maximum(ends + 1 - minutes, 0)
-    return cumulative[ends + 1] - cumulative[starts]
+def trailing_sums(cumulative: IntArray, first: int, minutes: int) -> IntArray:
+    """Sums over the `minutes` minutes ending at each minute from `first` to the last.
+
+    `cumulative` is the running total with a leading 0. The windows are contiguous, so two
+    slices do it: no index arrays, one subtraction.
+    """
+    last = len(cumulative) - 1
+    count = last - first
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    pad = min(max(0, minutes - first - 1), count)  # windows that start before the series
+    start: IntArray = np.zeros(0, dtype=np.int64)
+    if count > pad:
+        start = cumulative[first + 1 + pad - minutes : last + 1 - minutes]
+    starts = np.concatenate((np.zeros(pad, dtype=np.int64), start))
+    return np.asarray(cumulative[first + 1 :] - starts, dtype=np.int64)
 
 
 def exceeds(bad: IntArray, total: IntArray, threshold: Fraction) -> BoolArray:
     """bad / total > threshold, exactly, element-wise (False where total is 0)."""
     return bad * threshold.denominator > total * threshold.numerator
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """Running totals of a per-minute series (with a leading 0), computed once per SLO."""
+
+    total: IntArray
+    bad: IntArray
+
+    @classmethod
+    def of(cls, totals: IntArray, goods: IntArray) -> Cumulative:
+        """Running totals of events and of bad events."""
+        return cls(
+            np.concatenate(([0], np.cumsum(totals, dtype=np.int64))),
+            np.concatenate(([0], np.cumsum(totals - goods, dtype=np.int64))),
+        )
 
 
 def tier_conditions(
@@ -64,26 +93,34 @@ def tier_conditions(
     tier: Tier,
     min_events: int,
     keep_on_no_data: bool,
+    cumulative: Cumulative | None = None,
 ) -> tuple[BoolArray, BoolArray, npt.NDArray[np.float64]]:
     """For each minute from `first`: (fires, suppressed by the traffic guard, long burn rate).
 
     Minute i is evaluated at its end, over the windows of whole minutes ending with it.
+    The short window is only looked at where the long one already exceeds the factor.
     """
-    cum_total = np.concatenate(([0], np.cumsum(totals, dtype=np.int64)))
-    cum_bad = np.concatenate(([0], np.cumsum(totals - goods, dtype=np.int64)))
-    ends = np.arange(first, len(totals), dtype=np.int64)
+    sums = cumulative or Cumulative.of(totals, goods)
     threshold = tier.factor * error_share(objective)
     long_m = tier.long_s // 60
-    long_total = window_sums(cum_total, ends, long_m)
-    long_bad = window_sums(cum_bad, ends, long_m)
+    long_total = trailing_sums(sums.total, first, long_m)
+    long_bad = trailing_sums(sums.bad, first, long_m)
     condition = exceeds(long_bad, long_total, threshold)
     no_data = long_total == 0
     if tier.short_s is not None:
         short_m = tier.short_s // 60
-        short_total = window_sums(cum_total, ends, short_m)
-        short_bad = window_sums(cum_bad, ends, short_m)
-        condition &= exceeds(short_bad, short_total, threshold)
-        no_data |= short_total == 0
+        if keep_on_no_data:
+            short_total = trailing_sums(sums.total, first, short_m)
+            short_bad = trailing_sums(sums.bad, first, short_m)
+            condition &= exceeds(short_bad, short_total, threshold)
+            no_data |= short_total == 0
+        else:
+            where = np.flatnonzero(condition)
+            ends = where + first + 1
+            starts = np.maximum(ends - short_m, 0)
+            short_total = sums.total[ends] - sums.total[starts]
+            short_bad = sums.bad[ends] - sums.bad[starts]
+            condition[where] = exceeds(short_bad, short_total, threshold)
     if keep_on_no_data:
         # Either window without events means nothing to decide on: hold the last state.
         condition = _carry_over_no_data(condition, no_data)

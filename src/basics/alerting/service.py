@@ -261,9 +261,11 @@ class AlertingService:
     def _history(
         self, name: str, begin: dt.datetime, stop: dt.datetime, lookback_s: int
     ) -> _History:
-        """The minute series of [begin − lookback, stop) and the incidents around the range."""
+        """The minute series from far enough before `begin` (the longest alert window, and the
+        SLO window for budgets) to `stop`, and the incidents around the range."""
         svc, _, slo = self.slo.slo(name)
-        start = begin - dt.timedelta(seconds=lookback_s)
+        budget_window = slo_window(slo.window, begin, self.config.timezone)
+        start = min(begin - dt.timedelta(seconds=lookback_s), budget_window.start)
         totals, goods = self._series(name, slo, start, stop)
         grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
         incidents = list_incidents(self.store, svc, begin - grace, stop + grace)
@@ -278,7 +280,8 @@ class AlertingService:
         label: str,
         with_budget: bool,
     ) -> Replay:
-        first = int((history.begin - history.start).total_seconds() // 60)
+        first = history.minute(history.begin)
+        cumulative = compute.Cumulative.of(history.totals, history.goods)
         found: list[Span] = []
         for index, tier in enumerate(tiers):
             fires, suppressed, burn = compute.tier_conditions(
@@ -289,6 +292,7 @@ class AlertingService:
                 tier,
                 min_events,
                 keep_on_no_data,
+                cumulative,
             )
             found += compute.spans(index, fires, burn, first, suppressed=False)
             found += compute.spans(index, suppressed, burn, first, suppressed=True)
@@ -297,7 +301,6 @@ class AlertingService:
         def moment(index: int) -> dt.datetime:
             return history.start + (index + 1) * MINUTE  # a minute is judged at its end
 
-        bad = np.concatenate(([0], np.cumsum(history.totals - history.goods)))
         firings = []
         for span in found:
             tier = tiers[span.tier]
@@ -305,11 +308,7 @@ class AlertingService:
             reset = None if span.reset is None else moment(span.reset)
             incident = _matching(history.incidents, fired, reset or history.stop, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
-            spent = (
-                self._spent(history.name, history.slo, bad, history.start, spent_from, fired)
-                if with_budget
-                else None
-            )
+            spent = self._spent(history, cumulative, spent_from, fired) if with_budget else None
             firings.append(
                 Firing(
                     tier=tier.name,
@@ -337,20 +336,18 @@ class AlertingService:
 
     def _spent(
         self,
-        name: str,
-        slo: SLOConfig,
-        cumulative_bad: np.ndarray,
-        history: dt.datetime,
+        history: _History,
+        cumulative: compute.Cumulative,
         since: dt.datetime,
         until: dt.datetime,
     ) -> float | None:
-        """Bad events in [since, until) as a share of the budget of the window ending `until`."""
-        first = max(int((floor_minute(since) - history).total_seconds() // 60), 0)
-        last = int((until - history).total_seconds() // 60)
-        spent = int(cumulative_bad[last] - cumulative_bad[first])
-        window = slo_window(slo.window, until, self.config.timezone)
-        counts = self.slo.window_counts(name, slo, window.start, until)
-        allowed = (Decimal(100) - slo.objective) / 100 * counts.total
+        """Bad events in [since, until) as a share of the budget of the window ending `until`,
+        from the series already in memory (no query per firing)."""
+        last = history.minute(until)
+        spent = int(cumulative.bad[last] - cumulative.bad[history.minute(floor_minute(since))])
+        window = slo_window(history.slo.window, until, self.config.timezone)
+        total = int(cumulative.total[last] - cumulative.total[history.minute(window.start)])
+        allowed = (Decimal(100) - history.slo.objective) / 100 * total
         return float(Decimal(spent) / allowed) if allowed else None
 
     def _judge(
@@ -414,6 +411,11 @@ class _History:
     goods: np.ndarray
     incidents: list[Incident]
     grace: dt.timedelta
+
+    def minute(self, moment: dt.datetime) -> int:
+        """Index of the minute starting at `moment` (clamped to the series)."""
+        index = int((moment - self.start).total_seconds() // 60)
+        return min(max(index, 0), len(self.totals))
 
 
 # The grid `alerts tune` searches: (long, short) windows, short = long / 12 as in the Workbook.
