@@ -487,7 +487,6 @@ def condition_check(
         floats = pandas_conditions(frame, history, start, end)
         cum_total = np.concatenate(([0], np.cumsum(totals)))
         cum_bad = np.concatenate(([0], np.cumsum(totals - goods)))
-        ends = np.arange(lookback_m, len(totals), dtype=np.int64)
         for k, tier in enumerate(tiers):
             exact, _, _ = compute.tier_conditions(
                 totals, goods, lookback_m, slo.objective, tier, 0, False
@@ -495,8 +494,8 @@ def condition_check(
             threshold = tier.factor * compute.error_share(slo.objective)
             ties, above = [], []
             for minutes in (tier.long_s // 60, (tier.short_s or 0) // 60):
-                t = compute.window_sums(cum_total, ends, minutes)
-                b = compute.window_sums(cum_bad, ends, minutes)
+                t = compute.trailing_sums(cum_total, lookback_m, minutes)
+                b = compute.trailing_sums(cum_bad, lookback_m, minutes)
                 ties.append((t > 0) & (b * threshold.denominator == t * threshold.numerator))
                 above.append(compute.exceeds(b, t, threshold))
             tie = ties[0] | ties[1]
