@@ -11,8 +11,8 @@ import numpy as np
 
 from basics.alerting import compute
 from basics.alerting.incidents import list_incidents
+from basics.alerting.judge import TUNE_FACTORS, TUNE_WINDOWS, judge, matching, tuning_rank
 from basics.alerting.models import (
-    DetectionDelays,
     Evaluation,
     Firing,
     Incident,
@@ -241,7 +241,7 @@ class AlertingService:
                     delay_p90_s=replay.detection_delay_s.p90,
                 )
             )
-        rows.sort(key=_tuning_rank)
+        rows.sort(key=tuning_rank)
         fitting = [
             r
             for r in rows
@@ -306,7 +306,7 @@ class AlertingService:
             tier = tiers[span.tier]
             fired = moment(span.start)
             reset = None if span.reset is None else moment(span.reset)
-            incident = _matching(history.incidents, fired, reset or history.stop, history.grace)
+            incident = matching(history.incidents, fired, reset or history.stop, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
             spent = self._spent(history, cumulative, spent_from, fired) if with_budget else None
             firings.append(
@@ -324,7 +324,7 @@ class AlertingService:
                     suppressed=span.suppressed,
                 )
             )
-        return self._judge(
+        return judge(
             history.name,
             label,
             history.begin,
@@ -350,53 +350,6 @@ class AlertingService:
         allowed = (Decimal(100) - history.slo.objective) / 100 * total
         return float(Decimal(spent) / allowed) if allowed else None
 
-    def _judge(
-        self,
-        name: str,
-        policy: str,
-        start: dt.datetime,
-        end: dt.datetime,
-        firings: list[Firing],
-        incidents: list[Incident],
-        grace: dt.timedelta,
-    ) -> Replay:
-        counted = [f for f in firings if not f.suppressed]
-        matched = [f for f in counted if f.incident is not None]
-        delays: dict[int, float | None] = {}
-        for incident in incidents:
-            starts = [f.start for f in counted if f.incident == incident.id]
-            # An incident counts as detected by any firing overlapping it, even one that
-            # matched an earlier overlapping incident first.
-            starts += [
-                f.start
-                for f in counted
-                if f.incident != incident.id
-                and compute.overlaps(
-                    f.start.timestamp(),
-                    (f.reset or end).timestamp(),
-                    (incident.start - grace).timestamp(),
-                    (incident.end + grace).timestamp(),
-                )
-            ]
-            delays[incident.id] = (min(starts) - incident.start).total_seconds() if starts else None
-        detected = [d for d in delays.values() if d is not None]
-        weeks = (end - start).total_seconds() / WEEK_S
-        return Replay(
-            slo=name,
-            policy=policy,
-            start=start,
-            end=end,
-            firings=firings,
-            incidents=incidents,
-            precision=len(matched) / len(counted) if counted else None,
-            recall=len(detected) / len(incidents) if incidents else None,
-            detection_delay_s=DetectionDelays(
-                compute.nearest_rank(detected, 0.5), compute.nearest_rank(detected, 0.9), delays
-            ),
-            firings_per_week=len(counted) / weeks,
-            false_firings=len(counted) - len(matched),
-        )
-
 
 @dataclass(frozen=True)
 class _History:
@@ -418,39 +371,10 @@ class _History:
         return min(max(index, 0), len(self.totals))
 
 
-# The grid `alerts tune` searches: (long, short) windows, short = long / 12 as in the Workbook.
-TUNE_WINDOWS: tuple[tuple[int, int | None], ...] = (
-    (600, None),
-    (1800, None),
-    (3600, None),
-    (3600, 300),
-    (6 * 3600, 1800),
-    (24 * 3600, 2 * 3600),
-    (3 * 86400, 6 * 3600),
-)
-TUNE_FACTORS: tuple[str, ...] = ("1", "1.5", "2", "3", "4", "6", "8", "10", "14.4", "20", "36")
-
-
-def _tuning_rank(row: TuningRow) -> tuple[float, int, float, float]:
-    recall = -1.0 if row.recall is None else row.recall
-    delay = row.delay_median_s if row.delay_median_s is not None else float("inf")
-    return (-recall, row.false_firings, delay, -row.factor)
-
-
 def _builtin_names() -> list[str]:
     from basics.config.alerting import BUILTIN_POLICIES
 
     return list(BUILTIN_POLICIES)
-
-
-def _matching(
-    incidents: list[Incident], start: dt.datetime, end: dt.datetime, grace: dt.timedelta
-) -> Incident | None:
-    """The first incident a firing [start, end) overlaps, with the grace either side."""
-    for incident in incidents:
-        if start < incident.end + grace and incident.start - grace < end:
-            return incident
-    return None
 
 
 def _window(

@@ -1,0 +1,86 @@
+"""Judging firings against incidents, and ranking tuning candidates: pure, no store, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from basics.alerting.compute import nearest_rank, overlaps
+from basics.alerting.models import DetectionDelays, Firing, Incident, Replay, TuningRow
+
+WEEK_S = 7 * 86400
+
+# The grid `alerts tune` searches: (long, short) windows, short = long / 12 as in the Workbook.
+TUNE_WINDOWS: tuple[tuple[int, int | None], ...] = (
+    (600, None),
+    (1800, None),
+    (3600, None),
+    (3600, 300),
+    (6 * 3600, 1800),
+    (24 * 3600, 2 * 3600),
+    (3 * 86400, 6 * 3600),
+)
+TUNE_FACTORS: tuple[str, ...] = ("1", "1.5", "2", "3", "4", "6", "8", "10", "14.4", "20", "36")
+
+
+def matching(
+    incidents: list[Incident], start: dt.datetime, end: dt.datetime, grace: dt.timedelta
+) -> Incident | None:
+    """The first incident a firing [start, end) overlaps, with the grace either side."""
+    for incident in incidents:
+        if start < incident.end + grace and incident.start - grace < end:
+            return incident
+    return None
+
+
+def judge(
+    name: str,
+    policy: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    firings: list[Firing],
+    incidents: list[Incident],
+    grace: dt.timedelta,
+) -> Replay:
+    """Precision, recall, detection delays and firings per week of a replay's firings."""
+    counted = [f for f in firings if not f.suppressed]
+    matched = [f for f in counted if f.incident is not None]
+    delays: dict[int, float | None] = {}
+    for incident in incidents:
+        # An incident counts as detected by any firing overlapping it, even one that
+        # matched an earlier overlapping incident first.
+        starts = [
+            f.start
+            for f in counted
+            if f.incident == incident.id
+            or overlaps(
+                f.start.timestamp(),
+                (f.reset or end).timestamp(),
+                (incident.start - grace).timestamp(),
+                (incident.end + grace).timestamp(),
+            )
+        ]
+        delays[incident.id] = (min(starts) - incident.start).total_seconds() if starts else None
+    detected = [d for d in delays.values() if d is not None]
+    weeks = (end - start).total_seconds() / WEEK_S
+    return Replay(
+        slo=name,
+        policy=policy,
+        start=start,
+        end=end,
+        firings=firings,
+        incidents=incidents,
+        precision=len(matched) / len(counted) if counted else None,
+        recall=len(detected) / len(incidents) if incidents else None,
+        detection_delay_s=DetectionDelays(
+            nearest_rank(detected, 0.5), nearest_rank(detected, 0.9), delays
+        ),
+        firings_per_week=len(counted) / weeks,
+        false_firings=len(counted) - len(matched),
+    )
+
+
+def tuning_rank(row: TuningRow) -> tuple[float, int, float, float]:
+    """Sort key: highest recall, then fewest false firings, shortest delay, highest factor."""
+    recall = -1.0 if row.recall is None else row.recall
+    delay = row.delay_median_s if row.delay_median_s is not None else float("inf")
+    return (-recall, row.false_firings, delay, -row.factor)
