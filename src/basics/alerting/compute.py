@@ -57,16 +57,21 @@ def trailing_sums(cumulative: IntArray, first: int, minutes: int) -> IntArray:
     if count <= 0:
         return np.zeros(0, dtype=np.int64)
     pad = min(max(0, minutes - first - 1), count)  # windows that start before the series
-    start: IntArray = np.zeros(0, dtype=np.int64)
-    if count > pad:
-        start = cumulative[first + 1 + pad - minutes : last + 1 - minutes]
-    starts = np.concatenate((np.zeros(pad, dtype=np.int64), start))
-    return np.asarray(cumulative[first + 1 :] - starts, dtype=np.int64)
+    sums: IntArray = np.empty(count, dtype=np.int64)
+    sums[:pad] = cumulative[first + 1 : first + 1 + pad]
+    np.subtract(
+        cumulative[first + 1 + pad :],
+        cumulative[first + 1 + pad - minutes : last + 1 - minutes],
+        out=sums[pad:],
+    )
+    return sums
 
 
 def exceeds(bad: IntArray, total: IntArray, threshold: Fraction) -> BoolArray:
     """bad / total > threshold, exactly, element-wise (False where total is 0)."""
-    return bad * threshold.denominator > total * threshold.numerator
+    scaled_bad = np.multiply(bad, threshold.denominator)
+    scaled_total = np.multiply(total, threshold.numerator)
+    return np.greater(scaled_bad, scaled_total, out=np.empty(len(bad), dtype=np.bool_))
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,27 @@ class Cumulative:
     @classmethod
     def of(cls, totals: IntArray, goods: IntArray) -> Cumulative:
         """Running totals of events and of bad events."""
-        return cls(
-            np.concatenate(([0], np.cumsum(totals, dtype=np.int64))),
-            np.concatenate(([0], np.cumsum(totals - goods, dtype=np.int64))),
+        total = np.zeros(len(totals) + 1, dtype=np.int64)
+        bad = np.zeros(len(totals) + 1, dtype=np.int64)
+        np.cumsum(totals, out=total[1:])
+        np.cumsum(np.subtract(totals, goods), out=bad[1:])
+        return cls(total, bad)
+
+
+@dataclass(frozen=True)
+class BurnRates:
+    """Long-window burn rates, computed only for the minutes asked for: firings are rare."""
+
+    bad: IntArray
+    total: IntArray
+    error_share: float
+
+    def __getitem__(self, index: slice) -> npt.NDArray[np.float64]:
+        total = self.total[index]
+        rates: npt.NDArray[np.float64] = np.where(
+            total > 0, self.bad[index] / np.maximum(total, 1) / self.error_share, 0.0
         )
+        return rates
 
 
 def tier_conditions(
@@ -94,7 +116,7 @@ def tier_conditions(
     min_events: int,
     keep_on_no_data: bool,
     cumulative: Cumulative | None = None,
-) -> tuple[BoolArray, BoolArray, npt.NDArray[np.float64]]:
+) -> tuple[BoolArray, BoolArray, BurnRates]:
     """For each minute from `first`: (fires, suppressed by the traffic guard, long burn rate).
 
     Minute i is evaluated at its end, over the windows of whole minutes ending with it.
@@ -124,13 +146,10 @@ def tier_conditions(
     if keep_on_no_data:
         # Either window without events means nothing to decide on: hold the last state.
         condition = _carry_over_no_data(condition, no_data)
+    burn = BurnRates(long_bad, long_total, float(error_share(objective)))
+    if min_events <= 0:
+        return condition, np.zeros_like(condition), burn
     guarded = long_total >= min_events
-    with np.errstate(divide="ignore", invalid="ignore"):
-        burn = np.where(
-            long_total > 0,
-            long_bad / np.maximum(long_total, 1) / float(error_share(objective)),
-            0.0,
-        )
     return condition & guarded, condition & ~guarded, burn
 
 
@@ -143,7 +162,11 @@ def _carry_over_no_data(condition: BoolArray, no_data: BoolArray) -> BoolArray:
 
 
 def spans(
-    tier: int, active: BoolArray, burn: npt.NDArray[np.float64], first: int, suppressed: bool
+    tier: int,
+    active: BoolArray,
+    burn: BurnRates | npt.NDArray[np.float64],
+    first: int,
+    suppressed: bool,
 ) -> list[Span]:
     """Runs of consecutive active minutes as [start, reset) minute indices (absolute)."""
     padded = np.concatenate(([False], active, [False])).astype(np.int8)
