@@ -70,8 +70,8 @@ class AlertingService:
             )
         else:
             sql = (
-                "SELECT datediff('minute', $start, minute) AS i, total AS t, good AS g FROM slo_minute "
-                "WHERE slo = $slo AND minute >= $start AND minute < $end"
+                "SELECT datediff('minute', $start, minute) AS i, total AS t, good AS g "
+                "FROM slo_minute WHERE slo = $slo AND minute >= $start AND minute < $end"
             )
         # Through Arrow into NumPy: a year is 525,600 minutes, too many for Python tuples,
         # and Arrow hands the columns over about three times faster than fetchnumpy.
