@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -49,7 +51,12 @@ class AlertingService:
         return compute.resolve_tiers(self.config.alert_policy(policy), window_s)
 
     def _series(
-        self, key: str, slo: SLOConfig, start: dt.datetime, end: dt.datetime
+        self,
+        key: str,
+        slo: SLOConfig,
+        start: dt.datetime,
+        end: dt.datetime,
+        store: Store | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Dense per-minute (total, good) over [start, end): zeros where nothing happened."""
         if slo.budgeting == "timeslices" and slo.slice_s != 60:
@@ -75,9 +82,11 @@ class AlertingService:
             )
         # Through Arrow into NumPy: a year is 525,600 minutes, too many for Python tuples,
         # and Arrow hands the columns over about three times faster than fetchnumpy.
-        table = self.store.db.sql(
-            sql, params={"slo": key, "start": start, "end": end}
-        ).to_arrow_table()
+        table = (
+            (store or self.store)
+            .db.sql(sql, params={"slo": key, "start": start, "end": end})
+            .to_arrow_table()
+        )
         index = table.column("i").to_numpy()
         totals[index] = table.column("t").to_numpy()
         goods[index] = table.column("g").to_numpy()
@@ -190,6 +199,7 @@ class AlertingService:
         start: dt.datetime,
         end: dt.datetime | str,
         policy_name: str | None = None,
+        store: Store | None = None,
     ) -> Replay:
         """Evaluate a policy at the end of each minute of [start, end); judge it on incidents."""
         svc, _, slo = self.slo.slo(name)
@@ -200,10 +210,36 @@ class AlertingService:
         policy = self.config.alert_policy(policy_name)
         begin, stop = self._range(start, end)
         tiers = self.tiers(slo, policy_name, stop)
-        history = self._history(name, begin, stop, max(t.long_s for t in tiers))
+        history = self._history(name, begin, stop, max(t.long_s for t in tiers), store)
         return self._replay_tiers(
             history, tiers, policy.min_events, policy.no_data == "keep", policy_name, True
         )
+
+    def replay_all(
+        self,
+        start: dt.datetime,
+        end: dt.datetime | str,
+        names: list[str] | None = None,
+        workers: int = 2,
+    ) -> list[Replay]:
+        """Replay every SLO (or `names`) with its own policy, on `workers` threads.
+
+        Reads run on one connection per thread and the arithmetic in NumPy, both of which
+        release the GIL, so the threads really share the cores.
+        """
+        names = names or self.config.slo_names()
+        for name in names:
+            self.slo.slo(name)  # unknown names fail here, before any work starts
+        stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
+        local = threading.local()
+
+        def one(name: str) -> Replay:
+            if not hasattr(local, "store"):
+                local.store = self.store.cursor()
+            return self.replay(name, start, stop, store=local.store)
+
+        with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+            return list(pool.map(one, names))
 
     def tune(
         self,
@@ -261,16 +297,21 @@ class AlertingService:
         return begin, stop
 
     def _history(
-        self, name: str, begin: dt.datetime, stop: dt.datetime, lookback_s: int
+        self,
+        name: str,
+        begin: dt.datetime,
+        stop: dt.datetime,
+        lookback_s: int,
+        store: Store | None = None,
     ) -> _History:
         """The minute series from far enough before `begin` (the longest alert window, and the
         SLO window for budgets) to `stop`, and the incidents around the range."""
         svc, _, slo = self.slo.slo(name)
         budget_window = slo_window(slo.window, begin, self.config.timezone)
         start = min(begin - dt.timedelta(seconds=lookback_s), budget_window.start)
-        totals, goods = self._series(name, slo, start, stop)
+        totals, goods = self._series(name, slo, start, stop, store)
         grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
-        incidents = list_incidents(self.store, svc, begin - grace, stop + grace)
+        incidents = list_incidents(store or self.store, svc, begin - grace, stop + grace)
         return _History(name, slo, start, begin, stop, totals, goods, incidents, grace)
 
     def _replay_tiers(

@@ -120,7 +120,8 @@ def compare(
 
 
 @alerts.command()
-@click.argument("slo_name", metavar="SLO")
+@click.argument("slo_name", metavar="[SLO]", required=False)
+@click.option("--all", "every", is_flag=True, help="Every SLO with its own policy: a summary.")
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
 @click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
 @click.option("--policy", help="Policy to replay (default: the SLO's own).")
@@ -128,7 +129,8 @@ def compare(
 @click.pass_context
 def replay(
     ctx: click.Context,
-    slo_name: str,
+    slo_name: str | None,
+    every: bool,
     start: str,
     end: str,
     policy: str | None,
@@ -137,16 +139,27 @@ def replay(
     """How a policy would have behaved: every firing of every minute of a range, judged
     against recorded incidents (precision, recall, detection delay, firings per week).
 
+    With --all, every SLO is replayed with its own policy and summarised in one table.
+
     \b
     Examples:
       basics alerts replay www/availability --from 2026-01-01 --to 2026-03-31
       basics alerts replay www/availability --from 2026-02-01 --policy single-1h --json
+      basics alerts replay --all --from 2026-02-01
     """
     from basics.cli import output
 
     app = get_app(ctx)
     begin = _time(ctx, start)
     assert begin is not None
+    if every == (slo_name is not None):
+        raise click.UsageError("give one SLO, or --all")
+    if every:
+        if policy:
+            raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
+        _replay_summary(app.alerting.replay_all(begin, _at(ctx, end) or "latest"), as_json)
+        return
+    assert slo_name is not None
     result = app.alerting.replay(slo_name, begin, _at(ctx, end) or "latest", policy)
     if as_json:
         output.emit_json(_replay_json(result))
@@ -175,6 +188,48 @@ def replay(
         f"false firings {result.false_firings}, "
         f"firings/week {result.firings_per_week:.2f}, detection delay median "
         f"{output.duration(delays.median) or '—'}, p90 {output.duration(delays.p90) or '—'}"
+    )
+
+
+def _replay_summary(results: list[Any], as_json: bool) -> None:
+    from basics.cli import output
+
+    if as_json:
+        output.emit_json([_replay_json(r) for r in results])
+        return
+    rows = []
+    for r in results:
+        counted = [f for f in r.firings if not f.suppressed]
+        pages = [f for f in counted if f.severity == "page"]
+        rows.append(
+            [
+                r.slo,
+                r.policy,
+                len(pages),
+                sum(1 for f in pages if f.incident is None),
+                len(counted) - len(pages),
+                len(r.incidents),
+                output.percent(r.precision, 0) or "no firings",
+                output.percent(r.recall, 0) or "no incidents",
+                f"{r.firings_per_week:.2f}",
+            ]
+        )
+    first = results[0] if results else None
+    span = f"{output.when(first.start)} – {output.when(first.end)}" if first else ""
+    output.emit_table(
+        f"Alert replay of every SLO, {span}",
+        [
+            "SLO",
+            "policy",
+            "pages",
+            "false pages",
+            "tickets",
+            "incidents",
+            "precision",
+            "recall",
+            "firings/week",
+        ],
+        rows,
     )
 
 

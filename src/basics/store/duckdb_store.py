@@ -71,6 +71,14 @@ class Store:
         row = rows[0] if rows else None
         return None if row is None else row[0]
 
+    def cursor(self) -> Store:
+        """Another connection to the same database, for work on another thread."""
+        other = object.__new__(Store)
+        other.path = self.path
+        other.db = self.db.cursor()
+        other.db.execute("SET TimeZone = 'UTC'")
+        return other
+
     def close(self) -> None:
         """Close the connection; the file stays."""
         self.db.close()
