@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from basics.alerting.service import AlertingService
 from basics.config.loader import find_config, load_config
 from basics.config.models import Config
+from basics.oncall.service import OncallService
 from basics.slo.service import SLOService
 from basics.store.duckdb_store import Store
 
@@ -46,6 +47,11 @@ class App:
     def alerting(self) -> AlertingService:
         """Alert policies evaluated and replayed over the SLO rollups."""
         return AlertingService(self.store, self.config, self.slo)
+
+    @cached_property
+    def oncall(self) -> OncallService:
+        """Pages, outcomes and shifts."""
+        return OncallService(self.store, self.config)
 
     def ingest_events(
         self, source: str, path: str, progress: Progress | None = None

@@ -67,7 +67,15 @@ def get_app(ctx: click.Context) -> App:
 
 
 def _register() -> None:
-    from basics.cli import alerts_cmd, config_cmd, demo_cmd, ingest_cmd, openslo_cmd, slo_cmd
+    from basics.cli import (
+        alerts_cmd,
+        config_cmd,
+        demo_cmd,
+        ingest_cmd,
+        oncall_cmd,
+        openslo_cmd,
+        slo_cmd,
+    )
 
     cli.add_command(config_cmd.init)
     cli.add_command(config_cmd.config)
@@ -77,6 +85,8 @@ def _register() -> None:
     cli.add_command(alerts_cmd.alerts)
     cli.add_command(alerts_cmd.incidents)
     cli.add_command(openslo_cmd.openslo)
+    ingest_cmd.ingest.add_command(oncall_cmd.ingest_pages)
+    cli.add_command(oncall_cmd.pages)
 
 
 _register()

@@ -55,7 +55,7 @@ def parse_config(text: str, path: Path) -> Config:
         config = Config.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_describe(error, path, lines)) from None
-    problems = config.unknown_policies()
+    problems = config.unknown_references()
     if problems:
         raise ConfigError(
             "\n".join(

@@ -21,6 +21,7 @@ from pydantic import (
 
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.expressions import Expr, parse_expression
+from basics.config.people import Person, Rotation, Team, unknown_people
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
 
@@ -286,7 +287,14 @@ class Config(_Model):
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    people: dict[str, Person] = Field(default_factory=dict)
+    teams: dict[str, Team] = Field(default_factory=dict)
+    rotations: dict[str, Rotation] = Field(default_factory=dict)
     _path: Path | None = PrivateAttr(default=None)
+
+    def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:
+        """(key path, message) for every reference to something not declared."""
+        return self.unknown_policies() + unknown_people(self.people, self.teams, self.rotations)
 
     def unknown_policies(self) -> list[tuple[tuple[str, ...], str]]:
         """(key path, message) for every reference to an alert policy that does not exist."""
@@ -316,7 +324,7 @@ class Config(_Model):
     def _timezone(cls, value: str) -> str:
         return _check_timezone(value)
 
-    @field_validator("services", "sources", mode="before")
+    @field_validator("services", "sources", "people", "teams", "rotations", mode="before")
     @classmethod
     def _empty(cls, value: Any) -> Any:
         return {} if value is None else value

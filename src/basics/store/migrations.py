@@ -78,4 +78,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE pages (
+            id VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            incident_key VARCHAR NOT NULL,
+            alert VARCHAR NOT NULL,
+            service VARCHAR,
+            urgency VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            acknowledged_at TIMESTAMP,
+            resolved_at TIMESTAMP,
+            responder VARCHAR,
+            batch_id INTEGER NOT NULL
+        );
+        CREATE TABLE page_outcomes (
+            page_id VARCHAR PRIMARY KEY,
+            outcome VARCHAR NOT NULL,
+            note VARCHAR,
+            tagged_at TIMESTAMP NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,134 @@
+"""People, teams and on-call rotations in basics.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_HANDOVER = re.compile(
+    r"^(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+)?(\d{1,2}):(\d{2})$",
+    re.IGNORECASE,
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f'expected an IANA time zone such as "Europe/London", got "{value}"'
+        ) from None
+    return value
+
+
+class Person(_Model):
+    """Someone who can be paged, in their own time zone."""
+
+    timezone: str = "UTC"
+    name: str | None = None
+    working_hours: str = "08:00-18:00"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _zone(value)
+
+
+class Team(_Model):
+    """A team and its members."""
+
+    members: list[str] = Field(default_factory=list)
+
+
+class Override(_Model):
+    """Someone covering a rotation over [from, to)."""
+
+    person: str
+    start: dt.datetime = Field(alias="from")
+    end: dt.datetime = Field(alias="to")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("expected a time with an offset, such as 2026-03-01T09:00:00Z")
+        return value.astimezone(dt.UTC)
+
+
+class Rotation(_Model):
+    """Ordered people taking turns, handing over at a local day and time."""
+
+    team: str | None = None
+    timezone: str = "UTC"
+    every: Literal["daily", "weekly"] = "weekly"
+    handover: str = "monday 09:00"
+    start: dt.date
+    people: list[str]
+    overrides: list[Override] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _zone(value)
+
+    @field_validator("handover")
+    @classmethod
+    def _handover(cls, value: str) -> str:
+        match = _HANDOVER.match(value.strip())
+        if not match or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+            raise ValueError(
+                f'expected a handover such as "monday 09:00" (weekly) or "09:00", got "{value}"'
+            )
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _people(self) -> Rotation:
+        if not self.people:
+            raise ValueError("a rotation needs at least one person")
+        return self
+
+    @property
+    def handover_weekday(self) -> int | None:
+        """0 = Monday, or None for a daily rotation's time-only handover."""
+        match = _HANDOVER.match(self.handover)
+        assert match is not None
+        return WEEKDAYS.index(match.group(1)) if match.group(1) else None
+
+    @property
+    def handover_time(self) -> dt.time:
+        """Local time of day of the handover."""
+        match = _HANDOVER.match(self.handover)
+        assert match is not None
+        return dt.time(int(match.group(2)), int(match.group(3)))
+
+
+def unknown_people(
+    people: dict[str, Person], teams: dict[str, Team], rotations: dict[str, Rotation]
+) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, message) for every reference to a person or team that is not declared."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    known = ", ".join(sorted(people)) or "none declared under people:"
+    for name, team in teams.items():
+        for person in team.members:
+            if person not in people:
+                problems.append(
+                    (("teams", name, "members"), f'unknown person "{person}" (known: {known})')
+                )
+    for name, rotation in rotations.items():
+        if rotation.team is not None and rotation.team not in teams:
+            problems.append((("rotations", name, "team"), f'unknown team "{rotation.team}"'))
+        for person in rotation.people + [o.person for o in rotation.overrides]:
+            if person not in people:
+                problems.append(
+                    (("rotations", name, "people"), f'unknown person "{person}" (known: {known})')
+                )
+    return problems

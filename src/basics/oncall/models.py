@@ -1,0 +1,68 @@
+"""Records of the on-call domain: pages (one notification of a person) and shifts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+# The outcome taxonomy: actionable or not, with the reason (`basics pages tag --outcome`).
+OUTCOMES: dict[str, bool] = {
+    "actionable/service-issue": True,
+    "actionable/could-have-waited": True,
+    "actionable/external-dependency": True,
+    "not-actionable/threshold-wrong": False,
+    "not-actionable/check-faulty": False,
+    "not-actionable/maintenance-not-silenced": False,
+    "not-actionable/duplicate": False,
+}
+
+PageFormat = Literal[
+    "pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager"
+]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One notification of a person. Times are naive UTC.
+
+    `id` is stable across re-imports (`<source>:<source id>`; Alertmanager: fingerprint and
+    startsAt), so importing the same export twice updates rather than duplicates.
+    `incident_key` groups pages of one incident (PagerDuty incident key, Alertmanager
+    fingerprint + startsAt, Opsgenie alias). `responder` may be None when the source does not
+    say; the service fills it from the shift on call at `created_at`.
+    """
+
+    id: str
+    source: str
+    source_id: str
+    incident_key: str
+    alert: str
+    service: str | None
+    urgency: str | None
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    responder: str | None
+    outcome: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A person on call over [start, end), naive UTC."""
+
+    person: str
+    rotation: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class PageReject:
+    """A record an importer could not turn into a page, and why."""
+
+    line: int
+    field: str | None
+    reason: str
+    raw: str

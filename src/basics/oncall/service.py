@@ -1,0 +1,164 @@
+"""On-call records in the store: pages imported as batches, outcomes, shifts from rotations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from basics.config.models import Config
+from basics.core.errors import InputError, NotFoundError
+from basics.ingest.inputs import Input, text_stream
+from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
+from basics.oncall.rotations import rotation_shifts
+from basics.store.duckdb_store import Store
+
+_PAGE_COLUMNS = (
+    "id, source, source_id, incident_key, alert, service, urgency, created_at, "
+    "acknowledged_at, resolved_at, responder"
+)
+
+
+@dataclass
+class PageImport:
+    """What one import of pages did."""
+
+    batch_id: int | None
+    path: str
+    status: str  # applied | duplicate
+    pages: int = 0
+    new_pages: int = 0
+    rejected: int = 0
+    duplicate_of: int | None = None
+    first_rejects: list[PageReject] = field(default_factory=list)
+
+
+class OncallService:
+    """Pages, their outcomes and shifts, read and written through the store."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def ingest_pages(self, path: str, fmt: PageFormat, show_rejects: int = 5) -> PageImport:
+        """Import one export or webhook capture as a batch; re-importing updates, never doubles."""
+        from basics.oncall.importers import read_pages
+
+        source = Input(path)
+        try:
+            pages, rejects = read_pages(text_stream(source), fmt, source.name)
+            sha = source.sha256.hexdigest()
+        finally:
+            source.close()
+        with self.store.transaction() as db:
+            known = db.execute(
+                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+                "AND status = 'applied'",
+                [f"pages:{fmt}", sha],
+            ).fetchall()[0][0]
+            if known is not None:
+                return PageImport(None, source.name, "duplicate", duplicate_of=int(known))
+            batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+            db.execute(
+                "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
+                "rejected, started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, now(), "
+                "now())",
+                [batch_id, f"pages:{fmt}", source.name, sha, len(pages), len(rejects)],
+            ).fetchall()
+            existing = {
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM pages WHERE list_contains(?, id)", [[p.id for p in pages]]
+                ).fetchall()
+            }
+            incoming = _table(pages)  # noqa: F841 - read by name in the SQL below
+            db.execute(
+                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
+                f"SELECT {_PAGE_COLUMNS}, ? FROM incoming",
+                [batch_id],
+            ).fetchall()
+            db.executemany(
+                "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+                [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
+            )
+        return PageImport(
+            batch_id,
+            source.name,
+            "applied",
+            pages=len(pages),
+            new_pages=len({p.id for p in pages} - existing),
+            rejected=len(rejects),
+            first_rejects=rejects[:show_rejects],
+        )
+
+    def pages(
+        self,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        alert: str | None = None,
+        unclassified: bool = False,
+    ) -> list[Page]:
+        """Pages created in [start, end), oldest first, with their outcomes."""
+        rows = self.store.query(
+            f"SELECT {', '.join('p.' + c.strip() for c in _PAGE_COLUMNS.split(','))}, "
+            "o.outcome, o.note FROM pages p LEFT JOIN page_outcomes o ON o.page_id = p.id "
+            "WHERE (? IS NULL OR p.created_at >= ?) AND (? IS NULL OR p.created_at < ?) "
+            "AND (? IS NULL OR p.alert = ?) AND (NOT ? OR o.outcome IS NULL) "
+            "ORDER BY p.created_at, p.id",
+            [start, start, end, end, alert, alert, unclassified],
+        )
+        return [Page(*row) for row in rows]
+
+    def tag(self, page_id: str, outcome: str, note: str | None = None) -> None:
+        """Record what a page turned out to be (see `OUTCOMES`)."""
+        if outcome not in OUTCOMES:
+            raise InputError(
+                f'unknown outcome "{outcome}" (expected one of: {", ".join(OUTCOMES)})'
+            )
+        if self.store.scalar("SELECT count(*) FROM pages WHERE id = ?", [page_id]) == 0:
+            raise NotFoundError(f'no page "{page_id}"; `basics pages list` shows their ids')
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO page_outcomes (page_id, outcome, note) VALUES (?, ?, ?)",
+                [page_id, outcome, note],
+            ).fetchall()
+
+    def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+        """Every rotation's shifts overlapping [start, end)."""
+        shifts: list[Shift] = []
+        for name, rotation in self.config.rotations.items():
+            shifts += rotation_shifts(name, rotation, start, end)
+        return sorted(shifts, key=lambda s: (s.start, s.rotation))
+
+    def with_responders(self, pages: list[Page], shifts: list[Shift]) -> list[Page]:
+        """Pages whose source did not name a responder get the person on call then."""
+        result = []
+        for page in pages:
+            if page.responder is None:
+                on_call = next(
+                    (s.person for s in shifts if s.start <= page.created_at < s.end), None
+                )
+                page = Page(**{**page.__dict__, "responder": on_call})
+            result.append(page)
+        return result
+
+    def zone_of(self, person: str | None) -> str:
+        """A person's time zone (the config's when unknown)."""
+        known = self.config.people.get(person or "")
+        return known.timezone if known else self.config.timezone
+
+
+def _table(pages: list[Page]) -> pa.Table:
+    """Pages as an Arrow table, so the store takes them in one statement."""
+    columns = [c.strip() for c in _PAGE_COLUMNS.split(",")]
+    times = {"created_at", "acknowledged_at", "resolved_at"}
+    return pa.table(
+        {
+            name: pa.array(
+                [getattr(p, name) for p in pages],
+                type=pa.timestamp("us") if name in times else pa.string(),
+            )
+            for name in columns
+        }
+    )
