@@ -224,10 +224,12 @@ def expect_status(name: str, end: dt.datetime) -> dict[str, object]:
         status = "burning"
     else:
         status = "ok"
-    if total.total == 0 or last_hour.bad == 0:
+    if total.total == 0:
         exhaustion = None
     elif total.bad >= allowed:
-        exhaustion = 0.0
+        exhaustion = 0.0  # already spent, whatever the last hour did
+    elif last_hour.bad == 0:
+        exhaustion = None
     else:
         exhaustion = float((allowed - total.bad) / last_hour.bad * 3600)
     return {

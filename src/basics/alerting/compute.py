@@ -69,6 +69,15 @@ def trailing_sums(cumulative: IntArray, first: int, minutes: int) -> IntArray:
 
 def exceeds(bad: IntArray, total: IntArray, threshold: Fraction) -> BoolArray:
     """bad / total > threshold, exactly, element-wise (False where total is 0)."""
+    limit = 2**62
+    biggest = max(int(bad.max(initial=0)), int(total.max(initial=0)))
+    if biggest * max(threshold.denominator, threshold.numerator, 1) >= limit:
+        # int64 would wrap silently: compare with Python's unbounded integers instead.
+        exact = [
+            b * threshold.denominator > t * threshold.numerator
+            for b, t in zip(bad.tolist(), total.tolist(), strict=True)
+        ]
+        return np.array(exact, dtype=np.bool_)
     scaled_bad = np.multiply(bad, threshold.denominator)
     scaled_total = np.multiply(total, threshold.numerator)
     return np.greater(scaled_bad, scaled_total, out=np.empty(len(bad), dtype=np.bool_))

@@ -57,7 +57,7 @@ def import_incidents(store: Store, path: Path, timezone: str) -> IncidentImport:
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
             continue
-        incident = add_incident(store, source="file", **fields)
+        incident = add_incident(store, source=f"file:{path.name}", **fields)
         result.recorded.append(incident.id)
     return result
 

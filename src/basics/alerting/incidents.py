@@ -24,8 +24,8 @@ def add_incident(
 ) -> Incident:
     """Record an incident on one or more services over [start, end).
 
-    With a `source_key`, recording the same (source, key) again returns the incident
-    already recorded instead of a second one, so imports can be re-run.
+    With a `source_key`, recording the same (source, key) again updates the incident
+    already recorded instead of adding a second one, so imports can be re-run.
     """
     if not services:
         raise InputError("an incident needs at least one --service")
@@ -40,7 +40,16 @@ def add_incident(
                 [source, source_key],
             ).fetchall()
             if known:
-                return _incident(known[0])
+                # Imported before: keep its id, take the record's current fields.
+                incident_id = int(known[0][0])
+                db.execute(
+                    "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ?, "
+                    "severity = ? WHERE id = ?",
+                    [services, start, end, title.strip(), severity, incident_id],
+                ).fetchall()
+                return Incident(
+                    incident_id, tuple(services), start, end, title.strip(), severity, source
+                )
         incident_id = int(db.execute("SELECT nextval('incident_ids')").fetchall()[0][0])
         db.execute(
             f"INSERT INTO incidents ({_COLUMNS}, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -59,7 +59,10 @@ def judge(
                 (incident.end + grace).timestamp(),
             )
         ]
-        delays[incident.id] = (min(starts) - incident.start).total_seconds() if starts else None
+        # A firing before the recorded start (within the grace) detected it at once: delay 0.
+        delays[incident.id] = (
+            max((min(starts) - incident.start).total_seconds(), 0.0) if starts else None
+        )
     detected = [d for d in delays.values() if d is not None]
     weeks = (end - start).total_seconds() / WEEK_S
     return Replay(

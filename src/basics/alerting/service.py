@@ -261,6 +261,8 @@ class AlertingService:
             for factor in TUNE_FACTORS
             if Fraction(factor) < reachable
         ]
+        if not candidates:
+            raise InputError(f"{name}: its window is too short for any candidate tier to fit")
         history = self._history(name, begin, stop, max(t.long_s for t in candidates))
         months = (stop - begin).total_seconds() / (30 * 86400)
         rows = []
@@ -351,6 +353,8 @@ class AlertingService:
             reset = None if span.reset is None else moment(span.reset)
             incident = matching(history.incidents, fired, reset or history.stop, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
+            # A firing inside the grace before an incident's recorded start spent nothing yet.
+            spent_from = min(spent_from, fired)
             spent = self._spent(history, cumulative, spent_from, fired) if with_budget else None
             firings.append(
                 Firing(

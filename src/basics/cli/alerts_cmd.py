@@ -386,6 +386,14 @@ def add(
     begin, finish = _time(ctx, start), _time(ctx, end)
     assert begin is not None and finish is not None
     incident = add_incident(app.store, list(services), begin, finish, title, severity)
+    for service in services:
+        if service not in app.config.services:
+            # Allowed (a database, a vendor), but a typo would go unnoticed otherwise.
+            click.echo(
+                f'warning: service "{service}" is not in basics.yaml: no SLO is judged '
+                "against this incident until it is",
+                err=True,
+            )
     click.echo(f"incident {incident.id} recorded")
 
 

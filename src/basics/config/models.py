@@ -270,6 +270,16 @@ class ServiceConfig(_Model):
     slos: dict[str, SLOConfig] = Field(default_factory=dict)
     corrections: list[Correction] = Field(default_factory=list)
 
+    @field_validator("slos")
+    @classmethod
+    def _slo_names(cls, value: dict[str, SLOConfig]) -> dict[str, SLOConfig]:
+        for name in value:
+            if not _NAME.match(name):
+                raise ValueError(
+                    f'expected an SLO name of letters, digits, "-", "_" or ".", got "{name}"'
+                )
+        return value
+
     @field_validator("slos", "corrections", mode="before")
     @classmethod
     def _empty(cls, value: Any, info: ValidationInfo) -> Any:

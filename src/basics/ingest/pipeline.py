@@ -233,6 +233,9 @@ class _ParquetInput:
     def __init__(self, path: str) -> None:
         if path == "-":
             raise InputError("Parquet cannot be read from standard input; pass a file")
+        if any(char in path for char in "*?[{"):
+            # DuckDB would expand them as a glob and read other files than the one hashed.
+            raise InputError(f"{path}: rename the file: Parquet paths cannot contain * ? [ {{")
         self.source = Input(path)
         self.name = path
         self.size_bytes = self.source.size_bytes

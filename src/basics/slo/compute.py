@@ -69,10 +69,12 @@ def status_of(window: Counts, last_hour: Counts, objective: Decimal) -> Status:
 def time_to_exhaustion_s(window: Counts, last_hour: Counts, objective: Decimal) -> float | None:
     """Seconds until the budget is gone if the last hour's bad-event rate continues."""
     figures = budget(window, objective)
-    if window.total == 0 or last_hour.bad == 0:
+    if window.total == 0:
         return None
     if figures.exhausted:
         return 0.0
+    if last_hour.bad == 0:
+        return None
     remaining_events = figures.total - window.bad
     return float(remaining_events / Decimal(last_hour.bad) * 3600)
 

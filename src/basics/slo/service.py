@@ -311,6 +311,8 @@ class SLOService:
         used = fields_used(parse_expression(slo.good))
         candidates = list(AUTO_DIMENSIONS) + self._attr_keys(svc, window)
         dimensions = [d for d in candidates if d not in used]
+        if not dimensions:
+            return []  # the SLI reads every dimension there is: nothing left to rank
         columns = ", ".join(
             f"CAST({_dimension(d)} AS VARCHAR) AS d{i}" for i, d in enumerate(dimensions)
         )
@@ -436,6 +438,8 @@ class SLOService:
         range); `label` is the local date. Timeslice SLOs count slices, as status does.
         """
         _, _, slo = self.slo(name)
+        if by not in ("day", "week", "month"):
+            raise InputError(f'expected a period of day, week or month, got "{by}"')
         window = self._range(slo, start, end)
         zone = quote_string(self.config.timezone, "duckdb")
         rows = self.store.db.execute(

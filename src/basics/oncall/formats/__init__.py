@@ -1,0 +1,1 @@
+"""One reader per pager format; `basics.oncall.importers.read_pages` dispatches to them."""

@@ -1,0 +1,128 @@
+"""Alertmanager webhook payloads (version 4), one per line, folded into one page per alert."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from basics.core.clock import iso_utc
+from basics.oncall.formats.common import (
+    TIME_EXPECTED,
+    RecordError,
+    as_object,
+    join_lines,
+    json_records,
+    make_reject,
+    object_list,
+    optional_text,
+    parse_iso,
+    required_text,
+)
+from basics.oncall.models import Page, PageReject
+
+SOURCE = "alertmanager"
+# Go's zero time: what Alertmanager writes in endsAt while an alert has no end yet.
+_ZERO_TIME_PREFIX = "0001-01-01"
+
+
+@dataclass(frozen=True)
+class _Notification:
+    """One alert in one payload."""
+
+    fingerprint: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    alert: str
+    service: str | None
+    urgency: str | None
+
+
+def read_alertmanager(text_lines: Iterable[str], name: str) -> tuple[list[Page], list[PageReject]]:
+    """Pages from Alertmanager webhook payloads, one JSON object per line.
+
+    Alertmanager repeats an alert in every notification of its group, so one page is one
+    (fingerprint, startsAt): the first notification makes it, repeats change nothing, and the
+    first resolution (the earliest endsAt among notifications with status "resolved") resolves
+    it. A firing alert's endsAt is ignored (it is Go's zero time or an expiry guess). alert =
+    labels.alertname, service = labels.service or labels.job, urgency = labels.severity; the
+    responder is None, to be filled from the shift; Alertmanager has no acknowledgement.
+    A bad alert in a payload is rejected alone; the payload's other alerts still count.
+    """
+    records, rejects = json_records(join_lines(text_lines))
+    pages: dict[str, Page] = {}
+    for record in records:
+        try:
+            payload = as_object(record.value, "an Alertmanager webhook payload object")
+            if "alerts" not in payload:
+                raise RecordError(
+                    "alerts", "missing alerts: expected an Alertmanager webhook payload (version 4)"
+                )
+            alerts = object_list(payload, "alerts")
+        except RecordError as error:
+            rejects.append(make_reject(record.line, error, record.raw))
+            continue
+        for index, alert in enumerate(alerts):
+            try:
+                _fold(pages, _notification(alert))
+            except RecordError as error:
+                where = f"alerts[{index}]"
+                error.field = f"{where}.{error.field}" if error.field else where
+                rejects.append(make_reject(record.line, error, record.raw))
+    return list(pages.values()), sorted(rejects, key=lambda reject: reject.line)
+
+
+def _notification(alert: dict[str, Any]) -> _Notification:
+    fingerprint = required_text(alert, "fingerprint")
+    status = required_text(alert, "status")
+    if status not in ("firing", "resolved"):
+        raise RecordError("status", f'expected status "firing" or "resolved", found "{status}"')
+    starts_at = optional_text(alert, "startsAt") or _ZERO_TIME_PREFIX
+    if starts_at.startswith(_ZERO_TIME_PREFIX):
+        raise RecordError(
+            "startsAt", f"missing startsAt: expected the time the alert started, {TIME_EXPECTED}"
+        )
+    resolved_at = None
+    if status == "resolved":
+        ends_at = optional_text(alert, "endsAt") or _ZERO_TIME_PREFIX
+        if ends_at.startswith(_ZERO_TIME_PREFIX):
+            raise RecordError(
+                "endsAt",
+                f'expected the time a resolved alert ended, {TIME_EXPECTED}; found "{ends_at}"',
+            )
+        resolved_at = parse_iso(ends_at, "endsAt")
+    return _Notification(
+        fingerprint=fingerprint,
+        created_at=parse_iso(starts_at, "startsAt"),
+        resolved_at=resolved_at,
+        alert=required_text(alert, "labels.alertname"),
+        service=optional_text(alert, "labels.service") or optional_text(alert, "labels.job"),
+        urgency=optional_text(alert, "labels.severity"),
+    )
+
+
+def _fold(pages: dict[str, Page], notification: _Notification) -> None:
+    # The id holds startsAt normalised to UTC, so replicas writing other offsets agree.
+    source_id = f"{notification.fingerprint}:{iso_utc(notification.created_at)}"
+    page_id = f"{SOURCE}:{source_id}"
+    page = pages.get(page_id)
+    if page is None:
+        pages[page_id] = Page(
+            id=page_id,
+            source=SOURCE,
+            source_id=source_id,
+            incident_key=source_id,
+            alert=notification.alert,
+            service=notification.service,
+            urgency=notification.urgency,
+            created_at=notification.created_at,
+            acknowledged_at=None,
+            resolved_at=notification.resolved_at,
+            responder=None,
+        )
+    elif notification.resolved_at is not None and (
+        page.resolved_at is None or notification.resolved_at < page.resolved_at
+    ):
+        pages[page_id] = dataclasses.replace(page, resolved_at=notification.resolved_at)

@@ -1,0 +1,166 @@
+"""PagerDuty incident CSV exports (advanced reporting / analytics), columns found by header name."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from basics.core.errors import InputError
+from basics.oncall.formats.common import PageSet, RecordError, make_reject, parse_iso
+from basics.oncall.formats.pagerduty_json import SOURCE
+from basics.oncall.models import Page, PageReject
+
+# Each role and the header names that fill it, normalised (lower case, letters and digits
+# only), in order of preference.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "incidentid"),
+    "number": ("incidentnumber", "number"),
+    "created": ("createdon", "createdat", "created", "triggeredon", "triggeredat"),
+    "acknowledged": (
+        "acknowledged",
+        "acknowledgedon",
+        "acknowledgedat",
+        "firstacknowledged",
+        "firstacknowledgedon",
+        "firstacknowledgedat",
+        "firstackat",
+    ),
+    "resolved": ("resolved", "resolvedon", "resolvedat"),
+    "seconds_to_first_ack": ("secondstofirstack",),
+    "seconds_to_resolve": ("secondstoresolve",),
+    "title": ("title", "incidenttitle"),
+    "description": ("description", "summary"),
+    "service": ("servicename", "service"),
+    "urgency": ("urgency",),
+    "incident_key": ("incidentkey", "dedupkey", "deduplicationkey"),
+    "assigned_to": ("assignedto", "assignee", "assignees"),
+    "escalated_to": ("escalatedto",),
+    "acknowledged_by": ("acknowledgedby", "acknowledgers"),
+}
+RESPONDER_ROLES = ("assigned_to", "escalated_to", "acknowledged_by")
+
+
+def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page], list[PageReject]]:
+    """Pages from a PagerDuty incidents CSV; the header decides which column is which.
+
+    The id is the incident id (`PT4KHLK`, the same as in the REST API and webhooks); an export
+    with only the incident number uses the number, which will not match REST or webhook pages.
+    A first acknowledgement or resolution left empty is None; where the export gives only
+    seconds_to_first_ack / seconds_to_resolve, the times are created + those seconds.
+    The responder is the first name in assigned to, else escalated to, else acknowledged by.
+    A header without an id, a created time or a title raises InputError: no row could be read.
+    """
+    reader = csv.reader(text_lines)
+    rejects: list[PageReject] = []
+    pages = PageSet()
+    header: _Header | None = None
+    last_line = 0
+    for row in reader:
+        line, last_line = last_line + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = _Header(row, name)
+            continue
+        try:
+            if len(row) != header.width:
+                raise RecordError(
+                    None, f"expected {header.width} columns as in the header, found {len(row)}"
+                )
+            pages.add(_row_page(_Row(header, row)))
+        except RecordError as error:
+            rejects.append(make_reject(line, error, ",".join(row)))
+    return pages.pages(), rejects
+
+
+class _Header:
+    """Which column holds each role, by header name."""
+
+    def __init__(self, cells: list[str], name: str) -> None:
+        self.width = len(cells)
+        by_name: dict[str, int] = {}
+        for index, cell in enumerate(cells):
+            by_name.setdefault(re.sub(r"[^a-z0-9]", "", cell.lower()), index)
+        self.columns: dict[str, tuple[int, str]] = {}
+        for role, aliases in COLUMNS.items():
+            found = next((by_name[alias] for alias in aliases if alias in by_name), None)
+            if found is not None:
+                self.columns[role] = (found, cells[found].strip())
+        for roles, what in (
+            (("id", "number"), "id or incident number"),
+            (("created",), "created on"),
+            (("title", "description"), "title or description"),
+        ):
+            if not any(role in self.columns for role in roles):
+                present = ", ".join(cell.strip() for cell in cells)
+                raise InputError(
+                    f"{name}: expected a PagerDuty incidents CSV with a column {what}; "
+                    f"found columns: {present}"
+                )
+
+
+class _Row:
+    """One data row read through its header."""
+
+    def __init__(self, header: _Header, cells: list[str]) -> None:
+        self.header = header
+        self.cells = cells
+
+    def text(self, role: str) -> str | None:
+        column = self.header.columns.get(role)
+        return (self.cells[column[0]].strip() or None) if column else None
+
+    def column(self, role: str) -> str:
+        column = self.header.columns.get(role)
+        return column[1] if column else role
+
+    def time(self, role: str) -> dt.datetime | None:
+        text = self.text(role)
+        return None if text is None else parse_iso(text, self.column(role))
+
+    def seconds_after(self, role: str, start: dt.datetime) -> dt.datetime | None:
+        text = self.text(role)
+        if text is None:
+            return None
+        try:
+            return start + dt.timedelta(seconds=float(text))
+        except (ValueError, OverflowError):
+            raise RecordError(
+                self.column(role), f'expected a number of seconds, found "{text[:60]}"'
+            ) from None
+
+
+def _row_page(row: _Row) -> Page:
+    source_id = row.text("id") or row.text("number")
+    if source_id is None:
+        raise RecordError(row.column("id"), "missing id: expected an incident id or number")
+    created_at = row.time("created")
+    if created_at is None:
+        field = row.column("created")
+        raise RecordError(field, f"missing {field}: expected an ISO 8601 time")
+    alert = row.text("title") or row.text("description")
+    if alert is None:
+        raise RecordError(row.column("title"), "missing title: expected the incident title")
+    responder = next((text for role in RESPONDER_ROLES if (text := row.text(role))), None)
+    acknowledged_at = row.time("acknowledged")
+    if acknowledged_at is None and "acknowledged" not in row.header.columns:
+        acknowledged_at = row.seconds_after("seconds_to_first_ack", created_at)
+    resolved_at = row.time("resolved")
+    if resolved_at is None and "resolved" not in row.header.columns:
+        resolved_at = row.seconds_after("seconds_to_resolve", created_at)
+    return Page(
+        id=f"{SOURCE}:{source_id}",
+        source=SOURCE,
+        source_id=source_id,
+        incident_key=row.text("incident_key") or source_id,
+        alert=alert,
+        service=row.text("service"),
+        urgency=row.text("urgency"),
+        created_at=created_at,
+        acknowledged_at=acknowledged_at,
+        resolved_at=resolved_at,
+        # A cell may list several people; the first is the one paged first.
+        responder=re.split(r"[;,]", responder)[0].strip() if responder else None,
+    )

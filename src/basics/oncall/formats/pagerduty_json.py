@@ -1,0 +1,149 @@
+"""PagerDuty REST API v2 incidents (`GET /incidents`), optionally with embedded log entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from basics.oncall.formats.common import (
+    PageSet,
+    RecordError,
+    as_object,
+    join_lines,
+    json_records,
+    make_reject,
+    object_list,
+    optional_text,
+    optional_time,
+    required_text,
+    required_time,
+)
+from basics.oncall.models import Page, PageReject
+
+SOURCE = "pagerduty"
+
+
+def read_pagerduty_json(
+    text_lines: Iterable[str], name: str
+) -> tuple[list[Page], list[PageReject]]:
+    """Pages from `{"incidents": [...]}`, a list of incidents, `{"incident": {...}}`, JSON lines.
+
+    responder: the user of the first `notify_log_entry`, else the first assignee, else None.
+    acknowledged_at: the first `acknowledge_log_entry`, else the first of `acknowledgements`.
+    resolved_at: the first `resolve_log_entry`, else `last_status_change_at` of a resolved
+    incident; a resolved incident with neither is rejected rather than shown as still open.
+    """
+    records, rejects = json_records(join_lines(text_lines), containers=("incidents",))
+    pages = PageSet()
+    for record in records:
+        try:
+            incident = as_object(record.value, "a PagerDuty incident object")
+            if isinstance(incident.get("incident"), dict):
+                incident = incident["incident"]
+            pages.add(incident_page(incident))
+        except RecordError as error:
+            rejects.append(make_reject(record.line, error, record.raw))
+    return pages.pages(), sorted(rejects, key=lambda reject: reject.line)
+
+
+def incident_page(incident: dict[str, Any]) -> Page:
+    """The page of one REST v2 incident object."""
+    source_id = required_text(incident, "id")
+    created_at = required_time(incident, "created_at")
+    alert = optional_text(incident, "title") or optional_text(incident, "summary")
+    if alert is None:
+        raise RecordError("title", "missing title: expected a non-empty string")
+    entries = _log_entries(incident)
+    return Page(
+        id=f"{SOURCE}:{source_id}",
+        source=SOURCE,
+        source_id=source_id,
+        incident_key=optional_text(incident, "incident_key") or source_id,
+        alert=alert,
+        service=optional_text(incident, "service.summary"),
+        urgency=optional_text(incident, "urgency"),
+        created_at=created_at,
+        acknowledged_at=_acknowledged_at(incident, entries),
+        resolved_at=_resolved_at(incident, entries),
+        responder=_responder(incident, entries),
+    )
+
+
+def _log_entries(incident: dict[str, Any]) -> list[tuple[dt.datetime, str, dict[str, Any]]]:
+    """The embedded log entries as (time, type, entry), oldest first."""
+    entries = []
+    for index, entry in enumerate(object_list(incident, "log_entries")):
+        kind = (optional_text(entry, "type") or "").removesuffix("_reference")
+        try:
+            moment = required_time(entry, "created_at")
+        except RecordError as error:
+            raise RecordError(f"log_entries[{index}].created_at", error.reason) from None
+        entries.append((moment, kind, entry))
+    entries.sort(key=lambda item: item[0])
+    return entries
+
+
+def _first(
+    entries: list[tuple[dt.datetime, str, dict[str, Any]]], kind: str
+) -> tuple[dt.datetime, dict[str, Any]] | None:
+    return next(((moment, entry) for moment, k, entry in entries if k == kind), None)
+
+
+def _acknowledged_at(
+    incident: dict[str, Any], entries: list[tuple[dt.datetime, str, dict[str, Any]]]
+) -> dt.datetime | None:
+    first = _first(entries, "acknowledge_log_entry")
+    if first is not None:
+        return first[0]
+    times = [
+        moment
+        for index, ack in enumerate(object_list(incident, "acknowledgements"))
+        if (moment := _indexed_time(ack, "at", f"acknowledgements[{index}].at")) is not None
+    ]
+    return min(times, default=None)
+
+
+def _resolved_at(
+    incident: dict[str, Any], entries: list[tuple[dt.datetime, str, dict[str, Any]]]
+) -> dt.datetime | None:
+    first = _first(entries, "resolve_log_entry")
+    if first is not None:
+        return first[0]
+    if optional_text(incident, "status") != "resolved":
+        return None
+    moment = optional_time(incident, "last_status_change_at")
+    if moment is None:
+        raise RecordError(
+            "last_status_change_at",
+            "the incident is resolved but neither a resolve_log_entry nor last_status_change_at"
+            " says when: expected an ISO 8601 time",
+        )
+    return moment
+
+
+def _responder(
+    incident: dict[str, Any], entries: list[tuple[dt.datetime, str, dict[str, Any]]]
+) -> str | None:
+    first = _first(entries, "notify_log_entry")
+    if first is not None:
+        entry = first[1]
+        person = (
+            optional_text(entry, "user.summary")
+            or optional_text(entry, "user.name")
+            or optional_text(entry, "user.email")
+        )
+        if person is not None:
+            return person
+    for assignment in object_list(incident, "assignments"):
+        person = optional_text(assignment, "assignee.summary")
+        if person is not None:
+            return person
+    return None
+
+
+def _indexed_time(record: dict[str, Any], path: str, field: str) -> dt.datetime | None:
+    try:
+        return optional_time(record, path)
+    except RecordError as error:
+        raise RecordError(field, error.reason) from None

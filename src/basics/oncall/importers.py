@@ -1,0 +1,48 @@
+"""Read pages from pager exports and webhook logs: PagerDuty, Opsgenie, Alertmanager.
+
+`read_pages` is pure: the caller opens the file and hands over its lines. Each record that
+cannot become a page is a `PageReject` (line, field, what was expected, raw text); the good
+records of the same file still import. A file that cannot be read at all (a CSV header
+without the needed columns, an unknown format) raises InputError.
+
+Ids are stable across re-imports: `pagerduty:<incident id>` for the CSV export, the REST API
+and v3 webhooks alike (so the same incident through any of them is one page),
+`opsgenie:<alert id>`, and `alertmanager:<fingerprint>:<startsAt as UTC ISO 8601>`.
+Times are naive UTC; one written without an offset is taken as UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import get_args
+
+from basics.core.errors import InputError
+from basics.oncall.formats.alertmanager import read_alertmanager
+from basics.oncall.formats.opsgenie import read_opsgenie
+from basics.oncall.formats.pagerduty_csv import read_pagerduty_csv
+from basics.oncall.formats.pagerduty_json import read_pagerduty_json
+from basics.oncall.formats.pagerduty_webhook import read_pagerduty_webhook
+from basics.oncall.models import Page, PageFormat, PageReject
+
+Reader = Callable[[Iterable[str], str], tuple[list[Page], list[PageReject]]]
+
+READERS: dict[PageFormat, Reader] = {
+    "pagerduty-csv": read_pagerduty_csv,
+    "pagerduty-json": read_pagerduty_json,
+    "pagerduty-webhook": read_pagerduty_webhook,
+    "opsgenie": read_opsgenie,
+    "alertmanager": read_alertmanager,
+}
+PAGE_FORMATS: tuple[PageFormat, ...] = get_args(PageFormat)
+
+
+def read_pages(
+    text_lines: Iterable[str], fmt: PageFormat, name: str
+) -> tuple[list[Page], list[PageReject]]:
+    """The pages of one file in format `fmt`, and the records rejected; `name` is for messages."""
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise InputError(
+            f'{name}: unknown page format "{fmt}"; expected one of {", ".join(PAGE_FORMATS)}'
+        )
+    return reader(text_lines, name)
