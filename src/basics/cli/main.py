@@ -87,6 +87,7 @@ def _register() -> None:
     cli.add_command(openslo_cmd.openslo)
     ingest_cmd.ingest.add_command(oncall_cmd.ingest_pages)
     cli.add_command(oncall_cmd.pages)
+    cli.add_command(oncall_cmd.oncall)
 
 
 _register()

@@ -123,3 +123,106 @@ def tag(ctx: click.Context, page_id: str, outcome: str, note: str | None) -> Non
     app = get_app(ctx)
     app.oncall.tag(page_id, outcome, note)
     click.echo(f"{page_id}: {outcome}")
+
+
+@click.group()
+def oncall() -> None:
+    """On-call load from pages and shifts."""
+
+
+@oncall.command()
+@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--to", "end", required=True, help="Range end (ISO 8601).")
+@click.option("--team", help="Only this team's rotations and members.")
+@click.option("--person", help="Only this person.")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    start: str,
+    end: str,
+    team: str | None,
+    person: str | None,
+    as_json: bool,
+) -> None:
+    """Pages per shift against the SRE book's two incidents per 12 hours, interruptions by
+    business / off / sleep hours in each responder's own time zone, time to acknowledge and
+    resolve, the noisiest alerts, and how concentrated the pager is.
+
+    \b
+    Example:
+      basics oncall report --from 2026-02-01 --to 2026-03-01 --team payments
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    begin, finish = _time(ctx, start), _time(ctx, end)
+    assert begin is not None and finish is not None
+    result = app.oncall.report(begin, finish, team, person)
+    if as_json:
+        output.emit_json(result)
+        return
+    click.echo(
+        f"{result.pages:,} pages, {result.incidents:,} incidents, "
+        f"{len(result.shifts)} shifts ({result.over_limit_shifts} over two incidents per 12 h)"
+    )
+    classes = result.interruptions.by_class
+    click.echo(
+        f"interruptions: {classes['business']} business hours, {classes['off']} off hours, "
+        f"{classes['sleep']} sleep hours"
+    )
+    for label, stats in (("acknowledge", result.time_to_acknowledge),
+                         ("resolve", result.time_to_resolve)):  # fmt: skip
+        click.echo(
+            f"time to {label}: median {output.duration(stats.median) or '—'}, "
+            f"p90 {output.duration(stats.p90) or '—'} over {stats.count} pages"
+        )
+    output.emit_table(
+        "Shifts",
+        ["person", "rotation", "start", "end", "pages", "incidents", "limit", "over"],
+        [
+            [
+                s.person,
+                s.rotation,
+                output.when(s.start),
+                output.when(s.end),
+                s.pages,
+                s.incidents,
+                f"{float(s.limit):.1f}",
+                "OVER" if s.over_limit else "",
+            ]
+            for s in result.shifts
+        ],
+    )
+    output.emit_table(
+        "Noisiest alerts",
+        ["alert", "pages", "not actionable", "at night", "auto-resolved", "median resolve"],
+        [
+            [
+                a.alert + (" (likely noise)" if a.likely_noise else ""),
+                a.count,
+                output.percent(a.not_actionable_share, 0) or f"{a.classified} classified",
+                output.percent(a.night_share, 0),
+                output.percent(a.auto_resolved_share, 0),
+                output.duration(a.median_resolve_s),
+            ]
+            for a in result.alerts[:10]
+        ],
+    )
+    c = result.concentration
+    output.emit_table(
+        f"Who carries the pager (Gini {output.number(c.gini, 2) or '—'}"
+        + (f"; {c.top} carries most of it" if c.flagged else "")
+        + ")",
+        ["person", "pages", "share", "night pages", "night share"],
+        [
+            [
+                p.person,
+                p.pages,
+                output.percent(p.share, 0),
+                p.night_pages,
+                output.percent(p.night_share, 0),
+            ]
+            for p in c.people
+        ],
+    )

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from basics.core.clock import iso_utc
@@ -27,6 +28,8 @@ def plain(value: Any) -> Any:
         return iso_utc(value)
     if isinstance(value, Decimal):
         return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
     return value
 
 

@@ -117,3 +117,23 @@ class WeekFigures:
     alerts: list[AlertNoise]
     concentration: Concentration
     interruptions: Interruptions
+
+
+@dataclass(frozen=True)
+class OncallReport:
+    """The on-call burden over a range, for a team, a person or everyone."""
+
+    start: dt.datetime
+    end: dt.datetime
+    team: str | None
+    person: str | None
+    pages: int
+    incidents: int
+    shifts: list[ShiftLoad]
+    over_limit_shifts: int
+    interruptions: Interruptions
+    time_to_acknowledge: DurationStats
+    time_to_resolve: DurationStats
+    alerts: list[AlertNoise]
+    concentration: Concentration
+    weeks: list[WeekFigures]

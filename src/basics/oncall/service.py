@@ -10,7 +10,9 @@ import pyarrow as pa
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.ingest.inputs import Input, text_stream
+from basics.oncall import compute
 from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
+from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
 
@@ -142,6 +144,56 @@ class OncallService:
                 page = Page(**{**page.__dict__, "responder": on_call})
             result.append(page)
         return result
+
+    def report(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        team: str | None = None,
+        person: str | None = None,
+    ) -> OncallReport:
+        """Pages per shift, interruptions, response times, noisy alerts and concentration."""
+        if start >= end:
+            raise InputError("--from must be before --to")
+        if team is not None and team not in self.config.teams:
+            known = ", ".join(self.config.teams) or "none are configured"
+            raise NotFoundError(f'no team "{team}" (known: {known})')
+        shifts = self.shifts(start, end)
+        pages = self.with_responders(self.pages(start, end), shifts)
+        roster = self._roster(team, person)
+        if team is not None or person is not None:
+            rotations = {
+                name for name, r in self.config.rotations.items() if team is None or r.team == team
+            }
+            shifts = [s for s in shifts if s.rotation in rotations and s.person in roster]
+            pages = [p for p in pages if p.responder in roster]
+        zone_of = self.zone_of
+        loads = compute.shift_loads(shifts, pages)
+        return OncallReport(
+            start=start,
+            end=end,
+            team=team,
+            person=person,
+            pages=len(pages),
+            incidents=len({p.incident_key for p in pages}),
+            shifts=loads,
+            over_limit_shifts=sum(1 for load in loads if load.over_limit),
+            interruptions=compute.interruptions(pages, zone_of),
+            time_to_acknowledge=compute.time_to_acknowledge(pages),
+            time_to_resolve=compute.time_to_resolve(pages),
+            alerts=compute.noisy_alerts(pages, zone_of),
+            concentration=compute.concentration(pages, zone_of, roster),
+            weeks=compute.weekly(pages, shifts, zone_of, compute.weeks_between(start, end), roster),
+        )
+
+    def _roster(self, team: str | None, person: str | None) -> list[str]:
+        """Who the report is about: one person, a team's members, or everyone on a rotation."""
+        if person is not None:
+            return [person]
+        if team is not None:
+            return list(self.config.teams[team].members)
+        people = {p for r in self.config.rotations.values() for p in r.people}
+        return sorted(people | set(self.config.people))
 
     def zone_of(self, person: str | None) -> str:
         """A person's time zone (the config's when unknown)."""

@@ -1,0 +1,121 @@
+"""On-call through the store and the CLI: page imports, outcomes, shifts and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from basics.app import App
+from basics.cli.main import cli
+from basics.config.loader import parse_config
+from basics.core.errors import InputError, NotFoundError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "oncall"
+CONFIG = """
+timezone: Europe/London
+people:
+  alice: {timezone: Europe/London}
+  bob: {timezone: America/New_York}
+teams:
+  payments: {members: [alice, bob]}
+rotations:
+  payments-primary:
+    team: payments
+    timezone: Europe/London
+    handover: monday 09:00
+    start: 2026-03-02
+    people: [alice, bob]
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    path = tmp_path / "basics.yaml"
+    path.write_text(CONFIG)
+    return App(parse_config(CONFIG, path))
+
+
+def test_alertmanager_import_is_idempotent_and_counts_rejects(app: App) -> None:
+    first = app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    assert (first.status, first.pages, first.new_pages, first.rejected) == ("applied", 4, 4, 3)
+    assert [r.line for r in first.first_rejects] == [7, 8, 9]
+    again = app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    assert (again.status, again.duplicate_of) == ("duplicate", first.batch_id)
+    assert len(app.oncall.pages()) == 4
+    stored = app.store.scalar("SELECT count(*) FROM rejects WHERE batch_id = ?", [first.batch_id])
+    assert stored == 3
+
+
+def test_responders_come_from_the_shift_when_the_source_has_none(app: App) -> None:
+    app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    pages = app.oncall.pages()
+    assert all(p.responder is None for p in pages)
+    shifts = app.oncall.shifts(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 20))
+    assert [(s.person, s.start) for s in shifts] == [
+        ("alice", dt.datetime(2026, 3, 2, 9)),
+        ("bob", dt.datetime(2026, 3, 9, 9)),
+        ("alice", dt.datetime(2026, 3, 16, 9)),
+    ]
+    filled = app.oncall.with_responders(pages, shifts)
+    assert {p.responder for p in filled} == {"alice"}  # all on 2026-03-02, alice's week
+
+
+def test_tagging_checks_the_outcome_and_the_page(app: App) -> None:
+    app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    page = app.oncall.pages()[0]
+    app.oncall.tag(page.id, "not-actionable/threshold-wrong", "5m too tight")
+    tagged = next(p for p in app.oncall.pages() if p.id == page.id)
+    assert (tagged.outcome, tagged.note) == ("not-actionable/threshold-wrong", "5m too tight")
+    assert page.id not in {p.id for p in app.oncall.pages(unclassified=True)}
+    with pytest.raises(InputError, match="unknown outcome"):
+        app.oncall.tag(page.id, "meh")
+    with pytest.raises(NotFoundError, match="no page"):
+        app.oncall.tag("nope", "actionable/service-issue")
+
+
+def test_report_counts_pages_per_shift_and_concentration(app: App) -> None:
+    app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    report = app.oncall.report(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 15), team="payments")
+    assert report.pages == 4 and report.incidents == 4
+    assert [(s.person, s.pages) for s in report.shifts] == [("alice", 4), ("bob", 0)]
+    assert report.interruptions.by_class == {"business": 4, "off": 0, "sleep": 0}
+    assert report.concentration.top == "alice" and report.concentration.flagged
+    assert report.concentration.gini == pytest.approx(0.5)
+    assert report.time_to_resolve.count == 1 and report.time_to_resolve.median == 720
+    assert [w.week for w in report.weeks] == ["2026-W09", "2026-W10", "2026-W11"]
+    with pytest.raises(NotFoundError, match='no team "ops"'):
+        app.oncall.report(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 15), team="ops")
+
+
+def test_cli_ingest_list_tag_and_report(app: App, tmp_path: Path) -> None:
+    app.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml")]
+    ingest = runner.invoke(
+        cli,
+        [*base, "ingest", "pages", str(DATA / "alertmanager.jsonl"), "--format", "alertmanager"],
+    )
+    assert ingest.exit_code == 3, ingest.output  # three records rejected
+    assert "4 pages (4 new), 3 rejected" in ingest.stdout
+    listed = json.loads(runner.invoke(cli, [*base, "pages", "list", "--json"]).stdout)
+    assert {"id", "source", "alert", "service", "created_at", "acknowledged_at", "resolved_at",
+            "responder", "outcome", "incident_key"} <= set(listed[0])  # fmt: skip
+    assert listed[0]["responder"] == "alice"
+    tagged = runner.invoke(
+        cli, [*base, "pages", "tag", listed[0]["id"], "--outcome", "actionable/service-issue"]
+    )
+    assert tagged.exit_code == 0, tagged.output
+    report = runner.invoke(
+        cli, [*base, "oncall", "report", "--from", "2026-03-01", "--to", "2026-03-15", "--json"]
+    )
+    assert report.exit_code == 0, report.output
+    data = json.loads(report.stdout)
+    assert data["pages"] == 4 and data["concentration"]["top"] == "alice"
+    text = runner.invoke(
+        cli, [*base, "oncall", "report", "--from", "2026-03-01", "--to", "2026-03-15"]
+    )
+    assert "4 pages, 4 incidents, 2 shifts" in text.stdout
