@@ -119,3 +119,20 @@ def test_cli_ingest_list_tag_and_report(app: App, tmp_path: Path) -> None:
         cli, [*base, "oncall", "report", "--from", "2026-03-01", "--to", "2026-03-15"]
     )
     assert "4 pages, 4 incidents, 2 shifts" in text.stdout
+
+
+def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> None:
+    app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    app.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml")]
+    no_tty = runner.invoke(cli, [*base, "pages", "classify"])
+    assert no_tty.exit_code == 2 and "needs a terminal" in no_tty.output
+    # x is ignored, 4 tags the first page, s skips the second, q stops.
+    first = runner.invoke(cli, [*base, "pages", "classify", "--keys-from-stdin"], input="x4sq")
+    assert first.exit_code == 0, first.output
+    assert "→ not-actionable/threshold-wrong" in first.output
+    assert "1 page(s) classified; 3 left for later." in first.output
+    # Running again shows only the three still unclassified.
+    second = runner.invoke(cli, [*base, "pages", "classify", "--keys-from-stdin"], input="111")
+    assert "[1/3]" in second.output and "3 page(s) classified; 0 left" in second.output

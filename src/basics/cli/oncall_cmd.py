@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
@@ -226,3 +228,56 @@ def report(
             for p in c.people
         ],
     )
+
+
+@pages.command()
+@click.option("--alert", help="Only pages of this alert.")
+@click.option(
+    "--keys-from-stdin",
+    is_flag=True,
+    hidden=True,
+    help="Read the keys from standard input even when it is not a terminal (scripts, tests).",
+)
+@click.pass_context
+def classify(ctx: click.Context, alert: str | None, keys_from_stdin: bool) -> None:
+    """Go through unclassified pages one key at a time: 1–7 pick an outcome, s skips, q quits.
+
+    Only pages without an outcome are shown, oldest first, so quitting and running it again
+    carries on where you stopped. Without a terminal, use `basics pages tag`.
+
+    \b
+    Example:
+      basics pages classify --alert DiskSpaceLow
+    """
+    from basics.cli import output
+    from basics.oncall.models import OUTCOMES
+
+    app = get_app(ctx)
+    if not keys_from_stdin and not sys.stdin.isatty():
+        raise click.UsageError("pages classify needs a terminal; use `basics pages tag`")
+    outcomes = list(OUTCOMES)
+    todo = app.oncall.pages(alert=alert, unclassified=True)
+    if todo:
+        shifts = app.oncall.shifts(todo[0].created_at, todo[-1].created_at)
+        todo = app.oncall.with_responders(todo, shifts)
+    menu = "  ".join(f"{i}) {name}" for i, name in enumerate(outcomes, start=1))
+    done = 0
+    for number, page in enumerate(todo, start=1):
+        click.echo(
+            f"\n[{number}/{len(todo)}] {page.alert} on {page.service or '—'} at "
+            f"{output.when(page.created_at)}, responder {page.responder or '—'}, "
+            f"acknowledged {output.when(page.acknowledged_at) or 'never'}, "
+            f"resolved {output.when(page.resolved_at) or 'not yet'}  ({page.id})"
+        )
+        click.echo(menu + "  s) skip  q) quit")
+        key = click.getchar()
+        while key not in "sq" and not (key.isdigit() and 1 <= int(key) <= len(outcomes)):
+            key = click.getchar()
+        if key == "q":
+            break
+        if key == "s":
+            continue
+        app.oncall.tag(page.id, outcomes[int(key) - 1])
+        done += 1
+        click.echo(f"  → {outcomes[int(key) - 1]}")
+    click.echo(f"\n{done} page(s) classified; {len(todo) - done} left for later.")
