@@ -136,3 +136,38 @@ def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> 
     # Running again shows only the three still unclassified.
     second = runner.invoke(cli, [*base, "pages", "classify", "--keys-from-stdin"], input="111")
     assert "[1/3]" in second.output and "3 page(s) classified; 0 left" in second.output
+
+
+def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(
+    app: App,
+) -> None:
+    path = str(DATA / "pagerduty_oncalls.json")
+    count, rejects = app.oncall.ingest_shifts(path)
+    assert count == 2
+    assert [(r.line, r.reason) for r in rejects] == [
+        (3, "start and end are needed: query /oncalls with since and until"),
+        (4, "missing 'user'"),
+    ]
+    imported = [
+        s
+        for s in app.oncall.shifts(dt.datetime(2026, 3, 28), dt.datetime(2026, 4, 11))
+        if "(level 1)" in s.rotation
+    ]
+    assert [(s.person, s.rotation, s.start, s.end) for s in imported] == [
+        # alice matched by the e-mail's name; an unknown user keeps PagerDuty's name
+        (
+            "alice",
+            "Payments primary (level 1)",
+            dt.datetime(2026, 3, 28, 9),
+            dt.datetime(2026, 4, 4, 8),
+        ),
+        (
+            "Erin Outside",
+            "Payments primary (level 1)",
+            dt.datetime(2026, 4, 4, 8),
+            dt.datetime(2026, 4, 11, 8),
+        ),
+    ]
+    app.oncall.ingest_shifts(path)  # again: the same shifts are kept once
+    again = app.oncall.shifts(dt.datetime(2026, 3, 28), dt.datetime(2026, 4, 11))
+    assert sum(1 for s in again if "(level 1)" in s.rotation) == 2

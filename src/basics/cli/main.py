@@ -86,6 +86,7 @@ def _register() -> None:
     cli.add_command(alerts_cmd.incidents)
     cli.add_command(openslo_cmd.openslo)
     ingest_cmd.ingest.add_command(oncall_cmd.ingest_pages)
+    ingest_cmd.ingest.add_command(oncall_cmd.ingest_shifts)
     cli.add_command(oncall_cmd.pages)
     cli.add_command(oncall_cmd.oncall)
 

@@ -51,6 +51,31 @@ def ingest_pages(ctx: click.Context, files: tuple[str, ...], fmt: str, as_json: 
         ctx.exit(EXIT_REJECTS)
 
 
+@click.command(name="shifts")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pagerduty-oncalls"]), required=True, help="The export."
+)
+@click.pass_context
+def ingest_shifts(ctx: click.Context, files: tuple[str, ...], fmt: str) -> None:
+    """Import on-call shifts from a pager (rotations in basics.yaml need no import).
+
+    \b
+    Example:
+      basics ingest shifts oncalls.json --format pagerduty-oncalls
+    """
+    app = get_app(ctx)
+    refused = 0
+    for path in files:
+        count, rejects = app.oncall.ingest_shifts(path)
+        click.echo(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+        for reject in rejects[:5]:
+            click.echo(f"  {path}: on-call {reject.line}: {reject.reason}", err=True)
+        refused += len(rejects)
+    if refused:
+        ctx.exit(EXIT_REJECTS)
+
+
 @click.group()
 def pages() -> None:
     """Pages: list them and record what each turned out to be."""

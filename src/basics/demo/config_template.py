@@ -209,4 +209,34 @@ services:
         window: 30d
         good: duration_ms <= 400
         valid: operation != "/health"
+
+# People who can be paged, each in their own time zone: the on-call report counts a page at
+# 23:00 in London as a night page for someone in London, and as an evening one in New York.
+people:
+  amara: {name: Amara Okafor, timezone: Europe/London}
+  ben: {name: Ben Hughes, timezone: Europe/London}
+  dana: {name: Dana Whitfield, timezone: Europe/London}
+  kofi: {name: Kofi Mensah, timezone: America/New_York}
+  lucia: {name: Lucia Ortega, timezone: America/New_York}
+
+teams:
+  platform: {members: [amara, ben, dana, kofi, lucia]}
+
+# On-call rotations: people take turns, handing over at a local day and time (so daylight
+# saving never moves the handover). Pages from Alertmanager name nobody: each goes to whoever
+# was on call when it fired. `basics oncall report --from 2026-02-01 --to 2026-03-03` shows
+# the load per shift, the noisiest alerts and how evenly the pages fell.
+rotations:
+  platform-primary:
+    team: platform
+    timezone: Europe/London
+    every: weekly
+    handover: monday 09:00
+    start: 2026-01-26
+    people: [amara, kofi, dana, ben, lucia]
+    # Overrides put someone else on call over [from, to). Dana covered Ben's and Lucia's weeks
+    # back to back after her own, so she carried most of February's pages.
+    overrides:
+      - {person: dana, from: 2026-02-16T09:00:00Z, to: 2026-02-23T09:00:00Z}
+      - {person: dana, from: 2026-02-23T09:00:00Z, to: 2026-03-02T09:00:00Z}
 """)

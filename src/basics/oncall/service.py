@@ -126,11 +126,49 @@ class OncallService:
                 [page_id, outcome, note],
             ).fetchall()
 
+    def ingest_shifts(self, path: str) -> tuple[int, list[PageReject]]:
+        """Import PagerDuty on-call shifts; the same shift imported again is kept once."""
+        from basics.oncall.shift_files import read_pagerduty_oncalls
+
+        source = Input(path)
+        try:
+            text = text_stream(source).read()
+        finally:
+            source.close()
+        shifts, rejects = read_pagerduty_oncalls(text, self.config.people)
+        with self.store.transaction() as db:
+            batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+            db.execute(
+                "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
+                "rejected, started_at, finished_at) VALUES (?, 'shifts:pagerduty-oncalls', ?, "
+                "?, 'applied', ?, ?, now(), now())",
+                [batch_id, source.name, source.sha256.hexdigest(), len(shifts), len(rejects)],
+            ).fetchall()
+            for shift in shifts:
+                db.execute(
+                    "INSERT OR REPLACE INTO shifts VALUES (?, ?, ?, ?, ?)",
+                    [shift.person, shift.rotation, shift.start, shift.end, batch_id],
+                ).fetchall()
+            for reject in rejects:
+                db.execute(
+                    "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+                    [batch_id, reject.line, reject.field, reject.reason, reject.raw],
+                ).fetchall()
+        return len(shifts), rejects
+
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
-        """Every rotation's shifts overlapping [start, end)."""
+        """Every rotation's shifts, and the imported ones, overlapping [start, end)."""
         shifts: list[Shift] = []
         for name, rotation in self.config.rotations.items():
             shifts += rotation_shifts(name, rotation, start, end)
+        shifts += [
+            Shift(*row)
+            for row in self.store.query(
+                "SELECT person, rotation, start_ts, end_ts FROM shifts "
+                "WHERE end_ts > ? AND start_ts < ?",
+                [start, end],
+            )
+        ]
         return sorted(shifts, key=lambda s: (s.start, s.rotation))
 
     def with_responders(self, pages: list[Page], shifts: list[Shift]) -> list[Page]:

@@ -103,4 +103,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE shifts (
+            person VARCHAR NOT NULL,
+            rotation VARCHAR NOT NULL,
+            start_ts TIMESTAMP NOT NULL,
+            end_ts TIMESTAMP NOT NULL,
+            batch_id INTEGER NOT NULL,
+            PRIMARY KEY (person, rotation, start_ts)
+        );
+        """,
+    ),
 ]
