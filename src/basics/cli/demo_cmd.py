@@ -79,6 +79,7 @@ def _ingest_and_report(
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
         auto_breakdown_table("payments/availability", results)
         _replay_summary(app, console)
+        _oncall_summary(app, config_path.parent, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -86,6 +87,8 @@ def _ingest_and_report(
             "slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z",
             "slo breakdown search/latency --by auto --to latest",
             "slo history checkout/availability --to latest",
+            "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
+            "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
         ):
             console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
@@ -156,3 +159,32 @@ def _replay_summary(app: object, console: object) -> None:
             soft_wrap=True,
             highlight=False,
         )
+
+
+def _oncall_summary(app: object, folder: Path, console: object) -> None:
+    """Import the month's pages and print who carried the pager."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from basics.app import App
+    from basics.cli import output
+    from basics.demo.oncall import write_pages
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    fmt, path, sentence = write_pages(folder)
+    app.oncall.ingest_pages(str(path), fmt)  # type: ignore[arg-type]
+    report = app.oncall.report(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 3))
+    c = report.concentration
+    classes = report.interruptions.by_class
+    console.print("\n[bold]On call[/bold]", soft_wrap=True)
+    console.print(f"  {sentence.removeprefix('On call: ')}", soft_wrap=True, highlight=False)
+    console.print(
+        f"  {report.pages} pages: {classes['business']} in business hours, {classes['off']} off "
+        f"hours, {classes['sleep']} in sleep hours; {report.over_limit_shifts} of "
+        f"{len(report.shifts)} shifts over two incidents per 12 h; top responder {c.top} with "
+        f"{output.percent(c.top_share, 0)} of pages (Gini {output.number(c.gini, 2)})"
+        + (", flagged" if c.flagged else ""),
+        soft_wrap=True,
+        highlight=False,
+    )

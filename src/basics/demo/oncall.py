@@ -336,7 +336,7 @@ def _noisy_alerts(rng: random.Random) -> list[_Alert]:
                     queue=queue,
                 )
             )
-    return [a for a in alerts if story.START <= a.starts and a.ends and a.ends < story.END]
+    return [a for a in alerts if a.starts >= story.START and a.ends and a.ends < story.END]
 
 
 def _background_alerts(rng: random.Random) -> list[_Alert]:

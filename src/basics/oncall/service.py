@@ -68,28 +68,26 @@ class OncallService:
                 "now())",
                 [batch_id, f"pages:{fmt}", source.name, sha, len(pages), len(rejects)],
             ).fetchall()
-            existing = {
-                row[0]
-                for row in db.execute(
-                    "SELECT id FROM pages WHERE list_contains(?, id)", [[p.id for p in pages]]
-                ).fetchall()
-            }
             incoming = _table(pages)  # noqa: F841 - read by name in the SQL below
+            new_pages = db.execute(
+                "SELECT count(DISTINCT id) FROM incoming WHERE id NOT IN (SELECT id FROM pages)"
+            ).fetchall()[0][0]
             db.execute(
                 f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
                 f"SELECT {_PAGE_COLUMNS}, ? FROM incoming",
                 [batch_id],
             ).fetchall()
-            db.executemany(
-                "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-                [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
-            )
+            if rejects:
+                db.executemany(
+                    "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+                    [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
+                )
         return PageImport(
             batch_id,
             source.name,
             "applied",
             pages=len(pages),
-            new_pages=len({p.id for p in pages} - existing),
+            new_pages=int(new_pages),
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
         )
