@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from pydantic import (
 
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.expressions import Expr, parse_expression
-from basics.config.people import Person, Rotation, Team, unknown_people
+from basics.config.people import Person, Rotation, Team, check_timezone, unknown_people
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
 
@@ -33,16 +32,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _check_timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f'expected an IANA time zone such as "UTC" or "Europe/London", got "{value}"'
-        ) from None
-    return value
 
 
 def _check_expression(value: str) -> str:
@@ -67,7 +56,7 @@ class SourceConfig(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
-        return None if value is None else _check_timezone(value)
+        return None if value is None else check_timezone(value)
 
     @field_validator("fields")
     @classmethod
@@ -332,7 +321,7 @@ class Config(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        return _check_timezone(value)
+        return check_timezone(value)
 
     @field_validator("services", "sources", "people", "teams", "rotations", mode="before")
     @classmethod

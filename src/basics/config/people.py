@@ -20,12 +20,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _zone(value: str) -> str:
+def check_timezone(value: str) -> str:
+    """The value if it names an IANA time zone; a ValueError that says so otherwise."""
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f'expected an IANA time zone such as "Europe/London", got "{value}"'
+            f'expected an IANA time zone such as "UTC" or "Europe/London", got "{value}"'
         ) from None
     return value
 
@@ -40,7 +41,7 @@ class Person(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        return _zone(value)
+        return check_timezone(value)
 
 
 class Team(_Model):
@@ -78,7 +79,7 @@ class Rotation(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        return _zone(value)
+        return check_timezone(value)
 
     @field_validator("handover")
     @classmethod
