@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import zoneinfo
 from collections import Counter, defaultdict
@@ -59,7 +60,16 @@ WEEK = dt.timedelta(days=7)
 def time_class(moment: dt.datetime, timezone: str) -> TimeClass:
     """PagerDuty's class (business, off, sleep) of a naive UTC moment in a time zone."""
     aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    local = aware.astimezone(zoneinfo.ZoneInfo(timezone))
+    utc = aware.astimezone(dt.UTC).replace(tzinfo=None)
+    # Every UTC offset and every DST change falls on a quarter hour, and the classes change
+    # on whole local hours, so a moment's class is its quarter hour's: cache by that.
+    quarter = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
+    return _quarter_class(quarter, timezone)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quarter_class(quarter: dt.datetime, timezone: str) -> TimeClass:
+    local = quarter.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(timezone))
     if local.hour >= 22 or local.hour < 8:
         return "sleep"
     if local.weekday() < 5 and local.hour < 18:
@@ -324,13 +334,26 @@ def weekly(
     falls in and is measured whole (with all its pages, even those after the week ends),
     so a shift is counted once and its limit is never cut in two.
     """
+    ordered = sorted(pages, key=lambda page: page.created_at)
+    created = [page.created_at for page in ordered]
+
+    def between(begin: dt.datetime, stop: dt.datetime) -> list[Page]:
+        return ordered[bisect.bisect_left(created, begin) : bisect.bisect_left(created, stop)]
+
     figures = []
     for start in week_starts:
         if start != week_start(start) or start.tzinfo is not None:
             raise ValueError(f"a week starts on a Monday at 00:00 naive UTC, got {start}")
         end = start + WEEK
-        week_pages = [page for page in pages if start <= page.created_at < end]
-        loads = shift_loads([shift for shift in shifts if start <= shift.start < end], pages)
+        week_pages = between(start, end)
+        week_shifts = [shift for shift in shifts if start <= shift.start < end]
+        # A shift is measured whole, so it sees the pages of its own span, past the week.
+        loads = shift_loads(
+            week_shifts,
+            between(min(s.start for s in week_shifts), max(s.end for s in week_shifts))
+            if week_shifts
+            else [],
+        )
         year, number, _ = start.isocalendar()
         figures.append(
             WeekFigures(
