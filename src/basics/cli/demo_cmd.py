@@ -169,11 +169,13 @@ def _oncall_summary(app: object, folder: Path, console: object) -> None:
 
     from basics.app import App
     from basics.cli import output
-    from basics.demo.oncall import write_pages
+    from basics.demo.oncall import outcomes, write_pages
 
     assert isinstance(app, App) and isinstance(console, Console)
     fmt, path, sentence = write_pages(folder)
     app.oncall.ingest_pages(str(path), fmt)  # type: ignore[arg-type]
+    for page_id, outcome in outcomes(app.oncall.pages()):
+        app.oncall.tag(page_id, outcome)
     report = app.oncall.report(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 3))
     c = report.concentration
     classes = report.interruptions.by_class

@@ -31,7 +31,7 @@ from pathlib import Path
 from basics.config.loader import parse_config
 from basics.demo import story
 from basics.demo.config_template import render_config
-from basics.oncall.models import Shift
+from basics.oncall.models import Page, Shift
 from basics.oncall.rotations import rotation_shifts
 
 FORMAT = "alertmanager"
@@ -536,3 +536,19 @@ def _summary(alerts: list[_Alert], shifts: list[Shift]) -> str:
 
 def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "0 %"
+
+
+def outcomes(pages: list[Page]) -> list[tuple[str, str]]:
+    """(page id, outcome) as the demo team classified its month: the noisy alert's quick
+    self-resolving pages were a wrong threshold, its others could have waited; the planted
+    incidents' pages were real. The rest stays unclassified, as in most teams."""
+    incident_alerts = {"HighErrorRate", "MerchantErrorRate", "ErrorBudgetBurn"}
+    tagged = []
+    for page in pages:
+        if page.alert == NOISY_ALERT:
+            quick = page.resolved_at is not None and page.resolved_at - page.created_at <= QUICK
+            outcome = "not-actionable/threshold-wrong" if quick else "actionable/could-have-waited"
+            tagged.append((page.id, outcome))
+        elif page.alert in incident_alerts:
+            tagged.append((page.id, "actionable/service-issue"))
+    return tagged

@@ -187,8 +187,15 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+# Sources that never record an acknowledgement: "resolved without one" says nothing there.
+NO_ACKNOWLEDGEMENTS = frozenset({"alertmanager"})
+
+
 def auto_resolved(page: Page) -> bool:
-    """Whether a page resolved without anyone acknowledging it."""
+    """Whether a page resolved without anyone acknowledging it (False where the source
+    records no acknowledgements at all)."""
+    if page.source in NO_ACKNOWLEDGEMENTS:
+        return False
     return page.resolved_at is not None and page.acknowledged_at is None
 
 
@@ -196,11 +203,14 @@ def alert_noise(alert: str, pages: Sequence[Page], zone_of: ZoneOf) -> AlertNois
     """The noise figures of one alert's pages (at least one).
 
     Outcomes outside `OUTCOMES` count as unclassified. `likely_noise` when at least half the
-    pages resolved on their own without an acknowledgement: nobody had to act on them.
+    classified pages were not actionable, or at least half the pages resolved on their own
+    without an acknowledgement: nobody had to act on them. Pages from sources that record no
+    acknowledgements (Alertmanager) are left out of that share; it is None when none can say.
     """
     outcomes = [OUTCOMES[page.outcome] for page in pages if page.outcome in OUTCOMES]
     night = sum(page_class(page, zone_of) == "sleep" for page in pages)
     auto = sum(auto_resolved(page) for page in pages)
+    knowable = sum(page.source not in NO_ACKNOWLEDGEMENTS for page in pages)
     not_actionable = outcomes.count(False)
     return AlertNoise(
         alert=alert,
@@ -211,8 +221,9 @@ def alert_noise(alert: str, pages: Sequence[Page], zone_of: ZoneOf) -> AlertNois
         night=night,
         night_share=night / len(pages),
         auto_resolved=auto,
-        auto_resolved_share=auto / len(pages),
-        likely_noise=2 * auto >= len(pages),
+        auto_resolved_share=_share(auto, knowable),
+        likely_noise=(knowable > 0 and 2 * auto >= knowable)
+        or (len(outcomes) > 0 and 2 * not_actionable >= len(outcomes)),
         median_resolve_s=nearest_rank(resolve_seconds(pages), MEDIAN),
     )
 

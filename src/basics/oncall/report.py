@@ -62,7 +62,7 @@ class AlertNoise:
     night: int
     night_share: float
     auto_resolved: int
-    auto_resolved_share: float
+    auto_resolved_share: float | None
     likely_noise: bool
     median_resolve_s: float | None
 
