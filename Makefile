@@ -30,6 +30,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_replay.py
+	$(BIN)/python benchmarks/bench_oncall.py
 
 clean:
 	rm -rf $(VENV) basics-demo .pytest_cache .mypy_cache .ruff_cache

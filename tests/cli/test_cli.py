@@ -698,3 +698,12 @@ def test_at_latest_on_an_empty_store(fresh: Path) -> None:
     result = invoke(fresh, "slo", "status", "--at", "latest")
     assert result.exit_code == 1
     assert result.stderr == ("Error: --at latest: the store has no events yet; ingest some first\n")
+
+
+def test_one_bad_file_does_not_stop_the_others(folder: Path) -> None:
+    good = folder / "more.jsonl"
+    good.write_text('{"ts": "2026-03-05T10:00:00Z", "service": "www", "status": 200}\n')
+    result = invoke(folder, "ingest", "events", "missing.jsonl", str(good), "--source", "api")
+    assert result.exit_code == 1
+    assert "missing.jsonl: no such file" in result.stderr
+    assert "more.jsonl: batch" in result.stdout and "1 events stored" in result.stdout

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from basics.cli.main import EXIT_REJECTS, get_app
+from basics.cli.main import EXIT_ERROR, EXIT_REJECTS, get_app
 
 if TYPE_CHECKING:
     from basics.ingest.pipeline import BatchResult
@@ -40,12 +40,25 @@ def events(
     from basics.cli import output
 
     app = get_app(ctx)
-    results = [ingest_with_progress(app, source, path, quiet or as_json) for path in files]
+    from basics.core.errors import BasicsError
+
+    results: list[BatchResult] = []
+    failed = 0
+    for path in files:
+        # Each file is its own batch: one file's error neither undoes nor stops the others.
+        try:
+            result = ingest_with_progress(app, source, path, quiet or as_json)
+        except BasicsError as error:
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+            continue
+        results.append(result)
+        if not as_json:
+            summarise(result)
     if as_json:
         output.emit_json(results)
-    else:
-        for result in results:
-            summarise(result)
+    if failed:
+        ctx.exit(EXIT_ERROR)
     if any(result.rejected for result in results):
         ctx.exit(EXIT_REJECTS)
 
