@@ -94,6 +94,21 @@ class Replay:
     firings_per_week: float
     false_firings: int
 
+    @property
+    def pages(self) -> list[Firing]:
+        """Firings that would have paged someone (suppressed ones did not)."""
+        return [f for f in self.firings if f.severity == "page" and not f.suppressed]
+
+    @property
+    def false_pages(self) -> list[Firing]:
+        """Pages that matched no incident."""
+        return [f for f in self.pages if f.incident is None]
+
+    @property
+    def tickets(self) -> list[Firing]:
+        """Firings that would have opened a ticket."""
+        return [f for f in self.firings if f.severity == "ticket" and not f.suppressed]
+
 
 @dataclass(frozen=True)
 class TierState:

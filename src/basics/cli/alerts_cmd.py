@@ -83,14 +83,12 @@ def compare(
         return
     rows = []
     for r in results:
-        counted = [f for f in r.firings if not f.suppressed]
-        pages = [f for f in counted if f.severity == "page"]
         rows.append(
             [
                 r.policy,
-                len(pages),
-                sum(1 for f in pages if f.incident is None),
-                len(counted) - len(pages),
+                len(r.pages),
+                len(r.false_pages),
+                len(r.tickets),
                 sum(1 for f in r.firings if f.suppressed),
                 output.percent(r.precision, 0) or "no firings",
                 output.percent(r.recall, 0) or "no incidents",
@@ -199,15 +197,13 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
         return
     rows = []
     for r in results:
-        counted = [f for f in r.firings if not f.suppressed]
-        pages = [f for f in counted if f.severity == "page"]
         rows.append(
             [
                 r.slo,
                 r.policy,
-                len(pages),
-                sum(1 for f in pages if f.incident is None),
-                len(counted) - len(pages),
+                len(r.pages),
+                len(r.false_pages),
+                len(r.tickets),
                 len(r.incidents),
                 output.percent(r.precision, 0) or "no firings",
                 output.percent(r.recall, 0) or "no incidents",

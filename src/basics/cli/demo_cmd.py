@@ -148,9 +148,7 @@ def _replay_summary(app: object, console: object) -> None:
     )
     for policy in ("error-rate", "workbook"):
         replay = app.alerting.replay(_REPLAYED, start, "latest", policy)
-        pages = [f for f in replay.firings if f.severity == "page" and not f.suppressed]
-        false_pages = [f for f in pages if f.incident is None]
-        tickets = [f for f in replay.firings if f.severity == "ticket" and not f.suppressed]
+        pages, false_pages, tickets = replay.pages, replay.false_pages, replay.tickets
         delay = output.duration(replay.detection_delay_s.median) or "never"
         console.print(
             f"  {policy:<10} {len(pages):>3} pages, {len(false_pages):>3} of them false alarms; "
