@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from basics.alerting import compute
 from basics.alerting.models import Span, Tier
 from basics.config.alerting import BUILTIN_POLICIES, AlertPolicy
+from basics.core import ranks
 
 DAY_S = 86400
 WINDOW_30D = 30 * DAY_S
@@ -563,16 +564,16 @@ def test_overlaps_is_half_open() -> None:
 
 
 def test_nearest_rank() -> None:
-    assert compute.nearest_rank([], 0.5) is None
-    assert compute.nearest_rank([42.0], 0.5) == 42.0
-    assert compute.nearest_rank([42.0], 0.9) == 42.0
+    assert ranks.nearest_rank([], 0.5) is None
+    assert ranks.nearest_rank([42.0], 0.5) == 42.0
+    assert ranks.nearest_rank([42.0], 0.9) == 42.0
     values = [float(v) for v in (7, 1, 10, 3, 5, 2, 9, 4, 8, 6)]
-    assert compute.nearest_rank(values, 0.5) == 5.0
-    assert compute.nearest_rank(values, 0.9) == 9.0
-    assert compute.nearest_rank(values, 0.91) == 10.0
-    assert compute.nearest_rank(values, 1.0) == 10.0
-    assert compute.nearest_rank(values, 0.0) == 1.0
+    assert ranks.nearest_rank(values, 0.5) == 5.0
+    assert ranks.nearest_rank(values, 0.9) == 9.0
+    assert ranks.nearest_rank(values, 0.91) == 10.0
+    assert ranks.nearest_rank(values, 1.0) == 10.0
+    assert ranks.nearest_rank(values, 0.0) == 1.0
     # 0.7 × 10 is 7.000000000000001 in floats: the rank must still be 7, not 8.
-    assert compute.nearest_rank(values, 0.7) == 7.0
-    assert compute.nearest_rank([60.0, 1260.0], 0.5) == 60.0
-    assert compute.nearest_rank([60.0, 1260.0], 0.9) == 1260.0
+    assert ranks.nearest_rank(values, 0.7) == 7.0
+    assert ranks.nearest_rank([60.0, 1260.0], 0.5) == 60.0
+    assert ranks.nearest_rank([60.0, 1260.0], 0.9) == 1260.0

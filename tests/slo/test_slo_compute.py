@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from basics.core.ranks import rank_index
 from basics.core.sketch import RELATIVE_ERROR, bucket_of, bucket_value
 from basics.slo import compute
 from basics.slo.models import Counts
@@ -186,19 +187,6 @@ def test_time_to_exhaustion_s() -> None:
 # --- timeslices --------------------------------------------------------------------------
 
 
-def test_slice_is_good_meets_target_inclusively() -> None:
-    target = Decimal(90)
-    assert compute.slice_is_good(Counts(10, 9), target) is True
-    assert compute.slice_is_good(Counts(10, 8), target) is False
-    assert compute.slice_is_good(Counts(1, 1), target) is True
-    assert compute.slice_is_good(Counts(0, 0), target) is False
-    # 99.9 % of 1000 = 999 good exactly: met
-    assert compute.slice_is_good(Counts(1000, 999), Decimal("99.9")) is True
-    assert compute.slice_is_good(Counts(1000, 998), Decimal("99.9")) is False
-    assert compute.slice_is_good(Counts(3, 3), Decimal(100)) is True
-    assert compute.slice_is_good(Counts(3, 2), Decimal(100)) is False
-
-
 # --- breakdown arithmetic ----------------------------------------------------------------
 
 
@@ -212,57 +200,7 @@ def test_over_representation() -> None:
     assert compute.over_representation(0, 0, 0, 0) is None
 
 
-def test_spread_difference() -> None:
-    assert compute.spread_difference([10, 0], [0, 10]) == 1.0
-    assert compute.spread_difference([5, 5], [50, 50]) == 0.0
-    # bad 3/4, 1/4 vs good 1/4, 3/4: 0.5 * (0.5 + 0.5)
-    assert compute.spread_difference([3, 1], [1, 3]) == 0.5
-    assert compute.spread_difference([0, 0], [1, 3]) is None
-    assert compute.spread_difference([1, 3], [0, 0]) is None
-    with pytest.raises(ValueError):
-        compute.spread_difference([1, 2, 3], [1, 2])
-
-
 # --- window sums -------------------------------------------------------------------------
-
-
-def test_window_sums_hand_computed() -> None:
-    totals = [1, 2, 3, 4, 5]
-    goods = [1, 2, 2, 4, 0]
-    result = compute.window_sums(totals, goods, 5, {"2": 2, "all": 5, "more": 99, "none": 0})
-    assert result["2"] == Counts(9, 4)
-    assert result["all"] == Counts(15, 9)
-    assert result["more"] == Counts(15, 9)
-    assert result["none"] == Counts(0, 0)
-    assert compute.window_sums(totals, goods, 3, {"1": 1}) == {"1": Counts(3, 2)}
-    assert compute.window_sums(totals, goods, 0, {"5": 5}) == {"5": Counts(0, 0)}
-    assert compute.window_sums([], [], 4, {"5": 5}) == {"5": Counts(0, 0)}
-
-
-@st.composite
-def series(draw: st.DrawFn) -> tuple[list[int], list[int]]:
-    totals = draw(st.lists(st.integers(0, 50), max_size=200))
-    goods = [draw(st.integers(0, t)) for t in totals]
-    return totals, goods
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    data=series(),
-    end=st.integers(0, 260),
-    windows=st.dictionaries(st.text(min_size=1, max_size=3), st.integers(0, 300), max_size=8),
-)
-def test_window_sums_equal_a_naive_recount(
-    data: tuple[list[int], list[int]], end: int, windows: dict[str, int]
-) -> None:
-    totals, goods = data
-    result = compute.window_sums(totals, goods, end, windows)
-    assert set(result) == set(windows)
-    for name, length in windows.items():
-        first = max(0, end - length)
-        naive_total = sum(totals[i] for i in range(first, end) if i < len(totals))
-        naive_good = sum(goods[i] for i in range(first, end) if i < len(goods))
-        assert result[name] == Counts(naive_total, naive_good), name
 
 
 # --- budget additivity -------------------------------------------------------------------
@@ -342,7 +280,7 @@ def test_sketch_quantiles_within_relative_error_of_exact(
     count, values = compute.sketch_quantiles(list(per_bucket.items()), quantiles)
     assert count == samples.size
     for q, value in zip(quantiles, values, strict=True):
-        exact = float(ordered[compute.nearest_rank(q, samples.size)])
+        exact = float(ordered[rank_index(q, samples.size)])
         assert value is not None
         assert abs(value - exact) <= RELATIVE_ERROR * exact * (1 + 1e-9), (q, value, exact)
 

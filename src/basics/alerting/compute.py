@@ -7,8 +7,6 @@ compared, so a boundary case never flips on rounding.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -188,14 +186,6 @@ def spans(
         peak = float(burn[start:stop].max())
         result.append(Span(tier, first + start, reset, peak, suppressed))
     return result
-
-
-def nearest_rank(values: Sequence[float], q: float) -> float | None:
-    """The nearest-rank quantile of a list (None when empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(Decimal(str(q)) * len(ordered)) - 1, 0)]
 
 
 def overlaps(start: float, end: float, other_start: float, other_end: float) -> bool:

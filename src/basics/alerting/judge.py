@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from basics.alerting.compute import nearest_rank, overlaps
+from basics.alerting.compute import overlaps
 from basics.alerting.models import DetectionDelays, Firing, Incident, Replay, TuningRow
+from basics.core.ranks import nearest_rank
 
 WEEK_S = 7 * 86400
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import math
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
+from basics.core.ranks import nearest_rank
 from basics.oncall.models import OUTCOMES, Page, Shift
 from basics.oncall.report import (
     TIME_CLASSES,
@@ -118,14 +118,6 @@ def shift_loads(shifts: Sequence[Shift], pages: Sequence[Page]) -> list[ShiftLoa
             )
         )
     return loads
-
-
-def nearest_rank(values: Sequence[float], q: Fraction) -> float | None:
-    """The nearest-rank q-quantile: sorted value at 0-based rank ceil(q·n) − 1 (None if empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
 
 
 def histogram(seconds: Iterable[float]) -> list[Bucket]:

@@ -6,11 +6,10 @@ objectives; floats appear only in the figures reported.
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
+from basics.core.ranks import rank_index
 from basics.core.sketch import bucket_value
 from basics.slo.models import BudgetFigures, Counts, Status
 
@@ -79,34 +78,6 @@ def time_to_exhaustion_s(window: Counts, last_hour: Counts, objective: Decimal) 
     return float(remaining_events / Decimal(last_hour.bad) * 3600)
 
 
-def slice_is_good(counts: Counts, slice_target: Decimal) -> bool:
-    """A timeslice is good when its share of good events meets the target (percent)."""
-    return counts.total > 0 and Decimal(counts.good) * 100 >= slice_target * counts.total
-
-
-def window_sums(
-    totals: Sequence[int], goods: Sequence[int], end: int, windows: Mapping[str, int]
-) -> dict[str, Counts]:
-    """Counts over the last `w` entries before index `end` of a dense series, per window.
-
-    One pass of cumulative sums serves every window, however many there are.
-    """
-    cum_total = [0, *itertools.accumulate(totals)]
-    cum_good = [0, *itertools.accumulate(goods)]
-    result = {}
-    for name, length in windows.items():
-        stop = max(0, min(end, len(totals)))
-        start = max(0, end - length)
-        start = min(start, stop)
-        result[name] = Counts(cum_total[stop] - cum_total[start], cum_good[stop] - cum_good[start])
-    return result
-
-
-def nearest_rank(q: float, count: int) -> int:
-    """The 0-based nearest rank of quantile q among `count` sorted values (decimal-exact)."""
-    return max(math.ceil(Decimal(str(q)) * count) - 1, 0)
-
-
 def sketch_quantiles(
     buckets: Sequence[tuple[int, int]], quantiles: Sequence[float]
 ) -> tuple[int, list[float | None]]:
@@ -120,7 +91,7 @@ def sketch_quantiles(
         return 0, [None for _ in quantiles]
     values: list[float | None] = []
     for q in quantiles:
-        rank = nearest_rank(q, count)
+        rank = rank_index(q, count)
         seen = 0
         for bucket, n in ordered:
             seen += n
@@ -135,11 +106,3 @@ def over_representation(bad: int, total: int, bad_all: int, total_all: int) -> f
     if bad_all == 0 or total_all == 0 or total == 0:
         return None
     return (bad / bad_all) / (total / total_all)
-
-
-def spread_difference(bad: Sequence[int], good: Sequence[int]) -> float | None:
-    """Total variation distance between how bad and good events spread over values (0..1)."""
-    bad_all, good_all = sum(bad), sum(good)
-    if bad_all == 0 or good_all == 0:
-        return None
-    return 0.5 * sum(abs(b / bad_all - g / good_all) for b, g in zip(bad, good, strict=True))
