@@ -59,17 +59,20 @@ WEEK = dt.timedelta(days=7)
 
 def time_class(moment: dt.datetime, timezone: str) -> TimeClass:
     """PagerDuty's class (business, off, sleep) of a naive UTC moment in a time zone."""
-    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    utc = aware.astimezone(dt.UTC).replace(tzinfo=None)
+    utc = moment if moment.tzinfo is None else moment.astimezone(dt.UTC).replace(tzinfo=None)
     # Every UTC offset and every DST change falls on a quarter hour, and the classes change
     # on whole local hours, so a moment's class is its quarter hour's: cache by that.
-    quarter = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
-    return _quarter_class(quarter, timezone)
+    return _quarter_class((utc - _EPOCH) // _QUARTER, timezone)
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_QUARTER = dt.timedelta(minutes=15)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _quarter_class(quarter: dt.datetime, timezone: str) -> TimeClass:
-    local = quarter.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(timezone))
+def _quarter_class(quarter: int, timezone: str) -> TimeClass:
+    start = (_EPOCH + quarter * _QUARTER).replace(tzinfo=dt.UTC)
+    local = start.astimezone(zoneinfo.ZoneInfo(timezone))
     if local.hour >= 22 or local.hour < 8:
         return "sleep"
     if local.weekday() < 5 and local.hour < 18:
