@@ -9,9 +9,12 @@ Workers print one line `BENCH_RESULT {json}` on stdout; `run.py` collects it.
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
+import io
 import json
 import os
+import pstats
 import resource
 import sys
 from pathlib import Path
@@ -243,3 +246,29 @@ def emit(result: dict[str, Any]) -> None:
     result.setdefault("pid", os.getpid())
     sys.stdout.write(RESULT_PREFIX + json.dumps(result, default=str) + "\n")
     sys.stdout.flush()
+
+
+def profile_summary(profiler: cProfile.Profile, top: int) -> dict[str, Any]:
+    """A profile's top functions by own and by cumulative time, as rows and as text."""
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (file, line, function), (cc, nc, tt, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = file.split("/src/")[-1] if "/src/" in file else Path(file).name
+        rows.append(
+            {
+                "function": f"{where}:{line}({function})",
+                "calls": nc,
+                "primitive": cc,
+                "tottime_s": tt,
+                "cumtime_s": ct,
+            }
+        )
+    text = io.StringIO()
+    printer = pstats.Stats(profiler, stream=text)
+    printer.sort_stats("tottime").print_stats(top)
+    printer.sort_stats("cumulative").print_stats(top)
+    return {
+        "by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:top],
+        "by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:top],
+        "text": text.getvalue(),
+    }

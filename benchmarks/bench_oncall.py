@@ -25,11 +25,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import io
 import json
 import os
 import platform
-import pstats
 import resource
 import shutil
 import subprocess
@@ -39,6 +37,8 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from bench_common import profile_summary
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -483,29 +483,10 @@ def worker_profile(folder: Path, top: int = 30) -> dict[str, Any]:
     profiler.disable()
     ended = time.perf_counter()
     app.close()
-    stats = pstats.Stats(profiler)
-    rows = []
-    for (file, line, function), (cc, nc, tt, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = file.split("/src/")[-1] if "/src/" in file else Path(file).name
-        rows.append(
-            {
-                "function": f"{where}:{line}({function})",
-                "calls": nc,
-                "primitive": cc,
-                "tottime_s": tt,
-                "cumtime_s": ct,
-            }
-        )
-    text = io.StringIO()
-    printer = pstats.Stats(profiler, stream=text)
-    printer.sort_stats("tottime").print_stats(top)
-    printer.sort_stats("cumulative").print_stats(top)
     return {
         "ingest_s_under_profiler": middle - started,
         "report_s_under_profiler": ended - middle,
-        "by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:top],
-        "by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:top],
-        "text": text.getvalue(),
+        **profile_summary(profiler, top),
     }
 
 

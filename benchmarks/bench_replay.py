@@ -23,11 +23,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import io
 import json
 import os
 import platform
-import pstats
 import resource
 import shutil
 import statistics
@@ -43,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psutil
+from bench_common import profile_summary
 
 from basics.alerting import compute
 from basics.alerting import service as alerting_service
@@ -298,12 +297,11 @@ def basics_replay_all(
 def basics_run(
     app: App, names: list[str], start: dt.datetime, end: dt.datetime
 ) -> tuple[dict[str, list[Firing]], dict[str, Any]]:
-    """One replay of every SLO, with the library's three DuckDB reads timed apart: the
-    minute series (`_series`), the incidents (`list_incidents`) and the per-firing budget
-    counts (`_spent` -> `SLOService.window_counts`). The wrappers are instance (and module)
-    attributes set for the run only; they add about a microsecond a call."""
-    spent = {"series": 0.0, "incidents": 0.0, "window_counts": 0.0}
-    calls = {"series": 0, "incidents": 0, "window_counts": 0}
+    """One replay of every SLO, with the library's two DuckDB reads timed apart: the minute
+    series (`_series`) and the incidents (`list_incidents`). The wrappers are instance (and
+    module) attributes set for the run only; they add about a microsecond a call."""
+    spent = {"series": 0.0, "incidents": 0.0}
+    calls = {"series": 0, "incidents": 0}
 
     def wrap(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -319,15 +317,11 @@ def basics_run(
     alerting = app.alerting
     original_incidents = alerting_service.list_incidents
     alerting._series = wrap("series", alerting._series)  # type: ignore[method-assign]
-    alerting.slo.window_counts = wrap(  # type: ignore[method-assign]
-        "window_counts", alerting.slo.window_counts
-    )
     alerting_service.list_incidents = wrap("incidents", original_incidents)
     try:
         wall, found, load = timed(lambda: basics_replay_all(app, names, start, end))
     finally:
         del alerting._series
-        del alerting.slo.window_counts
         alerting_service.list_incidents = original_incidents
     # The reads run on two threads: their times are summed thread time, and "compute" is
     # what is left of the wall time, an estimate rather than a measurement.
@@ -353,28 +347,9 @@ def basics_profile(
     basics_replay_all(app, names, start, end)
     profiler.disable()
     wall = time.perf_counter() - started
-    stats = pstats.Stats(profiler)
-    rows = []
-    for (file, line, function), (cc, nc, tt, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = file.split("/src/")[-1] if "/src/" in file else Path(file).name
-        rows.append(
-            {
-                "function": f"{where}:{line}({function})",
-                "calls": nc,
-                "primitive": cc,
-                "tottime_s": tt,
-                "cumtime_s": ct,
-            }
-        )
-    text = io.StringIO()
-    printer = pstats.Stats(profiler, stream=text)
-    printer.sort_stats("tottime").print_stats(top)
-    printer.sort_stats("cumulative").print_stats(top)
     return {
         "wall_s_under_profiler": wall,
-        "by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:top],
-        "by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:top],
-        "text": text.getvalue(),
+        **profile_summary(profiler, top),
     }
 
 
@@ -614,11 +589,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"{_s(p_run['read_s'])} | {p_run['read_s'] / b_run['duckdb_s']:.1f}× |",
         f"| &nbsp;&nbsp;↳ minute series, one query per SLO | {_s(reads['series'])} | "
         f"{_s(p_run['read_s'])} | {p_run['read_s'] / reads['series']:.1f}× |",
-        f"| &nbsp;&nbsp;↳ budget counts, one query per firing ({b_run['calls']['window_counts']}) "
-        f"| {_s(reads['window_counts'])} | | |",
         f"| &nbsp;&nbsp;↳ incidents, one query per SLO | {_s(reads['incidents'])} | | |",
-        f"| ↳ computing (the rest of the median run) | {_s(b_run['compute_s'])} | "
-        f"{_s(p_compute)} | {p_compute / b_run['compute_s']:.1f}× |",
+        f"| ↳ computing (wall time less the reads summed over threads: an estimate) "
+        f"| {_s(b_run['compute_s'])} | {_s(p_compute)} | "
+        + (f"{p_compute / b_run['compute_s']:.1f}× |" if b_run["compute_s"] > 0 else "— |"),
         f"| firings ({per_tier}) | {check['firings']} | {check['pandas_firings']} | |",
         f"| ↳ found by one side only | {len(check['only_basics'])} | "
         f"{len(check['only_pandas'])} | |",
@@ -680,9 +654,8 @@ def main() -> int:
             split["attempt"] = attempt
             say(
                 f"run {run + 1}: Basics {split['seconds']:.2f} s: DuckDB {split['duckdb_s']:.2f} s "
-                f"(series {split['read_s']['series']:.2f}, budget counts "
-                f"{split['read_s']['window_counts']:.2f} in {split['calls']['window_counts']} "
-                f"queries), compute {split['compute_s']:.2f} s; "
+                f"(series {split['read_s']['series']:.2f}, thread time), "
+                f"compute {split['compute_s']:.2f} s; "
                 f"others used {split['others_cpu_share']:.0%}"
             )
             if split["others_cpu_share"] <= BUSY or attempt == 2:
@@ -710,7 +683,6 @@ def main() -> int:
         "runs": basics_runs,
         # The DuckDB reads and the rest of the run whose time is the median, so they add up.
         "median_run": sorted(basics_runs, key=lambda r: r["seconds"])[len(basics_runs) // 2],
-        "budget_count_queries": basics_runs[-1]["calls"]["window_counts"],
     }
     result["pandas"] = {
         "median_s": p_median,

@@ -151,12 +151,6 @@ class SLOService:
             f"AND minute >= time_bucket({width}, $start{suffix}) AND minute < $end GROUP BY 1"
         )
 
-    def window_counts(
-        self, key: str, slo: SLOConfig, start: dt.datetime, end: dt.datetime
-    ) -> Counts:
-        """Good/total events (or slices) of an SLO in [start, end), from the rollups."""
-        return self._window_counts(key, slo, {"window": start}, end)["window"]
-
     def _window_counts(
         self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
     ) -> dict[str, Counts]:
