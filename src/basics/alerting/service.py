@@ -81,7 +81,7 @@ class AlertingService:
                 "FROM slo_minute WHERE slo = $slo AND minute >= $start AND minute < $end"
             )
         # Through Arrow into NumPy: a year is 525,600 minutes, too many for Python tuples,
-        # and Arrow hands the columns over about three times faster than fetchnumpy.
+        # and Arrow hands the columns over faster than fetchnumpy does.
         table = (
             (store or self.store)
             .db.sql(sql, params={"slo": key, "start": start, "end": end})
