@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from basics.cli.main import get_app
-from basics.cli.slo_cmd import AT_HELP, _at, _time
+from basics.cli.slo_cmd import AT_HELP, at_option, time_option
 
 
 @click.group()
@@ -32,7 +32,7 @@ def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
     from basics.cli import output
 
     app = get_app(ctx)
-    results = app.alerting.evaluate(_at(ctx, at))
+    results = app.alerting.evaluate(at_option(ctx, at))
     if as_json:
         output.emit_json(results)
         return
@@ -74,10 +74,12 @@ def compare(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin = _time(ctx, start)
+    begin = time_option(ctx, start)
     assert begin is not None
     names = [name.strip() for name in policies.split(",") if name.strip()]
-    results = [app.alerting.replay(slo_name, begin, _at(ctx, end) or "latest", n) for n in names]
+    results = [
+        app.alerting.replay(slo_name, begin, at_option(ctx, end) or "latest", n) for n in names
+    ]
     if as_json:
         output.emit_json([_replay_json(r) for r in results])
         return
@@ -148,17 +150,17 @@ def replay(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin = _time(ctx, start)
+    begin = time_option(ctx, start)
     assert begin is not None
     if every == (slo_name is not None):
         raise click.UsageError("give one SLO, or --all")
     if every:
         if policy:
             raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
-        _replay_summary(app.alerting.replay_all(begin, _at(ctx, end) or "latest"), as_json)
+        _replay_summary(app.alerting.replay_all(begin, at_option(ctx, end) or "latest"), as_json)
         return
     assert slo_name is not None
-    result = app.alerting.replay(slo_name, begin, _at(ctx, end) or "latest", policy)
+    result = app.alerting.replay(slo_name, begin, at_option(ctx, end) or "latest", policy)
     if as_json:
         output.emit_json(_replay_json(result))
         return
@@ -269,9 +271,11 @@ def tune(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin = _time(ctx, start)
+    begin = time_option(ctx, start)
     assert begin is not None
-    result = app.alerting.tune(slo_name, begin, _at(ctx, end) or "latest", max_false_per_month)
+    result = app.alerting.tune(
+        slo_name, begin, at_option(ctx, end) or "latest", max_false_per_month
+    )
     if as_json:
         output.emit_json(result)
         return
@@ -379,7 +383,7 @@ def add(
     from basics.alerting.incidents import add_incident
 
     app = get_app(ctx)
-    begin, finish = _time(ctx, start), _time(ctx, end)
+    begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     incident = add_incident(app.store, list(services), begin, finish, title, severity)
     for service in services:

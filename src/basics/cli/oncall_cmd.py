@@ -7,7 +7,7 @@ import sys
 import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
-from basics.cli.slo_cmd import _time
+from basics.cli.slo_cmd import time_option
 
 FORMATS = ["pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager"]
 
@@ -105,7 +105,7 @@ def list_pages(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin, finish = _time(ctx, start), _time(ctx, end)
+    begin, finish = time_option(ctx, start), time_option(ctx, end)
     found = app.oncall.pages(begin, finish, alert, unclassified)
     if found:
         shifts = app.oncall.shifts(found[0].created_at, found[-1].created_at)
@@ -183,7 +183,7 @@ def report(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin, finish = _time(ctx, start), _time(ctx, end)
+    begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     result = app.oncall.report(begin, finish, team, person)
     if as_json:

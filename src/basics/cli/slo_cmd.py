@@ -12,7 +12,7 @@ from basics.cli.main import get_app
 EXIT_EXHAUSTED = 2
 
 
-def _time(ctx: click.Context, value: str | None) -> dt.datetime | None:
+def time_option(ctx: click.Context, value: str | None) -> dt.datetime | None:
     from basics.core.clock import parse_time
 
     if value is None:
@@ -20,8 +20,8 @@ def _time(ctx: click.Context, value: str | None) -> dt.datetime | None:
     return parse_time(value, get_app(ctx).config.timezone)
 
 
-def _at(ctx: click.Context, value: str | None) -> dt.datetime | str | None:
-    return "latest" if value == "latest" else _time(ctx, value)
+def at_option(ctx: click.Context, value: str | None) -> dt.datetime | str | None:
+    return "latest" if value == "latest" else time_option(ctx, value)
 
 
 AT_HELP = "Window end: a time (ISO 8601; no offset = the config's time zone) or `latest`."
@@ -59,7 +59,7 @@ def status(
     from basics.cli import output
 
     app = get_app(ctx)
-    results = app.slo.status(_at(ctx, at))
+    results = app.slo.status(at_option(ctx, at))
     if as_json:
         output.emit_json([_status_json(r) for r in results])
     elif as_csv:
@@ -178,7 +178,7 @@ def breakdown(
     from basics.cli import output
 
     app = get_app(ctx)
-    range_start, range_end = _time(ctx, start), _at(ctx, end)
+    range_start, range_end = time_option(ctx, start), at_option(ctx, end)
     if by == "auto":
         results = app.slo.breakdown_auto(slo_name, range_start, range_end, top=min(top, 3))
         if as_json:
@@ -257,7 +257,7 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
     from basics.cli import output
 
     app = get_app(ctx)
-    begin, finish = _time(ctx, start), _time(ctx, end)
+    begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     result = app.slo.cost(slo_name, begin, finish)
     if as_json:
@@ -298,7 +298,7 @@ def history(
     from basics.cli import output
 
     app = get_app(ctx)
-    periods = app.slo.history(slo_name, by, _time(ctx, start), _at(ctx, end))  # type: ignore[arg-type]
+    periods = app.slo.history(slo_name, by, time_option(ctx, start), at_option(ctx, end))  # type: ignore[arg-type]
     if as_json:
         output.emit_json(periods)
         return
@@ -353,7 +353,7 @@ def percentiles(
     from basics.cli import output
 
     app = get_app(ctx)
-    begin, finish = _time(ctx, start), _time(ctx, end)
+    begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     report = app.slo.percentiles(service, by, begin, finish, exact)  # type: ignore[arg-type]
     if as_json:
