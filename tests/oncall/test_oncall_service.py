@@ -50,6 +50,41 @@ def test_alertmanager_import_is_idempotent_and_counts_rejects(app: App) -> None:
     assert stored == 3
 
 
+def test_a_clean_csv_export_imports_through_duckdb_and_updates_on_reimport(
+    app: App, tmp_path: Path
+) -> None:
+    header = "id,created_on,acknowledged_on,title,incident_key,assigned_to\n"
+    rows = [
+        "P1,2026-03-02T10:00:00Z,2026-03-02T10:02:00Z,Fire,k1,alice\n",
+        "P2,2026-03-02T11:00:00+01:00,,Flood,k1,bob\n",
+    ]
+    export = tmp_path / "incidents.csv"
+    export.write_text(header + "".join(rows))
+
+    first = app.oncall.ingest_pages(str(export), "pagerduty-csv")
+    assert (first.status, first.pages, first.new_pages, first.rejected) == ("applied", 2, 2, 0)
+    assert [(p.id, p.created_at, p.acknowledged_at, p.responder) for p in app.oncall.pages()] == [
+        ("pagerduty:P1", dt.datetime(2026, 3, 2, 10), dt.datetime(2026, 3, 2, 10, 2), "alice"),
+        ("pagerduty:P2", dt.datetime(2026, 3, 2, 10), None, "bob"),
+    ]
+    assert app.store.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary") == 0
+
+    # A later export: P2 is now acknowledged, P3 is new, and a bad row goes row by row.
+    export.write_text(
+        header
+        + rows[0]
+        + "P2,2026-03-02T11:00:00+01:00,2026-03-02T10:05:00Z,Flood,k1,bob\n"
+        + "P3,2026-03-03T09:00:00Z,,Smoke,k3,alice\n"
+        + "P4,soon,,Smoke,k4,alice\n"
+    )
+    second = app.oncall.ingest_pages(str(export), "pagerduty-csv")
+    assert (second.pages, second.new_pages, second.rejected) == (3, 1, 1)
+    assert [(r.line, r.field) for r in second.first_rejects] == [(5, "created_on")]
+    pages = {p.id: p for p in app.oncall.pages()}
+    assert sorted(pages) == ["pagerduty:P1", "pagerduty:P2", "pagerduty:P3"]
+    assert pages["pagerduty:P2"].acknowledged_at == dt.datetime(2026, 3, 2, 10, 5)
+
+
 def test_responders_come_from_the_shift_when_the_source_has_none(app: App) -> None:
     app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
     pages = app.oncall.pages()

@@ -60,12 +60,11 @@ def parse_iso(text: str, field: str) -> dt.datetime:
     try:
         # The common case, in C: Python 3.11 reads "Z", offsets and up to microseconds.
         quick = dt.datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
         if quick.tzinfo is None:
             return quick
         return quick.astimezone(dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        pass
     value = text.strip()
     if value[-1:] in ("Z", "z"):
         value = value[:-1] + "+00:00"

@@ -55,14 +55,14 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
     reader = csv.reader(text_lines)
     rejects: list[PageReject] = []
     pages = PageSet()
-    header: _Header | None = None
+    header: ExportHeader | None = None
     last_line = 0
     for row in reader:
         line, last_line = last_line + 1, reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
-            header = _Header(row, name)
+            header = ExportHeader(row, name)
             continue
         try:
             if len(row) != header.width:
@@ -75,7 +75,7 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
     return pages.pages(), rejects
 
 
-class _Header:
+class ExportHeader:
     """Which column holds each role, by header name."""
 
     def __init__(self, cells: list[str], name: str) -> None:
@@ -104,7 +104,7 @@ class _Header:
 class _Row:
     """One data row read through its header."""
 
-    def __init__(self, header: _Header, cells: list[str]) -> None:
+    def __init__(self, header: ExportHeader, cells: list[str]) -> None:
         self.header = header
         self.cells = cells
 
