@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from basics.oncall import compute
+from basics.oncall.columns import PageColumns
 from basics.oncall.models import Page, Shift
 from basics.oncall.report import Bucket
 
@@ -27,6 +28,11 @@ ZONES = {"ana": "Europe/London", "ben": "America/New_York", "kai": "Asia/Tokyo"}
 def zone_of(person: str | None) -> str:
     """The test roster's zones; anyone else (and no responder) is in UTC."""
     return ZONES.get(person or "", "UTC")
+
+
+def cols(pages: list[Page]) -> PageColumns:
+    """The pages as the report's columns, in the test roster's zones."""
+    return PageColumns.from_pages(pages, zone_of)
 
 
 def t(text: str) -> dt.datetime:
@@ -183,7 +189,7 @@ LOAD_PAGES = [
 
 def test_shift_loads_count_pages_and_incidents_against_the_limit() -> None:
     day, night, long, short = compute.shift_loads(
-        [DAY_SHIFT, NIGHT_SHIFT, LONG_SHIFT, SHORT_SHIFT], LOAD_PAGES
+        [DAY_SHIFT, NIGHT_SHIFT, LONG_SHIFT, SHORT_SHIFT], cols(LOAD_PAGES)
     )
     # 12 h: 4 pages, 3 incidents (i1 twice); limit 2 × 12 / 12 = 2; 3 > 2.
     assert (day.person, day.pages, day.incidents) == ("ana", 4, 3)
@@ -197,7 +203,7 @@ def test_shift_loads_count_pages_and_incidents_against_the_limit() -> None:
 
 
 def test_shift_loads_keep_the_order_and_fields_of_the_shifts() -> None:
-    loads = compute.shift_loads([SHORT_SHIFT, DAY_SHIFT], LOAD_PAGES)
+    loads = compute.shift_loads([SHORT_SHIFT, DAY_SHIFT], cols(LOAD_PAGES))
     assert [(load.person, load.start, load.end, load.rotation) for load in loads] == [
         ("dan", SHORT_SHIFT.start, SHORT_SHIFT.end, "primary"),
         ("ana", DAY_SHIFT.start, DAY_SHIFT.end, "primary"),
@@ -206,7 +212,9 @@ def test_shift_loads_keep_the_order_and_fields_of_the_shifts() -> None:
 
 def test_shift_hours_are_exact_fractions() -> None:
     # 90 minutes and 1 second: 5401 / 3600 hours; limit = that / 6.
-    (load,) = compute.shift_loads([shift("ana", "2026-03-02 09:00", "2026-03-02 10:30:01")], [])
+    (load,) = compute.shift_loads(
+        [shift("ana", "2026-03-02 09:00", "2026-03-02 10:30:01")], cols([])
+    )
     assert load.hours == Fraction(5401, 3600)
     assert load.limit == Fraction(5401, 21600)
     assert (load.pages, load.incidents, load.over_limit) == (0, 0, False)
@@ -215,7 +223,7 @@ def test_shift_hours_are_exact_fractions() -> None:
 def test_an_unassigned_page_counts_for_every_shift_covering_it() -> None:
     primary = shift("ana", "2026-03-02 00:00", "2026-03-03 00:00", "primary")
     secondary = shift("ben", "2026-03-02 00:00", "2026-03-03 00:00", "secondary")
-    loads = compute.shift_loads([primary, secondary], [page("2026-03-02 12:00", None)])
+    loads = compute.shift_loads([primary, secondary], cols([page("2026-03-02 12:00", None)]))
     assert [load.pages for load in loads] == [1, 1]
 
 
@@ -283,7 +291,7 @@ def test_time_to_acknowledge_counts_only_acknowledged_pages() -> None:
         page("2026-03-02 12:00", ack="2026-03-02 12:00:30"),  # 30 s
         page("2026-03-02 13:00:05", ack="2026-03-02 13:00"),  # clock skew: 0 s
     ]
-    stats = compute.time_to_acknowledge(pages)
+    stats = compute.time_to_acknowledge(cols(pages))
     # [0, 30, 120]: median rank 1 → 30; p90 rank ceil(2.7) − 1 = 2 → 120.
     assert (stats.count, stats.median, stats.p90) == (3, 30, 120)
     assert [bucket.count for bucket in stats.histogram] == [2, 1, 0, 0, 0, 0]
@@ -295,7 +303,7 @@ def test_time_to_resolve_counts_only_resolved_pages() -> None:
         page("2026-03-02 10:00"),
         page("2026-03-02 10:00", ack="2026-03-02 10:01", resolved="2026-03-02 11:00"),  # 3600
     ]
-    stats = compute.time_to_resolve(pages)
+    stats = compute.time_to_resolve(cols(pages))
     # n = 2: median rank ceil(1) − 1 = 0 → 300; p90 rank ceil(1.8) − 1 = 1 → 3600.
     assert (stats.count, stats.median, stats.p90) == (2, 300, 3600)
 
@@ -338,7 +346,7 @@ NOISE_PAGES = [
 
 
 def test_noisy_alerts_by_hand() -> None:
-    alerts = compute.noisy_alerts(NOISE_PAGES, zone_of)
+    alerts = compute.noisy_alerts(cols(NOISE_PAGES))
     assert [alert.alert for alert in alerts] == ["HighLatency", "DiskFull", "Alpha", "Beta"]
     latency, disk = alerts[0], alerts[1]
 
@@ -365,7 +373,7 @@ def test_noisy_alerts_by_hand() -> None:
 
 
 def test_noisy_alerts_of_nothing() -> None:
-    assert compute.noisy_alerts([], zone_of) == []
+    assert compute.noisy_alerts(cols([])) == []
 
 
 # --- concentration -----------------------------------------------------------------------
@@ -381,7 +389,7 @@ CONCENTRATION_PAGES = [
 
 
 def test_concentration_with_a_roster_by_hand() -> None:
-    result = compute.concentration(CONCENTRATION_PAGES, zone_of, ["dan", "ben", "cleo", "ana"])
+    result = compute.concentration(cols(CONCENTRATION_PAGES), ["dan", "ben", "cleo", "ana"])
     # ana 6, ben 2, cleo 0, dan 0 of 8 assigned; night ana 2, ben 1 of 3.
     assert [(p.person, p.pages, p.share) for p in result.people] == [
         ("ana", 6, 0.75),
@@ -402,26 +410,26 @@ def test_concentration_with_a_roster_by_hand() -> None:
 
 
 def test_concentration_without_a_roster_counts_only_responders() -> None:
-    result = compute.concentration(CONCENTRATION_PAGES, zone_of)
+    result = compute.concentration(cols(CONCENTRATION_PAGES))
     # [6, 2]: Σ|xᵢ − xⱼ| = 8; 2 n² mean = 2·4·4 = 32.
     assert [p.person for p in result.people] == ["ana", "ben"]
     assert result.gini == 0.25
 
 
 def test_concentration_counts_responders_missing_from_the_roster() -> None:
-    result = compute.concentration([page("2026-03-02 10:00", "eve")], zone_of, ["ana"])
+    result = compute.concentration(cols([page("2026-03-02 10:00", "eve")]), ["ana"])
     assert [(p.person, p.pages) for p in result.people] == [("eve", 1), ("ana", 0)]
     assert result.gini == 0.5  # [0, 1]: 2 / (2·4·0.5)
 
 
 def test_half_the_pages_is_not_flagged_and_ties_go_by_name() -> None:
     pages = [page("2026-03-02 10:00", p) for p in ("ben", "ben", "ana", "ana")]
-    result = compute.concentration(pages, zone_of)
+    result = compute.concentration(cols(pages))
     assert (result.top, result.top_share, result.flagged, result.gini) == ("ana", 0.5, False, 0)
 
 
 def test_concentration_of_no_pages_is_none_never_zero() -> None:
-    result = compute.concentration([page("2026-03-02 10:00", None)], zone_of, ["ana", "ben"])
+    result = compute.concentration(cols([page("2026-03-02 10:00", None)]), ["ana", "ben"])
     assert [(p.person, p.pages, p.share, p.night_share) for p in result.people] == [
         ("ana", 0, None, None),
         ("ben", 0, None, None),
@@ -477,14 +485,14 @@ def test_gini_ignores_order_and_scale(counts: list[int], factor: int) -> None:
 )
 def test_concentration_shares_sum_to_one(pages: list[tuple[str, dt.datetime]]) -> None:
     records = [page(moment.isoformat(sep=" "), person) for person, moment in pages]
-    result = compute.concentration(records, zone_of, ["ana", "ben", "kai", "zoe", "nobody"])
+    result = compute.concentration(cols(records), ["ana", "ben", "kai", "zoe", "nobody"])
     assert sum(p.pages for p in result.people) == result.pages == len(records)
     assert math.isclose(sum(p.share or 0 for p in result.people), 1)
     if result.night_pages:
         assert math.isclose(sum(p.night_share or 0 for p in result.people), 1)
     assert result.gini is not None and 0 <= result.gini < 1
     assert result.flagged == (result.top_share is not None and result.top_share > 0.5)
-    by_class = compute.interruptions(records, zone_of).by_class
+    by_class = compute.interruptions(cols(records)).by_class
     assert sum(by_class.values()) == len(records)
     assert by_class["sleep"] == result.night_pages
 
@@ -493,7 +501,7 @@ def test_concentration_shares_sum_to_one(pages: list[tuple[str, dt.datetime]]) -
 
 
 def test_interruptions_per_class_and_person() -> None:
-    result = compute.interruptions(CONCENTRATION_PAGES, zone_of)
+    result = compute.interruptions(cols(CONCENTRATION_PAGES))
     # ana: 4 business, 2 sleep; ben: 10:00 EST business, 23:00 EST sleep;
     # unassigned 04:00 UTC: sleep.
     assert result.by_class == {"business": 5, "off": 0, "sleep": 4}
@@ -505,7 +513,7 @@ def test_interruptions_per_class_and_person() -> None:
 
 
 def test_interruptions_of_nothing_are_zeros() -> None:
-    result = compute.interruptions([], zone_of)
+    result = compute.interruptions(cols([]))
     assert result.by_class == {"business": 0, "off": 0, "sleep": 0}
     assert (result.by_person, result.unassigned) == ({}, 0)
 
@@ -543,7 +551,7 @@ def test_weekly_figures_by_hand() -> None:
         page("2026-03-09 12:00", "ana", incident="e"),
     ]
     w10, w11 = compute.weekly(
-        pages, shifts, zone_of, [t("2026-03-02 00:00"), t("2026-03-09 00:00")], ["ana", "ben"]
+        cols(pages), shifts, [t("2026-03-02 00:00"), t("2026-03-09 00:00")], ["ana", "ben"]
     )
     assert (w10.week, w10.start, w10.end) == ("2026-W10", t("2026-03-02"), t("2026-03-09"))
     assert (w10.pages, w10.incidents) == (4, 3)
@@ -568,7 +576,7 @@ def test_weekly_figures_by_hand() -> None:
 
 
 def test_weekly_labels_the_iso_week_across_new_year() -> None:
-    (week,) = compute.weekly([], [], zone_of, [t("2026-12-28 00:00")])
+    (week,) = compute.weekly(cols([]), [], [t("2026-12-28 00:00")])
     assert (week.week, week.end) == ("2026-W53", t("2027-01-04 00:00"))
     assert (week.pages, week.concentration.gini, week.time_to_resolve.p90) == (0, None, None)
 
@@ -576,4 +584,4 @@ def test_weekly_labels_the_iso_week_across_new_year() -> None:
 @pytest.mark.parametrize("start", ["2026-03-03 00:00", "2026-03-02 09:00"])
 def test_weekly_refuses_a_week_not_starting_monday_midnight(start: str) -> None:
     with pytest.raises(ValueError, match="Monday at 00:00"):
-        compute.weekly([], [], zone_of, [t(start)])
+        compute.weekly(cols([]), [], [t(start)])

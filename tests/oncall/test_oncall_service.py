@@ -95,8 +95,11 @@ def test_responders_come_from_the_shift_when_the_source_has_none(app: App) -> No
         ("bob", dt.datetime(2026, 3, 9, 9)),
         ("alice", dt.datetime(2026, 3, 16, 9)),
     ]
-    filled = app.oncall.with_responders(pages, shifts)
+    filled = app.oncall.with_responders(pages)
     assert {p.responder for p in filled} == {"alice"}  # all on 2026-03-02, alice's week
+    # The report's columns fill them the same way.
+    columns = app.oncall.page_columns(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 20))
+    assert {columns.people[code] for code in columns.responder} == {"alice"}
 
 
 def test_tagging_checks_the_outcome_and_the_page(app: App) -> None:

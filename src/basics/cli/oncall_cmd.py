@@ -106,10 +106,7 @@ def list_pages(
 
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
-    found = app.oncall.pages(begin, finish, alert, unclassified)
-    if found:
-        shifts = app.oncall.shifts(found[0].created_at, found[-1].created_at)
-        found = app.oncall.with_responders(found, shifts)
+    found = app.oncall.with_responders(app.oncall.pages(begin, finish, alert, unclassified))
     if as_json:
         output.emit_json(found)
         return
@@ -281,10 +278,7 @@ def classify(ctx: click.Context, alert: str | None, keys_from_stdin: bool) -> No
     if not keys_from_stdin and not sys.stdin.isatty():
         raise click.UsageError("pages classify needs a terminal; use `basics pages tag`")
     outcomes = list(OUTCOMES)
-    todo = app.oncall.pages(alert=alert, unclassified=True)
-    if todo:
-        shifts = app.oncall.shifts(todo[0].created_at, todo[-1].created_at)
-        todo = app.oncall.with_responders(todo, shifts)
+    todo = app.oncall.with_responders(app.oncall.pages(alert=alert, unclassified=True))
     menu = "  ".join(f"{i}) {name}" for i, name in enumerate(outcomes, start=1))
     done = 0
     for number, page in enumerate(todo, start=1):

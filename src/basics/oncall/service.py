@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall import compute
+from basics.oncall.columns import PageColumns
 from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
 from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
@@ -185,8 +187,13 @@ class OncallService:
         ]
         return sorted(shifts, key=lambda s: (s.start, s.rotation))
 
-    def with_responders(self, pages: list[Page], shifts: list[Shift]) -> list[Page]:
-        """Pages whose source did not name a responder get the person on call then."""
+    def with_responders(self, pages: list[Page]) -> list[Page]:
+        """Pages whose source did not name a responder get the person on call then (the
+        first shift, by start, covering the page's creation)."""
+        if not pages:
+            return pages
+        moments = [page.created_at for page in pages]
+        shifts = self.shifts(min(moments), max(moments) + dt.timedelta(microseconds=1))
         result = []
         for page in pages:
             if page.responder is None:
@@ -196,6 +203,22 @@ class OncallService:
                 page = Page(**{**page.__dict__, "responder": on_call})
             result.append(page)
         return result
+
+    def page_columns(
+        self, start: dt.datetime, end: dt.datetime, shifts: list[Shift] | None = None
+    ) -> PageColumns:
+        """Pages created in [start, end) with their outcomes, as columns; a page whose source
+        named no responder gets the person on call then (from `shifts`, by default every
+        shift of the range)."""
+        table = self.store.db.sql(
+            "SELECT p.source, p.incident_key, p.alert, p.created_at, p.acknowledged_at, "
+            "p.resolved_at, p.responder, o.outcome FROM pages p "
+            "LEFT JOIN page_outcomes o ON o.page_id = p.id "
+            "WHERE p.created_at >= $start AND p.created_at < $end",
+            params={"start": start, "end": end},
+        ).to_arrow_table()
+        on_call = self.shifts(start, end) if shifts is None else shifts
+        return PageColumns.from_arrow(table, self.zone_of, on_call)
 
     def report(
         self,
@@ -211,15 +234,14 @@ class OncallService:
             known = ", ".join(self.config.teams) or "none are configured"
             raise NotFoundError(f'no team "{team}" (known: {known})')
         shifts = self.shifts(start, end)
-        pages = self.with_responders(self.pages(start, end), shifts)
+        pages = self.page_columns(start, end, shifts)
         roster = self._roster(team, person)
         if team is not None or person is not None:
             rotations = {
                 name for name, r in self.config.rotations.items() if team is None or r.team == team
             }
             shifts = [s for s in shifts if s.rotation in rotations and s.person in roster]
-            pages = [p for p in pages if p.responder in roster]
-        zone_of = self.zone_of
+            pages = pages.with_responders_in(roster)
         loads = compute.shift_loads(shifts, pages)
         return OncallReport(
             start=start,
@@ -227,15 +249,15 @@ class OncallService:
             team=team,
             person=person,
             pages=len(pages),
-            incidents=len({p.incident_key for p in pages}),
+            incidents=len(np.unique(pages.incident)),
             shifts=loads,
             over_limit_shifts=sum(1 for load in loads if load.over_limit),
-            interruptions=compute.interruptions(pages, zone_of),
+            interruptions=compute.interruptions(pages),
             time_to_acknowledge=compute.time_to_acknowledge(pages),
             time_to_resolve=compute.time_to_resolve(pages),
-            alerts=compute.noisy_alerts(pages, zone_of),
-            concentration=compute.concentration(pages, zone_of, roster),
-            weeks=compute.weekly(pages, shifts, zone_of, compute.weeks_between(start, end), roster),
+            alerts=compute.noisy_alerts(pages),
+            concentration=compute.concentration(pages, roster),
+            weeks=compute.weekly(pages, shifts, compute.weeks_between(start, end), roster),
         )
 
     def _roster(self, team: str | None, person: str | None) -> list[str]:

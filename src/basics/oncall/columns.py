@@ -1,0 +1,263 @@
+"""Pages as columns: what the on-call report reads, one NumPy array per field.
+
+A year of pages is a million rows; the report's figures are counts and ranks over them, so
+they are computed over arrays rather than a Python object per page. `PageColumns` holds the
+pages sorted by creation, with names (people, alerts) and outcomes as small integer codes,
+the responder filled from the shift on call where the source named none, and each page's
+time class (business, off, sleep) computed once, in its responder's zone.
+
+Pure: no store, no clock. `from_arrow` takes the columns the service reads from the store;
+`from_pages` builds the same from `Page` objects (small lists, tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from basics.oncall.models import OUTCOMES, Page, Shift
+
+ZoneOf = Callable[[str | None], str]
+
+NO_TIME = np.iinfo(np.int64).min
+"""A time that is absent (never acknowledged, never resolved), in the µs columns."""
+NO_RESPONDER = -1
+BUSINESS, OFF, SLEEP = 0, 1, 2
+"""Codes of the time classes, the indexes of `report.TIME_CLASSES`."""
+UNCLASSIFIED, NOT_ACTIONABLE, ACTIONABLE = -1, 0, 1
+
+# Sources that never record an acknowledgement: "resolved without one" says nothing there.
+NO_ACKNOWLEDGEMENTS = frozenset({"alertmanager"})
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+HOUR_US = 3_600_000_000
+DAY_US = 24 * HOUR_US
+
+
+def micros(moment: dt.datetime) -> int:
+    """A naive UTC moment as µs since 1970-01-01."""
+    return (moment - _EPOCH) // _US
+
+
+@dataclass(frozen=True)
+class PageColumns:
+    """Pages sorted by `created`, one array per field (all of the same length)."""
+
+    created: NDArray[np.int64]
+    """µs since 1970-01-01, naive UTC, ascending."""
+    acknowledged: NDArray[np.int64]
+    """µs, `NO_TIME` where never acknowledged."""
+    resolved: NDArray[np.int64]
+    """µs, `NO_TIME` where never resolved."""
+    responder: NDArray[np.int32]
+    """Index into `people`, `NO_RESPONDER` where neither the source nor a shift names one."""
+    people: tuple[str, ...]
+    alert: NDArray[np.int32]
+    """Index into `alerts`."""
+    alerts: tuple[str, ...]
+    incident: NDArray[np.int32]
+    """The same code for the same incident key."""
+    outcome: NDArray[np.int8]
+    """`ACTIONABLE`, `NOT_ACTIONABLE` or `UNCLASSIFIED` (no outcome, or one not in OUTCOMES)."""
+    knowable: NDArray[np.bool_]
+    """The page's source records acknowledgements (Alertmanager does not)."""
+    time_class: NDArray[np.int8]
+    """`BUSINESS`, `OFF` or `SLEEP` at creation, in the responder's zone."""
+
+    def __len__(self) -> int:
+        return len(self.created)
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> PageColumns:
+        """The pages created in [start, end) (views, not copies)."""
+        first, last = np.searchsorted(self.created, [micros(start), micros(end)], side="left")
+        return self.take(slice(int(first), int(last)))
+
+    def take(self, rows: slice | NDArray[np.bool_]) -> PageColumns:
+        """The pages at `rows` (a slice of the sorted pages, or a mask)."""
+        return PageColumns(
+            created=self.created[rows],
+            acknowledged=self.acknowledged[rows],
+            resolved=self.resolved[rows],
+            responder=self.responder[rows],
+            people=self.people,
+            alert=self.alert[rows],
+            alerts=self.alerts,
+            incident=self.incident[rows],
+            outcome=self.outcome[rows],
+            knowable=self.knowable[rows],
+            time_class=self.time_class[rows],
+        )
+
+    def person_code(self, person: str) -> int:
+        """The code of a person in `responder`; one no page names gets a code none has."""
+        try:
+            return self.people.index(person)
+        except ValueError:
+            return len(self.people)
+
+    def with_responders_in(self, people: Sequence[str]) -> PageColumns:
+        """Only the pages whose responder is one of `people`."""
+        codes = [self.person_code(person) for person in people]
+        return self.take(np.isin(self.responder, codes))
+
+    @classmethod
+    def from_arrow(
+        cls, table: pa.Table, zone_of: ZoneOf, shifts: Sequence[Shift] = ()
+    ) -> PageColumns:
+        """Columns from a table with the `Page` fields source, incident_key, alert,
+        created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
+        timestamps). A page without a responder gets the person of the first shift in
+        `shifts` (ordered by start) covering its creation."""
+        order = pc.sort_indices(table, sort_keys=[("created_at", "ascending")])
+        table = table.take(order)
+        people, responder = _codes(table.column("responder"))
+        alerts, alert = _codes(table.column("alert"))
+        _, incident = _codes(table.column("incident_key"))
+        outcomes, outcome = _codes(table.column("outcome"))
+        sources, source = _codes(table.column("source"))
+        created = _micros(table.column("created_at"))
+        people, responder = _fill_responders(created, people, responder, shifts)
+        actionable = np.array(
+            [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
+        )
+        knowable = np.array([name not in NO_ACKNOWLEDGEMENTS for name in sources] + [True])
+        return cls(
+            created=created,
+            acknowledged=_micros(table.column("acknowledged_at")),
+            resolved=_micros(table.column("resolved_at")),
+            responder=responder,
+            people=people,
+            alert=alert,
+            alerts=alerts,
+            incident=incident,
+            outcome=actionable[outcome],  # code -1 (no outcome) reads the last entry
+            knowable=knowable[source],
+            time_class=_time_classes(created, responder, people, zone_of),
+        )
+
+    @classmethod
+    def from_pages(
+        cls, pages: Sequence[Page], zone_of: ZoneOf, shifts: Sequence[Shift] = ()
+    ) -> PageColumns:
+        """Columns from `Page` objects."""
+        text, moment = pa.string(), pa.timestamp("us")
+        types = {"source": text, "incident_key": text, "alert": text, "responder": text}
+        types |= {"outcome": text, "created_at": moment}
+        types |= {"acknowledged_at": moment, "resolved_at": moment}
+        table = pa.table(
+            {
+                name: pa.array([getattr(p, name) for p in pages], kind)
+                for name, kind in types.items()
+            }
+        )
+        return cls.from_arrow(table, zone_of, shifts)
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]:
+    """The distinct values of a string column and each row's index among them (-1 null)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = tuple(encoded.dictionary.to_pylist())
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return values, codes.astype(np.int32, copy=False)
+
+
+def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:
+    """A timestamp column as µs since 1970 (`NO_TIME` where null)."""
+    values = column.combine_chunks().cast(pa.timestamp("us")).cast(pa.int64())
+    filled = pc.fill_null(values, NO_TIME).to_numpy(zero_copy_only=False)
+    return np.asarray(filled, dtype=np.int64)
+
+
+def _outcome_code(outcome: str) -> int:
+    if outcome not in OUTCOMES:
+        return UNCLASSIFIED
+    return ACTIONABLE if OUTCOMES[outcome] else NOT_ACTIONABLE
+
+
+def _fill_responders(
+    created: NDArray[np.int64],
+    people: tuple[str, ...],
+    responder: NDArray[np.int32],
+    shifts: Sequence[Shift],
+) -> tuple[tuple[str, ...], NDArray[np.int32]]:
+    """Give each page without a responder the person of the first shift covering it."""
+    missing = responder == NO_RESPONDER
+    if not missing.any() or not shifts:
+        return people, responder
+    names = list(people)
+    filled = responder.copy()
+    for shift in sorted(shifts, key=lambda s: (s.start, s.rotation)):
+        first, last = np.searchsorted(created, [micros(shift.start), micros(shift.end)])
+        if first == last:
+            continue
+        if shift.person not in names:
+            names.append(shift.person)
+        window = filled[first:last]  # a view: writing it writes `filled`
+        window[window == NO_RESPONDER] = names.index(shift.person)
+    return tuple(names), filled
+
+
+def _time_classes(
+    created: NDArray[np.int64],
+    responder: NDArray[np.int32],
+    people: tuple[str, ...],
+    zone_of: ZoneOf,
+) -> NDArray[np.int8]:
+    """Each page's time class in its responder's zone (`zone_of(None)` for no responder)."""
+    classes = np.empty(len(created), dtype=np.int8)
+    zones: dict[str, list[int]] = {}
+    for code, person in [(NO_RESPONDER, None), *enumerate(people)]:
+        zones.setdefault(zone_of(person), []).append(code)
+    for zone, codes in zones.items():
+        rows = np.flatnonzero(np.isin(responder, codes))
+        if len(rows):
+            classes[rows] = time_classes(created[rows], zone)
+    return classes
+
+
+def time_classes(utc_us: NDArray[np.int64], zone: str) -> NDArray[np.int8]:
+    """PagerDuty's class of each naive UTC moment (µs) on the wall clock of `zone`: sleep
+    22:00–08:00 every day, business 08:00–18:00 Monday to Friday, off hours the rest."""
+    local = utc_us + utc_offsets_us(utc_us, zone)
+    hour = (local // HOUR_US) % 24
+    weekday = (local // DAY_US + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    return np.where(
+        (hour >= 22) | (hour < 8),
+        SLEEP,
+        np.where((weekday < 5) & (hour < 18), BUSINESS, OFF),
+    ).astype(np.int8)
+
+
+def utc_offsets_us(utc_us: NDArray[np.int64], zone: str) -> NDArray[np.int64]:
+    """The UTC offset of `zone` at each moment, in µs, exact across daylight-saving changes.
+
+    zoneinfo answers once per UTC hour the moments fall in (at the hour's start and end);
+    in an hour whose offset changes, each moment is asked about on its own. That is exact as
+    long as a zone never changes its offset twice within an hour, which no zone does.
+    """
+    timezone = zoneinfo.ZoneInfo(zone)
+    if len(utc_us) == 0:
+        return np.zeros(0, dtype=np.int64)
+    hours, which = np.unique(utc_us // HOUR_US, return_inverse=True)
+    edges = np.union1d(hours, hours + 1)
+    at_edge = np.array([_offset_us(timezone, int(h) * HOUR_US) for h in edges], dtype=np.int64)
+    at_start = at_edge[np.searchsorted(edges, hours)]
+    at_end = at_edge[np.searchsorted(edges, hours + 1)]
+    offsets = at_start[which]
+    for row in np.flatnonzero((at_start != at_end)[which]):
+        offsets[row] = _offset_us(timezone, int(utc_us[row]))
+    return offsets
+
+
+def _offset_us(timezone: zoneinfo.ZoneInfo, utc_us: int) -> int:
+    offset = (_EPOCH_UTC + utc_us * _US).astimezone(timezone).utcoffset()
+    return 0 if offset is None else offset // _US
