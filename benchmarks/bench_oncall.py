@@ -361,17 +361,26 @@ class Parts:
 
 
 def _instrument(app: Any, parts: Parts) -> None:
-    """Time the import's parse and Arrow conversion, and each figure of the report, through
-    wrappers on the modules and the service instance (set for this process only)."""
-    from basics.oncall import compute, importers
+    """Time the import's steps and each figure of the report, through wrappers on the
+    modules, the fast path's class and the service instance (set for this process only)."""
+    from basics.oncall import bulk_csv, compute
     from basics.oncall import service as service_module
 
-    importers.read_pages = parts.wrap("ingest: read CSV into pages", importers.read_pages)
-    service_module._table = parts.wrap("ingest: pages to Arrow", service_module._table)
+    service_module._fingerprint = parts.wrap(
+        "ingest: hash the content", service_module._fingerprint
+    )
+    bulk_csv.BulkCsv.stage = parts.wrap(  # type: ignore[method-assign]
+        "ingest: DuckDB reads and checks the CSV", bulk_csv.BulkCsv.stage
+    )
+    service_module._read_records = parts.wrap(
+        "ingest: read row by row (only when the fast path declines)",
+        service_module._read_records,
+    )
     service = app.oncall
     service.shifts = parts.wrap("report: shifts", service.shifts)
-    service.pages = parts.wrap("report: pages from the store", service.pages)
-    service.with_responders = parts.wrap("report: with_responders", service.with_responders)
+    service.page_columns = parts.wrap(
+        "report: pages from the store into columns", service.page_columns
+    )
     for name in (
         "shift_loads",
         "interruptions",
@@ -439,8 +448,7 @@ def worker_basics(folder: Path) -> dict[str, Any]:
             parts.seconds[k]
             for k in (
                 "report: shifts",
-                "report: pages from the store",
-                "report: with_responders",
+                "report: pages from the store into columns",
                 "report: shift_loads",
             )
         ),

@@ -117,14 +117,15 @@ class PageColumns:
         created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
         timestamps). A page without a responder gets the person of the first shift in
         `shifts` (ordered by start) covering its creation."""
-        order = pc.sort_indices(table, sort_keys=[("created_at", "ascending")])
-        table = table.take(order)
         people, responder = _codes(table.column("responder"))
         alerts, alert = _codes(table.column("alert"))
         _, incident = _codes(table.column("incident_key"))
         outcomes, outcome = _codes(table.column("outcome"))
         sources, source = _codes(table.column("source"))
         created = _micros(table.column("created_at"))
+        # Sorted by creation (cheap when the store already returns them in that order).
+        order = np.argsort(created, kind="stable")
+        created, responder = created[order], responder[order]
         people, responder = _fill_responders(created, people, responder, shifts)
         actionable = np.array(
             [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
@@ -132,15 +133,15 @@ class PageColumns:
         knowable = np.array([name not in NO_ACKNOWLEDGEMENTS for name in sources] + [True])
         return cls(
             created=created,
-            acknowledged=_micros(table.column("acknowledged_at")),
-            resolved=_micros(table.column("resolved_at")),
+            acknowledged=_micros(table.column("acknowledged_at"))[order],
+            resolved=_micros(table.column("resolved_at"))[order],
             responder=responder,
             people=people,
-            alert=alert,
+            alert=alert[order],
             alerts=alerts,
-            incident=incident,
-            outcome=actionable[outcome],  # code -1 (no outcome) reads the last entry
-            knowable=knowable[source],
+            incident=incident[order],
+            outcome=actionable[outcome[order]],  # code -1 (no outcome) reads the last entry
+            knowable=knowable[source[order]],
             time_class=_time_classes(created, responder, people, zone_of),
         )
 

@@ -214,7 +214,7 @@ class OncallService:
             "SELECT p.source, p.incident_key, p.alert, p.created_at, p.acknowledged_at, "
             "p.resolved_at, p.responder, o.outcome FROM pages p "
             "LEFT JOIN page_outcomes o ON o.page_id = p.id "
-            "WHERE p.created_at >= $start AND p.created_at < $end",
+            "WHERE p.created_at >= $start AND p.created_at < $end ORDER BY p.created_at",
             params={"start": start, "end": end},
         ).to_arrow_table()
         on_call = self.shifts(start, end) if shifts is None else shifts
