@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from basics.oncall.bulk_csv import (
     PLAIN_TIME,
     PYTHON_WHITESPACE,
+    SECONDS,
     STAGED_TABLE,
     BulkCsv,
+    seconds_sql,
     utc_time_sql,
 )
 from basics.oncall.formats.common import RecordError, parse_iso
@@ -40,7 +42,7 @@ CLEAN = {
     "seconds columns, any header spelling, CRLF and a BOM": "\ufeffurgency,SERVICE_NAME,"
     "Description,created_on,seconds_to_first_ack,seconds_to_resolve,incident_number,"
     "Incident ID,assigned to\r\n"
-    'high,Checkout,Checkout 5xx,2026-03-04T12:00:00-05:30,90,600,77,PQ7NEW2,"Ana, Bo"\r\n'
+    'high,Checkout,Checkout 5xx,2026-03-04T12:00:00-05:30,90,600.25,77,PQ7NEW2,"Ana, Bo"\r\n'
     "low,Checkout,Slow page,2026-03-04T12:00:00Z,,,78,PQ7NEW3,\r\n",
     "only the incident number, a quoted line break and blank lines": "Incident Number,"
     'Created,Title\n1234,2026-03-02T13:00:00Z,"Two\nline title"\n\n,,\n1235,'
@@ -59,8 +61,8 @@ DECLINED = {
     "a cell with spaces around it": HEADER + "1, Fire,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n",
     "a first responder that is empty": HEADER
     + "1,Fire,high,Db,2026-03-02T13:00:00Z,,,k,; Ana,,,P1\n",
-    "fractional seconds to resolve": "id,created_on,title,seconds_to_resolve\n"
-    "P1,2026-03-02T13:00:00Z,Fire,600.5\n",
+    "seconds to resolve beyond microseconds": "id,created_on,title,seconds_to_resolve\n"
+    "P1,2026-03-02T13:00:00Z,Fire,600.1234567\n",
     "broken quoting": 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"Fire\n',
     "bytes that are not UTF-8": "id,created_on,title\nP1,2026-03-02T13:00:00Z,caf\udce9\n",
 }
@@ -110,11 +112,11 @@ def test_the_staged_pages_by_hand(tmp_path: Path) -> None:
 
     assert fast is not None
     first, second = sorted(fast, key=lambda page: page.id)
-    # 12:00 at −05:30 is 17:30 UTC; acknowledged 90 s and resolved 600 s later.
+    # 12:00 at −05:30 is 17:30 UTC; acknowledged 90 s and resolved 600.25 s later.
     assert (first.created_at, first.acknowledged_at, first.resolved_at) == (
         dt.datetime(2026, 3, 4, 17, 30),
         dt.datetime(2026, 3, 4, 17, 31, 30),
-        dt.datetime(2026, 3, 4, 17, 40),
+        dt.datetime(2026, 3, 4, 17, 40, 0, 250000),
     )
     assert (first.responder, first.incident_key, first.alert) == ("Ana", "PQ7NEW2", "Checkout 5xx")
     assert (second.responder, second.acknowledged_at, second.resolved_at) == (None, None, None)
@@ -167,3 +169,12 @@ def test_a_plain_time_reads_as_parse_iso_reads_it(text: str) -> None:
     db = duckdb.connect()
     (got,) = db.execute(f"SELECT {utc_time_sql('$1')}", [text]).fetchall()[0]
     assert got == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.from_regex(SECONDS, fullmatch=True))
+def test_plain_seconds_add_as_the_row_reader_adds_them(text: str) -> None:
+    start = dt.datetime(2026, 3, 2, 13)
+    db = duckdb.connect()
+    (got,) = db.execute(f"SELECT $2 + {seconds_sql('$1')}", [text, start]).fetchall()[0]
+    assert got == start + dt.timedelta(seconds=float(text))

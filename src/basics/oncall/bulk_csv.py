@@ -1,12 +1,13 @@
 """PagerDuty CSV exports staged by DuckDB's CSV reader, without a Python object per row.
 
 A fast path with exactly the result of `read_pagerduty_csv`, for the exports that need none
-of its care: `BulkCsv.stage` stages the pages of a *clean* export (every row parses with the
-header's width, no two rows share an id, no cell it reads has whitespace around it, every
-time has the plain ISO 8601 form `2025-03-02T14:00:05Z`, seconds columns hold whole
-numbers) into a temporary table, and declines, returning None, for anything else. The caller
-then reads the file row by row with `read_pagerduty_csv`, which gives each bad row a line
-number and a reason. The tests hold both paths to the same pages on the same files.
+of its care: `BulkCsv.stage` stages the pages of a *clean* export into a temporary table:
+every row parses with the header's width, no two rows share an id, no cell it reads has
+whitespace around it, every time has the plain ISO 8601 form `2025-03-02T14:00:05Z` (or
+`+01:00`, or no offset), and seconds columns hold plain numbers. For anything else it
+declines, returning None, and the caller reads the file row by row with
+`read_pagerduty_csv`, which gives each bad row a line number and a reason. The tests hold
+both paths to the same pages on the same files.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ PLAIN_TIME = (
     r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
 )
-WHOLE_SECONDS = r"^[0-9]{1,9}$"
+SECONDS = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
+"""Seconds both readers add alike: up to 9 digits, and a fraction of whole microseconds."""
 TIME_ROLES = ("created", "acknowledged", "resolved")
 SECONDS_ROLES = {"acknowledged": "seconds_to_first_ack", "resolved": "seconds_to_resolve"}
 
@@ -123,7 +125,7 @@ class BulkCsv:
             if role in self.header.columns
         )
         seconds = " AND ".join(
-            f"({cell(role)} IS NULL OR regexp_matches({cell(role)}, '{WHOLE_SECONDS}'))"
+            f"({cell(role)} IS NULL OR regexp_matches({cell(role)}, '{SECONDS}'))"
             for role in SECONDS_ROLES.values()
             if role in self.header.columns
         )
@@ -155,11 +157,11 @@ class BulkCsv:
         return f"c{column[0]}" if column else "NULL::VARCHAR"
 
     def _moment(self, role: str) -> str:
-        """The time of `role`, else created + the whole seconds of its seconds column."""
+        """The time of `role`, else created + the seconds in its seconds column."""
         if role in self.header.columns:
             return utc_time_sql(self._cell(role))
         seconds = self._cell(SECONDS_ROLES[role])
-        return f"{utc_time_sql(self._cell('created'))} + to_seconds(try_cast({seconds} AS BIGINT))"
+        return f"{utc_time_sql(self._cell('created'))} + {seconds_sql(seconds)}"
 
 
 def utc_time_sql(text: str) -> str:
@@ -169,3 +171,8 @@ def utc_time_sql(text: str) -> str:
         f"THEN timezone('UTC', try_cast({text} AS TIMESTAMPTZ)) "
         f"ELSE try_cast({text} AS TIMESTAMP) END"
     )
+
+
+def seconds_sql(text: str) -> str:
+    """SQL for a number of seconds (as `SECONDS`) as an interval, exact to the microsecond."""
+    return f"to_microseconds(CAST(try_cast({text} AS DECIMAL(38, 6)) * 1000000 AS BIGINT))"
