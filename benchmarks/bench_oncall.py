@@ -10,11 +10,14 @@ a. Basics: `App(load_config(...))`, `app.oncall.ingest_pages(csv, "pagerduty-csv
    fresh store, then `app.oncall.report(2025-01-01, 2026-01-01)`: the whole report;
 b. pandas: `read_csv`, `to_datetime`, and the per-shift table (pages, distinct incident
    keys, hours, limit 2 × hours / 12, over_limit) from the same rotations' shifts
-   (`rotation_shifts`, passed as a DataFrame) with `merge_asof` by responder.
+   (`rotation_shifts`, passed as a DataFrame) with `merge_asof` by responder;
+c. Basics again with the CSV fast path turned off, so the export is read row by row (what
+   any export the fast path declines costs).
 
-It checks that both per-shift tables are equal (pages, incidents and over_limit of every
-shift), prints Basics' total against the 10 s target and the ratio pandas / Basics, profiles
-Basics with cProfile when it misses the target (or with `--profile`), writes
+It checks that the per-shift tables of a and c each equal pandas' (pages, incidents and
+over_limit of every shift), prints Basics' total against the 10 s target and the ratio
+pandas / Basics, profiles Basics with cProfile when it misses the target (or with
+`--profile`), writes
 `benchmarks/results/oncall.json` and prints the tables for docs/benchmarks.md. The data is
 deleted at the end unless `--keep-data` (kept data is reused by the next run with the same
 parameters). Exit code 1 if the per-shift tables differ.
@@ -393,8 +396,18 @@ def _instrument(app: Any, parts: Parts) -> None:
         setattr(compute, name, parts.wrap(f"report: {name}", getattr(compute, name)))
 
 
-def worker_basics(folder: Path) -> dict[str, Any]:
-    """Import the CSV into a fresh store and report on the year, each step timed."""
+def worker_rows(folder: Path) -> dict[str, Any]:
+    """As `worker_basics`, with the fast path turned off: the export is read row by row,
+    as any export the fast path declines (one bad row is enough) would be."""
+    from basics.oncall import bulk_csv
+
+    bulk_csv.BulkCsv.open = classmethod(lambda cls, path: None)  # type: ignore[assignment]
+    return worker_basics(folder, "rows")
+
+
+def worker_basics(folder: Path, label: str = "basics") -> dict[str, Any]:
+    """Import the CSV into a fresh store and report on the year, each step timed; the
+    per-shift table goes to shifts-<label>.json."""
     started = time.perf_counter()
     from basics.app import App
     from basics.config.loader import load_config
@@ -428,7 +441,7 @@ def worker_basics(folder: Path) -> dict[str, Any]:
         ]
         for s in report.shifts
     ]
-    (folder / "shifts-basics.json").write_text(json.dumps(rows), encoding="utf-8")
+    (folder / f"shifts-{label}.json").write_text(json.dumps(rows), encoding="utf-8")
     app.close()
     ingest_parts = {k: v for k, v in parts.seconds.items() if k.startswith("ingest")}
     report_parts = {k: v for k, v in parts.seconds.items() if k.startswith("report")}
@@ -645,9 +658,10 @@ def run_worker(kind: str, folder: Path) -> dict[str, Any]:
     return result
 
 
-def compare_tables(folder: Path) -> dict[str, Any]:
-    """Per shift: the same shifts, pages, incidents and over_limit in both tables."""
-    basics = json.loads((folder / "shifts-basics.json").read_text())
+def compare_tables(folder: Path, label: str = "basics") -> dict[str, Any]:
+    """Per shift: the same shifts, pages, incidents and over_limit in Basics' table (the
+    worker `label`'s) and pandas'."""
+    basics = json.loads((folder / f"shifts-{label}.json").read_text())
     pandas = json.loads((folder / "shifts-pandas.json").read_text())
 
     def key(row: list[Any]) -> tuple[str, str, str]:
@@ -735,6 +749,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"| &nbsp;&nbsp;↳ {k.split(': ', 1)[1]} | {_s(v)} | | |"
         for k, v in sorted(b["report_parts"].items(), key=lambda kv: -kv[1])
     ]
+    r = result["rows"]
+    rows += [
+        f"| import + report when the export is read row by row (fast path off) "
+        f"| {_s(r['total_s'])} | | {p['total_s'] / r['total_s']:.2f}× |",
+        f"| ↳ import read row by row / report | {_s(r['ingest_s'])} / {_s(r['report_s'])} | | |",
+    ]
     rows += [
         f"| process wall time (with start-up and imports) | {_s(b['process_wall_s'])} | "
         f"{_s(p['process_wall_s'])} | {p['process_wall_s'] / b['process_wall_s']:.2f}× |",
@@ -750,12 +770,19 @@ def main() -> int:
     parser.add_argument("--keep-data", action="store_true", help="keep (and reuse) the data")
     parser.add_argument("--profile", action="store_true", help="profile even if the target is met")
     parser.add_argument("--out", type=Path, default=RESULTS / "oncall.json")
-    parser.add_argument("--worker", choices=["basics", "pandas", "profile"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", choices=["basics", "rows", "pandas", "profile"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
-        workers = {"basics": worker_basics, "pandas": worker_pandas, "profile": worker_profile}
+        workers = {
+            "basics": worker_basics,
+            "rows": worker_rows,
+            "pandas": worker_pandas,
+            "profile": worker_profile,
+        }
         print(RESULT_PREFIX + json.dumps(workers[args.worker](args.dir)), flush=True)
         return 0
 
@@ -775,7 +802,7 @@ def main() -> int:
     result["data"] = ensure_data(folder, args.pages)
     say(f"  {result['data']}")
 
-    for kind in ("basics", "pandas"):
+    for kind in ("basics", "pandas", "rows"):
         for attempt in (1, 2):  # once more when others used over a quarter of the CPUs
             measured = run_worker(kind, folder)
             measured["attempt"] = attempt
@@ -791,6 +818,7 @@ def main() -> int:
     result["ratio_pandas_over_basics"] = p["total_s"] / b["total_s"]
     check = compare_tables(folder)
     result["check"] = check
+    result["check_rows"] = compare_tables(folder, "rows")
     imported = b["imported"]
     result["target"] = {
         "target_s": TARGET_S,
@@ -835,6 +863,12 @@ def main() -> int:
     )
     for row in check["differing"]:
         print(f"  differs: {row}")
+    rows_check = result["check_rows"]
+    print(
+        f"CHECK {'ok  ' if rows_check['ok'] else 'FAIL'} the same per-shift table when the "
+        f"export is read row by row ({rows_check['differing_count']} shifts differ)"
+    )
+    check["ok"] = check["ok"] and rows_check["ok"]
     t = result["target"]
     verdict = (
         f"met ({t['margin_s']:.2f} s to spare)"
