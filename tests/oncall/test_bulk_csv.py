@@ -21,6 +21,7 @@ from basics.oncall.bulk_csv import (
     SECONDS,
     STAGED_TABLE,
     BulkCsv,
+    python_strip_sql,
     seconds_sql,
     utc_time_sql,
 )
@@ -48,6 +49,9 @@ CLEAN = {
     'Created,Title\n1234,2026-03-02T13:00:00Z,"Two\nline title"\n\n,,\n1235,'
     "2026-03-02T13:00:00.123456Z,Fire\n",
     "header only": HEADER,
+    "cells with whitespace around them, an empty first responder": HEADER
+    + "1, Fire\u00a0,high,\tDb ,2026-03-02T13:00:00Z,, ,k\u2003,; Ana,,,P1\n"
+    + "2,Flood, , ,2026-03-02T14:00:00Z,,,k, Bo , Al;Cy,,P2\n",
 }
 DECLINED = {
     "a row of the wrong width": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,extra\n",
@@ -58,9 +62,6 @@ DECLINED = {
     "a duplicate id": HEADER
     + "1,Fire,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n"
     + "2,Fire again,high,Db,2026-03-02T14:00:00Z,,,k,Ana,,,P1\n",
-    "a cell with spaces around it": HEADER + "1, Fire,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n",
-    "a first responder that is empty": HEADER
-    + "1,Fire,high,Db,2026-03-02T13:00:00Z,,,k,; Ana,,,P1\n",
     "seconds to resolve beyond microseconds": "id,created_on,title,seconds_to_resolve\n"
     "P1,2026-03-02T13:00:00Z,Fire,600.1234567\n",
     "broken quoting": 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"Fire\n',
@@ -178,3 +179,15 @@ def test_plain_seconds_add_as_the_row_reader_adds_them(text: str) -> None:
     db = duckdb.connect()
     (got,) = db.execute(f"SELECT $2 + {seconds_sql('$1')}", [text, start]).fetchall()[0]
     assert got == start + dt.timedelta(seconds=float(text))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(" \t\r\n\x0b\x0c\x1c\x85\xa0\u2003\u3000\u200bab,;"), min_size=1
+    )
+)
+def test_the_sql_strip_is_pythons(text: str) -> None:
+    db = duckdb.connect()
+    (got,) = db.execute(f"SELECT {python_strip_sql('$1')}", [text]).fetchall()[0]
+    assert got == text.strip()

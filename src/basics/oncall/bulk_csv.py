@@ -2,12 +2,12 @@
 
 A fast path with exactly the result of `read_pagerduty_csv`, for the exports that need none
 of its care: `BulkCsv.stage` stages the pages of a *clean* export into a temporary table:
-every row parses with the header's width, no two rows share an id, no cell it reads has
-whitespace around it, every time has the plain ISO 8601 form `2025-03-02T14:00:05Z` (or
-`+01:00`, or no offset), and seconds columns hold plain numbers. For anything else it
-declines, returning None, and the caller reads the file row by row with
-`read_pagerduty_csv`, which gives each bad row a line number and a reason. The tests hold
-both paths to the same pages on the same files.
+every row parses with the header's width and has the fields a page needs, no two rows share
+an id, every time has the plain ISO 8601 form `2025-03-02T14:00:05Z` (or `+01:00`, or no
+offset), and seconds columns hold plain numbers. For anything else it declines, returning
+None, and the caller reads the file row by row with `read_pagerduty_csv`, which gives each
+bad row a line number and a reason. The tests hold both paths to the same pages on the same
+files.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ STAGED_TABLE = "staged_pages"
 """The temporary table `stage` fills, with the columns of the store's `pages` table."""
 
 # What Python's str.strip() removes (every character for which str.isspace() is true), as
-# an RE2 class: a cell starting or ending with one is left to the row-by-row reader.
+# an RE2 class.
 PYTHON_WHITESPACE = (
     r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
@@ -112,12 +112,7 @@ class BulkCsv:
             f"coalesce({cell('assigned_to')}, {cell('escalated_to')}, {cell('acknowledged_by')})"
         )
         # A cell may list several people; the first is the one paged first.
-        first_responder = f"trim(regexp_extract({responder}, '^[^;,]*'))"
-        tidy = " AND ".join(
-            f"({cell(role)} IS NULL OR NOT regexp_matches({cell(role)}, "
-            f"'^{PYTHON_WHITESPACE}|{PYTHON_WHITESPACE}$'))"
-            for role in self.header.columns
-        )
+        first_responder = python_strip_sql(f"regexp_extract({responder}, '^[^;,]*')")
         times = " AND ".join(
             f"({cell(role)} IS NULL OR (regexp_matches({cell(role)}, '{PLAIN_TIME}') "
             f"AND {utc_time_sql(cell(role))} IS NOT NULL))"
@@ -130,17 +125,20 @@ class BulkCsv:
             if role in self.header.columns
         )
         checks = [
-            tidy or "true",
             times or "true",
             seconds or "true",
             f"{source_id} IS NOT NULL",
             f"{cell('created')} IS NOT NULL",
             f"coalesce({cell('title')}, {cell('description')}) IS NOT NULL",
-            f"({responder} IS NULL OR (length({first_responder}) > 0 AND NOT regexp_matches("
-            f"{first_responder}, '^{PYTHON_WHITESPACE}|{PYTHON_WHITESPACE}$')))",
         ]
+        # Each cell as the row reader reads it: stripped as str.strip() does, empty as None.
+        stripped = ", ".join(
+            f"nullif({python_strip_sql(f'c{index}')}, '') AS {role}"
+            for role, (index, _) in self.header.columns.items()
+        )
         every_cell_empty = " AND ".join(f"{name} IS NULL" for name in names)
         return (
+            f"WITH cells AS (SELECT {stripped} FROM {source} WHERE NOT ({every_cell_empty})) "
             f"SELECT '{SOURCE}:' || {source_id} AS id, '{SOURCE}' AS source, "
             f"{source_id} AS source_id, coalesce({cell('incident_key')}, {source_id}) "
             f"AS incident_key, coalesce({cell('title')}, {cell('description')}) AS alert, "
@@ -148,13 +146,13 @@ class BulkCsv:
             f"{utc_time_sql(cell('created'))} AS created_at, {self._moment('acknowledged')} "
             f"AS acknowledged_at, {self._moment('resolved')} AS resolved_at, "
             f"CASE WHEN {responder} IS NULL THEN NULL ELSE {first_responder} END AS responder, "
-            f"({' AND '.join(checks)}) IS TRUE AS clean "
-            f"FROM {source} WHERE NOT ({every_cell_empty})"
+            f"({' AND '.join(checks)}) IS TRUE AS clean FROM cells"
         )
 
     def _cell(self, role: str) -> str:
-        column = self.header.columns.get(role)
-        return f"c{column[0]}" if column else "NULL::VARCHAR"
+        """The stripped cell of a role (a column of `cells`), or NULL when the export has
+        no column for it."""
+        return role if role in self.header.columns else "NULL::VARCHAR"
 
     def _moment(self, role: str) -> str:
         """The time of `role`, else created + the seconds in its seconds column."""
@@ -176,3 +174,12 @@ def utc_time_sql(text: str) -> str:
 def seconds_sql(text: str) -> str:
     """SQL for a number of seconds (as `SECONDS`) as an interval, exact to the microsecond."""
     return f"to_microseconds(CAST(try_cast({text} AS DECIMAL(38, 6)) * 1000000 AS BIGINT))"
+
+
+def python_strip_sql(text: str) -> str:
+    """SQL for `text.strip()`: every character str.isspace() is true for, off both ends."""
+    edge = f"'^{PYTHON_WHITESPACE}|{PYTHON_WHITESPACE}$'"
+    return (
+        f"CASE WHEN regexp_matches({text}, {edge}) THEN regexp_replace({text}, "
+        f"'^{PYTHON_WHITESPACE}+|{PYTHON_WHITESPACE}+$', '', 'g') ELSE {text} END"
+    )
