@@ -39,7 +39,9 @@ CLEAN = {
     "2026-03-02T14:04:30+01:00,2026-03-02T15:10:00+01:00,baf7cf21,,,Earline Greenholt,PT4KHLK\n"
     '1235,"Disk full, /var on db-1",low,Database,2026-03-03T02:15:00Z,,2026-03-03T02:45:00Z,'
     "disk-db-1,,Ana Lopez; Bo Chen,,PX1ABCD\n"
-    "1238,Checkout 5xx,high,Checkout,2026-03-04 11:00:00.25,,,,,,,PQ7NEW1\n",
+    "1238,Checkout 5xx,high,Checkout,2026-03-04 11:00:00.25,,,,,,,PQ7NEW1\n"
+    "1239,Checkout 5xx,high,Checkout,2026-03-04T11:00:00.123456789+0530,"
+    "2026-03-04 06:00:00 UTC,2026-03-04T01:00:00-05,,,,,PQ7NEW2\n",
     "seconds columns, any header spelling, CRLF and a BOM": "\ufeffurgency,SERVICE_NAME,"
     "Description,created_on,seconds_to_first_ack,seconds_to_resolve,incident_number,"
     "Incident ID,assigned to\r\n"
@@ -57,7 +59,7 @@ DECLINED = {
     "a row of the wrong width": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,extra\n",
     "an unparseable time": HEADER + "1,Fire,high,Db,yesterday,,,k,Ana,,,P1\n",
     "a time in a form the fast path leaves alone": HEADER
-    + "1,Fire,high,Db,2026-03-02T13:00:00.1234567Z,,,k,Ana,,,P1\n",
+    + "1,Fire,high,Db,2026-03-02T13:00:00 +01:00,,,k,Ana,,,P1\n",
     "a missing title": HEADER + "1,,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n",
     "a duplicate id": HEADER
     + "1,Fire,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n"
@@ -136,7 +138,7 @@ def test_a_gzip_export_is_staged(tmp_path: Path) -> None:
     bulk = BulkCsv.open(str(path))
     assert bulk is not None and bulk.compression == "gzip"
 
-    assert bulk.stage(duckdb.connect()) == 3
+    assert bulk.stage(duckdb.connect()) == 4
 
 
 def test_standard_input_and_a_header_broken_over_lines_go_row_by_row(tmp_path: Path) -> None:
@@ -158,7 +160,7 @@ def test_the_whitespace_class_is_what_python_strips() -> None:
     assert matched == {c for c in every if c.isspace()}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.from_regex(PLAIN_TIME, fullmatch=True))
 def test_a_plain_time_reads_as_parse_iso_reads_it(text: str) -> None:
     """Any text of the fast path's time form is read by DuckDB exactly as by `parse_iso`,

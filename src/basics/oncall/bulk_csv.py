@@ -32,10 +32,12 @@ PYTHON_WHITESPACE = (
     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 )
 # The ISO 8601 times both readers parse alike: years 1000-2999 (no overflow in either),
-# seconds, an optional fraction of up to 6 digits, and an optional Z or ±hh:mm.
+# seconds, an optional fraction (digits past the microsecond are dropped), and an optional
+# offset: Z, ±hh, ±hhmm, ±hh:mm or " UTC".
+OFFSET = r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?| UTC)"
 PLAIN_TIME = (
     r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    rf"(\.[0-9]{{1,9}})?{OFFSET}?$"
 )
 SECONDS = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
 """Seconds both readers add alike: up to 9 digits, and a fraction of whole microseconds."""
@@ -165,7 +167,7 @@ class BulkCsv:
 def utc_time_sql(text: str) -> str:
     """SQL for an ISO 8601 text as naive UTC: an offset (or Z) is applied, none means UTC."""
     return (
-        f"CASE WHEN regexp_matches({text}, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$') "
+        f"CASE WHEN regexp_matches({text}, '{OFFSET}$') "
         f"THEN timezone('UTC', try_cast({text} AS TIMESTAMPTZ)) "
         f"ELSE try_cast({text} AS TIMESTAMP) END"
     )
