@@ -163,6 +163,36 @@ class PageColumns:
         return cls.from_arrow(table, zone_of, shifts)
 
 
+PAGE_COLUMNS = (
+    "id",
+    "source",
+    "source_id",
+    "incident_key",
+    "alert",
+    "service",
+    "urgency",
+    "created_at",
+    "acknowledged_at",
+    "resolved_at",
+    "responder",
+)
+"""The columns of a page in the store's `pages` table (and in `store_table`)."""
+
+
+def store_table(pages: Sequence[Page]) -> pa.Table:
+    """Pages as an Arrow table of `PAGE_COLUMNS`, for the store to take in one statement."""
+    times = {"created_at", "acknowledged_at", "resolved_at"}
+    return pa.table(
+        {
+            name: pa.array(
+                [getattr(page, name) for page in pages],
+                type=pa.timestamp("us") if name in times else pa.string(),
+            )
+            for name in PAGE_COLUMNS
+        }
+    )
+
+
 def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]:
     """The distinct values of a string column and each row's index among them (-1 null)."""
     encoded = pc.dictionary_encode(column.combine_chunks())

@@ -6,22 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyarrow as pa
 
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall import compute
-from basics.oncall.columns import PageColumns
+from basics.oncall.columns import PAGE_COLUMNS, PageColumns, store_table
 from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
 from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
 
-_PAGE_COLUMNS = (
-    "id, source, source_id, incident_key, alert, service, urgency, created_at, "
-    "acknowledged_at, resolved_at, responder"
-)
+_PAGE_COLUMNS = ", ".join(PAGE_COLUMNS)
 
 
 @dataclass
@@ -77,7 +73,7 @@ class OncallService:
                     _, _, pages, rejects = _read_records(path, fmt)
                 # Read by name in the SQL below (DuckDB's replacement scan): `register`
                 # inside a transaction would hold the table until commit.
-                read_pages = _table(pages)  # noqa: F841
+                read_pages = store_table(pages)  # noqa: F841
                 incoming, count = "read_pages", len(pages)
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
@@ -119,7 +115,7 @@ class OncallService:
     ) -> list[Page]:
         """Pages created in [start, end), oldest first, with their outcomes."""
         rows = self.store.query(
-            f"SELECT {', '.join('p.' + c.strip() for c in _PAGE_COLUMNS.split(','))}, "
+            f"SELECT {', '.join('p.' + column for column in PAGE_COLUMNS)}, "
             "o.outcome, o.note FROM pages p LEFT JOIN page_outcomes o ON o.page_id = p.id "
             "WHERE (? IS NULL OR p.created_at >= ?) AND (? IS NULL OR p.created_at < ?) "
             "AND (? IS NULL OR p.alert = ?) AND (NOT ? OR o.outcome IS NULL) "
@@ -273,21 +269,6 @@ class OncallService:
         """A person's time zone (the config's when unknown)."""
         known = self.config.people.get(person or "")
         return known.timezone if known else self.config.timezone
-
-
-def _table(pages: list[Page]) -> pa.Table:
-    """Pages as an Arrow table, so the store takes them in one statement."""
-    columns = [c.strip() for c in _PAGE_COLUMNS.split(",")]
-    times = {"created_at", "acknowledged_at", "resolved_at"}
-    return pa.table(
-        {
-            name: pa.array(
-                [getattr(p, name) for p in pages],
-                type=pa.timestamp("us") if name in times else pa.string(),
-            )
-            for name in columns
-        }
-    )
 
 
 def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], list[PageReject]]:

@@ -64,15 +64,24 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
         if header is None:
             header = ExportHeader(row, name)
             continue
-        try:
-            if len(row) != header.width:
-                raise RecordError(
-                    None, f"expected {header.width} columns as in the header, found {len(row)}"
-                )
-            pages.add(_row_page(_Row(header, row)))
-        except RecordError as error:
-            rejects.append(make_reject(line, error, ",".join(row)))
+        record = read_row(header, row, line)
+        if isinstance(record, Page):
+            pages.add(record)
+        else:
+            rejects.append(record)
     return pages.pages(), rejects
+
+
+def read_row(header: ExportHeader, row: list[str], line: int) -> Page | PageReject:
+    """The page of one data row (starting on `line`), or its reject."""
+    try:
+        if len(row) != header.width:
+            raise RecordError(
+                None, f"expected {header.width} columns as in the header, found {len(row)}"
+            )
+        return _row_page(_Row(header, row))
+    except RecordError as error:
+        return make_reject(line, error, ",".join(row))
 
 
 class ExportHeader:
