@@ -44,9 +44,10 @@ class OncallService:
     def ingest_pages(self, path: str, fmt: PageFormat, show_rejects: int = 5) -> PageImport:
         """Import one export or webhook capture as a batch; re-importing updates, never doubles.
 
-        A clean PagerDuty CSV export is staged by DuckDB's CSV reader (`bulk_csv`); anything
-        else, and any export that reader declines, is read row by row with line-numbered
-        rejects. Both give the same pages.
+        A PagerDuty CSV export is staged by DuckDB's CSV reader (`bulk_csv`), with only the
+        rows it cannot vouch for read by the row reader; other formats, and an export DuckDB
+        cannot read as the row reader does, are read row by row. All give the same pages
+        and line-numbered rejects.
         """
         from basics.oncall.bulk_csv import STAGED_TABLE, BulkCsv
 
@@ -67,9 +68,9 @@ class OncallService:
                 return PageImport(None, name, "duplicate", duplicate_of=int(known))
             staged = bulk.stage(db) if bulk is not None else None
             if staged is not None:
-                incoming, count = STAGED_TABLE, staged
+                incoming, (count, rejects) = STAGED_TABLE, staged
             else:
-                if pages is None:  # the fast path declined: read it row by row
+                if pages is None:  # DuckDB could not read it: read it row by row
                     _, _, pages, rejects = _read_records(path, fmt)
                 # Read by name in the SQL below (DuckDB's replacement scan): `register`
                 # inside a transaction would hold the table until commit.
