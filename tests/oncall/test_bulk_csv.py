@@ -100,7 +100,7 @@ def write(tmp_path: Path, text: str, name: str = "export.csv") -> Path:
 Read = tuple[list[Page], list[PageReject]]
 
 
-def both_ways(path: Path) -> tuple[Read, Read | None]:
+def both_ways(path: Path, in_transaction: bool = False) -> tuple[Read, Read | None]:
     """The row reader's pages and rejects, and the staged ones (None when DuckDB left the
     file whole to the row reader); pages sorted by creation and id."""
     lines = path.read_bytes().decode("utf-8-sig", errors="replace").splitlines(keepends=True)
@@ -109,6 +109,8 @@ def both_ways(path: Path) -> tuple[Read, Read | None]:
     bulk = BulkCsv.open(str(path))
     assert bulk is not None
     db = duckdb.connect()
+    if in_transaction:  # where row ids do not start at 0
+        db.execute("BEGIN TRANSACTION")
     staged = bulk.stage(db)
     temporary = db.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     if staged is None:

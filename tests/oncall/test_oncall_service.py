@@ -84,6 +84,15 @@ def test_a_clean_csv_export_imports_through_duckdb_and_updates_on_reimport(
     assert sorted(pages) == ["pagerduty:P1", "pagerduty:P2", "pagerduty:P3"]
     assert pages["pagerduty:P2"].acknowledged_at == dt.datetime(2026, 3, 2, 10, 5)
 
+    # A row of the wrong width: DuckDB cannot read the file, the row reader reads it all.
+    export.write_text(header + rows[0] + "P5,2026-03-04T09:00:00Z,,Ash,k5,alice,extra\n")
+    third = app.oncall.ingest_pages(str(export), "pagerduty-csv")
+    assert (third.status, third.pages, third.new_pages, third.rejected) == ("applied", 1, 0, 1)
+    assert [(r.line, r.reason) for r in third.first_rejects] == [
+        (3, "expected 6 columns as in the header, found 7")
+    ]
+    assert app.store.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary") == 0
+
 
 def test_responders_come_from_the_shift_when_the_source_has_none(app: App) -> None:
     app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")

@@ -107,7 +107,12 @@ class BulkCsv:
             db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
             db.execute(f"ALTER TABLE {_ROWS_TABLE} RENAME TO {STAGED_TABLE}").fetchall()
             return int(read), []
-        again = self._read_again(db)
+        # The table's row ids follow the file's order; inside a transaction they start
+        # far from 0, so positions count from the first.
+        first, last, count = db.execute(
+            f"SELECT min(rowid), max(rowid), count(*) FROM {_ROWS_TABLE}"
+        ).fetchall()[0]
+        again = self._read_again(db, first) if last - first + 1 == count else None
         if again is None:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
             return None
@@ -119,7 +124,8 @@ class BulkCsv:
         columns = ", ".join(PAGE_COLUMNS)
         db.execute(
             f"CREATE TEMP TABLE {STAGED_TABLE} AS SELECT {columns} FROM ("
-            f"SELECT {columns}, rowid AS position FROM {_ROWS_TABLE} WHERE clean AND NOT blank "
+            f"SELECT {columns}, rowid - {first} AS position FROM {_ROWS_TABLE} "
+            "WHERE clean AND NOT blank "
             f"UNION ALL SELECT {columns}, position FROM read_again) "
             "QUALIFY row_number() OVER (PARTITION BY id ORDER BY position DESC) = 1"
         ).fetchall()
@@ -128,14 +134,15 @@ class BulkCsv:
         return int(staged), rejects
 
     def _read_again(
-        self, db: duckdb.DuckDBPyConnection
+        self, db: duckdb.DuckDBPyConnection, first_rowid: int
     ) -> list[tuple[int, Page | PageReject]] | None:
         """The row reader's page or reject for each row DuckDB could not vouch for, with its
-        position; None when the file's rows do not line up with DuckDB's (then nothing of
-        DuckDB's reading is used)."""
+        position (0 for the first row after the header); None when the file's rows do not
+        line up with DuckDB's (then nothing of DuckDB's reading is used)."""
         expected = dict(
             db.execute(
-                f"SELECT rowid, source_id FROM {_ROWS_TABLE} WHERE NOT clean AND NOT blank"
+                f"SELECT rowid - {first_rowid}, source_id FROM {_ROWS_TABLE} "
+                "WHERE NOT clean AND NOT blank"
             ).fetchall()
         )
         rows_read = db.execute(f"SELECT count(*) FROM {_ROWS_TABLE}").fetchall()[0][0]
@@ -151,14 +158,17 @@ class BulkCsv:
                 if not row:  # an empty line, which DuckDB skips too
                     continue
                 position += 1
-                if position not in expected or not any(cell.strip() for cell in row):
+                if position not in expected:
                     continue
-                if self._source_id(row) != expected[position]:
+                if self._source_id(row) != expected.pop(position):
                     return None
-                found.append((position, read_row(self.header, row, line)))
+                if any(cell.strip() for cell in row):  # the row reader skips blank rows
+                    found.append((position, read_row(self.header, row, line)))
         finally:
             source.close()
-        return found if position + 1 == rows_read else None
+        # Every row DuckDB read is one the row reader read, and the rows to read again
+        # were all met, each with the id DuckDB saw.
+        return found if position + 1 == rows_read and not expected else None
 
     def _source_id(self, row: list[str]) -> str | None:
         """The id (else the number) of a row, as the row reader takes it."""

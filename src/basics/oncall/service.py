@@ -58,15 +58,13 @@ class OncallService:
             name, sha, pages, rejects = _read_records(path, fmt)
         else:
             name, sha = _fingerprint(path)
-        with self.store.transaction() as db:
-            known = db.execute(
-                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
-                "AND status = 'applied'",
-                [f"pages:{fmt}", sha],
-            ).fetchall()[0][0]
-            if known is not None:
-                return PageImport(None, name, "duplicate", duplicate_of=int(known))
-            staged = bulk.stage(db) if bulk is not None else None
+        known = self._applied_batch(fmt, sha)
+        if known is not None:
+            return PageImport(None, name, "duplicate", duplicate_of=known)
+        try:
+            # Staged before the batch's transaction: a file DuckDB cannot read fails its
+            # statement, which inside a transaction would abort the whole batch.
+            staged = bulk.stage(self.store.db) if bulk is not None else None
             if staged is not None:
                 incoming, (count, rejects) = STAGED_TABLE, staged
             else:
@@ -76,27 +74,33 @@ class OncallService:
                 # inside a transaction would hold the table until commit.
                 read_pages = store_table(pages)  # noqa: F841
                 incoming, count = "read_pages", len(pages)
-            batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
-            db.execute(
-                "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
-                "rejected, started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, now(), "
-                "now())",
-                [batch_id, f"pages:{fmt}", name, sha, count, len(rejects)],
-            ).fetchall()
-            new_pages = db.execute(
-                f"SELECT count(DISTINCT id) FROM {incoming} WHERE id NOT IN (SELECT id FROM pages)"
-            ).fetchall()[0][0]
-            db.execute(
-                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
-                f"SELECT {_PAGE_COLUMNS}, ? FROM {incoming}",
-                [batch_id],
-            ).fetchall()
-            db.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}").fetchall()
-            if rejects:
-                db.executemany(
-                    "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-                    [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
-                )
+            with self.store.transaction() as db:
+                known = self._applied_batch(fmt, sha)  # imported meanwhile by another process
+                if known is not None:
+                    return PageImport(None, name, "duplicate", duplicate_of=known)
+                batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+                db.execute(
+                    "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
+                    "rejected, started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, "
+                    "now(), now())",
+                    [batch_id, f"pages:{fmt}", name, sha, count, len(rejects)],
+                ).fetchall()
+                new_pages = db.execute(
+                    f"SELECT count(DISTINCT id) FROM {incoming} "
+                    "WHERE id NOT IN (SELECT id FROM pages)"
+                ).fetchall()[0][0]
+                db.execute(
+                    f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
+                    f"SELECT {_PAGE_COLUMNS}, ? FROM {incoming}",
+                    [batch_id],
+                ).fetchall()
+                if rejects:
+                    db.executemany(
+                        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+                        [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
+                    )
+        finally:
+            self.store.db.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}").fetchall()
         return PageImport(
             batch_id,
             name,
@@ -106,6 +110,15 @@ class OncallService:
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
         )
+
+    def _applied_batch(self, fmt: PageFormat, sha: str) -> int | None:
+        """The batch that already imported this content in this format, if any."""
+        known = self.store.scalar(
+            "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+            "AND status = 'applied'",
+            [f"pages:{fmt}", sha],
+        )
+        return None if known is None else int(known)
 
     def pages(
         self,
