@@ -251,3 +251,19 @@ def test_the_sql_strip_is_pythons(text: str) -> None:
     db = duckdb.connect()
     (got,) = db.execute(f"SELECT {python_strip_sql('$1')}", [text]).fetchall()[0]
     assert got == text.strip()
+
+
+def test_rows_that_do_not_line_up_are_never_read_again_by_the_wrong_position(
+    tmp_path: Path,
+) -> None:
+    """If DuckDB's rows did not follow the file (they do: `stage` asks for insertion order),
+    the rows to read again would not be met with the ids DuckDB saw, and nothing of
+    DuckDB's reading would be used."""
+    bulk = BulkCsv.open(str(write(tmp_path, READ_AGAIN["a mixed export"])))
+    assert bulk is not None
+    db = duckdb.connect()
+    db.execute(f"CREATE TEMP TABLE staged_rows AS {bulk._select()}")
+
+    assert bulk._read_again(db, 0) is not None
+    assert bulk._read_again(db, 1) is None  # every position off by one
+    assert bulk._read_again(db, -1) is None

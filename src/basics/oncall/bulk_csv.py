@@ -95,10 +95,17 @@ class BulkCsv:
         """
         for table in (STAGED_TABLE, _ROWS_TABLE):
             db.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
+        # Row ids in the file's order, so a row can be found again by its position.
+        (keep_order,) = db.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[
+            0
+        ]
+        db.execute("SET preserve_insertion_order = true").fetchall()
         try:
             db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {self._select()}").fetchall()
         except duckdb.Error:
             return None
+        finally:
+            db.execute(f"SET preserve_insertion_order = {bool(keep_order)}").fetchall()
         read, unclean, clean_ids = db.execute(
             f"SELECT count(*), count(*) FILTER (NOT clean), count(DISTINCT id) FILTER (clean) "
             f"FROM {_ROWS_TABLE} WHERE NOT blank"
