@@ -526,8 +526,8 @@ def _summary(alerts: list[_Alert], shifts: list[Shift]) -> str:
     top = responders[CONCENTRATED_PERSON]
     return (
         f"On call: {len(alerts)} Alertmanager pages for team {TEAM}; {NOISY_ALERT} on "
-        f"{NOISY_SERVICE} sent {len(noisy)} of them, {_pct(night, len(noisy))} at night and "
-        f"{_pct(quick, len(noisy))} resolved on their own within "
+        f"{NOISY_SERVICE} sent {len(noisy)} of them, {_pct(night, len(noisy))} at night in "
+        f"London and {_pct(quick, len(noisy))} resolved on their own within "
         f"{int(QUICK.total_seconds() // 60)} minutes, and {CONCENTRATED_PERSON} answered "
         f"{_pct(top, len(alerts))} after covering two colleagues' weeks; see "
         f"`basics oncall report --from {story.START:%Y-%m-%d} --to {story.END:%Y-%m-%d}`."
