@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
+import pyarrow as pa
 
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
@@ -65,40 +67,20 @@ class OncallService:
             # Staged before the batch's transaction: a file DuckDB cannot read fails its
             # statement, which inside a transaction would abort the whole batch.
             staged = bulk.stage(self.store.db) if bulk is not None else None
+            incoming: str | pa.Table  # the staged table's name, or the pages in Arrow
             if staged is not None:
                 incoming, (count, rejects) = STAGED_TABLE, staged
             else:
                 if pages is None:  # DuckDB could not read it: read it row by row
                     _, _, pages, rejects = _read_records(path, fmt)
-                # Read by name in the SQL below (DuckDB's replacement scan): `register`
-                # inside a transaction would hold the table until commit.
-                read_pages = store_table(pages)  # noqa: F841
-                incoming, count = "read_pages", len(pages)
+                incoming, count = store_table(pages), len(pages)
             with self.store.transaction() as db:
                 known = self._applied_batch(fmt, sha)  # imported meanwhile by another process
                 if known is not None:
                     return PageImport(None, name, "duplicate", duplicate_of=known)
-                batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
-                db.execute(
-                    "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
-                    "rejected, started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, "
-                    "now(), now())",
-                    [batch_id, f"pages:{fmt}", name, sha, count, len(rejects)],
-                ).fetchall()
-                new_pages = db.execute(
-                    f"SELECT count(DISTINCT id) FROM {incoming} "
-                    "WHERE id NOT IN (SELECT id FROM pages)"
-                ).fetchall()[0][0]
-                db.execute(
-                    f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
-                    f"SELECT {_PAGE_COLUMNS}, ? FROM {incoming}",
-                    [batch_id],
-                ).fetchall()
-                if rejects:
-                    db.executemany(
-                        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-                        [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
-                    )
+                batch_id, new_pages = _store_batch(
+                    db, f"pages:{fmt}", name, sha, incoming, count, rejects
+                )
         finally:
             self.store.db.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}").fetchall()
         return PageImport(
@@ -106,7 +88,7 @@ class OncallService:
             name,
             "applied",
             pages=count,
-            new_pages=int(new_pages),
+            new_pages=new_pages,
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
         )
@@ -307,3 +289,40 @@ def _fingerprint(path: str) -> tuple[str, str]:
         return source.name, source.sha256.hexdigest()
     finally:
         source.close()
+
+
+def _store_batch(
+    db: duckdb.DuckDBPyConnection,
+    source: str,
+    name: str,
+    sha: str,
+    incoming: str | pa.Table,
+    count: int,
+    rejects: list[PageReject],
+) -> tuple[int, int]:
+    """Record a batch and insert (or replace) the pages of `incoming` (a table's name, or
+    pages in Arrow) and the rejects; the batch id and how many of the pages are new."""
+    # Arrow pages are read by name in the SQL (DuckDB's replacement scan): `register`
+    # inside a transaction would hold the table until commit.
+    read_pages = incoming if isinstance(incoming, pa.Table) else None  # noqa: F841
+    table = "read_pages" if isinstance(incoming, pa.Table) else incoming
+    batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+    db.execute(
+        "INSERT INTO batches (id, source, path, content_sha256, status, accepted, rejected, "
+        "started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, now(), now())",
+        [batch_id, source, name, sha, count, len(rejects)],
+    ).fetchall()
+    new_pages = db.execute(
+        f"SELECT count(DISTINCT id) FROM {table} WHERE id NOT IN (SELECT id FROM pages)"
+    ).fetchall()[0][0]
+    db.execute(
+        f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
+        f"SELECT {_PAGE_COLUMNS}, ? FROM {table}",
+        [batch_id],
+    ).fetchall()
+    if rejects:
+        db.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+            [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
+        )
+    return batch_id, int(new_pages)
