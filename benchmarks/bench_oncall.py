@@ -395,11 +395,11 @@ def _instrument(app: Any, parts: Parts) -> None:
     from basics.oncall import bulk_csv, compute
     from basics.oncall import service as service_module
 
-    service_module._fingerprint = parts.wrap(
-        "ingest: hash the content", service_module._fingerprint
+    bulk_csv.BulkCsv.open = parts.wrap(  # type: ignore[method-assign]
+        "ingest: hash the content, read the header", bulk_csv.BulkCsv.open
     )
     bulk_csv.BulkCsv.stage = parts.wrap(  # type: ignore[method-assign]
-        "ingest: DuckDB reads and checks the CSV (and rereads rows it cannot vouch for)",
+        "ingest: DuckDB reads and checks the CSV, Python's csv reads it alongside",
         bulk_csv.BulkCsv.stage,
     )
     service_module._read_records = parts.wrap(

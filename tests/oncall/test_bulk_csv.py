@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
+import io
 from pathlib import Path
 
 import duckdb
@@ -86,6 +88,10 @@ READ_AGAIN = {
 }
 LEFT_WHOLE = {
     "a row of the wrong width": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,extra\n",
+    # DuckDB drops empty fields past the last column without a word.
+    "a row with an empty field too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,"
+    'Fire,\nP2,2026-03-02T13:00:00Z,Ash,""\n',
+    "a line of spaces": "id,created_on,title\n   \nP1,2026-03-02T13:00:00Z,Fire\n",
     "broken quoting": 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"Fire\n',
     "bytes that are not UTF-8": "id,created_on,title\nP1,2026-03-02T13:00:00Z,caf\udce9\n",
 }
@@ -103,8 +109,9 @@ Read = tuple[list[Page], list[PageReject]]
 def both_ways(path: Path, in_transaction: bool = False) -> tuple[Read, Read | None]:
     """The row reader's pages and rejects, and the staged ones (None when DuckDB left the
     file whole to the row reader); pages sorted by creation and id."""
-    lines = path.read_bytes().decode("utf-8-sig", errors="replace").splitlines(keepends=True)
-    rows, rejects = read_pagerduty_csv(lines, str(path))
+    # Lines split as the import's text stream splits them (\n, \r\n or \r, no others).
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    rows, rejects = read_pagerduty_csv(io.StringIO(text, newline=""), str(path))
     by_row = (sorted(rows, key=lambda page: (page.created_at, page.id)), rejects)
     bulk = BulkCsv.open(str(path))
     assert bulk is not None
@@ -205,6 +212,39 @@ def test_standard_input_and_a_header_broken_over_lines_go_row_by_row(tmp_path: P
     assert BulkCsv.open(str(write(tmp_path, "\nid,created_on,title\n"))) is None
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        'P1,2026-03-02T13:00:00Z, "Fire, x"\n',  # Python's csv: 4 columns; DuckDB: 3
+        ' "P1",2026-03-02T13:00:00Z,Fire\n',  # Python: the id is ` "P1"`; DuckDB: `P1`
+        'P1,2026-03-02T13:00:00Z,  "a\nP2,2026-03-02T13:00:00Z,b"\n',  # 2 rows, or 1
+    ],
+)
+def test_a_quote_opened_after_spaces_goes_row_by_row(tmp_path: Path, rows: str) -> None:
+    """DuckDB takes ` "x"` as the quoted x; Python's csv module takes it as it is."""
+    assert BulkCsv.open(str(write(tmp_path, "id,created_on,title\n" + rows))) is None
+
+
+def test_a_path_duckdb_would_read_as_a_glob_goes_row_by_row(tmp_path: Path) -> None:
+    text = "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire\n"
+    write(tmp_path, text, "pages-old.csv")
+    assert BulkCsv.open(str(write(tmp_path, text, "pages*.csv"))) is None
+    assert BulkCsv.open(str(write(tmp_path, text, "pages[1].csv"))) is None
+
+
+def test_spaces_then_a_quote_are_found_across_reading_blocks() -> None:
+    from basics.oncall.bulk_csv import _spaced_quote
+
+    assert _spaced_quote(b'a,b\n "c"', 0)
+    assert _spaced_quote(b'a,   "b"', 0)
+    assert not _spaced_quote(b'a,b "c" d,e', 0)  # inside a field: Python and DuckDB agree
+    assert not _spaced_quote(b'a,b,"c"', 0)
+    # The block starts in the middle of the spaces: they may open a field.
+    assert _spaced_quote(b'   "c"', 0)
+    # Hits before `new_from` were looked at with the previous block.
+    assert not _spaced_quote(b',  "c" and more', 10)
+
+
 def test_the_whitespace_class_is_what_python_strips() -> None:
     db = duckdb.connect()
     every = [chr(code) for code in range(0x3001)] + ["\U0001f525", "\u200b", "\ufeff"]
@@ -279,6 +319,22 @@ def test_rows_that_do_not_line_up_are_never_read_again_by_the_wrong_position(
     db = duckdb.connect()
     db.execute(f"CREATE TEMP TABLE staged_rows AS {bulk._select()}")
 
-    assert bulk._read_again(db, 0) is not None
-    assert bulk._read_again(db, 1) is None  # every position off by one
-    assert bulk._read_again(db, -1) is None
+    for every_id in (False, True):
+        assert bulk._read_again(db, 0, every_id) is not None
+        assert bulk._read_again(db, 1, every_id) is None  # every position off by one
+        assert bulk._read_again(db, -1, every_id) is None
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 13])
+def test_spaces_then_a_quote_split_between_blocks_are_found(
+    tmp_path: Path, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from basics.oncall import bulk_csv
+
+    monkeypatch.setattr(bulk_csv, "CHUNK_BYTES", block)
+    clean = write(tmp_path, 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"a ""b"""\n', "a.csv")
+    spaced = write(tmp_path, 'id,created_on,title\nP1,2026-03-02T13:00:00Z,   "b"\n', "b.csv")
+    assert bulk_csv._hash_and_look_for_spaced_quotes(str(clean))[1] is False
+    assert bulk_csv._hash_and_look_for_spaced_quotes(str(spaced))[1] is True
+    sha = bulk_csv._hash_and_look_for_spaced_quotes(str(clean))[0]
+    assert sha == hashlib.sha256(clean.read_bytes()).hexdigest()

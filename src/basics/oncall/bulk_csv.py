@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from basics.ingest.inputs import Input, text_stream
+from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall.columns import PAGE_COLUMNS, store_table
 from basics.oncall.formats.pagerduty_csv import ExportHeader, read_row
 from basics.oncall.formats.pagerduty_json import SOURCE
@@ -51,21 +51,25 @@ SECONDS_ROLES = {"acknowledged": "seconds_to_first_ack", "resolved": "seconds_to
 
 @dataclass(frozen=True)
 class BulkCsv:
-    """A local PagerDuty CSV export and its header, ready to be staged by DuckDB."""
+    """A local PagerDuty CSV export, its header and the SHA-256 of its content, ready to be
+    staged by DuckDB."""
 
     path: str
     name: str
     compression: str  # gzip | none
     header: ExportHeader
+    sha256: str
 
     @classmethod
     def open(cls, path: str) -> BulkCsv | None:
-        """The export at `path`, or None when only the row-by-row reader can take it
-        (standard input, or a first line that is not a whole CSV header row).
+        """The export at `path`, or None when only the row reader can take it: standard
+        input, a path DuckDB would read as a glob, a first line that is not a whole CSV
+        header row, or a field that opens its quotes after spaces (` "x"`), which DuckDB
+        reads as quoted and Python's csv module does not.
 
         Raises InputError as `read_pagerduty_csv` does when the header lacks a needed column.
         """
-        if path == "-":
+        if path == "-" or any(char in path for char in "*?[{"):
             return None
         source = Input(path)
         try:
@@ -81,10 +85,15 @@ class BulkCsv:
             return None
         if len(rows) != 1 or not any(cell.strip() for cell in rows[0]):
             return None
-        return cls(path, source.name, compression, ExportHeader(rows[0], source.name))
+        header = ExportHeader(rows[0], source.name)
+        sha, spaced_quote = _hash_and_look_for_spaced_quotes(path)
+        if spaced_quote:
+            return None
+        return cls(path, source.name, compression, header, sha)
 
     def stage(self, db: duckdb.DuckDBPyConnection) -> tuple[int, list[PageReject]] | None:
         """Stage the export's pages into `STAGED_TABLE`: how many, and the rows rejected.
+        Call it outside a transaction: a file DuckDB cannot read fails a statement.
 
         None (and no table) when DuckDB cannot read the file as the row reader does (rows of
         the wrong width, broken quoting, bytes that are not UTF-8): the row reader must read
@@ -106,23 +115,24 @@ class BulkCsv:
             return None
         finally:
             db.execute(f"SET preserve_insertion_order = {bool(keep_order)}").fetchall()
-        read, unclean, clean_ids = db.execute(
-            f"SELECT count(*), count(*) FILTER (NOT clean), count(DISTINCT id) FILTER (clean) "
-            f"FROM {_ROWS_TABLE} WHERE NOT blank"
+        unclean, blank, ids, distinct_ids, first, last, count = db.execute(
+            "SELECT count(*) FILTER (NOT clean AND NOT blank), count(*) FILTER (blank), "
+            "count(source_id), count(DISTINCT source_id), min(rowid), max(rowid), count(*) "
+            f"FROM {_ROWS_TABLE}"
         ).fetchall()[0]
-        if unclean == 0 and clean_ids == read:
-            db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
-            db.execute(f"ALTER TABLE {_ROWS_TABLE} RENAME TO {STAGED_TABLE}").fetchall()
-            return int(read), []
-        # The table's row ids follow the file's order; inside a transaction they start
-        # far from 0, so positions count from the first.
-        first, last, count = db.execute(
-            f"SELECT min(rowid), max(rowid), count(*) FROM {_ROWS_TABLE}"
-        ).fetchall()[0]
-        again = self._read_again(db, first) if last - first + 1 == count else None
+        # The table's row ids follow the file's order; inside a transaction they start far
+        # from 0, so positions count from the first.
+        contiguous = count == 0 or last - first + 1 == count
+        again = (
+            self._read_again(db, first or 0, every_id=ids != distinct_ids) if contiguous else None
+        )
         if again is None:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
             return None
+        if unclean == 0 and ids == distinct_ids:
+            db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
+            db.execute(f"ALTER TABLE {_ROWS_TABLE} RENAME TO {STAGED_TABLE}").fetchall()
+            return int(count - blank), []
         pages = [(position, record) for position, record in again if isinstance(record, Page)]
         rejects = [record for _, record in again if isinstance(record, PageReject)]
         read_again = store_table([page for _, page in pages]).append_column(  # noqa: F841
@@ -141,11 +151,20 @@ class BulkCsv:
         return int(staged), rejects
 
     def _read_again(
-        self, db: duckdb.DuckDBPyConnection, first_rowid: int
+        self, db: duckdb.DuckDBPyConnection, first_rowid: int, every_id: bool
     ) -> list[tuple[int, Page | PageReject]] | None:
-        """The row reader's page or reject for each row DuckDB could not vouch for, with its
-        position (0 for the first row after the header); None when the file's rows do not
-        line up with DuckDB's (then nothing of DuckDB's reading is used)."""
+        """Read the file with Python's csv module alongside DuckDB's rows: the row reader's
+        page or reject for each row DuckDB could not vouch for, with its position (0 for the
+        first row after the header).
+
+        None when the two readings disagree: a row of another width than the header's
+        (DuckDB drops empty fields past the last column without a word), another number of
+        rows, or a row read again whose id is not the one DuckDB saw there. With `every_id`
+        (some id is on several rows, so which row is last matters) every row's id is
+        compared, not only those read again.
+        """
+        query = f"SELECT source_id FROM {_ROWS_TABLE} ORDER BY rowid"
+        ids = db.execute(query).fetchall() if every_id else None
         expected = dict(
             db.execute(
                 f"SELECT rowid - {first_rowid}, source_id FROM {_ROWS_TABLE} "
@@ -153,6 +172,7 @@ class BulkCsv:
             ).fetchall()
         )
         rows_read = db.execute(f"SELECT count(*) FROM {_ROWS_TABLE}").fetchall()[0][0]
+        width = self.header.width
         found: list[tuple[int, Page | PageReject]] = []
         position = -1
         source = Input(self.path)
@@ -165,6 +185,10 @@ class BulkCsv:
                 if not row:  # an empty line, which DuckDB skips too
                     continue
                 position += 1
+                if len(row) != width or position >= rows_read:
+                    return None
+                if ids is not None and self._source_id(row) != ids[position][0]:
+                    return None
                 if position not in expected:
                     continue
                 if self._source_id(row) != expected.pop(position):
@@ -250,6 +274,40 @@ class BulkCsv:
             return utc_time_sql(self._cell(role))
         seconds = self._cell(SECONDS_ROLES[role])
         return f"{utc_time_sql(self._cell('created'))} + {seconds_sql(seconds)}"
+
+
+def _hash_and_look_for_spaced_quotes(path: str) -> tuple[str, bool]:
+    """The SHA-256 of the file's content, and whether a line or a field starts with spaces
+    then a double quote (conservatively: also where that is inside a quoted value)."""
+    source = Input(path)
+    found = False
+    tail = b""
+    try:
+        while block := source.read(CHUNK_BYTES):
+            if not found:
+                data = tail + block
+                found = _spaced_quote(data, len(tail))
+                tail = data[-_TAIL:]
+        return source.sha256.hexdigest(), found
+    finally:
+        source.close()
+
+
+_TAIL = 256
+
+
+def _spaced_quote(data: bytes, new_from: int) -> bool:
+    """Whether `data` has, at or after `new_from`, a quote that follows spaces opening a
+    line or a field; spaces back to the start of `data` count as opening one."""
+    at = data.find(b' "', max(new_from - 1, 0))
+    while at != -1:
+        start = at
+        while start > 0 and data[start - 1] == 0x20:
+            start -= 1
+        if start == 0 or data[start - 1] in b",\r\n":
+            return True
+        at = data.find(b' "', at + 1)
+    return False
 
 
 def utc_time_sql(text: str) -> str:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
-from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
+from basics.ingest.inputs import Input, text_stream
 from basics.oncall import compute
 from basics.oncall.columns import PAGE_COLUMNS, PageColumns, store_table
 from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
@@ -59,7 +59,7 @@ class OncallService:
         if bulk is None:
             name, sha, pages, rejects = _read_records(path, fmt)
         else:
-            name, sha = _fingerprint(path)
+            name, sha = bulk.name, bulk.sha256
         known = self._applied_batch(fmt, sha)
         if known is not None:
             return PageImport(None, name, "duplicate", duplicate_of=known)
@@ -276,17 +276,6 @@ def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], lis
     try:
         pages, rejects = read_pages(text_stream(source), fmt, source.name)
         return source.name, source.sha256.hexdigest(), pages, rejects
-    finally:
-        source.close()
-
-
-def _fingerprint(path: str) -> tuple[str, str]:
-    """The input's name and the SHA-256 of its content."""
-    source = Input(path)
-    try:
-        while source.read(CHUNK_BYTES):
-            pass
-        return source.name, source.sha256.hexdigest()
     finally:
         source.close()
 
