@@ -14,7 +14,8 @@ b. pandas: `read_csv`, `to_datetime`, and the per-shift table (pages, distinct i
 c. Basics again with DuckDB's reading turned off, so the whole export is read row by row
    (what an export DuckDB cannot read costs);
 d. Basics on the same export with one row in 1,000 made unreadable (rejected, the rows
-   read again by the row reader).
+   read again by the row reader);
+e. Basics importing the export, then (timed) the same rows shuffled: every page replaced.
 
 It checks that the per-shift tables of a and c each equal pandas' (pages, incidents and
 over_limit of every shift), prints Basics' total against the 10 s target and the ratio
@@ -330,6 +331,20 @@ def write_flawed(folder: Path) -> int:
     return spoiled
 
 
+def write_shuffled(folder: Path) -> None:
+    """pages-shuffled.csv: the rows of pages.csv in a random (seeded) order, so that
+    re-importing it replaces every stored page, scattered across the table."""
+    import numpy as np
+
+    with (folder / "pages.csv").open(encoding="utf-8", newline="") as source:
+        header = next(source)
+        rows = source.readlines()
+    order = np.random.default_rng(SEED + 1).permutation(len(rows))
+    with (folder / "pages-shuffled.csv").open("w", encoding="utf-8", newline="") as out:
+        out.write(header)
+        out.writelines(rows[i] for i in order.tolist())
+
+
 def ensure_data(folder: Path, n_pages: int) -> dict[str, Any]:
     """Reuse the data kept by an earlier run with the same parameters, or generate it."""
     meta_path = folder / "meta.json"
@@ -435,6 +450,30 @@ def worker_rows(folder: Path) -> dict[str, Any]:
 def worker_flawed(folder: Path) -> dict[str, Any]:
     """As `worker_basics`, on pages-flawed.csv (one row in 1,000 rejected)."""
     return worker_basics(folder, "flawed", "pages-flawed.csv")
+
+
+def worker_reimport(folder: Path) -> dict[str, Any]:
+    """Import pages.csv into a fresh store, then time importing pages-shuffled.csv (the
+    same pages in another order): every page replaced, none doubled."""
+    from basics.app import App
+    from basics.config.loader import load_config
+
+    _fresh_store(folder)
+    app = App(load_config(folder / "basics.yaml"))
+    first = app.oncall.ingest_pages(str(folder / "pages.csv"), "pagerduty-csv")
+    started = time.perf_counter()
+    again = app.oncall.ingest_pages(str(folder / "pages-shuffled.csv"), "pagerduty-csv")
+    total_s = time.perf_counter() - started
+    stored, distinct = app.store.query("SELECT count(*), count(DISTINCT id) FROM pages")[0]
+    app.close()
+    return {
+        "total_s": total_s,
+        "first": {"pages": first.pages, "new_pages": first.new_pages},
+        "again": {"pages": again.pages, "new_pages": again.new_pages, "status": again.status},
+        "stored": stored,
+        "distinct_ids": distinct,
+        **peak_rss(),
+    }
 
 
 def worker_basics(folder: Path, label: str = "basics", export: str = "pages.csv") -> dict[str, Any]:
@@ -786,6 +825,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"| import + report, one row in {FLAWED_EVERY:,} rejected (read again by the row "
         f"reader) | {_s(f['total_s'])} | | {p['total_s'] / f['total_s']:.2f}× |",
         f"| ↳ import / report | {_s(f['ingest_s'])} / {_s(f['report_s'])} | | |",
+        f"| re-import of the same {n} pages in a shuffled order (every page replaced) "
+        f"| {_s(result['reimport']['total_s'])} | | |",
     ]
     rows += [
         f"| import + report, the whole export read row by row (DuckDB's reading off) "
@@ -809,7 +850,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "oncall.json")
     parser.add_argument(
         "--worker",
-        choices=["basics", "rows", "flawed", "pandas", "profile"],
+        choices=["basics", "rows", "flawed", "reimport", "pandas", "profile"],
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
@@ -820,6 +861,7 @@ def main() -> int:
             "basics": worker_basics,
             "rows": worker_rows,
             "flawed": worker_flawed,
+            "reimport": worker_reimport,
             "pandas": worker_pandas,
             "profile": worker_profile,
         }
@@ -843,7 +885,8 @@ def main() -> int:
     say(f"  {result['data']}")
 
     result["flawed_rows"] = write_flawed(folder)
-    for kind in ("basics", "pandas", "rows", "flawed"):
+    write_shuffled(folder)
+    for kind in ("basics", "pandas", "rows", "flawed", "reimport"):
         for attempt in (1, 2):  # once more when others used over a quarter of the CPUs
             measured = run_worker(kind, folder)
             measured["attempt"] = attempt
@@ -919,6 +962,19 @@ def main() -> int:
         f"and {flawed['rejected']:,} rejects, {result['flawed_rows']:,} rows spoiled"
     )
     check["ok"] = check["ok"] and flawed_ok
+    reimport = result["reimport"]
+    reimport_ok = (
+        reimport["again"]["status"] == "applied"
+        and reimport["again"]["pages"] == args.pages
+        and reimport["again"]["new_pages"] == 0
+        and reimport["stored"] == reimport["distinct_ids"] == args.pages
+    )
+    print(
+        f"CHECK {'ok  ' if reimport_ok else 'FAIL'} the re-import: {reimport['again']['pages']:,} "
+        f"pages replaced, {reimport['again']['new_pages']:,} new, {reimport['stored']:,} stored "
+        f"with {reimport['distinct_ids']:,} distinct ids"
+    )
+    check["ok"] = check["ok"] and reimport_ok
     t = result["target"]
     verdict = (
         f"met ({t['margin_s']:.2f} s to spare)"

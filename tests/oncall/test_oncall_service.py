@@ -94,6 +94,34 @@ def test_a_clean_csv_export_imports_through_duckdb_and_updates_on_reimport(
     assert app.store.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary") == 0
 
 
+def test_overlapping_exports_in_any_order_keep_one_page_per_incident(
+    app: App, tmp_path: Path
+) -> None:
+    header = "id,created_on,title,assigned_to\n"
+    rows = [f"P{i},2026-03-02T{i % 24:02d}:00:00Z,Fire {i},alice\n" for i in range(60)]
+    first, second, third = (tmp_path / f"export-{n}.csv" for n in (1, 2, 3))
+    first.write_text(header + "".join(rows[:40]))
+    # The next export overlaps the first, in another order, with one title changed; the
+    # third goes row by row (a row of the wrong width) and overlaps both.
+    changed = rows[26].replace("Fire 26", '"Fire 26, again"')
+    second.write_text(header + "".join(reversed(rows[20:60])).replace(rows[26], changed))
+    third.write_text(header + "".join(rows[10:50:3]) + "P99,2026-03-03T00:00:00Z,x,bob,extra\n")
+
+    imports = [
+        app.oncall.ingest_pages(str(path), "pagerduty-csv") for path in (first, second, third)
+    ]
+
+    assert [(i.pages, i.new_pages, i.rejected) for i in imports] == [
+        (40, 40, 0),
+        (40, 20, 0),
+        (14, 0, 1),
+    ]
+    assert app.store.query("SELECT count(*), count(DISTINCT id) FROM pages") == [(60, 60)]
+    titles = dict(app.store.query("SELECT source_id, alert FROM pages"))
+    assert titles["P26"] == "Fire 26, again"  # changed by the second, absent from the third
+    assert titles["P25"] == "Fire 25"
+
+
 def test_responders_come_from_the_shift_when_the_source_has_none(app: App) -> None:
     app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
     pages = app.oncall.pages()

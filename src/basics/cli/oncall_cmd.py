@@ -16,8 +16,11 @@ FORMATS = ["pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "
 @click.argument("files", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The export.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import summaries as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @click.pass_context
-def ingest_pages(ctx: click.Context, files: tuple[str, ...], fmt: str, as_json: bool) -> None:
+def ingest_pages(
+    ctx: click.Context, files: tuple[str, ...], fmt: str, as_json: bool, quiet: bool
+) -> None:
     """Import pages from a pager's export or captured webhooks (`-` reads standard input).
 
     Each file is one batch; re-importing the same pages updates them and never counts them
@@ -31,7 +34,10 @@ def ingest_pages(ctx: click.Context, files: tuple[str, ...], fmt: str, as_json: 
     from basics.cli import output
 
     app = get_app(ctx)
-    results = [app.oncall.ingest_pages(path, fmt) for path in files]  # type: ignore[arg-type]
+    results = []
+    for number, path in enumerate(files, start=1):
+        with output.working(f"importing {path} ({number} of {len(files)})", quiet or as_json):
+            results.append(app.oncall.ingest_pages(path, fmt))  # type: ignore[arg-type]
     if as_json:
         output.emit_json(results)
     for result in results:

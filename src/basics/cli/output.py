@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -100,3 +101,19 @@ def duration(seconds: float | None) -> str | None:
 def when(moment: dt.datetime | None) -> str | None:
     """A naive-UTC time for tables."""
     return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+
+
+@contextlib.contextmanager
+def working(what: str, quiet: bool = False) -> Iterator[None]:
+    """A spinner with the elapsed time on standard error while `what` runs, on a terminal
+    only (never in pipes, logs or with `quiet`)."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        progress.add_task(what, total=None)
+        yield

@@ -289,8 +289,9 @@ def _store_batch(
     count: int,
     rejects: list[PageReject],
 ) -> tuple[int, int]:
-    """Record a batch and insert (or replace) the pages of `incoming` (a table's name, or
-    pages in Arrow) and the rejects; the batch id and how many of the pages are new."""
+    """Record a batch, store the pages of `incoming` (a table's name, or pages in Arrow,
+    one per id) in place of any with the same ids, and the rejects; the batch id and how
+    many of the pages are new."""
     # Arrow pages are read by name in the SQL (DuckDB's replacement scan): `register`
     # inside a transaction would hold the table until commit.
     read_pages = incoming if isinstance(incoming, pa.Table) else None  # noqa: F841
@@ -304,9 +305,11 @@ def _store_batch(
     new_pages = db.execute(
         f"SELECT count(DISTINCT id) FROM {table} WHERE id NOT IN (SELECT id FROM pages)"
     ).fetchall()[0][0]
+    # The batch's pages (one per id) replace any stored with the same id: `pages` has no
+    # primary key, whose index made such replacements slow (store migration 5).
+    db.execute(f"DELETE FROM pages WHERE id IN (SELECT id FROM {table})").fetchall()
     db.execute(
-        f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, batch_id) "
-        f"SELECT {_PAGE_COLUMNS}, ? FROM {table}",
+        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT {_PAGE_COLUMNS}, ? FROM {table}",
         [batch_id],
     ).fetchall()
     if rejects:
