@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_replay.py
 	$(BIN)/python benchmarks/bench_oncall.py
+	$(BIN)/python benchmarks/bench_page_replace.py
 
 clean:
 	rm -rf $(VENV) basics-demo .pytest_cache .mypy_cache .ruff_cache
