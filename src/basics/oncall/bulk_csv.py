@@ -105,16 +105,15 @@ class BulkCsv:
         for table in (STAGED_TABLE, _ROWS_TABLE):
             db.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
         # Row ids in the file's order, so a row can be found again by its position.
-        (keep_order,) = db.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[
-            0
-        ]
+        query = "SELECT current_setting('preserve_insertion_order')"
+        keep_order = bool(db.execute(query).fetchall()[0][0])
         db.execute("SET preserve_insertion_order = true").fetchall()
         try:
             db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {self._select()}").fetchall()
         except duckdb.Error:
             return None
         finally:
-            db.execute(f"SET preserve_insertion_order = {bool(keep_order)}").fetchall()
+            db.execute(f"SET preserve_insertion_order = {keep_order}").fetchall()
         unclean, blank, ids, distinct_ids, first, last, count = db.execute(
             "SELECT count(*) FILTER (NOT clean AND NOT blank), count(*) FILTER (blank), "
             "count(source_id), count(DISTINCT source_id), min(rowid), max(rowid), count(*) "
