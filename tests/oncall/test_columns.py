@@ -20,6 +20,7 @@ from basics.oncall.columns import (
     UNCLASSIFIED,
     PageColumns,
     micros,
+    on_call,
     time_classes,
     utc_offsets_us,
 )
@@ -163,3 +164,17 @@ def test_a_page_without_a_responder_gets_the_first_shift_covering_it() -> None:
     assert [columns.people[code] for code in columns.responder] == ["ana", "ben"]
     # 12:00 UTC is 21:00 in Tokyo for ana (off), and business in UTC for ben.
     assert columns.time_class.tolist() == [OFF, BUSINESS]
+
+
+def test_who_is_on_call_is_the_first_shift_by_start_then_rotation() -> None:
+    shifts = [
+        Shift("cy", "b-secondary", t("2026-03-02 00:00"), t("2026-03-04 00:00")),
+        Shift("bo", "a-primary", t("2026-03-02 00:00"), t("2026-03-03 00:00")),
+        Shift("al", "a-primary", t("2026-03-01 00:00"), t("2026-03-02 00:00")),
+    ]
+    moments = ["2026-03-01 12:00", "2026-03-02 00:00", "2026-03-03 06:00", "2026-03-05 00:00"]
+    values = np.array([micros(t(m)) for m in moments], dtype=np.int64)
+
+    # al's shift ends as bo's and cy's start together: bo's rotation sorts first; from
+    # 03-03 only cy covers; nobody on 03-05.
+    assert on_call(values, shifts) == ["al", "bo", "cy", None]

@@ -220,21 +220,34 @@ def _fill_responders(
     responder: NDArray[np.int32],
     shifts: Sequence[Shift],
 ) -> tuple[tuple[str, ...], NDArray[np.int32]]:
-    """Give each page without a responder the person of the first shift covering it."""
-    missing = responder == NO_RESPONDER
-    if not missing.any() or not shifts:
+    """Give each page without a responder the person on call at its creation."""
+    missing = np.flatnonzero(responder == NO_RESPONDER)
+    if not len(missing) or not shifts:
         return people, responder
     names = list(people)
     filled = responder.copy()
-    for shift in sorted(shifts, key=lambda s: (s.start, s.rotation)):
-        first, last = np.searchsorted(created, [micros(shift.start), micros(shift.end)])
-        if first == last:
-            continue
-        if shift.person not in names:
-            names.append(shift.person)
-        window = filled[first:last]  # a view: writing it writes `filled`
-        window[window == NO_RESPONDER] = names.index(shift.person)
+    for row, person in zip(missing.tolist(), on_call(created[missing], shifts), strict=True):
+        if person is not None:
+            if person not in names:
+                names.append(person)
+            filled[row] = names.index(person)
     return tuple(names), filled
+
+
+def on_call(moments: NDArray[np.int64], shifts: Sequence[Shift]) -> list[str | None]:
+    """Who was on call at each moment (µs, ascending): the person of the first shift, by
+    start then rotation, that covers it; None where no shift does."""
+    names: list[str] = []
+    found = np.full(len(moments), -1, dtype=np.int32)
+    for shift in sorted(shifts, key=lambda s: (s.start, s.rotation)):
+        first, last = np.searchsorted(moments, [micros(shift.start), micros(shift.end)])
+        window = found[first:last]  # a view: writing it writes `found`
+        unset = window == -1
+        if unset.any():
+            if shift.person not in names:
+                names.append(shift.person)
+            window[unset] = names.index(shift.person)
+    return [None if code == -1 else names[code] for code in found.tolist()]
 
 
 def _time_classes(

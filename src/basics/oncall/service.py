@@ -13,7 +13,7 @@ from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.ingest.inputs import Input, text_stream
 from basics.oncall import compute
-from basics.oncall.columns import PAGE_COLUMNS, PageColumns, store_table
+from basics.oncall.columns import PAGE_COLUMNS, PageColumns, micros, on_call, store_table
 from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
 from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
@@ -181,19 +181,19 @@ class OncallService:
 
     def with_responders(self, pages: list[Page]) -> list[Page]:
         """Pages whose source did not name a responder get the person on call then (the
-        first shift, by start, covering the page's creation)."""
-        if not pages:
+        first shift, by start, covering the page's creation), as in the report."""
+        missing = sorted(
+            (i for i, page in enumerate(pages) if page.responder is None),
+            key=lambda i: pages[i].created_at,
+        )
+        if not missing:
             return pages
-        moments = [page.created_at for page in pages]
-        shifts = self.shifts(min(moments), max(moments) + dt.timedelta(microseconds=1))
-        result = []
-        for page in pages:
-            if page.responder is None:
-                on_call = next(
-                    (s.person for s in shifts if s.start <= page.created_at < s.end), None
-                )
-                page = Page(**{**page.__dict__, "responder": on_call})
-            result.append(page)
+        moments = [pages[i].created_at for i in missing]
+        shifts = self.shifts(moments[0], moments[-1] + dt.timedelta(microseconds=1))
+        people = on_call(np.array([micros(m) for m in moments], dtype=np.int64), shifts)
+        result = list(pages)
+        for i, person in zip(missing, people, strict=True):
+            result[i] = Page(**{**pages[i].__dict__, "responder": person})
         return result
 
     def page_columns(
