@@ -272,3 +272,47 @@ def profile_summary(profiler: cProfile.Profile, top: int) -> dict[str, Any]:
         "by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:top],
         "text": text.getvalue(),
     }
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds all processes have used so far (guest time is already inside user)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    busy = ("user", "nice", "system", "irq", "softirq", "steal")
+    return float(sum(getattr(times, name, 0.0) for name in busy))
+
+
+def package_version(package: str) -> str:
+    """An installed package's version, or "not installed"."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine(packages: tuple[str, ...]) -> dict[str, Any]:
+    """The machine a run measured on: CPU model, cores, RAM, OS, Python, package versions."""
+    import platform
+
+    import psutil
+
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "ram_bytes": psutil.virtual_memory().total,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {package: package_version(package) for package in packages},
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }

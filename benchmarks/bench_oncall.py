@@ -33,7 +33,6 @@ import cProfile
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -44,7 +43,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench_common import profile_summary
+from bench_common import busy_cpu_s, machine, peak_rss_bytes, profile_summary
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -360,12 +359,8 @@ def ensure_data(folder: Path, n_pages: int) -> dict[str, Any]:
 
 def peak_rss() -> dict[str, int]:
     """This process's high-water marks: VmHWM and ru_maxrss, in bytes."""
-    hwm = 0
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            hwm = int(line.split()[1]) * 1024
     return {
-        "vmhwm_bytes": hwm,
+        "vmhwm_bytes": peak_rss_bytes(),
         "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
@@ -693,14 +688,6 @@ def worker_pandas(folder: Path) -> dict[str, Any]:
 # -- the orchestrator -----------------------------------------------------------------------
 
 
-def _busy_cpu_s() -> float:
-    import psutil
-
-    times = psutil.cpu_times()
-    busy = ("user", "nice", "system", "irq", "softirq", "steal")
-    return float(sum(getattr(times, name, 0.0) for name in busy))
-
-
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -709,7 +696,7 @@ def _children_cpu_s() -> float:
 def run_worker(kind: str, folder: Path) -> dict[str, Any]:
     """One worker in a fresh interpreter; its result, wall time and the others' CPU share."""
     load1 = os.getloadavg()[0]
-    busy, children = _busy_cpu_s(), _children_cpu_s()
+    busy, children = busy_cpu_s(), _children_cpu_s()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--dir", str(folder)],
@@ -719,7 +706,7 @@ def run_worker(kind: str, folder: Path) -> dict[str, Any]:
     )
     wall = time.perf_counter() - started
     own = _children_cpu_s() - children
-    others = max(0.0, _busy_cpu_s() - busy - own)
+    others = max(0.0, busy_cpu_s() - busy - own)
     line = next(x for x in done.stdout.splitlines() if x.startswith(RESULT_PREFIX))
     result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
     result["process_wall_s"] = wall
@@ -761,27 +748,6 @@ def compare_tables(folder: Path, label: str = "basics") -> dict[str, Any]:
             ]
             for rotation in sorted({r[1] for r in basics})
         },
-    }
-
-
-def machine() -> dict[str, Any]:
-    import psutil
-
-    model = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "ram_bytes": psutil.virtual_memory().total,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": {
-            p: metadata.version(p) for p in ("basics", "duckdb", "pyarrow", "pandas", "numpy")
-        },
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -874,7 +840,7 @@ def main() -> int:
     run_started = time.perf_counter()
     result: dict[str, Any] = {
         "command": "benchmarks/bench_oncall.py " + " ".join(sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine(("basics", "duckdb", "pyarrow", "pandas", "numpy")),
         "pages": args.pages,
         "load_at_start": os.getloadavg(),
     }

@@ -25,7 +25,6 @@ import cProfile
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -40,8 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psutil
-from bench_common import profile_summary
+from bench_common import busy_cpu_s, machine, profile_summary
 
 from basics.alerting import compute
 from basics.alerting import service as alerting_service
@@ -246,12 +244,6 @@ def ensure_store(folder: Path, n_slos: int, days: int) -> dict[str, Any]:
 # -- measuring ------------------------------------------------------------------------------
 
 
-def _busy_cpu_s() -> float:
-    times = psutil.cpu_times()
-    busy = ("user", "nice", "system", "irq", "softirq", "steal")
-    return float(sum(getattr(times, name, 0.0) for name in busy))
-
-
 def _own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -260,12 +252,12 @@ def _own_cpu_s() -> float:
 def timed(function: Callable[[], Any]) -> tuple[float, Any, dict[str, float]]:
     """Wall seconds, result, and the CPU this process and all others used meanwhile."""
     load1 = os.getloadavg()[0]
-    busy, own = _busy_cpu_s(), _own_cpu_s()
+    busy, own = busy_cpu_s(), _own_cpu_s()
     started = time.perf_counter()
     result = function()
     wall = time.perf_counter() - started
     own_cpu = _own_cpu_s() - own
-    others = max(0.0, _busy_cpu_s() - busy - own_cpu)
+    others = max(0.0, busy_cpu_s() - busy - own_cpu)
     return (
         wall,
         result,
@@ -542,23 +534,6 @@ def _example(
 # -- report ---------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "ram_bytes": psutil.virtual_memory().total,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": {p: metadata.version(p) for p in ("basics", "duckdb", "pandas", "numpy")},
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
 def _uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -616,7 +591,7 @@ def main() -> int:
     run_started = time.perf_counter()
     result: dict[str, Any] = {
         "command": "benchmarks/bench_replay.py " + " ".join(sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine(("basics", "duckdb", "pandas", "numpy")),
         "slos": args.slos,
         "days": args.days,
         "load_at_start": os.getloadavg(),

@@ -13,11 +13,9 @@ the last full run are in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -25,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +36,9 @@ from bench_common import (
     RESULT_PREFIX,
     RESULTS,
     ROOT,
+    busy_cpu_s,
+    machine,
+    package_version,
     write_config,
 )
 
@@ -63,19 +63,12 @@ up, computing and printing."""
 # -- measuring one process ------------------------------------------------------------------
 
 
-def _busy_cpu_s() -> float:
-    """CPU seconds all processes have used so far (guest time is already inside user)."""
-    times = psutil.cpu_times()
-    busy = ("user", "nice", "system", "irq", "softirq", "steal")
-    return float(sum(getattr(times, name, 0.0) for name in busy))
-
-
 def measure(cmd: list[str], expect_result: bool = True) -> dict[str, Any]:
     """Run one process; its result line plus wall time, CPU, peak RSS and others' CPU load."""
     rss_peak = 0
     done = threading.Event()
     load1 = os.getloadavg()[0]
-    busy_before = _busy_cpu_s()
+    busy_before = busy_cpu_s()
     with tempfile.TemporaryFile(mode="w+") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT, text=True)
@@ -105,7 +98,7 @@ def measure(cmd: list[str], expect_result: bool = True) -> dict[str, Any]:
         stderr.seek(0)
         errors = stderr.read()
     child_cpu = usage.ru_utime + usage.ru_stime
-    others_cpu = max(0.0, _busy_cpu_s() - busy_before - child_cpu)
+    others_cpu = max(0.0, busy_cpu_s() - busy_before - child_cpu)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{errors[-3000:]}")
     result: dict[str, Any] = {}
@@ -153,7 +146,7 @@ def ingest_step(n: int, fresh: bool, pandas_chunk: int) -> dict[str, Any]:
     """Ingest n JSON-lines events with Basics, polars and pandas; check the stored tables."""
     jsonl = DATA / f"events-{n}.jsonl"
     meta = jsonl.with_suffix(".meta.json")
-    wanted = {"events": n, "generator": GENERATOR_VERSION, "duckdb": _version("duckdb")}
+    wanted = {"events": n, "generator": GENERATOR_VERSION, "duckdb": package_version("duckdb")}
     generated = None
     if fresh or not jsonl.exists() or not meta.exists() or json.loads(meta.read_text()) != wanted:
         _say(f"generating {n:,} JSON-lines events -> {jsonl.relative_to(ROOT)}")
@@ -579,35 +572,6 @@ def markdown_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "ram_bytes": psutil.virtual_memory().total,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": {
-            p: _version(p) for p in ("basics", "duckdb", "pandas", "polars", "pyarrow", "numpy")
-        },
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
 def load_summary(results: dict[str, Any]) -> dict[str, float]:
     """The highest load average and share of CPUs used by other processes while measuring."""
     shares, loads = [], []
@@ -638,7 +602,7 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, Any], Checks]:
     """Every measurement and check, in one run."""
     sizes = sorted({args.events, args.big_events})
     started = time.perf_counter()
-    info = machine()
+    info = machine(("basics", "duckdb", "pandas", "polars", "pyarrow", "numpy"))
     _say(
         f"{info['cpu']}, {info['cores']} cores, {info['ram_bytes'] / 2**30:.0f} GiB; Python "
         f"{info['python']}; duckdb {info['versions']['duckdb']}, pandas "
