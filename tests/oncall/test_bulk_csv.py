@@ -319,10 +319,12 @@ def test_rows_that_do_not_line_up_are_never_read_again_by_the_wrong_position(
     db = duckdb.connect()
     db.execute(f"CREATE TEMP TABLE staged_rows AS {bulk._select()}")
 
+    rows = db.execute("SELECT count(*) FROM staged_rows").fetchall()[0][0]
     for every_id in (False, True):
-        assert bulk._read_again(db, 0, every_id) is not None
-        assert bulk._read_again(db, 1, every_id) is None  # every position off by one
-        assert bulk._read_again(db, -1, every_id) is None
+        assert bulk._read_again(db, 0, rows, every_id) is not None
+        assert bulk._read_again(db, 1, rows, every_id) is None  # every position off by one
+        assert bulk._read_again(db, -1, rows, every_id) is None
+        assert bulk._read_again(db, 0, rows + 1, every_id) is None  # a row DuckDB never read
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 13])

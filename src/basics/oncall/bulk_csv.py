@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall.columns import PAGE_COLUMNS, store_table
-from basics.oncall.formats.pagerduty_csv import ExportHeader, read_row
+from basics.oncall.formats.pagerduty_csv import ExportHeader, read_row, row_source_id
 from basics.oncall.formats.pagerduty_json import SOURCE
 from basics.oncall.models import Page, PageReject
 
@@ -123,7 +123,9 @@ class BulkCsv:
         # from 0, so positions count from the first.
         contiguous = count == 0 or last - first + 1 == count
         again = (
-            self._read_again(db, first or 0, every_id=ids != distinct_ids) if contiguous else None
+            self._read_again(db, first or 0, count, every_id=ids != distinct_ids)
+            if contiguous
+            else None
         )
         if again is None:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
@@ -150,11 +152,11 @@ class BulkCsv:
         return int(staged), rejects
 
     def _read_again(
-        self, db: duckdb.DuckDBPyConnection, first_rowid: int, every_id: bool
+        self, db: duckdb.DuckDBPyConnection, first_rowid: int, rows_read: int, every_id: bool
     ) -> list[tuple[int, Page | PageReject]] | None:
         """Read the file with Python's csv module alongside DuckDB's rows: the row reader's
         page or reject for each row DuckDB could not vouch for, with its position (0 for the
-        first row after the header).
+        first row after the header); `rows_read` is how many rows DuckDB read.
 
         None when the two readings disagree: a row of another width than the header's
         (DuckDB drops empty fields past the last column without a word), another number of
@@ -170,7 +172,6 @@ class BulkCsv:
                 "WHERE NOT clean AND NOT blank"
             ).fetchall()
         )
-        rows_read = db.execute(f"SELECT count(*) FROM {_ROWS_TABLE}").fetchall()[0][0]
         width = self.header.width
         found: list[tuple[int, Page | PageReject]] = []
         position = -1
@@ -186,11 +187,11 @@ class BulkCsv:
                 position += 1
                 if len(row) != width or position >= rows_read:
                     return None
-                if ids is not None and self._source_id(row) != ids[position][0]:
+                if ids is not None and row_source_id(self.header, row) != ids[position][0]:
                     return None
                 if position not in expected:
                     continue
-                if self._source_id(row) != expected.pop(position):
+                if row_source_id(self.header, row) != expected.pop(position):
                     return None
                 if any(cell.strip() for cell in row):  # the row reader skips blank rows
                     found.append((position, read_row(self.header, row, line)))
@@ -199,15 +200,6 @@ class BulkCsv:
         # Every row DuckDB read is one the row reader read, and the rows to read again
         # were all met, each with the id DuckDB saw.
         return found if position + 1 == rows_read and not expected else None
-
-    def _source_id(self, row: list[str]) -> str | None:
-        """The id (else the number) of a row, as the row reader takes it."""
-        for role in ("id", "number"):
-            column = self.header.columns.get(role)
-            text = row[column[0]].strip() if column and column[0] < len(row) else ""
-            if text:
-                return text
-        return None
 
     def _select(self) -> str:
         width = self.header.width

@@ -150,16 +150,8 @@ class PageColumns:
         cls, pages: Sequence[Page], zone_of: ZoneOf, shifts: Sequence[Shift] = ()
     ) -> PageColumns:
         """Columns from `Page` objects."""
-        text, moment = pa.string(), pa.timestamp("us")
-        types = {"source": text, "incident_key": text, "alert": text, "responder": text}
-        types |= {"outcome": text, "created_at": moment}
-        types |= {"acknowledged_at": moment, "resolved_at": moment}
-        table = pa.table(
-            {
-                name: pa.array([getattr(p, name) for p in pages], kind)
-                for name, kind in types.items()
-            }
-        )
+        outcomes = pa.array([page.outcome for page in pages], pa.string())
+        table = store_table(pages).append_column("outcome", outcomes)
         return cls.from_arrow(table, zone_of, shifts)
 
 

@@ -213,9 +213,8 @@ def noisy_alerts(pages: PageColumns) -> list[AlertNoise]:
 
 def _median_resolve_by_alert(pages: PageColumns) -> dict[int, float]:
     """The nearest-rank median time to resolve of each alert code with resolved pages."""
-    done = pages.resolved != NO_TIME
-    alert = pages.alert[done]
-    seconds = _elapsed_s(pages.created[done], pages.resolved[done])
+    alert = pages.alert[pages.resolved != NO_TIME]
+    seconds = resolve_seconds(pages)  # the same pages, in the same order
     order = np.lexsort((seconds, alert))
     alert, seconds = alert[order], seconds[order]
     codes, firsts, counts = np.unique(alert, return_index=True, return_counts=True)

@@ -141,8 +141,14 @@ class _Row:
             ) from None
 
 
+def row_source_id(header: ExportHeader, cells: list[str]) -> str | None:
+    """A row's incident id, else its number (stripped; None when both are empty)."""
+    row = _Row(header, cells)
+    return row.text("id") or row.text("number")
+
+
 def _row_page(row: _Row) -> Page:
-    source_id = row.text("id") or row.text("number")
+    source_id = row_source_id(row.header, row.cells)
     if source_id is None:
         raise RecordError(row.column("id"), "missing id: expected an incident id or number")
     created_at = row.time("created")
