@@ -47,12 +47,15 @@ def build_store(n: int, config_path: Path) -> None:
     with store.transaction() as db:
         batch_id = db.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
         db.execute(
-            'INSERT INTO events SELECT ts, service, operation, "user", status, duration_ms, '
+            "INSERT INTO events (ts, service, operation, user_id, status, duration_ms, attrs, "
+            'batch_id) SELECT ts, service, operation, "user", status, duration_ms, '
             f"MAP {{'region': region, 'version': version}}, {batch_id} FROM ({events_sql(n)})"
         )
         db.execute(
-            "INSERT INTO batches SELECT ?, 'events', ?, 'generated', 'applied', count(*), 0, 0, "
-            "'UTC', min(ts), max(ts), now(), now() FROM events",
+            "INSERT INTO batches (id, source, path, content_sha256, status, accepted, rejected, "
+            "local_time_rows, timezone, min_ts, max_ts, started_at, finished_at, kind) "
+            "SELECT ?, 'events', ?, 'generated', 'applied', count(*), 0, 0, "
+            "'UTC', min(ts), max(ts), now(), now(), 'events' FROM events",
             [batch_id, f"range({n})"],
         )
     store.db.execute("CHECKPOINT")

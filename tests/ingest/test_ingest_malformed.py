@@ -39,11 +39,11 @@ LINES: list[tuple[str, tuple[str, str] | None]] = [
     ("   ", None),  # whitespace only: skipped
     (
         '{"ts": "2026-03-29T00:30:00Z", "service": "api", "duration_ms": -3}',
-        ("duration", 'expected a non-negative number, found "-3"'),
+        ("duration", 'expected a finite non-negative number, found "-3"'),
     ),
     (
         '{"ts": "2026-03-29T00:30:00Z", "service": "api", "latency_ms": "fast"}',
-        ("duration", 'expected a non-negative number, found "fast"'),
+        ("duration", 'expected a finite non-negative number, found "fast"'),
     ),
     (
         '{"ts": "next tuesday", "service": "api"}',

@@ -369,7 +369,7 @@ def test_otlp_logs_and_spans_follow_semantic_conventions(make_env: Any) -> None:
     ]
     rejects = env.rejects()
     assert [(line, field, reason) for line, field, reason, _ in rejects] == [
-        (3, "duration", 'expected a non-negative number, found "-1000.0"'),
+        (3, "duration", 'expected a finite non-negative number, found "-1000.0"'),
         (4, "record", "expected an OTLP JSON request with resourceLogs or resourceSpans"),
         (5, "record", "not valid JSON (Expecting value at column 19)"),
     ]

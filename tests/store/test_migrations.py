@@ -42,3 +42,37 @@ def test_a_version_4_store_keeps_its_pages_and_loses_their_primary_key(tmp_path:
     )
     assert ("PRIMARY KEY",) not in constraints
     assert ("NOT NULL",) in constraints
+
+
+def test_a_version_5_store_gets_batch_kinds_and_keeps_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "basics.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+    for version, sql in MIGRATIONS:
+        if version <= 5:
+            old.execute(sql)
+            old.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+    for batch_id, source in [(1, "web"), (2, "pages:alertmanager"), (3, "shifts:pagerduty")]:
+        old.execute(
+            "INSERT INTO batches (id, source, path, content_sha256, status, started_at) "
+            "VALUES (?, ?, 'f', 'sha', 'applied', now())",
+            [batch_id, source],
+        )
+    old.execute(
+        "INSERT INTO events VALUES (TIMESTAMP '2026-03-02 10:00', 'www', '/', NULL, 200, 1.5, "
+        "MAP {}, 1)"
+    )
+    old.close()
+
+    store = Store(path)
+
+    assert store.query("SELECT id, kind FROM batches ORDER BY id") == [
+        (1, "events"),
+        (2, "pages"),
+        (3, "shifts"),
+    ]
+    assert store.query("SELECT service, status, batch_id, record_id FROM events") == [
+        ("www", 200, 1, None)
+    ]

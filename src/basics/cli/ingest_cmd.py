@@ -111,6 +111,13 @@ def summarise(result: BatchResult) -> None:
             f"  {result.local_time_rows:,} timestamps had no UTC offset and were read as "
             f"{result.timezone} local time (set `timezone:` on the source to change this)"
         )
+    if result.ahead_rows:
+        click.echo(
+            f"  warning: {result.ahead_rows:,} events are dated more than "
+            f"{result.ahead_warning} ahead of now (newest {when(result.max_ts)}): a clock or "
+            "an epoch unit may be wrong",
+            err=True,
+        )
     for reject in result.first_rejects:
         field = f" {reject.field}:" if reject.field else ""
         click.echo(f"  {result.path}:{reject.line}:{field} {reject.reason}", err=True)

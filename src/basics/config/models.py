@@ -250,6 +250,50 @@ class Correction(_Model):
         return self
 
 
+def _utc_time(value: Any) -> Any:
+    """A YAML date or date-time as a UTC time; a date means its midnight UTC."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("expected a time with an offset, such as 2200-01-01T00:00:00Z")
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return value
+
+
+class IngestSettings(_Model):
+    """Limits every source shares: the range of times accepted, and how far ahead is odd."""
+
+    earliest: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    latest: dt.datetime = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+    ahead_warning: str = "1d"
+
+    @field_validator("earliest", "latest", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> Any:
+        return _utc_time(value)
+
+    @field_validator("ahead_warning")
+    @classmethod
+    def _ahead(cls, value: str) -> str:
+        try:
+            parse_duration_s(value)
+        except BasicsError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IngestSettings:
+        if self.latest <= self.earliest:
+            raise ValueError("ingest.latest must be after ingest.earliest")
+        return self
+
+    @property
+    def ahead_warning_s(self) -> int:
+        """Events further ahead of the ingest's own time than this are counted and flagged."""
+        return parse_duration_s(self.ahead_warning)
+
+
 class ServiceConfig(_Model):
     """A service, its owner, its SLOs and its budget corrections."""
 
@@ -289,6 +333,7 @@ class Config(_Model):
     people: dict[str, Person] = Field(default_factory=dict)
     teams: dict[str, Team] = Field(default_factory=dict)
     rotations: dict[str, Rotation] = Field(default_factory=dict)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:

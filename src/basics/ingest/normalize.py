@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from basics.store.sql_params import SqlParams
 
 # Columns every staging relation provides (all text but line_no, duration_factor and attrs).
 STAGING_COLUMNS = (
@@ -20,39 +23,52 @@ STAGING_COLUMNS = (
     "parse_error",
 )
 
-# A zone after a time of day (so a date's "-29" is never read as an offset).
-_OFFSET = r":\d\d(\.\d+)?\s*([Zz]|[+-]\d\d(:?\d\d)?|UTC|GMT)$"
+# An ISO 8601 date-time with a zone. Hours 00-23 (no "T24:00") and offsets within ±14:59,
+# so DuckDB never rolls an impossible time into a real one.
+_OFFSET = (
+    r"\d{4}-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?"
+    r"\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?|UTC|GMT)"
+)
 _UTC_SUFFIX = r"\s*([Zz]|UTC|GMT)$"
 # Only a plain date or date-time is read as local time; any other text is a reject.
-_LOCAL = r"\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?"
+_LOCAL = r"\d{4}-\d\d-\d\d([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?"
 _EPOCH = r"-?\d+(\.\d+)?"
 _APACHE = r"\d\d?/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
 
 
 def sql_text(value: str) -> str:
-    """A SQL string literal with quotes escaped."""
+    """A SQL string literal with quotes escaped (for our own constants; bind user values)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+EARLIEST = dt.datetime(1970, 1, 1)
+LATEST = dt.datetime(2200, 1, 1)
 
 
 @dataclass(frozen=True)
 class TimeRules:
-    """How a source's timestamps are read: its zone for local times, and an explicit format."""
+    """How a source's timestamps are read: its zone for local times, an explicit format,
+    and the range of UTC times accepted (anything outside is a reject)."""
 
     timezone: str
     timestamp_format: str | None = None
+    earliest: dt.datetime = EARLIEST
+    latest: dt.datetime = LATEST
 
 
-def timestamp_sql(rules: TimeRules) -> tuple[str, str]:
+def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
     """SQL for (UTC timestamp, read-as-local flag) over the columns of `_time_features`."""
-    zone = sql_text(rules.timezone)
     if rules.timestamp_format:
-        fmt = sql_text(rules.timestamp_format)
+        fmt = params.bind(rules.timestamp_format)
         if "%z" in rules.timestamp_format or "%Z" in rules.timestamp_format:
             return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
+        zone = params.bind(rules.timezone)
         return f"timezone('UTC', timezone({zone}, try_strptime(t, {fmt})))", "true"
+    zone = params.bind(rules.timezone)
     # Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
+    # try_cast: a number too large for microseconds (1e30) is a reject, not a failed batch.
     from_epoch = (
-        "make_timestamp(CAST(CASE WHEN abs(epoch) >= 1e17 THEN epoch / 1000 "
+        "make_timestamp(try_cast(CASE WHEN abs(epoch) >= 1e17 THEN epoch / 1000 "
         "WHEN abs(epoch) >= 1e14 THEN epoch WHEN abs(epoch) >= 1e11 THEN epoch * 1000 "
         "ELSE epoch * 1000000 END AS BIGINT))"
     )
@@ -75,25 +91,36 @@ def _time_features(rules: TimeRules) -> str:
         f"CASE WHEN regexp_full_match(trim(ts_text), {sql_text(_EPOCH)}) "
         "THEN try_cast(trim(ts_text) AS DOUBLE) END AS epoch, "
         f"regexp_full_match(trim(ts_text), {sql_text(_APACHE)}) AS is_apache, "
-        f"regexp_matches(trim(ts_text), {sql_text(_OFFSET)}) AS has_offset"
+        f"regexp_full_match(trim(ts_text), {sql_text(_OFFSET)}) AS has_offset"
     )
 
 
-def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> str:
-    """A query over `staging` giving canonical columns plus reject_field / reject_reason."""
-    ts, is_local = timestamp_sql(rules)
+def normalize_sql(
+    staging: str, rules: TimeRules, fixed_service: str | None, params: SqlParams
+) -> str:
+    """A query over `staging` giving canonical columns plus reject_field / reject_reason.
+
+    Every value from the configuration is bound through `params`, never written into the SQL.
+    """
+    ts, is_local = timestamp_sql(rules, params)
     service = "service"
     if fixed_service is not None:
-        service = f"coalesce(nullif(service, ''), {sql_text(fixed_service)})"
-    expected_ts = (
+        service = f"coalesce(nullif(service, ''), {params.bind(fixed_service)})"
+    expected_ts = params.bind(
         "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 -0700"
         + (f" (format {rules.timestamp_format})" if rules.timestamp_format else "")
+        + ', found "'
+    )
+    earliest, latest = params.bind(rules.earliest), params.bind(rules.latest)
+    out_of_range = params.bind(
+        f"outside the accepted time range {rules.earliest:%Y-%m-%d} to {rules.latest:%Y-%m-%d} "
+        '(ingest.earliest / ingest.latest in basics.yaml), found "'
     )
     return f"""
     SELECT *,
       CASE
         WHEN parse_error IS NOT NULL THEN parse_field
-        WHEN ts_text IS NULL OR ts IS NULL THEN 'ts'
+        WHEN ts_text IS NULL OR ts IS NULL OR NOT in_range THEN 'ts'
         WHEN service IS NULL THEN 'service'
         WHEN status_text IS NOT NULL AND status IS NULL THEN 'status'
         WHEN duration_text IS NOT NULL AND duration_ms IS NULL THEN 'duration'
@@ -101,16 +128,19 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
       CASE
         WHEN parse_error IS NOT NULL THEN parse_error
         WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
-        WHEN ts IS NULL THEN '{expected_ts}, found "' || left(ts_text, 60) || '"'
+        WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
+        WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
         WHEN service IS NULL
           THEN 'missing; map it with fields.service or set service: on the source'
         WHEN status_text IS NOT NULL AND status IS NULL
           THEN 'expected an integer status between 0 and 999, found "'
             || left(status_text, 60) || '"'
         WHEN duration_text IS NOT NULL AND duration_ms IS NULL
-          THEN 'expected a non-negative number, found "' || left(duration_text, 60) || '"'
+          THEN 'expected a finite non-negative number, found "'
+            || left(duration_text, 60) || '"'
       END AS reject_reason
     FROM (
+      SELECT *, ts >= {earliest} AND ts < {latest} AS in_range FROM (
       SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
         {ts} AS ts,
         {is_local} AS local_time,
@@ -119,7 +149,7 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
         nullif(nullif(user_id, ''), '-') AS user_id,
         CASE WHEN status_num = round(status_num) AND status_num BETWEEN 0 AND 999
           THEN CAST(status_num AS INTEGER) END AS status,
-        CASE WHEN duration_num >= 0 AND isfinite(duration_num)
+        CASE WHEN duration_num >= 0 AND isfinite(duration_num * duration_factor)
           THEN duration_num * duration_factor END AS duration_ms,
         attrs
       FROM (
@@ -127,6 +157,6 @@ def normalize_sql(staging: str, rules: TimeRules, fixed_service: str | None) -> 
           try_cast(trim(status_text) AS DOUBLE) AS status_num,
           try_cast(trim(duration_text) AS DOUBLE) AS duration_num
         FROM {staging}
-      )
+      ))
     )
     """

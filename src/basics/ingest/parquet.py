@@ -7,14 +7,20 @@ import duckdb
 from basics.config.models import SourceConfig
 from basics.core.errors import InputError
 from basics.ingest.mapping import DURATION_FACTORS, field_paths
-from basics.ingest.normalize import sql_text
+from basics.store.sql_params import SqlParams
 
 
-def parquet_staging_sql(db: duckdb.DuckDBPyConnection, path: str, source: SourceConfig) -> str:
-    """A staging SELECT over one Parquet file, with its row numbers as line numbers."""
-    scan = f"read_parquet({sql_text(path)}, file_row_number = true)"
+def parquet_staging_sql(
+    db: duckdb.DuckDBPyConnection, path: str, source: SourceConfig, params: SqlParams
+) -> str:
+    """A staging SELECT over one Parquet file, with its row numbers as line numbers.
+
+    Column names come from the file's own schema (checked before they are quoted); every
+    other value is bound through `params`.
+    """
+    scan = f"read_parquet({params.bind(path)}, file_row_number = true)"
     try:
-        described = db.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+        described = db.execute(f"DESCRIBE SELECT * FROM {scan}", params.values).fetchall()
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file: {error}") from None
     types = {row[0]: str(row[1]) for row in described}
@@ -44,7 +50,7 @@ def parquet_staging_sql(db: duckdb.DuckDBPyConnection, path: str, source: Source
     if map_column:
         attrs = f"coalesce(CAST({map_column} AS MAP(VARCHAR, VARCHAR)), {attrs})"
     named = [
-        f"{{'k': {sql_text(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
+        f"{{'k': {params.bind(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
     ]
     if named:
         attrs = (

@@ -19,6 +19,7 @@ from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.store.duckdb_store import Store
 from basics.store.rollups import rebuild_touched, sync_definitions
+from basics.store.sql_params import SqlParams
 
 BATCH_ROWS = 16_384
 Progress = Callable[[int, int | None, int, int], None]
@@ -46,6 +47,8 @@ class BatchResult:
     accepted: int = 0
     rejected: int = 0
     local_time_rows: int = 0
+    ahead_rows: int = 0
+    ahead_warning: str = "1d"
     timezone: str = "UTC"
     min_ts: dt.datetime | None = None
     max_ts: dt.datetime | None = None
@@ -68,22 +71,35 @@ def ingest_events(
 ) -> BatchResult:
     """Ingest one file (or `-` for standard input) as one batch of a configured source."""
     source = _source(config, source_name)
-    rules = TimeRules(source.timezone or config.timezone, source.timestamp_format)
+    limits = config.ingest
+    rules = TimeRules(
+        source.timezone or config.timezone,
+        source.timestamp_format,
+        limits.earliest.replace(tzinfo=None),
+        limits.latest.replace(tzinfo=None),
+    )
     sync_definitions(store, config)
     stream: Input | _ParquetInput = (
         _ParquetInput(path) if source.format == "parquet" else Input(path)
     )
-    result = BatchResult(None, source_name, stream.name, "applied", timezone=rules.timezone)
+    result = BatchResult(
+        None,
+        source_name,
+        stream.name,
+        "applied",
+        timezone=rules.timezone,
+        ahead_warning=limits.ahead_warning,
+    )
     try:
         with store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
-                "INSERT INTO batches (id, source, path, content_sha256, status, timezone, "
-                "started_at) VALUES (?, ?, ?, '', 'loading', ?, now())",
+                "INSERT INTO batches (id, kind, source, path, content_sha256, status, timezone, "
+                "started_at) VALUES (?, 'events', ?, ?, '', 'loading', ?, now())",
                 [batch_id, source_name, stream.name, rules.timezone],
             )
-            for staging_sql, chunk, done in _staging(db, source, stream):
-                _load(db, staging_sql, chunk, rules, source, batch_id, result)
+            for staging_sql, params, chunk, done in _staging(db, source, stream):
+                _load(db, staging_sql, params, chunk, rules, source, batch_id, result)
                 if progress:
                     progress(done, stream.size_bytes, result.accepted, result.rejected)
             sha = stream.sha256.hexdigest()
@@ -95,12 +111,18 @@ def ingest_events(
             if duplicate[0] is not None:
                 raise _Duplicate(int(duplicate[0]))
             rebuild_touched(db, config, batch_id)
-            result.min_ts, result.max_ts = db.execute(
-                "SELECT min(ts), max(ts) FROM events WHERE batch_id = ?", [batch_id]
+            ahead_of = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
+                seconds=limits.ahead_warning_s
+            )
+            result.min_ts, result.max_ts, result.ahead_rows = db.execute(
+                "SELECT min(ts), max(ts), count(*) FILTER (WHERE ts > ?) FROM events "
+                "WHERE batch_id = ?",
+                [ahead_of, batch_id],
             ).fetchall()[0]
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = 'applied', accepted = ?, "
-                "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, finished_at = now() "
+                "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
+                "finished_at = now() "
                 "WHERE id = ?",
                 [
                     sha,
@@ -109,6 +131,7 @@ def ingest_events(
                     result.local_time_rows,
                     result.min_ts,
                     result.max_ts,
+                    result.ahead_rows,
                     batch_id,
                 ],
             )
@@ -144,13 +167,15 @@ def _source(config: Config, name: str) -> SourceConfig:
 
 def _staging(
     db: duckdb.DuckDBPyConnection, source: SourceConfig, stream: Input | _ParquetInput
-) -> Iterator[tuple[str, pa.Table | None, int]]:
-    """Staging queries, one per chunk, with the chunk they read and the bytes read so far.
+) -> Iterator[tuple[str, SqlParams, pa.Table | None, int]]:
+    """Staging queries, one per chunk, with their bound values, the chunk they read and the
+    bytes read so far.
 
     A query reads its chunk as `lines` (raw lines) or `staged` (records parsed in Python).
     """
+    params = SqlParams()
     if isinstance(stream, _ParquetInput):
-        yield stream.staging_sql(db, source), None, stream.size_bytes or 0
+        yield stream.staging_sql(db, source, params), params, None, stream.size_bytes or 0
         return
     builders = {
         "jsonl": text_formats.jsonl_sql,
@@ -159,21 +184,23 @@ def _staging(
         "regex": text_formats.regex_sql,
     }
     if source.format in builders:
-        sql = builders[source.format](source)
+        sql = builders[source.format](source, params)
         for chunk in prefetched(line_chunks(stream)):
             numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk.lines)))
             lines = pa.table({"line_no": numbers, "raw": chunk.lines})
             # Several record batches let DuckDB parse on every core.
-            yield sql, pa.Table.from_batches(lines.to_batches(BATCH_ROWS)), stream.position()
+            table = pa.Table.from_batches(lines.to_batches(BATCH_ROWS))
+            yield sql, params, table, stream.position()
         return
     tables = csv_tables if source.format == "csv" else otlp_tables
     for table in tables(stream, source):
-        yield "SELECT * FROM staged", table, stream.position()
+        yield "SELECT * FROM staged", params, table, stream.position()
 
 
 def _load(
     db: duckdb.DuckDBPyConnection,
     staging_sql: str,
+    staging_params: SqlParams,
     chunk: pa.Table | None,
     rules: TimeRules,
     source: SourceConfig,
@@ -193,12 +220,15 @@ def _load(
     lines = staged = chunk  # noqa: F841 - read by name in the SQL below
     raw_kept = source.format in ("csv", "otlp")
     raw = "raw" if raw_kept else "NULL::VARCHAR AS raw"
+    params = SqlParams()
+    params.values.update(staging_params.values)
     try:
         parsed = db.sql(
             "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
             f"local_time, reject_field, reject_reason, {raw} FROM ("
-            + normalize_sql(f"({staging_sql})", rules, source.service)
-            + ")"
+            + normalize_sql(f"({staging_sql})", rules, source.service, params)
+            + ")",
+            params=params.values,
         ).to_arrow_table()
     except duckdb.Error as error:
         raise InputError(f"cannot parse the input as {source.format}: {error}") from None
@@ -206,7 +236,8 @@ def _load(
     counts = pc.sum(rejected).as_py() or 0
     local = pc.sum(pc.and_(pc.invert(rejected), parsed.column("local_time"))).as_py() or 0
     db.execute(
-        "INSERT INTO events SELECT ts, service, operation, user_id, status, duration_ms, "
+        "INSERT INTO events (ts, service, operation, user_id, status, duration_ms, attrs, "
+        "batch_id) SELECT ts, service, operation, user_id, status, duration_ms, "
         "coalesce(attrs, MAP {}), ? FROM parsed WHERE reject_reason IS NULL",
         [batch_id],
     ).fetchall()
@@ -217,10 +248,10 @@ def _load(
             else f"parsed p LEFT JOIN (SELECT line_no, raw FROM ({staging_sql})) s USING (line_no)"
         )
         db.execute(
-            "INSERT INTO rejects SELECT ?, line_no, reject_field, reject_reason, "
+            "INSERT INTO rejects SELECT $batch_id, line_no, reject_field, reject_reason, "
             f"rtrim(left({'p.raw' if raw_kept else 's.raw'}, {RAW_CAP}), chr(13) || chr(10)) "
             f"FROM {raw_source} WHERE reject_reason IS NOT NULL",
-            [batch_id],
+            staging_params.with_values(batch_id=batch_id),
         ).fetchall()
     result.accepted += parsed.num_rows - counts
     result.rejected += counts
@@ -243,10 +274,12 @@ class _ParquetInput:
             pass
         self.sha256 = self.source.sha256
 
-    def staging_sql(self, db: duckdb.DuckDBPyConnection, source: SourceConfig) -> str:
+    def staging_sql(
+        self, db: duckdb.DuckDBPyConnection, source: SourceConfig, params: SqlParams
+    ) -> str:
         from basics.ingest.parquet import parquet_staging_sql
 
-        return parquet_staging_sql(db, self.name, source)
+        return parquet_staging_sql(db, self.name, source, params)
 
     def close(self) -> None:
         self.source.close()

@@ -12,6 +12,7 @@ from basics.config.models import SourceConfig
 from basics.core.errors import InputError
 from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
 from basics.ingest.normalize import sql_text
+from basics.store.sql_params import SqlParams
 
 # DuckDB's trim functions cost more than parsing a JSON line, so the cheap test comes first
 # and trimming only runs on the rare line that starts with whitespace.
@@ -37,7 +38,7 @@ _COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "refer
 _REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
 
 
-def jsonl_sql(source: SourceConfig) -> str:
+def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
     """Staging SELECT for JSON lines: one JSON parse per line, all fields at once."""
     paths = field_paths(source)
     all_paths: list[str] = []
@@ -59,7 +60,7 @@ def jsonl_sql(source: SourceConfig) -> str:
     duration_text = "coalesce(" + ", ".join(text for text, _ in durations) + ")"
     factor = "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
     extra = [
-        f"{{'k': {sql_text(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
+        f"{{'k': {params.bind(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
     ]
     objects = pick(paths.candidates["attrs"])
     named = (
@@ -72,7 +73,7 @@ def jsonl_sql(source: SourceConfig) -> str:
         f"CASE WHEN starts_with({objects}, '{{') AND json_valid({objects}) THEN map_concat("
         f"json_transform({objects}, '\"MAP(VARCHAR, VARCHAR)\"'), {named}) ELSE {named} END"
     )
-    path_list = "[" + ", ".join(sql_text(p) for p in all_paths) + "]"
+    path_list = params.bind(all_paths)
     return f"""
     SELECT line_no, raw,
       {fields["ts"]} AS ts_text, {fields["service"]} AS service,
@@ -94,7 +95,7 @@ def jsonl_sql(source: SourceConfig) -> str:
     """
 
 
-def combined_log_sql(source: SourceConfig) -> str:
+def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
     """Staging SELECT for nginx and Apache combined logs, with an optional request time."""
     unit = source.request_time_unit or ("s" if source.format == "nginx" else "us")
     groups = "[" + ", ".join(sql_text(g) for g in _COMBINED_GROUPS) + "]"
@@ -121,7 +122,7 @@ def combined_log_sql(source: SourceConfig) -> str:
     """
 
 
-def regex_sql(source: SourceConfig) -> str:
+def regex_sql(source: SourceConfig, params: SqlParams) -> str:
     """Staging SELECT for a user pattern with named groups (ts, status, duration_ms...)."""
     assert source.pattern is not None
     compiled = re.compile(source.pattern)
@@ -136,7 +137,7 @@ def regex_sql(source: SourceConfig) -> str:
     duration_text = group(durations[0][0]) if durations else "NULL::VARCHAR"
     factor = durations[0][1] if durations else 1.0
     attrs = [
-        f"{{'k': {sql_text(g[len('attrs_') :])}, 'v': {group(g)}}}"
+        f"{{'k': {params.bind(g[len('attrs_') :])}, 'v': {group(g)}}}"
         for g in groups
         if g.startswith("attrs_")
     ]
@@ -150,7 +151,8 @@ def regex_sql(source: SourceConfig) -> str:
             "pattern uses a feature the engine's regular expressions (RE2) lack, such as "
             "look-around or back-references; rewrite it without them"
         )
-    group_list = "[" + ", ".join(sql_text(g) for g in groups) + "]"
+    group_list = params.bind(groups)
+    pattern = params.bind(source.pattern)
     return f"""
     SELECT line_no, raw,
       {group("ts")} AS ts_text, {group("service")} AS service,
@@ -160,8 +162,8 @@ def regex_sql(source: SourceConfig) -> str:
       CASE WHEN NOT matched THEN 'line' END AS parse_field,
       CASE WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error
     FROM (
-      SELECT line_no, raw, regexp_matches(raw, {sql_text(source.pattern)}) AS matched,
-        regexp_extract(raw, {sql_text(source.pattern)}, {group_list}) AS m
+      SELECT line_no, raw, regexp_matches(raw, {pattern}) AS matched,
+        regexp_extract(raw, {pattern}, {group_list}) AS m
       FROM (SELECT line_no, {_TRIMMED} AS raw FROM lines WHERE {_NOT_BLANK})
     )
     """

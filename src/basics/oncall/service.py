@@ -147,9 +147,9 @@ class OncallService:
         with self.store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
-                "INSERT INTO batches (id, source, path, content_sha256, status, accepted, "
-                "rejected, started_at, finished_at) VALUES (?, 'shifts:pagerduty-oncalls', ?, "
-                "?, 'applied', ?, ?, now(), now())",
+                "INSERT INTO batches (id, kind, source, path, content_sha256, status, "
+                "accepted, rejected, started_at, finished_at) VALUES (?, 'shifts', "
+                "'shifts:pagerduty-oncalls', ?, ?, 'applied', ?, ?, now(), now())",
                 [batch_id, source.name, source.sha256.hexdigest(), len(shifts), len(rejects)],
             ).fetchall()
             for shift in shifts:
@@ -298,8 +298,9 @@ def _store_batch(
     table = "read_pages" if isinstance(incoming, pa.Table) else incoming
     batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
     db.execute(
-        "INSERT INTO batches (id, source, path, content_sha256, status, accepted, rejected, "
-        "started_at, finished_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, now(), now())",
+        "INSERT INTO batches (id, kind, source, path, content_sha256, status, accepted, "
+        "rejected, started_at, finished_at) "
+        "VALUES (?, 'pages', ?, ?, ?, 'applied', ?, ?, now(), now())",
         [batch_id, source, name, sha, count, len(rejects)],
     ).fetchall()
     new_pages = db.execute(

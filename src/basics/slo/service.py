@@ -26,7 +26,7 @@ from basics.slo.models import (
 )
 from basics.store.duckdb_store import Store
 from basics.store.rollups import slo_predicates, sync_definitions
-from basics.store.sql_expressions import column_sql, quote_string
+from basics.store.sql_expressions import column_sql
 
 PERCENTILES = (0.5, 0.9, 0.95, 0.99)
 AUTO_DIMENSIONS = ("user", "operation", "status")
@@ -435,14 +435,19 @@ class SLOService:
         if by not in ("day", "week", "month"):
             raise InputError(f'expected a period of day, week or month, got "{by}"')
         window = self._range(slo, start, end)
-        zone = quote_string(self.config.timezone, "duckdb")
         rows = self.store.db.execute(
-            f"SELECT local_start, greatest(timezone('UTC', timezone({zone}, local_start)), "
+            "SELECT local_start, greatest(timezone('UTC', timezone($zone, local_start)), "
             "$start), total, good FROM ("
-            f"  SELECT date_trunc('{by}', timezone({zone}, timezone('UTC', t))) AS local_start, "
+            "  SELECT date_trunc($by, timezone($zone, timezone('UTC', t))) AS local_start, "
             f"  sum(total) AS total, sum(good) AS good FROM ({self._units_sql(slo)}) GROUP BY 1"
             ") ORDER BY 1",
-            {"slo": name, "start": window.start, "end": window.end},
+            {
+                "slo": name,
+                "start": window.start,
+                "end": window.end,
+                "zone": self.config.timezone,
+                "by": by,
+            },
         ).fetchall()
         periods = []
         for local_start, utc_start, total, good in rows:

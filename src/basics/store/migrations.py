@@ -141,4 +141,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE pages_v5 RENAME TO pages;
         """,
     ),
+    (
+        6,
+        # Batches say what they hold (kind) and, for a regular file, which bytes and lines of
+        # it they read, with the SHA-256 of the file up to their end: a file that grew is
+        # ingested from there. A batch undone keeps its row (status 'undone') as history.
+        # Events may carry their source's record id, for sources that dedupe by id.
+        """
+        ALTER TABLE batches ADD COLUMN kind VARCHAR;
+        UPDATE batches SET kind = CASE WHEN source LIKE 'pages:%' THEN 'pages'
+            WHEN source LIKE 'shifts:%' THEN 'shifts' ELSE 'events' END;
+        ALTER TABLE batches ADD COLUMN file_path VARCHAR;
+        ALTER TABLE batches ADD COLUMN start_offset BIGINT;
+        ALTER TABLE batches ADD COLUMN end_offset BIGINT;
+        ALTER TABLE batches ADD COLUMN prefix_sha256 VARCHAR;
+        ALTER TABLE batches ADD COLUMN first_line BIGINT;
+        ALTER TABLE batches ADD COLUMN end_line BIGINT;
+        ALTER TABLE batches ADD COLUMN ahead_rows BIGINT DEFAULT 0;
+        ALTER TABLE batches ADD COLUMN duplicate_rows BIGINT DEFAULT 0;
+        ALTER TABLE batches ADD COLUMN undone_at TIMESTAMP;
+        ALTER TABLE events ADD COLUMN record_id VARCHAR;
+        """,
+    ),
 ]

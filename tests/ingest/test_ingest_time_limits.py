@@ -1,0 +1,118 @@
+"""Times outside the accepted range, impossible clock readings and overflowing numbers are
+rejects with their line number; they never fail the batch nor reach the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from basics.slo.service import SLOService
+
+CONFIG = """
+sources:
+  api: {format: jsonl, service: api}
+  slow: {format: jsonl, service: api, fields: {duration_s: secs}}
+services:
+  api:
+    slos:
+      availability: {objective: 99, window: 30d, good: status < 500}
+"""
+
+GOOD = {"ts": "2026-03-02T10:00:00Z", "status": 200}
+
+
+def _lines(*records: dict[str, Any]) -> str:
+    return "".join(json.dumps(record) + "\n" for record in records)
+
+
+def test_one_overflowing_epoch_is_a_reject_not_a_failed_batch(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    text = _lines(GOOD, {"ts": 1e30, "status": 200}, {"ts": -9.3e21, "status": 200}, GOOD)
+
+    result = env.ingest("api", env.write("e.jsonl", text))
+
+    assert (result.status, result.accepted, result.rejected) == ("applied", 2, 2)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(2, "ts"), (3, "ts")]
+
+
+def test_times_outside_the_sane_range_are_rejects(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    bad = [
+        "0000-01-01T00:00:00Z",
+        "10000-01-01T00:00:00Z",
+        "9999-12-31T00:00:00Z",
+        99999999999,  # epoch seconds: year 5138
+        "1969-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+    ]
+    text = _lines(GOOD, *({"ts": ts, "status": 500} for ts in bad))
+
+    result = env.ingest("api", env.write("e.jsonl", text))
+
+    assert (result.accepted, result.rejected) == (1, len(bad))
+    reasons = [reason for _, field, reason, _ in env.rejects() if field == "ts"]
+    assert len(reasons) == len(bad)
+    in_range = [r for r in reasons if r.startswith("outside the accepted time range")]
+    # Year 0000 and 10000 are not ISO 8601 dates DuckDB reads; the rest are read, then refused.
+    assert len(in_range) >= 4
+    assert all("1970-01-01 to 2200-01-01" in r for r in in_range)
+    # Every report still works over what was stored.
+    slo = SLOService(env.store, env.config)
+    slo.ensure_rollups()
+    (status,) = slo.status(at=dt.datetime(2026, 3, 3, tzinfo=dt.UTC))
+    assert (status.counts.total, status.counts.good) == (1, 1)
+
+
+def test_the_accepted_range_is_configurable(make_env: Any) -> None:
+    env = make_env(CONFIG + "ingest: {earliest: 2026-03-01, latest: 2026-04-01T00:00:00Z}\n")
+    text = _lines(GOOD, {"ts": "2026-02-28T23:59:59Z"}, {"ts": "2026-04-01T00:00:00Z"})
+
+    result = env.ingest("api", env.write("e.jsonl", text))
+
+    assert (result.accepted, result.rejected) == (1, 2)
+    assert all("2026-03-01 to 2026-04-01" in reason for _, _, reason, _ in env.rejects())
+
+
+def test_impossible_clock_readings_are_rejects(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    bad = [
+        "2026-03-02T10:00:00+25:00",
+        "2026-03-02T10:00:00+9999",
+        "2026-03-02T24:00:00Z",
+        "2026-03-02T24:00:00",
+        "2026-03-02T10:60:00Z",
+    ]
+    text = _lines(GOOD, *({"ts": ts} for ts in bad), {"ts": "2026-03-02T10:00:00+14:00"})
+
+    result = env.ingest("api", env.write("e.jsonl", text))
+
+    assert (result.accepted, result.rejected) == (2, len(bad))
+    assert [line for line, *_ in env.rejects()] == [2, 3, 4, 5, 6]
+
+
+def test_durations_that_overflow_to_infinity_are_rejects(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    text = _lines(
+        {**GOOD, "secs": 1e308},  # x 1000 ms/s is +inf
+        {**GOOD, "secs": "1e400"},
+        {**GOOD, "secs": 0.25},
+    )
+
+    result = env.ingest("slow", env.write("e.jsonl", text))
+
+    assert (result.accepted, result.rejected) == (1, 2)
+    assert env.store.query("SELECT duration_ms FROM events") == [(250.0,)]
+    assert {field for _, field, _, _ in env.rejects()} == {"duration"}
+
+
+def test_events_far_ahead_of_now_are_counted_and_flagged(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    text = _lines(GOOD, {"ts": soon.isoformat()}, {"ts": later.isoformat()})
+
+    result = env.ingest("api", env.write("e.jsonl", text))
+
+    assert (result.accepted, result.ahead_rows) == (3, 1)
+    assert env.store.query("SELECT ahead_rows FROM batches") == [(1,)]
