@@ -44,9 +44,9 @@ class IngestEnv:
         return path
 
     def ingest(
-        self, source: str, path: Path | str, progress: Progress | None = None
+        self, source: str, path: Path | str, progress: Progress | None = None, **options: Any
     ) -> BatchResult:
-        return ingest_events(self.store, self.config, source, str(path), progress)
+        return ingest_events(self.store, self.config, source, str(path), progress, **options)
 
     def events(self, where: str = "true") -> list[tuple[Any, ...]]:
         """Stored events as (ts, service, operation, user_id, status, duration_ms, attrs)."""

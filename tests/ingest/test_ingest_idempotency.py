@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from basics.core.errors import InputError
+from basics.core.errors import ConflictError, InputError
 
 CONFIG = """
 sources:
@@ -82,12 +82,12 @@ def test_same_content_under_another_name_is_a_duplicate(make_env: Any) -> None:
     assert _snapshot(env) == before
 
 
-def test_different_content_is_a_new_batch(make_env: Any) -> None:
+def test_different_records_are_a_new_batch(make_env: Any) -> None:
     env = make_env(CONFIG)
     env.ingest("api", env.write("a.jsonl", CONTENT))
 
-    second = env.ingest("api", env.write("b.jsonl", CONTENT + "\n"))  # one more (blank) line
-    third = env.ingest("api", env.write("c.jsonl", CONTENT.replace("500", "503")))
+    second = env.ingest("api", env.write("b.jsonl", CONTENT.replace("03-29", "03-28")))
+    third = env.ingest("api", env.write("c.jsonl", CONTENT.replace("03-29", "03-27")))
 
     assert (second.status, second.batch_id, second.accepted) == ("applied", 2, 3)
     assert (third.status, third.batch_id, third.accepted) == ("applied", 3, 3)
@@ -97,7 +97,7 @@ def test_different_content_is_a_new_batch(make_env: Any) -> None:
         (2, 3),
         (3, 3),
     ]
-    assert sorted(env.slo_minutes("web/availability").values()) == [(3, 3), (6, 3)]
+    assert sorted(env.slo_minutes("web/availability").values()) == [(1, 1)] * 3 + [(2, 1)] * 3
 
 
 def test_gzip_and_plain_copies_of_the_same_bytes_are_the_same_content(make_env: Any) -> None:
@@ -130,13 +130,15 @@ def test_standard_input_is_deduplicated_against_files(
     assert env.counts()["events"] == 3
 
 
-def test_duplicates_are_recognised_per_source(make_env: Any) -> None:
+def test_the_same_content_through_a_second_source_is_a_duplicate(make_env: Any) -> None:
     env = make_env(CONFIG)
     env.ingest("api", env.write("events.jsonl", CONTENT))
 
     other = env.ingest("other", env.write("events.jsonl", CONTENT))
+    forced = env.ingest("other", env.write("events.jsonl", CONTENT), allow_overlap=True)
 
-    assert (other.status, other.batch_id) == ("applied", 2)
+    assert (other.status, other.duplicate_of, other.duplicate_source) == ("duplicate", 1, "api")
+    assert (forced.status, forced.batch_id) == ("applied", 2)
     assert env.store.query("SELECT id, source FROM batches ORDER BY id") == [
         (1, "api"),
         (2, "other"),
@@ -166,7 +168,9 @@ def test_parquet_file_twice_is_a_duplicate(make_env: Any) -> None:
 
     first = env.ingest("lake", env.root / "a.parquet")
     again = env.ingest("lake", env.root / "a.parquet")
-    other = env.ingest("lake", env.root / "b.parquet")
+    with pytest.raises(ConflictError, match="1 of its 1 events are identical"):
+        env.ingest("lake", env.root / "b.parquet")
+    other = env.ingest("lake", env.root / "b.parquet", allow_overlap=True)
 
     assert (first.status, first.accepted) == ("applied", 2)
     assert (again.status, again.duplicate_of) == ("duplicate", first.batch_id)

@@ -159,12 +159,13 @@ def test_invalid_utf8_is_reported_not_fatal(make_env: Any) -> None:
     ]
 
 
-def test_a_file_with_only_rejects_is_still_a_batch(make_env: Any) -> None:
+def test_a_file_with_only_rejects_is_kept_as_a_rejected_batch(make_env: Any) -> None:
     env = make_env(SOURCE)
 
     result = env.ingest("api", env.write("events.jsonl", "[1]\n[2]\n"))
 
-    assert (result.status, result.accepted, result.rejected) == ("applied", 0, 2)
+    assert (result.status, result.accepted, result.rejected) == ("rejected", 0, 2)
+    assert env.store.query("SELECT status FROM batches") == [("rejected",)]
     assert (result.min_ts, result.max_ts) == (None, None)
     assert env.counts() == {
         "events": 0,

@@ -52,6 +52,7 @@ class SourceConfig(_Model):
     timestamp_format: str | None = None
     timezone: str | None = None
     request_time_unit: Literal["s", "ms", "us"] | None = None
+    id: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -69,6 +70,21 @@ class SourceConfig(_Model):
                     f"{', '.join(CANONICAL_FIELDS + _DURATION_FIELDS)}, attrs, attrs.<name>)"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _record_id(self) -> SourceConfig:
+        if self.id is None:
+            return self
+        if self.format in ("nginx", "apache", "otlp"):
+            raise ValueError(
+                f"id: a {self.format} source has no record id field; log one (nginx's "
+                "$request_id) and read it with format regex and a group named id, or jsonl"
+            )
+        if self.format == "regex" and f"(?P<{self.id}>" not in (self.pattern or ""):
+            raise ValueError(
+                f"id: a regex source's id names a group of its pattern: (?P<{self.id}>...)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _pattern(self) -> SourceConfig:

@@ -5,6 +5,7 @@ BasicsError            anything a user can act on; the CLI prints it and exits 1
 ├── ExpressionError    an SLI expression does not parse or does not type-check
 ├── InputError         an input file or argument cannot be used at all (missing, unreadable)
 ├── NotFoundError      a named thing (SLO, batch) does not exist
+├── ConflictError      an input repeats records the store holds (refused, nothing written)
 └── StoreError         the store cannot be opened or migrated
 """
 
@@ -38,3 +39,7 @@ class NotFoundError(BasicsError):
 
 class StoreError(BasicsError):
     """The store cannot be opened, migrated or written."""
+
+
+class ConflictError(BasicsError):
+    """The input repeats what the store already holds, and no flag says that is intended."""

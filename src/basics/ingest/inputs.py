@@ -32,19 +32,35 @@ class LineChunk:
 
 
 class Input:
-    """A byte stream that hashes what it reads, so a batch knows its content."""
+    """A byte stream that hashes what it reads, so a batch knows its content.
 
-    def __init__(self, path: str) -> None:
+    `start` and `stop` read only the bytes [start, stop) of an uncompressed file (what was
+    appended since an earlier batch); `header` is emitted first (a CSV's header line, for
+    a batch that starts after it). Neither is hashed: a planned read knows its hash.
+    """
+
+    def __init__(
+        self, path: str, start: int = 0, stop: int | None = None, header: bytes = b""
+    ) -> None:
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.sha256 = hashlib.sha256()
-        self.size_bytes = self._size()
+        self.size_bytes = self._size() if stop is None else stop - start
+        self.start = start
+        self._remaining = None if stop is None else stop - start
+        self._header = header
         self._raw = self._open()
         try:
-            self.stream: BinaryIO = self._maybe_gunzip(self._raw)
-        except InputError:
+            if start:
+                self._raw.seek(start)
+                self.stream: BinaryIO = self._raw
+            else:
+                self.stream = self._maybe_gunzip(self._raw)
+        except (InputError, OSError) as error:
             self.close_raw()
-            raise
+            if isinstance(error, InputError):
+                raise
+            raise InputError(f"{self.name}: cannot read: {error}") from None
 
     def _size(self) -> int | None:
         if self.path == "-":
@@ -77,17 +93,26 @@ class Input:
 
     def read(self, size: int) -> bytes:
         """Up to `size` bytes, hashed; raises InputError on corrupt compressed data."""
+        if self._header:
+            data, self._header = self._header[:size], self._header[size:]
+            return data
+        if self._remaining is not None:
+            size = min(size, self._remaining)
+            if size <= 0:
+                return b""
         try:
             data = self.stream.read(size)
         except (OSError, EOFError, zlib.error) as error:
             raise InputError(f"{self.name}: unreadable data: {error}") from None
+        if self._remaining is not None:
+            self._remaining -= len(data)
         self.sha256.update(data)
         return data
 
     def position(self) -> int:
-        """Bytes of the underlying file consumed so far (for progress)."""
+        """Bytes of the underlying file consumed so far, from `start` (for progress)."""
         try:
-            return self._raw.tell()
+            return self._raw.tell() - self.start
         except (OSError, ValueError):
             return 0
 
@@ -103,11 +128,13 @@ class Input:
             self._raw.close()
 
 
-def line_chunks(source: Input, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChunk]:
+def line_chunks(
+    source: Input, chunk_bytes: int = CHUNK_BYTES, first_line: int = 1
+) -> Iterator[LineChunk]:
     """Whole lines in chunks of about `chunk_bytes`, without a Python object per line."""
     carry = b""
-    next_line = 1
-    first = True
+    next_line = first_line
+    first = first_line == 1
     while True:
         block = source.read(chunk_bytes)
         if first:

@@ -21,6 +21,7 @@ STAGING_COLUMNS = (
     "attrs",
     "parse_field",
     "parse_error",
+    "record_id",
 )
 
 # An ISO 8601 date-time with a zone. Hours 00-23 (no "T24:00") and offsets within ±14:59,
@@ -96,7 +97,11 @@ def _time_features(rules: TimeRules) -> str:
 
 
 def normalize_sql(
-    staging: str, rules: TimeRules, fixed_service: str | None, params: SqlParams
+    staging: str,
+    rules: TimeRules,
+    fixed_service: str | None,
+    params: SqlParams,
+    id_field: str | None = None,
 ) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason.
 
@@ -116,10 +121,16 @@ def normalize_sql(
         f"outside the accepted time range {rules.earliest:%Y-%m-%d} to {rules.latest:%Y-%m-%d} "
         '(ingest.earliest / ingest.latest in basics.yaml), found "'
     )
+    id_missing = "false"
+    missing_id = "NULL"
+    if id_field is not None:
+        id_missing = "record_id IS NULL"
+        missing_id = params.bind(f"missing; the source declares id: {id_field}")
     return f"""
     SELECT *,
       CASE
         WHEN parse_error IS NOT NULL THEN parse_field
+        WHEN {id_missing} THEN 'id'
         WHEN ts_text IS NULL OR ts IS NULL OR NOT in_range THEN 'ts'
         WHEN service IS NULL THEN 'service'
         WHEN status_text IS NOT NULL AND status IS NULL THEN 'status'
@@ -127,6 +138,7 @@ def normalize_sql(
       END AS reject_field,
       CASE
         WHEN parse_error IS NOT NULL THEN parse_error
+        WHEN {id_missing} THEN {missing_id}
         WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
         WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
         WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
@@ -147,6 +159,7 @@ def normalize_sql(
         nullif({service}, '') AS service,
         nullif(operation, '') AS operation,
         nullif(nullif(user_id, ''), '-') AS user_id,
+        nullif(record_id, '') AS record_id,
         CASE WHEN status_num = round(status_num) AND status_num BETWEEN 0 AND 999
           THEN CAST(status_num AS INTEGER) END AS status,
         CASE WHEN duration_num >= 0 AND isfinite(duration_num * duration_factor)

@@ -64,7 +64,8 @@ def parquet_staging_sql(
       {pick(paths.candidates["user"])} AS user_id,
       {pick(paths.candidates["status"])} AS status_text,
       {duration_text} AS duration_text, {factor} AS duration_factor,
-      {attrs} AS attrs, NULL::VARCHAR AS parse_field, NULL::VARCHAR AS parse_error
+      {attrs} AS attrs, NULL::VARCHAR AS parse_field, NULL::VARCHAR AS parse_error,
+      {pick((source.id,)) if source.id else "NULL::VARCHAR"} AS record_id
     FROM {scan}
     """
 

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basics.config.models import Config, SourceConfig
-from basics.core.errors import InputError, NotFoundError
+from basics.config.models import Config, IngestSettings, SourceConfig
+from basics.core.errors import ConflictError, InputError, NotFoundError
 from basics.ingest import text_formats
+from basics.ingest.files import ReadPlan, checkpoints, last_line_end, plan_read
 from basics.ingest.inputs import Input, line_chunks, prefetched
 from basics.ingest.normalize import TimeRules, normalize_sql
+from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.store.duckdb_store import Store
 from basics.store.rollups import rebuild_touched, sync_definitions
@@ -38,27 +42,37 @@ class Reject:
 
 @dataclass
 class BatchResult:
-    """What one ingest did."""
+    """What one ingest did.
+
+    `status` is `applied`, `duplicate` (this content is stored already: nothing written),
+    or `rejected` (every record was rejected: the rejects are kept, no events).
+    """
 
     batch_id: int | None
     source: str
     path: str
-    status: str  # applied | duplicate
+    status: str
     accepted: int = 0
     rejected: int = 0
     local_time_rows: int = 0
     ahead_rows: int = 0
     ahead_warning: str = "1d"
+    duplicate_rows: int = 0
     timezone: str = "UTC"
     min_ts: dt.datetime | None = None
     max_ts: dt.datetime | None = None
     duplicate_of: int | None = None
+    duplicate_source: str | None = None
+    continues: int | None = None
+    first_line: int = 1
+    hint: str | None = None
     first_rejects: list[Reject] = field(default_factory=list)
 
 
 class _Duplicate(Exception):
-    def __init__(self, batch_id: int) -> None:
+    def __init__(self, batch_id: int, source: str) -> None:
         self.batch_id = batch_id
+        self.source = source
 
 
 def ingest_events(
@@ -68,8 +82,17 @@ def ingest_events(
     path: str,
     progress: Progress | None = None,
     show_rejects: int = 5,
+    allow_overlap: bool = False,
+    whole_lines_only: bool = False,
 ) -> BatchResult:
-    """Ingest one file (or `-` for standard input) as one batch of a configured source."""
+    """Ingest one file (or `-` for standard input) as one batch of a configured source.
+
+    A file whose beginning was ingested before (it grew, or was rotated) is read from where
+    that batch stopped; content stored already is not read again. A batch that repeats
+    stored records is refused (ConflictError) unless `allow_overlap`, or, for a source
+    with `id:`, has them skipped. `whole_lines_only` leaves an unfinished last line for
+    the next read (a file still being written).
+    """
     source = _source(config, source_name)
     limits = config.ingest
     rules = TimeRules(
@@ -79,83 +102,235 @@ def ingest_events(
         limits.latest.replace(tzinfo=None),
     )
     sync_definitions(store, config)
-    stream: Input | _ParquetInput = (
-        _ParquetInput(path) if source.format == "parquet" else Input(path)
-    )
+    plan = _plan(store, source_name, source, path, whole_lines_only)
     result = BatchResult(
         None,
         source_name,
-        stream.name,
+        "<stdin>" if path == "-" else path,
         "applied",
         timezone=rules.timezone,
         ahead_warning=limits.ahead_warning,
+        first_line=plan.first_line if plan else 1,
+        continues=plan.continues.batch_id if plan and plan.continues else None,
     )
+    if plan is not None:
+        known = _stored_content(store, plan.prefix_sha256, source_name, allow_overlap)
+        if known is not None:
+            return _duplicate(result, *known)
+    stream = _open(path, source, plan)
     try:
         with store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
                 "INSERT INTO batches (id, kind, source, path, content_sha256, status, timezone, "
-                "started_at) VALUES (?, 'events', ?, ?, '', 'loading', ?, now())",
-                [batch_id, source_name, stream.name, rules.timezone],
+                "started_at, file_path, start_offset, end_offset, prefix_sha256, first_line, "
+                "end_line) VALUES (?, 'events', ?, ?, '', 'loading', ?, now(), ?, ?, ?, ?, ?, ?)",
+                [
+                    batch_id,
+                    source_name,
+                    stream.name,
+                    rules.timezone,
+                    str(Path(path).resolve()) if plan else None,
+                    plan.start_offset if plan else None,
+                    plan.end_offset if plan else None,
+                    plan.prefix_sha256 if plan else None,
+                    plan.first_line if plan else None,
+                    plan.end_line if plan else None,
+                ],
             )
-            for staging_sql, params, chunk, done in _staging(db, source, stream):
+            for staging_sql, params, chunk, done in _staging(db, source, stream, plan):
                 _load(db, staging_sql, params, chunk, rules, source, batch_id, result)
                 if progress:
                     progress(done, stream.size_bytes, result.accepted, result.rejected)
-            sha = stream.sha256.hexdigest()
-            duplicate = db.execute(
-                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
-                "AND status = 'applied'",
-                [source_name, sha],
-            ).fetchall()[0]
-            if duplicate[0] is not None:
-                raise _Duplicate(int(duplicate[0]))
-            rebuild_touched(db, config, batch_id)
-            ahead_of = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
-                seconds=limits.ahead_warning_s
-            )
-            result.min_ts, result.max_ts, result.ahead_rows = db.execute(
-                "SELECT min(ts), max(ts), count(*) FILTER (WHERE ts > ?) FROM events "
-                "WHERE batch_id = ?",
-                [ahead_of, batch_id],
-            ).fetchall()[0]
+            if plan is not None:
+                sha = plan.content_sha256
+            else:
+                assert isinstance(stream, Input)
+                sha = stream.sha256.hexdigest()
+                known = _stored_content(store, sha, source_name, allow_overlap)
+                if known is not None:
+                    raise _Duplicate(*known)
+            _check_repeats(db, source_name, source, batch_id, plan, allow_overlap, result)
+            result.min_ts, result.max_ts, result.ahead_rows = _span(db, batch_id, limits)
+            status = "applied"
+            if result.accepted == 0 and result.rejected > 0:
+                status = "rejected"  # kept for `ingest rejects`, never counted as data
+            else:
+                rebuild_touched(db, config, batch_id)
             db.execute(
-                "UPDATE batches SET content_sha256 = ?, status = 'applied', accepted = ?, "
+                "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
-                "finished_at = now() "
-                "WHERE id = ?",
+                "duplicate_rows = ?, finished_at = now() WHERE id = ?",
                 [
                     sha,
+                    status,
                     result.accepted,
                     result.rejected,
                     result.local_time_rows,
                     result.min_ts,
                     result.max_ts,
                     result.ahead_rows,
+                    result.duplicate_rows,
                     batch_id,
                 ],
             )
-            result.batch_id = batch_id
+            result.batch_id, result.status = batch_id, status
             result.first_rejects = [
                 Reject(*row)
                 for row in db.execute(
                     "SELECT line, field, reason, raw FROM rejects WHERE batch_id = ? "
                     "ORDER BY line LIMIT ?",
-                    [batch_id, show_rejects],
+                    [batch_id, max(show_rejects, 20)],
                 ).fetchall()
             ]
+            if status == "rejected":
+                result.hint = likely_cause(source.format, result.first_rejects)
+            result.first_rejects = result.first_rejects[:show_rejects]
     except _Duplicate as duplicate_batch:
-        return BatchResult(
-            None,
-            source_name,
-            stream.name,
-            "duplicate",
-            duplicate_of=duplicate_batch.batch_id,
-            timezone=rules.timezone,
-        )
+        return _duplicate(result, duplicate_batch.batch_id, duplicate_batch.source)
     finally:
         stream.close()
     return result
+
+
+def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
+    result.status, result.duplicate_of, result.duplicate_source = "duplicate", batch_id, source
+    return result
+
+
+def _stored_content(
+    store: Store, sha: str, source_name: str, allow_overlap: bool
+) -> tuple[int, str] | None:
+    """The first applied events batch that read exactly this content, and its source (of
+    any source, or only this one when overlaps are allowed)."""
+    rows = store.query(
+        "SELECT id, source FROM batches WHERE kind = 'events' AND status = 'applied' "
+        "AND (content_sha256 = ? OR prefix_sha256 = ?) AND (NOT ? OR source = ?) "
+        "ORDER BY id LIMIT 1",
+        [sha, sha, allow_overlap, source_name],
+    )
+    return (int(rows[0][0]), rows[0][1]) if rows else None
+
+
+def _plan(
+    store: Store, source_name: str, source: SourceConfig, path: str, whole_lines_only: bool
+) -> ReadPlan | None:
+    """What to read of a regular file (None for standard input)."""
+    if path == "-":
+        return None
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(
+            f"{path}: no such file" if not file.exists() else f"{path}: not a regular file"
+        )
+    try:
+        with open(file, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if handle.read(2) == b"\x1f\x8b":
+                return None  # compressed: hashed as it is read, its content decompressed
+            extendable = source.format != "parquet"
+            if whole_lines_only and extendable:
+                size = last_line_end(handle, size)
+            known = checkpoints(store, source_name, size) if extendable else []
+            return plan_read(handle, size, known)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error}") from None
+
+
+def _open(path: str, source: SourceConfig, plan: ReadPlan | None) -> Input | _ParquetInput:
+    if source.format == "parquet":
+        return _ParquetInput(path, plan)
+    if plan is None:
+        return Input(path)
+    if plan.start_offset == 0:
+        return Input(path, stop=plan.end_offset)
+    header = b""
+    if source.format == "csv":  # rows appended below the header: read the header first
+        with open(path, "rb") as handle:
+            header = handle.readline()
+    return Input(path, plan.start_offset, plan.end_offset, header)
+
+
+def _check_repeats(
+    db: duckdb.DuckDBPyConnection,
+    source_name: str,
+    source: SourceConfig,
+    batch_id: int,
+    plan: ReadPlan | None,
+    allow_overlap: bool,
+    result: BatchResult,
+) -> None:
+    """Skip records whose id is stored, or refuse a batch that repeats stored records."""
+    if source.id is not None:
+        result.duplicate_rows = skip_duplicate_ids(db, batch_id, source_name)
+        result.accepted -= result.duplicate_rows
+        return
+    if allow_overlap or result.accepted == 0:
+        return
+    first, last = db.execute(
+        "SELECT min(ts), max(ts) FROM events WHERE batch_id = ?", [batch_id]
+    ).fetchall()[0]
+    overlap = find_overlap(db, batch_id, first, last, _same_file_batches(db, source_name, plan))
+    if overlap is None:
+        return
+    raise ConflictError(
+        f"{result.path}: {overlap.events:,} of its {result.accepted:,} events are identical to "
+        f"events already stored (most from batch {overlap.batch_id}, source "
+        f"{overlap.batch_source}, {overlap.batch_path}); nothing was stored. If they are "
+        "distinct records (possible in logs with one-second timestamps), pass "
+        f"--allow-overlap; to replace the earlier batch, `basics batches undo "
+        f"{overlap.batch_id}` first; or declare the source's record id (id: FIELD)"
+    )
+
+
+def _same_file_batches(
+    db: duckdb.DuckDBPyConnection, source_name: str, plan: ReadPlan | None
+) -> list[int]:
+    """Batches that read earlier bytes of the file this batch continues: the bytes it reads
+    come after theirs, so identical records there are new ones, not repeats."""
+    if plan is None or plan.continues is None or plan.continues.file_path is None:
+        return []
+    rows = db.execute(
+        "SELECT id FROM batches WHERE source = ? AND file_path = ? AND kind = 'events'",
+        [source_name, plan.continues.file_path],
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def _span(
+    db: duckdb.DuckDBPyConnection, batch_id: int, limits: IngestSettings
+) -> tuple[dt.datetime | None, dt.datetime | None, int]:
+    """The batch's first and last event, and how many are far ahead of now."""
+    ahead_of = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
+        seconds=limits.ahead_warning_s
+    )
+    first, last, ahead = db.execute(
+        "SELECT min(ts), max(ts), count(*) FILTER (WHERE ts > ?) FROM events WHERE batch_id = ?",
+        [ahead_of, batch_id],
+    ).fetchall()[0]
+    return first, last, int(ahead)
+
+
+def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
+    """A guess at why every record of a file was rejected, from its first rejects."""
+    raws = [r.raw or "" for r in rejects]
+    if not raws:
+        return None
+    if any("\x00" in raw or "\ufffd" in raw[:4] for raw in raws):
+        return "the file looks like UTF-16 or another encoding: convert it to UTF-8 " + (
+            "(iconv -f UTF-16 -t UTF-8)"
+        )
+    looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
+    if looks_json and fmt != "jsonl":
+        return f"every line is JSON: is the source's format jsonl (it is {fmt})?"
+    if fmt == "jsonl" and not any(raw.lstrip().startswith("{") for raw in raws):
+        return "no line is a JSON object: is the source's format nginx, csv or regex?"
+    fields = {r.field for r in rejects}
+    if fields == {"ts"}:
+        return "no timestamp could be read: check fields.ts, timestamp_format and ingest.earliest"
+    if fields == {"service"}:
+        return "no record names its service: set service: on the source or map fields.service"
+    return None
 
 
 def _source(config: Config, name: str) -> SourceConfig:
@@ -166,7 +341,10 @@ def _source(config: Config, name: str) -> SourceConfig:
 
 
 def _staging(
-    db: duckdb.DuckDBPyConnection, source: SourceConfig, stream: Input | _ParquetInput
+    db: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    stream: Input | _ParquetInput,
+    plan: ReadPlan | None,
 ) -> Iterator[tuple[str, SqlParams, pa.Table | None, int]]:
     """Staging queries, one per chunk, with their bound values, the chunk they read and the
     bytes read so far.
@@ -185,15 +363,21 @@ def _staging(
     }
     if source.format in builders:
         sql = builders[source.format](source, params)
-        for chunk in prefetched(line_chunks(stream)):
+        first_line = plan.first_line if plan else 1
+        for chunk in prefetched(line_chunks(stream, first_line=first_line)):
             numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk.lines)))
             lines = pa.table({"line_no": numbers, "raw": chunk.lines})
             # Several record batches let DuckDB parse on every core.
             table = pa.Table.from_batches(lines.to_batches(BATCH_ROWS))
             yield sql, params, table, stream.position()
         return
-    tables = csv_tables if source.format == "csv" else otlp_tables
-    for table in tables(stream, source):
+    first_line = plan.first_line if plan else 1
+    tables = (
+        csv_tables(stream, source, first_line - 2 if first_line > 1 else 0)
+        if source.format == "csv"
+        else otlp_tables(stream, source, first_line)
+    )
+    for table in tables:
         yield "SELECT * FROM staged", params, table, stream.position()
 
 
@@ -225,8 +409,8 @@ def _load(
     try:
         parsed = db.sql(
             "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
-            f"local_time, reject_field, reject_reason, {raw} FROM ("
-            + normalize_sql(f"({staging_sql})", rules, source.service, params)
+            f"record_id, local_time, reject_field, reject_reason, {raw} FROM ("
+            + normalize_sql(f"({staging_sql})", rules, source.service, params, source.id)
             + ")",
             params=params.values,
         ).to_arrow_table()
@@ -237,8 +421,8 @@ def _load(
     local = pc.sum(pc.and_(pc.invert(rejected), parsed.column("local_time"))).as_py() or 0
     db.execute(
         "INSERT INTO events (ts, service, operation, user_id, status, duration_ms, attrs, "
-        "batch_id) SELECT ts, service, operation, user_id, status, duration_ms, "
-        "coalesce(attrs, MAP {}), ? FROM parsed WHERE reject_reason IS NULL",
+        "batch_id, record_id) SELECT ts, service, operation, user_id, status, duration_ms, "
+        "coalesce(attrs, MAP {}), ?, record_id FROM parsed WHERE reject_reason IS NULL",
         [batch_id],
     ).fetchall()
     if counts:
@@ -259,20 +443,16 @@ def _load(
 
 
 class _ParquetInput:
-    """A Parquet file: DuckDB reads it directly; we only hash its bytes."""
+    """A Parquet file: DuckDB reads it directly; its hash comes from the read plan."""
 
-    def __init__(self, path: str) -> None:
-        if path == "-":
+    def __init__(self, path: str, plan: ReadPlan | None) -> None:
+        if plan is None:
             raise InputError("Parquet cannot be read from standard input; pass a file")
         if any(char in path for char in "*?[{"):
             # DuckDB would expand them as a glob and read other files than the one hashed.
             raise InputError(f"{path}: rename the file: Parquet paths cannot contain * ? [ {{")
-        self.source = Input(path)
         self.name = path
-        self.size_bytes = self.source.size_bytes
-        while self.source.read(1 << 24):
-            pass
-        self.sha256 = self.source.sha256
+        self.size_bytes: int | None = plan.end_offset
 
     def staging_sql(
         self, db: duckdb.DuckDBPyConnection, source: SourceConfig, params: SqlParams
@@ -282,4 +462,4 @@ class _ParquetInput:
         return parquet_staging_sql(db, self.name, source, params)
 
     def close(self) -> None:
-        self.source.close()
+        """Nothing to close: DuckDB opened the file."""

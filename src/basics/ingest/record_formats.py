@@ -34,6 +34,7 @@ STAGING_SCHEMA = pa.schema(
         ("attrs", pa.map_(pa.string(), pa.string())),
         ("parse_field", pa.string()),
         ("parse_error", pa.string()),
+        ("record_id", pa.string()),
     ]
 )
 
@@ -67,8 +68,12 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
-    """CSV with a header row; columns are found by header name, never by position."""
+def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Iterator[pa.Table]:
+    """CSV with a header row; columns are found by header name, never by position.
+
+    `line_offset` is added to every line number (a batch of rows appended to a file reads
+    the file's header first, then rows from further down).
+    """
     stream = text_stream(source)
     reader = csv.reader(stream)
     header = next(reader, None)
@@ -87,6 +92,7 @@ def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
     }
     picks["user_id"] = column(paths.candidates["user"])
     picks["status_text"] = column(paths.candidates["status"])
+    picks["record_id"] = column((config.id,)) if config.id else None
     durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
     duration_col, factor = next(((c, f) for c, f in durations if c is not None), (None, 1.0))
     attr_cols = {name: index[path] for name, path in paths.attrs.items() if path in index}
@@ -95,7 +101,7 @@ def csv_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
     line_no = reader.line_num
     for record in reader:
         raw = _csv_line(record)
-        start_line, line_no = line_no + 1, reader.line_num
+        start_line, line_no = line_no + 1 + line_offset, reader.line_num
         if not record or record == [""]:
             continue
         if len(record) != width:
@@ -134,11 +140,11 @@ _OTEL_ROUTE = ("http.route", "url.path", "http.target")
 _OTEL_USER = ("enduser.id", "user.id")
 
 
-def otlp_tables(source: Input, config: SourceConfig) -> Iterator[pa.Table]:
+def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iterator[pa.Table]:
     """OTLP JSON (ExportLogsServiceRequest or ExportTraceServiceRequest), one request per line."""
     rows = _Rows()
     stream = text_stream(source)
-    for line_no, line in enumerate(stream, start=1):
+    for line_no, line in enumerate(stream, start=first_line):
         if not line.strip():
             continue
         try:

@@ -54,6 +54,7 @@ def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
     fields = {name: pick(paths.candidates[name]) for name in ("ts", "service", "operation")}
     fields["user_id"] = pick(paths.candidates["user"])
     fields["status_text"] = pick(paths.candidates["status"])
+    fields["record_id"] = pick((source.id,)) if source.id else "NULL::VARCHAR"
     durations = [
         (pick(paths.candidates[name]), factor) for name, factor in DURATION_FACTORS.items()
     ]
@@ -81,6 +82,7 @@ def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
       {fields["status_text"]} AS status_text,
       {duration_text} AS duration_text, {factor} AS duration_factor,
       CASE WHEN is_object THEN {attrs} END AS attrs,
+      {fields["record_id"]} AS record_id,
       CASE WHEN NOT is_object THEN 'record' END AS parse_field,
       CASE WHEN NOT is_valid THEN 'not valid JSON (truncated or malformed line)'
            WHEN NOT is_object THEN 'expected a JSON object, found ' || lower(json_type(raw))
@@ -114,7 +116,7 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
       CASE WHEN m.time = '' THEN 'line' END AS parse_field,
       CASE WHEN m.time = '' THEN 'does not look like a combined log line '
         || '(host ident user [time] "request" status bytes "referer" "agent" [request_time])'
-      END AS parse_error
+      END AS parse_error, NULL::VARCHAR AS record_id
     FROM (
       SELECT line_no, raw, regexp_extract(raw, {sql_text(COMBINED)}, {groups}) AS m
       FROM lines WHERE {_NOT_BLANK}
@@ -160,7 +162,8 @@ def regex_sql(source: SourceConfig, params: SqlParams) -> str:
       {group("status")} AS status_text, {duration_text} AS duration_text,
       {factor} AS duration_factor, {attrs_sql} AS attrs,
       CASE WHEN NOT matched THEN 'line' END AS parse_field,
-      CASE WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error
+      CASE WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error,
+      {group(source.id) if source.id else "NULL::VARCHAR"} AS record_id
     FROM (
       SELECT line_no, raw, regexp_matches(raw, {pattern}) AS matched,
         regexp_extract(raw, {pattern}, {group_list}) AS m

@@ -1,0 +1,112 @@
+"""Which bytes of a file a new batch should read: all of it, only what was appended since
+an earlier batch read its beginning, or nothing because it was read before.
+
+Every events batch from a regular file records the SHA-256 of the file's bytes up to where
+it stopped (`prefix_sha256`, `end_offset`). A file whose first `end_offset` bytes hash to
+that value begins with content already ingested, whatever its name now (a log that grew,
+or was rotated by rename), so only the rest is read. One pass over the file, as fast as
+`sha256sum`, decides it before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from basics.store.duckdb_store import Store
+
+HASH_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where an earlier batch stopped in its file, and what the file held up to there."""
+
+    batch_id: int
+    end_offset: int
+    prefix_sha256: str
+    end_line: int
+    file_path: str | None
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """The bytes [start_offset, end_offset) of a file that a batch reads."""
+
+    start_offset: int
+    end_offset: int
+    first_line: int
+    content_sha256: str  # of the bytes this batch reads
+    prefix_sha256: str  # of the file's bytes [0, end_offset)
+    end_line: int  # the number of the last line read (first_line - 1 if none)
+    continues: Checkpoint | None = None  # the batch whose end this one starts at
+    read_before: int | None = None  # a batch that already holds exactly this content
+
+
+def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
+    """Ends of applied events batches of `source` that a file of `size` bytes could extend."""
+    rows = store.query(
+        "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
+        "WHERE kind = 'events' AND status = 'applied' AND source = ? "
+        "AND prefix_sha256 IS NOT NULL AND end_offset > 0 AND end_offset <= ? "
+        "ORDER BY end_offset, id DESC",
+        [source, size],
+    )
+    return [Checkpoint(int(r[0]), int(r[1]), r[2], int(r[3] or 0), r[4]) for r in rows]
+
+
+def last_line_end(file: BinaryIO, size: int) -> int:
+    """The offset just past the file's last newline in its first `size` bytes (0 if none)."""
+    position = size
+    while position > 0:
+        start = max(0, position - HASH_BLOCK)
+        block = os.pread(file.fileno(), position - start, start)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            return start + cut + 1
+        position = start
+    return 0
+
+
+def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
+    """Hash the first `size` bytes once, noting the furthest checkpoint the file matches,
+    and count the lines after it."""
+    whole = hashlib.sha256()
+    tail = hashlib.sha256()
+    newlines = 0
+    last_byte = b"\n"
+    stops = sorted({point.end_offset for point in known})
+    by_offset: dict[int, list[Checkpoint]] = {}
+    for point in known:
+        by_offset.setdefault(point.end_offset, []).append(point)
+    matched: Checkpoint | None = None
+    position = 0
+    fd = file.fileno()
+    for stop in [*stops, size]:
+        while position < stop:
+            block = os.pread(fd, min(HASH_BLOCK, stop - position), position)
+            if not block:
+                raise OSError(f"the file ended at byte {position} while being read")
+            whole.update(block)
+            tail.update(block)
+            newlines += block.count(b"\n")
+            last_byte = block[-1:]
+            position += len(block)
+        if stop in by_offset:
+            digest = whole.hexdigest()
+            match = next((p for p in by_offset[stop] if p.prefix_sha256 == digest), None)
+            if match is not None:
+                matched, tail, newlines, last_byte = match, hashlib.sha256(), 0, b"\n"
+    first_line = (matched.end_line + 1) if matched else 1
+    lines = newlines + (0 if last_byte == b"\n" else 1)
+    return ReadPlan(
+        start_offset=matched.end_offset if matched else 0,
+        end_offset=size,
+        first_line=first_line,
+        content_sha256=tail.hexdigest() if matched else whole.hexdigest(),
+        prefix_sha256=whole.hexdigest(),
+        end_line=first_line - 1 + lines,
+        continues=matched,
+    )

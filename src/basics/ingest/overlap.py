@@ -1,0 +1,83 @@
+"""Records a batch repeats from earlier batches: skipped by id, or found and refused.
+
+A source that declares `id:` has its records deduplicated by that id: a record whose id is
+already stored for the source, or repeated within the batch, is skipped and counted.
+Without ids, the batch's events are compared with the events already stored in its time
+range (every field: ts, service, operation, user, status, duration, attrs). Identical
+records count as an overlap, matched one for one (three copies stored and two new ones
+overlap by two), and the batch is refused unless the caller allows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+_KEY = "hash(ts, service, operation, user_id, status, duration_ms, attrs)"
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How many of a batch's events repeat stored ones, and the batch they repeat most."""
+
+    events: int
+    batch_id: int
+    batch_source: str
+    batch_path: str
+
+
+def skip_duplicate_ids(db: duckdb.DuckDBPyConnection, batch_id: int, source: str) -> int:
+    """Delete the batch's events whose record id is stored already or repeated; how many."""
+    before = _count(db, batch_id)
+    db.execute(
+        "DELETE FROM events WHERE batch_id = $batch AND (rowid NOT IN ("
+        "  SELECT min(rowid) FROM events WHERE batch_id = $batch GROUP BY record_id)"
+        " OR record_id IN (SELECT record_id FROM events WHERE batch_id IN ("
+        "  SELECT id FROM batches WHERE source = $source AND kind = 'events' "
+        "  AND status = 'applied' AND id <> $batch)))",
+        {"batch": batch_id, "source": source},
+    ).fetchall()
+    return before - _count(db, batch_id)
+
+
+def _count(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    return int(
+        db.execute("SELECT count(*) FROM events WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+    )
+
+
+def find_overlap(
+    db: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    first: dt.datetime,
+    last: dt.datetime,
+    exempt: list[int],
+) -> Overlap | None:
+    """The overlap of a batch's events with stored ones of other batches (not `exempt`)."""
+    scope = {"lo": first, "hi": last, "batch": batch_id, "exempt": exempt}
+    others = (
+        "FROM events WHERE ts BETWEEN $lo AND $hi AND batch_id <> $batch "
+        "AND NOT list_contains($exempt, batch_id)"
+    )
+    # Most batches share no time with stored events: one range scan answers them.
+    if not db.execute(f"SELECT count(*) {others}", scope).fetchall()[0][0]:
+        return None
+    row = db.execute(
+        f"WITH new AS (SELECT {_KEY} AS k, count(*) AS n FROM events WHERE batch_id = $batch "
+        "  GROUP BY 1), "
+        f"old AS (SELECT {_KEY} AS k, batch_id, count(*) AS n {others} GROUP BY 1, 2), "
+        "pairs AS (SELECT k, new.n AS new_n, old.batch_id, old.n AS old_n "
+        "  FROM new JOIN old USING (k)), "
+        "per_key AS (SELECT k, least(any_value(new_n), sum(old_n)) AS m FROM pairs GROUP BY k), "
+        "per_batch AS (SELECT batch_id, sum(least(new_n, old_n)) AS m FROM pairs GROUP BY 1) "
+        "SELECT (SELECT sum(m) FROM per_key), b.id, b.source, b.path "
+        "FROM (SELECT batch_id FROM per_batch ORDER BY m DESC, batch_id LIMIT 1) top "
+        "JOIN batches b ON b.id = top.batch_id",
+        scope,
+    ).fetchall()
+    if not row:
+        return None
+    events, earlier, source, path = row[0]
+    return Overlap(int(events), int(earlier), source, path)

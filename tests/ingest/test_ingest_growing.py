@@ -1,0 +1,172 @@
+"""Files that grow, are rotated, or repeat records already stored: never counted twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from basics.core.errors import ConflictError
+
+CONFIG = """
+sources:
+  api: {format: jsonl, service: api}
+  other: {format: jsonl, service: api}
+  table: {format: csv, service: api}
+  keyed: {format: jsonl, service: api, id: request_id}
+services:
+  api:
+    slos:
+      availability: {objective: 99, window: 30d, good: status < 500}
+"""
+
+
+def _line(second: int, status: int = 200, **extra: Any) -> str:
+    record = {"ts": f"2026-03-02T10:{second // 60:02d}:{second % 60:02d}Z", "status": status}
+    return json.dumps(record | extra) + "\n"
+
+
+def _lines(first: int, count: int) -> str:
+    return "".join(
+        _line(second, 500 if second % 3 == 0 else 200) for second in range(first, first + count)
+    )
+
+
+def _stored(env: Any) -> int:
+    return int(env.store.scalar("SELECT count(*) FROM events"))
+
+
+def test_a_grown_file_ingests_only_what_was_appended(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    path = env.write("access.jsonl", _lines(0, 3))
+    first = env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(3, 2) + "not json\n")
+
+    grown = env.ingest("api", path)
+    again = env.ingest("api", path)
+
+    assert (first.batch_id, first.accepted) == (1, 3)
+    assert (grown.status, grown.batch_id, grown.accepted, grown.rejected) == ("applied", 2, 2, 1)
+    assert (grown.continues, grown.first_line) == (1, 4)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(6, "record")]
+    assert (again.status, again.duplicate_of) == ("duplicate", 2)
+    assert _stored(env) == 5
+    assert env.store.query(
+        "SELECT id, start_offset, first_line, end_line FROM batches ORDER BY id"
+    ) == [(1, 0, 1, 3), (2, path.stat().st_size - 2 * len(_line(3)) - 9, 4, 6)]
+    minutes = env.slo_minutes("api/availability")
+    assert sum(total for total, _ in minutes.values()) == 5
+
+
+def test_a_rotated_file_is_read_from_where_its_old_name_stopped(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    log = env.write("access.jsonl", _lines(0, 4))
+    env.ingest("api", log)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(_lines(4, 3))  # written after the last ingest, before the rotation
+    rotated = log.rename(env.root / "access.jsonl.1")
+    env.write("access.jsonl", _lines(7, 2))
+
+    tail = env.ingest("api", rotated)
+    fresh = env.ingest("api", env.root / "access.jsonl")
+
+    assert (tail.accepted, tail.continues, tail.first_line) == (3, 1, 5)
+    assert (fresh.accepted, fresh.continues) == (2, None)
+    assert _stored(env) == 9
+
+
+def test_a_csv_that_grew_is_read_with_its_header(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    path = env.write("t.csv", "ts,status\n2026-03-02T10:00:00Z,200\n")
+    env.ingest("table", path)
+    with path.open("a", encoding="utf-8") as table:
+        table.write("2026-03-02T10:00:01Z,503\n2026-03-02T10:00:02Z,oops\n")
+
+    grown = env.ingest("table", path)
+
+    assert (grown.accepted, grown.rejected, grown.first_line) == (1, 1, 3)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(4, "status")]
+    assert env.store.query("SELECT status FROM events ORDER BY ts") == [(200,), (503,)]
+
+
+def test_an_unfinished_last_line_waits_when_asked(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    path = env.write("live.jsonl", _lines(0, 2) + _line(2)[:15])
+
+    first = env.ingest("api", path, whole_lines_only=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_line(2)[15:])
+    second = env.ingest("api", path, whole_lines_only=True)
+
+    assert (first.accepted, first.rejected) == (2, 0)
+    assert (second.accepted, second.rejected, second.first_line) == (1, 0, 3)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["part", "crlf", "no final newline", "reordered", "bom"],
+)
+def test_records_already_stored_are_refused_however_the_file_differs(
+    make_env: Any, variant: str
+) -> None:
+    env = make_env(CONFIG)
+    text = _lines(0, 40)
+    env.ingest("api", env.write("all.jsonl", text))
+    lines = text.splitlines(keepends=True)
+    copies = {
+        "part": "".join(lines[:15]),
+        "crlf": text.replace("\n", "\r\n"),
+        "no final newline": text[:-1],
+        "reordered": "".join(reversed(lines)),
+        "bom": "\ufeff" + text,
+    }
+    again = env.write("again.jsonl", copies[variant])
+
+    with pytest.raises(ConflictError) as refused:
+        env.ingest("api", again)
+    through_another_source = variant == "crlf"
+    if through_another_source:
+        with pytest.raises(ConflictError):
+            env.ingest("other", again)
+
+    assert "identical to events already stored (most from batch 1, source api" in str(refused.value)
+    assert "--allow-overlap" in str(refused.value)
+    assert "basics batches undo 1" in str(refused.value)
+    assert _stored(env) == 40
+    assert env.store.query("SELECT count(*) FROM batches") == [(1,)]
+
+
+def test_allow_overlap_stores_identical_records_as_distinct(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    env.ingest("api", env.write("a.jsonl", _line(1) + _line(0) * 2))
+
+    result = env.ingest("api", env.write("b.jsonl", _line(0) * 3), allow_overlap=True)
+
+    assert (result.status, result.accepted) == ("applied", 3)
+    assert _stored(env) == 6
+
+
+def test_overlap_counts_identical_records_one_for_one(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    env.ingest("api", env.write("a.jsonl", _line(0) * 3 + _line(1)))
+
+    with pytest.raises(ConflictError, match="2 of its 3 events are identical"):
+        env.ingest("api", env.write("b.jsonl", _line(0) * 2 + _line(5)))
+
+
+def test_a_source_with_record_ids_skips_and_counts_duplicates(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    first = env.write("x.jsonl", "".join(_line(s, request_id=f"r{s}") for s in range(5)))
+    overlapping = "".join(_line(s, request_id=f"r{s}") for s in range(3, 8))
+    overlapping += _line(9, request_id="r7") + _line(10)  # a repeat, and one without an id
+    env.ingest("keyed", first)
+
+    second = env.ingest("keyed", env.write("y.jsonl", overlapping))
+
+    assert (second.accepted, second.duplicate_rows, second.rejected) == (3, 3, 1)
+    assert env.rejects()[0][1:3] == ("id", "missing; the source declares id: request_id")
+    assert env.store.query("SELECT count(*), count(DISTINCT record_id) FROM events") == [(8, 8)]
+    assert env.store.query("SELECT duplicate_rows FROM batches WHERE id = 2") == [(3,)]
+    assert sum(total for total, _ in env.slo_minutes("api/availability").values()) == 8
