@@ -54,13 +54,26 @@ class App:
         return OncallService(self.store, self.config)
 
     def ingest_events(
-        self, source: str, path: str, progress: Progress | None = None
+        self,
+        source: str,
+        path: str,
+        progress: Progress | None = None,
+        allow_overlap: bool = False,
+        whole_lines_only: bool = False,
     ) -> BatchResult:
-        """Ingest one file of events as one batch."""
+        """Ingest one file of events as one batch (see `pipeline.ingest_events`)."""
         # Imported here: reports never load the ingest stack (pyarrow, numpy).
         from basics.ingest.pipeline import ingest_events
 
-        return ingest_events(self.store, self.config, source, path, progress)
+        return ingest_events(
+            self.store,
+            self.config,
+            source,
+            path,
+            progress,
+            allow_overlap=allow_overlap,
+            whole_lines_only=whole_lines_only,
+        )
 
     def close(self) -> None:
         """Close the store if it was opened."""

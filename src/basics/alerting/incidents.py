@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from basics.alerting.models import Incident
-from basics.core.errors import InputError
+from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
 
 _COLUMNS = "id, services, start_ts, end_ts, title, severity, source"
@@ -56,6 +56,20 @@ def add_incident(
             [incident_id, services, start, end, title.strip(), severity, source, source_key],
         ).fetchall()
     return Incident(incident_id, tuple(services), start, end, title.strip(), severity, source)
+
+
+def remove_incident(store: Store, incident_id: int) -> Incident:
+    """Delete one recorded incident; the incident as it was."""
+    with store.transaction() as db:
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", [incident_id]
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(
+                f"no incident {incident_id}; `basics incidents list` shows their ids"
+            )
+        db.execute("DELETE FROM incidents WHERE id = ?", [incident_id]).fetchall()
+    return _incident(rows[0])
 
 
 def list_incidents(

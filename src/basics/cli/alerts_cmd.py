@@ -431,6 +431,26 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
         ctx.exit(EXIT_REJECTS)
 
 
+@incidents.command()
+@click.argument("incident_id", type=int)
+@click.pass_context
+def remove(ctx: click.Context, incident_id: int) -> None:
+    """Delete a recorded incident (one added by mistake, or imported wrongly).
+
+    \b
+    Example:
+      basics incidents remove 4
+    """
+    from basics.alerting.incidents import remove_incident
+    from basics.cli.output import when
+
+    incident = remove_incident(get_app(ctx).store, incident_id)
+    click.echo(
+        f'incident {incident.id} removed: "{incident.title}" on {", ".join(incident.services)}, '
+        f"{when(incident.start)} to {when(incident.end)}"
+    )
+
+
 @incidents.command(name="list")
 @click.option("--service", help="Only incidents of this service.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -9,6 +10,7 @@ import click
 from basics.cli.main import EXIT_ERROR, EXIT_REJECTS, get_app
 
 if TYPE_CHECKING:
+    from basics.app import App
     from basics.ingest.pipeline import BatchResult
 
 
@@ -20,34 +22,63 @@ def ingest() -> None:
 @ingest.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--source", "-s", required=True, help="The source in basics.yaml these files are.")
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Store records identical to stored ones as distinct (refused otherwise).",
+)
+@click.option(
+    "--follow",
+    "-f",
+    is_flag=True,
+    help="Keep ingesting what is appended to the file (one file), until Ctrl-C.",
+)
+@click.option(
+    "--interval", default=5.0, show_default=True, help="Seconds between checks with --follow."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the batch summaries as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
 def events(
-    ctx: click.Context, files: tuple[str, ...], source: str, as_json: bool, quiet: bool
+    ctx: click.Context,
+    files: tuple[str, ...],
+    source: str,
+    allow_overlap: bool,
+    follow: bool,
+    interval: float,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Ingest event files (`-` reads standard input); each file is one all-or-nothing batch.
 
-    Bad records are rejected with file, line, field and reason, stored and counted; the
-    exit code is 3 when any record was rejected, 1 on an error, 0 otherwise. The same
-    content ingested twice is recognised and not counted twice.
+    Bad records are rejected with file, line, field and reason, stored and counted. A file
+    ingested before is not read again; one that grew (or was rotated by rename) is read
+    from where the last batch stopped. A file repeating records already stored is refused,
+    naming the earlier batch, unless --allow-overlap (a source with `id:` skips repeated
+    ids instead). Exit code 3 when any record was rejected, 1 on an error or a refusal,
+    0 otherwise.
 
     \b
     Examples:
       basics ingest events access.log --source web
+      basics ingest events access.log --source web --follow
       zcat api-*.jsonl.gz | basics ingest events - --source api
     """
     from basics.cli import output
-
-    app = get_app(ctx)
     from basics.core.errors import BasicsError
 
+    app = get_app(ctx)
+    if follow:
+        if len(files) != 1 or files[0] == "-":
+            raise click.UsageError("--follow takes one file (not standard input)")
+        follow_file(app, source, files[0], interval)
+        return
     results: list[BatchResult] = []
     failed = 0
     for path in files:
         # Each file is its own batch: one file's error neither undoes nor stops the others.
         try:
-            result = ingest_with_progress(app, source, path, quiet or as_json)
+            result = ingest_with_progress(app, source, path, quiet or as_json, allow_overlap)
         except BasicsError as error:
             click.echo(f"Error: {error}", err=True)
             failed += 1
@@ -63,7 +94,55 @@ def events(
         ctx.exit(EXIT_REJECTS)
 
 
-def ingest_with_progress(app: object, source: str, path: str, quiet: bool) -> BatchResult:
+def follow_file(app: App, source: str, path: str, interval: float) -> None:
+    """Ingest what is appended to `path` every `interval` seconds until interrupted.
+
+    Each check is one batch (or nothing, when nothing new ends with a newline). When the
+    path is renamed away (rotation), what was written to the old file since the last
+    check is read through the still-open old file, then the new file from its start.
+    """
+    import time
+
+    click.echo(f"following {path} every {interval:g} s; Ctrl-C stops", err=True)
+    current: tuple[int, int] | None = None  # (device, inode) of the file being followed
+    handle = None
+    try:
+        while True:
+            try:
+                stat = os.stat(path)
+            except FileNotFoundError:
+                stat = None
+            identity = (stat.st_dev, stat.st_ino) if stat else None
+            if handle is not None and identity != current:
+                _check(app, source, f"/proc/self/fd/{handle.fileno()}")  # the rotated file
+                handle.close()
+                handle = None
+            if stat is not None:
+                if handle is None:
+                    handle, current = open(path, "rb"), identity  # noqa: SIM115
+                _check(app, source, path)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped; the next run resumes where this one stopped", err=True)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _check(app: App, source: str, path: str) -> None:
+    if not os.path.exists(path):
+        return
+    try:
+        result = app.ingest_events(source, path, whole_lines_only=True)
+    finally:
+        app.close()  # between checks the store is free for reports
+    if result.status != "duplicate" and (result.accepted or result.rejected):
+        summarise(result)
+
+
+def ingest_with_progress(
+    app: App, source: str, path: str, quiet: bool, allow_overlap: bool = False
+) -> BatchResult:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -72,11 +151,8 @@ def ingest_with_progress(app: object, source: str, path: str, quiet: bool) -> Ba
         TimeElapsedColumn,
     )
 
-    from basics.app import App
-
-    assert isinstance(app, App)
     if quiet:
-        return app.ingest_events(source, path)
+        return app.ingest_events(source, path, allow_overlap=allow_overlap)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -90,22 +166,44 @@ def ingest_with_progress(app: object, source: str, path: str, quiet: bool) -> Ba
         def progress(done: int, total: int | None, accepted: int, rejected: int) -> None:
             bar.update(task, completed=done, total=total, accepted=accepted, rejected=rejected)
 
-        return app.ingest_events(source, path, progress)
+        return app.ingest_events(source, path, progress, allow_overlap=allow_overlap)
 
 
 def summarise(result: BatchResult) -> None:
     from basics.cli.output import when
 
     if result.status == "duplicate":
+        where = (
+            f" (source {result.duplicate_source})"
+            if result.duplicate_source != result.source
+            else ""
+        )
         click.echo(
-            f"{result.path}: already ingested as batch {result.duplicate_of}; nothing changed"
+            f"{result.path}: already ingested as batch {result.duplicate_of}{where}; "
+            "nothing changed"
         )
         return
-    span = f" from {when(result.min_ts)} to {when(result.max_ts)}" if result.accepted else ""
-    click.echo(
-        f"{result.path}: batch {result.batch_id}: {result.accepted:,} events stored{span}, "
-        f"{result.rejected:,} rejected"
-    )
+    if result.status == "rejected":
+        click.echo(
+            f"{result.path}: every one of its {result.rejected:,} records was rejected; "
+            f"nothing stored (batch {result.batch_id} keeps the rejects)",
+            err=True,
+        )
+        if result.hint:
+            click.echo(f"  likely cause: {result.hint}", err=True)
+    else:
+        span = f" from {when(result.min_ts)} to {when(result.max_ts)}" if result.accepted else ""
+        resumed = (
+            f" (appended since batch {result.continues}, from line {result.first_line:,})"
+            if result.continues
+            else ""
+        )
+        click.echo(
+            f"{result.path}: batch {result.batch_id}: {result.accepted:,} events stored{span}"
+            f"{resumed}, {result.rejected:,} rejected"
+        )
+    if result.duplicate_rows:
+        click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
     if result.local_time_rows:
         click.echo(
             f"  {result.local_time_rows:,} timestamps had no UTC offset and were read as "
@@ -160,26 +258,16 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
         output.emit_table(f"Rejects of batch {batch} ({path})", header, rows)
 
 
-@ingest.command()
+@ingest.command(hidden=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def batches(ctx: click.Context, as_json: bool) -> None:
-    """List the batches in the store, newest first.
+    """Kept for scripts: the same as `basics batches list`.
 
     \b
     Example:
       basics ingest batches --json
     """
-    from basics.cli import output
+    from basics.cli.batches_cmd import list_command
 
-    app = get_app(ctx)
-    header = ["id", "source", "path", "status", "accepted", "rejected", "min_ts", "max_ts"]
-    rows = app.store.query(
-        f"SELECT {', '.join(header)} FROM batches WHERE status = 'applied' ORDER BY id DESC"
-    )
-    if as_json:
-        output.emit_json([dict(zip(header, row, strict=True)) for row in rows])
-    else:
-        output.emit_table(
-            "Batches", header, [[*r[:6], output.when(r[6]), output.when(r[7])] for r in rows]
-        )
+    ctx.invoke(list_command, as_json=as_json)

@@ -69,6 +69,7 @@ def get_app(ctx: click.Context) -> App:
 def _register() -> None:
     from basics.cli import (
         alerts_cmd,
+        batches_cmd,
         config_cmd,
         demo_cmd,
         ingest_cmd,
@@ -80,6 +81,7 @@ def _register() -> None:
     cli.add_command(config_cmd.init)
     cli.add_command(config_cmd.config)
     cli.add_command(ingest_cmd.ingest)
+    cli.add_command(batches_cmd.batches)
     cli.add_command(slo_cmd.slo)
     cli.add_command(demo_cmd.demo)
     cli.add_command(alerts_cmd.alerts)

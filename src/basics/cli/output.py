@@ -117,3 +117,16 @@ def working(what: str, quiet: bool = False) -> Iterator[None]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         progress.add_task(what, total=None)
         yield
+
+
+def one_format(as_json: bool, as_csv: bool) -> None:
+    """Refuse --json and --csv together instead of silently picking one."""
+    if as_json and as_csv:
+        import click
+
+        raise click.UsageError("choose one of --json and --csv")
+
+
+def short_path(path: str, width: int = 32) -> str:
+    """A path cut from the left to fit `width` characters, keeping its file name."""
+    return path if len(path) <= width else "…" + path[-(width - 1) :]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,15 @@ class Store:
 
     dialect = "duckdb"
 
-    def __init__(self, path: Path | str, read_only: bool = False, memory_limit: str = "1GB"):
+    def __init__(
+        self,
+        path: Path | str,
+        read_only: bool = False,
+        memory_limit: str = "1GB",
+        wait_s: float = 30.0,
+    ):
         self.path = str(path)
-        try:
-            self.db = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as error:
-            raise StoreError(f"cannot open store {self.path}: {error}") from None
+        self.db = _connect(self.path, read_only, wait_s)
         self.db.execute("SET TimeZone = 'UTC'")
         self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
         self.db.execute("SET preserve_insertion_order = false")
@@ -84,9 +89,30 @@ class Store:
         self.db.close()
 
 
-def _checked_size(text: str) -> str:
-    import re
+def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting up to `wait_s` while another process holds it (an ingest
+    writing its batch, a --follow check) instead of failing at once."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as error:
+            held = "Could not set lock" in str(error)
+            if not held:
+                raise StoreError(f"cannot open store {path}: {error}") from None
+            if time.monotonic() >= deadline:
+                holder = re.search(r"held in (.+?)(?: \(PID (\d+)\))?\.", str(error))
+                who = f" (process {holder.group(2)})" if holder and holder.group(2) else ""
+                raise StoreError(
+                    f"store {path} is in use by another Basics process{who} for more than "
+                    f"{wait_s:g} s; try again when it has finished"
+                ) from None
+            time.sleep(0.05)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open store {path}: {error}") from None
 
+
+def _checked_size(text: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text):
         raise StoreError(f'expected a memory size such as "1GB", got "{text}"')
     return text

@@ -1,0 +1,121 @@
+"""The batches in the store: list them, and undo one whole.
+
+Undoing removes exactly what the batch stored (events, pages, shifts, rejects) in one
+transaction, recounts the rollups of the minutes its events fell in, and keeps the batch's
+row with status `undone` as history. Outcomes tagged on pages are kept: they belong to the
+page id, and apply again if the page is imported again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from basics.config.models import Config
+from basics.core.errors import InputError, NotFoundError
+from basics.store.duckdb_store import Store
+from basics.store.rollups import rebuild_service_minutes
+
+BATCH_COLUMNS = (
+    "id",
+    "kind",
+    "source",
+    "path",
+    "content_sha256",
+    "status",
+    "accepted",
+    "rejected",
+    "duplicate_rows",
+    "min_ts",
+    "max_ts",
+    "started_at",
+)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One ingest, as the store recorded it."""
+
+    id: int
+    kind: str
+    source: str
+    path: str
+    content_sha256: str
+    status: str
+    accepted: int
+    rejected: int
+    duplicate_rows: int
+    min_ts: dt.datetime | None
+    max_ts: dt.datetime | None
+    started_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What undoing one batch removed and recounted."""
+
+    batch_id: int
+    kind: str
+    events: int
+    pages: int
+    shifts: int
+    rejects: int
+    minutes_recounted: int
+    services: list[str]
+
+
+def list_batches(
+    store: Store, source: str | None = None, kind: str | None = None, everything: bool = False
+) -> list[Batch]:
+    """Batches, newest first: applied and rejected ones, or every one (undone too)."""
+    rows = store.query(
+        f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches "
+        "WHERE (? IS NULL OR source = ?) AND (? IS NULL OR kind = ?) "
+        "AND (? OR status IN ('applied', 'rejected')) ORDER BY id DESC",
+        [source, source, kind, kind, everything],
+    )
+    return [Batch(*row) for row in rows]
+
+
+def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
+    """Remove everything one batch stored, in one transaction, and recount its minutes."""
+    with store.transaction() as db:
+        found = db.execute("SELECT kind, status FROM batches WHERE id = ?", [batch_id]).fetchall()
+        if not found:
+            raise NotFoundError(f"no batch {batch_id}; `basics batches list` shows them")
+        kind, status = found[0]
+        if status == "undone":
+            raise InputError(f"batch {batch_id} was undone already; nothing changed")
+        db.execute(
+            "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT service, "
+            "date_trunc('minute', ts) AS minute FROM events WHERE batch_id = ?",
+            [batch_id],
+        )
+        removed = {
+            table: _delete(db, table, batch_id)
+            for table in ("events", "pages", "shifts", "rejects")
+        }
+        services = [r[0] for r in db.execute("SELECT DISTINCT service FROM touched").fetchall()]
+        for service in sorted(services):
+            rebuild_service_minutes(db, config, service, "touched")
+        minutes = int(db.execute("SELECT count(*) FROM touched").fetchall()[0][0])
+        db.execute("DROP TABLE touched")
+        db.execute(
+            "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?", [batch_id]
+        )
+    return Undone(
+        batch_id,
+        kind,
+        removed["events"],
+        removed["pages"],
+        removed["shifts"],
+        removed["rejects"],
+        minutes,
+        sorted(services),
+    )
+
+
+def _delete(db: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:
+    return int(db.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0][0])
