@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replay.py
 	$(BIN)/python benchmarks/bench_oncall.py
 	$(BIN)/python benchmarks/bench_page_replace.py
+	$(BIN)/python benchmarks/bench_reingest.py
 
 clean:
 	rm -rf $(VENV) basics-demo .pytest_cache .mypy_cache .ruff_cache

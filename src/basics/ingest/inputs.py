@@ -36,12 +36,18 @@ class Input:
 
     `start` and `stop` read only the bytes [start, stop) of an uncompressed file (what was
     appended since an earlier batch); `header` is emitted first (a CSV's header line, for
-    a batch that starts after it). Neither is hashed: a planned read knows its hash.
+    a batch that starts after it). A read planned by its hash (`hashed=False`) skips hashing.
     """
 
     def __init__(
-        self, path: str, start: int = 0, stop: int | None = None, header: bytes = b""
+        self,
+        path: str,
+        start: int = 0,
+        stop: int | None = None,
+        header: bytes = b"",
+        hashed: bool = True,
     ) -> None:
+        self._hashed = hashed
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.sha256 = hashlib.sha256()
@@ -106,7 +112,8 @@ class Input:
             raise InputError(f"{self.name}: unreadable data: {error}") from None
         if self._remaining is not None:
             self._remaining -= len(data)
-        self.sha256.update(data)
+        if self._hashed:
+            self.sha256.update(data)
         return data
 
     def position(self) -> int:

@@ -243,12 +243,12 @@ def _open(path: str, source: SourceConfig, plan: ReadPlan | None) -> Input | _Pa
     if plan is None:
         return Input(path)
     if plan.start_offset == 0:
-        return Input(path, stop=plan.end_offset)
+        return Input(path, stop=plan.end_offset, hashed=False)
     header = b""
     if source.format == "csv":  # rows appended below the header: read the header first
         with open(path, "rb") as handle:
             header = handle.readline()
-    return Input(path, plan.start_offset, plan.end_offset, header)
+    return Input(path, plan.start_offset, plan.end_offset, header, hashed=False)
 
 
 def _check_repeats(
