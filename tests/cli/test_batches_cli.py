@@ -149,11 +149,26 @@ def test_a_partial_copy_is_refused_with_exit_1(run: Any, tmp_path: Path) -> None
     assert sum(total for _, total, _ in _minutes(run)) == 140
 
 
-def test_json_and_csv_together_are_refused(run: Any) -> None:
-    result = run("batches", "list", "--json", "--csv")
+@pytest.mark.parametrize(
+    "command",
+    [["batches", "list"], ["slo", "status"], ["ingest", "rejects", "1"],
+     ["slo", "history", "www/availability"]],
+)  # fmt: skip
+def test_json_and_csv_together_are_refused(run: Any, command: list[str]) -> None:
+    result = run(*command, "--json", "--csv")
 
     assert result.exit_code == 2
     assert "choose one of --json and --csv" in result.output
+
+
+def test_follow_has_no_json(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(_jsonl(2, 3, 2), encoding="utf-8")
+
+    result = run("ingest", "events", str(path), "-s", "api", "--follow", "--json")
+
+    assert result.exit_code == 2
+    assert "--follow prints a line per batch; it has no --json" in result.output
 
 
 def test_an_incident_can_be_removed(run: Any) -> None:

@@ -170,3 +170,38 @@ def test_a_source_with_record_ids_skips_and_counts_duplicates(make_env: Any) -> 
     assert env.store.query("SELECT count(*), count(DISTINCT record_id) FROM events") == [(8, 8)]
     assert env.store.query("SELECT duplicate_rows FROM batches WHERE id = 2") == [(3,)]
     assert sum(total for total, _ in env.slo_minutes("api/availability").values()) == 8
+
+
+def test_a_file_grown_in_many_batches_resumes_from_its_last_one(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    path = env.write("access.jsonl", _lines(0, 2))
+    env.ingest("api", path)
+    for first in range(2, 10, 2):
+        with path.open("a", encoding="utf-8") as log:
+            log.write(_lines(first, 2))
+        env.ingest("api", path)
+    rotated = path.rename(env.root / "access.jsonl.1")
+    with rotated.open("a", encoding="utf-8") as log:
+        log.write(_lines(10, 3))
+
+    tail = env.ingest("api", rotated)
+
+    assert (tail.accepted, tail.continues, tail.first_line) == (3, 5, 11)
+    assert _stored(env) == 13
+
+
+def test_a_file_rewritten_after_an_earlier_batch_is_judged_whole(make_env: Any) -> None:
+    # Its first batch's bytes still match, its second's do not: reading on from the first
+    # batch's end would store the rewritten lines beside the ones the second batch stored.
+    env = make_env(CONFIG)
+    path = env.write("access.jsonl", _lines(0, 3))
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(3, 3))
+    env.ingest("api", path)
+    path.write_text(_lines(0, 3) + _lines(3, 2) + _line(40, 500), encoding="utf-8")
+
+    with pytest.raises(ConflictError, match="5 of its 6 events are identical"):
+        env.ingest("api", path)
+
+    assert _stored(env) == 6

@@ -12,16 +12,22 @@ from basics.store.duckdb_store import Store
 from basics.store.migrations import MIGRATIONS
 
 
-def test_a_version_4_store_keeps_its_pages_and_loses_their_primary_key(tmp_path: Path) -> None:
-    path = tmp_path / "basics.duckdb"
+def _store_at_version(path: Path, newest: int) -> duckdb.DuckDBPyConnection:
+    """A store file as a Basics of schema version `newest` left it, still open."""
     old = duckdb.connect(str(path))
     old.execute(
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
     for version, sql in MIGRATIONS:
-        if version <= 4:
+        if version <= newest:
             old.execute(sql)
             old.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+    return old
+
+
+def test_a_version_4_store_keeps_its_pages_and_loses_their_primary_key(tmp_path: Path) -> None:
+    path = tmp_path / "basics.duckdb"
+    old = _store_at_version(path, 4)
     old.execute(
         "INSERT INTO pages VALUES ('pagerduty:P1', 'pagerduty', 'P1', 'k1', 'Fire', 'db', "
         "'high', ?, NULL, NULL, 'ana', 7)",
@@ -46,14 +52,7 @@ def test_a_version_4_store_keeps_its_pages_and_loses_their_primary_key(tmp_path:
 
 def test_a_version_5_store_gets_batch_kinds_and_keeps_its_events(tmp_path: Path) -> None:
     path = tmp_path / "basics.duckdb"
-    old = duckdb.connect(str(path))
-    old.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
-    )
-    for version, sql in MIGRATIONS:
-        if version <= 5:
-            old.execute(sql)
-            old.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+    old = _store_at_version(path, 5)
     for batch_id, source in [(1, "web"), (2, "pages:alertmanager"), (3, "shifts:pagerduty")]:
         old.execute(
             "INSERT INTO batches (id, source, path, content_sha256, status, started_at) "

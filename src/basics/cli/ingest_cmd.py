@@ -71,7 +71,9 @@ def events(
     if follow:
         if len(files) != 1 or files[0] == "-":
             raise click.UsageError("--follow takes one file (not standard input)")
-        follow_file(app, source, files[0], interval)
+        if as_json:
+            raise click.UsageError("--follow prints a line per batch; it has no --json")
+        follow_file(app, source, files[0], interval, allow_overlap)
         return
     results: list[BatchResult] = []
     failed = 0
@@ -94,7 +96,9 @@ def events(
         ctx.exit(EXIT_REJECTS)
 
 
-def follow_file(app: App, source: str, path: str, interval: float) -> None:
+def follow_file(
+    app: App, source: str, path: str, interval: float, allow_overlap: bool = False
+) -> None:
     """Ingest what is appended to `path` every `interval` seconds until interrupted.
 
     Each check is one batch (or nothing, when nothing new ends with a newline). When the
@@ -114,13 +118,14 @@ def follow_file(app: App, source: str, path: str, interval: float) -> None:
                 stat = None
             identity = (stat.st_dev, stat.st_ino) if stat else None
             if handle is not None and identity != current:
-                _check(app, source, f"/proc/self/fd/{handle.fileno()}")  # the rotated file
+                rotated = f"/proc/self/fd/{handle.fileno()}"  # the old file, still open
+                _check(app, source, rotated, allow_overlap)
                 handle.close()
                 handle = None
             if stat is not None:
                 if handle is None:
                     handle, current = open(path, "rb"), identity  # noqa: SIM115
-                _check(app, source, path)
+                _check(app, source, path, allow_overlap)
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped; the next run resumes where this one stopped", err=True)
@@ -129,11 +134,9 @@ def follow_file(app: App, source: str, path: str, interval: float) -> None:
             handle.close()
 
 
-def _check(app: App, source: str, path: str) -> None:
-    if not os.path.exists(path):
-        return
+def _check(app: App, source: str, path: str, allow_overlap: bool) -> None:
     try:
-        result = app.ingest_events(source, path, whole_lines_only=True)
+        result = app.ingest_events(source, path, allow_overlap=allow_overlap, whole_lines_only=True)
     finally:
         app.close()  # between checks the store is free for reports
     if result.status != "duplicate" and (result.accepted or result.rejected):
@@ -242,6 +245,7 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
     from basics.cli import output
     from basics.core.errors import NotFoundError
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     path = app.store.scalar("SELECT path FROM batches WHERE id = ?", [batch])
     if path is None:

@@ -58,6 +58,7 @@ def status(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     results = app.slo.status(at_option(ctx, at))
     if as_json:
@@ -297,6 +298,7 @@ def history(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     periods = app.slo.history(slo_name, by, time_option(ctx, start), at_option(ctx, end))  # type: ignore[arg-type]
     if as_json:

@@ -191,11 +191,7 @@ class SLOConfig(_Model):
     @field_validator("slice")
     @classmethod
     def _slice(cls, value: str) -> str:
-        try:
-            seconds = parse_duration_s(value)
-        except BasicsError as error:
-            raise ValueError(str(error)) from None
-        if seconds % 60:
+        if _checked_duration_s(value) % 60:
             raise ValueError(f'a slice is a whole number of minutes (1m, 5m), got "{value}"')
         return value
 
@@ -224,6 +220,14 @@ class SLOConfig(_Model):
     def slice_s(self) -> int:
         """Length of a timeslice in seconds."""
         return parse_duration_s(self.slice)
+
+
+def _checked_duration_s(value: str) -> int:
+    """Seconds in a duration, or the ValueError pydantic reports at the key's line."""
+    try:
+        return parse_duration_s(value)
+    except BasicsError as error:
+        raise ValueError(str(error)) from None
 
 
 def _percentage(value: Any, allow_100: bool = False) -> Decimal:
@@ -292,10 +296,7 @@ class IngestSettings(_Model):
     @field_validator("ahead_warning")
     @classmethod
     def _ahead(cls, value: str) -> str:
-        try:
-            parse_duration_s(value)
-        except BasicsError as error:
-            raise ValueError(str(error)) from None
+        _checked_duration_s(value)
         return value
 
     @model_validator(mode="after")

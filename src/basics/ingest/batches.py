@@ -16,7 +16,7 @@ import duckdb
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
-from basics.store.rollups import rebuild_service_minutes
+from basics.store.rollups import mark_touched, rebuild_marked
 
 BATCH_COLUMNS = (
     "id",
@@ -88,20 +88,12 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         kind, status = found[0]
         if status == "undone":
             raise InputError(f"batch {batch_id} was undone already; nothing changed")
-        db.execute(
-            "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT service, "
-            "date_trunc('minute', ts) AS minute FROM events WHERE batch_id = ?",
-            [batch_id],
-        )
+        mark_touched(db, batch_id)
         removed = {
             table: _delete(db, table, batch_id)
             for table in ("events", "pages", "shifts", "rejects")
         }
-        services = [r[0] for r in db.execute("SELECT DISTINCT service FROM touched").fetchall()]
-        for service in sorted(services):
-            rebuild_service_minutes(db, config, service, "touched")
-        minutes = int(db.execute("SELECT count(*) FROM touched").fetchall()[0][0])
-        db.execute("DROP TABLE touched")
+        minutes, services = rebuild_marked(db, config)
         db.execute(
             "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?", [batch_id]
         )
@@ -113,7 +105,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         removed["shifts"],
         removed["rejects"],
         minutes,
-        sorted(services),
+        services,
     )
 
 

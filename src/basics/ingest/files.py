@@ -42,15 +42,21 @@ class ReadPlan:
     prefix_sha256: str  # of the file's bytes [0, end_offset)
     end_line: int  # the number of the last line read (first_line - 1 if none)
     continues: Checkpoint | None = None  # the batch whose end this one starts at
-    read_before: int | None = None  # a batch that already holds exactly this content
 
 
 def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
-    """Ends of applied events batches of `source` that a file of `size` bytes could extend."""
+    """For each file `source` read, the furthest end of an applied batch that a file of
+    `size` bytes could extend.
+
+    One per file, not one per batch: a file followed for a month has thousands of batches.
+    A file that matches an earlier end of its file but not the last one was rewritten after
+    that end; it is read whole, and the overlap check judges it.
+    """
     rows = store.query(
         "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
         "WHERE kind = 'events' AND status = 'applied' AND source = ? "
         "AND prefix_sha256 IS NOT NULL AND end_offset > 0 AND end_offset <= ? "
+        "QUALIFY row_number() OVER (PARTITION BY file_path ORDER BY end_offset DESC, id DESC) = 1 "
         "ORDER BY end_offset, id DESC",
         [source, size],
     )

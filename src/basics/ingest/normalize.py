@@ -42,19 +42,15 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-EARLIEST = dt.datetime(1970, 1, 1)
-LATEST = dt.datetime(2200, 1, 1)
-
-
 @dataclass(frozen=True)
 class TimeRules:
     """How a source's timestamps are read: its zone for local times, an explicit format,
     and the range of UTC times accepted (anything outside is a reject)."""
 
     timezone: str
+    earliest: dt.datetime  # naive UTC, as stored (ingest.earliest / ingest.latest)
+    latest: dt.datetime
     timestamp_format: str | None = None
-    earliest: dt.datetime = EARLIEST
-    latest: dt.datetime = LATEST
 
 
 def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:

@@ -30,8 +30,7 @@ class Overlap:
 
 def skip_duplicate_ids(db: duckdb.DuckDBPyConnection, batch_id: int, source: str) -> int:
     """Delete the batch's events whose record id is stored already or repeated; how many."""
-    before = _count(db, batch_id)
-    db.execute(
+    deleted = db.execute(
         "DELETE FROM events WHERE batch_id = $batch AND (rowid NOT IN ("
         "  SELECT min(rowid) FROM events WHERE batch_id = $batch GROUP BY record_id)"
         " OR record_id IN (SELECT record_id FROM events WHERE batch_id IN ("
@@ -39,13 +38,7 @@ def skip_duplicate_ids(db: duckdb.DuckDBPyConnection, batch_id: int, source: str
         "  AND status = 'applied' AND id <> $batch)))",
         {"batch": batch_id, "source": source},
     ).fetchall()
-    return before - _count(db, batch_id)
-
-
-def _count(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
-    return int(
-        db.execute("SELECT count(*) FROM events WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
-    )
+    return int(deleted[0][0])
 
 
 def find_overlap(

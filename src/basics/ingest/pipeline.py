@@ -97,9 +97,9 @@ def ingest_events(
     limits = config.ingest
     rules = TimeRules(
         source.timezone or config.timezone,
-        source.timestamp_format,
         limits.earliest.replace(tzinfo=None),
         limits.latest.replace(tzinfo=None),
+        source.timestamp_format,
     )
     sync_definitions(store, config)
     plan = _plan(store, source_name, source, path, whole_lines_only)
@@ -150,8 +150,12 @@ def ingest_events(
                 known = _stored_content(store, sha, source_name, allow_overlap)
                 if known is not None:
                     raise _Duplicate(*known)
-            _check_repeats(db, source_name, source, batch_id, plan, allow_overlap, result)
+            if source.id is not None:
+                result.duplicate_rows = skip_duplicate_ids(db, batch_id, source_name)
+                result.accepted -= result.duplicate_rows
             result.min_ts, result.max_ts, result.ahead_rows = _span(db, batch_id, limits)
+            if source.id is None and not allow_overlap:
+                _refuse_repeats(db, source_name, batch_id, plan, result)
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
@@ -251,26 +255,18 @@ def _open(path: str, source: SourceConfig, plan: ReadPlan | None) -> Input | _Pa
     return Input(path, plan.start_offset, plan.end_offset, header, hashed=False)
 
 
-def _check_repeats(
+def _refuse_repeats(
     db: duckdb.DuckDBPyConnection,
     source_name: str,
-    source: SourceConfig,
     batch_id: int,
     plan: ReadPlan | None,
-    allow_overlap: bool,
     result: BatchResult,
 ) -> None:
-    """Skip records whose id is stored, or refuse a batch that repeats stored records."""
-    if source.id is not None:
-        result.duplicate_rows = skip_duplicate_ids(db, batch_id, source_name)
-        result.accepted -= result.duplicate_rows
+    """Raise ConflictError when the batch's events repeat stored ones."""
+    if result.min_ts is None or result.max_ts is None:
         return
-    if allow_overlap or result.accepted == 0:
-        return
-    first, last = db.execute(
-        "SELECT min(ts), max(ts) FROM events WHERE batch_id = ?", [batch_id]
-    ).fetchall()[0]
-    overlap = find_overlap(db, batch_id, first, last, _same_file_batches(db, source_name, plan))
+    exempt = _same_file_batches(db, source_name, plan)
+    overlap = find_overlap(db, batch_id, result.min_ts, result.max_ts, exempt)
     if overlap is None:
         return
     raise ConflictError(

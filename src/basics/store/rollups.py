@@ -105,14 +105,27 @@ def _delete_minutes(
 
 def rebuild_touched(db: duckdb.DuckDBPyConnection, config: Config, batch_id: int) -> None:
     """Recount the minutes, per service, that one batch's events fall in."""
+    mark_touched(db, batch_id)
+    rebuild_marked(db, config)
+
+
+def mark_touched(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Note the minutes, per service, that one batch's events fall in (before they change)."""
     db.execute(
         "CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT service, "
         "date_trunc('minute', ts) AS minute FROM events WHERE batch_id = ?",
         [batch_id],
     )
-    services = [row[0] for row in db.execute("SELECT DISTINCT service FROM touched").fetchall()]
+
+
+def rebuild_marked(db: duckdb.DuckDBPyConnection, config: Config) -> tuple[int, list[str]]:
+    """Recount the minutes `mark_touched` noted; how many, and of which services."""
+    services = sorted(r[0] for r in db.execute("SELECT DISTINCT service FROM touched").fetchall())
     for service_name in services:
         rebuild_service_minutes(db, config, service_name, "touched")
+    minutes = int(db.execute("SELECT count(*) FROM touched").fetchall()[0][0])
+    db.execute("DROP TABLE touched")
+    return minutes, services
 
 
 def sync_definitions(
