@@ -208,11 +208,12 @@ def test_incidents_add_needs_a_service(folder: Path) -> None:
 
 # --- replay -------------------------------------------------------------------------------
 
+REPLAY_TO_LATEST = ("alerts", "replay", "www/availability", "--from", "2026-03-02T01:00Z")
+REPLAY_TO_LATEST += ("--to", "latest")
+
 
 def test_replay_json(folder: Path) -> None:
-    data = as_json(
-        folder, "alerts", "replay", "www/availability", "--from", "2026-03-02T01:00Z", "--json"
-    )
+    data = as_json(folder, *REPLAY_TO_LATEST, "--json")
     assert set(data) == REPLAY_KEYS
     assert data["slo"] == "www/availability"
     assert data["policy"] == "single-1h"
@@ -259,9 +260,7 @@ def test_replay_json(folder: Path) -> None:
 
 
 def test_replay_json_times_are_utc_with_z(folder: Path) -> None:
-    data = as_json(
-        folder, "alerts", "replay", "www/availability", "--from", "2026-03-02T01:00Z", "--json"
-    )
+    data = as_json(folder, *REPLAY_TO_LATEST, "--json")
     times = [data["from"], data["to"]]
     times += [f[key] for f in data["firings"] for key in ("start", "reset") if f[key]]
     times += [i[key] for i in data["incidents"] for key in ("start", "end")]
@@ -317,7 +316,8 @@ def test_replay_with_another_policy(folder: Path) -> None:
 def test_replay_table(folder: Path) -> None:
     text = " ".join(
         ok(
-            folder, "alerts", "replay", "www/availability", "--from", "2026-03-02T01:00Z"
+            folder,
+            *REPLAY_TO_LATEST,
         ).stdout.split()
     )
     assert "www/availability: policy single-1h" in text
@@ -366,6 +366,7 @@ def test_evaluate_json_inside_the_outage(folder: Path) -> None:
                     "firing": True,
                     "suppressed": False,
                     "reason": "1h burn 83.33 > 36",
+                    "state": "firing",
                 }
             ],
         }
@@ -377,13 +378,18 @@ def test_evaluate_json_just_below_the_threshold(folder: Path) -> None:
     (evaluation,) = as_json(folder, "alerts", "evaluate", "--at", "2026-03-02T12:02Z", "--json")
     (tier,) = evaluation["tiers"]
     assert (tier["firing"], tier["reason"]) == (False, "1h burn 33.33 ≤ 36")
+    assert tier["state"] == "ok"
 
 
 def test_evaluate_latest(folder: Path) -> None:
     (evaluation,) = as_json(folder, "alerts", "evaluate", "--at", "latest", "--json")
     assert evaluation["at"] == "2026-03-03T00:00:00Z"
     assert evaluation["tiers"][0]["firing"] is True
-    text = " ".join(ok(folder, "alerts", "evaluate", "--at", "latest").stdout.split())
+    result = ok(folder, "alerts", "evaluate", "--at", "latest")
+    assert result.stderr == (
+        f"latest: the newest event, at 2026-03-02T23:59:30Z, batch 1 ({folder / 'events.jsonl'})\n"
+    )
+    text = " ".join(result.stdout.split())
     assert "FIRING" in text
     assert "1h burn 166.67 > 36" in text
 
@@ -395,6 +401,24 @@ def test_evaluate_with_no_data(folder: Path) -> None:
     assert tier["long_burn_rate"] is None
     assert tier["long_events"] == 0
     assert tier["reason"] == "no events in the last 1h"
+    assert tier["state"] == "no_data"  # never "ok"
+    result = ok(folder, "alerts", "evaluate", "--at", "2026-03-05T00:00Z")
+    assert "no data" in result.stdout
+    assert result.stderr == (
+        "No events in any tier's window; the newest event is at 2026-03-02 23:59:30Z: "
+        "try --at latest.\n"
+    )
+
+
+def test_evaluate_fail_on(folder: Path) -> None:
+    quiet = ["alerts", "evaluate", "--at", "2026-03-05T00:00Z", "--json"]
+    assert invoke(folder, *quiet).exit_code == 0
+    assert invoke(folder, *quiet, "--fail-on", "firing").exit_code == 0
+    assert invoke(folder, *quiet, "--fail-on", "no-data").exit_code == 2
+    burning = ["alerts", "evaluate", "--at", "2026-03-02T12:05Z", "--json"]
+    assert invoke(folder, *burning, "--fail-on", "no-data").exit_code == 0
+    assert invoke(folder, *burning, "--fail-on", "firing").exit_code == 2
+    assert invoke(folder, *burning, "--fail-on", "no-data", "--fail-on", "firing").exit_code == 2
 
 
 def test_replay_report_of_an_alert_that_beat_the_incident(tmp_path: Path) -> None:

@@ -457,6 +457,62 @@ def test_status_fail_on_exhausted_exits_2(folder: Path) -> None:
     )
     assert burning.exit_code == 0
 
+    # The window before the first event holds nothing: no data, never ok.
+    empty = ["slo", "status", "--at", "2026-01-01T00:00:00Z"]
+    assert invoke(folder, *empty, "--fail-on", "exhausted").exit_code == 0
+    assert invoke(folder, *empty, "--fail-on", "no-data").exit_code == 2
+    assert invoke(folder, *empty, "--fail-on", "burning", "--fail-on", "no-data").exit_code == 2
+
+
+def test_reports_end_latest_is_the_default_end_of_every_report(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG + "reports: {end: latest}\n", encoding="utf-8")
+    events = write_events(tmp_path / "events.jsonl", EVENTS)
+    assert invoke(tmp_path, "ingest", "events", str(events), "--source", "api").exit_code == 0
+    said = f"latest: the newest event, at 2026-03-03T23:59:30Z, batch 1 ({events})\n"
+
+    status = invoke(tmp_path, "slo", "status", "--json")
+    evaluate = invoke(tmp_path, "alerts", "evaluate", "--json")
+    history = invoke(tmp_path, "slo", "history", "www/availability", "--json")
+    replay = invoke(tmp_path, "alerts", "replay", "www/availability", "--from", "2026-03-03")
+    now = invoke(tmp_path, "slo", "status", "--at", "now", "--json")
+
+    assert [r["window_end"] for r in json.loads(status.stdout)] == [LATEST, LATEST]
+    assert [e["at"] for e in json.loads(evaluate.stdout)] == [LATEST, LATEST]
+    assert json.loads(history.stdout)[-1]["start"] == "2026-03-03T00:00:00Z"
+    assert "2026-03-03 00:00:00Z – 2026-03-04 00:00:00Z" in flat(replay.stdout)
+    for result in (status, evaluate, history, replay):
+        assert result.stderr == said
+    # `now` is still there when asked for.
+    assert json.loads(now.stdout)[0]["window_end"] >= utc_now().strftime("%Y-%m-%dT%H:%M")
+    assert now.stderr == ""
+
+
+def test_reports_end_must_be_now_or_latest(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG + "reports: {end: newest}\n", encoding="utf-8")
+    result = invoke(tmp_path, "slo", "status")
+    assert result.exit_code == 1
+    assert "reports.end" in result.stderr
+    assert "'now' or 'latest'" in result.stderr
+
+
+def test_an_empty_report_says_so_and_names_the_newest_event(folder: Path) -> None:
+    before = ["--from", "2026-01-01", "--to", "2026-01-03"]
+    hint = (
+        "No events in this range; the newest event is at 2026-03-03 23:59:30Z: try --to latest.\n"
+    )
+    history = invoke(folder, "slo", "history", "www/availability", *before)
+    breakdown = invoke(folder, "slo", "breakdown", "www/availability", "--by", "user", *before)
+    percentiles = invoke(folder, "slo", "percentiles", "www", *before)
+    for result in (history, breakdown, percentiles):
+        assert result.exit_code == 0
+        assert result.stderr == hint
+    assert "no data" in history.stdout or "—" in history.stdout
+    # A range that holds the newest event but none of this SLO's: no misleading hint.
+    other = invoke(folder, "slo", "percentiles", "db", "--from", "2026-03-02", "--to", "2026-03-04")
+    assert other.stderr == (
+        "No events in this range; the newest event is at 2026-03-03 23:59:30Z.\n"
+    )
+
 
 def test_status_csv(folder: Path) -> None:
     result = invoke(folder, "slo", "status", "--at", "latest", "--csv")
@@ -568,7 +624,10 @@ def test_history_csv(folder: Path) -> None:
     result = invoke(folder, "slo", "history", "www/availability", "--to", "latest", "--csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows == [
+    # The 30-day window: the 28 days before the first event are listed as no data.
+    assert len(rows) == 1 + 30
+    assert rows[1] == ["2026-02-02", "0", "0", "", "", ""]
+    assert rows[:1] + rows[-2:] == [
         ["day", "total", "bad", "SLI", "met", "budget used"],
         ["2026-03-02", "2592", "24", "99.074%", "NO", "925.9%"],
         ["2026-03-03", "2592", "0", "100.000%", "yes", "0.0%"],
@@ -578,7 +637,9 @@ def test_history_csv(folder: Path) -> None:
 def test_history_json(folder: Path) -> None:
     result = invoke(folder, "slo", "history", "www/availability", "--to", "latest", "--json")
     assert result.exit_code == 0, result.output
-    first, second = json.loads(result.stdout)
+    *empty, first, second = json.loads(result.stdout)
+    assert [p["counts"]["total"] for p in empty] == [0] * 28
+    assert (empty[0]["sli"], empty[0]["met"], empty[0]["budget_consumed"]) == (None, None, None)
     assert first["start"] == "2026-03-02T00:00:00Z"  # UTC is the config's zone here
     assert first["counts"] == {"total": 2592, "good": 2568}
     assert first["met"] is False
@@ -697,7 +758,7 @@ def test_bad_dimension(folder: Path) -> None:
 def test_at_latest_on_an_empty_store(fresh: Path) -> None:
     result = invoke(fresh, "slo", "status", "--at", "latest")
     assert result.exit_code == 1
-    assert result.stderr == ("Error: --at latest: the store has no events yet; ingest some first\n")
+    assert result.stderr == ("Error: latest: the store has no events yet; ingest some first\n")
 
 
 def test_one_bad_file_does_not_stop_the_others(folder: Path) -> None:

@@ -119,3 +119,36 @@ def test_events_far_ahead_of_now_are_counted_and_flagged(make_env: Any) -> None:
 
     assert (result.accepted, result.ahead_rows) == (3, 1)
     assert env.store.query("SELECT ahead_rows FROM batches") == [(1,)]
+
+
+def test_latest_leaves_out_events_far_ahead_and_says_so(make_env: Any) -> None:
+    # One record from a broken clock must not move every report's `latest` window.
+    env = make_env(CONFIG)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    first = env.ingest("api", env.write("a.jsonl", _lines(GOOD, {"ts": later.isoformat()})))
+    second = env.ingest("api", env.write("b.jsonl", _lines({"ts": "2026-03-01T08:00:30Z"})))
+    slo = SLOService(env.store, env.config)
+
+    found = slo.latest()
+
+    assert found is not None
+    assert (found.event_at, found.batch_id) == (dt.datetime(2026, 3, 2, 10), first.batch_id)
+    assert found.ignored_ahead == 1
+    assert found.end == dt.datetime(2026, 3, 2, 10, 1)
+    assert slo.resolve_at("latest") == found.end
+    assert found.describe() == (
+        f"latest: the newest event, at 2026-03-02T10:00:00Z, batch {first.batch_id} "
+        f"({env.root / 'a.jsonl'}); 1 event(s) dated further ahead of their ingest were "
+        "ignored (see basics batches list)"
+    )
+    # Undo the batch that held the newest trusted event: latest falls back to the next.
+    from basics.ingest.batches import undo_batch
+
+    undo_batch(env.store, env.config, first.batch_id)
+    found = slo.latest()
+    assert found is not None
+    assert (found.event_at, found.batch_id, found.ignored_ahead) == (
+        dt.datetime(2026, 3, 1, 8, 0, 30),
+        second.batch_id,
+        0,
+    )

@@ -675,11 +675,15 @@ def local_days(
 def test_history_per_day_in_the_config_time_zone(app: App) -> None:
     spec = SPECS["www/availability"]
     periods = app.slo.history("www/availability", "day", end="latest")
-    days = local_days(WWW[0].ts, LATEST)
-    assert [d for d, _, _ in days] == [dt.date(2026, 3, d) for d in range(28, 32)] + [
+    # Every day of the 7-day window is listed, the three before the first event as no data.
+    days = local_days(LATEST - dt.timedelta(days=7), LATEST)
+    assert [d for d, _, _ in days] == [dt.date(2026, 3, d) for d in range(25, 32)] + [
         dt.date(2026, 4, 1)
     ]
     assert len(periods) == len(days)
+    for period, (day, _, _) in zip(periods[:3], days[:3], strict=True):
+        assert (period.counts.total, period.sli, period.met) == (0, None, None), day
+    periods, days = periods[3:], days[3:]
     for period, (day, start, end) in zip(periods, days, strict=True):
         counts = recount(spec, start, end)
         assert period.counts == counts, day
@@ -698,21 +702,22 @@ def test_history_per_day_in_the_config_time_zone(app: App) -> None:
 
 def test_history_per_day_local_dates(app: App) -> None:
     periods = app.slo.history("www/availability", "day", end="latest")
-    assert [p.start.date() for p in periods][:2] == [dt.date(2026, 3, 28), dt.date(2026, 3, 29)]
+    assert [p.label for p in periods][:4] == [f"2026-03-{d}" for d in (25, 26, 27, 28)]
 
 
 def test_history_period_starts_are_utc_instants(app: App) -> None:
     periods = app.slo.history("www/availability", "day", end="latest")
-    days = local_days(WWW[0].ts, LATEST)
+    days = local_days(LATEST - dt.timedelta(days=7), LATEST)
     # the first period is clipped to the window, the others start at local midnight
+    assert periods[0].start == LATEST - dt.timedelta(days=7)
     assert [p.start for p in periods[1:]] == [start for _, start, _ in days[1:]]
-    assert periods[2].start == dt.datetime(2026, 3, 29, 23, 0)  # March 30, 00:00 BST
+    assert periods[5].start == dt.datetime(2026, 3, 29, 23, 0)  # March 30, 00:00 BST
 
 
 def test_history_of_a_timeslices_slo_counts_slices(app: App) -> None:
     spec = SPECS["www/latency"]
     periods = app.slo.history("www/latency", "day", end="latest")
-    days = local_days(WWW[0].ts, LATEST)
+    days = local_days(LATEST - dt.timedelta(days=7), LATEST)
     assert [p.counts for p in periods] == [recount(spec, start, end) for _, start, end in days]
 
 

@@ -75,3 +75,33 @@ def test_a_version_5_store_gets_batch_kinds_and_keeps_its_events(tmp_path: Path)
     assert store.query("SELECT service, status, batch_id, record_id FROM events") == [
         ("www", 200, 1, None)
     ]
+
+
+def test_a_version_6_store_learns_each_batch_s_newest_trusted_event(tmp_path: Path) -> None:
+    path = tmp_path / "basics.duckdb"
+    old = _store_at_version(path, 6)
+    ingested = dt.datetime(2026, 3, 3)
+    for batch_id in (1, 2):
+        old.execute(
+            "INSERT INTO batches (id, kind, source, path, content_sha256, status, started_at) "
+            "VALUES (?, 'events', 'web', 'f', 'sha', 'applied', ?)",
+            [batch_id, ingested],
+        )
+    for ts, batch_id in [
+        ("2026-03-02 10:00", 1),
+        ("2026-03-03 23:00", 1),  # 23 h after its ingest: within a day, trusted
+        ("5138-11-16 09:46", 1),  # a broken clock: never `latest`
+        ("5138-11-16 09:46", 2),
+    ]:
+        old.execute(
+            "INSERT INTO events (ts, service, batch_id) VALUES (?::TIMESTAMP, 'www', ?)",
+            [ts, batch_id],
+        )
+    old.close()
+
+    store = Store(path)
+
+    assert store.query("SELECT id, latest_ts FROM batches ORDER BY id") == [
+        (1, dt.datetime(2026, 3, 3, 23)),
+        (2, None),
+    ]

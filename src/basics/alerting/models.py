@@ -110,6 +110,9 @@ class Replay:
         return [f for f in self.firings if f.severity == "ticket" and not f.suppressed]
 
 
+AlertState = Literal["firing", "ok", "suppressed", "no_data"]
+
+
 @dataclass(frozen=True)
 class TierState:
     """A tier's state at one moment: the burn rates it compares and whether it fires."""
@@ -123,6 +126,9 @@ class TierState:
     firing: bool
     suppressed: bool
     reason: str
+    # firing; no_data when its long window holds no events (never `ok`); suppressed when
+    # under the policy's min_events; else ok.
+    state: AlertState = "ok"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from basics.alerting import compute
 from basics.alerting.incidents import list_incidents
 from basics.alerting.judge import TUNE_FACTORS, TUNE_WINDOWS, judge, matching, tuning_rank
 from basics.alerting.models import (
+    AlertState,
     Evaluation,
     Firing,
     Incident,
@@ -169,6 +170,10 @@ class AlertingService:
                 short = _window(cumulative_total, cumulative_bad, last, tier.short_s)
             long_burn = _burn(long_bad, long_total, slo.objective)
             short_burn = _burn(short[1], short[0], slo.objective) if short else None
+            firing, held = bool(fires[-1]), bool(suppressed[-1])
+            state: AlertState = "firing" if firing else "ok"
+            if not firing:
+                state = "no_data" if long_total == 0 else "suppressed" if held else "ok"
             states.append(
                 TierState(
                     tier=tier.name,
@@ -177,16 +182,12 @@ class AlertingService:
                     long_burn_rate=long_burn,
                     short_burn_rate=short_burn,
                     long_events=long_total,
-                    firing=bool(fires[-1]),
-                    suppressed=bool(suppressed[-1]),
+                    firing=firing,
+                    suppressed=held,
                     reason=_reason(
-                        tier,
-                        slo.objective,
-                        (long_total, long_bad),
-                        short,
-                        bool(suppressed[-1]),
-                        policy.min_events,
+                        tier, slo.objective, (long_total, long_bad), short, held, policy.min_events
                     ),
+                    state=state,
                 )
             )
         return Evaluation(key, policy_name, end, states)

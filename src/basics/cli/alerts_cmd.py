@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from basics.cli.main import get_app
-from basics.cli.slo_cmd import AT_HELP, at_option, time_option
+from basics.cli.slo_cmd import (
+    AT_HELP,
+    END_DEFAULT,
+    EXIT_FAIL_ON,
+    at_option,
+    no_events_hint,
+    time_option,
+)
 
 
 @click.group()
@@ -16,37 +23,58 @@ def alerts() -> None:
 
 
 @alerts.command()
-@click.option("--at", "at", help=AT_HELP + " Default: now.")
+@click.option("--at", "at", help=AT_HELP + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(["firing", "no-data"]),
+    help="Exit 2 when any tier is in this state (repeatable): for cron and CI.",
+)
 @click.pass_context
-def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
+def evaluate(ctx: click.Context, at: str | None, as_json: bool, fail_on: tuple[str, ...]) -> None:
     """Which tiers of each SLO's policy fire at a moment: burn rates against factors, and why.
 
-    Exit code 0 whatever fires (use `alerts replay` to judge a policy).
+    Each tier is `firing`, `ok`, `suppressed` (fewer events than the policy's min_events) or
+    `no data` (no events in its long window: never `ok`). Exit code 0 whatever the states,
+    unless --fail-on names one (use `alerts replay` to judge a policy).
 
     \b
     Examples:
       basics alerts evaluate
       basics alerts evaluate --at latest --json
+      basics alerts evaluate --fail-on firing --fail-on no-data
     """
     from basics.cli import output
 
     app = get_app(ctx)
     results = app.alerting.evaluate(at_option(ctx, at))
+    states = {tier.state for evaluation in results for tier in evaluation.tiers}
     if as_json:
         output.emit_json(results)
-        return
+    else:
+        _evaluation_table(results)
+        if results and states == {"no_data"}:
+            click.echo(no_events_hint(ctx, "any tier's window"), err=True)
+    if {s.replace("-", "_") for s in fail_on} & states:
+        ctx.exit(EXIT_FAIL_ON)
+
+
+def _evaluation_table(results: list[Any]) -> None:
+    from basics.cli import output
+
+    shown = {"firing": "FIRING", "no_data": "no data"}
     rows = []
     for evaluation in results:
         for state in evaluation.tiers:
-            verdict = "FIRING" if state.firing else ("suppressed" if state.suppressed else "ok")
             rows.append(
                 [
                     evaluation.slo,
                     evaluation.policy,
                     f"{state.tier} ({state.severity})",
                     f"{state.factor:g}",
-                    verdict,
+                    shown.get(state.state, state.state),
                     state.reason,
                 ]
             )
@@ -58,11 +86,11 @@ def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
 @click.argument("slo_name", metavar="SLO")
 @click.option("--policies", required=True, help="Comma-separated policy names.")
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
-@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def compare(
-    ctx: click.Context, slo_name: str, policies: str, start: str, end: str, as_json: bool
+    ctx: click.Context, slo_name: str, policies: str, start: str, end: str | None, as_json: bool
 ) -> None:
     """Several policies side by side on the same history and incidents.
 
@@ -77,9 +105,7 @@ def compare(
     begin = time_option(ctx, start)
     assert begin is not None
     names = [name.strip() for name in policies.split(",") if name.strip()]
-    results = [
-        app.alerting.replay(slo_name, begin, at_option(ctx, end) or "latest", n) for n in names
-    ]
+    results = [app.alerting.replay(slo_name, begin, at_option(ctx, end), n) for n in names]
     if as_json:
         output.emit_json([_replay_json(r) for r in results])
         return
@@ -123,7 +149,7 @@ def compare(
 @click.argument("slo_name", metavar="[SLO]", required=False)
 @click.option("--all", "every", is_flag=True, help="Every SLO with its own policy: a summary.")
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
-@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--policy", help="Policy to replay (default: the SLO's own).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a report.")
 @click.pass_context
@@ -132,7 +158,7 @@ def replay(
     slo_name: str | None,
     every: bool,
     start: str,
-    end: str,
+    end: str | None,
     policy: str | None,
     as_json: bool,
 ) -> None:
@@ -157,10 +183,10 @@ def replay(
     if every:
         if policy:
             raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
-        _replay_summary(app.alerting.replay_all(begin, at_option(ctx, end) or "latest"), as_json)
+        _replay_summary(app.alerting.replay_all(begin, at_option(ctx, end)), as_json)
         return
     assert slo_name is not None
-    result = app.alerting.replay(slo_name, begin, at_option(ctx, end) or "latest", policy)
+    result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
     if as_json:
         output.emit_json(_replay_json(result))
         return
@@ -242,7 +268,7 @@ def _replay_json(result: Any) -> dict[str, Any]:
 @alerts.command()
 @click.argument("slo_name", metavar="SLO")
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
-@click.option("--to", "end", default="latest", show_default=True, help="Range end, or `latest`.")
+@click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option(
     "--max-false-per-month", default=1.0, show_default=True, help="False firings allowed."
 )
@@ -253,7 +279,7 @@ def tune(
     ctx: click.Context,
     slo_name: str,
     start: str,
-    end: str,
+    end: str | None,
     max_false_per_month: float,
     top: int,
     as_json: bool,
@@ -273,9 +299,7 @@ def tune(
     app = get_app(ctx)
     begin = time_option(ctx, start)
     assert begin is not None
-    result = app.alerting.tune(
-        slo_name, begin, at_option(ctx, end) or "latest", max_false_per_month
-    )
+    result = app.alerting.tune(slo_name, begin, at_option(ctx, end), max_false_per_month)
     if as_json:
         output.emit_json(result)
         return

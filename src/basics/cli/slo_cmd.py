@@ -9,7 +9,7 @@ import click
 
 from basics.cli.main import get_app
 
-EXIT_EXHAUSTED = 2
+EXIT_FAIL_ON = 2  # a --fail-on state was found: the exit code CI and cron act on
 
 
 def time_option(ctx: click.Context, value: str | None) -> dt.datetime | None:
@@ -20,11 +20,52 @@ def time_option(ctx: click.Context, value: str | None) -> dt.datetime | None:
     return parse_time(value, get_app(ctx).config.timezone)
 
 
-def at_option(ctx: click.Context, value: str | None) -> dt.datetime | str | None:
-    return "latest" if value == "latest" else time_option(ctx, value)
+def at_option(ctx: click.Context, value: str | None) -> dt.datetime:
+    """A report's end: a time, `now` or `latest`; none given, the config's `reports.end`.
+
+    The one rule for "now" in every report. `latest` is said on stderr with the event used.
+    """
+    app = get_app(ctx)
+    value = value or app.config.reports.end
+    if value == "latest":
+        found = app.slo.latest()
+        if found is None:
+            from basics.core.errors import InputError
+
+            raise InputError("latest: the store has no events yet; ingest some first")
+        click.echo(found.describe(), err=True)
+        return found.end
+    if value == "now":
+        return app.slo.resolve_at("now")
+    moment = time_option(ctx, value)
+    assert moment is not None
+    return moment
 
 
-AT_HELP = "Window end: a time (ISO 8601; no offset = the config's time zone) or `latest`."
+def no_events_hint(
+    ctx: click.Context,
+    where: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    flag: str = "--at",
+) -> str:
+    """Why a report is empty, naming the newest event: one line for stderr."""
+    from basics.cli.output import when
+
+    found = get_app(ctx).slo.latest()
+    if found is None:
+        return f"No events in {where}: the store has none yet (basics ingest events FILE)."
+    text = f"No events in {where}; the newest event is at {when(found.event_at)}"
+    outside = (start is not None and found.event_at < start) or (
+        end is not None and found.event_at >= end
+    )
+    if (start is None and end is None) or outside:
+        text += f": try {flag} latest"
+    return text + "."
+
+
+AT_HELP = "Window end: a time (ISO 8601; no offset = the config's time zone), `now` or `latest`."
+END_DEFAULT = " Default: reports.end in basics.yaml (now unless set)."
 
 
 @click.group()
@@ -33,17 +74,20 @@ def slo() -> None:
 
 
 @slo.command()
-@click.option("--at", "at", help=AT_HELP + " Default: now.")
+@click.option("--at", "at", help=AT_HELP + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per SLO.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per SLO.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["exhausted", "burning"]),
-    help="Exit 2 when any SLO is exhausted (or burning too): for CI gates.",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(["exhausted", "burning", "no-data"]),
+    help="Exit 2 when any SLO is exhausted (burning: or burning too; no-data: or has no "
+    "events in its window). Repeatable: for CI gates and cron.",
 )
 @click.pass_context
 def status(
-    ctx: click.Context, at: str | None, as_json: bool, as_csv: bool, fail_on: str | None
+    ctx: click.Context, at: str | None, as_json: bool, as_csv: bool, fail_on: tuple[str, ...]
 ) -> None:
     """SLI, error budget, burn rates and status of every SLO, from per-minute rollups.
 
@@ -55,6 +99,7 @@ def status(
       basics slo status
       basics slo status --at latest --json
       basics slo status --at 2026-03-01T12:00:00Z --fail-on exhausted
+      basics slo status --fail-on burning --fail-on no-data
     """
     from basics.cli import output
 
@@ -72,9 +117,12 @@ def status(
         )
     else:
         status_table(results)
-    worst = {r.status for r in results}
-    if fail_on and ("exhausted" in worst or (fail_on == "burning" and "burning" in worst)):
-        ctx.exit(EXIT_EXHAUSTED)
+    found = {r.status for r in results}
+    failing = {"exhausted"} if fail_on else set()
+    failing |= {"burning"} if "burning" in fail_on else set()
+    failing |= {"no_data"} if "no-data" in fail_on else set()
+    if found & failing:
+        ctx.exit(EXIT_FAIL_ON)
 
 
 def _status_json(r: Any) -> dict[str, Any]:
@@ -152,7 +200,7 @@ def status_table(results: list[Any]) -> None:
 @click.option("--by", "by", required=True, help="user, operation, status, attrs.<name>, or auto.")
 @click.option("--top", default=10, show_default=True, help="How many values to show.")
 @click.option("--from", "start", help="Range start (default: the SLO window before --to).")
-@click.option("--to", "end", help="Range end: a time or `latest` (default: now).")
+@click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def breakdown(
@@ -209,7 +257,7 @@ def breakdown(
         ],
     )
     if result.total == 0:
-        click.echo("No events in this range; try --to latest.")
+        click.echo(no_events_hint(ctx, "this range", result.start, result.end, "--to"), err=True)
 
 
 def auto_breakdown_table(slo_name: str, results: list[Any]) -> None:
@@ -277,7 +325,7 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
 @click.argument("slo_name", metavar="SLO")
 @click.option("--by", type=click.Choice(["day", "week", "month"]), default="day", show_default=True)
 @click.option("--from", "start", help="Range start (default: the SLO window before --to).")
-@click.option("--to", "end", help="Range end: a time or `latest` (default: now).")
+@click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
@@ -300,7 +348,8 @@ def history(
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    periods = app.slo.history(slo_name, by, time_option(ctx, start), at_option(ctx, end))  # type: ignore[arg-type]
+    range_end = at_option(ctx, end)
+    periods = app.slo.history(slo_name, by, time_option(ctx, start), range_end)  # type: ignore[arg-type]
     if as_json:
         output.emit_json(periods)
         return
@@ -320,6 +369,9 @@ def history(
         output.emit_csv(header, rows)
     else:
         output.emit_table(f"{slo_name} per {by} ({app.config.timezone})", header, rows)
+        if not any(p.counts.total for p in periods):
+            first = periods[0].start if periods else None
+            click.echo(no_events_hint(ctx, "this range", first, range_end, "--to"), err=True)
 
 
 @slo.command()
@@ -375,3 +427,5 @@ def percentiles(
             for g in report.groups
         ],
     )
+    if not report.groups:
+        click.echo(no_events_hint(ctx, "this range", report.start, report.end, "--to"), err=True)

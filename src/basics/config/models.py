@@ -311,6 +311,14 @@ class IngestSettings(_Model):
         return parse_duration_s(self.ahead_warning)
 
 
+class ReportSettings(_Model):
+    """Defaults every report shares."""
+
+    # Where a report ends when no --at / --to is given: `now`, or `latest` (the newest
+    # event) for a team that loads history in batches rather than as it happens.
+    end: Literal["now", "latest"] = "now"
+
+
 class ServiceConfig(_Model):
     """A service, its owner, its SLOs and its budget corrections."""
 
@@ -351,6 +359,7 @@ class Config(_Model):
     teams: dict[str, Team] = Field(default_factory=dict)
     rotations: dict[str, Rotation] = Field(default_factory=dict)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:

@@ -34,6 +34,12 @@ timezone: Europe/London
 # The DuckDB file that holds events and per-minute rollups, relative to this file.
 store: basics.duckdb
 
+# Where reports end when no --at / --to is given. The demo's history ends in March 2026, so
+# `latest` (the newest event) rather than `now`, which shows an empty window. A team whose
+# logs arrive as they happen keeps the default, `now`.
+reports:
+  end: latest
+
 # Burn-rate alerts. `basics alerts replay SLO --from ...` shows how a policy would have behaved on
 # this history and judges it against the recorded incidents; `basics alerts evaluate` shows now.
 alerting:

@@ -153,7 +153,7 @@ def ingest_events(
             if source.id is not None:
                 result.duplicate_rows = skip_duplicate_ids(db, batch_id, source_name)
                 result.accepted -= result.duplicate_rows
-            result.min_ts, result.max_ts, result.ahead_rows = _span(db, batch_id, limits)
+            result.min_ts, result.max_ts, result.ahead_rows, latest_ts = _span(db, batch_id, limits)
             if source.id is None and not allow_overlap:
                 _refuse_repeats(db, source_name, batch_id, plan, result)
             status = "applied"
@@ -164,7 +164,7 @@ def ingest_events(
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
-                "duplicate_rows = ?, finished_at = now() WHERE id = ?",
+                "duplicate_rows = ?, latest_ts = ?, finished_at = now() WHERE id = ?",
                 [
                     sha,
                     status,
@@ -175,6 +175,7 @@ def ingest_events(
                     result.max_ts,
                     result.ahead_rows,
                     result.duplicate_rows,
+                    latest_ts,
                     batch_id,
                 ],
             )
@@ -295,16 +296,18 @@ def _same_file_batches(
 
 def _span(
     db: duckdb.DuckDBPyConnection, batch_id: int, limits: IngestSettings
-) -> tuple[dt.datetime | None, dt.datetime | None, int]:
-    """The batch's first and last event, and how many are far ahead of now."""
+) -> tuple[dt.datetime | None, dt.datetime | None, int, dt.datetime | None]:
+    """The batch's first and last event, how many are far ahead of now, and its newest
+    event that is not (the one `latest` may use)."""
     ahead_of = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
         seconds=limits.ahead_warning_s
     )
-    first, last, ahead = db.execute(
-        "SELECT min(ts), max(ts), count(*) FILTER (WHERE ts > ?) FROM events WHERE batch_id = ?",
-        [ahead_of, batch_id],
+    first, last, ahead, trusted = db.execute(
+        "SELECT min(ts), max(ts), count(*) FILTER (WHERE ts > $ahead), "
+        "max(ts) FILTER (WHERE ts <= $ahead) FROM events WHERE batch_id = $batch",
+        {"ahead": ahead_of, "batch": batch_id},
     ).fetchall()[0]
-    return first, last, int(ahead)
+    return first, last, int(ahead), trusted
 
 
 def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:

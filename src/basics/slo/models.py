@@ -34,6 +34,41 @@ class BudgetFigures:
 
 
 @dataclass(frozen=True)
+class Latest:
+    """What `latest` resolved to: the newest event trusted, and where it came from.
+
+    Events dated further ahead of their ingest than `ingest.ahead_warning` are flagged when
+    ingested and never chosen: one clock error must not move every report's window.
+    """
+
+    event_at: dt.datetime
+    batch_id: int | None
+    path: str | None
+    ignored_ahead: int
+
+    @property
+    def end(self) -> dt.datetime:
+        """The window end `latest` stands for: the minute after the newest event."""
+        return self.event_at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+    def describe(self) -> str:
+        """One line naming the event used."""
+        where = f", batch {self.batch_id}" if self.batch_id is not None else ""
+        where += f" ({self.path})" if self.path else ""
+        text = f"latest: the newest event, at {_iso(self.event_at)}{where}"
+        if self.ignored_ahead:
+            text += (
+                f"; {self.ignored_ahead:,} event(s) dated further ahead of their ingest "
+                "were ignored (see basics batches list)"
+            )
+        return text
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat() + "Z"
+
+
+@dataclass(frozen=True)
 class SLOStatus:
     """Where one SLO stands at a moment."""
 

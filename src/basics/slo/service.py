@@ -20,6 +20,7 @@ from basics.slo.models import (
     Cost,
     Counts,
     LatencyPercentiles,
+    Latest,
     PercentileReport,
     Period,
     SLOStatus,
@@ -56,17 +57,39 @@ class SLOService:
         return service_name, service, service.slos[slo_name]
 
     def latest_event(self) -> dt.datetime | None:
-        """The newest event time in the store."""
-        value: dt.datetime | None = self.store.scalar("SELECT max(ts) FROM events")
-        return value
+        """The newest event time trusted for `latest` (far-ahead outliers left out)."""
+        found = self.latest()
+        return found.event_at if found else None
+
+    def latest(self) -> Latest | None:
+        """The newest event not flagged as far ahead of its ingest, and its batch."""
+        rows = self.store.query(
+            "SELECT latest_ts, id, path FROM batches WHERE kind = 'events' "
+            "AND status = 'applied' AND latest_ts IS NOT NULL "
+            "ORDER BY latest_ts DESC, id DESC LIMIT 1"
+        )
+        if not rows:
+            # Every event is flagged far ahead (or the store is empty): the plain newest.
+            newest = self.store.scalar("SELECT max(ts) FROM events")
+            return None if newest is None else Latest(newest, None, None, 0)
+        newest, batch_id, path = rows[0]
+        ahead = 0
+        if self.store.scalar(
+            "SELECT coalesce(sum(ahead_rows), 0) FROM batches "
+            "WHERE kind = 'events' AND status = 'applied'"
+        ):
+            ahead = int(self.store.scalar("SELECT count(*) FROM events WHERE ts > ?", [newest]))
+        return Latest(newest, int(batch_id), str(path), ahead)
 
     def resolve_at(self, at: dt.datetime | str | None) -> dt.datetime:
-        """A window end: a time, `latest` (the minute after the newest event) or now."""
+        """A report's end: a time, `now`, `latest`, or (None) the config's `reports.end`."""
+        if at is None:
+            at = self.config.reports.end
         if at == "latest":
-            newest = self.latest_event()
-            if newest is None:
+            found = self.latest()
+            if found is None:
                 raise InputError("--at latest: the store has no events yet; ingest some first")
-            return floor_minute(newest) + MINUTE
+            return found.end
         if isinstance(at, dt.datetime):
             return floor_minute(at)
         return floor_minute(utc_now())
@@ -435,12 +458,19 @@ class SLOService:
         if by not in ("day", "week", "month"):
             raise InputError(f'expected a period of day, week or month, got "{by}"')
         window = self._range(slo, start, end)
+        # Every period of the range is listed; one without events says so (never hidden).
         rows = self.store.db.execute(
-            "SELECT local_start, greatest(timezone('UTC', timezone($zone, local_start)), "
-            "$start), total, good FROM ("
+            "WITH counted AS ("
             "  SELECT date_trunc($by, timezone($zone, timezone('UTC', t))) AS local_start, "
             f"  sum(total) AS total, sum(good) AS good FROM ({self._units_sql(slo)}) GROUP BY 1"
-            ") ORDER BY 1",
+            "), periods AS ("
+            "  SELECT unnest(generate_series("
+            "    date_trunc($by, timezone($zone, timezone('UTC', $start))),"
+            "    timezone($zone, timezone('UTC', $end)) - INTERVAL 1 MICROSECOND,"
+            "    ('1 ' || $by)::INTERVAL)) AS local_start"
+            ") SELECT local_start, greatest(timezone('UTC', timezone($zone, local_start)), "
+            "$start), coalesce(total, 0), coalesce(good, 0) "
+            "FROM periods LEFT JOIN counted USING (local_start) ORDER BY 1",
             {
                 "slo": name,
                 "start": window.start,

@@ -163,4 +163,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE events ADD COLUMN record_id VARCHAR;
         """,
     ),
+    (
+        7,
+        # `latest` is the newest event not dated far ahead of its ingest (a clock error in
+        # one record must not move every report): each batch keeps its newest such event.
+        """
+        ALTER TABLE batches ADD COLUMN latest_ts TIMESTAMP;
+        UPDATE batches SET latest_ts = newest.ts FROM (
+            SELECT e.batch_id, max(e.ts) AS ts FROM events e JOIN batches b ON b.id = e.batch_id
+            WHERE e.ts <= b.started_at + INTERVAL 1 DAY GROUP BY e.batch_id
+        ) AS newest WHERE batches.id = newest.batch_id;
+        """,
+    ),
 ]
