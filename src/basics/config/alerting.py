@@ -20,10 +20,11 @@ def _duration(value: str) -> str:
         seconds = parse_duration_s(value)
     except BasicsError as error:
         raise ValueError(str(error)) from None
-    if seconds % 60:
-        # Alerts are evaluated on per-minute rollups: a window is whole minutes.
+    if seconds % 60 or not 60 <= seconds <= 366 * 86400:
+        # Alerts are evaluated on per-minute rollups: a window is whole minutes, at most a year.
         raise ValueError(
-            f'an alert window is a whole number of minutes (1m, 5m, 1h), got "{value}"'
+            "an alert window is a whole number of minutes (1m, 5m, 1h), at most 366d, "
+            f'got "{value}"'
         )
     return value
 

@@ -150,6 +150,9 @@ class PrometheusSLI(_Model):
         return self
 
 
+MAX_WINDOW_S = 366 * 86400
+
+
 class SLOConfig(_Model):
     """One objective over a service's events."""
 
@@ -179,13 +182,14 @@ class SLOConfig(_Model):
     def _window(cls, value: str) -> str:
         if value in ("month", "quarter"):
             return value
+        expected = 'expected a rolling window such as 7d, 28d or 30d, or "month" or "quarter"'
         try:
-            parse_duration_s(value)
+            seconds = parse_duration_s(value)
         except BasicsError:
-            raise ValueError(
-                f'expected a rolling window such as 7d, 28d or 30d, or "month" or "quarter", '
-                f'got "{value}"'
-            ) from None
+            raise ValueError(f'{expected}, got "{value}"') from None
+        # Rollups are per minute, and a window reaches back at most a year (and a day).
+        if seconds % 60 or not 60 <= seconds <= MAX_WINDOW_S:
+            raise ValueError(f'{expected}: whole minutes, 1m to 366d, got "{value}"')
         return value
 
     @field_validator("slice")
@@ -204,7 +208,18 @@ class SLOConfig(_Model):
     def _timeslices(self) -> SLOConfig:
         if self.budgeting == "timeslices" and self.slice_target is None:
             raise ValueError("budgeting: timeslices needs slice_target (percent of good events)")
+        if self.budgeting == "timeslices" and self.slice_s > self.shortest_window_s:
+            raise ValueError(
+                f"a slice ({self.slice}) must fit in the window ({self.window}): "
+                "no whole slice would ever be counted"
+            )
         return self
+
+    @property
+    def shortest_window_s(self) -> int:
+        """The window's length in seconds; a calendar window's shortest (28 days, 89 days)."""
+        calendar = {"month": 28 * 86400, "quarter": 89 * 86400}
+        return calendar.get(self.window) or parse_duration_s(self.window)
 
     @property
     def good_expr(self) -> Expr:
@@ -242,8 +257,10 @@ def _percentage(value: Any, allow_100: bool = False) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f'{expected}, got "{value}"') from None
+    if not number.is_finite():
+        raise ValueError(f'{expected}, got "{value}"')
     upper_ok = number <= 100 if allow_100 else number < 100
-    if not number.is_finite() or number <= 0 or not upper_ok:
+    if number <= 0 or not upper_ok:
         hint = "; an objective of 100 leaves no error budget" if number == 100 else ""
         raise ValueError(f'{expected}, got "{value}"{hint}')
     return number

@@ -36,12 +36,22 @@ class Person(_Model):
 
     timezone: str = "UTC"
     name: str | None = None
-    working_hours: str = "08:00-18:00"
+    # Refused rather than ignored: time classes are PagerDuty's, the same for everyone.
+    working_hours: str | None = None
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: str | None) -> None:
+        raise ValueError(
+            "working_hours is not supported: on-call reports use PagerDuty's time classes "
+            "for everyone (business 08:00-18:00 Monday to Friday, sleep 22:00-08:00, in the "
+            "person's timezone); remove the key"
+        )
 
 
 class Team(_Model):
