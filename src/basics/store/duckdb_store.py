@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -28,12 +29,46 @@ class Store:
         wait_s: float = 30.0,
     ):
         self.path = str(path)
-        self.db = _connect(self.path, read_only, wait_s)
-        self.db.execute("SET TimeZone = 'UTC'")
-        self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
-        self.db.execute("SET preserve_insertion_order = false")
-        if not read_only:
-            self._migrate()
+        try:
+            self.db = _connect(self.path, read_only, wait_s)
+        except _NotWritable:
+            # A store on a read-only file system (a mounted backup, a CI artifact): reports
+            # still work; a command that writes says why it cannot (`writable`).
+            self.db = _connect(self.path, True, wait_s)
+            read_only = True
+        self.read_only = read_only
+        try:
+            self.db.execute("SET TimeZone = 'UTC'")
+            self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+            self.db.execute("SET preserve_insertion_order = false")
+            if read_only:
+                self._check_schema()
+            else:
+                self._migrate()
+        except duckdb.Error as error:
+            # A damaged file can open and fail at its first read.
+            self.db.close()
+            raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
+
+    def writable(self, doing: str) -> None:
+        """Refuse, in one line, a write to a store opened read-only."""
+        if self.read_only:
+            raise StoreError(
+                f"store {self.path} is read-only (a read-only file system or file), so it "
+                f"cannot be {doing}; run this where the store is writable"
+            )
+
+    def _check_schema(self) -> None:
+        newest = max((v for v, _ in MIGRATIONS), default=0)
+        try:
+            version = self.db.execute("SELECT max(version) FROM schema_migrations").fetchall()
+        except duckdb.CatalogException:
+            version = [(None,)]
+        if version[0][0] != newest:
+            raise StoreError(
+                f"store {self.path} is read-only and at schema version {version[0][0]}, not "
+                f"{newest}: open it once with this Basics where it is writable"
+            )
 
     def _migrate(self) -> None:
         self.db.execute(
@@ -61,10 +96,25 @@ class Store:
         self.db.execute("BEGIN TRANSACTION")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(duckdb.Error):
+                self.db.execute("ROLLBACK")
+            if _out_of_space(error):
+                raise self._out_of_space() from None
+            if self.read_only and "read-only mode" in str(error):
+                self.writable("written to")
             raise
-        self.db.execute("COMMIT")
+
+    def _out_of_space(self) -> StoreError:
+        """The one-line error for a full disk, after giving back what the failed write grew."""
+        self.db.close()
+        given = _give_back_space(self.path)
+        back = f"; the {given / 2**20:.1f} MiB the store grew by was given back" if given else ""
+        return StoreError(
+            f"no space left on the device of store {self.path}: nothing of this command was "
+            f"stored (it was rolled back){back}; free some space and run it again"
+        )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read query."""
@@ -80,6 +130,7 @@ class Store:
         """Another connection to the same database, for work on another thread."""
         other = object.__new__(Store)
         other.path = self.path
+        other.read_only = self.read_only
         other.db = self.db.cursor()
         other.db.execute("SET TimeZone = 'UTC'")
         return other
@@ -98,8 +149,11 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
             return duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as error:
             held = "Could not set lock" in str(error)
+            if not read_only and _READ_ONLY.search(str(error)) and Path(path).exists():
+                raise _NotWritable from None
             if not held:
-                raise StoreError(f"cannot open store {path}: {error}") from None
+                hint = _RECOVER if Path(path).exists() else ""
+                raise StoreError(f"cannot open store {path}: {_plain(error)}{hint}") from None
             if time.monotonic() >= deadline:
                 holder = re.search(r"held in (.+?)(?: \(PID (\d+)\))?\.", str(error))
                 who = f" (process {holder.group(2)})" if holder and holder.group(2) else ""
@@ -109,7 +163,55 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
                 ) from None
             time.sleep(0.05)
         except duckdb.Error as error:
-            raise StoreError(f"cannot open store {path}: {error}") from None
+            raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
+
+
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+
+
+def _out_of_space(error: BaseException) -> bool:
+    return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
+
+
+def _give_back_space(path: str) -> int:
+    """Truncate the store to the blocks its last checkpoint uses; the bytes given back.
+
+    A write that failed for lack of space leaves the file grown by blocks no header refers
+    to: on a full disk even the next small write then fails. DuckDB reports its own block
+    count, so only bytes past every block it knows are cut.
+    """
+    try:
+        before = os.path.getsize(path)
+        db = duckdb.connect(path)
+        try:
+            block_size, blocks = db.execute(
+                "SELECT block_size, total_blocks FROM pragma_database_size()"
+            ).fetchall()[0]
+        finally:
+            db.close()
+        used = _HEADER_BYTES + int(block_size) * int(blocks)
+        if used >= before:
+            return 0
+        os.truncate(path, used)
+        return before - used
+    except (OSError, duckdb.Error):
+        return 0
+
+
+class _NotWritable(Exception):
+    """The store file exists but cannot be opened for writing."""
+
+
+_READ_ONLY = re.compile(r"Read-only file system|Permission denied")
+_RECOVER = (
+    "; the file is damaged or not a Basics store: restore it from a backup, or move it "
+    "aside and ingest your files again (a fresh store is built from them)"
+)
+
+
+def _plain(error: Exception) -> str:
+    """DuckDB's message on one line."""
+    return " ".join(str(error).split())
 
 
 def _checked_size(text: str) -> str:

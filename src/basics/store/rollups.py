@@ -142,6 +142,7 @@ def sync_definitions(
     removed = [key for key in stored if key not in wanted]
     if not stale and not removed:
         return []
+    store.writable(f"have the rollups of {', '.join(stale + removed)} rebuilt (SLOs changed)")
     rebuilt = []
     with store.transaction() as db:
         for key in removed:
