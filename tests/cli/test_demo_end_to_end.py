@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,11 @@ def test_demo_generates_ingests_and_finds_the_customer_behind_the_outage(tmp_pat
     table = demo.stdout.split("which dimension explains the bad events")[1]
     first_row = next(line for line in table.splitlines() if line.startswith("│"))
     assert "user" in first_row and "m-00001" in first_row
+
+    # Every SLO has a prometheus: block, so the demo writes rules and promtool accepts them.
+    assert "96 rules for 12 SLOs written to company/prometheus-rules.yaml" in demo.stdout
+    if shutil.which("promtool") or os.environ.get("BASICS_REQUIRE_PROMTOOL"):
+        assert "promtool check rules: SUCCESS" in demo.stdout
 
     folder = tmp_path / "company"
     status = run("slo", "status", "--at", "latest", "--json", cwd=folder)

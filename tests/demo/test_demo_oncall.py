@@ -19,15 +19,15 @@ from basics.oncall.report import OncallReport
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, str]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     out = tmp_path_factory.mktemp("oncall")
     (out / "basics.yaml").write_text(render_config(), encoding="utf-8")
     return oncall.write_pages(out)
 
 
 @pytest.fixture(scope="module")
-def pages(written: tuple[str, Path, str]) -> list[Page]:
-    _, path, _ = written
+def pages(written: tuple[str, Path]) -> list[Page]:
+    _, path = written
     with path.open(encoding="utf-8") as lines:
         result, rejects = read_pages(lines, "alertmanager", "x")
     assert rejects == []
@@ -35,8 +35,8 @@ def pages(written: tuple[str, Path, str]) -> list[Page]:
 
 
 @pytest.fixture(scope="module")
-def report(written: tuple[str, Path, str]) -> OncallReport:
-    _, path, _ = written
+def report(written: tuple[str, Path]) -> OncallReport:
+    _, path = written
     app = App(load_config(path.parent.parent / "basics.yaml"))
     try:
         result = app.oncall.ingest_pages(str(path), "alertmanager")
@@ -49,9 +49,9 @@ def report(written: tuple[str, Path, str]) -> OncallReport:
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
-    fmt, first, _ = oncall.write_pages(tmp_path / "a")
-    _, again, _ = oncall.write_pages(tmp_path / "b")
-    _, other, _ = oncall.write_pages(tmp_path / "c", seed=8)
+    fmt, first = oncall.write_pages(tmp_path / "a")
+    _, again = oncall.write_pages(tmp_path / "b")
+    _, other = oncall.write_pages(tmp_path / "c", seed=8)
     assert fmt == "alertmanager"
     assert first == tmp_path / "a" / "data" / "alertmanager.jsonl"
     assert first.read_bytes() == again.read_bytes()
@@ -59,9 +59,9 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 
 
 def test_the_file_parses_into_a_month_of_pages(
-    written: tuple[str, Path, str], pages: list[Page]
+    written: tuple[str, Path], pages: list[Page]
 ) -> None:
-    _, path, _ = written
+    _, path = written
     assert 150 <= len(pages) <= 300
     start, end = story.START.replace(tzinfo=None), story.END.replace(tzinfo=None)
     assert all(start <= page.created_at < end for page in pages)
@@ -147,14 +147,18 @@ def test_the_report_flags_the_concentration_and_the_noise(report: OncallReport) 
     assert noisy.not_actionable_share is not None and noisy.not_actionable_share > 0.75
 
 
-def test_the_summary_tells_the_numbers(
-    written: tuple[str, Path, str], pages: list[Page], report: OncallReport
-) -> None:
-    _, _, summary = written
-    assert summary.startswith(f"On call: {len(pages)} Alertmanager pages for team platform; ")
-    noisy = sum(p.alert == oncall.NOISY_ALERT for p in pages)
-    assert f"{oncall.NOISY_ALERT} on notifications sent {noisy} of them" in summary
+def test_the_story_line_uses_the_report_s_own_figures(report: OncallReport) -> None:
+    # Once it said "90 % resolved on their own" beside an auto-resolved column of "—".
+    line = oncall.summary(report)
+    noisy = next(a for a in report.alerts if a.alert == oncall.NOISY_ALERT)
+    assert noisy.not_actionable_share is not None
+    assert line.startswith(f"{report.pages} Alertmanager pages for team platform; ")
+    assert f"{oncall.NOISY_ALERT} on notifications sent {noisy.count} of them" in line
+    assert f"{round(100 * noisy.night_share)} % in its responder's sleep hours" in line
+    assert f"{round(100 * noisy.not_actionable_share)} % not actionable" in line
+    assert "the report's auto-resolved column is —" in line
+    assert noisy.auto_resolved_share is None
     share = report.concentration.top_share
     assert share is not None
-    assert f"{oncall.CONCENTRATED_PERSON} answered {round(100 * share)} %" in summary
-    assert summary.endswith("`basics oncall report --from 2026-02-01 --to 2026-03-03`.")
+    assert f"{oncall.CONCENTRATED_PERSON} answered {round(100 * share)} %" in line
+    assert line.endswith("`basics oncall report --from 2026-02-01 --to 2026-03-03`.")

@@ -79,6 +79,7 @@ def _ingest_and_report(
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
         auto_breakdown_table("payments/availability", results)
         _replay_summary(app, console)
+        _prometheus_rules(app, config_path.parent, console)
         _oncall_summary(app, config_path.parent, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
@@ -159,6 +160,36 @@ def _replay_summary(app: object, console: object) -> None:
         )
 
 
+def _prometheus_rules(app: object, folder: Path, console: object) -> None:
+    """Write the SLOs' alert rules for Prometheus and check them with promtool if present."""
+    import shutil
+    import subprocess
+
+    from rich.console import Console
+
+    from basics.app import App
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    rule_file = app.alerting.prometheus_rules()
+    path = folder / "prometheus-rules.yaml"
+    path.write_text(rule_file.to_yaml(), encoding="utf-8")
+    rules = sum(len(group["rules"]) for group in rule_file.groups)
+    line = f"{rules} rules for {len(rule_file.groups)} SLOs written to {_shown(path)}"
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        line += "; check them with `promtool check rules` (promtool is not installed here)"
+    else:
+        checked = subprocess.run(
+            [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+        )
+        verdict = "promtool check rules: SUCCESS" if checked.returncode == 0 else "FAILED"
+        line += f"; {verdict}"
+        if checked.returncode:
+            line += "\n" + (checked.stdout + checked.stderr).strip()
+    console.print("\n[bold]Prometheus[/bold]", soft_wrap=True)
+    console.print(f"  {line}", soft_wrap=True, highlight=False)
+
+
 def _oncall_summary(app: object, folder: Path, console: object) -> None:
     """Import the month's pages and print who carried the pager."""
     import datetime as dt
@@ -167,10 +198,10 @@ def _oncall_summary(app: object, folder: Path, console: object) -> None:
 
     from basics.app import App
     from basics.cli import output
-    from basics.demo.oncall import outcomes, write_pages
+    from basics.demo.oncall import outcomes, summary, write_pages
 
     assert isinstance(app, App) and isinstance(console, Console)
-    fmt, path, sentence = write_pages(folder)
+    fmt, path = write_pages(folder)
     app.oncall.ingest_pages(str(path), fmt)  # type: ignore[arg-type]
     for page_id, outcome in outcomes(app.oncall.pages()):
         app.oncall.tag(page_id, outcome)
@@ -178,7 +209,7 @@ def _oncall_summary(app: object, folder: Path, console: object) -> None:
     c = report.concentration
     classes = report.interruptions.by_class
     console.print("\n[bold]On call[/bold]", soft_wrap=True)
-    console.print(f"  {sentence.removeprefix('On call: ')}", soft_wrap=True, highlight=False)
+    console.print(f"  {summary(report)}", soft_wrap=True, highlight=False)
     console.print(
         f"  {report.pages} pages: {classes['business']} in business hours, {classes['off']} off "
         f"hours, {classes['sleep']} in sleep hours; {report.over_limit_shifts} of "

@@ -114,6 +114,8 @@ sources:
 # (all events when `valid` is absent) over a rolling window such as 30d, or a calendar month.
 # The error budget is the share of events allowed to be bad: 99.9 % leaves 0.1 %.
 # 4xx answers (404, 429) are the client's problem, so availability counts only 5xx as bad.
+# Each SLO's `prometheus:` block says how the same SLI looks in Prometheus (request counters,
+# a latency histogram), so `basics alerts export prometheus` writes rules Prometheus can run.
 services:
   www:
     owner: team-web
@@ -124,11 +126,19 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="www",code=~"5.."}'
+          total: 'http_requests_total{job="www"}'
       latency:
         objective: 99
         window: 30d
         good: duration_ms <= 500
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="www"}'
+          buckets: [0.1, 0.25, 0.5, 1, 2.5]
+          threshold_s: 0.5
 
   api:
     owner: team-platform
@@ -139,11 +149,19 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="api",code=~"5.."}'
+          total: 'http_requests_total{job="api"}'
       latency:
         objective: 99
         window: 30d
         good: duration_ms <= 500
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="api"}'
+          buckets: [0.1, 0.25, 0.5, 1, 2.5]
+          threshold_s: 0.5
 
   payments:
     owner: team-payments
@@ -154,12 +172,20 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="payments",code=~"5.."}'
+          total: 'http_requests_total{job="payments"}'
       latency:
         objective: 99
         # A calendar month in Europe/London: the budget resets on the 1st, as finance reports do.
         window: month
         good: duration_ms <= 1000
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="payments"}'
+          buckets: [0.1, 0.25, 0.5, 1, 2.5]
+          threshold_s: 1
     # Budget corrections: time ranges left out of every SLO of this service, with a reason.
     corrections:
       - from: $correction_from
@@ -175,11 +201,19 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="checkout",code=~"5.."}'
+          total: 'http_requests_total{job="checkout"}'
       latency:
         objective: 99
         window: 30d
         good: duration_ms <= 600
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="checkout"}'
+          buckets: [0.1, 0.3, 0.6, 1.2, 2.5]
+          threshold_s: 0.6
 
   search:
     owner: team-search
@@ -190,6 +224,9 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="search",code=~"5.."}'
+          total: 'http_requests_total{job="search"}'
       latency:
         # Timeslices: a minute is good when at least 95 % of its requests are fast enough,
         # and 95 % of the window's minutes must be good.
@@ -197,6 +234,11 @@ services:
         window: 30d
         good: duration_ms <= 300
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="search"}'
+          buckets: [0.05, 0.1, 0.3, 1, 2.5]
+          threshold_s: 0.3
         budgeting: timeslices
         slice: 1m
         slice_target: 95
@@ -210,11 +252,19 @@ services:
         window: 30d
         good: status < 500
         valid: operation != "/health"
+        prometheus:
+          errors: 'http_requests_total{job="notifications",code=~"5.."}'
+          total: 'http_requests_total{job="notifications"}'
       latency:
         objective: 95
         window: 30d
         good: duration_ms <= 400
         valid: operation != "/health"
+        prometheus:
+          histogram: http_request_duration_seconds
+          selector: '{job="notifications"}'
+          buckets: [0.1, 0.2, 0.4, 1, 2.5]
+          threshold_s: 0.4
 
 # People who can be paged, each in their own time zone: the on-call report counts a page at
 # 23:00 in London as a night page for someone in London, and as an evening one in New York.

@@ -24,15 +24,13 @@ import hashlib
 import json
 import random
 import zoneinfo
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from basics.config.loader import parse_config
 from basics.demo import story
-from basics.demo.config_template import render_config
-from basics.oncall.models import Page, Shift
-from basics.oncall.rotations import rotation_shifts
+from basics.oncall.models import Page
+from basics.oncall.report import OncallReport
 
 FORMAT = "alertmanager"
 FILE = "alertmanager.jsonl"
@@ -176,11 +174,10 @@ _BACKGROUND: tuple[_Background, ...] = (
 _NOISY_QUEUES = ("email-digest", "sms", "webhooks")
 
 
-def write_pages(out_dir: Path, seed: int = 7) -> tuple[str, Path, str]:
+def write_pages(out_dir: Path, seed: int = 7) -> tuple[str, Path]:
     """Write a month of Alertmanager webhook payloads to `out_dir/data/alertmanager.jsonl`.
 
-    Returns the format to import it with, its path and a one-sentence summary of what the
-    on-call report will show. Same seed, same bytes.
+    Returns the format to import it with and its path. Same seed, same bytes.
     """
     rng = random.Random(seed)
     alerts = sorted(
@@ -192,7 +189,7 @@ def write_pages(out_dir: Path, seed: int = 7) -> tuple[str, Path, str]:
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for line in _payload_lines(alerts, rng):
             out.write(line + "\n")
-    return FORMAT, path, _summary(alerts, _shifts(out_dir))
+    return FORMAT, path
 
 
 # --- alerts ----------------------------------------------------------------------------------
@@ -499,18 +496,6 @@ def _timestamp(moment: dt.datetime) -> str:
 # --- summary ---------------------------------------------------------------------------------
 
 
-def _shifts(out_dir: Path) -> list[Shift]:
-    config = parse_config(render_config(), out_dir / "basics.yaml")
-    start = story.START.replace(tzinfo=None)
-    end = story.END.replace(tzinfo=None)
-    return rotation_shifts(ROTATION, config.rotations[ROTATION], start, end)
-
-
-def _responder(moment: dt.datetime, shifts: list[Shift]) -> str | None:
-    naive = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return next((s.person for s in shifts if s.start <= naive < s.end), None)
-
-
 def is_night(moment: dt.datetime) -> bool:
     """Whether a moment falls in 22:00-08:00 London time (naive moments are UTC)."""
     aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
@@ -518,24 +503,28 @@ def is_night(moment: dt.datetime) -> bool:
     return hour >= NIGHT_START_HOUR or hour < (NIGHT_START_HOUR + NIGHT_HOURS) % 24
 
 
-def _summary(alerts: list[_Alert], shifts: list[Shift]) -> str:
-    noisy = [a for a in alerts if a.name == NOISY_ALERT]
-    night = sum(is_night(a.starts) for a in noisy)
-    quick = sum(a.ends is not None and a.ends - a.starts <= QUICK for a in noisy)
-    responders = Counter(_responder(a.starts, shifts) for a in alerts)
-    top = responders[CONCENTRATED_PERSON]
+def summary(report: OncallReport) -> str:
+    """The story's on-call line, in the on-call report's own figures and words, so the two
+    always agree (night = the responder's sleep hours; not actionable = tagged outcomes)."""
+    noisy = next(a for a in report.alerts if a.alert == NOISY_ALERT)
+    top = report.concentration
     return (
-        f"On call: {len(alerts)} Alertmanager pages for team {TEAM}; {NOISY_ALERT} on "
-        f"{NOISY_SERVICE} sent {len(noisy)} of them, {_pct(night, len(noisy))} at night in "
-        f"London and {_pct(quick, len(noisy))} resolved on their own within "
-        f"{int(QUICK.total_seconds() // 60)} minutes, and {CONCENTRATED_PERSON} answered "
-        f"{_pct(top, len(alerts))} after covering two colleagues' weeks; see "
+        f"{report.pages} Alertmanager pages for team {TEAM}; {NOISY_ALERT} on {NOISY_SERVICE} "
+        f"sent {noisy.count} of them, {_share(noisy.night_share)} in its responder's sleep "
+        f"hours and {_share(noisy.not_actionable_share)} not actionable (it clears by itself, "
+        f"median resolve {_minutes(noisy.median_resolve_s)}; Alertmanager records no "
+        f"acknowledgements, so the report's auto-resolved column is —), and {top.top} answered "
+        f"{_share(top.top_share)} after covering two colleagues' weeks; see "
         f"`basics oncall report --from {story.START:%Y-%m-%d} --to {story.END:%Y-%m-%d}`."
     )
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)} %" if whole else "0 %"
+def _minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{round(100 * value)} %"
 
 
 def outcomes(pages: list[Page]) -> list[tuple[str, str]]:
