@@ -79,7 +79,14 @@ def _evaluation_table(results: list[Any]) -> None:
                 ]
             )
     title = f"Alerts at {output.when(results[0].at)}" if results else "No SLOs configured"
-    output.emit_table(title, ["SLO", "policy", "tier", "factor", "state", "why"], rows)
+    output.emit_table(
+        title,
+        ["SLO", "policy", "tier", "factor", "state", "why"],
+        rows,
+        drop=["policy", "factor"],
+        caption="burn: how fast the error budget is spent (1 = exactly on budget); a tier fires "
+        "when every window's burn is above its factor.",
+    )
 
 
 @alerts.command()
@@ -142,6 +149,9 @@ def compare(
             "firings/week",
         ],
         rows,
+        drop=["suppressed", "delay p90", "tickets", "firings/week"],
+        caption="false pages: pages outside every incident; recall: incidents caught; delay: "
+        "from an incident's start to the first page.",
     )
 
 
@@ -206,6 +216,9 @@ def replay(
             ]
             for f in result.firings
         ],
+        drop=["budget before", "severity", "peak burn"],
+        caption="budget before: share of the window's error budget spent before it fired; "
+        "incident: the one it caught, FALSE for a false alarm.",
     )
     delays = result.detection_delay_s
     click.echo(
@@ -254,6 +267,7 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
             "firings/week",
         ],
         rows,
+        drop=["tickets", "incidents", "firings/week", "policy", "false pages"],
     )
 
 
@@ -331,6 +345,9 @@ def tune(
             ]
             for r in result.candidates[:top]
         ],
+        drop=["delay p90", "firings", "budget share"],
+        caption="budget share: the window's error budget a firing tier has seen spent within "
+        "its long window; false: firings outside every incident.",
     )
     if result.best:
         best = result.best
@@ -508,4 +525,5 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool) -> None
             ]
             for i in found
         ],
+        drop=["severity", "end"],
     )

@@ -63,6 +63,7 @@ def list_command(
                 ]
                 for b in found
             ],
+            drop=["from", "path", "kind", "to"],
         )
 
 

@@ -132,6 +132,7 @@ def list_pages(
             ]
             for p in found
         ],
+        drop=["acked", "resolved", "service", "responder", "created", "outcome"],
     )
 
 
@@ -223,6 +224,9 @@ def report(
             ]
             for s in result.shifts
         ],
+        drop=["rotation", "limit", "start"],
+        caption="limit: incidents a shift can take (two per 12 hours, the SRE book's); OVER "
+        "marks a shift above it.",
     )
     output.emit_table(
         "Noisiest alerts",
@@ -238,6 +242,10 @@ def report(
             ]
             for a in result.alerts[:10]
         ],
+        drop=["median resolve", "auto-resolved"],
+        caption="at night: in the responder's sleep hours (22:00-08:00 their time); "
+        "auto-resolved: resolved without an acknowledgement, — where the source records no "
+        "acknowledgements (Alertmanager); not actionable: of the pages tagged with an outcome.",
     )
     c = result.concentration
     output.emit_table(

@@ -49,24 +49,74 @@ def emit_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sys.stdout.write(buffer.getvalue())
 
 
-def emit_table(title: str | None, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Print a table for people."""
+def table_width() -> int:
+    """The width tables fit: the terminal's; in a pipe, $COLUMNS if set, else 200."""
+    import os
+    import shutil
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+
+def emit_table(
+    title: str | None,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    drop: Sequence[str] = (),
+    caption: str | None = None,
+) -> None:
+    """Print a table for people, fitted to the terminal as `gh` and `kubectl` do.
+
+    The first column (the name of what a row is about) never wraps. When the table is wider
+    than the terminal, the columns named in `drop` are left out, first to last, until it
+    fits, and a line under the table says which; the rest may still fold. `caption` explains
+    units that are not obvious.
+    """
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(header_style="bold")
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*("—" if v is None else str(v) for v in row))
-    console = Console()
-    if not console.is_terminal:
-        # Piped or captured output: no terminal width to honour, so do not fold cells.
-        console = Console(width=200)
+    width = table_width()
+    cells = [["—" if v is None else str(v) for v in row] for row in rows]
+    natural = [
+        max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)
+    ]
+    shown = list(range(len(header)))
+    hidden: list[str] = []
+    for name in drop:
+        if _width_of(natural, shown) <= width:
+            break
+        index = header.index(name)
+        shown.remove(index)
+        hidden.append(name)
+    table = Table(header_style="bold", box=box.HEAVY_HEAD)
+    for position, index in enumerate(shown):
+        if position == 0:
+            table.add_column(header[index], no_wrap=True, min_width=natural[index])
+        else:
+            table.add_column(header[index], overflow="fold")
+    for row in cells:
+        table.add_row(*(row[i] for i in shown))
+    console = Console(width=width, soft_wrap=False)
     if title:
         # Above the table rather than in it, so a long title is never folded to its width.
         console.print(title, style="bold", soft_wrap=True, highlight=False)
     console.print(table)
+    notes = []
+    if hidden:
+        notes.append(f"Hidden to fit {width} columns: {', '.join(hidden)} (see --json).")
+    if caption:
+        notes.append(caption)
+    for note in notes:
+        console.print(note, soft_wrap=True, highlight=False, style="dim")
+
+
+def _width_of(natural: Sequence[int], shown: Sequence[int]) -> int:
+    """Characters a heavy-head table takes: each column, its padding and a border."""
+    return sum(natural[i] + 3 for i in shown) + 1
 
 
 def percent(value: float | None, digits: int = 3) -> str | None:

@@ -189,6 +189,9 @@ def status_table(results: list[Any]) -> None:
             "status",
         ],
         rows,
+        drop=["bad / total", "burn 6h", "burn 3d", "exhausts in", "objective", "burn 1h"],
+        caption="budget left: share of the window's error budget not yet spent; burn: how fast "
+        "it is spent (1 = exactly on budget); timeslice SLOs count slices, not events.",
     )
     for r in results:
         if r.note:
