@@ -81,9 +81,7 @@ def emit_table(
 
     width = table_width()
     cells = [["—" if v is None else str(v) for v in row] for row in rows]
-    natural = [
-        max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)
-    ]
+    natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
     shown = list(range(len(header)))
     hidden: list[str] = []
     for name in drop:
