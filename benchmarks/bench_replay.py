@@ -14,7 +14,7 @@ b. pandas: each SLO's minutes read from the same DuckDB file (`.df()`), reindexe
 
 It checks that both find the same firings (tier, start, reset), compares the two conditions
 minute by minute to explain any difference (exact ties), profiles Basics when it misses the
-2 s target, writes `benchmarks/results/replay.json` and prints the table for
+1.5 s target, writes `benchmarks/results/replay.json` and prints the table for
 docs/benchmarks.md. Not wired into run.py (yet): it runs alone.
 """
 
@@ -55,7 +55,8 @@ RESULTS = HERE / "results"
 GENERATOR_VERSION = 1
 """Bump when the generated rollups change, so a kept store is rebuilt."""
 
-TARGET_S = 2.0
+TARGET_S = 1.5
+"""From the issue: replay of 100 SLOs × 1 year ≤ 1.5 s on this machine."""
 BUSY = 0.25
 """A run is repeated once when other processes used more than this share of the CPUs."""
 START = dt.datetime(2025, 1, 1)
@@ -289,19 +290,26 @@ def basics_replay_all(
 def basics_run(
     app: App, names: list[str], start: dt.datetime, end: dt.datetime
 ) -> tuple[dict[str, list[Firing]], dict[str, Any]]:
-    """One replay of every SLO, with the library's two DuckDB reads timed apart: the minute
-    series (`_series`) and the incidents (`list_incidents`). The wrappers are instance (and
-    module) attributes set for the run only; they add about a microsecond a call."""
-    spent = {"series": 0.0, "incidents": 0.0}
+    """One replay of every SLO, with the library's two reads measured apart in CPU time of
+    the thread that ran them: the minute series (`_series`: the query, the hand-over
+    through Arrow and the running totals) and the incidents (`list_incidents`). CPU time,
+    unlike wall time, is hardly changed by what else runs on the machine. The wrappers are
+    instance (and module) attributes set for the run only; they add about a microsecond a
+    call."""
+    cpu = {"series": 0.0, "incidents": 0.0}
+    wall = {"series": 0.0, "incidents": 0.0}
     calls = {"series": 0, "incidents": 0}
 
     def wrap(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, thread_started = time.perf_counter(), time.thread_time()
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[label] += time.perf_counter() - started
+                # DuckDB's own worker threads are not this thread: their CPU is in the
+                # run's total but not here.
+                cpu[label] += time.thread_time() - thread_started
+                wall[label] += time.perf_counter() - started
                 calls[label] += 1
 
         return wrapper
@@ -311,19 +319,16 @@ def basics_run(
     alerting._series = wrap("series", alerting._series)  # type: ignore[method-assign]
     alerting_service.list_incidents = wrap("incidents", original_incidents)
     try:
-        wall, found, load = timed(lambda: basics_replay_all(app, names, start, end))
+        seconds, found, load = timed(lambda: basics_replay_all(app, names, start, end))
     finally:
         del alerting._series
         alerting_service.list_incidents = original_incidents
-    # The reads run on two threads: their times are summed thread time, and "compute" is
-    # what is left of the wall time, an estimate rather than a measurement.
-    read = sum(spent.values())
     split = {
-        "seconds": wall,
-        "read_s": spent,
+        "seconds": seconds,
+        "read_cpu_s": cpu,
+        "read_wall_s": wall,
         "calls": calls,
-        "duckdb_s": read,
-        "compute_s": max(wall - read, 0.0),
+        "rest_cpu_s": max(load["cpu_s"] - sum(cpu.values()), 0.0),
         **load,
     }
     return found, split
@@ -395,13 +400,14 @@ def pandas_firings(conditions: list[pd.Series], tier_names: list[str]) -> list[F
 def pandas_replay_all(
     con: Any, names: list[str], start: dt.datetime, end: dt.datetime, tier_names: list[str]
 ) -> tuple[dict[str, list[Firing]], float]:
-    """Every SLO: read, then compute; returns the firings and the seconds spent reading."""
+    """Every SLO: read, then compute; returns the firings and the CPU seconds spent
+    reading (this thread's)."""
     history = start - dt.timedelta(minutes=max(t[0] for t in PANDAS_TIERS))
     found, read_s = {}, 0.0
     for name in names:
-        started = time.perf_counter()
+        started = time.thread_time()
         minutes = pandas_read(con, name)
-        read_s += time.perf_counter() - started
+        read_s += time.thread_time() - started
         found[name] = pandas_firings(pandas_conditions(minutes, history, start, end), tier_names)
     return found, read_s
 
@@ -444,7 +450,9 @@ def condition_check(
     examples: list[dict[str, Any]] = []
     for name in names:
         _, _, slo = alerting.slo.slo(name)
-        totals, goods = alerting._series(name, slo, history, end)
+        cumulative = alerting._series(name, slo, history, end)
+        totals = np.diff(cumulative.total)
+        goods = totals - np.diff(cumulative.bad)
         frame = pd.DataFrame(
             {
                 "minute": pd.date_range(history, periods=len(totals), freq="min", unit="us"),
@@ -549,8 +557,8 @@ def markdown(result: dict[str, Any]) -> str:
     """The results table of docs/benchmarks.md's "Alert replay" section."""
     b, p, check = result["basics"], result["pandas"], result["check"]
     b_run, p_run = b["median_run"], p["median_run"]
-    reads = b_run["read_s"]
-    p_compute = p_run["seconds"] - p_run["read_s"]
+    reads = b_run["read_cpu_s"]
+    p_rest = p_run["cpu_s"] - p_run["read_s"]
     per_tier = ", ".join(f"{t}: {n}" for t, n in sorted(check["firings_per_tier"].items()))
     runs = [", ".join(_s(x) for x in side["runs_s"]) for side in (b, p)]
     rows = [
@@ -560,14 +568,15 @@ def markdown(result: dict[str, Any]) -> str:
         f"(median of {len(b['runs_s'])}) | **{_s(b['median_s'])}** | **{_s(p['median_s'])}** | "
         f"**{result['ratio_pandas_over_basics']:.1f}×** |",
         f"| ↳ individual runs | {runs[0]} | {runs[1]} | |",
-        f"| ↳ reading from DuckDB (in the median run) | {_s(b_run['duckdb_s'])} | "
-        f"{_s(p_run['read_s'])} | {p_run['read_s'] / b_run['duckdb_s']:.1f}× |",
-        f"| &nbsp;&nbsp;↳ minute series, one query per SLO | {_s(reads['series'])} | "
-        f"{_s(p_run['read_s'])} | {p_run['read_s'] / reads['series']:.1f}× |",
-        f"| &nbsp;&nbsp;↳ incidents, one query per SLO | {_s(reads['incidents'])} | | |",
-        f"| ↳ computing (wall time less the reads summed over threads: an estimate) "
-        f"| {_s(b_run['compute_s'])} | {_s(p_compute)} | "
-        + (f"{p_compute / b_run['compute_s']:.1f}× |" if b_run["compute_s"] > 0 else "— |"),
+        f"| CPU time of the median run (Basics: both threads and DuckDB's) | "
+        f"{_s(b_run['cpu_s'])} | {_s(p_run['cpu_s'])} | {p_run['cpu_s'] / b_run['cpu_s']:.1f}× |",
+        f"| ↳ reading the minute series (query, hand-over; Basics also the running totals), "
+        f"CPU of the reading thread | {_s(reads['series'])} | {_s(p_run['read_s'])} | "
+        f"{p_run['read_s'] / reads['series']:.1f}× |",
+        f"| ↳ incidents, one query for all SLOs | {_s(reads['incidents'])} | | |",
+        f"| ↳ the rest: window conditions, firings, budgets, judging (and DuckDB's own "
+        f"threads) | {_s(b_run['rest_cpu_s'])} | {_s(p_rest)} | "
+        f"{p_rest / b_run['rest_cpu_s']:.1f}× |",
         f"| firings ({per_tier}) | {check['firings']} | {check['pandas_firings']} | |",
         f"| ↳ found by one side only | {len(check['only_basics'])} | "
         f"{len(check['only_pandas'])} | |",
@@ -628,9 +637,8 @@ def main() -> int:
             basics_found, split = basics_run(app, names, start, end)
             split["attempt"] = attempt
             say(
-                f"run {run + 1}: Basics {split['seconds']:.2f} s: DuckDB {split['duckdb_s']:.2f} s "
-                f"(series {split['read_s']['series']:.2f}, thread time), "
-                f"compute {split['compute_s']:.2f} s; "
+                f"run {run + 1}: Basics {split['seconds']:.2f} s, CPU {split['cpu_s']:.2f} s "
+                f"(series {split['read_cpu_s']['series']:.2f}, rest {split['rest_cpu_s']:.2f}); "
                 f"others used {split['others_cpu_share']:.0%}"
             )
             if split["others_cpu_share"] <= BUSY or attempt == 2:
@@ -642,8 +650,8 @@ def main() -> int:
                 lambda: pandas_replay_all(con, names, start, end, tier_names)
             )
             say(
-                f"run {run + 1}: pandas {wall:.2f} s, of which reading {read_s:.2f} s; "
-                f"others used {load['others_cpu_share']:.0%}"
+                f"run {run + 1}: pandas {wall:.2f} s, CPU {load['cpu_s']:.2f} s, of which "
+                f"reading {read_s:.2f} s; others used {load['others_cpu_share']:.0%}"
             )
             if load["others_cpu_share"] <= BUSY or attempt == 2:
                 break

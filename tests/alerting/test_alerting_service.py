@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from basics.alerting import service as alerting_service
 from basics.alerting.incidents import add_incident, list_incidents
 from basics.alerting.models import Firing, Replay
 from basics.app import App
@@ -576,3 +577,91 @@ def test_a_sub_minute_short_window_is_rejected_or_reported_consistently(
     assert state.firing
     assert state.short_burn_rate is not None
     assert "no events" not in state.reason
+
+
+# --- the minute series ---------------------------------------------------------------------
+
+
+def recounted(
+    app: App, key: str, start: dt.datetime, end: dt.datetime, slice_target: int | None = None
+) -> tuple[list[int], list[int]]:
+    """Running totals (leading 0) of events and bad events per minute, recounted in Python
+    from the rollup rows; with `slice_target`, a minute is one slice, good when at least
+    that percent of its events are."""
+    minutes = int((end - start).total_seconds() // 60)
+    totals, bad = [0] * minutes, [0] * minutes
+    for minute, total, good in app.store.query(
+        "SELECT minute, total, good FROM slo_minute WHERE slo = ? AND minute >= ? AND minute < ?",
+        [key, start, end],
+    ):
+        i = int((minute - start).total_seconds() // 60)
+        if slice_target is not None:
+            total, good = 1, int(good * 100 >= slice_target * total)
+        totals[i], bad[i] = total, total - good
+    running = [0, 0]
+    cumulative: tuple[list[int], list[int]] = ([0], [0])
+    for t, b in zip(totals, bad, strict=True):
+        running = [running[0] + t, running[1] + b]
+        cumulative[0].append(running[0])
+        cumulative[1].append(running[1])
+    return cumulative
+
+
+@pytest.mark.parametrize("key", ["www/availability", "admin/availability", "batch/jobs"])
+@pytest.mark.parametrize("days", [2, 20])  # fetchnumpy below 14 days, Arrow from 14 on
+def test_the_series_equals_a_recount_of_the_rollups(app: App, key: str, days: int) -> None:
+    """Dense (www), sparse (admin: a minute in ten) and mostly silent (batch) series, read
+    both ways, over a range reaching past both ends of the data."""
+    end = DATA_END + dt.timedelta(hours=3)
+    start = end - dt.timedelta(days=days)
+    _, _, slo = app.slo.slo(key)
+    cumulative = app.alerting._series(key, slo, start, end)
+    assert (cumulative.total.tolist(), cumulative.bad.tolist()) == recounted(app, key, start, end)
+
+
+DAYS = 1
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+def test_a_timeslices_series_counts_one_slice_a_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arrow: bool
+) -> None:
+    """A 1-minute slice is one event, bad when under 90 % of its events are good: 9 of 10
+    is exactly 90 % (good); 8 of 10 is bad. Read both ways (Arrow for long series)."""
+    if arrow:
+        monkeypatch.setattr(alerting_service, "LONG_SERIES_MINUTES", 0)
+    config = CONFIG.replace(
+        "  admin:",
+        "  slices:\n    slos:\n      p90:\n        objective: 99\n        window: 30d\n"
+        "        good: status < 500\n        budgeting: timeslices\n        slice: 1m\n"
+        "        slice_target: 90\n  admin:",
+    )
+    path = tmp_path / "basics.yaml"
+    path.write_text(config, encoding="utf-8")
+    events = []
+    for minute in range(DAYS * 1440):
+        if minute % 7 == 0:
+            continue  # no events: no slice
+        failing = 1 if minute % 5 else 2  # 9 of 10 good, or 8 of 10 every fifth minute
+        moment = DATA_START + dt.timedelta(minutes=minute)
+        events += [
+            {"ts": (moment + dt.timedelta(seconds=s)).isoformat() + "Z", "service": "slices"}
+            | {"status": 500 if s < failing else 200}
+            for s in range(10)
+        ]
+    (tmp_path / "events.jsonl").write_text(
+        "".join(json.dumps(e) + "\n" for e in events), encoding="utf-8"
+    )
+    application = App(parse_config(config, path))
+    try:
+        assert application.ingest_events("api", str(tmp_path / "events.jsonl")).rejected == 0
+        _, _, slo = application.slo.slo("slices/p90")
+        start, end = DATA_START, DATA_START + dt.timedelta(days=DAYS)
+        cumulative = application.alerting._series("slices/p90", slo, start, end)
+        expected = recounted(application, "slices/p90", start, end, slice_target=90)
+        assert (cumulative.total.tolist(), cumulative.bad.tolist()) == expected
+        slices = sum(1 for m in range(DAYS * 1440) if m % 7)
+        bad = sum(1 for m in range(DAYS * 1440) if m % 7 and not m % 5)
+        assert (expected[0][-1], expected[1][-1]) == (slices, bad)
+    finally:
+        application.close()

@@ -7,9 +7,11 @@ compared, so a boundary case never flips on rounding.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +21,38 @@ from basics.config.alerting import AlertPolicy
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+MINUTE_US = 60_000_000
+
+
+def cumulative_series(
+    chunks: Iterable[tuple[IntArray, IntArray, IntArray]], start_us: int, minutes: int
+) -> Cumulative:
+    """Running totals (with a leading 0) of events and bad events over `minutes` minutes
+    from `start_us`, counting no events where no row is, from chunks of rows (minute start
+    in µs, total, good) in any order.
+
+    A chunk of rows one minute after another (the rollups' usual order) is copied in as a
+    slice; any other is placed by index. Then one running sum each, in place.
+    """
+    total: IntArray = np.zeros(minutes + 1, dtype=np.int64)
+    bad: IntArray = np.zeros(minutes + 1, dtype=np.int64)
+    for minute_us, totals, goods in chunks:
+        count = len(minute_us)
+        if not count:
+            continue
+        first = int(minute_us[0] - start_us) // MINUTE_US
+        span = int(minute_us[-1] - minute_us[0])
+        if span == (count - 1) * MINUTE_US and bool((minute_us[1:] > minute_us[:-1]).all()):
+            rows: slice | IntArray = slice(first + 1, first + 1 + count)
+        else:
+            rows = (minute_us - start_us) // MINUTE_US + 1
+        total[rows] = totals
+        bad[rows] = totals - goods
+    np.cumsum(total, out=total)
+    np.cumsum(bad, out=bad)
+    return Cumulative(total, bad)
 
 
 def resolve_tiers(policy: AlertPolicy, window_s: int) -> list[Tier]:
@@ -44,22 +78,36 @@ def error_share(objective: Decimal) -> Fraction:
     return (100 - Fraction(objective)) / 100
 
 
+BLOCK_MINUTES = 1 << 15
+"""Window conditions are computed this many minutes at a time. A year is 525,600 minutes,
+4 MB per int64 array: a pass over it waits on memory, while a block's temporary arrays
+(256 KB each) stay in the CPU's cache. Measured in benchmarks/bench_replay.py."""
+_INT64_SAFE = 2**62
+
+
 def trailing_sums(cumulative: IntArray, first: int, minutes: int) -> IntArray:
     """Sums over the `minutes` minutes ending at each minute from `first` to the last.
 
     `cumulative` is the running total with a leading 0. The windows are contiguous, so two
     slices do it: no index arrays, one subtraction.
     """
-    last = len(cumulative) - 1
-    count = last - first
-    if count <= 0:
-        return np.zeros(0, dtype=np.int64)
-    pad = min(max(0, minutes - first - 1), count)  # windows that start before the series
-    sums: IntArray = np.empty(count, dtype=np.int64)
-    sums[:pad] = cumulative[first + 1 : first + 1 + pad]
+    count = max(len(cumulative) - 1 - first, 0)
+    return _window_sums(cumulative, first, minutes, 0, count, np.empty(count, dtype=np.int64))
+
+
+def _window_sums(
+    cumulative: IntArray, first: int, minutes: int, start: int, stop: int, out: IntArray
+) -> IntArray:
+    """`trailing_sums(cumulative, first, minutes)[start:stop]`, written into `out`."""
+    ends = first + 1 + start  # the cumulative index just past the window of `start`
+    count = stop - start
+    # Windows that would start before the series hold everything from its start.
+    pad = min(max(0, minutes - ends), count)
+    sums = out[:count]
+    sums[:pad] = cumulative[ends : ends + pad]
     np.subtract(
-        cumulative[first + 1 + pad :],
-        cumulative[first + 1 + pad - minutes : last + 1 - minutes],
+        cumulative[ends + pad : ends + count],
+        cumulative[ends + pad - minutes : ends + count - minutes],
         out=sums[pad:],
     )
     return sums
@@ -67,18 +115,29 @@ def trailing_sums(cumulative: IntArray, first: int, minutes: int) -> IntArray:
 
 def exceeds(bad: IntArray, total: IntArray, threshold: Fraction) -> BoolArray:
     """bad / total > threshold, exactly, element-wise (False where total is 0)."""
-    limit = 2**62
-    biggest = max(int(bad.max(initial=0)), int(total.max(initial=0)))
-    if biggest * max(threshold.denominator, threshold.numerator, 1) >= limit:
+    out = np.empty(len(bad), dtype=np.bool_)
+    _exceeds_into(bad.copy(), total.copy(), threshold, out)
+    return out
+
+
+def _exceeds_into(bad: IntArray, total: IntArray, threshold: Fraction, out: BoolArray) -> None:
+    """out = bad / total > threshold, exactly; `bad` and `total` are overwritten."""
+    biggest = max(
+        int(bad.max(initial=0)),
+        int(total.max(initial=0)),
+        -int(bad.min(initial=0)),
+        -int(total.min(initial=0)),
+    )
+    if biggest * max(threshold.denominator, threshold.numerator, 1) >= _INT64_SAFE:
         # int64 would wrap silently: compare with Python's unbounded integers instead.
-        exact = [
+        out[:] = [
             b * threshold.denominator > t * threshold.numerator
             for b, t in zip(bad.tolist(), total.tolist(), strict=True)
         ]
-        return np.array(exact, dtype=np.bool_)
-    scaled_bad = np.multiply(bad, threshold.denominator)
-    scaled_total = np.multiply(total, threshold.numerator)
-    return np.greater(scaled_bad, scaled_total, out=np.empty(len(bad), dtype=np.bool_))
+        return
+    np.multiply(bad, threshold.denominator, out=bad)
+    np.multiply(total, threshold.numerator, out=total)
+    np.greater(bad, total, out=out)
 
 
 @dataclass(frozen=True)
@@ -102,21 +161,45 @@ class Cumulative:
 class BurnRates:
     """Long-window burn rates, computed only for the minutes asked for: firings are rare."""
 
-    bad: IntArray
-    total: IntArray
+    cumulative: Cumulative
+    first: int
+    minutes: int
     error_share: float
 
-    def __getitem__(self, index: slice) -> npt.NDArray[np.float64]:
-        total = self.total[index]
+    def __len__(self) -> int:
+        return max(len(self.cumulative.total) - 1 - self.first, 0)
+
+    @overload
+    def __getitem__(self, index: int) -> np.float64: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> npt.NDArray[np.float64]: ...
+
+    def __getitem__(self, index: int | slice) -> np.float64 | npt.NDArray[np.float64]:
+        if isinstance(index, int):
+            position = range(len(self))[index]
+            rate: np.float64 = self[position : position + 1][0]
+            return rate
+        start, stop, step = index.indices(len(self))
+        assert step == 1, "burn rates are read in runs of minutes"
+        stop = max(stop, start)
+        count = stop - start
+        sums = self.cumulative.total, self.cumulative.bad
+        total, bad = (
+            _window_sums(
+                c, self.first, self.minutes, start, start + count, np.empty(count, np.int64)
+            )
+            for c in sums
+        )
         rates: npt.NDArray[np.float64] = np.where(
-            total > 0, self.bad[index] / np.maximum(total, 1) / self.error_share, 0.0
+            total > 0, bad / np.maximum(total, 1) / self.error_share, 0.0
         )
         return rates
 
 
 def tier_conditions(
-    totals: IntArray,
-    goods: IntArray,
+    totals: IntArray | None,
+    goods: IntArray | None,
     first: int,
     objective: Decimal,
     tier: Tier,
@@ -127,36 +210,54 @@ def tier_conditions(
     """For each minute from `first`: (fires, suppressed by the traffic guard, long burn rate).
 
     Minute i is evaluated at its end, over the windows of whole minutes ending with it.
-    The short window is only looked at where the long one already exceeds the factor.
+    The short window is only looked at where the long one already exceeds the factor
+    (everywhere when no data keeps the state, which needs to know where it has none).
+    `totals` and `goods` may be None when `cumulative`, their running totals, is given.
     """
-    sums = cumulative or Cumulative.of(totals, goods)
+    if cumulative is None:
+        assert totals is not None and goods is not None
+        cumulative = Cumulative.of(totals, goods)
+    sums = cumulative
     threshold = tier.factor * error_share(objective)
     long_m = tier.long_s // 60
-    long_total = trailing_sums(sums.total, first, long_m)
-    long_bad = trailing_sums(sums.bad, first, long_m)
-    condition = exceeds(long_bad, long_total, threshold)
-    no_data = long_total == 0
-    if tier.short_s is not None:
-        short_m = tier.short_s // 60
-        if keep_on_no_data:
-            short_total = trailing_sums(sums.total, first, short_m)
-            short_bad = trailing_sums(sums.bad, first, short_m)
-            condition &= exceeds(short_bad, short_total, threshold)
-            no_data |= short_total == 0
-        else:
-            where = np.flatnonzero(condition)
-            ends = where + first + 1
-            starts = np.maximum(ends - short_m, 0)
-            short_total = sums.total[ends] - sums.total[starts]
-            short_bad = sums.bad[ends] - sums.bad[starts]
-            condition[where] = exceeds(short_bad, short_total, threshold)
-    if keep_on_no_data:
+    short_m = None if tier.short_s is None else tier.short_s // 60
+    count = max(len(sums.total) - 1 - first, 0)
+    condition = np.empty(count, dtype=np.bool_)
+    no_data = np.empty(count, dtype=np.bool_) if keep_on_no_data else None
+    guarded = np.empty(count, dtype=np.bool_) if min_events > 0 else None
+    block = min(BLOCK_MINUTES, count)
+    total = np.empty(block, dtype=np.int64)
+    bad = np.empty(block, dtype=np.int64)
+    for start in range(0, count, block or 1):
+        stop = min(start + block, count)
+        rows = slice(start, stop)
+        window_total = _window_sums(sums.total, first, long_m, start, stop, total)
+        window_bad = _window_sums(sums.bad, first, long_m, start, stop, bad)
+        if no_data is not None:
+            np.equal(window_total, 0, out=no_data[rows])
+        if guarded is not None:
+            np.greater_equal(window_total, min_events, out=guarded[rows])
+        _exceeds_into(window_bad, window_total, threshold, condition[rows])
+        if short_m is not None and no_data is not None:
+            window_total = _window_sums(sums.total, first, short_m, start, stop, total)
+            window_bad = _window_sums(sums.bad, first, short_m, start, stop, bad)
+            no_data[rows] |= window_total == 0
+            short = np.empty(stop - start, dtype=np.bool_)
+            _exceeds_into(window_bad, window_total, threshold, short)
+            condition[rows] &= short
+    if short_m is not None and no_data is None:
+        where = np.flatnonzero(condition)
+        ends = where + first + 1
+        starts = np.maximum(ends - short_m, 0)
+        short_total = sums.total[ends] - sums.total[starts]
+        short_bad = sums.bad[ends] - sums.bad[starts]
+        condition[where] = exceeds(short_bad, short_total, threshold)
+    if no_data is not None:
         # Either window without events means nothing to decide on: hold the last state.
         condition = _carry_over_no_data(condition, no_data)
-    burn = BurnRates(long_bad, long_total, float(error_share(objective)))
-    if min_events <= 0:
+    burn = BurnRates(sums, first, long_m, float(error_share(objective)))
+    if guarded is None:
         return condition, np.zeros_like(condition), burn
-    guarded = long_total >= min_events
     return condition & guarded, condition & ~guarded, burn
 
 
@@ -176,12 +277,19 @@ def spans(
     suppressed: bool,
 ) -> list[Span]:
     """Runs of consecutive active minutes as [start, reset) minute indices (absolute)."""
-    padded = np.concatenate(([False], active, [False])).astype(np.int8)
-    edges = np.diff(padded)
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
+    if not active.any():
+        return []
+    # Where the state changes: a run starts where it turns active, stops where it turns off.
+    changes = np.flatnonzero(active[1:] != active[:-1]) + 1
+    turned_on = active[changes]
+    starts = changes[turned_on].tolist()
+    stops = changes[~turned_on].tolist()
+    if active[0]:
+        starts.insert(0, 0)
+    if active[-1]:
+        stops.append(len(active))
     result = []
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+    for start, stop in zip(starts, stops, strict=True):
         reset = None if stop == len(active) else first + stop
         peak = float(burn[start:stop].max())
         result.append(Span(tier, first + start, reset, peak, suppressed))

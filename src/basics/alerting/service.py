@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,7 +37,15 @@ from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_win
 from basics.slo.service import SLOService
 from basics.store.duckdb_store import Store
 
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
 WEEK_S = 7 * 86400
+LONG_SERIES_MINUTES = 14 * 1440
+"""From this many minutes on, a series is read through Arrow (see `_chunks`)."""
+_EPOCH = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 class AlertingService:
@@ -58,40 +68,31 @@ class AlertingService:
         start: dt.datetime,
         end: dt.datetime,
         store: Store | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Dense per-minute (total, good) over [start, end): zeros where nothing happened."""
+    ) -> compute.Cumulative:
+        """Running totals of events and bad events per minute over [start, end), from a
+        leading 0 (no events where nothing happened)."""
         if slo.budgeting == "timeslices" and slo.slice_s != 60:
             raise InputError(
                 f"{key}: alerting on timeslices longer than 1m is not supported yet; "
                 "use slice: 1m or occurrences"
             )
         minutes = int((end - start).total_seconds() // 60)
-        totals = np.zeros(minutes, dtype=np.int64)
-        goods = np.zeros(minutes, dtype=np.int64)
         if slo.budgeting == "timeslices":
             assert slo.slice_target is not None
             target = format(slo.slice_target, "f")
-            sql = (
-                "SELECT datediff('minute', $start, minute) AS i, 1::BIGINT AS t, "
-                f"CASE WHEN good * 100 >= {target} * total THEN 1 ELSE 0 END::BIGINT AS g "
-                "FROM slo_minute WHERE slo = $slo AND minute >= $start AND minute < $end"
+            columns = (
+                f"1::BIGINT AS t, (CASE WHEN good * 100 >= {target} * total THEN 1 ELSE 0 END)"
+                "::BIGINT AS g"
             )
         else:
-            sql = (
-                "SELECT datediff('minute', $start, minute) AS i, total AS t, good AS g "
-                "FROM slo_minute WHERE slo = $slo AND minute >= $start AND minute < $end"
-            )
-        # Through Arrow into NumPy: a year is 525,600 minutes, too many for Python tuples,
-        # and Arrow hands the columns over faster than fetchnumpy does.
-        table = (
-            (store or self.store)
-            .db.sql(sql, params={"slo": key, "start": start, "end": end})
-            .to_arrow_table()
+            columns = "total AS t, good AS g"
+        relation = (store or self.store).db.sql(
+            f"SELECT minute, {columns} FROM slo_minute "
+            "WHERE slo = $slo AND minute >= $start AND minute < $end",
+            params={"slo": key, "start": start, "end": end},
         )
-        index = table.column("i").to_numpy()
-        totals[index] = table.column("t").to_numpy()
-        goods[index] = table.column("g").to_numpy()
-        return totals, goods
+        start_us = (floor_minute(start) - _EPOCH) // _MICROSECOND
+        return compute.cumulative_series(_chunks(relation, minutes), start_us, minutes)
 
     def prometheus_rules(self, at: dt.datetime | None = None) -> RuleFile:
         """Prometheus rules for every SLO that says how it looks in Prometheus.
@@ -149,25 +150,24 @@ class AlertingService:
             )
             if last_seen is not None:
                 start = min(start, last_seen - lookback)
-        totals, goods = self._series(key, slo, start, end)
-        last = len(totals) - 1
-        cumulative_total = np.concatenate(([0], np.cumsum(totals)))
-        cumulative_bad = np.concatenate(([0], np.cumsum(totals - goods)))
+        cumulative = self._series(key, slo, start, end)
+        last = len(cumulative.total) - 2  # the last minute
         states = []
         for tier in tiers:
             fires, suppressed, _ = compute.tier_conditions(
-                totals,
-                goods,
+                None,
+                None,
                 0,
                 slo.objective,
                 tier,
                 policy.min_events,
                 policy.no_data == "keep",
+                cumulative,
             )
-            long_total, long_bad = _window(cumulative_total, cumulative_bad, last, tier.long_s)
+            long_total, long_bad = _window(cumulative.total, cumulative.bad, last, tier.long_s)
             short = None
             if tier.short_s is not None:
-                short = _window(cumulative_total, cumulative_bad, last, tier.short_s)
+                short = _window(cumulative.total, cumulative.bad, last, tier.short_s)
             long_burn = _burn(long_bad, long_total, slo.objective)
             short_burn = _burn(short[1], short[0], slo.objective) if short else None
             firing, held = bool(fires[-1]), bool(suppressed[-1])
@@ -201,8 +201,13 @@ class AlertingService:
         end: dt.datetime | str,
         policy_name: str | None = None,
         store: Store | None = None,
+        incidents: list[Incident] | None = None,
     ) -> Replay:
-        """Evaluate a policy at the end of each minute of [start, end); judge it on incidents."""
+        """Evaluate a policy at the end of each minute of [start, end); judge it on incidents.
+
+        `incidents`, when given, are every incident around the range (as `_incidents` reads
+        them), so that a batch of replays reads them once.
+        """
         svc, _, slo = self.slo.slo(name)
         policy_name = policy_name or self.config.policy_of(svc, name.partition("/")[2])
         if policy_name not in self.config.alerting.policies and policy_name not in _builtin_names():
@@ -211,7 +216,8 @@ class AlertingService:
         policy = self.config.alert_policy(policy_name)
         begin, stop = self._range(start, end)
         tiers = self.tiers(slo, policy_name, stop)
-        history = self._history(name, begin, stop, max(t.long_s for t in tiers), store)
+        lookback_s = max(t.long_s for t in tiers)
+        history = self._history(name, begin, stop, lookback_s, store, incidents)
         return self._replay_tiers(
             history, tiers, policy.min_events, policy.no_data == "keep", policy_name, True
         )
@@ -225,19 +231,21 @@ class AlertingService:
     ) -> list[Replay]:
         """Replay every SLO (or `names`) with its own policy, on `workers` threads.
 
-        Reads run on one connection per thread and the arithmetic in NumPy, both of which
-        release the GIL, so the threads really share the cores.
+        The incidents are read once for all; each SLO's minute series is one query, read on
+        one connection per thread, and the arithmetic is NumPy's: both release the GIL, so
+        the threads really share the cores.
         """
         names = names or self.config.slo_names()
         for name in names:
             self.slo.slo(name)  # unknown names fail here, before any work starts
         stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
+        incidents = self._incidents(None, *self._range(start, stop))
         local = threading.local()
 
         def one(name: str) -> Replay:
             if not hasattr(local, "store"):
                 local.store = self.store.cursor()
-            return self.replay(name, start, stop, store=local.store)
+            return self.replay(name, start, stop, store=local.store, incidents=incidents)
 
         with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
             return list(pool.map(one, names))
@@ -306,16 +314,34 @@ class AlertingService:
         stop: dt.datetime,
         lookback_s: int,
         store: Store | None = None,
+        incidents: list[Incident] | None = None,
     ) -> _History:
         """The minute series from far enough before `begin` (the longest alert window, and the
-        SLO window for budgets) to `stop`, and the incidents around the range."""
+        SLO window for budgets) to `stop`, and the service's incidents around the range (from
+        `incidents` when given)."""
         svc, _, slo = self.slo.slo(name)
         budget_window = slo_window(slo.window, begin, self.config.timezone)
         start = min(begin - dt.timedelta(seconds=lookback_s), budget_window.start)
-        totals, goods = self._series(name, slo, start, stop, store)
-        grace = dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
-        incidents = list_incidents(store or self.store, svc, begin - grace, stop + grace)
-        return _History(name, slo, start, begin, stop, totals, goods, incidents, grace)
+        cumulative = self._series(name, slo, start, stop, store)
+        if incidents is None:
+            incidents = self._incidents(svc, begin, stop, store)
+        else:
+            incidents = [incident for incident in incidents if svc in incident.services]
+        return _History(name, slo, start, begin, stop, cumulative, incidents, self._grace())
+
+    def _grace(self) -> dt.timedelta:
+        return dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
+
+    def _incidents(
+        self,
+        service: str | None,
+        begin: dt.datetime,
+        stop: dt.datetime,
+        store: Store | None = None,
+    ) -> list[Incident]:
+        """The incidents of a service (None: of any) overlapping the range with its grace."""
+        grace = self._grace()
+        return list_incidents(store or self.store, service, begin - grace, stop + grace)
 
     def _replay_tiers(
         self,
@@ -327,12 +353,12 @@ class AlertingService:
         with_budget: bool,
     ) -> Replay:
         first = history.minute(history.begin)
-        cumulative = compute.Cumulative.of(history.totals, history.goods)
+        cumulative = history.cumulative
         found: list[Span] = []
         for index, tier in enumerate(tiers):
             fires, suppressed, burn = compute.tier_conditions(
-                history.totals,
-                history.goods,
+                None,
+                None,
                 first,
                 history.slo.objective,
                 tier,
@@ -408,15 +434,43 @@ class _History:
     start: dt.datetime
     begin: dt.datetime
     stop: dt.datetime
-    totals: np.ndarray
-    goods: np.ndarray
+    cumulative: compute.Cumulative
     incidents: list[Incident]
     grace: dt.timedelta
 
     def minute(self, moment: dt.datetime) -> int:
         """Index of the minute starting at `moment` (clamped to the series)."""
         index = int((moment - self.start).total_seconds() // 60)
-        return min(max(index, 0), len(self.totals))
+        return min(max(index, 0), len(self.cumulative.total) - 1)
+
+
+def _chunks(
+    relation: duckdb.DuckDBPyRelation, minutes: int
+) -> Iterator[tuple[compute.IntArray, compute.IntArray, compute.IntArray]]:
+    """A query's rows of (minute, total, good) as NumPy arrays (minute in µs), chunk by chunk.
+
+    A long series (a replay's year is 525,600 minutes) comes through Arrow, viewed in place:
+    DuckDB hands Arrow over faster than `fetchnumpy`, and pyarrow's own `to_numpy` would
+    import pandas. A short one (an evaluation's few days) comes through `fetchnumpy`, which
+    spares the process importing pyarrow at all.
+    """
+    if minutes < LONG_SERIES_MINUTES:
+        arrays = relation.fetchnumpy()
+        minute, total, good = (np.asarray(arrays[name]) for name in ("minute", "t", "g"))
+        yield minute.view(np.int64), total, good
+        return
+    for batch in relation.to_arrow_table().to_batches():
+        minute, total, good = (_int64_view(column) for column in batch.columns)
+        yield minute, total, good
+
+
+def _int64_view(column: pa.Array) -> compute.IntArray:
+    """A null-free 64-bit Arrow column (integers or timestamps) as NumPy, without a copy."""
+    assert column.null_count == 0
+    if not len(column):
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer(column.buffers()[1], dtype=np.int64, count=column.offset + len(column))
+    return data[column.offset :]
 
 
 def _builtin_names() -> list[str]:
