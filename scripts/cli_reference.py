@@ -14,6 +14,9 @@ from basics.cli.main import cli
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
+# The conventions every command follows, the first section of the reference.
+CONVENTIONS = (Path(__file__).resolve().parent / "cli_conventions.md").read_text(encoding="utf-8")
+
 
 def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], str]]:
     with click.Context(
@@ -33,6 +36,7 @@ def render() -> str:
     parts = [
         "# CLI reference\n",
         "Generated from `--help` by `scripts/cli_reference.py`; a test fails when it is stale.\n",
+        CONVENTIONS,
     ]
     for path, text in _walk(cli, ["basics"]):
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text.rstrip()}\n```\n")

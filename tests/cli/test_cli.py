@@ -358,6 +358,7 @@ STATUS_KEYS = {
     "slo",
     "service",
     "objective",
+    "objective_percent",
     "window",
     "window_start",
     "window_end",
@@ -366,6 +367,7 @@ STATUS_KEYS = {
     "bad",
     "sli",
     "budget_total",
+    "budget_events",
     "budget_consumed",
     "budget_remaining",
     "burn_rates",
@@ -393,7 +395,10 @@ def test_status_json_at_latest(folder: Path) -> None:
     assert (total, bad) == (5184, 24)
     assert availability["slo"] == "www/availability"
     assert availability["service"] == "www"
-    assert availability["objective"] == 99.9
+    # One unit rule: ratios in [0, 1] unless the name says _percent; counts named as counts.
+    assert availability["objective"] == 0.999
+    assert availability["objective_percent"] == 99.9
+    assert availability["budget_events"] == availability["budget_total"] == pytest.approx(5.184)
     assert availability["window"] == "30d"
     assert (availability["total"], availability["good"], availability["bad"]) == (
         total,
@@ -415,7 +420,7 @@ def test_status_json_at_latest(folder: Path) -> None:
     assert (latency["total"], latency["bad"]) == (N_EVENTS, slow) == (5760, 57)
     assert latency["budget_total"] == pytest.approx(57.6)
     assert latency["status"] in ("ok", "burning")
-    assert latency["objective"] == 99
+    assert (latency["objective"], latency["objective_percent"]) == (0.99, 99)
 
 
 def test_status_without_at_is_now_and_suggests_latest(folder: Path) -> None:
@@ -601,7 +606,8 @@ def test_cost_of_fifteen_seconds(folder: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     # one event in the interval, at 14:00:30, of acme: bad
-    assert data["counts"] == {"total": 1, "good": 0}
+    assert data["counts"] == {"total": 1, "good": 0, "bad": 1}
+    assert (data["total"], data["good"], data["bad"]) == (1, 0, 1)
     window_end = dt.datetime(2026, 3, 2, 14, 1)
     total, _ = recount(window_end - dt.timedelta(days=30), window_end)
     assert total == 1513
@@ -609,7 +615,7 @@ def test_cost_of_fifteen_seconds(folder: Path) -> None:
         "2026-01-31T14:01:00Z",
         "2026-03-02T14:01:00Z",
     )
-    assert data["budget_total"] == pytest.approx(1.513)
+    assert data["budget_total"] == data["budget_events"] == pytest.approx(1.513)
     assert data["share_of_budget"] == pytest.approx(1 / 1.513)
     text = invoke(folder, "slo", "cost", "www/availability", *args)
     assert text.exit_code == 0
@@ -624,14 +630,16 @@ def test_history_csv(folder: Path) -> None:
     result = invoke(folder, "slo", "history", "www/availability", "--to", "latest", "--csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    # The 30-day window: the 28 days before the first event are listed as no data.
+    # The 30-day window: the 28 days before the first event are listed as no data. Values
+    # are --json's, unformatted.
     assert len(rows) == 1 + 30
-    assert rows[1] == ["2026-02-02", "0", "0", "", "", ""]
-    assert rows[:1] + rows[-2:] == [
-        ["day", "total", "bad", "SLI", "met", "budget used"],
-        ["2026-03-02", "2592", "24", "99.074%", "NO", "925.9%"],
-        ["2026-03-03", "2592", "0", "100.000%", "yes", "0.0%"],
-    ]
+    header = ["start", "label", "counts.total", "counts.good", "counts.bad", "sli", "met"]
+    assert rows[0] == [*header, "budget_consumed"]
+    assert rows[1] == ["2026-02-02T00:00:00Z", "2026-02-02", "0", "0", "0", "", "", ""]
+    assert rows[-2][1:5] == ["2026-03-02", "2592", "2568", "24"]
+    assert float(rows[-2][5]) == pytest.approx(2568 / 2592)
+    assert rows[-2][6:] == ["false", str(24 / 2.592)]
+    assert rows[-1][1:7] == ["2026-03-03", "2592", "2592", "0", "1.0", "true"]
 
 
 def test_history_json(folder: Path) -> None:
@@ -641,7 +649,7 @@ def test_history_json(folder: Path) -> None:
     assert [p["counts"]["total"] for p in empty] == [0] * 28
     assert (empty[0]["sli"], empty[0]["met"], empty[0]["budget_consumed"]) == (None, None, None)
     assert first["start"] == "2026-03-02T00:00:00Z"  # UTC is the config's zone here
-    assert first["counts"] == {"total": 2592, "good": 2568}
+    assert first["counts"] == {"total": 2592, "good": 2568, "bad": 24}
     assert first["met"] is False
     assert second["met"] is True
     assert second["budget_consumed"] == 0.0
@@ -666,9 +674,10 @@ HISTORY_RANGE = ["--from", "2026-06-01", "--to", "2026-06-03"]  # local dates
 def test_history_days_are_local_days(london: Path) -> None:
     result = invoke(london, "slo", "history", "www/availability", *HISTORY_RANGE, "--csv")
     assert result.exit_code == 0, result.output
+    # London days: June 1 starts at 23:00 UTC on May 31 (BST).
     assert list(csv.reader(io.StringIO(result.stdout)))[1:] == [
-        ["2026-06-01", "1", "0", "100.000%", "yes", "0.0%"],
-        ["2026-06-02", "1", "1", "0.000%", "NO", "100000.0%"],
+        ["2026-05-31T23:00:00Z", "2026-06-01", "1", "1", "0", "1.0", "true", "0.0"],
+        ["2026-06-01T23:00:00Z", "2026-06-02", "1", "0", "1", "0.0", "false", "1000.0"],
     ]
 
 

@@ -4,8 +4,6 @@ the row's name stays whole on one line, the key figures stay, and what was left 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,6 @@ from click.testing import CliRunner
 
 from basics.cli.main import cli
 
-BASICS = str(Path(sys.executable).with_name("basics"))
 WIDTHS = (80, 120, 200)
 
 REPORTS = [
@@ -37,19 +34,9 @@ REPORTS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("widths")
-    done = subprocess.run(
-        [BASICS, "demo", "--out", "company", "--scale", "0.05"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return root / "company"
+@pytest.fixture
+def demo(small_demo: Path) -> Path:
+    return small_demo
 
 
 def _table(demo: Path, width: int, args: list[str]) -> str:

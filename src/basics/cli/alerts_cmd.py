@@ -25,6 +25,7 @@ def alerts() -> None:
 @alerts.command()
 @click.option("--at", "at", help=AT_HELP + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.option(
     "--fail-on",
     "fail_on",
@@ -33,7 +34,9 @@ def alerts() -> None:
     help="Exit 2 when any tier is in this state (repeatable): for cron and CI.",
 )
 @click.pass_context
-def evaluate(ctx: click.Context, at: str | None, as_json: bool, fail_on: tuple[str, ...]) -> None:
+def evaluate(
+    ctx: click.Context, at: str | None, as_json: bool, as_csv: bool, fail_on: tuple[str, ...]
+) -> None:
     """Which tiers of each SLO's policy fire at a moment: burn rates against factors, and why.
 
     Each tier is `firing`, `ok`, `suppressed` (fewer events than the policy's min_events) or
@@ -48,11 +51,20 @@ def evaluate(ctx: click.Context, at: str | None, as_json: bool, fail_on: tuple[s
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     results = app.alerting.evaluate(at_option(ctx, at))
     states = {tier.state for evaluation in results for tier in evaluation.tiers}
     if as_json:
         output.emit_json(results)
+    elif as_csv:
+        output.emit_csv_records(
+            [
+                {"slo": e.slo, "policy": e.policy, "at": e.at} | output.plain(tier)
+                for e in results
+                for tier in e.tiers
+            ]
+        )
     else:
         _evaluation_table(results)
         if results and states == {"no_data"}:
@@ -95,9 +107,16 @@ def _evaluation_table(results: list[Any]) -> None:
 @click.option("--from", "start", required=True, help="Range start (ISO 8601).")
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
 def compare(
-    ctx: click.Context, slo_name: str, policies: str, start: str, end: str | None, as_json: bool
+    ctx: click.Context,
+    slo_name: str,
+    policies: str,
+    start: str,
+    end: str | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Several policies side by side on the same history and incidents.
 
@@ -108,6 +127,7 @@ def compare(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     begin = time_option(ctx, start)
     assert begin is not None
@@ -115,6 +135,9 @@ def compare(
     results = [app.alerting.replay(slo_name, begin, at_option(ctx, end), n) for n in names]
     if as_json:
         output.emit_json([_replay_json(r) for r in results])
+        return
+    if as_csv:
+        output.emit_csv_records([_replay_row(r) for r in results])
         return
     rows = []
     for r in results:
@@ -162,6 +185,7 @@ def compare(
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--policy", help="Policy to replay (default: the SLO's own).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a report.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV: one row per firing (--all: per SLO).")
 @click.pass_context
 def replay(
     ctx: click.Context,
@@ -171,6 +195,7 @@ def replay(
     end: str | None,
     policy: str | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """How a policy would have behaved: every firing of every minute of a range, judged
     against recorded incidents (precision, recall, detection delay, firings per week).
@@ -185,6 +210,7 @@ def replay(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     begin = time_option(ctx, start)
     assert begin is not None
@@ -193,12 +219,21 @@ def replay(
     if every:
         if policy:
             raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
-        _replay_summary(app.alerting.replay_all(begin, at_option(ctx, end)), as_json)
+        results = app.alerting.replay_all(begin, at_option(ctx, end))
+        if as_csv:
+            output.emit_csv_records([_replay_row(r) for r in results])
+        else:
+            _replay_summary(results, as_json)
         return
     assert slo_name is not None
     result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
     if as_json:
         output.emit_json(_replay_json(result))
+        return
+    if as_csv:
+        output.emit_csv_records(
+            [{"slo": result.slo, "policy": result.policy} | output.plain(f) for f in result.firings]
+        )
         return
     output.emit_table(
         f"{result.slo}: policy {result.policy}, {output.when(result.start)} – "
@@ -271,6 +306,28 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
     )
 
 
+def _replay_row(r: Any) -> dict[str, Any]:
+    """One replay as a CSV row: the figures of the summary tables, unformatted."""
+    from basics.cli.output import plain
+
+    return {
+        "slo": r.slo,
+        "policy": r.policy,
+        "from": plain(r.start),
+        "to": plain(r.end),
+        "pages": len(r.pages),
+        "false_pages": len(r.false_pages),
+        "tickets": len(r.tickets),
+        "suppressed": sum(1 for f in r.firings if f.suppressed),
+        "incidents": len(r.incidents),
+        "precision": r.precision,
+        "recall": r.recall,
+        "detection_delay_median_s": r.detection_delay_s.median,
+        "detection_delay_p90_s": r.detection_delay_s.p90,
+        "firings_per_week": r.firings_per_week,
+    }
+
+
 def _replay_json(result: Any) -> dict[str, Any]:
     from basics.cli.output import plain
 
@@ -288,6 +345,7 @@ def _replay_json(result: Any) -> dict[str, Any]:
 )
 @click.option("--top", default=15, show_default=True, help="Rows of the trade-off table.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
 def tune(
     ctx: click.Context,
@@ -297,6 +355,7 @@ def tune(
     max_false_per_month: float,
     top: int,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Search windows and factors that detect every recorded incident with the fewest false
     firings, and show the trade-off.
@@ -310,12 +369,16 @@ def tune(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     begin = time_option(ctx, start)
     assert begin is not None
     result = app.alerting.tune(slo_name, begin, at_option(ctx, end), max_false_per_month)
     if as_json:
         output.emit_json(result)
+        return
+    if as_csv:
+        output.emit_csv_records(result.candidates)
         return
     output.emit_table(
         f"{slo_name}: {result.incidents} incident(s), "
@@ -495,8 +558,9 @@ def remove(ctx: click.Context, incident_id: int) -> None:
 @incidents.command(name="list")
 @click.option("--service", help="Only incidents of this service.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
-def list_command(ctx: click.Context, service: str | None, as_json: bool) -> None:
+def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv: bool) -> None:
     """List recorded incidents, oldest first.
 
     \b
@@ -506,10 +570,14 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool) -> None
     from basics.alerting.incidents import list_incidents
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     found = list_incidents(app.store, service)
     if as_json:
         output.emit_json(found)
+        return
+    if as_csv:
+        output.emit_csv_records(found)
         return
     output.emit_table(
         "Incidents",

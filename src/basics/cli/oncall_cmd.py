@@ -93,6 +93,7 @@ def pages() -> None:
 @click.option("--from", "start", help="Created at or after (ISO 8601).")
 @click.option("--to", "end", help="Created before (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per page.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per page.")
 @click.pass_context
 def list_pages(
     ctx: click.Context,
@@ -101,6 +102,7 @@ def list_pages(
     start: str | None,
     end: str | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """List pages, oldest first, with the responder (from the shift when the source had none).
 
@@ -110,11 +112,15 @@ def list_pages(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     found = app.oncall.with_responders(app.oncall.pages(begin, finish, alert, unclassified))
     if as_json:
         output.emit_json(found)
+        return
+    if as_csv:
+        output.emit_csv_records(found)
         return
     output.emit_table(
         f"{len(found):,} page(s)",

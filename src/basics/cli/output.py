@@ -20,7 +20,10 @@ from basics.core.clock import iso_utc
 def plain(value: Any) -> Any:
     """Dataclasses, times and decimals as JSON-ready values (times in ISO 8601 UTC)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Fields, then the derived figures a record names in JSON_EXTRA (Counts' `bad`).
+        names = [f.name for f in dataclasses.fields(value)]
+        names += getattr(type(value), "JSON_EXTRA", ())
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -45,8 +48,42 @@ def emit_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else plain(v) for v in row])
+        writer.writerow([_csv_value(v) for v in row])
     sys.stdout.write(buffer.getvalue())
+
+
+def _csv_value(value: Any) -> Any:
+    """A cell as --json writes the value: null empty, booleans lowercase."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def emit_csv_records(records: Sequence[Any]) -> None:
+    """Print records (dataclasses or dicts) as CSV: one row each, nested objects flattened
+    to dotted columns (`percentiles_ms.p50`), lists as JSON text, values as in --json."""
+    rows = [_flat(plain(record)) for record in records]
+    header: dict[str, None] = {}
+    for row in rows:
+        header |= dict.fromkeys(row)
+    emit_csv(list(header), [[row.get(key) for key in header] for row in rows])
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {prefix.rstrip("."): value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            flat |= _flat(item, f"{prefix}{key}.")
+        elif isinstance(item, list):
+            flat[f"{prefix}{key}"] = json.dumps(item, ensure_ascii=False)
+        else:
+            flat[f"{prefix}{key}"] = item
+    return flat
 
 
 def table_width() -> int:

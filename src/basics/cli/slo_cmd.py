@@ -131,7 +131,8 @@ def _status_json(r: Any) -> dict[str, Any]:
     return {
         "slo": r.slo,
         "service": r.service,
-        "objective": plain(r.objective),
+        "objective": plain(r.objective / 100),
+        "objective_percent": plain(r.objective),
         "window": r.window,
         "budgeting": r.budgeting,
         "window_start": plain(r.window_start),
@@ -140,6 +141,7 @@ def _status_json(r: Any) -> dict[str, Any]:
         "good": r.counts.good,
         "bad": r.counts.bad,
         "sli": r.sli,
+        "budget_events": float(r.budget.total),
         "budget_total": float(r.budget.total),
         "budget_consumed": r.budget.consumed,
         "budget_remaining": r.budget.remaining,
@@ -205,6 +207,7 @@ def status_table(results: list[Any]) -> None:
 @click.option("--from", "start", help="Range start (default: the SLO window before --to).")
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
 def breakdown(
     ctx: click.Context,
@@ -214,6 +217,7 @@ def breakdown(
     start: str | None,
     end: str | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Which values of a dimension the bad events fall on, from raw events.
 
@@ -229,18 +233,31 @@ def breakdown(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     range_start, range_end = time_option(ctx, start), at_option(ctx, end)
     if by == "auto":
         results = app.slo.breakdown_auto(slo_name, range_start, range_end, top=min(top, 3))
         if as_json:
             output.emit_json(results)
+        elif as_csv:
+            output.emit_csv_records(
+                [
+                    {"dimension": b.dimension, "score": b.score, "values": b.distinct_values}
+                    | output.plain(c)
+                    for b in results
+                    for c in b.contributors
+                ]
+            )
         else:
             auto_breakdown_table(slo_name, results)
         return
     result = app.slo.breakdown(slo_name, by, range_start, range_end, top)
     if as_json:
         output.emit_json(result)
+        return
+    if as_csv:
+        output.emit_csv_records([{"dimension": by} | output.plain(c) for c in result.contributors])
         return
     output.emit_table(
         f"{slo_name} by {by}: {result.bad:,} bad of {result.total:,} events, "
@@ -369,7 +386,7 @@ def history(
         for p in periods
     ]
     if as_csv:
-        output.emit_csv(header, rows)
+        output.emit_csv_records(periods)
     else:
         output.emit_table(f"{slo_name} per {by} ({app.config.timezone})", header, rows)
         if not any(p.counts.total for p in periods):
@@ -390,6 +407,7 @@ def history(
     help="Exact, from raw events (default: minute sketches, ≤ 0.5 % error).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
 def percentiles(
     ctx: click.Context,
@@ -399,6 +417,7 @@ def percentiles(
     end: str,
     exact: bool,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """p50, p90, p95 and p99 of duration_ms per service or operation.
 
@@ -409,12 +428,16 @@ def percentiles(
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     report = app.slo.percentiles(service, by, begin, finish, exact)  # type: ignore[arg-type]
     if as_json:
         output.emit_json(report)
+        return
+    if as_csv:
+        output.emit_csv_records(report.groups)
         return
     how = (
         "exact, from raw events"

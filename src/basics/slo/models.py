@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 Status = Literal["ok", "burning", "exhausted", "no_data"]
 
@@ -16,6 +16,8 @@ class Counts:
 
     total: int
     good: int
+
+    JSON_EXTRA: ClassVar[tuple[str, ...]] = ("bad",)
 
     @property
     def bad(self) -> int:
@@ -127,6 +129,28 @@ class Cost:
     window_end: dt.datetime
     budget_total: Decimal
     share_of_budget: float | None
+
+    JSON_EXTRA: ClassVar[tuple[str, ...]] = ("total", "good", "bad", "budget_events")
+
+    @property
+    def total(self) -> int:
+        """Valid events in the interval."""
+        return self.counts.total
+
+    @property
+    def good(self) -> int:
+        """Good events in the interval."""
+        return self.counts.good
+
+    @property
+    def bad(self) -> int:
+        """Bad events in the interval: what it cost."""
+        return self.counts.bad
+
+    @property
+    def budget_events(self) -> Decimal:
+        """Bad events the window's budget allows (`budget_total`, named as a count)."""
+        return self.budget_total
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,158 @@
+"""JSON Schemas of every report's `--json`, derived from the records the reports return.
+
+The schema follows `output.plain`, which writes the JSON: a record's fields and the derived
+figures it names in `JSON_EXTRA`; times as RFC 3339 UTC strings; decimals as numbers.
+`scripts/json_schemas.py` writes them to docs/schemas/, and a test validates every report's
+real output against its schema, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal, TypedDict
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class StatusRow(TypedDict):
+    """One SLO in `slo status --json` (built by the command, not a record)."""
+
+    slo: str
+    service: str
+    objective: float
+    objective_percent: float
+    window: str
+    budgeting: Literal["occurrences", "timeslices"]
+    window_start: dt.datetime
+    window_end: dt.datetime
+    total: int
+    good: int
+    bad: int
+    sli: float | None
+    budget_events: float
+    budget_total: float
+    budget_consumed: float | None
+    budget_remaining: float | None
+    burn_rates: dict[str, float | None]
+    time_to_exhaustion_s: float | None
+    status: Literal["ok", "burning", "exhausted", "no_data"]
+    note: str | None
+
+
+class RejectRow(TypedDict):
+    """One rejected record in `ingest rejects --json`."""
+
+    line: int
+    field: str | None
+    reason: str
+    raw: str | None
+    file: str
+
+
+def reports() -> dict[str, tuple[Any, dict[str, str]]]:
+    """Report name -> (the type its --json holds, renamed keys of its top-level record)."""
+    from basics.alerting.models import Evaluation, Incident, Replay, Tuning
+    from basics.ingest.batches import Batch
+    from basics.oncall.models import Page
+    from basics.oncall.report import OncallReport
+    from basics.slo.models import Breakdown, Cost, PercentileReport, Period
+
+    replay_keys = {"start": "from", "end": "to"}
+    return {
+        "slo-status": (list[StatusRow], {}),
+        "slo-breakdown": (Breakdown, {}),
+        "slo-breakdown-auto": (list[Breakdown], {}),
+        "slo-cost": (Cost, {}),
+        "slo-history": (list[Period], {}),
+        "slo-percentiles": (PercentileReport, {}),
+        "alerts-evaluate": (list[Evaluation], {}),
+        "alerts-replay": (Replay, replay_keys),
+        "alerts-replay-all": (list[Replay], replay_keys),
+        "alerts-compare": (list[Replay], replay_keys),
+        "alerts-tune": (Tuning, {}),
+        "incidents-list": (list[Incident], {}),
+        "batches-list": (list[Batch], {}),
+        "ingest-rejects": (list[RejectRow], {}),
+        "pages-list": (list[Page], {}),
+        "oncall-report": (OncallReport, {}),
+    }
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one report's --json."""
+    kind, renamed = reports()[name]
+    definitions: dict[str, Any] = {}
+    body = _schema(kind, definitions, renamed)
+    document: dict[str, Any] = {"$schema": DRAFT, "title": f"basics {name.replace('-', ' ')}"}
+    document |= body
+    if definitions:
+        document["$defs"] = dict(sorted(definitions.items()))
+    return document
+
+
+def _schema(kind: Any, definitions: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        return dict(simple)
+    if kind is type(None):
+        return {"type": "null"}
+    if origin is Literal:
+        return {"enum": list(args)}
+    if origin in (types.UnionType, typing.Union):
+        return {"anyOf": [_schema(arg, definitions, {}) for arg in args]}
+    if origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis):
+        return {"type": "array", "items": _schema(args[0], definitions, renamed)}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _schema(args[1], definitions, {})}
+    if isinstance(kind, type) and (dataclasses.is_dataclass(kind) or _is_typed_dict(kind)):
+        return _record(kind, definitions, renamed)
+    raise TypeError(f"no JSON Schema for {kind!r}")
+
+
+def _record(kind: type, definitions: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    """A record as an object with every key required and no others: `$ref` to its def."""
+    name = kind.__name__ + ("".join(f"_{a}_{b}" for a, b in renamed.items()) if renamed else "")
+    if name not in definitions:
+        definitions[name] = {}  # reserve: records may refer to themselves
+        hints = typing.get_type_hints(kind)
+        if dataclasses.is_dataclass(kind):
+            fields = {f.name: hints[f.name] for f in dataclasses.fields(kind)}
+            for extra in getattr(kind, "JSON_EXTRA", ()):
+                getter: Callable[..., Any] = getattr(kind, extra).fget
+                fields[extra] = typing.get_type_hints(getter)["return"]
+        else:
+            fields = hints
+        properties = {
+            renamed.get(key, key): _schema(value, definitions, {}) for key, value in fields.items()
+        }
+        definitions[name] = {
+            "type": "object",
+            "description": (kind.__doc__ or "").strip().splitlines()[0],
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _is_typed_dict(kind: type) -> bool:
+    return isinstance(kind, type) and issubclass(kind, dict) and hasattr(kind, "__total__")
+
+
+_SIMPLE: dict[Any, dict[str, Any]] = {
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    Decimal: {"type": "number"},
+    Fraction: {"type": "number"},
+    dt.datetime: {"type": "string", "format": "date-time", "pattern": "Z$"},
+    Any: {},
+}

@@ -1,0 +1,72 @@
+"""`--csv` on every report that prints a table: one row per table row, values as in --json
+(unformatted numbers, RFC 3339 times, lowercase booleans), and `--json --csv` refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from basics.cli.main import cli
+
+# command -> (how to find the JSON records the CSV rows stand for)
+CASES: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
+    "breakdown": (["slo", "breakdown", "payments/availability", "--by", "user"],
+                  lambda data: data["contributors"]),
+    "breakdown auto": (["slo", "breakdown", "payments/availability", "--by", "auto"],
+                       lambda data: [c for b in data for c in b["contributors"]]),
+    "percentiles": (["slo", "percentiles", "search", "--by", "operation", "--from",
+                     "2026-02-24", "--to", "2026-02-26"], lambda data: data["groups"]),
+    "evaluate": (["alerts", "evaluate"], lambda data: [t for e in data for t in e["tiers"]]),
+    "replay": (["alerts", "replay", "checkout/availability", "--from", "2026-02-01"],
+               lambda data: data["firings"]),
+    "replay all": (["alerts", "replay", "--all", "--from", "2026-02-01"], lambda data: data),
+    "compare": (["alerts", "compare", "checkout/availability", "--policies",
+                 "workbook,error-rate", "--from", "2026-02-01"], lambda data: data),
+    "tune": (["alerts", "tune", "checkout/availability", "--from", "2026-02-01"],
+             lambda data: data["candidates"]),
+    "incidents": (["incidents", "list"], lambda data: data),
+    "pages": (["pages", "list"], lambda data: data),
+    "status": (["slo", "status"], lambda data: data),
+    "history": (["slo", "history", "checkout/availability"], lambda data: data),
+    "batches": (["batches", "list"], lambda data: data),
+}  # fmt: skip
+
+
+def _run(demo: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(demo / "basics.yaml"), *args])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_csv_has_a_row_per_record_with_the_json_values(small_demo: Path, name: str) -> None:
+    args, records_of = CASES[name]
+    as_csv, as_json = _run(small_demo, *args, "--csv"), _run(small_demo, *args, "--json")
+    assert as_csv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    records = records_of(json.loads(as_json.stdout))
+    assert len(rows) == len(records) > 0
+    # The same figures, unformatted: every plain value of the first record is in its row.
+    first, row = records[0], rows[0]
+    for key, value in first.items():
+        if key in row and not isinstance(value, dict | list):
+            expected = (
+                ""
+                if value is None
+                else str(value).lower()
+                if isinstance(value, bool)
+                else (str(value))
+            )
+            assert row[key] == expected, (key, row[key], value)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_json_and_csv_together_are_refused(small_demo: Path, name: str) -> None:
+    result = _run(small_demo, *CASES[name][0], "--json", "--csv")
+    assert result.exit_code == 2
+    assert "choose one of --json and --csv" in result.stderr
