@@ -444,3 +444,19 @@ def test_replay_report_of_an_alert_that_beat_the_incident(tmp_path: Path) -> Non
     text = ok(root, *args).stdout
     assert "-1d" not in text
     assert "23h" not in text
+
+
+def test_replay_over_a_range_without_events_says_so(folder: Path) -> None:
+    # Zero firings over no data is not a quiet policy.
+    for args in (
+        ["replay", "www/availability"],
+        ["replay", "--all"],
+        ["compare", "www/availability", "--policies", "single-1h,workbook"],
+    ):
+        result = ok(folder, "alerts", *args, "--from", "2026-01-01", "--to", "2026-02-01")
+        assert result.stderr == (
+            "No events in this range (so no firings says nothing about the policy); the "
+            "newest event is at 2026-03-02 23:59:30Z: try --to latest.\n"
+        )
+    inside = ok(folder, "alerts", "replay", "www/availability", "--from", "2026-03-02")
+    assert "No events" not in inside.stderr

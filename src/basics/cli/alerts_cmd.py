@@ -133,6 +133,8 @@ def compare(
     assert begin is not None
     names = [name.strip() for name in policies.split(",") if name.strip()]
     results = [app.alerting.replay(slo_name, begin, at_option(ctx, end), n) for n in names]
+    if results:
+        _say_if_empty(ctx, results)
     if as_json:
         output.emit_json([_replay_json(r) for r in results])
         return
@@ -220,6 +222,7 @@ def replay(
         if policy:
             raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
         results = app.alerting.replay_all(begin, at_option(ctx, end))
+        _say_if_empty(ctx, results)
         if as_csv:
             output.emit_csv_records([_replay_row(r) for r in results])
         else:
@@ -227,6 +230,7 @@ def replay(
         return
     assert slo_name is not None
     result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
+    _say_if_empty(ctx, [result])
     if as_json:
         output.emit_json(_replay_json(result))
         return
@@ -304,6 +308,18 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
         rows,
         drop=["tickets", "incidents", "firings/week", "policy", "false pages"],
     )
+
+
+def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:
+    """No firings over a range without events is no data, not a quiet policy: say so."""
+    if not results:
+        return
+    slo = get_app(ctx).slo
+    first = results[0]
+    if not any(slo.counts(r.slo, r.start, r.end).total for r in results):
+        hint = no_events_hint(ctx, "this range", first.start, first.end, "--to")
+        click.echo(hint.replace(";", " (so no firings says nothing about the policy);", 1),
+                   err=True)  # fmt: skip
 
 
 def _replay_row(r: Any) -> dict[str, Any]:

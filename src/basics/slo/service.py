@@ -174,6 +174,11 @@ class SLOService:
             f"AND minute >= time_bucket({width}, $start{suffix}) AND minute < $end GROUP BY 1"
         )
 
+    def counts(self, name: str, start: dt.datetime, end: dt.datetime) -> Counts:
+        """An SLO's good and total events (or slices) in [start, end), from the rollups."""
+        _, _, slo = self.slo(name)
+        return self._window_counts(name, slo, {"range": floor_minute(start)}, end)["range"]
+
     def _window_counts(
         self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
     ) -> dict[str, Counts]:
