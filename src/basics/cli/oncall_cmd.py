@@ -196,6 +196,14 @@ def report(
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     result = app.oncall.report(begin, finish, team, person)
+    if result.pages == 0:
+        newest = app.store.scalar("SELECT max(created_at) FROM pages")
+        click.echo(
+            "No pages in this range"
+            + (f"; the newest page is at {output.when(newest)}." if newest else
+               ": none are imported yet (basics ingest pages FILE --format ...)."),
+            err=True,
+        )  # fmt: skip
     if as_json:
         output.emit_json(result)
         return

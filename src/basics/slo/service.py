@@ -130,11 +130,10 @@ class SLOService:
             name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S
         }
         note = None
-        if total.total == 0 and newest is not None and newest < window.start:
-            note = (
-                f"no events in this window; the newest event is at {iso_utc(newest)}: "
-                "try --at latest"
-            )
+        if total.total == 0 and newest is not None:
+            note = f"no events in this window; the newest event is at {iso_utc(newest)}"
+            if not window.start <= newest < window.end:
+                note += ": try --at latest"
         return SLOStatus(
             slo=key,
             service=key.partition("/")[0],
@@ -220,6 +219,14 @@ class SLOService:
         requests: list[tuple[int, tuple[str, SLOConfig, dict[str, dt.datetime]]]],
         end: dt.datetime,
     ) -> dict[int, list[int]]:
+        """Per request, [total, good] of each window [start, end), flattened.
+
+        Every window ends at `end`, so a minute is in window i exactly when at least as many
+        window starts are at or before it as are at or before window i's start. Each minute
+        is counted once, in the bucket of that number, and a window's sums are those of the
+        buckets from its own number on: one comparison per window and minute, instead of a
+        filtered sum per window and minute.
+        """
         width = max(len(starts) for _, (_, _, starts) in requests)
         values = []
         params: dict[str, object] = {"end": end}
@@ -229,20 +236,29 @@ class SLOService:
             params[f"slo{n}"] = key
             params |= {f"w{n}_{i}": start for i, start in enumerate(padded)}
         columns = ", ".join(f"w{i}" for i in range(width))
-        sums = ", ".join(
-            f"coalesce(sum(total) FILTER (WHERE minute >= w.w{i}), 0), "
-            f"coalesce(sum(good) FILTER (WHERE minute >= w.w{i}), 0)"
-            for i in range(width)
-        )
+        bucket = " + ".join(f"(m.minute >= w.w{i})::INTEGER" for i in range(width))
         earliest = min(min(s.values()) for _, (_, _, s) in requests)
         params["earliest"] = earliest
-        result = self.store.db.execute(
+        rows = self.store.db.execute(
             f"WITH w(n, slo, {columns}) AS (VALUES {', '.join(values)}) "
-            f"SELECT w.n, [{sums}] FROM w LEFT JOIN slo_minute m ON m.slo = w.slo "
-            "AND m.minute >= $earliest AND m.minute < $end GROUP BY w.n",
+            f"SELECT w.n, {bucket} AS bucket, sum(m.total), sum(m.good) "
+            "FROM w JOIN slo_minute m ON m.slo = w.slo "
+            "AND m.minute >= $earliest AND m.minute < $end GROUP BY ALL",
             params,
         ).fetchall()
-        return {int(n): list(counts) for n, counts in result}
+        buckets: dict[int, dict[int, tuple[int, int]]] = {}
+        for n, number, total, good in rows:
+            buckets.setdefault(int(n), {})[int(number)] = (int(total), int(good))
+        counts: dict[int, list[int]] = {}
+        for n, (_, _, starts) in requests:
+            found = buckets.get(n, {})
+            flat = []
+            for start in starts.values():
+                rank = sum(1 for other in starts.values() if other <= start)
+                inside = [sums for number, sums in found.items() if number >= rank]
+                flat += [sum(t for t, _ in inside), sum(g for _, g in inside)]
+            counts[n] = flat
+        return counts
 
     # -- breakdowns ---------------------------------------------------------------------
 

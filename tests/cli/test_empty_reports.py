@@ -1,0 +1,37 @@
+"""A report over a range without data says so on stderr and names the newest record, on the
+demo company; stdout stays the report (parseable with --json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from basics.cli.main import cli
+
+
+def test_an_oncall_report_without_pages_names_the_newest_page(small_demo: Path) -> None:
+    args = ["--config", str(small_demo / "basics.yaml"), "oncall", "report"]
+    result = CliRunner().invoke(
+        cli, [*args, "--from", "2025-01-01", "--to", "2025-02-01", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pages"] == 0
+    assert result.stderr.startswith("No pages in this range; the newest page is at 2026-03-0")
+    full = CliRunner().invoke(cli, [*args, "--from", "2026-02-01", "--to", "2026-03-03"])
+    assert "No pages" not in full.stderr
+
+
+def test_slo_status_before_any_event_is_no_data_and_says_where_the_data_is(
+    small_demo: Path,
+) -> None:
+    args = ["--config", str(small_demo / "basics.yaml"), "slo", "status"]
+    result = CliRunner().invoke(cli, [*args, "--at", "2025-06-01T00:00:00Z", "--json"])
+    statuses = json.loads(result.stdout)
+    assert {s["status"] for s in statuses} == {"no_data"}
+    assert {s["sli"] for s in statuses} == {None}
+    assert all("the newest event is at 2026-03-0" in s["note"] for s in statuses)
+    failing = CliRunner().invoke(cli, [*args, "--at", "2025-06-01T00:00:00Z", "--fail-on",
+                                       "no-data"])  # fmt: skip
+    assert failing.exit_code == 2
