@@ -155,7 +155,13 @@ def test_invalid_utf8_is_reported_not_fatal(make_env: Any) -> None:
 
     assert (result.accepted, result.rejected) == (2, 1)
     assert env.rejects() == [
-        (2, "record", "not valid JSON (truncated or malformed line)", "\ufffd\ufffd{garbage")
+        (
+            2,
+            "record",
+            "invalid UTF-8: byte 0xFF at byte 1 of the line; convert the file to UTF-8 "
+            "(iconv -f CP1252 -t UTF-8, if it is Windows text)",
+            "\ufffd\ufffd{garbage",
+        )
     ]
 
 

@@ -212,6 +212,11 @@ def summarise(result: BatchResult) -> None:
             f"  {result.local_time_rows:,} timestamps had no UTC offset and were read as "
             f"{result.timezone} local time (set `timezone:` on the source to change this)"
         )
+    if result.repeated_hour_rows:
+        click.echo(
+            f"  {result.repeated_hour_rows:,} local times fell in an hour the clocks went "
+            f"through twice ({result.timezone}) and were read as the first of the two"
+        )
     if result.ahead_rows:
         click.echo(
             f"  warning: {result.ahead_rows:,} events are dated more than "

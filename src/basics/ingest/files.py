@@ -64,15 +64,17 @@ def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
 
 
 def last_line_end(file: BinaryIO, size: int) -> int:
-    """The offset just past the file's last newline in its first `size` bytes (0 if none)."""
-    position = size
-    while position > 0:
-        start = max(0, position - HASH_BLOCK)
-        block = os.pread(file.fileno(), position - start, start)
-        cut = block.rfind(b"\n")
-        if cut >= 0:
-            return start + cut + 1
-        position = start
+    """The offset just past the file's last newline in its first `size` bytes (0 if none);
+    in a file without any LF, past its last CR (classic Mac line endings)."""
+    for newline in (b"\n", b"\r"):
+        position = size
+        while position > 0:
+            start = max(0, position - HASH_BLOCK)
+            block = os.pread(file.fileno(), position - start, start)
+            cut = block.rfind(newline)
+            if cut >= 0:
+                return start + cut + 1
+            position = start
     return 0
 
 
@@ -81,7 +83,7 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
     and count the lines after it."""
     whole = hashlib.sha256()
     tail = hashlib.sha256()
-    newlines = 0
+    newlines = returns = 0
     last_byte = b"\n"
     stops = sorted({point.end_offset for point in known})
     by_offset: dict[int, list[Checkpoint]] = {}
@@ -98,15 +100,21 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
             whole.update(block)
             tail.update(block)
             newlines += block.count(b"\n")
+            if not newlines:  # lines that end with CR alone are counted only without any LF
+                returns += block.count(b"\r")
             last_byte = block[-1:]
             position += len(block)
         if stop in by_offset:
             digest = whole.hexdigest()
             match = next((p for p in by_offset[stop] if p.prefix_sha256 == digest), None)
             if match is not None:
-                matched, tail, newlines, last_byte = match, hashlib.sha256(), 0, b"\n"
+                matched, tail, last_byte = match, hashlib.sha256(), b"\n"
+                newlines = returns = 0
     first_line = (matched.end_line + 1) if matched else 1
-    lines = newlines + (0 if last_byte == b"\n" else 1)
+    if newlines or not returns:
+        lines = newlines + (0 if last_byte == b"\n" else 1)
+    else:  # classic Mac line endings: the reader splits at each CR
+        lines = returns + (0 if last_byte == b"\r" else 1)
     return ReadPlan(
         start_offset=matched.end_offset if matched else 0,
         end_offset=size,

@@ -10,7 +10,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,17 +18,23 @@ import numpy as np
 import pyarrow as pa
 
 from basics.core.errors import InputError
+from basics.ingest.encoding import check_utf8_start, line_problem
 
 CHUNK_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
 class LineChunk:
-    """A run of whole lines: `first_line` is the 1-based number of `lines[0]`."""
+    """A run of whole lines: `first_line` is the 1-based number of `lines[0]`.
+
+    `bad_bytes` holds, for each line that is not UTF-8 (by index in the chunk), why; such a
+    line's text in `lines` shows each bad byte as U+FFFD, for its reject only.
+    """
 
     first_line: int
     lines: pa.LargeStringArray
     size_bytes: int
+    bad_bytes: dict[int, str] = field(default_factory=dict)
 
 
 class Input:
@@ -136,77 +142,106 @@ class Input:
 
 
 def line_chunks(
-    source: Input, chunk_bytes: int = CHUNK_BYTES, first_line: int = 1
+    source: Input, chunk_bytes: int = CHUNK_BYTES, first_line: int = 1, as_json: bool = False
 ) -> Iterator[LineChunk]:
-    """Whole lines in chunks of about `chunk_bytes`, without a Python object per line."""
+    """Whole lines in chunks of about `chunk_bytes`, without a Python object per line.
+
+    A UTF-16 or UTF-32 input is refused (InputError). Lines end with LF (or CRLF); an
+    input with CRs and no LF at all (classic Mac) has its lines split at each CR. A line
+    that is not UTF-8 is marked in `bad_bytes` (`as_json`: naming the key it is in).
+    """
     carry = b""
     next_line = first_line
-    first = first_line == 1
+    first = True
+    cr_only = False
     while True:
         block = source.read(chunk_bytes)
         if first:
-            # A UTF-8 byte-order mark is an encoding artefact, not part of the first record.
-            block = block.removeprefix(b"\xef\xbb\xbf")
+            if first_line == 1:
+                # A UTF-8 byte-order mark is an encoding artefact, not part of the first record.
+                block = block.removeprefix(b"\xef\xbb\xbf")
+            check_utf8_start(block, source.name)
+            cr_only = b"\n" not in block and b"\r" in block[:-1]
             first = False
+        if cr_only:
+            block = block.replace(b"\r", b"\n")
         data = carry + block
         if not block:
             if data:
-                yield _chunk(data + b"\n", next_line)
+                yield _chunk(data + b"\n", next_line, as_json)
             return
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             carry = data
             continue
         carry = data[cut:]
-        chunk = _chunk(data[:cut], next_line)
+        chunk = _chunk(data[:cut], next_line, as_json)
         next_line += len(chunk.lines)
         yield chunk
 
 
-def _chunk(data: bytes, first_line: int) -> LineChunk:
+def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
     """Lines of `data` (which ends with a newline); each keeps its line ending."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     offsets = np.concatenate((np.zeros(1, dtype=np.int64), np.flatnonzero(buffer == 10) + 1))
     lines = pa.LargeStringArray.from_buffers(
         len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
     )
+    if data.isascii():
+        return LineChunk(first_line, lines, len(data))
     try:
         lines.validate(full=True)
     except pa.ArrowInvalid:
-        lines = _repair_utf8(data, offsets)
+        return _mark_bad_bytes(data, offsets, first_line, as_json)
     return LineChunk(first_line, lines, len(data))
 
 
-def _repair_utf8(data: bytes, offsets: np.ndarray) -> pa.LargeStringArray:
-    """Replace undecodable bytes so the line can still be reported as a reject."""
-    texts = [
-        data[start:stop].decode("utf-8", errors="replace")
-        for start, stop in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
-    ]
-    return pa.array(texts, type=pa.large_string())
+def _mark_bad_bytes(data: bytes, offsets: np.ndarray, first_line: int, as_json: bool) -> LineChunk:
+    """The chunk with each line that is not UTF-8 marked, its bad bytes shown as U+FFFD."""
+    texts = []
+    bad: dict[int, str] = {}
+    bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+    for index, (start, stop) in enumerate(bounds):
+        line = data[start:stop]
+        problem = line_problem(line.rstrip(b"\r\n"), as_json)
+        if problem is not None:
+            bad[index] = problem
+        texts.append(line.decode("utf-8", errors="replace"))
+    return LineChunk(first_line, pa.array(texts, type=pa.large_string()), len(data), bad)
 
 
 class _RawInput(io.RawIOBase):
-    """Adapts an Input to the raw-stream protocol, so text readers hash what they consume."""
+    """Adapts an Input to the raw-stream protocol, so text readers hash what they consume.
 
-    def __init__(self, source: Input) -> None:
+    With `check_start`, the first bytes are checked for UTF-16 and UTF-32 (InputError).
+    """
+
+    def __init__(self, source: Input, check_start: bool = False) -> None:
         self._source = source
+        self._check_start = check_start
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self._source.read(len(buffer))
+        if self._check_start:
+            check_utf8_start(data, self._source.name)
+            self._check_start = False
         buffer[: len(data)] = data
         return len(data)
 
 
-def text_stream(source: Input) -> io.TextIOWrapper:
-    """The input as text (UTF-8, BOM tolerated, newlines untranslated for csv)."""
+def text_stream(source: Input, strict: bool = False) -> io.TextIOWrapper:
+    """The input as text (UTF-8, BOM tolerated, newlines untranslated for csv).
+
+    Bytes that are not UTF-8 become U+FFFD; with `strict`, they are kept as lone surrogates
+    (`encoding.text_problem` finds them) and a UTF-16 or UTF-32 input is refused.
+    """
     return io.TextIOWrapper(
-        io.BufferedReader(_RawInput(source), CHUNK_BYTES // 16),
+        io.BufferedReader(_RawInput(source, check_start=strict), CHUNK_BYTES // 16),
         encoding="utf-8-sig",
-        errors="replace",
+        errors="surrogateescape" if strict else "replace",
         newline="",
     )
 

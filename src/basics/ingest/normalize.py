@@ -54,14 +54,13 @@ class TimeRules:
 
 
 def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
-    """SQL for (UTC timestamp, read-as-local flag) over the columns of `_time_features`."""
+    """SQL for (UTC timestamp, read-as-local flag) over the columns of `_time_features` and
+    `_local_reading`."""
     if rules.timestamp_format:
-        fmt = params.bind(rules.timestamp_format)
-        if "%z" in rules.timestamp_format or "%Z" in rules.timestamp_format:
+        if _has_offset(rules.timestamp_format):
+            fmt = params.bind(rules.timestamp_format)
             return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
-        zone = params.bind(rules.timezone)
-        return f"timezone('UTC', timezone({zone}, try_strptime(t, {fmt})))", "true"
-    zone = params.bind(rules.timezone)
+        return "local_utc", "true"
     # Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
     # try_cast: a number too large for microseconds (1e30) is a reject, not a failed batch.
     from_epoch = (
@@ -74,21 +73,78 @@ def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
         "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
         "WHEN has_offset THEN timezone('UTC', try_cast("
         f"regexp_replace(t, {sql_text(_UTC_SUFFIX)}, '+00:00') AS TIMESTAMPTZ)) "
-        f"WHEN regexp_full_match(t, {sql_text(_LOCAL)}) "
-        f"THEN timezone('UTC', timezone({zone}, try_cast(t AS TIMESTAMP))) END"
+        "ELSE local_utc END"
     )
     return ts, "epoch IS NULL AND NOT is_apache AND NOT has_offset"
 
 
-def _time_features(rules: TimeRules) -> str:
+def _has_offset(timestamp_format: str) -> bool:
+    return "%z" in timestamp_format or "%Z" in timestamp_format
+
+
+def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
+    """`staging` with `t` (the trimmed text) and what it looks like, and `local_ts`, the naive
+    local time when the text has no offset."""
     if rules.timestamp_format:
-        return "trim(ts_text) AS t"
+        local = "NULL::TIMESTAMP"
+        if not _has_offset(rules.timestamp_format):
+            local = f"try_strptime(t, {params.bind(rules.timestamp_format)})"
+        return f"SELECT *, {local} AS local_ts FROM (SELECT *, trim(ts_text) AS t FROM {staging})"
+    looks = (
+        f"SELECT *, CASE WHEN regexp_full_match(t, {sql_text(_EPOCH)}) "
+        "THEN try_cast(t AS DOUBLE) END AS epoch, "
+        f"regexp_full_match(t, {sql_text(_APACHE)}) AS is_apache, "
+        f"regexp_full_match(t, {sql_text(_OFFSET)}) AS has_offset "
+        f"FROM (SELECT *, trim(ts_text) AS t FROM {staging})"
+    )
     return (
-        "trim(ts_text) AS t, "
-        f"CASE WHEN regexp_full_match(trim(ts_text), {sql_text(_EPOCH)}) "
-        "THEN try_cast(trim(ts_text) AS DOUBLE) END AS epoch, "
-        f"regexp_full_match(trim(ts_text), {sql_text(_APACHE)}) AS is_apache, "
-        f"regexp_full_match(trim(ts_text), {sql_text(_OFFSET)}) AS has_offset"
+        "SELECT *, CASE WHEN epoch IS NULL AND NOT is_apache AND NOT has_offset "
+        f"AND regexp_full_match(t, {sql_text(_LOCAL)}) THEN try_cast(t AS TIMESTAMP) END "
+        f"AS local_ts FROM ({looks})"
+    )
+
+
+_FIXED_ZONES = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Zulu", "Etc/Zulu"}
+
+
+def _local_reading(rules: TimeRules, params: SqlParams, inner: str) -> str:
+    """`inner` with `local_utc` (naive UTC), `gap` and `repeated` added for its naive local
+    time `local_ts` in the source's zone.
+
+    A local time the clocks skipped (spring forward) is a gap: it names no instant, so it
+    is a reject. One the clocks went through twice (fall back) is read as its first
+    occurrence, and flagged so the batch can say how many were. DuckDB (ICU) alone would
+    move a gap time forward and read a repeated time as its second occurrence, silently.
+    """
+    if rules.timezone in _FIXED_ZONES:
+        return f"SELECT *, local_ts AS local_utc, false AS gap, false AS repeated FROM ({inner})"
+    z = params.bind(rules.timezone)
+
+    def local(utc: str) -> str:  # the local wall time of a naive UTC instant
+        return f"timezone({z}, timezone('UTC', {utc}))"
+
+    # `u` is DuckDB's reading. An offset a day before (after) `u` that differs from the one
+    # at `u` means a transition lies between, and maybe another reading of the same time.
+    day = "INTERVAL 1 DAY"
+    read = f"SELECT *, timezone('UTC', timezone({z}, local_ts)) AS u FROM ({inner})"
+    offsets = (
+        f"SELECT *, {local('u')} - u AS offset_now, "
+        f"{local(f'u - {day}')} - (u - {day}) AS offset_before, "
+        f"{local(f'u + {day}')} - (u + {day}) AS offset_after FROM ({read})"
+    )
+    candidates = (
+        "SELECT *, u + offset_now <> local_ts AS gap, "
+        "u - (offset_before - offset_now) AS earlier, "
+        f"CASE WHEN offset_before > offset_now THEN {local('u - (offset_before - offset_now)')} "
+        "= local_ts ELSE false END AS earlier_too, "
+        f"CASE WHEN offset_after < offset_now THEN {local('u + (offset_now - offset_after)')} "
+        f"= local_ts ELSE false END AS later_too FROM ({offsets})"
+    )
+    return (
+        "SELECT * EXCLUDE (u, offset_now, offset_before, offset_after, earlier, earlier_too, "
+        "later_too) REPLACE (coalesce(gap, false) AS gap), "
+        "CASE WHEN gap THEN NULL WHEN earlier_too THEN earlier ELSE u END AS local_utc, "
+        f"coalesce(NOT gap AND (earlier_too OR later_too), false) AS repeated FROM ({candidates})"
     )
 
 
@@ -104,6 +160,11 @@ def normalize_sql(
     Every value from the configuration is bound through `params`, never written into the SQL.
     """
     ts, is_local = timestamp_sql(rules, params)
+    features = (
+        "SELECT *, try_cast(trim(status_text) AS DOUBLE) AS status_num, "
+        "try_cast(trim(duration_text) AS DOUBLE) AS duration_num "
+        f"FROM ({_time_features(rules, params, staging)})"
+    )
     service = "service"
     if fixed_service is not None:
         service = f"coalesce(nullif(service, ''), {params.bind(fixed_service)})"
@@ -116,6 +177,10 @@ def normalize_sql(
     out_of_range = params.bind(
         f"outside the accepted time range {rules.earliest:%Y-%m-%d} to {rules.latest:%Y-%m-%d} "
         '(ingest.earliest / ingest.latest in basics.yaml), found "'
+    )
+    in_gap = params.bind(
+        f'" does not exist in {rules.timezone}: the clocks went forward over it (write the '
+        "time with its UTC offset, or set the source's timezone)"
     )
     id_missing = "false"
     missing_id = "NULL"
@@ -136,6 +201,7 @@ def normalize_sql(
         WHEN parse_error IS NOT NULL THEN parse_error
         WHEN {id_missing} THEN {missing_id}
         WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
+        WHEN ts IS NULL AND gap THEN 'the local time "' || left(ts_text, 60) || {in_gap}
         WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
         WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
         WHEN service IS NULL
@@ -152,6 +218,7 @@ def normalize_sql(
       SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
         {ts} AS ts,
         {is_local} AS local_time,
+        {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,
         nullif({service}, '') AS service,
         nullif(operation, '') AS operation,
         nullif(nullif(user_id, ''), '-') AS user_id,
@@ -161,11 +228,6 @@ def normalize_sql(
         CASE WHEN duration_num >= 0 AND isfinite(duration_num * duration_factor)
           THEN duration_num * duration_factor END AS duration_ms,
         attrs
-      FROM (
-        SELECT *, {_time_features(rules)},
-          try_cast(trim(status_text) AS DOUBLE) AS status_num,
-          try_cast(trim(duration_text) AS DOUBLE) AS duration_num
-        FROM {staging}
-      ))
+      FROM ({_local_reading(rules, params, features)}))
     )
     """

@@ -16,8 +16,10 @@ import pyarrow.compute as pc
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError
 from basics.ingest import text_formats
+from basics.ingest.encoding import CONVERT
 from basics.ingest.files import ReadPlan, checkpoints, last_line_end, plan_read
-from basics.ingest.inputs import Input, line_chunks, prefetched
+from basics.ingest.inputs import Input, LineChunk, line_chunks, prefetched
+from basics.ingest.jsonl import jsonl_sql
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
@@ -55,6 +57,7 @@ class BatchResult:
     accepted: int = 0
     rejected: int = 0
     local_time_rows: int = 0
+    repeated_hour_rows: int = 0
     ahead_rows: int = 0
     ahead_warning: str = "1d"
     duplicate_rows: int = 0
@@ -315,10 +318,10 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
     raws = [r.raw or "" for r in rejects]
     if not raws:
         return None
-    if any("\x00" in raw or "\ufffd" in raw[:4] for raw in raws):
-        return "the file looks like UTF-16 or another encoding: convert it to UTF-8 " + (
-            "(iconv -f UTF-16 -t UTF-8)"
-        )
+    if all(r.reason.startswith("invalid UTF-8") for r in rejects):
+        return "the file is not UTF-8 (Windows-1252 or Latin-1?): " + CONVERT
+    if any("\x00" in raw for raw in raws):
+        return "the file has NUL bytes: is it UTF-16 (iconv -f UTF-16 -t UTF-8) or binary?"
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
     if looks_json and fmt != "jsonl":
         return f"every line is JSON: is the source's format jsonl (it is {fmt})?"
@@ -355,7 +358,7 @@ def _staging(
         yield stream.staging_sql(db, source, params), params, None, stream.size_bytes or 0
         return
     builders = {
-        "jsonl": text_formats.jsonl_sql,
+        "jsonl": jsonl_sql,
         "nginx": text_formats.combined_log_sql,
         "apache": text_formats.combined_log_sql,
         "regex": text_formats.regex_sql,
@@ -363,9 +366,9 @@ def _staging(
     if source.format in builders:
         sql = builders[source.format](source, params)
         first_line = plan.first_line if plan else 1
-        for chunk in prefetched(line_chunks(stream, first_line=first_line)):
-            numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk.lines)))
-            lines = pa.table({"line_no": numbers, "raw": chunk.lines})
+        as_json = source.format == "jsonl"
+        for chunk in prefetched(line_chunks(stream, first_line=first_line, as_json=as_json)):
+            lines = _lines_table(chunk)
             # Several record batches let DuckDB parse on every core.
             table = pa.Table.from_batches(lines.to_batches(BATCH_ROWS))
             yield sql, params, table, stream.position()
@@ -378,6 +381,17 @@ def _staging(
     )
     for table in tables:
         yield "SELECT * FROM staged", params, table, stream.position()
+
+
+def _lines_table(chunk: LineChunk) -> pa.Table:
+    """A chunk as the relation `lines(line_no, raw, bad_bytes)` the staging SQL reads."""
+    count = len(chunk.lines)
+    numbers = pa.array(np.arange(chunk.first_line, chunk.first_line + count))
+    bad_bytes = pa.nulls(count, pa.string())
+    if chunk.bad_bytes:
+        reasons = [chunk.bad_bytes.get(index) for index in range(count)]
+        bad_bytes = pa.array(reasons, pa.string())
+    return pa.table({"line_no": numbers, "raw": chunk.lines, "bad_bytes": bad_bytes})
 
 
 def _load(
@@ -408,7 +422,7 @@ def _load(
     try:
         parsed = db.sql(
             "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
-            f"record_id, local_time, reject_field, reject_reason, {raw} FROM ("
+            f"record_id, local_time, repeated_time, reject_field, reject_reason, {raw} FROM ("
             + normalize_sql(f"({staging_sql})", rules, source.service, params, source.id)
             + ")",
             params=params.values,
@@ -417,7 +431,9 @@ def _load(
         raise InputError(f"cannot parse the input as {source.format}: {error}") from None
     rejected = parsed.column("reject_reason").is_valid()
     counts = pc.sum(rejected).as_py() or 0
-    local = pc.sum(pc.and_(pc.invert(rejected), parsed.column("local_time"))).as_py() or 0
+    accepted = pc.invert(rejected)
+    local = pc.sum(pc.and_(accepted, parsed.column("local_time"))).as_py() or 0
+    repeated = pc.sum(pc.and_(accepted, parsed.column("repeated_time"))).as_py() or 0
     db.execute(
         "INSERT INTO events (ts, service, operation, user_id, status, duration_ms, attrs, "
         "batch_id, record_id) SELECT ts, service, operation, user_id, status, duration_ms, "
@@ -439,6 +455,7 @@ def _load(
     result.accepted += parsed.num_rows - counts
     result.rejected += counts
     result.local_time_rows += local
+    result.repeated_hour_rows += repeated
 
 
 class _ParquetInput:

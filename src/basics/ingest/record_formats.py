@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from basics.config.models import SourceConfig
+from basics.ingest.encoding import repaired, text_problem
 from basics.ingest.inputs import Input, text_stream
 from basics.ingest.mapping import DURATION_FACTORS, field_paths
 
@@ -74,7 +75,7 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
     `line_offset` is added to every line number (a batch of rows appended to a file reads
     the file's header first, then rows from further down).
     """
-    stream = text_stream(source)
+    stream = text_stream(source, strict=True)
     reader = csv.reader(stream)
     header = next(reader, None)
     if header is None:
@@ -104,7 +105,19 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
         start_line, line_no = line_no + 1 + line_offset, reader.line_num
         if not record or record == [""]:
             continue
-        if len(record) != width:
+        problem = next(
+            (
+                found
+                for i, cell in enumerate(record)
+                if (found := text_problem(cell, _column_name(header, i))) is not None
+            ),
+            None,
+        )
+        if problem is not None:
+            rows.add(
+                line_no=start_line, raw=repaired(raw), parse_field="record", parse_error=problem
+            )
+        elif len(record) != width:
             rows.add(
                 line_no=start_line,
                 raw=raw,
@@ -127,6 +140,11 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
         yield rows.take()
 
 
+def _column_name(header: list[str], index: int) -> str:
+    name = header[index].strip() if index < len(header) else ""
+    return f'in column "{repaired(name)}"' if name else f"in column {index + 1}"
+
+
 def _csv_line(record: list[str]) -> str:
     """A record written back as one CSV line, quoting intact, for a reject's raw text."""
     buffer = io.StringIO()
@@ -143,9 +161,18 @@ _OTEL_USER = ("enduser.id", "user.id")
 def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iterator[pa.Table]:
     """OTLP JSON (ExportLogsServiceRequest or ExportTraceServiceRequest), one request per line."""
     rows = _Rows()
-    stream = text_stream(source)
+    stream = text_stream(source, strict=True)
     for line_no, line in enumerate(stream, start=first_line):
         if not line.strip():
+            continue
+        problem = text_problem(line, "in the line")
+        if problem is not None:
+            rows.add(
+                line_no=line_no,
+                raw=repaired(line)[:RAW_CAP],
+                parse_field="record",
+                parse_error=problem,
+            )
             continue
         try:
             request = json.loads(line)

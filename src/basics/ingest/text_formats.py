@@ -1,4 +1,4 @@
-"""Staging SQL for line-oriented formats: JSON lines, nginx/Apache combined logs, regex.
+"""Staging SQL for line-oriented formats: nginx/Apache combined logs, regex (JSON lines: jsonl.py).
 
 Each builder returns a SELECT over a relation `lines(line_no, raw)` that yields the
 staging columns of `normalize.STAGING_COLUMNS`; the parsing runs inside DuckDB, vectorised.
@@ -10,14 +10,14 @@ import re
 
 from basics.config.models import SourceConfig
 from basics.core.errors import InputError
-from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
+from basics.ingest.mapping import DURATION_FACTORS
 from basics.ingest.normalize import sql_text
 from basics.store.sql_params import SqlParams
 
 # DuckDB's trim functions cost more than parsing a JSON line, so the cheap test comes first
 # and trimming only runs on the rare line that starts with whitespace.
 # (A CASE, because DuckDB evaluates both sides of this OR written as a filter.)
-_NOT_BLANK = (
+NOT_BLANK = (
     "CASE WHEN starts_with(raw, ' ') OR starts_with(raw, chr(9)) OR starts_with(raw, chr(10)) "
     "OR starts_with(raw, chr(13)) THEN trim(raw, chr(9) || chr(10) || chr(13) || ' ') <> '' "
     "ELSE true END"
@@ -27,7 +27,6 @@ _TRIMMED = (
     "CASE WHEN ends_with(raw, chr(13) || chr(10)) THEN substr(raw, 1, length(raw) - 2) "
     "WHEN ends_with(raw, chr(10)) THEN substr(raw, 1, length(raw) - 1) ELSE raw END"
 )
-_IS_OBJECT = "(starts_with(raw, '{') OR starts_with(ltrim(raw), '{'))"
 
 # nginx "combined" and Apache "combined", optionally followed by a request time.
 COMBINED = (
@@ -36,65 +35,6 @@ COMBINED = (
 )
 _COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "referer", "agent", "rt"]
 _REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
-
-
-def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
-    """Staging SELECT for JSON lines: one JSON parse per line, all fields at once."""
-    paths = field_paths(source)
-    all_paths: list[str] = []
-
-    def pick(record_paths: tuple[str, ...]) -> str:
-        slots = []
-        for path in record_paths:
-            for form in json_paths(path):
-                all_paths.append(form)
-                slots.append(f"v[{len(all_paths)}]")
-        return f"coalesce({', '.join(slots)})" if slots else "NULL::VARCHAR"
-
-    fields = {name: pick(paths.candidates[name]) for name in ("ts", "service", "operation")}
-    fields["user_id"] = pick(paths.candidates["user"])
-    fields["status_text"] = pick(paths.candidates["status"])
-    fields["record_id"] = pick((source.id,)) if source.id else "NULL::VARCHAR"
-    durations = [
-        (pick(paths.candidates[name]), factor) for name, factor in DURATION_FACTORS.items()
-    ]
-    duration_text = "coalesce(" + ", ".join(text for text, _ in durations) + ")"
-    factor = "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
-    extra = [
-        f"{{'k': {params.bind(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
-    ]
-    objects = pick(paths.candidates["attrs"])
-    named = (
-        "map_from_entries(list_filter([" + ", ".join(extra) + "], lambda e: e.v IS NOT NULL))"
-        if extra
-        else "MAP {}::MAP(VARCHAR, VARCHAR)"
-    )
-    # map_concat is costly: pay for it only on records that carry an attributes object.
-    attrs = (
-        f"CASE WHEN starts_with({objects}, '{{') AND json_valid({objects}) THEN map_concat("
-        f"json_transform({objects}, '\"MAP(VARCHAR, VARCHAR)\"'), {named}) ELSE {named} END"
-    )
-    path_list = params.bind(all_paths)
-    return f"""
-    SELECT line_no, raw,
-      {fields["ts"]} AS ts_text, {fields["service"]} AS service,
-      {fields["operation"]} AS operation, {fields["user_id"]} AS user_id,
-      {fields["status_text"]} AS status_text,
-      {duration_text} AS duration_text, {factor} AS duration_factor,
-      CASE WHEN is_object THEN {attrs} END AS attrs,
-      {fields["record_id"]} AS record_id,
-      CASE WHEN NOT is_object THEN 'record' END AS parse_field,
-      CASE WHEN NOT is_valid THEN 'not valid JSON (truncated or malformed line)'
-           WHEN NOT is_object THEN 'expected a JSON object, found ' || lower(json_type(raw))
-      END AS parse_error
-    FROM (
-      SELECT line_no, raw, is_valid, is_valid AND {_IS_OBJECT} AS is_object,
-        CASE WHEN is_valid AND {_IS_OBJECT}
-          THEN json_extract_string(raw, {path_list}) END AS v
-      FROM (SELECT line_no, raw, json_valid(raw) AS is_valid FROM lines
-            WHERE {_NOT_BLANK})
-    )
-    """
 
 
 def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
@@ -113,13 +53,15 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
         {{'k': 'method', 'v': nullif(split_part(m.request, ' ', 1), '')}},
         {{'k': 'user_agent', 'v': nullif(nullif(m.agent, ''), '-')}}
       ], lambda e: e.v IS NOT NULL)) AS attrs,
-      CASE WHEN m.time = '' THEN 'line' END AS parse_field,
-      CASE WHEN m.time = '' THEN 'does not look like a combined log line '
+      CASE WHEN bad_bytes IS NOT NULL THEN 'record' WHEN m.time = '' THEN 'line' END
+        AS parse_field,
+      CASE WHEN bad_bytes IS NOT NULL THEN bad_bytes
+        WHEN m.time = '' THEN 'does not look like a combined log line '
         || '(host ident user [time] "request" status bytes "referer" "agent" [request_time])'
       END AS parse_error, NULL::VARCHAR AS record_id
     FROM (
-      SELECT line_no, raw, regexp_extract(raw, {sql_text(COMBINED)}, {groups}) AS m
-      FROM lines WHERE {_NOT_BLANK}
+      SELECT line_no, raw, bad_bytes, regexp_extract(raw, {sql_text(COMBINED)}, {groups}) AS m
+      FROM lines WHERE {NOT_BLANK}
     )
     """
 
@@ -161,13 +103,15 @@ def regex_sql(source: SourceConfig, params: SqlParams) -> str:
       {group("operation")} AS operation, {group("user")} AS user_id,
       {group("status")} AS status_text, {duration_text} AS duration_text,
       {factor} AS duration_factor, {attrs_sql} AS attrs,
-      CASE WHEN NOT matched THEN 'line' END AS parse_field,
-      CASE WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error,
+      CASE WHEN bad_bytes IS NOT NULL THEN 'record' WHEN NOT matched THEN 'line' END
+        AS parse_field,
+      CASE WHEN bad_bytes IS NOT NULL THEN bad_bytes
+        WHEN NOT matched THEN 'does not match the source pattern' END AS parse_error,
       {group(source.id) if source.id else "NULL::VARCHAR"} AS record_id
     FROM (
-      SELECT line_no, raw, regexp_matches(raw, {pattern}) AS matched,
+      SELECT line_no, raw, bad_bytes, regexp_matches(raw, {pattern}) AS matched,
         regexp_extract(raw, {pattern}, {group_list}) AS m
-      FROM (SELECT line_no, {_TRIMMED} AS raw FROM lines WHERE {_NOT_BLANK})
+      FROM (SELECT line_no, {_TRIMMED} AS raw, bad_bytes FROM lines WHERE {NOT_BLANK})
     )
     """
 

@@ -1,0 +1,206 @@
+"""Staging SQL for JSON lines, every line checked: the row reader of the JSON-lines path.
+
+`jsonl_sql` returns a SELECT over a relation `lines(line_no, raw, bad_bytes)` yielding the
+staging columns of `normalize.STAGING_COLUMNS`. Each line is parsed twice inside DuckDB:
+once for the JSON text of every field it may hold (whose first character gives its type),
+once for the keys of the objects read (the record, the objects on the way to a nested field,
+attribute objects). A duplicate key, an array or object where a string belongs, bytes that
+are not UTF-8: each is a reject with its reason, never a silent choice or conversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from basics.config.models import SourceConfig
+from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
+from basics.ingest.text_formats import NOT_BLANK
+from basics.store.sql_params import SqlParams
+
+# Leading whitespace JSON allows (space, tab, CR) before the object; LF ends the line.
+IS_OBJECT = "(starts_with(raw, '{') OR starts_with(ltrim(raw, ' ' || chr(9) || chr(13)), '{'))"
+_NON_SCALAR = "('{', '[')"
+
+
+@dataclass
+class _Slots:
+    """The JSONPaths a line is searched for, in the order they are bound."""
+
+    paths: list[str] = field(default_factory=list)
+
+    def of(self, record_paths: tuple[str, ...]) -> list[int]:
+        """1-based slots of every form of each path (nested first, then a dotted literal)."""
+        found = []
+        for path in record_paths:
+            for form in json_paths(path):
+                self.paths.append(form)
+                found.append(len(self.paths))
+        return found
+
+
+def _json_of(slots: list[int]) -> str:
+    """The JSON text of the first slot present and not null."""
+    if not slots:
+        return "NULL::VARCHAR"
+    return "coalesce(" + ", ".join(f"nullif(j[{i}], 'null')" for i in slots) + ")"
+
+
+def _text(json_text: str) -> str:
+    """A value's text: a string unquoted (and unescaped, if it has escapes), any other JSON
+    value as the parser writes it."""
+    return (
+        f"CASE WHEN NOT starts_with({json_text}, '\"') THEN {json_text} "
+        f"WHEN contains({json_text}, '\\') THEN json_extract_string({json_text}, '$') "
+        f"ELSE substr({json_text}, 2, length({json_text}) - 2) END"
+    )
+
+
+def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
+    """Staging SELECT for JSON lines: one JSON parse for the values, one for the keys."""
+    paths = field_paths(source)
+    slots = _Slots()
+    text_fields = {
+        "service": paths.candidates["service"],
+        "operation": paths.candidates["operation"],
+        "user_id": paths.candidates["user"],
+        "record_id": (source.id,) if source.id else (),
+    }
+    picked = {name: _json_of(slots.of(record_paths)) for name, record_paths in text_fields.items()}
+    picked["ts_text"] = _json_of(slots.of(paths.candidates["ts"]))
+    picked["status_text"] = _json_of(slots.of(paths.candidates["status"]))
+    durations = [
+        (_json_of(slots.of(paths.candidates[name])), factor)
+        for name, factor in DURATION_FACTORS.items()
+    ]
+    picked["duration_text"] = "coalesce(" + ", ".join(j for j, _ in durations) + ")"
+    factor = "CASE " + " ".join(f"WHEN {j} IS NOT NULL THEN {f}" for j, f in durations) + " END"
+    named = {name: _json_of(slots.of((path,))) for name, path in paths.attrs.items()}
+    picked["attrs_object"] = _json_of(slots.of(paths.candidates["attrs"]))
+    kinds = {"service": "service", "operation": "operation", "user_id": "user", "record_id": "id"}
+    checks = [(label, f"f_{name}") for name, label in kinds.items() if text_fields[name]]
+    checks += [(f"attrs.{name}", f"a_{i}") for i, name in enumerate(named)]
+    entries = [
+        f"{{'k': {params.bind(name)}, 'v': {_text(f'a_{i}')}}}" for i, name in enumerate(named)
+    ]
+    listed = (
+        "map_from_entries(list_filter([" + ", ".join(entries) + "], lambda e: e.v IS NOT NULL))"
+        if entries
+        else "MAP {}::MAP(VARCHAR, VARCHAR)"
+    )
+    # map_concat is costly: pay for it only on records that carry an attributes object.
+    attrs = (
+        "CASE WHEN starts_with(f_attrs_object, '{') THEN map_concat(json_transform("
+        f"f_attrs_object, '\"MAP(VARCHAR, VARCHAR)\"'), {listed}) ELSE {listed} END"
+    )
+    objects, labels = _objects_read(source)
+    problem, parse_problem = _problems(
+        checks, [f' in "{label}"' if label else "" for label in labels], params
+    )
+    path_list = params.bind(slots.paths)
+    picks = ", ".join(f"{json} AS f_{name}" for name, json in picked.items())
+    picks += "".join(f", {json} AS a_{i}" for i, json in enumerate(named.values()))
+    return f"""
+    SELECT line_no, raw,
+      {_text("f_ts_text")} AS ts_text, {_text("f_service")} AS service,
+      {_text("f_operation")} AS operation, {_text("f_user_id")} AS user_id,
+      {_text("f_status_text")} AS status_text,
+      {_text("f_duration_text")} AS duration_text, {factor} AS duration_factor,
+      CASE WHEN is_object THEN {attrs} END AS attrs,
+      {_text("f_record_id")} AS record_id, {parse_problem}
+    FROM (
+      SELECT *, {problem} FROM (
+      SELECT *, {picks} FROM (
+        SELECT line_no, raw, bad_bytes, is_valid, is_object,
+          CASE WHEN is_object THEN json_extract(raw, {path_list})::VARCHAR[] END AS j,
+          CASE WHEN is_object THEN json_keys(raw, {params.bind(objects)}) END AS k
+        FROM (
+          SELECT line_no, raw, bad_bytes, is_valid, is_valid AND {IS_OBJECT} AS is_object
+          FROM (SELECT line_no, raw, bad_bytes, CASE WHEN bad_bytes IS NULL
+                  THEN json_valid(raw) END AS is_valid FROM lines WHERE {NOT_BLANK})
+        )
+      ))
+    )
+    """
+
+
+def _objects_read(source: SourceConfig) -> tuple[list[str], list[str]]:
+    """The JSONPaths of the objects whose keys are read (the record, the objects on the way
+    to a nested field, attribute objects), and a label for each."""
+    paths = field_paths(source)
+    forms: list[str] = ["$"]
+    labels: list[str] = [""]
+    every = [p for record_paths in paths.candidates.values() for p in record_paths]
+    every += list(paths.attrs.values())
+    if source.id:
+        every.append(source.id)
+    for path in every:
+        parts = path.split(".")
+        for end in range(1, len(parts)):  # each object on the way to a nested field
+            parent = ".".join(parts[:end])
+            form = json_paths(parent)[0]
+            if form not in forms:
+                forms.append(form)
+                labels.append(parent)
+    for path in paths.candidates["attrs"]:
+        for form in json_paths(path):
+            if form not in forms:
+                forms.append(form)
+                labels.append(path)
+    return forms, labels
+
+
+def _problems(
+    checks: list[tuple[str, str]], labels: list[str], params: SqlParams
+) -> tuple[str, str]:
+    """(`problem`, the number of a line's first problem, over the picked columns; then
+    `parse_field` and `parse_error` over `problem`): bytes that are not UTF-8, a line that
+    is not a JSON object, a duplicate key, an array or object where a string belongs, an
+    attribute object holding one. Each condition is evaluated once per line."""
+    duplicate = "list_filter(keys, lambda x, i: list_position(keys, x) < i)[1]"
+    # The first object read (by position in `k`) that names a key twice:
+    twice = f"list_position(list_transform(k, lambda keys: {duplicate} IS NOT NULL), true)"
+    nested = (
+        "list_position(list_transform(json_type(f_attrs_object, '$.*'), "
+        "lambda x: x IN ('OBJECT', 'ARRAY')), true)"
+    )
+    rules = [
+        ("bad_bytes IS NOT NULL", "'record'", "bad_bytes"),
+        ("NOT is_valid", "'record'", "'not valid JSON (truncated or malformed line)'"),
+        ("NOT is_object", "'record'", "'expected a JSON object, found ' || lower(json_type(raw))"),
+        (
+            f"{twice} > 0",
+            "'record'",
+            "'duplicate key \"' || list_transform([k[duplicate_in]], lambda keys: "
+            f"{duplicate})[1] || '\"' || {params.bind(labels)}[duplicate_in] "
+            "|| ' (a key once per object)'",
+        ),
+    ]
+    for label, json_text in checks:
+        rules.append(
+            (
+                f"left({json_text}, 1) IN {_NON_SCALAR}",
+                params.bind(label),
+                f"'expected a string, found ' || CASE WHEN starts_with({json_text}, '[') "
+                "THEN 'array' ELSE 'object' END",
+            )
+        )
+    rules.append(
+        (
+            f"starts_with(f_attrs_object, '{{') AND {nested} > 0",
+            "'attrs'",
+            f"'expected a string, number or boolean for \"' || json_keys(f_attrs_object)[{nested}] "
+            f"|| '\", found ' || lower(json_type(f_attrs_object, '$.*')[{nested}])",
+        )
+    )
+    problem = (
+        "CASE "
+        + " ".join(f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules, start=1))
+        + f" END AS problem, {twice} AS duplicate_in"
+    )
+    field_sql = "CASE problem " + " ".join(
+        f"WHEN {n} THEN {f}" for n, (_, f, _) in enumerate(rules, start=1)
+    )
+    reason = "CASE problem " + " ".join(
+        f"WHEN {n} THEN {r}" for n, (_, _, r) in enumerate(rules, start=1)
+    )
+    return problem, f"{field_sql} END AS parse_field, {reason} END AS parse_error"
