@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_oncall.py
 	$(BIN)/python benchmarks/bench_page_replace.py
 	$(BIN)/python benchmarks/bench_reingest.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 clean:
 	rm -rf $(VENV) basics-demo .pytest_cache .mypy_cache .ruff_cache

@@ -6,19 +6,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from basics.alerting.service import AlertingService
-from basics.config.loader import find_config, load_config
-from basics.config.models import Config
-from basics.oncall.service import OncallService
-from basics.slo.service import SLOService
-from basics.store.duckdb_store import Store
-
 if TYPE_CHECKING:
+    from basics.alerting.service import AlertingService
+    from basics.config.models import Config
     from basics.ingest.pipeline import BatchResult, Progress
+    from basics.oncall.service import OncallService
+    from basics.slo.service import SLOService
+    from basics.store.duckdb_store import Store
 
 
 class App:
-    """Config + store + services, shared by the CLI, the API and tests."""
+    """Config + store + services, shared by the CLI, the API and tests.
+
+    Each service, and the modules behind it, is loaded on first use: a command pays only for
+    what it uses (`slo status` never loads NumPy, pyarrow, alerting or on-call).
+    """
 
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
@@ -27,18 +29,24 @@ class App:
     @classmethod
     def load(cls, config_path: Path | None = None) -> App:
         """An app for an explicit config file, or the nearest basics.yaml."""
+        from basics.config.loader import find_config, load_config
+
         return cls(load_config(config_path or find_config()))
 
     @property
     def store(self) -> Store:
         """The store, opened (and migrated) on first use."""
         if self._store is None:
+            from basics.store.duckdb_store import Store
+
             self._store = Store(self.config.store_path)
         return self._store
 
     @cached_property
     def slo(self) -> SLOService:
         """SLO reports, over rollups brought up to date with the SLO definitions."""
+        from basics.slo.service import SLOService
+
         service = SLOService(self.store, self.config)
         service.ensure_rollups()
         return service
@@ -46,11 +54,15 @@ class App:
     @cached_property
     def alerting(self) -> AlertingService:
         """Alert policies evaluated and replayed over the SLO rollups."""
+        from basics.alerting.service import AlertingService
+
         return AlertingService(self.store, self.config, self.slo)
 
     @cached_property
     def oncall(self) -> OncallService:
         """Pages, outcomes and shifts."""
+        from basics.oncall.service import OncallService
+
         return OncallService(self.store, self.config)
 
     def ingest_events(

@@ -1,16 +1,20 @@
 """The `basics` command: a thin layer that parses options, calls a service and formats.
 
-Heavy modules (DuckDB, pydantic, rich) are imported inside commands so `basics --help`
-starts fast.
+A command's module is imported when the command is run (or listed by `--help`), and heavy
+modules (DuckDB, pydantic, rich) inside the commands, so `basics --version` loads no command
+and each command pays only for what it uses.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+import basics
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -18,9 +22,46 @@ if TYPE_CHECKING:
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("config_cmd", "init"),
+    "config": ("config_cmd", "config"),
+    "ingest": ("ingest_cmd", "ingest"),
+    "batches": ("batches_cmd", "batches"),
+    "slo": ("slo_cmd", "slo"),
+    "demo": ("demo_cmd", "demo"),
+    "alerts": ("alerts_cmd", "alerts"),
+    "incidents": ("alerts_cmd", "incidents"),
+    "openslo": ("openslo_cmd", "openslo"),
+    "pages": ("oncall_cmd", "pages"),
+    "oncall": ("oncall_cmd", "oncall"),
+}
+"""Each command: the module of `basics.cli` that defines it, and its name there."""
+SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {
+    "ingest": [("oncall_cmd", "ingest_pages"), ("oncall_cmd", "ingest_shifts")],
+}
+"""Commands that other modules add to a group (`basics ingest pages` lives with on-call)."""
+
+
+def _load(module: str, name: str) -> click.Command:
+    command = getattr(importlib.import_module(f"basics.cli.{module}"), name)
+    assert isinstance(command, click.Command)
+    return command
+
 
 class _Group(click.Group):
-    """Turns BasicsError into `Error: ...` on stderr and exit code 1."""
+    """Loads each command on first use; turns BasicsError into `Error: ...` and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            command = _load(*COMMANDS[cmd_name])
+            if isinstance(command, click.Group):
+                for module, name in SUBCOMMANDS.get(cmd_name, []):
+                    command.add_command(_load(module, name))
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from basics.core.errors import BasicsError
@@ -39,7 +80,7 @@ class _Group(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help="basics.yaml to use (default: the nearest one in this folder or its parents).",
 )
-@click.version_option(package_name="basics")
+@click.version_option(basics.__version__, prog_name="basics")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
     """Basics: SLOs and error budgets from your own events, measured.
@@ -64,36 +105,6 @@ def get_app(ctx: click.Context) -> App:
         root.call_on_close(root.obj["app"].close)
     app: App = root.obj["app"]
     return app
-
-
-def _register() -> None:
-    from basics.cli import (
-        alerts_cmd,
-        batches_cmd,
-        config_cmd,
-        demo_cmd,
-        ingest_cmd,
-        oncall_cmd,
-        openslo_cmd,
-        slo_cmd,
-    )
-
-    cli.add_command(config_cmd.init)
-    cli.add_command(config_cmd.config)
-    cli.add_command(ingest_cmd.ingest)
-    cli.add_command(batches_cmd.batches)
-    cli.add_command(slo_cmd.slo)
-    cli.add_command(demo_cmd.demo)
-    cli.add_command(alerts_cmd.alerts)
-    cli.add_command(alerts_cmd.incidents)
-    cli.add_command(openslo_cmd.openslo)
-    ingest_cmd.ingest.add_command(oncall_cmd.ingest_pages)
-    ingest_cmd.ingest.add_command(oncall_cmd.ingest_shifts)
-    cli.add_command(oncall_cmd.pages)
-    cli.add_command(oncall_cmd.oncall)
-
-
-_register()
 
 
 def main() -> None:
