@@ -185,3 +185,25 @@ def test_reports_work_on_a_read_only_file_system_and_writes_say_why_not(tmp_path
     )
     # The store is untouched: the batch is still there.
     assert "applied" in _basics(root, "batches", "list").stdout
+
+
+def test_a_damaged_block_is_one_line_whichever_block_it_is(tmp_path: Path) -> None:
+    # Overwrite 64 bytes in the middle of each 256 KiB block in turn: every command ends in
+    # a correct answer or one line (at open, or mid-query: "is damaged"), never a traceback.
+    root = _project(tmp_path / "p", events=60_000)
+    store = root / "basics.duckdb"
+    pristine = store.read_bytes()
+    block = 256 * 1024
+    outcomes = []
+    for offset in range(12288 + block // 2, len(pristine), block):
+        damaged = bytearray(pristine)
+        damaged[offset : offset + 64] = b"X" * 64
+        store.write_bytes(bytes(damaged))
+        done = _basics(root, "slo", "breakdown", "api/availability", "--by", "user",
+                       "--from", "2026-03-01", "--to", "2026-03-03")  # fmt: skip
+        assert "Traceback" not in done.stderr, done.stderr
+        if done.returncode:
+            assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+            assert "restore it from a backup" in done.stderr
+        outcomes.append("damaged" if "is damaged" in done.stderr else done.returncode)
+    assert "damaged" in outcomes  # at least one block was met mid-query

@@ -71,6 +71,19 @@ class _Group(click.Group):
         except BasicsError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
+        except Exception as error:
+            # A store fault met mid-command (a damaged block, a read-only file, a full disk)
+            # is one line too; anything else is a bug and keeps its traceback.
+            if not type(error).__module__.lstrip("_").startswith("duckdb"):
+                raise
+            from basics.store.duckdb_store import explain
+
+            app = (ctx.obj or {}).get("app")
+            message = explain(error, app.config.store_path if app else None)
+            if message is None:
+                raise
+            click.echo(f"Error: {message}", err=True)
+            ctx.exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group)

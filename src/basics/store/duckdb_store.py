@@ -209,6 +209,22 @@ _RECOVER = (
 )
 
 
+def explain(error: Exception, path: Path | str | None) -> str | None:
+    """One line for a store fault DuckDB raised mid-command, or None for anything else."""
+    text = str(error)
+    store = f"store {path}" if path else "the store"
+    if "Corrupt database file" in text or "checksum" in text.lower():
+        return f"{store} is damaged ({_plain(error)}){_RECOVER}"
+    if "read-only mode" in text:
+        return (
+            f"{store} is read-only (a read-only file system or file), so it cannot be written "
+            "to; run this where the store is writable"
+        )
+    if "No space left on device" in text:
+        return f"no space left on the device of {store}: {_plain(error)}; free some space"
+    return None
+
+
 def _plain(error: Exception) -> str:
     """DuckDB's message on one line."""
     return " ".join(str(error).split())
