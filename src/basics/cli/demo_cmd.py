@@ -84,10 +84,10 @@ def _ingest_and_report(
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
-            "slo breakdown payments/availability --by user --to latest",
+            "slo breakdown payments/availability --by user",
             "slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z",
-            "slo breakdown search/latency --by auto --to latest",
-            "slo history checkout/availability --to latest",
+            "slo breakdown search/latency --by auto",
+            "slo history checkout/availability --by week",
             "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
             "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
         ):
