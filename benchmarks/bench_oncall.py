@@ -18,7 +18,7 @@ d. Basics on the same export with one row in 1,000 made unreadable (rejected, th
 e. Basics importing the export, then (timed) the same rows shuffled: every page replaced.
 
 It checks that the per-shift tables of a and c each equal pandas' (pages, incidents and
-over_limit of every shift), prints Basics' total against the 10 s target and the ratio
+over_limit of every shift), prints Basics' total against the 4 s target and the ratio
 pandas / Basics, profiles Basics with cProfile when it misses the target (or with
 `--profile`), writes
 `benchmarks/results/oncall.json` and prints the tables for docs/benchmarks.md. The data is
@@ -53,7 +53,8 @@ RESULT_PREFIX = "BENCH_RESULT "
 GENERATOR_VERSION = 1
 """Bump when the generated pages change, so kept data is regenerated."""
 SEED = 20250101
-TARGET_S = 10.0
+TARGET_S = 4.0
+"""From the issue: import + report of one million pages ≤ 4 s on this machine."""
 START = dt.datetime(2025, 1, 1)
 END = dt.datetime(2026, 1, 1)
 """The pages are created in [START, END), and the report covers the same range."""
@@ -409,7 +410,7 @@ def _instrument(app: Any, parts: Parts) -> None:
         "ingest: hash the content, read the header", bulk_csv.BulkCsv.open
     )
     bulk_csv.BulkCsv.stage = parts.wrap(  # type: ignore[method-assign]
-        "ingest: DuckDB reads and checks the CSV, Python's csv reads it alongside",
+        "ingest: DuckDB reads and checks the CSV (Python reads only the rows it cannot vouch for)",
         bulk_csv.BulkCsv.stage,
     )
     service_module._read_records = parts.wrap(

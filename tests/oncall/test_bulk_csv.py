@@ -68,6 +68,19 @@ READ_AGAIN = {
     + "2,Fire again,high,Db,2026-03-02T14:00:00Z,,,k,Ana,,,P1\n",
     "seconds to resolve beyond microseconds": "id,created_on,title,seconds_to_resolve\n"
     "P1,2026-03-02T13:00:00Z,Fire,600.1234567\n",
+    # DuckDB drops one empty field past the last column without a word: the column past
+    # the header's catches it, so the row reader rejects the row, as Python's csv sees it.
+    "a row with a field too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,extra\n"
+    "P3,2026-03-02T13:00:00Z,Ash\n",
+    "a row with an empty field too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,"
+    'Fire,\nP2,2026-03-02T13:00:00Z,Ash,""\nP3,2026-03-02T13:00:00Z,Ash\n',
+    "a row too short": "id,created_on,title\nP1,2026-03-02T13:00:00Z\nP2\n"
+    "P3,2026-03-02T13:00:00Z,Ash\n",
+    "a line of spaces and a row of empty fields too many": "id,created_on,title\n   \n,,,\n"
+    "P1,2026-03-02T13:00:00Z,Fire\n",
+    "rows of the wrong width around a quoted line break, ids repeated": "id,created_on,title\n"
+    'P1,2026-03-02T13:00:00Z,"Fire\non two lines",\nP1,2026-03-02T14:00:00Z,Smoke\n'
+    "P2,2026-03-02T13:00:00Z\nP1,2026-03-02T15:00:00Z,Ash,x\nP2,2026-03-02T16:00:00Z,Dust\n",
     # Clean rows and rows for the row reader, around a quoted line break, empty lines, a
     # row of empty cells and one of spaces (both skipped), and ids repeated: a page after a
     # page, a reject after a page (the page stays), a page read again after a clean one.
@@ -87,11 +100,8 @@ READ_AGAIN = {
     + "9,,high,Db,2026-03-02T17:00:00Z,,,k9,Cy,,,P9\n",
 }
 LEFT_WHOLE = {
-    "a row of the wrong width": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,extra\n",
-    # DuckDB drops empty fields past the last column without a word.
-    "a row with an empty field too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,"
-    'Fire,\nP2,2026-03-02T13:00:00Z,Ash,""\n',
-    "a line of spaces": "id,created_on,title\n   \nP1,2026-03-02T13:00:00Z,Fire\n",
+    "a row with two fields too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,a,b\n",
+    "two empty fields too many": "id,created_on,title\nP1,2026-03-02T13:00:00Z,Fire,,\n",
     "broken quoting": 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"Fire\n',
     "bytes that are not UTF-8": "id,created_on,title\nP1,2026-03-02T13:00:00Z,caf\udce9\n",
 }
@@ -317,7 +327,7 @@ def test_rows_that_do_not_line_up_are_never_read_again_by_the_wrong_position(
     bulk = BulkCsv.open(str(write(tmp_path, READ_AGAIN["a mixed export"])))
     assert bulk is not None
     db = duckdb.connect()
-    db.execute(f"CREATE TEMP TABLE staged_rows AS {bulk._select()}")
+    db.execute(f"CREATE TEMP TABLE staged_rows AS {bulk._select(parallel=False)}")
 
     rows = db.execute("SELECT count(*) FROM staged_rows").fetchall()[0][0]
     for every_id in (False, True):
@@ -336,7 +346,15 @@ def test_spaces_then_a_quote_split_between_blocks_are_found(
     monkeypatch.setattr(bulk_csv, "CHUNK_BYTES", block)
     clean = write(tmp_path, 'id,created_on,title\nP1,2026-03-02T13:00:00Z,"a ""b"""\n', "a.csv")
     spaced = write(tmp_path, 'id,created_on,title\nP1,2026-03-02T13:00:00Z,   "b"\n', "b.csv")
-    assert bulk_csv._hash_and_look_for_spaced_quotes(str(clean))[1] is False
-    assert bulk_csv._hash_and_look_for_spaced_quotes(str(spaced))[1] is True
-    sha = bulk_csv._hash_and_look_for_spaced_quotes(str(clean))[0]
+    assert bulk_csv._hash_and_scan(str(clean))[1] is False
+    assert bulk_csv._hash_and_scan(str(spaced))[1] is True
+    sha = bulk_csv._hash_and_scan(str(clean))[0]
     assert sha == hashlib.sha256(clean.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("byte", ["\x00", "\x01"])
+def test_a_nul_or_the_null_marker_goes_row_by_row(tmp_path: Path, byte: str) -> None:
+    """\\x01 is what DuckDB reads as NULL here (an empty field is ''), so no file that holds
+    one is read by DuckDB; nor one with a NUL."""
+    text = f"id,created_on,title\nP1,2026-03-02T13:00:00Z,a{byte}b\n"
+    assert BulkCsv.open(str(write(tmp_path, text))) is None

@@ -35,11 +35,11 @@ from basics.core.durations import format_duration, parse_duration_s
 from basics.core.errors import InputError
 from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_window
 from basics.slo.service import SLOService
+from basics.store.arrow import view
 from basics.store.duckdb_store import Store
 
 if TYPE_CHECKING:
     import duckdb
-    import pyarrow as pa
 
 WEEK_S = 7 * 86400
 LONG_SERIES_MINUTES = 14 * 1440
@@ -460,17 +460,8 @@ def _chunks(
         yield minute.view(np.int64), total, good
         return
     for batch in relation.to_arrow_table().to_batches():
-        minute, total, good = (_int64_view(column) for column in batch.columns)
+        minute, total, good = (view(column, np.int64) for column in batch.columns)
         yield minute, total, good
-
-
-def _int64_view(column: pa.Array) -> compute.IntArray:
-    """A null-free 64-bit Arrow column (integers or timestamps) as NumPy, without a copy."""
-    assert column.null_count == 0
-    if not len(column):
-        return np.zeros(0, dtype=np.int64)
-    data = np.frombuffer(column.buffers()[1], dtype=np.int64, count=column.offset + len(column))
-    return data[column.offset :]
 
 
 def _builtin_names() -> list[str]:

@@ -1,19 +1,25 @@
 """PagerDuty CSV exports staged by DuckDB's CSV reader, without a Python object per row.
 
 The same pages and rejects as `read_pagerduty_csv`, faster: DuckDB reads every row and
-vouches for those that need none of the row reader's care (the fields a page needs are
-there, times have the plain ISO 8601 form `2025-03-02T14:00:05Z`, `+01:00`, `+0100` or
-none, seconds columns hold plain numbers). Only the other rows go through `read_row`, found
-again by their position in the file, so each still gets its page or its reject with a line
-number. A file DuckDB cannot read as Python's csv module does (rows of the wrong width,
-broken quoting, bytes that are not UTF-8) is left whole to the row reader. The tests hold
-both paths to the same pages on the same files.
+vouches for those that need none of the row reader's care (the header's number of fields,
+the fields a page needs, times of the plain ISO 8601 form `2025-03-02T14:00:05Z`, `+01:00`,
+`+0100` or none, seconds columns of plain numbers). Only the other rows go through
+`read_row`: one pass over the file's lines finds them again by their position (splitting
+into fields only lines with a quote, and the rows it wants), so each still gets its page or
+its reject with a line number; a file whose every row DuckDB vouches for is not read by
+Python at all. A file DuckDB cannot read as Python's csv module does (more than one field
+too many, broken quoting, bytes that are not UTF-8, a line break inside quotes that is not
+the file's) fails DuckDB's reading and is left whole to the row reader; the two ways DuckDB
+reads silently otherwise are caught before it reads (a quote opened after spaces) and while
+it reads (a field past the header's, which Python's csv keeps and DuckDB drops). The tests
+hold both paths to the same pages on the same files, including generated ones.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 from dataclasses import dataclass
 
 import duckdb
@@ -64,8 +70,9 @@ class BulkCsv:
     def open(cls, path: str) -> BulkCsv | None:
         """The export at `path`, or None when only the row reader can take it: standard
         input, a path DuckDB would read as a glob, a first line that is not a whole CSV
-        header row, or a field that opens its quotes after spaces (` "x"`), which DuckDB
-        reads as quoted and Python's csv module does not.
+        header row, a field that opens its quotes after spaces (` "x"`), which DuckDB
+        reads as quoted and Python's csv module does not, or a NUL or \\x01 byte (the
+        latter marks a null to DuckDB here).
 
         Raises InputError as `read_pagerduty_csv` does when the header lacks a needed column.
         """
@@ -86,8 +93,8 @@ class BulkCsv:
         if len(rows) != 1 or not any(cell.strip() for cell in rows[0]):
             return None
         header = ExportHeader(rows[0], source.name)
-        sha, spaced_quote = _hash_and_look_for_spaced_quotes(path)
-        if spaced_quote:
+        sha, declined = _hash_and_scan(path)
+        if declined:
             return None
         return cls(path, source.name, compression, header, sha)
 
@@ -95,12 +102,13 @@ class BulkCsv:
         """Stage the export's pages into `STAGED_TABLE`: how many, and the rows rejected.
         Call it outside a transaction: a file DuckDB cannot read fails a statement.
 
-        None (and no table) when DuckDB cannot read the file as the row reader does (rows of
-        the wrong width, broken quoting, bytes that are not UTF-8): the row reader must read
-        all of it. Rows DuckDB reads but cannot vouch for (a missing field, an unparseable
-        time, a time in another form) are read again by the row reader, found by their
-        position in the file, which gives each its page or its reject with its line
-        number. An id on several rows keeps the page of its last row, as in the row reader.
+        None (and no table) when DuckDB cannot read the file as the row reader does (rows
+        with more than one field too many, broken quoting, bytes that are not UTF-8): the
+        row reader must read all of it. Rows DuckDB reads but cannot vouch for (of another
+        width than the header, a missing field, an unparseable time, a time in another
+        form) are read again by the row reader, found by their position in the file, which
+        gives each its page or its reject with its line number. An id on several rows keeps
+        the page of its last row, as in the row reader.
         """
         for table in (STAGED_TABLE, _ROWS_TABLE):
             db.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
@@ -109,7 +117,15 @@ class BulkCsv:
         keep_order = bool(db.execute(query).fetchall()[0][0])
         db.execute("SET preserve_insertion_order = true").fetchall()
         try:
-            db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {self._select()}").fetchall()
+            try:
+                db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {self._select()}").fetchall()
+            except duckdb.Error as error:
+                # DuckDB's parallel reader pads short rows only without quoted line breaks:
+                # such a file is read again on one thread.
+                if "parallel=false" not in str(error):
+                    raise
+                query = self._select(parallel=False)
+                db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {query}").fetchall()
         except duckdb.Error:
             return None
         finally:
@@ -121,95 +137,135 @@ class BulkCsv:
         ).fetchall()[0]
         # The table's row ids follow the file's order; inside a transaction they start far
         # from 0, so positions count from the first.
-        contiguous = count == 0 or last - first + 1 == count
-        again = (
-            self._read_again(db, first or 0, count, every_id=ids != distinct_ids)
-            if contiguous
-            else None
-        )
+        first = first or 0
+        repeated = ids != distinct_ids
+        columns = ", ".join(PAGE_COLUMNS)
+        last_of_each_id = "QUALIFY row_number() OVER (PARTITION BY id ORDER BY position DESC) = 1"
+        if count and last - first + 1 != count:
+            again = None
+        elif unclean == 0:
+            # DuckDB vouched for every row: no need for Python to read the file at all.
+            if not repeated:
+                db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
+                db.execute(f"ALTER TABLE {_ROWS_TABLE} RENAME TO {STAGED_TABLE}").fetchall()
+                return int(count - blank), []
+            db.execute(
+                f"CREATE TEMP TABLE {STAGED_TABLE} AS SELECT {columns} FROM ("
+                f"SELECT {columns}, rowid AS position FROM {_ROWS_TABLE} WHERE NOT blank) "
+                f"{last_of_each_id}"
+            ).fetchall()
+            db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
+            return _count(db, STAGED_TABLE), []
+        else:
+            again = self._read_again(db, first, count, every_id=repeated)
         if again is None:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
             return None
-        if unclean == 0 and ids == distinct_ids:
-            db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
-            db.execute(f"ALTER TABLE {_ROWS_TABLE} RENAME TO {STAGED_TABLE}").fetchall()
-            return int(count - blank), []
         pages = [(position, record) for position, record in again if isinstance(record, Page)]
         rejects = [record for _, record in again if isinstance(record, PageReject)]
         read_again = store_table([page for _, page in pages]).append_column(  # noqa: F841
             "position", pa.array([position for position, _ in pages], pa.int64())
         )
-        columns = ", ".join(PAGE_COLUMNS)
+        # A page read again has the id DuckDB saw on its row (`_read_again` checks it): when
+        # no id repeats, none repeats in the union either.
         db.execute(
             f"CREATE TEMP TABLE {STAGED_TABLE} AS SELECT {columns} FROM ("
             f"SELECT {columns}, rowid - {first} AS position FROM {_ROWS_TABLE} "
             "WHERE clean AND NOT blank "
             f"UNION ALL SELECT {columns}, position FROM read_again) "
-            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY position DESC) = 1"
+            f"{last_of_each_id if repeated else ''}"
         ).fetchall()
         db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
-        staged = db.execute(f"SELECT count(*) FROM {STAGED_TABLE}").fetchall()[0][0]
-        return int(staged), rejects
+        return _count(db, STAGED_TABLE), rejects
 
     def _read_again(
         self, db: duckdb.DuckDBPyConnection, first_rowid: int, rows_read: int, every_id: bool
     ) -> list[tuple[int, Page | PageReject]] | None:
-        """Read the file with Python's csv module alongside DuckDB's rows: the row reader's
-        page or reject for each row DuckDB could not vouch for, with its position (0 for the
-        first row after the header); `rows_read` is how many rows DuckDB read.
+        """The row reader's page or reject for each row DuckDB could not vouch for, with its
+        position (0 for the first row after the header); `rows_read` is how many rows
+        DuckDB read.
 
-        None when the two readings disagree: a row of another width than the header's
-        (DuckDB drops empty fields past the last column without a word), another number of
-        rows, or a row read again whose id is not the one DuckDB saw there. With `every_id`
-        (some id is on several rows, so which row is last matters) every row's id is
+        One pass over the file's lines: a line without a quote is a row of its own (or an
+        empty line, which neither reader counts), split into fields only when wanted; a line
+        with a quote starts a row that Python's csv module reads, on as many lines as it
+        takes. None when the two readings disagree: another number of rows, or a row read
+        again whose width or id is not the one DuckDB saw there. With `every_id` (some id
+        is on several rows, so which row is last matters) every row's width and id are
         compared, not only those read again.
         """
         query = f"SELECT source_id FROM {_ROWS_TABLE} ORDER BY rowid"
         ids = db.execute(query).fetchall() if every_id else None
-        expected = dict(
-            db.execute(
-                f"SELECT rowid - {first_rowid}, source_id FROM {_ROWS_TABLE} "
+        expected = {
+            position: (source_id, whole)
+            for position, source_id, whole in db.execute(
+                f"SELECT rowid - {first_rowid}, source_id, whole FROM {_ROWS_TABLE} "
                 "WHERE NOT clean AND NOT blank"
             ).fetchall()
-        )
+        }
+        # The positions to stop at, in order: comparing with the next is cheaper than a
+        # lookup per row.
+        stops = iter(sorted(expected))
+        next_stop = next(stops, -1)
         width = self.header.width
         found: list[tuple[int, Page | PageReject]] = []
         position = -1
+        line = 1  # the header's (see `open`)
         source = Input(self.path)
         try:
-            reader = csv.reader(text_stream(source))
-            next(reader, None)  # the header, on the first line (see `open`)
-            last_line = 1
-            for row in reader:
-                line, last_line = last_line + 1, reader.line_num
-                if not row:  # an empty line, which DuckDB skips too
+            lines = iter(text_stream(source))
+            next(lines, None)
+            for text in lines:
+                line += 1
+                starts = line
+                row: list[str] | None = None
+                if '"' in text:
+                    reader = csv.reader(itertools.chain((text,), lines))
+                    row = next(reader, [])
+                    line += reader.line_num - 1
+                    if not row:
+                        continue
+                elif text[0] in "\r\n":  # a line ends at its first line break: empty
                     continue
                 position += 1
-                if len(row) != width or position >= rows_read:
-                    return None
-                if ids is not None and row_source_id(self.header, row) != ids[position][0]:
-                    return None
-                if position not in expected:
+                if position != next_stop and ids is None:
                     continue
-                if row_source_id(self.header, row) != expected.pop(position):
+                if position >= rows_read:
                     return None
-                if any(cell.strip() for cell in row):  # the row reader skips blank rows
-                    found.append((position, read_row(self.header, row, line)))
+                wanted = expected.pop(position, None)
+                if wanted is not None:
+                    next_stop = next(stops, -1)
+                if row is None:
+                    row = text.rstrip("\r\n").split(",")
+                whole = len(row) == width
+                duckdb_id, duckdb_whole = wanted or (ids[position][0] if ids else None, True)
+                if whole != duckdb_whole:
+                    return None
+                if whole and row_source_id(self.header, row) != duckdb_id:
+                    return None
+                if wanted is not None and any(cell.strip() for cell in row):
+                    found.append((position, read_row(self.header, row, starts)))
+        except csv.Error:
+            return None
         finally:
             source.close()
         # Every row DuckDB read is one the row reader read, and the rows to read again
-        # were all met, each with the id DuckDB saw.
+        # were all met, each with the width and id DuckDB saw.
         return found if position + 1 == rows_read and not expected else None
 
-    def _select(self) -> str:
+    def _select(self, parallel: bool = True) -> str:
         width = self.header.width
-        names = [f"c{index}" for index in range(width)]
+        # One column more than the header: a row with a field too many fills it (DuckDB
+        # would drop an empty one without a word), a shorter row leaves the header's last
+        # column NULL (null padding). Empty fields are '' rather than NULL, so the two are
+        # told apart: only \\x01, which `open` makes sure the file does not hold, is NULL.
+        names = [f"c{index}" for index in range(width + 1)]
         columns = ", ".join(f"'{name}': 'VARCHAR'" for name in names)
         path = self.path.replace("'", "''")
         source = (
             f"read_csv('{path}', header = true, auto_detect = false, columns = {{{columns}}}, "
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            f"null_padding = false, compression = '{self.compression}')"
+            f"null_padding = true, nullstr = ['\x01'], parallel = {str(parallel).lower()}, "
+            f"compression = '{self.compression}')"
         )
         cell = self._cell
         source_id = f"coalesce({cell('id')}, {cell('number')})"
@@ -218,11 +274,12 @@ class BulkCsv:
         )
         # A cell may list several people; the first is the one paged first.
         first_responder = python_strip_sql(f"regexp_extract({responder}, '^[^;,]*')")
+        present = [role for role in TIME_ROLES if role in self.header.columns]
+        # Each time is parsed once (in `parsed`), then checked and used.
         times = " AND ".join(
-            f"({cell(role)} IS NULL OR (regexp_matches({cell(role)}, '{PLAIN_TIME}') "
-            f"AND {utc_time_sql(cell(role))} IS NOT NULL))"
-            for role in TIME_ROLES
-            if role in self.header.columns
+            f"({role} IS NULL OR (regexp_matches({role}, '{PLAIN_TIME}') "
+            f"AND {role}_time IS NOT NULL))"
+            for role in present
         )
         seconds = " AND ".join(
             f"({cell(role)} IS NULL OR regexp_matches({cell(role)}, '{SECONDS}'))"
@@ -230,6 +287,7 @@ class BulkCsv:
             if role in self.header.columns
         )
         checks = [
+            "whole",
             times or "true",
             seconds or "true",
             f"{source_id} IS NOT NULL",
@@ -241,17 +299,23 @@ class BulkCsv:
             f"nullif({python_strip_sql(f'c{index}')}, '') AS {role}"
             for role, (index, _) in self.header.columns.items()
         )
-        every_cell_empty = " AND ".join(f"{name} IS NULL" for name in names)
+        whole = f"c{width - 1} IS NOT NULL AND c{width} IS NULL"
+        # A row of empty fields, of any width, is skipped by the row reader; one of spaces
+        # too, but that one the row reader reads again (and skips).
+        every_cell_empty = " AND ".join(f"coalesce({name}, '') = ''" for name in names)
+        parsed_times = ", ".join(f"{utc_time_sql(role)} AS {role}_time" for role in present)
         return (
-            f"WITH cells AS (SELECT {stripped}, ({every_cell_empty}) AS blank FROM {source}) "
+            f"WITH cells AS (SELECT {stripped}, ({whole}) AS whole, "
+            f"({every_cell_empty}) AS blank FROM {source}), "
+            f"parsed AS (SELECT *{', ' + parsed_times if parsed_times else ''} FROM cells) "
             f"SELECT '{SOURCE}:' || {source_id} AS id, '{SOURCE}' AS source, "
             f"{source_id} AS source_id, coalesce({cell('incident_key')}, {source_id}) "
             f"AS incident_key, coalesce({cell('title')}, {cell('description')}) AS alert, "
             f"{cell('service')} AS service, {cell('urgency')} AS urgency, "
-            f"{utc_time_sql(cell('created'))} AS created_at, {self._moment('acknowledged')} "
+            f"{self._moment('created')} AS created_at, {self._moment('acknowledged')} "
             f"AS acknowledged_at, {self._moment('resolved')} AS resolved_at, "
             f"CASE WHEN {responder} IS NULL THEN NULL ELSE {first_responder} END AS responder, "
-            f"({' AND '.join(checks)}) IS TRUE AS clean, blank FROM cells"
+            f"({' AND '.join(checks)}) IS TRUE AS clean, blank, whole FROM parsed"
         )
 
     def _cell(self, role: str) -> str:
@@ -260,16 +324,18 @@ class BulkCsv:
         return role if role in self.header.columns else "NULL::VARCHAR"
 
     def _moment(self, role: str) -> str:
-        """The time of `role`, else created + the seconds in its seconds column."""
+        """The time of `role` (parsed in `_select`'s `parsed`), else created + the seconds
+        in its seconds column."""
         if role in self.header.columns:
-            return utc_time_sql(self._cell(role))
+            return f"{role}_time"
         seconds = self._cell(SECONDS_ROLES[role])
-        return f"{utc_time_sql(self._cell('created'))} + {seconds_sql(seconds)}"
+        return f"created_time + {seconds_sql(seconds)}"
 
 
-def _hash_and_look_for_spaced_quotes(path: str) -> tuple[str, bool]:
-    """The SHA-256 of the file's content, and whether a line or a field starts with spaces
-    then a double quote (conservatively: also where that is inside a quoted value)."""
+def _hash_and_scan(path: str) -> tuple[str, bool]:
+    """The SHA-256 of the file's content, and whether DuckDB must not read it: a line or a
+    field that starts with spaces then a double quote (conservatively: also where that is
+    inside a quoted value), or a NUL or \\x01 byte."""
     source = Input(path)
     found = False
     tail = b""
@@ -277,7 +343,7 @@ def _hash_and_look_for_spaced_quotes(path: str) -> tuple[str, bool]:
         while block := source.read(CHUNK_BYTES):
             if not found:
                 data = tail + block
-                found = _spaced_quote(data, len(tail))
+                found = _spaced_quote(data, len(tail)) or b"\x00" in block or b"\x01" in block
                 tail = data[-_TAIL:]
         return source.sha256.hexdigest(), found
     finally:
@@ -285,6 +351,10 @@ def _hash_and_look_for_spaced_quotes(path: str) -> tuple[str, bool]:
 
 
 _TAIL = 256
+
+
+def _count(db: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(db.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _spaced_quote(data: bytes, new_from: int) -> bool:

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from basics.oncall.models import OUTCOMES, Page, Shift
+from basics.store.arrow import filled
 
 ZoneOf = Callable[[str | None], str]
 
@@ -189,15 +190,14 @@ def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]
     """The distinct values of a string column and each row's index among them (-1 null)."""
     encoded = pc.dictionary_encode(column.combine_chunks())
     values = tuple(encoded.dictionary.to_pylist())
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return values, codes.astype(np.int32, copy=False)
+    codes = filled(encoded.indices.cast(pa.int32()), np.int32, -1)
+    return values, codes
 
 
 def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:
     """A timestamp column as µs since 1970 (`NO_TIME` where null)."""
     values = column.combine_chunks().cast(pa.timestamp("us")).cast(pa.int64())
-    filled = pc.fill_null(values, NO_TIME).to_numpy(zero_copy_only=False)
-    return np.asarray(filled, dtype=np.int64)
+    return filled(values, np.int64, NO_TIME)
 
 
 def _outcome_code(outcome: str) -> int:

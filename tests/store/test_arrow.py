@@ -1,0 +1,39 @@
+"""Arrow columns as NumPy without pyarrow's to_numpy: the same values, nulls filled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from basics.store.arrow import filled, view
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=80),
+    start=st.integers(0, 80),
+    length=st.integers(0, 80),
+)
+def test_filled_equals_the_values_with_nulls_replaced(
+    values: list[int | None], start: int, length: int
+) -> None:
+    column = pa.array(values, pa.int64()).slice(start, length)  # an offset into the buffers
+    expected = [-7 if v is None else v for v in column.to_pylist()]
+    assert filled(column, np.int64, -7).tolist() == expected
+
+
+def test_view_shares_the_memory_of_a_column_without_nulls() -> None:
+    column = pa.array(range(10), pa.int32()).slice(3, 4)
+    assert view(column, np.int32).tolist() == [3, 4, 5, 6]
+    assert not view(column, np.int32).flags.writeable
+    assert view(pa.array([], pa.int64()), np.int64).tolist() == []
+    with pytest.raises(ValueError, match="nulls"):
+        view(pa.array([1, None], pa.int64()), np.int64)
+
+
+def test_timestamps_view_as_microseconds() -> None:
+    column = pa.array([0, 60_000_000], pa.timestamp("us"))
+    assert view(column, np.int64).tolist() == [0, 60_000_000]
