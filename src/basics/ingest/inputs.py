@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +21,7 @@ from basics.core.errors import InputError
 from basics.ingest.encoding import check_utf8_start, line_problem
 
 CHUNK_BYTES = 16 * 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,6 +36,8 @@ class LineChunk:
     lines: pa.LargeStringArray
     size_bytes: int
     bad_bytes: dict[int, str] = field(default_factory=dict)
+    empty_lines: int = 0  # lines that are only an LF or a CRLF
+    brackets: np.ndarray | None = None  # JSON: how many `{` and `[` bytes each line holds
 
 
 class Input:
@@ -187,13 +190,21 @@ def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
     lines = pa.LargeStringArray.from_buffers(
         len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
     )
-    if data.isascii():
-        return LineChunk(first_line, lines, len(data))
-    try:
-        lines.validate(full=True)
-    except pa.ArrowInvalid:
-        return _mark_bad_bytes(data, offsets, first_line, as_json)
-    return LineChunk(first_line, lines, len(data))
+    lengths = np.diff(offsets)
+    empty = int(np.count_nonzero(lengths == 1))
+    empty += int(np.count_nonzero(buffer[offsets[:-1][lengths == 2]] == 13))
+    brackets = None
+    if as_json:  # a line with one `{` and no `[` holds no nested object or array
+        positions = np.flatnonzero((buffer == 123) | (buffer == 91))
+        brackets = np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
+    chunk = LineChunk(first_line, lines, len(data), empty_lines=empty, brackets=brackets)
+    if not data.isascii():
+        try:
+            lines.validate(full=True)
+        except pa.ArrowInvalid:
+            marked = _mark_bad_bytes(data, offsets, first_line, as_json)
+            chunk.lines, chunk.bad_bytes = marked.lines, marked.bad_bytes
+    return chunk
 
 
 def _mark_bad_bytes(data: bytes, offsets: np.ndarray, first_line: int, as_json: bool) -> LineChunk:
@@ -246,13 +257,13 @@ def text_stream(source: Input, strict: bool = False) -> io.TextIOWrapper:
     )
 
 
-def prefetched(chunks: Iterator[LineChunk], depth: int = 2) -> Iterator[LineChunk]:
+def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
     """The same chunks, read ahead on a thread so reading overlaps parsing in DuckDB.
 
     Reading, hashing and splitting lines release the GIL for most of their work, as does
     DuckDB while it parses the previous chunk. An error while reading is raised here.
     """
-    ahead: queue.Queue[LineChunk | BaseException | None] = queue.Queue(maxsize=depth)
+    ahead: queue.Queue[T | BaseException | None] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def read() -> None:

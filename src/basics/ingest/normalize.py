@@ -53,6 +53,49 @@ class TimeRules:
     timestamp_format: str | None = None
 
 
+def offset_time_sql(t: str) -> str:
+    """The naive UTC time of text `t` that matched `OFFSET_PATTERN`.
+
+    DuckDB reads a `Z` right after the time itself; other spellings of UTC (`z`, `UTC`,
+    `GMT`, a space before them) are rewritten as `+00:00` first.
+    """
+    return (
+        f"timezone('UTC', try_cast(CASE WHEN ends_with({t}, 'Z') "
+        f"AND substr({t}, -2, 1) BETWEEN '0' AND '9' THEN {t} "
+        f"ELSE regexp_replace({t}, {sql_text(_UTC_SUFFIX)}, '+00:00') END AS TIMESTAMPTZ))"
+    )
+
+
+def epoch_time_sql(epoch: str) -> str:
+    """The naive UTC time of the number `epoch` (from text that matched `EPOCH_PATTERN`).
+
+    Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
+    try_cast: a number too large for microseconds (1e30) is a reject, not a failed batch.
+    """
+    return (
+        f"make_timestamp(try_cast(CASE WHEN abs({epoch}) >= 1e17 THEN {epoch} / 1000 "
+        f"WHEN abs({epoch}) >= 1e14 THEN {epoch} WHEN abs({epoch}) >= 1e11 THEN {epoch} * 1000 "
+        f"ELSE {epoch} * 1000000 END AS BIGINT))"
+    )
+
+
+def status_sql(number: str) -> str:
+    """The status of a number read from a status field, NULL when it is not one."""
+    return (
+        f"CASE WHEN {number} = round({number}) AND {number} BETWEEN 0 AND 999 "
+        f"THEN CAST({number} AS INTEGER) END"
+    )
+
+
+def duration_sql(number: str, factor: str) -> str:
+    """Milliseconds of a number read from a duration field, NULL when it is not one."""
+    return f"CASE WHEN {number} >= 0 AND isfinite({number} * {factor}) THEN {number} * {factor} END"
+
+
+OFFSET_PATTERN = sql_text(_OFFSET)
+EPOCH_PATTERN = sql_text(_EPOCH)
+
+
 def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
     """SQL for (UTC timestamp, read-as-local flag) over the columns of `_time_features` and
     `_local_reading`."""
@@ -61,19 +104,10 @@ def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
             fmt = params.bind(rules.timestamp_format)
             return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
         return "local_utc", "true"
-    # Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
-    # try_cast: a number too large for microseconds (1e30) is a reject, not a failed batch.
-    from_epoch = (
-        "make_timestamp(try_cast(CASE WHEN abs(epoch) >= 1e17 THEN epoch / 1000 "
-        "WHEN abs(epoch) >= 1e14 THEN epoch WHEN abs(epoch) >= 1e11 THEN epoch * 1000 "
-        "ELSE epoch * 1000000 END AS BIGINT))"
-    )
     ts = (
-        f"CASE WHEN epoch IS NOT NULL THEN {from_epoch} "
+        f"CASE WHEN epoch IS NOT NULL THEN {epoch_time_sql('epoch')} "
         "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
-        "WHEN has_offset THEN timezone('UTC', try_cast("
-        f"regexp_replace(t, {sql_text(_UTC_SUFFIX)}, '+00:00') AS TIMESTAMPTZ)) "
-        "ELSE local_utc END"
+        f"WHEN has_offset THEN {offset_time_sql('t')} ELSE local_utc END"
     )
     return ts, "epoch IS NULL AND NOT is_apache AND NOT has_offset"
 
@@ -90,12 +124,16 @@ def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
         if not _has_offset(rules.timestamp_format):
             local = f"try_strptime(t, {params.bind(rules.timestamp_format)})"
         return f"SELECT *, {local} AS local_ts FROM (SELECT *, trim(ts_text) AS t FROM {staging})"
-    looks = (
-        f"SELECT *, CASE WHEN regexp_full_match(t, {sql_text(_EPOCH)}) "
-        "THEN try_cast(t AS DOUBLE) END AS epoch, "
-        f"regexp_full_match(t, {sql_text(_APACHE)}) AS is_apache, "
-        f"regexp_full_match(t, {sql_text(_OFFSET)}) AS has_offset "
+    # The usual form first; the others are tried only on what it does not match.
+    offset = (
+        f"SELECT *, coalesce(regexp_full_match(t, {OFFSET_PATTERN}), false) AS has_offset "
         f"FROM (SELECT *, trim(ts_text) AS t FROM {staging})"
+    )
+    looks = (
+        "SELECT *, CASE WHEN has_offset THEN false "
+        f"ELSE regexp_full_match(t, {sql_text(_APACHE)}) END AS is_apache, "
+        f"CASE WHEN NOT has_offset AND regexp_full_match(t, {EPOCH_PATTERN}) "
+        f"THEN try_cast(t AS DOUBLE) END AS epoch FROM ({offset})"
     )
     return (
         "SELECT *, CASE WHEN epoch IS NULL AND NOT is_apache AND NOT has_offset "
@@ -223,10 +261,8 @@ def normalize_sql(
         nullif(operation, '') AS operation,
         nullif(nullif(user_id, ''), '-') AS user_id,
         nullif(record_id, '') AS record_id,
-        CASE WHEN status_num = round(status_num) AND status_num BETWEEN 0 AND 999
-          THEN CAST(status_num AS INTEGER) END AS status,
-        CASE WHEN duration_num >= 0 AND isfinite(duration_num * duration_factor)
-          THEN duration_num * duration_factor END AS duration_ms,
+        {status_sql("status_num")} AS status,
+        {duration_sql("duration_num", "duration_factor")} AS duration_ms,
         attrs
       FROM ({_local_reading(rules, params, features)}))
     )

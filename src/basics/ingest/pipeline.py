@@ -20,6 +20,7 @@ from basics.ingest.encoding import CONVERT
 from basics.ingest.files import ReadPlan, checkpoints, last_line_end, plan_read
 from basics.ingest.inputs import Input, LineChunk, line_chunks, prefetched
 from basics.ingest.jsonl import jsonl_sql
+from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
@@ -141,10 +142,16 @@ def ingest_events(
                     plan.end_line if plan else None,
                 ],
             )
-            for staging_sql, params, chunk, done in _staging(db, source, stream, plan):
-                _load(db, staging_sql, params, chunk, rules, source, batch_id, result)
+            fast = _fast_path(source, rules, batch_id)
+            for staged in _staging(db, source, stream, plan):
+                table = staged.table
+                if fast is not None and staged.chunk is not None and table is not None:
+                    stored, table = fast.load(db, staged.chunk, table)
+                    result.accepted += stored
+                if table is None or table.num_rows:
+                    _load(db, staged.sql, staged.params, table, rules, source, batch_id, result)
                 if progress:
-                    progress(done, stream.size_bytes, result.accepted, result.rejected)
+                    progress(staged.done, stream.size_bytes, result.accepted, result.rejected)
             if plan is not None:
                 sha = plan.content_sha256
             else:
@@ -342,20 +349,43 @@ def _source(config: Config, name: str) -> SourceConfig:
     return config.sources[name]
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """A staging query and its bound values, the table it reads (None: the query reads the
+    file itself), the lines of that table (line formats), and the bytes read so far.
+
+    The query reads its table as `lines` (raw lines) or `staged` (records parsed in Python).
+    """
+
+    sql: str
+    params: SqlParams
+    table: pa.Table | None
+    done: int
+    chunk: LineChunk | None = None
+
+
+def _fast_path(source: SourceConfig, rules: TimeRules, batch_id: int) -> FastJsonl | None:
+    """The fast path of a JSON-lines source, if it has one.
+
+    Not with `id:`: a record id repeated within the file keeps its first record, found by
+    the order in which records are stored, and the fast path stores a chunk's vouched lines
+    before the others. Not with `timestamp_format`, which the fast path does not read.
+    """
+    if source.format != "jsonl" or source.id is not None or source.timestamp_format:
+        return None
+    return FastJsonl(source, rules, batch_id)
+
+
 def _staging(
     db: duckdb.DuckDBPyConnection,
     source: SourceConfig,
     stream: Input | _ParquetInput,
     plan: ReadPlan | None,
-) -> Iterator[tuple[str, SqlParams, pa.Table | None, int]]:
-    """Staging queries, one per chunk, with their bound values, the chunk they read and the
-    bytes read so far.
-
-    A query reads its chunk as `lines` (raw lines) or `staged` (records parsed in Python).
-    """
+) -> Iterator[_Staged]:
+    """The staging query of each chunk."""
     params = SqlParams()
     if isinstance(stream, _ParquetInput):
-        yield stream.staging_sql(db, source, params), params, None, stream.size_bytes or 0
+        yield _Staged(stream.staging_sql(db, source, params), params, None, stream.size_bytes or 0)
         return
     builders = {
         "jsonl": jsonl_sql,
@@ -367,11 +397,10 @@ def _staging(
         sql = builders[source.format](source, params)
         first_line = plan.first_line if plan else 1
         as_json = source.format == "jsonl"
-        for chunk in prefetched(line_chunks(stream, first_line=first_line, as_json=as_json)):
-            lines = _lines_table(chunk)
-            # Several record batches let DuckDB parse on every core.
-            table = pa.Table.from_batches(lines.to_batches(BATCH_ROWS))
-            yield sql, params, table, stream.position()
+        chunks = line_chunks(stream, first_line=first_line, as_json=as_json)
+        # The tables are made on the read-ahead thread too.
+        for chunk, table in prefetched((chunk, _lines_table(chunk)) for chunk in chunks):
+            yield _Staged(sql, params, table, stream.position(), chunk)
         return
     first_line = plan.first_line if plan else 1
     tables = (
@@ -380,7 +409,7 @@ def _staging(
         else otlp_tables(stream, source, first_line)
     )
     for table in tables:
-        yield "SELECT * FROM staged", params, table, stream.position()
+        yield _Staged("SELECT * FROM staged", params, table, stream.position())
 
 
 def _lines_table(chunk: LineChunk) -> pa.Table:
@@ -391,7 +420,11 @@ def _lines_table(chunk: LineChunk) -> pa.Table:
     if chunk.bad_bytes:
         reasons = [chunk.bad_bytes.get(index) for index in range(count)]
         bad_bytes = pa.array(reasons, pa.string())
-    return pa.table({"line_no": numbers, "raw": chunk.lines, "bad_bytes": bad_bytes})
+    columns = {"line_no": numbers, "raw": chunk.lines, "bad_bytes": bad_bytes}
+    if chunk.brackets is not None:
+        columns["brackets"] = pa.array(chunk.brackets)
+    # Several record batches let DuckDB parse on every core.
+    return pa.Table.from_batches(pa.table(columns).to_batches(BATCH_ROWS))
 
 
 def _load(
