@@ -358,3 +358,23 @@ def test_a_nul_or_the_null_marker_goes_row_by_row(tmp_path: Path, byte: str) -> 
     one is read by DuckDB; nor one with a NUL."""
     text = f"id,created_on,title\nP1,2026-03-02T13:00:00Z,a{byte}b\n"
     assert BulkCsv.open(str(write(tmp_path, text))) is None
+
+
+OPEN_AT_THE_END = {
+    "a row of one field": 'P1,2026-03-02T13:00:00Z,"two\nlines"\n"x',
+    "a row of a comma": 'P1,2026-03-02T13:00:00Z,"two\nlines"\n",',
+    "the rows after it": 'P1,2026-03-02T13:00:00Z,"two\nlines"\n"x,y\nP2,2026-03-02T13:00:00Z,z\n',
+    "the last field": 'P1,2026-03-02T13:00:00Z,"two\nlines"\nP2,2026-03-02T13:00:00Z,"z',
+    "a field past the last": 'P1,2026-03-02T13:00:00Z,"two\nlines"\nP2,2026-03-02T13:00:00Z,z,"',
+    "nothing before it": '"x',
+}
+
+
+@pytest.mark.parametrize("rows", OPEN_AT_THE_END.values(), ids=OPEN_AT_THE_END.keys())
+def test_a_quote_left_open_at_the_end_is_read_as_the_row_reader_reads_it(
+    tmp_path: Path, rows: str
+) -> None:
+    """A quoted line break sends DuckDB to one thread, where it drops a quote left open at
+    the end of the file without a word: the last row is Python's, every row is compared."""
+    by_row, staged = both_ways(write(tmp_path, "id,created_on,title\n" + rows))
+    assert staged is None or staged == by_row

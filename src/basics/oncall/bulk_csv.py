@@ -116,6 +116,7 @@ class BulkCsv:
         query = "SELECT current_setting('preserve_insertion_order')"
         keep_order = bool(db.execute(query).fetchall()[0][0])
         db.execute("SET preserve_insertion_order = true").fetchall()
+        one_thread = False
         try:
             try:
                 db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {self._select()}").fetchall()
@@ -124,12 +125,21 @@ class BulkCsv:
                 # such a file is read again on one thread.
                 if "parallel=false" not in str(error):
                     raise
+                one_thread = True
                 query = self._select(parallel=False)
                 db.execute(f"CREATE TEMP TABLE {_ROWS_TABLE} AS {query}").fetchall()
         except duckdb.Error:
             return None
         finally:
             db.execute(f"SET preserve_insertion_order = {keep_order}").fetchall()
+        if one_thread:
+            # On one thread DuckDB drops a quote left open at the end of the file without a
+            # word (the parallel reader refuses it): Python reads the last row itself, and
+            # every row's width and id are compared below.
+            db.execute(
+                f"UPDATE {_ROWS_TABLE} SET clean = false, blank = false "
+                f"WHERE rowid = (SELECT max(rowid) FROM {_ROWS_TABLE})"
+            ).fetchall()
         unclean, blank, ids, distinct_ids, first, last, count = db.execute(
             "SELECT count(*) FILTER (NOT clean AND NOT blank), count(*) FILTER (blank), "
             "count(source_id), count(DISTINCT source_id), min(rowid), max(rowid), count(*) "
@@ -139,11 +149,12 @@ class BulkCsv:
         # from 0, so positions count from the first.
         first = first or 0
         repeated = ids != distinct_ids
+        every_row = repeated or one_thread
         columns = ", ".join(PAGE_COLUMNS)
         last_of_each_id = "QUALIFY row_number() OVER (PARTITION BY id ORDER BY position DESC) = 1"
         if count and last - first + 1 != count:
             again = None
-        elif unclean == 0:
+        elif unclean == 0 and not one_thread:
             # DuckDB vouched for every row: no need for Python to read the file at all.
             if not repeated:
                 db.execute(f"DELETE FROM {_ROWS_TABLE} WHERE blank").fetchall()
@@ -157,7 +168,7 @@ class BulkCsv:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
             return _count(db, STAGED_TABLE), []
         else:
-            again = self._read_again(db, first, count, every_id=repeated)
+            again = self._read_again(db, first, count, every_id=every_row)
         if again is None:
             db.execute(f"DROP TABLE {_ROWS_TABLE}").fetchall()
             return None
@@ -193,7 +204,7 @@ class BulkCsv:
         is on several rows, so which row is last matters) every row's width and id are
         compared, not only those read again.
         """
-        query = f"SELECT source_id FROM {_ROWS_TABLE} ORDER BY rowid"
+        query = f"SELECT source_id, whole FROM {_ROWS_TABLE} ORDER BY rowid"
         ids = db.execute(query).fetchall() if every_id else None
         expected = {
             position: (source_id, whole)
@@ -237,7 +248,7 @@ class BulkCsv:
                 if row is None:
                     row = text.rstrip("\r\n").split(",")
                 whole = len(row) == width
-                duckdb_id, duckdb_whole = wanted or (ids[position][0] if ids else None, True)
+                duckdb_id, duckdb_whole = wanted or (ids[position] if ids else (None, True))
                 if whole != duckdb_whole:
                     return None
                 if whole and row_source_id(self.header, row) != duckdb_id:
