@@ -50,6 +50,7 @@ BUSY_SHARE = 0.25
 TARGETS = {
     "ingest_events_per_s": 1_000_000,
     "ingest_peak_rss_bytes": 1.5e9,
+    "ingest_vs_duckdb": 1.3,
     "status_s": 0.100,
     "startup_s": 0.5,
     "breakdown_big_s": 1.0,
@@ -163,6 +164,10 @@ def ingest_step(n: int, fresh: bool, pandas_chunk: int) -> dict[str, Any]:
         "polars": folder / "polars.duckdb",
     }
     runs = {}
+    _say("ingest: DuckDB read_json into a table (the physical reference)")
+    runs["duckdb"] = measure_quiet(
+        worker("bench_data.py", "read-json", jsonl, folder / "read_json.duckdb"), "DuckDB"
+    )
     _say("ingest: Basics")
     runs["basics"] = measure_quiet(worker("bench_basics.py", "ingest", config, jsonl), "Basics")
     _say("ingest: polars")
@@ -436,6 +441,7 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
     ingest = results["ingest"]
     n = ingest["events"]
     b, p, pl = (ingest["runs"][k] for k in ("basics", "pandas", "polars"))
+    duck = ingest["runs"].get("duckdb")
     rows = [
         [
             f"ingest {_n(n)} JSON lines (in-process)",
@@ -454,6 +460,11 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
         ],
         ["  peak RSS"] + [_gb(r["peak_rss_bytes"]) for r in (b, p, pl)] + ["", ""],
     ]
+    if duck is not None:
+        rows += [
+            ["  DuckDB read_json into a table (reference)", _s(duck["seconds"]) + _busy(duck)],
+            ["  Basics time / DuckDB read_json time", f"{b['seconds'] / duck['seconds']:.2f}×"],
+        ]
     rate, rss = b["events_per_s"], b["peak_rss_bytes"]
     goal, rss_goal = TARGETS["ingest_events_per_s"], TARGETS["ingest_peak_rss_bytes"]
     targets = [
@@ -474,7 +485,25 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
             else f"{(rss - rss_goal) / 1e9:.2f} GB over, {rss / rss_goal:.1f}×",
         ),
         _ratio_target(f"ingest {_n(n)} (in-process)", p["seconds"] / b["seconds"]),
+        _target(
+            f"ingest faster than the polars script ({_n(n)})",
+            _x(pl["seconds"] / b["seconds"]),
+            b["seconds"] < pl["seconds"],
+            f"{pl['seconds'] / b['seconds']:.2f}× polars' speed",
+        ),
     ]
+    if duck is not None:
+        ratio, limit = b["seconds"] / duck["seconds"], TARGETS["ingest_vs_duckdb"]
+        targets.append(
+            _target(
+                f"ingest ≤ {limit}× DuckDB read_json into a table ({_n(n)})",
+                f"{ratio:.2f}×",
+                ratio <= limit,
+                f"{limit / ratio:.2f}× the margin"
+                if ratio <= limit
+                else f"needs {ratio / limit:.2f}× faster",
+            )
+        )
     biggest = results["sizes"][-1]["events"]
     for size in results["sizes"]:
         m = size["events"]
@@ -629,6 +658,13 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, Any], Checks]:
             labelled = dict(zip(names, tables.values(), strict=True))
             check_tables(checks, f"ingest {_n(n)}: stored tables", labelled)
             results["ingest"]["tables"] = labelled
+            duck = results["ingest"]["runs"]["duckdb"]
+            basics = labelled["Basics"]
+            checks.add(
+                f"ingest {_n(n)}: DuckDB read_json read the same events",
+                int(basics["rows"]) == duck["rows"] and basics["sum_status"] == duck["sum_status"],
+                f"rows {duck['rows']:,}, sum(status) {int(duck['sum_status']):,}",
+            )
     _say(f"basics --help (1 warm-up + {args.help_runs})")
     results["help"] = cli_runs_of([BASICS_CLI, "--help"], args.help_runs)
     results["help"].pop("stdout", None)

@@ -148,6 +148,7 @@ def _ingest_both(
     monkeypatch.setattr(
         pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=chunk_bytes)
     )
+    monkeypatch.setattr(jsonl_fast, "SKIP_CHUNKS", 0)  # every chunk meets the fast path
     stored: list[int] = []
     load = jsonl_fast.FastJsonl.load
 
@@ -235,3 +236,41 @@ def test_a_clean_file_is_stored_by_the_fast_path_alone(
     assert env.store.query(
         "SELECT count(DISTINCT user_id), min(attrs), max(status) FROM events"
     ) == [(2000, {"region": "eu", "version": "v1"}, 200)]
+
+
+def test_after_a_chunk_it_cannot_take_the_fast_path_steps_aside(
+    make_env: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Local times: the row reader must count them, so the fast path stores none.
+    monkeypatch.setattr(
+        pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=4096)
+    )
+    local = dict(BASE, ts="2026-03-29T00:30:00")
+    lines = [json.dumps(dict(local, user=f"u-{i}")) for i in range(1000)]
+    tried: list[int] = []
+    shapes_of = jsonl_fast.shapes_of
+
+    def counting(lines: Any) -> Any:
+        tried.append(1)
+        return shapes_of(lines)
+
+    monkeypatch.setattr(jsonl_fast, "shapes_of", counting)
+    calls: list[int] = []
+    load = jsonl_fast.FastJsonl.load
+
+    def spying(self: jsonl_fast.FastJsonl, *args: Any) -> Any:
+        count, left = load(self, *args)
+        calls.append(count)
+        return count, left
+
+    monkeypatch.setattr(jsonl_fast.FastJsonl, "load", spying)
+    env = make_env(SOURCE)
+
+    result = env.ingest("api", env.write("events.jsonl", "\n".join(lines) + "\n"))
+
+    assert (result.accepted, result.rejected, result.local_time_rows) == (1000, 0, 1000)
+    assert len(calls) > 2 * (jsonl_fast.SKIP_CHUNKS + 1)
+    assert set(calls) == {0}
+    # The fast path tried the first chunk of every 16 and left the others alone.
+    every = jsonl_fast.SKIP_CHUNKS + 1
+    assert len(tried) == (len(calls) + every - 1) // every

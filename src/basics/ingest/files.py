@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
+
 from basics.store.duckdb_store import Store
 
 HASH_BLOCK = 1 << 20
@@ -78,6 +80,11 @@ def last_line_end(file: BinaryIO, size: int) -> int:
     return 0
 
 
+def _count(block: bytes, byte: int) -> int:
+    """How many times `byte` occurs in `block` (NumPy counts faster than bytes.count)."""
+    return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == byte))
+
+
 def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
     """Hash the first `size` bytes once, noting the furthest checkpoint the file matches,
     and count the lines after it."""
@@ -99,9 +106,9 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
                 raise OSError(f"the file ended at byte {position} while being read")
             whole.update(block)
             tail.update(block)
-            newlines += block.count(b"\n")
+            newlines += _count(block, 10)
             if not newlines:  # lines that end with CR alone are counted only without any LF
-                returns += block.count(b"\r")
+                returns += _count(block, 13)
             last_byte = block[-1:]
             position += len(block)
         if stop in by_offset:

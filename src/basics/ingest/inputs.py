@@ -194,9 +194,8 @@ def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
     empty = int(np.count_nonzero(lengths == 1))
     empty += int(np.count_nonzero(buffer[offsets[:-1][lengths == 2]] == 13))
     brackets = None
-    if as_json:  # a line with one `{` and no `[` holds no nested object or array
-        positions = np.flatnonzero((buffer == 123) | (buffer == 91))
-        brackets = np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
+    if as_json:
+        brackets = _brackets(data, buffer, offsets)
     chunk = LineChunk(first_line, lines, len(data), empty_lines=empty, brackets=brackets)
     if not data.isascii():
         try:
@@ -205,6 +204,17 @@ def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
             marked = _mark_bad_bytes(data, offsets, first_line, as_json)
             chunk.lines, chunk.bad_bytes = marked.lines, marked.bad_bytes
     return chunk
+
+
+def _brackets(data: bytes, buffer: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """How many `{` and `[` bytes each line holds (one `{` and no `[`: no nested value)."""
+    starts = offsets[:-1]
+    # As many `{` as lines, each line starting with one: one `{` a line.
+    one_each = np.count_nonzero(buffer == 123) == len(starts) and np.all(buffer[starts] == 123)
+    if one_each and data.find(b"[") < 0:
+        return np.ones(len(starts), dtype=np.int32)
+    positions = np.flatnonzero((buffer == 123) | (buffer == 91))
+    return np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
 
 
 def _mark_bad_bytes(data: bytes, offsets: np.ndarray, first_line: int, as_json: bool) -> LineChunk:

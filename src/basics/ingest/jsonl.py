@@ -151,13 +151,13 @@ def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
     FROM (
       SELECT *, {problem} FROM (
       SELECT *, {fields.picks} FROM (
-        SELECT line_no, raw, bad_bytes, is_valid, is_object,
+        SELECT line_no, raw, bad_bytes, brackets, is_valid, is_object,
           CASE WHEN is_object THEN json_extract(raw, {params.bind(slots.paths)})::VARCHAR[]
             END AS j,
           CASE WHEN is_object THEN json_keys(raw, {params.bind(objects)}) END AS k
         FROM (
-          SELECT line_no, raw, bad_bytes, is_valid, is_valid AND {IS_OBJECT} AS is_object
-          FROM (SELECT line_no, raw, bad_bytes, CASE WHEN bad_bytes IS NULL
+          SELECT line_no, raw, bad_bytes, brackets, is_valid, is_valid AND {IS_OBJECT} AS is_object
+          FROM (SELECT line_no, raw, bad_bytes, brackets, CASE WHEN bad_bytes IS NULL
                   THEN json_valid(raw) END AS is_valid FROM lines WHERE {NOT_BLANK})
         )
       ))
@@ -212,8 +212,8 @@ def _problems(
         (
             f"{twice} > 0",
             "'record'",
-            "'duplicate key \"' || list_transform([k[duplicate_in]], lambda keys: "
-            f"{duplicate})[1] || '\"' || {params.bind(labels)}[duplicate_in] "
+            f"'duplicate key \"' || list_transform([k[{twice}]], lambda keys: "
+            f"{duplicate})[1] || '\"' || {params.bind(labels)}[{twice}] "
             "|| ' (a key once per object)'",
         ),
     ]
@@ -234,10 +234,17 @@ def _problems(
             f"|| '\", found ' || lower(json_type(f_attrs_object, '$.*')[{nested}])",
         )
     )
+    # A line with one `{` and no `[` (counted as it was read) holds no nested value: only
+    # its own keys can repeat, and no value can be an array or object.
+    top_twice = "list_filter(k[1], lambda x, i: list_position(k[1], x) < i)[1] IS NOT NULL"
     problem = (
         "CASE "
-        + " ".join(f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules, start=1))
-        + f" END AS problem, {twice} AS duplicate_in"
+        + " ".join(f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules[:3], start=1))
+        + f" WHEN brackets = 1 THEN CASE WHEN {top_twice} THEN 4 END "
+        + " ".join(
+            f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules, start=1) if n > 3
+        )
+        + " END AS problem"
     )
     field_sql = "CASE problem " + " ".join(
         f"WHEN {n} THEN {f}" for n, (_, f, _) in enumerate(rules, start=1)

@@ -48,6 +48,8 @@ from basics.store.sql_params import SqlParams
 SAMPLE_LINES = 64
 """Lines sampled from each chunk for its shapes: the first ones, then evenly spread."""
 MAX_SHAPES = 8
+SKIP_CHUNKS = 15
+"""Chunks the row reader takes alone after one the fast path took less than half of."""
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,16 @@ class FastJsonl:
         self.rules = rules
         self.batch_id = batch_id
         self._queries: dict[tuple[tuple[str, ...], ...], FastQueries] = {}
+        self._rest = 0  # chunks left to hand straight to the row reader
 
     def load(
         self, db: duckdb.DuckDBPyConnection, chunk: LineChunk, table: pa.Table
     ) -> tuple[int, pa.Table]:
         """Store the vouched lines of `chunk` (whose relation `lines` is `table`); how many,
         and the rows of `table` left for the row reader."""
+        if self._rest:
+            self._rest -= 1
+            return 0, table
         shapes = shapes_of(chunk.lines)
         if not shapes:
             return 0, table
@@ -86,8 +92,15 @@ class FastJsonl:
                 queries.insert, queries.params.with_values(batch_id=self.batch_id)
             ).fetchall()[0][0]
         )
-        if stored == len(chunk.lines) - chunk.empty_lines:
+        lines_read = len(chunk.lines) - chunk.empty_lines
+        if stored == lines_read:
             return stored, table.slice(0, 0)
+        if stored < lines_read // 2:
+            # A file the fast path cannot take (local times, say) would cost it twice a
+            # chunk for nothing: the next chunks go straight to the row reader.
+            self._rest = SKIP_CHUNKS
+        if stored == 0:
+            return 0, table
         left = db.execute(queries.leftovers, queries.params.values).fetchnumpy()["line_no"]
         return stored, table.filter(pc.is_in(table.column("line_no"), value_set=pa.array(left)))
 
@@ -188,14 +201,14 @@ def fast_queries(
       FROM (
         SELECT *,
           CASE WHEN regexp_full_match(t, {OFFSET_PATTERN}) THEN {offset_time_sql("t")}
-            WHEN regexp_full_match(t, {EPOCH_PATTERN}) THEN {epoch_time_sql("epoch")} END AS ts,
+            WHEN regexp_full_match(t, {EPOCH_PATTERN})
+            THEN {epoch_time_sql("try_cast(t AS DOUBLE)")} END AS ts,
           {service} AS service, nullif(operation_text, '') AS operation,
           nullif(nullif(user_text, ''), '-') AS user_id,
           {status_sql("status_number")} AS status,
           {duration_sql("duration_number", "duration_factor")} AS duration_ms
         FROM (
-          SELECT *, try_cast(t AS DOUBLE) AS epoch,
-            try_cast(status_text AS DOUBLE) AS status_number,
+          SELECT *, try_cast(status_text AS DOUBLE) AS status_number,
             try_cast(duration_text AS DOUBLE) AS duration_number
           FROM (
             SELECT line_no, {text["ts"]} AS t, {text["service"]} AS service_text,

@@ -225,7 +225,22 @@ def normalize_sql(
     if id_field is not None:
         id_missing = "record_id IS NULL"
         missing_id = params.bind(f"missing; the source declares id: {id_field}")
+    # Materialized: each line's time is computed once, not again for each test of it.
     return f"""
+    WITH canonical AS MATERIALIZED (
+      SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
+        {ts} AS ts,
+        {is_local} AS local_time,
+        {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,
+        nullif({service}, '') AS service,
+        nullif(operation, '') AS operation,
+        nullif(nullif(user_id, ''), '-') AS user_id,
+        nullif(record_id, '') AS record_id,
+        {status_sql("status_num")} AS status,
+        {duration_sql("duration_num", "duration_factor")} AS duration_ms,
+        attrs
+      FROM ({_local_reading(rules, params, features)})
+    )
     SELECT *,
       CASE
         WHEN parse_error IS NOT NULL THEN parse_field
@@ -251,19 +266,5 @@ def normalize_sql(
           THEN 'expected a finite non-negative number, found "'
             || left(duration_text, 60) || '"'
       END AS reject_reason
-    FROM (
-      SELECT *, ts >= {earliest} AND ts < {latest} AS in_range FROM (
-      SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
-        {ts} AS ts,
-        {is_local} AS local_time,
-        {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,
-        nullif({service}, '') AS service,
-        nullif(operation, '') AS operation,
-        nullif(nullif(user_id, ''), '-') AS user_id,
-        nullif(record_id, '') AS record_id,
-        {status_sql("status_num")} AS status,
-        {duration_sql("duration_num", "duration_factor")} AS duration_ms,
-        attrs
-      FROM ({_local_reading(rules, params, features)}))
-    )
+    FROM (SELECT *, ts >= {earliest} AND ts < {latest} AS in_range FROM canonical)
     """
