@@ -1,6 +1,6 @@
 """Basics worker: ingest, rollup build, and warm library timings of status and breakdown.
 
-python benchmarks/bench_basics.py ingest CONFIG JSONL
+python benchmarks/bench_basics.py ingest CONFIG JSONL [--row-reader]
 python benchmarks/bench_basics.py rollups CONFIG
 python benchmarks/bench_basics.py status CONFIG RUNS
 python benchmarks/bench_basics.py breakdown CONFIG SLO RUNS
@@ -26,8 +26,16 @@ from basics.store.rollups import sync_definitions  # noqa: E402
 IMPORT_S = time.perf_counter() - _IMPORT_START
 
 
-def ingest(config_path: Path, jsonl: Path) -> None:
-    """Parse, validate, store and roll up one JSON-lines file into a fresh store."""
+def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
+    """Parse, validate, store and roll up one JSON-lines file into a fresh store.
+
+    `row_reader`: without the JSON-lines fast path, every line read and checked by the row
+    reader (what a file the fast path cannot take costs).
+    """
+    if row_reader:
+        from basics.ingest import pipeline
+
+        pipeline._fast_path = lambda *args: None  # type: ignore[assignment]
     started = time.perf_counter()
     config = load_config(config_path)
     for stale in (config.store_path, Path(f"{config.store_path}.wal")):
@@ -137,7 +145,7 @@ def breakdown(config_path: Path, slo: str, runs: int) -> None:
 def main(argv: list[str]) -> None:
     command, *args = argv
     if command == "ingest":
-        ingest(Path(args[0]), Path(args[1]))
+        ingest(Path(args[0]), Path(args[1]), "--row-reader" in args[2:])
     elif command == "rollups":
         rollups(Path(args[0]))
     elif command == "status":

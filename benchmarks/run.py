@@ -170,6 +170,10 @@ def ingest_step(n: int, fresh: bool, pandas_chunk: int) -> dict[str, Any]:
     )
     _say("ingest: Basics")
     runs["basics"] = measure_quiet(worker("bench_basics.py", "ingest", config, jsonl), "Basics")
+    _say("ingest: Basics, every line through the row reader (no fast path)")
+    runs["row_reader"] = measure_quiet(
+        worker("bench_basics.py", "ingest", config, jsonl, "--row-reader"), "row reader"
+    )
     _say("ingest: polars")
     runs["polars"] = measure_quiet(
         worker("bench_polars.py", "ingest", jsonl, dbs["polars"]), "polars"
@@ -465,6 +469,18 @@ def build_report(results: dict[str, Any]) -> tuple[list[list[str]], list[dict[st
             ["  DuckDB read_json into a table (reference)", _s(duck["seconds"]) + _busy(duck)],
             ["  Basics time / DuckDB read_json time", f"{b['seconds'] / duck['seconds']:.2f}×"],
         ]
+    slow = ingest["runs"].get("row_reader")
+    if slow is not None:
+        rows.append(
+            [
+                "  Basics, every line through the row reader",
+                _s(slow["seconds"]) + _busy(slow),
+                "",
+                "",
+                _x(p["seconds"] / slow["seconds"]),
+                _x(pl["seconds"] / slow["seconds"]),
+            ]
+        )
     rate, rss = b["events_per_s"], b["peak_rss_bytes"]
     goal, rss_goal = TARGETS["ingest_events_per_s"], TARGETS["ingest_peak_rss_bytes"]
     targets = [

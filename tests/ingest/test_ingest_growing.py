@@ -205,3 +205,36 @@ def test_a_file_rewritten_after_an_earlier_batch_is_judged_whole(make_env: Any) 
         env.ingest("api", path)
 
     assert _stored(env) == 6
+
+
+def test_a_file_no_batch_can_match_is_hashed_while_it_is_parsed(
+    make_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from basics.ingest import pipeline
+
+    plans: list[str] = []
+    plan = pipeline._plan
+
+    def spying(*args: Any) -> Any:
+        found = plan(*args)
+        plans.append(type(found).__name__)
+        return found
+
+    monkeypatch.setattr(pipeline, "_plan", spying)
+    env = make_env(CONFIG)
+    path = env.write("access.jsonl", _lines(0, 50))
+    other = env.write("other.jsonl", _lines(0, 49) + _line(99))  # the same size
+
+    first = env.ingest("api", path)
+    again = env.ingest("api", path)
+    same_size = env.ingest("api", other, allow_overlap=True)
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert plans == ["PendingPlan", "ReadPlan", "ReadPlan"]
+    assert (first.accepted, again.status, again.duplicate_of) == (50, "duplicate", 1)
+    assert same_size.status == "applied"
+    assert env.store.query(
+        "SELECT content_sha256, prefix_sha256, end_offset, end_line FROM batches WHERE id = 1"
+    ) == [(digest, digest, path.stat().st_size, 50)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -131,3 +132,52 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
         end_line=first_line - 1 + lines,
         continues=matched,
     )
+
+
+class PendingPlan:
+    """The read of a whole file that no stored batch can match (no checkpoint of its
+    source, no batch of its size): its hash is taken on a thread while it is parsed, instead
+    of before. `result()` gives the ReadPlan (raising the thread's OSError, if any)."""
+
+    start_offset = 0
+    first_line = 1
+    continues: Checkpoint | None = None
+
+    def __init__(self, path: str, size: int) -> None:
+        self.end_offset = size
+        self._plan: ReadPlan | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(
+            target=self._hash, args=(path, size), name="basics-ingest-hash", daemon=True
+        )
+        self._thread.start()
+
+    def _hash(self, path: str, size: int) -> None:
+        try:
+            with open(path, "rb") as handle:
+                self._plan = plan_read(handle, size, [])
+        except OSError as error:
+            self._error = error
+
+    def done(self) -> bool:
+        """Whether the hash is taken."""
+        return not self._thread.is_alive()
+
+    def result(self) -> ReadPlan:
+        """The plan, once the hash is taken."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._plan is not None
+        return self._plan
+
+
+def size_could_match(store: Store, size: int) -> bool:
+    """Whether a stored events batch may hold content of this many bytes (one read from a
+    regular file of this size, or one whose size is unknown: standard input, gzip)."""
+    rows = store.query(
+        "SELECT count(*) FROM batches WHERE kind = 'events' AND status = 'applied' "
+        "AND (end_offset IS NULL OR end_offset = ? OR end_offset - start_offset = ?)",
+        [size, size],
+    )
+    return bool(rows[0][0])

@@ -17,7 +17,14 @@ from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError
 from basics.ingest import text_formats
 from basics.ingest.encoding import CONVERT
-from basics.ingest.files import ReadPlan, checkpoints, last_line_end, plan_read
+from basics.ingest.files import (
+    PendingPlan,
+    ReadPlan,
+    checkpoints,
+    last_line_end,
+    plan_read,
+    size_could_match,
+)
 from basics.ingest.inputs import Input, LineChunk, line_chunks, prefetched
 from basics.ingest.jsonl import jsonl_sql
 from basics.ingest.jsonl_fast import FastJsonl
@@ -117,7 +124,8 @@ def ingest_events(
         first_line=plan.first_line if plan else 1,
         continues=plan.continues.batch_id if plan and plan.continues else None,
     )
-    if plan is not None:
+    pending = plan if isinstance(plan, PendingPlan) else None
+    if isinstance(plan, ReadPlan):
         known = _stored_content(store, plan.prefix_sha256, source_name, allow_overlap)
         if known is not None:
             return _duplicate(result, *known)
@@ -137,9 +145,9 @@ def ingest_events(
                     str(Path(path).resolve()) if plan else None,
                     plan.start_offset if plan else None,
                     plan.end_offset if plan else None,
-                    plan.prefix_sha256 if plan else None,
+                    plan.prefix_sha256 if isinstance(plan, ReadPlan) else None,
                     plan.first_line if plan else None,
-                    plan.end_line if plan else None,
+                    plan.end_line if isinstance(plan, ReadPlan) else None,
                 ],
             )
             fast = _fast_path(source, rules, batch_id)
@@ -152,8 +160,14 @@ def ingest_events(
                     _load(db, staged.sql, staged.params, table, rules, source, batch_id, result)
                 if progress:
                     progress(staged.done, stream.size_bytes, result.accepted, result.rejected)
-            if plan is not None:
-                sha = plan.content_sha256
+                if pending is not None and pending.done():  # stop early on content stored
+                    plan = _settle(db, store, pending, source_name, allow_overlap, batch_id)
+                    pending = None
+            if pending is not None:
+                plan = _settle(db, store, pending, source_name, allow_overlap, batch_id)
+            read = plan if isinstance(plan, ReadPlan) else None
+            if read is not None:
+                sha = read.content_sha256
             else:
                 assert isinstance(stream, Input)
                 sha = stream.sha256.hexdigest()
@@ -165,7 +179,7 @@ def ingest_events(
                 result.accepted -= result.duplicate_rows
             result.min_ts, result.max_ts, result.ahead_rows, latest_ts = _span(db, batch_id, limits)
             if source.id is None and not allow_overlap:
-                _refuse_repeats(db, source_name, batch_id, plan, result)
+                _refuse_repeats(db, source_name, batch_id, read, result)
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
@@ -208,6 +222,30 @@ def ingest_events(
     return result
 
 
+def _settle(
+    db: duckdb.DuckDBPyConnection,
+    store: Store,
+    pending: PendingPlan,
+    source_name: str,
+    allow_overlap: bool,
+    batch_id: int,
+) -> ReadPlan:
+    """The plan of a file hashed while it was parsed, recorded on its batch; raises
+    _Duplicate when that content is stored already (the batch is then rolled back)."""
+    try:
+        plan = pending.result()
+    except OSError as error:
+        raise InputError(f"cannot read the file: {error}") from None
+    known = _stored_content(store, plan.prefix_sha256, source_name, allow_overlap)
+    if known is not None:
+        raise _Duplicate(*known)
+    db.execute(
+        "UPDATE batches SET prefix_sha256 = ?, end_line = ? WHERE id = ?",
+        [plan.prefix_sha256, plan.end_line, batch_id],
+    )
+    return plan
+
+
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
     result.status, result.duplicate_of, result.duplicate_source = "duplicate", batch_id, source
     return result
@@ -229,8 +267,8 @@ def _stored_content(
 
 def _plan(
     store: Store, source_name: str, source: SourceConfig, path: str, whole_lines_only: bool
-) -> ReadPlan | None:
-    """What to read of a regular file (None for standard input)."""
+) -> ReadPlan | PendingPlan | None:
+    """What to read of a regular file (None for standard input, or a compressed file)."""
     if path == "-":
         return None
     file = Path(path)
@@ -247,12 +285,16 @@ def _plan(
             if whole_lines_only and extendable:
                 size = last_line_end(handle, size)
             known = checkpoints(store, source_name, size) if extendable else []
+            if not known and extendable and not size_could_match(store, size):
+                return PendingPlan(str(file), size)
             return plan_read(handle, size, known)
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
 
 
-def _open(path: str, source: SourceConfig, plan: ReadPlan | None) -> Input | _ParquetInput:
+def _open(
+    path: str, source: SourceConfig, plan: ReadPlan | PendingPlan | None
+) -> Input | _ParquetInput:
     if source.format == "parquet":
         return _ParquetInput(path, plan)
     if plan is None:
@@ -380,7 +422,7 @@ def _staging(
     db: duckdb.DuckDBPyConnection,
     source: SourceConfig,
     stream: Input | _ParquetInput,
-    plan: ReadPlan | None,
+    plan: ReadPlan | PendingPlan | None,
 ) -> Iterator[_Staged]:
     """The staging query of each chunk."""
     params = SqlParams()
@@ -494,7 +536,7 @@ def _load(
 class _ParquetInput:
     """A Parquet file: DuckDB reads it directly; its hash comes from the read plan."""
 
-    def __init__(self, path: str, plan: ReadPlan | None) -> None:
+    def __init__(self, path: str, plan: ReadPlan | PendingPlan | None) -> None:
         if plan is None:
             raise InputError("Parquet cannot be read from standard input; pass a file")
         if any(char in path for char in "*?[{"):
