@@ -32,18 +32,30 @@ def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
     `row_reader`: without the JSON-lines fast path, every line read and checked by the row
     reader (what a file the fast path cannot take costs).
     """
-    if row_reader:
-        from basics.ingest import pipeline
+    from basics.ingest import jsonl_fast, pipeline
 
+    if row_reader:
         pipeline._fast_path = lambda *args: None  # type: ignore[assignment]
+    phases = _timed_phases(
+        (pipeline, "_plan", "read plan (hash, if taken first)"),
+        (jsonl_fast.FastJsonl, "load", "fast path (with the read-ahead thread)"),
+        (pipeline, "_load", "row reader (with the read-ahead thread)"),
+        (pipeline, "rebuild_touched", "rollups of the batch"),
+    )
     started = time.perf_counter()
     config = load_config(config_path)
     for stale in (config.store_path, Path(f"{config.store_path}.wal")):
         stale.unlink(missing_ok=True)
     app = App(config)
+    cpu = time.process_time()
     result = app.ingest_events("events", str(jsonl))
     app.close()
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    others = {
+        "wall_s": seconds - sum(p["wall_s"] for p in phases.values()),
+        "cpu_s": cpu - sum(p["cpu_s"] for p in phases.values()),
+    }
     emit(
         {
             "seconds": seconds,
@@ -51,8 +63,30 @@ def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
             "accepted": result.accepted,
             "rejected": result.rejected,
             "status": result.status,
+            "phases": {**phases, "the rest (commit, batch record, waits)": others},
         }
     )
+
+
+def _timed_phases(*targets: tuple[Any, str, str]) -> dict[str, dict[str, float]]:
+    """Wrap each (owner, attribute, label) so its calls add their wall and process CPU
+    seconds (every thread's) to the returned dict, filled as the ingest runs."""
+    phases = {label: {"wall_s": 0.0, "cpu_s": 0.0, "calls": 0} for _, _, label in targets}
+    for owner, name, label in targets:
+        original = getattr(owner, name)
+
+        def timed(*args: Any, _original: Any = original, _label: str = label) -> Any:
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return _original(*args)
+            finally:
+                phase = phases[_label]
+                phase["wall_s"] += time.perf_counter() - wall
+                phase["cpu_s"] += time.process_time() - cpu
+                phase["calls"] += 1
+
+        setattr(owner, name, timed)
+    return phases
 
 
 def rollups(config_path: Path) -> None:

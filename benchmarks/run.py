@@ -695,6 +695,19 @@ def run_all(args: argparse.Namespace) -> tuple[dict[str, Any], Checks]:
     return results, checks
 
 
+def ingest_phases(ingest: dict[str, Any]) -> list[str]:
+    """Where each Basics ingest run spent its wall and CPU time, as lines of text."""
+    lines = []
+    for key, title in (("basics", "Basics"), ("row_reader", "Basics, row reader only")):
+        run = ingest["runs"].get(key)
+        if not run or "phases" not in run:
+            continue
+        lines.append(f"{title} ingest of {_n(ingest['events'])}, by phase (wall, process CPU):")
+        for name, phase in run["phases"].items():
+            lines.append(f"  {name}: {_s(phase['wall_s'])}, {_s(phase['cpu_s'])} CPU")
+    return lines
+
+
 def report(results: dict[str, Any]) -> None:
     """Print the table and the targets; write latest.json and latest.md."""
     rows, targets = build_report(results)
@@ -709,11 +722,16 @@ def report(results: dict[str, Any]) -> None:
         f"during a measurement. Total run: {results['total_s'] / 60:.1f} min."
     )
     verdicts = [f"{t['target']}: {t['measured']} -> {t['verdict']}" for t in targets]
-    _say("\n" + text_table(rows) + "\n\nTargets:\n  " + "\n  ".join(verdicts) + "\n\n" + note)
+    phases = ingest_phases(results["ingest"])
+    _say(
+        "\n" + text_table(rows) + "\n\nTargets:\n  " + "\n  ".join(verdicts) + "\n\n"
+        + "\n".join(phases) + "\n\n" + note
+    )  # fmt: skip
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     (RESULTS / "latest.md").write_text(
-        markdown_table(rows) + "\n\n" + note + "\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n"
-    )
+        markdown_table(rows) + "\n\n" + note + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
+        + "\n\n" + "\n".join(phases) + "\n"
+    )  # fmt: skip
     _say(f"wrote {(RESULTS / 'latest.json').relative_to(ROOT)} and latest.md")
 
 
