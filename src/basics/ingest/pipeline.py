@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basics.config.models import Config, IngestSettings, SourceConfig
-from basics.core.errors import ConflictError, InputError, NotFoundError
+from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
 from basics.ingest import text_formats
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
@@ -31,7 +32,7 @@ from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
-from basics.store.duckdb_store import Store
+from basics.store.duckdb_store import Store, out_of_space
 from basics.store.rollups import rebuild_touched, sync_definitions
 from basics.store.sql_params import SqlParams
 
@@ -129,8 +130,36 @@ def ingest_events(
         known = _stored_content(store, plan.prefix_sha256, source_name, allow_overlap)
         if known is not None:
             return _duplicate(result, *known)
+    store.writable("ingested into")
     stream = _open(path, source, plan)
+    # The file is read and parsed into a staging database while the store is free for
+    # reports (DuckDB lets one process open a file for writing); the store is held only
+    # for the final apply, which copies the staged rows in and checks and rolls them up.
+    stage = _Stage(store)
     try:
+        with stage:
+            fast = _fast_path(source, rules, STAGED_BATCH)
+            for staged in _staging(stage.db, source, stream, plan):
+                table = staged.table
+                if fast is not None and staged.chunk is not None and table is not None:
+                    stored, table = fast.load(stage.db, staged.chunk, table)
+                    result.accepted += stored
+                if table is None or table.num_rows:
+                    _load(
+                        stage.db, staged.sql, staged.params, table, rules, source, STAGED_BATCH,
+                        result,
+                    )  # fmt: skip
+                if progress:
+                    progress(staged.done, stream.size_bytes, result.accepted, result.rejected)
+                if pending is not None and pending.done():  # stop early on content stored
+                    with store.held():
+                        plan = _settle(store, pending, source_name, allow_overlap)
+                    pending = None
+            if pending is not None:
+                with store.held():
+                    plan = _settle(store, pending, source_name, allow_overlap)
+        store.reacquire()
+        stage.attach()
         with store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
@@ -150,21 +179,7 @@ def ingest_events(
                     plan.end_line if isinstance(plan, ReadPlan) else None,
                 ],
             )
-            fast = _fast_path(source, rules, batch_id)
-            for staged in _staging(db, source, stream, plan):
-                table = staged.table
-                if fast is not None and staged.chunk is not None and table is not None:
-                    stored, table = fast.load(db, staged.chunk, table)
-                    result.accepted += stored
-                if table is None or table.num_rows:
-                    _load(db, staged.sql, staged.params, table, rules, source, batch_id, result)
-                if progress:
-                    progress(staged.done, stream.size_bytes, result.accepted, result.rejected)
-                if pending is not None and pending.done():  # stop early on content stored
-                    plan = _settle(db, store, pending, source_name, allow_overlap, batch_id)
-                    pending = None
-            if pending is not None:
-                plan = _settle(db, store, pending, source_name, allow_overlap, batch_id)
+            stage.copy_into(db, batch_id)
             read = plan if isinstance(plan, ReadPlan) else None
             if read is not None:
                 sha = read.content_sha256
@@ -217,21 +232,23 @@ def ingest_events(
             result.first_rejects = result.first_rejects[:show_rejects]
     except _Duplicate as duplicate_batch:
         return _duplicate(result, duplicate_batch.batch_id, duplicate_batch.source)
+    except duckdb.Error as error:
+        if out_of_space(error):
+            raise StoreError(
+                f"no space left on the device of store {store.path} while the batch was "
+                "staged beside it: nothing of this command was stored; free some space and "
+                "run it again"
+            ) from None
+        raise
     finally:
         stream.close()
+        stage.remove()
     return result
 
 
-def _settle(
-    db: duckdb.DuckDBPyConnection,
-    store: Store,
-    pending: PendingPlan,
-    source_name: str,
-    allow_overlap: bool,
-    batch_id: int,
-) -> ReadPlan:
-    """The plan of a file hashed while it was parsed, recorded on its batch; raises
-    _Duplicate when that content is stored already (the batch is then rolled back)."""
+def _settle(store: Store, pending: PendingPlan, source_name: str, allow_overlap: bool) -> ReadPlan:
+    """The plan of a file hashed while it was parsed (its batch records it when applied);
+    raises _Duplicate when that content is stored already (nothing is applied then)."""
     try:
         plan = pending.result()
     except OSError as error:
@@ -239,11 +256,71 @@ def _settle(
     known = _stored_content(store, plan.prefix_sha256, source_name, allow_overlap)
     if known is not None:
         raise _Duplicate(*known)
-    db.execute(
-        "UPDATE batches SET prefix_sha256 = ?, end_line = ? WHERE id = ?",
-        [plan.prefix_sha256, plan.end_line, batch_id],
-    )
     return plan
+
+
+# Staged rows carry this batch id until the apply gives them theirs.
+STAGED_BATCH = 0
+
+
+class _Stage:
+    """A staging database beside the store: a batch's events and rejects as parsed.
+
+    A file, not memory, so a batch of any size stays within the memory limit. The store
+    is released while the stage is open (`with stage:`) and reacquired for the apply,
+    which attaches the stage and copies its rows in with their batch id.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.path = f"{store.path}.ingest-{os.getpid()}.tmp"
+        self.remove()
+        tables = store.query(
+            "SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name IN ('events', 'rejects')"
+        )
+        self.db = duckdb.connect(self.path)
+        self.db.execute("SET TimeZone = 'UTC'")
+        self.db.execute("SET preserve_insertion_order = false")
+        self.db.execute(f"SET memory_limit = '{store.memory_limit}'")
+        for (sql,) in tables:
+            self.db.execute(sql)
+        self.attached = False
+
+    def __enter__(self) -> _Stage:
+        self.store.release()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+        if exc[0] is not None:
+            self.store.reacquire()
+
+    def attach(self) -> None:
+        """Make the staged rows readable from the store's connection as `stage`."""
+        self.store.db.execute("ATTACH ? AS stage (READ_ONLY)", [self.path])
+        self.attached = True
+
+    def copy_into(self, db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        """Insert the staged events and rejects into the store as batch `batch_id`."""
+        db.execute(
+            "INSERT INTO events SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM stage.events",
+            {"batch": batch_id},
+        )
+        db.execute(
+            "INSERT INTO rejects SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM stage.rejects",
+            {"batch": batch_id},
+        )
+
+    def remove(self) -> None:
+        """Detach and delete the staging files (also those a killed ingest left)."""
+        if getattr(self, "attached", False):
+            with contextlib.suppress(duckdb.Error):
+                self.store.db.execute("DETACH stage")
+            self.attached = False
+        for leftover in (self.path, self.path + ".wal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
 
 
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
@@ -498,7 +575,9 @@ def _load(
         parsed = db.sql(
             "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
             f"record_id, local_time, repeated_time, reject_field, reject_reason, {raw} FROM ("
-            + normalize_sql(f"({staging_sql})", rules, source.service, params, source.id)
+            + normalize_sql(
+                f"({staging_sql})", rules, source.service, params, source.id, keep_raw=raw_kept
+            )
             + ")",
             params=params.values,
         ).to_arrow_table()

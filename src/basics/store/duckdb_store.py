@@ -29,6 +29,7 @@ class Store:
         wait_s: float = 30.0,
     ):
         self.path = str(path)
+        self._settings = (memory_limit, wait_s)
         try:
             self.db = _connect(self.path, read_only, wait_s)
         except _NotWritable:
@@ -49,6 +50,33 @@ class Store:
             # A damaged file can open and fail at its first read.
             self.db.close()
             raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
+
+    @property
+    def memory_limit(self) -> str:
+        """The memory limit set on each connection, e.g. "1GB"."""
+        return _checked_size(self._settings[0])
+
+    def release(self) -> None:
+        """Close the connection so other processes may open the file (DuckDB allows one
+        writing process per file); `reacquire` opens it again, waiting its turn."""
+        self.db.close()
+
+    def reacquire(self) -> None:
+        """Open the file again after `release`, waiting while another process holds it."""
+        memory_limit, wait_s = self._settings
+        self.db = _connect(self.path, self.read_only, wait_s)
+        self.db.execute("SET TimeZone = 'UTC'")
+        self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        self.db.execute("SET preserve_insertion_order = false")
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[Store]:
+        """Hold the file for a block (after `release`), then release it again."""
+        self.reacquire()
+        try:
+            yield self
+        finally:
+            self.release()
 
     def writable(self, doing: str) -> None:
         """Refuse, in one line, a write to a store opened read-only."""
@@ -100,7 +128,7 @@ class Store:
         except BaseException as error:
             with contextlib.suppress(duckdb.Error):
                 self.db.execute("ROLLBACK")
-            if _out_of_space(error):
+            if out_of_space(error):
                 raise self._out_of_space() from None
             if self.read_only and "read-only mode" in str(error):
                 self.writable("written to")
@@ -131,6 +159,7 @@ class Store:
         other = object.__new__(Store)
         other.path = self.path
         other.read_only = self.read_only
+        other._settings = self._settings
         other.db = self.db.cursor()
         other.db.execute("SET TimeZone = 'UTC'")
         return other
@@ -169,7 +198,8 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
 _HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
 
 
-def _out_of_space(error: BaseException) -> bool:
+def out_of_space(error: BaseException) -> bool:
+    """Whether DuckDB failed for lack of disk space."""
     return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
 
 
@@ -213,7 +243,8 @@ def explain(error: Exception, path: Path | str | None) -> str | None:
     """One line for a store fault DuckDB raised mid-command, or None for anything else."""
     text = str(error)
     store = f"store {path}" if path else "the store"
-    if "Corrupt database file" in text or "checksum" in text.lower():
+    damaged = ("Corrupt database file", "checksum", "Could not read enough bytes")
+    if any(sign.lower() in text.lower() for sign in damaged):
         return f"{store} is damaged ({_plain(error)}){_RECOVER}"
     if "read-only mode" in text:
         return (
