@@ -154,7 +154,8 @@ def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
         SELECT line_no, raw, bad_bytes, brackets, is_valid, is_object,
           CASE WHEN is_object THEN json_extract(raw, {params.bind(slots.paths)})::VARCHAR[]
             END AS j,
-          CASE WHEN is_object THEN json_keys(raw, {params.bind(objects)}) END AS k
+          CASE WHEN NOT is_object THEN NULL WHEN brackets = 1 THEN [json_keys(raw)]
+            ELSE json_keys(raw, {params.bind(objects)}) END AS k
         FROM (
           SELECT line_no, raw, bad_bytes, brackets, is_valid, is_valid AND {IS_OBJECT} AS is_object
           FROM (SELECT line_no, raw, bad_bytes, brackets, CASE WHEN bad_bytes IS NULL

@@ -192,8 +192,10 @@ def normalize_sql(
     fixed_service: str | None,
     params: SqlParams,
     id_field: str | None = None,
+    keep_raw: bool = True,
 ) -> str:
-    """A query over `staging` giving canonical columns plus reject_field / reject_reason.
+    """A query over `staging` giving canonical columns plus reject_field / reject_reason
+    (and `raw`, NULL unless `keep_raw`).
 
     Every value from the configuration is bound through `params`, never written into the SQL.
     """
@@ -225,10 +227,11 @@ def normalize_sql(
     if id_field is not None:
         id_missing = "record_id IS NULL"
         missing_id = params.bind(f"missing; the source declares id: {id_field}")
+    raw = "raw" if keep_raw else "NULL::VARCHAR AS raw"
     # Materialized: each line's time is computed once, not again for each test of it.
     return f"""
     WITH canonical AS MATERIALIZED (
-      SELECT line_no, raw, ts_text, status_text, duration_text, parse_field, parse_error,
+      SELECT line_no, {raw}, ts_text, status_text, duration_text, parse_field, parse_error,
         {ts} AS ts,
         {is_local} AS local_time,
         {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +159,6 @@ def ingest_events(
             if pending is not None:
                 with store.held():
                     plan = _settle(store, pending, source_name, allow_overlap)
-        store.reacquire()
         stage.attach()
         with store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
@@ -264,63 +264,62 @@ STAGED_BATCH = 0
 
 
 class _Stage:
-    """A staging database beside the store: a batch's events and rejects as parsed.
+    """An in-memory staging database: a batch's events and rejects as parsed.
 
-    A file, not memory, so a batch of any size stays within the memory limit. The store
-    is released while the stage is open (`with stage:`) and reacquired for the apply,
-    which attaches the stage and copies its rows in with their batch id.
+    DuckDB spills it to a folder beside the store when it outgrows the memory limit. The
+    store is released while the stage is filled (`with stage:`); for the apply the stage
+    attaches the store and becomes its connection (`store.adopt`), so the staged rows are
+    copied in by one INSERT within the store's transaction, and `remove` gives the store
+    its own connection back.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.path = f"{store.path}.ingest-{os.getpid()}.tmp"
-        self.remove()
+        self.spill = f"{store.path}.ingest-{os.getpid()}.tmp"
         tables = store.query(
             "SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name IN ('events', 'rejects')"
         )
-        self.db = duckdb.connect(self.path)
+        self.db = duckdb.connect()
         self.db.execute("SET TimeZone = 'UTC'")
         self.db.execute("SET preserve_insertion_order = false")
         self.db.execute(f"SET memory_limit = '{store.memory_limit}'")
+        self.db.execute("SET temp_directory = ?", [self.spill])
         for (sql,) in tables:
             self.db.execute(sql)
-        self.attached = False
+        self.adopted = False
 
     def __enter__(self) -> _Stage:
         self.store.release()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.db.close()
         if exc[0] is not None:
             self.store.reacquire()
 
     def attach(self) -> None:
-        """Make the staged rows readable from the store's connection as `stage`."""
-        self.store.db.execute("ATTACH ? AS stage (READ_ONLY)", [self.path])
-        self.attached = True
+        """Attach the store to the stage (waiting its turn) and make it the store's
+        connection for the apply."""
+        self.store.adopt(self.db)
+        self.adopted = True
 
     def copy_into(self, db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         """Insert the staged events and rejects into the store as batch `batch_id`."""
-        db.execute(
-            "INSERT INTO events SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM stage.events",
-            {"batch": batch_id},
-        )
-        db.execute(
-            "INSERT INTO rejects SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM stage.rejects",
-            {"batch": batch_id},
-        )
+        for table in ("events", "rejects"):
+            db.execute(
+                f"INSERT INTO {table} SELECT * REPLACE ($batch::INTEGER AS batch_id) "
+                f"FROM memory.main.{table}",
+                {"batch": batch_id},
+            )
 
     def remove(self) -> None:
-        """Detach and delete the staging files (also those a killed ingest left)."""
-        if getattr(self, "attached", False):
-            with contextlib.suppress(duckdb.Error):
-                self.store.db.execute("DETACH stage")
-            self.attached = False
-        for leftover in (self.path, self.path + ".wal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(leftover)
+        """Give the store its own connection back, close the stage, delete its spill."""
+        if self.adopted:
+            self.store.disown()
+            self.adopted = False
+        with contextlib.suppress(duckdb.Error):
+            self.db.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
