@@ -69,6 +69,30 @@ class Store:
         self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
         self.db.execute("SET preserve_insertion_order = false")
 
+    def adopt(self, db: duckdb.DuckDBPyConnection) -> None:
+        """After `release`: attach the file to another connection (an ingest's staging
+        database), waiting its turn, and use that connection with the store as its default
+        database until `disown`."""
+        _, wait_s = self._settings
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                db.execute(f"ATTACH ? AS {_ADOPTED}", [self.path])
+                break
+            except duckdb.IOException as error:
+                if "Could not set lock" not in str(error) or time.monotonic() >= deadline:
+                    raise StoreError(f"cannot open store {self.path}: {_plain(error)}") from None
+                time.sleep(0.05)
+        db.execute(f"USE {_ADOPTED}")
+        self.db = db
+
+    def disown(self) -> None:
+        """Detach the file from the adopted connection and open it on its own again."""
+        with contextlib.suppress(duckdb.Error):
+            self.db.execute("USE memory")
+            self.db.execute(f"DETACH {_ADOPTED}")
+        self.reacquire()
+
     @contextlib.contextmanager
     def held(self) -> Iterator[Store]:
         """Hold the file for a block (after `release`), then release it again."""
@@ -195,6 +219,7 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
             raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
 
 
+_ADOPTED = "basics_store"  # the store's name when attached to an ingest's stage
 _HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
 
 
