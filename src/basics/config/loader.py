@@ -38,9 +38,11 @@ def load_config(path: Path) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate configuration text; `path` names it in errors and anchors relative paths."""
+    # libyaml when installed (PyYAML's wheels have it): the config is read on every
+    # command. Key lines are found only when an error needs them.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark else path.name
@@ -50,13 +52,13 @@ def parse_config(text: str, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}:1: expected a mapping of settings, found {_kind(data)}")
-    lines = _key_lines(node)
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_describe(error, path, lines)) from None
+        raise ConfigError(_describe(error, path, _key_lines(yaml.compose(text, loader)))) from None
     problems = config.unknown_references()
     if problems:
+        lines = _key_lines(yaml.compose(text, loader))
         raise ConfigError(
             "\n".join(
                 f"{path.name}:{_nearest_line(where, lines)}: {'.'.join(where)}: {message}"
