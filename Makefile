@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench bench-demo clean
 
 $(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_page_replace.py
 	$(BIN)/python benchmarks/bench_reingest.py
 	$(BIN)/python benchmarks/bench_startup.py
+
+bench-demo: $(RUNTIME)
+	$(BIN)/python benchmarks/bench_demo.py
 
 clean:
 	rm -rf $(VENV) basics-demo .pytest_cache .mypy_cache .ruff_cache
