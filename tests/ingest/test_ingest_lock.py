@@ -72,3 +72,21 @@ def test_a_report_answers_while_an_ingest_is_still_reading(tmp_path: Path) -> No
     assert ingest.returncode == 0, err
     assert "40,000 events stored" in out
     assert _status(tmp_path) == (0, 40_100)
+
+
+def test_an_ingest_clears_the_spill_a_killed_ingest_left(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(_lines(2, 10), encoding="utf-8")
+    dead = tmp_path / "basics.duckdb.ingest-4194999.tmp"  # above Linux's largest pid
+    dead.mkdir()
+    (dead / "duckdb_temp_block-0.block").write_bytes(b"x" * 1024)
+
+    done = subprocess.run(
+        [BASICS, "--config", str(tmp_path / "basics.yaml"), "ingest", "events",
+         str(tmp_path / "a.jsonl"), "--source", "api", "--quiet"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "basics.duckdb",
+                                                          "basics.yaml"]  # fmt: skip

@@ -287,21 +287,23 @@ class _Stage:
         self.db.execute("SET temp_directory = ?", [self.spill])
         for (sql,) in tables:
             self.db.execute(sql)
-        self.adopted = False
+        self.adopted = self.released = False
 
     def __enter__(self) -> _Stage:
         self.store.release()
+        self.released = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is not None:
             self.store.reacquire()
+            self.released = False
 
     def attach(self) -> None:
         """Attach the store to the stage (waiting its turn) and make it the store's
         connection for the apply."""
         self.store.adopt(self.db)
-        self.adopted = True
+        self.adopted, self.released = True, False
 
     def copy_into(self, db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         """Insert the staged events and rejects into the store as batch `batch_id`."""
@@ -317,9 +319,31 @@ class _Stage:
         if self.adopted:
             self.store.disown()
             self.adopted = False
+        elif self.released:  # the store could not be attached: open it on its own again
+            with contextlib.suppress(StoreError):
+                self.store.reacquire()
+            self.released = False
         with contextlib.suppress(duckdb.Error):
             self.db.close()
         shutil.rmtree(self.spill, ignore_errors=True)
+        # Spills of ingests killed before they could clean up (their process is gone).
+        for stale in Path(self.store.path).parent.glob(
+            Path(self.store.path).name + ".ingest-*.tmp"
+        ):
+            pid = stale.name.rsplit("-", 1)[-1].removesuffix(".tmp")
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
