@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -112,10 +112,6 @@ def emit_table(
     fits, and a line under the table says which; the rest may still fold. `caption` explains
     units that are not obvious.
     """
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     width = table_width()
     cells = [["—" if v is None else str(v) for v in row] for row in rows]
     natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
@@ -127,29 +123,77 @@ def emit_table(
         index = header.index(name)
         shown.remove(index)
         hidden.append(name)
-    table = Table(header_style="bold", box=box.HEAVY_HEAD)
-    for position, index in enumerate(shown):
-        if position == 0:
-            table.add_column(header[index], no_wrap=True, min_width=natural[index])
-        else:
-            table.add_column(header[index], overflow="fold")
-    for row in cells:
-        table.add_row(*(row[i] for i in shown))
-    console = Console(width=width, soft_wrap=False)
-    if title:
-        # Above the table rather than in it, so a long title is never folded to its width.
-        console.print(title, style="bold", soft_wrap=True, highlight=False)
-    console.print(table)
-    notes = []
+    widths = _fitted([natural[i] for i in shown], width)
+    lines = [_style(title, "1")] if title else []
+    lines += _box([header[i] for i in shown], [[row[i] for i in shown] for row in cells], widths)
     if hidden:
-        notes.append(f"Hidden to fit {width} columns: {', '.join(hidden)} (see --json).")
+        lines.append(
+            _style(f"Hidden to fit {width} columns: {', '.join(hidden)} (see --json).", "2")
+        )
     if caption:
-        notes.append(caption)
-    for note in notes:
-        console.print(note, soft_wrap=True, highlight=False, style="dim")
+        lines.append(_style(caption, "2"))
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
-def _width_of(natural: Sequence[int], shown: Sequence[int]) -> int:
+def _fitted(natural: list[int], width: int) -> list[int]:
+    """Column widths within `width`: the widest columns but the first give up characters
+    (down to 3) until the table fits; the first never shrinks."""
+    widths = list(natural)
+    while _width_of(widths, range(len(widths))) > width:
+        candidates = [i for i in range(1, len(widths)) if widths[i] > 3]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _box(header: list[str], rows: list[list[str]], widths: list[int]) -> list[str]:
+    """A table drawn as rich's heavy-head box, cells folded to their column's width.
+
+    Drawn here rather than by rich: a report prints its table on every run, and rich's
+    import and layout cost more than the rest of `slo status`; cell text is printed as it
+    is (no markup is interpreted).
+    """
+
+    def rule(left: str, line: str, cross: str, right: str) -> str:
+        return left + cross.join(line * (w + 2) for w in widths) + right
+
+    def row_lines(texts: list[str], bar: str) -> list[str]:
+        folded = [_fold(text, w) for text, w in zip(texts, widths, strict=True)]
+        height = max(len(parts) for parts in folded)
+        return [
+            bar
+            + bar.join(
+                " " + (parts[k] if k < len(parts) else "").ljust(w) + " "
+                for parts, w in zip(folded, widths, strict=True)
+            )
+            + bar
+            for k in range(height)
+        ]
+
+    lines = [rule("┏", "━", "┳", "┓"), *row_lines(header, "┃"), rule("┡", "━", "╇", "┩")]
+    for row in rows:
+        lines += row_lines(row, "│")
+    lines.append(rule("└", "─", "┴", "┘"))
+    return lines
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """A cell's text in lines of at most `width`: at spaces where it can, else anywhere."""
+    if len(text) <= width:
+        return [text]
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _style(text: str, sgr: str) -> str:
+    """Bold (1) or dim (2) on a terminal; plain text in a pipe."""
+    return f"\x1b[{sgr}m{text}\x1b[0m" if sys.stdout.isatty() else text
+
+
+def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     """Characters a heavy-head table takes: each column, its padding and a border."""
     return sum(natural[i] + 3 for i in shown) + 1
 
