@@ -90,3 +90,30 @@ def test_an_ingest_clears_the_spill_a_killed_ingest_left(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "basics.duckdb",
                                                           "basics.yaml"]  # fmt: skip
+
+
+def test_a_report_waits_for_a_held_store_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(_lines(2, 10), encoding="utf-8")
+    base = [BASICS, "--config", str(tmp_path / "basics.yaml")]
+    done = subprocess.run([*base, "ingest", "events", str(tmp_path / "a.jsonl"), "-s", "api"],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # Another process holds the store (as an ingest does for its apply), then lets go.
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time\n"
+         f"db = duckdb.connect({str(tmp_path / 'basics.duckdb')!r})\n"
+         "print('held', flush=True)\ntime.sleep(2)\ndb.close()\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+
+    status = subprocess.run([*base, "slo", "status", "--at", "2026-03-03T00:00:00Z", "--json"],
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    holder.wait(timeout=30)
+
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)[0]["total"] == 10
+    assert status.stderr.startswith(f"waiting for store {tmp_path / 'basics.duckdb'}: another")
+    assert status.stderr.count("waiting") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,6 +198,7 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
     """Open the file, waiting up to `wait_s` while another process holds it (an ingest
     writing its batch, a --follow check) instead of failing at once."""
     deadline = time.monotonic() + wait_s
+    said = False
     while True:
         try:
             return duckdb.connect(path, read_only=read_only)
@@ -214,6 +216,14 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
                     f"store {path} is in use by another Basics process{who} for more than "
                     f"{wait_s:g} s; try again when it has finished"
                 ) from None
+            if not said:  # once, so a wait never looks like a hang
+                holder = re.search(r"\(PID (\d+)\)", str(error))
+                who = f" (process {holder.group(1)})" if holder else ""
+                sys.stderr.write(
+                    f"waiting for store {path}: another Basics process{who} is writing it "
+                    f"(an ingest applying its batch); up to {wait_s:g} s\n"
+                )
+                said = True
             time.sleep(0.05)
         except duckdb.Error as error:
             raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
