@@ -36,6 +36,12 @@ CASES: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
     "status": (["slo", "status"], lambda data: data),
     "history": (["slo", "history", "checkout/availability"], lambda data: data),
     "batches": (["batches", "list"], lambda data: data),
+    "oncall shifts": (["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03", "--csv",
+                       "shifts"], lambda data: data["shifts"]),
+    "oncall alerts": (["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03", "--csv",
+                       "alerts"], lambda data: data["alerts"]),
+    "oncall people": (["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03", "--csv",
+                       "people"], lambda data: data["concentration"]["people"]),
 }  # fmt: skip
 
 
@@ -46,7 +52,9 @@ def _run(demo: Path, *args: str) -> Result:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_csv_has_a_row_per_record_with_the_json_values(small_demo: Path, name: str) -> None:
     args, records_of = CASES[name]
-    as_csv, as_json = _run(small_demo, *args, "--csv"), _run(small_demo, *args, "--json")
+    with_csv = args if "--csv" in args else [*args, "--csv"]
+    plain = args[: args.index("--csv")] if "--csv" in args else args
+    as_csv, as_json = _run(small_demo, *with_csv), _run(small_demo, *plain, "--json")
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     records = records_of(json.loads(as_json.stdout))
@@ -67,6 +75,7 @@ def test_csv_has_a_row_per_record_with_the_json_values(small_demo: Path, name: s
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_json_and_csv_together_are_refused(small_demo: Path, name: str) -> None:
-    result = _run(small_demo, *CASES[name][0], "--json", "--csv")
+    args = CASES[name][0]
+    result = _run(small_demo, *args, "--json", *([] if "--csv" in args else ["--csv"]))
     assert result.exit_code == 2
     assert "choose one of --json and --csv" in result.stderr

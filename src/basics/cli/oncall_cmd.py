@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -173,6 +175,14 @@ def oncall() -> None:
 @click.option("--team", help="Only this team's rotations and members.")
 @click.option("--person", help="Only this person.")
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+@click.option(
+    "--csv",
+    "csv_table",
+    type=click.Choice(["shifts", "alerts", "people", "weeks"]),
+    is_flag=False,
+    flag_value="shifts",
+    help="One of the report's tables as CSV (alone: shifts).",
+)
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -181,17 +191,20 @@ def report(
     team: str | None,
     person: str | None,
     as_json: bool,
+    csv_table: str | None,
 ) -> None:
     """Pages per shift against the SRE book's two incidents per 12 hours, interruptions by
     business / off / sleep hours in each responder's own time zone, time to acknowledge and
     resolve, the noisiest alerts, and how concentrated the pager is.
 
     \b
-    Example:
+    Examples:
       basics oncall report --from 2026-02-01 --to 2026-03-01 --team payments
+      basics oncall report --from 2026-02-01 --to 2026-03-01 --csv alerts
     """
     from basics.cli import output
 
+    output.one_format(as_json, csv_table is not None)
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
@@ -206,6 +219,23 @@ def report(
         )  # fmt: skip
     if as_json:
         output.emit_json(result)
+        return
+    if csv_table is not None:
+        weeks = [
+            {"week": w.week, "start": w.start, "end": w.end, "pages": w.pages,
+             "incidents": w.incidents, "over_limit_shifts": w.over_limit_shifts,
+             "time_to_acknowledge_median_s": w.time_to_acknowledge.median,
+             "time_to_resolve_median_s": w.time_to_resolve.median,
+             "top": w.concentration.top, "top_share": w.concentration.top_share}
+            for w in result.weeks
+        ]  # fmt: skip
+        tables: dict[str, Sequence[Any]] = {
+            "shifts": result.shifts,
+            "alerts": result.alerts,
+            "people": result.concentration.people,
+            "weeks": weeks,
+        }
+        output.emit_csv_records(tables[csv_table])
         return
     click.echo(
         f"{result.pages:,} pages, {result.incidents:,} incidents, "
