@@ -33,7 +33,7 @@ from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
-from basics.store.duckdb_store import Store, out_of_space
+from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
 from basics.store.sql_params import SqlParams
 
@@ -233,13 +233,11 @@ def ingest_events(
     except _Duplicate as duplicate_batch:
         return _duplicate(result, duplicate_batch.batch_id, duplicate_batch.source)
     except duckdb.Error as error:
-        if out_of_space(error):
-            raise StoreError(
-                f"no space left on the device of store {store.path} while the batch was "
-                "staged beside it: nothing of this command was stored; free some space and "
-                "run it again"
-            ) from None
-        raise
+        # Staging writes outside the store's transaction: the same one-line store faults.
+        message = explain(error, store.path)
+        if message is None:
+            raise
+        raise StoreError(message) from None
     finally:
         stream.close()
         stage.remove()

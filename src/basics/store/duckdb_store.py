@@ -106,10 +106,7 @@ class Store:
     def writable(self, doing: str) -> None:
         """Refuse, in one line, a write to a store opened read-only."""
         if self.read_only:
-            raise StoreError(
-                f"store {self.path} is read-only (a read-only file system or file), so it "
-                f"cannot be {doing}; run this where the store is writable"
-            )
+            raise StoreError(_read_only(f"store {self.path}", doing))
 
     def _check_schema(self) -> None:
         newest = max((v for v, _ in MIGRATIONS), default=0)
@@ -162,12 +159,7 @@ class Store:
     def _out_of_space(self) -> StoreError:
         """The one-line error for a full disk, after giving back what the failed write grew."""
         self.db.close()
-        given = _give_back_space(self.path)
-        back = f"; the {given / 2**20:.1f} MiB the store grew by was given back" if given else ""
-        return StoreError(
-            f"no space left on the device of store {self.path}: nothing of this command was "
-            f"stored (it was rolled back){back}; free some space and run it again"
-        )
+        return StoreError(_no_space(f"store {self.path}", _give_back_space(self.path)))
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read query."""
@@ -282,13 +274,25 @@ def explain(error: Exception, path: Path | str | None) -> str | None:
     if any(sign.lower() in text.lower() for sign in damaged):
         return f"{store} is damaged ({_plain(error)}){_RECOVER}"
     if "read-only mode" in text:
-        return (
-            f"{store} is read-only (a read-only file system or file), so it cannot be written "
-            "to; run this where the store is writable"
-        )
-    if "No space left on device" in text:
-        return f"no space left on the device of {store}: {_plain(error)}; free some space"
+        return _read_only(store, "written to")
+    if out_of_space(error):
+        return _no_space(store)
     return None
+
+
+def _read_only(store: str, doing: str) -> str:
+    return (
+        f"{store} is read-only (a read-only file system or file), so it cannot be {doing}; "
+        "run this where the store is writable"
+    )
+
+
+def _no_space(store: str, given_back: int = 0) -> str:
+    back = f"; the {given_back / 2**20:.1f} MiB the store grew by was given back"
+    return (
+        f"no space left on the device of {store}: nothing of this command was stored (it "
+        f"was rolled back){back if given_back else ''}; free some space and run it again"
+    )
 
 
 def _plain(error: Exception) -> str:
