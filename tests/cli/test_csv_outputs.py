@@ -61,16 +61,13 @@ def test_csv_has_a_row_per_record_with_the_json_values(small_demo: Path, name: s
     assert len(rows) == len(records) > 0
     # The same figures, unformatted: every plain value of the first record is in its row.
     first, row = records[0], rows[0]
-    for key, value in first.items():
-        if key in row and not isinstance(value, dict | list):
-            expected = (
-                ""
-                if value is None
-                else str(value).lower()
-                if isinstance(value, bool)
-                else (str(value))
-            )
-            assert row[key] == expected, (key, row[key], value)
+    scalars = {k: v for k, v in first.items() if not isinstance(v, dict | list)}
+    assert set(scalars) <= set(row), f"columns missing: {set(scalars) - set(row)}"
+    for key, value in scalars.items():
+        expected = (
+            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        )
+        assert row[key] == expected, (key, row[key], value)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

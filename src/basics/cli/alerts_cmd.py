@@ -333,6 +333,7 @@ def _replay_row(r: Any) -> dict[str, Any]:
         "to": plain(r.end),
         "pages": len(r.pages),
         "false_pages": len(r.false_pages),
+        "false_firings": r.false_firings,
         "tickets": len(r.tickets),
         "suppressed": sum(1 for f in r.firings if f.suppressed),
         "incidents": len(r.incidents),

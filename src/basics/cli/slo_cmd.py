@@ -28,11 +28,7 @@ def at_option(ctx: click.Context, value: str | None) -> dt.datetime:
     app = get_app(ctx)
     value = value or app.config.reports.end
     if value == "latest":
-        found = app.slo.latest()
-        if found is None:
-            from basics.core.errors import InputError
-
-            raise InputError("latest: the store has no events yet; ingest some first")
+        found = app.slo.require_latest()
         click.echo(found.describe(), err=True)
         return found.end
     if value == "now":

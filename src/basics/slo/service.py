@@ -81,15 +81,19 @@ class SLOService:
             ahead = int(self.store.scalar("SELECT count(*) FROM events WHERE ts > ?", [newest]))
         return Latest(newest, int(batch_id), str(path), ahead)
 
+    def require_latest(self) -> Latest:
+        """`latest`, or an InputError when the store has no events to be latest."""
+        found = self.latest()
+        if found is None:
+            raise InputError("latest: the store has no events yet; ingest some first")
+        return found
+
     def resolve_at(self, at: dt.datetime | str | None) -> dt.datetime:
         """A report's end: a time, `now`, `latest`, or (None) the config's `reports.end`."""
         if at is None:
             at = self.config.reports.end
         if at == "latest":
-            found = self.latest()
-            if found is None:
-                raise InputError("--at latest: the store has no events yet; ingest some first")
-            return found.end
+            return self.require_latest().end
         if isinstance(at, dt.datetime):
             return floor_minute(at)
         return floor_minute(utc_now())
