@@ -15,6 +15,7 @@ from basics.cli.slo_cmd import (
     no_events_hint,
     time_option,
 )
+from basics.records import replay_record
 
 
 @click.group()
@@ -136,7 +137,7 @@ def compare(
     if results:
         _say_if_empty(ctx, results)
     if as_json:
-        output.emit_json([_replay_json(r) for r in results])
+        output.emit_json([replay_record(r) for r in results])
         return
     if as_csv:
         output.emit_csv_records([_replay_row(r) for r in results])
@@ -232,7 +233,7 @@ def replay(
     result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
     _say_if_empty(ctx, [result])
     if as_json:
-        output.emit_json(_replay_json(result))
+        output.emit_json(replay_record(result))
         return
     if as_csv:
         output.emit_csv_records(
@@ -273,7 +274,7 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
     from basics.cli import output
 
     if as_json:
-        output.emit_json([_replay_json(r) for r in results])
+        output.emit_json([replay_record(r) for r in results])
         return
     rows = []
     for r in results:
@@ -343,14 +344,6 @@ def _replay_row(r: Any) -> dict[str, Any]:
         "detection_delay_p90_s": r.detection_delay_s.p90,
         "firings_per_week": r.firings_per_week,
     }
-
-
-def _replay_json(result: Any) -> dict[str, Any]:
-    from basics.cli.output import plain
-
-    data: dict[str, Any] = plain(result)
-    data["from"], data["to"] = data.pop("start"), data.pop("end")
-    return data
 
 
 @alerts.command()

@@ -249,6 +249,7 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
     """
     from basics.cli import output
     from basics.core.errors import NotFoundError
+    from basics.records import rejects_record
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
@@ -260,7 +261,7 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
     )
     header = ["line", "field", "reason", "raw"]
     if as_json:
-        output.emit_json([dict(zip(header, row, strict=True)) | {"file": path} for row in rows])
+        output.emit_json(rejects_record(path, rows))
     elif as_csv:
         output.emit_csv(["file", *header], [(path, *row) for row in rows])
     else:

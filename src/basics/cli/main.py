@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "openslo": ("openslo_cmd", "openslo"),
     "pages": ("oncall_cmd", "pages"),
     "oncall": ("oncall_cmd", "oncall"),
+    "serve": ("serve_cmd", "serve"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {

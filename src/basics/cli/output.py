@@ -4,37 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import datetime as dt
 import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-from basics.core.clock import iso_utc
+from basics.records import plain
 
-
-def plain(value: Any) -> Any:
-    """Dataclasses, times and decimals as JSON-ready values (times in ISO 8601 UTC)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # Fields, then the derived figures a record names in JSON_EXTRA (Counts' `bad`).
-        names = [f.name for f in dataclasses.fields(value)]
-        names += getattr(type(value), "JSON_EXTRA", ())
-        return {name: plain(getattr(value, name)) for name in names}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return iso_utc(value)
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
+__all__ = ["plain"]  # re-exported: commands format with output.plain
 
 
 def emit_json(value: Any) -> None:

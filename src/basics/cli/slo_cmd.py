@@ -98,14 +98,15 @@ def status(
       basics slo status --fail-on burning --fail-on no-data
     """
     from basics.cli import output
+    from basics.records import status_record
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     results = app.slo.status(at_option(ctx, at))
     if as_json:
-        output.emit_json([_status_json(r) for r in results])
+        output.emit_json([status_record(r) for r in results])
     elif as_csv:
-        rows = [_status_json(r) for r in results]
+        rows = [status_record(r) for r in results]
         header = [k for k in rows[0] if k != "burn_rates"] if rows else []
         output.emit_csv(
             header + [f"burn_rate_{w}" for w in ("5m", "30m", "1h", "6h", "1d", "3d")],
@@ -119,33 +120,6 @@ def status(
     failing |= {"no_data"} if "no-data" in fail_on else set()
     if found & failing:
         ctx.exit(EXIT_FAIL_ON)
-
-
-def _status_json(r: Any) -> dict[str, Any]:
-    from basics.cli.output import plain
-
-    return {
-        "slo": r.slo,
-        "service": r.service,
-        "objective": plain(r.objective / 100),
-        "objective_percent": plain(r.objective),
-        "window": r.window,
-        "budgeting": r.budgeting,
-        "window_start": plain(r.window_start),
-        "window_end": plain(r.window_end),
-        "total": r.counts.total,
-        "good": r.counts.good,
-        "bad": r.counts.bad,
-        "sli": r.sli,
-        "budget_events": float(r.budget.total),
-        "budget_total": float(r.budget.total),
-        "budget_consumed": r.budget.consumed,
-        "budget_remaining": r.budget.remaining,
-        "burn_rates": r.burn_rates,
-        "time_to_exhaustion_s": r.time_to_exhaustion_s,
-        "status": r.status,
-        "note": r.note,
-    }
 
 
 def status_table(results: list[Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from basics.core.errors import StoreError
+from basics.store import turns
 from basics.store.migrations import MIGRATIONS
 
 
@@ -28,15 +29,16 @@ class Store:
         read_only: bool = False,
         memory_limit: str = "1GB",
         wait_s: float = 30.0,
+        quiet: bool = False,
     ):
         self.path = str(path)
         self._settings = (memory_limit, wait_s)
         try:
-            self.db = _connect(self.path, read_only, wait_s)
+            self.db = _connect(self.path, read_only, wait_s, quiet)
         except _NotWritable:
             # A store on a read-only file system (a mounted backup, a CI artifact): reports
             # still work; a command that writes says why it cannot (`writable`).
-            self.db = _connect(self.path, True, wait_s)
+            self.db = _connect(self.path, True, wait_s, quiet)
             read_only = True
         self.read_only = read_only
         try:
@@ -76,14 +78,21 @@ class Store:
         database until `disown`."""
         _, wait_s = self._settings
         deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                db.execute(f"ATTACH ? AS {_ADOPTED}", [self.path])
-                break
-            except duckdb.IOException as error:
-                if "Could not set lock" not in str(error) or time.monotonic() >= deadline:
-                    raise StoreError(f"cannot open store {self.path}: {_plain(error)}") from None
-                time.sleep(0.05)
+        turn: Path | None = None
+        try:
+            while True:
+                try:
+                    db.execute(f"ATTACH ? AS {_ADOPTED}", [self.path])
+                    break
+                except duckdb.IOException as error:
+                    if "Could not set lock" not in str(error) or time.monotonic() >= deadline:
+                        message = f"cannot open store {self.path}: {_plain(error)}"
+                        raise StoreError(message) from None
+                    turn = turn or turns.ask_turn(self.path)  # a server hands the file over
+                    time.sleep(0.05)
+        finally:
+            if turn is not None:
+                turn.unlink(missing_ok=True)
         db.execute(f"USE {_ADOPTED}")
         self.db = db
 
@@ -186,39 +195,56 @@ class Store:
         self.db.close()
 
 
-def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+def _connect(
+    path: str, read_only: bool, wait_s: float, quiet: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting up to `wait_s` while another process holds it (an ingest
-    writing its batch, a --follow check) instead of failing at once."""
-    deadline = time.monotonic() + wait_s
+    writing its batch, a running `basics serve`) instead of failing at once; `quiet`: with
+    no word on stderr (the server taking the store back)."""
+    deadline = quiet_until = time.monotonic() + wait_s
+    turn: Path | None = None
     said = False
-    while True:
-        try:
-            return duckdb.connect(path, read_only=read_only)
-        except duckdb.IOException as error:
-            held = "Could not set lock" in str(error)
-            if not read_only and _READ_ONLY.search(str(error)) and Path(path).exists():
-                raise _NotWritable from None
-            if not held:
-                hint = _RECOVER if Path(path).exists() else ""
-                raise StoreError(f"cannot open store {path}: {_plain(error)}{hint}") from None
-            if time.monotonic() >= deadline:
-                holder = re.search(r"held in (.+?)(?: \(PID (\d+)\))?\.", str(error))
-                who = f" (process {holder.group(2)})" if holder and holder.group(2) else ""
-                raise StoreError(
-                    f"store {path} is in use by another Basics process{who} for more than "
-                    f"{wait_s:g} s; try again when it has finished"
-                ) from None
-            if not said:  # once, so a wait never looks like a hang
-                holder = re.search(r"\(PID (\d+)\)", str(error))
-                who = f" (process {holder.group(1)})" if holder else ""
-                sys.stderr.write(
-                    f"waiting for store {path}: another Basics process{who} is writing it "
-                    f"(an ingest applying its batch); up to {wait_s:g} s\n"
-                )
-                said = True
-            time.sleep(0.05)
-        except duckdb.Error as error:
-            raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
+    try:
+        while True:
+            try:
+                return duckdb.connect(path, read_only=read_only)
+            except duckdb.IOException as error:
+                held = "Could not set lock" in str(error)
+                if not read_only and _READ_ONLY.search(str(error)) and Path(path).exists():
+                    raise _NotWritable from None
+                if not held:
+                    hint = _RECOVER if Path(path).exists() else ""
+                    raise StoreError(f"cannot open store {path}: {_plain(error)}{hint}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"store {path} is in use by {_holder(path, error)} for more than "
+                        f"{wait_s:g} s; try again when it has finished"
+                    ) from None
+                if turn is None:
+                    turn = turns.ask_turn(path)  # a running server hands the file over
+                    # A server hands it over in a moment: say so only if it takes longer.
+                    quiet_until = time.monotonic() + (1.0 if turns.running_server(path) else 0)
+                if not (said or quiet) and time.monotonic() >= quiet_until:  # once
+                    sys.stderr.write(
+                        f"waiting for store {path}: {_holder(path, error)} is using it; "
+                        f"up to {wait_s:g} s\n"
+                    )
+                    said = True
+                time.sleep(0.05)
+            except duckdb.Error as error:
+                raise StoreError(f"cannot open store {path}: {_plain(error)}{_RECOVER}") from None
+    finally:
+        if turn is not None:
+            turn.unlink(missing_ok=True)
+
+
+def _holder(path: str, error: Exception) -> str:
+    """Who holds the store, from DuckDB's lock message and the server's file."""
+    found = re.search(r"\(PID (\d+)\)", str(error))
+    server = turns.running_server(path)
+    if server is not None and (found is None or int(found.group(1)) == server.get("pid")):
+        return f"basics serve (process {server.get('pid')}, {server.get('url')})"
+    return "another Basics process" + (f" (process {found.group(1)})" if found else "")
 
 
 _ADOPTED = "basics_store"  # the store's name when attached to an ingest's stage

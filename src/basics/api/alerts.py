@@ -1,0 +1,87 @@
+"""`/api/v1/alerts/...` and `/api/v1/incidents`: policies and the incidents they are judged
+against, with the fields of the CLI's --json."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from basics.api.replies import end, hub, moment, page, reply
+from basics.api.slo import Start, To
+from basics.core.errors import InputError
+from basics.records import replay_record
+
+router = APIRouter(tags=["alerts"])
+
+Limit = Annotated[int, Query(ge=1, description="Items per page (at most 10,000).")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+
+
+@router.get("/alerts/evaluate")
+def evaluate(request: Request, at: str | None = None) -> Response:
+    """`basics alerts evaluate --json`: each policy's tiers now: firing, ok, suppressed or
+    no_data."""
+    with hub(request).app() as app:
+        return reply(request, app.alerting.evaluate(end(app, at)))
+
+
+@router.get("/alerts/replay")
+def replay_all(request: Request, start: Start, finish: To = None) -> Response:
+    """`basics alerts replay --all --json`: every SLO replayed with its own policy."""
+    with hub(request).app() as app:
+        results = app.alerting.replay_all(moment(app, start), end(app, finish))
+        return reply(request, [replay_record(r) for r in results])
+
+
+@router.get("/alerts/replay/{service}/{slo}")
+def replay(
+    request: Request, service: str, slo: str, start: Start, finish: To = None,
+    policy: str | None = None,
+) -> Response:  # fmt: skip
+    """`basics alerts replay SLO --json`: every firing of a range, judged against incidents."""
+    with hub(request).app() as app:
+        name, begin, last = f"{service}/{slo}", moment(app, start), end(app, finish)
+        return reply(request, replay_record(app.alerting.replay(name, begin, last, policy)))
+
+
+@router.get("/alerts/compare/{service}/{slo}")
+def compare(
+    request: Request,
+    service: str,
+    slo: str,
+    policies: Annotated[str, Query(description="Comma-separated policy names.")],
+    start: Start,
+    finish: To = None,
+) -> Response:
+    """`basics alerts compare SLO --policies … --json`: policies side by side."""
+    names = [name.strip() for name in policies.split(",") if name.strip()]
+    if not names:
+        raise InputError("policies: expected comma-separated policy names, found none")
+    with hub(request).app() as app:
+        begin, last = moment(app, start), end(app, finish)
+        results = [app.alerting.replay(f"{service}/{slo}", begin, last, n) for n in names]
+        return reply(request, [replay_record(r) for r in results])
+
+
+@router.get("/alerts/tune/{service}/{slo}")
+def tune(
+    request: Request, service: str, slo: str, start: Start, finish: To = None,
+    max_false_per_month: Annotated[float, Query(ge=0)] = 1.0,
+) -> Response:  # fmt: skip
+    """`basics alerts tune SLO --json`: windows and factors that catch every incident with
+    the fewest false firings."""
+    with hub(request).app() as app:
+        name, begin, last = f"{service}/{slo}", moment(app, start), end(app, finish)
+        return reply(request, app.alerting.tune(name, begin, last, max_false_per_month))
+
+
+@router.get("/incidents")
+def incidents(
+    request: Request, service: str | None = None, limit: Limit = 1000, offset: Offset = 0
+) -> Response:
+    """`basics incidents list --json`: recorded incidents, oldest first."""
+    from basics.alerting.incidents import list_incidents
+
+    with hub(request).app() as app:
+        return page(request, list_incidents(app.store, service), limit, offset)

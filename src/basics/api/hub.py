@@ -1,0 +1,173 @@
+"""The server's store: shared by its requests, written by one writer, lent to the CLI.
+
+Requests read through their own DuckDB connection to the one database (DuckDB runs reads
+beside a write: readers never wait for a writer). Writes (webhooks, event posts) run one at
+a time on the writer thread, so two never meet at DuckDB's write lock. When a CLI process
+asks for the file (`store.turns`), the hub lets the requests in flight finish, closes the
+file, and opens it again when the CLI is done; requests that arrive meanwhile wait, up to
+`wait_s`, then get 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
+
+from basics.core.errors import BasicsError
+from basics.store import turns
+
+if TYPE_CHECKING:
+    from basics.app import App
+    from basics.config.models import Config
+    from basics.store.duckdb_store import Store
+
+T = TypeVar("T")
+
+WATCH_S = 0.05
+"""How often the hub looks for a CLI process asking for the store."""
+
+
+class Busy(BasicsError):
+    """The store stayed with another process for longer than a request waits."""
+
+    retry_after_s = 5
+
+
+class Hub:
+    """One config, one store, and an `App` per request thread over its own connection."""
+
+    def __init__(self, config: Config, wait_s: float = 30.0) -> None:
+        self.config = config
+        self.path = str(config.store_path)
+        self.wait_s = wait_s
+        self.lent = 0  # times the store was handed to a CLI process
+        self._changed = threading.Condition()
+        self._store: Store | None = None
+        self._generation = 0
+        self._active = 0
+        self._lending = False
+        self._stopping = False
+        self._apps: list[App] = []
+        self._local = threading.local()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="basics-writer")
+        self._watcher = threading.Thread(target=self._watch, name="basics-turns", daemon=True)
+
+    def start(self) -> None:
+        """Open the store (migrating it and bringing rollups up to date) and start watching
+        for CLI processes that ask for it."""
+        self._open()
+        self._watcher.start()
+
+    def stop(self) -> None:
+        """Finish the writes queued, close the store."""
+        self._writer.shutdown(wait=True)
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._watcher.is_alive():
+            self._watcher.join(timeout=5)
+        with self._changed:
+            self._close()
+
+    @contextlib.contextmanager
+    def app(self) -> Iterator[App]:
+        """This thread's App for one request: waits while the store is lent out."""
+        deadline = time.monotonic() + self.wait_s
+        with self._changed:
+            while self._lending or self._store is None:
+                if self._stopping:
+                    raise Busy("the server is stopping")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Busy(
+                        f"store {self.path} is with another Basics process (an ingest, a "
+                        f"report) for more than {self.wait_s:g} s; try again shortly"
+                    )
+                self._changed.wait(left)
+            self._active += 1
+            generation = self._generation
+            store = self._store
+        try:
+            yield self._thread_app(generation, store)
+        finally:
+            with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+    def write(self, job: Callable[[App], T]) -> T:
+        """Run `job` on the writer thread (one write at a time) and return its result."""
+
+        def run() -> T:
+            with self.app() as app:
+                return job(app)
+
+        return self._writer.submit(run).result()
+
+    def _thread_app(self, generation: int, store: Store) -> App:
+        from basics.app import App
+
+        held: tuple[int, App] | None = getattr(self._local, "app", None)
+        if held is not None and held[0] == generation:
+            return held[1]
+        app = App(self.config, store.cursor())
+        self._local.app = (generation, app)
+        with self._changed:
+            self._apps.append(app)
+        return app
+
+    def _open(self) -> None:
+        from basics.app import App
+        from basics.store.duckdb_store import Store
+
+        store = Store(self.path, wait_s=max(self.wait_s, 60.0), quiet=self._generation > 0)
+        App(self.config, store).slo  # noqa: B018 - migrates and brings rollups up to date
+        with self._changed:
+            self._store = store
+            self._generation += 1
+            self._changed.notify_all()
+
+    def _close(self) -> None:
+        """Close every connection (the caller holds `_changed`)."""
+        for app in self._apps:
+            with contextlib.suppress(Exception):
+                app.close()
+        self._apps.clear()
+        if self._store is not None:
+            with contextlib.suppress(Exception):
+                self._store.close()
+            self._store = None
+        self._generation += 1
+
+    def _watch(self) -> None:
+        while not self._stopping:
+            if turns.waiting(self.path):
+                self._lend()
+            time.sleep(WATCH_S)
+
+    def _lend(self) -> None:
+        """Hand the file to the CLI processes asking for it, then take it back."""
+        with self._changed:
+            self._lending = True
+            while self._active:
+                self._changed.wait()
+            self._close()
+        self.lent += 1
+        try:
+            # Each asker removes its turn file once it has the store; opening again then
+            # waits (in DuckDB's lock) until the last of them is done.
+            while turns.waiting(self.path) and not self._stopping:
+                time.sleep(WATCH_S)
+            while not self._stopping:
+                try:
+                    self._open()
+                    break
+                except BasicsError:
+                    time.sleep(1)  # held for over a minute (or damaged): requests get 503
+        finally:
+            with self._changed:
+                self._lending = False
+                self._changed.notify_all()

@@ -1,0 +1,83 @@
+"""Errors as RFC 9457 problem details, with the one-line messages the CLI prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from basics.api.hub import Busy
+from basics.core import errors
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: list[tuple[type[errors.BasicsError], int, str]] = [
+    (Busy, 503, "Store busy"),
+    (errors.NotFoundError, 404, "Not found"),
+    (errors.ConflictError, 409, "Conflict"),
+    (errors.StoreError, 503, "Store unavailable"),
+    (errors.ConfigError, 500, "Configuration error"),
+    (errors.BasicsError, 400, "Bad request"),  # input, expression: the request must change
+]
+"""Each kind of error, most specific first: its HTTP status and title."""
+
+
+def problem(
+    status: int, title: str, detail: str, instance: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A problem-details response (`type` is about:blank: the status says what it is)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of `app` as problem details."""
+
+    @app.exception_handler(errors.BasicsError)
+    async def basics_error(request: Request, error: errors.BasicsError) -> JSONResponse:
+        for kind, status, title in STATUS:
+            if isinstance(error, kind):
+                headers = {"Retry-After": str(Busy.retry_after_s)} if kind is Busy else None
+                return problem(status, title, str(error), request.url.path, headers)
+        raise AssertionError("BasicsError is in STATUS")  # pragma: no cover
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, error: RequestValidationError) -> JSONResponse:
+        return problem(400, "Bad request", _parameters(error), request.url.path)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        headers = dict(error.headers) if error.headers else None
+        return problem(error.status_code, _title(error.status_code), str(error.detail),
+                       request.url.path, headers)  # fmt: skip
+
+
+def _parameters(error: RequestValidationError) -> str:
+    """What was wrong with the request's parameters, one line: where, expected, found."""
+    parts = []
+    for item in error.errors():
+        where = " ".join(str(p) for p in item.get("loc", ()) if p != "body") or "request"
+        found = item.get("input")
+        text = f"{where}: {item.get('msg', 'invalid').lower()}"
+        if found is not None and not isinstance(found, dict):
+            text += f', found "{found}"'
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,85 @@
+"""What every API route shares: its App, its times, its JSON with an ETag, its pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from fastapi import Request, Response
+
+from basics.records import plain
+
+if TYPE_CHECKING:
+    from basics.api.hub import Hub
+    from basics.app import App
+
+MAX_LIMIT = 10_000
+
+
+def hub(request: Request) -> Hub:
+    """The server's hub."""
+    found: Hub = request.app.state.hub
+    return found
+
+
+def end(app: App, text: str | None) -> dt.datetime:
+    """A report's end, by the CLI's one rule: a time, `now`, `latest`, or (none given) the
+    config's `reports.end`."""
+    value = text or app.config.reports.end
+    if value in ("now", "latest"):
+        return app.slo.resolve_at(value)
+    return moment(app, value)
+
+
+def moment(app: App, text: str) -> dt.datetime:
+    """A time given in a request; without an offset, in the config's time zone."""
+    from basics.core.clock import parse_time
+
+    return parse_time(text, app.config.timezone)
+
+
+def optional_moment(app: App, text: str | None) -> dt.datetime | None:
+    """A time given in a request, or None."""
+    return None if text is None else moment(app, text)
+
+
+def reply(request: Request, value: Any, headers: dict[str, str] | None = None) -> Response:
+    """`value` as the CLI's --json writes it, with a strong ETag of the body: a client that
+    sends it back in If-None-Match gets 304 while the data and the window stay the same."""
+    body = json.dumps(plain(value), ensure_ascii=False, separators=(",", ":")).encode()
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    sent = dict(headers or {}) | {"ETag": tag, "Cache-Control": "no-cache"}
+    if tag in _tags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=sent)
+    return Response(body, media_type="application/json", headers=sent)
+
+
+def page(request: Request, items: Sequence[Any], limit: int, offset: int) -> Response:
+    """One page of a list, in the list's own order. The body is the list as --json prints
+    it (so a page is a slice of the CLI's output); `X-Total-Count` counts the whole list
+    and a `Link` header (RFC 8288) names the next and previous pages."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    links = []
+    if offset + limit < len(items):
+        links.append(f'<{_at(request, offset + limit, limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{_at(request, max(0, offset - limit), limit)}>; rel="prev"')
+    headers = {"X-Total-Count": str(len(items))}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return reply(request, list(items[offset : offset + limit]), headers)
+
+
+def _at(request: Request, offset: int, limit: int) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+    query += [("limit", str(limit)), ("offset", str(offset))]
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def _tags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}

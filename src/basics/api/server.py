@@ -1,0 +1,100 @@
+"""The ASGI app of `basics serve`, and running it with uvicorn.
+
+One hub (config, store, writer) per server, built in `serve` from `app.py`'s config and
+shared by every route; no report is computed anywhere but in the services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+
+import basics
+from basics.api import alerts, batches, oncall, problems, slo
+from basics.api.hub import Hub
+from basics.store import turns
+
+if TYPE_CHECKING:
+    from basics.config.models import Config
+
+API = "/api/v1"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
+    """The server's routes over `hub`, which is stopped (then `on_stop` called) when the
+    server shuts down."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        hub.stop()
+        if on_stop is not None:
+            on_stop()
+
+    app = FastAPI(
+        title="Basics",
+        version=basics.__version__,
+        description="SLOs, error budgets, alert replays and on-call load: every report of the "
+        "`basics` CLI, with the fields of its `--json`.",
+        lifespan=lifespan,
+        openapi_url=f"{API}/openapi.json",
+    )
+    app.state.hub = hub
+    problems.install(app)
+    for module in (slo, alerts, oncall, batches):
+        app.include_router(module.router, prefix=API)
+
+    @app.get(f"{API}/health", tags=["server"])
+    def health(request: Request) -> dict[str, Any]:
+        """The server is up; which store it serves and how often it lent it to the CLI."""
+        return {"ok": True, "store": hub.path, "version": basics.__version__, "lent": hub.lent}
+
+    return app
+
+
+def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve the dashboard and API until interrupted; the store is named in a file beside
+    it (`basics.duckdb.serve.json`) while the server runs."""
+    import uvicorn
+
+    hub = Hub(config)
+    hub.start()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{bound}"
+    named = turns.server_file(hub.path)
+    named.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "url": url,
+                "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+        )
+    )
+    print(f"Basics serving {hub.path} at {url}  (API {url}{API}, docs {url}/docs)", flush=True)
+    try:
+        server = uvicorn.Server(
+            # uvicorn raises SIGTERM again after its shutdown: the file goes in the lifespan.
+            uvicorn.Config(
+                create_app(hub, lambda: named.unlink(missing_ok=True)),
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        server.run(sockets=[sock])
+    finally:
+        named.unlink(missing_ok=True)
+        sock.close()
