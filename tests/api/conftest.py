@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -20,7 +21,7 @@ BASICS = str(Path(sys.executable).with_name("basics"))
 class Server:
     """`basics serve --port 0` in `folder`; its URL from the file it leaves beside the store."""
 
-    def __init__(self, folder: Path, *args: str) -> None:
+    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.folder = folder
         named = folder / "basics.duckdb.serve.json"
         named.unlink(missing_ok=True)
@@ -30,6 +31,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         deadline = time.monotonic() + 30
         while not named.exists():

@@ -585,3 +585,31 @@ def test_weekly_labels_the_iso_week_across_new_year() -> None:
 def test_weekly_refuses_a_week_not_starting_monday_midnight(start: str) -> None:
     with pytest.raises(ValueError, match="Monday at 00:00"):
         compute.weekly(cols([]), [], [t(start)])
+
+
+def test_merge_page_keeps_the_earliest_times_and_the_newest_word() -> None:
+    import datetime as dt
+
+    from basics.oncall.compute import merge_page
+    from basics.oncall.models import Page
+
+    t = dt.datetime(2026, 3, 2, 13, 0)
+    stored = Page(
+        "pagerduty:P1", "pagerduty", "P1", "k", "Disk full", "mail", "high",
+        t, None, None, "earline",
+    )  # fmt: skip
+    acked = Page(
+        "pagerduty:P1", "pagerduty", "P1", "k", "Disk full", None, "low",
+        t + dt.timedelta(minutes=1), t + dt.timedelta(minutes=4), None, None,
+    )  # fmt: skip
+    resolved = Page(
+        "pagerduty:P1", "pagerduty", "P1", "k", "Disk full", "mail", None,
+        t, None, t + dt.timedelta(minutes=30), None,
+    )  # fmt: skip
+    once = merge_page(merge_page(stored, acked), resolved)
+    assert once.created_at == t
+    assert once.acknowledged_at == t + dt.timedelta(minutes=4)
+    assert once.resolved_at == t + dt.timedelta(minutes=30)
+    assert (once.service, once.urgency, once.responder) == ("mail", "low", "earline")
+    # Told again, in another order: the same page.
+    assert merge_page(merge_page(stored, resolved), acked) == once

@@ -26,16 +26,22 @@ STATUS: list[tuple[type[errors.BasicsError], int, str]] = [
 
 
 def problem(
-    status: int, title: str, detail: str, instance: str, headers: dict[str, str] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """A problem-details response (`type` is about:blank: the status says what it is)."""
+    """A problem-details response (`type` is about:blank: the status says what it is);
+    `extra` adds members of the problem's own (RFC 9457 §3.2)."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
         "instance": instance,
-    }
+    } | (extra or {})
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 

@@ -83,3 +83,37 @@ def _at(request: Request, offset: int, limit: int) -> str:
 
 def _tags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, refused with 413 past `serve.max_body_mb` (read as it streams,
+    so a sender that lies in Content-Length or sends chunks is held to it too); a gzip
+    body (Content-Encoding: gzip) is unpacked under the same limit."""
+    from starlette.exceptions import HTTPException
+
+    limit_mb = hub(request).config.serve.max_body_mb
+    limit = int(limit_mb * 2**20)
+    too_large = HTTPException(
+        413, f"the request body is over the limit of {limit_mb:g} MiB (serve.max_body_mb)"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise too_large
+        parts.append(part)
+    body = b"".join(parts)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        import zlib
+
+        unpack = zlib.decompressobj(wbits=31)
+        try:
+            body = unpack.decompress(body, limit + 1)
+        except zlib.error as error:
+            raise HTTPException(400, f"the body is not valid gzip ({error})") from None
+        if len(body) > limit or unpack.unconsumed_tail:
+            raise too_large
+    return body

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 
 import basics
-from basics.api import alerts, batches, oncall, problems, slo
+from basics.api import alerts, batches, oncall, problems, slo, webhooks
+from basics.api.auth import Auth
 from basics.api.hub import Hub
 from basics.store import turns
 
@@ -48,14 +49,23 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
     )
     app.state.hub = hub
+    app.state.auth = Auth.from_settings(hub.config.serve)
     problems.install(app)
-    for module in (slo, alerts, oncall, batches):
+    for module in (slo, alerts, oncall, batches, webhooks):
         app.include_router(module.router, prefix=API)
 
     @app.get(f"{API}/health", tags=["server"])
     def health(request: Request) -> dict[str, Any]:
         """The server is up; which store it serves and how often it lent it to the CLI."""
-        return {"ok": True, "store": hub.path, "version": basics.__version__, "lent": hub.lent}
+        refused = app.state.auth.refused
+        return {
+            "ok": True,
+            "store": hub.path,
+            "version": basics.__version__,
+            "lent": hub.lent,
+            "refused_tokens": refused["token"],
+            "refused_signatures": refused["signature"],
+        }
 
     return app
 

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pages": ("oncall_cmd", "pages"),
     "oncall": ("oncall_cmd", "oncall"),
     "serve": ("serve_cmd", "serve"),
+    "token": ("serve_cmd", "token"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {

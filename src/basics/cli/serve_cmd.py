@@ -1,4 +1,4 @@
-"""`basics serve`: the API (and, later, the dashboard) over the same services."""
+"""`basics serve` (the API over the same services) and `basics token new`."""
 
 from __future__ import annotations
 
@@ -12,26 +12,62 @@ from basics.cli.main import get_app
 @click.option("--port", default=8080, show_default=True, help="Port (0: any free one).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the HTTP API (under /api/v1, OpenAPI at /docs) over this store.
+    """Serve the HTTP API (under /api/v1, OpenAPI at /docs) and the webhooks over this store.
 
-    Every report of the CLI is there with the fields of its --json. CLI commands keep
-    working meanwhile: the server hands them the store when they ask (an ingest from cron,
-    a report) and takes it back when they are done.
+    Every report of the CLI is there with the fields of its --json. Writes (webhooks,
+    incidents) need a bearer token (`basics token new`, or BASICS_API_TOKEN in the
+    environment). CLI commands keep working meanwhile: the server hands them the store
+    when they ask (an ingest from cron, a report) and takes it back when they are done.
 
     \b
     Examples:
       basics serve
       basics serve --port 9000
+      BASICS_API_TOKEN=... basics serve --host 0.0.0.0
       curl -s localhost:8080/api/v1/slo/status
     """
+    from basics.api.auth import ENV_TOKEN, Auth
     from basics.api.server import LOOPBACK, serve
 
     app = get_app(ctx)
-    if host not in LOOPBACK:
-        raise click.UsageError(
-            f"--host {host} would expose the API beyond this machine; until write tokens "
-            "exist (a later release), Basics serves on loopback only"
-        )
     config = app.config
+    if host not in LOOPBACK and not Auth.from_settings(config.serve).any_token:
+        raise click.UsageError(
+            f"--host {host} would let anyone who reaches this machine write to the store: "
+            f"configure a write token first (basics token new NAME, or {ENV_TOKEN})"
+        )
     app.close()
     serve(config, host, port)
+
+
+@click.group()
+def token() -> None:
+    """Write tokens for `basics serve`."""
+
+
+@token.command()
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["events", "pages", "incidents"]),
+    help="What it may write (repeatable; default: all).",
+)
+def new(name: str, scopes: tuple[str, ...]) -> None:
+    """Make a token: its text is printed once, basics.yaml keeps only its SHA-256.
+
+    \b
+    Example:
+      basics token new alertmanager --scope pages
+    """
+    from basics.api.auth import digest, new_token
+
+    text = new_token()
+    chosen = list(scopes) or ["events", "pages", "incidents"]
+    click.echo(f"Token {name} (shown once; give it to the sender):\n\n  {text}\n")
+    click.echo("Add it to basics.yaml, then restart basics serve:\n")
+    click.echo(
+        f"serve:\n  tokens:\n    {name}:\n      sha256: {digest(text)}\n"
+        f"      scopes: [{', '.join(chosen)}]"
+    )

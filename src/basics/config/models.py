@@ -336,6 +336,43 @@ class ReportSettings(_Model):
     end: Literal["now", "latest"] = "now"
 
 
+Scope = Literal["events", "pages", "incidents"]
+"""What a write token may send: events (JSON lines, OTLP), pages (webhooks), incidents."""
+SCOPES: tuple[Scope, ...] = ("events", "pages", "incidents")
+
+
+class ApiToken(_Model):
+    """A write token of `basics serve`, kept as the SHA-256 of its text, never the text."""
+
+    sha256: str
+    scopes: list[Scope] = Field(default_factory=lambda: list(SCOPES))
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise ValueError(
+                "expected the SHA-256 of the token as 64 lowercase hex digits "
+                "(`basics token new NAME` prints it)"
+            )
+        return value
+
+
+class PagerDutyWebhook(_Model):
+    """The signing secrets of PagerDuty v3 webhook subscriptions, by the environment
+    variables that hold them (several while a secret is rotated)."""
+
+    secret_env: list[str] = Field(min_length=1)
+
+
+class ServeSettings(_Model):
+    """`basics serve`: who may write, and how much a request may send."""
+
+    tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    pagerduty: PagerDutyWebhook | None = None
+    max_body_mb: float = Field(default=32, gt=0, le=1024)
+
+
 class ServiceConfig(_Model):
     """A service, its owner, its SLOs and its budget corrections."""
 
@@ -377,6 +414,7 @@ class Config(_Model):
     rotations: dict[str, Rotation] = Field(default_factory=dict)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:

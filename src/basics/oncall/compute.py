@@ -18,6 +18,7 @@ No I/O, no clock, no store: every function takes pages (as `PageColumns`) and sh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from fractions import Fraction
@@ -36,7 +37,7 @@ from basics.oncall.columns import (
     micros,
     time_classes,
 )
-from basics.oncall.models import Shift
+from basics.oncall.models import Page, Shift
 from basics.oncall.report import (
     TIME_CLASSES,
     AlertNoise,
@@ -364,3 +365,23 @@ def weekly(
             )
         )
     return figures
+
+
+def merge_page(stored: Page, told: Page) -> Page:
+    """A page told of again (a later webhook delivery about the same alert or incident):
+    the earliest start, acknowledgement and resolution either knows, and the newest word
+    on what it is (alert, service, urgency, responder) where the new one says."""
+
+    def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+        return b if a is None else a if b is None else min(a, b)
+
+    return dataclasses.replace(
+        stored,
+        alert=told.alert or stored.alert,
+        service=told.service or stored.service,
+        urgency=told.urgency or stored.urgency,
+        responder=told.responder or stored.responder,
+        created_at=min(stored.created_at, told.created_at),
+        acknowledged_at=earliest(stored.acknowledged_at, told.acknowledged_at),
+        resolved_at=earliest(stored.resolved_at, told.resolved_at),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import duckdb
@@ -92,6 +93,48 @@ class OncallService:
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
         )
+
+    def receive_pages(self, body: bytes, fmt: PageFormat, name: str) -> PageImport:
+        """Import one webhook delivery (its body) as a batch of pages.
+
+        A delivery repeats or continues what earlier ones said (Alertmanager re-sends an
+        alert while it fires, PagerDuty sends triggered, acknowledged and resolved apart),
+        so each page is merged with the stored page of the same id (`compute.merge_page`);
+        the same body delivered again is recognised by its hash and changes nothing.
+        """
+        from basics.oncall.importers import read_pages
+
+        sha = hashlib.sha256(body).hexdigest()
+        known = self._applied_batch(fmt, sha)
+        if known is not None:
+            return PageImport(None, name, "duplicate", duplicate_of=known)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(f"{name}: the body is not UTF-8 ({error.reason})") from None
+        told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
+        with self.store.transaction() as db:
+            known = self._applied_batch(fmt, sha)
+            if known is not None:
+                return PageImport(None, name, "duplicate", duplicate_of=known)
+            stored = {page.id: page for page in self._pages_by_id(db, [p.id for p in told])}
+            merged = [compute.merge_page(stored[p.id], p) if p.id in stored else p for p in told]
+            batch_id, new_pages = _store_batch(
+                db, f"pages:{fmt}", name, sha, store_table(merged), len(merged), rejects
+            )
+        return PageImport(
+            batch_id, name, "applied", pages=len(merged), new_pages=new_pages,
+            rejected=len(rejects), first_rejects=rejects,
+        )  # fmt: skip
+
+    @staticmethod
+    def _pages_by_id(db: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Page]:
+        if not ids:
+            return []
+        rows = db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+        return [Page(*row) for row in rows]
 
     def _applied_batch(self, fmt: PageFormat, sha: str) -> int | None:
         """The batch that already imported this content in this format, if any."""

@@ -1,0 +1,113 @@
+"""Who may write: bearer tokens with scopes, and PagerDuty's signatures.
+
+Tokens are kept in basics.yaml as the SHA-256 of their text (`serve.tokens`); for the
+simplest set-up, `BASICS_API_TOKEN` in the server's environment is a token with every
+scope. A request without a valid token is 401; with a token that lacks the scope, 403.
+PagerDuty signs each webhook delivery with HMAC-SHA256 over the raw body
+(`X-PagerDuty-Signature: v1=<hex>[,v1=<hex>]`); the signature stands in for the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from starlette.exceptions import HTTPException
+
+from basics.config.models import SCOPES, ServeSettings
+
+ENV_TOKEN = "BASICS_API_TOKEN"
+TOKEN_PREFIX = "bsc_"
+
+
+@dataclass
+class Auth:
+    """The tokens and secrets a server checks writes against, read when it starts."""
+
+    tokens: dict[str, tuple[str, frozenset[str]]]  # sha256 of the text -> (name, scopes)
+    pagerduty_secrets: list[bytes]
+    refused: dict[str, int] = field(default_factory=lambda: {"token": 0, "signature": 0})
+
+    @classmethod
+    def from_settings(cls, settings: ServeSettings) -> Auth:
+        """From basics.yaml's `serve:` and the environment (`BASICS_API_TOKEN`, and the
+        variables `serve.pagerduty.secret_env` names)."""
+        tokens: dict[str, tuple[str, frozenset[str]]] = {
+            t.sha256: (name, frozenset(t.scopes)) for name, t in settings.tokens.items()
+        }
+        env_token = os.environ.get(ENV_TOKEN, "")
+        if env_token:
+            tokens[digest(env_token)] = (ENV_TOKEN, frozenset(SCOPES))
+        names = settings.pagerduty.secret_env if settings.pagerduty else []
+        found = [os.environ.get(name, "") for name in names]
+        return cls(tokens, [secret.encode() for secret in found if secret])
+
+    @property
+    def any_token(self) -> bool:
+        """Whether any write token exists (the server may then bind beyond loopback)."""
+        return bool(self.tokens)
+
+    def require(self, authorization: str | None, scope: str) -> str:
+        """The name of the token in `authorization` (a Bearer header) if it may write
+        `scope`; else 401 (no or unknown token) or 403 (the token lacks the scope)."""
+        scheme, _, text = (authorization or "").partition(" ")
+        found = None
+        if scheme.lower() == "bearer" and text.strip():
+            wanted = digest(text.strip())
+            for sha, held in self.tokens.items():
+                if hmac.compare_digest(sha, wanted):
+                    found = held
+        if found is None:
+            self.refused["token"] += 1
+            detail = (
+                "this endpoint writes: send Authorization: Bearer <token> (a token of "
+                f"serve.tokens in basics.yaml, or {ENV_TOKEN})"
+                if not text.strip()
+                else "the bearer token is not one of serve.tokens nor " + ENV_TOKEN
+            )
+            raise HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+        name, scopes = found
+        if scope not in scopes:
+            self.refused["token"] += 1
+            raise HTTPException(
+                403, f'token "{name}" may write {", ".join(sorted(scopes))}, not {scope}'
+            )
+        return name
+
+    def require_pagerduty(self, signature: str | None, body: bytes) -> None:
+        """Pass a delivery signed with one of the configured secrets; else 401."""
+        if not self.pagerduty_secrets:
+            self.refused["signature"] += 1
+            raise HTTPException(
+                401,
+                "no PagerDuty signing secret is configured (serve.pagerduty.secret_env in "
+                "basics.yaml names the environment variables that hold them)",
+            )
+        sent = [
+            part.strip().removeprefix("v1=")
+            for part in (signature or "").split(",")
+            if part.strip().startswith("v1=")
+        ]
+        expected = [hmac.new(k, body, hashlib.sha256).hexdigest() for k in self.pagerduty_secrets]
+        if any(hmac.compare_digest(s, e) for s in sent for e in expected):
+            return
+        self.refused["signature"] += 1
+        raise HTTPException(
+            401,
+            "missing X-PagerDuty-Signature"
+            if not sent
+            else "X-PagerDuty-Signature matches none of the configured secrets",
+        )
+
+
+def digest(token: str) -> str:
+    """The SHA-256 of a token's text, as basics.yaml keeps it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A new random token (256 bits)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
