@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 
 import basics
-from basics.api import alerts, batches, oncall, problems, slo, webhooks
+from basics.api import alerts, batches, metrics, oncall, problems, slo, webhooks
 from basics.api.auth import Auth
 from basics.api.hub import Hub
 from basics.store import turns
@@ -53,6 +53,7 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
     problems.install(app)
     for module in (slo, alerts, oncall, batches, webhooks):
         app.include_router(module.router, prefix=API)
+    app.include_router(metrics.router)
 
     @app.get(f"{API}/health", tags=["server"])
     def health(request: Request) -> dict[str, Any]:
