@@ -33,7 +33,7 @@ class Server:
             text=True,
             env={**os.environ, **(env or {})},
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded CI machine starts slowly
         while not named.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

@@ -99,3 +99,13 @@ def test_openapi_lists_every_report(demo_server: Server) -> None:
         assert path in paths, path
     status = paths["/api/v1/slo/status"]["get"]
     assert [p["name"] for p in status["parameters"]] == ["at"]
+
+
+def test_docs_work_offline(demo_server: Server) -> None:
+    """/docs is Swagger UI from the package itself: no CDN."""
+    page = demo_server.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "/api/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        answer = demo_server.get(f"/api/static/swagger-ui/{asset}")
+        assert answer.status_code == 200 and len(answer.content) > 100_000

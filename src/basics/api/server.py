@@ -12,9 +12,13 @@ import json
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 import basics
 from basics.api import alerts, batches, metrics, oncall, problems, slo, webhooks
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from basics.config.models import Config
 
 API = "/api/v1"
+STATIC = Path(__file__).parent / "static"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -47,6 +52,8 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
         "`basics` CLI, with the fields of its `--json`.",
         lifespan=lifespan,
         openapi_url=f"{API}/openapi.json",
+        docs_url=None,  # served below from the package: no CDN, works offline
+        redoc_url=None,
     )
     app.state.hub = hub
     app.state.auth = Auth.from_settings(hub.config.serve)
@@ -54,6 +61,17 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
     for module in (slo, alerts, oncall, batches, webhooks):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
+    app.mount("/api/static", StaticFiles(directory=STATIC), name="api-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API}/openapi.json",
+            title="Basics API",
+            swagger_js_url="/api/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/api/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/api/static/swagger-ui/favicon-32x32.png",
+        )
 
     @app.get(f"{API}/health", tags=["server"])
     def health(request: Request) -> dict[str, Any]:
