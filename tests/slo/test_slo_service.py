@@ -721,6 +721,76 @@ def test_history_of_a_timeslices_slo_counts_slices(app: App) -> None:
     assert [p.counts for p in periods] == [recount(spec, start, end) for _, start, end in days]
 
 
+# --- series --------------------------------------------------------------------------------
+
+
+def steps_of(start: dt.datetime, end: dt.datetime, step: dt.timedelta) -> list[dt.datetime]:
+    starts = []
+    while start < end:
+        starts.append(start)
+        start += step
+    return starts
+
+
+@pytest.mark.parametrize("name", ["www/availability", "www/latency", "www/monthly"])
+def test_series_per_hour_over_the_window_recounts_every_step(app: App, name: str) -> None:
+    spec = SPECS[name]
+    (series,) = app.slo.series([name], end="latest")
+    start, hour = window_start(name, LATEST), dt.timedelta(hours=1)
+    assert (series.start, series.end, series.step_s) == (start, LATEST, 3600)
+    assert series.starts == steps_of(start, LATEST, hour)
+    # (a one-minute slice counts in the step it starts in, so the recount holds for slices)
+    expected = [recount(spec, t, min(t + hour, LATEST)) for t in series.starts]
+    assert [Counts(t, g) for t, g in zip(series.total, series.good, strict=True)] == expected
+    assert series.bad == [c.bad for c in expected]
+    assert series.sli == [None if c.total == 0 else c.good / c.total for c in expected]
+    assert series.burn_rate == pytest.approx([naive_burn(spec, c) for c in expected])
+    if start < START:  # hours before the first event are listed, as no data
+        assert (series.total[0], series.sli[0], series.burn_rate[0]) == (0, None, None)
+
+
+def test_series_budget_burns_down_to_what_status_says(app: App) -> None:
+    found = {s.slo: s for s in app.slo.series(list(SPECS), end="latest")}
+    for status in app.slo.status("latest"):
+        if status.slo not in SPECS:
+            continue
+        series = found[status.slo]
+        spec = SPECS[status.slo]
+        allowed = share(spec) * recount(spec, status.window_start, LATEST).total
+        assert Fraction(series.budget_total) == allowed == Fraction(status.budget.total)
+        spent = 0
+        for bad, left in zip(series.bad, series.budget_remaining, strict=True):
+            spent += bad
+            assert left == pytest.approx(float(1 - spent / allowed))
+        assert series.budget_remaining[-1] == status.budget.remaining
+
+
+def test_series_of_a_range_in_days_counts_from_its_start(app: App) -> None:
+    spec = SPECS["www/availability"]
+    start, day = dt.datetime(2026, 3, 29, 6, 30, 15), dt.timedelta(days=1)
+    (series,) = app.slo.series(["www/availability"], start, LATEST, step_s=86400)
+    begin = floor_minute(start)
+    assert series.starts == steps_of(begin, LATEST, day)
+    assert [Counts(t, g) for t, g in zip(series.total, series.good, strict=True)] == [
+        recount(spec, t, min(t + day, LATEST)) for t in series.starts
+    ]
+    # the budget is still the window's ending at `end`, as `cost` reads it
+    assert (
+        Fraction(series.budget_total) == share(spec) * recount(spec, LATEST - 7 * day, LATEST).total
+    )
+
+
+def test_series_refuses_odd_steps_and_empty_ranges(app: App) -> None:
+    with pytest.raises(InputError, match="whole number of minutes"):
+        app.slo.series(["www/availability"], end="latest", step_s=90)
+    with pytest.raises(InputError, match="must be before"):
+        app.slo.series(["www/availability"], LATEST, LATEST)
+    with pytest.raises(InputError, match="at most"):
+        app.slo.series(["www/availability"], START - dt.timedelta(days=30), LATEST, step_s=60)
+    with pytest.raises(NotFoundError):
+        app.slo.series(["www/nope"], end="latest")
+
+
 # --- percentiles ---------------------------------------------------------------------------
 
 

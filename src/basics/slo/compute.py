@@ -106,3 +106,21 @@ def over_representation(bad: int, total: int, bad_all: int, total_all: int) -> f
     if bad_all == 0 or total_all == 0 or total == 0:
         return None
     return (bad / bad_all) / (total / total_all)
+
+
+def burn_down(bad: Sequence[int], allowed: Decimal) -> list[float | None]:
+    """The share of a budget of `allowed` bad events left after each step: 1 - cumulative
+    bad / allowed (below 0 once overspent); None throughout when nothing is allowed."""
+    if allowed <= 0:
+        return [None for _ in bad]
+    remaining: list[float | None] = []
+    spent = 0
+    for step in bad:
+        spent += step
+        remaining.append(1 - float(Decimal(spent) / allowed))
+    return remaining
+
+
+def steps(span_s: int, step_s: int) -> int:
+    """How many steps of `step_s` cover `span_s` (the last one may be cut short)."""
+    return -(-span_s // step_s)

@@ -185,3 +185,31 @@ class PercentileReport:
     method: Literal["exact", "sketch"]
     relative_error: float
     groups: list[LatencyPercentiles] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Series:
+    """An SLO's events (or slices) per step over a range, every step listed, with the figures
+    a chart draws: SLI, burn rate, and the budget of the window ending at `end` left after
+    each step.
+
+    `starts[i]` begins step i; the last step may be cut short by `end`. A step without
+    events has total 0 and None for its SLI and burn rate (no data, never 100 %).
+    """
+
+    slo: str
+    objective: Decimal
+    budgeting: str
+    start: dt.datetime
+    end: dt.datetime
+    step_s: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    budget_total: Decimal
+    starts: list[dt.datetime]
+    total: list[int]
+    good: list[int]
+    bad: list[int]
+    sli: list[float | None]
+    burn_rate: list[float | None]
+    budget_remaining: list[float | None]

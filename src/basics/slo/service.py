@@ -23,6 +23,7 @@ from basics.slo.models import (
     Latest,
     PercentileReport,
     Period,
+    Series,
     SLOStatus,
 )
 from basics.store.duckdb_store import Store
@@ -32,6 +33,7 @@ from basics.store.sql_expressions import column_sql
 PERCENTILES = (0.5, 0.9, 0.95, 0.99)
 AUTO_DIMENSIONS = ("user", "operation", "status")
 MAX_AUTO_ATTRS = 20
+MAX_SERIES_STEPS = 20_000
 
 
 class SLOService:
@@ -522,6 +524,119 @@ class SLOService:
                 )
             )
         return periods
+
+    # -- series ------------------------------------------------------------------------
+
+    def series(
+        self,
+        names: Sequence[str],
+        start: dt.datetime | None = None,
+        end: dt.datetime | str | None = None,
+        step_s: int = 3600,
+    ) -> list[Series]:
+        """Good and total per step over [start, end) (each SLO's own window by default),
+        every step listed, from the rollups only; steps are counted from the range's start.
+
+        One scan of the rollups for every occurrence SLO, one query per timeslice SLO (a
+        slice falls in the step its start does), one for the window budgets.
+        """
+        if step_s < 60 or step_s % 60:
+            raise InputError(f"step: expected a whole number of minutes, got {step_s} s")
+        stop = floor_minute(end if isinstance(end, dt.datetime) else self.resolve_at(end))
+        ranges = []
+        for name in names:
+            _, _, slo = self.slo(name)
+            window = slo_window(slo.window, stop, self.config.timezone)
+            begin = window.start if start is None else floor_minute(start)
+            if begin >= stop:
+                raise InputError(f"--from ({iso_utc(begin)}) must be before --to ({iso_utc(stop)})")
+            count = compute.steps(int((stop - begin).total_seconds()), step_s)
+            if count > MAX_SERIES_STEPS:
+                raise InputError(
+                    f"{count:,} steps of {step_s} s in the range: at most "
+                    f"{MAX_SERIES_STEPS:,}; choose a longer step or a shorter range"
+                )
+            ranges.append((name, slo, begin, window, count))
+        budgets = self._window_counts_many(
+            [(name, slo, {"window": window.start}) for name, slo, _, window, _ in ranges], stop
+        )
+        steps = self._step_counts([(n, s, b) for n, s, b, _, _ in ranges], stop, step_s)
+        return [
+            self._series(name, slo, begin, stop, step_s, window, count, budget["window"], found)
+            for (name, slo, begin, window, count), budget, found in zip(
+                ranges, budgets, steps, strict=True
+            )
+        ]
+
+    def _series(
+        self,
+        name: str,
+        slo: SLOConfig,
+        begin: dt.datetime,
+        stop: dt.datetime,
+        step_s: int,
+        window: Window,
+        count: int,
+        window_counts: Counts,
+        found: dict[int, tuple[int, int]],
+    ) -> Series:
+        step = dt.timedelta(seconds=step_s)
+        counts = [Counts(*found.get(i, (0, 0))) for i in range(count)]
+        allowed = compute.budget(window_counts, slo.objective).total
+        bad = [c.bad for c in counts]
+        return Series(
+            slo=name,
+            objective=slo.objective,
+            budgeting=slo.budgeting,
+            start=begin,
+            end=stop,
+            step_s=step_s,
+            window_start=window.start,
+            window_end=window.end,
+            budget_total=allowed,
+            starts=[begin + i * step for i in range(count)],
+            total=[c.total for c in counts],
+            good=[c.good for c in counts],
+            bad=bad,
+            sli=[compute.sli(c) for c in counts],
+            burn_rate=[compute.burn_rate(c, slo.objective) for c in counts],
+            budget_remaining=compute.burn_down(bad, allowed),
+        )
+
+    def _step_counts(
+        self, ranges: list[tuple[str, SLOConfig, dt.datetime]], stop: dt.datetime, step_s: int
+    ) -> list[dict[int, tuple[int, int]]]:
+        """Per range, {step index: (total, good)} for the steps holding events."""
+        found: list[dict[int, tuple[int, int]]] = [{} for _ in ranges]
+        step_ms = step_s * 1000
+        minutes = [(n, r) for n, r in enumerate(ranges) if r[1].budgeting == "occurrences"]
+        if minutes:
+            values = ", ".join(f"({n}, $slo{n}, $start{n})" for n, _ in minutes)
+            params: dict[str, object] = {"end": stop, "step_ms": step_ms}
+            for n, (name, _, begin) in minutes:
+                params |= {f"slo{n}": name, f"start{n}": begin}
+            params["earliest"] = min(begin for _, (_, _, begin) in minutes)
+            rows = self.store.db.execute(
+                f"WITH r(n, slo, start) AS (VALUES {values}) "
+                "SELECT r.n, (epoch_ms(m.minute) - epoch_ms(r.start)) // $step_ms, "
+                "sum(m.total), sum(m.good) FROM r JOIN slo_minute m ON m.slo = r.slo "
+                "AND m.minute >= r.start AND m.minute >= $earliest AND m.minute < $end "
+                "GROUP BY ALL",
+                params,
+            ).fetchall()
+            for n, index, total, good in rows:
+                found[int(n)][int(index)] = (int(total), int(good))
+        for n, (name, slo, begin) in enumerate(ranges):
+            if slo.budgeting == "occurrences":
+                continue
+            # A slice that starts before the range (cut by it) counts in the first step.
+            rows = self.store.db.execute(
+                "SELECT greatest(0, (epoch_ms(t) - epoch_ms($start)) // $step_ms), "
+                f"sum(total), sum(good) FROM ({self._units_sql(slo)}) GROUP BY 1",
+                {"slo": name, "start": begin, "end": stop, "step_ms": step_ms},
+            ).fetchall()
+            found[n] = {int(i): (int(total), int(good)) for i, total, good in rows}
+        return found
 
     # -- percentiles --------------------------------------------------------------------
 
