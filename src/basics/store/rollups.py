@@ -47,12 +47,18 @@ def rebuild_service_minutes(
 ) -> None:
     """Recount every SLO and sketch of a service for the minutes in `minutes` (or all)."""
     service = config.services.get(service_name)
-    minute_filter = (
-        f"date_trunc('minute', ts) IN (SELECT minute FROM {minutes} WHERE service = $service)"
-        if minutes
-        else "true"
-    )
-    params = {"service": service_name}
+    params: dict[str, object] = {"service": service_name}
+    minute_filter = "true"
+    if minutes:
+        # The span's bounds let DuckDB skip the stored row groups outside it (their
+        # min/max of ts), so a batch of new data does not rescan every stored event.
+        params["first"], params["last"] = db.execute(
+            f"SELECT min(minute), max(minute) FROM {minutes} WHERE service = $service", params
+        ).fetchall()[0]
+        minute_filter = (
+            "ts >= $first AND ts < $last + INTERVAL 1 MINUTE AND date_trunc('minute', ts) "
+            f"IN (SELECT minute FROM {minutes} WHERE service = $service)"
+        )
     if service and service.slos:
         counts = []
         for name, slo in service.slos.items():
@@ -70,13 +76,13 @@ def rebuild_service_minutes(
         )
         for name in service.slos:
             slo_id = f"{service_name}/{name}"
-            _delete_minutes(db, "slo_minute", "slo = $key", slo_id, service_name, minutes)
+            _delete_minutes(db, "slo_minute", "slo = $key", slo_id, params, minutes)
             db.execute(
                 f'INSERT INTO slo_minute SELECT $key, minute, "t:{name}", "g:{name}" '
                 f'FROM slo_counts WHERE "t:{name}" > 0',
                 {"key": slo_id},
             )
-    _delete_minutes(db, "latency_minute", "service = $key", service_name, service_name, minutes)
+    _delete_minutes(db, "latency_minute", "service = $key", service_name, params, minutes)
     db.execute(
         f"INSERT INTO latency_minute SELECT service, operation, date_trunc('minute', ts), "
         f"{bucket_sql('duration_ms')}, count(*) FROM events "
@@ -91,15 +97,16 @@ def _delete_minutes(
     table: str,
     key_filter: str,
     key: str,
-    service_name: str,
+    params: dict[str, object],
     minutes: str | None,
 ) -> None:
-    minute_filter = (
-        f"minute IN (SELECT minute FROM {minutes} WHERE service = $service)" if minutes else "true"
-    )
+    if minutes is None:
+        db.execute(f"DELETE FROM {table} WHERE {key_filter}", {"key": key})
+        return
     db.execute(
-        f"DELETE FROM {table} WHERE {key_filter} AND {minute_filter}",
-        {"key": key, "service": service_name} if minutes else {"key": key},
+        f"DELETE FROM {table} WHERE {key_filter} AND minute BETWEEN $first AND $last "
+        f"AND minute IN (SELECT minute FROM {minutes} WHERE service = $service)",
+        {**params, "key": key},
     )
 
 
