@@ -22,8 +22,10 @@ from fastapi.staticfiles import StaticFiles
 
 import basics
 from basics.api import alerts, batches, metrics, oncall, problems, slo, webhooks
+from basics.api.alerter import Alerter
 from basics.api.auth import Auth
 from basics.api.hub import Hub
+from basics.records import plain
 from basics.store import turns
 
 if TYPE_CHECKING:
@@ -34,13 +36,19 @@ STATIC = Path(__file__).parent / "static"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
-    """The server's routes over `hub`, which is stopped (then `on_stop` called) when the
-    server shuts down."""
+def create_app(
+    hub: Hub, on_stop: Callable[[], None] | None = None, url: str = "http://127.0.0.1:8080"
+) -> FastAPI:
+    """The server's routes over `hub`, and its alert loop (when `serve.notify` names a
+    target; `url` is where the server answers, for links in alerts). On shutdown the loop
+    and the hub stop, then `on_stop` is called."""
+    alerter = Alerter(hub, url)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        alerter.start()
         yield
+        alerter.stop()
         hub.stop()
         if on_stop is not None:
             on_stop()
@@ -62,6 +70,9 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
     app.mount("/api/static", StaticFiles(directory=STATIC), name="api-static")
+    from basics.web import pages as web  # the dashboard: its pages, series API and static files
+
+    web.install(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -84,6 +95,7 @@ def create_app(hub: Hub, on_stop: Callable[[], None] | None = None) -> FastAPI:
             "lent": hub.lent,
             "refused_tokens": refused["token"],
             "refused_signatures": refused["signature"],
+            "alerts": plain(alerter.status) if alerter.enabled else None,
         }
 
     return app
@@ -118,7 +130,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
         server = uvicorn.Server(
             # uvicorn raises SIGTERM again after its shutdown: the file goes in the lifespan.
             uvicorn.Config(
-                create_app(hub, lambda: named.unlink(missing_ok=True)),
+                create_app(hub, lambda: named.unlink(missing_ok=True), url),
                 log_level="warning",
                 access_log=False,
             )

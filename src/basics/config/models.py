@@ -365,12 +365,33 @@ class PagerDutyWebhook(_Model):
     secret_env: list[str] = Field(min_length=1)
 
 
+class NotifySettings(_Model):
+    """Where `basics serve` sends the alerts it evaluates: Alertmanager's API (every URL
+    gets every alert, as Prometheus sends to each Alertmanager of an HA pair) and generic
+    webhooks (an Alertmanager-style JSON body per firing or resolution)."""
+
+    alertmanager: list[str] = Field(default_factory=list)
+    webhooks: list[str] = Field(default_factory=list)
+    interval_s: float = Field(default=60, gt=0, le=3600)
+    resend_s: float = Field(default=60, gt=0, le=3600)
+    record_pages: bool = True
+
+    @field_validator("alertmanager", "webhooks")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+                raise ValueError(f'expected an http:// or https:// URL, found "{url}"')
+        return [url.rstrip("/") for url in value]
+
+
 class ServeSettings(_Model):
-    """`basics serve`: who may write, and how much a request may send."""
+    """`basics serve`: who may write, how much a request may send, where alerts go."""
 
     tokens: dict[str, ApiToken] = Field(default_factory=dict)
     pagerduty: PagerDutyWebhook | None = None
     max_body_mb: float = Field(default=32, gt=0, le=1024)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
 
 class ServiceConfig(_Model):

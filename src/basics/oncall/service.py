@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import duckdb
@@ -113,14 +114,33 @@ class OncallService:
         except UnicodeDecodeError as error:
             raise InputError(f"{name}: the body is not UTF-8 ({error.reason})") from None
         told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
+        return self._merge_batch(f"pages:{fmt}", name, sha, told, rejects)
+
+    def record_pages(self, pages: list[Page], source: str, name: str) -> PageImport:
+        """Store pages Basics itself made (its own alerts, sent by `basics serve`) as one
+        batch of source `pages:<source>`, merged with stored pages of the same ids."""
+        from basics.records import plain
+
+        content = json.dumps(plain(pages), sort_keys=True).encode()
+        return self._merge_batch(
+            f"pages:{source}", name, hashlib.sha256(content).hexdigest(), pages, []
+        )
+
+    def _merge_batch(
+        self, source: str, name: str, sha: str, told: list[Page], rejects: list[PageReject]
+    ) -> PageImport:
         with self.store.transaction() as db:
-            known = self._applied_batch(fmt, sha)
+            known = db.execute(
+                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+                "AND status = 'applied'",
+                [source, sha],
+            ).fetchall()[0][0]
             if known is not None:
-                return PageImport(None, name, "duplicate", duplicate_of=known)
+                return PageImport(None, name, "duplicate", duplicate_of=int(known))
             stored = {page.id: page for page in self._pages_by_id(db, [p.id for p in told])}
             merged = [compute.merge_page(stored[p.id], p) if p.id in stored else p for p in told]
             batch_id, new_pages = _store_batch(
-                db, f"pages:{fmt}", name, sha, store_table(merged), len(merged), rejects
+                db, source, name, sha, store_table(merged), len(merged), rejects
             )
         return PageImport(
             batch_id, name, "applied", pages=len(merged), new_pages=new_pages,

@@ -175,4 +175,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) AS newest WHERE batches.id = newest.batch_id;
         """,
     ),
+    (
+        8,
+        # What `basics serve` told Alertmanager and webhooks: one row per firing of a tier,
+        # so a restart neither pages again nor forgets to send the resolution.
+        """
+        CREATE TABLE alert_firings (
+            slo VARCHAR NOT NULL,
+            policy VARCHAR NOT NULL,
+            tier VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            resolved_at TIMESTAMP,
+            sent_at TIMESTAMP,
+            resolution_sent_at TIMESTAMP,
+            PRIMARY KEY (slo, policy, tier, started_at)
+        );
+        """,
+    ),
 ]
