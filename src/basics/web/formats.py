@@ -1,0 +1,66 @@
+"""How the pages write numbers and times: times in the configured zone (UTC on hover),
+shares as percentages, counts with separators. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from basics.core.clock import iso_utc
+
+
+def local(moment: dt.datetime, zone: str) -> dt.datetime:
+    """A naive UTC moment in `zone`."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(zone))
+
+
+def when(moment: dt.datetime | None, zone: str) -> Markup:
+    """`<time>` with the local time shown, its UTC instant in `datetime` and on hover."""
+    if moment is None:
+        return Markup("—")
+    shown = local(moment, zone).strftime("%Y-%m-%d %H:%M")
+    utc = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(iso_utc(moment), utc, shown)
+
+
+def percent(value: float | Decimal | None, digits: int = 1) -> str:
+    """A ratio as a percentage (`—` for none: no data is never shown as a number)."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def sli(value: float | None) -> str:
+    """An SLI with the digits an objective like 99.95 % needs."""
+    return percent(value, 3)
+
+
+def number(value: float | int | Decimal | None, digits: int = 0) -> str:
+    """A count or figure with thousands separators."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.{digits}f}" if digits else f"{round(value):,}"
+
+
+def rate(value: float | None) -> str:
+    """A burn rate, two decimals."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as `45s`, `12m`, `3h 5m` or `2d 4h`."""
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        hours, minutes = divmod(s // 60, 60)
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(s // 3600, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"

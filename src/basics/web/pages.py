@@ -1,0 +1,364 @@
+"""The dashboard's pages: each calls the services the API calls, renders a template, and
+names the API calls it was drawn from (datasette's .json twin).
+
+Every page's state is in its query string (`at`, `from`, `to`, `policy`, `by`, …), so a
+URL can be shared; times are shown in the configured zone with UTC on hover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from basics.api.replies import end, hub, moment
+from basics.api.slo import From, To
+from basics.core.clock import iso_utc
+from basics.core.errors import InputError
+from basics.records import plain, replay_record, status_record
+from basics.web import formats, series
+from basics.web.heatmap import WEEKDAYS, hour_by_weekday
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from basics.app import App
+
+STATIC = Path(__file__).parent / "static"
+API = "/api/v1"
+RECENT_INCIDENTS = 8
+STEPS_S = (300, 900, 3600, 3 * 3600, 6 * 3600, 86400)
+MAX_POINTS = 1000
+BREAKDOWNS = ("auto", "user", "operation")
+
+router = APIRouter(include_in_schema=False)
+
+At = Annotated[str | None, Query(description="Window end: a time, `now` or `latest`.")]
+
+
+def install(app: FastAPI) -> None:
+    """The dashboard's pages, the series API its charts read, and its static files."""
+    app.include_router(router)
+    app.include_router(series.router, prefix=API)
+    app.mount("/static", StaticFiles(directory=STATIC), name="web-static")
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("basics.web", "templates"),
+        autoescape=True,  # every value from the store is text, never markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters |= {
+        "percent": formats.percent,
+        "sli": formats.sli,
+        "number": formats.number,
+        "rate": formats.rate,
+        "duration": formats.duration,
+        "iso": iso_utc,
+    }
+    return environment
+
+
+def _render(request: Request, app: App, template: str, **context: Any) -> HTMLResponse:
+    zone = app.config.timezone
+
+    def when(value: dt.datetime | None) -> Any:
+        return formats.when(value, zone)
+
+    html = (
+        _templates()
+        .get_template(template)
+        .render(request=request, zone=zone, when=when, url=_url, api=_api, **context)
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+def _url(path: str, **params: Any) -> str:
+    """`path` with the query parameters that are not None."""
+    chosen = {k.rstrip("_"): v for k, v in params.items() if v is not None}
+    query = urlencode(chosen, safe=":,")
+    return f"{path}?{query}" if query else path
+
+
+def _api(path: str, **params: Any) -> str:
+    """An API URL, times written in UTC."""
+    values = {k: iso_utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
+    return _url(API + path, **values)
+
+
+def _slo_path(name: str) -> str:
+    service, _, slo = name.partition("/")
+    return f"{quote(service, safe='')}/{quote(slo, safe='')}"
+
+
+def _step_s(start: dt.datetime, stop: dt.datetime) -> int:
+    """The shortest step that draws the range in at most MAX_POINTS points."""
+    span = (stop - start).total_seconds()
+    return next((s for s in STEPS_S if span / s <= MAX_POINTS), STEPS_S[-1])
+
+
+# -- overview ---------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, at: At = None) -> HTMLResponse:
+    """Every SLO's status, burn-rate sparkline and firing tiers; on-call load; incidents."""
+    from basics.alerting.incidents import list_incidents
+
+    with hub(request).app() as app:
+        stop = end(app, at)
+        week = stop - dt.timedelta(days=7)
+        statuses = [status_record(s) for s in app.slo.status(stop)]
+        firing = {
+            e.slo: [t for t in e.tiers if t.state == "firing"] for e in app.alerting.evaluate(stop)
+        }
+        sparks = app.slo.series(app.config.slo_names(), week, stop, 3600)
+        report = app.oncall.report(week, stop)
+        incidents = list_incidents(app.store, end=stop)[-RECENT_INCIDENTS:][::-1]
+        chart = {
+            "t": [int(s.timestamp()) for s in _utc(sparks[0].starts)] if sparks else [],
+            "burn": {s.slo: s.burn_rate for s in sparks},
+        }
+        sources = {
+            "SLO status": _api("/slo/status", at=stop),
+            "firing tiers": _api("/alerts/evaluate", at=stop),
+            "burn rate per hour": _api("/slo/series", from_=week, to=stop, step=3600),
+            "on-call load": _api("/oncall/report", from_=week, to=stop),
+            "incidents": _api("/incidents"),
+        }
+        return _render(
+            request, app, "overview.html", at=stop, week=week, statuses=statuses,
+            firing=firing, chart=chart, report=plain(report), incidents=incidents,
+            sources=sources, slo_path=_slo_path,
+        )  # fmt: skip
+
+
+def _utc(moments: list[dt.datetime]) -> list[dt.datetime]:
+    return [m.replace(tzinfo=dt.UTC) for m in moments]
+
+
+# -- SLO --------------------------------------------------------------------------------
+
+
+@router.get("/slo/{service}/{slo}", response_class=HTMLResponse)
+def slo_page(
+    request: Request,
+    service: str,
+    slo: str,
+    at: At = None,
+    start: From = None,
+    finish: To = None,
+    by: str = "auto",
+    value: str | None = None,
+    policy: str | None = None,
+) -> HTMLResponse:
+    """Budget burn-down, SLI and burn rate over the window with incidents and firings; the
+    cost and breakdown of a selected interval (`from`, `to`) are fetched by the page."""
+    from basics.alerting.incidents import list_incidents
+
+    name = f"{service}/{slo}"
+    with hub(request).app() as app:
+        app.slo.slo(name)  # an unknown SLO is a 404 before any work
+        stop = end(app, at)
+        (status,) = [s for s in app.slo.status(stop) if s.slo == name]
+        window_start = status.window_start
+        step = _step_s(window_start, stop)
+        (found,) = app.slo.series([name], window_start, stop, step)
+        replay = app.alerting.replay(name, window_start, stop, policy)
+        incidents = list_incidents(app.store, service, window_start, stop)
+        selection = _selection(app, start, finish)
+        chart = {
+            "slo": name,
+            "zone": app.config.timezone,
+            "t": [int(s.timestamp()) for s in _utc(found.starts)],
+            "end": int(stop.replace(tzinfo=dt.UTC).timestamp()),
+            "step_s": step,
+            "objective": float(found.objective) / 100,
+            "sli": found.sli,
+            "burn_rate": found.burn_rate,
+            "budget_remaining": found.budget_remaining,
+            "incidents": [_span(i.start, i.end, i.title) for i in incidents],
+            "firings": [
+                _span(f.start, f.reset or stop, f"{f.tier} {f.severity}") for f in replay.firings
+            ],
+            "api": {"cost": f"{API}/slo/cost/{_slo_path(name)}",
+                    "breakdown": f"{API}/slo/breakdown/{_slo_path(name)}"},
+            "selection": selection,
+            "by": by if by in BREAKDOWNS else "auto",
+            "value": value,
+        }  # fmt: skip
+        sources = {
+            "status": _api("/slo/status", at=stop),
+            "series": _api(
+                f"/slo/series/{_slo_path(name)}", from_=window_start, to=stop, step=step
+            ),
+            "firings": _api(
+                f"/alerts/replay/{_slo_path(name)}", from_=window_start, to=stop, policy=policy
+            ),
+            "incidents": _api("/incidents", service=service),
+        }
+        if selection:
+            sources |= {
+                "cost of the selection": _api(
+                    f"/slo/cost/{_slo_path(name)}", from_=selection["from"], to=selection["to"]
+                ),
+                "breakdown of the selection": _api(
+                    f"/slo/breakdown/{_slo_path(name)}",
+                    by=chart["by"], from_=selection["from"], to=selection["to"],
+                ),
+            }  # fmt: skip
+        return _render(
+            request, app, "slo.html", name=name, service=service, status=status_record(status),
+            at=stop, window_start=window_start, step=step, replay=replay, incidents=incidents,
+            chart=chart,
+            sources=sources, slo_path=_slo_path, policy=replay.policy,
+        )  # fmt: skip
+
+
+def _selection(app: App, start: str | None, finish: str | None) -> dict[str, str] | None:
+    """The selected interval from the URL, as UTC times; refused when half given."""
+    if start is None and finish is None:
+        return None
+    if start is None or finish is None:
+        raise InputError("a selection needs both from and to")
+    begin, last = moment(app, start), moment(app, finish)
+    if begin >= last:
+        raise InputError(f"from ({iso_utc(begin)}) must be before to ({iso_utc(last)})")
+    return {"from": str(iso_utc(begin)), "to": str(iso_utc(last))}
+
+
+def _span(start: dt.datetime, stop: dt.datetime, label: str) -> dict[str, Any]:
+    return {
+        "from": int(start.replace(tzinfo=dt.UTC).timestamp()),
+        "to": int(stop.replace(tzinfo=dt.UTC).timestamp()),
+        "label": label,
+    }
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+
+@router.get("/alerts/{service}/{slo}", response_class=HTMLResponse)
+def alerts_page(
+    request: Request,
+    service: str,
+    slo: str,
+    start: From = None,
+    finish: To = None,
+    policy: str | None = None,
+    compare: str | None = None,
+) -> HTMLResponse:
+    """A policy's replay against incidents as a timeline, and policies compared."""
+    from basics.config.alerting import BUILTIN_POLICIES
+
+    name = f"{service}/{slo}"
+    with hub(request).app() as app:
+        _, _, slo_config = app.slo.slo(name)
+        stop = end(app, finish)
+        if start is None:
+            from basics.core.windows import slo_window
+
+            begin = slo_window(slo_config.window, stop, app.config.timezone).start
+        else:
+            begin = moment(app, start)
+        known = list(dict.fromkeys([*BUILTIN_POLICIES, *app.config.alerting.policies]))
+        names = [n.strip() for n in (compare or ",".join(known)).split(",") if n.strip()]
+        replay = app.alerting.replay(name, begin, stop, policy)
+        compared = [
+            replay if n == replay.policy else app.alerting.replay(name, begin, stop, n)
+            for n in names
+        ]
+        chart = {
+            "zone": app.config.timezone,
+            "from": int(begin.replace(tzinfo=dt.UTC).timestamp()),
+            "to": int(stop.replace(tzinfo=dt.UTC).timestamp()),
+            "lanes": _lanes(replay, stop),
+        }
+        sources = {
+            "replay": _api(f"/alerts/replay/{_slo_path(name)}", from_=begin, to=stop,
+                           policy=replay.policy),
+            "compare": _api(f"/alerts/compare/{_slo_path(name)}", policies=",".join(names),
+                            from_=begin, to=stop),
+        }  # fmt: skip
+        delays = replay.detection_delay_s.per_incident
+        return _render(
+            request, app, "alerts.html", name=name, service=service, replay=replay,
+            record=replay_record(replay), compared=[replay_record(r) for r in compared],
+            known=known, names=names, begin=begin, stop=stop, chart=chart, sources=sources,
+            delays=delays, slo_path=_slo_path, start=start, finish=finish,
+        )  # fmt: skip
+
+
+def _lanes(replay: Any, stop: dt.datetime) -> list[dict[str, Any]]:
+    """Timeline rows: incidents first, then each tier's firings."""
+    lanes = [{"label": "incidents", "kind": "incident",
+              "spans": [_span(i.start, i.end, i.title) for i in replay.incidents]}]  # fmt: skip
+    tiers: dict[str, list[dict[str, Any]]] = {}
+    for firing in replay.firings:
+        kind = "false" if firing.incident is None else "caught"
+        span = _span(firing.start, firing.reset or stop, f"{firing.tier} {firing.severity}")
+        tiers.setdefault(f"{firing.tier} ({firing.severity})", []).append(span | {"kind": kind})
+    lanes += [{"label": label, "kind": "firing", "spans": spans} for label, spans in tiers.items()]
+    return lanes
+
+
+# -- on-call ----------------------------------------------------------------------------
+
+
+@router.get("/oncall", response_class=HTMLResponse)
+def oncall_page(
+    request: Request,
+    start: From = None,
+    finish: To = None,
+    team: str | None = None,
+    person: str | None = None,
+) -> HTMLResponse:
+    """Interruptions by hour and weekday, pages per shift, concentration, noisy alerts."""
+    with hub(request).app() as app:
+        stop = end(app, finish)
+        begin = stop - dt.timedelta(days=30) if start is None else moment(app, start)
+        report = app.oncall.report(begin, stop, team, person)
+        people = None
+        if person is not None:
+            people = {person}
+        elif team is not None:
+            people = set(app.config.teams[team].members)
+        pages = app.oncall.with_responders(app.oncall.pages(begin, stop))
+        grid = hour_by_weekday(pages, app.oncall.zone_of, people)
+        record = plain(report)
+        chart = {
+            "zone": app.config.timezone,
+            "shifts": [
+                {
+                    "t": int((s.start + (s.end - s.start) / 2).replace(tzinfo=dt.UTC).timestamp()),
+                    "pages": s.pages,
+                    "limit": float(s.limit),
+                    "person": s.person,
+                }
+                for s in report.shifts
+            ],
+        }
+        sources = {
+            "on-call report": _api("/oncall/report", from_=begin, to=stop, team=team,
+                                   person=person),
+            "pages (for the heatmap)": _api("/pages", from_=begin, to=stop),
+        }  # fmt: skip
+        return _render(
+            request, app, "oncall.html", report=record, shifts=report.shifts, grid=grid,
+            weekdays=WEEKDAYS,
+            peak=max((max(row) for row in grid), default=0), chart=chart, sources=sources,
+            begin=begin, stop=stop, team=team, person=person, teams=list(app.config.teams),
+            start=start, finish=finish,
+        )  # fmt: skip
