@@ -72,6 +72,7 @@ class App:
         progress: Progress | None = None,
         allow_overlap: bool = False,
         whole_lines_only: bool = False,
+        label: str | None = None,
     ) -> BatchResult:
         """Ingest one file of events as one batch (see `pipeline.ingest_events`)."""
         # Imported here: reports never load the ingest stack (pyarrow, numpy).
@@ -85,6 +86,7 @@ class App:
             progress,
             allow_overlap=allow_overlap,
             whole_lines_only=whole_lines_only,
+            label=label,
         )
 
     def close(self) -> None:

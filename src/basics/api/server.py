@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import basics
-from basics.api import alerts, batches, metrics, oncall, problems, slo, webhooks
+from basics.api import alerts, batches, events, metrics, oncall, problems, slo, webhooks
 from basics.api.alerter import Alerter
 from basics.api.auth import Auth
 from basics.api.hub import Hub
@@ -69,6 +69,7 @@ def create_app(
     for module in (slo, alerts, oncall, batches, webhooks):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
+    app.include_router(events.router)  # its paths are whole: /api/v1/events, /v1/logs, /v1/traces
     app.mount("/api/static", StaticFiles(directory=STATIC), name="api-static")
     from basics.web import pages as web  # the dashboard: its pages, series API and static files
 

@@ -391,6 +391,9 @@ class ServeSettings(_Model):
     tokens: dict[str, ApiToken] = Field(default_factory=dict)
     pagerduty: PagerDutyWebhook | None = None
     max_body_mb: float = Field(default=32, gt=0, le=1024)
+    # The source (of format otlp) that OTLP/HTTP requests are stored as; default: the one
+    # source of format otlp, if there is exactly one.
+    otlp_source: str | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
 
 

@@ -97,6 +97,7 @@ def ingest_events(
     show_rejects: int = 5,
     allow_overlap: bool = False,
     whole_lines_only: bool = False,
+    label: str | None = None,
 ) -> BatchResult:
     """Ingest one file (or `-` for standard input) as one batch of a configured source.
 
@@ -104,7 +105,8 @@ def ingest_events(
     that batch stopped; content stored already is not read again. A batch that repeats
     stored records is refused (ConflictError) unless `allow_overlap`, or, for a source
     with `id:`, has them skipped. `whole_lines_only` leaves an unfinished last line for
-    the next read (a file still being written).
+    the next read (a file still being written). With a `label` (a request's body saved
+    to a file: "POST /api/v1/events"), the batch is named by it and the file is read whole.
     """
     source = _source(config, source_name)
     limits = config.ingest
@@ -115,11 +117,11 @@ def ingest_events(
         source.timestamp_format,
     )
     sync_definitions(store, config)
-    plan = _plan(store, source_name, source, path, whole_lines_only)
+    plan = None if label else _plan(store, source_name, source, path, whole_lines_only)
     result = BatchResult(
         None,
         source_name,
-        "<stdin>" if path == "-" else path,
+        label or ("<stdin>" if path == "-" else path),
         "applied",
         timezone=rules.timezone,
         ahead_warning=limits.ahead_warning,
@@ -169,7 +171,7 @@ def ingest_events(
                 [
                     batch_id,
                     source_name,
-                    stream.name,
+                    label or stream.name,
                     rules.timezone,
                     str(Path(path).resolve()) if plan else None,
                     plan.start_offset if plan else None,
@@ -299,12 +301,23 @@ class _Stage:
 
     def attach(self) -> None:
         """Attach the store to the stage (waiting its turn) and make it the store's
-        connection for the apply."""
+        connection for the apply. A shared store (the server's) is never attached to
+        another database: `copy_into` streams the staged rows to it instead."""
+        if self.store.shared:
+            return
         self.store.adopt(self.db)
         self.adopted, self.released = True, False
 
     def copy_into(self, db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         """Insert the staged events and rejects into the store as batch `batch_id`."""
+        if self.store.shared:
+            for table in ("events", "rejects"):
+                staged = self.db.execute(  # noqa: F841 - read by name in the SQL below
+                    f"SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM {table}",
+                    {"batch": batch_id},
+                ).to_arrow_reader()
+                db.execute(f"INSERT INTO {table} SELECT * FROM staged")
+            return
         for table in ("events", "rejects"):
             db.execute(
                 f"INSERT INTO {table} SELECT * REPLACE ($batch::INTEGER AS batch_id) "

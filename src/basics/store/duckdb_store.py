@@ -33,6 +33,9 @@ class Store:
     ):
         self.path = str(path)
         self._settings = (memory_limit, wait_s)
+        # A cursor of a database this process shares (the server's): it is never closed
+        # to let another process in, nor attached to another database.
+        self.shared = False
         try:
             self.db = _connect(self.path, read_only, wait_s, quiet)
         except _NotWritable:
@@ -61,11 +64,15 @@ class Store:
 
     def release(self) -> None:
         """Close the connection so other processes may open the file (DuckDB allows one
-        writing process per file); `reacquire` opens it again, waiting its turn."""
-        self.db.close()
+        writing process per file); `reacquire` opens it again, waiting its turn. A shared
+        store stays open (the server lends its file as a whole: `api.hub`)."""
+        if not self.shared:
+            self.db.close()
 
     def reacquire(self) -> None:
         """Open the file again after `release`, waiting while another process holds it."""
+        if self.shared:
+            return
         memory_limit, wait_s = self._settings
         self.db = _connect(self.path, self.read_only, wait_s)
         self.db.execute("SET TimeZone = 'UTC'")
@@ -186,6 +193,7 @@ class Store:
         other.path = self.path
         other.read_only = self.read_only
         other._settings = self._settings
+        other.shared = True
         other.db = self.db.cursor()
         other.db.execute("SET TimeZone = 'UTC'")
         return other

@@ -1,0 +1,160 @@
+"""Events pushed to the server: JSON lines at /api/v1/events, and OTLP/HTTP from the
+OpenTelemetry Python SDK's own exporters (protobuf) and as gzip JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Server
+
+TOKEN = "bsc_events-token"
+
+
+def bearer() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_json_lines_are_one_batch_with_rejects_and_no_double_count(own_demo: Path) -> None:
+    server = Server(own_demo, env={"BASICS_API_TOKEN": TOKEN})
+    try:
+
+        def total() -> int:
+            rows = server.get("/api/v1/slo/status", at="2026-03-02T23:59:00Z").json()
+            return next(r["total"] for r in rows if r["slo"] == "payments/availability")
+
+        before = total()
+        lines = [
+            {"time": f"2026-03-02T20:00:0{n}Z", "svc": "payments", "route": "/v1/charges",
+             "merchant": {"id": "m-1"}, "http_status": 200 if n else 502, "latency_ms": 40}
+            for n in range(3)
+        ]  # fmt: skip
+        body = "\n".join(json.dumps(line) for line in lines) + '\n{"time": "soon"}\n'
+        path = "/api/v1/events"
+        refused = server.client.post(path, params={"source": "payments"}, content=body)
+        assert refused.status_code == 401
+        answer = server.client.post(
+            path, params={"source": "payments"}, content=body, headers=bearer()
+        )
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert (result["status"], result["accepted"], result["rejected"]) == ("applied", 3, 1)
+        assert result["path"] == "POST /api/v1/events (payments)"
+        rejects = server.get(f"/api/v1/ingest/rejects/{result['batch_id']}").json()
+        assert [(r["line"], r["field"]) for r in rejects] == [(4, "ts")]
+        assert total() == before + 3
+        again = server.client.post(
+            path, params={"source": "payments"}, content=body, headers=bearer()
+        )
+        assert again.json()["status"] == "duplicate" and total() == before + 3
+        useless = server.client.post(
+            path, params={"source": "payments"}, content=b"<html>\n<body>\n", headers=bearer()
+        )
+        assert useless.status_code == 422
+        assert useless.json()["detail"].startswith("every one of its 2 records was rejected")
+        unknown = server.client.post(path, params={"source": "nope"}, content=body,
+                                     headers=bearer())  # fmt: skip
+        assert unknown.status_code in (400, 404) and "nope" in unknown.json()["detail"]
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def otel_server(tmp_path: Path) -> Iterator[Server]:
+    folder = tmp_path / "otel"
+    folder.mkdir()
+    (folder / "basics.yaml").write_text(
+        """timezone: UTC
+sources:
+  otel: {format: otlp}
+services:
+  checkout:
+    slos:
+      availability: {objective: 99.9, good: status < 500}
+      latency: {objective: 99, good: duration_ms <= 300}
+"""
+    )
+    server = Server(folder, env={"BASICS_API_TOKEN": TOKEN})
+    yield server
+    server.stop()
+
+
+def test_the_sdk_exporters_send_spans_and_logs(otel_server: Server) -> None:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.trace import Status, StatusCode
+
+    resource = Resource.create({"service.name": "checkout"})
+    spans = TracerProvider(resource=resource)
+    spans.add_span_processor(SimpleSpanProcessor(
+        OTLPSpanExporter(endpoint=f"{otel_server.url}/v1/traces", headers=bearer())
+    ))  # fmt: skip
+    tracer = spans.get_tracer("test")
+    for n in range(10):
+        with tracer.start_as_current_span("POST /pay") as span:
+            span.set_attribute("http.route", "/pay")
+            span.set_attribute("enduser.id", f"u-{n % 3}")
+            if n == 0:
+                span.set_status(Status(StatusCode.ERROR))
+    spans.force_flush()
+    logs = LoggerProvider(resource=resource)
+    logs.add_log_record_processor(SimpleLogRecordProcessor(
+        OTLPLogExporter(endpoint=f"{otel_server.url}/v1/logs", headers=bearer())
+    ))  # fmt: skip
+    logger = logging.getLogger("otlp-test")
+    logger.addHandler(LoggingHandler(logger_provider=logs))
+    logger.setLevel(logging.INFO)
+    for n in range(4):
+        logger.info("charged", extra={"http.response.status_code": 503 if n == 0 else 201})
+    logs.force_flush()
+    spans.shutdown()
+    logs.shutdown()
+
+    batches = otel_server.get("/api/v1/batches").json()
+    by_path: dict[str, int] = {}
+    for b in batches:
+        by_path[b["path"]] = by_path.get(b["path"], 0) + b["accepted"]
+    assert by_path == {"OTLP /v1/traces": 10, "OTLP /v1/logs": 4}
+    # The events are of this minute: a window ending after it holds them.
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)).isoformat()
+    found = otel_server.get("/api/v1/slo/status", at=at).json()
+    availability = next(s for s in found if s["slo"] == "checkout/availability")
+    assert (availability["total"], availability["bad"]) == (14, 2)
+    users = otel_server.get("/api/v1/slo/breakdown/checkout/availability", by="user", to=at).json()
+    bad = {c["value"]: c["bad"] for c in users["contributors"]}
+    assert bad == {"u-0": 1, None: 1, "u-1": 0, "u-2": 0}  # the 503 log has no user
+
+
+def test_otlp_json_gzip_and_a_bad_body(otel_server: Server) -> None:
+    request = {"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "checkout"}}]},
+        "scopeSpans": [{"spans": [
+            {"name": "GET /cart", "startTimeUnixNano": "1772460000000000000",
+             "endTimeUnixNano": "1772460000250000000", "status": {"code": 2}},
+            {"name": "GET /cart", "startTimeUnixNano": "oops"},
+        ]}]}]}  # fmt: skip
+    answer = otel_server.client.post(
+        "/v1/traces",
+        content=gzip.compress(json.dumps(request, indent=2).encode()),
+        headers=bearer() | {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert answer.status_code == 200, answer.text
+    partial = answer.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == 1
+    garbage = otel_server.client.post(
+        "/v1/logs", content=b"\x00\x01not protobuf",
+        headers=bearer() | {"Content-Type": "application/x-protobuf"},
+    )  # fmt: skip
+    assert garbage.status_code == 400
+    assert garbage.json()["detail"].startswith("the body is not an OTLP logs request")
