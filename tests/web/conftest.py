@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from serving import demo_server, own_demo
+from serving import Watched, demo_server, own_demo
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser
 
 __all__ = ["demo_server", "own_demo"]
 
@@ -34,30 +34,6 @@ def browser() -> Iterator[Browser]:
         launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield launched
         launched.close()
-
-
-class Watched:
-    """A browser page with every console error and uncaught exception it met."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-        def dialog(d: Any) -> None:
-            self.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", dialog)
-
-    def open(self, url: str) -> Page:
-        """Load `url` and wait until its requests are done."""
-        response = self.page.goto(url)
-        assert response is not None and response.status == 200, url
-        self.page.wait_for_load_state("networkidle")
-        return self.page
 
 
 @pytest.fixture

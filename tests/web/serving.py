@@ -1,10 +1,16 @@
 """tests/api/conftest.py's `Server` and server fixtures, loaded under a name of their own
-(every conftest module is named `conftest`, so it cannot be imported by name)."""
+(every conftest module is named `conftest`, so it cannot be imported by name), and a
+browser page that keeps its console errors."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 _spec = importlib.util.spec_from_file_location(
     "basics_tests_api_conftest", Path(__file__).parent.parent / "api" / "conftest.py"
@@ -17,3 +23,51 @@ Server = _api.Server
 BASICS: str = _api.BASICS
 demo_server = _api.demo_server
 own_demo = _api.own_demo
+
+
+class Watched:
+    """A browser page with every console error and uncaught exception it met."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+
+    def open(self, url: str) -> Page:
+        """Load `url` and wait until its requests are done."""
+        response = self.page.goto(url)
+        assert response is not None and response.status == 200, url
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+
+def alertmanager(name: str) -> str:
+    """One Alertmanager webhook delivery: `name` firing on checkout just before the end."""
+    return json.dumps(
+        {
+            "receiver": "pager",
+            "status": "firing",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {"alertname": name, "service": "checkout", "severity": "page"},
+                    "annotations": {"summary": name},
+                    "startsAt": "2026-03-02T20:00:00Z",
+                    "endsAt": "0001-01-01T00:00:00Z",
+                    "fingerprint": "5c21f7e0aa00b1c2",
+                }
+            ],
+            "groupLabels": {"alertname": name},
+            "version": "4",
+            "groupKey": "{}:{}",
+            "truncatedAlerts": 0,
+        }
+    )

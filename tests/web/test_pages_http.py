@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from serving import BASICS, Server
+from serving import BASICS, Server, alertmanager
 
 PAGES = [
     "/",
@@ -144,29 +144,3 @@ def test_user_text_is_escaped_in_every_page(own_demo: Path) -> None:
             assert "<img src=x" not in page, path
     finally:
         server.stop()
-
-
-def alertmanager(name: str) -> str:
-    """One Alertmanager webhook delivery: `name` firing on checkout just before the end."""
-    import json
-
-    return json.dumps(
-        {
-            "receiver": "pager",
-            "status": "firing",
-            "alerts": [
-                {
-                    "status": "firing",
-                    "labels": {"alertname": name, "service": "checkout", "severity": "page"},
-                    "annotations": {"summary": name},
-                    "startsAt": "2026-03-02T20:00:00Z",
-                    "endsAt": "0001-01-01T00:00:00Z",
-                    "fingerprint": "5c21f7e0aa00b1c2",
-                }
-            ],
-            "groupLabels": {"alertname": name},
-            "version": "4",
-            "groupKey": "{}:{}",
-            "truncatedAlerts": 0,
-        }
-    )

@@ -183,15 +183,21 @@
       }), [xs, data.burn_rate], document.getElementById("chart-burn")),
     ];
 
+    // The charts share a cursor, so one drag selects on each of them: the first to report
+    // (the one dragged) decides the interval.
+    let pending = null;
     function onSelect(u) {
-      if (u.select.width < 3) return;
-      const from = Math.floor(u.posToVal(u.select.left, "x"));
-      const to = Math.ceil(u.posToVal(u.select.left + u.select.width, "x"));
-      for (const other of plots) {
-        if (other !== u) other.setSelect(u.select, false);
-      }
-      setQuery({ from: isoSeconds(from), to: isoSeconds(to), value: null });
-      select(isoSeconds(from), isoSeconds(to));
+      if (u.select.width < 3 || pending) return;
+      pending = {
+        from: isoSeconds(Math.floor(u.posToVal(u.select.left, "x"))),
+        to: isoSeconds(Math.ceil(u.posToVal(u.select.left + u.select.width, "x"))),
+      };
+      setTimeout(() => {
+        const chosen = pending;
+        pending = null;
+        setQuery({ from: chosen.from, to: chosen.to, value: null });
+        select(chosen.from, chosen.to);
+      }, 0);
     }
 
     function showSelection(from, to) {
@@ -229,7 +235,10 @@
     return body;
   }
 
+  let asked = 0; // answers to an earlier selection than the latest are dropped
+
   async function select(from, to) {
+    const mine = ++asked;
     const section = document.getElementById("selection");
     section.hidden = false;
     const range = document.getElementById("selection-range");
@@ -239,6 +248,7 @@
     section.dataset.state = "loading";
     try {
       const cost = await fetchJson(costUrl);
+      if (mine !== asked) return;
       const bad = document.getElementById("cost-bad");
       bad.textContent = number(cost.bad);
       bad.dataset.value = cost.bad;
@@ -260,10 +270,10 @@
       section.dataset.state = "error";
       return;
     }
-    await breakdown(from, to);
+    await breakdown(from, to, mine);
   }
 
-  async function breakdown(from, to) {
+  async function breakdown(from, to, mine) {
     const params = query();
     const by = params.get("by") || data.by || "auto";
     const picked = params.get("value");
@@ -276,6 +286,7 @@
     let found;
     try {
       found = await fetchJson(url);
+      if (mine !== undefined && mine !== asked) return;
     } catch (error) {
       note.textContent = error.message;
       body.replaceChildren();
