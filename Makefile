@@ -18,8 +18,13 @@ $(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# On a terminal, the demo is then served (dashboard and API) until Ctrl-C; NO_SERVE=1, or
+# no terminal (CI, a pipe), stops after the story.
 demo: $(RUNTIME)
 	$(BIN)/basics demo --out basics-demo
+	@if [ -t 1 ] && [ -z "$(NO_SERVE)" ]; then \
+	  echo; echo "Serving the demo (Ctrl-C stops; NO_SERVE=1 make demo skips this):"; \
+	  cd basics-demo && ../$(BIN)/basics serve --port $${PORT:-8080}; fi
 
 test: $(STAMP) lint typecheck unit
 
