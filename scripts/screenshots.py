@@ -25,7 +25,7 @@ PAGES = [
     ("dashboard-overview.png", "/", None),
     (
         "dashboard-slo.png",
-        "/slo/checkout/availability?from=2026-02-10T06:00:00Z&to=2026-02-10T14:00:00Z",
+        "/slo/checkout/availability?from=2026-02-09T12:00:00Z&to=2026-02-11T12:00:00Z",
         "#selection[data-state=done]",
     ),
     ("dashboard-alerts.png", "/alerts/checkout/availability", None),

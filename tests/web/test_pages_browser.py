@@ -137,6 +137,8 @@ def test_dragging_an_interval_shows_its_cost_and_breakdown(
     again.wait_for_selector("#selection[data-state=done]")
     assert again.locator("#cost-bad").get_attribute("data-value") == str(cost["bad"])
     assert again.locator("#breakdown tbody tr.picked").count() == 1
+    marked = "e => e.getBoundingClientRect().width"
+    again.wait_for_function(f"() => ({marked})(document.querySelector('#chart-sli .u-select')) > 0")
     assert tab.errors == []
 
 

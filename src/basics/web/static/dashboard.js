@@ -201,13 +201,12 @@
     }
 
     function showSelection(from, to) {
-      const a = u0().valToPos(Date.parse(from) / 1000, "x");
-      const b = u0().valToPos(Date.parse(to) / 1000, "x");
       for (const plot of plots) {
+        const a = plot.valToPos(Date.parse(from) / 1000, "x");
+        const b = plot.valToPos(Date.parse(to) / 1000, "x");
         plot.setSelect({ left: a, width: Math.max(1, b - a), top: 0, height: plot.bbox.height / devicePixelRatio }, false);
       }
     }
-    const u0 = () => plots[0];
 
     document.getElementById("selection-clear").addEventListener("click", () => {
       for (const plot of plots) plot.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
@@ -223,7 +222,8 @@
     }
 
     if (data.selection) {
-      showSelection(data.selection.from, data.selection.to);
+      // uPlot sets its scales on its first draw, after this script: mark the interval then.
+      requestAnimationFrame(() => showSelection(data.selection.from, data.selection.to));
       select(data.selection.from, data.selection.to);
     }
   }
