@@ -21,6 +21,9 @@ from basics.core.errors import InputError
 from basics.ingest.encoding import check_utf8_start, line_problem
 
 CHUNK_BYTES = 16 * 1024 * 1024
+LINE_CHUNK_BYTES = 32 * 1024 * 1024
+"""Lines are parsed in chunks of this size: one DuckDB statement each, which costs less
+per line the more lines it has (16 MB chunks took a third more CPU for JSON lines)."""
 T = TypeVar("T")
 
 
@@ -145,7 +148,7 @@ class Input:
 
 
 def line_chunks(
-    source: Input, chunk_bytes: int = CHUNK_BYTES, first_line: int = 1, as_json: bool = False
+    source: Input, chunk_bytes: int = LINE_CHUNK_BYTES, first_line: int = 1, as_json: bool = False
 ) -> Iterator[LineChunk]:
     """Whole lines in chunks of about `chunk_bytes`, without a Python object per line.
 
