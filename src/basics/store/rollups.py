@@ -83,11 +83,12 @@ def rebuild_service_minutes(
                 {"key": slo_id},
             )
     _delete_minutes(db, "latency_minute", "service = $key", service_name, params, minutes)
+    # Grouped without the (filtered, constant) service: a narrower key, a faster count.
     db.execute(
-        f"INSERT INTO latency_minute SELECT service, operation, date_trunc('minute', ts), "
-        f"{bucket_sql('duration_ms')}, count(*) FROM events "
-        f"WHERE service = $service AND duration_ms IS NOT NULL AND {minute_filter} "
-        "GROUP BY ALL",
+        "INSERT INTO latency_minute SELECT $service, operation, minute, bucket, n FROM ("
+        f"SELECT operation, date_trunc('minute', ts) AS minute, {bucket_sql('duration_ms')} "
+        f"AS bucket, count(*) AS n FROM events WHERE service = $service "
+        f"AND duration_ms IS NOT NULL AND {minute_filter} GROUP BY ALL)",
         params,
     )
 
