@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,9 +86,10 @@ services:
 
 
 def test_the_sdk_exporters_send_spans_and_logs(otel_server: Server) -> None:
+    from opentelemetry._logs import LogRecord
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -112,11 +113,12 @@ def test_the_sdk_exporters_send_spans_and_logs(otel_server: Server) -> None:
     logs.add_log_record_processor(SimpleLogRecordProcessor(
         OTLPLogExporter(endpoint=f"{otel_server.url}/v1/logs", headers=bearer())
     ))  # fmt: skip
-    logger = logging.getLogger("otlp-test")
-    logger.addHandler(LoggingHandler(logger_provider=logs))
-    logger.setLevel(logging.INFO)
+    logger = logs.get_logger("otlp-test")
     for n in range(4):
-        logger.info("charged", extra={"http.response.status_code": 503 if n == 0 else 201})
+        status = 503 if n == 0 else 201
+        record = LogRecord(timestamp=time.time_ns(), body="charged",
+                           attributes={"http.response.status_code": status})  # fmt: skip
+        logger.emit(record)
     logs.force_flush()
     spans.shutdown()
     logs.shutdown()

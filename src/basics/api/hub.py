@@ -113,10 +113,10 @@ class Hub:
         held: tuple[int, App] | None = getattr(self._local, "app", None)
         if held is not None and held[0] == generation:
             return held[1]
-        app = App(self.config, store.cursor())
-        self._local.app = (generation, app)
-        with self._changed:
+        with self._changed:  # one cursor made at a time from the shared connection
+            app = App(self.config, store.cursor())
             self._apps.append(app)
+        self._local.app = (generation, app)
         return app
 
     def _open(self) -> None:
