@@ -109,3 +109,42 @@ def test_docs_work_offline(demo_server: Server) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         answer = demo_server.get(f"/api/static/swagger-ui/{asset}")
         assert answer.status_code == 200 and len(answer.content) > 100_000
+
+
+HOSTILE = [
+    "x'; DROP TABLE events; --",
+    'attrs.region"] FROM events; DROP TABLE events; --',
+    "attrs.'||(SELECT 1)||'",
+    "1 OR 1=1",
+    "<script>alert(1)</script>",
+]
+
+
+def test_request_text_never_reaches_sql(demo_server: Server) -> None:
+    """Every parameter a request controls, with SQL and markup in it: a 4xx naming the
+    value, and the store unchanged (the same status before and after)."""
+    before = demo_server.get("/api/v1/slo/status").json()
+    for text in HOSTILE:
+        by = demo_server.get("/api/v1/slo/breakdown/www/availability", by=text)
+        if text.startswith("attrs."):  # a key of that name (quoted as a literal): none has it
+            assert by.status_code == 200
+            assert [c["value"] for c in by.json()["contributors"]] == [None]
+        else:
+            assert by.status_code == 400 and "cannot break down by" in by.json()["detail"]
+        answers = [
+            demo_server.get("/api/v1/slo/status", at=text),
+            demo_server.get(f"/api/v1/slo/history/www/{text}"),
+            demo_server.get("/api/v1/slo/percentiles/www", **{"from": text, "to": text}),
+            demo_server.get(
+                "/api/v1/alerts/replay/www/availability", **{"from": "2026-02-01", "policy": text}
+            ),
+            demo_server.get("/api/v1/batches", kind=text),
+        ]
+        for answer in answers:
+            assert 400 <= answer.status_code < 500, (text, answer.url, answer.text)
+            assert answer.headers["content-type"] == PROBLEM
+        # Filters that match nothing are not errors: an empty list.
+        assert demo_server.get("/api/v1/pages", alert=text).json() == []
+        assert demo_server.get("/api/v1/incidents", service=text).json() == []
+        assert demo_server.get("/api/v1/batches", source=text).json() == []
+    assert demo_server.get("/api/v1/slo/status").json() == before
