@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from basics.config.models import Config
     from basics.ingest.pipeline import BatchResult, Progress
     from basics.oncall.service import OncallService
+    from basics.postmortems.service import PostmortemService
     from basics.slo.service import SLOService
     from basics.store.duckdb_store import Store
 
@@ -64,6 +65,13 @@ class App:
         from basics.oncall.service import OncallService
 
         return OncallService(self.store, self.config)
+
+    @cached_property
+    def postmortems(self) -> PostmortemService:
+        """Post-mortems: the folder's files, their cached parse, their incidents, themes."""
+        from basics.postmortems.service import PostmortemService
+
+        return PostmortemService(self.store, self.config)
 
     def ingest_events(
         self,

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "oncall": ("oncall_cmd", "oncall"),
     "serve": ("serve_cmd", "serve"),
     "token": ("serve_cmd", "token"),
+    "postmortems": ("postmortems_cmd", "postmortems"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {

@@ -397,6 +397,12 @@ class ServeSettings(_Model):
     notify: NotifySettings = Field(default_factory=NotifySettings)
 
 
+class PostmortemSettings(_Model):
+    """Where the post-mortems live (Markdown files; relative to basics.yaml)."""
+
+    dir: str = "postmortems"
+
+
 class ServiceConfig(_Model):
     """A service, its owner, its SLOs and its budget corrections."""
 
@@ -439,6 +445,7 @@ class Config(_Model):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    postmortems: PostmortemSettings = Field(default_factory=PostmortemSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:
@@ -498,6 +505,12 @@ class Config(_Model):
         """The store file, relative to the configuration file."""
         base = self._path.parent if self._path else Path.cwd()
         return (base / self.store).resolve()
+
+    @property
+    def postmortems_path(self) -> Path:
+        """The post-mortems folder, relative to the configuration file."""
+        base = self._path.parent if self._path else Path.cwd()
+        return (base / self.postmortems.dir).resolve()
 
     def slo_names(self) -> list[str]:
         """Every SLO as `service/slo`, in file order."""

@@ -193,4 +193,18 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        9,
+        # The parse of each post-mortem file (the files are the truth), refreshed by its
+        # content hash; `document` is the whole parse as JSON.
+        """
+        CREATE TABLE postmortems (
+            path VARCHAR PRIMARY KEY,
+            sha256 VARCHAR NOT NULL,
+            id VARCHAR NOT NULL,
+            document JSON NOT NULL,
+            parsed_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,294 @@
+"""`basics postmortems list | show | lint | actions | durations | import | themes | basics`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from basics.cli.main import get_app
+
+EXIT_FINDINGS = 2  # lint found something: the exit code a docs CI acts on
+
+
+@click.group()
+def postmortems() -> None:
+    """Post-mortems: Markdown files in postmortems/, and what they say together."""
+
+
+@postmortems.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """List the post-mortems of the folder, oldest first.
+
+    \b
+    Example:
+      basics postmortems list --json
+    """
+    from basics.cli import output
+
+    output.one_format(as_json, as_csv)
+    library = get_app(ctx).postmortems.library()
+    rows = [_summary(pm) for pm in library.postmortems]
+    if as_json:
+        output.emit_json(rows)
+        return
+    if as_csv:
+        output.emit_csv_records(rows)
+        return
+    output.emit_table(
+        f"Post-mortems in {library.folder}",
+        ["id", "date", "title", "severity", "detected by", "time to detect", "actions"],
+        [
+            [
+                r["id"],
+                r["date"],
+                r["title"],
+                r["severity"],
+                r["detection"],
+                output.duration(r["time_to_detect_s"]),
+                f"{r['action_items_done']}/{r['action_items']} done",
+            ]
+            for r in rows
+        ],
+        drop=["severity", "time to detect", "detected by"],
+    )
+    _say_skipped(library.skipped)
+
+
+@postmortems.command()
+@click.argument("key", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The whole parse as JSON.")
+@click.pass_context
+def show(ctx: click.Context, key: str, as_json: bool) -> None:
+    """One post-mortem as Basics read it: times, detection, action items, timeline, and
+    what it could not find.
+
+    \b
+    Example:
+      basics postmortems show PM-2026-004
+    """
+    from basics.cli import output
+
+    pm = get_app(ctx).postmortems.get(key)
+    if as_json:
+        output.emit_json(pm)
+        return
+    click.echo(f"{pm.id}: {pm.title}\n  file: {pm.path}")
+    for name in ("severity", "services", "started", "detected", "mitigated", "resolved",
+                 "detection", "detected_by", "trigger", "tags"):  # fmt: skip
+        value = getattr(pm, name)
+        if isinstance(value, dt.datetime):
+            value = output.when(value)
+        if isinstance(value, tuple):
+            value = ", ".join(value)
+        click.echo(f"  {name.replace('_', ' ')}: {value if value else '—'}")
+    if pm.action_items:
+        output.emit_table(
+            "Action items",
+            ["item", "owner", "type", "status", "due"],
+            [[i.title, i.owner, i.type, i.status, i.due] for i in pm.action_items],
+        )
+    if pm.timeline:
+        output.emit_table(
+            "Timeline (UTC)",
+            ["when", "what"],
+            [[output.when(e.at) if e.at else None, e.text] for e in pm.timeline],
+        )
+    click.echo(f"found: {', '.join(pm.found) or 'nothing'}")
+    click.echo(f"not found: {', '.join(pm.missing) or 'nothing missing'}")
+    for note in pm.notes:
+        click.echo(f"note: {note}")
+
+
+@postmortems.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def lint(ctx: click.Context, as_json: bool) -> None:
+    """What each post-mortem should say and does not: missing times, detection, owners and
+    due dates of action items, times that contradict each other. Exit 2 when anything is
+    found.
+
+    \b
+    Example:
+      basics postmortems lint
+    """
+    from basics.cli import output
+
+    findings = get_app(ctx).postmortems.lint()
+    if as_json:
+        output.emit_json(findings)
+    else:
+        output.emit_table(
+            f"Post-mortem lint: {len(findings)} findings",
+            ["post-mortem", "field", "problem"],
+            [[f.id, f.field, f.problem] for f in findings],
+        )
+    if findings:
+        ctx.exit(EXIT_FINDINGS)
+
+
+@postmortems.command()
+@click.option("--open", "only_open", is_flag=True, help="Only items not done.")
+@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@click.option("--owner", help="Only this owner's items.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@click.pass_context
+def actions(
+    ctx: click.Context,
+    only_open: bool,
+    overdue: bool,
+    owner: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Action items across post-mortems: owner, type, status, due date, overdue.
+
+    \b
+    Examples:
+      basics postmortems actions --open
+      basics postmortems actions --overdue --owner amara
+    """
+    from basics.cli import output
+    from basics.core.clock import utc_now
+    from basics.postmortems.compute import overdue as is_overdue
+
+    output.one_format(as_json, as_csv)
+    today = utc_now().date()
+    found = get_app(ctx).postmortems.actions(today, only_open, overdue, owner)
+    rows = [
+        {"postmortem": pm.id, "title": item.title, "owner": item.owner, "type": item.type,
+         "status": item.status, "due": item.due, "closed": item.closed,
+         "overdue": is_overdue(item, today)}
+        for pm, item in found
+    ]  # fmt: skip
+    if as_json:
+        output.emit_json(rows)
+    elif as_csv:
+        output.emit_csv_records(rows)
+    else:
+        output.emit_table(
+            f"Action items ({len(rows)})",
+            ["post-mortem", "item", "owner", "status", "due"],
+            [
+                [
+                    r["postmortem"],
+                    r["title"],
+                    r["owner"],
+                    "OVERDUE" if r["overdue"] else r["status"],
+                    r["due"],
+                ]
+                for r in rows
+            ],
+            drop=["post-mortem"],
+        )
+
+
+@postmortems.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def durations(ctx: click.Context, as_json: bool) -> None:
+    """Time to detect, mitigate and resolve across post-mortems: median, p90, n and a
+    histogram (durations are heavy-tailed: no mean is given).
+
+    \b
+    Example:
+      basics postmortems durations
+    """
+    from basics.cli import output
+    from basics.postmortems.compute import HISTOGRAM_EDGES_S
+    from basics.postmortems.compute import durations as compute_durations
+
+    found = compute_durations(get_app(ctx).postmortems.library().postmortems)
+    if as_json:
+        output.emit_json(found)
+        return
+    output.emit_table(
+        "Time from start to detection, mitigation and resolution",
+        ["to", "n", "median", "p90", "longest"],
+        [
+            [
+                d.name,
+                d.n,
+                output.duration(d.median_s),
+                output.duration(d.p90_s),
+                output.duration(d.max_s),
+            ]
+            for d in found
+        ],
+        caption="nearest-rank quantiles over the post-mortems that state both times",
+    )
+    labels = [output.duration(edge) or "0" for edge in HISTOGRAM_EDGES_S]
+    for d in found:
+        if d.n:
+            bars = "  ".join(
+                f"≥{label}: {count}" for label, count in zip(labels, d.histogram, strict=True)
+                if count
+            )  # fmt: skip
+            click.echo(f"{d.name}: {bars}")
+        if d.small_sample:
+            click.echo(f"{d.name}: only {d.n} post-mortems state it: read the figures as a sketch")
+
+
+@postmortems.command(name="import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--in-place", is_flag=True, help="Index the files where they are instead of copying them."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.pass_context
+def import_command(ctx: click.Context, source: Path, in_place: bool, as_json: bool) -> None:
+    """Bring existing post-mortems in (SRE book, PagerDuty, Atlassian templates, plain
+    Markdown): each becomes a Markdown file with front matter in the post-mortems folder,
+    its original text kept below it; each file reports what was found and what was not.
+
+    \b
+    Examples:
+      basics postmortems import ~/wiki/postmortems
+      basics postmortems import ~/wiki/postmortems --in-place
+    """
+    from basics.cli import output
+    from basics.postmortems.importer import import_folder
+
+    app = get_app(ctx)
+    report = import_folder(app.postmortems, source, in_place)
+    if as_json:
+        output.emit_json(report)
+        return
+    for entry in report.imported:
+        click.echo(f"{entry.source} -> {entry.written or '(indexed in place)'}")
+        click.echo(f"  found: {', '.join(entry.found) or 'nothing'}")
+        if entry.missing:
+            click.echo(f"  not found: {', '.join(entry.missing)}")
+        for note in entry.notes:
+            click.echo(f"  note: {note}")
+    _say_skipped(report.skipped)
+    click.echo(f"{len(report.imported)} post-mortems imported, {len(report.skipped)} skipped")
+    if in_place:
+        click.echo(f"To read them there, set in basics.yaml:\n  postmortems: {{dir: {source}}}")
+
+
+def _summary(pm: Any) -> dict[str, Any]:
+    detect = (pm.detected - pm.started).total_seconds() if pm.detected and pm.started else None
+    return {
+        "id": pm.id,
+        "title": pm.title,
+        "path": pm.path,
+        "date": pm.date,
+        "severity": pm.severity,
+        "services": list(pm.services),
+        "detection": pm.detection,
+        "time_to_detect_s": detect,
+        "action_items": len(pm.action_items),
+        "action_items_done": sum(1 for i in pm.action_items if i.status == "done"),
+    }
+
+
+def _say_skipped(skipped: list[tuple[str, str]]) -> None:
+    for path, why in skipped:
+        click.echo(f"skipped {path}: {why}", err=True)

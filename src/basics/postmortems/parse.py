@@ -1,0 +1,560 @@
+"""Read a post-mortem as teams write them: Basics' own front matter, the SRE book's,
+PagerDuty's and Atlassian's templates, or plain Markdown.
+
+Sections are found by heading (`## Root cause`, `Root Causes:`, `**Impact**`), with the
+usual variants and misspellings mapped to one name (`HEADINGS`); timelines are tables, lists
+or lines that start with a time; action items are tables, task lists or bullets. Nothing
+here raises on a document: what could not be read is said in `missing` and `notes`, and
+every section's text is kept as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from basics.postmortems.models import (
+    DETECTIONS,
+    ActionItem,
+    Detection,
+    ItemStatus,
+    PostMortem,
+    TimelineEntry,
+)
+from basics.postmortems.times import (
+    DATE,
+    TIME_OF_DAY,
+    parse_clock,
+    parse_duration,
+    parse_stamp,
+    zone_in,
+)
+
+HEADINGS: dict[str, tuple[str, ...]] = {
+    "summary": ("summary", "incident summary", "overview", "executive summary", "what happened",
+                "description", "tldr", "tl dr", "abstract"),
+    "impact": ("impact", "customer impact", "user impact", "business impact",
+               "severity and impact"),
+    "timeline": ("timeline", "time line", "incident timeline", "timeline of events",
+                 "chronology", "sequence of events"),
+    "trigger": ("trigger", "leadup", "lead up", "lead-up"),
+    "root_cause": ("root cause", "root causes", "fault", "cause", "causes", "why it happened",
+                   "five whys", "5 whys", "root cause analysis"),
+    "contributing_factors": ("contributing factors", "contributing factor",
+                             "contributing causes"),
+    "detection": ("detection", "how we found out", "discovery"),
+    "resolution": ("resolution", "recovery", "response", "mitigation", "remediation",
+                   "how we fixed it", "fix"),
+    "what_went_well": ("what went well", "things that went well", "went well"),
+    "what_went_wrong": ("what went wrong", "things that went wrong", "went wrong",
+                        "what went poorly", "what didn't go well"),
+    "lucky": ("where we got lucky", "we got lucky", "lucky"),
+    "lessons": ("lessons learned", "lessons learnt", "learnings", "takeaways", "recurrence",
+                "backlog check"),
+    "action_items": ("action items", "action item", "actions", "corrective actions",
+                     "follow ups", "follow-ups", "followups", "next steps", "remediation items",
+                     "preventive actions", "todo"),
+}  # fmt: skip
+"""Each canonical section and the headings templates give it."""
+_HEADING_OF = {variant: name for name, variants in HEADINGS.items() for variant in variants}
+_IGNORED = ("responders", "authors", "status", "date", "participants", "glossary", "supporting")
+
+_ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
+_TASK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+(.*)$")
+_OWNER = re.compile(
+    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
+    r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
+    re.IGNORECASE,
+)
+_DUE = re.compile(r"\b(?:due|by|deadline|until|before)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})", re.I)
+_CLOSED = re.compile(
+    r"\b(?:closed|done|completed|fixed|shipped)\s*(?:on)?\s*[:=]?\s*(\d{4}-\d{2}-\d{2})", re.I
+)
+_DONE_WORDS = re.compile(r"\b(?:done|closed|completed|fixed|resolved|shipped)\b|✅|✔", re.I)
+_OPEN_WORDS = re.compile(r"\b(?:open|todo|to do|in progress|not started|pending|planned)\b", re.I)
+_STAT = re.compile(
+    r"\btime\s+to\s+(detect(?:ion)?|acknowledge(?:ment)?|mitigat(?:e|ion)|resol(?:ve|ution)|"
+    r"recover(?:y)?|repair)\b\s*(?:\([^)]*\))?\s*[:=-]\s*(.+)$",
+    re.IGNORECASE,
+)
+_MOMENT_LABELS: dict[str, str] = {
+    "started": "started", "start": "started", "start time": "started", "incident start": "started",
+    "began": "started", "impact start": "started", "started at": "started",
+    "detected": "detected", "detection time": "detected", "detected at": "detected",
+    "mitigated": "mitigated", "mitigated at": "mitigated", "mitigation time": "mitigated",
+    "resolved": "resolved", "resolved at": "resolved", "resolution time": "resolved",
+    "ended": "resolved", "end": "resolved", "end time": "resolved", "impact end": "resolved",
+}  # fmt: skip
+_STAT_KINDS = {"de": "detected", "mi": "mitigated", "re": "resolved"}
+"""What "time to detect / mitigate / resolve, recover, repair" measures from the start."""
+_TEMPLATE_MARKS = re.compile(
+    r"\[(?:describe|insert|add|enter|summar|list|link|name|date|time|owner|who|what)[^\]]*\]"
+    r"|<(?:describe|insert|add|enter|summary|owner|date)[^>]*>|\{\{[^}]+\}\}|lorem ipsum",
+    re.IGNORECASE,
+)
+_CUSTOMER = re.compile(
+    r"\b(?:customers?|merchants?|users?|clients?|support|tweet\w*|twitter|emails?|tickets?|"
+    r"complain\w*|reported by)\b",
+    re.IGNORECASE,
+)
+_ALERT = re.compile(
+    r"\b(?:alert\w*|paged|page|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
+    r"alertmanager|synthetic|probe)\b",
+    re.IGNORECASE,
+)
+_EMPLOYEE = re.compile(
+    r"\b(?:engineer|developer|employee|someone on the team|internally|noticed|dashboard)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Section:
+    name: str | None  # canonical, or None for a heading that is no known section
+    heading: str
+    lines: list[str] = field(default_factory=list)
+
+
+def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
+    """One post-mortem from its text; `path` names it in messages and gives its id when the
+    front matter has none; times without a zone are read in `timezone`."""
+    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    meta, body, notes = _front_matter(text)
+    sections, title_line, headings = _sections(body)
+    zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
+    default_zone = timezone
+    day = _document_day(meta, body)
+    fields: dict[str, Any] = {}
+    found: list[str] = []
+
+    title = _text(meta.get("title")) or title_line or _stem(path)
+    fields["title"] = re.sub(r"\s+", " ", title).strip()
+    for name in ("severity", "detected_by", "trigger"):
+        value = _text(meta.get(name))
+        if value:
+            fields[name] = value
+    if "trigger" not in fields and sections.get("trigger"):
+        fields["trigger"] = _first_paragraph(sections["trigger"])
+    fields["services"] = tuple(_list(meta.get("services") or meta.get("service")))
+    fields["tags"] = tuple(_list(meta.get("tags")))
+    factors = _list(meta.get("contributing_factors"))
+    if not factors and sections.get("contributing_factors"):
+        factors = _items(sections["contributing_factors"])
+    fields["contributing_factors"] = tuple(factors)
+
+    timeline_zone = zone_in(headings.get("timeline", "")) or zone
+    timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone)
+    fields["timeline"] = tuple(timeline)
+    moments = _moments(meta, body, zone, default_zone, notes)
+    fields |= moments
+    fields["detection"] = _detection(meta, sections)
+    items = _action_items(meta.get("action_items"), sections.get("action_items", ""), notes)
+    fields["action_items"] = tuple(items)
+    fields["sections"] = {name: text.strip() for name, text in sections.items() if text.strip()}
+
+    found = [name for name in ("title", "severity", "trigger") if fields.get(name)]
+    found += [name for name in ("started", "detected", "mitigated", "resolved") if fields.get(name)]
+    found += ["services"] if fields["services"] else []
+    found += [f"{len(items)} action items"] if items else []
+    found += [f"{len(timeline)} timeline entries"] if timeline else []
+    found += [f"section {name}" for name in fields["sections"]]
+    missing = [name for name in ("started", "detected", "resolved") if not fields.get(name)]
+    missing += ["action items"] if not items else []
+    missing += ["detection"] if fields["detection"] == "unknown" else []
+    return PostMortem(
+        id=_text(meta.get("id")) or _stem(path),
+        path=path,
+        sha256=sha,
+        found=tuple(found),
+        missing=tuple(missing),
+        notes=tuple(notes),
+        **fields,
+    )
+
+
+def is_template(text: str, path: str) -> bool:
+    """A template, not a post-mortem: named so, or mostly placeholders."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if re.search(r"(^|[_\W])templ(ate)?([_\W]|$)", name) or name.startswith("_template"):
+        return True
+    marks = len(_TEMPLATE_MARKS.findall(text))
+    words = len(re.findall(r"\w+", text))
+    return marks >= 3 and marks * 25 >= words
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    if not text.startswith("---\n"):
+        return {}, text, []
+    end = text.find("\n---", 4)
+    if end < 0:
+        return {}, text, ["front matter has no closing ---: read as text"]
+    try:
+        meta = yaml.safe_load(text[4:end])
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        return {}, text[end + 4 :], [f"front matter is not valid YAML{where}: read as text"]
+    if not isinstance(meta, dict):
+        return {}, text[end + 4 :], ["front matter is not a mapping: ignored"]
+    return {str(k).lower(): v for k, v in meta.items()}, text[end + 4 :], []
+
+
+def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
+    """Canonical section -> text (sections of one name joined), the title line, and the
+    heading each section was found under."""
+    title: str | None = None
+    current = _Section(None, "")
+    parts: list[_Section] = [current]
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        heading = _heading_of(line, lines[index + 1] if index + 1 < len(lines) else "")
+        if heading is None:
+            if not _is_rule(line):
+                current.lines.append(line)
+            continue
+        level, label, rest = heading
+        if title is None and level == 1 and _canonical(label) is None:
+            title = label
+            continue
+        name = _canonical(label)
+        if name is None and level == 0:  # "Foo: bar" that is no section: plain text
+            current.lines.append(line)
+            continue
+        current = _Section(name, label, [rest] if rest else [])
+        parts.append(current)
+    if title is None:
+        first = next((ln.strip("# ").strip() for ln in lines if ln.strip()), "")
+        title = first if first and len(first) <= 120 and not _LABEL.match(first) else None
+    joined: dict[str, str] = {}
+    headings: dict[str, str] = {}
+    for part in parts:
+        if part.name is None:
+            continue
+        text = "\n".join(part.lines).strip()
+        joined[part.name] = (joined.get(part.name, "") + "\n\n" + text).strip()
+        headings.setdefault(part.name, part.heading)
+    return joined, title, headings
+
+
+def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
+    """(level, label, text after it) when `line` is a heading; level 0 for "Label: text"."""
+    stripped = line.strip()
+    atx = _ATX.match(stripped)
+    if atx:
+        return len(atx.group(1)), _clean(atx.group(2)), ""
+    if stripped and re.fullmatch(r"=+|-+", following.strip() or "x") and len(stripped) < 100:
+        return (1 if following.strip().startswith("=") else 2), _clean(stripped), ""
+    bold = _BOLD.match(stripped)
+    if bold and _canonical(_clean(bold.group(1))) is not None:
+        return 2, _clean(bold.group(1)), bold.group(2)
+    label = _LABEL.match(stripped)
+    if label and _canonical(_clean(label.group(1))) is not None and not _BULLET.match(line):
+        return 0, _clean(label.group(1)), label.group(2)
+    return None
+
+
+def _canonical(label: str) -> str | None:
+    key = re.sub(r"[^a-z0-9' ]+", " ", label.lower().replace("(s)", "s")).strip()
+    key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))
+    if not key or any(key.startswith(word) for word in _IGNORED):
+        return None
+    if key in _HEADING_OF:
+        return _HEADING_OF[key]
+    close = difflib.get_close_matches(key, list(_HEADING_OF), n=1, cutoff=0.82)
+    return _HEADING_OF[close[0]] if close else None
+
+
+def _clean(label: str) -> str:
+    return re.sub(r"[*_`]+", "", label).strip().rstrip(":").strip()
+
+
+def _is_rule(line: str) -> bool:
+    return bool(re.fullmatch(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*", line)) and bool(line.strip())
+
+
+def _document_day(meta: dict[str, Any], body: str) -> dt.date | None:
+    for key in ("date", "started", "start"):
+        value = meta.get(key)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and DATE.search(value):
+            found = DATE.search(value)
+            assert found is not None
+            return dt.date.fromisoformat(found.group(0))
+    for line in body.split("\n")[:40]:
+        if re.match(r"^\W*(date|incident date|day)\W*:", line, re.IGNORECASE):
+            found = DATE.search(line)
+            if found:
+                return dt.date.fromisoformat(found.group(0))
+    found = DATE.search(body)
+    return dt.date.fromisoformat(found.group(0)) if found else None
+
+
+def _moments(
+    meta: dict[str, Any], body: str, zone: dt.tzinfo | None, default_zone: str, notes: list[str]
+) -> dict[str, dt.datetime]:
+    """started / detected / mitigated / resolved: front matter, labelled lines, then
+    "time to X: duration" stats relative to the start."""
+    found: dict[str, dt.datetime] = {}
+    for key in ("started", "detected", "mitigated", "resolved"):
+        value = meta.get(key)
+        moment = _moment(value, zone, default_zone)
+        if moment is not None:
+            found[key] = moment
+        elif value not in (None, ""):
+            notes.append(f'{key}: expected a time such as 2026-03-02T14:00Z, found "{value}"')
+    for line in body.split("\n"):
+        label = _LABEL.match(re.sub(r"[*_`]|^\s*[-*+]\s+", "", line).strip())
+        if not label:
+            continue
+        named = _MOMENT_LABELS.get(label.group(1).strip().lower())
+        if named and named not in found:
+            moment = parse_stamp(label.group(2), zone_in(label.group(2)) or zone, default_zone)
+            if moment is not None:
+                found[named] = moment
+    if "started" in found:
+        for line in body.split("\n"):
+            stat = _STAT.search(re.sub(r"[*_`]", "", line))
+            if not stat:
+                continue
+            kind = _STAT_KINDS.get(stat.group(1)[:2].lower())
+            took = parse_duration(stat.group(2))
+            if kind and took is not None and kind not in found:
+                found[kind] = found["started"] + took
+    return found
+
+
+def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return parse_stamp(value.isoformat(), zone, default_zone)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return parse_stamp(value, zone_in(value) or zone, default_zone)
+    return None
+
+
+def _timeline(
+    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str
+) -> list[TimelineEntry]:
+    """(time, text) from a timeline section: table rows, list items or lines that start with
+    a time; a line that is only a date sets the day of those after it. Prose between
+    entries is left in the section's text."""
+    entries: list[TimelineEntry] = []
+    header: list[str] | None = None
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or _TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            cells = [re.sub(r"[*_`]", "", c).strip() for c in line.strip("|").split("|")]
+            if header is None and not any(TIME_OF_DAY.search(c) for c in cells):
+                header = cells
+                zone = zone_in(" ".join(cells)) or zone
+                continue
+            stamp = DATE.match(cells[0])
+            day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
+            moment = parse_clock(cells[0], day, zone, default_zone)
+            entries.append(TimelineEntry(moment, " — ".join(c for c in cells[1:] if c)))
+            continue
+        item = _BULLET.match(raw)
+        content = re.sub(r"[*_`]", "", item.group(1) if item else line).strip()
+        if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
+            day = dt.date.fromisoformat(content[:10])
+            zone = zone_in(content) or zone
+            continue
+        stamp = DATE.match(content)
+        day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
+        moment = parse_clock(content, day, zone, default_zone)
+        if moment is not None:
+            entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
+        elif item:
+            entries.append(TimelineEntry(None, content))
+    return entries
+
+
+def _after_time(line: str) -> str:
+    line = re.sub(r"^\d{4}-\d{2}-\d{2}[T ]?", "", line.strip())
+    found = TIME_OF_DAY.match(line.strip())
+    return line.strip()[found.end() :] if found else line
+
+
+def _detection(meta: dict[str, Any], sections: dict[str, str]) -> Detection:
+    stated = _text(meta.get("detection"))
+    if stated and stated.lower() in DETECTIONS:
+        return stated.lower()  # type: ignore[return-value]
+    text = sections.get("detection", "")
+    if not text:
+        return "unknown"
+    first = " ".join(text.split("\n")[:6])
+    customer, alert = len(_CUSTOMER.findall(first)), len(_ALERT.findall(first))
+    if customer > alert:
+        return "customer"
+    if alert:
+        return "alert"
+    if _EMPLOYEE.search(first):
+        return "employee"
+    return "unknown"
+
+
+def _action_items(value: Any, text: str, notes: list[str]) -> list[ActionItem]:
+    items: list[ActionItem] = []
+    if isinstance(value, list):
+        for n, entry in enumerate(value):
+            try:
+                items.append(_item_from_mapping(entry))
+            except (TypeError, ValueError) as error:
+                notes.append(f"action_items[{n}]: {error}")
+    if items or not text:
+        return items
+    header: list[str] | None = None
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or _TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if header is None:
+                header = [c.lower() for c in cells]
+                continue
+            items.append(_item_from_row(header, cells))
+            continue
+        task = _TASK.match(raw)
+        if task:
+            items.append(_item_from_text(task.group(2), done=task.group(1).lower() == "x"))
+            continue
+        bullet = _BULLET.match(raw)
+        if bullet:
+            items.append(_item_from_text(bullet.group(1)))
+    return [item for item in items if item.title]
+
+
+def _item_from_mapping(entry: Any) -> ActionItem:
+    if isinstance(entry, str):
+        return _item_from_text(entry)
+    if not isinstance(entry, dict):
+        raise TypeError("expected a mapping with title, owner, type, status, due")
+    data = {str(k).lower(): v for k, v in entry.items()}
+    title = _text(data.get("title") or data.get("action") or data.get("item")) or ""
+    status = _status(_text(data.get("status")) or "")
+    return ActionItem(
+        title=title,
+        owner=_text(data.get("owner") or data.get("assignee")),
+        type=_text(data.get("type")),
+        status=status or "open",
+        due=_date(data.get("due")),
+        closed=_date(data.get("closed")),
+    )
+
+
+def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
+    def cell(*names: str) -> str:
+        for index, name in enumerate(header):
+            if index < len(cells) and any(n in name for n in names):
+                return re.sub(r"[*_`]", "", cells[index]).strip()
+        return ""
+
+    title = cell("action", "item", "title", "task", "description", "what") or cells[0]
+    status_text = cell("status", "state", "done")
+    owner = cell("owner", "assignee", "who", "responsible").lstrip("@") or None
+    return ActionItem(
+        title=title.strip(),
+        owner=owner if owner and owner.lower() not in ("-", "—", "tbd", "n/a", "none") else None,
+        type=cell("type", "kind", "category") or None,
+        status=_status(status_text) or _status(" ".join(cells)) or "open",
+        due=_date(cell("due", "deadline", "by", "date")),
+        closed=_closed(" ".join(cells)),
+    )
+
+
+def _closed(text: str) -> dt.date | None:
+    found = _CLOSED.search(text)
+    return _date(found.group(1)) if found else None
+
+
+def _item_from_text(text: str, done: bool = False) -> ActionItem:
+    plain = re.sub(r"[*_`~]", "", text).strip()
+    owner_match = _OWNER.search(plain)
+    owner = (owner_match.group(1) or owner_match.group(2)) if owner_match else None
+    due = _DUE.search(plain)
+    status: ItemStatus = "done" if done else _status(plain) or "open"
+    title = re.sub(r"\s*\((?:[^()]*(?:@|due|owner|by \d)[^()]*)\)\s*", " ", plain)
+    title = re.sub(r"^\s*owner\s*:\s*[\w.-]+(?: [A-Z][\w-]+)?\s*[—–:-]+\s*", "", title, flags=re.I)
+    return ActionItem(
+        title=title.strip(" —–-"),
+        owner=owner,
+        status=status,
+        due=dt.date.fromisoformat(due.group(1)) if due else None,
+        closed=_closed(plain),
+    )
+
+
+def _status(text: str) -> ItemStatus | None:
+    if not text:
+        return None
+    if _OPEN_WORDS.search(text) and not re.search(r"^\s*(done|closed)", text, re.I):
+        return "open"
+    if _DONE_WORDS.search(text) or text.strip().lower() in ("x", "[x]", "yes", "y"):
+        return "done"
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        found = DATE.search(value)
+        if found:
+            try:
+                return dt.date.fromisoformat(found.group(0))
+            except ValueError:
+                return None
+    return None
+
+
+def _items(text: str) -> list[str]:
+    found = [m.group(1).strip() for m in (_BULLET.match(line) for line in text.split("\n")) if m]
+    return found or [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def _first_paragraph(text: str) -> str:
+    return next((p.strip() for p in text.split("\n\n") if p.strip()), "")[:300]
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[,;]", value) if v.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return [str(value)]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _stem(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name[1:] else name

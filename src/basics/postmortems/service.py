@@ -1,0 +1,240 @@
+"""Post-mortems in their folder (the truth) and in the store (their parse, cached by content
+hash, and each one's incident, so alert replays are judged against post-mortems).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from basics.config.models import Config
+from basics.core.errors import InputError, NotFoundError
+from basics.postmortems import compute
+from basics.postmortems.models import ActionItem, LintFinding, PostMortem, TimelineEntry
+from basics.postmortems.parse import is_template, parse
+from basics.records import plain
+from basics.store.duckdb_store import Store
+
+SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
+"""Files read as post-mortems: Markdown or text, or no extension at all."""
+INCIDENT_SOURCE = "postmortem"
+
+
+@dataclass
+class Library:
+    """The post-mortems of the folder, and the files that are not post-mortems."""
+
+    folder: str
+    postmortems: list[PostMortem] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    parsed: int = 0  # files parsed (not found in the cache by their hash)
+
+
+class PostmortemService:
+    """Reads the post-mortems folder, caches the parses, keeps their incidents."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def library(self, folder: Path | None = None) -> Library:
+        """Every post-mortem of the folder (`postmortems.dir`), oldest first; the store's
+        cache and incidents are brought up to date when the store is writable."""
+        root = folder or self.config.postmortems_path
+        result = Library(str(root))
+        if not root.is_dir():
+            return result
+        cached = {
+            path: (sha, document)
+            for path, sha, document in self.store.query(
+                "SELECT path, sha256, document FROM postmortems"
+            )
+        }
+        fresh: list[tuple[str, str, PostMortem]] = []
+        for path in _files(root):
+            name = str(path)
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                result.skipped.append((name, f"cannot read: {error.strerror}"))
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            if name in cached and cached[name][0] == sha:
+                result.postmortems.append(from_record(json.loads(cached[name][1])))
+                continue
+            text = _decode(data)
+            if text is None:
+                result.skipped.append((name, "not text (binary or an unknown encoding)"))
+                continue
+            if is_template(text, name):
+                result.skipped.append((name, "a template, not a post-mortem"))
+                continue
+            pm = parse(text, name, self.config.timezone)
+            result.parsed += 1
+            result.postmortems.append(pm)
+            fresh.append((name, sha, pm))
+        _unique_ids(result)
+        result.postmortems.sort(key=lambda pm: (pm.started or dt.datetime.max, pm.id))
+        if not self.store.read_only:
+            self._save(fresh, {pm.path for pm in result.postmortems}, result.postmortems)
+        return result
+
+    def get(self, key: str) -> PostMortem:
+        """One post-mortem by id (or by its file name)."""
+        found = self.library().postmortems
+        for pm in found:
+            if key in (pm.id, Path(pm.path).name, Path(pm.path).stem):
+                return pm
+        known = ", ".join(pm.id for pm in found[:8]) or "none in the folder"
+        raise NotFoundError(f'no post-mortem "{key}" (known: {known})')
+
+    def lint(self) -> list[LintFinding]:
+        """Findings for every post-mortem, in file order."""
+        return [f for pm in self.library().postmortems for f in compute.lint(pm)]
+
+    def actions(
+        self,
+        today: dt.date,
+        only_open: bool = False,
+        only_overdue: bool = False,
+        owner: str | None = None,
+    ) -> list[tuple[PostMortem, ActionItem]]:
+        """Action items of every post-mortem, filtered."""
+        found = []
+        for pm in self.library().postmortems:
+            for item in pm.action_items:
+                if only_open and item.status == "done":
+                    continue
+                if only_overdue and not compute.overdue(item, today):
+                    continue
+                if owner and (item.owner or "").lower() != owner.lower():
+                    continue
+                found.append((pm, item))
+        return found
+
+    def _save(self, fresh: list[tuple[str, str, PostMortem]], present: set[str],
+              every: list[PostMortem]) -> None:  # fmt: skip
+        """Cache new parses, forget removed files, keep one incident per post-mortem that
+        has a start, an end and services."""
+        stale = [path for (path,) in self.store.query("SELECT path FROM postmortems")
+                 if path not in present]  # fmt: skip
+        wanted = {pm.id: pm for pm in every if _incident_range(pm) is not None and pm.services}
+        known = {
+            key: (incident_id, start, end, services, title)
+            for incident_id, key, start, end, services, title in self.store.query(
+                "SELECT id, source_key, start_ts, end_ts, services, title FROM incidents "
+                "WHERE source = ?",
+                [INCIDENT_SOURCE],
+            )
+        }
+        changed = [pm for key, pm in wanted.items() if known.get(key, (None,))[1:] != _fields(pm)]
+        gone = [known[key][0] for key in known if key not in wanted]
+        if not (fresh or stale or changed or gone):
+            return
+        from basics.alerting.incidents import add_incident
+
+        with self.store.transaction() as db:
+            for path, sha, pm in fresh:
+                db.execute(
+                    "INSERT OR REPLACE INTO postmortems VALUES (?, ?, ?, ?, now())",
+                    [path, sha, pm.id, json.dumps(plain(pm))],
+                )
+            for path in stale:
+                db.execute("DELETE FROM postmortems WHERE path = ?", [path])
+            for incident_id in gone:
+                db.execute("DELETE FROM incidents WHERE id = ?", [incident_id])
+        for pm in changed:
+            span = _incident_range(pm)
+            assert span is not None
+            add_incident(self.store, list(pm.services), span[0], span[1], pm.title,
+                         pm.severity, source=INCIDENT_SOURCE, source_key=pm.id)  # fmt: skip
+
+
+def from_record(data: dict[str, Any]) -> PostMortem:
+    """A post-mortem from its cached JSON (`plain` of it)."""
+
+    def moment(value: Any) -> dt.datetime | None:
+        return None if value is None else dt.datetime.fromisoformat(value.rstrip("Z"))
+
+    def day(value: Any) -> dt.date | None:
+        return None if value is None else dt.date.fromisoformat(value)
+
+    items = tuple(
+        ActionItem(**(item | {"due": day(item["due"]), "closed": day(item["closed"])}))
+        for item in data["action_items"]
+    )
+    timeline = tuple(TimelineEntry(moment(e["at"]), e["text"]) for e in data["timeline"])
+    simple = {k: v for k, v in data.items() if k not in ("action_items", "timeline")}
+    for name in ("started", "detected", "mitigated", "resolved"):
+        simple[name] = moment(simple[name])
+    for name in ("services", "contributing_factors", "tags", "found", "missing", "notes"):
+        simple[name] = tuple(simple[name])
+    return PostMortem(**simple, action_items=items, timeline=timeline)
+
+
+def _files(root: Path) -> list[Path]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUFFIXES:
+            found.append(path)
+    return found
+
+
+def _decode(data: bytes) -> str | None:
+    if b"\x00" in data[:4096]:
+        return None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _unique_ids(library: Library) -> None:
+    """Two files with one id: the second is named by its file instead, and said."""
+    seen: dict[str, str] = {}
+    for index, pm in enumerate(library.postmortems):
+        if pm.id in seen:
+            other = Path(pm.path).stem
+            note = f'id "{pm.id}" is also the id of {seen[pm.id]}: this one is "{other}"'
+            library.postmortems[index] = _replace(pm, id=other, notes=(*pm.notes, note))
+        seen.setdefault(library.postmortems[index].id, pm.path)
+
+
+def _replace(pm: PostMortem, **changes: Any) -> PostMortem:
+    import dataclasses
+
+    return dataclasses.replace(pm, **changes)
+
+
+def _fields(pm: PostMortem) -> tuple[Any, ...]:
+    """What its incident holds (start, end, services, title), to tell a change."""
+    span = _incident_range(pm)
+    assert span is not None
+    return (*span, list(pm.services), pm.title)
+
+
+def _incident_range(pm: PostMortem) -> tuple[dt.datetime, dt.datetime] | None:
+    end = pm.resolved or pm.mitigated
+    if pm.started is None or end is None or end <= pm.started:
+        return None
+    return pm.started, end
+
+
+def require_folder(config: Config) -> Path:
+    """The post-mortems folder, or an InputError saying how to make one."""
+    folder = config.postmortems_path
+    if not folder.is_dir():
+        raise InputError(
+            f"no post-mortems folder at {folder}: `basics postmortems import DIR` brings "
+            "existing ones in (postmortems.dir in basics.yaml names another folder)"
+        )
+    return folder

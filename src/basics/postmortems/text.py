@@ -1,0 +1,140 @@
+"""Words of post-mortems for themes: tokens, a light stemmer, and the concepts a reader
+hears under different words ("too many connections" and "pool exhausted" are one cause).
+
+Pure and deterministic; no model, nothing downloaded. The concept lexicon names failure
+modes every operations team meets, each with the phrasings post-mortems use for it; a
+theme may still form from any shared words (a component failing the same way twice), the
+lexicon only lets differently worded post-mortems meet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+_STOP_WORDS = """
+    a able about above after again against ago all already also am an and any apr april are
+    aren't around as at aug august back be because been before being below between both but by
+    can can't cest cet could day days dec december did didn't do does doesn't doing don't down
+    during e each earlier edt eg eight est etc feb february few first five for four friday from
+    further g get getting gmt go going gone got had hadn't has hasn't have haven't having he
+    her here hers herself him himself his hour hours how however i ie if in into is isn't it
+    it's its itself jan january jul july jun june just last later let's look looked lot lots
+    made make many mar march may me minute minutes monday more most much mustn't my myself need
+    needed new next nine no nor not nov november now oct october of off old on once one only or
+    other ought our ours ourselves out over own pdt per pm pst quickly same saturday saw second
+    seconds see seen sep sept september seven several shan't she should shouldn't six slowly so
+    some soon still such sunday take taken ten than that that's the their theirs them
+    themselves then there there's these they third this those three through thursday time times
+    to today tomorrow too took tuesday two under until up us use used using utc very via want
+    wanted was wasn't we we'd we'll we're we've wednesday week weeks went were weren't what
+    when where which while who whole whom why will with won't would wouldn't yesterday yet you
+    your yours yourself yourselves
+"""
+STOP = frozenset(_STOP_WORDS.split())
+"""English function words and the calendar: words that tie any two documents."""
+
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "db-connections": (
+        r"connection pool", r"pool (?:was |got )?(?:exhaust|saturat|full|starv|max)",
+        r"too many (?:db |database )?connections", r"max_?client_?conn", r"pgbouncer",
+        r"(?:ran|run|running) out of (?:db |database |postgres )?connections",
+        r"connections? (?:were |was )?(?:saturat|exhaust|maxed|limit)", r"max_connections",
+        r"connection (?:limit|starvation|exhaustion)", r"hikari",
+    ),
+    "certificate-expiry": (
+        r"certificat\w* (?:had |has )?expir", r"cert\w* expir", r"expired (?:tls |ssl |x\.?509 )?"
+        r"(?:cert|intermediate)", r"\btls\b", r"\bssl\b", r"x\.?509", r"let'?s ?encrypt",
+        r"\bacme\b", r"cert-?manager", r"certificate (?:renewal|rotation)", r"\bmtls\b",
+    ),
+    "false-alarm": (
+        r"false (?:alarm|positive|page)", r"paged for nothing", r"no (?:customer|user) impact",
+        r"flapp\w*",
+        r"noisy (?:alert|page|pager)",
+        r"too sensitive",
+        r"nothing was (?:wrong|broken)",
+        r"not actionable", r"non-?actionable", r"alert fatigue", r"woke (?:up )?\w* for nothing",
+        r"self-?resolv\w*", r"threshold (?:was )?(?:too|set too)",
+    ),
+    "no-breakdown": (
+        r"(?:break|broke|breaking) (?:the )?(?:errors? )?down by",
+        r"per[- ](?:customer|merchant|tenant|user)",
+        r"which (?:customers?|merchants?|tenants?|users?) were",
+        r"one (?:tenant|merchant|customer)",
+        r"single (?:tenant|merchant|customer)", r"by (?:customer|merchant|tenant)\b",
+        r"affected (?:customers?|merchants?|tenants?)",
+    ),
+    "detected-by-customer": (
+        r"(?:reported|noticed|found|spotted|raised) by (?:a |an |the |our )?"
+        r"(?:customer|merchant|user|support|client)",
+        r"first (?:report|sign|alert) came from (?:a |the )?(?:customer|merchant|support|twitter)",
+        r"customers? (?:told|emailed|reported|complained|tweeted|called)",
+        r"support (?:ticket|team|escalat)",
+        r"tweet\w*", r"twitter", r"before (?:any|our) (?:alert|monitoring)", r"no alert fired",
+        r"customer (?:email|complaint|report)",
+    ),
+    "queue-backlog": (
+        r"consumer (?:group )?lag",
+        r"\blag(?:ged|ging)?\b",
+        r"backlog",
+        r"queue (?:depth|backed|grew|built)",
+        r"\bkafka\b.*\b(?:lag|behind)", r"partitions? (?:stuck|behind|rebalanc)", r"rebalanc\w*",
+        r"dead[- ]letter",
+    ),
+    "disk-full": (
+        r"disk (?:was |got )?full",
+        r"no space left",
+        r"ran out of disk",
+        r"volume (?:filled|full)",
+    ),
+    "dns": (r"\bdns\b", r"resolver", r"\bnxdomain\b", r"route ?53"),
+    "bad-deploy": (r"roll(?:ed)? ?back", r"bad (?:deploy|release|build)", r"canary", r"regression"),
+    "config-change": (
+        r"feature flag",
+        r"config(?:uration)? (?:change|push|error|typo)",
+        r"misconfigur\w*",
+    ),
+    "memory": (r"out of memory", r"\boom\b", r"oom-?kill\w*", r"memory leak", r"heap"),
+    "dst-time": (r"daylight saving", r"\bdst\b", r"time ?zone", r"clock (?:change|skew|drift)"),
+}  # fmt: skip
+"""Failure modes and the phrasings that name them; a matched concept becomes a token."""
+_CONCEPT_PATTERNS = {
+    name: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    for name, patterns in CONCEPTS.items()
+}
+_WORD = re.compile(r"[a-z][a-z0-9_]+(?:'[a-z]+)?")
+_SUFFIXES = ("ations", "ation", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s",
+             "ly", "ment", "ness")  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stem ("exhausted", "exhausting" -> "exhaust")."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                word += "y"
+            break
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Stems of the content words of `text`, in order."""
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    return [stem(w) for w in words if w not in STOP and len(w) > 2 and not w.isdigit()]
+
+
+def features(text: str) -> list[str]:
+    """The terms a document is compared by: stems, pairs of neighbouring stems, and the
+    concepts its phrasings name (`concept:db-connections`)."""
+    words = tokens(text)
+    found = list(words)
+    found += [f"{a} {b}" for a, b in itertools.pairwise(words) if a != b]
+    found += [f"concept:{name}" for name, pattern in _CONCEPT_PATTERNS.items()
+              for _ in pattern.finditer(text)]  # fmt: skip
+    return found
+
+
+def concepts(text: str) -> list[str]:
+    """The concepts `text` names, each once."""
+    return [name for name, pattern in _CONCEPT_PATTERNS.items() if pattern.search(text)]

@@ -1,0 +1,240 @@
+"""Themes: groups of post-mortems that share a cause, each named by the terms that tie it.
+
+How (deterministic, offline, explainable):
+
+1. Each post-mortem is the words of its title (twice), tags (three times), summary, impact,
+   trigger, root cause, contributing factors, detection, what went wrong, lessons and action
+   items: stems, pairs of stems and the failure *concepts* its phrasings name
+   (`text.CONCEPTS`: "too many connections" and "pool exhausted" are one concept), so
+   post-mortems told in different words still meet.
+2. TF-IDF with sublinear term counts. A term in fewer than two post-mortems ties nothing; a
+   term in more than `MAX_SHARE` of them (the company's stack, the template's words) is
+   boilerplate and dropped, so it never ties post-mortems together.
+3. Average-linkage clustering on cosine similarity, merging while the two closest groups
+   are at least `THRESHOLD` alike. A post-mortem also joins a second theme when it is as
+   alike to that theme's members (two causes in one incident).
+4. A theme is two or more post-mortems; it is named by the terms most shared by its
+   members and least found outside, and lists every term present in two of them or more.
+   It is `recurring` when one of its post-mortems started after one of its action items
+   was closed: the fix that did not fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from basics.postmortems.models import ActionItem, PostMortem
+from basics.postmortems.text import features
+
+THRESHOLD = 0.18
+"""Least average cosine similarity at which two groups of post-mortems are one theme."""
+MAX_SHARE = 0.3
+"""Terms in more than this share of post-mortems are boilerplate (at least 3 documents)."""
+MAX_TERMS = 6000
+"""The most telling terms kept (by document frequency × IDF), bounding memory."""
+SECTION_WEIGHTS = {
+    "summary": 1, "impact": 1, "trigger": 1, "root_cause": 2, "contributing_factors": 2,
+    "detection": 1, "what_went_wrong": 1, "lessons": 1,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A post-mortem of the theme that started after an action item of it was closed."""
+
+    closed_item: str
+    closed_in: str  # the post-mortem the item belongs to
+    closed_on: dt.date
+    recurred_in: str
+    recurred_on: dt.date
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Post-mortems that share a cause."""
+
+    name: str
+    terms: list[str]
+    postmortems: list[PostMortem]
+    recurring: bool
+    recurrences: list[Recurrence] = field(default_factory=list)
+    first: dt.date | None = None
+    last: dt.date | None = None
+    action_items: list[tuple[str, ActionItem]] = field(default_factory=list)
+
+
+def document(pm: PostMortem) -> str:
+    """The text a post-mortem is compared by."""
+    parts = [pm.title, pm.title, " ".join(pm.tags) * 3]
+    for name, weight in SECTION_WEIGHTS.items():
+        text = pm.sections.get(name, "")
+        parts += [text] * weight
+    parts += list(pm.contributing_factors) * 2
+    if pm.trigger:
+        parts.append(pm.trigger)
+    parts += [item.title for item in pm.action_items]
+    return "\n".join(p for p in parts if p)
+
+
+def vectors(texts: Sequence[str]) -> tuple[NDArray[np.float32], list[str], list[Counter[str]]]:
+    """Unit TF-IDF rows of `texts`, the terms of the columns, and each text's term counts."""
+    counts = [Counter(features(text)) for text in texts]
+    n = len(texts)
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    ceiling = max(3, int(MAX_SHARE * n))
+    kept = [t for t, d in df.items() if 2 <= d <= ceiling]
+    idf = {t: math.log((1 + n) / (1 + df[t])) + 1 for t in kept}
+    kept.sort(key=lambda t: (-df[t] * idf[t], t))
+    terms = sorted(kept[:MAX_TERMS])
+    column = {t: i for i, t in enumerate(terms)}
+    matrix = np.zeros((n, len(terms)), dtype=np.float32)
+    for row, c in enumerate(counts):
+        for term, count in c.items():
+            index = column.get(term)
+            if index is not None:
+                matrix[row, index] = (1 + math.log(count)) * idf[term]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix, terms, counts
+
+
+def clusters(matrix: NDArray[np.float32], threshold: float) -> list[list[int]]:
+    """Average-linkage groups of rows whose cosine similarity is at least `threshold`
+    (Lance-Williams updates on one similarity matrix; each row's best kept current)."""
+    n = matrix.shape[0]
+    if n == 0:
+        return []
+    sim = matrix @ matrix.T
+    np.fill_diagonal(sim, -np.inf)
+    size = np.ones(n, dtype=np.int64)
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    best = np.argmax(sim, axis=1)
+    best_sim = sim[np.arange(n), best]
+    alive = np.ones(n, dtype=bool)
+    while True:
+        candidates = np.where(alive, best_sim, -np.inf)
+        a = int(np.argmax(candidates))
+        if candidates[a] < threshold:
+            break
+        b = int(best[a])
+        a, b = min(a, b), max(a, b)
+        merged = (size[a] * sim[a] + size[b] * sim[b]) / (size[a] + size[b])
+        sim[a], sim[:, a] = merged, merged
+        sim[a, a] = -np.inf
+        sim[b], sim[:, b] = -np.inf, -np.inf
+        size[a] += size[b]
+        alive[b] = False
+        members[a] += members.pop(b)
+        stale = alive & ((best == a) | (best == b))
+        stale[a] = True
+        for i in np.flatnonzero(stale):
+            best[i] = int(np.argmax(sim[i]))
+            best_sim[i] = sim[i, best[i]]
+        # A row whose best was elsewhere may now be closest to the merged group.
+        closer = alive & (sim[:, a] > best_sim)
+        best[closer] = a
+        best_sim[closer] = sim[closer, a]
+        best_sim[b] = -np.inf
+    return [sorted(group) for group in members.values()]
+
+
+def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD) -> list[Theme]:
+    """The themes of `postmortems`, largest first."""
+    if len(postmortems) < 2:
+        return []
+    matrix, terms, counts = vectors([document(pm) for pm in postmortems])
+    groups = [g for g in clusters(matrix, threshold) if len(g) >= 2]
+    groups = _second_memberships(matrix, groups, threshold)
+    themes = [_theme(postmortems, matrix, terms, counts, group) for group in groups]
+    themes.sort(key=lambda t: (-len(t.postmortems), t.first or dt.date.max, t.name))
+    return themes
+
+
+def _second_memberships(
+    matrix: NDArray[np.float32], groups: list[list[int]], threshold: float
+) -> list[list[int]]:
+    """Add to each group the rows outside it that are, on average, as alike to its members
+    as the linkage asks of a merge."""
+    result = []
+    for group in groups:
+        centroid = matrix[group].mean(axis=0)
+        average = matrix @ centroid  # mean cosine with the members (unit rows)
+        extra = [
+            int(i) for i in np.flatnonzero(average >= threshold * 1.25)
+            if int(i) not in group
+        ]  # fmt: skip
+        result.append(sorted(group + extra))
+    return result
+
+
+def _theme(
+    postmortems: Sequence[PostMortem],
+    matrix: NDArray[np.float32],
+    terms: list[str],
+    counts: list[Counter[str]],
+    group: list[int],
+) -> Theme:
+    inside = matrix[group].mean(axis=0)
+    outside_rows = [i for i in range(matrix.shape[0]) if i not in group]
+    outside = matrix[outside_rows].mean(axis=0) if outside_rows else np.zeros_like(inside)
+    shared = np.array(
+        [sum(1 for i in group if counts[i].get(t)) for t in terms], dtype=np.float32
+    ) / len(group)
+    score = (inside - outside) * shared
+    order = [int(i) for i in np.argsort(-score) if score[i] > 0 and shared[i] * len(group) >= 2]
+    tying = [_label(terms[i]) for i in order]
+    tying = list(dict.fromkeys(tying))
+    members = sorted(
+        (postmortems[i] for i in group), key=lambda pm: (pm.date or dt.date.max, pm.id)
+    )
+    items = [(pm.id, item) for pm in members for item in pm.action_items]
+    recurrences = _recurrences(members)
+    dates = [pm.date for pm in members if pm.date]
+    return Theme(
+        name=", ".join(_name_terms(tying)),
+        terms=tying[:12],
+        postmortems=members,
+        recurring=bool(recurrences),
+        recurrences=recurrences,
+        first=min(dates) if dates else None,
+        last=max(dates) if dates else None,
+        action_items=items,
+    )
+
+
+def _recurrences(members: list[PostMortem]) -> list[Recurrence]:
+    found = []
+    for owner in members:
+        for item in owner.action_items:
+            if item.status != "done" or item.closed is None:
+                continue
+            for later in members:
+                if later is not owner and later.date is not None and later.date > item.closed:
+                    found.append(Recurrence(item.title, owner.id, item.closed, later.id,
+                                            later.date))  # fmt: skip
+    return found
+
+
+def _label(term: str) -> str:
+    return term.removeprefix("concept:").replace("-", " ")
+
+
+def _name_terms(tying: list[str]) -> list[str]:
+    """Up to three terms, no one a part of another already chosen."""
+    chosen: list[str] = []
+    for term in tying:
+        if any(term in c or c in term for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == 3:
+            break
+    return chosen or ["(no shared terms)"]

@@ -1,0 +1,160 @@
+"""Times and durations as post-mortems write them: ISO 8601, "2026-03-02 14:05 CET",
+"14:05" under a dated heading, "2:05 PM PST", "Time to detection: 1 hour 20 minutes".
+
+Pure functions; every time comes back as naive UTC. A zone is taken from the text itself
+(an offset, `Z`, an abbreviation such as CET or PDT, an IANA name), else from the section
+or document ("all times UTC", "Time (PST)"), else the configured zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+ABBREVIATIONS: dict[str, int] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AEST": 600, "AEDT": 660, "JST": 540,
+}  # fmt: skip
+"""Zone abbreviations as fixed offsets in minutes (each names its own half of the year)."""
+
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2}|\b(?:" + "|".join(k for k in ABBREVIATIONS if k != "Z") + r")\b)"
+DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+TIME_OF_DAY = re.compile(
+    r"\b(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(?:\s*("
+    + _ZONE[3:-1]
+    + r"))?"
+)
+STAMP = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([AaPp]\.?[Mm]\.?)?"
+    r"\s*(" + _ZONE[3:-1] + r"|\b[A-Z][a-z]+/[A-Za-z_]+\b)?"
+)
+IANA = re.compile(r"\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b")
+_DURATION_PART = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|s(?:ec(?:ond)?s?)?)\b",
+    re.IGNORECASE,
+)
+
+
+def zone_in(text: str) -> dt.tzinfo | None:
+    """The zone a heading or line names ("all times UTC", "Time (PST)", "Europe/Berlin")."""
+    named = IANA.search(text)
+    if named:
+        try:
+            return zoneinfo.ZoneInfo(named.group(1))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    for word in re.findall(r"\b[A-Z]{2,4}\b", text):
+        if word in ABBREVIATIONS:
+            return _offset(ABBREVIATIONS[word])
+    return None
+
+
+def parse_stamp(text: str, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime | None:
+    """The first full date-and-time in `text` (ISO 8601 or "2026-03-02 14:05 CET"), as
+    naive UTC; a date alone is midnight. None when there is no date."""
+    text = text.strip()
+    iso = _iso(text)
+    if iso is not None:
+        return _utc(iso, zone, default_zone)
+    found = STAMP.search(text)
+    if found:
+        day = dt.date.fromisoformat(found.group(1))
+        clock = _clock(found.group(2), found.group(3))
+        if clock is None:
+            return None
+        local = dt.datetime.combine(day, clock)
+        return _utc(local, _zone_of(found.group(4)) or zone, default_zone)
+    only_date = DATE.fullmatch(text)
+    if only_date:
+        return _utc(dt.datetime.fromisoformat(text), zone, default_zone)
+    return None
+
+
+def parse_clock(
+    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str
+) -> dt.datetime | None:
+    """A time of day at the start of `text` ("14:05", "2:05 PM PDT") on `day`, as naive
+    UTC; None without a day or a time."""
+    stamp = parse_stamp(text[:40], zone, default_zone) if DATE.match(text.strip()) else None
+    if stamp is not None:
+        return stamp
+    found = TIME_OF_DAY.match(text.strip())
+    if not found or day is None:
+        return None
+    clock = _clock(f"{found.group(1)}:{found.group(2)}:{found.group(3) or '00'}", found.group(4))
+    if clock is None:
+        return None
+    return _utc(dt.datetime.combine(day, clock), _zone_of(found.group(5)) or zone, default_zone)
+
+
+def parse_duration(text: str) -> dt.timedelta | None:
+    """ "148 minutes", "1 hour 20 minutes", "2h 5m", "1.5 hours", "00:45" as a timedelta."""
+    text = text.strip().lower()
+    clock = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text.split()[0] if text else "")
+    if clock:
+        h, m, s = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+        return dt.timedelta(hours=h, minutes=m, seconds=s)
+    total = dt.timedelta()
+    parts = _DURATION_PART.findall(text)
+    if not parts:
+        return None
+    for number, unit in parts:
+        value = float(number)
+        letter = unit[0].lower()
+        total += {
+            "d": dt.timedelta(days=value),
+            "h": dt.timedelta(hours=value),
+            "m": dt.timedelta(minutes=value),
+            "s": dt.timedelta(seconds=value),
+        }[letter]
+    return total
+
+
+def _iso(text: str) -> dt.datetime | None:
+    head = text.split()[0] if text else ""
+    if not DATE.match(head) or "T" not in head:
+        return None
+    try:
+        return dt.datetime.fromisoformat(head.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _clock(text: str, meridiem: str | None) -> dt.time | None:
+    parts = [int(float(p)) for p in text.split(":")]
+    hour, minute, second = [*parts, 0, 0][:3]
+    if meridiem:
+        pm = meridiem.lower().startswith("p")
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if pm else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second)
+
+
+def _zone_of(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    if text in ABBREVIATIONS:
+        return _offset(ABBREVIATIONS[text])
+    offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    if offset:
+        minutes = int(offset.group(2)) * 60 + int(offset.group(3))
+        return _offset(minutes if offset.group(1) == "+" else -minutes)
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _offset(minutes: int) -> dt.timezone:
+    return dt.timezone(dt.timedelta(minutes=minutes))
+
+
+def _utc(moment: dt.datetime, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone or zoneinfo.ZoneInfo(default_zone))
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,62 @@
+"""Times and durations as post-mortems write them, to naive UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from basics.postmortems.times import parse_clock, parse_duration, parse_stamp, zone_in
+
+D = dt.datetime
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-02T14:00:00Z", D(2026, 3, 2, 14, 0)),
+        ("2026-03-02T15:00:00+01:00", D(2026, 3, 2, 14, 0)),
+        ("2026-03-02 14:05 CET", D(2026, 3, 2, 13, 5)),
+        ("2026-07-02 14:05 CEST", D(2026, 7, 2, 12, 5)),
+        ("2026-03-02 2:05 PM PST", D(2026, 3, 2, 22, 5)),
+        ("2026-07-02 2:05 pm PDT", D(2026, 7, 2, 21, 5)),
+        ("2026-07-02 14:05 Europe/Berlin", D(2026, 7, 2, 12, 5)),  # summer time, by the name
+        ("2026-03-02 14:05", D(2026, 3, 2, 14, 5)),  # no zone: the configured one (UTC here)
+        ("2026-03-02", D(2026, 3, 2)),
+    ],
+)
+def test_stamps(text: str, expected: dt.datetime) -> None:
+    assert parse_stamp(text, None, "UTC") == expected
+
+
+def test_a_stamp_without_zone_is_read_in_the_configured_zone() -> None:
+    assert parse_stamp("2026-03-29 03:30", None, "Europe/Berlin") == D(2026, 3, 29, 1, 30)
+
+
+def test_clock_times_take_the_day_and_zone_of_their_context() -> None:
+    day = dt.date(2015, 10, 21)
+    assert parse_clock("14:51 News reports", day, zone_in("(all times UTC)"), "Asia/Tokyo") == D(
+        2015, 10, 21, 14, 51
+    )
+    assert parse_clock("09:12 CET — db down", day, None, "UTC") == D(2015, 10, 21, 8, 12)
+    assert parse_clock("09:12 — db down", day, zone_in("Time (PST)"), "UTC") == D(
+        2015, 10, 21, 17, 12
+    )
+    assert parse_clock("12:00 AM start", day, None, "UTC") == D(2015, 10, 21, 0, 0)
+    assert parse_clock("no time here", day, None, "UTC") is None
+    assert parse_clock("14:51 but no day", None, None, "UTC") is None
+    assert parse_clock("25:99 nonsense", day, None, "UTC") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("148 minutes", 148), ("1 hour 20 minutes", 80), ("2h 5m", 125), ("1.5 hours", 90),
+     ("45 min", 45), ("00:45", 45), ("2 days", 2880), ("90s", 1.5)],
+)  # fmt: skip
+def test_durations(text: str, minutes: float) -> None:
+    took = parse_duration(text)
+    assert took is not None and took.total_seconds() == minutes * 60
+
+
+def test_no_duration() -> None:
+    assert parse_duration("unknown") is None and parse_duration("") is None
