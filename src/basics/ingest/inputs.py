@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 import numpy as np
 import pyarrow as pa
@@ -128,6 +128,40 @@ class Input:
             self.sha256.update(data)
         return data
 
+    def left(self) -> int | None:
+        """Bytes left to read when a stop was given (a planned read of a file), else None."""
+        return None if self._remaining is None else len(self._header) + self._remaining
+
+    def readinto(self, buffer: memoryview) -> int:
+        """Fill `buffer` as `read(len(buffer))` would (short only at the end), hashed; how
+        many bytes. Reading into a buffer of the caller's saves a copy of every block."""
+        filled = 0
+        while filled < len(buffer):
+            if self._header:
+                data = self.read(len(buffer) - filled)
+                buffer[filled : filled + len(data)] = data
+                filled += len(data)
+                continue
+            want = len(buffer) - filled
+            if self._remaining is not None:
+                want = min(want, self._remaining)
+                if want <= 0:
+                    break
+            part = buffer[filled : filled + want]
+            stream = cast(io.BufferedIOBase, self.stream)  # a buffered file, gzip or stdin
+            try:
+                got = stream.readinto(part)
+            except (OSError, EOFError, zlib.error) as error:
+                raise InputError(f"{self.name}: unreadable data: {error}") from None
+            if not got:
+                break
+            if self._remaining is not None:
+                self._remaining -= got
+            if self._hashed:
+                self.sha256.update(part[:got])
+            filled += got
+        return filled
+
     def position(self) -> int:
         """Bytes of the underlying file consumed so far, from `start` (for progress)."""
         try:
@@ -160,36 +194,54 @@ def line_chunks(
     next_line = first_line
     first = True
     cr_only = False
+    scratch = np.empty(0, dtype=bool)
     while True:
-        block = source.read(chunk_bytes)
+        left = source.left()
+        # Each block is read into a new buffer right after the carried partial line: the
+        # lines are used where they were read, never copied (a chunk's text is its buffer).
+        data = bytearray(len(carry) + (chunk_bytes if left is None else min(chunk_bytes, left)))
+        data[: len(carry)] = carry
+        got = source.readinto(memoryview(data)[len(carry) :])
+        size = len(carry) + got
         if first:
-            if first_line == 1:
+            if first_line == 1 and data.startswith(b"\xef\xbb\xbf"):
                 # A UTF-8 byte-order mark is an encoding artefact, not part of the first record.
-                block = block.removeprefix(b"\xef\xbb\xbf")
-            check_utf8_start(block, source.name)
-            cr_only = b"\n" not in block and b"\r" in block[:-1]
+                del data[:3]
+                size -= 3
+            check_utf8_start(bytes(data[: min(size, 8192)]), source.name)
+            cr_only = data.find(b"\n", 0, size) < 0 and data.find(b"\r", 0, size - 1) >= 0
             first = False
         if cr_only:
-            block = block.replace(b"\r", b"\n")
-        data = carry + block
-        if not block:
-            if data:
-                yield _chunk(data + b"\n", next_line, as_json)
+            data = data[:size].replace(b"\r", b"\n")
+        if not got:
+            if size:
+                yield _chunk(bytes(data[:size]) + b"\n", size + 1, next_line, as_json, scratch)
             return
-        cut = data.rfind(b"\n") + 1
+        cut = data.rfind(b"\n", 0, size) + 1
+        carry = bytes(data[cut:size])
         if cut == 0:
-            carry = data
             continue
-        carry = data[cut:]
-        chunk = _chunk(data[:cut], next_line, as_json)
+        if len(scratch) < cut:
+            scratch = np.empty(len(data) + 65536, dtype=bool)  # room for longer carries
+        chunk = _chunk(data, cut, next_line, as_json, scratch)
         next_line += len(chunk.lines)
         yield chunk
 
 
-def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
-    """Lines of `data` (which ends with a newline); each keeps its line ending."""
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    offsets = np.concatenate((np.zeros(1, dtype=np.int64), np.flatnonzero(buffer == 10) + 1))
+def _chunk(
+    data: bytes | bytearray, size: int, first_line: int, as_json: bool, scratch: np.ndarray
+) -> LineChunk:
+    """Lines of `data[:size]` (which ends with a newline); each keeps its line ending.
+
+    `scratch` (booleans, reused from chunk to chunk) takes the byte comparisons: a new
+    array of a chunk's size each time would cost its memory's first touch every time.
+    """
+    buffer = np.frombuffer(data, dtype=np.uint8, count=size)
+    if len(scratch) < size:
+        scratch = np.empty(size, dtype=bool)
+    found = scratch[:size]
+    newlines = np.flatnonzero(np.equal(buffer, 10, out=found))
+    offsets = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
     lines = pa.LargeStringArray.from_buffers(
         len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
     )
@@ -198,23 +250,28 @@ def _chunk(data: bytes, first_line: int, as_json: bool = False) -> LineChunk:
     empty += int(np.count_nonzero(buffer[offsets[:-1][lengths == 2]] == 13))
     brackets = None
     if as_json:
-        brackets = _brackets(data, buffer, offsets)
-    chunk = LineChunk(first_line, lines, len(data), empty_lines=empty, brackets=brackets)
+        brackets = _brackets(data, buffer, offsets, found)
+    chunk = LineChunk(first_line, lines, size, empty_lines=empty, brackets=brackets)
+    # Bytes past `size` (the next chunk's start) may make this true needlessly: then the
+    # lines are only validated.
     if not data.isascii():
         try:
             lines.validate(full=True)
         except pa.ArrowInvalid:
-            marked = _mark_bad_bytes(data, offsets, first_line, as_json)
+            marked = _mark_bad_bytes(bytes(data[:size]), offsets, first_line, as_json)
             chunk.lines, chunk.bad_bytes = marked.lines, marked.bad_bytes
     return chunk
 
 
-def _brackets(data: bytes, buffer: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def _brackets(
+    data: bytes | bytearray, buffer: np.ndarray, offsets: np.ndarray, found: np.ndarray
+) -> np.ndarray:
     """How many `{` and `[` bytes each line holds (one `{` and no `[`: no nested value)."""
     starts = offsets[:-1]
     # As many `{` as lines, each line starting with one: one `{` a line.
-    one_each = np.count_nonzero(buffer == 123) == len(starts) and np.all(buffer[starts] == 123)
-    if one_each and data.find(b"[") < 0:
+    braces = np.count_nonzero(np.equal(buffer, 123, out=found))
+    one_each = braces == len(starts) and np.all(buffer[starts] == 123)
+    if one_each and data.find(b"[", 0, len(buffer)) < 0:
         return np.ones(len(starts), dtype=np.int32)
     positions = np.flatnonzero((buffer == 123) | (buffer == 91))
     return np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
