@@ -235,6 +235,110 @@ def durations(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{d.name}: only {d.n} post-mortems state it: read the figures as a sketch")
 
 
+@postmortems.command()
+@click.option("--since", help="Only post-mortems that started on or after this date.")
+@click.option("--json", "as_json", is_flag=True, help="A list of themes as JSON.")
+@click.pass_context
+def themes(ctx: click.Context, since: str | None, as_json: bool) -> None:
+    """Recurring themes: post-mortems that share a cause, each named by the terms that tie
+    them, with its citations, time span, action items and a recurrence flag (a post-mortem
+    of the theme after one of its action items was closed).
+
+    \b
+    Examples:
+      basics postmortems themes
+      basics postmortems themes --since 2025-01-01 --json
+    """
+    from basics.cli import output
+
+    found = get_app(ctx).postmortems.themes(_since(since))
+    records = [theme_record(t) for t in found]
+    if as_json:
+        output.emit_json(records)
+        return
+    if not records:
+        click.echo("No themes: no two post-mortems share a cause (or fewer than two exist).")
+    for n, t in enumerate(records, start=1):
+        flag = "  RECURRING" if t["recurring"] else ""
+        click.echo(f"{n}. {t['name']}  ({len(t['postmortems'])} post-mortems, "
+                   f"{t['first']} – {t['last']}){flag}")  # fmt: skip
+        click.echo(f"   tied by: {', '.join(t['terms'][:8])}")
+        for pm in t["postmortems"]:
+            click.echo(f"   - {pm['id']} {pm['date'] or ''}: {pm['title']}")
+        done = sum(1 for i in t["action_items"] if i["status"] == "done")
+        click.echo(f"   action items: {done} of {len(t['action_items'])} done")
+        for r in t["recurrences"]:
+            click.echo(
+                f"   recurred: {r['recurred_in']} ({r['recurred_on']}) after "
+                f'"{r["closed_item"]}" was closed on {r["closed_on"]} ({r["closed_in"]})'
+            )
+
+
+@postmortems.command(name="basics")
+@click.option("--since", help="Only post-mortems that started on or after this date.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None:
+    """Which missing basics the post-mortems point at, most cited first, each with the
+    post-mortems and the words that point at it: the basic to fix first.
+
+    \b
+    Example:
+      basics postmortems basics
+    """
+    from basics.cli import output
+
+    found = get_app(ctx).postmortems.basics(_since(since))
+    if as_json:
+        output.emit_json(found)
+        return
+    output.emit_table(
+        "What the post-mortems point at",
+        ["basic", "post-mortems", "cited", "what Basics gives"],
+        [
+            [
+                b.finding,
+                len(b.postmortems),
+                ", ".join(c.id for c in b.postmortems[:6])
+                + (" …" if len(b.postmortems) > 6 else ""),
+                b.remedy,
+            ]
+            for b in found
+        ],
+        drop=["what Basics gives", "cited"],
+    )
+
+
+def theme_record(theme: Any) -> dict[str, Any]:
+    """A theme as `themes --json` writes it."""
+    from basics.records import plain
+
+    return {
+        "name": theme.name,
+        "terms": theme.terms,
+        "recurring": theme.recurring,
+        "first": plain(theme.first),
+        "last": plain(theme.last),
+        "postmortems": [
+            {"id": pm.id, "title": pm.title, "path": pm.path, "date": plain(pm.date)}
+            for pm in theme.postmortems
+        ],
+        "action_items": [{"postmortem": owner} | plain(item) for owner, item in theme.action_items],
+        "recurrences": plain(theme.recurrences),
+    }
+
+
+def _since(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    from basics.core.errors import InputError
+
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InputError(f'--since: expected a date such as 2025-01-01, found "{text}"') from None
+
+
 @postmortems.command(name="import")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option(

@@ -6,6 +6,7 @@ No I/O, no clock: `today` is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -111,3 +112,93 @@ def histogram(values_s: Sequence[float]) -> list[int]:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="minutes") + "Z"
+
+
+SLOW_DETECTION_S = 15 * 60
+"""Detection slower than this (from the start) points at alerting that is too slow."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A post-mortem that points at a basic, and the words (or figure) that do."""
+
+    id: str
+    title: str
+    path: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class BasicPointedAt:
+    """One of the basics, and the post-mortems that point at it."""
+
+    basic: str
+    finding: str
+    remedy: str
+    postmortems: list[Citation]
+
+
+BASICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("slo", "no SLO, or it was unclear where the problem was",
+     "SLOs per service from your own events: basics slo status", ("unclear-where",)),
+    ("breakdown", "the errors could not be broken down by user or another dimension",
+     "basics slo breakdown SLO --by user (or --by auto)", ("no-breakdown",)),
+    ("false-alarm", "an alert paged for nothing, or is noisy",
+     "replay policies against incidents before they page: basics alerts replay / tune",
+     ("false-alarm",)),
+    ("missed-alert", "no alert: customers or staff found it first",
+     "burn-rate alerts on the SLOs: basics alerts evaluate, served to Alertmanager",
+     ("detected-by-customer",)),
+    ("slow-detection", "detection took more than 15 minutes",
+     "multi-window burn-rate alerts (the Workbook policy): basics alerts compare", ()),
+    ("oncall-load", "the on-call was overloaded",
+     "pages per shift against two per 12 hours: basics oncall report", ("oncall-load",)),
+    ("toil", "manual work in the response (toil)", "toil tracked as hours (coming)", ("toil",)),
+    ("risky-deploy", "a deploy or a change set it off",
+     "deploys and change failure rate (coming)", ("bad-deploy", "config-change")),
+)  # fmt: skip
+"""Each basic: its key, the finding, what Basics gives for it, the concepts that name it."""
+
+
+def basics_pointed_at(postmortems: Sequence[PostMortem]) -> list[BasicPointedAt]:
+    """How many post-mortems point at each basic, citing each with its evidence; most cited
+    first. Detected by customers counts from the stated `detection` too, and slow
+    detection from the times."""
+    from basics.postmortems.text import evidence
+
+    result = []
+    for key, finding, remedy, names in BASICS:
+        cited = []
+        for pm in postmortems:
+            text = _finding_text(pm)
+            words = next((e for n in names if (e := evidence(text, n))), None)
+            if key == "missed-alert" and words is None and pm.detection in ("customer", "employee"):
+                words = f"detected by: {pm.detection}"
+            if key == "slow-detection" and pm.started and pm.detected:
+                took = (pm.detected - pm.started).total_seconds()
+                if took > SLOW_DETECTION_S:
+                    words = f"time to detect {round(took / 60)} min"
+            if (
+                key == "risky-deploy"
+                and words is None
+                and pm.trigger
+                and re.search(
+                    r"\b(?:deploy|release|rollout|migration|upgrade)", pm.trigger, re.IGNORECASE
+                )
+            ):
+                words = f"trigger: {pm.trigger[:120]}"
+            if words:
+                cited.append(Citation(pm.id, pm.title, pm.path, words))
+        result.append(BasicPointedAt(key, finding, remedy, cited))
+    result.sort(key=lambda b: -len(b.postmortems))
+    return result
+
+
+FINDING_SECTIONS = ("summary", "impact", "root_cause", "contributing_factors", "detection",
+                    "what_went_wrong", "lessons", "resolution")  # fmt: skip
+
+
+def _finding_text(pm: PostMortem) -> str:
+    parts = [pm.title, *pm.contributing_factors, pm.trigger or ""]
+    parts += [pm.sections.get(name, "") for name in FINDING_SECTIONS]
+    return "\n".join(p for p in parts if p)

@@ -77,11 +77,12 @@ class PostMortem:
     found: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    day: dt.date | None = None  # the document's own date (a "Date:" line, the timeline's)
 
     @property
     def date(self) -> dt.date | None:
-        """The day it started (UTC), or None."""
-        return self.started.date() if self.started else None
+        """The day it started (UTC), else the document's date, else None."""
+        return self.started.date() if self.started else self.day
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     missing += ["action items"] if not items else []
     missing += ["detection"] if fields["detection"] == "unknown" else []
     return PostMortem(
+        day=day,
         id=_text(meta.get("id")) or _stem(path),
         path=path,
         sha256=sha,
@@ -204,10 +205,26 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
-        return {}, text[end + 4 :], [f"front matter is not valid YAML{where}: read as text"]
+        note = f"front matter is not valid YAML{where}: read key by key, the rest as text"
+        return _lenient(text[4:end]), text[end + 4 :], [note]
     if not isinstance(meta, dict):
         return {}, text[end + 4 :], ["front matter is not a mapping: ignored"]
     return {str(k).lower(): v for k, v in meta.items()}, text[end + 4 :], []
+
+
+def _lenient(block: str) -> dict[str, Any]:
+    """The top-level `key: value` lines of a broken front matter, each read on its own
+    (a flow list such as `[a, b]` too); what does not read is left out."""
+    found: dict[str, Any] = {}
+    for line in block.split("\n"):
+        pair = re.match(r"^([A-Za-z_][\w-]*):\s*(\S.*)$", line)
+        if not pair:
+            continue
+        try:
+            found[pair.group(1).lower()] = yaml.safe_load(pair.group(2))
+        except yaml.YAMLError:
+            found[pair.group(1).lower()] = pair.group(2).strip().strip("\"'")
+    return found
 
 
 def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
@@ -234,7 +251,11 @@ def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
         current = _Section(name, label, [rest] if rest else [])
         parts.append(current)
     if title is None:
-        first = next((ln.strip("# ").strip() for ln in lines if ln.strip()), "")
+        first = next(
+            (ln.strip("#* ").strip() for ln in lines
+             if ln.strip() and not _is_rule(ln) and _canonical(_clean(ln.strip("#* "))) is None),
+            "",
+        )  # fmt: skip
         title = first if first and len(first) <= 120 and not _LABEL.match(first) else None
     joined: dict[str, str] = {}
     headings: dict[str, str] = {}

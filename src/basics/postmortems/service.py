@@ -22,6 +22,8 @@ from basics.store.duckdb_store import Store
 SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
 """Files read as post-mortems: Markdown or text, or no extension at all."""
 INCIDENT_SOURCE = "postmortem"
+PARSE_VERSION = 1
+"""Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
 @dataclass
@@ -62,7 +64,7 @@ class PostmortemService:
             except OSError as error:
                 result.skipped.append((name, f"cannot read: {error.strerror}"))
                 continue
-            sha = hashlib.sha256(data).hexdigest()
+            sha = f"{PARSE_VERSION}:{hashlib.sha256(data).hexdigest()}"
             if name in cached and cached[name][0] == sha:
                 result.postmortems.append(from_record(json.loads(cached[name][1])))
                 continue
@@ -115,6 +117,24 @@ class PostmortemService:
                     continue
                 found.append((pm, item))
         return found
+
+    def themes(self, since: dt.date | None = None) -> list[Any]:
+        """Themes of the post-mortems that started on or after `since` (all without)."""
+        from basics.postmortems.themes import find_themes
+
+        found = [
+            pm for pm in self.library().postmortems
+            if since is None or (pm.date is not None and pm.date >= since)
+        ]  # fmt: skip
+        return find_themes(found)
+
+    def basics(self, since: dt.date | None = None) -> list[compute.BasicPointedAt]:
+        """The basics the post-mortems point at, most cited first."""
+        found = [
+            pm for pm in self.library().postmortems
+            if since is None or (pm.date is not None and pm.date >= since)
+        ]  # fmt: skip
+        return compute.basics_pointed_at(found)
 
     def _save(self, fresh: list[tuple[str, str, PostMortem]], present: set[str],
               every: list[PostMortem]) -> None:  # fmt: skip
@@ -171,6 +191,7 @@ def from_record(data: dict[str, Any]) -> PostMortem:
     simple = {k: v for k, v in data.items() if k not in ("action_items", "timeline")}
     for name in ("started", "detected", "mitigated", "resolved"):
         simple[name] = moment(simple[name])
+    simple["day"] = day(simple.get("day"))
     for name in ("services", "contributing_factors", "tags", "found", "missing", "notes"):
         simple[name] = tuple(simple[name])
     return PostMortem(**simple, action_items=items, timeline=timeline)

@@ -96,6 +96,26 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "memory": (r"out of memory", r"\boom\b", r"oom-?kill\w*", r"memory leak", r"heap"),
     "dst-time": (r"daylight saving", r"\bdst\b", r"time ?zone", r"clock (?:change|skew|drift)"),
+    "unclear-where": (
+        r"(?:wasn't|was not|wasn't immediately|not) (?:clear|obvious) (?:where|which|what)",
+        r"(?:couldn't|could not|hard to|difficult to|took \w+ to) (?:tell|find|see|locate|figure)"
+        r" (?:out )?(?:where|which (?:service|component)|the (?:cause|source))",
+        r"no (?:dashboard|slo|visibility)", r"(?:lack|lacked|missing) (?:of )?(?:visibility|"
+        r"observability|metrics|dashboards?)", r"(?:looked|looking) in the wrong place",
+        r"red herring",
+    ),
+    "oncall-load": (
+        r"paged (?:all|most of the) night",
+        r"(?:tired|exhausted|burn(?:ed|t)? ?out) (?:on-?call|engineer|responder)",
+        r"too many pages",
+        r"(?:second|third) (?:page|incident) (?:that|in a row|of the night)",
+        r"woken (?:up )?(?:again|three|twice)",
+        r"on-?call (?:load|overload)",
+    ),
+    "toil": (
+        r"\bby hand\b", r"\bmanual(?:ly)?\b", r"\btoil\b", r"repetitive", r"runbook steps",
+        r"copy[- ]past",
+    ),
 }  # fmt: skip
 """Failure modes and the phrasings that name them; a matched concept becomes a token."""
 _CONCEPT_PATTERNS = {
@@ -124,6 +144,18 @@ def tokens(text: str) -> list[str]:
     return [stem(w) for w in words if w not in STOP and len(w) > 2 and not w.isdigit()]
 
 
+def surface_forms(texts: list[str]) -> dict[str, str]:
+    """Each stem's most common written form in `texts` ("certificat" -> "certificate")."""
+    seen: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for word in _WORD.findall(text.lower().replace("’", "'")):
+            if word in STOP or len(word) <= 2:
+                continue
+            forms = seen.setdefault(stem(word), {})
+            forms[word] = forms.get(word, 0) + 1
+    return {s: min(forms, key=lambda w: (-forms[w], len(w), w)) for s, forms in seen.items()}
+
+
 def features(text: str) -> list[str]:
     """The terms a document is compared by: stems, pairs of neighbouring stems, and the
     concepts its phrasings name (`concept:db-connections`)."""
@@ -138,3 +170,15 @@ def features(text: str) -> list[str]:
 def concepts(text: str) -> list[str]:
     """The concepts `text` names, each once."""
     return [name for name, pattern in _CONCEPT_PATTERNS.items() if pattern.search(text)]
+
+
+def evidence(text: str, concept: str) -> str | None:
+    """The sentence of `text` where `concept` is named first, trimmed, or None."""
+    found = _CONCEPT_PATTERNS[concept].search(text)
+    if found is None:
+        return None
+    start = max(text.rfind(".", 0, found.start()), text.rfind("\n", 0, found.start())) + 1
+    stops = [i for i in (text.find(".", found.end()), text.find("\n", found.end())) if i >= 0]
+    end = min(stops) if stops else len(text)
+    sentence = " ".join(text[start:end].split())
+    return sentence if len(sentence) <= 160 else sentence[:157] + "…"

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from basics.postmortems.models import ActionItem, PostMortem
-from basics.postmortems.text import features
+from basics.postmortems.text import features, surface_forms
 
 THRESHOLD = 0.18
 """Least average cosine similarity at which two groups of post-mortems are one theme."""
@@ -151,10 +151,12 @@ def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD)
     """The themes of `postmortems`, largest first."""
     if len(postmortems) < 2:
         return []
-    matrix, terms, counts = vectors([document(pm) for pm in postmortems])
+    texts = [document(pm) for pm in postmortems]
+    matrix, terms, counts = vectors(texts)
     groups = [g for g in clusters(matrix, threshold) if len(g) >= 2]
     groups = _second_memberships(matrix, groups, threshold)
-    themes = [_theme(postmortems, matrix, terms, counts, group) for group in groups]
+    forms = surface_forms(texts)
+    themes = [_theme(postmortems, matrix, terms, counts, group, forms) for group in groups]
     themes.sort(key=lambda t: (-len(t.postmortems), t.first or dt.date.max, t.name))
     return themes
 
@@ -182,6 +184,7 @@ def _theme(
     terms: list[str],
     counts: list[Counter[str]],
     group: list[int],
+    forms: dict[str, str],
 ) -> Theme:
     inside = matrix[group].mean(axis=0)
     outside_rows = [i for i in range(matrix.shape[0]) if i not in group]
@@ -191,7 +194,7 @@ def _theme(
     ) / len(group)
     score = (inside - outside) * shared
     order = [int(i) for i in np.argsort(-score) if score[i] > 0 and shared[i] * len(group) >= 2]
-    tying = [_label(terms[i]) for i in order]
+    tying = [_label(terms[i], forms) for i in order]
     tying = list(dict.fromkeys(tying))
     members = sorted(
         (postmortems[i] for i in group), key=lambda pm: (pm.date or dt.date.max, pm.id)
@@ -224,8 +227,11 @@ def _recurrences(members: list[PostMortem]) -> list[Recurrence]:
     return found
 
 
-def _label(term: str) -> str:
-    return term.removeprefix("concept:").replace("-", " ")
+def _label(term: str, forms: dict[str, str]) -> str:
+    """A term as a reader would write it: a concept by its name, stems by their words."""
+    if term.startswith("concept:"):
+        return term.removeprefix("concept:").replace("-", " ")
+    return " ".join(forms.get(part, part) for part in term.split(" "))
 
 
 def _name_terms(tying: list[str]) -> list[str]:
