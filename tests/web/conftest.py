@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from serving import Watched, demo_server, own_demo
+from serving import BASICS, Server, Watched, demo_server, own_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-__all__ = ["demo_server", "own_demo"]
+# Also under the names tests/api/conftest.py gives them: test modules there import them
+# `from conftest`, and which conftest module holds that name depends on the collection order.
+__all__ = ["BASICS", "Server", "demo_server", "own_demo"]
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 
