@@ -49,16 +49,22 @@ def rebuild_service_minutes(
     service = config.services.get(service_name)
     params: dict[str, object] = {"service": service_name}
     minute_filter = "true"
+    every_minute = False
     if minutes:
         # The span's bounds let DuckDB skip the stored row groups outside it (their
         # min/max of ts), so a batch of new data does not rescan every stored event.
-        params["first"], params["last"] = db.execute(
-            f"SELECT min(minute), max(minute) FROM {minutes} WHERE service = $service", params
+        params["first"], params["last"], every_minute = db.execute(
+            "SELECT min(minute), max(minute), count(*) = "
+            "datediff('minute', min(minute), max(minute)) + 1 "
+            f"FROM {minutes} WHERE service = $service",
+            params,
         ).fetchall()[0]
-        minute_filter = (
-            "ts >= $first AND ts < $last + INTERVAL 1 MINUTE AND date_trunc('minute', ts) "
-            f"IN (SELECT minute FROM {minutes} WHERE service = $service)"
-        )
+        minute_filter = "ts >= $first AND ts < $last + INTERVAL 1 MINUTE"
+        if not every_minute:  # else the span is exactly the minutes to recount
+            minute_filter += (
+                f" AND date_trunc('minute', ts) IN (SELECT minute FROM {minutes} "
+                "WHERE service = $service)"
+            )
     if service and service.slos:
         counts = []
         for name, slo in service.slos.items():
@@ -76,13 +82,15 @@ def rebuild_service_minutes(
         )
         for name in service.slos:
             slo_id = f"{service_name}/{name}"
-            _delete_minutes(db, "slo_minute", "slo = $key", slo_id, params, minutes)
+            _delete_minutes(db, "slo_minute", "slo = $key", slo_id, params, minutes, every_minute)
             db.execute(
                 f'INSERT INTO slo_minute SELECT $key, minute, "t:{name}", "g:{name}" '
                 f'FROM slo_counts WHERE "t:{name}" > 0',
                 {"key": slo_id},
             )
-    _delete_minutes(db, "latency_minute", "service = $key", service_name, params, minutes)
+    _delete_minutes(
+        db, "latency_minute", "service = $key", service_name, params, minutes, every_minute
+    )
     # Grouped without the (filtered, constant) service: a narrower key, a faster count.
     db.execute(
         "INSERT INTO latency_minute SELECT $service, operation, minute, bucket, n FROM ("
@@ -100,9 +108,16 @@ def _delete_minutes(
     key: str,
     params: dict[str, object],
     minutes: str | None,
+    every_minute: bool,
 ) -> None:
     if minutes is None:
         db.execute(f"DELETE FROM {table} WHERE {key_filter}", {"key": key})
+        return
+    if every_minute:
+        db.execute(
+            f"DELETE FROM {table} WHERE {key_filter} AND minute BETWEEN $first AND $last",
+            {"key": key, "first": params["first"], "last": params["last"]},
+        )
         return
     db.execute(
         f"DELETE FROM {table} WHERE {key_filter} AND minute BETWEEN $first AND $last "
