@@ -108,12 +108,13 @@ _CUSTOMER = re.compile(
     re.IGNORECASE,
 )
 _ALERT = re.compile(
-    r"\b(?:alert\w*|paged|page|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
+    r"\b(?:alert\w*|paged|pages?|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
     r"alertmanager|synthetic|probe)\b",
     re.IGNORECASE,
 )
 _EMPLOYEE = re.compile(
-    r"\b(?:engineer|developer|employee|someone on the team|internally|noticed|dashboard)\b",
+    r"\b(?:engineer|developer|employee|someone on the team|internally|notice[sd]?|dashboard|"
+    r"sees|saw|asks|asked|raises?|raised|declares?|spotted)\b",
     re.IGNORECASE,
 )
 
@@ -134,7 +135,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     sections, title_line, headings = _sections(body)
     zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
     default_zone = timezone
-    day = _document_day(meta, body)
+    day = _document_day(meta, body, sections.get("timeline", ""))
     fields: dict[str, Any] = {}
     found: list[str] = []
 
@@ -157,8 +158,11 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone)
     fields["timeline"] = tuple(timeline)
     moments = _moments(meta, body, zone, default_zone, notes)
-    fields |= moments
-    fields["detection"] = _detection(meta, sections)
+    inferred = {k: v for k, v in _from_timeline(timeline).items() if k not in moments}
+    fields |= moments | {k: at for k, (at, _) in inferred.items()}
+    notes += [f'{k} from the timeline ("{why}")' for k, (_, why) in inferred.items()]
+    detected_by = inferred.get("detected", (None, ""))[1] if "detected" in inferred else ""
+    fields["detection"] = _detection(meta, sections, detected_by)
     items = _action_items(meta.get("action_items"), sections.get("action_items", ""), notes)
     fields["action_items"] = tuple(items)
     fields["sections"] = {name: text.strip() for name, text in sections.items() if text.strip()}
@@ -297,31 +301,59 @@ def _canonical(label: str) -> str | None:
 
 
 def _clean(label: str) -> str:
-    return re.sub(r"[*_`]+", "", label).strip().rstrip(":").strip()
+    """A heading without its Markdown emphasis (underscores inside words are kept)."""
+    return re.sub(r"[*`]+|(?<!\w)_+|_+(?!\w)", "", label).strip().rstrip(":").strip()
 
 
 def _is_rule(line: str) -> bool:
     return bool(re.fullmatch(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*", line)) and bool(line.strip())
 
 
-def _document_day(meta: dict[str, Any], body: str) -> dt.date | None:
+_MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTHS = {m: n for n, m in enumerate(_MONTH_NAMES.split("|"), 1)}
+_PROSE_DATE = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_NAMES})[a-z]*\.?,? (\d{{4}})|"
+    rf"({_MONTH_NAMES})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}}))\b",
+    re.IGNORECASE,
+)
+
+
+def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> dt.date | None:
+    """The day the document is about: its front matter, a "Date:" line, the timeline's first
+    date, a date near the top (ISO or "12 June 2025"), else the first date anywhere."""
     for key in ("date", "started", "start"):
         value = meta.get(key)
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str) and DATE.search(value):
-            found = DATE.search(value)
-            assert found is not None
-            return dt.date.fromisoformat(found.group(0))
-    for line in body.split("\n")[:40]:
-        if re.match(r"^\W*(date|incident date|day)\W*:", line, re.IGNORECASE):
-            found = DATE.search(line)
-            if found:
-                return dt.date.fromisoformat(found.group(0))
-    found = DATE.search(body)
-    return dt.date.fromisoformat(found.group(0)) if found else None
+        if isinstance(value, str) and (day := _any_date(value)):
+            return day
+    for line in body.split("\n")[:60]:
+        dated = re.match(r"^\W*(?:date|incident date|day|when)\W*:", line, re.IGNORECASE)
+        if dated and (day := _any_date(line)):
+            return day
+    if day := _any_date(timeline_text):
+        return day
+    if day := _any_date("\n".join(body.split("\n")[:12])):
+        return day
+    return _any_date(body)
+
+
+def _any_date(text: str) -> dt.date | None:
+    """The first date in `text`, ISO ("2025-06-12") or in words ("12 June 2025")."""
+    iso, prose = DATE.search(text), _PROSE_DATE.search(text)
+    first = min((m for m in (iso, prose) if m), key=lambda m: m.start(), default=None)
+    try:
+        if first is None:
+            return None
+        if first is iso:
+            return dt.date.fromisoformat(first.group(0))
+        day, month, year = (first.group(1), first.group(2), first.group(3)) if first.group(1) else (
+            first.group(5), first.group(4), first.group(6))  # fmt: skip
+        return dt.date(int(year), _MONTHS[month.lower()[:3]], int(day))
+    except ValueError:
+        return None
 
 
 def _moments(
@@ -356,6 +388,80 @@ def _moments(
             if kind and took is not None and kind not in found:
                 found[kind] = found["started"] + took
     return found
+
+
+_MARKS: dict[str, re.Pattern[str]] = {
+    "started": re.compile(
+        r"\b(?:outage|incident|impact|problem) (?:begins|began|starts|started)\b|"
+        r"\bstart of (?:the )?(?:impact|outage|incident)\b",
+        re.IGNORECASE,
+    ),
+    "detected": re.compile(
+        r"\bpage[sd]?\b|\bpaging\b|\balert(?:s|ed)?\b.*\b(?:fire[sd]?|trigger\w*)|"
+        r"\b(?:fire[sd]?|trigger\w*)\b.*\balert|\bsynthetic\b.*\bfail|\bfirst (?:support )?"
+        r"(?:ticket|report|email|complaint|customer)|\btweet\w*|\bnotice[sd]\b|\bspotted\b|"
+        r"\b(?:customer|merchant|support)\b.*\b(?:report|email|ticket|called|complain)\w*|"
+        r"\bsees\b|\braises? it\b|\bdeclares?\b",
+        re.IGNORECASE,
+    ),
+    "mitigated": re.compile(
+        r"\bmitigat\w*|\brevert\w*|\broll(?:ed)? ?back\b|\brestor\w*|\brecover\w*|"
+        r"\bback to\b|\bdrops?\b|\bdropped\b|\bstop(?:s|ped)?\b|\bsucceed\w*|\bnormal\b|"
+        r"\bfix(?:ed)?\b|\bre-?run\b|\bblock(?:ed)?\b|\ballowlist\w*|\bcancel\w*|\brenew\w*|"
+        r"\bcapped\b|\bdisabl\w*|\bfailed over\b|\bdrained\b|\bmanual run\b|\bpatched\b|"
+        r"\bscaled (?:up|out)\b|\brestart\w*",
+        re.IGNORECASE,
+    ),
+    "resolved": re.compile(
+        r"\bresolved\b|\b(?:outage|incident) (?:ends|ended|over)\b|\bclosed\b|\ball clear\b|"
+        r"\bback to normal\b|\bfully recovered\b",
+        re.IGNORECASE,
+    ),
+}
+"""Timeline lines that say when an incident started, was detected, mitigated, resolved."""
+_FAILURE = re.compile(
+    r"\b(?:fail\w*|error\w*|expir\w*|down|outage|frozen|declin\w*|timeout\w*|timed out|"
+    r"lag\w*|stuck|throttl\w*|refus\w*|broke\w*|5\d\d|exhaust\w*|saturat\w*|full|spike\w*|"
+    r"degrad\w*|unavailable|crash\w*|deleted|stopped|deploy\w*|released|rolled out|"
+    r"migrat\w*|pushed|applied|merged)\b",
+    re.IGNORECASE,
+)
+
+
+def _from_timeline(
+    entries: list[TimelineEntry],
+) -> dict[str, tuple[dt.datetime, str]]:
+    """Moments a timeline states: its marked lines ("OUTAGE BEGINS", "pages Hana",
+    "rolled back", "resolved"); the start, unmarked, is its first line that tells of a
+    failure. Each with the words that say it."""
+    timed = [e for e in entries if e.at is not None]
+    if not timed:
+        return {}
+    found: dict[str, tuple[dt.datetime, str]] = {}
+    for key in ("started", "detected", "mitigated"):
+        for entry in timed:
+            # Each moment comes after the ones before it.
+            after = max((v[0] for v in found.values()), default=None)
+            if after is not None and entry.at is not None and entry.at < after:
+                continue
+            if _MARKS[key].search(entry.text):
+                assert entry.at is not None
+                found[key] = (entry.at, entry.text[:60])
+                break
+    resolved = [e for e in timed if _MARKS["resolved"].search(e.text)]
+    if resolved and resolved[-1].at is not None:
+        found["resolved"] = (resolved[-1].at, resolved[-1].text[:60])
+    if "started" not in found:
+        first = next((e for e in timed if _FAILURE.search(e.text)), timed[0])
+        detected = found.get("detected")
+        assert first.at is not None
+        # Nothing is detected before it starts: the start is no later than the detection.
+        found["started"] = (first.at, first.text[:60])
+        if detected is not None and detected[0] < first.at:
+            earlier = [e for e in timed if e.at is not None and e.at <= detected[0]]
+            found["started"] = (earlier[0].at, earlier[0].text[:60])  # type: ignore[assignment]
+    start = found["started"][0]
+    return {k: v for k, v in found.items() if v[0] >= start}
 
 
 def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime | None:
@@ -415,20 +521,24 @@ def _after_time(line: str) -> str:
     return line.strip()[found.end() :] if found else line
 
 
-def _detection(meta: dict[str, Any], sections: dict[str, str]) -> Detection:
+def _detection(meta: dict[str, Any], sections: dict[str, str], timeline_line: str) -> Detection:
+    """How it was found: stated in the front matter, else read from the detection section,
+    else from the timeline line that tells of it."""
     stated = _text(meta.get("detection"))
-    if stated and stated.lower() in DETECTIONS:
-        return stated.lower()  # type: ignore[return-value]
-    text = sections.get("detection", "")
+    if stated:
+        word = stated.split("#")[0].strip().lower()
+        for known in DETECTIONS:
+            if word == known:
+                return known
+    text = " ".join(sections.get("detection", "").split("\n")[:6]) or timeline_line
     if not text:
         return "unknown"
-    first = " ".join(text.split("\n")[:6])
-    customer, alert = len(_CUSTOMER.findall(first)), len(_ALERT.findall(first))
+    customer, alert = len(_CUSTOMER.findall(text)), len(_ALERT.findall(text))
     if customer > alert:
         return "customer"
     if alert:
         return "alert"
-    if _EMPLOYEE.search(first):
+    if _EMPLOYEE.search(text):
         return "employee"
     return "unknown"
 

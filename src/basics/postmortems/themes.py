@@ -37,6 +37,12 @@ THRESHOLD = 0.18
 """Least average cosine similarity at which two groups of post-mortems are one theme."""
 MAX_SHARE = 0.3
 """Terms in more than this share of post-mortems are boilerplate (at least 3 documents)."""
+JOIN_FACTOR = 1.25
+"""A post-mortem joins a second theme when its mean similarity to the members is this many
+times the merge threshold."""
+CONCEPT_WEIGHT = 3.0
+"""How much more a shared failure concept counts than a shared word: it stands for the
+different words post-mortems tell one cause in."""
 MAX_TERMS = 6000
 """The most telling terms kept (by document frequency × IDF), bounding memory."""
 SECTION_WEIGHTS = {
@@ -80,6 +86,8 @@ def document(pm: PostMortem) -> str:
     if pm.trigger:
         parts.append(pm.trigger)
     parts += [item.title for item in pm.action_items]
+    if pm.detection in ("customer", "employee"):
+        parts.append(f"reported by a {pm.detection}")  # what the document states, as words
     return "\n".join(p for p in parts if p)
 
 
@@ -101,7 +109,8 @@ def vectors(texts: Sequence[str]) -> tuple[NDArray[np.float32], list[str], list[
         for term, count in c.items():
             index = column.get(term)
             if index is not None:
-                matrix[row, index] = (1 + math.log(count)) * idf[term]
+                weight = CONCEPT_WEIGHT if term.startswith("concept:") else 1.0
+                matrix[row, index] = (1 + math.log(count)) * idf[term] * weight
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     np.divide(matrix, norms, out=matrix, where=norms > 0)
     return matrix, terms, counts
@@ -171,7 +180,7 @@ def _second_memberships(
         centroid = matrix[group].mean(axis=0)
         average = matrix @ centroid  # mean cosine with the members (unit rows)
         extra = [
-            int(i) for i in np.flatnonzero(average >= threshold * 1.25)
+            int(i) for i in np.flatnonzero(average >= threshold * JOIN_FACTOR)
             if int(i) not in group
         ]  # fmt: skip
         result.append(sorted(group + extra))

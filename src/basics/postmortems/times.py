@@ -37,6 +37,11 @@ _DURATION_PART = re.compile(
 )
 
 
+REGIONS = {"PT": "America/Los_Angeles", "MT": "America/Denver", "CT": "America/Chicago",
+           "ET": "America/New_York"}  # fmt: skip
+"""Zones named without their half of the year ("PT"): the region's rules decide."""
+
+
 def zone_in(text: str) -> dt.tzinfo | None:
     """The zone a heading or line names ("all times UTC", "Time (PST)", "Europe/Berlin")."""
     named = IANA.search(text)
@@ -48,6 +53,8 @@ def zone_in(text: str) -> dt.tzinfo | None:
     for word in re.findall(r"\b[A-Z]{2,4}\b", text):
         if word in ABBREVIATIONS:
             return _offset(ABBREVIATIONS[word])
+        if word in REGIONS:
+            return zoneinfo.ZoneInfo(REGIONS[word])
     return None
 
 

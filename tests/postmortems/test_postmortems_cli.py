@@ -1,0 +1,153 @@
+"""`basics postmortems …` over a real folder and store: import, list, show, lint, actions,
+themes, basics, durations; the cache by hash; each post-mortem's incident for replay."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from basics.app import App
+from basics.cli.main import cli
+from basics.config.loader import load_config
+
+CORPUS = Path(__file__).parent.parent / "data" / "postmortems"
+CONFIG = """\
+timezone: UTC
+services:
+  checkout:
+    slos:
+      availability: {objective: 99.9, good: status < 500}
+  payments:
+    slos:
+      availability: {objective: 99.9, good: status < 500}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    return tmp_path
+
+
+def run(folder: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(folder / "basics.yaml"), *args])
+
+
+def imported(folder: Path) -> Result:
+    result = run(folder, "postmortems", "import", str(CORPUS))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_import_reports_each_file_and_skips_the_template(folder: Path) -> None:
+    result = imported(folder)
+    assert "37 post-mortems imported, 1 skipped" in result.output
+    assert "_template.md: a template, not a post-mortem" in result.output
+    written = sorted(p.name for p in (folder / "postmortems").iterdir())
+    assert len(written) == 37 and "2025-06-12-search-outage.md" in written
+    assert "logging-node-disk-full.md" in written  # a file without an extension
+    # The original text is kept below the front matter Basics wrote.
+    google = (folder / "postmortems" / "2025-01-14-order-email-backlog.md").read_text()
+    original = (CORPUS / "2025-01-14-order-email-backlog.md").read_text()
+    assert google.startswith("---\nid: 2025-01-14-order-email-backlog\n")
+    assert google.endswith(original)
+    assert "started: '2025-01-14T06:40:00Z'" in google or "started: 2025-01-14T06:40:00Z" in google
+
+
+def test_an_imported_folder_reads_back_the_same(folder: Path) -> None:
+    imported(folder)
+    listed = json.loads(run(folder, "postmortems", "list", "--json").output)
+    assert len(listed) == 37
+    row = next(r for r in listed if r["id"] == "2025-01-14-order-email-backlog")
+    assert row["date"] == "2025-01-14" and row["time_to_detect_s"] == 8100  # 2 h 15 min
+    assert (row["action_items"], row["action_items_done"]) == (4, 2)
+
+
+def test_the_cache_parses_a_file_again_only_when_it_changed(folder: Path) -> None:
+    imported(folder)
+    app = App(load_config(folder / "basics.yaml"))
+    try:
+        assert app.postmortems.library().parsed == 0  # cached by the import
+        path = folder / "postmortems" / "pm-2026-004-checkout-502-payments-deploy.md"
+        path.write_text(path.read_text().replace("Checkout 502s", "Checkout 502 errors"))
+        again = app.postmortems.library()
+        assert again.parsed == 1
+        assert any(pm.title.startswith("Checkout 502 errors") for pm in again.postmortems)
+    finally:
+        app.close()
+
+
+def test_post_mortems_are_incidents_for_replay(folder: Path) -> None:
+    imported(folder)
+    incidents = json.loads(run(folder, "incidents", "list", "--json").output)
+    mine = {i["title"]: i for i in incidents if i["source"] == "postmortem"}
+    pool = mine["Checkout connection pool exhausted after the database failover"]
+    assert (pool["start"], pool["end"], pool["services"]) == (
+        "2025-08-05T02:13:00Z", "2025-08-05T03:05:00Z", ["checkout"])  # fmt: skip
+    # The one whose resolved time is before its start is no incident (lint says why).
+    assert not any("Redis evictions" in title for title in mine)
+    # Removing the file removes its incident.
+    (folder / "postmortems" / "pm-2025-016-checkout-pool-failover.md").unlink()
+    run(folder, "postmortems", "list")
+    after = json.loads(run(folder, "incidents", "list", "--json").output)
+    assert pool["id"] not in [i["id"] for i in after]
+
+
+def test_show_lint_and_actions(folder: Path) -> None:
+    imported(folder)
+    shown = run(folder, "postmortems", "show", "PM-2026-004")
+    assert shown.exit_code == 0
+    assert "Checkout 502s after the payments deploy" in shown.output
+    assert "detection: alert" in shown.output and "Action items" in shown.output
+    missing = run(folder, "postmortems", "show", "PM-9999")
+    assert missing.exit_code == 1 and 'no post-mortem "PM-9999"' in missing.output
+    lint = run(folder, "postmortems", "lint", "--json")
+    assert lint.exit_code == 2
+    findings = json.loads(lint.output)
+    assert any(f["id"] == "PM-2026-007" and "before started" in f["problem"] for f in findings)
+    actions = json.loads(run(folder, "postmortems", "actions", "--open", "--json").output)
+    assert actions and all(a["status"] == "open" for a in actions)
+    overdue = json.loads(run(folder, "postmortems", "actions", "--overdue", "--json").output)
+    assert overdue and all(a["overdue"] and a["due"] for a in overdue)
+    hana = json.loads(run(folder, "postmortems", "actions", "--owner", "hana", "--json").output)
+    assert hana and {a["owner"].lower() for a in hana} == {"hana"}
+
+
+def test_themes_json_and_the_basics_table(folder: Path) -> None:
+    imported(folder)
+    themes: list[dict[str, Any]] = json.loads(run(folder, "postmortems", "themes", "--json").output)
+    assert themes and set(themes[0]) >= {"name", "terms", "recurring", "postmortems"}
+    assert set(themes[0]["postmortems"][0]) == {"id", "title", "path", "date"}
+    pool = next(t for t in themes if "db connections" in t["terms"])
+    assert pool["recurring"] and len(pool["postmortems"]) == 6
+    since = json.loads(run(folder, "postmortems", "themes", "--since", "2026-01-01",
+                           "--json").output)  # fmt: skip
+    assert all(pm["date"] >= "2026-01-01" for t in since for pm in t["postmortems"])
+    text = run(folder, "postmortems", "themes").output
+    assert "RECURRING" in text and "recurred: " in text
+    basics = json.loads(run(folder, "postmortems", "basics", "--json").output)
+    counts = {b["basic"]: len(b["postmortems"]) for b in basics}
+    assert counts["false-alarm"] >= 5 and counts["breakdown"] >= 4 and counts["missed-alert"] >= 4
+    assert all(c["evidence"] for b in basics for c in b["postmortems"])
+
+
+def test_durations_are_quantiles_never_a_mean(folder: Path) -> None:
+    imported(folder)
+    found = json.loads(run(folder, "postmortems", "durations", "--json").output)
+    resolve = next(d for d in found if d["name"] == "resolve")
+    assert resolve["n"] >= 30 and not resolve["small_sample"]
+    assert resolve["median_s"] < resolve["p90_s"] <= resolve["max_s"]
+    assert sum(resolve["histogram"]) == resolve["n"]
+    assert "mean" not in json.dumps(found)
+
+
+def test_an_empty_or_missing_folder_says_so(folder: Path) -> None:
+    listed = run(folder, "postmortems", "themes")
+    assert listed.exit_code == 0 and "No themes" in listed.output
+    shutil.rmtree(folder / "postmortems", ignore_errors=True)
+    assert json.loads(run(folder, "postmortems", "list", "--json").output) == []
