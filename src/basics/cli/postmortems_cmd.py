@@ -18,6 +18,27 @@ def postmortems() -> None:
     """Post-mortems: Markdown files in postmortems/, and what they say together."""
 
 
+@postmortems.command()
+@click.option("--incident", "incident_id", type=int, required=True, help="The incident's id.")
+@click.pass_context
+def new(ctx: click.Context, incident_id: int) -> None:
+    """Write a draft post-mortem for an incident, filled from the data: impact per SLO
+    (bad events, budget used), the users behind the bad events, the first alert and the
+    first page against the start, who was paged, a timeline; the usual sections left for
+    people to write. It goes into the post-mortems folder.
+
+    \b
+    Example:
+      basics incidents list
+      basics postmortems new --incident 4
+    """
+    from basics.postmortems.draft import write
+
+    app = get_app(ctx)
+    path = write(app, incident_id, app.config.postmortems_path)
+    click.echo(f"draft written: {path}")
+
+
 @postmortems.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")

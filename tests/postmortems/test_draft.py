@@ -1,0 +1,55 @@
+"""`basics postmortems new --incident N` on the demo company: the draft's figures are the
+reports' figures for the incident's range, and it reads back as a post-mortem."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from basics.cli.main import cli
+from basics.postmortems.parse import parse
+
+
+def run(folder: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(folder / "basics.yaml"), *args])
+
+
+def test_a_draft_from_the_data(small_demo: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "company"
+    shutil.copytree(small_demo, folder, ignore=shutil.ignore_patterns("*.serve.json", "*.turn-*"))
+    incident = json.loads(run(folder, "incidents", "list", "--json").output)[0]
+    made = run(folder, "postmortems", "new", "--incident", str(incident["id"]))
+    assert made.exit_code == 0, made.output
+    path = Path(made.output.split("draft written: ")[1].strip())
+    text = path.read_text()
+    pm = parse(text, str(path))
+    assert pm.title == incident["title"] and pm.services == tuple(incident["services"])
+    assert pm.started and pm.started.isoformat() + "Z" == incident["start"]
+    assert pm.resolved and pm.resolved.isoformat() + "Z" == incident["end"]
+    # Impact: each SLO's bad and total events are `slo cost` over the incident's range.
+    for slo in ("checkout/availability", "checkout/latency"):
+        cost = json.loads(run(folder, "slo", "cost", slo, "--from", incident["start"], "--to",
+                              incident["end"], "--json").output)  # fmt: skip
+        assert f"| {slo} | {cost['bad']:,} | {cost['total']:,} |" in text
+    # Users: the users with a bad event, as the breakdown counts them.
+    users = json.loads(run(folder, "slo", "breakdown", "checkout/availability", "--by", "user",
+                           "--from", incident["start"], "--to", incident["end"], "--top",
+                           "1000", "--json").output)  # fmt: skip
+    with_bad = [c for c in users["contributors"] if c["bad"]]
+    assert f"Users with bad events (checkout/availability): {len(with_bad)};" in text
+    # Detection: the first page against the start, and who got it.
+    pages = json.loads(run(folder, "pages", "list", "--json").output)
+    first = min((p for p in pages if p["service"] in incident["services"]
+                 and incident["start"] <= p["created_at"] < incident["end"]),
+                key=lambda p: p["created_at"])  # fmt: skip
+    assert pm.detected is not None and pm.detected.isoformat()[:16] <= first["created_at"][:16]
+    assert f"to {first['responder']}" in text
+    assert pm.sections["timeline"] and "incident starts" in text
+    # Again: the draft is there, nothing is overwritten.
+    again = run(folder, "postmortems", "new", "--incident", str(incident["id"]))
+    assert again.exit_code == 1 and "exists already" in again.output
+    unknown = run(folder, "postmortems", "new", "--incident", "999")
+    assert unknown.exit_code == 1 and "no incident 999" in unknown.output
