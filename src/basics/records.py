@@ -74,3 +74,51 @@ def rejects_record(path: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any
     """The rejects of a batch (line, field, reason, raw), each naming the batch's file."""
     header = ("line", "field", "reason", "raw")
     return [dict(zip(header, row, strict=True)) | {"file": path} for row in rows]
+
+
+def postmortem_row(pm: Any) -> dict[str, Any]:
+    """One post-mortem in `postmortems list`: what it is and what it says in figures."""
+    detect = (pm.detected - pm.started).total_seconds() if pm.detected and pm.started else None
+    return {
+        "id": pm.id,
+        "title": pm.title,
+        "path": pm.path,
+        "date": plain(pm.date),
+        "severity": pm.severity,
+        "services": list(pm.services),
+        "detection": pm.detection,
+        "time_to_detect_s": detect,
+        "action_items": len(pm.action_items),
+        "action_items_done": sum(1 for i in pm.action_items if i.status == "done"),
+    }
+
+
+def action_row(pm: Any, item: Any, overdue: bool) -> dict[str, Any]:
+    """One action item in `postmortems actions`, with the post-mortem it belongs to."""
+    return {
+        "postmortem": pm.id,
+        "title": item.title,
+        "owner": item.owner,
+        "type": item.type,
+        "status": item.status,
+        "due": plain(item.due),
+        "closed": plain(item.closed),
+        "overdue": overdue,
+    }
+
+
+def theme_record(theme: Any) -> dict[str, Any]:
+    """A theme as `postmortems themes --json` writes it."""
+    return {
+        "name": theme.name,
+        "terms": theme.terms,
+        "recurring": theme.recurring,
+        "first": plain(theme.first),
+        "last": plain(theme.last),
+        "postmortems": [
+            {"id": pm.id, "title": pm.title, "path": pm.path, "date": plain(pm.date)}
+            for pm in theme.postmortems
+        ],
+        "action_items": [{"postmortem": owner} | plain(item) for owner, item in theme.action_items],
+        "recurrences": plain(theme.recurrences),
+    }

@@ -21,7 +21,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import basics
-from basics.api import alerts, batches, events, metrics, oncall, problems, slo, webhooks
+from basics.api import (
+    alerts,
+    batches,
+    events,
+    metrics,
+    oncall,
+    postmortems,
+    problems,
+    slo,
+    webhooks,
+)
 from basics.api.alerter import Alerter
 from basics.api.auth import Auth
 from basics.api.hub import Hub
@@ -66,7 +76,7 @@ def create_app(
     app.state.hub = hub
     app.state.auth = Auth.from_settings(hub.config.serve)
     problems.install(app)
-    for module in (slo, alerts, oncall, batches, webhooks):
+    for module in (slo, alerts, oncall, batches, webhooks, postmortems):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
     app.include_router(events.router)  # its paths are whole: /api/v1/events, /v1/logs, /v1/traces

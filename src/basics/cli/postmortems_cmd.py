@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
 from basics.cli.main import get_app
+from basics.records import action_row, postmortem_row, theme_record
 
 EXIT_FINDINGS = 2  # lint found something: the exit code a docs CI acts on
 
@@ -54,7 +54,7 @@ def list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 
     output.one_format(as_json, as_csv)
     library = get_app(ctx).postmortems.library()
-    rows = [_summary(pm) for pm in library.postmortems]
+    rows = [postmortem_row(pm) for pm in library.postmortems]
     if as_json:
         output.emit_json(rows)
         return
@@ -182,12 +182,7 @@ def actions(
     output.one_format(as_json, as_csv)
     today = utc_now().date()
     found = get_app(ctx).postmortems.actions(today, only_open, overdue, owner)
-    rows = [
-        {"postmortem": pm.id, "title": item.title, "owner": item.owner, "type": item.type,
-         "status": item.status, "due": item.due, "closed": item.closed,
-         "overdue": is_overdue(item, today)}
-        for pm, item in found
-    ]  # fmt: skip
+    rows = [action_row(pm, item, is_overdue(item, today)) for pm, item in found]
     if as_json:
         output.emit_json(rows)
     elif as_csv:
@@ -330,25 +325,6 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None
     )
 
 
-def theme_record(theme: Any) -> dict[str, Any]:
-    """A theme as `themes --json` writes it."""
-    from basics.records import plain
-
-    return {
-        "name": theme.name,
-        "terms": theme.terms,
-        "recurring": theme.recurring,
-        "first": plain(theme.first),
-        "last": plain(theme.last),
-        "postmortems": [
-            {"id": pm.id, "title": pm.title, "path": pm.path, "date": plain(pm.date)}
-            for pm in theme.postmortems
-        ],
-        "action_items": [{"postmortem": owner} | plain(item) for owner, item in theme.action_items],
-        "recurrences": plain(theme.recurrences),
-    }
-
-
 def _since(text: str | None) -> dt.date | None:
     if text is None:
         return None
@@ -396,22 +372,6 @@ def import_command(ctx: click.Context, source: Path, in_place: bool, as_json: bo
     click.echo(f"{len(report.imported)} post-mortems imported, {len(report.skipped)} skipped")
     if in_place:
         click.echo(f"To read them there, set in basics.yaml:\n  postmortems: {{dir: {source}}}")
-
-
-def _summary(pm: Any) -> dict[str, Any]:
-    detect = (pm.detected - pm.started).total_seconds() if pm.detected and pm.started else None
-    return {
-        "id": pm.id,
-        "title": pm.title,
-        "path": pm.path,
-        "date": pm.date,
-        "severity": pm.severity,
-        "services": list(pm.services),
-        "detection": pm.detection,
-        "time_to_detect_s": detect,
-        "action_items": len(pm.action_items),
-        "action_items_done": sum(1 for i in pm.action_items if i.status == "done"),
-    }
 
 
 def _say_skipped(skipped: list[tuple[str, str]]) -> None:

@@ -85,18 +85,18 @@ class PostmortemService:
             self._save(fresh, {pm.path for pm in result.postmortems}, result.postmortems)
         return result
 
-    def get(self, key: str) -> PostMortem:
+    def get(self, key: str, library: Library | None = None) -> PostMortem:
         """One post-mortem by id (or by its file name)."""
-        found = self.library().postmortems
+        found = (library or self.library()).postmortems
         for pm in found:
             if key in (pm.id, Path(pm.path).name, Path(pm.path).stem):
                 return pm
         known = ", ".join(pm.id for pm in found[:8]) or "none in the folder"
         raise NotFoundError(f'no post-mortem "{key}" (known: {known})')
 
-    def lint(self) -> list[LintFinding]:
+    def lint(self, library: Library | None = None) -> list[LintFinding]:
         """Findings for every post-mortem, in file order."""
-        return [f for pm in self.library().postmortems for f in compute.lint(pm)]
+        return [f for pm in (library or self.library()).postmortems for f in compute.lint(pm)]
 
     def actions(
         self,
@@ -104,10 +104,11 @@ class PostmortemService:
         only_open: bool = False,
         only_overdue: bool = False,
         owner: str | None = None,
+        library: Library | None = None,
     ) -> list[tuple[PostMortem, ActionItem]]:
         """Action items of every post-mortem, filtered."""
         found = []
-        for pm in self.library().postmortems:
+        for pm in (library or self.library()).postmortems:
             for item in pm.action_items:
                 if only_open and item.status == "done":
                     continue
@@ -118,20 +119,22 @@ class PostmortemService:
                 found.append((pm, item))
         return found
 
-    def themes(self, since: dt.date | None = None) -> list[Any]:
+    def themes(self, since: dt.date | None = None, library: Library | None = None) -> list[Any]:
         """Themes of the post-mortems that started on or after `since` (all without)."""
         from basics.postmortems.themes import find_themes
 
         found = [
-            pm for pm in self.library().postmortems
+            pm for pm in (library or self.library()).postmortems
             if since is None or (pm.date is not None and pm.date >= since)
         ]  # fmt: skip
         return find_themes(found)
 
-    def basics(self, since: dt.date | None = None) -> list[compute.BasicPointedAt]:
+    def basics(
+        self, since: dt.date | None = None, library: Library | None = None
+    ) -> list[compute.BasicPointedAt]:
         """The basics the post-mortems point at, most cited first."""
         found = [
-            pm for pm in self.library().postmortems
+            pm for pm in (library or self.library()).postmortems
             if since is None or (pm.date is not None and pm.date >= since)
         ]  # fmt: skip
         return compute.basics_pointed_at(found)

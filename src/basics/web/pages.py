@@ -362,3 +362,33 @@ def oncall_page(
             begin=begin, stop=stop, team=team, person=person, teams=list(app.config.teams),
             start=start, finish=finish,
         )  # fmt: skip
+
+
+# -- post-mortems -----------------------------------------------------------------------
+
+
+@router.get("/postmortems", response_class=HTMLResponse)
+def postmortems_page(request: Request, since: str | None = None) -> HTMLResponse:
+    """Themes with their citations, the basics the post-mortems point at, their durations,
+    and the list."""
+    from basics.api.postmortems import library, since_date
+    from basics.postmortems.compute import durations
+    from basics.records import postmortem_row, theme_record
+
+    read = library(request)
+    with hub(request).app() as app:
+        day = since_date(since)
+        chosen = [pm for pm in read.postmortems if day is None or (pm.date and pm.date >= day)]
+        themes = [theme_record(t) for t in app.postmortems.themes(day, read)]
+        basics = plain(app.postmortems.basics(day, read))
+        sources = {
+            "themes": _api("/postmortems/themes", since=since),
+            "basics": _api("/postmortems/basics", since=since),
+            "durations": _api("/postmortems/durations"),
+            "post-mortems": _api("/postmortems"),
+        }
+        return _render(
+            request, app, "postmortems.html", themes=themes, basics=basics,
+            durations=plain(durations(chosen)), rows=[postmortem_row(pm) for pm in chosen],
+            skipped=read.skipped, since=since, folder=read.folder, chart={}, sources=sources,
+        )  # fmt: skip
