@@ -31,6 +31,11 @@ def test_demo_generates_ingests_and_finds_the_customer_behind_the_outage(tmp_pat
     assert "96 rules for 12 SLOs written to company/prometheus-rules.yaml" in demo.stdout
     if shutil.which("promtool") or os.environ.get("BASICS_REQUIRE_PROMTOOL"):
         assert "promtool check rules: SUCCESS" in demo.stdout
+    # The post-mortems: the connection-pool theme, cited, recurring after its fix.
+    assert "Post-mortems (7 in company/postmortems)" in demo.stdout
+    assert "theme: db connections, pool, checkout (PM-2025-031, PM-2026-004, recurring" in (
+        demo.stdout
+    )
 
     folder = tmp_path / "company"
     status = run("slo", "status", "--at", "latest", "--json", cwd=folder)

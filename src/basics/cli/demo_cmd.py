@@ -81,6 +81,7 @@ def _ingest_and_report(
         _replay_summary(app, console)
         _prometheus_rules(app, config_path.parent, console)
         _oncall_summary(app, config_path.parent, console)
+        _postmortem_summary(app, config_path.parent, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -90,6 +91,7 @@ def _ingest_and_report(
             "slo history checkout/availability --by week",
             "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
             "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
+            "postmortems themes",
         ):
             console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
@@ -216,6 +218,32 @@ def _oncall_summary(app: object, folder: Path, console: object) -> None:
         f"{len(report.shifts)} shifts over two incidents per 12 h; top responder {c.top} with "
         f"{output.percent(c.top_share, 0)} of pages (Gini {output.number(c.gini, 2)})"
         + (", flagged" if c.flagged else ""),
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _postmortem_summary(app: object, folder: Path, console: object) -> None:
+    """Write the company's post-mortems and print the theme that recurs most, with its
+    citations, and the basic most of them point at."""
+    from rich.console import Console
+
+    from basics.app import App
+    from basics.demo.postmortems import write_postmortems
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    written = write_postmortems(folder)
+    themes = app.postmortems.themes()
+    where = _shown(folder / "postmortems")
+    console.print(f"\n[bold]Post-mortems[/bold] ({len(written)} in {where})", soft_wrap=True)
+    for theme in themes[:2]:
+        flag = ", recurring after its fix was closed" if theme.recurring else ""
+        cited = ", ".join(pm.id for pm in theme.postmortems)
+        console.print(f"  theme: {theme.name} ({cited}{flag})", soft_wrap=True, highlight=False)
+    top = app.postmortems.basics()[0]
+    console.print(
+        f"  most cited basic: {top.finding} ({len(top.postmortems)} post-mortems: "
+        f"{', '.join(c.id for c in top.postmortems)})",
         soft_wrap=True,
         highlight=False,
     )
