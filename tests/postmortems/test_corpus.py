@@ -218,3 +218,18 @@ def test_boilerplate_alone_never_makes_a_theme() -> None:
         for n, cause in enumerate(causes)
     ]
     assert find_themes(pms) == []
+
+
+def test_the_concept_hints_never_change_what_is_found() -> None:
+    """A concept's pattern runs only over texts with one of its hints (for speed): on the
+    corpus and the demo, that finds exactly what running every pattern finds."""
+    from basics.demo.postmortems import POSTMORTEMS
+    from basics.postmortems.text import _CONCEPT_PATTERNS, features
+
+    texts = [p.read_bytes().decode("utf-8-sig") for p in ROOT.iterdir()]
+    texts += list(POSTMORTEMS.values())
+    for text in texts:
+        lower = text.lower()
+        every = sorted(f"concept:{name}" for name, pattern in _CONCEPT_PATTERNS.items()
+                       for _ in pattern.finditer(lower))  # fmt: skip
+        assert sorted(t for t in features(text) if t.startswith("concept:")) == every

@@ -3,7 +3,9 @@ front matter (what Basics read from them) above their original text, kept as wri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +46,11 @@ def import_folder(service: PostmortemService, source: Path, in_place: bool) -> I
     from basics.postmortems.service import _decode, _files
 
     files = [source] if source.is_file() else _files(source)
+    from basics.postmortems.service import PARSE_VERSION
+
     target = service.config.postmortems_path
     report = ImportReport()
+    parsed: list[tuple[str, str, PostMortem]] = []
     if not in_place:
         target.mkdir(parents=True, exist_ok=True)
     for path in files:
@@ -66,7 +71,11 @@ def import_folder(service: PostmortemService, source: Path, in_place: bool) -> I
         if not in_place:
             out = target / f"{_slug(path.stem if path.stem else path.name)}.md"
             if out.resolve() != path.resolve():
-                out.write_text(document(pm, text, str(path)), encoding="utf-8")
+                data = document(pm, text, str(path)).encode("utf-8")
+                out.write_bytes(data)
+                # The written file says what was read: its parse is this one, kept for it.
+                sha = f"{PARSE_VERSION}:{hashlib.sha256(data).hexdigest()}"
+                parsed.append((str(out), sha, dataclasses.replace(pm, path=str(out))))
             written = str(out)
         report.imported.append(
             ImportedFile(
@@ -75,8 +84,9 @@ def import_folder(service: PostmortemService, source: Path, in_place: bool) -> I
         )
     if not report.imported and not report.skipped:
         raise InputError(f"{source}: no Markdown or text files found")
+    service.cache(parsed)
     folder = source if in_place and source.is_dir() else None
-    service.library(folder)  # parse and cache (and record the incidents) now
+    service.library(folder)  # parse the rest and record the incidents now
     return report
 
 
@@ -107,7 +117,8 @@ def document(pm: PostMortem, original: str, source: str) -> str:
             for item in pm.action_items
         ]  # fmt: skip
     meta["imported_from"] = source
-    head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    head = yaml.dump(meta, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{head}---\n{body}"
 
 

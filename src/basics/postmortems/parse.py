@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ HEADINGS: dict[str, tuple[str, ...]] = {
                      "preventive actions", "todo"),
 }  # fmt: skip
 """Each canonical section and the headings templates give it."""
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (ten times faster), else PyYAML's."""
 _HEADING_OF = {variant: name for name, variants in HEADINGS.items() for variant in variants}
 _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary", "supporting")
 
@@ -205,7 +208,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     if end < 0:
         return {}, text, ["front matter has no closing ---: read as text"]
     try:
-        meta = yaml.safe_load(text[4:end])
+        meta = yaml.load(text[4:end], Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -289,6 +292,7 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _canonical(label: str) -> str | None:
     key = re.sub(r"[^a-z0-9' ]+", " ", label.lower().replace("(s)", "s")).strip()
     key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))

@@ -139,13 +139,25 @@ class PostmortemService:
         ]  # fmt: skip
         return compute.basics_pointed_at(found)
 
+    def cache(self, fresh: list[tuple[str, str, PostMortem]]) -> None:
+        """Store parses made elsewhere (an import's) under (path, hashed content)."""
+        if fresh and not self.store.read_only:
+            with self.store.transaction() as db:
+                _cache_rows(db, fresh)
+
     def _save(self, fresh: list[tuple[str, str, PostMortem]], present: set[str],
               every: list[PostMortem]) -> None:  # fmt: skip
         """Cache new parses, forget removed files, keep one incident per post-mortem that
-        has a start, an end and services."""
+        has a start, an end and services: all in one transaction."""
         stale = [path for (path,) in self.store.query("SELECT path FROM postmortems")
                  if path not in present]  # fmt: skip
         wanted = {pm.id: pm for pm in every if _incident_range(pm) is not None and pm.services}
+        recorded = self.store.query(
+            "SELECT services, start_ts, end_ts FROM incidents WHERE source <> ?", [INCIDENT_SOURCE]
+        )
+        for key, pm in list(wanted.items()):
+            if any(_same_incident(pm, *row) for row in recorded):
+                del wanted[key]  # recorded already (the draft of a recorded incident, say)
         known = {
             key: (incident_id, start, end, services, title)
             for incident_id, key, start, end, services, title in self.store.query(
@@ -158,23 +170,44 @@ class PostmortemService:
         gone = [known[key][0] for key in known if key not in wanted]
         if not (fresh or stale or changed or gone):
             return
-        from basics.alerting.incidents import add_incident
-
         with self.store.transaction() as db:
-            for path, sha, pm in fresh:
+            _cache_rows(db, fresh)
+            if stale:
+                db.executemany("DELETE FROM postmortems WHERE path = ?", [[p] for p in stale])
+            if gone:
+                db.executemany("DELETE FROM incidents WHERE id = ?", [[i] for i in gone])
+            updates = [pm for pm in changed if pm.id in known]
+            if updates:
+                db.executemany(
+                    "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ?, "
+                    "severity = ? WHERE id = ?",
+                    [[list(pm.services), *_fields(pm)[:2], pm.title, pm.severity,
+                      known[pm.id][0]] for pm in updates],
+                )  # fmt: skip
+            new = [pm for pm in changed if pm.id not in known]
+            if new:
+                # One statement: ids from the sequence, the rows from a list of structs.
                 db.execute(
-                    "INSERT OR REPLACE INTO postmortems VALUES (?, ?, ?, ?, now())",
-                    [path, sha, pm.id, json.dumps(plain(pm))],
-                )
-            for path in stale:
-                db.execute("DELETE FROM postmortems WHERE path = ?", [path])
-            for incident_id in gone:
-                db.execute("DELETE FROM incidents WHERE id = ?", [incident_id])
-        for pm in changed:
-            span = _incident_range(pm)
-            assert span is not None
-            add_incident(self.store, list(pm.services), span[0], span[1], pm.title,
-                         pm.severity, source=INCIDENT_SOURCE, source_key=pm.id)  # fmt: skip
+                    "INSERT INTO incidents (id, services, start_ts, end_ts, title, severity, "
+                    "source, source_key) SELECT nextval('incident_ids'), r.services, r.s, r.e, "
+                    "r.title, r.severity, ?, r.key FROM (SELECT unnest(?) AS r)",
+                    [INCIDENT_SOURCE, [
+                        {"services": list(pm.services), "s": _fields(pm)[0],
+                         "e": _fields(pm)[1], "title": pm.title, "severity": pm.severity,
+                         "key": pm.id} for pm in new]],
+                )  # fmt: skip
+
+
+def _cache_rows(db: Any, fresh: list[tuple[str, str, PostMortem]]) -> None:
+    """The parses as rows of `postmortems`, in one statement."""
+    if fresh:
+        rows = [{"path": p, "sha": sha, "id": pm.id, "doc": json.dumps(plain(pm))}
+                for p, sha, pm in fresh]  # fmt: skip
+        db.execute(
+            "INSERT OR REPLACE INTO postmortems SELECT r.path, r.sha, r.id, r.doc::JSON, now() "
+            "FROM (SELECT unnest(?) AS r)",
+            [rows],
+        )
 
 
 def from_record(data: dict[str, Any]) -> PostMortem:
@@ -237,6 +270,20 @@ def _replace(pm: PostMortem, **changes: Any) -> PostMortem:
     import dataclasses
 
     return dataclasses.replace(pm, **changes)
+
+
+def _same_incident(
+    pm: PostMortem, services: list[str], start: dt.datetime, end: dt.datetime
+) -> bool:
+    """Whether an incident recorded otherwise is this post-mortem's: a service in common
+    and the time ranges overlapping."""
+    span = _incident_range(pm)
+    return (
+        span is not None
+        and bool(set(services) & set(pm.services))
+        and span[0] < end
+        and start < span[1]
+    )
 
 
 def _fields(pm: PostMortem) -> tuple[Any, ...]:

@@ -76,25 +76,37 @@ class Theme:
     action_items: list[tuple[str, ActionItem]] = field(default_factory=list)
 
 
-def document(pm: PostMortem) -> str:
-    """The text a post-mortem is compared by."""
-    parts = [pm.title, pm.title, " ".join(pm.tags) * 3]
-    for name, weight in SECTION_WEIGHTS.items():
-        text = pm.sections.get(name, "")
-        parts += [text] * weight
-    parts += list(pm.contributing_factors) * 2
-    if pm.trigger:
-        parts.append(pm.trigger)
-    parts += [item.title for item in pm.action_items]
+def parts(pm: PostMortem) -> list[tuple[str, int]]:
+    """The texts a post-mortem is compared by, each with its weight."""
+    found = [(pm.title, 2), (" ".join(pm.tags), 3)]
+    found += [(pm.sections.get(name, ""), weight) for name, weight in SECTION_WEIGHTS.items()]
+    found += [("\n".join(pm.contributing_factors), 2), (pm.trigger or "", 1)]
+    found += [("\n".join(item.title for item in pm.action_items), 1)]
     if pm.detection in ("customer", "employee"):
-        parts.append(f"reported by a {pm.detection}")  # what the document states, as words
-    return "\n".join(p for p in parts if p)
+        found.append((f"reported by a {pm.detection}", 1))  # what the document states
+    return [(text, weight) for text, weight in found if text]
 
 
-def vectors(texts: Sequence[str]) -> tuple[NDArray[np.float32], list[str], list[Counter[str]]]:
-    """Unit TF-IDF rows of `texts`, the terms of the columns, and each text's term counts."""
-    counts = [Counter(features(text)) for text in texts]
-    n = len(texts)
+def document(pm: PostMortem) -> str:
+    """The text a post-mortem is compared by, its parts repeated by their weight."""
+    return "\n".join("\n".join([text] * weight) for text, weight in parts(pm))
+
+
+def term_counts(pm: PostMortem) -> Counter[str]:
+    """The features of a post-mortem's parts, counted by their weight (each part read once)."""
+    counts: Counter[str] = Counter()
+    for text, weight in parts(pm):
+        for term, n in Counter(features(text)).items():
+            counts[term] += n * weight
+    return counts
+
+
+def vectors(
+    counts: Sequence[Counter[str]],
+) -> tuple[NDArray[np.float32], list[str], list[Counter[str]]]:
+    """Unit TF-IDF rows of documents' term counts, the terms of the columns, the counts."""
+    counts = list(counts)
+    n = len(counts)
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
@@ -160,12 +172,14 @@ def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD)
     """The themes of `postmortems`, largest first."""
     if len(postmortems) < 2:
         return []
-    texts = [document(pm) for pm in postmortems]
-    matrix, terms, counts = vectors(texts)
+    matrix, terms, _ = vectors([term_counts(pm) for pm in postmortems])
     groups = [g for g in clusters(matrix, threshold) if len(g) >= 2]
     groups = _second_memberships(matrix, groups, threshold)
-    forms = surface_forms(texts)
-    themes = [_theme(postmortems, matrix, terms, counts, group, forms) for group in groups]
+    # The words a reader would write, from the post-mortems of the themes only.
+    members = sorted({i for group in groups for i in group})
+    forms = surface_forms([document(postmortems[i]) for i in members])
+    sums = matrix.sum(axis=0)
+    themes = [_theme(postmortems, matrix, terms, group, forms, sums) for group in groups]
     themes.sort(key=lambda t: (-len(t.postmortems), t.first or dt.date.max, t.name))
     return themes
 
@@ -191,16 +205,15 @@ def _theme(
     postmortems: Sequence[PostMortem],
     matrix: NDArray[np.float32],
     terms: list[str],
-    counts: list[Counter[str]],
     group: list[int],
     forms: dict[str, str],
+    column_sums: NDArray[np.float32],
 ) -> Theme:
-    inside = matrix[group].mean(axis=0)
-    outside_rows = [i for i in range(matrix.shape[0]) if i not in group]
-    outside = matrix[outside_rows].mean(axis=0) if outside_rows else np.zeros_like(inside)
-    shared = np.array(
-        [sum(1 for i in group if counts[i].get(t)) for t in terms], dtype=np.float32
-    ) / len(group)
+    members_sum = matrix[group].sum(axis=0)
+    inside = members_sum / len(group)
+    rest = matrix.shape[0] - len(group)
+    outside = (column_sums - members_sum) / rest if rest else np.zeros_like(inside)
+    shared = (matrix[group] > 0).sum(axis=0).astype(np.float32) / len(group)
     score = (inside - outside) * shared
     order = [int(i) for i in np.argsort(-score) if score[i] > 0 and shared[i] * len(group) >= 2]
     tying = [_label(terms[i], forms) for i in order]
@@ -224,15 +237,22 @@ def _theme(
 
 
 def _recurrences(members: list[PostMortem]) -> list[Recurrence]:
+    """Each closed action item of the theme, with each later post-mortem of the theme
+    (`members` are sorted by date)."""
+    dated = [pm for pm in members if pm.date is not None]
     found = []
     for owner in members:
         for item in owner.action_items:
             if item.status != "done" or item.closed is None:
                 continue
-            for later in members:
-                if later is not owner and later.date is not None and later.date > item.closed:
+            for later in reversed(dated):
+                assert later.date is not None
+                if later.date <= item.closed:
+                    break
+                if later is not owner:
                     found.append(Recurrence(item.title, owner.id, item.closed, later.id,
                                             later.date))  # fmt: skip
+    found.sort(key=lambda r: (r.recurred_on, r.closed_on, r.recurred_in))
     return found
 
 

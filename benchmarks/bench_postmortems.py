@@ -1,0 +1,215 @@
+"""Post-mortems at scale: import and theme 5,000 generated post-mortems (target ≤ 10 s), and a
+draft from the data for an incident on the 50M-event store (target ≤ 2 s).
+
+.venv/bin/python benchmarks/bench_postmortems.py [--count 5000] [--runs 3] [--store DIR]
+
+The 5,000 documents are variants of the fixture corpus (tests/data/postmortems: four
+template styles, six recurring causes, one-offs): each copy gets another date, other
+services, other people and reordered sentences, so the reader and the themes meet the same
+shapes in quantity. Three timings, in-process after the imports (median of `--runs`):
+
+a. `postmortems import DIR` into a fresh folder and store (read, parse, write each file with
+   front matter, cache the parses, record the incidents);
+b. `postmortems themes` over the imported folder (read from the cache, vectorise, cluster);
+c. the baseline the issue names for themes: plain TF-IDF of titles and contributing factors
+   clustered the same way (cheaper, and worse: see tests/postmortems/test_corpus.py).
+
+With `--store DIR` (a folder with basics.yaml and a store, e.g. the 50M store bench_serve.py
+builds), `postmortems new` is timed for an incident recorded for the run and removed after.
+Writes benchmarks/results/postmortems.json and prints a table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_common import busy_cpu_s, machine
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE.parent / "tests" / "data" / "postmortems"
+RESULTS = HERE / "results"
+TARGET_THEMES_S = 10.0
+TARGET_DRAFT_S = 2.0
+SERVICES = ["www", "api", "checkout", "payments", "search", "notifications", "ledger", "auth"]
+PEOPLE = ["amara", "li", "hana", "jonas", "dana", "kofi", "marta", "sven", "chen", "noor"]
+CONFIG = "timezone: UTC\n"
+
+
+def generate(count: int, folder: Path, seed: int = 11) -> int:
+    """Write `count` variants of the corpus into `folder`; the bytes written."""
+    rng = random.Random(seed)
+    seeds = [p for p in sorted(CORPUS.iterdir()) if p.name not in ("expected.yaml", "_template.md")]
+    texts = [p.read_bytes().decode("utf-8-sig") for p in seeds]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for n in range(count):
+        text = texts[n % len(texts)]
+        shift = dt.timedelta(days=rng.randint(-700, 0))
+
+        def moved(match: re.Match[str], shift: dt.timedelta = shift) -> str:
+            try:
+                day = dt.date.fromisoformat(match.group(0)) + shift
+            except ValueError:
+                return match.group(0)
+            return day.isoformat()
+
+        variant = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", moved, text)
+        for old in PEOPLE[:5]:
+            variant = re.sub(rf"\b{old}\b", rng.choice(PEOPLE), variant)
+        variant = re.sub(r"\bcheckout\b", rng.choice(SERVICES), variant)
+        paragraphs = variant.split("\n\n")
+        body = paragraphs[2:]
+        rng.shuffle(body)  # the same words, told in another order
+        variant = "\n\n".join(paragraphs[:2] + body)
+        variant = variant.replace("id: PM-", f"id: PM{n:05d}-", 1)
+        path = folder / f"pm-{n:05d}.md"
+        path.write_text(variant, encoding="utf-8")
+        written += len(variant)
+    return written
+
+
+def time_import_and_themes(count: int, runs: int) -> dict[str, Any]:
+    from basics.app import App
+    from basics.config.loader import load_config
+    from basics.postmortems.importer import import_folder
+
+    work = Path(tempfile.mkdtemp(prefix="bench-pm-"))
+    try:
+        source = work / "wiki"
+        size = generate(count, source)
+        imports, themes, found = [], [], 0
+        for _ in range(runs):
+            company = work / f"company-{len(imports)}"
+            company.mkdir()
+            (company / "basics.yaml").write_text(CONFIG)
+            app = App(load_config(company / "basics.yaml"))
+            try:
+                started = time.perf_counter()
+                report = import_folder(app.postmortems, source, in_place=False)
+                imports.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                found = len(app.postmortems.themes())
+                themes.append(time.perf_counter() - started)
+            finally:
+                app.close()
+            shutil.rmtree(company)
+        baseline = time_baseline(source, runs)
+        return {
+            "count": count,
+            "bytes": size,
+            "imported": len(report.imported),
+            "themes": found,
+            "import_s": statistics.median(imports),
+            "themes_s": statistics.median(themes),
+            "import_and_themes_s": statistics.median(imports) + statistics.median(themes),
+            "baseline_s": baseline,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def time_baseline(source: Path, runs: int) -> float:
+    """Plain TF-IDF of titles and contributing factors, the same clustering (parse not
+    counted: the baseline gets its documents parsed)."""
+    import math
+    from collections import Counter
+
+    import numpy as np
+
+    from basics.postmortems.parse import parse
+    from basics.postmortems.themes import THRESHOLD, clusters
+
+    pms = [parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(source.iterdir())]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        texts = [pm.title + " " + " ".join(pm.contributing_factors
+                 or [pm.sections.get("root_cause", "")]) for pm in pms]  # fmt: skip
+        words = [[w for w in re.findall(r"[a-z]+", t.lower()) if len(w) > 2] for t in texts]
+        df = Counter(w for ws in words for w in set(ws))
+        vocab = {w: i for i, w in enumerate(sorted(w for w in df if df[w] >= 2))}
+        matrix = np.zeros((len(pms), len(vocab)), dtype=np.float32)
+        for row, ws in enumerate(words):
+            for w, c in Counter(ws).items():
+                if w in vocab:
+                    matrix[row, vocab[w]] = c * (math.log((1 + len(pms)) / (1 + df[w])) + 1)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+        clusters(matrix, THRESHOLD)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_draft(store_dir: Path, runs: int) -> dict[str, Any]:
+    from basics.alerting.incidents import add_incident, remove_incident
+    from basics.app import App
+    from basics.config.loader import load_config
+    from basics.postmortems.draft import write
+
+    app = App(load_config(store_dir / "basics.yaml"))
+    try:
+        latest = app.slo.require_latest().end
+        service = next(iter(app.config.services))
+        incident = add_incident(app.store, [service], latest - dt.timedelta(hours=3),
+                                latest - dt.timedelta(hours=2), "bench incident",
+                                source="bench", source_key="bench-postmortems")  # fmt: skip
+        events = app.store.scalar("SELECT count(*) FROM events")
+        times = []
+        out = Path(tempfile.mkdtemp(prefix="bench-draft-"))
+        try:
+            for n in range(runs):
+                started = time.perf_counter()
+                write(app, incident.id, out / str(n))
+                times.append(time.perf_counter() - started)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+            remove_incident(app.store, incident.id)
+        return {"events": int(events), "draft_s": statistics.median(times), "runs": times}
+    finally:
+        app.close()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", type=Path, help="A folder with basics.yaml and a store.")
+    args = parser.parse_args(argv)
+    busy_before = busy_cpu_s()
+    started = time.perf_counter()
+    result: dict[str, Any] = {"machine": machine(("duckdb", "numpy"))}
+    result["themes"] = time_import_and_themes(args.count, args.runs)
+    if args.store is not None:
+        result["draft"] = time_draft(args.store, args.runs)
+    wall = time.perf_counter() - started
+    result["others_busy_share"] = (busy_cpu_s() - busy_before) / wall / 2
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "postmortems.json").write_text(json.dumps(result, indent=2, default=str))
+    t = result["themes"]
+    print(f"| import {t['count']:,} post-mortems | {t['import_s']:.2f} s |")
+    print(f"| themes of them ({t['themes']} themes) | {t['themes_s']:.2f} s |")
+    verdict = "met" if t["import_and_themes_s"] <= TARGET_THEMES_S else "missed"
+    print(f"| import + themes | {t['import_and_themes_s']:.2f} s (target ≤ "
+          f"{TARGET_THEMES_S:g} s: {verdict}) |")  # fmt: skip
+    print(f"| baseline: plain TF-IDF of titles and factors, same clustering | "
+          f"{t['baseline_s']:.2f} s ({t['themes_s'] / t['baseline_s']:.1f}x) |")  # fmt: skip
+    if "draft" in result:
+        d = result["draft"]
+        verdict = "met" if d["draft_s"] <= TARGET_DRAFT_S else "missed"
+        print(f"| postmortems new on {d['events']:,} events | {d['draft_s']:.2f} s (target ≤ "
+              f"{TARGET_DRAFT_S:g} s: {verdict}) |")  # fmt: skip
+    print(f"others used {result['others_busy_share']:.0%} of the CPUs during the run")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
