@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_page_replace.py
 	$(BIN)/python benchmarks/bench_reingest.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_serve.py
 
 bench-demo: $(RUNTIME)
 	$(BIN)/python benchmarks/bench_demo.py
