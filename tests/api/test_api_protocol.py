@@ -148,3 +148,25 @@ def test_request_text_never_reaches_sql(demo_server: Server) -> None:
         assert demo_server.get("/api/v1/incidents", service=text).json() == []
         assert demo_server.get("/api/v1/batches", source=text).json() == []
     assert demo_server.get("/api/v1/slo/status").json() == before
+
+
+def test_a_report_asked_again_is_served_from_memory(demo_server: Server) -> None:
+    def cache() -> dict[str, int]:
+        found: dict[str, int] = demo_server.get("/api/v1/health").json()["cache"]
+        return found
+
+    path = "/api/v1/slo/history/www/availability"
+    first = demo_server.get(path, by="week")
+    before = cache()
+    again = demo_server.get(path, by="week")
+    after = cache()
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert after["hits"] == before["hits"] + 1 and after["misses"] == before["misses"]
+    tagged = demo_server.client.get(path, params={"by": "week"},
+                                    headers={"If-None-Match": first.headers["etag"]})  # fmt: skip
+    assert tagged.status_code == 304
+    # Another question is computed; an error is never kept.
+    assert demo_server.get(path, by="month").json() != first.json()
+    for _ in range(2):
+        assert demo_server.get("/api/v1/slo/history/www/nope").status_code == 404
+    assert cache()["misses"] == after["misses"] + 3

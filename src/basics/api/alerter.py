@@ -55,7 +55,7 @@ class Alerter:
             at = end(app, None)
             return at, Notifier(app.store, app.config, app.alerting).step(at, now)
 
-        at, rows = self.hub.write(step)
+        at, rows = self.hub.write(step, changed=lambda found: bool(found[1]))
         self.status["runs"] += 1
         self.status["last_at"] = at
         if not rows:
@@ -68,10 +68,11 @@ class Alerter:
             sys.stderr.write(f"basics serve: alerts not delivered: {'; '.join(failures)}\n")
             return []
 
-        def mark(app: App) -> None:
+        def mark(app: App) -> bool:
             Notifier(app.store, app.config, app.alerting).mark_sent(rows, now)
+            return True
 
-        self.hub.write(mark)
+        self.hub.write(mark, changed=lambda _: False)  # when it was sent: in no report
         self.status["sent"] += len(rows)
         return rows
 

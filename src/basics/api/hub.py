@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from basics.core.errors import BasicsError
 from basics.store import turns
@@ -48,6 +48,7 @@ class Hub:
         self._changed = threading.Condition()
         self._store: Store | None = None
         self._generation = 0
+        self._writes = 0
         self._active = 0
         self._lending = False
         self._stopping = False
@@ -98,12 +99,26 @@ class Hub:
                 self._active -= 1
                 self._changed.notify_all()
 
-    def write(self, job: Callable[[App], T]) -> T:
-        """Run `job` on the writer thread (one write at a time) and return its result."""
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the data may have: each write of the server, and each time the
+        store comes back from a CLI command (which may have written)."""
+        return self._generation, self._writes
+
+    def write(self, job: Callable[[App], T], changed: Callable[[T], bool] | None = None) -> T:
+        """Run `job` on the writer thread (one write at a time) and return its result. The
+        data's `version` moves after it, unless `changed` says of its result that it wrote
+        nothing (a post-mortems folder read again and found the same)."""
 
         def run() -> T:
-            with self.app() as app:
-                return job(app)
+            result: Any = None
+            try:
+                with self.app() as app:
+                    result = job(app)
+                    return result  # type: ignore[no-any-return]
+            finally:
+                if result is None or changed is None or changed(result):
+                    self._writes += 1
 
         return self._writer.submit(run).result()
 

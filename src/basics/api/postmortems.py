@@ -29,7 +29,7 @@ def library(request: Request) -> Library:
     def job(app: App) -> Library:
         return app.postmortems.library()
 
-    return hub(request).write(job)
+    return hub(request).write(job, changed=lambda read: read.wrote)
 
 
 def since_date(text: str | None) -> dt.date | None:

@@ -34,6 +34,7 @@ from basics.api import (
 )
 from basics.api.alerter import Alerter
 from basics.api.auth import Auth
+from basics.api.cache import CacheStats, ReportCache
 from basics.api.hub import Hub
 from basics.records import plain
 from basics.store import turns
@@ -75,6 +76,8 @@ def create_app(
     )
     app.state.hub = hub
     app.state.auth = Auth.from_settings(hub.config.serve)
+    cached = CacheStats()
+    app.add_middleware(ReportCache, hub=hub, stats=cached)
     problems.install(app)
     for module in (slo, alerts, oncall, batches, webhooks, postmortems):
         app.include_router(module.router, prefix=API)
@@ -107,6 +110,7 @@ def create_app(
             "refused_tokens": refused["token"],
             "refused_signatures": refused["signature"],
             "alerts": plain(alerter.status) if alerter.enabled else None,
+            "cache": {"hits": cached.hits, "misses": cached.misses},
         }
 
     return app

@@ -34,6 +34,7 @@ class Library:
     postmortems: list[PostMortem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     parsed: int = 0  # files parsed (not found in the cache by their hash)
+    wrote: bool = False  # the store's cache or incidents were changed
 
 
 class PostmortemService:
@@ -82,7 +83,8 @@ class PostmortemService:
         _unique_ids(result)
         result.postmortems.sort(key=lambda pm: (pm.started or dt.datetime.max, pm.id))
         if not self.store.read_only:
-            self._save(fresh, {pm.path for pm in result.postmortems}, result.postmortems)
+            present = {pm.path for pm in result.postmortems}
+            result.wrote = self._save(fresh, present, result.postmortems)
         return result
 
     def get(self, key: str, library: Library | None = None) -> PostMortem:
@@ -146,9 +148,9 @@ class PostmortemService:
                 _cache_rows(db, fresh)
 
     def _save(self, fresh: list[tuple[str, str, PostMortem]], present: set[str],
-              every: list[PostMortem]) -> None:  # fmt: skip
+              every: list[PostMortem]) -> bool:  # fmt: skip
         """Cache new parses, forget removed files, keep one incident per post-mortem that
-        has a start, an end and services: all in one transaction."""
+        has a start, an end and services: all in one transaction; whether it wrote."""
         stale = [path for (path,) in self.store.query("SELECT path FROM postmortems")
                  if path not in present]  # fmt: skip
         wanted = {pm.id: pm for pm in every if _incident_range(pm) is not None and pm.services}
@@ -169,7 +171,7 @@ class PostmortemService:
         changed = [pm for key, pm in wanted.items() if known.get(key, (None,))[1:] != _fields(pm)]
         gone = [known[key][0] for key in known if key not in wanted]
         if not (fresh or stale or changed or gone):
-            return
+            return False
         with self.store.transaction() as db:
             _cache_rows(db, fresh)
             if stale:
@@ -196,6 +198,7 @@ class PostmortemService:
                          "e": _fields(pm)[1], "title": pm.title, "severity": pm.severity,
                          "key": pm.id} for pm in new]],
                 )  # fmt: skip
+        return True
 
 
 def _cache_rows(db: Any, fresh: list[tuple[str, str, PostMortem]]) -> None:
