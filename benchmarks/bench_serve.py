@@ -340,31 +340,37 @@ def library_baseline(folder: Path, runs: int, warmup: int) -> dict[str, Any]:
 
 
 def sequential_pages(url: str, runs: int, warmup: int, limit_s: float) -> dict[str, Any]:
-    """Each page `runs` times in a row after `warmup` untimed requests, within limit_s each."""
+    """Each page `runs` times in a row after `warmup` untimed requests, within limit_s each:
+    computed each time (a query parameter the page ignores makes each request a new one
+    for the server's answer cache: the server time the issue asks for), and asked again
+    (the same URL: served from the cache, what a dashboard left open costs)."""
     result: dict[str, Any] = {}
     with httpx.Client(base_url=url, timeout=60) as client:
         for label, (path, _) in PAGES.items():
-            for _ in range(warmup):
-                client.get(path)
-            times: list[float] = []
-            errors: dict[str, int] = {}
-            deadline = time.monotonic() + limit_s
-            size = 0
-            while len(times) < runs and time.monotonic() < deadline:
-                started = time.perf_counter()
-                try:
-                    answer = client.get(path)
-                    code = str(answer.status_code)
-                    size = len(answer.content)
+            for mode in ("computed", "kept"):
+                for _ in range(warmup):
+                    client.get(path)
+                times: list[float] = []
+                errors: dict[str, int] = {}
+                deadline = time.monotonic() + limit_s
+                size = 0
+                while len(times) < runs and time.monotonic() < deadline:
+                    asked = f"{path}&fresh={len(times)}" if mode == "computed" else path
+                    started = time.perf_counter()
+                    try:
+                        answer = client.get(asked)
+                        code = str(answer.status_code)
+                        size = len(answer.content)
+                        if code != "200":
+                            failure(asked, f"{code}: {answer.text}", started)
+                    except httpx.HTTPError as error:
+                        code = type(error).__name__
+                        failure(asked, _explain(error), started)
+                    times.append(time.perf_counter() - started)
                     if code != "200":
-                        failure(path, f"{code}: {answer.text}", started)
-                except httpx.HTTPError as error:
-                    code = type(error).__name__
-                    failure(path, _explain(error), started)
-                times.append(time.perf_counter() - started)
-                if code != "200":
-                    errors[code] = errors.get(code, 0) + 1
-            result[label] = {**summary(times), "errors": errors, "bytes": size}
+                        errors[code] = errors.get(code, 0) + 1
+                key = label if mode == "computed" else f"{label} (asked again)"
+                result[key] = {**summary(times), "errors": errors, "bytes": size}
         result["status_body"] = client.get(PAGES["GET /api/v1/slo/status"][0]).json()
     return result
 
@@ -789,6 +795,12 @@ def markdown(r: dict[str, Any]) -> str:
             f"**{_ms(m['p95_ms'])}** | {_ms(m['p99_ms'])} | {_ms(b['p50_ms'])} | {ratio:.1f}× | "
             f"{_busy(p['load'])} |"
         )
+        again = p.get(f"{label} (asked again)")
+        if again is not None:
+            rows.append(
+                f"| ↳ the same URL again ({again['n']}: the answer kept) | "
+                f"{_ms(again['p50_ms'])} | {_ms(again['p95_ms'])} | {_ms(again['p99_ms'])} | | | |"
+            )
     rows += [
         "",
         "| measurement | result | others' CPU |",
