@@ -153,6 +153,7 @@ HINTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """For each concept, text one of its phrasings cannot match without: a concept's pattern
 runs only over a text that holds one of these (a substring test costs almost nothing)."""
+_HINT_PATTERNS = {name: re.compile("|".join(map(re.escape, h))) for name, h in HINTS.items()}
 _WORD = re.compile(r"[a-z][a-z0-9_]+(?:'[a-z]+)?")
 _SUFFIXES = ("ations", "ation", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s",
              "ly", "ment", "ness")  # fmt: skip
@@ -196,7 +197,7 @@ def features(text: str) -> list[str]:
     found += [f"{a} {b}" for a, b in itertools.pairwise(words) if a != b]
     lower = text.lower()
     for name, pattern in _LOWER_PATTERNS.items():
-        if any(hint in lower for hint in HINTS[name]):
+        if _HINT_PATTERNS[name].search(lower):
             found += [f"concept:{name}"] * len(pattern.findall(lower))
     return found
 

@@ -142,9 +142,8 @@ def clusters(matrix: NDArray[np.float32], threshold: float) -> list[list[int]]:
     best_sim = sim[np.arange(n), best]
     alive = np.ones(n, dtype=bool)
     while True:
-        candidates = np.where(alive, best_sim, -np.inf)
-        a = int(np.argmax(candidates))
-        if candidates[a] < threshold:
+        a = int(np.argmax(best_sim))  # a dead row's best is -inf
+        if best_sim[a] < threshold:
             break
         b = int(best[a])
         a, b = min(a, b), max(a, b)
@@ -239,19 +238,17 @@ def _theme(
 def _recurrences(members: list[PostMortem]) -> list[Recurrence]:
     """Each closed action item of the theme, with each later post-mortem of the theme
     (`members` are sorted by date)."""
-    dated = [pm for pm in members if pm.date is not None]
+    dated = [(pm.date, pm) for pm in members if pm.date is not None]
     found = []
     for owner in members:
         for item in owner.action_items:
             if item.status != "done" or item.closed is None:
                 continue
-            for later in reversed(dated):
-                assert later.date is not None
-                if later.date <= item.closed:
+            for day, later in reversed(dated):
+                if day <= item.closed:
                     break
                 if later is not owner:
-                    found.append(Recurrence(item.title, owner.id, item.closed, later.id,
-                                            later.date))  # fmt: skip
+                    found.append(Recurrence(item.title, owner.id, item.closed, later.id, day))
     found.sort(key=lambda r: (r.recurred_on, r.closed_on, r.recurred_in))
     return found
 
