@@ -23,7 +23,8 @@ from basics.ingest.encoding import check_utf8_start, line_problem
 CHUNK_BYTES = 16 * 1024 * 1024
 LINE_CHUNK_BYTES = 32 * 1024 * 1024
 """Lines are parsed in chunks of this size: one DuckDB statement each, which costs less
-per line the more lines it has (16 MB chunks took a third more CPU for JSON lines)."""
+per line the more lines it has (with 16 MB chunks the fast path of 10M JSON lines took about
+a fifth more CPU)."""
 T = TypeVar("T")
 
 
