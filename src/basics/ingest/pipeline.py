@@ -312,9 +312,10 @@ class _Stage:
         """Insert the staged events and rejects into the store as batch `batch_id`."""
         if self.store.shared:
             for table in ("events", "rejects"):
-                staged = self.db.execute(  # noqa: F841 - read by name in the SQL below
+                # A relation's Arrow stream (a DB-API result's would be copied first).
+                staged = self.db.sql(  # noqa: F841 - read by name in the SQL below
                     f"SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM {table}",
-                    {"batch": batch_id},
+                    params={"batch": batch_id},
                 ).to_arrow_reader()
                 db.execute(f"INSERT INTO {table} SELECT * FROM staged")
             return

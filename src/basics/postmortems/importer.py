@@ -84,9 +84,9 @@ def import_folder(service: PostmortemService, source: Path, in_place: bool) -> I
         )
     if not report.imported and not report.skipped:
         raise InputError(f"{source}: no Markdown or text files found")
-    service.cache(parsed)
     folder = source if in_place and source.is_dir() else None
-    service.library(folder)  # parse the rest and record the incidents now
+    # Cache the parses and record the incidents now, reading back none of the files written.
+    service.library(folder, {path: (sha, pm) for path, sha, pm in parsed})
     return report
 
 

@@ -68,6 +68,11 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEADING_OF = {variant: name for name, variants in HEADINGS.items() for variant in variants}
 _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary", "supporting")
 
+_UNDERLINE = re.compile(r"=+|-+")
+_RULE = re.compile(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*")
+_EMPHASIS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
+_LABEL_NOISE = re.compile(r"[*_`]|^\s*[-*+]\s+")
+_MARKS_OF_MD = re.compile(r"[*_`]")
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
@@ -281,7 +286,7 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
     atx = _ATX.match(stripped)
     if atx:
         return len(atx.group(1)), _clean(atx.group(2)), ""
-    if stripped and re.fullmatch(r"=+|-+", following.strip() or "x") and len(stripped) < 100:
+    if stripped and _UNDERLINE.fullmatch(following.strip() or "x") and len(stripped) < 100:
         return (1 if following.strip().startswith("=") else 2), _clean(stripped), ""
     bold = _BOLD.match(stripped)
     if bold and _canonical(_clean(bold.group(1))) is not None:
@@ -306,11 +311,11 @@ def _canonical(label: str) -> str | None:
 
 def _clean(label: str) -> str:
     """A heading without its Markdown emphasis (underscores inside words are kept)."""
-    return re.sub(r"[*`]+|(?<!\w)_+|_+(?!\w)", "", label).strip().rstrip(":").strip()
+    return _EMPHASIS.sub("", label).strip().rstrip(":").strip()
 
 
 def _is_rule(line: str) -> bool:
-    return bool(re.fullmatch(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*", line)) and bool(line.strip())
+    return bool(_RULE.fullmatch(line)) and bool(line.strip())
 
 
 _MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
@@ -374,7 +379,7 @@ def _moments(
         elif value not in (None, ""):
             notes.append(f'{key}: expected a time such as 2026-03-02T14:00Z, found "{value}"')
     for line in body.split("\n"):
-        label = _LABEL.match(re.sub(r"[*_`]|^\s*[-*+]\s+", "", line).strip())
+        label = _LABEL.match(_LABEL_NOISE.sub("", line).strip())
         if not label:
             continue
         named = _MOMENT_LABELS.get(label.group(1).strip().lower())
@@ -384,7 +389,7 @@ def _moments(
                 found[named] = moment
     if "started" in found:
         for line in body.split("\n"):
-            stat = _STAT.search(re.sub(r"[*_`]", "", line))
+            stat = _STAT.search(_MARKS_OF_MD.sub("", line))
             if not stat:
                 continue
             kind = _STAT_KINDS.get(stat.group(1)[:2].lower())
@@ -493,7 +498,7 @@ def _timeline(
         if not line or _TABLE_RULE.match(line):
             continue
         if line.startswith("|"):
-            cells = [re.sub(r"[*_`]", "", c).strip() for c in line.strip("|").split("|")]
+            cells = [_MARKS_OF_MD.sub("", c).strip() for c in line.strip("|").split("|")]
             if header is None and not any(TIME_OF_DAY.search(c) for c in cells):
                 header = cells
                 zone = zone_in(" ".join(cells)) or zone
@@ -504,7 +509,7 @@ def _timeline(
             entries.append(TimelineEntry(moment, " — ".join(c for c in cells[1:] if c)))
             continue
         item = _BULLET.match(raw)
-        content = re.sub(r"[*_`]", "", item.group(1) if item else line).strip()
+        content = _MARKS_OF_MD.sub("", item.group(1) if item else line).strip()
         if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
             day = dt.date.fromisoformat(content[:10])
             zone = zone_in(content) or zone

@@ -44,9 +44,15 @@ class PostmortemService:
         self.store = store
         self.config = config
 
-    def library(self, folder: Path | None = None) -> Library:
+    def library(
+        self,
+        folder: Path | None = None,
+        parsed: dict[str, tuple[str, PostMortem]] | None = None,
+    ) -> Library:
         """Every post-mortem of the folder (`postmortems.dir`), oldest first; the store's
-        cache and incidents are brought up to date when the store is writable."""
+        cache and incidents are brought up to date when the store is writable. `parsed`
+        holds parses already made (path -> (hashed content, parse)), used while the file
+        still has that content."""
         root = folder or self.config.postmortems_path
         result = Library(str(root))
         if not root.is_dir():
@@ -66,6 +72,12 @@ class PostmortemService:
                 result.skipped.append((name, f"cannot read: {error.strerror}"))
                 continue
             sha = f"{PARSE_VERSION}:{hashlib.sha256(data).hexdigest()}"
+            made = (parsed or {}).get(name)
+            if made is not None and made[0] == sha:
+                result.postmortems.append(made[1])
+                if cached.get(name, ("",))[0] != sha:
+                    fresh.append((name, sha, made[1]))
+                continue
             if name in cached and cached[name][0] == sha:
                 result.postmortems.append(from_record(json.loads(cached[name][1])))
                 continue

@@ -153,7 +153,19 @@ HINTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """For each concept, text one of its phrasings cannot match without: a concept's pattern
 runs only over a text that holds one of these (a substring test costs almost nothing)."""
-_HINT_PATTERNS = {name: re.compile("|".join(map(re.escape, h))) for name, h in HINTS.items()}
+
+
+def _hinted(lower: str) -> list[str]:
+    """The concepts one of whose hints is in `lower` (substring tests: the cheapest look)."""
+    names = []
+    for name, hints in HINTS.items():
+        for hint in hints:
+            if hint in lower:
+                names.append(name)
+                break
+    return names
+
+
 _WORD = re.compile(r"[a-z][a-z0-9_]+(?:'[a-z]+)?")
 _SUFFIXES = ("ations", "ation", "ingly", "ings", "ing", "edly", "ies", "ied", "ed", "es", "s",
              "ly", "ment", "ness")  # fmt: skip
@@ -196,9 +208,8 @@ def features(text: str) -> list[str]:
     found = list(words)
     found += [f"{a} {b}" for a, b in itertools.pairwise(words) if a != b]
     lower = text.lower()
-    for name, pattern in _LOWER_PATTERNS.items():
-        if _HINT_PATTERNS[name].search(lower):
-            found += [f"concept:{name}"] * len(pattern.findall(lower))
+    for name in _hinted(lower):
+        found += [f"concept:{name}"] * len(_LOWER_PATTERNS[name].findall(lower))
     return found
 
 
