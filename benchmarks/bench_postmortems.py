@@ -122,30 +122,14 @@ def time_import_and_themes(count: int, runs: int) -> dict[str, Any]:
 def time_baseline(source: Path, runs: int) -> float:
     """Plain TF-IDF of titles and contributing factors, the same clustering (parse not
     counted: the baseline gets its documents parsed)."""
-    import math
-    from collections import Counter
-
-    import numpy as np
-
     from basics.postmortems.parse import parse
-    from basics.postmortems.themes import THRESHOLD, clusters
+    from basics.postmortems.themes import THRESHOLD, baseline_groups
 
     pms = [parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(source.iterdir())]
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        texts = [pm.title + " " + " ".join(pm.contributing_factors
-                 or [pm.sections.get("root_cause", "")]) for pm in pms]  # fmt: skip
-        words = [[w for w in re.findall(r"[a-z]+", t.lower()) if len(w) > 2] for t in texts]
-        df = Counter(w for ws in words for w in set(ws))
-        vocab = {w: i for i, w in enumerate(sorted(w for w in df if df[w] >= 2))}
-        matrix = np.zeros((len(pms), len(vocab)), dtype=np.float32)
-        for row, ws in enumerate(words):
-            for w, c in Counter(ws).items():
-                if w in vocab:
-                    matrix[row, vocab[w]] = c * (math.log((1 + len(pms)) / (1 + df[w])) + 1)
-        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
-        clusters(matrix, THRESHOLD)
+        baseline_groups(pms, THRESHOLD)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -33,6 +33,7 @@ from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
+from basics.store import turns
 from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
 from basics.store.sql_params import SqlParams
@@ -343,19 +344,8 @@ class _Stage:
             Path(self.store.path).name + ".ingest-*.tmp"
         ):
             pid = stale.name.rsplit("-", 1)[-1].removesuffix(".tmp")
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not turns.alive(int(pid)):
                 shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this id exists (signal 0 only checks)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:

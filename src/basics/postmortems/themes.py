@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -270,3 +271,31 @@ def _name_terms(tying: list[str]) -> list[str]:
         if len(chosen) == 3:
             break
     return chosen or ["(no shared terms)"]
+
+
+def baseline_groups(postmortems: Sequence[PostMortem], threshold: float) -> list[list[int]]:
+    """The baseline the themes are measured against (tests, benchmarks): plain TF-IDF of
+    titles and contributing factors (the root cause when there are none), unigrams, the same
+    average-linkage clustering; groups of two or more, as indices of `postmortems`."""
+    words = [
+        [w for w in _BASELINE_WORD.findall(text.lower()) if len(w) > 2]
+        for text in (
+            pm.title
+            + " "
+            + " ".join(pm.contributing_factors or [pm.sections.get("root_cause", "")])
+            for pm in postmortems
+        )
+    ]
+    n = len(words)
+    df = Counter(w for ws in words for w in set(ws))
+    vocab = {w: i for i, w in enumerate(sorted(w for w in df if df[w] >= 2))}
+    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
+    for row, ws in enumerate(words):
+        for word, count in Counter(ws).items():
+            if word in vocab:
+                matrix[row, vocab[word]] = count * (math.log((1 + n) / (1 + df[word])) + 1)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+    return [g for g in clusters(matrix, threshold) if len(g) >= 2]
+
+
+_BASELINE_WORD = re.compile(r"[a-z]+")
