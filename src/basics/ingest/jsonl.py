@@ -11,6 +11,7 @@ are not UTF-8: each is a reject with its reason, never a silent choice or conver
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from basics.config.models import SourceConfig
@@ -83,6 +84,32 @@ class Fields:
     attrs_object: bool  # whether a record may hold an attributes object
 
 
+def attrs_sql(
+    named: list[str], params: SqlParams, value: Callable[[int], str], attrs_object: str
+) -> str:
+    """The attributes map of a record: its attributes object (column `attrs_object`, JSON
+    text) merged with the named attribute fields (`value(i)` reads the i-th), the fields
+    that are null left out. The row reader and the fast path build it with this one SQL."""
+    entries = [f"{{'k': {params.bind(name)}, 'v': {value(i)}}}" for i, name in enumerate(named)]
+    listed = (
+        "map_from_entries(list_filter([" + ", ".join(entries) + "], lambda e: e.v IS NOT NULL))"
+        if entries
+        else "MAP {}::MAP(VARCHAR, VARCHAR)"
+    )
+    if entries and all(IDENTIFIER.fullmatch(name) for name in named):
+        # DuckDB casts a struct to a map five times faster than it builds one from entries
+        # (which checks every key). A struct's keys cannot be bound, so only names that are
+        # plain identifiers (checked above) are written into the SQL; any other stays bound.
+        struct = ", ".join(f"'{name}': {value(i)}" for i, name in enumerate(named))
+        every = " AND ".join(f"a_{i} IS NOT NULL" for i in range(len(named)))
+        listed = f"CASE WHEN {every} THEN {{{struct}}}::MAP(VARCHAR, VARCHAR) ELSE {listed} END"
+    # map_concat is costly: pay for it only on records that carry an attributes object.
+    return (
+        f"CASE WHEN starts_with({attrs_object}, '{{') THEN map_concat(json_transform("
+        f"{attrs_object}, '\"MAP(VARCHAR, VARCHAR)\"'), {listed}) ELSE {listed} END"
+    )
+
+
 def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields:
     """The staging columns of `source`'s records, their values found through `slots`."""
     paths = field_paths(source)
@@ -107,26 +134,7 @@ def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields
     labels = {"service": "service", "operation": "operation", "user_id": "user", "record_id": "id"}
     texts = [(label, f"f_{name}") for name, label in labels.items() if text_fields[name]]
     texts += [(f"attrs.{name}", f"a_{i}") for i, name in enumerate(named)]
-    entries = [
-        f"{{'k': {params.bind(name)}, 'v': {text_of(f'a_{i}')}}}" for i, name in enumerate(named)
-    ]
-    listed = (
-        "map_from_entries(list_filter([" + ", ".join(entries) + "], lambda e: e.v IS NOT NULL))"
-        if entries
-        else "MAP {}::MAP(VARCHAR, VARCHAR)"
-    )
-    if entries and all(IDENTIFIER.fullmatch(name) for name in named):
-        # DuckDB casts a struct to a map five times faster than it builds one from entries
-        # (which checks every key). A struct's keys cannot be bound, so only names that are
-        # plain identifiers (checked above) are written into the SQL; any other stays bound.
-        struct = ", ".join(f"'{name}': {text_of(f'a_{i}')}" for i, name in enumerate(named))
-        every = " AND ".join(f"a_{i} IS NOT NULL" for i in range(len(named)))
-        listed = f"CASE WHEN {every} THEN {{{struct}}}::MAP(VARCHAR, VARCHAR) ELSE {listed} END"
-    # map_concat is costly: pay for it only on records that carry an attributes object.
-    attrs = (
-        "CASE WHEN starts_with(f_attrs_object, '{') THEN map_concat(json_transform("
-        f"f_attrs_object, '\"MAP(VARCHAR, VARCHAR)\"'), {listed}) ELSE {listed} END"
-    )
+    attrs = attrs_sql(list(named), params, lambda i: text_of(f"a_{i}"), "f_attrs_object")
     picks = ", ".join(f"{json} AS f_{name}" for name, json in picked.items())
     picks += "".join(f", {json} AS a_{i}" for i, json in enumerate(named.values()))
     columns = f"""

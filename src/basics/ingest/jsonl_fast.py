@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from basics.config.models import SourceConfig
 from basics.ingest.inputs import LineChunk
-from basics.ingest.jsonl import IDENTIFIER
+from basics.ingest.jsonl import attrs_sql
 from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
 from basics.ingest.normalize import (
     EPOCH_PATTERN,
@@ -258,19 +258,5 @@ def _object_ok(objects: list[str]) -> str:
 
 
 def _attrs(named: dict[str, str], params: SqlParams) -> str:
-    """The attributes map, as the row reader builds it (`jsonl.json_fields`)."""
-    entries = [f"{{'k': {params.bind(name)}, 'v': a_{i}}}" for i, name in enumerate(named)]
-    listed = (
-        "map_from_entries(list_filter([" + ", ".join(entries) + "], lambda e: e.v IS NOT NULL))"
-        if entries
-        else "MAP {}::MAP(VARCHAR, VARCHAR)"
-    )
-    if entries and all(IDENTIFIER.fullmatch(name) for name in named):
-        # As in `jsonl.json_fields`: plain identifiers only are written as struct keys.
-        struct = ", ".join(f"'{name}': a_{i}" for i, name in enumerate(named))
-        every = " AND ".join(f"a_{i} IS NOT NULL" for i in range(len(named)))
-        listed = f"CASE WHEN {every} THEN {{{struct}}}::MAP(VARCHAR, VARCHAR) ELSE {listed} END"
-    return (
-        "CASE WHEN starts_with(attrs_object, '{') THEN map_concat(json_transform("
-        f"attrs_object, '\"MAP(VARCHAR, VARCHAR)\"'), {listed}) ELSE {listed} END"
-    )
+    """The attributes map, as the row reader builds it (`jsonl.attrs_sql`)."""
+    return attrs_sql(list(named), params, lambda i: f"a_{i}", "attrs_object")
