@@ -269,12 +269,3 @@ class Notifier:
             )  # fmt: skip
             pages.append(page)
         OncallService(self.store, self.config).record_pages(pages, "basics", "basics serve")
-
-
-def describe(rows: list[FiringRow]) -> str:
-    """The rows, one short phrase each, for the server's log."""
-    return ", ".join(
-        f"{r.slo} {r.tier} {'resolved' if r.resolved_at else 'firing'} since "
-        f"{iso_utc(r.started_at)}"
-        for r in rows
-    )

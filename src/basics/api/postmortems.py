@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from basics.api.alerts import Limit, Offset
 from basics.api.replies import hub, page, reply
-from basics.core.errors import InputError
+from basics.postmortems.service import since_date
 from basics.records import action_row, postmortem_row, theme_record
 
 if TYPE_CHECKING:
@@ -30,16 +29,6 @@ def library(request: Request) -> Library:
         return app.postmortems.library()
 
     return hub(request).write(job, changed=lambda read: read.wrote)
-
-
-def since_date(text: str | None) -> dt.date | None:
-    """A `since` date, or None."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise InputError(f'since: expected a date such as 2025-01-01, found "{text}"') from None
 
 
 @router.get("")

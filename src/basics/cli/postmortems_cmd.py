@@ -266,8 +266,9 @@ def themes(ctx: click.Context, since: str | None, as_json: bool) -> None:
       basics postmortems themes --since 2025-01-01 --json
     """
     from basics.cli import output
+    from basics.postmortems.service import since_date
 
-    found = get_app(ctx).postmortems.themes(_since(since))
+    found = get_app(ctx).postmortems.themes(since_date(since))
     records = [theme_record(t) for t in found]
     if as_json:
         output.emit_json(records)
@@ -303,8 +304,9 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None
       basics postmortems basics
     """
     from basics.cli import output
+    from basics.postmortems.service import since_date
 
-    found = get_app(ctx).postmortems.basics(_since(since))
+    found = get_app(ctx).postmortems.basics(since_date(since))
     if as_json:
         output.emit_json(found)
         return
@@ -323,17 +325,6 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None
         ],
         drop=["what Basics gives", "cited"],
     )
-
-
-def _since(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    from basics.core.errors import InputError
-
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise InputError(f'--since: expected a date such as 2025-01-01, found "{text}"') from None
 
 
 @postmortems.command(name="import")

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 LOOKBACK = dt.timedelta(hours=6)
 """How far before the start alerts are replayed: a firing may start before the incident."""
 GRACE = dt.timedelta(minutes=15)
+EVERY_USER = 1_000_000
+"""As many users as a breakdown of one incident's range lists (all of them, in practice)."""
 """A page or firing this long before the start still counts as detecting it."""
 
 
@@ -70,12 +72,12 @@ def facts(app: App, incident: Incident) -> Facts:
     found = Facts(incident)
     start, end = incident.start, incident.end
     names = [n for n in app.config.slo_names() if n.split("/")[0] in incident.services]
+    exhausted = {s.slo for s in app.slo.status(end) if s.status == "exhausted"} if names else set()
     worst: tuple[int, str] | None = None
     for name in names:
         cost = app.slo.cost(name, start, end)
-        status = next((s for s in app.slo.status(end) if s.slo == name), None)
         impact = SLOImpact(name, cost.counts.total, cost.counts.bad, cost.share_of_budget,
-                           status is not None and status.status == "exhausted")  # fmt: skip
+                           name in exhausted)  # fmt: skip
         found.impact.append(impact)
         if impact.bad and (worst is None or impact.bad > worst[0]):
             worst = (impact.bad, name)
@@ -88,10 +90,11 @@ def facts(app: App, incident: Incident) -> Facts:
             found.timeline.append((firing.start, f"{name} alert fires ({firing.tier}, "
                                                  f"{firing.severity})"))  # fmt: skip
     if worst is not None:
-        users = app.slo.breakdown(worst[1], "user", start, end, 5)
-        found.users_slo = worst[1]
-        found.users_affected = _users_with_bad(app, worst[1], start, end)
-        found.top_users = [(c.value, c.bad) for c in users.contributors if c.bad]
+        # Every user of the range, in one breakdown: the count, and the top five from it.
+        users = app.slo.breakdown(worst[1], "user", start, end, EVERY_USER)
+        with_bad = [(c.value, c.bad) for c in users.contributors if c.bad]
+        found.users_slo, found.users_affected = worst[1], len(with_bad)
+        found.top_users = with_bad[:5]
     pages = app.oncall.with_responders(app.oncall.pages(start - GRACE, end))
     for page in pages:
         if page.service is not None and page.service not in incident.services:
@@ -108,12 +111,6 @@ def facts(app: App, incident: Incident) -> Facts:
     found.timeline += [(start, f"incident starts: {incident.title}"), (end, "incident ends")]
     found.timeline.sort(key=lambda entry: entry[0])
     return found
-
-
-def _users_with_bad(app: App, name: str, start: dt.datetime, end: dt.datetime) -> int:
-    """Distinct users with a bad event in the range (the breakdown's rows with bad > 0)."""
-    everyone = app.slo.breakdown(name, "user", start, end, 1_000_000)
-    return sum(1 for c in everyone.contributors if c.bad)
 
 
 def render(f: Facts, draft_id: str) -> str:

@@ -153,12 +153,6 @@ class PostmortemService:
         ]  # fmt: skip
         return compute.basics_pointed_at(found)
 
-    def cache(self, fresh: list[tuple[str, str, PostMortem]]) -> None:
-        """Store parses made elsewhere (an import's) under (path, hashed content)."""
-        if fresh and not self.store.read_only:
-            with self.store.transaction() as db:
-                _cache_rows(db, fresh)
-
     def _save(self, fresh: list[tuple[str, str, PostMortem]], present: set[str],
               every: list[PostMortem]) -> bool:  # fmt: skip
         """Cache new parses, forget removed files, keep one incident per post-mortem that
@@ -223,6 +217,16 @@ def _cache_rows(db: Any, fresh: list[tuple[str, str, PostMortem]]) -> None:
             "FROM (SELECT unnest(?) AS r)",
             [rows],
         )
+
+
+def since_date(text: str | None) -> dt.date | None:
+    """A `--since` / `since=` date (the post-mortems that started on or after it), or None."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InputError(f'since: expected a date such as 2025-01-01, found "{text}"') from None
 
 
 def from_record(data: dict[str, Any]) -> PostMortem:
@@ -313,14 +317,3 @@ def _incident_range(pm: PostMortem) -> tuple[dt.datetime, dt.datetime] | None:
     if pm.started is None or end is None or end <= pm.started:
         return None
     return pm.started, end
-
-
-def require_folder(config: Config) -> Path:
-    """The post-mortems folder, or an InputError saying how to make one."""
-    folder = config.postmortems_path
-    if not folder.is_dir():
-        raise InputError(
-            f"no post-mortems folder at {folder}: `basics postmortems import DIR` brings "
-            "existing ones in (postmortems.dir in basics.yaml names another folder)"
-        )
-    return folder

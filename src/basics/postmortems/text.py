@@ -213,11 +213,6 @@ def features(text: str) -> list[str]:
     return found
 
 
-def concepts(text: str) -> list[str]:
-    """The concepts `text` names, each once."""
-    return [name for name, pattern in _CONCEPT_PATTERNS.items() if pattern.search(text)]
-
-
 def evidence(text: str, concept: str) -> str | None:
     """The sentence of `text` where `concept` is named first, trimmed, or None."""
     found = _CONCEPT_PATTERNS[concept].search(text)

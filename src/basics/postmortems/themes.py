@@ -102,11 +102,8 @@ def term_counts(pm: PostMortem) -> Counter[str]:
     return counts
 
 
-def vectors(
-    counts: Sequence[Counter[str]],
-) -> tuple[NDArray[np.float32], list[str], list[Counter[str]]]:
-    """Unit TF-IDF rows of documents' term counts, the terms of the columns, the counts."""
-    counts = list(counts)
+def vectors(counts: Sequence[Counter[str]]) -> tuple[NDArray[np.float32], list[str]]:
+    """Unit TF-IDF rows of documents' term counts, and the terms of the columns."""
     n = len(counts)
     df: Counter[str] = Counter()
     for c in counts:
@@ -126,7 +123,7 @@ def vectors(
                 matrix[row, index] = (1 + math.log(count)) * idf[term] * weight
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     np.divide(matrix, norms, out=matrix, where=norms > 0)
-    return matrix, terms, counts
+    return matrix, terms
 
 
 def clusters(matrix: NDArray[np.float32], threshold: float) -> list[list[int]]:
@@ -172,7 +169,7 @@ def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD)
     """The themes of `postmortems`, largest first."""
     if len(postmortems) < 2:
         return []
-    matrix, terms, _ = vectors([term_counts(pm) for pm in postmortems])
+    matrix, terms = vectors([term_counts(pm) for pm in postmortems])
     groups = [g for g in clusters(matrix, threshold) if len(g) >= 2]
     groups = _second_memberships(matrix, groups, threshold)
     # The words a reader would write, from the post-mortems of the themes only.

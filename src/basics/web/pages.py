@@ -371,8 +371,9 @@ def oncall_page(
 def postmortems_page(request: Request, since: str | None = None) -> HTMLResponse:
     """Themes with their citations, the basics the post-mortems point at, their durations,
     and the list."""
-    from basics.api.postmortems import library, since_date
+    from basics.api.postmortems import library
     from basics.postmortems.compute import durations
+    from basics.postmortems.service import since_date
     from basics.records import postmortem_row, theme_record
 
     read = library(request)
