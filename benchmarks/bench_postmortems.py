@@ -134,6 +134,59 @@ def time_baseline(source: Path, runs: int) -> float:
     return statistics.median(times)
 
 
+def quality() -> dict[str, Any]:
+    """The themes against the fixture corpus's human-found themes, beside the baseline at
+    its best threshold: pairwise precision, recall, F1 (as tests/postmortems asserts)."""
+    import yaml
+
+    from basics.postmortems.parse import parse
+    from basics.postmortems.themes import baseline_groups, find_themes, pairwise_scores
+
+    expected = yaml.safe_load((CORPUS / "expected.yaml").read_text())
+    paths = [CORPUS / e["file"] for e in expected["postmortems"]]
+    pms = [parse(p.read_bytes().decode("utf-8-sig"), str(p)) for p in paths]
+    truth = [set(t["files"]) for t in expected["themes"].values()]
+    ours = pairwise_scores([{Path(pm.path).name for pm in t.postmortems}
+                            for t in find_themes(pms)], truth)  # fmt: skip
+    baseline = max(
+        (pairwise_scores([{paths[i].name for i in g} for g in baseline_groups(pms, thr)], truth)
+         for thr in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)),
+        key=lambda scores: scores[2],
+    )  # fmt: skip
+    return {"ours": ours, "baseline_best": baseline, "postmortems": len(pms)}
+
+
+def profile_themes(count: int) -> dict[str, Any]:
+    """Where one run of `themes` over `count` generated post-mortems spends its time: the
+    share of each stage (cProfile, cumulative), and the profile's text."""
+    import cProfile
+
+    from bench_common import profile_summary
+
+    from basics.postmortems.parse import parse
+    from basics.postmortems.themes import find_themes
+
+    work = Path(tempfile.mkdtemp(prefix="bench-pm-profile-"))
+    try:
+        generate(count, work)
+        pms = [parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(work.iterdir())]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    find_themes(pms)
+    profiler.disable()
+    summary = profile_summary(profiler, 25)
+    by_name = {r["function"].rsplit("(", 1)[-1].rstrip(")"): r["cumtime_s"]
+               for r in summary["by_cumtime"] + summary["by_tottime"]}  # fmt: skip
+    total = by_name.get("find_themes", 0.0) or 1.0
+    stages = ("term_counts", "clusters", "vectors", "_theme", "surface_forms",
+              "_second_memberships")  # fmt: skip
+    shares = {stage: by_name.get(stage, 0.0) / total for stage in stages}
+    (RESULTS / "postmortems-profile.txt").write_text(summary["text"])
+    return {"total_s": total, "shares": shares}
+
+
 def time_draft(store_dir: Path, runs: int) -> dict[str, Any]:
     from basics.alerting.incidents import add_incident, remove_incident
     from basics.app import App
@@ -176,13 +229,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--store", type=Path, help="A folder with basics.yaml and a store.")
+    parser.add_argument("--profile", action="store_true", help="Where the themes' time goes.")
     args = parser.parse_args(argv)
     busy_before, own_before = busy_cpu_s(), _own_cpu_s()
     started = time.perf_counter()
     result: dict[str, Any] = {"machine": machine(("duckdb", "numpy"))}
     result["themes"] = time_import_and_themes(args.count, args.runs)
+    result["quality"] = quality()
     if args.store is not None:
         result["draft"] = time_draft(args.store, args.runs)
+    RESULTS.mkdir(exist_ok=True)
+    if args.profile:
+        result["profile"] = profile_themes(args.count)
     wall = time.perf_counter() - started
     others = (busy_cpu_s() - busy_before) - (_own_cpu_s() - own_before)
     result["others_busy_share"] = max(0.0, others) / wall / 2
@@ -201,6 +259,14 @@ def main(argv: list[str]) -> None:
         verdict = "met" if d["draft_s"] <= TARGET_DRAFT_S else "missed"
         print(f"| postmortems new on {d['events']:,} events | {d['draft_s']:.2f} s (target ≤ "
               f"{TARGET_DRAFT_S:g} s: {verdict}) |")  # fmt: skip
+    q = result["quality"]
+    print(f"| themes on the fixture corpus ({q['postmortems']}): precision / recall / F1 | "
+          f"{q['ours'][0]:.2f} / {q['ours'][1]:.2f} / {q['ours'][2]:.2f}; baseline at its best "
+          f"{q['baseline_best'][0]:.2f} / {q['baseline_best'][1]:.2f} / "
+          f"{q['baseline_best'][2]:.2f} |")  # fmt: skip
+    if "profile" in result:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in result["profile"]["shares"].items())
+        print(f"themes under cProfile ({result['profile']['total_s']:.1f} s): {shares}")
     print(f"others used {result['others_busy_share']:.0%} of the CPUs during the run")
 
 

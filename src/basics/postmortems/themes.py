@@ -22,6 +22,7 @@ How (deterministic, offline, explainable):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections import Counter
@@ -296,3 +297,19 @@ def baseline_groups(postmortems: Sequence[PostMortem], threshold: float) -> list
 
 
 _BASELINE_WORD = re.compile(r"[a-z]+")
+
+
+def pairwise_scores(
+    found: Sequence[set[str]], truth: Sequence[set[str]]
+) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the pairs of post-mortems that `found` groups together,
+    against the pairs `truth` groups (how the themes are measured on a labelled corpus)."""
+
+    def pairs(groups: Sequence[set[str]]) -> set[tuple[str, str]]:
+        return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
+
+    made, wanted = pairs(found), pairs(truth)
+    precision = len(made & wanted) / len(made) if made else 0.0
+    recall = len(made & wanted) / len(wanted) if wanted else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
