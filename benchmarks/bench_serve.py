@@ -414,18 +414,26 @@ async def _client_loop(
     while time.monotonic() < deadline and sum(len(t) for t in times.values()) < max_requests:
         label, path = plan[k % len(plan)]
         k += 1
-        started = time.perf_counter()
-        try:
-            answer = await client.get(path)
-            code = str(answer.status_code)
-            if code != "200":
-                failure(path, f"{code}: {answer.text}", started)
-        except httpx.HTTPError as error:
-            code = type(error).__name__
-            failure(path, _explain(error), started)
-        times[label].append(time.perf_counter() - started)
+        await timed_get(client, path, times[label], errors)
+
+
+async def timed_get(
+    client: httpx.AsyncClient, path: str, times: list[float], errors: dict[str, int]
+) -> None:
+    """GET `path`: its time into `times`, a non-200 (or a transport error) counted in
+    `errors` and said with `failure`."""
+    started = time.perf_counter()
+    try:
+        answer = await client.get(path)
+        code = str(answer.status_code)
         if code != "200":
-            errors[code] = errors.get(code, 0) + 1
+            failure(path, f"{code}: {answer.text}", started)
+    except httpx.HTTPError as error:
+        code = type(error).__name__
+        failure(path, _explain(error), started)
+    times.append(time.perf_counter() - started)
+    if code != "200":
+        errors[code] = errors.get(code, 0) + 1
 
 
 async def concurrent_api(url: str, clients: int, seconds: float) -> dict[str, Any]:
@@ -561,18 +569,7 @@ async def webhooks(
         while not done.is_set() and time.monotonic() < deadline:
             label, path = paths[k % 2]
             k += 1
-            started = time.perf_counter()
-            try:
-                answer = await client.get(path)
-                code = str(answer.status_code)
-                if code != "200":
-                    failure(path, f"{code}: {answer.text}", started)
-            except httpx.HTTPError as error:
-                code = type(error).__name__
-                failure(path, _explain(error), started)
-            read_times[label].append(time.perf_counter() - started)
-            if code != "200":
-                read_errors[code] = read_errors.get(code, 0) + 1
+            await timed_get(client, path, read_times[label], read_errors)
 
     limits = httpx.Limits(max_connections=senders + readers)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
