@@ -89,6 +89,12 @@ def test_post_mortems_are_incidents_for_replay(folder: Path) -> None:
     pool = mine["Checkout connection pool exhausted after the database failover"]
     assert (pool["start"], pool["end"], pool["services"]) == (
         "2025-08-05T02:13:00Z", "2025-08-05T03:05:00Z", ["checkout"])  # fmt: skip
+    # Replay judges the policy against it with no extra step.
+    replay = run(folder, "alerts", "replay", "checkout/availability", "--from", "2025-08-01",
+                 "--to", "2025-09-01", "--json")  # fmt: skip
+    judged = json.loads(replay.output[replay.output.index("{") :])
+    assert [i["id"] for i in judged["incidents"]] == [pool["id"]]
+    assert judged["incidents"][0]["source"] == "postmortem" and judged["recall"] == 0.0
     # The one whose resolved time is before its start is no incident (lint says why).
     assert not any("Redis evictions" in title for title in mine)
     # Removing the file removes its incident.
