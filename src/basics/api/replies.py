@@ -29,10 +29,7 @@ def hub(request: Request) -> Hub:
 def end(app: App, text: str | None) -> dt.datetime:
     """A report's end, by the CLI's one rule: a time, `now`, `latest`, or (none given) the
     config's `reports.end`."""
-    value = text or app.config.reports.end
-    if value in ("now", "latest"):
-        return app.slo.resolve_at(value)
-    return moment(app, value)
+    return app.slo.report_end(text)[0]
 
 
 def moment(app: App, text: str) -> dt.datetime:

@@ -25,17 +25,10 @@ def at_option(ctx: click.Context, value: str | None) -> dt.datetime:
 
     The one rule for "now" in every report. `latest` is said on stderr with the event used.
     """
-    app = get_app(ctx)
-    value = value or app.config.reports.end
-    if value == "latest":
-        found = app.slo.require_latest()
-        click.echo(found.describe(), err=True)
-        return found.end
-    if value == "now":
-        return app.slo.resolve_at("now")
-    moment = time_option(ctx, value)
-    assert moment is not None
-    return moment
+    end, latest = get_app(ctx).slo.report_end(value)
+    if latest is not None:
+        click.echo(latest.describe(), err=True)
+    return end
 
 
 def no_events_hint(

@@ -9,7 +9,7 @@ from typing import Literal
 
 from basics.config.expressions import fields_used, parse_expression
 from basics.config.models import Config, ServiceConfig, SLOConfig
-from basics.core.clock import iso_utc, utc_now
+from basics.core.clock import iso_utc, parse_time, utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.core.sketch import RELATIVE_ERROR
 from basics.core.windows import MINUTE, Window, floor_minute, slo_window
@@ -89,6 +89,18 @@ class SLOService:
         if found is None:
             raise InputError("latest: the store has no events yet; ingest some first")
         return found
+
+    def report_end(self, text: str | None) -> tuple[dt.datetime, Latest | None]:
+        """A report's end by the one rule every command and request follows: a time (ISO
+        8601; without an offset, in the config's zone), `now`, `latest`, or (None) the
+        config's `reports.end`; with the event `latest` stood for, to be said."""
+        value = text or self.config.reports.end
+        if value == "latest":
+            found = self.require_latest()
+            return found.end, found
+        if value == "now":
+            return self.resolve_at("now"), None
+        return parse_time(value, self.config.timezone), None
 
     def resolve_at(self, at: dt.datetime | str | None) -> dt.datetime:
         """A report's end: a time, `now`, `latest`, or (None) the config's `reports.end`."""
