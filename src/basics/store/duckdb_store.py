@@ -304,7 +304,7 @@ def explain(error: Exception, path: Path | str | None) -> str | None:
     """One line for a store fault DuckDB raised mid-command, or None for anything else."""
     text = str(error)
     store = f"store {path}" if path else "the store"
-    damaged = ("Corrupt database file", "checksum", "Could not read enough bytes")
+    damaged = ("corrupt", "checksum", "Could not read enough bytes")  # "Corrupted RLE segment" too
     if any(sign.lower() in text.lower() for sign in damaged):
         return f"{store} is damaged ({_plain(error)}){_RECOVER}"
     if "read-only mode" in text:
