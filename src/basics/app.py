@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from basics.alerting.service import AlertingService
     from basics.config.models import Config
+    from basics.deploys.service import DeployService
     from basics.ingest.pipeline import BatchResult, Progress
     from basics.oncall.service import OncallService
     from basics.postmortems.service import PostmortemService
     from basics.slo.service import SLOService
     from basics.store.duckdb_store import Store
+    from basics.toil.service import ToilService
 
 
 class App:
@@ -72,6 +74,20 @@ class App:
         from basics.postmortems.service import PostmortemService
 
         return PostmortemService(self.store, self.config)
+
+    @cached_property
+    def deploys(self) -> DeployService:
+        """Deploys, the changes they shipped, their links to incidents; DORA."""
+        from basics.deploys.service import DeployService
+
+        return DeployService(self.store, self.config)
+
+    @cached_property
+    def toil(self) -> ToilService:
+        """Toil entries, on-call time as toil, and the report against the cap."""
+        from basics.toil.service import ToilService
+
+        return ToilService(self.store, self.config)
 
     def ingest_events(
         self,

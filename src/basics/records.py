@@ -63,10 +63,14 @@ def status_record(r: Any) -> dict[str, Any]:
     }
 
 
-def replay_record(result: Any) -> dict[str, Any]:
-    """One replay (a `Replay`), its range named `from` and `to` as the options are."""
+def replay_record(result: Any, deploys_before: list[list[Any]] | None = None) -> dict[str, Any]:
+    """One replay (a `Replay`), its range named `from` and `to` as the options are; with
+    `deploys_before`, each firing lists the deploys shortly before it (`Suspect`s)."""
     data: dict[str, Any] = plain(result)
     data["from"], data["to"] = data.pop("start"), data.pop("end")
+    if deploys_before is not None:
+        for firing, found in zip(data["firings"], deploys_before, strict=True):
+            firing["deploys_before"] = [suspect_record(s) for s in found]
     return data
 
 
@@ -121,4 +125,81 @@ def theme_record(theme: Any) -> dict[str, Any]:
         ],
         "action_items": [{"postmortem": owner} | plain(item) for owner, item in theme.action_items],
         "recurrences": plain(theme.recurrences),
+    }
+
+
+def dora_figures(d: Any) -> dict[str, Any]:
+    """One service's DORA (a `deploys.compute.Dora`), as `deploys dora --json` gives it."""
+    return {
+        "service": d.service,
+        "deploys": d.deploys,
+        "per_day": d.per_day,
+        "per_week": d.per_week,
+        "deploy_days_per_week": d.deploy_days_per_week,
+        "lead_time_s": plain(d.lead_time_s),
+        "lead_time_unmeasured": d.lead_time_skipped,
+        "change_failure_rate": {
+            "failed": d.change_failure_rate.count,
+            "deploys": d.change_failure_rate.deploys,
+            "ratio": d.change_failure_rate.ratio,
+            "status_failed": d.failed,
+            "rolled_back": d.rolled_back,
+            "incident_linked": d.incident_linked,
+        },
+        "recovery_time_s": plain(d.recovery_time_s),
+        "unrecovered": d.unrecovered,
+        "rework_rate": {
+            "rework": d.rework_rate.count,
+            "deploys": d.rework_rate.deploys,
+            "ratio": d.rework_rate.ratio,
+        },
+        "bands": plain(d.bands),
+    }
+
+
+def dora_record(report: Any) -> dict[str, Any]:
+    """`deploys dora --json` (a `deploys.dora.DoraReport`): per service, then the total."""
+    return {
+        "from": plain(report.start),
+        "to": plain(report.end),
+        "environment": report.environment,
+        "services": [dora_figures(d) for d in report.services],
+        "total": dora_figures(report.total),
+    }
+
+
+def suspect_record(s: Any) -> dict[str, Any]:
+    """A deploy before a firing or an incident (a `deploys.changes.Suspect`)."""
+    d = s.deploy
+    return {
+        "deploy": d.id,
+        "service": d.service,
+        "version": d.version,
+        "commit": d.commit,
+        "status": d.status,
+        "deployed_at": plain(d.deployed_at),
+        "before_s": s.before_s,
+        "linked": s.linked,
+    }
+
+
+def changes_record(found: Any) -> dict[str, Any]:
+    """`slo changes --json` (a `deploys.changes.Changes`)."""
+    return {
+        "slo": found.slo,
+        "service": found.service,
+        "from": plain(found.start),
+        "to": plain(found.end),
+        "within_s": found.within_s,
+        "moments": [
+            {
+                "kind": m.kind,
+                "start": plain(m.start),
+                "what": m.what,
+                "incident": m.incident,
+                "deploys": [suspect_record(s) for s in m.deploys],
+                "versions": plain(m.versions),
+            }
+            for m in found.moments
+        ],
     }

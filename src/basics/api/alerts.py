@@ -40,9 +40,13 @@ def replay(
     policy: str | None = None,
 ) -> Response:  # fmt: skip
     """`basics alerts replay SLO --json`: every firing of a range, judged against incidents."""
+    from basics.deploys.changes import before_firings
+
     with hub(request).app() as app:
         name, begin, last = f"{service}/{slo}", moment(app, start), end(app, finish)
-        return reply(request, replay_record(app.alerting.replay(name, begin, last, policy)))
+        result = app.alerting.replay(name, begin, last, policy)
+        before = before_firings(app.deploys, service, result.firings)
+        return reply(request, replay_record(result, before))
 
 
 @router.get("/alerts/compare/{service}/{slo}")

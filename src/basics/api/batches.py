@@ -18,7 +18,7 @@ router = APIRouter(tags=["ingest"])
 def batches(
     request: Request,
     source: str | None = None,
-    kind: Literal["events", "pages", "shifts"] | None = None,
+    kind: Literal["events", "pages", "shifts", "deploys", "toil"] | None = None,
     all: bool = False,
     limit: Limit = 1000,
     offset: Offset = 0,

@@ -230,10 +230,13 @@ def replay(
             _replay_summary(results, as_json)
         return
     assert slo_name is not None
+    from basics.deploys.changes import before_firings
+
     result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
     _say_if_empty(ctx, [result])
+    before = before_firings(app.deploys, slo_name.partition("/")[0], result.firings)
     if as_json:
-        output.emit_json(replay_record(result))
+        output.emit_json(replay_record(result, before))
         return
     if as_csv:
         output.emit_csv_records(
@@ -243,7 +246,16 @@ def replay(
     output.emit_table(
         f"{result.slo}: policy {result.policy}, {output.when(result.start)} – "
         f"{output.when(result.end)}",
-        ["tier", "severity", "start", "reset", "peak burn", "budget before", "incident"],
+        [
+            "tier",
+            "severity",
+            "start",
+            "reset",
+            "peak burn",
+            "budget before",
+            "incident",
+            "deploy before",
+        ],
         [
             [
                 f.tier + (" (suppressed)" if f.suppressed else ""),
@@ -253,12 +265,14 @@ def replay(
                 output.number(f.peak_burn_rate, 1),
                 output.percent(f.budget_spent_before_detection, 2),
                 f.incident if f.incident is not None else "FALSE",
+                _deploy_before(suspects),
             ]
-            for f in result.firings
+            for f, suspects in zip(result.firings, before, strict=True)
         ],
-        drop=["budget before", "severity", "peak burn"],
+        drop=["budget before", "severity", "peak burn", "deploy before"],
         caption="budget before: share of the window's error budget spent before it fired; "
-        "incident: the one it caught, FALSE for a false alarm.",
+        "incident: the one it caught, FALSE for a false alarm; deploy before: the newest "
+        "deploy of the service shortly before it (basics slo changes).",
     )
     delays = result.detection_delay_s
     click.echo(
@@ -309,6 +323,15 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
         rows,
         drop=["tickets", "incidents", "firings/week", "policy", "false pages"],
     )
+
+
+def _deploy_before(suspects: list[Any]) -> str:
+    from basics.cli import output
+
+    if not suspects:
+        return ""
+    d = suspects[0].deploy
+    return f"{d.version or (d.commit or '')[:10] or d.id} ({output.duration(suspects[0].before_s)})"
 
 
 def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:

@@ -15,7 +15,9 @@ def batches() -> None:
 @batches.command(name="list")
 @click.option("--source", help="Only batches of this source (pages:FORMAT for page imports).")
 @click.option(
-    "--kind", type=click.Choice(["events", "pages", "shifts"]), help="Only this kind of batch."
+    "--kind",
+    type=click.Choice(["events", "pages", "shifts", "deploys", "toil"]),
+    help="Only this kind of batch.",
 )
 @click.option("--all", "everything", is_flag=True, help="Undone batches too.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
@@ -96,6 +98,9 @@ def undo(ctx: click.Context, batch_id: int, as_json: bool) -> None:
             ("events", done.events),
             ("pages", done.pages),
             ("shifts", done.shifts),
+            ("deploys", done.deploys),
+            ("incidents", done.incidents),
+            ("toil entries", done.toil_entries),
             ("rejects", done.rejects),
         )
         if count

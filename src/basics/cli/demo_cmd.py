@@ -81,7 +81,9 @@ def _ingest_and_report(
         _replay_summary(app, console)
         _prometheus_rules(app, config_path.parent, console)
         _oncall_summary(app, config_path.parent, console)
+        _import_deploys(app, config_path.parent)
         _postmortem_summary(app, config_path.parent, console)
+        _deploys_summary(app, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -92,6 +94,8 @@ def _ingest_and_report(
             "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
             "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
             "postmortems themes",
+            "deploys dora --to latest",
+            "slo changes search/latency --to latest",
         ):
             console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
@@ -221,6 +225,67 @@ def _oncall_summary(app: object, folder: Path, console: object) -> None:
         soft_wrap=True,
         highlight=False,
     )
+
+
+def _import_deploys(app: object, folder: Path) -> None:
+    """Import the company's deploy history (its CI's export), before the post-mortems name
+    the deploys that caused them."""
+    from basics.app import App
+    from basics.demo.deploys import write_deploys
+    from basics.deploys.formats.records import read_jsonl
+
+    assert isinstance(app, App)
+    path = write_deploys(folder)
+    data = path.read_bytes()
+    app.deploys.store_read(read_jsonl(data, path.name), "jsonl", str(path), data)
+
+
+def _deploys_summary(app: object, console: object) -> None:
+    """DORA over the month, and what changed before the search latency burn."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from basics.app import App
+    from basics.cli import output
+    from basics.demo import story
+    from basics.deploys.changes import changes
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    start = story.START.replace(tzinfo=None)
+    end = app.slo.resolve_at("latest")
+    total = app.deploys.dora(start, end).total
+    cfr = total.change_failure_rate
+    console.print(
+        f"\n[bold]Deploys[/bold]: {total.deploys} over the month "
+        f"({output.number(total.per_week, 1)} a week); lead time median "
+        f"{output.duration(total.lead_time_s.median)}, "
+        f"p90 {output.duration(total.lead_time_s.p90)} "
+        f"(n={total.lead_time_s.n}); change failure rate {cfr.count}/{cfr.deploys} "
+        f"({output.percent(cfr.ratio, 0)}); DORA {total.bands.report_year}: "
+        f"{total.bands.deployment_frequency.answer} ({total.bands.deployment_frequency.level})",
+        soft_wrap=True,
+        highlight=False,
+    )
+    incident_start = story.SEARCH_REGRESSION_START.replace(tzinfo=None)
+    found = changes(
+        app.slo, app.alerting, app.deploys, "search/latency",
+        incident_start - dt.timedelta(hours=1), incident_start + dt.timedelta(days=1),
+    )  # fmt: skip
+    for moment in found.moments[:1]:
+        suspect = moment.deploys[0] if moment.deploys else None
+        jump = moment.versions[0] if moment.versions else None
+        said = f"deploy search {suspect.deploy.version}, " if suspect else "no deploy, "
+        said += f"{output.duration(suspect.before_s)} before" if suspect else ""
+        if jump is not None:
+            said += (f"; version {jump.version} holds {output.percent(jump.share_of_bad, 0)} "
+                     "of the slow requests")  # fmt: skip
+        console.print(
+            f"  what changed before search/latency's first {moment.kind} "
+            f"({output.when(moment.start)}): {said}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def _postmortem_summary(app: object, folder: Path, console: object) -> None:

@@ -37,10 +37,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve_cmd", "serve"),
     "token": ("serve_cmd", "token"),
     "postmortems": ("postmortems_cmd", "postmortems"),
+    "deploys": ("deploys_cmd", "deploys"),
+    "toil": ("toil_cmd", "toil"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {
-    "ingest": [("oncall_cmd", "ingest_pages"), ("oncall_cmd", "ingest_shifts")],
+    "ingest": [
+        ("oncall_cmd", "ingest_pages"),
+        ("oncall_cmd", "ingest_shifts"),
+        ("deploys_cmd", "ingest_deploys"),
+        ("toil_cmd", "ingest_toil"),
+    ],
+    "incidents": [("deploys_cmd", "link")],
 }
 """Commands that other modules add to a group (`basics ingest pages` lives with on-call)."""
 

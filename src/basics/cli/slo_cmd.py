@@ -418,3 +418,58 @@ def percentiles(
     )
     if not report.groups:
         click.echo(no_events_hint(ctx, "this range", report.start, report.end, "--to"), err=True)
+
+
+@slo.command()
+@click.argument("slo_name", metavar="SLO")
+@click.option("--from", "start", help="Range start (default: the SLO window before --to).")
+@click.option("--to", "--at", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.pass_context
+def changes(
+    ctx: click.Context, slo_name: str, start: str | None, end: str | None, as_json: bool
+) -> None:
+    """What changed before each burn and incident: the service's deploys shortly before
+    every firing of the SLO's alert policy (replayed) and every incident, and a `version`
+    attribute that holds most of the bad events. Suggestions, not counted until linked
+    (`basics incidents link`).
+
+    \b
+    Examples:
+      basics slo changes api/availability
+      basics slo changes api/latency --from 2026-03-01 --to 2026-03-08 --json
+    """
+    from basics.cli import output
+    from basics.deploys.changes import changes as what_changed
+    from basics.records import changes_record
+
+    app = get_app(ctx)
+    found = what_changed(
+        app.slo, app.alerting, app.deploys, slo_name, time_option(ctx, start), at_option(ctx, end)
+    )
+    if as_json:
+        output.emit_json(changes_record(found))
+        return
+    click.echo(
+        f"{found.slo}: {len(found.moments)} firing(s) and incident(s), "
+        f"{output.when(found.start)} – {output.when(found.end)}; deploys of {found.service} "
+        f"up to {output.duration(found.within_s)} before each"
+    )
+    for moment in found.moments:
+        label = f"incident {moment.incident}" if moment.kind == "incident" else "firing"
+        click.echo(f"\n{output.when(moment.start)}  {label}: {moment.what}")
+        if not moment.deploys and not moment.versions:
+            click.echo("  no deploy before it, no version stands out")
+        for suspect in moment.deploys:
+            d = suspect.deploy
+            mark = "linked" if suspect.linked else "suggested"
+            click.echo(
+                f"  deploy {d.id} {d.service} {d.version or (d.commit or '')[:10]} "
+                f"({d.status}), {output.duration(suspect.before_s)} before: {mark}"
+            )
+        for jump in moment.versions:
+            over = output.number(jump.over_representation, 1)
+            click.echo(
+                f"  version {jump.version}: {output.percent(jump.share_of_bad, 0)} of the bad "
+                f"events ({jump.bad:,} of {jump.total:,} of its events bad; {over}x the others)"
+            )

@@ -336,9 +336,10 @@ class ReportSettings(_Model):
     end: Literal["now", "latest"] = "now"
 
 
-Scope = Literal["events", "pages", "incidents"]
-"""What a write token may send: events (JSON lines, OTLP), pages (webhooks), incidents."""
-SCOPES: tuple[Scope, ...] = ("events", "pages", "incidents")
+Scope = Literal["events", "pages", "incidents", "deploys", "toil"]
+"""What a write token may send: events (JSON lines, OTLP), pages (webhooks), incidents,
+deploys (CI and GitHub / GitLab webhooks), toil entries."""
+SCOPES: tuple[Scope, ...] = ("events", "pages", "incidents", "deploys", "toil")
 
 
 class ApiToken(_Model):
@@ -403,6 +404,66 @@ class PostmortemSettings(_Model):
     dir: str = "postmortems"
 
 
+class DeploySettings(_Model):
+    """Deploys: which environment DORA counts, and how near a deploy must come before a
+    burn or an incident to be suggested as its cause."""
+
+    environment: str = "production"
+    suggest_within: str = "2h"
+
+    @field_validator("suggest_within")
+    @classmethod
+    def _within(cls, value: str) -> str:
+        _checked_duration_s(value)
+        return value
+
+    @property
+    def suggest_within_s(self) -> int:
+        """`suggest_within` in seconds."""
+        return parse_duration_s(self.suggest_within)
+
+
+class ToilSettings(_Model):
+    """Toil: the cap on its share of capacity, each person's working hours a week, whether
+    on-call time from pages counts as toil (each page's engaged time at most `page_cap`),
+    and the categories entries may use (any when empty)."""
+
+    cap_percent: float = Field(default=50, gt=0, le=100)
+    hours_per_week: float = Field(default=40, gt=0, le=168)
+    oncall: bool = True
+    page_cap: str = "4h"
+    categories: list[str] = Field(default_factory=list)
+
+    @field_validator("page_cap")
+    @classmethod
+    def _page_cap(cls, value: str) -> str:
+        _checked_duration_s(value)
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        # Written as the entries' categories are: lower case, spaces as hyphens.
+        names = ["-".join(name.lower().split()) for name in value]
+        if any(not name for name in names):
+            raise ValueError("expected category names, found an empty one")
+        return names
+
+    @model_validator(mode="after")
+    def _oncall_category(self) -> ToilSettings:
+        if self.oncall and "on-call" in self.categories:
+            raise ValueError(
+                'categories: "on-call" is the category of time derived from pages while '
+                "toil.oncall is true; leave it out of the list, or set oncall: false to log it"
+            )
+        return self
+
+    @property
+    def page_cap_s(self) -> int:
+        """`page_cap` in seconds."""
+        return parse_duration_s(self.page_cap)
+
+
 class ServiceConfig(_Model):
     """A service, its owner, its SLOs and its budget corrections."""
 
@@ -446,6 +507,8 @@ class Config(_Model):
     reports: ReportSettings = Field(default_factory=ReportSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     postmortems: PostmortemSettings = Field(default_factory=PostmortemSettings)
+    deploys: DeploySettings = Field(default_factory=DeploySettings)
+    toil: ToilSettings = Field(default_factory=ToilSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:

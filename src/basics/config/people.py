@@ -55,9 +55,11 @@ class Person(_Model):
 
 
 class Team(_Model):
-    """A team and its members."""
+    """A team and its members; capacity (engineering hours a week) defaults to each member's
+    `toil.hours_per_week`."""
 
     members: list[str] = Field(default_factory=list)
+    capacity_hours_per_week: float | None = Field(default=None, gt=0)
 
 
 class Override(_Model):

@@ -57,6 +57,7 @@ resolved: 2026-02-10T09:18:00Z
 detection: alert
 detected_by: HighErrorRate checkout
 trigger: deploy of checkout 2.7.0
+deploys: [checkout@2.7.0]
 contributing_factors:
   - 2.7.0 opened a connection pool per request; the database ran out of connections within a minute
   - the canary stage was skipped for a hotfix
@@ -189,6 +190,7 @@ detected: 2026-02-24T13:20:00Z
 resolved: 2026-02-25T16:00:00Z
 detection: employee
 trigger: deploy of search 3.5.0
+deploys: [search@3.5.0]
 contributing_factors:
   - a new ranking stage ran on every query instead of the top 100 results
 action_items:

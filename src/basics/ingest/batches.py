@@ -1,6 +1,7 @@
 """The batches in the store: list them, and undo one whole.
 
-Undoing removes exactly what the batch stored (events, pages, shifts, rejects) in one
+Undoing removes exactly what the batch stored (events, pages, shifts, deploys with their
+changes and links, toil entries, rejects) in one
 transaction, recounts the rollups of the minutes its events fell in, and keeps the batch's
 row with status `undone` as history. Outcomes tagged on pages are kept: they belong to the
 page id, and apply again if the page is imported again.
@@ -62,6 +63,9 @@ class Undone:
     pages: int
     shifts: int
     rejects: int
+    deploys: int
+    incidents: int
+    toil_entries: int
     minutes_recounted: int
     services: list[str]
 
@@ -89,9 +93,26 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         if status == "undone":
             raise InputError(f"batch {batch_id} was undone already; nothing changed")
         mark_touched(db, batch_id)
+        # Links to the batch's deploys go with them, whoever made the link.
+        db.execute(
+            "DELETE FROM deploy_links WHERE deploy_id IN "
+            "(SELECT id FROM deploys WHERE batch_id = ?) "
+            "OR incident_id IN (SELECT id FROM incidents WHERE batch_id = ?)",
+            [batch_id, batch_id],
+        )
         removed = {
             table: _delete(db, table, batch_id)
-            for table in ("events", "pages", "shifts", "rejects")
+            for table in (
+                "events",
+                "pages",
+                "shifts",
+                "rejects",
+                "deploy_links",
+                "deploy_changes",
+                "deploys",
+                "incidents",
+                "toil_entries",
+            )
         }
         minutes, services = rebuild_marked(db, config)
         db.execute(
@@ -104,6 +125,9 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         removed["pages"],
         removed["shifts"],
         removed["rejects"],
+        removed["deploys"],
+        removed["incidents"],
+        removed["toil_entries"],
         minutes,
         services,
     )

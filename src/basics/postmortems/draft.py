@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from basics.core.clock import iso_utc
+from basics.deploys.changes import Suspect, suspects
 
 if TYPE_CHECKING:
     from basics.alerting.models import Incident
@@ -58,6 +59,7 @@ class Facts:
         default_factory=list
     )  # (created, alert, responder, acknowledged)
     timeline: list[tuple[dt.datetime, str]] = field(default_factory=list)
+    deploys: list[Suspect] = field(default_factory=list)  # shortly before the start
 
     @property
     def detected(self) -> dt.datetime | None:
@@ -108,6 +110,12 @@ def facts(app: App, incident: Incident) -> Facts:
             found.timeline.append(
                 (page.acknowledged_at, f"{page.responder or 'page'} acknowledges")
             )
+    found.deploys = suspects(app.deploys, list(incident.services), start, incident.id)
+    found.timeline += [
+        (s.deploy.deployed_at, f"deploy {s.deploy.id}: {s.deploy.service} "
+                               f"{s.deploy.version or s.deploy.commit or ''} ({s.deploy.status})")
+        for s in found.deploys
+    ]  # fmt: skip
     found.timeline += [(start, f"incident starts: {incident.title}"), (end, "incident ends")]
     found.timeline.sort(key=lambda entry: entry[0])
     return found
@@ -136,6 +144,7 @@ def render(f: Facts, draft_id: str) -> str:
         "trigger": None,
         "contributing_factors": [],
         "tags": [],
+        "deploys": [s.deploy.id for s in f.deploys if s.linked],
         "action_items": [],
         "incident": incident.id,
     }
@@ -143,6 +152,7 @@ def render(f: Facts, draft_id: str) -> str:
     lines += ["## Summary", "", "_What happened, in two or three sentences._", ""]
     lines += ["## Impact", "", *_impact(f), ""]
     lines += ["## Detection", "", *_detection(f, by), ""]
+    lines += ["## What changed", "", *_changed(f), ""]
     lines += ["## Timeline", "", "| Time (UTC) | Event |", "|---|---|"]
     lines += [f"| {at:%Y-%m-%d %H:%M} | {text} |" for at, text in f.timeline] + [""]
     for heading, hint in (
@@ -155,6 +165,25 @@ def render(f: Facts, draft_id: str) -> str:
     lines += ["## Action items", "", "| Action item | Owner | Type | Status | Due |"]
     lines += ["|---|---|---|---|---|", "|  |  | prevent / detect / mitigate | open |  |", ""]
     return "\n".join(lines)
+
+
+def _changed(f: Facts) -> list[str]:
+    if not f.deploys:
+        return ["No deploy of these services shortly before the start (`deploys.suggest_within`)."]
+    lines = [
+        "Deploys shortly before the start. Suggestions: name the one that caused it under "
+        "`deploys:` above, and it counts in the change failure rate.",
+        "",
+    ]
+    for s in f.deploys:
+        d = s.deploy
+        minutes = s.before_s / 60
+        mark = " (linked)" if s.linked else ""
+        lines.append(
+            f"- deploy {d.id}: {d.service} {d.version or d.commit or ''}, {d.status}, "
+            f"{minutes:.0f} min before{mark}"
+        )
+    return lines
 
 
 def _impact(f: Facts) -> list[str]:

@@ -71,6 +71,7 @@ class PostMortem:
     trigger: str | None = None
     contributing_factors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    deploys: tuple[str, ...] = ()  # the deploys that caused it: ids or SERVICE@VERSION
     action_items: tuple[ActionItem, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     sections: dict[str, str] = field(default_factory=dict)

@@ -157,6 +157,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
         fields["trigger"] = _first_paragraph(sections["trigger"])
     fields["services"] = tuple(_list(meta.get("services") or meta.get("service")))
     fields["tags"] = tuple(_list(meta.get("tags")))
+    fields["deploys"] = tuple(_list(meta.get("deploys") or meta.get("deploy")))
     factors = _list(meta.get("contributing_factors"))
     if not factors and sections.get("contributing_factors"):
         factors = _items(sections["contributing_factors"])

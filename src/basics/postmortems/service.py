@@ -22,7 +22,7 @@ from basics.store.duckdb_store import Store
 SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
 """Files read as post-mortems: Markdown or text, or no extension at all."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
@@ -97,6 +97,7 @@ class PostmortemService:
         if not self.store.read_only:
             present = {pm.path for pm in result.postmortems}
             result.wrote = self._save(fresh, present, result.postmortems)
+            result.wrote |= self._link_deploys(result.postmortems)
         return result
 
     def get(self, key: str, library: Library | None = None) -> PostMortem:
@@ -109,8 +110,87 @@ class PostmortemService:
         raise NotFoundError(f'no post-mortem "{key}" (known: {known})')
 
     def lint(self, library: Library | None = None) -> list[LintFinding]:
-        """Findings for every post-mortem, in file order."""
-        return [f for pm in (library or self.library()).postmortems for f in compute.lint(pm)]
+        """Findings for every post-mortem, in file order, and deploys named but not recorded."""
+        found = library or self.library()
+        unknown = self._unknown_deploys(found.postmortems)
+        return [
+            finding
+            for pm in found.postmortems
+            for finding in [
+                *compute.lint(pm),
+                *(LintFinding(pm.id, pm.path, "deploys", f"deploy {ref} is not recorded "
+                              "(basics deploys list)") for ref in unknown.get(pm.id, [])),
+            ]
+        ]  # fmt: skip
+
+    def _incident_of(self, pm: PostMortem) -> int | None:
+        """The incident a post-mortem stands for: its own, or the one recorded otherwise."""
+        own = self.store.scalar(
+            "SELECT id FROM incidents WHERE source = ? AND source_key = ?", [INCIDENT_SOURCE, pm.id]
+        )
+        if own is not None:
+            return int(own)
+        for incident_id, services, start, end in self.store.query(
+            "SELECT id, services, start_ts, end_ts FROM incidents WHERE source <> ?",
+            [INCIDENT_SOURCE],
+        ):
+            if _same_incident(pm, services, start, end):
+                return int(incident_id)
+        return None
+
+    def _wanted_links(
+        self, every: list[PostMortem]
+    ) -> tuple[set[tuple[int, int]], dict[str, list[str]]]:
+        """The (incident, deploy) links the post-mortems' `deploys:` ask for, and the refs
+        that name no recorded deploy, per post-mortem id."""
+        from basics.deploys.service import DeployService
+
+        deploys = DeployService(self.store, self.config)
+        wanted: set[tuple[int, int]] = set()
+        unknown: dict[str, list[str]] = {}
+        for pm in every:
+            incident = self._incident_of(pm) if pm.deploys else None
+            for ref in pm.deploys:
+                try:
+                    deploy = deploys.resolve(ref)
+                except (InputError, NotFoundError):
+                    unknown.setdefault(pm.id, []).append(ref)
+                    continue
+                if incident is not None:
+                    wanted.add((incident, deploy.id))
+        return wanted, unknown
+
+    def _unknown_deploys(self, every: list[PostMortem]) -> dict[str, list[str]]:
+        return self._wanted_links(every)[1] if any(pm.deploys for pm in every) else {}
+
+    def _link_deploys(self, every: list[PostMortem]) -> bool:
+        """Keep the links of source `postmortem` as the post-mortems' `deploys:` say."""
+        stored = {
+            (int(i), int(d))
+            for i, d in self.store.query(
+                "SELECT incident_id, deploy_id FROM deploy_links WHERE source = ?",
+                [INCIDENT_SOURCE],
+            )
+        }
+        if not stored and not any(pm.deploys for pm in every):
+            return False
+        wanted, _ = self._wanted_links(every)
+        if wanted == stored:
+            return False
+        with self.store.transaction() as db:
+            for incident, deploy in stored - wanted:
+                db.execute(
+                    "DELETE FROM deploy_links WHERE incident_id = ? AND deploy_id = ? "
+                    "AND source = ?",
+                    [incident, deploy, INCIDENT_SOURCE],
+                )
+            for incident, deploy in wanted - stored:
+                db.execute(
+                    "INSERT INTO deploy_links (incident_id, deploy_id, source) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [incident, deploy, INCIDENT_SOURCE],
+                )
+        return True
 
     def actions(
         self,
@@ -247,7 +327,9 @@ def from_record(data: dict[str, Any]) -> PostMortem:
     for name in ("started", "detected", "mitigated", "resolved"):
         simple[name] = moment(simple[name])
     simple["day"] = day(simple.get("day"))
-    for name in ("services", "contributing_factors", "tags", "found", "missing", "notes"):
+    simple.setdefault("deploys", [])
+    for name in ("services", "contributing_factors", "tags", "deploys", "found", "missing",
+                 "notes"):  # fmt: skip
         simple[name] = tuple(simple[name])
     return PostMortem(**simple, action_items=items, timeline=timeline)
 

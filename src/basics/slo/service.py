@@ -280,6 +280,12 @@ class SLOService:
 
     # -- breakdowns ---------------------------------------------------------------------
 
+    def report_range(
+        self, name: str, start: dt.datetime | None, end: dt.datetime | str | None
+    ) -> Window:
+        """A report's range over one SLO: [start, end), or the SLO's window before `end`."""
+        return self._range(self.slo(name)[2], start, end)
+
     def _range(
         self, slo: SLOConfig, start: dt.datetime | None, end: dt.datetime | str | None
     ) -> Window:

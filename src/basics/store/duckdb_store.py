@@ -177,8 +177,10 @@ class Store:
         self.db.close()
         return StoreError(_no_space(f"store {self.path}", _give_back_space(self.path)))
 
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """All rows of a read query."""
+    def query(
+        self, sql: str, params: list[Any] | dict[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """All rows of a read query (parameters by position, or by `$name` from a dict)."""
         return self.db.execute(sql, params or []).fetchall()
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:

@@ -207,4 +207,65 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        10,
+        # Deploys and the commits they shipped, imported as batches (undone whole); a
+        # deploy's (source, source_key) is its identity, so a re-import keeps its id. Links
+        # tie a deploy to an incident it caused (by hand, a post-mortem, or an import);
+        # incidents an import brings (Four Keys') belong to its batch.
+        """
+        CREATE SEQUENCE deploy_ids START 1;
+        CREATE TABLE deploys (
+            id INTEGER NOT NULL,
+            service VARCHAR NOT NULL,
+            environment VARCHAR NOT NULL,
+            version VARCHAR,
+            commit_sha VARCHAR,
+            deployed_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,
+            actor VARCHAR,
+            url VARCHAR,
+            source VARCHAR NOT NULL,
+            source_key VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL
+        );
+        CREATE TABLE deploy_changes (
+            deploy_id INTEGER NOT NULL,
+            sha VARCHAR NOT NULL,
+            authored_at TIMESTAMP,
+            committed_at TIMESTAMP,
+            batch_id INTEGER NOT NULL
+        );
+        CREATE TABLE deploy_links (
+            incident_id INTEGER NOT NULL,
+            deploy_id INTEGER NOT NULL,
+            source VARCHAR NOT NULL,
+            batch_id INTEGER,
+            linked_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (incident_id, deploy_id)
+        );
+        ALTER TABLE incidents ADD COLUMN batch_id INTEGER;
+        """,
+    ),
+    (
+        11,
+        # Toil entries: logged by hand (a batch of one) or imported from a worklog export.
+        """
+        CREATE SEQUENCE toil_ids START 1;
+        CREATE TABLE toil_entries (
+            id INTEGER NOT NULL,
+            person VARCHAR,
+            day DATE NOT NULL,
+            minutes DOUBLE NOT NULL,
+            category VARCHAR NOT NULL,
+            service VARCHAR,
+            description VARCHAR,
+            ticket VARCHAR,
+            automatable BOOLEAN,
+            source VARCHAR NOT NULL,
+            source_key VARCHAR,
+            batch_id INTEGER NOT NULL
+        );
+        """,
+    ),
 ]

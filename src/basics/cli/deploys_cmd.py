@@ -1,0 +1,445 @@
+"""`basics deploys record | list | dora`, `basics ingest deploys` and `basics incidents link`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from basics.cli.main import EXIT_REJECTS, get_app
+from basics.cli.slo_cmd import time_option
+
+if TYPE_CHECKING:
+    from basics.app import App
+    from basics.deploys.service import DeployImport
+
+FORMATS = ["github", "gitlab", "fourkeys", "jsonl", "csv"]
+STATUSES = ["succeeded", "failed", "rolled-back"]
+DEFAULT_DAYS = 90
+
+
+@click.group()
+def deploys() -> None:
+    """Deploys, the changes they shipped, and DORA's four keys."""
+
+
+@deploys.command()
+@click.option("--service", required=True, help="The service deployed.")
+@click.option("--version", help="The version or tag deployed.")
+@click.option("--commit", help="The commit deployed (with --git: any name git knows).")
+@click.option("--status", type=click.Choice(STATUSES), default="succeeded", show_default=True)
+@click.option("--at", help="When it was deployed (ISO 8601; default: now).")
+@click.option("--environment", help="Where (default: deploys.environment, production).")
+@click.option("--actor", help="Who or what deployed it.")
+@click.option("--url", help="A link to the pipeline run.")
+@click.option("--id", "key", help="Its id in your CI (recording the same id again updates it).")
+@click.option(
+    "--git",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A clone: the changes shipped are the commits since the previous deploy's commit.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the deploy as JSON.")
+@click.pass_context
+def record(
+    ctx: click.Context,
+    service: str,
+    version: str | None,
+    commit: str | None,
+    status: str,
+    at: str | None,
+    environment: str | None,
+    actor: str | None,
+    url: str | None,
+    key: str | None,
+    repo: Path | None,
+    as_json: bool,
+) -> None:
+    """Record one deploy: the one line to add to a CI pipeline's deploy job.
+
+    \b
+    Examples:
+      basics deploys record --service api --version 3.5.0 --commit 9f3c2a1
+      basics deploys record --service api --version "$TAG" --commit HEAD --git .
+      basics deploys record --service api --version 3.5.0 --status rolled-back
+    """
+    from basics.cli import output
+    from basics.core.clock import utc_now
+    from basics.deploys.models import DeployRecord
+
+    app = get_app(ctx)
+    deployed_at = time_option(ctx, at) or utc_now().replace(microsecond=0)
+    changes: tuple[Any, ...] = ()
+    if repo is not None:
+        commit, changes = _changes(app, repo, service, commit or "HEAD")
+    deploy = app.deploys.record(
+        DeployRecord(
+            service=service,
+            deployed_at=deployed_at,
+            source_key=key or f"{service}:{version or ''}:{commit or ''}:{deployed_at.isoformat()}",
+            status=status,  # type: ignore[arg-type]
+            version=version,
+            commit=commit,
+            environment=environment or app.config.deploys.environment,
+            actor=actor,
+            url=url,
+            changes=changes,
+        )
+    )
+    if as_json:
+        output.emit_json(deploy)
+        return
+    shipped = f", {deploy.changes} change(s)" if repo is not None else ""
+    click.echo(
+        f"deploy {deploy.id}: {deploy.service} {deploy.version or deploy.commit or ''} "
+        f"{deploy.status} at {output.when(deploy.deployed_at)}{shipped}"
+    )
+
+
+def _changes(app: App, repo: Path, service: str, ref: str) -> tuple[str, tuple[Any, ...]]:
+    """The deployed commit's sha, and the commits since the service's previous deploy."""
+    from basics.deploys.git import changes_since, resolve_commit
+
+    commit = resolve_commit(repo, ref)
+    earlier = [d for d in app.deploys.find(service) if d.commit and d.commit != commit]
+    previous = earlier[-1].commit if earlier else None
+    return commit, changes_since(repo, commit, previous)
+
+
+@deploys.command(name="list")
+@click.option("--service", help="Only this service's deploys.")
+@click.option("--from", "start", help="Deployed at or after (ISO 8601).")
+@click.option("--to", "end", help="Deployed before (ISO 8601).")
+@click.option("--environment", help="Only this environment (default: every one).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@click.pass_context
+def list_command(
+    ctx: click.Context,
+    service: str | None,
+    start: str | None,
+    end: str | None,
+    environment: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """List deploys, oldest first, with the changes they shipped and incidents they caused.
+
+    \b
+    Examples:
+      basics deploys list --service api
+      basics deploys list --from 2026-03-01 --json
+    """
+    from basics.cli import output
+    from basics.records import plain
+
+    output.one_format(as_json, as_csv)
+    found = get_app(ctx).deploys.find(
+        service, time_option(ctx, start), time_option(ctx, end), environment
+    )
+    if as_json:
+        output.emit_json(found)
+    elif as_csv:
+        output.emit_csv_records([plain(d) for d in found])
+    elif not found:
+        click.echo("no deploys recorded" + (f" for {service}" if service else ""), err=True)
+    else:
+        output.emit_table(
+            "Deploys (changes: commits shipped; incidents: linked to the deploy)",
+            ["id", "service", "version", "deployed", "status", "changes", "incidents", "commit"],
+            [
+                [
+                    d.id,
+                    d.service,
+                    d.version or "",
+                    output.when(d.deployed_at),
+                    d.status,
+                    d.changes,
+                    ", ".join(map(str, d.incidents)),
+                    (d.commit or "")[:10],
+                ]
+                for d in found
+            ],
+            drop=["commit", "incidents", "changes"],
+        )
+
+
+@deploys.command()
+@click.option("--service", "services", multiple=True, help="Only this service (repeatable).")
+@click.option("--team", help="The services this team owns (basics.yaml owner).")
+@click.option("--from", "start", help=f"Range start (default: {DEFAULT_DAYS} days before --to).")
+@click.option("--to", "end", help="Range end (default: now; latest: the newest deploy).")
+@click.option("--environment", help="Which environment (default: deploys.environment).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@click.pass_context
+def dora(
+    ctx: click.Context,
+    services: tuple[str, ...],
+    team: str | None,
+    start: str | None,
+    end: str | None,
+    environment: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """DORA per service and overall: deployment frequency, lead time for changes, change
+    failure rate, failed-deployment recovery time and rework rate, with their bands.
+
+    \b
+    Examples:
+      basics deploys dora
+      basics deploys dora --service api --from 2026-01-01 --to 2026-04-01 --json
+      basics deploys dora --team payments
+    """
+    from basics.cli import output
+    from basics.records import dora_record
+
+    output.one_format(as_json, as_csv)
+    app = get_app(ctx)
+    if team is not None and services:
+        raise click.UsageError("give --service or --team, not both")
+    chosen = app.deploys.services_of_team(team) if team else list(services)
+    if team is not None and not chosen:
+        raise click.UsageError(f'team "{team}" owns no service in basics.yaml (services: owner)')
+    to = _end(ctx, app, end)
+    since = time_option(ctx, start) or to - dt.timedelta(days=DEFAULT_DAYS)
+    if since >= to:
+        raise click.UsageError("--from must be before --to")
+    found = app.deploys.dora(since, to, chosen, environment)
+    record_ = dora_record(found)
+    if as_json:
+        output.emit_json(record_)
+        return
+    rows = (
+        [*record_["services"], record_["total"]] if len(found.services) != 1 else [record_["total"]]
+    )
+    if as_csv:
+        output.emit_csv_records(rows)
+        return
+    _dora_table(found, rows)
+
+
+def _end(ctx: click.Context, app: App, end: str | None) -> dt.datetime:
+    from basics.core.clock import utc_now
+
+    if end is not None and end not in ("now", "latest"):
+        found = time_option(ctx, end)
+        assert found is not None
+        return found
+    if (end or app.config.reports.end) == "latest":
+        newest = app.store.scalar("SELECT max(deployed_at) FROM deploys")
+        if newest is None:
+            raise click.UsageError("no deploys recorded: `latest` stands for the newest one")
+        click.echo(f"to: the newest deploy, {newest:%Y-%m-%d %H:%M:%S} UTC (+1 s)", err=True)
+        return newest + dt.timedelta(seconds=1)  # type: ignore[no-any-return]
+    return utc_now().replace(microsecond=0)
+
+
+def _dora_table(found: Any, rows: list[dict[str, Any]]) -> None:
+    from basics.cli import output
+
+    click.echo(
+        f"DORA, {found.environment}, {output.when(found.start)} to {output.when(found.end)} "
+        f"(bands: DORA {found.total.bands.report_year})"
+    )
+    if not found.total.deploys:
+        click.echo("no data: no deploys in this range", err=True)
+        return
+    output.emit_table(
+        "",
+        [
+            "service",
+            "deploys",
+            "per week",
+            "lead time p50",
+            "p90",
+            "fail %",
+            "recovery p50",
+            "rework %",
+        ],
+        [
+            [
+                row["service"],
+                row["deploys"],
+                output.number(row["per_week"], 1),
+                output.duration(row["lead_time_s"]["median"]) or "no data",
+                output.duration(row["lead_time_s"]["p90"]) or "",
+                output.percent(row["change_failure_rate"]["ratio"], 1) or "",
+                output.duration(row["recovery_time_s"]["median"]) or "none",
+                output.percent(row["rework_rate"]["ratio"], 1) or "",
+            ]
+            for row in rows
+        ],
+        drop=["p90", "rework %"],
+    )
+    bands = found.total.bands
+
+    def said(band: Any) -> str:
+        return f"{band.answer} ({band.level})" if band.answer else "no data"
+
+    click.echo(
+        f"Overall, in the DORA Quick Check's words (levels: {bands.report}):\n"
+        f"  deploys {said(bands.deployment_frequency)}; lead time {said(bands.lead_time)};\n"
+        f"  change failure rate {said(bands.change_failure_rate)}; recovery "
+        f"{said(bands.recovery_time)}"
+    )
+
+
+@click.command(name="deploys")
+@click.argument("files", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="The files' format.")
+@click.option(
+    "--git", "repo", type=click.Path(file_okay=False, path_type=Path), help="A repository."
+)
+@click.option("--tags", "pattern", default="*", show_default=True, help="With --git: tags to read.")
+@click.option("--exclude", multiple=True, help="With --git: tags to leave out (e.g. '*-rc*').")
+@click.option("--service", help="The service (required with --git; else for records without).")
+@click.option("--mapping", help="Field mapping: service=app,deployed_at=finished,…")
+@click.option("--json", "as_json", is_flag=True, help="Print the import summaries as JSON.")
+@click.pass_context
+def ingest_deploys(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    fmt: str | None,
+    repo: Path | None,
+    pattern: str,
+    exclude: tuple[str, ...],
+    service: str | None,
+    mapping: str | None,
+    as_json: bool,
+) -> None:
+    """Import deploys: a git repository's tags, or files (webhook captures, exports).
+
+    Each file (or repository) is one batch; importing it again updates the deploys it names
+    and never counts one twice. Exit code 3 when any record was rejected.
+
+    \b
+    Examples:
+      basics ingest deploys --git ~/src/api --tags 'v*' --exclude '*-rc*' --service api
+      basics ingest deploys deployment_status.jsonl --format github
+      basics ingest deploys fourkeys.jsonl --format fourkeys
+      basics ingest deploys releases.csv --format csv --mapping service=app,deployed_at=finished
+    """
+    from basics.cli import output
+
+    app = get_app(ctx)
+    results: list[DeployImport] = []
+    if repo is not None:
+        if files or fmt:
+            raise click.UsageError("give --git or files, not both")
+        if not service:
+            raise click.UsageError("--git needs --service: the service its tags deploy")
+        from basics.deploys.git import read_tags
+
+        with output.working(f"reading the tags of {repo}", as_json):
+            read, identity = read_tags(repo.resolve(), pattern, service, exclude)
+        results.append(app.deploys.store_read(read, "git", str(repo), identity))
+    elif not files or not fmt:
+        raise click.UsageError("give files and --format, or --git REPO --service S")
+    else:
+        for path in files:
+            results.append(_import_file(app, Path(path), fmt, _mapping(mapping), service))
+    if as_json:
+        output.emit_json(results)
+    else:
+        for result in results:
+            _say(result)
+    if any(r.rejected for r in results):
+        ctx.exit(EXIT_REJECTS)
+
+
+def _import_file(
+    app: App, path: Path, fmt: str, mapping: dict[str, str] | None, service: str | None
+) -> DeployImport:
+    import importlib
+
+    from basics.core.errors import InputError
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    module, function = _READERS[fmt]
+    reader = getattr(importlib.import_module(f"basics.deploys.formats.{module}"), function)
+    read = reader(data, path.name, mapping, service)
+    return app.deploys.store_read(read, fmt, str(path), data)
+
+
+_READERS = {
+    "github": ("github", "read"),
+    "gitlab": ("gitlab", "read"),
+    "fourkeys": ("fourkeys", "read"),
+    "jsonl": ("records", "read_jsonl"),
+    "csv": ("records", "read_csv"),
+}
+"""Each --format: its module under `basics.deploys.formats`, and the reader there."""
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    pairs = [part.partition("=") for part in text.split(",") if part.strip()]
+    bad = [left for left, eq, right in pairs if not eq or not left.strip() or not right.strip()]
+    if bad:
+        raise click.UsageError(f"--mapping expects FIELD=COLUMN pairs, got {bad[0]!r}")
+    return {left.strip(): right.strip() for left, _, right in pairs}
+
+
+def _say(result: DeployImport) -> None:
+    if result.status == "duplicate":
+        click.echo(f"{result.name}: already imported as batch {result.duplicate_of}")
+        return
+    if result.status == "rejected":
+        click.echo(
+            f"{result.name}: every record was rejected ({result.rejected:,}); nothing stored "
+            f"(batch {result.batch_id} keeps the rejects: basics ingest rejects "
+            f"{result.batch_id})",
+            err=True,
+        )
+    else:
+        parts = [
+            f"{result.deploys - result.unchanged:,} deploys stored ({result.new_deploys:,} new)",
+            f"{result.changes:,} changes",
+        ]
+        if result.unchanged:
+            parts.append(f"{result.unchanged:,} unchanged")
+        if result.incidents:
+            parts.append(f"{result.incidents:,} incidents, {result.links:,} links")
+        if result.skipped:
+            parts.append(f"{result.skipped:,} skipped (not deploys)")
+        parts.append(f"{result.rejected:,} rejected")
+        click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
+    for reject in result.first_rejects:
+        where = f" {reject.field}:" if reject.field else ""
+        click.echo(f"  {result.name}:{reject.line}:{where} {reject.reason}", err=True)
+
+
+@click.command()
+@click.argument("incident_id", type=int)
+@click.option("--deploy", "ref", required=True, help="The deploy: its id, or SERVICE@VERSION.")
+@click.option("--remove", is_flag=True, help="Remove the link instead.")
+@click.pass_context
+def link(ctx: click.Context, incident_id: int, ref: str, remove: bool) -> None:
+    """Link an incident to the deploy that caused it (counted in its change failure rate).
+
+    \b
+    Examples:
+      basics incidents link 4 --deploy 17
+      basics incidents link 4 --deploy api@3.5.0
+    """
+    service = get_app(ctx).deploys
+    deploy = service.resolve(ref)
+    name = f"deploy {deploy.id} ({deploy.service} {deploy.version or deploy.commit or ''})"
+    if remove:
+        done = service.unlink(incident_id, deploy)
+        click.echo(
+            f"incident {incident_id} {'unlinked from' if done else 'was not linked to'} {name}"
+        )
+    else:
+        done = service.link(incident_id, deploy)
+        click.echo(
+            f"incident {incident_id} {'linked to' if done else 'was linked already to'} {name}"
+        )

@@ -1,0 +1,157 @@
+"""What changed before trouble: the deploys of a service shortly before each burn-rate firing
+and each incident, and a `version` attribute whose share of the bad events jumps.
+
+These are suggestions, shown with their evidence and never counted: a deploy counts in the
+change failure rate only once it is linked (`basics incidents link`, a post-mortem's
+`deploys:`, or an import that names a root cause).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from basics.deploys.models import Deploy
+
+if TYPE_CHECKING:
+    from basics.alerting.models import Firing
+    from basics.alerting.service import AlertingService
+    from basics.deploys.service import DeployService
+    from basics.slo.service import SLOService
+
+VERSION = "attrs.version"
+SUSPECT_SHARE = 0.5
+"""A version is suspect when it holds at least this share of the bad events…"""
+SUSPECT_OVER = 2.0
+"""…and fails at least this many times as often as the other versions."""
+MOST_MOMENTS = 100
+"""Firings and incidents looked at per report (the newest), each costing a breakdown."""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A deploy before a moment: how long before, and whether it is linked (confirmed)."""
+
+    deploy: Deploy
+    before_s: float
+    linked: bool
+
+
+@dataclass(frozen=True)
+class VersionJump:
+    """A version holding most of the bad events around a moment, at a higher bad rate."""
+
+    version: str
+    bad: int
+    total: int
+    share_of_bad: float
+    over_representation: float | None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A firing or an incident, and what changed before it."""
+
+    kind: Literal["firing", "incident"]
+    start: dt.datetime
+    what: str
+    incident: int | None
+    deploys: list[Suspect]
+    versions: list[VersionJump]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """`slo changes`: the moments of an SLO over [start, end), each with its suspects."""
+
+    slo: str
+    service: str
+    start: dt.datetime
+    end: dt.datetime
+    within_s: int
+    moments: list[Moment]
+
+
+def changes(
+    slo: SLOService,
+    alerting: AlertingService,
+    deploys: DeployService,
+    name: str,
+    start: dt.datetime | None,
+    end: dt.datetime,
+) -> Changes:
+    """The firings of the SLO's policy replayed over [start, end) (default: the SLO's
+    window) and the incidents of its service, oldest first, each with the deploys before it
+    and any version jump."""
+    from basics.alerting.incidents import list_incidents
+
+    service, _, _ = slo.slo(name)
+    window = slo.report_range(name, start, end)
+    start, end = window.start, window.end
+    within_s = deploys.config.deploys.suggest_within_s
+    replay = alerting.replay(name, start, end)
+    found: list[tuple[Literal["firing", "incident"], dt.datetime, dt.datetime, str, int | None]]
+    found = [
+        ("firing", f.start, f.reset or end, f"{f.tier} ({f.severity})", f.incident)
+        for f in replay.firings
+        if not f.suppressed
+    ]
+    found += [
+        ("incident", i.start, i.end, i.title, i.id)
+        for i in list_incidents(deploys.store, service, start, end)
+    ]
+    found.sort(key=lambda m: (m[1], m[0]))
+    moments = [
+        Moment(
+            kind,
+            begin,
+            what,
+            incident,
+            suspects(deploys, [service], begin, incident, within_s),
+            version_jumps(slo, name, begin - dt.timedelta(seconds=within_s), stop),
+        )
+        for kind, begin, stop, what, incident in found[-MOST_MOMENTS:]
+    ]
+    return Changes(name, service, start, end, within_s, moments)
+
+
+def suspects(
+    deploys: DeployService,
+    services: list[str],
+    moment: dt.datetime,
+    incident: int | None,
+    within_s: int | None = None,
+) -> list[Suspect]:
+    """The deploys of the services within `within_s` before a moment, newest first."""
+    return [
+        Suspect(d, (moment - d.deployed_at).total_seconds(), incident in d.incidents)
+        for d in deploys.before(services, moment, within_s)
+    ]
+
+
+def version_jumps(
+    slo: SLOService, name: str, start: dt.datetime, end: dt.datetime
+) -> list[VersionJump]:
+    """Versions holding at least half the bad events over [start, end) at twice the others'
+    bad rate (events without a `version` attribute say nothing)."""
+    if end <= start:
+        return []
+    breakdown = slo.breakdown(name, VERSION, start, end, top=3)
+    return [
+        VersionJump(c.value, c.bad, c.total, c.share_of_bad, c.over_representation)
+        for c in breakdown.contributors
+        if c.value is not None
+        and c.share_of_bad is not None
+        and c.share_of_bad >= SUSPECT_SHARE
+        and c.over_representation is not None  # one version alone is no jump
+        and c.over_representation >= SUSPECT_OVER
+    ]
+
+
+def before_firings(
+    deploys: DeployService, service: str, firings: Sequence[Firing]
+) -> list[list[Suspect]]:
+    """For `alerts replay`: the deploys before each firing, in the firings' order."""
+    return [suspects(deploys, [service], f.start, f.incident) for f in firings]

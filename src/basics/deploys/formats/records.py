@@ -1,0 +1,385 @@
+"""Deploys from JSON lines and CSV, one deploy per record, fields found by name.
+
+Each of our fields is found under the first of its common names (compared without case,
+spaces, `-` or `_`: "Deployed At" is deployed_at), unless `mapping` names the source's own
+field (a dotted path into nested JSON, or a CSV column header):
+
+    service      service, service_name, app, application, app_name, component
+    version      version, tag, release
+    commit       commit, sha, git_sha, commit_sha, revision, git_commit
+    deployed_at  deployed_at, deploy_time, time, timestamp, finished_at, created_at, date
+    status       status, state, result, outcome, conclusion      (missing: succeeded)
+    environment  environment, env, environment_name               (missing: production)
+    actor        actor, user, author, deployer, deployed_by, triggered_by
+    url          url, link, log_url, html_url
+    id           id, deploy_id, deployment_id
+    changes      changes, commits: shas (a JSON array, or one cell split on space , ; |),
+                 or in JSON objects {sha, authored_at, committed_at}
+
+Times are ISO 8601 (`Z` or an offset; a time without one is taken as UTC), or epoch seconds
+or milliseconds. A record's key is `<service>:<id>`, or without an id
+`<service>/<environment>@<time>Z#<commit or version>`, so importing a file again changes
+nothing. A file that is not UTF-8 is read as Windows-1252 (a spreadsheet's CSV).
+
+`read_jsonl` and `read_csv` have the signature of every reader's `read`; `read` itself tells
+JSON from CSV by the first character that is not blank.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from basics.core.errors import InputError
+from basics.deploys.formats.common import (
+    RAW_CAP,
+    DeploySet,
+    RecordError,
+    Skip,
+    decode,
+    finish,
+    json_type,
+    json_values,
+    make_reject,
+    normalize_environment,
+    parse_time,
+    skip,
+    value_at,
+)
+from basics.deploys.models import (
+    Change,
+    DeployRead,
+    DeployRecord,
+    DeployReject,
+    DeployStatus,
+)
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "service": ("service", "service_name", "app", "application", "app_name", "component"),
+    "version": ("version", "tag", "release"),
+    "commit": ("commit", "sha", "git_sha", "commit_sha", "revision", "git_commit"),
+    "deployed_at": (
+        "deployed_at", "deploy_time", "time", "timestamp", "finished_at", "created_at", "date",
+    ),
+    "status": ("status", "state", "result", "outcome", "conclusion"),
+    "environment": ("environment", "env", "environment_name"),
+    "actor": ("actor", "user", "author", "deployer", "deployed_by", "triggered_by"),
+    "url": ("url", "link", "log_url", "html_url"),
+    "id": ("id", "deploy_id", "deployment_id"),
+    "changes": ("changes", "commits"),
+}  # fmt: skip
+
+# Status words, compared as letters and digits only ("Rolled back" is rolledback).
+_STATUSES: dict[DeployStatus, tuple[str, ...]] = {
+    "succeeded": (
+        "succeeded", "success", "successful", "ok", "done", "complete", "completed", "passed",
+        "deployed", "finished",
+    ),
+    "failed": ("failed", "failure", "fail", "error", "errored", "broken"),
+    "rolled-back": ("rolledback", "rollback", "rolledbacked", "reverted", "revert"),
+}  # fmt: skip
+_STATUS_OF = {word: status for status, words in _STATUSES.items() for word in words}
+_NOT_FINAL = ("pending", "queued", "running", "inprogress", "started", "created", "waiting")
+_NOT_RUN = ("canceled", "cancelled", "skipped", "aborted")
+_ACCEPTED = (
+    "succeeded (or success, ok, done, completed, passed, deployed), "
+    "failed (or failure, fail, error), rolled-back (or rolled back, rollback, reverted)"
+)
+_SHAS = re.compile(r"[\s,;|]+")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def check_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
+    """The mapping, checked: each key one of our fields, each value a non-empty name."""
+    for key, value in (mapping or {}).items():
+        if key not in FIELDS:
+            raise InputError(
+                f'unknown field "{key}" in the mapping: expected one of {", ".join(FIELDS)}'
+            )
+        if not value.strip():
+            raise InputError(f'the mapping of "{key}" is empty: expected a field or column name')
+    return dict(mapping or {})
+
+
+# --- one record, whatever its format ----------------------------------------------------------
+
+Lookup = Callable[[str], tuple[Any, str]]
+"""Our field's value in a record and the source's name for it (for messages)."""
+
+
+def record_deploy(lookup: Lookup, default_service: str | None) -> DeployRecord:
+    """The deploy one record tells; Skip for a deploy not finished, RecordError if unusable."""
+    service = _text(lookup, "service") or default_service
+    if service is None:
+        raise RecordError(
+            lookup("service")[1],
+            "missing service: expected a service name (a field service, app, application or "
+            "component, a mapping, or a default service)",
+        )
+    deployed_at = _time(lookup)
+    status = _status(lookup)
+    environment = normalize_environment(_text(lookup, "environment"))
+    version, commit = _text(lookup, "version"), _text(lookup, "commit")
+    deploy_id = _text(lookup, "id")
+    key = (
+        f"{service}:{deploy_id}"
+        if deploy_id
+        else f"{service}/{environment}@{deployed_at.isoformat()}Z#{commit or version or ''}"
+    )
+    return DeployRecord(
+        service=service,
+        deployed_at=deployed_at,
+        source_key=key,
+        status=status,
+        version=version,
+        commit=commit,
+        environment=environment,
+        actor=_actor(lookup),
+        url=_text(lookup, "url"),
+        changes=_changes(*lookup("changes")),
+    )
+
+
+def _text(lookup: Lookup, field: str) -> str | None:
+    value, name = lookup(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RecordError(name, f"expected text for {name}, found {json_type(value)}")
+    return str(value).strip() or None
+
+
+def _time(lookup: Lookup) -> dt.datetime:
+    value, name = lookup("deployed_at")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RecordError(
+            name,
+            f"missing {name}: expected the time of the deploy, ISO 8601 such as "
+            "2026-03-02T14:00:05Z, or epoch seconds or milliseconds",
+        )
+    return parse_time(value, name)
+
+
+def _status(lookup: Lookup) -> DeployStatus:
+    text = _text(lookup, "status")
+    if text is None:
+        return "succeeded"  # a record of a deploy, saying nothing more, is a deploy that happened
+    word = _norm(text)
+    if word in _STATUS_OF:
+        return _STATUS_OF[word]
+    if word in _NOT_FINAL:
+        raise Skip(f'status "{text}" is not final')
+    if word in _NOT_RUN:
+        raise Skip(f'status "{text}": the deploy did not run to its end')
+    name = lookup("status")[1]
+    raise RecordError(name, f'unknown {name} "{text}": expected {_ACCEPTED}')
+
+
+def _actor(lookup: Lookup) -> str | None:
+    value, name = lookup("actor")
+    if isinstance(value, dict):  # a user object, as CI systems nest it
+        value = next(
+            (value[k] for k in ("login", "username", "name", "email") if value.get(k)), None
+        )
+        if value is None:
+            return None
+    return _text(lambda _: (value, name), "actor")
+
+
+def _changes(value: Any, name: str) -> tuple[Change, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = [sha for sha in _SHAS.split(value) if sha]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise RecordError(
+            name, f"expected an array of commits for {name}, found {json_type(value)}"
+        )
+    changes: dict[str, Change] = {}
+    for index, item in enumerate(items):
+        change = _change(item, f"{name}[{index}]")
+        changes.setdefault(change.sha, change)  # a commit listed twice is one change
+    return tuple(changes.values())
+
+
+def _change(item: Any, name: str) -> Change:
+    if isinstance(item, str) and item.strip():
+        return Change(sha=item.strip())
+    if not isinstance(item, dict):
+        raise RecordError(name, f"expected a sha or an object with a sha, found {json_type(item)}")
+    sha = next((item[k] for k in ("sha", "id", "commit") if isinstance(item.get(k), str)), None)
+    if not sha or not sha.strip():
+        raise RecordError(f"{name}.sha", f"missing {name}.sha: expected the commit's sha")
+
+    def moment(*keys: str) -> dt.datetime | None:
+        key = next((k for k in keys if item.get(k) not in (None, "")), None)
+        return None if key is None else parse_time(item[key], f"{name}.{key}")
+
+    return Change(
+        sha=sha.strip(),
+        authored_at=moment("authored_at", "author_date"),
+        committed_at=moment("committed_at", "commit_date", "timestamp"),
+    )
+
+
+def read(
+    data: bytes, name: str, mapping: dict[str, str] | None = None, service: str | None = None
+) -> DeployRead:
+    """JSON lines or CSV, told by the first character that is not blank: `{` or `[` is JSON."""
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+    reader = read_jsonl if start in (b"{", b"[") else read_csv
+    return reader(data, name, mapping, service)
+
+
+# --- JSON lines --------------------------------------------------------------------------------
+
+
+def read_jsonl(
+    data: bytes, name: str, mapping: dict[str, str] | None = None, service: str | None = None
+) -> DeployRead:
+    """Deploys from JSON lines (or a JSON array) of deploy records."""
+    fields = check_mapping(mapping)
+    text, rejects = decode(data, name, legacy=True)
+    records, broken = json_values(text)
+    rejects += broken
+    deploys = DeploySet()
+    for record in records:
+        try:
+            if not isinstance(record.value, dict):
+                found = json_type(record.value)
+                raise RecordError(None, f"expected a JSON object (one deploy), found {found}")
+            deploys.add(record_deploy(_json_lookup(record.value, fields), service))
+        except Skip as skipped:
+            rejects.append(skip(record.line, skipped.why, record.raw))
+        except RecordError as error:
+            rejects.append(make_reject(record.line, error, record.raw))
+    return finish(deploys, rejects)
+
+
+def _json_lookup(record: dict[str, Any], mapping: dict[str, str]) -> Lookup:
+    by_name: dict[str, str] = {}
+    for key in record:
+        by_name.setdefault(_norm(key), key)
+
+    def lookup(field: str) -> tuple[Any, str]:
+        if field in mapping:
+            path = mapping[field]
+            # A key with a dot in its name ("service.name", as OpenTelemetry writes it) is
+            # tried before the nested path.
+            return (record[path] if path in record else value_at(record, path)), path
+        key = next((by_name[n] for n in map(_norm, FIELDS[field]) if n in by_name), None)
+        return (None, field) if key is None else (record[key], key)
+
+    return lookup
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def read_csv(
+    data: bytes, name: str, mapping: dict[str, str] | None = None, service: str | None = None
+) -> DeployRead:
+    """Deploys from a CSV with a header row (comma, semicolon or tab separated)."""
+    fields = check_mapping(mapping)
+    text, rejects = decode(data, name, legacy=True)
+    deploys = DeploySet()
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((",", ";", "\t"), key=first.count)  # Excel writes ";" in many locales
+    header: _Header | None = None
+    for line, cells in _rows(text, delimiter):
+        if header is None:
+            header = _Header(cells, fields, delimiter)
+            problem = header.problem(service)
+            if problem is not None:
+                rejects.append(DeployReject(line, problem[0], problem[1], header.raw(cells)))
+                break
+            continue
+        if header.repeats(cells):
+            continue  # a header pasted again, as exports joined by hand have
+        try:
+            deploys.add(record_deploy(header.lookup(cells), service))
+        except Skip as skipped:
+            rejects.append(skip(line, skipped.why, header.raw(cells)))
+        except RecordError as error:
+            rejects.append(make_reject(line, error, header.raw(cells)))
+    return finish(deploys, rejects)
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank row and the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    last_line = 0
+    for cells in reader:
+        line, last_line = last_line + 1, reader.line_num
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+
+
+class _Header:
+    """Which column holds each of our fields."""
+
+    def __init__(self, cells: list[str], mapping: dict[str, str], delimiter: str) -> None:
+        self.delimiter = delimiter
+        self.cells = [cell.strip() for cell in cells]
+        self.normalized = [_norm(cell) for cell in self.cells]
+        self.columns: dict[str, int] = {}
+        self.unmapped: list[tuple[str, str]] = []
+        for field, aliases in FIELDS.items():
+            wanted = [mapping[field]] if field in mapping else list(aliases)
+            index = next((self._index(name) for name in wanted if self._index(name) >= 0), -1)
+            if index >= 0:
+                self.columns[field] = index
+            elif field in mapping:
+                self.unmapped.append((field, mapping[field]))
+
+    def _index(self, name: str) -> int:
+        wanted = _norm(name)
+        return self.normalized.index(wanted) if wanted in self.normalized else -1
+
+    def problem(self, default_service: str | None) -> tuple[str, str] | None:
+        """Why no row can be read (the field and the reason), or None."""
+        present = ", ".join(self.cells)
+        if self.unmapped:
+            field, column = self.unmapped[0]
+            return field, f'the mapping names column "{column}" for {field}; columns: {present}'
+        for field, needed in (("deployed_at", True), ("service", default_service is None)):
+            if needed and field not in self.columns:
+                expected = ", ".join(FIELDS[field])
+                return field, (
+                    f"no column for {field}: expected one named {expected} (or a mapping"
+                    f"{', or a default service' if field == 'service' else ''}); "
+                    f"columns: {present}"
+                )
+        return None
+
+    def repeats(self, cells: list[str]) -> bool:
+        return [_norm(cell) for cell in cells[: len(self.normalized)]] == self.normalized
+
+    def lookup(self, cells: list[str]) -> Lookup:
+        extra = [cell for cell in cells[len(self.cells) :] if cell.strip()]
+        if extra:
+            found = len(self.cells) + len(extra)
+            raise RecordError(
+                None, f"expected {len(self.cells)} columns as in the header, found {found}"
+            )
+
+        def value(field: str) -> tuple[Any, str]:
+            index = self.columns.get(field)
+            if index is None:
+                return None, field
+            cell = cells[index].strip() if index < len(cells) else ""
+            return (cell or None), self.cells[index]
+
+        return value
+
+    def raw(self, cells: list[str]) -> str:
+        return self.delimiter.join(cells)[:RAW_CAP]

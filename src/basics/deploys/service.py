@@ -1,0 +1,417 @@
+"""Deploys in the store: recorded one at a time or imported as batches, listed, linked to
+the incidents they caused, and found before a moment ("what changed?").
+
+A deploy's identity is (source, source key): importing the same history again, or a later
+export that overlaps it, updates the deploys it names and keeps their ids, so links made by
+hand survive a re-import and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from basics.config.models import Config
+from basics.core.errors import InputError, NotFoundError
+from basics.deploys.models import (
+    STATUSES,
+    Deploy,
+    DeployRead,
+    DeployRecord,
+    DeployReject,
+    IncidentRecord,
+)
+from basics.records import plain
+from basics.store.duckdb_store import Store
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from basics.deploys.dora import DoraReport
+
+SKIPPED = "skipped"
+"""The `field` of a reject that is not an error: a record that is not a deploy to count
+(a GitHub status still pending, a pipeline without a deploy job)."""
+_COLUMNS = (
+    "d.id, d.service, d.environment, d.version, d.commit_sha, d.deployed_at, d.status, "
+    "d.actor, d.url, d.source"
+)
+
+
+@dataclass(frozen=True)
+class DeployImport:
+    """What one import stored: a batch applied, a duplicate of one, or wholly rejected."""
+
+    batch_id: int | None
+    name: str
+    status: Literal["applied", "duplicate", "rejected"]
+    deploys: int = 0
+    new_deploys: int = 0
+    unchanged: int = 0  # stored already as told: left in their batch
+    changes: int = 0
+    incidents: int = 0
+    links: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    first_rejects: list[DeployReject] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+
+class DeployService:
+    """Deploys, their changes and links, read and written through the store."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def record(self, deploy: DeployRecord) -> Deploy:
+        """Store one deploy (from a CI pipeline's `basics deploys record`) as a batch of one;
+        recording the same deploy again (same source key) updates it."""
+        content = json.dumps(plain(deploy), sort_keys=True).encode()
+        read = DeployRead(deploys=[deploy])
+        done = self.store_read(read, "cli", f"{deploy.service} {deploy.version or ''}", content)
+        deploy_id = self.store.scalar(
+            "SELECT id FROM deploys WHERE source = 'cli' AND source_key = ?", [deploy.source_key]
+        )
+        if deploy_id is None:  # pragma: no cover - store_read stored it or raised
+            raise InputError(f"the deploy was not stored ({done.status})")
+        return self.get(int(deploy_id))
+
+    def store_read(
+        self, read: DeployRead, source: str, name: str, content: bytes, show_rejects: int = 5
+    ) -> DeployImport:
+        """Store what a reader found in `content` (from `source`: git, github, cli, …) as one
+        batch, in one transaction; the same content again changes nothing."""
+        sha = hashlib.sha256(content).hexdigest()
+        errors = [r for r in read.rejects if r.field != SKIPPED]
+        skipped = len(read.rejects) - len(errors)
+        deploys = _last_per_key(read.deploys)
+        with self.store.transaction() as db:
+            known = db.execute(
+                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+                "AND status = 'applied'",
+                [f"deploys:{source}", sha],
+            ).fetchall()[0][0]
+            if known is not None:
+                return DeployImport(None, name, "duplicate", duplicate_of=int(known))
+            status = "rejected" if errors and not deploys and not read.incidents else "applied"
+            batch_id = _new_batch(db, source, name, sha, status, len(deploys), errors)
+            if status == "rejected":
+                return DeployImport(
+                    batch_id, name, "rejected", rejected=len(errors), skipped=skipped,
+                    first_rejects=errors[:show_rejects],
+                )  # fmt: skip
+            new, unchanged, changes = _store_deploys(db, source, deploys, batch_id)
+            incidents, links = _store_incidents(db, source, read.incidents, batch_id)
+            _set_range(db, batch_id)
+        return DeployImport(
+            batch_id, name, "applied", deploys=len(deploys), new_deploys=new,
+            unchanged=unchanged, changes=changes,
+            incidents=incidents, links=links, rejected=len(errors), skipped=skipped,
+            first_rejects=errors[:show_rejects],
+        )  # fmt: skip
+
+    def get(self, deploy_id: int) -> Deploy:
+        """One deploy by id."""
+        found = self._select("d.id = ?", [deploy_id])
+        if not found:
+            raise NotFoundError(f"no deploy {deploy_id}; `basics deploys list` shows their ids")
+        return found[0]
+
+    def resolve(self, ref: str) -> Deploy:
+        """A deploy by id, or as `service@version` (the newest deploy of that version)."""
+        if ref.isdigit():
+            return self.get(int(ref))
+        service, at, version = ref.partition("@")
+        if not at or not service or not version:
+            raise InputError(
+                f'expected a deploy id (a number) or SERVICE@VERSION such as "api@3.5.0", '
+                f'got "{ref}"'
+            )
+        found = self._select("d.service = ? AND d.version = ?", [service, version])
+        if not found:
+            raise NotFoundError(f"no deploy of {service} version {version} is recorded")
+        return found[-1]
+
+    def find(
+        self,
+        service: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        environment: str | None = None,
+    ) -> list[Deploy]:
+        """Deploys, oldest first, of a service and environment over [start, end)."""
+        return self._select(
+            "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "
+            "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
+            [service, service, environment, environment, start, start, end, end],
+        )
+
+    def before(
+        self, services: list[str], moment: dt.datetime, within_s: int | None = None
+    ) -> list[Deploy]:
+        """Deploys of the services (any, when empty) at or before `moment`, newest first,
+        within `within_s` of it (default: `deploys.suggest_within`)."""
+        within = dt.timedelta(seconds=within_s or self.config.deploys.suggest_within_s)
+        found = self._select(
+            "(len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.service)) "
+            "AND d.environment = ? AND d.deployed_at <= ? AND d.deployed_at >= ?",
+            [services, services, self.config.deploys.environment, moment, moment - within],
+        )
+        return found[::-1]
+
+    def link(self, incident_id: int, deploy: Deploy, source: str = "manual") -> bool:
+        """Link an incident to the deploy that caused it; False when it was linked already."""
+        with self.store.transaction() as db:
+            if not db.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchall():
+                raise NotFoundError(
+                    f"no incident {incident_id}; `basics incidents list` shows their ids"
+                )
+            inserted = db.execute(
+                "INSERT INTO deploy_links (incident_id, deploy_id, source) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [incident_id, deploy.id, source],
+            ).fetchall()
+        return bool(inserted and inserted[0][0])
+
+    def unlink(self, incident_id: int, deploy: Deploy) -> bool:
+        """Remove a link; False when there was none."""
+        with self.store.transaction() as db:
+            removed = db.execute(
+                "DELETE FROM deploy_links WHERE incident_id = ? AND deploy_id = ?",
+                [incident_id, deploy.id],
+            ).fetchall()
+        return bool(removed[0][0])
+
+    def dora(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        services: list[str] | None = None,
+        environment: str | None = None,
+    ) -> DoraReport:
+        """DORA per service and for all of them over [start, end) (see `dora.report`)."""
+        from basics.deploys.dora import report
+
+        return report(self.store, self.config, start, end, services or [], environment)
+
+    def services_of_team(self, team: str) -> list[str]:
+        """The services a team owns: owner is the team, or one of its members."""
+        if team not in self.config.teams:
+            known = ", ".join(sorted(self.config.teams)) or "none declared under teams:"
+            raise InputError(f'unknown team "{team}" (known: {known})')
+        owners = {team, *self.config.teams[team].members}
+        return [name for name, svc in self.config.services.items() if svc.owner in owners]
+
+    def _select(self, where: str, params: list[object]) -> list[Deploy]:
+        rows = self.store.query(
+            f"SELECT {_COLUMNS}, "
+            "(SELECT count(*) FROM deploy_changes c WHERE c.deploy_id = d.id), "
+            "(SELECT list(l.incident_id ORDER BY l.incident_id) FROM deploy_links l "
+            " WHERE l.deploy_id = d.id) "
+            f"FROM deploys d WHERE {where} ORDER BY d.deployed_at, d.id",
+            list(params),
+        )
+        return [_deploy(row) for row in rows]
+
+
+def _deploy(row: tuple[Any, ...]) -> Deploy:
+    (deploy_id, service, environment, version, commit, at, status, actor, url, source) = row[:10]
+    return Deploy(
+        deploy_id, service, environment, version, commit, at, status, actor, url, source,
+        changes=int(row[10]), incidents=tuple(row[11] or ()),
+    )  # fmt: skip
+
+
+def _last_per_key(deploys: list[DeployRecord]) -> list[DeployRecord]:
+    """One deploy per source key, the last told (a GitHub deployment's final status)."""
+    for deploy in deploys:
+        if deploy.status not in STATUSES:
+            raise ValueError(f"a reader returned status {deploy.status!r}")
+    return list({deploy.source_key: deploy for deploy in deploys}.values())
+
+
+def _new_batch(
+    db: duckdb.DuckDBPyConnection,
+    source: str,
+    name: str,
+    sha: str,
+    status: str,
+    count: int,
+    rejects: list[DeployReject],
+) -> int:
+    batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+    db.execute(
+        "INSERT INTO batches (id, kind, source, path, content_sha256, status, accepted, "
+        "rejected, started_at, finished_at) VALUES (?, 'deploys', ?, ?, ?, ?, ?, ?, now(), now())",
+        [batch_id, f"deploys:{source}", name, sha, status, count, len(rejects)],
+    ).fetchall()
+    if rejects:
+        db.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+            [[batch_id, r.line, r.field, r.reason, r.raw[:1000]] for r in rejects],
+        )
+    return batch_id
+
+
+def _store_deploys(
+    db: duckdb.DuckDBPyConnection, source: str, deploys: list[DeployRecord], batch_id: int
+) -> tuple[int, int, int]:
+    """Store the deploys in place of those with the same source keys (keeping their ids) and
+    their changes; how many deploys are new, how many were stored already as they are, and
+    how many changes were stored."""
+    import pyarrow as pa
+
+    if not deploys:
+        return 0, 0, 0
+    incoming_deploys = pa.table(
+        {
+            "source_key": [d.source_key for d in deploys],
+            "service": [d.service for d in deploys],
+            "environment": [d.environment for d in deploys],
+            "version": pa.array([d.version for d in deploys], pa.string()),
+            "commit_sha": pa.array([d.commit for d in deploys], pa.string()),
+            "deployed_at": pa.array([d.deployed_at for d in deploys], pa.timestamp("us")),
+            "status": [d.status for d in deploys],
+            "actor": pa.array([d.actor for d in deploys], pa.string()),
+            "url": pa.array([d.url for d in deploys], pa.string()),
+            "changes": [len({c.sha for c in d.changes}) for d in deploys],
+        }
+    )
+    incoming_changes = pa.table(
+        {
+            "source_key": [d.source_key for d in deploys for _ in d.changes],
+            "sha": [c.sha for d in deploys for c in d.changes],
+            "authored_at": pa.array(
+                [c.authored_at for d in deploys for c in d.changes], pa.timestamp("us")
+            ),
+            "committed_at": pa.array(
+                [c.committed_at for d in deploys for c in d.changes], pa.timestamp("us")
+            ),
+        }
+    )
+    # Read by name in the SQL (DuckDB's replacement scan): `register` inside a transaction
+    # would hold the tables until commit.
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE deploys_keyed AS SELECT i.*, d.id AS id, "
+        "d.id IS NOT NULL AND d.service = i.service AND d.environment = i.environment "
+        "AND d.version IS NOT DISTINCT FROM i.version "
+        "AND d.commit_sha IS NOT DISTINCT FROM i.commit_sha AND d.deployed_at = i.deployed_at "
+        "AND d.status = i.status AND d.actor IS NOT DISTINCT FROM i.actor "
+        "AND d.url IS NOT DISTINCT FROM i.url "
+        "AND coalesce(s.n, 0) = i.changes AS unchanged "
+        "FROM incoming_deploys i "
+        "LEFT JOIN deploys d ON d.source = ? AND d.source_key = i.source_key "
+        "LEFT JOIN (SELECT deploy_id, count(*) AS n FROM deploy_changes GROUP BY deploy_id) s "
+        "ON s.deploy_id = d.id",
+        [source],
+    ).fetchall()
+    # A deploy stored already as told now stays as it is, in its batch: importing a
+    # repository again after one new tag stores that tag alone.
+    unchanged = db.execute("DELETE FROM deploys_keyed WHERE unchanged").fetchall()[0][0]
+    new = db.execute("SELECT count(*) FROM deploys_keyed WHERE id IS NULL").fetchall()[0][0]
+    db.execute("UPDATE deploys_keyed SET id = nextval('deploy_ids') WHERE id IS NULL").fetchall()
+    db.execute(
+        "DELETE FROM deploy_changes WHERE deploy_id IN (SELECT id FROM deploys_keyed)"
+    ).fetchall()
+    db.execute("DELETE FROM deploys WHERE id IN (SELECT id FROM deploys_keyed)").fetchall()
+    db.execute(
+        "INSERT INTO deploys (id, service, environment, version, commit_sha, deployed_at, "
+        "status, actor, url, source, source_key, batch_id) "
+        "SELECT id, service, environment, version, commit_sha, deployed_at, status, actor, "
+        "url, ?, source_key, ? FROM deploys_keyed",
+        [source, batch_id],
+    ).fetchall()
+    stored = db.execute(
+        "INSERT INTO deploy_changes (deploy_id, sha, authored_at, committed_at, batch_id) "
+        "SELECT DISTINCT ON (k.id, c.sha) k.id, c.sha, c.authored_at, c.committed_at, ? "
+        "FROM incoming_changes c JOIN deploys_keyed k USING (source_key)",
+        [batch_id],
+    ).fetchall()[0][0]
+    db.execute("DROP TABLE deploys_keyed").fetchall()
+    del incoming_deploys, incoming_changes
+    return int(new), int(unchanged), int(stored)
+
+
+def _store_incidents(
+    db: duckdb.DuckDBPyConnection, source: str, incidents: list[IncidentRecord], batch_id: int
+) -> tuple[int, int]:
+    """Store the incidents a deploy source reports (keyed like deploys) and link each to the
+    first deploy that shipped each of its root-cause commits, once per deploy however often
+    a commit is named; how many incidents and new links."""
+    links = 0
+    for incident in incidents:
+        if incident.resolved_at is None or incident.resolved_at <= incident.started_at:
+            continue  # the readers reject these; an incident needs an end to be judged
+        causes = _first_deploys(db, list(dict.fromkeys(incident.root_causes)))
+        services = [incident.service] if incident.service else sorted({s for _, s in causes})
+        if not services:
+            services = ["unknown"]
+        incident_id = _upsert_incident(db, source, incident, services, batch_id)
+        for deploy_id, _ in causes:
+            done = db.execute(
+                "INSERT INTO deploy_links (incident_id, deploy_id, source, batch_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [incident_id, deploy_id, source, batch_id],
+            ).fetchall()
+            links += int(done[0][0]) if done else 0
+    return len(incidents), links
+
+
+def _first_deploys(db: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple[int, str]]:
+    """(deploy id, service) of the first deploy that shipped each commit, one per deploy."""
+    if not shas:
+        return []
+    rows = db.execute(
+        "SELECT DISTINCT first(d.id ORDER BY d.deployed_at, d.id), "
+        "first(d.service ORDER BY d.deployed_at, d.id) "
+        "FROM deploys d LEFT JOIN deploy_changes c ON c.deploy_id = d.id "
+        "JOIN unnest(?::VARCHAR[]) AS s(sha) ON s.sha = c.sha OR s.sha = d.commit_sha "
+        "WHERE d.status <> 'failed' GROUP BY s.sha",
+        [shas],
+    ).fetchall()
+    return [(int(i), str(s)) for i, s in rows]
+
+
+def _upsert_incident(
+    db: duckdb.DuckDBPyConnection,
+    source: str,
+    incident: IncidentRecord,
+    services: list[str],
+    batch_id: int,
+) -> int:
+    title = incident.title.strip() or f"{source} incident {incident.source_key}"
+    known = db.execute(
+        "SELECT id FROM incidents WHERE source = ? AND source_key = ?",
+        [f"deploys:{source}", incident.source_key],
+    ).fetchall()
+    if known:
+        incident_id = int(known[0][0])
+        db.execute(
+            "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ?, "
+            "batch_id = ? WHERE id = ?",
+            [services, incident.started_at, incident.resolved_at, title, batch_id, incident_id],
+        ).fetchall()
+        return incident_id
+    incident_id = int(db.execute("SELECT nextval('incident_ids')").fetchall()[0][0])
+    db.execute(
+        "INSERT INTO incidents (id, services, start_ts, end_ts, title, source, source_key, "
+        "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            incident_id, services, incident.started_at, incident.resolved_at, title,
+            f"deploys:{source}", incident.source_key, batch_id,
+        ],
+    ).fetchall()  # fmt: skip
+    return incident_id
+
+
+def _set_range(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    db.execute(
+        "UPDATE batches SET min_ts = r.lo, max_ts = r.hi, accepted = r.n FROM (SELECT "
+        "min(deployed_at) AS lo, max(deployed_at) AS hi, count(*) AS n FROM deploys "
+        "WHERE batch_id = ?) r WHERE id = ?",
+        [batch_id, batch_id],
+    ).fetchall()

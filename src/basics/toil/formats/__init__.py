@@ -1,0 +1,1 @@
+"""Readers of outside toil formats: worklog exports (Jira, Tempo, Linear, spreadsheets)."""

@@ -1,0 +1,411 @@
+"""Toil entries in the store: logged by hand (a batch of one), imported from worklog
+exports (a batch per file), listed, removed, and the report against the cap with on-call
+time derived from pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zoneinfo
+from typing import TYPE_CHECKING, Any
+
+from basics.config.models import Config
+from basics.core.clock import utc_now
+from basics.core.errors import InputError, NotFoundError
+from basics.store.duckdb_store import Store
+from basics.toil import compute
+from basics.toil.models import (
+    CLI_SOURCE,
+    FILE_SOURCE,
+    Removed,
+    ToilEntry,
+    ToilImport,
+    ToilRecord,
+    ToilReject,
+)
+from basics.toil.parse import MAX_MINUTES, People, checked_category
+from basics.toil.report import OncallLoad, ToilReport
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from basics.toil.formats.worklog import ReadOptions, Worklog
+
+ENTRY_COLUMNS = (
+    "id, person, day, minutes, category, service, description, ticket, automatable, "
+    "source, batch_id"
+)
+DEFAULT_WEEKS = 12
+DESCRIPTION_CAP = 500
+
+
+class ToilService:
+    """Toil entries and the toil report, read and written through the store."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.people = People(config.people, config.timezone)
+
+    # --- writing ------------------------------------------------------------------------
+
+    def log(
+        self,
+        minutes: float,
+        category: str,
+        person: str,
+        day: dt.date | None = None,
+        service: str | None = None,
+        description: str | None = None,
+        ticket: str | None = None,
+        automatable: bool | None = None,
+    ) -> ToilEntry:
+        """Record one entry as a batch of its own (`batches undo` removes it); the day is
+        today in the person's time zone unless given."""
+        if not 0 < minutes <= MAX_MINUTES:
+            raise InputError(f"expected a time spent above 0 and at most 24h, got {minutes:g} min")
+        settings = self.config.toil
+        try:
+            who = self.people.resolve(person)
+            kind = checked_category(category, settings.categories, settings.oncall)
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        record = ToilRecord(
+            person=who,
+            day=day or self.today(self.people.zone_of(who)),
+            minutes=minutes,
+            category=kind,
+            service=service or None,
+            description=(description or "").strip()[:DESCRIPTION_CAP] or None,
+            ticket=ticket or None,
+            automatable=automatable,
+        )
+        content = json.dumps([record.__dict__], default=str, sort_keys=True).encode()
+        with self.store.transaction() as db:
+            batch_id = _new_batch(db, CLI_SOURCE, "toil log", hashlib.sha256(content).hexdigest())
+            ids = _store_entries(db, [record], CLI_SOURCE, batch_id, keyed=False)
+            _finish_batch(db, batch_id, "applied", [record], [], 0)
+        return self.entry(ids[0])
+
+    def ingest(self, path: str, options: ReadOptions) -> ToilImport:
+        """Import one worklog export as a batch, in one transaction; the same content again
+        changes nothing, and entries already stored (by identity) are not stored twice."""
+        from basics.ingest.inputs import CHUNK_BYTES, Input
+        from basics.toil.formats.worklog import read_worklog
+
+        source = Input(path)
+        try:
+            data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+            sha = source.sha256.hexdigest()
+        finally:
+            source.close()
+        known = self._applied_batch(sha)
+        if known is not None:
+            return ToilImport(source.name, "duplicate", duplicate_of=known)
+        worklog = read_worklog(data, source.name, self.people, options)
+        with self.store.transaction() as db:
+            known = self._applied_batch(sha)  # imported meanwhile by another process
+            if known is not None:
+                return ToilImport(source.name, "duplicate", duplicate_of=known)
+            return _store_worklog(db, source.name, sha, worklog)
+
+    def remove(self, entry_id: int) -> Removed:
+        """Delete one entry; a batch of one (`toil log`) is marked undone with it."""
+        entry = self.entry(entry_id)
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM toil_entries WHERE id = ?", [entry_id]).fetchall()
+            left = db.execute(
+                "SELECT count(*) FROM toil_entries WHERE batch_id = ?", [entry.batch_id]
+            ).fetchall()[0][0]
+            alone = entry.source == CLI_SOURCE and left == 0
+            if alone:
+                db.execute(
+                    "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?",
+                    [entry.batch_id],
+                ).fetchall()
+        return Removed(entry, alone)
+
+    def _applied_batch(self, sha: str) -> int | None:
+        """The applied batch that imported this content already, if any."""
+        known = self.store.scalar(
+            "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+            "AND status = 'applied'",
+            [FILE_SOURCE, sha],
+        )
+        return None if known is None else int(known)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def entry(self, entry_id: int) -> ToilEntry:
+        """One stored entry by id."""
+        rows = self.store.query(
+            f"SELECT {ENTRY_COLUMNS} FROM toil_entries WHERE id = ?", [entry_id]
+        )
+        if not rows:
+            raise NotFoundError(f"no toil entry {entry_id}; `basics toil list` shows their ids")
+        return ToilEntry(*rows[0])
+
+    def entries(
+        self,
+        first: dt.date | None = None,
+        end: dt.date | None = None,
+        people: list[str] | None = None,
+        service: str | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> list[ToilEntry]:
+        """Stored entries of the days [first, end), newest day first (then newest id)."""
+        rows = self.store.query(
+            f"SELECT {ENTRY_COLUMNS} FROM toil_entries "
+            "WHERE (?::DATE IS NULL OR day >= ?) AND (?::DATE IS NULL OR day < ?) "
+            "AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], person)) "
+            "AND (?::VARCHAR IS NULL OR service = ?) AND (?::VARCHAR IS NULL OR category = ?) "
+            "ORDER BY day DESC, id DESC LIMIT ?",
+            [first, first, end, end, people, people, service, service, category, category,
+             limit if limit is not None else 2**62],
+        )  # fmt: skip
+        return [ToilEntry(*row) for row in rows]
+
+    def newest_day(self) -> dt.date | None:
+        """The day of the newest stored entry, if any."""
+        newest: dt.date | None = self.store.scalar("SELECT max(day) FROM toil_entries")
+        return newest
+
+    def today(self, timezone: str | None = None) -> dt.date:
+        """Today's date in a time zone (the config's by default)."""
+        moment = utc_now().replace(tzinfo=dt.UTC)
+        return moment.astimezone(zoneinfo.ZoneInfo(timezone or self.config.timezone)).date()
+
+    def resolve_person(self, person: str) -> str:
+        """A person's key in basics.yaml (or the name as given when none are declared)."""
+        try:
+            return self.people.resolve(person)
+        except ValueError as error:
+            raise NotFoundError(str(error)) from None
+
+    def report(
+        self,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        team: str | None = None,
+        person: str | None = None,
+        service: str | None = None,
+        today: dt.date | None = None,
+    ) -> ToilReport:
+        """Toil per ISO week of the range (widened to whole weeks; by default the 12 weeks
+        up to this one) against the cap, for everyone, a team or a person."""
+        today = today or self.today()
+        first, end_day = self.report_days(start, end, today)
+        roster = self._roster(team, person)
+        entries = self.entries(first, end_day, roster, service)
+        derived, oncall, unassigned = self._oncall(first, end_day, roster, service)
+        everything = entries + derived
+        return compute.toil_report(
+            everything,
+            compute.mondays(first, end_day),
+            self._scope(team, roster, everything),
+            today,
+            self.config.timezone,
+            compute.Filters(team, roster[0] if person and roster else None, service),
+            oncall,
+            unassigned,
+            oncall_derived=self.config.toil.oncall,
+        )
+
+    def report_days(
+        self, start: dt.datetime | None, end: dt.datetime | None, today: dt.date
+    ) -> tuple[dt.date, dt.date]:
+        """The days [first, end) of a report: the days starting in [start, end) (naive
+        UTC) in the config's zone, widened to whole ISO weeks."""
+        zone = self.config.timezone
+        end_day = _day_from(end, zone) if end else today + dt.timedelta(days=1)
+        last_week = compute.week_of(end_day - dt.timedelta(days=1))
+        first = _day_from(start, zone) if start else last_week - (DEFAULT_WEEKS - 1) * compute.WEEK
+        if first >= end_day:
+            raise InputError("the range is empty: --from must be before --to (and today)")
+        return compute.week_of(first), last_week + compute.WEEK
+
+    def _roster(self, team: str | None, person: str | None) -> list[str] | None:
+        """Whose entries count: a team's members, one person, or anyone (None)."""
+        if team is not None and person is not None:
+            raise InputError("choose one of --team and --person")
+        if team is not None:
+            if team not in self.config.teams:
+                known = ", ".join(self.config.teams) or "none are configured"
+                raise NotFoundError(f'no team "{team}" (known: {known})')
+            return list(self.config.teams[team].members)
+        return None if person is None else [self.resolve_person(person)]
+
+    def _scope(
+        self, team: str | None, roster: list[str] | None, entries: list[ToilEntry]
+    ) -> compute.Scope:
+        """The scope's people and capacities: a team's, a person's, or everyone's (every
+        declared person and everyone with entries)."""
+        hours = self.config.toil.hours_per_week
+        # The teams shown: every team for everyone, the team, or the person's teams.
+        teams = {
+            name: (tuple(t.members), compute.team_capacity(t, hours))
+            for name, t in self.config.teams.items()
+            if roster is None or name == team or (team is None and roster[0] in t.members)
+        }
+        if team is not None:
+            people, capacity, name = tuple(roster or ()), teams[team][1], team
+        elif roster is not None:
+            people, capacity, name = (roster[0],), hours, roster[0]
+        else:
+            people = tuple(sorted(set(self.config.people) | {e.person for e in entries}))
+            capacity, name = len(people) * hours, "everyone"
+        return compute.Scope(name, people, capacity, hours, teams, self.config.toil.cap_percent)
+
+    def _oncall(
+        self, first: dt.date, end: dt.date, roster: list[str] | None, service: str | None
+    ) -> tuple[list[ToilEntry], list[OncallLoad], int]:
+        """On-call time from pages as derived entries, each person's on-call load, and the
+        pages of the range nobody could be named for."""
+        if not self.config.toil.oncall:
+            return [], [], 0
+        from basics.oncall.service import OncallService
+        from basics.toil.engaged import derived_entries, oncall_loads, oncall_rows
+
+        zone, cap_s = self.config.timezone, self.config.toil.page_cap_s
+        start_utc, end_utc = compute.local_midnight(first, zone), compute.local_midnight(end, zone)
+        oncall = OncallService(self.store, self.config)
+        # Pages created up to one cap earlier still reach into the range.
+        since = start_utc - dt.timedelta(seconds=cap_s)
+        pages = oncall.with_responders(oncall.pages(since, end_utc))
+        rows, _ = oncall_rows(pages, cap_s, zone, oncall.zone_of)
+        rows = [
+            row
+            for row in rows
+            if first <= row.day < end
+            and (roster is None or row.person in roster)
+            and (service is None or row.service == service)
+        ]
+        unassigned = sum(
+            1 for p in pages if p.responder is None and start_utc <= p.created_at < end_utc
+        )
+        return derived_entries(rows), oncall_loads(rows), unassigned
+
+
+def _day_from(moment: dt.datetime, timezone: str) -> dt.date:
+    """The first day starting at or after a naive UTC moment, in a time zone."""
+    local = moment.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(timezone))
+    return local.date() + dt.timedelta(days=0 if local.time() == dt.time() else 1)
+
+
+def _new_batch(db: duckdb.DuckDBPyConnection, source: str, path: str, sha: str) -> int:
+    batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+    db.execute(
+        "INSERT INTO batches (id, kind, source, path, content_sha256, status, started_at) "
+        "VALUES (?, 'toil', ?, ?, ?, 'loading', now())",
+        [batch_id, source, path, sha],
+    ).fetchall()
+    return batch_id
+
+
+def _finish_batch(
+    db: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    status: str,
+    stored: list[ToilRecord],
+    rejects: list[ToilReject],
+    duplicates: int,
+) -> None:
+    days = [dt.datetime.combine(record.day, dt.time()) for record in stored]
+    db.execute(
+        "UPDATE batches SET status = ?, accepted = ?, rejected = ?, duplicate_rows = ?, "
+        "min_ts = ?, max_ts = ?, finished_at = now() WHERE id = ?",
+        [status, len(stored), len(rejects), duplicates, min(days, default=None),
+         max(days, default=None), batch_id],
+    ).fetchall()  # fmt: skip
+    if rejects:
+        db.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+            [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
+        )
+
+
+def _store_worklog(
+    db: duckdb.DuckDBPyConnection, name: str, sha: str, worklog: Worklog
+) -> ToilImport:
+    """Record the batch, its new entries (one per identity) and its rejects."""
+    batch_id = _new_batch(db, FILE_SOURCE, name, sha)
+    fresh = _fresh(db, worklog.records)
+    duplicates = len(worklog.records) - len(fresh)
+    status = "rejected" if not worklog.records and worklog.rejects else "applied"
+    if status == "applied":
+        _store_entries(db, fresh, FILE_SOURCE, batch_id, keyed=True)
+    _finish_batch(db, batch_id, status, fresh, worklog.rejects, duplicates)
+    return ToilImport(
+        path=name,
+        status=status,
+        batch_id=batch_id,
+        entries=len(fresh),
+        duplicates=duplicates,
+        rejected=len(worklog.rejects),
+        blank_rows=worklog.blank_rows,
+        header_rows=worklog.header_rows,
+        hours=sum(record.minutes for record in fresh) / 60,
+        encoding=worklog.encoding,
+        columns=worklog.columns,
+        first_rejects=worklog.rejects[:5],
+    )
+
+
+def _fresh(db: duckdb.DuckDBPyConnection, records: list[ToilRecord]) -> list[ToilRecord]:
+    """The records whose identity neither the store nor an earlier row of the file holds."""
+    keys = [record.source_key for record in records]
+    stored = {
+        row[0]
+        for row in db.execute(
+            "SELECT source_key FROM toil_entries WHERE source = ? "
+            "AND source_key IN (SELECT unnest(?::VARCHAR[]))",
+            [FILE_SOURCE, keys],
+        ).fetchall()
+    }
+    fresh = []
+    for record in records:
+        if record.source_key not in stored:
+            stored.add(record.source_key)
+            fresh.append(record)
+    return fresh
+
+
+def _store_entries(
+    db: duckdb.DuckDBPyConnection,
+    records: list[ToilRecord],
+    source: str,
+    batch_id: int,
+    keyed: bool,
+) -> list[int]:
+    """Insert records with new ids (in the records' order); their ids."""
+    if not records:
+        return []
+    import pyarrow as pa
+
+    ids = [
+        int(row[0])
+        for row in db.execute("SELECT nextval('toil_ids') FROM range(?)", [len(records)]).fetchall()
+    ]
+    columns: dict[str, Any] = {
+        "id": pa.array(ids, pa.int32()),
+        "person": pa.array([r.person for r in records], pa.string()),
+        "day": pa.array([r.day for r in records], pa.date32()),
+        "minutes": pa.array([r.minutes for r in records], pa.float64()),
+        "category": pa.array([r.category for r in records], pa.string()),
+        "service": pa.array([r.service for r in records], pa.string()),
+        "description": pa.array([r.description for r in records], pa.string()),
+        "ticket": pa.array([r.ticket for r in records], pa.string()),
+        "automatable": pa.array([r.automatable for r in records], pa.bool_()),
+        "source": pa.array([source] * len(records), pa.string()),
+        "source_key": pa.array(
+            [r.source_key if keyed else f"cli:{batch_id}" for r in records], pa.string()
+        ),
+        "batch_id": pa.array([batch_id] * len(records), pa.int32()),
+    }
+    # Read by name in the SQL (DuckDB's replacement scan): `register` inside a transaction
+    # would hold the table until commit.
+    incoming = pa.table(columns)  # noqa: F841
+    db.execute(f"INSERT INTO toil_entries ({', '.join(columns)}) SELECT * FROM incoming").fetchall()
+    return ids
