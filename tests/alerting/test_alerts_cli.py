@@ -219,6 +219,8 @@ def test_replay_json(folder: Path) -> None:
     assert data["policy"] == "single-1h"
     assert data["from"] == "2026-03-02T01:00:00Z"
     assert data["to"] == "2026-03-03T00:00:00Z"  # --to latest: the minute after 23:59:30
+    # One SLO's replay lists the deploys shortly before each firing (none recorded here).
+    assert [f.pop("deploys_before") for f in data["firings"]] == [[]] * len(data["firings"])
     firings = data["firings"]
     assert all(set(f) == FIRING_KEYS for f in firings)
     assert firings[0] == {

@@ -29,6 +29,7 @@ class Auth:
 
     tokens: dict[str, tuple[str, frozenset[str]]]  # sha256 of the text -> (name, scopes)
     pagerduty_secrets: list[bytes]
+    github_secrets: list[bytes] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=lambda: {"token": 0, "signature": 0})
 
     @classmethod
@@ -41,9 +42,11 @@ class Auth:
         env_token = os.environ.get(ENV_TOKEN, "")
         if env_token:
             tokens[digest(env_token)] = (ENV_TOKEN, frozenset(SCOPES))
-        names = settings.pagerduty.secret_env if settings.pagerduty else []
-        found = [os.environ.get(name, "") for name in names]
-        return cls(tokens, [secret.encode() for secret in found if secret])
+        return cls(
+            tokens,
+            _secrets(settings.pagerduty.secret_env if settings.pagerduty else []),
+            _secrets(settings.github.secret_env if settings.github else []),
+        )
 
     @property
     def any_token(self) -> bool:
@@ -101,6 +104,32 @@ class Auth:
             if not sent
             else "X-PagerDuty-Signature matches none of the configured secrets",
         )
+
+    def require_github(self, signature: str | None, body: bytes) -> None:
+        """Pass a delivery whose X-Hub-Signature-256 matches a configured secret; else 401."""
+        if not self.github_secrets:
+            self.refused["signature"] += 1
+            raise HTTPException(
+                401,
+                "no GitHub webhook secret is configured (serve.github.secret_env in "
+                "basics.yaml names the environment variables that hold them)",
+            )
+        sent = (signature or "").strip().removeprefix("sha256=")
+        expected = [hmac.new(k, body, hashlib.sha256).hexdigest() for k in self.github_secrets]
+        if sent and any(hmac.compare_digest(sent, e) for e in expected):
+            return
+        self.refused["signature"] += 1
+        raise HTTPException(
+            401,
+            "missing X-Hub-Signature-256"
+            if not sent
+            else "X-Hub-Signature-256 matches none of the configured secrets",
+        )
+
+
+def _secrets(names: list[str]) -> list[bytes]:
+    found = [os.environ.get(name, "") for name in names]
+    return [secret.encode() for secret in found if secret]
 
 
 def digest(token: str) -> str:

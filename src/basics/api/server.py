@@ -24,6 +24,7 @@ import basics
 from basics.api import (
     alerts,
     batches,
+    deploys,
     events,
     metrics,
     oncall,
@@ -79,7 +80,7 @@ def create_app(
     cached = CacheStats()
     app.add_middleware(ReportCache, hub=hub, stats=cached)
     problems.install(app)
-    for module in (slo, alerts, oncall, batches, webhooks, postmortems):
+    for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
     app.include_router(events.router)  # its paths are whole: /api/v1/events, /v1/logs, /v1/traces

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,15 +198,10 @@ def dora(
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    if team is not None and services:
-        raise click.UsageError("give --service or --team, not both")
-    chosen = app.deploys.services_of_team(team) if team else list(services)
-    if team is not None and not chosen:
-        raise click.UsageError(f'team "{team}" owns no service in basics.yaml (services: owner)')
-    to = _end(ctx, app, end)
-    since = time_option(ctx, start) or to - dt.timedelta(days=DEFAULT_DAYS)
-    if since >= to:
-        raise click.UsageError("--from must be before --to")
+    chosen = app.deploys.chosen(list(services), team)
+    since, to, newest = app.deploys.report_range(time_option(ctx, start), end, DEFAULT_DAYS)
+    if newest is not None:
+        click.echo(f"to: the newest deploy, {output.when(newest)} (+1 s)", err=True)
     found = app.deploys.dora(since, to, chosen, environment)
     record_ = dora_record(found)
     if as_json:
@@ -220,22 +214,6 @@ def dora(
         output.emit_csv_records(rows)
         return
     _dora_table(found, rows)
-
-
-def _end(ctx: click.Context, app: App, end: str | None) -> dt.datetime:
-    from basics.core.clock import utc_now
-
-    if end is not None and end not in ("now", "latest"):
-        found = time_option(ctx, end)
-        assert found is not None
-        return found
-    if (end or app.config.reports.end) == "latest":
-        newest = app.store.scalar("SELECT max(deployed_at) FROM deploys")
-        if newest is None:
-            raise click.UsageError("no deploys recorded: `latest` stands for the newest one")
-        click.echo(f"to: the newest deploy, {newest:%Y-%m-%d %H:%M:%S} UTC (+1 s)", err=True)
-        return newest + dt.timedelta(seconds=1)  # type: ignore[no-any-return]
-    return utc_now().replace(microsecond=0)
 
 
 def _dora_table(found: Any, rows: list[dict[str, Any]]) -> None:

@@ -107,7 +107,10 @@ def log(
 def _login_name() -> str:
     import getpass
 
-    return getpass.getuser()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's user with no name
+        return ""
 
 
 def _day(text: str | None, today: dt.date) -> dt.date:

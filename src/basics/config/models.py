@@ -366,6 +366,13 @@ class PagerDutyWebhook(_Model):
     secret_env: list[str] = Field(min_length=1)
 
 
+class GitHubWebhook(_Model):
+    """The secrets of GitHub webhooks (deployment statuses), by the environment variables
+    that hold them; each delivery's X-Hub-Signature-256 must match one."""
+
+    secret_env: list[str] = Field(min_length=1)
+
+
 class NotifySettings(_Model):
     """Where `basics serve` sends the alerts it evaluates: Alertmanager's API (every URL
     gets every alert, as Prometheus sends to each Alertmanager of an HA pair) and generic
@@ -391,6 +398,7 @@ class ServeSettings(_Model):
 
     tokens: dict[str, ApiToken] = Field(default_factory=dict)
     pagerduty: PagerDutyWebhook | None = None
+    github: GitHubWebhook | None = None
     max_body_mb: float = Field(default=32, gt=0, le=1024)
     # The source (of format otlp) that OTLP/HTTP requests are stored as; default: the one
     # source of format otlp, if there is exactly one.

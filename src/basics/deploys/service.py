@@ -198,6 +198,40 @@ class DeployService:
 
         return report(self.store, self.config, start, end, services or [], environment)
 
+    def report_range(
+        self, start: dt.datetime | None, end: str | None, days: int = 90
+    ) -> tuple[dt.datetime, dt.datetime, dt.datetime | None]:
+        """A DORA range by the reports' rule: `end` a time, `now`, `latest` (the newest
+        deploy) or, when None, `reports.end`; `start` defaults to `days` before the end.
+        With the newest deploy when `latest` stood for it, to be said."""
+        from basics.core.clock import parse_time, utc_now
+
+        newest = None
+        if end is not None and end not in ("now", "latest"):
+            stop = parse_time(end, self.config.timezone)
+        elif (end or self.config.reports.end) == "latest":
+            newest = self.store.scalar("SELECT max(deployed_at) FROM deploys")
+            if newest is None:
+                raise InputError("no deploys recorded: `latest` stands for the newest one")
+            stop = newest + dt.timedelta(seconds=1)
+        else:
+            stop = utc_now().replace(microsecond=0)
+        begin = start or stop - dt.timedelta(days=days)
+        if begin >= stop:
+            raise InputError("--from must be before --to")
+        return begin, stop, newest
+
+    def chosen(self, services: list[str], team: str | None) -> list[str]:
+        """The services a report is about: those named, or a team's (not both)."""
+        if team is None:
+            return services
+        if services:
+            raise InputError("give services or a team, not both")
+        owned = self.services_of_team(team)
+        if not owned:
+            raise InputError(f'team "{team}" owns no service in basics.yaml (services: owner)')
+        return owned
+
     def services_of_team(self, team: str) -> list[str]:
         """The services a team owns: owner is the team, or one of its members."""
         if team not in self.config.teams:

@@ -77,20 +77,19 @@ def _person_rows(
     days = _local_days(starts, timezone)
     nights = _local_days(starts - 12 * HOUR_US, zone)  # a night is named by its evening
     created = np.array([micros(p.created_at) for p in pages], dtype=np.int64)
-    totals: dict[tuple[dt.date, str | None, str, dt.date | None], list[float]] = {}
-
-    def add(key: tuple[dt.date, str | None, str, dt.date | None], add: list[float]) -> None:
-        total = totals.setdefault(key, [0.0, 0.0, 0.0])
-        for i, value in enumerate(add):
-            total[i] += value
-
+    # (day, service, alert, night) -> [minutes, sleep-hours minutes, pages created]
+    totals: dict[tuple[dt.date, str | None, str, dt.date | None], list[float]] = defaultdict(
+        lambda: [0.0, 0.0, 0.0]
+    )
     for i in range(len(starts)):
         page = pages[int(owner[i])]
         minutes = float(lengths[i]) / 60e6
         evening = _day(nights[i]) if night[i] else None
-        add((_day(days[i]), page.service, page.alert, evening), [minutes, minutes * night[i], 0])
+        total = totals[(_day(days[i]), page.service, page.alert, evening)]
+        total[0] += minutes
+        total[1] += minutes if night[i] else 0.0
     for page, day in zip(pages, _local_days(created, timezone).tolist(), strict=True):
-        add((_day(day), page.service, page.alert, None), [0, 0, 1])
+        totals[(_day(day), page.service, page.alert, None)][2] += 1
     return [
         OncallRow(person, day, service, alert, minutes, night_minutes, evening, int(count))
         for (day, service, alert, evening), (minutes, night_minutes, count) in totals.items()
