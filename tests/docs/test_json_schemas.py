@@ -38,6 +38,7 @@ COMMANDS = {
     "ingest-rejects": ["ingest", "rejects", "1"],
     "pages-list": ["pages", "list"],
     "oncall-report": ["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03"],
+    "deploys-list": ["deploys", "list"],
 }  # fmt: skip
 
 

@@ -17,6 +17,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, TypedDict
 
+# Records only (dataclasses): the single replay's schema extends them.
+from basics.alerting.models import Firing, Replay
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -55,9 +58,37 @@ class RejectRow(TypedDict):
     file: str
 
 
+class SuspectRow(TypedDict):
+    """A deploy shortly before a firing or an incident (`deploys_before`, `slo changes`)."""
+
+    deploy: int
+    service: str
+    version: str | None
+    commit: str | None
+    status: Literal["succeeded", "failed", "rolled-back"]
+    deployed_at: dt.datetime
+    before_s: float
+    linked: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class FiringWithDeploys(Firing):
+    """A firing of a tier, and the deploys shortly before it."""
+
+    deploys_before: list[SuspectRow]
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayWithDeploys(Replay):
+    """One SLO's replay, with the deploys shortly before each firing."""
+
+    firings: list[FiringWithDeploys]  # type: ignore[assignment]
+
+
 def reports() -> dict[str, tuple[Any, dict[str, str]]]:
     """Report name -> (the type its --json holds, renamed keys of its top-level record)."""
-    from basics.alerting.models import Evaluation, Incident, Replay, Tuning
+    from basics.alerting.models import Evaluation, Incident, Tuning
+    from basics.deploys.models import Deploy
     from basics.ingest.batches import Batch
     from basics.oncall.models import Page
     from basics.oncall.report import OncallReport
@@ -72,7 +103,7 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "slo-history": (list[Period], {}),
         "slo-percentiles": (PercentileReport, {}),
         "alerts-evaluate": (list[Evaluation], {}),
-        "alerts-replay": (Replay, replay_keys),
+        "alerts-replay": (ReplayWithDeploys, replay_keys),
         "alerts-replay-all": (list[Replay], replay_keys),
         "alerts-compare": (list[Replay], replay_keys),
         "alerts-tune": (Tuning, {}),
@@ -81,6 +112,7 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "ingest-rejects": (list[RejectRow], {}),
         "pages-list": (list[Page], {}),
         "oncall-report": (OncallReport, {}),
+        "deploys-list": (list[Deploy], {}),
     }
 
 

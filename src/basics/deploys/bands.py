@@ -12,7 +12,7 @@ Sources:
 - Clusters 2023: Accelerate State of DevOps Report 2023, as tabulated by Octopus Deploy
   (octopus.com/blog/software-delivery-performance-clusters-2023): a secondary source.
 
-Decisions where the sources are silent (see docs/deploys-formats.md):
+Decisions where the sources are silent (see docs/deploys.md):
 - Units: a month is 30 days, six months 180 days.
 - A value on a boundary: "less than" and "more than" are strict; otherwise a boundary
   belongs to the range that names it as its slower end (a lead time of exactly one week is
