@@ -1,0 +1,130 @@
+"""Times spent, days, flags, categories and people as worklogs write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from basics.config.people import Person
+from basics.toil.parse import (
+    People,
+    checked_category,
+    day_of,
+    flag_of,
+    minutes_of,
+    slash_order,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "minutes"),
+    [
+        ("45m", "minutes", 45),
+        ("1h30m", "minutes", 90),
+        ("1h 30m", "duration", 90),
+        ("2h", "duration", 120),
+        ("90", "minutes", 90),
+        ("1.5", "hours", 90),
+        ("1,5", "hours", 90),  # a decimal comma (European spreadsheets)
+        ("1:30", "hours", 90),
+        ("0:45", "duration", 45),
+        ("5400", "seconds", 90),
+        ("2 hours 15 mins", "duration", 135),
+        ("1d", "duration", 480),  # Jira's default working day: 8 hours
+        ("90s", "minutes", 1.5),
+    ],
+)
+def test_times_spent_in_every_written_form(text: str, unit: str, minutes: float) -> None:
+    assert minutes_of(text, unit) == pytest.approx(minutes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "reason"),
+    [
+        ("90", "duration", "a number without a unit"),
+        ("5,400", "seconds", "expected a time spent such as"),  # thousands or decimals?
+        ("soon", "minutes", "expected a time spent such as"),
+        ("0", "minutes", "above zero"),
+        ("-5", "minutes", "expected a time spent such as"),
+        ("25h", "duration", "at most 24h"),
+        ("3 fortnights", "duration", 'unknown unit "fortnights"'),
+    ],
+)
+def test_times_refused_say_what_was_expected(text: str, unit: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        minutes_of(text, unit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-03-02", dt.date(2026, 3, 2)),
+        ("2026-03-02 23:30", dt.date(2026, 3, 2)),  # no offset: the day as written
+        ("2026-03-02 10:00 AM", dt.date(2026, 3, 2)),
+        ("02/Mar/26 10:00 AM", dt.date(2026, 3, 2)),  # Jira
+        ("2 March 2026", dt.date(2026, 3, 2)),
+        ("Mar 2, 2026", dt.date(2026, 3, 2)),
+        ("02.03.2026", dt.date(2026, 3, 2)),  # day first with dots
+        ("2026/03/02", dt.date(2026, 3, 2)),
+        ("25/03/2026", dt.date(2026, 3, 25)),  # a first number above 12 shows the order
+        ("03/25/2026", dt.date(2026, 3, 25)),
+    ],
+)
+def test_days_in_every_written_form(text: str, day: dt.date) -> None:
+    assert day_of(text, "Europe/London") == day
+
+
+def test_a_time_with_an_offset_is_the_persons_day() -> None:
+    # 04:30 UTC on the 4th is 23:30 on the 3rd in New York (EST, before 2026-03-08).
+    assert day_of("2026-03-04T04:30:00Z", "America/New_York") == dt.date(2026, 3, 3)
+    assert day_of("2026-03-04T04:30:00Z", "Europe/London") == dt.date(2026, 3, 4)
+    # 00:30 at +01:00 is 23:30 the day before in London (GMT in early March).
+    assert day_of("2026-03-04T00:30:00+01:00", "Europe/London") == dt.date(2026, 3, 3)
+
+
+def test_ambiguous_slashed_dates_need_their_order() -> None:
+    with pytest.raises(ValueError, match="pass --dates dmy or --dates mdy"):
+        day_of("03/02/2026", "UTC")
+    assert day_of("03/02/2026", "UTC", "dmy") == dt.date(2026, 2, 3)
+    assert day_of("03/02/2026", "UTC", "mdy") == dt.date(2026, 3, 2)
+    assert day_of("03/03/2026", "UTC") == dt.date(2026, 3, 3)  # either way the same
+    with pytest.raises(ValueError, match="a date that exists"):
+        day_of("31/02/2026", "UTC")
+    assert slash_order(["03/02/2026", "03/16/2026"]) == "mdy"
+    assert slash_order(["03/02/2026", "16/03/2026"]) == "dmy"
+    assert slash_order(["16/03/2026", "03/16/2026"]) is None  # they disagree
+    assert slash_order(["2026-03-02"]) is None
+
+
+def test_flags_and_categories() -> None:
+    assert [flag_of(v) for v in ("yes", "Y", "true", "1", "x", "", "no", "0")] == [
+        True, True, True, True, True, None, False, False,
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="expected yes or no"):
+        flag_of("maybe")
+    assert checked_category("Manual  Deploy", [], True) == "manual-deploy"
+    assert checked_category("interrupt", ["interrupt"], True) == "interrupt"
+    assert checked_category("uncategorised", ["interrupt"], True) == "uncategorised"
+    with pytest.raises(ValueError, match='unknown category "toil"'):
+        checked_category("toil", ["interrupt"], True)
+    with pytest.raises(ValueError, match="derived from pages"):
+        checked_category("On call", [], True)
+    assert checked_category("on-call", [], False) == "on-call"
+
+
+def test_people_by_key_name_or_email() -> None:
+    people = People(
+        {"alice": Person(timezone="Europe/London", name="Alice Martin"), "bob": Person()},
+        "Europe/Paris",
+    )
+    assert [people.resolve(n) for n in ("alice", "ALICE", "Alice  Martin", "bob@example.com")] == [
+        "alice", "alice", "alice", "bob",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match=r'unknown person "carol" \(known: alice, bob\)'):
+        people.resolve("carol")
+    assert people.zone_of("alice") == "Europe/London"
+    assert people.zone_of("bob") == "UTC"
+    assert people.zone_of("carol") == "Europe/Paris"
+    anyone = People({}, "UTC")
+    assert anyone.resolve(" Carol  Jones ") == "Carol Jones"

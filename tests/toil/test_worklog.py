@@ -1,0 +1,88 @@
+"""The worklog reader on its own: encodings, delimiters, headers, mapping and identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from basics.config.people import Person
+from basics.core.errors import InputError
+from basics.toil.formats.columns import find_columns, parse_mapping
+from basics.toil.formats.worklog import ReadOptions, Worklog, read_worklog
+from basics.toil.parse import People
+
+PEOPLE = People({"alice": Person(name="Alice Martin"), "bob": Person()}, "UTC")
+
+
+def read(data: bytes, **given: object) -> Worklog:
+    return read_worklog(data, "log.csv", PEOPLE, ReadOptions(**given))  # type: ignore[arg-type]
+
+
+def test_excel_unicode_text_is_utf16_with_tabs() -> None:
+    text = "Person\tDate\tHours\tDescription\r\nalice\t2026-03-02\t1,5\tCafé\r\n"
+    worklog = read(text.encode("utf-16"))
+    assert worklog.encoding == "utf-16"
+    [record] = worklog.records
+    assert (record.person, record.day, record.minutes, record.description) == (
+        "alice", dt.date(2026, 3, 2), 90.0, "Café",
+    )  # fmt: skip
+
+
+def test_a_one_person_sheet_with_defaults_and_no_category() -> None:
+    worklog = read(b"day;mins;what\n2026-03-02;20;Rotated keys\n", person="Bob",
+                   category="Manual Deploy", service="api")  # fmt: skip
+    [record] = worklog.records
+    assert (record.person, record.category, record.service, record.minutes) == (
+        "bob", "manual-deploy", "api", 20.0,
+    )  # fmt: skip
+    plain = read(b"person,date,minutes\nalice,2026-03-02,20\n")
+    assert plain.records[0].category == "uncategorised"
+
+
+def test_mapping_overrides_recognition_and_checks_its_columns() -> None:
+    header = ["Who", "Logged", "Billed Hours", "Hours", "Date"]
+    columns = find_columns(header, parse_mapping("who=person, Billed Hours=hours"), "x")
+    assert columns.describe() == {"person": "Who", "date": "Date", "hours": "Billed Hours"}
+    ignored = find_columns(header, parse_mapping("Logged=-"), "x")
+    assert ignored.time_unit == "hours" and ignored.names["hours"] == "Hours"
+    with pytest.raises(InputError, match='unknown field "minuets"'):
+        parse_mapping("Logged=minuets")
+    with pytest.raises(InputError, match="expected COLUMN=FIELD"):
+        parse_mapping("Logged")
+    with pytest.raises(InputError, match='names column "spent", which the header does not'):
+        find_columns(header, parse_mapping("Spent=hours"), "x")
+
+
+def test_files_it_cannot_read() -> None:
+    with pytest.raises(InputError, match="the file is empty"):
+        read(b"\n\n")
+    with pytest.raises(InputError, match="no column for the date"):
+        read(b"person,minutes\nalice,20\n")
+    with pytest.raises(InputError, match="'Log Work' cells"):
+        read(b"Issue key,Summary,Log Work,Log Work\nOPS-1,x,a;b;c;60,\n")
+
+
+def test_identity_is_the_worklog_id_else_the_content_and_its_count() -> None:
+    ids = read(b"worklog id,person,date,hours\n7,alice,2026-03-02,1\n7,alice,2026-03-02,1\n")
+    assert [r.source_key for r in ids.records] == ["id:7", "id:7"]
+    rows = read(
+        b"person,date,hours,description\n"
+        b"alice,2026-03-02,1,Restart  queue\n"
+        b"alice,2026-03-02,1,restart queue\n"  # the same words: the same content
+        b"alice,2026-03-02,2,restart queue\n"
+    )
+    keys = [r.source_key or "" for r in rows.records]
+    assert keys[0].endswith("#1") and keys[1] == keys[0][:-1] + "2"
+    assert keys[2].endswith("#1") and keys[2] != keys[0]
+
+
+def test_rows_wider_than_the_header_and_cells_past_it() -> None:
+    worklog = read(b"person,date,hours\nalice,2026-03-02,1,,\nbob,2026-03-02,1,x\nbob\n")
+    # Empty cells past the header are harmless; a value there is refused; a short row
+    # misses its fields.
+    assert [r.person for r in worklog.records] == ["alice"]
+    assert [(r.line, r.field, r.reason) for r in worklog.rejects] == [
+        (3, None, "expected 3 columns as in the header, found 4"),
+        (4, "date", "missing date: expected the day of the work"),
+    ]
