@@ -780,10 +780,8 @@ def pandas_figures(tables: dict[str, Any], start: dt.datetime, end: dt.datetime,
     next_ok = at.where(~failing).groupby(by).shift(-1).groupby(by).bfill()
     recovered = pd.Series(np.maximum(incident_end, at), index=d.index).where(linked, next_ok)
     recovered = recovered.where(failing)
-    floor = pd.Timestamp("1900-01-01")
-    before = recovered.fillna(floor).groupby(by).cummax().groupby(by).shift(1)
     prev_failing = failing.groupby(by).shift(1, fill_value=False)
-    rework = (before > at) | (~failing & prev_failing)
+    rework = ~failing & prev_failing  # the first good deploy after a failed one
 
     inside = (at >= start) & (at < end)
     reached = d["status"] != "failed"

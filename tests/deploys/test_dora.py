@@ -117,8 +117,8 @@ def test_dora_matches_the_hand_count(app: App) -> None:
         4 * 3600,
         3,
     )
-    # rework: d3 (the first good deploy after d2), d6 (after d5), d8 (during d7's
-    # incident); not d4, at the second d2 was recovered, after d3 (ids order a tie).
+    # rework: the first good deploy after a failed one: d3 (after d2), d6 (after d5), d8
+    # (after d7); not d4, at d3's second but after it (ids order a tie).
     assert (api.rework_rate.count, api.rework_rate.deploys) == (3, 9)
     web = next(d for d in report.services if d.service == "web")
     assert (web.deploys, web.lead_time_s.median) == (1, 0.5 * 3600)

@@ -135,6 +135,10 @@ def test_cli_import_then_one_more_tag_stores_only_that_tag(repo: Repo, tmp_path:
     assert "5 deploys stored (5 new), 5 changes" in done.output
     again = runner.invoke(cli, [*args, "--tags", "v*", "--service", "api"])
     assert "already imported" in again.output
+    # A new tag the pattern leaves out changes nothing either.
+    repo.tag("nightly-2", 11.5, annotated=False)
+    other = runner.invoke(cli, [*args, "--tags", "v*", "--service", "api"])
+    assert "already imported" in other.output
     repo.commit("e", 12)
     repo.tag("v1.3.0", 13)
     more = runner.invoke(cli, [*args, "--tags", "v*", "--service", "api"])

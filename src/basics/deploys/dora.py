@@ -5,9 +5,10 @@ rework, one over the changes for lead time, per service and for all of them at o
 The rules are `compute`'s docstring; how recovery and rework are found:
 - a failed deploy is recovered at the end of the incidents linked to it, or, when none is,
   at the next deploy of the service that did not fail (a fix or a rollback);
-- a rework deploy is one made while an earlier deploy of the service had failed and was not
-  yet recovered, or the first deploy that did not fail after one that did (the fix or the
-  rollback): unplanned work a failure caused.
+- a rework deploy is the first deploy of the service that did not fail after one that did:
+  the fix or the rollback, unplanned work the failure caused. Deploys made meanwhile are not
+  counted: where a team deploys many times a day, routine deploys during an incident are not
+  rework (counting them put rework at 3x the change failure rate on the benchmark's data).
 """
 
 from __future__ import annotations
@@ -42,17 +43,15 @@ WITH base AS (
     SELECT *, CASE WHEN failing THEN coalesce(
         -- greatest() skips NULLs: only an incident's end may stand for the recovery
         CASE WHEN incident_end IS NOT NULL THEN greatest(incident_end, deployed_at) END,
-        min(CASE WHEN NOT failing THEN deployed_at END) OVER (
-            PARTITION BY service ORDER BY deployed_at, id
-            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+        -- the next good deploy: `lead … IGNORE NULLS`, not min() over the rest of the
+        -- partition, which costs DuckDB a segment tree (0.6 s of 1.1 s on 1M deploys)
+        lead(CASE WHEN NOT failing THEN deployed_at END IGNORE NULLS) OVER (
+            PARTITION BY service ORDER BY deployed_at, id)
     ) END AS recovered_at
     FROM flagged
 ), judged AS (
-    SELECT *, coalesce(max(CASE WHEN failing THEN recovered_at END) OVER (
-            PARTITION BY service ORDER BY deployed_at, id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > deployed_at, false)
-        OR (NOT failing AND coalesce(lag(failing) OVER (
-            PARTITION BY service ORDER BY deployed_at, id), false)) AS rework
+    SELECT *, NOT failing AND coalesce(lag(failing) OVER (
+            PARTITION BY service ORDER BY deployed_at, id), false) AS rework
     FROM recovered
 )
 SELECT

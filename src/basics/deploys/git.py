@@ -14,6 +14,7 @@ import datetime as dt
 import fnmatch
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from basics.core.errors import InputError
@@ -25,32 +26,56 @@ _TAG_FORMAT = (
 )
 
 
-def read_tags(
-    repo: Path, pattern: str, service: str, exclude: Iterable[str] = ()
-) -> tuple[DeployRead, bytes]:
-    """The deploys the repository's tags matching `pattern` (and none of `exclude`) tell,
-    and the bytes that identify them (the tags' names, targets and times)."""
+@dataclass(frozen=True)
+class Tags:
+    """The tags an import reads, oldest first, and the bytes that identify them (their
+    names, targets and times, with the service and patterns): the same bytes again mean
+    the same deploys, known without reading a commit."""
+
+    tags: list[tuple[int, str, str, str]]  # (time, name, commit, actor)
+    rejects: list[DeployReject]
+    identity: bytes
+
+
+def list_tags(repo: Path, pattern: str, service: str, exclude: Iterable[str] = ()) -> Tags:
+    """The repository's tags matching `pattern` and none of `exclude` (one git command)."""
     listing = _git(repo, ["for-each-ref", "--format", _TAG_FORMAT, "refs/tags/"])
     excluded = tuple(exclude)
-    tags: list[tuple[int, str, str, str]] = []  # (time, name, commit, actor)
-    read = DeployRead()
+    found = Tags([], [], b"")
+    matched = [f"{service}\0{pattern}\0{chr(0).join(excluded)}"]
     for number, line in enumerate(listing.decode("utf-8", "replace").splitlines(), 1):
         name, kind, target, peeled_kind, peeled, created, actor = line.split("\0")
         if not fnmatch.fnmatchcase(name, pattern) or any(
             fnmatch.fnmatchcase(name, e) for e in excluded
         ):
             continue
+        matched.append(line)
         commit = peeled if kind == "tag" else target
         if (peeled_kind if kind == "tag" else kind) != "commit":
-            read.rejects.append(
+            found.rejects.append(
                 DeployReject(number, "tag", f"tag {name} points at a {kind}, not a commit", name)
             )
             continue
-        tags.append((int(created), name, commit, actor))
-    tags.sort()
-    graph = _commits(repo, sorted({commit for _, _, commit, _ in tags}))
+        found.tags.append((int(created), name, commit, actor))
+    found.tags.sort()
+    return Tags(found.tags, found.rejects, "\n".join(matched).encode())
+
+
+def read_tags(
+    repo: Path, pattern: str, service: str, exclude: Iterable[str] = ()
+) -> tuple[DeployRead, bytes]:
+    """The deploys the repository's tags matching `pattern` (and none of `exclude`) tell,
+    and the bytes that identify them."""
+    tags = list_tags(repo, pattern, service, exclude)
+    return deploys_of(repo, tags, service), tags.identity
+
+
+def deploys_of(repo: Path, tags: Tags, service: str) -> DeployRead:
+    """Each tag a deploy of `service`, shipping the commits no earlier tag reached."""
+    read = DeployRead(rejects=list(tags.rejects))
+    graph = _commits(repo, sorted({commit for _, _, commit, _ in tags.tags}))
     claimed: set[str] = set()
-    for tag_time, name, commit, actor in tags:
+    for tag_time, name, commit, actor in tags.tags:
         shipped = _walk(graph, commit, claimed)
         read.deploys.append(
             DeployRecord(
@@ -65,8 +90,7 @@ def read_tags(
                 ),
             )
         )
-    identity = f"{service}\0{pattern}\0{chr(0).join(excluded)}\0".encode() + listing
-    return read, identity
+    return read
 
 
 def _commits(repo: Path, heads: list[str]) -> dict[str, tuple[list[str], int, int]]:
@@ -100,8 +124,11 @@ def _walk(graph: dict[str, tuple[list[str], int, int]], head: str, claimed: set[
     return found
 
 
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
 def _utc(epoch_s: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_s, dt.UTC).replace(tzinfo=None)
+    return _EPOCH + dt.timedelta(seconds=epoch_s)
 
 
 def _git(repo: Path, args: list[str], stdin: str | None = None) -> bytes:

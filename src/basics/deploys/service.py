@@ -80,6 +80,15 @@ class DeployService:
             raise InputError(f"the deploy was not stored ({done.status})")
         return self.get(int(deploy_id))
 
+    def imported(self, source: str, content: bytes) -> int | None:
+        """The batch that stored this content from this source already, if any."""
+        known = self.store.scalar(
+            "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+            "AND status = 'applied'",
+            [f"deploys:{source}", hashlib.sha256(content).hexdigest()],
+        )
+        return None if known is None else int(known)
+
     def store_read(
         self, read: DeployRead, source: str, name: str, content: bytes, show_rejects: int = 5
     ) -> DeployImport:
