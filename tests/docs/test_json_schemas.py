@@ -39,6 +39,9 @@ COMMANDS = {
     "pages-list": ["pages", "list"],
     "oncall-report": ["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03"],
     "deploys-list": ["deploys", "list"],
+    "deploys-dora": ["deploys", "dora", "--to", "latest"],
+    "slo-changes": ["slo", "changes", "search/latency", "--from", "2026-02-23", "--to",
+                    "2026-02-27"],
 }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypedDict
 
 # Records only (dataclasses): the single replay's schema extends them.
 from basics.alerting.models import Firing, Replay
+from basics.deploys.bands import Bands
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -71,6 +72,87 @@ class SuspectRow(TypedDict):
     linked: bool
 
 
+class SpreadRow(TypedDict):
+    """Durations in seconds: nearest-rank median and p90, and how many."""
+
+    median: float | None
+    p90: float | None
+    n: int
+
+
+class FailureRow(TypedDict):
+    """Change failure rate: failed deploys (each once) over deploys, and why they failed."""
+
+    failed: int
+    deploys: int
+    ratio: float | None
+    status_failed: int
+    rolled_back: int
+    incident_linked: int
+
+
+class ReworkRow(TypedDict):
+    """Rework rate: the first good deploys after failed ones, over deploys."""
+
+    rework: int
+    deploys: int
+    ratio: float | None
+
+
+class DoraFigures(TypedDict):
+    """DORA for one service, or `all`."""
+
+    service: str
+    deploys: int
+    per_day: float | None
+    per_week: float | None
+    deploy_days_per_week: float | None
+    lead_time_s: SpreadRow
+    lead_time_unmeasured: int
+    change_failure_rate: FailureRow
+    recovery_time_s: SpreadRow
+    unrecovered: int
+    rework_rate: ReworkRow
+    bands: Bands
+
+
+DoraRow = TypedDict(
+    "DoraRow",
+    {"from": dt.datetime, "to": dt.datetime, "environment": str,
+     "services": list[DoraFigures], "total": DoraFigures},
+)  # fmt: skip
+DoraRow.__doc__ = "`deploys dora --json`: per service, then for all of them."
+
+
+class VersionRow(TypedDict):
+    """A version holding most of the bad events around a moment."""
+
+    version: str
+    bad: int
+    total: int
+    share_of_bad: float
+    over_representation: float | None
+
+
+class MomentRow(TypedDict):
+    """A firing or an incident, and what changed before it."""
+
+    kind: Literal["firing", "incident"]
+    start: dt.datetime
+    what: str
+    incident: int | None
+    deploys: list[SuspectRow]
+    versions: list[VersionRow]
+
+
+ChangesRow = TypedDict(
+    "ChangesRow",
+    {"slo": str, "service": str, "from": dt.datetime, "to": dt.datetime, "within_s": int,
+     "moments": list[MomentRow]},
+)  # fmt: skip
+ChangesRow.__doc__ = "`slo changes --json`: the moments of an SLO and the deploys before each."
+
+
 @dataclasses.dataclass(frozen=True)
 class FiringWithDeploys(Firing):
     """A firing of a tier, and the deploys shortly before it."""
@@ -113,6 +195,8 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "pages-list": (list[Page], {}),
         "oncall-report": (OncallReport, {}),
         "deploys-list": (list[Deploy], {}),
+        "deploys-dora": (DoraRow, {}),
+        "slo-changes": (ChangesRow, {}),
     }
 
 
