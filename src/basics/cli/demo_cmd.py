@@ -279,7 +279,8 @@ def _deploys_summary(app: object, console: object) -> None:
         said += f"{output.duration(suspect.before_s)} before" if suspect else ""
         if jump is not None:
             said += (f"; version {jump.version} holds {output.percent(jump.share_of_bad, 0)} "
-                     "of the slow requests")  # fmt: skip
+                     f"of the slow requests ({output.percent(jump.bad_rate, 1)} of its "
+                     f"requests, {output.percent(jump.others_bad_rate, 1)} before it)")  # fmt: skip
         console.print(
             f"  what changed before search/latency's first {moment.kind} "
             f"({output.when(moment.start)}): {said}",

@@ -131,7 +131,8 @@ class VersionRow(TypedDict):
     bad: int
     total: int
     share_of_bad: float
-    over_representation: float | None
+    bad_rate: float
+    others_bad_rate: float | None
 
 
 class MomentRow(TypedDict):

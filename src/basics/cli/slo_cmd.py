@@ -468,8 +468,9 @@ def changes(
                 f"({d.status}), {output.duration(suspect.before_s)} before: {mark}"
             )
         for jump in moment.versions:
-            over = output.number(jump.over_representation, 1)
+            others = output.percent(jump.others_bad_rate, 2)
             click.echo(
                 f"  version {jump.version}: {output.percent(jump.share_of_bad, 0)} of the bad "
-                f"events ({jump.bad:,} of {jump.total:,} of its events bad; {over}x the others)"
+                f"events; {output.percent(jump.bad_rate, 2)} of its events bad, against "
+                f"{others} for the other versions"
             )

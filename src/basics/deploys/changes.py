@@ -25,7 +25,11 @@ VERSION = "attrs.version"
 SUSPECT_SHARE = 0.5
 """A version is suspect when it holds at least this share of the bad events…"""
 SUSPECT_OVER = 2.0
-"""…and fails at least this many times as often as the other versions."""
+"""…and fails at least this many times as often as the other versions did."""
+BASELINE = dt.timedelta(days=1)
+"""How far before a moment the other versions' bad rate is read: the day before a deploy
+holds the version it replaced, so a version that is alone during an incident is still
+compared with its predecessor."""
 MOST_MOMENTS = 100
 """Firings and incidents looked at per report (the newest), each costing a breakdown."""
 
@@ -47,7 +51,8 @@ class VersionJump:
     bad: int
     total: int
     share_of_bad: float
-    over_representation: float | None
+    bad_rate: float
+    others_bad_rate: float | None  # None: no other version had events
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def changes(
             what,
             incident,
             suspects(deploys, [service], begin, incident, within_s),
-            version_jumps(slo, name, begin - dt.timedelta(seconds=within_s), stop),
+            version_jumps(slo, name, begin - dt.timedelta(seconds=within_s) - BASELINE, stop),
         )
         for kind, begin, stop, what, incident in found[-MOST_MOMENTS:]
     ]
@@ -134,20 +139,22 @@ def suspects(
 def version_jumps(
     slo: SLOService, name: str, start: dt.datetime, end: dt.datetime
 ) -> list[VersionJump]:
-    """Versions holding at least half the bad events over [start, end) at twice the others'
-    bad rate (events without a `version` attribute say nothing)."""
+    """Versions holding at least half the bad events over [start, end) at twice the bad
+    rate of the other versions (events without a `version` attribute say nothing)."""
     if end <= start:
         return []
     breakdown = slo.breakdown(name, VERSION, start, end, top=3)
-    return [
-        VersionJump(c.value, c.bad, c.total, c.share_of_bad, c.over_representation)
-        for c in breakdown.contributors
-        if c.value is not None
-        and c.share_of_bad is not None
-        and c.share_of_bad >= SUSPECT_SHARE
-        and c.over_representation is not None  # one version alone is no jump
-        and c.over_representation >= SUSPECT_OVER
-    ]
+    jumps = []
+    for c in breakdown.contributors:
+        if c.value is None or c.share_of_bad is None or c.share_of_bad < SUSPECT_SHARE:
+            continue
+        others_total = breakdown.total - c.total
+        others = (breakdown.bad - c.bad) / others_total if others_total else None
+        rate = c.bad / c.total
+        if others is None or (others and rate / others < SUSPECT_OVER):
+            continue  # alone, or not failing markedly more often than the others
+        jumps.append(VersionJump(c.value, c.bad, c.total, c.share_of_bad, rate, others))
+    return jumps
 
 
 def before_firings(
