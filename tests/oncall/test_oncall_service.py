@@ -246,3 +246,26 @@ def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(
     app.oncall.ingest_shifts(path)  # again: the same shifts are kept once
     again = app.oncall.shifts(dt.datetime(2026, 3, 28), dt.datetime(2026, 4, 11))
     assert sum(1 for s in again if "(level 1)" in s.rotation) == 2
+
+
+def test_deliveries_folded_in_one_transaction_equal_one_by_one(app: App, tmp_path: Path) -> None:
+    """What `basics serve` does with webhooks queued behind its writer: each delivery its
+    own batch, in order, in one commit; the same as receiving them one at a time."""
+    lines = (DATA / "alertmanager.jsonl").read_bytes().splitlines()
+    deliveries = [(line, "alertmanager", f"delivery {i}") for i, line in enumerate(lines) if line]
+    folded = app.oncall.receive_deliveries(
+        [*deliveries, deliveries[0], (b"\xff\xfe not utf-8", "alertmanager", "bad")]  # type: ignore[list-item]
+    )
+    assert isinstance(folded[-1], InputError) and "not UTF-8" in str(folded[-1])
+    assert getattr(folded[-2], "status", None) == "duplicate"  # the first, delivered again
+    (tmp_path / "other").mkdir()
+    one_by_one = App(parse_config(CONFIG, tmp_path / "other" / "basics.yaml"))  # its own store
+    for body, fmt, name in deliveries:
+        one_by_one.oncall.receive_pages(body, fmt, name)  # type: ignore[arg-type]
+
+    def pages(application: App) -> list[tuple[object, ...]]:
+        return sorted(
+            (p.id, p.alert, p.created_at, p.resolved_at) for p in application.oncall.pages()
+        )
+
+    assert pages(app) == pages(one_by_one) != []

@@ -14,7 +14,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from basics.core.errors import BasicsError
@@ -55,6 +55,8 @@ class Hub:
         self._apps: list[App] = []
         self._local = threading.local()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="basics-writer")
+        self._folds: dict[str, list[tuple[Any, Future[Any]]]] = {}
+        self._folds_lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="basics-turns", daemon=True)
 
     def start(self) -> None:
@@ -121,6 +123,43 @@ class Hub:
                     self._writes += 1
 
         return self._writer.submit(run).result()
+
+    def write_folded(
+        self, kind: str, item: Any, fold: Callable[[App, list[Any]], list[Any]]
+    ) -> Any:
+        """Queue `item` for the writer; when the writer comes to it, it takes every item of
+        the same `kind` queued meanwhile and runs `fold` on them at once (one transaction,
+        one commit), each item getting its own result (an exception is raised here).
+
+        Webhook deliveries arrive faster than one commit each: folded, 20 senders wait for
+        one write, not for 20 in a row.
+        """
+        done: Future[Any] = Future()
+        with self._folds_lock:
+            queued = self._folds.setdefault(kind, [])
+            queued.append((item, done))
+            first = len(queued) == 1
+        if first:
+            self._writer.submit(self._run_folded, kind, fold)
+        result = done.result()
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _run_folded(self, kind: str, fold: Callable[[App, list[Any]], list[Any]]) -> None:
+        with self._folds_lock:
+            taken = self._folds.pop(kind, [])
+        try:
+            with self.app() as app:
+                results = fold(app, [item for item, _ in taken])
+            for (_, done), result in zip(taken, results, strict=True):
+                done.set_result(result)
+        except BaseException as error:  # every waiter hears it, none hangs
+            for _, done in taken:
+                if not done.done():
+                    done.set_exception(error)
+        finally:
+            self._writes += 1
 
     def _thread_app(self, generation: int, store: Store) -> App:
         from basics.app import App

@@ -53,10 +53,10 @@ async def pagerduty(
 
 
 async def _pages(request: Request, body: bytes, fmt: PageFormat, name: str) -> Response:
-    def job(app: App) -> Any:
-        return app.oncall.receive_pages(body, fmt, name)
-
-    result = await run_in_threadpool(hub(request).write, job)
+    # Deliveries queued behind the writer are stored together, one transaction for all.
+    result = await run_in_threadpool(
+        hub(request).write_folded, "pages", (body, fmt, name), _receive
+    )
     if result.status == "applied" and result.pages == 0 and result.rejected:
         first = result.first_rejects[0]
         return problem(
@@ -67,6 +67,10 @@ async def _pages(request: Request, body: bytes, fmt: PageFormat, name: str) -> R
                    "rejects": [r.__dict__ for r in result.first_rejects]},
         )  # fmt: skip
     return reply(request, result)
+
+
+def _receive(app: App, deliveries: list[tuple[bytes, PageFormat, str]]) -> list[Any]:
+    return list(app.oncall.receive_deliveries(deliveries))
 
 
 class IncidentIn(BaseModel):

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from basics.config.models import Config
-from basics.core.errors import InputError, NotFoundError
+from basics.core.errors import BasicsError, InputError, NotFoundError
 from basics.ingest.inputs import Input, text_stream
 from basics.oncall import compute
 from basics.oncall.columns import PAGE_COLUMNS, PageColumns, micros, on_call, store_table
@@ -103,18 +103,35 @@ class OncallService:
         so each page is merged with the stored page of the same id (`compute.merge_page`);
         the same body delivered again is recognised by its hash and changes nothing.
         """
+        result = self.receive_deliveries([(body, fmt, name)])[0]
+        if isinstance(result, BasicsError):
+            raise result
+        return result
+
+    def receive_deliveries(
+        self, deliveries: list[tuple[bytes, PageFormat, str]]
+    ) -> list[PageImport | BasicsError]:
+        """Import several webhook deliveries, in order, each its own batch as
+        `receive_pages` makes it, in one transaction (one commit for all: `basics serve`
+        folds the deliveries queued behind its writer); a delivery that cannot be read
+        gets its error, the others are stored."""
         from basics.oncall.importers import read_pages
 
-        sha = hashlib.sha256(body).hexdigest()
-        known = self._applied_batch(fmt, sha)
-        if known is not None:
-            return PageImport(None, name, "duplicate", duplicate_of=known)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InputError(f"{name}: the body is not UTF-8 ({error.reason})") from None
-        told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
-        return self._merge_batch(f"pages:{fmt}", name, sha, told, rejects)
+        read: list[tuple[str, str, str, list[Page], list[PageReject]] | BasicsError] = []
+        for body, fmt, name in deliveries:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as error:
+                read.append(InputError(f"{name}: the body is not UTF-8 ({error.reason})"))
+                continue
+            sha = hashlib.sha256(body).hexdigest()
+            told: list[Page] = []
+            rejects: list[PageReject] = []
+            if self._applied_batch(fmt, sha) is None:  # else a redelivery: nothing to parse
+                told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
+            read.append((f"pages:{fmt}", name, sha, told, rejects))
+        with self.store.transaction() as db:
+            return [r if isinstance(r, BasicsError) else self._merge_in(db, *r) for r in read]
 
     def record_pages(self, pages: list[Page], source: str, name: str) -> PageImport:
         """Store pages Basics itself made (its own alerts, sent by `basics serve`) as one
@@ -130,18 +147,30 @@ class OncallService:
         self, source: str, name: str, sha: str, told: list[Page], rejects: list[PageReject]
     ) -> PageImport:
         with self.store.transaction() as db:
-            known = db.execute(
-                "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
-                "AND status = 'applied'",
-                [source, sha],
-            ).fetchall()[0][0]
-            if known is not None:
-                return PageImport(None, name, "duplicate", duplicate_of=int(known))
-            stored = {page.id: page for page in self._pages_by_id(db, [p.id for p in told])}
-            merged = [compute.merge_page(stored[p.id], p) if p.id in stored else p for p in told]
-            batch_id, new_pages = _store_batch(
-                db, source, name, sha, store_table(merged), len(merged), rejects
-            )
+            return self._merge_in(db, source, name, sha, told, rejects)
+
+    def _merge_in(
+        self,
+        db: duckdb.DuckDBPyConnection,
+        source: str,
+        name: str,
+        sha: str,
+        told: list[Page],
+        rejects: list[PageReject],
+    ) -> PageImport:
+        """One batch of pages merged with the stored ones, inside the caller's transaction."""
+        known = db.execute(
+            "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
+            "AND status = 'applied'",
+            [source, sha],
+        ).fetchall()[0][0]
+        if known is not None:
+            return PageImport(None, name, "duplicate", duplicate_of=int(known))
+        stored = {page.id: page for page in self._pages_by_id(db, [p.id for p in told])}
+        merged = [compute.merge_page(stored[p.id], p) if p.id in stored else p for p in told]
+        batch_id, new_pages = _store_batch(
+            db, source, name, sha, store_table(merged), len(merged), rejects
+        )
         return PageImport(
             batch_id, name, "applied", pages=len(merged), new_pages=new_pages,
             rejected=len(rejects), first_rejects=rejects,
