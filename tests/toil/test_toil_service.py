@@ -47,9 +47,8 @@ def app(tmp_path: Path) -> App:
 
 
 def options(app: App, **given: object) -> ReadOptions:
-    settings = app.config.toil
-    return ReadOptions(categories=tuple(settings.categories), oncall_derived=settings.oncall,
-                       **given)  # type: ignore[arg-type]  # fmt: skip
+    """Options as the CLI gives them; the service adds the config's categories."""
+    return ReadOptions(**given)  # type: ignore[arg-type]
 
 
 def test_a_jira_export_imports_once_and_keeps_its_rejects(app: App) -> None:
@@ -311,3 +310,15 @@ def test_undo_through_the_cli(app: App, tmp_path: Path) -> None:
     undone = invoke(tmp_path, "batches", "undo", "1")
     assert undone.exit_code == 0 and "3 toil entries" in undone.stdout
     assert json.loads(invoke(tmp_path, "toil", "list", "--json").stdout) == []
+
+
+def test_an_import_keeps_to_the_configured_categories(tmp_path: Path) -> None:
+    strict = make_app(tmp_path, CONFIG.replace("manual-ops, ", ""))
+    result = strict.toil.ingest(str(DATA / "jira_worklogs.csv"), ReadOptions())
+    assert (result.entries, result.rejected) == (2, 4)
+    [reject] = [r for r in result.first_rejects if r.line == 3]
+    assert (reject.field, reject.reason) == (
+        "Labels",  # the column the category came from (toil:manual-ops)
+        'unknown category "manual-ops" (toil.categories: interrupt, manual-deploy, '
+        "access-request, cleanup)",
+    )

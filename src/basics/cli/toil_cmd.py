@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -13,6 +13,7 @@ from basics.cli.slo_cmd import EXIT_FAIL_ON, time_option
 
 if TYPE_CHECKING:
     from basics.toil.models import ToilImport
+    from basics.toil.parse import DateOrder
     from basics.toil.report import Part, ToilReport
 
 PERSON_HELP = "Who did it (default: $BASICS_PERSON, else your login name)."
@@ -179,15 +180,12 @@ def ingest_toil(
     from basics.toil.formats.worklog import ReadOptions
 
     app = get_app(ctx)
-    settings = app.config.toil
     options = ReadOptions(
         mapping=parse_mapping(mapping),
-        dates=dates,  # type: ignore[arg-type]
+        dates=cast("DateOrder | None", dates),
         person=person,
         category=category,
         service=service,
-        categories=tuple(settings.categories),
-        oncall_derived=settings.oncall,
     )
     results = [app.toil.ingest(path, options) for path in files]
     if as_json:
@@ -283,7 +281,7 @@ def list_entries(
         _date(end, "--to"),
         people,
         service,
-        category and "-".join(category.lower().split()),
+        category,
         limit,
     )
     if as_json:

@@ -4,6 +4,7 @@ time derived from pages."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,7 @@ from basics.toil.models import (
     ToilRecord,
     ToilReject,
 )
-from basics.toil.parse import MAX_MINUTES, People, checked_category
+from basics.toil.parse import MAX_MINUTES, People, category_of, checked_category
 from basics.toil.report import OncallLoad, ToilReport
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class ToilService:
             minutes=minutes,
             category=kind,
             service=service or None,
-            description=(description or "").strip()[:DESCRIPTION_CAP] or None,
+            description=" ".join((description or "").split())[:DESCRIPTION_CAP] or None,
             ticket=ticket or None,
             automatable=automatable,
         )
@@ -90,10 +91,15 @@ class ToilService:
 
     def ingest(self, path: str, options: ReadOptions) -> ToilImport:
         """Import one worklog export as a batch, in one transaction; the same content again
-        changes nothing, and entries already stored (by identity) are not stored twice."""
+        changes nothing, and entries already stored (by identity) are not stored twice.
+        The categories allowed and whether on-call is derived come from the config."""
         from basics.ingest.inputs import CHUNK_BYTES, Input
         from basics.toil.formats.worklog import read_worklog
 
+        settings = self.config.toil
+        options = dataclasses.replace(
+            options, categories=tuple(settings.categories), oncall_derived=settings.oncall
+        )
         source = Input(path)
         try:
             data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
@@ -156,6 +162,7 @@ class ToilService:
         limit: int | None = None,
     ) -> list[ToilEntry]:
         """Stored entries of the days [first, end), newest day first (then newest id)."""
+        category = category_of(category) if category else None
         rows = self.store.query(
             f"SELECT {ENTRY_COLUMNS} FROM toil_entries "
             "WHERE (?::DATE IS NULL OR day >= ?) AND (?::DATE IS NULL OR day < ?) "

@@ -286,13 +286,14 @@ class _RowReader:
             raise RowError(self._column(unit), str(error)) from None
 
     def _category(self, labels: list[str]) -> str:
-        written = self._cell("category") or _labelled(labels, "toil:") or self.options.category
+        cell, label = self._cell("category"), _labelled(labels, "toil:")
+        # The column at fault is the one the category came from.
+        column = self._column("category" if cell or not label else "labels")
+        written = cell or label or self.options.category or UNCATEGORISED
         try:
-            return checked_category(
-                written or UNCATEGORISED, self.options.categories, self.options.oncall_derived
-            )
+            return checked_category(written, self.options.categories, self.options.oncall_derived)
         except ValueError as error:
-            raise RowError(self._column("category"), str(error)) from None
+            raise RowError(column, str(error)) from None
 
     def _flag(self) -> bool | None:
         try:
