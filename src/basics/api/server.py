@@ -31,6 +31,7 @@ from basics.api import (
     postmortems,
     problems,
     slo,
+    toil,
     webhooks,
 )
 from basics.api.alerter import Alerter
@@ -80,7 +81,7 @@ def create_app(
     cached = CacheStats()
     app.add_middleware(ReportCache, hub=hub, stats=cached)
     problems.install(app)
-    for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys):
+    for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys, toil):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
     app.include_router(events.router)  # its paths are whole: /api/v1/events, /v1/logs, /v1/traces

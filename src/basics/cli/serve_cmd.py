@@ -51,7 +51,7 @@ def token() -> None:
     "--scope",
     "scopes",
     multiple=True,
-    type=click.Choice(["events", "pages", "incidents"]),
+    type=click.Choice(["events", "pages", "incidents", "deploys", "toil"]),
     help="What it may write (repeatable; default: all).",
 )
 def new(name: str, scopes: tuple[str, ...]) -> None:
@@ -64,7 +64,7 @@ def new(name: str, scopes: tuple[str, ...]) -> None:
     from basics.api.auth import digest, new_token
 
     text = new_token()
-    chosen = list(scopes) or ["events", "pages", "incidents"]
+    chosen = list(scopes) or ["events", "pages", "incidents", "deploys", "toil"]
     click.echo(f"Token {name} (shown once; give it to the sender):\n\n  {text}\n")
     click.echo("Add it to basics.yaml, then restart basics serve:\n")
     click.echo(
