@@ -36,6 +36,15 @@ def test_demo_generates_ingests_and_finds_the_customer_behind_the_outage(tmp_pat
     assert "theme: db connections, pool, checkout (PM-2025-031, PM-2026-004, recurring" in (
         demo.stdout
     )
+    # Deploys: the rolled-back checkout 2.7.0 and search 3.5.0 (named by their post-mortems)
+    # are the failed changes; 3.5.0 is found before the search latency burn, with its version.
+    assert "change failure rate 2/26 (8%)" in demo.stdout
+    assert "deploy search 3.5.0, 0s before; version 3.5.0 holds 98% of the slow requests" in (
+        demo.stdout
+    )
+    # Toil: the sheet and the pages; dana carries most of it.
+    assert "Toil of team platform, February" in demo.stdout
+    assert "dana carried" in demo.stdout
 
     folder = tmp_path / "company"
     status = run("slo", "status", "--at", "latest", "--json", cwd=folder)

@@ -84,6 +84,7 @@ def _ingest_and_report(
         _import_deploys(app, config_path.parent)
         _postmortem_summary(app, config_path.parent, console)
         _deploys_summary(app, console)
+        _toil_summary(app, config_path.parent, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -96,6 +97,7 @@ def _ingest_and_report(
             "postmortems themes",
             "deploys dora --to latest",
             "slo changes search/latency --to latest",
+            "toil report --team platform --from 2026-02-02 --to 2026-03-02",
         ):
             console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
@@ -284,6 +286,52 @@ def _deploys_summary(app: object, console: object) -> None:
         console.print(
             f"  what changed before search/latency's first {moment.kind} "
             f"({output.when(moment.start)}): {said}",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
+def _toil_summary(app: object, folder: Path, console: object) -> None:
+    """Import the team's toil sheet; the month against the 50 % cap, on-call derived from
+    pages, and the first automation candidate."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from basics.app import App
+    from basics.cli import output
+    from basics.demo.toil import write_toil
+    from basics.toil.formats.worklog import ReadOptions
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    path = write_toil(folder)
+    app.toil.ingest(str(path), ReadOptions())
+    start, end = dt.datetime(2026, 2, 2), dt.datetime(2026, 3, 2)
+    report = app.toil.report(start, end, team="platform", today=dt.date(2026, 3, 3))
+    total = report.total
+    oncall = sum(week.oncall_hours for week in report.weeks)
+    console.print(
+        f"\n[bold]Toil[/bold] of team platform, February: {total.hours:.0f} h, "
+        f"{output.percent(total.share, 0)} of its capacity (cap {report.cap_percent:g} %; "
+        f"{report.over_cap_weeks} week(s) over); {oncall:.0f} h of it on-call time derived "
+        f"from pages",
+        soft_wrap=True,
+        highlight=False,
+    )
+    if report.people:
+        most = report.people[0]
+        over = sum(p.over_cap for week in report.weeks for p in week.people if p.name == most.name)
+        console.print(
+            f"  {most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
+            f"their time), over the cap in {over} week(s)",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if report.candidates:
+        top = report.candidates[0]
+        console.print(
+            f"  automate first: {top.description} ({top.service or 'any service'}), "
+            f"{top.hours_per_week:.1f} h a week back",
             soft_wrap=True,
             highlight=False,
         )
