@@ -40,6 +40,9 @@ COMMANDS = {
     "oncall-report": ["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03"],
     "deploys-list": ["deploys", "list"],
     "deploys-dora": ["deploys", "dora", "--to", "latest"],
+    "toil-list": ["toil", "list"],
+    "toil-report": ["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to",
+                    "2026-03-02"],
     "slo-changes": ["slo", "changes", "search/latency", "--from", "2026-02-23", "--to",
                     "2026-02-27"],
 }  # fmt: skip

@@ -172,6 +172,8 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
     """Report name -> (the type its --json holds, renamed keys of its top-level record)."""
     from basics.alerting.models import Evaluation, Incident, Tuning
     from basics.deploys.models import Deploy
+    from basics.toil.models import ToilEntry
+    from basics.toil.report import ToilReport
     from basics.ingest.batches import Batch
     from basics.oncall.models import Page
     from basics.oncall.report import OncallReport
@@ -198,6 +200,8 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "deploys-list": (list[Deploy], {}),
         "deploys-dora": (DoraRow, {}),
         "slo-changes": (ChangesRow, {}),
+        "toil-list": (list[ToilEntry], {}),
+        "toil-report": (ToilReport, {}),
     }
 
 
@@ -271,5 +275,6 @@ _SIMPLE: dict[Any, dict[str, Any]] = {
     Decimal: {"type": "number"},
     Fraction: {"type": "number"},
     dt.datetime: {"type": "string", "format": "date-time", "pattern": "Z$"},
+    dt.date: {"type": "string", "format": "date"},
     Any: {},
 }
