@@ -30,6 +30,8 @@ PAGES = [
     ),
     ("dashboard-alerts.png", "/alerts/checkout/availability", None),
     ("dashboard-oncall.png", "/oncall?from=2026-02-01T00:00:00Z&to=2026-03-03T00:00:00Z", None),
+    ("dashboard-deploys.png", "/deploys", None),
+    ("dashboard-toil.png", "/toil?team=platform&from=2026-02-02&to=2026-03-02", None),
 ]
 
 

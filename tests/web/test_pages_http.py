@@ -19,6 +19,9 @@ PAGES = [
     "/alerts/www/availability?policy=single-1h&compare=workbook,single-1h",
     "/oncall",
     "/oncall?team=platform&from=2026-02-01T00:00:00Z&to=2026-03-03T00:00:00Z",
+    "/deploys",
+    "/deploys?service=search&from=2026-02-01&to=2026-03-03",
+    "/toil?team=platform&from=2026-02-02&to=2026-03-02",
 ]
 
 

@@ -172,12 +172,12 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
     """Report name -> (the type its --json holds, renamed keys of its top-level record)."""
     from basics.alerting.models import Evaluation, Incident, Tuning
     from basics.deploys.models import Deploy
-    from basics.toil.models import ToilEntry
-    from basics.toil.report import ToilReport
     from basics.ingest.batches import Batch
     from basics.oncall.models import Page
     from basics.oncall.report import OncallReport
     from basics.slo.models import Breakdown, Cost, PercentileReport, Period
+    from basics.toil.models import ToilEntry
+    from basics.toil.report import ToilReport
 
     replay_keys = {"start": "from", "end": "to"}
     return {

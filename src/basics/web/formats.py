@@ -64,3 +64,8 @@ def duration(seconds: float | None) -> str:
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     days, hours = divmod(s // 3600, 24)
     return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def hours(value: float | None, digits: int = 1) -> str:
+    """Hours with one decimal (`—` for none)."""
+    return "—" if value is None else f"{value:,.{digits}f}"

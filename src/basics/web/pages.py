@@ -1,4 +1,5 @@
-"""The dashboard's pages: each calls the services the API calls, renders a template, and
+"""The dashboard's pages (overview, SLO, alerts, on-call, post-mortems; deploys and toil in
+their own modules): each calls the services the API calls, renders a template, and
 names the API calls it was drawn from (datasette's .json twin).
 
 Every page's state is in its query string (`at`, `from`, `to`, `policy`, `by`, …), so a
@@ -8,10 +9,8 @@ URL can be shared; times are shown in the configured zone with UTC on hover.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
@@ -22,16 +21,15 @@ from basics.api.slo import From, To
 from basics.core.clock import iso_utc
 from basics.core.errors import InputError
 from basics.records import plain, replay_record, status_record
-from basics.web import formats, series
+from basics.web import deploys_pages, series, toil_pages
+from basics.web.deploys_pages import deploy_marks, failing, marks_link
 from basics.web.heatmap import WEEKDAYS, hour_by_weekday
+from basics.web.render import API, api, render, slo_path, span, timestamp, utc
 
 if TYPE_CHECKING:
-    import jinja2
-
     from basics.app import App
 
 STATIC = Path(__file__).parent / "static"
-API = "/api/v1"
 RECENT_INCIDENTS = 8
 STEPS_S = (300, 900, 3600, 3 * 3600, 6 * 3600, 86400)
 MAX_POINTS = 1000
@@ -45,68 +43,16 @@ At = Annotated[str | None, Query(description="Window end: a time, `now` or `late
 def install(app: FastAPI) -> None:
     """The dashboard's pages, the series API its charts read, and its static files."""
     app.include_router(router)
+    app.include_router(deploys_pages.router)
+    app.include_router(toil_pages.router)
     app.include_router(series.router, prefix=API)
     app.mount("/static", StaticFiles(directory=STATIC), name="web-static")
 
 
-@cache
-def _templates() -> jinja2.Environment:
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("basics.web", "templates"),
-        autoescape=True,  # every value from the store is text, never markup
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters |= {
-        "percent": formats.percent,
-        "sli": formats.sli,
-        "number": formats.number,
-        "rate": formats.rate,
-        "duration": formats.duration,
-        "iso": iso_utc,
-    }
-    return environment
-
-
-def _render(request: Request, app: App, template: str, **context: Any) -> HTMLResponse:
-    zone = app.config.timezone
-
-    def when(value: dt.datetime | None) -> Any:
-        return formats.when(value, zone)
-
-    html = (
-        _templates()
-        .get_template(template)
-        .render(request=request, zone=zone, when=when, url=_url, api=_api, **context)
-    )
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
-
-
-def _url(path: str, **params: Any) -> str:
-    """`path` with the query parameters that are not None."""
-    chosen = {k.rstrip("_"): v for k, v in params.items() if v is not None}
-    query = urlencode(chosen, safe=":,")
-    return f"{path}?{query}" if query else path
-
-
-def _api(path: str, **params: Any) -> str:
-    """An API URL, times written in UTC."""
-    values = {k: iso_utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
-    return _url(API + path, **values)
-
-
-def _slo_path(name: str) -> str:
-    service, _, slo = name.partition("/")
-    return f"{quote(service, safe='')}/{quote(slo, safe='')}"
-
-
 def _step_s(start: dt.datetime, stop: dt.datetime) -> int:
     """The shortest step that draws the range in at most MAX_POINTS points."""
-    span = (stop - start).total_seconds()
-    return next((s for s in STEPS_S if span / s <= MAX_POINTS), STEPS_S[-1])
+    span_s = (stop - start).total_seconds()
+    return next((s for s in STEPS_S if span_s / s <= MAX_POINTS), STEPS_S[-1])
 
 
 # -- overview ---------------------------------------------------------------------------
@@ -114,7 +60,8 @@ def _step_s(start: dt.datetime, stop: dt.datetime) -> int:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, at: At = None) -> HTMLResponse:
-    """Every SLO's status, burn-rate sparkline and firing tiers; on-call load; incidents."""
+    """Every SLO's status, burn-rate sparkline and firing tiers; on-call load; incidents;
+    the change failure rate and the toil share up to then."""
     from basics.alerting.incidents import list_incidents
 
     with hub(request).app() as app:
@@ -127,26 +74,26 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
         sparks = app.slo.series(app.config.slo_names(), week, stop, 3600)
         report = app.oncall.report(week, stop)
         incidents = list_incidents(app.store, end=stop)[-RECENT_INCIDENTS:][::-1]
+        delivery = deploys_pages.summary(app, stop)
+        toil = toil_pages.summary(app, stop)
         chart = {
-            "t": [int(s.timestamp()) for s in _utc(sparks[0].starts)] if sparks else [],
+            "t": [int(s.timestamp()) for s in utc(sparks[0].starts)] if sparks else [],
             "burn": {s.slo: s.burn_rate for s in sparks},
         }
         sources = {
-            "SLO status": _api("/slo/status", at=stop),
-            "firing tiers": _api("/alerts/evaluate", at=stop),
-            "burn rate per hour": _api("/slo/series", from_=week, to=stop, step=3600),
-            "on-call load": _api("/oncall/report", from_=week, to=stop),
-            "incidents": _api("/incidents"),
-        }
-        return _render(
+            "SLO status": api("/slo/status", at=stop),
+            "firing tiers": api("/alerts/evaluate", at=stop),
+            "burn rate per hour": api("/slo/series", from_=week, to=stop, step=3600),
+            "on-call load": api("/oncall/report", from_=week, to=stop),
+            "incidents": api("/incidents"),
+            "DORA": delivery["source"],
+        } | toil_pages.sources(None, None, None, toil)
+        return render(
             request, app, "overview.html", at=stop, week=week, statuses=statuses,
             firing=firing, chart=chart, report=plain(report), incidents=incidents,
-            sources=sources, slo_path=_slo_path,
+            delivery=delivery, toil=toil, toil_days=toil_pages.days(toil),
+            sources=sources, slo_path=slo_path,
         )  # fmt: skip
-
-
-def _utc(moments: list[dt.datetime]) -> list[dt.datetime]:
-    return [m.replace(tzinfo=dt.UTC) for m in moments]
 
 
 # -- SLO --------------------------------------------------------------------------------
@@ -178,52 +125,54 @@ def slo_page(
         (found,) = app.slo.series([name], window_start, stop, step)
         replay = app.alerting.replay(name, window_start, stop, policy)
         incidents = list_incidents(app.store, service, window_start, stop)
+        deploys, marks = deploy_marks(app, service, window_start, stop)
         selection = _selection(app, start, finish)
         chart = {
             "slo": name,
             "zone": app.config.timezone,
-            "t": [int(s.timestamp()) for s in _utc(found.starts)],
-            "end": int(stop.replace(tzinfo=dt.UTC).timestamp()),
+            "t": [int(s.timestamp()) for s in utc(found.starts)],
+            "end": timestamp(stop),
             "step_s": step,
             "objective": float(found.objective) / 100,
             "sli": found.sli,
             "burn_rate": found.burn_rate,
             "budget_remaining": found.budget_remaining,
-            "incidents": [_span(i.start, i.end, i.title) for i in incidents],
+            "incidents": [span(i.start, i.end, i.title) for i in incidents],
             "firings": [
-                _span(f.start, f.reset or stop, f"{f.tier} {f.severity}") for f in replay.firings
+                span(f.start, f.reset or stop, f"{f.tier} {f.severity}") for f in replay.firings
             ],
-            "api": {"cost": f"{API}/slo/cost/{_slo_path(name)}",
-                    "breakdown": f"{API}/slo/breakdown/{_slo_path(name)}"},
+            "deploys": marks,
+            "api": {"cost": f"{API}/slo/cost/{slo_path(name)}",
+                    "breakdown": f"{API}/slo/breakdown/{slo_path(name)}"},
             "selection": selection,
             "by": by if by in BREAKDOWNS else "auto",
             "value": value,
         }  # fmt: skip
         sources = {
-            "status": _api("/slo/status", at=stop),
-            "series": _api(
-                f"/slo/series/{_slo_path(name)}", from_=window_start, to=stop, step=step
+            "status": api("/slo/status", at=stop),
+            "series": api(f"/slo/series/{slo_path(name)}", from_=window_start, to=stop, step=step),
+            "firings": api(
+                f"/alerts/replay/{slo_path(name)}", from_=window_start, to=stop, policy=policy
             ),
-            "firings": _api(
-                f"/alerts/replay/{_slo_path(name)}", from_=window_start, to=stop, policy=policy
-            ),
-            "incidents": _api("/incidents", service=service),
-        }
+            "incidents": api("/incidents", service=service),
+            "deploys": api("/deploys", service=service,
+                           environment=app.config.deploys.environment, from_=window_start, to=stop),
+        }  # fmt: skip
         if selection:
             sources |= {
-                "cost of the selection": _api(
-                    f"/slo/cost/{_slo_path(name)}", from_=selection["from"], to=selection["to"]
+                "cost of the selection": api(
+                    f"/slo/cost/{slo_path(name)}", from_=selection["from"], to=selection["to"]
                 ),
-                "breakdown of the selection": _api(
-                    f"/slo/breakdown/{_slo_path(name)}",
+                "breakdown of the selection": api(
+                    f"/slo/breakdown/{slo_path(name)}",
                     by=chart["by"], from_=selection["from"], to=selection["to"],
                 ),
             }  # fmt: skip
-        return _render(
+        return render(
             request, app, "slo.html", name=name, service=service, status=status_record(status),
             at=stop, window_start=window_start, step=step, replay=replay, incidents=incidents,
-            chart=chart,
-            sources=sources, slo_path=_slo_path, policy=replay.policy,
+            deploys=deploys, deploys_link=marks_link(service, window_start, stop), chart=chart,
+            sources=sources, slo_path=slo_path, policy=replay.policy, failing=failing,
         )  # fmt: skip
 
 
@@ -237,14 +186,6 @@ def _selection(app: App, start: str | None, finish: str | None) -> dict[str, str
     if begin >= last:
         raise InputError(f"from ({iso_utc(begin)}) must be before to ({iso_utc(last)})")
     return {"from": str(iso_utc(begin)), "to": str(iso_utc(last))}
-
-
-def _span(start: dt.datetime, stop: dt.datetime, label: str) -> dict[str, Any]:
-    return {
-        "from": int(start.replace(tzinfo=dt.UTC).timestamp()),
-        "to": int(stop.replace(tzinfo=dt.UTC).timestamp()),
-        "label": label,
-    }
 
 
 # -- alerts -----------------------------------------------------------------------------
@@ -282,34 +223,37 @@ def alerts_page(
         ]
         chart = {
             "zone": app.config.timezone,
-            "from": int(begin.replace(tzinfo=dt.UTC).timestamp()),
-            "to": int(stop.replace(tzinfo=dt.UTC).timestamp()),
+            "from": timestamp(begin),
+            "to": timestamp(stop),
             "lanes": _lanes(replay, stop),
+            "deploys": deploy_marks(app, service, begin, stop)[1],
         }
         sources = {
-            "replay": _api(f"/alerts/replay/{_slo_path(name)}", from_=begin, to=stop,
-                           policy=replay.policy),
-            "compare": _api(f"/alerts/compare/{_slo_path(name)}", policies=",".join(names),
-                            from_=begin, to=stop),
+            "replay": api(f"/alerts/replay/{slo_path(name)}", from_=begin, to=stop,
+                          policy=replay.policy),
+            "compare": api(f"/alerts/compare/{slo_path(name)}", policies=",".join(names),
+                           from_=begin, to=stop),
+            "deploys": api("/deploys", service=service,
+                           environment=app.config.deploys.environment, from_=begin, to=stop),
         }  # fmt: skip
         delays = replay.detection_delay_s.per_incident
-        return _render(
+        return render(
             request, app, "alerts.html", name=name, service=service, replay=replay,
             record=replay_record(replay), compared=[replay_record(r) for r in compared],
             known=known, names=names, begin=begin, stop=stop, chart=chart, sources=sources,
-            delays=delays, slo_path=_slo_path, start=start, finish=finish,
+            delays=delays, slo_path=slo_path, start=start, finish=finish,
         )  # fmt: skip
 
 
 def _lanes(replay: Any, stop: dt.datetime) -> list[dict[str, Any]]:
     """Timeline rows: incidents first, then each tier's firings."""
     lanes = [{"label": "incidents", "kind": "incident",
-              "spans": [_span(i.start, i.end, i.title) for i in replay.incidents]}]  # fmt: skip
+              "spans": [span(i.start, i.end, i.title) for i in replay.incidents]}]  # fmt: skip
     tiers: dict[str, list[dict[str, Any]]] = {}
     for firing in replay.firings:
         kind = "false" if firing.incident is None else "caught"
-        span = _span(firing.start, firing.reset or stop, f"{firing.tier} {firing.severity}")
-        tiers.setdefault(f"{firing.tier} ({firing.severity})", []).append(span | {"kind": kind})
+        drawn = span(firing.start, firing.reset or stop, f"{firing.tier} {firing.severity}")
+        tiers.setdefault(f"{firing.tier} ({firing.severity})", []).append(drawn | {"kind": kind})
     lanes += [{"label": label, "kind": "firing", "spans": spans} for label, spans in tiers.items()]
     return lanes
 
@@ -342,7 +286,7 @@ def oncall_page(
             "zone": app.config.timezone,
             "shifts": [
                 {
-                    "t": int((s.start + (s.end - s.start) / 2).replace(tzinfo=dt.UTC).timestamp()),
+                    "t": timestamp(s.start + (s.end - s.start) / 2),
                     "pages": s.pages,
                     "limit": float(s.limit),
                     "person": s.person,
@@ -351,11 +295,11 @@ def oncall_page(
             ],
         }
         sources = {
-            "on-call report": _api("/oncall/report", from_=begin, to=stop, team=team,
+            "on-call report": api("/oncall/report", from_=begin, to=stop, team=team,
                                    person=person),
-            "pages (for the heatmap)": _api("/pages", from_=begin, to=stop),
+            "pages (for the heatmap)": api("/pages", from_=begin, to=stop),
         }  # fmt: skip
-        return _render(
+        return render(
             request, app, "oncall.html", report=record, shifts=report.shifts, grid=grid,
             weekdays=WEEKDAYS,
             peak=max((max(row) for row in grid), default=0), chart=chart, sources=sources,
@@ -383,12 +327,12 @@ def postmortems_page(request: Request, since: str | None = None) -> HTMLResponse
         themes = [theme_record(t) for t in app.postmortems.themes(day, read)]
         basics = plain(app.postmortems.basics(day, read))
         sources = {
-            "themes": _api("/postmortems/themes", since=since),
-            "basics": _api("/postmortems/basics", since=since),
-            "durations": _api("/postmortems/durations"),
-            "post-mortems": _api("/postmortems"),
+            "themes": api("/postmortems/themes", since=since),
+            "basics": api("/postmortems/basics", since=since),
+            "durations": api("/postmortems/durations"),
+            "post-mortems": api("/postmortems"),
         }
-        return _render(
+        return render(
             request, app, "postmortems.html", themes=themes, basics=basics,
             durations=plain(durations(chosen)), rows=[postmortem_row(pm) for pm in chosen],
             skipped=read.skipped, since=since, folder=read.folder, chart={}, sources=sources,

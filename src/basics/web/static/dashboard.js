@@ -106,6 +106,41 @@
     };
   }
 
+  // Deploys as vertical markers over a time chart: links to the deploys page in the chart's
+  // overlay, placed again at every draw (a resize or a zoom moves them), with the version
+  // and status in their tooltip. Failed, rolled-back and incident-linked deploys are styled
+  // apart (dashboard.css). Each chart needs its own: the markers are its elements.
+  function deploysPlugin(marks) {
+    const nodes = [];
+    return {
+      hooks: {
+        draw: [(u) => {
+          if (!nodes.length) {
+            for (const m of marks) {
+              const node = el("a", undefined, {
+                class: `deploy-marker deploy-${m.status}` + (m.linked ? " deploy-linked" : ""),
+                href: m.href, title: m.label, "aria-label": m.label, draggable: "false",
+                "data-deploy": m.id, "data-status": m.status, "data-linked": String(m.linked),
+              });
+              u.over.appendChild(node);
+              nodes.push(node);
+            }
+          }
+          const width = u.over.getBoundingClientRect().width;
+          let shown = 0;
+          marks.forEach((m, i) => {
+            const x = u.valToPos(m.t, "x");
+            const inside = x >= 0 && x <= width;
+            nodes[i].style.left = x + "px";
+            nodes[i].style.display = inside ? "" : "none";
+            shown += inside ? 1 : 0;
+          });
+          u.root.dataset.deploys = String(shown);
+        }],
+      },
+    };
+  }
+
   function hline(value, color) {
     return {
       hooks: {
@@ -159,9 +194,10 @@
       cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: sync.key } },
       hooks: { setSelect: [onSelect] },
     };
-    const marks = [
+    const marks = () => [
       spansPlugin(data.incidents, colors.incident),
       spansPlugin(data.firings, colors.firing, (u) => [u.bbox.top + u.bbox.height - 6 * devicePixelRatio, u.bbox.top + u.bbox.height]),
+      deploysPlugin(data.deploys),
     ];
     const axisPercent = (digits) => ({ values: (u, splits) => splits.map((v) => (v * 100).toFixed(digits) + "%"), size: 72 });
     const plots = [
@@ -169,17 +205,17 @@
         series: [{}, { label: "budget left", stroke: colors.line, width: 2, value: (u, v) => percent(v, 1) },
           { label: "even spend", stroke: colors.even, dash: [6, 4], value: (u, v) => percent(v, 1) }],
         axes: [{}, axisPercent(0)],
-        plugins: marks,
+        plugins: marks(),
       }), [xs, data.budget_remaining, evenSpend], document.getElementById("chart-budget")),
       chart(Object.assign({}, base, {
         series: [{}, { label: "SLI", stroke: colors.line, width: 1.5, value: (u, v) => percent(v, 3) }],
         axes: [{}, axisPercent(2)],
-        plugins: marks.concat([hline(data.objective, colors.objective)]),
+        plugins: marks().concat([hline(data.objective, colors.objective)]),
       }), [xs, data.sli], document.getElementById("chart-sli")),
       chart(Object.assign({}, base, {
         series: [{}, { label: "burn rate", stroke: colors.line, width: 1.5, value: (u, v) => (v === null ? "—" : v.toFixed(2)) }],
         scales: { x: base.scales.x, y: { range: (u, lo, hi) => [0, Math.max(2, hi || 0)] } },
-        plugins: marks.concat([hline(1, colors.even)]),
+        plugins: marks().concat([hline(1, colors.even)]),
       }), [xs, data.burn_rate], document.getElementById("chart-burn")),
     ];
 
@@ -346,7 +382,7 @@
         const y0 = u.valToPos(row + 0.8, "y", true);
         const y1 = u.valToPos(row + 0.2, "y", true);
         return [y0, y1];
-      })],
+      }), deploysPlugin(data.deploys)],
     }, [[data.from, data.to], [null, null]], target);
   }
 
@@ -375,7 +411,84 @@
     }, [xs, shifts.map((s) => s.pages), shifts.map((s) => s.limit)], target);
   }
 
-  const pages = { overview, slo, alerts, oncall };
+  // -- deploys ------------------------------------------------------------------------
+
+  const WEEK_S = 7 * 86400;
+
+  // Bars `size` of the gap between weeks wide, at most `max` px.
+  function barSeries(label, stroke, fill, size, max) {
+    return {
+      label, stroke, fill, width: 1, points: { show: false },
+      paths: uPlot.paths.bars({ size: [size, max] }),
+      value: (u, v) => (v === null || v === undefined ? "—" : String(Math.round(v * 10) / 10)),
+    };
+  }
+
+  // Weeks drawn as bars in the middle of each week (the data gives their Mondays).
+  function weekAxis(starts) {
+    return {
+      xs: starts.map((t) => t + WEEK_S / 2),
+      range: [starts[0], starts[starts.length - 1] + WEEK_S],
+    };
+  }
+
+  function deploys() {
+    const target = document.getElementById("chart-weekly");
+    if (!data.deploys.some((n) => n > 0)) {
+      target.textContent = "No deploys in the range.";
+      return;
+    }
+    const weeks = weekAxis(data.t);
+    chart({
+      height: 200,
+      scales: { x: { time: true, range: weeks.range }, y: { range: (u, lo, hi) => [0, Math.max(2, hi || 0)] } },
+      series: [{}, barSeries("deploys", colors.line, "rgba(46,90,172,0.35)", 0.7, 100),
+        barSeries("failed changes", colors.objective, "rgba(180,35,24,0.8)", 0.7, 100)],
+      axes: [{}, { size: 40 }],
+    }, [weeks.xs, data.deploys, data.failed.map((n) => n || null)], target);
+  }
+
+  // -- toil ----------------------------------------------------------------------------
+
+  // Each week's cap as a dashed segment from its Monday to the next.
+  function weeklyLine(starts, values, color) {
+    return {
+      hooks: {
+        draw: [(u) => {
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = color;
+          ctx.setLineDash([6, 4]);
+          ctx.lineWidth = 2 * devicePixelRatio;
+          ctx.beginPath();
+          starts.forEach((t, i) => {
+            const y = u.valToPos(values[i], "y", true);
+            ctx.moveTo(u.valToPos(t, "x", true), y);
+            ctx.lineTo(u.valToPos(t + WEEK_S, "x", true), y);
+          });
+          ctx.stroke();
+          ctx.restore();
+        }],
+      },
+    };
+  }
+
+  function toil() {
+    const target = document.getElementById("chart-toil");
+    const weeks = weekAxis(data.t);
+    const top = Math.max(1, ...data.cap);
+    chart({
+      height: 220,
+      scales: { x: { time: true, range: weeks.range }, y: { range: (u, lo, hi) => [0, Math.max(top, hi || 0) * 1.1] } },
+      series: [{}, barSeries("toil h", colors.line, "rgba(46,90,172,0.45)", 0.7, 100),
+        barSeries("over the cap h", colors.objective, "rgba(180,35,24,0.8)", 0.7, 100),
+        barSeries("on-call h (from pages)", "#6941c6", "rgba(105,65,198,0.6)", 0.3, 40)],
+      axes: [{}, { size: 50, values: (u, splits) => splits.map((v) => v + " h") }],
+      plugins: [weeklyLine(data.t, data.cap, colors.limit)],
+    }, [weeks.xs, data.within, data.over, data.oncall], target);
+  }
+
+  const pages = { overview, slo, alerts, oncall, deploys, toil };
   const page = pages[document.body.dataset.page];
   if (page) page();
 })();
