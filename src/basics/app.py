@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from basics.alerting.service import AlertingService
+    from basics.catalog.service import CatalogService
     from basics.config.models import Config
     from basics.deploys.service import DeployService
     from basics.ingest.pipeline import BatchResult, Progress
@@ -88,6 +89,13 @@ class App:
         from basics.toil.service import ToilService
 
         return ToilService(self.store, self.config)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        """The scorecard: every domain's basics judged per service."""
+        from basics.catalog.service import CatalogService
+
+        return CatalogService(self)
 
     def ingest_events(
         self,

@@ -51,6 +51,16 @@ REPORTS: list[tuple[list[str], str, dict[str, object]]] = [
      {"from": FROM, "to": TO}),
     (["batches", "list"], "/api/v1/batches", {}),
     (["batches", "list", "--kind", "pages"], "/api/v1/batches", {"kind": "pages"}),
+    (["deploys", "list", "--service", "search"], "/api/v1/deploys", {"service": "search"}),
+    (["deploys", "dora", "--from", FROM, "--to", TO], "/api/v1/deploys/dora",
+     {"from": FROM, "to": TO}),
+    (["slo", "changes", "search/latency", "--from", "2026-02-23", "--to", "2026-02-27"],
+     "/api/v1/slo/changes/search/latency", {"from": "2026-02-23", "to": "2026-02-27"}),
+    (["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to", "2026-03-02"],
+     "/api/v1/toil/report", {"team": "platform", "from": "2026-02-02", "to": "2026-03-02"}),
+    (["check"], "/api/v1/check", {}),
+    (["check", "--service", "search", "--at", "2026-02-20T12:00:00Z"], "/api/v1/check",
+     {"service": "search", "at": "2026-02-20T12:00:00Z"}),
 ]  # fmt: skip
 
 

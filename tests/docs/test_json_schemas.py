@@ -41,6 +41,8 @@ COMMANDS = {
     "deploys-list": ["deploys", "list"],
     "deploys-dora": ["deploys", "dora", "--to", "latest"],
     "toil-list": ["toil", "list"],
+    "check": ["check"],
+    "check-history": ["check", "--history"],
     "toil-report": ["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to",
                     "2026-03-02"],
     "slo-changes": ["slo", "changes", "search/latency", "--from", "2026-02-23", "--to",

@@ -24,6 +24,7 @@ import basics
 from basics.api import (
     alerts,
     batches,
+    catalog,
     deploys,
     events,
     metrics,
@@ -81,7 +82,7 @@ def create_app(
     cached = CacheStats()
     app.add_middleware(ReportCache, hub=hub, stats=cached)
     problems.install(app)
-    for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys, toil):
+    for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys, toil, catalog):
         app.include_router(module.router, prefix=API)
     app.include_router(metrics.router)
     app.include_router(events.router)  # its paths are whole: /api/v1/events, /v1/logs, /v1/traces

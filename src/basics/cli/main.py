@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "postmortems": ("postmortems_cmd", "postmortems"),
     "deploys": ("deploys_cmd", "deploys"),
     "toil": ("toil_cmd", "toil"),
+    "check": ("check_cmd", "check"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {

@@ -171,6 +171,7 @@ class ReplayWithDeploys(Replay):
 def reports() -> dict[str, tuple[Any, dict[str, str]]]:
     """Report name -> (the type its --json holds, renamed keys of its top-level record)."""
     from basics.alerting.models import Evaluation, Incident, Tuning
+    from basics.catalog.models import CheckReport, HistoryRow
     from basics.deploys.models import Deploy
     from basics.ingest.batches import Batch
     from basics.oncall.models import Page
@@ -201,6 +202,8 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "deploys-dora": (DoraRow, {}),
         "slo-changes": (ChangesRow, {}),
         "toil-list": (list[ToilEntry], {}),
+        "check": (CheckReport, {}),
+        "check-history": (list[HistoryRow], {}),
         "toil-report": (ToilReport, {}),
     }
 

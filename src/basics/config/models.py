@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
+from basics.config.checks import ChecksSettings
 from basics.config.expressions import Expr, parse_expression
 from basics.config.people import Person, Rotation, Team, check_timezone, unknown_people
 from basics.core.durations import parse_duration_s
@@ -478,6 +479,8 @@ class ServiceConfig(_Model):
     owner: str | None = None
     description: str | None = None
     runbook: str | None = None
+    # The rotation that takes its pages (default: the largest rotation of its owning team).
+    oncall: str | None = None
     slos: dict[str, SLOConfig] = Field(default_factory=dict)
     corrections: list[Correction] = Field(default_factory=list)
 
@@ -517,11 +520,27 @@ class Config(_Model):
     postmortems: PostmortemSettings = Field(default_factory=PostmortemSettings)
     deploys: DeploySettings = Field(default_factory=DeploySettings)
     toil: ToilSettings = Field(default_factory=ToilSettings)
+    checks: ChecksSettings = Field(default_factory=ChecksSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:
         """(key path, message) for every reference to something not declared."""
-        return self.unknown_policies() + unknown_people(self.people, self.teams, self.rotations)
+        return (
+            self.unknown_policies()
+            + unknown_people(self.people, self.teams, self.rotations)
+            + [
+                (("checks", "exceptions", str(i), "service"),
+                 f'unknown service "{e.service}" (known: {", ".join(self.services)})')
+                for i, e in enumerate(self.checks.exceptions)
+                if e.service not in self.services
+            ]
+            + [
+                (("services", name, "oncall"),
+                 f'unknown rotation "{svc.oncall}" (known: {", ".join(self.rotations)})')
+                for name, svc in self.services.items()
+                if svc.oncall is not None and svc.oncall not in self.rotations
+            ]
+        )  # fmt: skip
 
     def unknown_policies(self) -> list[tuple[tuple[str, ...], str]]:
         """(key path, message) for every reference to an alert policy that does not exist."""

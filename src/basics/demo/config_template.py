@@ -119,6 +119,8 @@ sources:
 services:
   www:
     owner: team-web
+    oncall: platform-primary     # the rotation that takes its pages
+    runbook: https://runbooks.tillwise.internal/www
     description: The web front end at tillwise.com, behind nginx.
     slos:
       availability:
@@ -142,6 +144,8 @@ services:
 
   api:
     owner: team-platform
+    oncall: platform-primary     # the rotation that takes its pages
+    runbook: https://runbooks.tillwise.internal/api
     description: The public API gateway in front of payments, checkout and search.
     slos:
       availability:
@@ -165,6 +169,8 @@ services:
 
   payments:
     owner: team-payments
+    oncall: platform-primary     # the rotation that takes its pages
+    runbook: https://runbooks.tillwise.internal/payments
     description: Charges, captures, refunds and payouts. Money moves here.
     slos:
       availability:
@@ -194,6 +200,8 @@ services:
 
   checkout:
     owner: team-checkout
+    oncall: platform-primary     # the rotation that takes its pages
+    runbook: https://runbooks.tillwise.internal/checkout
     description: Carts and hosted checkout sessions.
     slos:
       availability:
@@ -217,6 +225,8 @@ services:
 
   search:
     owner: team-search
+    oncall: platform-primary     # the rotation that takes its pages
+    runbook: https://runbooks.tillwise.internal/search
     description: Merchant search over transactions and customers.
     slos:
       availability:
@@ -245,6 +255,7 @@ services:
 
   notifications:
     owner: team-growth
+    oncall: platform-primary     # the rotation that takes its pages
     description: E-mail, SMS and webhook delivery to merchants.
     slos:
       availability:

@@ -268,4 +268,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        12,
+        # The scorecard of each service, once a day (the day's last run): `check --history`
+        # and the weekly review read whether the basics are improving.
+        """
+        CREATE TABLE scorecards (
+            service VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            checked_at TIMESTAMP NOT NULL,
+            verdict VARCHAR NOT NULL,
+            passed INTEGER NOT NULL,
+            warned INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            checks JSON NOT NULL,
+            PRIMARY KEY (service, day)
+        );
+        """,
+    ),
 ]

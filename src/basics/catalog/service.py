@@ -1,0 +1,281 @@
+"""The scorecard over the store: what each domain measured about each service, gathered in
+a few passes (one replay of every SLO, one on-call report and one toil report per team, one
+DORA report), judged by `compute`, and kept as a daily snapshot for `check --history`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from basics.catalog import compute
+from basics.catalog.models import CheckReport, HistoryRow, Scorecard
+from basics.records import plain
+
+if TYPE_CHECKING:
+    from basics.app import App
+    from basics.config.models import Config
+
+DAY = dt.timedelta(days=1)
+_SEVERITY = re.compile(r"(\d+)")
+_SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
+                   "minor": 4, "low": 4}  # fmt: skip
+
+
+class CatalogService:
+    """The scorecard of every service: the basics each domain measures, judged."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.config: Config = app.config
+
+    def check(
+        self, at: dt.datetime, services: list[str] | None = None, keep: bool = True
+    ) -> CheckReport:
+        """Every service's (or the named ones') scorecard at `at`; with `keep`, the day's
+        snapshot is kept when the store is writable."""
+        names = services or list(self.config.services)
+        unknown = [n for n in names if n not in self.config.services]
+        if unknown:
+            from basics.core.errors import InputError
+
+            known = ", ".join(self.config.services) or "none in basics.yaml"
+            raise InputError(f'unknown service "{unknown[0]}" (known: {known})')
+        settings = self.config.checks
+        cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at)]
+        report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
+                             list(settings.skip))  # fmt: skip
+        if keep and not self.app.store.read_only:
+            self._snapshot(report)
+        return report
+
+    def facts(self, names: list[str], at: dt.datetime) -> list[compute.Facts]:
+        """What each domain measured about the services, in as few passes as it takes."""
+        settings = self.config.checks
+        newest = self._newest_events(at)
+        replays = self._replays(at - dt.timedelta(seconds=settings.seconds("replay_window")), at)
+        covered, serious = self._postmortem_coverage(at)
+        open_items = self._actions(at.date())
+        dora = self._dora(at)
+        found = []
+        for name in names:
+            service = self.config.services[name]
+            team = self._team(service.owner)
+            rotation = self._rotation(name, team)
+            oncall_team = self.config.rotations[rotation[0]].team if rotation else team
+            facts = compute.Facts(
+                service=name,
+                owner=service.owner,
+                team=team,
+                slos={slo: _kind(slo, cfg.good) for slo, cfg in service.slos.items()},
+                newest_event=newest.get(name),
+                replays=[r for slo, r in replays.items() if slo.split("/")[0] == name],
+                paging_slos=sum(1 for slo in service.slos if self._pages(name, slo)),
+                runbook=service.runbook,
+                rotation=(rotation[0], rotation[1]) if rotation else None,
+                oncall_team=oncall_team,
+                serious_incidents=len(serious.get(name, [])),
+                without_postmortem=[t for i, t in serious.get(name, []) if i not in covered],
+                **open_items.get(name, {}),
+                **dora.get(name, {}),
+            )
+            facts = replace(facts, **self._oncall(oncall_team, at))
+            # Toil is the owning team's, else that of the team whose rotation takes its pages.
+            toil_team = team or oncall_team
+            facts = replace(facts, toil_team=toil_team, **self._toil(toil_team, at))
+            found.append(facts)
+        return found
+
+    # -- the passes ------------------------------------------------------------------------
+
+    def _newest_events(self, at: dt.datetime) -> dict[str, dt.datetime]:
+        rows = self.app.store.query(
+            "SELECT s.service, max(m.minute) + INTERVAL 1 MINUTE FROM slo_minute m "
+            "JOIN slos s ON s.name = m.slo WHERE m.minute < ? AND m.total > 0 "
+            "GROUP BY s.service",
+            [at],
+        )
+        return {service: min(newest, at) for service, newest in rows}
+
+    def _replays(self, start: dt.datetime, at: dt.datetime) -> dict[str, compute.ReplayFacts]:
+        if not self.config.slo_names():
+            return {}
+        months = (at - start).total_seconds() / (30.436875 * 86400)
+        found = {}
+        for r in self.app.alerting.replay_all(start, at):
+            found[r.slo] = compute.ReplayFacts(
+                r.slo, len(r.incidents), r.recall, len(r.pages), len(r.false_pages), months
+            )
+        return found
+
+    def _pages(self, service: str, slo: str) -> bool:
+        policy = self.config.alert_policy(self.config.policy_of(service, slo))
+        return any(tier.severity == "page" for tier in policy.tiers)
+
+    def _team(self, owner: str | None) -> str | None:
+        if owner is None:
+            return None
+        if owner in self.config.teams:
+            return owner
+        return next((t for t, team in self.config.teams.items() if owner in team.members), None)
+
+    def _rotation(self, service: str, team: str | None) -> tuple[str, int] | None:
+        named = self.config.services[service].oncall
+        if named is not None:
+            return named, len(set(self.config.rotations[named].people))
+        mine = [(len(set(r.people)), n) for n, r in self.config.rotations.items()
+                if team is not None and r.team == team]  # fmt: skip
+        if not mine:
+            return None
+        people, name = max(mine)
+        return name, people
+
+    def _oncall(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
+        if team is None or team not in self.config.teams:
+            return {}
+        cache: dict[str | None, dict[str, Any]] = self.__dict__.setdefault("_oncall_cache", {})
+        if team not in cache:
+            start = at - dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
+            report = self.app.oncall.report(start, at, team=team)
+            c = report.concentration
+            night = max(c.people, key=lambda p: (p.night_pages, p.person), default=None)
+            cache[team] = {
+                "pages": c.pages,
+                "top_responder": (c.top, c.top_share) if c.top and c.top_share else None,
+                "night_pages": c.night_pages,
+                "top_night": (night.person, night.night_share)
+                if night is not None and night.night_share else None,
+                "shifts": len(report.shifts),
+                "over_limit_shifts": report.over_limit_shifts,
+            }  # fmt: skip
+        return cache[team]
+
+    def _toil(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
+        cap = self.config.toil.cap_percent / 100
+        if team is None or team not in self.config.teams:
+            return {"toil_cap": cap}
+        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_toil_cache", {})
+        if team not in cache:
+            weeks = self.config.checks.toil_weeks
+            report = self.app.toil.report(at - dt.timedelta(weeks=weeks), at, team=team,
+                                          today=at.date())  # fmt: skip
+            measured = [w for w in report.weeks if w.total.entries]
+            hours = sum(w.total.hours for w in measured)
+            capacity = sum(w.total.capacity_hours for w in measured)
+            cache[team] = {
+                "toil_weeks": len(measured),
+                "toil_share": hours / capacity if capacity else None,
+                "toil_weeks_over": sum(1 for w in measured if w.total.over_cap),
+                "toil_cap": cap,
+            }
+        return cache[team]
+
+    def _postmortem_coverage(
+        self, at: dt.datetime
+    ) -> tuple[set[int], dict[str, list[tuple[int, str]]]]:
+        """The incidents post-mortems stand for, and per service its serious incidents of
+        the replay window (severity up to `postmortem_severity`, or unrated)."""
+        from basics.alerting.incidents import list_incidents
+
+        start = at - dt.timedelta(seconds=self.config.checks.seconds("replay_window"))
+        library = self.app.postmortems.library()
+        covered = self.app.postmortems.incidents_of(library)
+        serious: dict[str, list[tuple[int, str]]] = {}
+        limit = self.config.checks.postmortem_severity
+        for incident in list_incidents(self.app.store, None, start, at):
+            level = severity_level(incident.severity)
+            if level is not None and level > limit:
+                continue
+            for service in incident.services:
+                serious.setdefault(service, []).append((incident.id, incident.title))
+        return covered, serious
+
+    def _actions(self, today: dt.date) -> dict[str, dict[str, Any]]:
+        from basics.postmortems import compute as pm_compute
+
+        found: dict[str, dict[str, Any]] = {}
+        for pm, item in self.app.postmortems.actions(today, only_open=True):
+            for service in pm.services:
+                entry = found.setdefault(service, {"open_actions": 0, "overdue_actions": [],
+                                                   "unowned_actions": []})  # fmt: skip
+                entry["open_actions"] += 1
+                if pm_compute.overdue(item, today):
+                    entry["overdue_actions"].append(f"{pm.id}: {item.title}")
+                if not item.owner:
+                    entry["unowned_actions"].append(f"{pm.id}: {item.title}")
+        return found
+
+    def _dora(self, at: dt.datetime) -> dict[str, dict[str, Any]]:
+        start = at - dt.timedelta(seconds=self.config.checks.seconds("deploys_window"))
+        report = self.app.deploys.dora(start, at)
+        return {
+            d.service: {
+                "deploys": d.deploys,
+                "lead_time_n": d.lead_time_s.n,
+                "change_failure_ratio": d.change_failure_rate.ratio,
+            }
+            for d in report.services
+        }
+
+    # -- history ---------------------------------------------------------------------------
+
+    def _snapshot(self, report: CheckReport) -> None:
+        """Keep the day's scorecard of each service (the latest run of the day wins)."""
+        rows = [
+            [card.service, report.at.date(), report.at, card.verdict, card.passed, card.warned,
+             card.failed, json.dumps(plain(card.checks))]
+            for card in report.services
+        ]  # fmt: skip
+        with self.app.store.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO scorecards (service, day, checked_at, verdict, passed, "
+                "warned, failed, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON)",
+                rows,
+            )
+
+    def history(self, services: list[str] | None = None, weeks: int = 12) -> list[HistoryRow]:
+        """Each service's scorecard week by week (the last snapshot of each ISO week)."""
+        rows = self.app.store.query(
+            "SELECT service, day, verdict, passed, warned, failed, checks FROM scorecards "
+            "WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], service)) "
+            "ORDER BY service, day",
+            [services or [], services or []],
+        )
+        last: dict[tuple[str, str], HistoryRow] = {}
+        for service, day, verdict, passed, warned, failed, checks in rows:
+            year, week, _ = day.isocalendar()
+            failing = [c["check"] for c in json.loads(checks) if c["verdict"] == "fail"]
+            key = (service, f"{year}-W{week:02d}")
+            last[key] = HistoryRow(key[1], day, service, verdict, passed, warned, failed, failing)
+        ordered = sorted(last.values(), key=lambda r: (r.service, r.week))
+        newest = sorted({r.week for r in ordered})[-weeks:]
+        return [r for r in ordered if r.week in newest]
+
+
+def _kind(name: str, good: str) -> str:
+    """An SLO's kind, from its name or what its good-event expression reads."""
+    lowered = name.lower()
+    if "latenc" in lowered or "duration" in good:
+        return "latency"
+    if "avail" in lowered or "status" in good or "error" in lowered:
+        return "availability"
+    return "other"
+
+
+def severity_level(severity: str | None) -> int | None:
+    """SEV1, P2, sev-3, 1, critical: the level as a number (1 the worst), None unrated."""
+    if not severity:
+        return None
+    match = _SEVERITY.search(severity)
+    if match:
+        return int(match.group(1))
+    return _SEVERITY_WORDS.get(severity.strip().lower())
+
+
+def worst_first(cards: list[Scorecard]) -> list[Scorecard]:
+    """Scorecards, failing services first (then by name)."""
+    from basics.catalog.models import RANK
+
+    return sorted(cards, key=lambda c: (-RANK[c.verdict], -c.failed, -c.warned, c.service))
