@@ -136,15 +136,16 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}"
     named = turns.server_file(hub.path)
-    named.write_text(
-        json.dumps(
-            {
-                "pid": os.getpid(),
-                "url": url,
-                "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            }
-        )
-    )
+    announced = {
+        "pid": os.getpid(),
+        "url": url,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    # Written aside, then renamed: whoever sees the file (a CLI looking for the server, a
+    # test waiting for it) reads it whole, never empty.
+    partial = named.with_name(f"{named.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(announced))
+    partial.replace(named)
     print(f"Basics serving {hub.path} at {url}  (API {url}{API}, docs {url}/docs)", flush=True)
     try:
         server = uvicorn.Server(
