@@ -123,6 +123,22 @@ class PostmortemService:
             ]
         ]  # fmt: skip
 
+    def incidents_of(self, library: Library | None = None) -> set[int]:
+        """The incidents the post-mortems stand for: their own, and those recorded otherwise
+        that a post-mortem describes (a service in common, overlapping times)."""
+        every = (library or self.library()).postmortems
+        ids = {pm.id for pm in every}
+        found: set[int] = set()
+        for incident_id, source, key, services, start, end in self.store.query(
+            "SELECT id, source, source_key, services, start_ts, end_ts FROM incidents"
+        ):
+            if source == INCIDENT_SOURCE:
+                if key in ids:
+                    found.add(int(incident_id))
+            elif any(_same_incident(pm, services, start, end) for pm in every):
+                found.add(int(incident_id))
+        return found
+
     def _incident_of(self, pm: PostMortem) -> int | None:
         """The incident a post-mortem stands for: its own, or the one recorded otherwise."""
         own = self.store.scalar(
