@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from basics.ingest.pipeline import BatchResult, Progress
     from basics.oncall.service import OncallService
     from basics.postmortems.service import PostmortemService
+    from basics.review.service import ReviewService
     from basics.slo.service import SLOService
     from basics.store.duckdb_store import Store
     from basics.toil.service import ToilService
@@ -96,6 +97,13 @@ class App:
         from basics.catalog.service import CatalogService
 
         return CatalogService(self)
+
+    @cached_property
+    def review(self) -> ReviewService:
+        """The weekly review: what changed, and what to fix next."""
+        from basics.review.service import ReviewService
+
+        return ReviewService(self)
 
     def ingest_events(
         self,

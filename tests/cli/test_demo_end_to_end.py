@@ -45,6 +45,10 @@ def test_demo_generates_ingests_and_finds_the_customer_behind_the_outage(tmp_pat
     # Toil: the sheet and the pages; dana carries most of it.
     assert "Toil of team platform, February" in demo.stdout
     assert "dana carried" in demo.stdout
+    # The review of the last complete week puts the planted stories first.
+    assert "Weekly review of 2026-W09" in demo.stdout
+    assert "1. alert QueueLagHigh:" in demo.stdout
+    assert "of the bad events on attrs.version 3.5.0" in demo.stdout
 
     folder = tmp_path / "company"
     status = run("slo", "status", "--at", "latest", "--json", cwd=folder)

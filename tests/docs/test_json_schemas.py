@@ -43,6 +43,7 @@ COMMANDS = {
     "toil-list": ["toil", "list"],
     "check": ["check"],
     "check-history": ["check", "--history"],
+    "review": ["review"],
     "toil-report": ["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to",
                     "2026-03-02"],
     "slo-changes": ["slo", "changes", "search/latency", "--from", "2026-02-23", "--to",

@@ -85,6 +85,7 @@ def _ingest_and_report(
         _postmortem_summary(app, config_path.parent, console)
         _deploys_summary(app, console)
         _toil_summary(app, config_path.parent, console)
+        _review_summary(app, console)
         command = f"{_program()} --config {_shown(config_path)}"
         console.print("\nNext, for example:", soft_wrap=True)
         for example in (
@@ -98,6 +99,8 @@ def _ingest_and_report(
             "deploys dora --to latest",
             "slo changes search/latency --to latest",
             "toil report --team platform --from 2026-02-02 --to 2026-03-02",
+            "check --service search",
+            "review --week 2026-W09 --format html --out review.html",
         ):
             console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
     finally:
@@ -289,6 +292,24 @@ def _deploys_summary(app: object, console: object) -> None:
             soft_wrap=True,
             highlight=False,
         )
+
+
+def _review_summary(app: object, console: object) -> None:
+    """The last week's review: what to fix next, its top five with their cost."""
+    from rich.console import Console
+
+    from basics.app import App
+
+    assert isinstance(app, App) and isinstance(console, Console)
+    review = app.review.review(None, app.slo.resolve_at("latest"))
+    console.print(
+        f"\n[bold]Weekly review[/bold] of {review.week}: what to fix next, by what it cost "
+        "this week (engineer-hours)",
+        soft_wrap=True,
+    )
+    for number, item in enumerate(review.fix_next[:5], start=1):
+        console.print(f"  {number}. {item.title} ({item.cost_hours:.1f} h)", soft_wrap=True,
+                      highlight=False)  # fmt: skip
 
 
 def _toil_summary(app: object, folder: Path, console: object) -> None:

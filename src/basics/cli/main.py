@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploys": ("deploys_cmd", "deploys"),
     "toil": ("toil_cmd", "toil"),
     "check": ("check_cmd", "check"),
+    "review": ("review_cmd", "review"),
 }
 """Each command: the module of `basics.cli` that defines it, and its name there."""
 SUBCOMMANDS: dict[str, list[tuple[str, str]]] = {

@@ -176,6 +176,7 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
     from basics.ingest.batches import Batch
     from basics.oncall.models import Page
     from basics.oncall.report import OncallReport
+    from basics.review.models import Review
     from basics.slo.models import Breakdown, Cost, PercentileReport, Period
     from basics.toil.models import ToilEntry
     from basics.toil.report import ToilReport
@@ -204,6 +205,7 @@ def reports() -> dict[str, tuple[Any, dict[str, str]]]:
         "toil-list": (list[ToilEntry], {}),
         "check": (CheckReport, {}),
         "check-history": (list[HistoryRow], {}),
+        "review": (Review, {}),
         "toil-report": (ToilReport, {}),
     }
 

@@ -22,6 +22,7 @@ from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.checks import ChecksSettings
 from basics.config.expressions import Expr, parse_expression
 from basics.config.people import Person, Rotation, Team, check_timezone, unknown_people
+from basics.config.review import ReviewSettings
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
 
@@ -521,6 +522,7 @@ class Config(_Model):
     deploys: DeploySettings = Field(default_factory=DeploySettings)
     toil: ToilSettings = Field(default_factory=ToilSettings)
     checks: ChecksSettings = Field(default_factory=ChecksSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     _path: Path | None = PrivateAttr(default=None)
 
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:

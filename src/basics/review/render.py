@@ -1,0 +1,130 @@
+"""The review as Markdown (to paste into the weekly meeting's notes) and as one
+self-contained HTML file (inline styles and SVG bars, no network), user text escaped."""
+
+from __future__ import annotations
+
+import html
+
+from basics.review.models import Candidate, Changes, Review
+
+
+def summary(r: Review) -> list[str]:
+    """The week's changes as short lines, the same in every format."""
+    c = r.changes
+    lines = []
+    burned = [s for s in c.slos if s.budget_burned]
+    burned.sort(key=lambda s: -(s.budget_burned or 0))
+    said = ", ".join(f"{s.slo} {100 * (s.budget_burned or 0):.1f} %{_was(s.previous_budget_burned)}"
+                     for s in burned[:4]) or "none burned"  # fmt: skip
+    lines.append(f"Error budget burned this week: {said}")
+    people = ", ".join(f"{p.person} {p.pages} ({p.night_pages} at night)" for p in c.people[:4])
+    lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at night"
+                 + (f"; {people}" if people else ""))  # fmt: skip
+    noisy = ", ".join(f"{a.alert} {a.pages}" for a in c.noisy_alerts[:3])
+    if noisy:
+        lines.append(f"Noisiest alerts: {noisy}")
+    lines.append(f"Toil: {c.toil_hours:.1f} h (week before {c.previous_toil_hours:.1f} h)")
+    cfr = f", {c.change_failure_rate:.0%} failed" if c.change_failure_rate is not None else ""
+    lines.append(f"Deploys: {c.deploys} (week before {c.previous_deploys}){cfr}")
+    if c.new_postmortems:
+        lines.append(f"New post-mortems: {'; '.join(c.new_postmortems)}")
+    if c.themes:
+        lines.append(f"Recurring themes: {'; '.join(c.themes)}")
+    lines.append(f"Action items: {c.actions_opened} opened, {c.actions_closed} closed, "
+                 f"{c.actions_overdue} overdue")  # fmt: skip
+    lines.append(_scorecard_line(c))
+    return lines
+
+
+def _was(previous: float | None) -> str:
+    return f" (week before {100 * previous:.1f} %)" if previous else ""
+
+
+def _scorecard_line(c: Changes) -> str:
+    now = ", ".join(c.failing_services) or "none"
+    if c.previous_failing_services is None:
+        return f"Services failing the scorecard: {now}"
+    before = ", ".join(c.previous_failing_services) or "none"
+    return f"Services failing the scorecard: {now} (week before: {before})"
+
+
+def markdown(r: Review) -> str:
+    """The review as Markdown."""
+    out = [f"# Weekly review, {r.week}", "",
+           f"{r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.timezone}), from `basics review "
+           f"--week {r.week}`.", "", "## What changed", ""]  # fmt: skip
+    out += [f"- {_md(line)}" for line in summary(r)]
+    out += ["", "## What to fix next", "",
+            "Ranked by what each cost this week in engineer-hours (`review.weights`).", "",
+            "| # | What | Cost (h) | How it is costed | Evidence |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    out += [f"| {i} | {_md(c.title)} | {c.cost_hours:.1f} | {_md(c.formula)} | `{c.evidence}` |"
+            for i, c in enumerate(r.fix_next, 1)]  # fmt: skip
+    if not r.fix_next:
+        out.append("| | nothing measured cost anything this week | | | |")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def page(r: Review) -> str:
+    """The review as one HTML file: no script, no external resource."""
+    e = html.escape
+    top = max((c.cost_hours for c in r.fix_next), default=0.0) or 1.0
+    rows = "".join(_row(i, c, top) for i, c in enumerate(r.fix_next, 1))
+    changes = "".join(f"<li>{e(line)}</li>" for line in summary(r))
+    budget = _budget_bars(r)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Weekly review {e(r.week)}</title>
+<style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1a1a2e}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.35rem .5rem;
+border-bottom:1px solid #e3e3ea;vertical-align:top}} td.n{{text-align:right;white-space:nowrap}}
+code{{font-size:12px;background:#f3f3f7;padding:1px 3px}} .f{{color:#555;font-size:12px}}
+</style></head><body>
+<h1>Weekly review, {e(r.week)}</h1>
+<p class="f">{r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({e(r.timezone)}), from
+<code>basics review --week {e(r.week)} --format html</code></p>
+<h2>What changed</h2><ul>{changes}</ul>
+{budget}
+<h2>What to fix next</h2>
+<p class="f">Ranked by what each cost this week in engineer-hours (review.weights in
+basics.yaml); each row says how its cost is made and where the evidence is.</p>
+<table><tr><th>#</th><th>What</th><th>Cost</th><th></th><th>Evidence</th></tr>{rows}</table>
+</body></html>
+"""
+
+
+def _row(i: int, c: Candidate, top: float) -> str:
+    e = html.escape
+    width = max(2, round(160 * c.cost_hours / top))
+    bar = (f'<svg width="164" height="12" role="img" aria-label="{c.cost_hours:.1f} h">'
+           f'<rect width="{width}" height="12" fill="#3b5bdb"/></svg>')  # fmt: skip
+    return (f"<tr><td>{i}</td><td>{e(c.title)}<div class='f'>{e(c.formula)}</div></td>"
+            f"<td class='n'>{c.cost_hours:.1f} h</td><td>{bar}</td>"
+            f"<td><code>{e(c.evidence)}</code></td></tr>")  # fmt: skip
+
+
+def _budget_bars(r: Review) -> str:
+    """Budget burned per SLO this week and the week before, as inline SVG bars."""
+    e = html.escape
+    slos = [s for s in r.changes.slos if s.budget_burned or s.previous_budget_burned]
+    if not slos:
+        return ""
+    top = max(max(s.budget_burned or 0, s.previous_budget_burned or 0) for s in slos) or 1.0
+    rows = []
+    for s in sorted(slos, key=lambda s: -(s.budget_burned or 0)):
+        now = round(300 * (s.budget_burned or 0) / top)
+        before = round(300 * (s.previous_budget_burned or 0) / top)
+        rows.append(
+            f"<tr><td>{e(s.slo)}</td><td class='n'>{100 * (s.budget_burned or 0):.1f} %</td>"
+            f'<td><svg width="304" height="18" role="img" aria-label="this week and the week '
+            f'before"><rect y="1" width="{now}" height="8" fill="#c92a2a"/>'
+            f'<rect y="10" width="{before}" height="7" fill="#adb5bd"/></svg></td></tr>'
+        )
+    return ("<h2>Error budget burned</h2><p class='f'>This week (red) and the week before "
+            "(grey), as a share of each SLO's window budget.</p>"
+            f"<table>{''.join(rows)}</table>")  # fmt: skip

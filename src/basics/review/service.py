@@ -1,0 +1,257 @@
+"""The weekly review over the store: each domain's week beside the week before, then the
+candidates to fix, costed and ranked by `compute`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import TYPE_CHECKING, Any
+
+from basics.core.errors import InputError
+from basics.review import compute
+from basics.review.models import (
+    AlertWeek,
+    Candidate,
+    Changes,
+    Kind,
+    PersonWeek,
+    Review,
+    SLOWeek,
+)
+
+if TYPE_CHECKING:
+    from basics.app import App
+    from basics.config.review import ReviewWeights
+
+WEEK = dt.timedelta(days=7)
+THEME_MEMORY = dt.timedelta(days=180)
+"""A theme counts while one of its post-mortems is this recent."""
+CALENDAR_S = {"month": round(30.436875 * 86400), "quarter": round(91.310625 * 86400)}
+"""The average length of a calendar window, for a week's share of its budget."""
+BROKEN_DOWN = 5
+"""SLOs whose burn is broken down by cause (the ones that burned most)."""
+
+
+class ReviewService:
+    """The week's review: what changed, and what to fix next."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.config = app.config
+
+    def week_range(
+        self, week: str | None, end: dt.datetime
+    ) -> tuple[str, dt.datetime, dt.datetime]:
+        """The ISO week asked for (default: the last one complete at `end`), as naive UTC
+        [start, end) of its Monday-to-Monday in the config's time zone."""
+        zone = zoneinfo.ZoneInfo(self.config.timezone)
+        if week is None:
+            local_end = end.replace(tzinfo=dt.UTC).astimezone(zone)
+            monday = local_end.date() - dt.timedelta(days=local_end.weekday())
+            start_day = monday - WEEK  # the week before the one `end` falls in
+        else:
+            try:
+                start_day = compute.week_start(week)
+            except ValueError as error:
+                raise InputError(str(error)) from None
+        return compute.iso_week(start_day), _utc(start_day, zone), _utc(start_day + WEEK, zone)
+
+    def review(self, week: str | None, end: dt.datetime) -> Review:
+        """The review of one ISO week."""
+        name, start, stop = self.week_range(week, end)
+        w = self.config.review.weights
+        slos, budget = self._slos(start, stop, w)
+        pages, paging = self._pages(start, stop, w)
+        toil = self._toil(start, stop, w)
+        deploys = self._deploys(start, stop)
+        learned, lessons = self._postmortems(start, stop, w)
+        scorecard, failing = self._scorecard(start, stop, w)
+        changes = Changes(slos=slos, **pages, **toil[0], **deploys, **learned, **scorecard)
+        ranked = compute.rank([*budget, *paging, *toil[1], *lessons, *failing],
+                              self.config.review.top)  # fmt: skip
+        return Review(name, start, stop, self.config.timezone, changes, ranked, w.model_dump())
+
+    def _slos(
+        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+    ) -> tuple[list[SLOWeek], list[Candidate]]:
+        slo = self.app.slo
+        found = []
+        for name in self.config.slo_names():
+            now = slo.counts(name, start, stop)
+            found.append(SLOWeek(name, now.total, now.bad, self._burned(name, now.bad, stop),
+                                 self._burned(name, slo.counts(name, start - WEEK, start).bad,
+                                              start)))  # fmt: skip
+        worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
+        floor = self.config.review.min_budget_percent / 100
+        candidates = []
+        for week in [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]:
+            burned = 100 * (week.budget_burned or 0)
+            auto = slo.breakdown_auto(week.slo, start, stop, top=1)
+            top = auto[0].contributors[0] if auto and auto[0].contributors else None
+            cause = f"{auto[0].dimension} {top.value}" if top is not None else None
+            by = auto[0].dimension if top is not None else "auto"
+            evidence = (f"basics slo breakdown {week.slo} --by {by} --from {_z(start)} "
+                        f"--to {_z(stop)}")  # fmt: skip
+            share = top.share_of_bad if top is not None and top.share_of_bad else 1.0
+            candidates.append(compute.budget(week.slo, burned, cause, share, w, evidence))
+        return found, candidates
+
+    def _burned(self, name: str, bad: int, end: dt.datetime) -> float | None:
+        """`bad` as a share of the error budget of the SLO's window ending at `end`: rolling
+        windows as they are, calendar ones at their average length (a week just after a
+        month began is not set against a one-day budget). None without events to budget."""
+        service, _, slo_name = name.partition("/")
+        slo = self.config.services[service].slos[slo_name]
+        length = CALENDAR_S.get(slo.window) or slo.shortest_window_s
+        total = self.app.slo.counts(name, end - dt.timedelta(seconds=length), end).total
+        budget = (1 - float(slo.objective) / 100) * total
+        return bad / budget if budget else None
+
+    def _pages(
+        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+    ) -> tuple[dict[str, Any], list[Candidate]]:
+        report = self.app.oncall.report(start, stop)
+        people = [PersonWeek(p.person, p.pages, p.night_pages)
+                  for p in report.concentration.people if p.pages]  # fmt: skip
+        alerts = [AlertWeek(a.alert, a.count, a.night, a.not_actionable, a.likely_noise)
+                  for a in report.alerts]  # fmt: skip
+        evidence = f"basics oncall report --from {_z(start)} --to {_z(stop)}"
+        candidates = [_alert_candidate(a, w, evidence) for a in alerts]
+        return {
+            "pages": report.pages,
+            "previous_pages": len(self.app.oncall.pages(start - WEEK, start)),
+            "night_pages": report.concentration.night_pages,
+            "people": people,
+            "noisy_alerts": sorted(alerts, key=lambda a: (-a.night_pages, -a.pages, a.alert))[:5],
+        }, candidates
+
+    def _toil(
+        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+    ) -> tuple[dict[str, Any], list[Candidate]]:
+        week = self.app.toil.report(start, stop)
+        before = self.app.toil.report(start - WEEK, start)
+        categories = {c.name: c.hours for c in week.categories}
+        evidence = f"basics toil report --from {_z(start)} --to {_z(stop)}"
+        # On-call time is the pages' time: costed with the pages, not twice.
+        candidates = [
+            compute.candidate(
+                "toil", f"toil: {name}, {hours:.1f} h", None, hours, "h", w.toil_hour, evidence
+            )
+            for name, hours in categories.items()
+            if name != "on-call"
+        ]
+        return {
+            "toil_hours": week.total.hours,
+            "previous_toil_hours": before.total.hours,
+            "toil_categories": categories,
+        }, candidates
+
+    def _deploys(self, start: dt.datetime, stop: dt.datetime) -> dict[str, Any]:
+        now = self.app.deploys.dora(start, stop).total
+        before = self.app.deploys.dora(start - WEEK, start).total
+        return {
+            "deploys": now.deploys,
+            "previous_deploys": before.deploys,
+            "change_failure_rate": now.change_failure_rate.ratio,
+            "failed_deploys": now.change_failure_rate.count,
+        }
+
+    def _postmortems(
+        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+    ) -> tuple[dict[str, Any], list[Candidate]]:
+        service = self.app.postmortems
+        library = service.library()
+        first, last = start.date(), stop.date()
+        new = [pm for pm in library.postmortems if pm.date and first <= pm.date < last]
+        items = [(pm, item) for pm in library.postmortems for item in pm.action_items]
+        overdue: dict[str, int] = {}
+        for pm, item in items:
+            if item.status != "done" and item.due is not None and item.due < last:
+                key = pm.services[0] if pm.services else "(no service)"
+                overdue[key] = overdue.get(key, 0) + 1
+        themes = [
+            t for t in service.themes(library=library)
+            if len(t.postmortems) >= 2 and t.last is not None and t.last >= last - THEME_MEMORY
+        ]  # fmt: skip
+        candidates = [
+            compute.candidate(
+                "theme",
+                f"recurring theme: {t.name} ({', '.join(pm.id for pm in t.postmortems)})",
+                None,
+                len(t.postmortems),
+                "post-mortems",
+                w.postmortem,
+                "basics postmortems themes",
+            )
+            for t in themes
+        ] + [
+            compute.candidate(
+                "overdue",
+                f"{service_name}: {count} overdue action item(s)",
+                service_name,
+                count,
+                "items",
+                w.overdue_action,
+                "basics postmortems actions --overdue",
+            )
+            for service_name, count in sorted(overdue.items())
+        ]
+        return {
+            "new_postmortems": [f"{pm.id}: {pm.title}" for pm in new],
+            "themes": [t.name for t in themes],
+            "actions_opened": sum(len(pm.action_items) for pm in new),
+            "actions_closed": sum(1 for _, i in items if i.closed and first <= i.closed < last),
+            "actions_overdue": sum(overdue.values()),
+        }, candidates
+
+    def _scorecard(
+        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+    ) -> tuple[dict[str, Any], list[Candidate]]:
+        report = self.app.catalog.check(stop, keep=False)
+        failing = [c for c in report.services if c.failed]
+        before = self.app.store.query(
+            "SELECT service, arg_max(verdict, day) FROM scorecards "
+            "WHERE day < ? AND day >= ? GROUP BY service",
+            [start.date(), (start - WEEK).date()],
+        )
+        candidates = [
+            compute.candidate(
+                "scorecard",
+                f"{c.service} fails {c.failed} check(s): "
+                + ", ".join(k.check for k in c.checks if k.verdict == "fail"),
+                c.service,
+                c.failed,
+                "checks",
+                w.failing_check,
+                f"basics check --service {c.service}",
+            )
+            for c in failing
+        ]
+        return {
+            "failing_services": [c.service for c in failing],
+            "previous_failing_services": sorted(s for s, v in before if v == "fail")
+            if before
+            else None,
+        }, candidates
+
+
+def _alert_candidate(a: AlertWeek, w: ReviewWeights, evidence: str) -> Candidate:
+    """An alert's pages this week: night pages at `night_page` hours, the rest at `page`."""
+    day = a.pages - a.night_pages
+    cost = a.night_pages * w.night_page + day * w.page
+    formula = (f"{a.night_pages} night pages × {w.night_page:g} h + {day} day pages × "
+               f"{w.page:g} h = {cost:g} h")  # fmt: skip
+    noise = f", {a.not_actionable} not actionable" if a.not_actionable else ""
+    title = f"alert {a.alert}: {a.pages} pages, {a.night_pages} at night{noise}"
+    kind: Kind = "night_pages" if a.night_pages else "pages"
+    return Candidate(kind, title, None, a.pages, "pages", w.night_page if a.night_pages else w.page,
+                     cost, formula, evidence)  # fmt: skip
+
+
+def _utc(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """Midnight of a local day, as naive UTC."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _z(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%MZ")
