@@ -22,7 +22,10 @@ from basics.review.models import (
 if TYPE_CHECKING:
     from basics.app import App
     from basics.config.review import ReviewWeights
+    from basics.slo.models import Contributor
+    from basics.slo.service import SLOService
 
+DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 THEME_MEMORY = dt.timedelta(days=180)
 """A theme counts while one of its post-mortems is this recent."""
@@ -84,17 +87,63 @@ class ReviewService:
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
         candidates = []
-        for week in [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]:
+        chosen = [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]
+        causes = self._causes([s.slo for s in chosen], start, stop)
+        for week, (by, top) in zip(chosen, causes, strict=True):
             burned = 100 * (week.budget_burned or 0)
-            auto = slo.breakdown_auto(week.slo, start, stop, top=1)
-            top = auto[0].contributors[0] if auto and auto[0].contributors else None
-            cause = f"{auto[0].dimension} {top.value}" if top is not None else None
-            by = auto[0].dimension if top is not None else "auto"
-            evidence = (f"basics slo breakdown {week.slo} --by {by} --from {_z(start)} "
+            cause = f"{by} {top.value}" if top is not None else None
+            evidence = (f"basics slo breakdown {week.slo} --by {by or 'auto'} --from {_z(start)} "
                         f"--to {_z(stop)}")  # fmt: skip
             share = top.share_of_bad if top is not None and top.share_of_bad else 1.0
             candidates.append(compute.budget(week.slo, burned, cause, share, w, evidence))
         return found, candidates
+
+    def _causes(
+        self, names: list[str], start: dt.datetime, stop: dt.datetime
+    ) -> list[tuple[str | None, Contributor | None]]:
+        """Each SLO's cause (`_cause`), two at a time: the breakdowns are DuckDB's work,
+        which releases the GIL, each thread on a connection of its own."""
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        from basics.slo.service import SLOService
+
+        local = threading.local()
+
+        def one(name: str) -> tuple[str | None, Contributor | None]:
+            if not hasattr(local, "slo"):
+                local.slo = SLOService(self.app.store.cursor(), self.config)
+            return self._cause(local.slo, name, start, stop)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(one, names))
+
+    def _cause(
+        self, slo: SLOService, name: str, start: dt.datetime, stop: dt.datetime
+    ) -> tuple[str | None, Contributor | None]:
+        """The dimension and value most of an SLO's bad events fell on in the week.
+
+        The dimension is chosen by `breakdown --by auto` over the week's worst day (the most
+        bad events, from the rollups) and the day before it, so what changed is compared with
+        what ran before (a version alone on its worst day explains nothing); two days of raw
+        events to group every way rather than seven. The value and its share are then counted
+        exactly over the whole week, on that dimension.
+        """
+        worst = slo.store.query(
+            "SELECT date_trunc('day', minute) AS day FROM slo_minute WHERE slo = ? "
+            "AND minute >= ? AND minute < ? GROUP BY day ORDER BY sum(total - good) DESC, day "
+            "LIMIT 1",
+            [name, start, stop],
+        )
+        if not worst:
+            return None, None
+        day = worst[0][0]
+        ranked = slo.breakdown_auto(name, day - DAY, min(day + DAY, stop), 1)
+        if not ranked or not ranked[0].contributors:
+            return None, None
+        by = ranked[0].dimension
+        exact = slo.breakdown(name, by, start, stop, top=1)
+        return by, exact.contributors[0] if exact.contributors else None
 
     def _burned(self, name: str, bad: int, end: dt.datetime) -> float | None:
         """`bad` as a share of the error budget of the SLO's window ending at `end`: rolling
