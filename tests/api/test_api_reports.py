@@ -59,6 +59,7 @@ REPORTS: list[tuple[list[str], str, dict[str, object]]] = [
     (["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to", "2026-03-02"],
      "/api/v1/toil/report", {"team": "platform", "from": "2026-02-02", "to": "2026-03-02"}),
     (["check"], "/api/v1/check", {}),
+    (["review", "--week", "2026-W08"], "/api/v1/review", {"week": "2026-W08"}),
     (["check", "--service", "search", "--at", "2026-02-20T12:00:00Z"], "/api/v1/check",
      {"service": "search", "at": "2026-02-20T12:00:00Z"}),
 ]  # fmt: skip
