@@ -185,3 +185,38 @@ def test_an_incident_linked_twice_counts_its_deploy_once(app: App) -> None:
 def test_team_is_the_services_it_owns(app: App) -> None:
     assert app.deploys.services_of_team("payments") == ["api"]
     assert app.deploys.services_of_team("frontend") == ["web"]  # owner is a member
+
+
+def test_undoing_a_later_import_keeps_what_an_earlier_one_brought(app: App) -> None:
+    from basics.ingest.batches import undo_batch
+
+    app.deploys.store_read(history(), "jsonl", "history", b"one")
+    changed = history()
+    changed.deploys[7] = deploy("d8", 53, "rolled-back")
+    later = app.deploys.store_read(changed, "jsonl", "history-2", b"two")
+    assert later.batch_id is not None and later.unchanged == 10
+    undo_batch(app.store, app.config, later.batch_id)
+    assert len(app.deploys.find()) == 11  # d8 is still the first batch's, as last told
+    assert app.deploys.resolve("api@d8").status == "rolled-back"
+    assert app.store.scalar("SELECT count(*) FROM incidents") == 2
+
+
+def test_a_service_named_all_is_a_service_not_the_total(app: App) -> None:
+    read = DeployRead(deploys=[deploy("x1", 1, service="all"), deploy("y1", 2, service="api")])
+    app.deploys.store_read(read, "jsonl", "named all", b"all")
+    report = app.deploys.dora(T0, T0 + dt.timedelta(days=7))
+    assert sorted(d.service for d in report.services) == ["all", "api"]
+    assert report.total.deploys == 2
+
+
+def test_a_root_cause_links_the_production_deploy_not_staging(app: App) -> None:
+    read = DeployRead(
+        deploys=[
+            deploy("s", 1, commit="cafe123", environment="staging"),
+            deploy("p", 5, commit="cafe123"),
+        ],
+        incidents=[IncidentRecord("i", at(6), at(7), ("cafe123",), "after the release", "api")],
+    )
+    app.deploys.store_read(read, "fourkeys", "export", b"fk")
+    assert app.deploys.resolve("api@p").incidents == (1,)
+    assert app.deploys.resolve("api@s").incidents == ()

@@ -131,7 +131,7 @@ def test_every_format(app: App, tmp_path: Path) -> None:
     assert "What to fix next" in text.output and "user u1" in text.output
     md = runner.invoke(cli, [*base, "--format", "md"]).output
     assert md.startswith("# Weekly review, 2026-W10")
-    assert "| 2 | alert <b>DiskFull</b>: 3 pages, 3 at night | 6.0 |" in md
+    assert "| 2 | alert &lt;b&gt;DiskFull&lt;/b&gt;: 3 pages, 3 at night | 6.0 |" in md  # escaped
     record = json.loads(runner.invoke(cli, [*base, "--format", "json"]).output)
     assert [c["kind"] for c in record["fix_next"]] == ["budget", "night_pages", "toil", "pages"]
     assert record["weights"]["night_page"] == 2.0

@@ -116,7 +116,9 @@ class Auth:
             )
         sent = (signature or "").strip().removeprefix("sha256=")
         expected = [hmac.new(k, body, hashlib.sha256).hexdigest() for k in self.github_secrets]
-        if sent and any(hmac.compare_digest(sent, e) for e in expected):
+        # Compared as bytes: a header of other characters is a wrong signature, not a 500.
+        given = sent.encode("utf-8", "replace")
+        if sent and any(hmac.compare_digest(given, e.encode()) for e in expected):
             return
         self.refused["signature"] += 1
         raise HTTPException(

@@ -90,16 +90,13 @@ async def record(
 ) -> Response:
     """`basics deploys record`: one deploy, from a CI pipeline (token scope `deploys`)."""
     from basics.core.clock import utc_now
-    from basics.deploys.models import DeployRecord
+    from basics.deploys.models import DeployRecord, recorded_key
 
     auth(request).require(authorization, "deploys")
 
     def job(app: App) -> Any:
         at = moment(app, deploy.at) if deploy.at else utc_now().replace(microsecond=0)
-        key = (
-            deploy.id
-            or f"{deploy.service}:{deploy.version or ''}:{deploy.commit or ''}:{at.isoformat()}"
-        )
+        key = deploy.id or recorded_key(deploy.service, deploy.version, deploy.commit, at)
         return app.deploys.record(
             DeployRecord(
                 service=deploy.service, deployed_at=at, source_key=key, status=deploy.status,

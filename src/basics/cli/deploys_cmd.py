@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,22 +67,23 @@ def record(
     """
     from basics.cli import output
     from basics.core.clock import utc_now
-    from basics.deploys.models import DeployRecord
+    from basics.deploys.models import DeployRecord, recorded_key
 
     app = get_app(ctx)
     deployed_at = time_option(ctx, at) or utc_now().replace(microsecond=0)
     changes: tuple[Any, ...] = ()
+    where = environment or app.config.deploys.environment
     if repo is not None:
-        commit, changes = _changes(app, repo, service, commit or "HEAD")
+        commit, changes = _changes(app, repo, service, commit or "HEAD", where, deployed_at)
     deploy = app.deploys.record(
         DeployRecord(
             service=service,
             deployed_at=deployed_at,
-            source_key=key or f"{service}:{version or ''}:{commit or ''}:{deployed_at.isoformat()}",
+            source_key=key or recorded_key(service, version, commit, deployed_at),
             status=status,  # type: ignore[arg-type]
             version=version,
             commit=commit,
-            environment=environment or app.config.deploys.environment,
+            environment=where,
             actor=actor,
             url=url,
             changes=changes,
@@ -97,13 +99,15 @@ def record(
     )
 
 
-def _changes(app: App, repo: Path, service: str, ref: str) -> tuple[str, tuple[Any, ...]]:
-    """The deployed commit's sha, and the commits since the service's previous deploy."""
+def _changes(
+    app: App, repo: Path, service: str, ref: str, environment: str, at: dt.datetime
+) -> tuple[str, tuple[Any, ...]]:
+    """The deployed commit's sha, and the commits since the service's previous deploy to
+    the same environment (a staging deploy before it does not take production's commits)."""
     from basics.deploys.git import changes_since, resolve_commit
 
     commit = resolve_commit(repo, ref)
-    earlier = [d for d in app.deploys.find(service) if d.commit and d.commit != commit]
-    previous = earlier[-1].commit if earlier else None
+    previous = app.deploys.previous_commit(service, environment, at, commit)
     return commit, changes_since(repo, commit, previous)
 
 

@@ -55,7 +55,8 @@ WITH base AS (
     FROM recovered
 )
 SELECT
-    coalesce(service, $all) AS service,
+    CASE WHEN GROUPING(service) = 1 THEN $all ELSE service END AS service,
+    GROUPING(service) = 1 AS is_total,
     count(*) AS deploys,
     count_if(status <> 'failed') AS reached,
     count(DISTINCT CASE WHEN status <> 'failed' THEN
@@ -87,7 +88,8 @@ WITH shipped AS (
     FROM shipped WHERE first_at >= $start AND first_at < $end
 )
 SELECT
-    coalesce(service, $all) AS service,
+    CASE WHEN GROUPING(service) = 1 THEN $all ELSE service END AS service,
+    GROUPING(service) = 1 AS is_total,
     quantile_disc(lead_s, [0.5, 0.9]) FILTER (WHERE lead_s >= 0) AS lead,
     count_if(lead_s >= 0) AS n,
     count_if(lead_s IS NULL OR lead_s < 0) AS skipped
@@ -125,19 +127,21 @@ def report(
         "all": ALL,
     }
     rows = store.query(_DEPLOYS, {**params, "timezone": config.timezone})
+    # Keyed by (is the total, service): a service named "all" is a service, not the total.
     leads = {
-        row[0]: (Spread(*_pair(row[1]), int(row[2] or 0)), int(row[3] or 0))
+        (bool(row[1]), row[0]): (Spread(*_pair(row[2]), int(row[3] or 0)), int(row[4] or 0))
         for row in store.query(_LEAD_TIMES, params)
     }
-    counts = {row[0]: _counts(row, leads.get(row[0])) for row in rows}
-    for name, lead in leads.items():  # changes first shipped in range by a deploy before it
-        counts.setdefault(name, _empty(name, lead))
-    total = counts.pop(ALL, None) or _empty(ALL, None)
+    counts = {
+        (bool(row[1]), row[0]): _counts((row[0], *row[2:]), leads.get((bool(row[1]), row[0])))
+        for row in rows
+    }
+    total = counts.pop((True, ALL), None) or _empty(ALL, None)
     return DoraReport(
         start,
         end,
         environment,
-        [dora(counts[name], start, end) for name in sorted(counts)],
+        [dora(counts[key], start, end) for key in sorted(counts)],
         dora(total, start, end),
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from pathlib import Path
 from basics.core.errors import InputError
 from basics.deploys.models import Change, DeployRead, DeployRecord, DeployReject
 
+SHA = re.compile(r"[0-9a-f]{7,40}")
+"""A commit sha as git prints it (full or abbreviated)."""
 _TAG_FORMAT = (
     "%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
     "%00%(creatordate:unix)%00%(if)%(taggername)%(then)%(taggername)%(else)%(authorname)%(end)"
@@ -152,7 +155,12 @@ def _git(repo: Path, args: list[str], stdin: str | None = None) -> bytes:
 def changes_since(repo: Path, commit: str, previous: str | None) -> tuple[Change, ...]:
     """The commits a deploy of `commit` ships after a deploy of `previous` (None: the first
     deploy recorded, which ships `commit` alone: its history was shipped before Basics)."""
-    spec = [commit, "--not", previous] if previous else [commit, "-1"]
+    for sha in (commit, previous):
+        if sha is not None and not SHA.fullmatch(sha):
+            raise InputError(f'expected a commit sha (7 to 40 hex digits), got "{sha}"')
+    # --end-of-options: a stored "sha" is data, never an option to git.
+    spec = ["--end-of-options", commit, f"^{previous}"] if previous else [
+        "-1", "--end-of-options", commit]  # fmt: skip
     out = _git(repo, ["log", "--format=%H%x00%at%x00%ct", *spec, "--"])
     changes = []
     for line in out.decode("ascii", "replace").splitlines():
@@ -163,4 +171,10 @@ def changes_since(repo: Path, commit: str, previous: str | None) -> tuple[Change
 
 def resolve_commit(repo: Path, ref: str) -> str:
     """The full sha of a commit named by sha, tag or branch (`HEAD` in a CI job)."""
-    return _git(repo, ["rev-parse", "--verify", f"{ref}^{{commit}}"]).decode().strip()
+    if ref.startswith("-"):
+        raise InputError(f'expected a commit, tag or branch, got "{ref}"')
+    return (
+        _git(repo, ["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"])
+        .decode()
+        .strip()
+    )

@@ -92,3 +92,11 @@ class DeployRead:
     deploys: list[DeployRecord] = field(default_factory=list)
     incidents: list[IncidentRecord] = field(default_factory=list)
     rejects: list[DeployReject] = field(default_factory=list)
+
+
+def recorded_key(
+    service: str, version: str | None, commit: str | None, deployed_at: dt.datetime
+) -> str:
+    """The key of a deploy recorded from CI without an id of its own: recording the same
+    deploy again (same service, version, commit and time) updates it."""
+    return f"{service}:{version or ''}:{commit or ''}:{deployed_at.isoformat()}"

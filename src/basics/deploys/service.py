@@ -3,7 +3,8 @@ the incidents they caused, and found before a moment ("what changed?").
 
 A deploy's identity is (source, source key): importing the same history again, or a later
 export that overlaps it, updates the deploys it names and keeps their ids, so links made by
-hand survive a re-import and nothing is counted twice.
+hand survive a re-import and nothing is counted twice. A deploy belongs to the batch that
+first brought it: undoing a later import that told it again leaves it (as last told).
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ class DeployService:
                     first_rejects=errors[:show_rejects],
                 )  # fmt: skip
             new, unchanged, changes = _store_deploys(db, source, deploys, batch_id)
-            incidents, links = _store_incidents(db, source, read.incidents, batch_id)
+            incidents, links = _store_incidents(
+                db, source, read.incidents, batch_id, self.config.deploys.environment
+            )
             _set_range(db, batch_id)
         return DeployImport(
             batch_id, name, "applied", deploys=len(deploys), new_deploys=new,
@@ -158,6 +161,19 @@ class DeployService:
             "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
             [service, service, environment, environment, start, start, end, end],
         )
+
+    def previous_commit(
+        self, service: str, environment: str, before: dt.datetime, commit: str
+    ) -> str | None:
+        """The commit of the service's last deploy to `environment` before a moment (another
+        commit than `commit`): where a new deploy's changes begin."""
+        found = self.store.scalar(
+            "SELECT commit_sha FROM deploys WHERE service = ? AND environment = ? "
+            "AND deployed_at < ? AND commit_sha IS NOT NULL AND commit_sha <> ? "
+            "ORDER BY deployed_at DESC, id DESC LIMIT 1",
+            [service, environment, before, commit],
+        )
+        return None if found is None else str(found)
 
     def before(
         self, services: list[str], moment: dt.datetime, within_s: int | None = None
@@ -340,6 +356,7 @@ def _store_deploys(
     # would hold the tables until commit.
     db.execute(
         "CREATE OR REPLACE TEMP TABLE deploys_keyed AS SELECT i.*, d.id AS id, "
+        "d.batch_id AS first_batch, "
         "d.id IS NOT NULL AND d.service = i.service AND d.environment = i.environment "
         "AND d.version IS NOT DISTINCT FROM i.version "
         "AND d.commit_sha IS NOT DISTINCT FROM i.commit_sha AND d.deployed_at = i.deployed_at "
@@ -365,13 +382,14 @@ def _store_deploys(
         "INSERT INTO deploys (id, service, environment, version, commit_sha, deployed_at, "
         "status, actor, url, source, source_key, batch_id) "
         "SELECT id, service, environment, version, commit_sha, deployed_at, status, actor, "
-        "url, ?, source_key, ? FROM deploys_keyed",
+        "url, ?, source_key, coalesce(first_batch, ?) FROM deploys_keyed",
         [source, batch_id],
     ).fetchall()
     stored = db.execute(
         "INSERT INTO deploy_changes (deploy_id, sha, authored_at, committed_at, batch_id) "
-        "SELECT DISTINCT ON (k.id, c.sha) k.id, c.sha, c.authored_at, c.committed_at, ? "
-        "FROM incoming_changes c JOIN deploys_keyed k USING (source_key)",
+        "SELECT DISTINCT ON (k.id, c.sha) k.id, c.sha, c.authored_at, c.committed_at, "
+        "coalesce(k.first_batch, ?) FROM incoming_changes c "
+        "JOIN deploys_keyed k USING (source_key)",
         [batch_id],
     ).fetchall()[0][0]
     db.execute("DROP TABLE deploys_keyed").fetchall()
@@ -380,16 +398,21 @@ def _store_deploys(
 
 
 def _store_incidents(
-    db: duckdb.DuckDBPyConnection, source: str, incidents: list[IncidentRecord], batch_id: int
+    db: duckdb.DuckDBPyConnection,
+    source: str,
+    incidents: list[IncidentRecord],
+    batch_id: int,
+    environment: str,
 ) -> tuple[int, int]:
     """Store the incidents a deploy source reports (keyed like deploys) and link each to the
     first deploy that shipped each of its root-cause commits, once per deploy however often
     a commit is named; how many incidents and new links."""
-    links = 0
+    links = stored = 0
     for incident in incidents:
         if incident.resolved_at is None or incident.resolved_at <= incident.started_at:
             continue  # the readers reject these; an incident needs an end to be judged
-        causes = _first_deploys(db, list(dict.fromkeys(incident.root_causes)))
+        stored += 1
+        causes = _first_deploys(db, list(dict.fromkeys(incident.root_causes)), environment)
         services = [incident.service] if incident.service else sorted({s for _, s in causes})
         if not services:
             services = ["unknown"]
@@ -401,11 +424,14 @@ def _store_incidents(
                 [incident_id, deploy_id, source, batch_id],
             ).fetchall()
             links += int(done[0][0]) if done else 0
-    return len(incidents), links
+    return stored, links
 
 
-def _first_deploys(db: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple[int, str]]:
-    """(deploy id, service) of the first deploy that shipped each commit, one per deploy."""
+def _first_deploys(
+    db: duckdb.DuckDBPyConnection, shas: list[str], environment: str
+) -> list[tuple[int, str]]:
+    """(deploy id, service) of the first deploy to `environment` (the one DORA counts, not
+    staging, which ships a commit first) that shipped each commit, one per deploy."""
     if not shas:
         return []
     rows = db.execute(
@@ -413,8 +439,8 @@ def _first_deploys(db: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple
         "first(d.service ORDER BY d.deployed_at, d.id) "
         "FROM deploys d LEFT JOIN deploy_changes c ON c.deploy_id = d.id "
         "JOIN unnest(?::VARCHAR[]) AS s(sha) ON s.sha = c.sha OR s.sha = d.commit_sha "
-        "WHERE d.status <> 'failed' GROUP BY s.sha",
-        [shas],
+        "WHERE d.status <> 'failed' AND d.environment = ? GROUP BY s.sha",
+        [shas, environment],
     ).fetchall()
     return [(int(i), str(s)) for i, s in rows]
 
@@ -434,9 +460,10 @@ def _upsert_incident(
     if known:
         incident_id = int(known[0][0])
         db.execute(
-            "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ?, "
-            "batch_id = ? WHERE id = ?",
-            [services, incident.started_at, incident.resolved_at, title, batch_id, incident_id],
+            # Updated in place, still the first batch's: undoing a later import that told
+            # it again must not delete what the earlier one brought.
+            "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ? WHERE id = ?",
+            [services, incident.started_at, incident.resolved_at, title, incident_id],
         ).fetchall()
         return incident_id
     incident_id = int(db.execute("SELECT nextval('incident_ids')").fetchall()[0][0])

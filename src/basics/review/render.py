@@ -66,7 +66,11 @@ def markdown(r: Review) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """User text (alert names, titles) as Markdown text: no table break, no HTML, no link."""
+    text = html.escape(text.replace("\n", " "), quote=False)
+    for mark in ("\\", "|", "[", "]", "`", "*", "_"):
+        text = text.replace(mark, "\\" + mark)
+    return text
 
 
 def page(r: Review) -> str:
