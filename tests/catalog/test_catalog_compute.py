@@ -13,6 +13,7 @@ from basics.config.checks import CHECKS, CheckException, ChecksSettings
 
 AT = dt.datetime(2026, 3, 3)
 SETTINGS = ChecksSettings()
+ONE = frozenset({1})
 
 
 def good() -> Facts:
@@ -21,7 +22,8 @@ def good() -> Facts:
         service="api", owner="payments", team="payments",
         slos={"availability": "availability", "latency": "latency"},
         newest_event=AT - dt.timedelta(minutes=5),
-        replays=[ReplayFacts("api/availability", 2, 1.0, 4, 1, 3.0)],
+        replays=[ReplayFacts("api/availability", 2, 1.0, 4, 1, 3.0, frozenset({1, 2}),
+                             frozenset({1, 2}))],
         paging_slos=2, runbook="https://runbooks/api", rotation=("primary", 3),
         oncall_team="payments", pages=40, top_responder=("ana", 0.4), night_pages=10,
         top_night=("bo", 0.5), shifts=8, over_limit_shifts=0, serious_incidents=2,
@@ -52,11 +54,12 @@ def test_a_measured_service_passes_every_check() -> None:
          "newest event 24 h before 2026-03-03 00:00"),
         ({"newest_event": None}, "slo.receiving", "fail", "no events ever counted by its SLOs"),
         # 6 false pages in 3 months = 2.0 a month: at the line, not over it
-        ({"replays": [ReplayFacts("api/a", 1, 1.0, 7, 6, 3.0)]}, "alerts.replay", "pass",
+        ({"replays": [ReplayFacts("api/a", 1, 1.0, 7, 6, 3.0, ONE, ONE)]}, "alerts.replay", "pass",
          "recall 100% of 1 incident(s); 2.0 false pages/month (worst: api/a), last 90d"),
-        ({"replays": [ReplayFacts("api/a", 1, 1.0, 8, 7, 3.0)]}, "alerts.replay", "fail",
+        ({"replays": [ReplayFacts("api/a", 1, 1.0, 8, 7, 3.0, ONE, ONE)]}, "alerts.replay", "fail",
          "recall 100% of 1 incident(s); 2.3 false pages/month (worst: api/a), last 90d"),
-        ({"replays": [ReplayFacts("api/a", 2, 0.5, 1, 0, 3.0)]}, "alerts.replay", "warn",
+        ({"replays": [ReplayFacts("api/a", 2, 0.5, 1, 0, 3.0, frozenset({1, 2}), ONE)]},
+         "alerts.replay", "warn",
          "recall 50% of 2 incident(s); 0.0 false pages/month (worst: api/a), last 90d"),
         ({"replays": [ReplayFacts("api/a", 0, None, 0, 0, 3.0)]}, "alerts.replay", "warn",
          "no incident in the window to catch; 0.0 false pages/month (worst: api/a), last 90d"),
@@ -144,3 +147,39 @@ def test_unknown_check_ids_are_refused_in_config() -> None:
 )  # fmt: skip
 def test_the_gate_levels(verdict: compute.Verdict, level: str | None, fails: bool) -> None:
     assert compute.fails_on(verdict, level) is fails
+
+
+def test_recall_counts_an_incident_caught_by_any_slo_of_the_service() -> None:
+    from dataclasses import replace
+
+    both = frozenset({1, 2})
+    replays = [ReplayFacts("api/availability", 2, 0.5, 1, 0, 3.0, both, frozenset({1})),
+               ReplayFacts("api/latency", 2, 0.5, 1, 0, 3.0, both, frozenset({2}))]  # fmt: skip
+    found = {c.check: c for c in compute.scorecard(replace(good(), replays=replays), SETTINGS,
+                                                    AT).checks}  # fmt: skip
+    assert found["alerts.replay"].verdict == "pass"
+    assert found["alerts.replay"].measured.startswith("recall 100% of 2 incident(s)")
+
+
+def test_false_pages_a_month_count_only_the_months_with_data() -> None:
+    from dataclasses import replace
+
+    # 3 false pages in the 10 days of data there are: 9.1 a month, not 1 over 90 days
+    ten_days = ReplayFacts("api/a", 0, None, 3, 3, 10 / 30.436875, frozenset(), frozenset())
+    found = {c.check: c for c in compute.scorecard(replace(good(), replays=[ten_days]),
+                                                    SETTINGS, AT).checks}  # fmt: skip
+    assert found["alerts.replay"].verdict == "fail"
+    assert "9.1 false pages/month" in found["alerts.replay"].measured
+
+
+def test_a_few_pages_are_too_few_to_judge_concentration() -> None:
+    from dataclasses import replace
+
+    few = replace(good(), pages=1, top_responder=("ana", 1.0), night_pages=1,
+                  top_night=("ana", 1.0))  # fmt: skip
+    found = {c.check: c for c in compute.scorecard(few, SETTINGS, AT).checks}
+    assert found["oncall.concentration"].verdict == "pass"
+    assert "too few to judge (under 10)" in found["oncall.concentration"].measured
+    none = {c.check: c for c in compute.scorecard(replace(good(), rotation=None), SETTINGS,
+                                                   AT).checks}  # fmt: skip
+    assert none["oncall.concentration"].verdict == "warn"  # not measured is not a pass

@@ -70,7 +70,11 @@ def test_an_exception_lets_the_gate_pass_until_it_expires(company: Path, tmp_pat
     exceptions = "".join(
         f"    - {{service: search, check: {check}, reason: the rotation grows in April, "
         f"until: {until}}}\n"
-        for check, until in (("oncall.concentration", "2026-04-30"), ("oncall.load", "2026-04-30"))
+        for check, until in (
+            ("oncall.concentration", "2026-04-30"),
+            ("oncall.load", "2026-04-30"),
+            ("alerts.replay", "2026-04-30"),
+        )
     )
     config.write_text(text + f"checks:\n  exceptions:\n{exceptions}")
     assert run(folder, "--service", "search", "--fail-on", "fail").returncode == 0

@@ -25,7 +25,9 @@ class ReplayFacts:
     recall: float | None
     pages: int
     false_pages: int
-    months: float
+    months: float  # the part of the window with events, in months
+    incident_ids: frozenset[int] = frozenset()
+    caught: frozenset[int] = frozenset()  # incidents a firing of this SLO detected
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,9 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     if not f.replays:
         return _check(check, "fail", "no SLO, so no alert", "define SLOs: their burn-rate "
                       "alerts come with them", threshold=threshold)  # fmt: skip
-    incidents = max(r.incidents for r in f.replays)
+    incidents = len(frozenset().union(*(r.incident_ids for r in f.replays)))
     recall = _caught(f.replays)
-    months = f.replays[0].months
-    false_per_month = max(r.false_pages / months for r in f.replays) if months else 0.0
+    false_per_month = max(r.false_pages / r.months if r.months else 0.0 for r in f.replays)
     noisy = max(f.replays, key=lambda r: r.false_pages)
     said = (f"recall {recall:.0%} of {incidents} incident(s)" if recall is not None
             else "no incident in the window to catch")  # fmt: skip
@@ -142,9 +143,13 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
 
 
 def _caught(replays: list[ReplayFacts]) -> float | None:
-    """The service's recall: the best SLO's (an incident caught by any of its SLOs counts)."""
-    known = [r.recall for r in replays if r.recall is not None]
-    return max(known) if known else None
+    """The service's recall: incidents detected by any of its SLOs over the incidents any of
+    them was judged against (None without incidents)."""
+    incidents = frozenset().union(*(r.incident_ids for r in replays))
+    if not incidents:
+        return None
+    caught = frozenset().union(*(r.caught for r in replays)) & incidents
+    return len(caught) / len(incidents)
 
 
 def owner(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
@@ -188,9 +193,14 @@ def concentration(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     pages, over `oncall_window`."""
     limit = s.max_pager_share_percent / 100
     threshold = f"≤ {s.max_pager_share_percent:g} % of pages and of night pages"
-    if not f.pages:
-        return _check("oncall.concentration", "pass", f"no pages in the last {s.oncall_window}",
-                      threshold=threshold)  # fmt: skip
+    if f.rotation is None:
+        return _check("oncall.concentration", "warn", "not measured: no rotation takes its pages",
+                      "give it a rotation (oncall.rotation)", threshold=threshold)  # fmt: skip
+    if f.pages < s.min_pages:
+        # One night page is 100 % of one person's: too few pages to say who carries them.
+        return _check("oncall.concentration", "pass",
+                      f"{f.pages} page(s) in the last {s.oncall_window}: too few to judge "
+                      f"(under {s.min_pages})", value=f.pages, threshold=threshold)  # fmt: skip
     worst = max((t for t in (f.top_responder, f.top_night) if t), key=lambda t: t[1])
     said = (
         _share_said("pages", f.pages, f.top_responder)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from basics.config.models import Config
 
 DAY = dt.timedelta(days=1)
+MONTH_S = 30.436875 * 86400
 _SEVERITY = re.compile(r"(\d+)")
 _SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
                    "minor": 4, "low": 4}  # fmt: skip
@@ -30,6 +31,7 @@ class CatalogService:
     def __init__(self, app: App) -> None:
         self.app = app
         self.config: Config = app.config
+        self._per_team: dict[tuple[str, str], dict[str, Any]] = {}
 
     def check(
         self, at: dt.datetime, services: list[str] | None = None, keep: bool = True
@@ -44,6 +46,7 @@ class CatalogService:
             known = ", ".join(self.config.services) or "none in basics.yaml"
             raise InputError(f'unknown service "{unknown[0]}" (known: {known})')
         settings = self.config.checks
+        self._per_team = {}  # one on-call and one toil report per team, per run
         cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at)]
         report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
                              list(settings.skip))  # fmt: skip
@@ -102,12 +105,23 @@ class CatalogService:
     def _replays(self, start: dt.datetime, at: dt.datetime) -> dict[str, compute.ReplayFacts]:
         if not self.config.slo_names():
             return {}
-        months = (at - start).total_seconds() / (30.436875 * 86400)
+        # False pages a month over the part of the window with data: a service with ten
+        # days of events is not judged as if it had ninety quiet ones.
+        oldest = dict(self.app.store.query(
+            "SELECT slo, min(minute) FROM slo_minute WHERE minute >= ? AND minute < ? "
+            "AND total > 0 GROUP BY slo",
+            [start, at],
+        ))  # fmt: skip
         found = {}
         for r in self.app.alerting.replay_all(start, at):
+            first = oldest.get(r.slo)
+            months = (at - first).total_seconds() / MONTH_S if first is not None else 0.0
+            caught = {i for i, delay in r.detection_delay_s.per_incident.items()
+                      if delay is not None}  # fmt: skip
             found[r.slo] = compute.ReplayFacts(
-                r.slo, len(r.incidents), r.recall, len(r.pages), len(r.false_pages), months
-            )
+                r.slo, len(r.incidents), r.recall, len(r.pages), len(r.false_pages), months,
+                frozenset(i.id for i in r.incidents), frozenset(caught),
+            )  # fmt: skip
         return found
 
     def _pages(self, service: str, slo: str) -> bool:
@@ -135,13 +149,13 @@ class CatalogService:
     def _oncall(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
         if team is None or team not in self.config.teams:
             return {}
-        cache: dict[str | None, dict[str, Any]] = self.__dict__.setdefault("_oncall_cache", {})
-        if team not in cache:
+        cache = self._per_team
+        if ("oncall", team) not in cache:
             start = at - dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
             report = self.app.oncall.report(start, at, team=team)
             c = report.concentration
             night = max(c.people, key=lambda p: (p.night_pages, p.person), default=None)
-            cache[team] = {
+            cache["oncall", team] = {
                 "pages": c.pages,
                 "top_responder": (c.top, c.top_share) if c.top and c.top_share else None,
                 "night_pages": c.night_pages,
@@ -150,27 +164,30 @@ class CatalogService:
                 "shifts": len(report.shifts),
                 "over_limit_shifts": report.over_limit_shifts,
             }  # fmt: skip
-        return cache[team]
+        return cache["oncall", team]
 
     def _toil(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
         cap = self.config.toil.cap_percent / 100
         if team is None or team not in self.config.teams:
             return {"toil_cap": cap}
-        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_toil_cache", {})
-        if team not in cache:
+        cache = self._per_team
+        if ("toil", team) not in cache:
+            # Whole weeks only: the week `at` falls in is not over, and a partial week set
+            # against a full week's capacity would understate the share.
             weeks = self.config.checks.toil_weeks
-            report = self.app.toil.report(at - dt.timedelta(weeks=weeks), at, team=team,
+            monday = dt.datetime.combine(at.date() - dt.timedelta(days=at.weekday()), dt.time())
+            report = self.app.toil.report(monday - dt.timedelta(weeks=weeks), monday, team=team,
                                           today=at.date())  # fmt: skip
             measured = [w for w in report.weeks if w.total.entries]
             hours = sum(w.total.hours for w in measured)
             capacity = sum(w.total.capacity_hours for w in measured)
-            cache[team] = {
+            cache["toil", team] = {
                 "toil_weeks": len(measured),
                 "toil_share": hours / capacity if capacity else None,
                 "toil_weeks_over": sum(1 for w in measured if w.total.over_cap),
                 "toil_cap": cap,
             }
-        return cache[team]
+        return cache["toil", team]
 
     def _postmortem_coverage(
         self, at: dt.datetime
@@ -255,11 +272,16 @@ class CatalogService:
 
 
 def _kind(name: str, good: str) -> str:
-    """An SLO's kind, from its name or what its good-event expression reads."""
+    """An SLO's kind: by its name first (availability, latency), else by what its good-event
+    expression reads (`duration_ms`: latency; `status`: availability)."""
     lowered = name.lower()
-    if "latenc" in lowered or "duration" in good:
+    if "avail" in lowered or "error" in lowered or "success" in lowered:
+        return "availability"
+    if "latenc" in lowered or "duration" in lowered or "speed" in lowered:
         return "latency"
-    if "avail" in lowered or "status" in good or "error" in lowered:
+    if "duration" in good:
+        return "latency"
+    if "status" in good:
         return "availability"
     return "other"
 

@@ -72,6 +72,7 @@ class ChecksSettings(_Model):
     min_recall: float = Field(default=1.0, ge=0, le=1)
     max_false_pages_per_month: float = Field(default=2.0, ge=0)
     max_pager_share_percent: float = Field(default=50.0, gt=0, le=100)
+    min_pages: int = Field(default=10, ge=1)  # fewer pages are too few to judge who carries them
     oncall_window: str = "30d"
     postmortem_severity: int = Field(default=2, ge=1, le=9)
     deploys_window: str = "90d"
