@@ -142,3 +142,33 @@ def test_every_format(app: App, tmp_path: Path) -> None:
     assert "&lt;b&gt;DiskFull&lt;/b&gt;" in page_text and "<b>DiskFull" not in page_text
     assert "http://" not in page_text and "https://" not in page_text  # nothing fetched
     assert "<script" not in page_text and page_text.count("<svg") >= 4
+
+
+def test_days_are_local_east_of_utc(tmp_path: Path) -> None:
+    """In Berlin, W10 begins on Sunday 23:00 UTC: a post-mortem of that Sunday is W09's."""
+    config = CONFIG.replace("timezone: UTC", "timezone: Europe/Berlin")
+    (tmp_path / "basics.yaml").write_text(config)
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    for name, day in (("sunday", "2026-03-01"), ("monday", "2026-03-02")):
+        (folder / f"{name}.md").write_text(
+            f"---\nid: PM-{name}\ntitle: {name}\nservices: [api]\nstarted: {day}T12:00:00Z\n"
+            f"resolved: {day}T13:00:00Z\n---\n# {name}\n"
+        )
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    review = app.review.review("2026-W10", W10 + dt.timedelta(days=10))
+    assert review.start == dt.datetime(2026, 3, 1, 23)  # Monday 00:00 in Berlin, in UTC
+    assert (review.first_day, review.last_day) == (dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    assert review.changes.new_postmortems == ["PM-monday: monday"]
+
+
+def test_a_failing_scorecard_is_a_candidate_at_its_weight(app: App, tmp_path: Path) -> None:
+    config = CONFIG.replace("weights: {failing_check: 0}", "weights: {failing_check: 1.5}")
+    (tmp_path / "other").mkdir()
+    other = App(parse_config(config, tmp_path / "basics.yaml"), app.store)
+    review = other.review.review("2026-W10", W10 + dt.timedelta(days=10))
+    (card,) = [c for c in review.fix_next if c.kind == "scorecard"]
+    failed = int(card.measured)
+    assert card.title.startswith(f"api fails {failed} check(s): ")
+    assert card.cost_hours == failed * 1.5 and failed > 0
+    assert card.evidence == "basics check --service api"

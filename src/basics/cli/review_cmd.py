@@ -70,7 +70,7 @@ def _text(found: Any) -> None:
     from basics.cli import output
     from basics.review import render
 
-    click.echo(f"Weekly review, {found.week}: {found.start:%Y-%m-%d} to {found.end:%Y-%m-%d} "
+    click.echo(f"Weekly review, {found.week}: {found.first_day} to {found.last_day} "
                f"({found.timezone})\n")  # fmt: skip
     for line in render.summary(found):
         click.echo(f"  {line}")

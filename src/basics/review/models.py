@@ -89,8 +89,10 @@ class Review:
     """The week's review: the changes, then what to fix next (highest cost first)."""
 
     week: str
-    start: dt.datetime
-    end: dt.datetime
+    start: dt.datetime  # naive UTC: the Monday 00:00 that begins it, in the time zone below
+    end: dt.datetime  # naive UTC, exclusive: the next Monday 00:00
+    first_day: dt.date  # the local Monday
+    last_day: dt.date  # the local Sunday
     timezone: str
     changes: Changes
     fix_next: list[Candidate]

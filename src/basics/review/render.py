@@ -15,7 +15,10 @@ def summary(r: Review) -> list[str]:
     burned = [s for s in c.slos if s.budget_burned]
     burned.sort(key=lambda s: -(s.budget_burned or 0))
     said = ", ".join(f"{s.slo} {100 * (s.budget_burned or 0):.1f} %{_was(s.previous_budget_burned)}"
-                     for s in burned[:4]) or "none burned"  # fmt: skip
+                     for s in burned[:4])  # fmt: skip
+    if not said:
+        counted = any(s.total for s in c.slos)
+        said = "none burned" if counted else "no data (no events counted this week)"
     lines.append(f"Error budget burned this week: {said}")
     people = ", ".join(f"{p.person} {p.pages} ({p.night_pages} at night)" for p in c.people[:4])
     lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at night"
@@ -51,7 +54,7 @@ def _scorecard_line(c: Changes) -> str:
 def markdown(r: Review) -> str:
     """The review as Markdown."""
     out = [f"# Weekly review, {r.week}", "",
-           f"{r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.timezone}), from `basics review "
+           f"{r.first_day} to {r.last_day} ({r.timezone}), from `basics review "
            f"--week {r.week}`.", "", "## What changed", ""]  # fmt: skip
     out += [f"- {_md(line)}" for line in summary(r)]
     out += ["", "## What to fix next", "",
@@ -90,7 +93,7 @@ border-bottom:1px solid #e3e3ea;vertical-align:top}} td.n{{text-align:right;whit
 code{{font-size:12px;background:#f3f3f7;padding:1px 3px}} .f{{color:#555;font-size:12px}}
 </style></head><body>
 <h1>Weekly review, {e(r.week)}</h1>
-<p class="f">{r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({e(r.timezone)}), from
+<p class="f">{r.first_day} to {r.last_day} ({e(r.timezone)}), from
 <code>basics review --week {e(r.week)} --format html</code></p>
 <h2>What changed</h2><ul>{changes}</ul>
 {budget}

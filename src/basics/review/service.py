@@ -32,6 +32,8 @@ THEME_MEMORY = dt.timedelta(days=180)
 CALENDAR_S = {"month": round(30.436875 * 86400), "quarter": round(91.310625 * 86400)}
 """The average length of a calendar window, for a week's share of its budget."""
 BROKEN_DOWN = 5
+GOOD_SAMPLE = 8
+"""Choosing a cause's dimension reads every bad event and one good event in this many."""
 """SLOs whose burn is broken down by cause (the ones that burned most)."""
 
 
@@ -67,12 +69,14 @@ class ReviewService:
         pages, paging = self._pages(start, stop, w)
         toil = self._toil(start, stop, w)
         deploys = self._deploys(start, stop)
-        learned, lessons = self._postmortems(start, stop, w)
-        scorecard, failing = self._scorecard(start, stop, w)
+        monday = compute.week_start(name)  # local days: east of UTC, start.date() is Sunday
+        learned, lessons = self._postmortems(monday, w)
+        scorecard, failing = self._scorecard(monday, stop, w)
         changes = Changes(slos=slos, **pages, **toil[0], **deploys, **learned, **scorecard)
         ranked = compute.rank([*budget, *paging, *toil[1], *lessons, *failing],
                               self.config.review.top)  # fmt: skip
-        return Review(name, start, stop, self.config.timezone, changes, ranked, w.model_dump())
+        return Review(name, start, stop, monday, monday + dt.timedelta(days=6),
+                      self.config.timezone, changes, ranked, w.model_dump())  # fmt: skip
 
     def _slos(
         self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
@@ -87,8 +91,12 @@ class ReviewService:
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
         candidates = []
-        chosen = [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]
+        burning = [s for s in worst if (s.budget_burned or 0) >= floor]
+        chosen = burning[:BROKEN_DOWN]
         causes = self._causes([s.slo for s in chosen], start, stop)
+        # The rest are ranked too, on their whole burn: only their cause is not looked for.
+        causes += [(None, None)] * (len(burning) - len(chosen))
+        chosen = burning
         for week, (by, top) in zip(chosen, causes, strict=True):
             burned = 100 * (week.budget_burned or 0)
             cause = f"{by} {top.value}" if top is not None else None
@@ -110,13 +118,20 @@ class ReviewService:
 
         local = threading.local()
 
+        opened: list[SLOService] = []
+
         def one(name: str) -> tuple[str | None, Contributor | None]:
             if not hasattr(local, "slo"):
                 local.slo = SLOService(self.app.store.cursor(), self.config)
+                opened.append(local.slo)
             return self._cause(local.slo, name, start, stop)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return list(pool.map(one, names))
+        try:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                return list(pool.map(one, names))
+        finally:
+            for service in opened:
+                service.store.close()
 
     def _cause(
         self, slo: SLOService, name: str, start: dt.datetime, stop: dt.datetime
@@ -125,9 +140,10 @@ class ReviewService:
 
         The dimension is chosen by `breakdown --by auto` over the week's worst day (the most
         bad events, from the rollups) and the day before it, so what changed is compared with
-        what ran before (a version alone on its worst day explains nothing); two days of raw
-        events to group every way rather than seven. The value and its share are then counted
-        exactly over the whole week, on that dimension.
+        what ran before (a version alone on its worst day explains nothing), from every bad
+        event and a stable eighth of the good ones: two days, thinly, to group every way,
+        rather than seven in full. The value and its share are then counted exactly over the
+        whole week, on that dimension.
         """
         worst = slo.store.query(
             "SELECT date_trunc('day', minute) AS day FROM slo_minute WHERE slo = ? "
@@ -138,7 +154,7 @@ class ReviewService:
         if not worst:
             return None, None
         day = worst[0][0]
-        ranked = slo.breakdown_auto(name, day - DAY, min(day + DAY, stop), 1)
+        ranked = slo.breakdown_auto(name, day - DAY, min(day + DAY, stop), 1, GOOD_SAMPLE)
         if not ranked or not ranked[0].contributors:
             return None, None
         by = ranked[0].dimension
@@ -206,11 +222,11 @@ class ReviewService:
         }
 
     def _postmortems(
-        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+        self, monday: dt.date, w: ReviewWeights
     ) -> tuple[dict[str, Any], list[Candidate]]:
         service = self.app.postmortems
         library = service.library()
-        first, last = start.date(), stop.date()
+        first, last = monday, monday + WEEK
         new = [pm for pm in library.postmortems if pm.date and first <= pm.date < last]
         items = [(pm, item) for pm in library.postmortems for item in pm.action_items]
         overdue: dict[str, int] = {}
@@ -254,14 +270,14 @@ class ReviewService:
         }, candidates
 
     def _scorecard(
-        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+        self, monday: dt.date, stop: dt.datetime, w: ReviewWeights
     ) -> tuple[dict[str, Any], list[Candidate]]:
         report = self.app.catalog.check(stop, keep=False)
         failing = [c for c in report.services if c.failed]
         before = self.app.store.query(
             "SELECT service, arg_max(verdict, day) FROM scorecards "
             "WHERE day < ? AND day >= ? GROUP BY service",
-            [start.date(), (start - WEEK).date()],
+            [monday, monday - WEEK],
         )
         candidates = [
             compute.candidate(
