@@ -1,5 +1,6 @@
-"""Screenshots of the dashboard for docs/: builds the demo (5 % scale), serves it, and shoots
-each page at 1280 px with Debian's Chromium (`apt-get install chromium`).
+"""Screenshots of the dashboard for docs/: builds the demo (5 % scale), runs `basics check`
+once a week over it (for the scorecard's history), serves it, and shoots each page at
+1280 px with Debian's Chromium (`apt-get install chromium`).
 
     .venv/bin/python scripts/screenshots.py [--out docs/images] [--demo DIR] [--width 1280]
 
@@ -32,7 +33,12 @@ PAGES = [
     ("dashboard-oncall.png", "/oncall?from=2026-02-01T00:00:00Z&to=2026-03-03T00:00:00Z", None),
     ("dashboard-deploys.png", "/deploys", None),
     ("dashboard-toil.png", "/toil?team=platform&from=2026-02-02&to=2026-03-02", None),
+    ("dashboard-check.png", "/check", None),
+    ("dashboard-review.png", "/review?week=2026-W09", None),
 ]
+# The scorecard's history strip shows the snapshots `basics check` keeps: a demo built here
+# is checked once a week before it is served, as a weekly CI job would.
+CHECKED = ["2026-01-26", "2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23", "2026-03-02"]
 
 
 def serve(folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -92,6 +98,13 @@ def main() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
+            for day in CHECKED:
+                subprocess.run(
+                    [BASICS, "check", "--at", f"{day}T12:00:00Z"],
+                    cwd=folder,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
         process, url = serve(folder)
         try:
             shoot(url, args.out, args.width)

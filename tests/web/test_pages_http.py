@@ -22,6 +22,8 @@ PAGES = [
     "/deploys",
     "/deploys?service=search&from=2026-02-01&to=2026-03-03",
     "/toil?team=platform&from=2026-02-02&to=2026-03-02",
+    "/check",
+    "/review?week=2026-W09",
 ]
 
 

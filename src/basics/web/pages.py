@@ -1,6 +1,7 @@
-"""The dashboard's pages (overview, SLO, alerts, on-call, post-mortems; deploys and toil in
-their own modules): each calls the services the API calls, renders a template, and
-names the API calls it was drawn from (datasette's .json twin).
+"""The dashboard's pages (overview, SLO, alerts, on-call, post-mortems; deploys, toil, the
+scorecard and the weekly review in their own modules): each calls the services the API
+calls, renders a template, and names the API calls it was drawn from (datasette's .json
+twin).
 
 Every page's state is in its query string (`at`, `from`, `to`, `policy`, `by`, …), so a
 URL can be shared; times are shown in the configured zone with UTC on hover.
@@ -21,7 +22,7 @@ from basics.api.slo import From, To
 from basics.core.clock import iso_utc
 from basics.core.errors import InputError
 from basics.records import plain, replay_record, status_record
-from basics.web import deploys_pages, series, toil_pages
+from basics.web import check_pages, deploys_pages, review_pages, series, toil_pages
 from basics.web.deploys_pages import deploy_marks, failing, marks_link
 from basics.web.heatmap import WEEKDAYS, hour_by_weekday
 from basics.web.render import API, api, render, slo_path, span, timestamp, utc
@@ -45,6 +46,8 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(deploys_pages.router)
     app.include_router(toil_pages.router)
+    app.include_router(check_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(series.router, prefix=API)
     app.mount("/static", StaticFiles(directory=STATIC), name="web-static")
 

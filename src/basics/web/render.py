@@ -54,6 +54,7 @@ def render(request: Request, app: App, template: str, **context: Any) -> HTMLRes
         return formats.when(value, zone)
 
     context.setdefault("commands", {})
+    context.setdefault("documents", {})
     html = (
         templates()
         .get_template(template)
