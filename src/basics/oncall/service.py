@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from basics.config.models import Config
-from basics.core.errors import BasicsError, InputError, NotFoundError
+from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
 from basics.ingest.inputs import Input, text_stream
 from basics.oncall import compute
 from basics.oncall.columns import PAGE_COLUMNS, PageColumns, micros, on_call, store_table
@@ -130,8 +130,25 @@ class OncallService:
             if self._applied_batch(fmt, sha) is None:  # else a redelivery: nothing to parse
                 told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
             read.append((f"pages:{fmt}", name, sha, told, rejects))
-        with self.store.transaction() as db:
-            return [r if isinstance(r, BasicsError) else self._merge_in(db, *r) for r in read]
+        try:
+            with self.store.transaction() as db:
+                return [r if isinstance(r, BasicsError) else self._merge_in(db, *r) for r in read]
+        except duckdb.Error:
+            if len(read) == 1:
+                raise
+        # One delivery failed the shared transaction (nothing of it was kept): each again on
+        # its own, so only that one hears its error.
+        found: list[PageImport | BasicsError] = []
+        for item in read:
+            if isinstance(item, BasicsError):
+                found.append(item)
+                continue
+            try:
+                with self.store.transaction() as db:
+                    found.append(self._merge_in(db, *item))
+            except duckdb.Error as error:
+                found.append(StoreError(f"{item[1]}: could not be stored: {error}"))
+        return found
 
     def record_pages(self, pages: list[Page], source: str, name: str) -> PageImport:
         """Store pages Basics itself made (its own alerts, sent by `basics serve`) as one
