@@ -14,6 +14,9 @@ b. `postmortems themes` over the imported folder (read from the cache, vectorise
 c. the baseline the issue names for themes: plain TF-IDF of titles and contributing factors
    clustered the same way (cheaper, and worse: see tests/postmortems/test_corpus.py).
 
+Import and themes read the documents on both cores (a helper process takes part of the
+batch: src/basics/postmortems/halves.py); `--profile` profiles one process, helper off.
+
 With `--store DIR` (a folder with basics.yaml and a store, e.g. the 50M store bench_serve.py
 builds), `postmortems new` is timed for an incident recorded for the run and removed after.
 Writes benchmarks/results/postmortems.json and prints a table for docs/benchmarks.md.
@@ -90,6 +93,9 @@ def time_import_and_themes(count: int, runs: int) -> dict[str, Any]:
         size = generate(count, source)
         imports, themes, found = [], [], 0
         for _ in range(runs):
+            # Each run's folder is removed at the end, not before the next run: an ext4
+            # without a journal (this VM's) skips inodes freed in the last minutes one by
+            # one when it creates a file, and made the next run pay for this one's removal.
             company = work / f"company-{len(imports)}"
             company.mkdir()
             (company / "basics.yaml").write_text(CONFIG)
@@ -103,7 +109,6 @@ def time_import_and_themes(count: int, runs: int) -> dict[str, Any]:
                 themes.append(time.perf_counter() - started)
             finally:
                 app.close()
-            shutil.rmtree(company)
         baseline = time_baseline(source, runs)
         return {
             "count": count,
@@ -156,35 +161,61 @@ def quality() -> dict[str, Any]:
     return {"ours": ours, "baseline_best": baseline, "postmortems": len(pms)}
 
 
-def profile_themes(count: int) -> dict[str, Any]:
-    """Where one run of `themes` over `count` generated post-mortems spends its time: the
-    share of each stage (cProfile, cumulative), and the profile's text."""
+def profile(count: int) -> dict[str, Any]:
+    """Where one import of `count` generated post-mortems, and `themes` of them, spend
+    their time: each stage's share (cProfile, cumulative), one process only (the helper
+    process that does half of the reading in the timed runs is off), and the profiles'
+    text in results/postmortems-profile.txt."""
     import cProfile
 
     from bench_common import profile_summary
 
-    from basics.postmortems.parse import parse
+    from basics.app import App
+    from basics.config.loader import load_config
+    from basics.postmortems import halves
+    from basics.postmortems.importer import import_folder
     from basics.postmortems.themes import find_themes
 
     work = Path(tempfile.mkdtemp(prefix="bench-pm-profile-"))
+    minimum, halves.MINIMUM = halves.MINIMUM, 10**9
     try:
-        generate(count, work)
-        pms = [parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(work.iterdir())]
+        generate(count, work / "wiki")
+        (work / "basics.yaml").write_text(CONFIG)
+        app = App(load_config(work / "basics.yaml"))
+        importing, theming = cProfile.Profile(), cProfile.Profile()
+        try:
+            importing.runcall(import_folder, app.postmortems, work / "wiki", False)
+            pms = app.postmortems.library().postmortems
+            theming.runcall(find_themes, pms)
+        finally:
+            app.close()
     finally:
+        halves.MINIMUM = minimum
         shutil.rmtree(work, ignore_errors=True)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    find_themes(pms)
-    profiler.disable()
-    summary = profile_summary(profiler, 25)
-    by_name = {r["function"].rsplit("(", 1)[-1].rstrip(")"): r["cumtime_s"]
-               for r in summary["by_cumtime"] + summary["by_tottime"]}  # fmt: skip
-    total = by_name.get("find_themes", 0.0) or 1.0
-    stages = ("term_counts", "clusters", "vectors", "_theme", "surface_forms",
-              "_second_memberships")  # fmt: skip
-    shares = {stage: by_name.get(stage, 0.0) / total for stage in stages}
-    (RESULTS / "postmortems-profile.txt").write_text(summary["text"])
-    return {"total_s": total, "shares": shares}
+    texts = [profile_summary(importing, 25)["text"], profile_summary(theming, 25)["text"]]
+    (RESULTS / "postmortems-profile.txt").write_text("\n\n".join(texts))
+    return {
+        "import": _shares(importing, "import_folder", IMPORT_STAGES),
+        "themes": _shares(theming, "find_themes", THEME_STAGES),
+    }
+
+
+IMPORT_STAGES = ("parse", "is_template", "document", "library", "_cache_rows", "_files")
+THEME_STAGES = ("counts_of", "vectors", "clusters", "_second_memberships", "surface_forms",
+                "_theme")  # fmt: skip
+
+
+def _shares(profiler: Any, total: str, stages: tuple[str, ...]) -> dict[str, Any]:
+    """The profile's total (the cumulative time of `total`) and each stage's share of it
+    (a stage is every function of the post-mortems package of that name)."""
+    import pstats
+
+    cumulative: dict[str, float] = {}
+    for (file, _, function), (_, _, _, seconds, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        if "postmortems" in file:
+            cumulative[function] = cumulative.get(function, 0.0) + seconds
+    whole = cumulative.get(total, 0.0) or 1.0
+    return {"total_s": whole, "shares": {s: cumulative.get(s, 0.0) / whole for s in stages}}
 
 
 def time_draft(store_dir: Path, runs: int) -> dict[str, Any]:
@@ -229,7 +260,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--store", type=Path, help="A folder with basics.yaml and a store.")
-    parser.add_argument("--profile", action="store_true", help="Where the themes' time goes.")
+    parser.add_argument("--profile", action="store_true", help="Where the time goes.")
     args = parser.parse_args(argv)
     busy_before, own_before = busy_cpu_s(), _own_cpu_s()
     started = time.perf_counter()
@@ -240,7 +271,7 @@ def main(argv: list[str]) -> None:
         result["draft"] = time_draft(args.store, args.runs)
     RESULTS.mkdir(exist_ok=True)
     if args.profile:
-        result["profile"] = profile_themes(args.count)
+        result["profile"] = profile(args.count)
     wall = time.perf_counter() - started
     others = (busy_cpu_s() - busy_before) - (_own_cpu_s() - own_before)
     result["others_busy_share"] = max(0.0, others) / wall / 2
@@ -264,9 +295,9 @@ def main(argv: list[str]) -> None:
           f"{q['ours'][0]:.2f} / {q['ours'][1]:.2f} / {q['ours'][2]:.2f}; baseline at its best "
           f"{q['baseline_best'][0]:.2f} / {q['baseline_best'][1]:.2f} / "
           f"{q['baseline_best'][2]:.2f} |")  # fmt: skip
-    if "profile" in result:
-        shares = ", ".join(f"{k} {v:.0%}" for k, v in result["profile"]["shares"].items())
-        print(f"themes under cProfile ({result['profile']['total_s']:.1f} s): {shares}")
+    for phase, found in result.get("profile", {}).items():
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in found["shares"].items())
+        print(f"{phase} under cProfile, one process ({found['total_s']:.1f} s): {shares}")
     print(f"others used {result['others_busy_share']:.0%} of the CPUs during the run")
 
 
