@@ -162,3 +162,19 @@ def test_a_postmortem_naming_the_deploy_links_it_and_a_draft_lists_it(
     (folder / "pm.md").write_text((folder / "pm.md").read_text().replace("www@2.0.0, ", ""))
     app.postmortems.library()
     assert app.deploys.resolve("www@2.0.0").incidents == ()
+
+
+def test_a_postmortem_naming_a_deploy_linked_by_hand_writes_nothing_again(
+    app: App, tmp_path: Path
+) -> None:
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    (folder / "pm.md").write_text(
+        "---\nid: PM-1\ntitle: www 503s\nservices: [www]\nstarted: 2026-03-01T05:00:00Z\n"
+        "resolved: 2026-03-01T05:20:00Z\ndeploys: [www@2.0.0]\n---\n# www 503s\n"
+    )
+    app.deploys.link(1, app.deploys.resolve("www@2.0.0"))  # by hand first
+    first = app.postmortems.library()
+    again = app.postmortems.library()
+    assert app.deploys.resolve("www@2.0.0").incidents == (1,)
+    assert first.wrote and not again.wrote  # the second read is a read

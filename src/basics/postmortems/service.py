@@ -183,27 +183,25 @@ class PostmortemService:
         return self._wanted_links(every)[1] if any(pm.deploys for pm in every) else {}
 
     def _link_deploys(self, every: list[PostMortem]) -> bool:
-        """Keep the links of source `postmortem` as the post-mortems' `deploys:` say."""
-        stored = {
-            (int(i), int(d))
-            for i, d in self.store.query(
-                "SELECT incident_id, deploy_id FROM deploy_links WHERE source = ?",
-                [INCIDENT_SOURCE],
-            )
-        }
+        """Keep the links of source `postmortem` as the post-mortems' `deploys:` say; a link
+        made otherwise (by hand, by an import) already says it, and is left as it is."""
+        links = self.store.query("SELECT incident_id, deploy_id, source FROM deploy_links")
+        stored = {(int(i), int(d)) for i, d, source in links if source == INCIDENT_SOURCE}
+        present = {(int(i), int(d)) for i, d, _ in links}
         if not stored and not any(pm.deploys for pm in every):
             return False
         wanted, _ = self._wanted_links(every)
-        if wanted == stored:
-            return False
+        gone, new = stored - wanted, wanted - present
+        if not gone and not new:
+            return False  # nothing to write: a read of the folder stays a read
         with self.store.transaction() as db:
-            for incident, deploy in stored - wanted:
+            for incident, deploy in gone:
                 db.execute(
                     "DELETE FROM deploy_links WHERE incident_id = ? AND deploy_id = ? "
                     "AND source = ?",
                     [incident, deploy, INCIDENT_SOURCE],
                 )
-            for incident, deploy in wanted - stored:
+            for incident, deploy in new:
                 db.execute(
                     "INSERT INTO deploy_links (incident_id, deploy_id, source) VALUES (?, ?, ?) "
                     "ON CONFLICT DO NOTHING",
