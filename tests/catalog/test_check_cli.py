@@ -97,3 +97,31 @@ def test_history_keeps_one_scorecard_a_day_and_shows_it_by_week(company: Path) -
     assert all(r["service"] == "checkout" for r in rows)
     table = run(company, "--history", "--service", "checkout")
     assert "2026-W07" in table.stdout and table.returncode == 0
+
+
+def test_a_long_lived_app_judges_each_run_on_its_own_data(company: Path, tmp_path: Path) -> None:
+    """The figures of one run are not reused by the next (a server keeps one App per
+    thread): pages recorded between two checks show in the second."""
+    import datetime as dt
+
+    from basics.app import App
+    from basics.config.loader import load_config
+    from basics.oncall.models import Page
+
+    folder = tmp_path / "live"
+    shutil.copytree(company, folder)
+    app = App(load_config(folder / "basics.yaml"))
+    at = app.slo.resolve_at("latest")
+
+    def concentration() -> str:
+        card = app.catalog.check(at, ["search"], keep=False).services[0]
+        return next(c.measured for c in card.checks if c.check == "oncall.concentration")
+
+    before = concentration()
+    more = [Page(f"t:{i}", "test", str(i), f"k{i}", "Extra", "search", "high",
+                 at - dt.timedelta(hours=i + 1), None, None, "kofi")
+            for i in range(40)]  # fmt: skip
+    app.oncall.record_pages(more, "test", "more pages")
+    after = concentration()
+    assert before != after and "of 219 pages" in after, (before, after)
+    app.close()

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from basics.app import App
     from basics.config.models import Config
 
+PerTeam = dict[tuple[str, str], dict[str, Any]]
+"""One on-call and one toil report per team, for one run of the checks (never kept longer:
+the data changes between runs of a long-lived server)."""
 DAY = dt.timedelta(days=1)
 MONTH_S = 30.436875 * 86400
 _SEVERITY = re.compile(r"(\d+)")
@@ -31,7 +34,6 @@ class CatalogService:
     def __init__(self, app: App) -> None:
         self.app = app
         self.config: Config = app.config
-        self._per_team: dict[tuple[str, str], dict[str, Any]] = {}
 
     def check(
         self, at: dt.datetime, services: list[str] | None = None, keep: bool = True
@@ -46,7 +48,6 @@ class CatalogService:
             known = ", ".join(self.config.services) or "none in basics.yaml"
             raise InputError(f'unknown service "{unknown[0]}" (known: {known})')
         settings = self.config.checks
-        self._per_team = {}  # one on-call and one toil report per team, per run
         cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at)]
         report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
                              list(settings.skip))  # fmt: skip
@@ -63,6 +64,7 @@ class CatalogService:
         open_items = self._actions(at.date())
         dora = self._dora(at)
         found = []
+        per_team: PerTeam = {}
         for name in names:
             service = self.config.services[name]
             team = self._team(service.owner)
@@ -84,10 +86,10 @@ class CatalogService:
                 **open_items.get(name, {}),
                 **dora.get(name, {}),
             )
-            facts = replace(facts, **self._oncall(oncall_team, at))
+            facts = replace(facts, **self._oncall(oncall_team, at, per_team))
             # Toil is the owning team's, else that of the team whose rotation takes its pages.
             toil_team = team or oncall_team
-            facts = replace(facts, toil_team=toil_team, **self._toil(toil_team, at))
+            facts = replace(facts, toil_team=toil_team, **self._toil(toil_team, at, per_team))
             found.append(facts)
         return found
 
@@ -146,10 +148,9 @@ class CatalogService:
         people, name = max(mine)
         return name, people
 
-    def _oncall(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
+    def _oncall(self, team: str | None, at: dt.datetime, cache: PerTeam) -> dict[str, Any]:
         if team is None or team not in self.config.teams:
             return {}
-        cache = self._per_team
         if ("oncall", team) not in cache:
             start = at - dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
             report = self.app.oncall.report(start, at, team=team)
@@ -166,11 +167,10 @@ class CatalogService:
             }  # fmt: skip
         return cache["oncall", team]
 
-    def _toil(self, team: str | None, at: dt.datetime) -> dict[str, Any]:
+    def _toil(self, team: str | None, at: dt.datetime, cache: PerTeam) -> dict[str, Any]:
         cap = self.config.toil.cap_percent / 100
         if team is None or team not in self.config.teams:
             return {"toil_cap": cap}
-        cache = self._per_team
         if ("toil", team) not in cache:
             # Whole weeks only: the week `at` falls in is not over, and a partial week set
             # against a full week's capacity would understate the share.
