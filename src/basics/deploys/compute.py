@@ -14,10 +14,8 @@ The rules, in one place (docs/deploys.md says them to users):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from basics.core.ranks import nearest_rank
 from basics.deploys.bands import Bands, bands
 
 DAY_S = 86_400
@@ -80,11 +78,6 @@ class Dora:
     unrecovered: int
     rework_rate: Share
     bands: Bands
-
-
-def spread(durations_s: Sequence[float]) -> Spread:
-    """Median, p90 and n of some durations (nearest rank); None figures when there are none."""
-    return Spread(nearest_rank(durations_s, 0.5), nearest_rank(durations_s, 0.9), len(durations_s))
 
 
 def share(count: int, deploys: int) -> Share:
