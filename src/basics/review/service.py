@@ -224,6 +224,8 @@ class ReviewService:
     def _postmortems(
         self, monday: dt.date, w: ReviewWeights
     ) -> tuple[dict[str, Any], list[Candidate]]:
+        from basics.postmortems.compute import overdue as is_overdue
+
         service = self.app.postmortems
         library = service.library()
         first, last = monday, monday + WEEK
@@ -231,7 +233,7 @@ class ReviewService:
         items = [(pm, item) for pm in library.postmortems for item in pm.action_items]
         overdue: dict[str, int] = {}
         for pm, item in items:
-            if item.status != "done" and item.due is not None and item.due < last:
+            if is_overdue(item, last):  # past due when the week ends
                 key = pm.services[0] if pm.services else "(no service)"
                 overdue[key] = overdue.get(key, 0) + 1
         themes = [
