@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from basics.catalog import compute
 from basics.catalog.models import CheckReport, HistoryRow, Scorecard
+from basics.core.clock import iso_week
 from basics.records import plain
 
 if TYPE_CHECKING:
@@ -262,9 +263,8 @@ class CatalogService:
         )
         last: dict[tuple[str, str], HistoryRow] = {}
         for service, day, verdict, passed, warned, failed, checks in rows:
-            year, week, _ = day.isocalendar()
             failing = [c["check"] for c in json.loads(checks) if c["verdict"] == "fail"]
-            key = (service, f"{year}-W{week:02d}")
+            key = (service, iso_week(day))
             last[key] = HistoryRow(key[1], day, service, verdict, passed, warned, failed, failing)
         ordered = sorted(last.values(), key=lambda r: (r.service, r.week))
         newest = sorted({r.week for r in ordered})[-weeks:]

@@ -34,3 +34,9 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def iso_week(day: dt.date) -> str:
+    """The ISO week a day (or a moment) falls in, as `2026-W09`: every weekly report's label."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -26,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import NDArray
 
+from basics.core.clock import iso_week
 from basics.core.ranks import rank_index
 from basics.oncall.columns import (
     NO_RESPONDER,
@@ -347,10 +348,9 @@ def weekly(
         end = start + WEEK
         week = pages.between(start, end)
         loads = shift_loads([shift for shift in shifts if start <= shift.start < end], pages)
-        year, number, _ = start.isocalendar()
         figures.append(
             WeekFigures(
-                week=f"{year}-W{number:02d}",
+                week=iso_week(start),
                 start=start,
                 end=end,
                 pages=len(week),

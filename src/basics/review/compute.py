@@ -22,12 +22,6 @@ KINDS: tuple[Kind, ...] = ("budget", "night_pages", "pages", "toil", "theme", "o
 """The order of kinds among candidates of equal cost."""
 
 
-def iso_week(moment: dt.date) -> str:
-    """The ISO week of a day, as `2026-W09`."""
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def week_start(week: str) -> dt.date:
     """The Monday of an ISO week given as `2026-W09`; ValueError otherwise."""
     try:

@@ -7,6 +7,7 @@ import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
+from basics.core.clock import iso_week
 from basics.core.errors import InputError
 from basics.review import compute
 from basics.review.models import (
@@ -59,7 +60,7 @@ class ReviewService:
                 start_day = compute.week_start(week)
             except ValueError as error:
                 raise InputError(str(error)) from None
-        return compute.iso_week(start_day), _utc(start_day, zone), _utc(start_day + WEEK, zone)
+        return iso_week(start_day), _utc(start_day, zone), _utc(start_day + WEEK, zone)
 
     def review(self, week: str | None, end: dt.datetime) -> Review:
         """The review of one ISO week."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from basics.config.people import Team
+from basics.core.clock import iso_week
 from basics.toil.models import ONCALL, ToilEntry
 from basics.toil.report import (
     Candidate,
@@ -151,13 +152,12 @@ def toil_week(
     previous: Load | None,
 ) -> ToilWeek:
     """The figures of one ISO week from its entries."""
-    year, number, _ = monday.isocalendar()
     total = load(scope.name, entries, scope.capacity_hours_per_week, scope.cap_percent)
     change = None
     if previous is not None and previous.entries and total.entries:
         change = total.hours - previous.hours
     return ToilWeek(
-        week=f"{year}-W{number:02d}",
+        week=iso_week(monday),
         start=local_midnight(monday, timezone),
         end=local_midnight(monday + WEEK, timezone),
         complete=monday + WEEK <= today,

@@ -59,7 +59,7 @@ def check_page(request: Request, service: Services = None, at: At = None) -> HTM
 def strip(kept: list[HistoryRow], service: str, day: dt.date) -> list[dict[str, Any]]:
     """The HISTORY_WEEKS ISO weeks up to the one of `day`, oldest first, each with the
     service's scorecard kept that week (None: none kept, which is not a pass)."""
-    from basics.review.compute import iso_week
+    from basics.core.clock import iso_week
 
     mine = {r.week: r for r in kept if r.service == service}
     weeks = [iso_week(day - i * WEEK) for i in reversed(range(HISTORY_WEEKS))]

@@ -72,7 +72,8 @@ def review_page(request: Request, week: Week = None, at: At = None) -> HTMLRespo
 def picker(review: Review, stop: dt.datetime) -> dict[str, Any]:
     """The weeks before and after the one shown; the next only once it has begun by the
     report's end (`so_far` while it has not ended; `this_so_far` for the week shown)."""
-    from basics.review.compute import iso_week, week_start
+    from basics.core.clock import iso_week
+    from basics.review.compute import week_start
 
     monday = week_start(review.week)
     after = review.end + WEEK
