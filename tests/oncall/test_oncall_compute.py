@@ -613,3 +613,33 @@ def test_merge_page_keeps_the_earliest_times_and_the_newest_word() -> None:
     assert (once.service, once.urgency, once.responder) == ("mail", "low", "earline")
     # Told again, in another order: the same page.
     assert merge_page(merge_page(stored, resolved), acked) == once
+
+
+def test_fold_deliveries_merges_in_order_and_counts_each_page_new_once() -> None:
+    """Three deliveries over a stored page: P1 stored, acknowledged by the first delivery;
+    P2 first told by the first and resolved by the third; P3 new in the second."""
+    import datetime as dt
+
+    from basics.oncall.compute import fold_deliveries
+    from basics.oncall.models import Page
+
+    t = dt.datetime(2026, 3, 2, 13, 0)
+
+    def page(key: str, ack: int | None = None, resolved: int | None = None) -> Page:
+        return Page(
+            f"pagerduty:{key}", "pagerduty", key, key, "Disk full", None, None, t,
+            None if ack is None else t + dt.timedelta(minutes=ack),
+            None if resolved is None else t + dt.timedelta(minutes=resolved), None,
+        )  # fmt: skip
+
+    stored = {"pagerduty:P1": page("P1")}
+    folded = fold_deliveries(
+        stored, [[page("P1", ack=4), page("P2")], [page("P3")], [page("P2", resolved=30)]]
+    )
+    assert folded.new_pages == [1, 1, 0]
+    assert {key: index for key, (_, index) in folded.pages.items()} == {
+        "pagerduty:P1": 0, "pagerduty:P2": 2, "pagerduty:P3": 1,
+    }  # fmt: skip
+    assert folded.pages["pagerduty:P1"][0].acknowledged_at == t + dt.timedelta(minutes=4)
+    assert folded.pages["pagerduty:P2"][0].resolved_at == t + dt.timedelta(minutes=30)
+    assert stored == {"pagerduty:P1": page("P1")}  # what was stored is not changed

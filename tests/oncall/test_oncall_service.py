@@ -260,12 +260,35 @@ def test_deliveries_folded_in_one_transaction_equal_one_by_one(app: App, tmp_pat
     assert getattr(folded[-2], "status", None) == "duplicate"  # the first, delivered again
     (tmp_path / "other").mkdir()
     one_by_one = App(parse_config(CONFIG, tmp_path / "other" / "basics.yaml"))  # its own store
-    for body, fmt, name in deliveries:
+    singly = [
         one_by_one.oncall.receive_pages(body, fmt, name)  # type: ignore[arg-type]
+        for body, fmt, name in deliveries
+    ]
+    # Each delivery the same batch either way: its pages, the new ones, its rejects.
+    assert (
+        [(r.path, r.status, r.pages, r.new_pages, r.rejected) for r in singly]
+        == [
+            (r.path, r.status, r.pages, r.new_pages, r.rejected)  # type: ignore[union-attr]
+            for r in folded[: len(deliveries)]
+        ]
+    )
+    assert sum(r.new_pages for r in singly) > 0 and any(r.new_pages < r.pages for r in singly)
 
     def pages(application: App) -> list[tuple[object, ...]]:
+        """Every page with every column, and the delivery that last wrote it."""
         return sorted(
-            (p.id, p.alert, p.created_at, p.resolved_at) for p in application.oncall.pages()
+            (
+                *row[:-1],
+                application.store.scalar("SELECT path FROM batches WHERE id = ?", [row[-1]]),
+            )
+            for row in application.store.query("SELECT * FROM pages")
+        )
+
+    def batches(application: App) -> list[tuple[object, ...]]:
+        return application.store.query(
+            "SELECT kind, source, path, content_sha256, status, accepted, rejected FROM batches "
+            "ORDER BY id"
         )
 
     assert pages(app) == pages(one_by_one) != []
+    assert batches(app) == batches(one_by_one)

@@ -385,3 +385,29 @@ def merge_page(stored: Page, told: Page) -> Page:
         acknowledged_at=earliest(stored.acknowledged_at, told.acknowledged_at),
         resolved_at=earliest(stored.resolved_at, told.resolved_at),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Folded:
+    """Deliveries merged in order with the stored pages: each page's final state and the
+    delivery that last told of it (its index), and how many pages each delivery was the
+    first to tell of."""
+
+    pages: dict[str, tuple[Page, int]]
+    new_pages: list[int]
+
+
+def fold_deliveries(stored: dict[str, Page], deliveries: Sequence[Sequence[Page]]) -> Folded:
+    """What storing `deliveries` one after the other leaves: each page merged with what
+    the store and the earlier deliveries said of it (`merge_page`), as one write."""
+    pages: dict[str, tuple[Page, int]] = {}
+    new_pages = []
+    for index, told in enumerate(deliveries):
+        new = 0
+        for page in told:
+            known = pages[page.id][0] if page.id in pages else stored.get(page.id)
+            if known is None:
+                new += 1
+            pages[page.id] = (page if known is None else merge_page(known, page), index)
+        new_pages.append(new)
+    return Folded(pages, new_pages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -103,7 +104,7 @@ class OncallService:
         so each page is merged with the stored page of the same id (`compute.merge_page`);
         the same body delivered again is recognised by its hash and changes nothing.
         """
-        result = self.receive_deliveries([(body, fmt, name)])[0]
+        result = self._receive_one(body, fmt, name)
         if isinstance(result, BasicsError):
             raise result
         return result
@@ -112,43 +113,48 @@ class OncallService:
         self, deliveries: list[tuple[bytes, PageFormat, str]]
     ) -> list[PageImport | BasicsError]:
         """Import several webhook deliveries, in order, each its own batch as
-        `receive_pages` makes it, in one transaction (one commit for all: `basics serve`
-        folds the deliveries queued behind its writer); a delivery that cannot be read
-        gets its error, the others are stored."""
+        `receive_pages` makes it, in one transaction of a few statements whatever their
+        number (`basics serve` folds the deliveries queued behind its writer): the stored
+        pages they name are read at once, merged in order (`compute.fold_deliveries`) and
+        written back at once. A delivery that cannot be read gets its error, the others are
+        stored; if the write fails, each is stored on its own, so only the one at fault
+        hears of it."""
         from basics.oncall.importers import read_pages
 
-        read: list[tuple[str, str, str, list[Page], list[PageReject]] | BasicsError] = []
+        if len(deliveries) == 1:
+            return [self._receive_one(*deliveries[0])]
+        read: list[_Delivery | BasicsError] = []
         for body, fmt, name in deliveries:
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError as error:
                 read.append(InputError(f"{name}: the body is not UTF-8 ({error.reason})"))
                 continue
-            sha = hashlib.sha256(body).hexdigest()
-            told: list[Page] = []
-            rejects: list[PageReject] = []
-            if self._applied_batch(fmt, sha) is None:  # else a redelivery: nothing to parse
-                told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
-            read.append((f"pages:{fmt}", name, sha, told, rejects))
+            read.append(_Delivery(f"pages:{fmt}", name, hashlib.sha256(body).hexdigest(),
+                                  text, fmt))  # fmt: skip
         try:
             with self.store.transaction() as db:
-                return [r if isinstance(r, BasicsError) else self._merge_in(db, *r) for r in read]
+                return _fold_in(db, read, read_pages)
         except duckdb.Error:
-            if len(read) == 1:
-                raise
-        # One delivery failed the shared transaction (nothing of it was kept): each again on
-        # its own, so only that one hears its error.
-        found: list[PageImport | BasicsError] = []
-        for item in read:
-            if isinstance(item, BasicsError):
-                found.append(item)
-                continue
-            try:
-                with self.store.transaction() as db:
-                    found.append(self._merge_in(db, *item))
-            except duckdb.Error as error:
-                found.append(StoreError(f"{item[1]}: could not be stored: {error}"))
-        return found
+            return [self._receive_one(*delivery) for delivery in deliveries]
+
+    def _receive_one(self, body: bytes, fmt: PageFormat, name: str) -> PageImport | BasicsError:
+        """One delivery in a transaction of its own."""
+        from basics.oncall.importers import read_pages
+
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return InputError(f"{name}: the body is not UTF-8 ({error.reason})")
+        sha = hashlib.sha256(body).hexdigest()
+        told: list[Page] = []
+        rejects: list[PageReject] = []
+        if self._applied_batch(fmt, sha) is None:  # else a redelivery: nothing to parse
+            told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
+        try:
+            return self._merge_batch(f"pages:{fmt}", name, sha, told, rejects)
+        except duckdb.Error as error:
+            return StoreError(f"{name}: could not be stored: {error}")
 
     def record_pages(self, pages: list[Page], source: str, name: str) -> PageImport:
         """Store pages Basics itself made (its own alerts, sent by `basics serve`) as one
@@ -374,6 +380,123 @@ class OncallService:
         """A person's time zone (the config's when unknown)."""
         known = self.config.people.get(person or "")
         return known.timezone if known else self.config.timezone
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """A webhook delivery, decoded, not yet parsed."""
+
+    source: str  # pages:<format>
+    name: str
+    sha: str
+    text: str
+    fmt: PageFormat
+
+
+def _fold_in(
+    db: duckdb.DuckDBPyConnection,
+    read: list[_Delivery | BasicsError],
+    read_pages: Callable[[Iterable[str], PageFormat, str], tuple[list[Page], list[PageReject]]],
+) -> list[PageImport | BasicsError]:
+    """Deliveries stored inside the caller's transaction, each its own batch, in a few
+    statements: the batches that already hold their content, new batch ids, the stored
+    pages they name, then the batches, the pages and the rejects written at once."""
+    deliveries = [d for d in read if isinstance(d, _Delivery)]
+    known: dict[tuple[str, str], int] = {
+        (source, sha): int(batch)
+        for source, sha, batch in db.execute(
+            "SELECT b.source, b.content_sha256, min(b.id) FROM batches b JOIN "
+            "(SELECT unnest(?::VARCHAR[]) AS source, unnest(?::VARCHAR[]) AS sha) d "
+            "ON b.source = d.source AND b.content_sha256 = d.sha "
+            "WHERE b.status = 'applied' GROUP BY ALL",
+            [[d.source for d in deliveries], [d.sha for d in deliveries]],
+        ).fetchall()
+    }
+    applied: list[_Delivery] = []  # the deliveries stored as new batches, in order
+    for d in deliveries:
+        if (d.source, d.sha) not in known:
+            known[(d.source, d.sha)] = -1 - len(applied)  # a batch of this fold, id to come
+            applied.append(d)
+    ids = sorted(
+        int(row[0])
+        for row in db.execute(
+            "SELECT nextval('batch_ids') FROM range(?)", [len(applied)]
+        ).fetchall()
+    )
+    parsed = [read_pages(d.text.splitlines(keepends=True), d.fmt, d.name) for d in applied]
+    named = list({page.id for told, _ in parsed for page in told})
+    stored = {page.id: page for page in OncallService._pages_by_id(db, named)}
+    folded = compute.fold_deliveries(stored, [told for told, _ in parsed])
+    _write_fold(db, applied, ids, parsed, folded)
+    imports = {
+        (d.source, d.sha): PageImport(
+            ids[k],
+            d.name,
+            "applied",
+            pages=len(told),
+            new_pages=folded.new_pages[k],
+            rejected=len(rejects),
+            first_rejects=rejects,
+        )
+        for k, (d, (told, rejects)) in enumerate(zip(applied, parsed, strict=True))
+    }
+    results: list[PageImport | BasicsError] = []
+    for item in read:
+        if isinstance(item, BasicsError):
+            results.append(item)
+            continue
+        first = imports.pop((item.source, item.sha), None)  # the first delivery of this content
+        if first is not None:
+            results.append(first)
+            continue
+        batch = known[(item.source, item.sha)]
+        duplicate_of = batch if batch >= 0 else ids[-1 - batch]
+        results.append(PageImport(None, item.name, "duplicate", duplicate_of=duplicate_of))
+    return results
+
+
+def _write_fold(
+    db: duckdb.DuckDBPyConnection,
+    applied: list[_Delivery],
+    ids: list[int],
+    parsed: list[tuple[list[Page], list[PageReject]]],
+    folded: compute.Folded,
+) -> None:
+    """The fold's batches, its pages in place of the stored ones of the same ids (each
+    with the batch that last told of it), and its rejects: one statement each."""
+    if not applied:
+        return
+    new_batches = pa.table(  # noqa: F841 - read by name in the SQL
+        {
+            "id": pa.array(ids, pa.int32()),
+            "source": [d.source for d in applied],
+            "path": [d.name for d in applied],
+            "content_sha256": [d.sha for d in applied],
+            "accepted": pa.array([len(told) for told, _ in parsed], pa.int64()),
+            "rejected": pa.array([len(rejects) for _, rejects in parsed], pa.int64()),
+        }
+    )
+    db.execute(
+        "INSERT INTO batches (id, kind, source, path, content_sha256, status, accepted, "
+        "rejected, started_at, finished_at) SELECT id, 'pages', source, path, "
+        "content_sha256, 'applied', accepted, rejected, now(), now() FROM new_batches"
+    ).fetchall()
+    final = list(folded.pages.values())
+    new_pages = store_table([page for page, _ in final]).append_column(  # noqa: F841
+        "batch_id", pa.array([ids[index] for _, index in final], pa.int32())
+    )
+    db.execute("DELETE FROM pages WHERE id IN (SELECT id FROM new_pages)").fetchall()
+    db.execute(
+        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) "
+        f"SELECT {_PAGE_COLUMNS}, batch_id FROM new_pages"
+    ).fetchall()
+    rows = [
+        [ids[k], r.line, r.field, r.reason, r.raw]
+        for k, (_, rejects) in enumerate(parsed)
+        for r in rejects
+    ]
+    if rows:
+        db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], list[PageReject]]:
