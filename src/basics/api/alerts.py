@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from basics.api.replies import end, hub, moment, page, reply
+from basics.api.replies import end, evaluations, hub, moment, page, reply
 from basics.api.slo import Start, To
 from basics.core.errors import InputError
 from basics.records import replay_record
@@ -23,7 +23,7 @@ def evaluate(request: Request, at: str | None = None) -> Response:
     """`basics alerts evaluate --json`: each policy's tiers now: firing, ok, suppressed or
     no_data."""
     with hub(request).app() as app:
-        return reply(request, app.alerting.evaluate(end(app, at)))
+        return reply(request, evaluations(request, app, end(app, at)))
 
 
 @router.get("/alerts/replay")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +30,8 @@ T = TypeVar("T")
 
 WATCH_S = 0.05
 """How often the hub looks for a CLI process asking for the store."""
+KEPT = 64
+"""Reports over events kept at most by `Hub.kept` (least recently used go first)."""
 
 
 class Busy(BasicsError):
@@ -49,6 +52,9 @@ class Hub:
         self._store: Store | None = None
         self._generation = 0
         self._writes = 0
+        self._event_writes = 0
+        self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._kept_lock = threading.Lock()
         self._active = 0
         self._lending = False
         self._stopping = False
@@ -107,10 +113,39 @@ class Hub:
         store comes back from a CLI command (which may have written)."""
         return self._generation, self._writes
 
-    def write(self, job: Callable[[App], T], changed: Callable[[T], bool] | None = None) -> T:
+    @property
+    def events_version(self) -> tuple[int, int]:
+        """Like `version`, but kept by the writes that cannot touch events or their
+        rollups (page webhooks): what the SLO and alerting reports are computed from."""
+        return self._generation, self._event_writes
+
+    def kept(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """A report computed from events and rollups only (SLO status, series, alert
+        evaluation), kept while they stay the same: a stream of page webhooks then does
+        not make every dashboard read compute it again. `key` names the report and its
+        arguments; what it returns is shared between requests, so it is never changed."""
+        entry = (self.events_version, *key)
+        with self._kept_lock:
+            if entry in self._kept:
+                self._kept.move_to_end(entry)
+                return self._kept[entry]  # type: ignore[no-any-return]
+        value = compute()
+        with self._kept_lock:
+            self._kept[entry] = value
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        return value
+
+    def write(
+        self,
+        job: Callable[[App], T],
+        changed: Callable[[T], bool] | None = None,
+        events: bool = True,
+    ) -> T:
         """Run `job` on the writer thread (one write at a time) and return its result. The
         data's `version` moves after it, unless `changed` says of its result that it wrote
-        nothing (a post-mortems folder read again and found the same)."""
+        nothing (a post-mortems folder read again and found the same); `events_version`
+        too, unless `events` is False (the job writes no events)."""
 
         def run() -> T:
             result: Any = None
@@ -120,16 +155,26 @@ class Hub:
                     return result  # type: ignore[no-any-return]
             finally:
                 if result is None or changed is None or changed(result):
-                    self._writes += 1
+                    self._moved(events)
 
         return self._writer.submit(run).result()
 
+    def _moved(self, events: bool) -> None:
+        self._writes += 1
+        if events:
+            self._event_writes += 1
+
     def write_folded(
-        self, kind: str, item: Any, fold: Callable[[App, list[Any]], list[Any]]
+        self,
+        kind: str,
+        item: Any,
+        fold: Callable[[App, list[Any]], list[Any]],
+        events: bool = True,
     ) -> Any:
         """Queue `item` for the writer; when the writer comes to it, it takes every item of
         the same `kind` queued meanwhile and runs `fold` on them at once (one transaction,
-        one commit), each item getting its own result (an exception is raised here).
+        one commit), each item getting its own result (an exception is raised here);
+        `events` as for `write`.
 
         Webhook deliveries arrive faster than one commit each: folded, 20 senders wait for
         one write, not for 20 in a row.
@@ -140,13 +185,15 @@ class Hub:
             queued.append((item, done))
             first = len(queued) == 1
         if first:
-            self._writer.submit(self._run_folded, kind, fold)
+            self._writer.submit(self._run_folded, kind, fold, events)
         result = done.result()
         if isinstance(result, BaseException):
             raise result
         return result
 
-    def _run_folded(self, kind: str, fold: Callable[[App, list[Any]], list[Any]]) -> None:
+    def _run_folded(
+        self, kind: str, fold: Callable[[App, list[Any]], list[Any]], events: bool
+    ) -> None:
         with self._folds_lock:
             taken = self._folds.pop(kind, [])
         try:
@@ -159,7 +206,7 @@ class Hub:
                 if not done.done():
                     done.set_exception(error)
         finally:
-            self._writes += 1
+            self._moved(events)
 
     def _thread_app(self, generation: int, store: Store) -> App:
         from basics.app import App

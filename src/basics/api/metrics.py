@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from basics.api.replies import end, hub
+from basics.api.replies import end, evaluations, hub, statuses
 from basics.core.errors import InputError
 
 router = APIRouter(tags=["server"])
@@ -50,9 +50,9 @@ def metrics(request: Request) -> Response:
             at = end(app, None)
         except InputError:  # `latest` of a store without events: its SLOs have no data
             at = app.slo.resolve_at("now")
-        statuses, evaluations = app.slo.status(at), app.alerting.evaluate(at)
+        found = statuses(request, app, at), evaluations(request, app, at)
     refused = request.app.state.auth.refused
-    text = exposition(statuses, evaluations, server.lent, refused)
+    text = exposition(*found, server.lent, refused)
     return Response(text, media_type=CONTENT_TYPE)
 
 

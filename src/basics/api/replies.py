@@ -14,8 +14,10 @@ from fastapi import Request, Response
 from basics.records import plain
 
 if TYPE_CHECKING:
+    from basics.alerting.models import Evaluation
     from basics.api.hub import Hub
     from basics.app import App
+    from basics.slo.models import Series, SLOStatus
 
 MAX_LIMIT = 10_000
 
@@ -24,6 +26,35 @@ def hub(request: Request) -> Hub:
     """The server's hub."""
     found: Hub = request.app.state.hub
     return found
+
+
+# Reports over events and rollups only, kept by the hub while no event is written (page
+# webhooks write none): `app.slo.status`, `app.alerting.evaluate`, `app.slo.series`.
+
+
+def statuses(request: Request, app: App, at: dt.datetime) -> list[SLOStatus]:
+    """Every SLO's status at `at`."""
+    return hub(request).kept(("slo.status", at), lambda: app.slo.status(at))
+
+
+def evaluations(request: Request, app: App, at: dt.datetime) -> list[Evaluation]:
+    """Every alert tier's state at `at`."""
+    return hub(request).kept(("alerts.evaluate", at), lambda: app.alerting.evaluate(at))
+
+
+def series(
+    request: Request,
+    app: App,
+    names: Sequence[str],
+    start: dt.datetime | None,
+    stop: dt.datetime,
+    step: int,
+) -> list[Series]:
+    """The SLOs' series over [start, stop) by `step` seconds."""
+    return hub(request).kept(
+        ("slo.series", tuple(names), start, stop, step),
+        lambda: app.slo.series(list(names), start, stop, step),
+    )
 
 
 def end(app: App, text: str | None) -> dt.datetime:

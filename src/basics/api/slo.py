@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from basics.api.replies import end, hub, moment, optional_moment, reply
+from basics.api.replies import end, hub, moment, optional_moment, reply, statuses
 from basics.records import status_record
 
 router = APIRouter(prefix="/slo", tags=["slo"])
@@ -22,7 +22,7 @@ Finish = Annotated[str, Query(alias="to", description="Range end (ISO 8601).")]
 def status(request: Request, at: At = None) -> Response:
     """`basics slo status --json`: every SLO's SLI, budget, burn rates and status."""
     with hub(request).app() as app:
-        return reply(request, [status_record(r) for r in app.slo.status(end(app, at))])
+        return reply(request, [status_record(r) for r in statuses(request, app, end(app, at))])
 
 
 @router.get("/breakdown/{service}/{slo}")

@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from basics.api import replies as kept
 from basics.api.replies import end, hub, moment
 from basics.api.slo import From, To
 from basics.core.clock import iso_utc
@@ -70,11 +71,12 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
     with hub(request).app() as app:
         stop = end(app, at)
         week = stop - dt.timedelta(days=7)
-        statuses = [status_record(s) for s in app.slo.status(stop)]
+        statuses = [status_record(s) for s in kept.statuses(request, app, stop)]
         firing = {
-            e.slo: [t for t in e.tiers if t.state == "firing"] for e in app.alerting.evaluate(stop)
+            e.slo: [t for t in e.tiers if t.state == "firing"]
+            for e in kept.evaluations(request, app, stop)
         }
-        sparks = app.slo.series(app.config.slo_names(), week, stop, 3600)
+        sparks = kept.series(request, app, app.config.slo_names(), week, stop, 3600)
         report = app.oncall.report(week, stop)
         incidents = list_incidents(app.store, end=stop)[-RECENT_INCIDENTS:][::-1]
         delivery = deploys_pages.summary(app, stop)
@@ -122,10 +124,10 @@ def slo_page(
     with hub(request).app() as app:
         app.slo.slo(name)  # an unknown SLO is a 404 before any work
         stop = end(app, at)
-        (status,) = [s for s in app.slo.status(stop) if s.slo == name]
+        (status,) = [s for s in kept.statuses(request, app, stop) if s.slo == name]
         window_start = status.window_start
         step = _step_s(window_start, stop)
-        (found,) = app.slo.series([name], window_start, stop, step)
+        (found,) = kept.series(request, app, [name], window_start, stop, step)
         replay = app.alerting.replay(name, window_start, stop, policy)
         incidents = list_incidents(app.store, service, window_start, stop)
         deploys, marks = deploy_marks(app, service, window_start, stop)

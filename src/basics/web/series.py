@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from basics.api.replies import end, hub, optional_moment, reply
+from basics.api.replies import end, hub, optional_moment, reply, series
 from basics.api.slo import From, To
 
 router = APIRouter(prefix="/slo/series", tags=["slo"])
@@ -22,7 +22,7 @@ def every_series(
     with SLI, burn rate and its window's budget left after each step."""
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), end(app, finish)
-        return reply(request, app.slo.series(app.config.slo_names(), begin, last, step))
+        return reply(request, series(request, app, app.config.slo_names(), begin, last, step))
 
 
 @router.get("/{service}/{slo}")
@@ -34,5 +34,5 @@ def one_series(
     burn rate and the window's budget left after each step."""
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), end(app, finish)
-        (found,) = app.slo.series([f"{service}/{slo}"], begin, last, step)
+        (found,) = series(request, app, [f"{service}/{slo}"], begin, last, step)
         return reply(request, found)
