@@ -72,7 +72,7 @@ def test_kept_reports_survive_page_writes_not_event_writes(hub: Hub, tmp_path: P
 
     body = (DATA / "alertmanager.jsonl").read_bytes().splitlines()[0]
     before = hub.version
-    stored = hub.write_folded("pages", (body, "alertmanager", "delivery"), receive, False)
+    stored = hub.write_folded("pages", (body, "alertmanager", "delivery"), receive, False).result()
     assert stored.status == "applied" and stored.pages >= 1
     assert hub.version != before  # the page lists and on-call reports are computed again
     assert kept() == (10, 1) and len(computed) == 1  # the status over events is not

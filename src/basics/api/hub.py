@@ -170,11 +170,12 @@ class Hub:
         item: Any,
         fold: Callable[[App, list[Any]], list[Any]],
         events: bool = True,
-    ) -> Any:
+    ) -> Future[Any]:
         """Queue `item` for the writer; when the writer comes to it, it takes every item of
         the same `kind` queued meanwhile and runs `fold` on them at once (one transaction,
-        one commit), each item getting its own result (an exception is raised here);
-        `events` as for `write`.
+        one commit), each item's future getting its own result (or its exception);
+        `events` as for `write`. A request awaits the future (`asyncio.wrap_future`)
+        without holding a thread.
 
         Webhook deliveries arrive faster than one commit each: folded, 20 senders wait for
         one write, not for 20 in a row.
@@ -186,10 +187,7 @@ class Hub:
             first = len(queued) == 1
         if first:
             self._writer.submit(self._run_folded, kind, fold, events)
-        result = done.result()
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        return done
 
     def _run_folded(
         self, kind: str, fold: Callable[[App, list[Any]], list[Any]], events: bool
@@ -200,7 +198,10 @@ class Hub:
             with self.app() as app:
                 results = fold(app, [item for item, _ in taken])
             for (_, done), result in zip(taken, results, strict=True):
-                done.set_result(result)
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
         except BaseException as error:  # every waiter hears it, none hangs
             for _, done in taken:
                 if not done.done():

@@ -4,6 +4,7 @@ nothing), written by the hub's one writer."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -55,8 +56,8 @@ async def pagerduty(
 async def _pages(request: Request, body: bytes, fmt: PageFormat, name: str) -> Response:
     # Deliveries queued behind the writer are stored together, one transaction for all.
     # They write no events: the reports the hub keeps over events stay (events=False).
-    result = await run_in_threadpool(
-        hub(request).write_folded, "pages", (body, fmt, name), _receive, False
+    result = await asyncio.wrap_future(
+        hub(request).write_folded("pages", (body, fmt, name), _receive, False)
     )
     if result.status == "applied" and result.pages == 0 and result.rejected:
         first = result.first_rejects[0]

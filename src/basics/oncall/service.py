@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -308,7 +309,8 @@ class OncallService:
         people = on_call(np.array([micros(m) for m in moments], dtype=np.int64), shifts)
         result = list(pages)
         for i, person in zip(missing, people, strict=True):
-            result[i] = Page(**{**pages[i].__dict__, "responder": person})
+            if person is not None:  # else the page stays as it was: nobody was on call
+                result[i] = dataclasses.replace(pages[i], responder=person)
         return result
 
     def page_columns(
