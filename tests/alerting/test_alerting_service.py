@@ -619,6 +619,20 @@ def test_the_series_equals_a_recount_of_the_rollups(app: App, key: str, days: in
     assert (cumulative.total.tolist(), cumulative.bad.tolist()) == recounted(app, key, start, end)
 
 
+@pytest.mark.parametrize("days", [2, 20])
+def test_one_query_for_several_series_equals_a_recount_of_each(app: App, days: int) -> None:
+    """What `evaluate` reads: every SLO from its own start in one query (each start a day
+    apart here, so the rows before a series' start must be left out)."""
+    end = DATA_END + dt.timedelta(hours=3)
+    keys = ["www/availability", "admin/availability", "batch/jobs"]
+    wanted = [
+        (key, app.slo.slo(key)[2], end - dt.timedelta(days=days + k)) for k, key in enumerate(keys)
+    ]
+    many = app.alerting._series_many(wanted, end)
+    for key, _, start in wanted:
+        assert (many[key].total.tolist(), many[key].bad.tolist()) == recounted(app, key, start, end)
+
+
 DAYS = 1
 
 
@@ -660,6 +674,11 @@ def test_a_timeslices_series_counts_one_slice_a_minute(
         cumulative = application.alerting._series("slices/p90", slo, start, end)
         expected = recounted(application, "slices/p90", start, end, slice_target=90)
         assert (cumulative.total.tolist(), cumulative.bad.tolist()) == expected
+        _, _, www = application.slo.slo("www/availability")
+        many = application.alerting._series_many(
+            [("www/availability", www, start), ("slices/p90", slo, start)], end
+        )
+        assert (many["slices/p90"].total.tolist(), many["slices/p90"].bad.tolist()) == expected
         slices = sum(1 for m in range(DAYS * 1440) if m % 7)
         bad = sum(1 for m in range(DAYS * 1440) if m % 7 and not m % 5)
         assert (expected[0][-1], expected[1][-1]) == (slices, bad)

@@ -71,28 +71,46 @@ class AlertingService:
     ) -> compute.Cumulative:
         """Running totals of events and bad events per minute over [start, end), from a
         leading 0 (no events where nothing happened)."""
-        if slo.budgeting == "timeslices" and slo.slice_s != 60:
-            raise InputError(
-                f"{key}: alerting on timeslices longer than 1m is not supported yet; "
-                "use slice: 1m or occurrences"
-            )
+        _alertable(key, slo)
         minutes = int((end - start).total_seconds() // 60)
-        if slo.budgeting == "timeslices":
-            assert slo.slice_target is not None
-            target = format(slo.slice_target, "f")
-            columns = (
-                f"1::BIGINT AS t, (CASE WHEN good * 100 >= {target} * total THEN 1 ELSE 0 END)"
-                "::BIGINT AS g"
-            )
-        else:
-            columns = "total AS t, good AS g"
         relation = (store or self.store).db.sql(
-            f"SELECT minute, {columns} FROM slo_minute "
+            "SELECT minute, total, good FROM slo_minute "
             "WHERE slo = $slo AND minute >= $start AND minute < $end",
             params={"slo": key, "start": start, "end": end},
         )
-        start_us = (floor_minute(start) - _EPOCH) // _MICROSECOND
-        return compute.cumulative_series(_chunks(relation, minutes), start_us, minutes)
+        chunks = (_counted(slo, *chunk) for chunk in _chunks(relation, minutes))
+        return compute.cumulative_series(chunks, _micros(start), minutes)
+
+    def _series_many(
+        self, wanted: list[tuple[str, SLOConfig, dt.datetime]], end: dt.datetime
+    ) -> dict[str, compute.Cumulative]:
+        """`_series` of several SLOs, each from its own start to `end`, in one query (an
+        evaluation reads a few days of every SLO: one statement, not one per SLO)."""
+        for key, slo, _ in wanted:
+            _alertable(key, slo)
+        if not wanted:
+            return {}
+        first = min(start for _, _, start in wanted)
+        # Rows come in any order (a join or an ORDER BY costs more than the rest of the
+        # query): grouped by SLO here, and placed by minute in `cumulative_series`.
+        arrays = self.store.db.sql(
+            "SELECT list_position($keys, slo) - 1 AS k, minute, total, good FROM slo_minute "
+            "WHERE minute >= $start AND minute < $end AND list_contains($keys, slo)",
+            params={"keys": [key for key, _, _ in wanted], "start": first, "end": end},
+        ).fetchnumpy()
+        order = np.argsort(np.asarray(arrays["k"]), kind="stable")
+        index = np.asarray(arrays["k"])[order]
+        minute = np.asarray(arrays["minute"]).view(np.int64)[order]
+        total, good = np.asarray(arrays["total"])[order], np.asarray(arrays["good"])[order]
+        bounds = np.searchsorted(index, np.arange(len(wanted) + 1))
+        found = {}
+        for k, (key, slo, start) in enumerate(wanted):
+            rows = slice(int(bounds[k]), int(bounds[k + 1]))
+            since = minute[rows] >= (start - _EPOCH) // _MICROSECOND
+            chunk = _counted(slo, minute[rows][since], total[rows][since], good[rows][since])
+            minutes = int((end - start).total_seconds() // 60)
+            found[key] = compute.cumulative_series([chunk], _micros(start), minutes)
+        return found
 
     def prometheus_rules(self, at: dt.datetime | None = None) -> RuleFile:
         """Prometheus rules for every SLO that says how it looks in Prometheus.
@@ -130,27 +148,44 @@ class AlertingService:
     def evaluate(self, at: dt.datetime | str | None = None) -> list[Evaluation]:
         """Every tier of every SLO at one moment: burn rates against factors, and why."""
         end = self.slo.resolve_at(at)
-        results = []
+        wanted = []
         for svc, service in self.config.services.items():
             for name, slo in service.slos.items():
-                results.append(
-                    self._evaluate(f"{svc}/{name}", slo, self.config.policy_of(svc, name), end)
-                )
-        return results
+                key, policy_name = f"{svc}/{name}", self.config.policy_of(svc, name)
+                tiers = self.tiers(slo, policy_name, end)
+                start = self._lookback_start(key, tiers, policy_name, end)
+                wanted.append((key, slo, policy_name, tiers, start))
+        series = self._series_many([(key, slo, start) for key, slo, _, _, start in wanted], end)
+        return [
+            self._evaluate(key, slo, policy_name, tiers, end, series[key])
+            for key, slo, policy_name, tiers, _ in wanted
+        ]
 
-    def _evaluate(self, key: str, slo: SLOConfig, policy_name: str, end: dt.datetime) -> Evaluation:
-        policy = self.config.alert_policy(policy_name)
-        tiers = self.tiers(slo, policy_name, end)
+    def _lookback_start(
+        self, key: str, tiers: list[Tier], policy_name: str, end: dt.datetime
+    ) -> dt.datetime:
+        """Where an evaluation at `end` starts reading: the longest window back; with
+        `no_data: keep`, far enough back to see the last minute that had events."""
         lookback = dt.timedelta(seconds=max(t.long_s for t in tiers))
         start = end - lookback
-        if policy.no_data == "keep":
-            # The state to hold is the one at the last minute that had events.
+        if self.config.alert_policy(policy_name).no_data == "keep":
             last_seen = self.store.scalar(
                 "SELECT max(minute) FROM slo_minute WHERE slo = ? AND minute < ?", [key, end]
             )
             if last_seen is not None:
                 start = min(start, last_seen - lookback)
-        cumulative = self._series(key, slo, start, end)
+        return start
+
+    def _evaluate(
+        self,
+        key: str,
+        slo: SLOConfig,
+        policy_name: str,
+        tiers: list[Tier],
+        end: dt.datetime,
+        cumulative: compute.Cumulative,
+    ) -> Evaluation:
+        policy = self.config.alert_policy(policy_name)
         last = len(cumulative.total) - 2  # the last minute
         states = []
         for tier in tiers:
@@ -444,6 +479,34 @@ class _History:
         return min(max(index, 0), len(self.cumulative.total) - 1)
 
 
+def _alertable(key: str, slo: SLOConfig) -> None:
+    """Alerting reads one-minute rows: timeslices longer than a minute are refused."""
+    if slo.budgeting == "timeslices" and slo.slice_s != 60:
+        raise InputError(
+            f"{key}: alerting on timeslices longer than 1m is not supported yet; "
+            "use slice: 1m or occurrences"
+        )
+
+
+def _counted(
+    slo: SLOConfig, minute: compute.IntArray, total: compute.IntArray, good: compute.IntArray
+) -> tuple[compute.IntArray, compute.IntArray, compute.IntArray]:
+    """Rows of (minute, total, good) as alerting counts them: events, or for a 1m-timeslice
+    SLO one slice a minute, good when good ≥ target × total (exactly, in integers)."""
+    if slo.budgeting != "timeslices":
+        return minute, total, good
+    assert slo.slice_target is not None
+    target = Fraction(slo.slice_target)
+    good, total = good.astype(np.int64, copy=False), total.astype(np.int64, copy=False)
+    met = good * 100 * target.denominator >= total * target.numerator
+    return minute, np.ones(len(minute), dtype=np.int64), met.astype(np.int64)
+
+
+def _micros(moment: dt.datetime) -> int:
+    """A naive UTC minute as µs since 1970."""
+    return (floor_minute(moment) - _EPOCH) // _MICROSECOND
+
+
 def _chunks(
     relation: duckdb.DuckDBPyRelation, minutes: int
 ) -> Iterator[tuple[compute.IntArray, compute.IntArray, compute.IntArray]]:
@@ -456,7 +519,7 @@ def _chunks(
     """
     if minutes < LONG_SERIES_MINUTES:
         arrays = relation.fetchnumpy()
-        minute, total, good = (np.asarray(arrays[name]) for name in ("minute", "t", "g"))
+        minute, total, good = (np.asarray(arrays[name]) for name in ("minute", "total", "good"))
         yield minute.view(np.int64), total, good
         return
     for batch in relation.to_arrow_table().to_batches():
