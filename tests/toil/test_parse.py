@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from basics.config.people import Person
+from basics.config.people import People, Person
 from basics.toil.parse import (
-    People,
     checked_category,
     day_of,
     flag_of,
@@ -128,3 +127,10 @@ def test_people_by_key_name_or_email() -> None:
     assert people.zone_of("carol") == "Europe/Paris"
     anyone = People({}, "UTC")
     assert anyone.resolve(" Carol  Jones ") == "Carol Jones"
+    # find: the same rule without the error (a page's responder, a pager's user).
+    assert (people.find("alice martin"), people.find("Erin Outside"), anyone.find("x")) == (
+        "alice", None, None,
+    )  # fmt: skip
+    # A key wins over someone else's name, whatever the order they are declared in.
+    named_bob = People({"kai": Person(name="Bob"), "bob": Person()}, "UTC")
+    assert named_bob.find("BOB") == "bob"

@@ -6,11 +6,10 @@ import datetime as dt
 
 import pytest
 
-from basics.config.people import Person
+from basics.config.people import People, Person
 from basics.core.errors import InputError
 from basics.toil.formats.columns import find_columns, parse_mapping
 from basics.toil.formats.worklog import ReadOptions, Worklog, read_worklog
-from basics.toil.parse import People
 
 PEOPLE = People({"alice": Person(name="Alice Martin"), "bob": Person()}, "UTC")
 

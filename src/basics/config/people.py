@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -145,3 +146,49 @@ def unknown_people(
                     (("rotations", name, "people"), f'unknown person "{person}" (known: {known})')
                 )
     return problems
+
+
+class People:
+    """Who a name from outside is (a worklog's author, a page's responder, a pager's user):
+    a person of basics.yaml by key, `name:` or the name part of an e-mail, in any case and
+    with runs of spaces as one; keys before names."""
+
+    def __init__(self, people: Mapping[str, Person], default_zone: str) -> None:
+        self._people = people
+        self._default_zone = default_zone
+        self._known: dict[str, str] = {}
+        for key in people:
+            self._known.setdefault(" ".join(key.split()).casefold(), key)
+        for key, person in people.items():
+            if person.name:
+                self._known.setdefault(" ".join(person.name.split()).casefold(), key)
+
+    def find(self, name: str) -> str | None:
+        """The key of the person a name is; None when it is none of them."""
+        text = " ".join(name.split()).casefold()
+        found = self._known.get(text)
+        if found is None and "@" in text:
+            found = self._known.get(text.split("@")[0])
+        return found
+
+    def resolve(self, name: str) -> str:
+        """The person's key; with no people declared, the name as written (spaces folded);
+        ValueError naming the known ones when people are declared and this is none of them."""
+        text = " ".join(name.split())
+        if not text:
+            raise ValueError("expected a person")
+        if not self._people:
+            return text
+        found = self.find(text)
+        if found is None:
+            known = ", ".join(sorted(self._people))
+            raise ValueError(
+                f'unknown person "{text}" (known: {known}); declare them under people: '
+                "(a `name:` matches a full name)"
+            )
+        return found
+
+    def zone_of(self, person: str) -> str:
+        """A person's time zone (the config's when not declared)."""
+        known = self._people.get(person)
+        return known.timezone if known else self._default_zone

@@ -1,7 +1,8 @@
 """Reading the values of a toil entry as people write them: times spent (`1h 30m`, `45m`,
 `1.5`, `1:30`, `5400` in a seconds column), days (ISO 8601, Jira's `02/Mar/26 10:00 AM`,
-`02.03.2026`, `03/02/2026` with its order told or found), yes/no flags, categories and
-people. Pure; each failure is a ValueError whose message says what was expected.
+`02.03.2026`, `03/02/2026` with its order told or found), yes/no flags and
+categories (people: `basics.config.people.People`). Pure; each failure is a ValueError
+whose message says what was expected.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from basics.config.people import Person
 from basics.toil.models import ONCALL, UNCATEGORISED
 
 TimeUnit = Literal["seconds", "minutes", "hours", "duration"]
@@ -184,7 +184,7 @@ def slash_order(texts: Iterable[str]) -> DateOrder | None:
     return next(iter(seen)) if len(seen) == 1 else None
 
 
-# --- flags, categories, people -------------------------------------------------------------
+# --- flags and categories ----------------------------------------------------------------
 
 _YES = {"yes", "y", "true", "t", "1", "x", "✓", "✔", "automatable"}
 _NO = {"no", "n", "false", "f", "0", "-"}
@@ -221,41 +221,3 @@ def checked_category(text: str, allowed: Sequence[str], oncall_derived: bool) ->
     if allowed and category not in allowed and category != UNCATEGORISED:
         raise ValueError(f'unknown category "{category}" (toil.categories: {", ".join(allowed)})')
     return category
-
-
-class People:
-    """Who a name in a worklog is: a person of basics.yaml by key, name or the name part of
-    an e-mail (any case); with no people declared, the name as written."""
-
-    def __init__(self, people: Mapping[str, Person], default_zone: str) -> None:
-        self._people = people
-        self._default_zone = default_zone
-        self._known: dict[str, str] = {}
-        for key, person in people.items():
-            self._known.setdefault(key.casefold(), key)
-            if person.name:
-                self._known.setdefault(person.name.casefold(), key)
-
-    def resolve(self, name: str) -> str:
-        """The person's key; ValueError naming the known ones when people are declared and
-        this is none of them."""
-        text = " ".join(name.split())
-        if not text:
-            raise ValueError("expected a person")
-        if not self._people:
-            return text
-        found = self._known.get(text.casefold()) or self._known.get(
-            text.split("@")[0].casefold() if "@" in text else ""
-        )
-        if found is None:
-            known = ", ".join(sorted(self._people))
-            raise ValueError(
-                f'unknown person "{text}" (known: {known}); declare them under people: '
-                "(a `name:` matches a full name)"
-            )
-        return found
-
-    def zone_of(self, person: str) -> str:
-        """A person's time zone (the config's when not declared)."""
-        known = self._people.get(person)
-        return known.timezone if known else self._default_zone

@@ -12,6 +12,7 @@ import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from basics.config.models import Config
+from basics.config.people import People
 from basics.core.clock import utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
@@ -25,7 +26,7 @@ from basics.toil.models import (
     ToilRecord,
     ToilReject,
 )
-from basics.toil.parse import MAX_MINUTES, People, category_of, checked_category
+from basics.toil.parse import MAX_MINUTES, category_of, checked_category
 from basics.toil.report import OncallLoad, ToilReport
 
 if TYPE_CHECKING:

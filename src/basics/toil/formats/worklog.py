@@ -27,12 +27,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from basics.config.people import People
 from basics.core.errors import InputError
 from basics.toil.formats.columns import ALIASES, Columns, find_columns, normalised
 from basics.toil.models import UNCATEGORISED, ToilRecord, ToilReject
 from basics.toil.parse import (
     DateOrder,
-    People,
     checked_category,
     day_of,
     flag_of,
