@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from basics.config.people import Person
+from basics.config.people import People, Person
 from basics.core.clock import parse_time
 from basics.core.errors import BasicsError, InputError
 from basics.oncall.models import PageReject, Shift
@@ -17,7 +17,7 @@ def read_pagerduty_oncalls(
 ) -> tuple[list[Shift], list[PageReject]]:
     """Shifts from `{"oncalls": [...]}` (or a list): user, schedule (or escalation policy),
     level, start and end. A user is matched to a person of basics.yaml by key, name or e-mail
-    name; others keep PagerDuty's name."""
+    name, in any case (`People.find`); others keep PagerDuty's name."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -25,17 +25,18 @@ def read_pagerduty_oncalls(
     records = data.get("oncalls") if isinstance(data, dict) else data
     if not isinstance(records, list):
         raise InputError('expected {"oncalls": [...]}, as PagerDuty /oncalls returns')
+    known = People(people, "UTC")
     shifts, rejects = [], []
     for number, record in enumerate(records, start=1):
         try:
-            shifts.append(_shift(record, people))
+            shifts.append(_shift(record, known))
         except (BasicsError, KeyError, TypeError, AttributeError) as error:
             reason = str(error) if isinstance(error, BasicsError) else f"missing {error}"
             rejects.append(PageReject(number, None, reason, json.dumps(record)[:2000]))
     return shifts, rejects
 
 
-def _shift(record: Any, people: Mapping[str, Person]) -> Shift:
+def _shift(record: Any, people: People) -> Shift:
     if not isinstance(record, dict):
         raise InputError("expected an on-call object")
     if not record.get("start") or not record.get("end"):
@@ -53,12 +54,12 @@ def _shift(record: Any, people: Mapping[str, Person]) -> Shift:
     return Shift(_person(user, people), rotation, start, end)
 
 
-def _person(user: Mapping[str, Any], people: Mapping[str, Person]) -> str:
+def _person(user: Mapping[str, Any], people: People) -> str:
     name = str(user.get("summary") or user.get("name") or user.get("id") or "")
     email = str(user.get("email") or "")
-    for key, person in people.items():
-        if key in (name, email.split("@")[0]) or (person.name and person.name == name):
-            return key
+    found = people.find(name) or people.find(email)
+    if found is not None:
+        return found
     if not name:
         raise InputError("user: missing summary, name or id")
     return name
