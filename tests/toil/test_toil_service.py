@@ -3,6 +3,7 @@ and the report with on-call time from pages, against hand-computed figures."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -210,6 +211,19 @@ def test_the_report_counts_on_call_time_from_pages(app: App) -> None:
     quiet = make_app(app.config.path.parent, CONFIG + "  oncall: false\n")  # type: ignore[union-attr]
     app.close()
     assert quiet.toil.report(W10, W11, team="payments", today=TODAY).total.hours == 2.75
+
+
+def test_unassigned_pages_are_those_of_the_service_asked_for(app: App) -> None:
+    alone = dataclasses.replace(night_page(), responder=None)  # no rotation names anyone
+    other = dataclasses.replace(
+        alone, id="test:p2", source_id="p2", incident_key="k2", service="payments"
+    )
+    app.oncall.record_pages([alone, other], "test", "test")
+    unassigned = {
+        service: app.toil.report(W10, W11, service=service, today=TODAY).oncall_unassigned_pages
+        for service in (None, "api", "payments", "web")
+    }
+    assert unassigned == {None: 2, "api": 1, "payments": 1, "web": 0}
 
 
 def test_the_report_range_is_whole_weeks_and_scopes_check_their_names(app: App) -> None:

@@ -54,9 +54,9 @@ class OncallRow:
 
 def oncall_rows(
     pages: Sequence[Page], cap_s: int, timezone: str, zone_of: Callable[[str | None], str]
-) -> tuple[list[OncallRow], int]:
-    """Engaged time of each responder's pages (filled with their responders), and how many
-    pages had no responder (left out)."""
+) -> list[OncallRow]:
+    """Engaged time of each responder's pages (filled with their responders; pages without
+    one are left out)."""
     mine: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
         if page.responder is not None:
@@ -64,7 +64,7 @@ def oncall_rows(
     rows: list[OncallRow] = []
     for person, theirs in sorted(mine.items()):
         rows += _person_rows(person, theirs, cap_s, timezone, zone_of(person))
-    return rows, sum(1 for page in pages if page.responder is None)
+    return rows
 
 
 def _person_rows(

@@ -270,7 +270,7 @@ class ToilService:
         self, first: dt.date, end: dt.date, roster: list[str] | None, service: str | None
     ) -> tuple[list[ToilEntry], list[OncallLoad], int]:
         """On-call time from pages as derived entries, each person's on-call load, and the
-        pages of the range nobody could be named for."""
+        pages of the range (of the service, when one is given) nobody could be named for."""
         if not self.config.toil.oncall:
             return [], [], 0
         from basics.oncall.service import OncallService
@@ -282,17 +282,20 @@ class ToilService:
         # Pages created up to one cap earlier still reach into the range.
         since = start_utc - dt.timedelta(seconds=cap_s)
         pages = oncall.with_responders(oncall.pages(since, end_utc))
-        rows, _ = oncall_rows(pages, cap_s, zone, oncall.zone_of)
+        unassigned = sum(
+            1
+            for p in pages
+            if p.responder is None
+            and start_utc <= p.created_at < end_utc
+            and (service is None or p.service == service)
+        )
         rows = [
             row
-            for row in rows
+            for row in oncall_rows(pages, cap_s, zone, oncall.zone_of)
             if first <= row.day < end
             and (roster is None or row.person in roster)
             and (service is None or row.service == service)
         ]
-        unassigned = sum(
-            1 for p in pages if p.responder is None and start_utc <= p.created_at < end_utc
-        )
         return derived_entries(rows), oncall_loads(rows), unassigned
 
 
