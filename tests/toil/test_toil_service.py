@@ -213,6 +213,32 @@ def test_the_report_counts_on_call_time_from_pages(app: App) -> None:
     assert quiet.toil.report(W10, W11, team="payments", today=TODAY).total.hours == 2.75
 
 
+def test_a_responder_named_in_full_is_the_person_of_basics_yaml(app: App) -> None:
+    # PagerDuty names a responder by full name: "Alice Martin" is alice (people.alice.name),
+    # in any case; someone basics.yaml does not know stays as the source names them.
+    paged = night_page()
+    shouted = dataclasses.replace(
+        paged, id="test:p2", source_id="p2", incident_key="k2", responder="ALICE  martin",
+        created_at=dt.datetime(2026, 3, 5, 10), acknowledged_at=None,
+        resolved_at=dt.datetime(2026, 3, 5, 10, 15),
+    )  # fmt: skip
+    outside = dataclasses.replace(
+        shouted, id="test:p3", source_id="p3", incident_key="k3", responder="Erin Outside"
+    )
+    named = dataclasses.replace(paged, responder="Alice Martin")
+    app.oncall.record_pages([named, shouted, outside], "test", "test")
+    everyone = app.toil.report(W10, W11, today=TODAY)
+    # alice, bob and Erin: 3 × 40 h, not alice twice (as "Alice Martin") and Erin.
+    assert [p.name for p in everyone.people] == ["alice", "Erin Outside", "bob"]
+    assert everyone.capacity_hours_per_week == 120
+    assert [(o.person, o.pages, o.engaged_hours) for o in everyone.oncall] == [
+        ("alice", 2, 1.5), ("Erin Outside", 1, 0.25),
+    ]  # fmt: skip
+    team = app.toil.report(W10, W11, team="payments", today=TODAY)
+    assert (team.total.hours, [o.person for o in team.oncall]) == (1.5, ["alice"])
+    assert app.toil.report(W10, W11, person="alice", today=TODAY).total.hours == 1.5
+
+
 def test_unassigned_pages_are_those_of_the_service_asked_for(app: App) -> None:
     alone = dataclasses.replace(night_page(), responder=None)  # no rotation names anyone
     other = dataclasses.replace(
@@ -224,6 +250,33 @@ def test_unassigned_pages_are_those_of_the_service_asked_for(app: App) -> None:
         for service in (None, "api", "payments", "web")
     }
     assert unassigned == {None: 2, "api": 1, "payments": 1, "web": 0}
+
+
+def test_a_scope_derives_on_call_time_from_its_own_peoples_pages_only(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from basics.toil import engaged
+
+    paged = night_page()
+    bob = dataclasses.replace(paged, id="test:p2", source_id="p2", incident_key="k2",
+                              responder="bob")  # fmt: skip
+    erin = dataclasses.replace(paged, id="test:p3", source_id="p3", incident_key="k3",
+                               responder="Erin Outside")  # fmt: skip
+    app.oncall.record_pages([dataclasses.replace(paged, responder="Alice Martin"), bob, erin],
+                            "test", "test")  # fmt: skip
+    everyone = {o.person: o for o in app.toil.report(W10, W11, today=TODAY).oncall}
+    seen: list[list[str | None]] = []
+    derive = engaged.oncall_rows
+
+    def spy(pages: list[Page], *args: object) -> list[engaged.OncallRow]:
+        seen.append(sorted(p.responder or "" for p in pages))
+        return derive(pages, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engaged, "oncall_rows", spy)
+    team = app.toil.report(W10, W11, team="payments", today=TODAY)
+    # Only the team's pages are derived (Erin's are not), and to the same figures.
+    assert seen == [["Alice Martin", "bob"]]
+    assert team.oncall == [everyone["alice"], everyone["bob"]]
 
 
 def test_the_report_range_is_whole_weeks_and_scopes_check_their_names(app: App) -> None:

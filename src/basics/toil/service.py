@@ -249,7 +249,7 @@ class ToilService:
         self, team: str | None, roster: list[str] | None, entries: list[ToilEntry]
     ) -> compute.Scope:
         """The scope's people and capacities: a team's, a person's, or everyone's (every
-        declared person and everyone with entries)."""
+        declared person and everyone with entries, page responders resolved to them)."""
         hours = self.config.toil.hours_per_week
         # The teams shown: every team for everyone, the team, or the person's teams.
         teams = {
@@ -289,12 +289,21 @@ class ToilService:
             and start_utc <= p.created_at < end_utc
             and (service is None or p.service == service)
         )
+        # Sources name responders as they like (PagerDuty by full name): count each as the
+        # person of basics.yaml it is, so a person's pages and entries meet.
+        person_of = {
+            r: self.people.find(r) or r for r in {p.responder for p in pages} if r is not None
+        }
+        if roster is not None:
+            # Overlap is merged per person, so other people's pages change no one's time
+            # here. Not so other services' pages: they may cover part of this one's.
+            pages = [
+                p for p in pages if p.responder is not None and person_of[p.responder] in roster
+            ]
         rows = [
             row
-            for row in oncall_rows(pages, cap_s, zone, oncall.zone_of)
-            if first <= row.day < end
-            and (roster is None or row.person in roster)
-            and (service is None or row.service == service)
+            for row in oncall_rows(pages, cap_s, zone, oncall.zone_of, person_of)
+            if first <= row.day < end and (service is None or row.service == service)
         ]
         return derived_entries(rows), oncall_loads(rows), unassigned
 
