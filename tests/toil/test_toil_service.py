@@ -239,6 +239,16 @@ def test_a_responder_named_in_full_is_the_person_of_basics_yaml(app: App) -> Non
     assert app.toil.report(W10, W11, person="alice", today=TODAY).total.hours == 1.5
 
 
+def test_a_person_has_no_team_rows(app: App) -> None:
+    app.toil.log(60, "cleanup", "alice", dt.date(2026, 3, 2), "api")
+    # alice's hour against the team's 60 h would say nothing of the team: no team rows.
+    person = app.toil.report(W10, W11, person="alice", today=TODAY)
+    assert (person.teams, person.weeks[0].teams) == ([], [])
+    team = app.toil.report(W10, W11, team="payments", today=TODAY)
+    assert [(t.name, t.hours, t.capacity_hours) for t in team.teams] == [("payments", 1.0, 60)]
+    assert len(app.toil.report(W10, W11, today=TODAY).teams) == 1
+
+
 def test_unassigned_pages_are_those_of_the_service_asked_for(app: App) -> None:
     alone = dataclasses.replace(night_page(), responder=None)  # no rotation names anyone
     other = dataclasses.replace(

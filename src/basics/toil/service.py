@@ -251,11 +251,12 @@ class ToilService:
         """The scope's people and capacities: a team's, a person's, or everyone's (every
         declared person and everyone with entries, page responders resolved to them)."""
         hours = self.config.toil.hours_per_week
-        # The teams shown: every team for everyone, the team, or the person's teams.
+        # The teams shown: every team for everyone, the team, none for a person (their
+        # entries alone against a whole team's capacity would say nothing of the team).
         teams = {
             name: (tuple(t.members), compute.team_capacity(t, hours))
             for name, t in self.config.teams.items()
-            if roster is None or name == team or (team is None and roster[0] in t.members)
+            if roster is None or name == team
         }
         if team is not None:
             people, capacity, name = tuple(roster or ()), teams[team][1], team
