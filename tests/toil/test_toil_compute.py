@@ -103,6 +103,16 @@ def test_over_the_cap_is_strict_and_a_week_without_entries_is_no_data() -> None:
     assert compute.over_cap(5, 80, 6.25) is False and compute.over_cap(5, 80, 6.2)
 
 
+def test_weeks_over_the_cap_are_counted_per_person() -> None:
+    # alice is over her cap in W11 only (21 h of 40); bob never (2 h in W10); nobody
+    # logged in W12, so nobody is counted for it.
+    weeks = compute.weekly(WEEK_10 + WEEK_11, [W10, W11, W12], team_scope(), TODAY, "UTC")
+    assert compute.weeks_over_cap(weeks) == {"alice": 1, "bob": 0}
+    twice = [*WEEK_11, entry("alice", dt.date(2026, 3, 16), 1260, "cleanup")]
+    again = compute.weekly(twice, [W11, W12], team_scope(), TODAY, "UTC")
+    assert compute.weeks_over_cap(again) == {"alice": 2}
+
+
 def test_the_trend_compares_halves_of_complete_weeks_with_entries() -> None:
     weeks = compute.weekly(WEEK_10 + WEEK_11, [W10, W11, W12], team_scope(), TODAY, "UTC")
     trend = compute.trend(weeks)

@@ -517,11 +517,9 @@ def _weeks_table(r: ToilReport) -> None:
 
 def _people_tables(r: ToilReport) -> None:
     from basics.cli import output
+    from basics.toil.compute import weeks_over_cap
 
-    over: dict[str, int] = {}
-    for week in r.weeks:
-        for person in week.people:
-            over[person.name] = over.get(person.name, 0) + person.over_cap
+    over = weeks_over_cap(r.weeks)
     rows = [
         [p.name, f"{p.hours:.1f}", f"{p.hours / len(r.weeks):.1f}",
          output.percent(p.share, 1) or "no data", over.get(p.name, 0)]

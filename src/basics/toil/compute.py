@@ -164,11 +164,7 @@ def toil_week(
         total=total,
         change_hours=change,
         oncall_hours=sum(e.minutes for e in entries if e.category == ONCALL) / 60,
-        people=[
-            found
-            for found in people_loads(entries, (), scope.hours_per_week, scope.cap_percent)
-            if found.entries
-        ],
+        people=people_loads(entries, (), scope.hours_per_week, scope.cap_percent),
         teams=team_loads(entries, scope, 1),
         services=parts(entries, lambda entry: entry.service),
         categories=parts(entries, lambda entry: entry.category),
@@ -191,6 +187,16 @@ def weekly(
         previous = figures[-1].total if figures else None
         figures.append(toil_week(monday, by_week[monday], scope, today, timezone, previous))
     return figures
+
+
+def weeks_over_cap(weeks: Sequence[ToilWeek]) -> dict[str, int]:
+    """Each person's weeks over the cap (the SRE book's cap is per person): everyone with
+    entries in any of the weeks, 0 for none over."""
+    over: Counter[str] = Counter()
+    for week in weeks:
+        for person in week.people:
+            over[person.name] += person.over_cap
+    return dict(over)
 
 
 def trend(weeks: Sequence[ToilWeek]) -> Trend:

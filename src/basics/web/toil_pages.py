@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from basics.api.replies import hub, optional_moment
 from basics.api.slo import From, To
+from basics.toil.compute import weeks_over_cap
 from basics.web import formats
 from basics.web.render import api, render, timestamp
 
@@ -45,7 +46,7 @@ def toil_page(
         newest = app.toil.newest_day() if report.note else None
         return render(
             request, app, "toil.html", report=report, newest=newest, chart=weekly_chart(report),
-            over=weeks_over_cap(report), sources=sources(team, person, service, report),
+            over=weeks_over_cap(report.weeks), sources=sources(team, person, service, report),
             commands={"toil report": command(team, person, service, report)},
             team=team, person=person, service=service, start=start, finish=finish,
             days=days(report), teams=list(app.config.teams), people=list(app.config.people),
@@ -79,15 +80,6 @@ def weekly_chart(report: ToilReport) -> dict[str, Any]:
         "cap": [report.cap * w.total.capacity_hours for w in weeks],
         "cap_percent": report.cap_percent,
     }
-
-
-def weeks_over_cap(report: ToilReport) -> dict[str, int]:
-    """Each person's weeks over the cap (the SRE book's cap is per person)."""
-    over: dict[str, int] = {}
-    for week in report.weeks:
-        for load in week.people:
-            over[load.name] = over.get(load.name, 0) + load.over_cap
-    return over
 
 
 def command(team: str | None, person: str | None, service: str | None, report: ToilReport) -> str:
