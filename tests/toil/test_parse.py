@@ -8,8 +8,10 @@ import pytest
 
 from basics.config.people import People, Person
 from basics.toil.parse import (
+    DESCRIPTION_CAP,
     checked_category,
     day_of,
+    description_of,
     flag_of,
     minutes_of,
     slash_order,
@@ -134,3 +136,9 @@ def test_people_by_key_name_or_email() -> None:
     # A key wins over someone else's name, whatever the order they are declared in.
     named_bob = People({"kai": Person(name="Bob"), "bob": Person()}, "UTC")
     assert named_bob.find("BOB") == "bob"
+
+
+def test_a_description_is_one_line_of_at_most_the_cap() -> None:
+    assert description_of("  restarted\n the   queue ") == "restarted the queue"
+    assert description_of("   ") is None and description_of(None) is None
+    assert description_of("x" * 600) == "x" * DESCRIPTION_CAP

@@ -56,11 +56,6 @@ class ToilEntry:
     batch_id: int | None
     derived: bool = False
 
-    @property
-    def hours(self) -> float:
-        """The entry's time in hours."""
-        return self.minutes / 60
-
 
 @dataclass(frozen=True)
 class ToilReject:

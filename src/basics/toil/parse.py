@@ -1,7 +1,7 @@
 """Reading the values of a toil entry as people write them: times spent (`1h 30m`, `45m`,
 `1.5`, `1:30`, `5400` in a seconds column), days (ISO 8601, Jira's `02/Mar/26 10:00 AM`,
-`02.03.2026`, `03/02/2026` with its order told or found), yes/no flags and
-categories (people: `basics.config.people.People`). Pure; each failure is a ValueError
+`02.03.2026`, `03/02/2026` with its order told or found), yes/no flags, categories and
+descriptions (people: `basics.config.people.People`). Pure; each failure is a ValueError
 whose message says what was expected.
 """
 
@@ -42,6 +42,8 @@ _BARE = re.compile(r"^(\d+(?:\.\d+)?|\d+,\d{1,2})$")
 TIME_EXAMPLES = "1h 30m, 45m, 90 (minutes), 1.5 (hours) or 1:30"
 MAX_MINUTES = 24 * 60.0
 """An entry is one person's time on one day."""
+DESCRIPTION_CAP = 500
+"""Characters of a description kept."""
 
 
 def minutes_of(text: str, unit: TimeUnit) -> float:
@@ -184,7 +186,7 @@ def slash_order(texts: Iterable[str]) -> DateOrder | None:
     return next(iter(seen)) if len(seen) == 1 else None
 
 
-# --- flags and categories ----------------------------------------------------------------
+# --- flags, categories, descriptions ------------------------------------------------------
 
 _YES = {"yes", "y", "true", "t", "1", "x", "✓", "✔", "automatable"}
 _NO = {"no", "n", "false", "f", "0", "-"}
@@ -221,3 +223,9 @@ def checked_category(text: str, allowed: Sequence[str], oncall_derived: bool) ->
     if allowed and category not in allowed and category != UNCATEGORISED:
         raise ValueError(f'unknown category "{category}" (toil.categories: {", ".join(allowed)})')
     return category
+
+
+def description_of(text: str | None) -> str | None:
+    """A description as stored: runs of spaces as one, at most `DESCRIPTION_CAP` characters;
+    None when empty."""
+    return " ".join((text or "").split())[:DESCRIPTION_CAP] or None

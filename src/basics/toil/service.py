@@ -26,7 +26,7 @@ from basics.toil.models import (
     ToilRecord,
     ToilReject,
 )
-from basics.toil.parse import MAX_MINUTES, category_of, checked_category
+from basics.toil.parse import MAX_MINUTES, category_of, checked_category, description_of
 from basics.toil.report import OncallLoad, ToilReport
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ ENTRY_COLUMNS = (
     "source, batch_id"
 )
 DEFAULT_WEEKS = 12
-DESCRIPTION_CAP = 500
 
 
 class ToilService:
@@ -79,7 +78,7 @@ class ToilService:
             minutes=minutes,
             category=kind,
             service=service or None,
-            description=" ".join((description or "").split())[:DESCRIPTION_CAP] or None,
+            description=description_of(description),
             ticket=ticket or None,
             automatable=automatable,
         )

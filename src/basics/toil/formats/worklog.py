@@ -35,13 +35,13 @@ from basics.toil.parse import (
     DateOrder,
     checked_category,
     day_of,
+    description_of,
     flag_of,
     minutes_of,
     slash_order,
 )
 
 RAW_CAP = 2000
-DESCRIPTION_CAP = 500
 _LABEL_SPLIT = re.compile(r"[,;\s]+")
 _AUTOMATABLE_LABELS = {"automatable", "automate", "toil:automatable"}
 
@@ -228,7 +228,7 @@ class _RowReader:
         if automatable is None and _AUTOMATABLE_LABELS & set(labels):
             automatable = True
         # One line: a quoted cell may hold line breaks.
-        description = " ".join(self._cell("description").split())[:DESCRIPTION_CAP] or None
+        description = description_of(self._cell("description"))
         return ToilRecord(
             person=person,
             day=self._day(person),
