@@ -378,6 +378,11 @@ def test_cli_report_says_no_data_and_fails_on_over_cap(app: App, tmp_path: Path)
     over = invoke(tmp_path, *args, "--fail-on", "over-cap")
     assert over.exit_code == 2, over.output
     assert invoke(tmp_path, *args, "--team", "payments", "--fail-on", "over-cap").exit_code == 2
+    # bob: 1 h of his 40, and no week of anyone in his scope over the cap.
+    invoke(tmp_path, "toil", "log", "1h", "--category", "cleanup", "--person", "bob",
+           "--date", "2026-03-04")  # fmt: skip
+    under = invoke(tmp_path, *args, "--person", "bob", "--fail-on", "over-cap")
+    assert under.exit_code == 0, under.output
 
 
 def test_undo_through_the_cli(app: App, tmp_path: Path) -> None:

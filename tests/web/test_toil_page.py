@@ -232,5 +232,9 @@ def test_the_overview_shows_the_toil_share_and_change_failure_rate(
         "data-value"
     )
     assert float(shown or "nan") == ratio
-    assert page.locator('#delivery [data-figure="toil_share"]').count() == 1
+    toil = page.locator('a[data-source="toil report"]').get_attribute("href") or ""
+    share = demo_server.client.get(toil).json()["total"]["share"]
+    tile = page.locator('#delivery [data-figure="toil_share"]')
+    assert share is not None and float(tile.get_attribute("data-value") or "nan") == share
+    assert f"{share * 100:.1f}%" in tile.inner_text()
     assert tab.errors == []
