@@ -248,47 +248,76 @@ def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(
     assert sum(1 for s in again if "(level 1)" in s.rotation) == 2
 
 
-def test_deliveries_folded_in_one_transaction_equal_one_by_one(app: App, tmp_path: Path) -> None:
+def _pages_and_batches(application: App) -> tuple[list[tuple[object, ...]], list[object]]:
+    """Every page with every column and the path of the delivery that last wrote it; every
+    batch in id order."""
+    pages = sorted(
+        (*row[:-1], application.store.scalar("SELECT path FROM batches WHERE id = ?", [row[-1]]))
+        for row in application.store.query("SELECT * FROM pages")
+    )
+    batches = application.store.query(
+        "SELECT kind, source, path, content_sha256, status, accepted, rejected FROM batches "
+        "ORDER BY id"
+    )
+    return pages, batches
+
+
+def _one_by_one(folder: Path, deliveries: list[tuple[bytes, str, str]]) -> tuple[App, list[object]]:
+    """The deliveries received one at a time, into a store of their own."""
+    folder.mkdir()
+    alone = App(parse_config(CONFIG, folder / "basics.yaml"))
+    return alone, [alone.oncall.receive_pages(*d) for d in deliveries]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("write_fails_once", [False, True])
+def test_deliveries_folded_in_one_transaction_equal_one_by_one(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_fails_once: bool
+) -> None:
     """What `basics serve` does with webhooks queued behind its writer: each delivery its
-    own batch, in order, in one commit; the same as receiving them one at a time."""
+    own batch, in order, in one commit; the same as receiving them one at a time. Among
+    them a delivery stored before the fold, one repeated within it, and one not UTF-8.
+    When the fold's write fails, each delivery is stored on its own, with the same result."""
+    import duckdb
+
+    from basics.oncall import service as oncall_service
+
     lines = (DATA / "alertmanager.jsonl").read_bytes().splitlines()
     deliveries = [(line, "alertmanager", f"delivery {i}") for i, line in enumerate(lines) if line]
-    folded = app.oncall.receive_deliveries(
-        [*deliveries, deliveries[0], (b"\xff\xfe not utf-8", "alertmanager", "bad")]  # type: ignore[list-item]
-    )
+    before = app.oncall.receive_pages(*deliveries[1])  # type: ignore[arg-type]
+    folds: list[int] = []
+    fold_in, write_fold = oncall_service._fold_in, oncall_service._write_fold
+
+    def counted(db: object, read: list[object]) -> object:
+        folds.append(len(read))
+        return fold_in(db, read)  # type: ignore[arg-type]
+
+    def failing(*args: object) -> None:
+        if write_fails_once and len(folds) == 1:
+            raise duckdb.ConstraintException("the disk said no")
+        write_fold(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(oncall_service, "_fold_in", counted)
+    monkeypatch.setattr(oncall_service, "_write_fold", failing)
+    asked = [*deliveries, deliveries[0], (b"\xff\xfe not utf-8", "alertmanager", "bad")]
+    folded = app.oncall.receive_deliveries(asked)  # type: ignore[arg-type]
+    # One fold of them all; after a failure, one more per delivery that could be read.
+    assert folds == [len(asked)] + ([1] * (len(asked) - 1) if write_fails_once else [])
     assert isinstance(folded[-1], InputError) and "not UTF-8" in str(folded[-1])
-    assert getattr(folded[-2], "status", None) == "duplicate"  # the first, delivered again
-    (tmp_path / "other").mkdir()
-    one_by_one = App(parse_config(CONFIG, tmp_path / "other" / "basics.yaml"))  # its own store
-    singly = [
-        one_by_one.oncall.receive_pages(body, fmt, name)  # type: ignore[arg-type]
-        for body, fmt, name in deliveries
-    ]
+    first = folded[0]
+    assert getattr(first, "status", None) == "applied"
+    assert (folded[-2].status, folded[-2].duplicate_of) == ("duplicate", first.batch_id)  # type: ignore[union-attr]
+    assert (folded[1].status, folded[1].duplicate_of) == ("duplicate", before.batch_id)  # type: ignore[union-attr]
+
+    alone, singly = _one_by_one(tmp_path / "other", [deliveries[1], *deliveries])
     # Each delivery the same batch either way: its pages, the new ones, its rejects.
+    figures = [(r.path, r.status, r.pages, r.new_pages, r.rejected) for r in singly[1:]]  # type: ignore[attr-defined]
     assert (
-        [(r.path, r.status, r.pages, r.new_pages, r.rejected) for r in singly]
+        figures
         == [
             (r.path, r.status, r.pages, r.new_pages, r.rejected)  # type: ignore[union-attr]
             for r in folded[: len(deliveries)]
         ]
     )
-    assert sum(r.new_pages for r in singly) > 0 and any(r.new_pages < r.pages for r in singly)
-
-    def pages(application: App) -> list[tuple[object, ...]]:
-        """Every page with every column, and the delivery that last wrote it."""
-        return sorted(
-            (
-                *row[:-1],
-                application.store.scalar("SELECT path FROM batches WHERE id = ?", [row[-1]]),
-            )
-            for row in application.store.query("SELECT * FROM pages")
-        )
-
-    def batches(application: App) -> list[tuple[object, ...]]:
-        return application.store.query(
-            "SELECT kind, source, path, content_sha256, status, accepted, rejected FROM batches "
-            "ORDER BY id"
-        )
-
-    assert pages(app) == pages(one_by_one) != []
-    assert batches(app) == batches(one_by_one)
+    assert any(r[3] > 0 for r in figures) and any(r[3] < r[2] for r in figures)
+    assert _pages_and_batches(app) == _pages_and_batches(alone)
+    assert _pages_and_batches(app)[0] != []

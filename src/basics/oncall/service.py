@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -105,25 +105,17 @@ class OncallService:
         so each page is merged with the stored page of the same id (`compute.merge_page`);
         the same body delivered again is recognised by its hash and changes nothing.
         """
-        result = self._receive_one(body, fmt, name)
-        if isinstance(result, BasicsError):
-            raise result
-        return result
+        return _raised(self.receive_deliveries([(body, fmt, name)])[0])
 
     def receive_deliveries(
         self, deliveries: list[tuple[bytes, PageFormat, str]]
     ) -> list[PageImport | BasicsError]:
         """Import several webhook deliveries, in order, each its own batch as
         `receive_pages` makes it, in one transaction of a few statements whatever their
-        number (`basics serve` folds the deliveries queued behind its writer): the stored
-        pages they name are read at once, merged in order (`compute.fold_deliveries`) and
-        written back at once. A delivery that cannot be read gets its error, the others are
-        stored; if the write fails, each is stored on its own, so only the one at fault
-        hears of it."""
+        number (`basics serve` folds the deliveries queued behind its writer). A delivery
+        that cannot be read gets its error, the others are stored."""
         from basics.oncall.importers import read_pages
 
-        if len(deliveries) == 1:
-            return [self._receive_one(*deliveries[0])]
         read: list[_Delivery | BasicsError] = []
         for body, fmt, name in deliveries:
             try:
@@ -131,74 +123,42 @@ class OncallService:
             except UnicodeDecodeError as error:
                 read.append(InputError(f"{name}: the body is not UTF-8 ({error.reason})"))
                 continue
-            read.append(_Delivery(f"pages:{fmt}", name, hashlib.sha256(body).hexdigest(),
-                                  text, fmt))  # fmt: skip
-        try:
-            with self.store.transaction() as db:
-                return _fold_in(db, read, read_pages)
-        except duckdb.Error:
-            return [self._receive_one(*delivery) for delivery in deliveries]
 
-    def _receive_one(self, body: bytes, fmt: PageFormat, name: str) -> PageImport | BasicsError:
-        """One delivery in a transaction of its own."""
-        from basics.oncall.importers import read_pages
+            def parse(text: str = text, fmt: PageFormat = fmt, name: str = name) -> _Read:
+                return read_pages(text.splitlines(keepends=True), fmt, name)
 
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return InputError(f"{name}: the body is not UTF-8 ({error.reason})")
-        sha = hashlib.sha256(body).hexdigest()
-        told: list[Page] = []
-        rejects: list[PageReject] = []
-        if self._applied_batch(fmt, sha) is None:  # else a redelivery: nothing to parse
-            told, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
-        try:
-            return self._merge_batch(f"pages:{fmt}", name, sha, told, rejects)
-        except duckdb.Error as error:
-            return StoreError(f"{name}: could not be stored: {error}")
+            read.append(_Delivery(f"pages:{fmt}", name, hashlib.sha256(body).hexdigest(), parse))
+        return self._store_deliveries(read)
 
     def record_pages(self, pages: list[Page], source: str, name: str) -> PageImport:
         """Store pages Basics itself made (its own alerts, sent by `basics serve`) as one
         batch of source `pages:<source>`, merged with stored pages of the same ids."""
         from basics.records import plain
 
-        content = json.dumps(plain(pages), sort_keys=True).encode()
-        return self._merge_batch(
-            f"pages:{source}", name, hashlib.sha256(content).hexdigest(), pages, []
-        )
+        sha = hashlib.sha256(json.dumps(plain(pages), sort_keys=True).encode()).hexdigest()
+        made = _Delivery(f"pages:{source}", name, sha, lambda: (pages, []))
+        return _raised(self._store_deliveries([made])[0])
 
-    def _merge_batch(
-        self, source: str, name: str, sha: str, told: list[Page], rejects: list[PageReject]
-    ) -> PageImport:
-        with self.store.transaction() as db:
-            return self._merge_in(db, source, name, sha, told, rejects)
-
-    def _merge_in(
-        self,
-        db: duckdb.DuckDBPyConnection,
-        source: str,
-        name: str,
-        sha: str,
-        told: list[Page],
-        rejects: list[PageReject],
-    ) -> PageImport:
-        """One batch of pages merged with the stored ones, inside the caller's transaction."""
-        known = db.execute(
-            "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
-            "AND status = 'applied'",
-            [source, sha],
-        ).fetchall()[0][0]
-        if known is not None:
-            return PageImport(None, name, "duplicate", duplicate_of=int(known))
-        stored = {page.id: page for page in self._pages_by_id(db, [p.id for p in told])}
-        merged = [compute.merge_page(stored[p.id], p) if p.id in stored else p for p in told]
-        batch_id, new_pages = _store_batch(
-            db, source, name, sha, store_table(merged), len(merged), rejects
-        )
-        return PageImport(
-            batch_id, name, "applied", pages=len(merged), new_pages=new_pages,
-            rejected=len(rejects), first_rejects=rejects,
-        )  # fmt: skip
+    def _store_deliveries(
+        self, read: list[_Delivery | BasicsError]
+    ) -> list[PageImport | BasicsError]:
+        """`_fold_in` in a transaction. If it fails, each delivery is stored on its own,
+        so only the one at fault hears of it (and is not stored)."""
+        try:
+            with self.store.transaction() as db:
+                return _fold_in(db, read)
+        except duckdb.Error as error:
+            if sum(isinstance(item, _Delivery) for item in read) > 1:
+                return [
+                    self._store_deliveries([item])[0] if isinstance(item, _Delivery) else item
+                    for item in read
+                ]
+            return [
+                StoreError(f"{item.name}: could not be stored: {error}")
+                if isinstance(item, _Delivery)
+                else item
+                for item in read
+            ]
 
     @staticmethod
     def _pages_by_id(db: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Page]:
@@ -384,27 +344,34 @@ class OncallService:
         return known.timezone if known else self.config.timezone
 
 
+_Read = tuple[list[Page], list[PageReject]]
+
+
 @dataclass(frozen=True)
 class _Delivery:
-    """A webhook delivery, decoded, not yet parsed."""
+    """A delivery of pages, its content hashed; `read` gives its pages and rejects, and is
+    called only if the content is new."""
 
     source: str  # pages:<format>
     name: str
     sha: str
-    text: str
-    fmt: PageFormat
+    read: Callable[[], _Read]
+
+
+def _raised(result: PageImport | BasicsError) -> PageImport:
+    if isinstance(result, BasicsError):
+        raise result
+    return result
 
 
 def _fold_in(
-    db: duckdb.DuckDBPyConnection,
-    read: list[_Delivery | BasicsError],
-    read_pages: Callable[[Iterable[str], PageFormat, str], tuple[list[Page], list[PageReject]]],
+    db: duckdb.DuckDBPyConnection, read: list[_Delivery | BasicsError]
 ) -> list[PageImport | BasicsError]:
     """Deliveries stored inside the caller's transaction, each its own batch, in a few
     statements: the batches that already hold their content, new batch ids, the stored
     pages they name, then the batches, the pages and the rejects written at once."""
     deliveries = [d for d in read if isinstance(d, _Delivery)]
-    known: dict[tuple[str, str], int] = {
+    stored_batch: dict[tuple[str, str], int] = {
         (source, sha): int(batch)
         for source, sha, batch in db.execute(
             "SELECT b.source, b.content_sha256, min(b.id) FROM batches b JOIN "
@@ -414,10 +381,12 @@ def _fold_in(
             [[d.source for d in deliveries], [d.sha for d in deliveries]],
         ).fetchall()
     }
-    applied: list[_Delivery] = []  # the deliveries stored as new batches, in order
+    first_in_fold: dict[tuple[str, str], int] = {}  # content new here: its delivery's index
+    applied: list[_Delivery] = []  # those deliveries, stored as new batches, in order
     for d in deliveries:
-        if (d.source, d.sha) not in known:
-            known[(d.source, d.sha)] = -1 - len(applied)  # a batch of this fold, id to come
+        content = (d.source, d.sha)
+        if content not in stored_batch and content not in first_in_fold:
+            first_in_fold[content] = len(applied)
             applied.append(d)
     ids = sorted(
         int(row[0])
@@ -425,35 +394,34 @@ def _fold_in(
             "SELECT nextval('batch_ids') FROM range(?)", [len(applied)]
         ).fetchall()
     )
-    parsed = [read_pages(d.text.splitlines(keepends=True), d.fmt, d.name) for d in applied]
+    parsed = [d.read() for d in applied]
     named = list({page.id for told, _ in parsed for page in told})
     stored = {page.id: page for page in OncallService._pages_by_id(db, named)}
     folded = compute.fold_deliveries(stored, [told for told, _ in parsed])
     _write_fold(db, applied, ids, parsed, folded)
-    imports = {
-        (d.source, d.sha): PageImport(
-            ids[k],
-            d.name,
-            "applied",
-            pages=len(told),
-            new_pages=folded.new_pages[k],
-            rejected=len(rejects),
-            first_rejects=rejects,
-        )
-        for k, (d, (told, rejects)) in enumerate(zip(applied, parsed, strict=True))
-    }
     results: list[PageImport | BasicsError] = []
     for item in read:
         if isinstance(item, BasicsError):
             results.append(item)
             continue
-        first = imports.pop((item.source, item.sha), None)  # the first delivery of this content
-        if first is not None:
-            results.append(first)
-            continue
-        batch = known[(item.source, item.sha)]
-        duplicate_of = batch if batch >= 0 else ids[-1 - batch]
-        results.append(PageImport(None, item.name, "duplicate", duplicate_of=duplicate_of))
+        content = (item.source, item.sha)
+        k = first_in_fold.get(content)
+        if k is not None and applied[k] is item:
+            told, rejects = parsed[k]
+            results.append(
+                PageImport(
+                    ids[k],
+                    item.name,
+                    "applied",
+                    pages=len(told),
+                    new_pages=folded.new_pages[k],
+                    rejected=len(rejects),
+                    first_rejects=rejects,
+                )
+            )
+        else:  # stored before, or earlier in this fold
+            earlier = stored_batch[content] if k is None else ids[k]
+            results.append(PageImport(None, item.name, "duplicate", duplicate_of=earlier))
     return results
 
 
