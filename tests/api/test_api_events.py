@@ -15,6 +15,7 @@ import pytest
 from conftest import Server
 
 TOKEN = "bsc_events-token"
+DATA = Path(__file__).resolve().parents[1] / "data" / "oncall"
 
 
 def bearer() -> dict[str, str]:
@@ -53,6 +54,16 @@ def test_json_lines_are_one_batch_with_rejects_and_no_double_count(own_demo: Pat
             path, params={"source": "payments"}, content=body, headers=bearer()
         )
         assert again.json()["status"] == "duplicate" and total() == before + 3
+        # A page webhook writes no events: the status is answered from what was kept.
+        kept = server.get("/api/v1/health").json()["kept_over_events"]
+        delivery = (DATA / "alertmanager.jsonl").read_bytes().splitlines()[0]
+        paged = server.client.post(
+            "/api/v1/webhooks/alertmanager", content=delivery, headers=bearer()
+        )
+        assert paged.status_code == 200 and paged.json()["status"] == "applied"
+        assert total() == before + 3
+        after = server.get("/api/v1/health").json()["kept_over_events"]
+        assert (after["hits"], after["misses"]) == (kept["hits"] + 1, kept["misses"])
         useless = server.client.post(
             path, params={"source": "payments"}, content=b"<html>\n<body>\n", headers=bearer()
         )

@@ -31,6 +31,8 @@ T = TypeVar("T")
 WATCH_S = 0.05
 """How often the hub looks for a CLI process asking for the store."""
 KEPT = 64
+READERS = 2
+"""Threads that compute a page's independent reports at once (`Hub.gather`): the cores."""
 """Reports over events kept at most by `Hub.kept` (least recently used go first)."""
 
 
@@ -55,12 +57,14 @@ class Hub:
         self._event_writes = 0
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._kept_lock = threading.Lock()
+        self.kept_stats = {"hits": 0, "misses": 0}  # `kept`'s, for /api/v1/health
         self._active = 0
         self._lending = False
         self._stopping = False
         self._apps: list[App] = []
         self._local = threading.local()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="basics-writer")
+        self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="basics-reader")
         self._folds: dict[str, list[tuple[Any, Future[Any]]]] = {}
         self._folds_lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="basics-turns", daemon=True)
@@ -74,6 +78,7 @@ class Hub:
     def stop(self) -> None:
         """Finish the writes queued, close the store."""
         self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
@@ -107,6 +112,21 @@ class Hub:
                 self._active -= 1
                 self._changed.notify_all()
 
+    def gather(self, *reports: Callable[[App], Any]) -> list[Any]:
+        """Independent reports of one page computed at once, each on a reader thread's own
+        connection (DuckDB works beside the GIL: the overview's seven reports take about
+        the time of the longest few, not of all in a row). Called inside `app()`, whose
+        hold keeps the store open until they are done."""
+        held: tuple[int, App] | None = getattr(self._local, "app", None)
+        if held is None or self._store is None:
+            raise RuntimeError("Hub.gather is called inside Hub.app()")
+        generation, store = held[0], self._store
+
+        def run(report: Callable[[App], Any]) -> Any:
+            return report(self._thread_app(generation, store))
+
+        return [future.result() for future in [self._readers.submit(run, r) for r in reports]]
+
     @property
     def version(self) -> tuple[int, int]:
         """Changes whenever the data may have: each write of the server, and each time the
@@ -128,24 +148,20 @@ class Hub:
         with self._kept_lock:
             if entry in self._kept:
                 self._kept.move_to_end(entry)
+                self.kept_stats["hits"] += 1
                 return self._kept[entry]  # type: ignore[no-any-return]
         value = compute()
         with self._kept_lock:
+            self.kept_stats["misses"] += 1
             self._kept[entry] = value
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
         return value
 
-    def write(
-        self,
-        job: Callable[[App], T],
-        changed: Callable[[T], bool] | None = None,
-        events: bool = True,
-    ) -> T:
+    def write(self, job: Callable[[App], T], changed: Callable[[T], bool] | None = None) -> T:
         """Run `job` on the writer thread (one write at a time) and return its result. The
-        data's `version` moves after it, unless `changed` says of its result that it wrote
-        nothing (a post-mortems folder read again and found the same); `events_version`
-        too, unless `events` is False (the job writes no events)."""
+        data's `version` and `events_version` move after it, unless `changed` says of its
+        result that it wrote nothing (a post-mortems folder read again and found the same)."""
 
         def run() -> T:
             result: Any = None
@@ -155,7 +171,7 @@ class Hub:
                     return result  # type: ignore[no-any-return]
             finally:
                 if result is None or changed is None or changed(result):
-                    self._moved(events)
+                    self._moved(events=True)
 
         return self._writer.submit(run).result()
 
@@ -173,9 +189,10 @@ class Hub:
     ) -> Future[Any]:
         """Queue `item` for the writer; when the writer comes to it, it takes every item of
         the same `kind` queued meanwhile and runs `fold` on them at once (one transaction,
-        one commit), each item's future getting its own result (or its exception);
-        `events` as for `write`. A request awaits the future (`asyncio.wrap_future`)
-        without holding a thread.
+        one commit), each item's future getting its own result (or its exception).
+        `events` False says the fold writes no events (page webhooks): `events_version`,
+        and the reports `kept` over events, stay. A request awaits the future
+        (`asyncio.wrap_future`) without holding a thread.
 
         Webhook deliveries arrive faster than one commit each: folded, 20 senders wait for
         one write, not for 20 in a row.
@@ -196,18 +213,19 @@ class Hub:
             taken = self._folds.pop(kind, [])
         try:
             with self.app() as app:
-                results = fold(app, [item for item, _ in taken])
-            for (_, done), result in zip(taken, results, strict=True):
-                if isinstance(result, BaseException):
-                    done.set_exception(result)
-                else:
-                    done.set_result(result)
+                outcomes = fold(app, [item for item, _ in taken])
+            if len(outcomes) != len(taken):
+                raise RuntimeError(f"a fold of {len(taken)} gave {len(outcomes)} results")
         except BaseException as error:  # every waiter hears it, none hangs
-            for _, done in taken:
-                if not done.done():
-                    done.set_exception(error)
-        finally:
-            self._moved(events)
+            outcomes = [error] * len(taken)
+        # The version moves before any waiter hears: a read right after the answer must not
+        # be served what was kept from before the write.
+        self._moved(events)
+        for (_, done), outcome in zip(taken, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                done.set_exception(outcome)
+            else:
+                done.set_result(outcome)
 
     def _thread_app(self, generation: int, store: Store) -> App:
         from basics.app import App

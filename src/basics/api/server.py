@@ -115,6 +115,7 @@ def create_app(
             "refused_signatures": refused["signature"],
             "alerts": plain(alerter.status) if alerter.enabled else None,
             "cache": {"hits": cached.hits, "misses": cached.misses},
+            "kept_over_events": dict(hub.kept_stats),
         }
 
     return app
@@ -127,15 +128,10 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
 
     hub = Hub(config)
     hub.start()
-    # Imported now, not by the first webhook, which would wait 0.3 s for them (and every
+    # Imported now, not by the first webhook, which would wait for them (and so would every
     # delivery folded behind it).
     import basics.oncall.importers
     import basics.oncall.service  # noqa: F401
-
-    # What start-up made (modules, the config, the store's catalog: about 100,000 objects)
-    # lives as long as the server: the collector stops scanning it, so its full collections
-    # no longer pause every request in flight for 40-60 ms.
-    gc.freeze()
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say so,
@@ -167,6 +163,10 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
                 access_log=False,
             )
         )
+        # What start-up made (modules, the config, the app) lives as long as the server:
+        # frozen, the collector's full passes no longer scan it while requests wait.
+        gc.collect()
+        gc.freeze()
         server.run(sockets=[sock])
     finally:
         named.unlink(missing_ok=True)
