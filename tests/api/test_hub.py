@@ -79,3 +79,22 @@ def test_kept_reports_survive_page_writes_not_event_writes(hub: Hub, tmp_path: P
 
     hub.write(lambda app: app.ingest_events("web", _events(tmp_path, 3)))
     assert kept() == (20, 4) and len(computed) == 2
+
+
+def test_gather_computes_a_pages_reports_on_reader_threads(hub: Hub, tmp_path: Path) -> None:
+    """Each report on a reader thread's own App (connection), results in the order asked,
+    a report's error raised to the page."""
+    import threading
+
+    from basics.core.errors import NotFoundError
+
+    hub.write(lambda app: app.ingest_events("web", _events(tmp_path, 2)))
+    with hub.app() as app:
+        thread, total, same_app = hub.gather(
+            lambda a: threading.current_thread().name,
+            lambda a: a.slo.status(AT)[0].counts.total,
+            lambda a: a is app,
+        )
+        assert thread.startswith("basics-reader") and total == 10 and same_app is False
+        with pytest.raises(NotFoundError):
+            hub.gather(lambda a: a.slo.slo("checkout/nope"))

@@ -68,19 +68,21 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
     the change failure rate and the toil share up to then."""
     from basics.alerting.incidents import list_incidents
 
-    with hub(request).app() as app:
+    server = hub(request)
+    with server.app() as app:
         stop = end(app, at)
         week = stop - dt.timedelta(days=7)
-        statuses = [status_record(s) for s in kept.statuses(request, app, stop)]
-        firing = {
-            e.slo: [t for t in e.tiers if t.state == "firing"]
-            for e in kept.evaluations(request, app, stop)
-        }
-        sparks = kept.series(request, app, app.config.slo_names(), week, stop, 3600)
-        report = app.oncall.report(week, stop)
-        incidents = list_incidents(app.store, end=stop)[-RECENT_INCIDENTS:][::-1]
-        delivery = deploys_pages.summary(app, stop)
-        toil = toil_pages.summary(app, stop)
+        found, evaluations, sparks, report, incidents, delivery, toil = server.gather(
+            lambda a: kept.statuses(request, a, stop),
+            lambda a: kept.evaluations(request, a, stop),
+            lambda a: kept.series(request, a, a.config.slo_names(), week, stop, 3600),
+            lambda a: a.oncall.report(week, stop),
+            lambda a: list_incidents(a.store, end=stop)[-RECENT_INCIDENTS:][::-1],
+            lambda a: deploys_pages.summary(a, stop),
+            lambda a: toil_pages.summary(a, stop),
+        )
+        statuses = [status_record(s) for s in found]
+        firing = {e.slo: [t for t in e.tiers if t.state == "firing"] for e in evaluations}
         chart = {
             "t": [int(s.timestamp()) for s in utc(sparks[0].starts)] if sparks else [],
             "burn": {s.slo: s.burn_rate for s in sparks},
