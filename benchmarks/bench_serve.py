@@ -286,21 +286,33 @@ def _status_rows(app: App) -> list[dict[str, Any]]:
     return [status_record(r) for r in app.slo.status(AT)]
 
 
-def _overview_reports(app: App) -> None:
-    """What the overview page asks the services for (web/pages.py `overview`)."""
+def _overview_parts() -> dict[str, Callable[[App], object]]:
+    """What the overview page asks the services for (web/pages.py `overview`), part by part."""
     from basics.alerting.incidents import list_incidents
+    from basics.web import deploys_pages, toil_pages
 
     week = AT - dt.timedelta(days=7)
-    _status_rows(app)
-    app.alerting.evaluate(AT)
-    app.slo.series(app.config.slo_names(), week, AT, STEP_S)
-    app.oncall.report(week, AT)
-    list_incidents(app.store, end=AT)
+    return {
+        "SLO status": _status_rows,
+        "alert evaluation": lambda app: app.alerting.evaluate(AT),
+        "the week's series": lambda app: app.slo.series(app.config.slo_names(), week, AT, STEP_S),
+        "on-call report": lambda app: app.oncall.report(week, AT),
+        "incidents": lambda app: list_incidents(app.store, end=AT),
+        "delivery (DORA) panel": lambda app: deploys_pages.summary(app, AT),
+        "toil panel": lambda app: toil_pages.summary(app, AT),
+    }
+
+
+def _overview_reports(app: App) -> None:
+    """Every part of the overview, in turn."""
+    for part in _overview_parts().values():
+        part(app)
 
 
 def _slo_page_reports(app: App) -> None:
     """What the SLO page asks the services for (web/pages.py `slo_page`)."""
     from basics.alerting.incidents import list_incidents
+    from basics.web.deploys_pages import deploy_marks
 
     (status,) = [s for s in app.slo.status(AT) if s.slo == SLO]
     start = status.window_start
@@ -309,6 +321,7 @@ def _slo_page_reports(app: App) -> None:
     app.slo.series([SLO], start, AT, step)
     app.alerting.replay(SLO, start, AT, None)
     list_incidents(app.store, SLO.split("/")[0], start, AT)
+    deploy_marks(app, SLO.split("/")[0], start, AT)
 
 
 PAGES = {
@@ -332,6 +345,13 @@ def library_baseline(folder: Path, runs: int, warmup: int) -> dict[str, Any]:
             reports(app)
             times.append(time.perf_counter() - started)
         result[label] = summary(times)
+    for part, compute in _overview_parts().items():  # where the overview's time goes
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            compute(app)
+            times.append(time.perf_counter() - started)
+        result[f"overview part: {part}"] = summary(times)
     result["status_body"] = json.loads(json.dumps(plain(_status_rows(app))))
     app.close()
     return result
@@ -348,7 +368,7 @@ def sequential_pages(url: str, runs: int, warmup: int, limit_s: float) -> dict[s
     dashboard left open costs)."""
     result: dict[str, Any] = {}
     with httpx.Client(base_url=url, timeout=60) as client:
-        for label, (path, _) in PAGES.items():
+        for page_index, (label, (path, _)) in enumerate(PAGES.items()):
             for mode in ("computed", "kept"):
                 for _ in range(warmup):
                     client.get(path)
@@ -357,7 +377,10 @@ def sequential_pages(url: str, runs: int, warmup: int, limit_s: float) -> dict[s
                 deadline = time.monotonic() + limit_s
                 size = 0
                 while len(times) < runs and time.monotonic() < deadline:
-                    earlier = iso_utc(AT - dt.timedelta(minutes=len(times) + 1))
+                    # Each page its own block of minutes: the reports a page keeps over
+                    # events (SLO status) must not serve the next page's requests.
+                    back = page_index * (runs + warmup + 1) + len(times) + 1
+                    earlier = iso_utc(AT - dt.timedelta(minutes=back))
                     asked = path.replace(AT_ISO, earlier) if mode == "computed" else path
                     started = time.perf_counter()
                     try:
@@ -531,7 +554,9 @@ class LeanPoster:
     """One keep-alive HTTP/1.1 connection that POSTs and reads the answer, written on
     asyncio's streams: the load generator of the webhook phase. httpx spent about 2.2 ms
     of CPU per request, 80 % of a core at this rate, and its own queueing showed in the
-    measured latency; this costs a tenth of that, as wrk or hey would."""
+    measured latency; this costs about a twenty-fifth of that (`load.client_cpu_s` in
+    results/serve-webhooks.json, `--sender-client httpx` against the default), as wrk or
+    hey would."""
 
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         parsed = httpx.URL(url)
@@ -867,6 +892,14 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| ↳ the same URL again ({again['n']}: the answer kept) | "
                 f"{_ms(again['p50_ms'])} | {_ms(again['p95_ms'])} | {_ms(again['p99_ms'])} | | | |"
             )
+    parts = [
+        (k.removeprefix("overview part: "), v)
+        for k, v in lib.items()
+        if k.startswith("overview part: ")
+    ]
+    if parts:
+        rows += ["", "| the overview's parts, library (warm) | p50 | p95 |", "|---|---:|---:|"]
+        rows += [f"| {part} | {_ms(m['p50_ms'])} | {_ms(m['p95_ms'])} |" for part, m in parts]
     rows += [
         "",
         "| measurement | result | others' CPU |",
