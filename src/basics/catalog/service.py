@@ -1,6 +1,7 @@
 """The scorecard over the store: what each domain measured about each service, gathered in
 a few passes (one replay of every SLO, one on-call report and one toil report per team, one
-DORA report), judged by `compute`, and kept as a daily snapshot for `check --history`."""
+DORA report, one read of the post-mortems), judged by `compute`, and kept as a daily snapshot
+for `check --history`."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from basics.catalog import compute
-from basics.catalog.models import CheckReport, HistoryRow, Scorecard
+from basics.catalog.models import CheckReport, HistoryRow, Scorecard, Verdict
 from basics.core.clock import iso_week
 from basics.records import plain
 
 if TYPE_CHECKING:
     from basics.app import App
     from basics.config.models import Config
+    from basics.postmortems.service import Library
 
 PerTeam = dict[tuple[str, str], dict[str, Any]]
 """One on-call and one toil report per team, for one run of the checks (never kept longer:
@@ -37,10 +39,15 @@ class CatalogService:
         self.config: Config = app.config
 
     def check(
-        self, at: dt.datetime, services: list[str] | None = None, keep: bool = True
+        self,
+        at: dt.datetime,
+        services: list[str] | None = None,
+        keep: bool = True,
+        library: Library | None = None,
     ) -> CheckReport:
         """Every service's (or the named ones') scorecard at `at`; with `keep`, the day's
-        snapshot is kept when the store is writable."""
+        snapshot is kept when the store is writable. `library`: the post-mortems, when the
+        caller has read them already."""
         names = services or list(self.config.services)
         unknown = [n for n in names if n not in self.config.services]
         if unknown:
@@ -49,20 +56,25 @@ class CatalogService:
             known = ", ".join(self.config.services) or "none in basics.yaml"
             raise InputError(f'unknown service "{unknown[0]}" (known: {known})')
         settings = self.config.checks
-        cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at)]
+        cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at, library)]
         report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
                              list(settings.skip))  # fmt: skip
         if keep and not self.app.store.read_only:
             self._snapshot(report)
         return report
 
-    def facts(self, names: list[str], at: dt.datetime) -> list[compute.Facts]:
-        """What each domain measured about the services, in as few passes as it takes."""
+    def facts(
+        self, names: list[str], at: dt.datetime, library: Library | None = None
+    ) -> list[compute.Facts]:
+        """What each domain measured about the services, in as few passes as it takes (the
+        post-mortems read once, or not at all when `library` is given)."""
         settings = self.config.checks
         newest = self._newest_events(at)
         replays = self._replays(at - dt.timedelta(seconds=settings.seconds("replay_window")), at)
-        covered, serious = self._postmortem_coverage(at)
-        open_items = self._actions(at.date())
+        if library is None:
+            library = self.app.postmortems.library()
+        covered, serious = self._postmortem_coverage(at, library)
+        open_items = self._actions(at.date(), library)
         dora = self._dora(at)
         found = []
         per_team: PerTeam = {}
@@ -191,14 +203,13 @@ class CatalogService:
         return cache["toil", team]
 
     def _postmortem_coverage(
-        self, at: dt.datetime
+        self, at: dt.datetime, library: Library
     ) -> tuple[set[int], dict[str, list[tuple[int, str]]]]:
         """The incidents post-mortems stand for, and per service its serious incidents of
         the replay window (severity up to `postmortem_severity`, or unrated)."""
         from basics.alerting.incidents import list_incidents
 
         start = at - dt.timedelta(seconds=self.config.checks.seconds("replay_window"))
-        library = self.app.postmortems.library()
         covered = self.app.postmortems.incidents_of(library)
         serious: dict[str, list[tuple[int, str]]] = {}
         limit = self.config.checks.postmortem_severity
@@ -210,12 +221,12 @@ class CatalogService:
                 serious.setdefault(service, []).append((incident.id, incident.title))
         return covered, serious
 
-    def _actions(self, today: dt.date) -> dict[str, dict[str, Any]]:
+    def _actions(self, today: dt.date, library: Library) -> dict[str, dict[str, Any]]:
         from basics.postmortems import compute as pm_compute
 
         found: dict[str, dict[str, Any]] = {}
-        for pm, item in self.app.postmortems.actions(today, only_open=True):
-            for service in pm.services:
+        for pm, item in self.app.postmortems.actions(today, only_open=True, library=library):
+            for service in pm.services:  # an item counts for every service of its post-mortem
                 entry = found.setdefault(service, {"open_actions": 0, "overdue_actions": [],
                                                    "unowned_actions": []})  # fmt: skip
                 entry["open_actions"] += 1
@@ -255,20 +266,39 @@ class CatalogService:
 
     def history(self, services: list[str] | None = None, weeks: int = 12) -> list[HistoryRow]:
         """Each service's scorecard week by week (the last snapshot of each ISO week)."""
+        ordered = self._weekly(services)
+        newest = sorted({r.week for r in ordered})[-weeks:]
+        return [r for r in ordered if r.week in newest]
+
+    def week_verdicts(
+        self, week: str, services: list[str] | None = None
+    ) -> dict[str, Verdict | None]:
+        """Each service's (or the named ones') verdict in one ISO week (`2026-W08`), as
+        `history` gives it; None for a service with no snapshot that week: no data, not a
+        pass."""
+        monday = dt.date.fromisoformat(f"{week}-1")
+        kept = {r.service: r.verdict for r in self._weekly(services, monday, monday + 7 * DAY)}
+        return {name: kept.get(name) for name in services or self.config.services}
+
+    def _weekly(
+        self,
+        services: list[str] | None,
+        first: dt.date = dt.date.min,
+        stop: dt.date = dt.date.max,
+    ) -> list[HistoryRow]:
+        """The last snapshot of each service and ISO week, of the days in [first, stop)."""
         rows = self.app.store.query(
             "SELECT service, day, verdict, passed, warned, failed, checks FROM scorecards "
             "WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], service)) "
-            "ORDER BY service, day",
-            [services or [], services or []],
+            "AND day >= ? AND day < ? ORDER BY service, day",
+            [services or [], services or [], first, stop],
         )
         last: dict[tuple[str, str], HistoryRow] = {}
         for service, day, verdict, passed, warned, failed, checks in rows:
             failing = [c["check"] for c in json.loads(checks) if c["verdict"] == "fail"]
             key = (service, iso_week(day))
             last[key] = HistoryRow(key[1], day, service, verdict, passed, warned, failed, failing)
-        ordered = sorted(last.values(), key=lambda r: (r.service, r.week))
-        newest = sorted({r.week for r in ordered})[-weeks:]
-        return [r for r in ordered if r.week in newest]
+        return sorted(last.values(), key=lambda r: (r.service, r.week))
 
 
 def _kind(name: str, good: str) -> str:

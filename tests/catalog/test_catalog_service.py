@@ -1,0 +1,96 @@
+"""The scorecard's service on a store built here: a week's verdicts are `history`'s (the last
+snapshot of the ISO week, none kept: no data), and one check reads the post-mortems once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from basics.app import App
+from basics.config.loader import parse_config
+
+CONFIG = """
+timezone: UTC
+store: basics.duckdb
+services:
+  api: {owner: ana}
+  web: {owner: ana}
+  jobs: {owner: ana}
+people:
+  ana: {timezone: UTC}
+"""
+POSTMORTEM = """---
+id: PM-1
+title: api and web down
+services: [api, web]
+started: 2026-02-10T12:00:00Z
+resolved: 2026-02-10T13:00:00Z
+action_items:
+  - {title: Add a health check, owner: ana, status: open, due: 2026-02-20}
+---
+# api and web down
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "pm-1.md").write_text(POSTMORTEM)
+    return App(parse_config(CONFIG, tmp_path / "basics.yaml"))
+
+
+def keep(app: App, service: str, day: dt.date, verdict: str) -> None:
+    """A kept snapshot, as `check` keeps it (one row per service and day)."""
+    checks = [{"check": "owner", "verdict": verdict}]
+    with app.store.transaction() as db:
+        db.execute(
+            "INSERT INTO scorecards (service, day, checked_at, verdict, passed, warned, failed, "
+            "checks) VALUES (?, ?, ?, ?, 0, 0, ?, ?::JSON)",
+            [service, day, dt.datetime.combine(day, dt.time(12)), verdict,
+             int(verdict == "fail"), json.dumps(checks)],
+        )  # fmt: skip
+
+
+def test_a_weeks_verdicts_are_the_last_snapshot_of_the_week(app: App) -> None:
+    keep(app, "api", dt.date(2026, 2, 16), "fail")  # W08's Monday
+    keep(app, "api", dt.date(2026, 2, 22), "pass")  # W08's Sunday: the last of the week wins
+    keep(app, "api", dt.date(2026, 2, 23), "fail")  # W09
+    keep(app, "web", dt.date(2026, 2, 18), "warn")
+    keep(app, "jobs", dt.date(2026, 2, 15), "fail")  # W07's Sunday: not W08's
+    assert app.catalog.week_verdicts("2026-W08") == {"api": "pass", "web": "warn", "jobs": None}
+    assert app.catalog.week_verdicts("2026-W09", ["api", "jobs"]) == {"api": "fail", "jobs": None}
+    assert app.catalog.week_verdicts("2026-W10") == {"api": None, "web": None, "jobs": None}
+    # the same rule as the history's
+    kept = {r.service: r.verdict for r in app.catalog.history() if r.week == "2026-W08"}
+    assert kept == {"api": "pass", "web": "warn"}
+
+
+def test_a_check_reads_the_post_mortems_once(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from basics.postmortems.service import PostmortemService
+
+    reads: list[Any] = []
+    read = PostmortemService.library
+
+    def counted(self: PostmortemService, *args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return read(self, *args, **kwargs)
+
+    monkeypatch.setattr(PostmortemService, "library", counted)
+    at = dt.datetime(2026, 3, 2)
+    report = app.catalog.check(at, keep=False)
+    assert len(reads) == 1
+    # what it read reached both post-mortem checks: the overdue item counts for both services
+    cards = {c.service: {k.check: k for k in c.checks} for c in report.services}
+    for service in ("api", "web"):
+        assert cards[service]["postmortems.actions"].verdict == "fail", service
+    assert cards["jobs"]["postmortems.actions"].verdict == "pass"
+    # a library handed in is not read again
+    library = read(app.postmortems)
+    reads.clear()
+    app.catalog.check(at, keep=False, library=library)
+    assert reads == []
