@@ -147,18 +147,39 @@ def test_the_demos_stories(demo_server: Server) -> None:
     assert ("fail", "oncall.concentration") in search["badges"]
 
 
-def test_the_history_strip_is_the_apis(demo_server: Server) -> None:
-    html = demo_server.get("/check").text
-    kept = demo_server.client.get(links(html)["history"]).json()
-    for row in services(html):
-        mine = {r["week"]: r["verdict"] for r in kept if r["service"] == row["service"]}
-        if not mine:
-            assert row["no_history"] and row["strip"] == []
-            continue
-        weeks = [w for w, _ in row["strip"]]
-        assert len(weeks) == 12 and weeks[-1] == "2026-W10"  # the week of the report's end
+def only_snapshots(folder: Path, *runs: list[str]) -> None:
+    """The store keeps exactly the snapshots of these `check` runs (none copied along)."""
+    with duckdb.connect(str(folder / "basics.duckdb")) as db:
+        db.execute("DELETE FROM scorecards")
+    for args in runs:
+        subprocess.run([BASICS, "check", *args], cwd=folder, check=True, capture_output=True,
+                       timeout=120)  # fmt: skip
+
+
+def test_the_history_strip_is_the_apis(own_demo: Path) -> None:
+    only_snapshots(own_demo,
+                   ["--at", "2026-02-17T12:00:00Z", "--service", "search", "--service", "www"],
+                   ["--at", "2026-02-24T12:00:00Z", "--service", "search"])  # fmt: skip
+    server = Server(own_demo)
+    try:
+        html = server.get("/check").text
+        kept = server.client.get(links(html)["history"]).json()
+    finally:
+        server.stop()
+    rows = {r["service"]: r for r in services(html)}
+    weeks = {s: {r["week"]: r["verdict"] for r in kept if r["service"] == s} for s in rows}
+    assert {s: sorted(w) for s, w in weeks.items() if w} == {
+        "search": ["2026-W08", "2026-W09"], "www": ["2026-W08"],
+    }  # fmt: skip
+    for service in ("api", "payments", "checkout", "notifications"):  # none kept
+        assert rows[service]["no_history"] and rows[service]["strip"] == [], service
+    for service in ("search", "www"):
+        strip = rows[service]["strip"]
+        shown = [w for w, _ in strip]
+        assert len(shown) == 12 and shown[-1] == "2026-W10"  # the week of the report's end
         # a week without a snapshot is empty (not a pass)
-        assert row["strip"] == [(w, mine.get(w, "")) for w in weeks]
+        assert strip == [(w, weeks[service].get(w, "")) for w in shown]
+        assert not rows[service]["no_history"]
 
 
 def test_one_service_and_an_unknown_one(demo_server: Server) -> None:
@@ -193,7 +214,7 @@ def test_exceptions_shown_escaped_and_a_view_keeps_no_snapshot(own_demo: Path) -
     subprocess.run([BASICS, "check", "--at", "2026-02-17T12:00:00Z"], cwd=own_demo,
                    check=True, capture_output=True, timeout=120)  # fmt: skip
     before = store_rows(own_demo)
-    # one snapshot a service on 2026-02-17 (the shared demo may hold others: other tests ran check)
+    # one snapshot a service on 2026-02-17 (the copy may hold others: tests/docs runs check)
     assert len([row for row in before if str(row[1]) == "2026-02-17"]) == 6
     server = Server(own_demo)
     try:
