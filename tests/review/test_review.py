@@ -1,6 +1,7 @@
 """The weekly review on a week built so that the right answer is known: one user burns most
-of an SLO's budget, one alert pages at night, toil is logged; the ranking, each cost and its
-formula are checked by hand, in every output format."""
+of an SLO's budget, one alert pages at night, toil is logged, and the week before has pages,
+toil and deploys of its own; the ranking, each cost and its formula, and the week before's
+figures are checked by hand, in every output format."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from basics.app import App
 from basics.cli.main import cli
 from basics.config.loader import parse_config
+from basics.deploys.models import DeployRecord
 from basics.oncall.models import Page
 from basics.review import compute
 
@@ -32,7 +34,7 @@ people:
 review:
   weights: {failing_check: 0}
 """
-W09, W10 = dt.datetime(2026, 2, 23), dt.datetime(2026, 3, 2)
+W08, W09, W10 = dt.datetime(2026, 2, 16), dt.datetime(2026, 2, 23), dt.datetime(2026, 3, 2)
 
 
 def write_events(path: Path) -> None:
@@ -61,8 +63,18 @@ def app(tmp_path: Path) -> App:
     assert app.ingest_events("events", str(tmp_path / "events.jsonl")).rejected == 0
     night = [page(i, "<b>DiskFull</b>", W10 + dt.timedelta(days=i, hours=3)) for i in range(3)]
     day = [page(10 + i, "HighLatency", W10 + dt.timedelta(days=i, hours=14)) for i in range(2)]
-    app.oncall.record_pages(night + day, "test", "pages")
+    # The week before (W09): two pages, 90 minutes of toil, three deploys; W08 one of each.
+    before = [page(20, "HighLatency", W09 + dt.timedelta(days=1, hours=14)),
+              page(21, "<b>DiskFull</b>", W09 + dt.timedelta(days=4, hours=2)),
+              page(30, "HighLatency", W08 + dt.timedelta(days=2, hours=14))]  # fmt: skip
+    app.oncall.record_pages(night + day + before, "test", "pages")
     app.toil.log(300, "manual-release", "ana", dt.date(2026, 3, 4), "api", "release by hand")
+    app.toil.log(90, "manual-release", "ana", dt.date(2026, 2, 25), "api", "release by hand")
+    app.toil.log(60, "manual-release", "ana", dt.date(2026, 2, 18), "api", "release by hand")
+    hours = (24 + 10, 7 * 24 + 24 + 10, 7 * 24 + 48 + 10, 14 * 24 - 1, 14 * 24 + 72 + 10)
+    for n, hour in enumerate(hours):  # from W08's Monday: W08, W09 (the last at 23:00 Sunday), W10
+        at = W08 + dt.timedelta(hours=hour)
+        app.deploys.record(DeployRecord("api", at, f"d{n}", version=f"1.{n}.0"))
     return app
 
 
@@ -87,14 +99,29 @@ def test_the_ranking_of_a_known_week(app: App) -> None:
     top = review.fix_next[0]
     assert top.title.endswith("of the bad events on user u1")
     assert top.evidence == (
-        "basics slo breakdown api/availability --by user --from 2026-03-02T00:00Z "
-        "--to 2026-03-09T00:00Z"
+        "basics slo breakdown api/availability --by user --from 2026-03-02T00:00:00Z "
+        "--to 2026-03-09T00:00:00Z"
     )
     night = review.fix_next[1]
     assert night.formula == "3 night pages × 2 h + 0 day pages × 0.25 h = 6 h"
     assert review.fix_next[2].formula == "5 h × 1 h = 5 h"
     assert review.changes.pages == 5 and review.changes.night_pages == 3
     assert review.changes.toil_hours == pytest.approx(5.0 + 50 / 60)  # logged + paged time
+    assert top.slo == "api/availability"
+
+
+def test_the_week_before(app: App) -> None:
+    """W10's "week before" is W09 alone: neither W08 nor W10 counts in it."""
+    c = app.review.review("2026-W10", W10 + dt.timedelta(days=10)).changes
+    assert (c.pages, c.previous_pages) == (5, 2)
+    # 90 minutes logged and 2 pages of 10 minutes each
+    assert c.previous_toil_hours == pytest.approx(1.5 + 20 / 60)
+    # W09's Sunday 23:00 deploy is W09's; W10's Thursday one is W10's
+    assert (c.deploys, c.previous_deploys) == (1, 3)
+    w09 = app.review.review("2026-W09", W10 + dt.timedelta(days=10)).changes
+    assert (w09.pages, w09.previous_pages) == (2, 1)
+    assert w09.previous_toil_hours == pytest.approx(1 + 10 / 60)
+    assert (w09.deploys, w09.previous_deploys) == (3, 1)
 
 
 def test_the_default_week_is_the_last_complete_one(app: App) -> None:
@@ -172,3 +199,109 @@ def test_a_failing_scorecard_is_a_candidate_at_its_weight(app: App, tmp_path: Pa
     assert card.title.startswith(f"api fails {failed} check(s): ")
     assert card.cost_hours == failed * 1.5 and failed > 0
     assert card.evidence == "basics check --service api"
+
+
+def test_only_the_slos_given_a_cause_are_ranked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two SLOs burn; only the worst gets a cause (BROKEN_DOWN is 1 here). The other is not
+    ranked on its whole burn: its 200 % would outrank the worst's cause (400 % × 75 %) had
+    it been costed at 100 % of it rather than the worst's 75 %."""
+    from basics.review import service
+
+    monkeypatch.setattr(service, "BROKEN_DOWN", 1)
+    config = CONFIG.replace(
+        "availability: {objective: 99, window: 30d, good: status < 500}",
+        "availability: {objective: 99, window: 30d, good: status < 500}\n"
+        "      errors: {objective: 99.5, window: 30d, good: status < 500}",
+    )
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    write_events(tmp_path / "events.jsonl")
+    app.ingest_events("events", str(tmp_path / "events.jsonl"))
+    review = app.review.review("2026-W10", W10 + dt.timedelta(days=10))
+    burned = {s.slo: s.budget_burned for s in review.changes.slos}
+    assert burned == pytest.approx({"api/availability": 40 / 20, "api/errors": 40 / 10})
+    budget = [(c.title.split(":")[0], c.cost_hours) for c in review.fix_next if c.kind == "budget"]
+    assert budget == [("api/errors", pytest.approx(400 * 0.75 * 0.5))]
+
+
+def test_the_week_befores_scorecard_no_snapshot_is_no_data(tmp_path: Path) -> None:
+    """A service with no scorecard kept the week before is "no data", never a pass."""
+    from basics.review.render import summary
+
+    config = CONFIG.replace("people:", "  web: {owner: ana}\npeople:")
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    at = W10 + dt.timedelta(days=10)
+    c = app.review.review("2026-W10", at).changes
+    assert (c.previous_failing_services, c.previous_no_data_services) == (None, ["api", "web"])
+    assert summary(app.review.review("2026-W10", at))[-1].endswith("(week before: no data)")
+    kept = app.catalog.check(W09 + dt.timedelta(days=2), ["api"])  # W09: api only
+    assert kept.services[0].verdict == "fail"  # no events, no rotation
+    app.catalog.check(W08 + dt.timedelta(days=2), ["web"])  # web: W08 only, two weeks before
+    app.catalog.check(W10 + dt.timedelta(days=2), ["web"])  # and W10, the week itself
+    review = app.review.review("2026-W10", at)
+    c = review.changes
+    assert (c.previous_failing_services, c.previous_no_data_services) == (["api"], ["web"])
+    assert summary(review)[-1] == (
+        "Services failing the scorecard: api, web (week before: api; no data for web)"
+    )
+
+
+POSTMORTEM = """---
+id: PM-1
+title: api and web down
+services: [api, web]
+started: 2026-02-10T12:00:00Z
+resolved: 2026-02-10T13:00:00Z
+action_items:
+  - {title: Add a health check, owner: ana, status: open, due: 2026-03-04}
+  - {title: Add a runbook, owner: ana, status: open, due: 2026-03-20}
+---
+# api and web down
+"""
+
+
+def test_overdue_items_count_for_every_service_as_the_scorecard(app: App, tmp_path: Path) -> None:
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "pm-1.md").write_text(POSTMORTEM)
+    review = app.review.review("2026-W10", W10 + dt.timedelta(days=10))
+    overdue = [(c.service, c.measured, c.cost_hours) for c in review.fix_next
+               if c.kind == "overdue"]  # fmt: skip
+    assert overdue == [("api", 1, 2.0), ("web", 1, 2.0)]  # due 03-04, past due by W10's end
+    assert review.changes.actions_overdue == 1  # one item, however many services it counts for
+    (facts,) = app.catalog.facts(["api"], review.end)
+    assert facts.overdue_actions == ["PM-1: Add a health check"]
+
+
+def test_the_post_mortems_are_read_once(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from basics.postmortems.service import PostmortemService
+
+    reads = []
+    read = PostmortemService.library
+
+    def counted(self: PostmortemService, *args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return read(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PostmortemService, "library", counted)
+    app.review.review("2026-W10", W10 + dt.timedelta(days=10))
+    assert len(reads) == 1  # the themes, the action items and the scorecard share it
+
+
+def test_out_with_text_is_refused_before_the_week_is_computed(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from basics.review.service import ReviewService
+
+    def computed(*args: object) -> None:
+        raise AssertionError("the review was computed")
+
+    monkeypatch.setattr(ReviewService, "review", computed)
+    out = tmp_path / "review.txt"
+    done = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "basics.yaml"), "review", "--out", str(out)]
+    )
+    assert done.exit_code == 2 and "--out needs --format md, html or json" in done.output
+    assert not out.exists()

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import html as markup
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
-from serving import Server, Watched
+from serving import BASICS, Server, Watched
 
 W09 = {"week": "2026-W09"}
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def text(fragment: str) -> str:
@@ -104,6 +108,17 @@ def test_the_demos_week(demo_server: Server) -> None:
         "/slo/search/latency?at=2026-03-02T00:00:00Z&from=2026-02-23T00:00:00Z"
         "&to=2026-03-02T00:00:00Z"
     )
+    # docs/review.md tells this week: its figures at the tests' scale are these
+    story = " ".join((DOCS / "review.md").read_text().split("## On the demo")[1].split())
+    assert f"`{items[0]['formula']}`" in story
+    burned = re.search(r"search/latency: ([\d.]+ %) of its error budget", search[0]["title"])
+    assert burned is not None
+    assert f"{burned.group(1)}, {search[0]['cost_hours']:.1f} h, after the themes" in story
+    assert "`attrs.version 3.5.0`" in story
+    themes = [i for i in items if i["kind"] == "theme"]
+    assert "three recurring themes" in story and "8 h each" in story
+    assert len(themes) == 3 and {i["cost_hours"] for i in themes} == {8.0}
+    assert max(i["rank"] for i in themes) < search[0]["rank"]
 
 
 def test_what_changed_is_the_apis_and_the_markdowns(demo_server: Server) -> None:
@@ -146,17 +161,55 @@ def test_what_changed_is_the_apis_and_the_markdowns(demo_server: Server) -> None
     assert [text(li) for li in re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)] == bullets
 
 
-def test_no_data_is_never_zero(demo_server: Server) -> None:
-    # The demo keeps no scorecard: the week before's failing services are unknown, not none.
-    html = demo_server.get("/review", **W09).text
-    review = demo_server.get("/api/v1/review", **W09).json()
-    if review["changes"]["previous_failing_services"] is None:
-        scorecard = re.search(r'<section id="scorecard">(.*?)</section>', html, re.S)
-        assert scorecard is not None and "The week before: no data" in text(scorecard.group(1))
-    # A week before the demo's history: no deploys, so no change failure rate.
-    early = demo_server.get("/review", week="2025-W30").text
+def test_no_data_is_never_zero(own_demo: Path) -> None:
+    # Only search's scorecard is kept, on 2026-02-20 (W08): for W09 the others' week before
+    # is no data, and for W10 everyone's (W09 kept none), not "none failing".
+    with duckdb.connect(str(own_demo / "basics.duckdb")) as db:
+        db.execute("DELETE FROM scorecards")  # none copied along from the shared demo
+    subprocess.run([BASICS, "check", "--service", "search", "--at", "2026-02-20T12:00:00Z"],
+                   cwd=own_demo, check=True, capture_output=True, timeout=120)  # fmt: skip
+    server = Server(own_demo)
+    try:
+        w09 = server.get("/review", **W09).text
+        c = server.get("/api/v1/review", **W09).json()["changes"]
+        w10 = server.get("/review", week="2026-W10").text
+        before_w10 = server.get("/api/v1/review", week="2026-W10").json()["changes"]
+        # A week before the demo's history: no deploys, so no change failure rate.
+        early = server.get("/review", week="2025-W30").text
+    finally:
+        server.stop()
+    others = ["api", "checkout", "notifications", "payments", "www"]
+    assert c["previous_failing_services"] == ["search"]  # dana's 70 % fails it
+    assert c["previous_no_data_services"] == others
+    assert tiles(w09)["previous_failing_services"] == "1"
+    summary = re.search(r'<ul id="summary">(.*?)</ul>', w09, re.S)
+    assert summary is not None
+    assert f"(week before: search; no data for {', '.join(others)})" in text(summary.group(1))
+    assert before_w10["previous_failing_services"] is None
+    assert before_w10["previous_no_data_services"] == sorted([*others, "search"])
+    assert tiles(w10)["previous_failing_services"] == ""
+    scorecard = re.search(r'<section id="scorecard">(.*?)</section>', w10, re.S)
+    assert scorecard is not None and "The week before: no data" in text(scorecard.group(1))
     assert tiles(early)["change_failure_rate"] == ""
     assert "change failure rate: no data" in text(early)
+
+
+def test_a_budget_items_page_is_its_slos() -> None:
+    """The evidence page comes from the item's `slo`, not from reading its title."""
+    import datetime as dt
+
+    from basics.review.models import Candidate, Changes, Review
+    from basics.web.review_pages import evidence_page
+
+    start = dt.datetime(2026, 2, 23)
+    review = Review("2026-W09", start, start + dt.timedelta(days=7), start.date(),
+                    start.date() + dt.timedelta(days=6), "UTC", Changes(), [], {})  # fmt: skip
+    item = Candidate("budget", "search latency: 21.9 % of its error budget burned", "search",
+                     21.9, "% of budget", 0.5, 10.95, "", "", slo="search/latency")  # fmt: skip
+    assert evidence_page(item, review, {"search/latency"}) == (
+        "/slo/search/latency?at=2026-03-02T00:00:00Z&from=2026-02-23T00:00:00Z"
+        "&to=2026-03-02T00:00:00Z"
+    )
 
 
 def test_the_week_picker(demo_server: Server) -> None:

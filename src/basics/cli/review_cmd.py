@@ -40,8 +40,10 @@ def review(
     """
     from basics.review import render
 
-    app = get_app(ctx)
     fmt = "json" if as_json else fmt
+    if out and fmt == "text":  # refused before the week is computed
+        raise click.UsageError("--out needs --format md, html or json")
+    app = get_app(ctx)
     found = app.review.review(week, at_option(ctx, at))
     if fmt == "json":
         import json
@@ -54,8 +56,6 @@ def review(
     elif fmt == "html":
         text = render.page(found)
     else:
-        if out:
-            raise click.UsageError("--out needs --format md, html or json")
         _text(found)
         return
     if out:

@@ -33,13 +33,13 @@ def week_start(week: str) -> dt.date:
 
 def candidate(
     kind: Kind, title: str, service: str | None, measured: float, unit: str, weight: float,
-    evidence: str, share: float = 1.0,
+    evidence: str, share: float = 1.0, slo: str | None = None,
 ) -> Candidate:  # fmt: skip
     """A candidate costed as measured × share × weight, with the formula that says so."""
     cost = measured * share * weight
     part = f" × {share:.0%} of it" if share != 1.0 else ""
     formula = f"{_number(measured)} {unit}{part} × {_number(weight)} h = {_number(cost)} h"
-    return Candidate(kind, title, service, measured, unit, weight, cost, formula, evidence)
+    return Candidate(kind, title, service, measured, unit, weight, cost, formula, evidence, slo)
 
 
 def budget(
@@ -51,7 +51,7 @@ def budget(
     if cause:
         title += f", {share:.0%} of the bad events on {cause}"
     return candidate("budget", title, slo.split("/")[0], burned_percent, "% of budget",
-                     w.budget_percent, evidence, share if cause else 1.0)  # fmt: skip
+                     w.budget_percent, evidence, share if cause else 1.0, slo)  # fmt: skip
 
 
 def rank(candidates: Iterable[Candidate], top: int) -> list[Candidate]:

@@ -56,6 +56,7 @@ class Candidate:
     cost_hours: float
     formula: str
     evidence: str
+    slo: str | None = None  # a budget item's SLO
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Changes:
     actions_closed: int = 0
     actions_overdue: int = 0
     failing_services: list[str] = field(default_factory=list)
-    previous_failing_services: list[str] | None = None
+    previous_failing_services: list[str] | None = None  # None: no scorecard kept that week
+    previous_no_data_services: list[str] = field(default_factory=list)  # none kept for these
 
 
 @dataclass(frozen=True)

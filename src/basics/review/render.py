@@ -44,10 +44,14 @@ def _was(previous: float | None) -> str:
 
 
 def _scorecard_line(c: Changes) -> str:
+    """The services failing now and the week before, from its kept scorecards: a service
+    with none kept that week is "no data", never counted as passing."""
     now = ", ".join(c.failing_services) or "none"
     if c.previous_failing_services is None:
-        return f"Services failing the scorecard: {now}"
+        return f"Services failing the scorecard: {now} (week before: no data)"
     before = ", ".join(c.previous_failing_services) or "none"
+    if c.previous_no_data_services:
+        before += f"; no data for {', '.join(c.previous_no_data_services)}"
     return f"Services failing the scorecard: {now} (week before: {before})"
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
-from basics.core.clock import iso_week
+from basics.core.clock import iso_utc, iso_week
 from basics.core.errors import InputError
 from basics.review import compute
 from basics.review.models import (
@@ -23,6 +23,7 @@ from basics.review.models import (
 if TYPE_CHECKING:
     from basics.app import App
     from basics.config.review import ReviewWeights
+    from basics.postmortems.service import Library
     from basics.slo.models import Contributor
     from basics.slo.service import SLOService
 
@@ -33,9 +34,9 @@ THEME_MEMORY = dt.timedelta(days=180)
 CALENDAR_S = {"month": round(30.436875 * 86400), "quarter": round(91.310625 * 86400)}
 """The average length of a calendar window, for a week's share of its budget."""
 BROKEN_DOWN = 5
+"""SLOs whose burn is broken down by cause (the ones that burned most): only they are ranked."""
 GOOD_SAMPLE = 8
 """Choosing a cause's dimension reads every bad event and one good event in this many."""
-"""SLOs whose burn is broken down by cause (the ones that burned most)."""
 
 
 class ReviewService:
@@ -71,8 +72,9 @@ class ReviewService:
         toil = self._toil(start, stop, w)
         deploys = self._deploys(start, stop)
         monday = compute.week_start(name)  # local days: east of UTC, start.date() is Sunday
-        learned, lessons = self._postmortems(monday, w)
-        scorecard, failing = self._scorecard(monday, stop, w)
+        library = self.app.postmortems.library()  # read once: the scorecard takes it too
+        learned, lessons = self._postmortems(monday, w, library)
+        scorecard, failing = self._scorecard(monday, stop, w, library)
         changes = Changes(slos=slos, **pages, **toil[0], **deploys, **learned, **scorecard)
         ranked = compute.rank([*budget, *paging, *toil[1], *lessons, *failing],
                               self.config.review.top)  # fmt: skip
@@ -92,17 +94,15 @@ class ReviewService:
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
         candidates = []
-        burning = [s for s in worst if (s.budget_burned or 0) >= floor]
-        chosen = burning[:BROKEN_DOWN]
+        # Only the SLOs whose cause is looked for are ranked: one costed on its whole burn
+        # would outrank one costed on its cause's share of a larger burn.
+        chosen = [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]
         causes = self._causes([s.slo for s in chosen], start, stop)
-        # The rest are ranked too, on their whole burn: only their cause is not looked for.
-        causes += [(None, None)] * (len(burning) - len(chosen))
-        chosen = burning
         for week, (by, top) in zip(chosen, causes, strict=True):
             burned = 100 * (week.budget_burned or 0)
             cause = f"{by} {top.value}" if top is not None else None
-            evidence = (f"basics slo breakdown {week.slo} --by {by or 'auto'} --from {_z(start)} "
-                        f"--to {_z(stop)}")  # fmt: skip
+            evidence = (f"basics slo breakdown {week.slo} --by {by or 'auto'} "
+                        f"--from {iso_utc(start)} --to {iso_utc(stop)}")  # fmt: skip
             share = top.share_of_bad if top is not None and top.share_of_bad else 1.0
             candidates.append(compute.budget(week.slo, burned, cause, share, w, evidence))
         return found, candidates
@@ -181,7 +181,7 @@ class ReviewService:
                   for p in report.concentration.people if p.pages]  # fmt: skip
         alerts = [AlertWeek(a.alert, a.count, a.night, a.not_actionable, a.likely_noise)
                   for a in report.alerts]  # fmt: skip
-        evidence = f"basics oncall report --from {_z(start)} --to {_z(stop)}"
+        evidence = f"basics oncall report --from {iso_utc(start)} --to {iso_utc(stop)}"
         candidates = [_alert_candidate(a, w, evidence) for a in alerts]
         return {
             "pages": report.pages,
@@ -197,7 +197,7 @@ class ReviewService:
         week = self.app.toil.report(start, stop)
         before = self.app.toil.report(start - WEEK, start)
         categories = {c.name: c.hours for c in week.categories}
-        evidence = f"basics toil report --from {_z(start)} --to {_z(stop)}"
+        evidence = f"basics toil report --from {iso_utc(start)} --to {iso_utc(stop)}"
         # On-call time is the pages' time: costed with the pages, not twice.
         candidates = [
             compute.candidate(
@@ -223,19 +223,17 @@ class ReviewService:
         }
 
     def _postmortems(
-        self, monday: dt.date, w: ReviewWeights
+        self, monday: dt.date, w: ReviewWeights, library: Library
     ) -> tuple[dict[str, Any], list[Candidate]]:
-        from basics.postmortems.compute import overdue as is_overdue
-
         service = self.app.postmortems
-        library = service.library()
         first, last = monday, monday + WEEK
         new = [pm for pm in library.postmortems if pm.date and first <= pm.date < last]
         items = [(pm, item) for pm in library.postmortems for item in pm.action_items]
+        past_due = service.actions(last, only_overdue=True, library=library)  # when it ends
         overdue: dict[str, int] = {}
-        for pm, item in items:
-            if is_overdue(item, last):  # past due when the week ends
-                key = pm.services[0] if pm.services else "(no service)"
+        for pm, _ in past_due:
+            # The scorecard's rule: an item counts for every service of its post-mortem.
+            for key in pm.services or ["(no service)"]:
                 overdue[key] = overdue.get(key, 0) + 1
         themes = [
             t for t in service.themes(library=library)
@@ -269,19 +267,17 @@ class ReviewService:
             "themes": [t.name for t in themes],
             "actions_opened": sum(len(pm.action_items) for pm in new),
             "actions_closed": sum(1 for _, i in items if i.closed and first <= i.closed < last),
-            "actions_overdue": sum(overdue.values()),
+            "actions_overdue": len(past_due),
         }, candidates
 
     def _scorecard(
-        self, monday: dt.date, stop: dt.datetime, w: ReviewWeights
+        self, monday: dt.date, stop: dt.datetime, w: ReviewWeights, library: Library
     ) -> tuple[dict[str, Any], list[Candidate]]:
-        report = self.app.catalog.check(stop, keep=False)
+        catalog = self.app.catalog
+        report = catalog.check(stop, keep=False, library=library)
         failing = [c for c in report.services if c.failed]
-        before = self.app.store.query(
-            "SELECT service, arg_max(verdict, day) FROM scorecards "
-            "WHERE day < ? AND day >= ? GROUP BY service",
-            [monday, monday - WEEK],
-        )
+        before = catalog.week_verdicts(iso_week(monday - WEEK))
+        kept = {s: v for s, v in before.items() if v is not None}
         candidates = [
             compute.candidate(
                 "scorecard",
@@ -297,9 +293,10 @@ class ReviewService:
         ]
         return {
             "failing_services": [c.service for c in failing],
-            "previous_failing_services": sorted(s for s, v in before if v == "fail")
-            if before
+            "previous_failing_services": sorted(s for s, v in kept.items() if v == "fail")
+            if kept
             else None,
+            "previous_no_data_services": sorted(s for s, v in before.items() if v is None),
         }, candidates
 
 
@@ -319,7 +316,3 @@ def _alert_candidate(a: AlertWeek, w: ReviewWeights, evidence: str) -> Candidate
 def _utc(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     """Midnight of a local day, as naive UTC."""
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def _z(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%MZ")

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from basics.api.replies import end, hub
+from basics.core.clock import iso_utc
 from basics.web.render import api, render, slo_path, url
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def review_page(request: Request, week: Week = None, at: At = None) -> HTMLRespo
         return render(
             request, app, "review.html", review=review, c=review.changes, items=items,
             budget=budget_bars(review), weights=weights(review), weeks=picker(review, stop),
-            summary=summary(review), scorecard_link=url("/check", at=_z(review.end)),
+            summary=summary(review), scorecard_link=url("/check", at=iso_utc(review.end)),
             slo_path=slo_path, chart={}, sources=sources, documents=documents,
             commands=commands,
         )  # fmt: skip
@@ -114,7 +115,7 @@ def weights(review: Review) -> list[tuple[str, float, str]]:
 
 def evidence_page(candidate: Candidate, review: Review, slos: set[str]) -> str | None:
     """The dashboard page that shows a candidate's evidence over the review's week."""
-    week = {"from_": _z(review.start), "to": _z(review.end)}
+    week = {"from_": iso_utc(review.start), "to": iso_utc(review.end)}
     if candidate.kind in ("night_pages", "pages"):
         return url("/oncall", **week)
     if candidate.kind == "toil":
@@ -122,14 +123,7 @@ def evidence_page(candidate: Candidate, review: Review, slos: set[str]) -> str |
     if candidate.kind in ("theme", "overdue"):
         return "/postmortems"
     if candidate.kind == "scorecard" and candidate.service:
-        return url("/check", service=candidate.service, at=_z(review.end))
-    # A budget item's title starts with its SLO (`review.compute.budget`).
-    slo = candidate.title.partition(":")[0]
-    if candidate.kind == "budget" and slo in slos:
-        return url(f"/slo/{slo_path(slo)}", at=_z(review.end), **week)
+        return url("/check", service=candidate.service, at=iso_utc(review.end))
+    if candidate.kind == "budget" and candidate.slo in slos:
+        return url(f"/slo/{slo_path(candidate.slo)}", at=iso_utc(review.end), **week)
     return None
-
-
-def _z(moment: dt.datetime) -> str:
-    """A naive UTC moment as the query strings take it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
