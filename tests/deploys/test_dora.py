@@ -220,3 +220,24 @@ def test_a_root_cause_links_the_production_deploy_not_staging(app: App) -> None:
     app.deploys.store_read(read, "fourkeys", "export", b"fk")
     assert app.deploys.resolve("api@p").incidents == (1,)
     assert app.deploys.resolve("api@s").incidents == ()
+
+
+def test_an_open_fourkeys_incident_is_a_counted_skip(app: App) -> None:
+    from basics.deploys.formats import fourkeys
+
+    name = "fourkeys_tables.jsonl"
+    data = (Path(__file__).parent.parent / "data" / "deploys" / name).read_bytes()
+    done = app.deploys.store_read(fourkeys.read(data, name, service="shop"), "fourkeys", name, data)
+    # incident 57 stored and linked to the deploy that shipped c3; 58, still open, said
+    assert (done.incidents, done.links, done.skipped, done.rejected) == (1, 1, 1, 2)
+    assert app.store.scalar("SELECT count(*) FROM incidents") == 1
+
+
+def test_an_incident_a_reader_let_through_ending_at_its_start_is_refused(app: App) -> None:
+    read = DeployRead(
+        deploys=[deploy("p", 5, commit="cafe123")],
+        incidents=[IncidentRecord("i", at(6), at(6), ("cafe123",), "no length", "api")],
+    )
+    with pytest.raises(ValueError, match="incident i ending at its start"):
+        app.deploys.store_read(read, "fourkeys", "export", b"fk")
+    assert app.store.scalar("SELECT count(*) FROM deploys") == 0  # the transaction rolled back

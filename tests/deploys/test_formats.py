@@ -536,13 +536,12 @@ def test_fourkeys_tables_deploys_changes_and_incidents() -> None:
             root_causes=(c3,),  # repeated four times by Four Keys
             service="shop",
         ),
-        IncidentRecord(
-            source_key="fourkeys:github:58",
-            started_at=t("2024-05-08T02:00:00"),
-            resolved_at=None,
-            root_causes=(c1, c3),
-            service="shop",
-        ),
+    ]
+    assert skipped(read) == [
+        (
+            9,  # an open incident: said, and counted apart
+            "skipped: incident fourkeys:github:58 is still open: import again once it is resolved",
+        )
     ]
     assert malformed(read) == [
         (
@@ -562,8 +561,28 @@ def test_fourkeys_tables_deploys_changes_and_incidents() -> None:
 def test_fourkeys_tables_without_a_service_reject_each_deploy() -> None:
     read = fourkeys.read(data("fourkeys_tables.jsonl"), "fourkeys_tables.jsonl")
     assert read.deploys == []
-    assert len(read.incidents) == 2
+    assert len(read.incidents) == 1
     assert [r.line for r in read.rejects if r.field == "service"] == [1, 2, 3, 10]
+
+
+def test_fourkeys_incident_ending_before_it_starts_is_a_reject() -> None:
+    row = {
+        "source": "github",
+        "incident_id": "9",
+        "time_created": "2024-05-08 02:00:00 UTC",
+        "time_resolved": "2024-05-08 01:00:00 UTC",
+        "changes": [],
+    }
+    read = fourkeys.read(json.dumps(row).encode(), "incidents.json", service="shop")
+    assert read.incidents == []
+    assert malformed(read) == [
+        (
+            1,
+            "time_resolved",
+            "incident fourkeys:github:9 ends (2024-05-08 01:00:00) no later than it starts "
+            "(2024-05-08 02:00:00): expected its end after its start",
+        )
+    ]
 
 
 def test_fourkeys_raw_events_and_generator_bodies() -> None:

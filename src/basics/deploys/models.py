@@ -75,11 +75,12 @@ class DeployReject:
 class IncidentRecord:
     """An incident a deploy source reports (Four Keys' incidents, from GitHub issues or
     PagerDuty), with the commits named as its root cause: each is linked to the first
-    deploy that shipped that commit."""
+    deploy that shipped that commit. Only a resolved incident is one (readers skip those
+    still open), ending after it starts."""
 
     source_key: str
     started_at: dt.datetime
-    resolved_at: dt.datetime | None
+    resolved_at: dt.datetime
     root_causes: tuple[str, ...] = ()
     title: str = ""
     service: str | None = None

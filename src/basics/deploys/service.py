@@ -409,8 +409,11 @@ def _store_incidents(
     a commit is named; how many incidents and new links."""
     links = stored = 0
     for incident in incidents:
-        if incident.resolved_at is None or incident.resolved_at <= incident.started_at:
-            continue  # the readers reject these; an incident needs an end to be judged
+        if incident.resolved_at <= incident.started_at:
+            # Readers skip open incidents and reject these: one here is a reader's bug.
+            raise ValueError(
+                f"a reader returned incident {incident.source_key} ending at its start"
+            )
         stored += 1
         causes = _first_deploys(db, list(dict.fromkeys(incident.root_causes)), environment)
         services = [incident.service] if incident.service else sorted({s for _, s in causes})

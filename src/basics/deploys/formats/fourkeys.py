@@ -59,8 +59,9 @@ class _Incident:
 
     line: int
     raw: str
-    started_at: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
+    started_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolved_field: str  # where the end is told, for messages
     root_causes: list[str] = field(default_factory=list)
     labelled: bool = True
     service: str | None = None
@@ -151,6 +152,7 @@ def _incidents_row(state: _Read, record: JsonRecord, row: dict[str, Any]) -> Non
             record.raw,
             started_at=_required_time(row, "time_created"),
             resolved_at=None if resolved in (None, "") else parse_time(resolved, "time_resolved"),
+            resolved_field="time_resolved",
             root_causes=list(_shas(row, "changes")),
             service=state.service,
         ),
@@ -159,10 +161,7 @@ def _incidents_row(state: _Read, record: JsonRecord, row: dict[str, Any]) -> Non
 
 def _fold_incident(state: _Read, key: str, told: _Incident) -> None:
     held = state.incidents.setdefault(key, dataclasses.replace(told, root_causes=[]))
-    if told.started_at is not None and (
-        held.started_at is None or told.started_at < held.started_at
-    ):
-        held.started_at = told.started_at
+    held.started_at = min(held.started_at, told.started_at)
     if told.resolved_at is not None and (
         held.resolved_at is None or told.resolved_at > held.resolved_at
     ):
@@ -272,6 +271,7 @@ def _issue(
             record.raw,
             started_at=_required_time(body, f"{at}.created_at"),
             resolved_at=None if resolved in (None, "") else parse_time(resolved, f"{at}.closed_at"),
+            resolved_field=f"{at}.closed_at",
             root_causes=list(dict.fromkeys(_ROOT_CAUSE.findall(text))),
             labelled=isinstance(labels, list)
             and any(isinstance(x, dict) and x.get(label_key) == "Incident" for x in labels),
@@ -292,21 +292,37 @@ def _finish(state: _Read) -> DeployRead:
         deploys.add(dataclasses.replace(deploy, changes=changes))
     incidents: list[IncidentRecord] = []
     for key, told in state.incidents.items():
-        if not told.labelled:
-            state.rejects.append(skip(told.line, f"issue {key} is not labelled Incident", told.raw))
-        elif told.started_at is not None:
-            incidents.append(
-                IncidentRecord(
-                    source_key=key,
-                    started_at=told.started_at,
-                    resolved_at=told.resolved_at,
-                    root_causes=tuple(told.root_causes),
-                    title=told.title,
-                    service=told.service,
-                )
-            )
+        try:
+            incidents.append(_incident(key, told))
+        except Skip as skipped:
+            state.rejects.append(skip(told.line, skipped.why, told.raw))
+        except RecordError as error:
+            state.rejects.append(make_reject(told.line, error, told.raw))
     rejects = sorted(state.rejects, key=lambda reject: reject.line)
     return DeployRead(deploys=deploys.deploys(), incidents=incidents, rejects=rejects)
+
+
+def _incident(key: str, told: _Incident) -> IncidentRecord:
+    """The incident the folded rows or events tell; Skip or RecordError when it cannot be
+    stored: Basics keeps incidents with their end (an open one is judged once it ends)."""
+    if not told.labelled:
+        raise Skip(f"issue {key} is not labelled Incident")
+    if told.resolved_at is None:
+        raise Skip(f"incident {key} is still open: import again once it is resolved")
+    if told.resolved_at <= told.started_at:
+        raise RecordError(
+            told.resolved_field,
+            f"incident {key} ends ({told.resolved_at:%Y-%m-%d %H:%M:%S}) no later than it "
+            f"starts ({told.started_at:%Y-%m-%d %H:%M:%S}): expected its end after its start",
+        )
+    return IncidentRecord(
+        source_key=key,
+        started_at=told.started_at,
+        resolved_at=told.resolved_at,
+        root_causes=tuple(told.root_causes),
+        title=told.title,
+        service=told.service,
+    )
 
 
 def _required(row: dict[str, Any], name: str) -> str:
