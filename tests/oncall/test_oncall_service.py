@@ -321,3 +321,26 @@ def test_deliveries_folded_in_one_transaction_equal_one_by_one(
     assert any(r[3] > 0 for r in figures) and any(r[3] < r[2] for r in figures)
     assert _pages_and_batches(app) == _pages_and_batches(alone)
     assert _pages_and_batches(app)[0] != []
+
+
+def test_a_responder_named_in_full_is_the_person_of_basics_yaml(tmp_path: Path) -> None:
+    """PagerDuty names kai "Kai Sato" on one page and a shift-like key "kai" on another:
+    the page list and the report know one person, in his own zone (Tokyo: 14:00 UTC is
+    23:00, sleep hours); someone basics.yaml does not know stays as the source wrote."""
+    config = CONFIG.replace("people:\n", "people:\n  kai: {timezone: Asia/Tokyo, name: Kai Sato}\n")
+    path = tmp_path / "basics.yaml"
+    path.write_text(config)
+    app = App(parse_config(config, path))
+    export = tmp_path / "incidents.csv"
+    export.write_text(
+        "id,created_on,acknowledged_on,title,incident_key,assigned_to\n"
+        "P1,2026-03-03T14:00:00Z,2026-03-03T14:02:00Z,Disk,k1,Kai Sato\n"
+        "P2,2026-03-03T14:30:00Z,,Disk,k2,kai\n"
+        "P3,2026-03-03T14:40:00Z,,Disk,k3,Erin Outside\n"
+    )
+    assert app.oncall.ingest_pages(str(export), "pagerduty-csv").pages == 3
+    assert [p.responder for p in app.oncall.pages()] == ["kai", "kai", "Erin Outside"]
+    report = app.oncall.report(dt.datetime(2026, 3, 3), dt.datetime(2026, 3, 4))
+    people = {p.person: (p.pages, p.night_pages) for p in report.concentration.people}
+    # alice and bob are on the rotation's roster, with no pages.
+    assert people == {"kai": (2, 2), "Erin Outside": (1, 0), "alice": (0, 0), "bob": (0, 0)}

@@ -112,24 +112,3 @@ def test_a_report_zone_east_of_utc_moves_the_day() -> None:
         zone_of,
     )  # fmt: skip
     assert [(e.day, e.minutes) for e in derived_entries(rows)] == [(dt.date(2026, 3, 4), 20.0)]
-
-
-def test_responders_named_otherwise_are_one_person() -> None:
-    # A source names kai by full name on one page, a shift by key on the other: one person,
-    # in his own zone (Tokyo), the overlap counted once; someone unknown stays as written.
-    pages = [
-        page("p1", "Kai Sato", "2026-03-03 14:00", "2026-03-03 15:00"),
-        page("p2", "kai", "2026-03-03 14:30", "2026-03-03 15:30"),
-        page("p3", "Erin Outside", "2026-03-03 14:00", "2026-03-03 14:10"),
-    ]
-    person_of = {"Kai Sato": "kai", "kai": "kai", "Erin Outside": "Erin Outside"}
-    rows = oncall_rows(pages, CAP_S, "Europe/London", zone_of, person_of)
-    loads = {load.person: load for load in oncall_loads(rows)}
-    assert set(loads) == {"kai", "Erin Outside"}
-    # 14:00-15:30 UTC, 23:00-00:30 in Tokyo: 90 min, all in kai's sleep hours.
-    assert (loads["kai"].pages, loads["kai"].engaged_hours, loads["kai"].night_hours) == (
-        2, 1.5, 1.5,
-    )  # fmt: skip
-    # Without the names, two people, and the full name gets no zone of its own (UTC: day).
-    apart = {load.person: load for load in oncall_loads(oncall_rows(pages, CAP_S, "UTC", zone_of))}
-    assert (apart["Kai Sato"].engaged_hours, apart["Kai Sato"].night_hours) == (1.0, 0.0)

@@ -112,13 +112,20 @@ class PageColumns:
 
     @classmethod
     def from_arrow(
-        cls, table: pa.Table, zone_of: ZoneOf, shifts: Sequence[Shift] = ()
+        cls,
+        table: pa.Table,
+        zone_of: ZoneOf,
+        shifts: Sequence[Shift] = (),
+        person: Callable[[str], str] | None = None,
     ) -> PageColumns:
         """Columns from a table with the `Page` fields source, incident_key, alert,
         created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
-        timestamps). A page without a responder gets the person of the first shift in
+        timestamps). `person` names the person a responder is (two names of one person
+        become one); a page without a responder gets the person of the first shift in
         `shifts` (ordered by start) covering its creation."""
         people, responder = _codes(table.column("responder"))
+        if person is not None:
+            people, responder = _renamed(people, responder, person)
         alerts, alert = _codes(table.column("alert"))
         _, incident = _codes(table.column("incident_key"))
         outcomes, outcome = _codes(table.column("outcome"))
@@ -184,6 +191,18 @@ def store_table(pages: Sequence[Page]) -> pa.Table:
             for name in PAGE_COLUMNS
         }
     )
+
+
+def _renamed(
+    names: tuple[str, ...], codes: NDArray[np.int32], rename: Callable[[str], str]
+) -> tuple[tuple[str, ...], NDArray[np.int32]]:
+    """Codes of `names` after renaming each (names that become one share a code; -1,
+    no name, stays)."""
+    renamed = [rename(name) for name in names]
+    kept = tuple(dict.fromkeys(renamed))
+    where = {name: k for k, name in enumerate(kept)}
+    remap = np.array([where[name] for name in renamed] + [-1], dtype=np.int32)
+    return kept, remap[codes]  # code -1 reads the last entry, -1
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]:

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from basics.config.models import Config
+from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
 from basics.ingest.inputs import Input, text_stream
 from basics.oncall import compute
@@ -46,6 +47,12 @@ class OncallService:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self.people = People(config.people, config.timezone)
+
+    def person(self, responder: str) -> str:
+        """The person of basics.yaml a source's responder is (PagerDuty names them in full:
+        "Alice Martin" is alice), or the name as the source wrote it."""
+        return self.people.find(responder) or responder
 
     def ingest_pages(self, path: str, fmt: PageFormat, show_rejects: int = 5) -> PageImport:
         """Import one export or webhook capture as a batch; re-importing updates, never doubles.
@@ -185,7 +192,8 @@ class OncallService:
         alert: str | None = None,
         unclassified: bool = False,
     ) -> list[Page]:
-        """Pages created in [start, end), oldest first, with their outcomes."""
+        """Pages created in [start, end), oldest first, with their outcomes; responders
+        named as the people of basics.yaml they are (`person`)."""
         rows = self.store.query(
             f"SELECT {', '.join('p.' + column for column in PAGE_COLUMNS)}, "
             "o.outcome, o.note FROM pages p LEFT JOIN page_outcomes o ON o.page_id = p.id "
@@ -194,7 +202,13 @@ class OncallService:
             "ORDER BY p.created_at, p.id",
             [start, start, end, end, alert, alert, unclassified],
         )
-        return [Page(*row) for row in rows]
+        pages = [Page(*row) for row in rows]
+        return [
+            page
+            if page.responder is None or self.person(page.responder) == page.responder
+            else dataclasses.replace(page, responder=self.person(page.responder))
+            for page in pages
+        ]
 
     def tag(self, page_id: str, outcome: str, note: str | None = None) -> None:
         """Record what a page turned out to be (see `OUTCOMES`)."""
@@ -287,7 +301,7 @@ class OncallService:
             params={"start": start, "end": end},
         ).to_arrow_table()
         on_call = self.shifts(start, end) if shifts is None else shifts
-        return PageColumns.from_arrow(table, self.zone_of, on_call)
+        return PageColumns.from_arrow(table, self.zone_of, on_call, self.person)
 
     def report(
         self,

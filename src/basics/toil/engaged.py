@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,16 +57,13 @@ def oncall_rows(
     cap_s: int,
     timezone: str,
     zone_of: Callable[[str | None], str],
-    person_of: Mapping[str, str] | None = None,
 ) -> list[OncallRow]:
     """Engaged time of each person's pages (filled with their responders; pages without
-    one are left out). `person_of` names the person a responder is (a full name's key in
-    basics.yaml); a responder it does not hold is a person as written."""
-    names = person_of or {}
+    one are left out)."""
     mine: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
         if page.responder is not None:
-            mine[names.get(page.responder, page.responder)].append(page)
+            mine[page.responder].append(page)
     rows: list[OncallRow] = []
     for person, theirs in sorted(mine.items()):
         rows += _person_rows(person, theirs, cap_s, timezone, zone_of(person))

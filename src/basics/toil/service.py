@@ -289,20 +289,15 @@ class ToilService:
             and start_utc <= p.created_at < end_utc
             and (service is None or p.service == service)
         )
-        # Sources name responders as they like (PagerDuty by full name): count each as the
-        # person of basics.yaml it is, so a person's pages and entries meet.
-        person_of = {
-            r: self.people.find(r) or r for r in {p.responder for p in pages} if r is not None
-        }
+        # Responders come named as the people of basics.yaml they are (`OncallService.pages`),
+        # so a person's pages and entries meet.
         if roster is not None:
             # Overlap is merged per person, so other people's pages change no one's time
             # here. Not so other services' pages: they may cover part of this one's.
-            pages = [
-                p for p in pages if p.responder is not None and person_of[p.responder] in roster
-            ]
+            pages = [p for p in pages if p.responder in roster]
         rows = [
             row
-            for row in oncall_rows(pages, cap_s, zone, oncall.zone_of, person_of)
+            for row in oncall_rows(pages, cap_s, zone, oncall.zone_of)
             if first <= row.day < end and (service is None or row.service == service)
         ]
         return derived_entries(rows), oncall_loads(rows), unassigned
