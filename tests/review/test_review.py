@@ -305,3 +305,22 @@ def test_out_with_text_is_refused_before_the_week_is_computed(
     )
     assert done.exit_code == 2 and "--out needs --format md, html or json" in done.output
     assert not out.exists()
+
+
+def test_a_calendar_months_budget_is_the_real_month_s(tmp_path: Path) -> None:
+    """A week's burn in a calendar-month SLO is set against the budget of the whole month
+    the week ends in, at its real length: 28 days in February. 100 events fall 5 days
+    into February and 100 on 29 January (inside an average month of 30.44 days back from
+    27 February, outside February's 28): 1 bad event burns 1/(1 % of 100), all of it."""
+    config = CONFIG.replace("window: 30d", "window: month")
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    lines = [
+        json.dumps({"ts": f"2026-{day}T12:{i % 60:02d}:{i // 60:02d}Z", "service": "api",
+                    "status": 200})
+        for day in ("02-05", "01-29")
+        for i in range(100)
+    ]  # fmt: skip
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    assert app.ingest_events("events", str(tmp_path / "events.jsonl")).accepted == 200
+    assert app.review._burned("api/availability", 1, dt.datetime(2026, 2, 27)) == 1.0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from basics.core.clock import iso_utc, iso_week
 from basics.core.errors import InputError
+from basics.core.windows import calendar_length_s
 from basics.review import compute
 from basics.review.models import (
     AlertWeek,
@@ -19,6 +20,7 @@ from basics.review.models import (
     Review,
     SLOWeek,
 )
+from basics.slo.compute import error_share
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -31,8 +33,6 @@ DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 THEME_MEMORY = dt.timedelta(days=180)
 """A theme counts while one of its post-mortems is this recent."""
-CALENDAR_S = {"month": round(30.436875 * 86400), "quarter": round(91.310625 * 86400)}
-"""The average length of a calendar window, for a week's share of its budget."""
 BROKEN_DOWN = 5
 """SLOs whose burn is broken down by cause (the ones that burned most): only they are ranked."""
 GOOD_SAMPLE = 8
@@ -164,14 +164,15 @@ class ReviewService:
 
     def _burned(self, name: str, bad: int, end: dt.datetime) -> float | None:
         """`bad` as a share of the error budget of the SLO's window ending at `end`: rolling
-        windows as they are, calendar ones at their average length (a week just after a
-        month began is not set against a one-day budget). None without events to budget."""
+        windows as they are, calendar ones at the full length of the month or quarter `end`
+        falls in (`calendar_length_s`, as alerting sizes them: a week just after a month
+        began is not set against a one-day budget). None without events to budget."""
         service, _, slo_name = name.partition("/")
         slo = self.config.services[service].slos[slo_name]
-        length = CALENDAR_S.get(slo.window) or slo.shortest_window_s
+        length = calendar_length_s(slo.window, end, self.config.timezone)
         total = self.app.slo.counts(name, end - dt.timedelta(seconds=length), end).total
-        budget = (1 - float(slo.objective) / 100) * total
-        return bad / budget if budget else None
+        budget = error_share(slo.objective) * total
+        return float(bad / budget) if budget else None
 
     def _pages(
         self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
