@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import Server
 
 PROBLEM = "application/problem+json"
@@ -170,3 +172,14 @@ def test_a_report_asked_again_is_served_from_memory(demo_server: Server) -> None
     for _ in range(2):
         assert demo_server.get("/api/v1/slo/history/www/nope").status_code == 404
     assert cache()["misses"] == after["misses"] + 3
+
+
+@pytest.mark.parametrize("path", ["/api/v1/check", "/api/v1/review", "/check", "/review"])
+def test_what_reads_the_post_mortem_files_is_never_kept(demo_server: Server, path: str) -> None:
+    """The scorecard and the review read post-mortem files, which change outside the
+    server: asked twice, computed twice."""
+    before = demo_server.get("/api/v1/health").json()["cache"]
+    for _ in range(2):
+        assert demo_server.get(path).status_code == 200
+    after = demo_server.get("/api/v1/health").json()["cache"]
+    assert (after["hits"], after["misses"]) == (before["hits"], before["misses"])

@@ -5,8 +5,8 @@ The key is the request's path and query, the store's version (`Hub.version`: it 
 every write the server makes, and whenever the store comes back from a CLI command, which
 may have written) and the current minute (a report ending `now` moves with the clock).
 Only GETs of reports and pages with status 200 are kept; the server's own counters
-(`/metrics`, `/api/v1/health`), static files and the post-mortems (files edited outside the
-server) are not.
+(`/metrics`, `/api/v1/health`), static files, and what reads the post-mortems (files edited
+outside the server: their pages, the scorecard, the review) are not.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ ENTRIES = 512
 """Answers kept at most (least recently used go first)."""
 UNCACHED = (
     "/metrics", "/api/v1/health", "/static/", "/api/static/", "/docs", "/api/v1/openapi",
-    # Post-mortems are files: an edit shows only once the folder is read again.
-    "/api/v1/postmortems", "/postmortems",
+    # Post-mortems are files: an edit shows only once the folder is read again. The
+    # scorecard and the review read them too.
+    "/api/v1/postmortems", "/postmortems", "/api/v1/check", "/check", "/api/v1/review",
+    "/review",
 )  # fmt: skip
 
 
