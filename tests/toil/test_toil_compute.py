@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from basics.core.clock import monday
 from basics.toil import compute
 from basics.toil.models import ONCALL, ToilEntry
 
@@ -161,7 +162,7 @@ def test_top_sources_and_automation_candidates() -> None:
 
 
 def test_weeks_are_iso_weeks_in_the_report_zone() -> None:
-    assert compute.week_of(dt.date(2026, 3, 8)) == W10  # Sunday belongs to its Monday
+    assert monday(dt.date(2026, 3, 8)) == W10  # Sunday belongs to its Monday
     assert compute.mondays(dt.date(2026, 3, 4), dt.date(2026, 3, 10)) == [W10, W11]
     # Monday 00:00 in Berlin (CET, +1) is Sunday 23:00 UTC.
     assert compute.local_midnight(W10, "Europe/Berlin") == dt.datetime(2026, 3, 1, 23)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from basics.catalog import compute
 from basics.catalog.models import CheckReport, HistoryRow, Scorecard, Verdict
-from basics.core.clock import iso_week
+from basics.core.clock import iso_week, monday
 from basics.records import plain
 
 if TYPE_CHECKING:
@@ -188,8 +188,8 @@ class CatalogService:
             # Whole weeks only: the week `at` falls in is not over, and a partial week set
             # against a full week's capacity would understate the share.
             weeks = self.config.checks.toil_weeks
-            monday = dt.datetime.combine(at.date() - dt.timedelta(days=at.weekday()), dt.time())
-            report = self.app.toil.report(monday - dt.timedelta(weeks=weeks), monday, team=team,
+            week = dt.datetime.combine(monday(at.date()), dt.time())
+            report = self.app.toil.report(week - dt.timedelta(weeks=weeks), week, team=team,
                                           today=at.date())  # fmt: skip
             measured = [w for w in report.weeks if w.total.entries]
             hours = sum(w.total.hours for w in measured)

@@ -36,6 +36,11 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
     return moment.replace(tzinfo=None).isoformat() + "Z"
 
 
+def monday(day: dt.date) -> dt.date:
+    """The Monday of the ISO week a day falls in: where every weekly report's week starts."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def iso_week(day: dt.date) -> str:
     """The ISO week a day (or a moment) falls in, as `2026-W09`: every weekly report's label."""
     year, week, _ = day.isocalendar()

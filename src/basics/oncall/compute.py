@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import NDArray
 
-from basics.core.clock import iso_week
+from basics.core.clock import iso_week, monday
 from basics.core.ranks import rank_index
 from basics.oncall.columns import (
     NO_RESPONDER,
@@ -313,8 +313,7 @@ def interruptions(pages: PageColumns) -> Interruptions:
 
 def week_start(moment: dt.datetime) -> dt.datetime:
     """Monday 00:00 UTC of the ISO week holding a naive UTC moment."""
-    day = moment.date() - dt.timedelta(days=moment.weekday())
-    return dt.datetime(day.year, day.month, day.day)
+    return dt.datetime.combine(monday(moment.date()), dt.time())
 
 
 def weeks_between(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:

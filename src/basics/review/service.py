@@ -7,7 +7,7 @@ import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
-from basics.core.clock import iso_utc, iso_week
+from basics.core.clock import iso_utc, iso_week, monday
 from basics.core.errors import InputError
 from basics.core.windows import calendar_length_s
 from basics.review import compute
@@ -54,8 +54,7 @@ class ReviewService:
         zone = zoneinfo.ZoneInfo(self.config.timezone)
         if week is None:
             local_end = end.replace(tzinfo=dt.UTC).astimezone(zone)
-            monday = local_end.date() - dt.timedelta(days=local_end.weekday())
-            start_day = monday - WEEK  # the week before the one `end` falls in
+            start_day = monday(local_end.date()) - WEEK  # the week before the one `end` falls in
         else:
             try:
                 start_day = compute.week_start(week)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from basics.config.people import Team
-from basics.core.clock import iso_week
+from basics.core.clock import iso_week, monday
 from basics.toil.models import ONCALL, ToilEntry
 from basics.toil.report import (
     Candidate,
@@ -65,14 +65,9 @@ def team_capacity(team: Team, hours_per_week: float) -> float:
     return configured if configured is not None else len(team.members) * hours_per_week
 
 
-def week_of(day: dt.date) -> dt.date:
-    """The Monday of the ISO week holding a day."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 def mondays(first: dt.date, end: dt.date) -> list[dt.date]:
     """The Mondays of every ISO week meeting the days [first, end)."""
-    weeks, current = [], week_of(first)
+    weeks, current = [], monday(first)
     while current < end:
         weeks.append(current)
         current += WEEK
@@ -181,11 +176,11 @@ def weekly(
     """The figures of each ISO week (by its Monday), in order."""
     by_week: dict[dt.date, list[ToilEntry]] = defaultdict(list)
     for entry in entries:
-        by_week[week_of(entry.day)].append(entry)
+        by_week[monday(entry.day)].append(entry)
     figures: list[ToilWeek] = []
-    for monday in weeks:
+    for week in weeks:
         previous = figures[-1].total if figures else None
-        figures.append(toil_week(monday, by_week[monday], scope, today, timezone, previous))
+        figures.append(toil_week(week, by_week[week], scope, today, timezone, previous))
     return figures
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from basics.config.models import Config
 from basics.config.people import People
-from basics.core.clock import utc_now
+from basics.core.clock import monday, utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
 from basics.toil import compute
@@ -227,11 +227,11 @@ class ToilService:
         UTC) in the config's zone, widened to whole ISO weeks."""
         zone = self.config.timezone
         end_day = _day_from(end, zone) if end else today + dt.timedelta(days=1)
-        last_week = compute.week_of(end_day - dt.timedelta(days=1))
+        last_week = monday(end_day - dt.timedelta(days=1))
         first = _day_from(start, zone) if start else last_week - (DEFAULT_WEEKS - 1) * compute.WEEK
         if first >= end_day:
             raise InputError("the range is empty: --from must be before --to (and today)")
-        return compute.week_of(first), last_week + compute.WEEK
+        return monday(first), last_week + compute.WEEK
 
     def _roster(self, team: str | None, person: str | None) -> list[str] | None:
         """Whose entries count: a team's members, one person, or anyone (None)."""
