@@ -238,6 +238,37 @@ def test_an_incident_a_reader_let_through_ending_at_its_start_is_refused(app: Ap
         deploys=[deploy("p", 5, commit="cafe123")],
         incidents=[IncidentRecord("i", at(6), at(6), ("cafe123",), "no length", "api")],
     )
-    with pytest.raises(ValueError, match="incident i ending at its start"):
+    with pytest.raises(ValueError, match="incident i not ending after its start"):
         app.deploys.store_read(read, "fourkeys", "export", b"fk")
     assert app.store.scalar("SELECT count(*) FROM deploys") == 0  # the transaction rolled back
+
+
+def test_root_causes_link_first_deploys_and_name_the_incidents_services(app: App) -> None:
+    read = DeployRead(
+        deploys=[
+            deploy("a1", 1, "failed", changes=(change("x", 0),)),  # never reached production
+            deploy("a2", 2, changes=(change("x", 0),)),  # x's first deploy that did
+            deploy("a3", 3, changes=(change("x", 0),)),
+            deploy("w1", 4, service="web", commit="y"),  # y as the deploy's own commit
+        ],
+        incidents=[
+            IncidentRecord("both", at(5), at(6), ("y", "x", "y")),  # no service named
+            IncidentRecord("none", at(5), at(6), ("nowhere",)),
+            IncidentRecord("named", at(5), at(6), ("x",), "", "api"),
+        ],
+    )
+    done = app.deploys.store_read(read, "fourkeys", "export", b"one")
+    assert (done.incidents, done.links) == (3, 3)
+    rows = app.store.query("SELECT id, source_key, services, title FROM incidents ORDER BY id")
+    assert rows == [
+        (1, "both", ["api", "web"], "fourkeys incident both"),  # its deploys' services, sorted
+        (2, "none", ["unknown"], "fourkeys incident none"),
+        (3, "named", ["api"], "fourkeys incident named"),
+    ]
+    assert [d.incidents for d in app.deploys.find()] == [(), (1, 3), (), (1,)]
+    read.incidents[1] = IncidentRecord("none", at(5), at(7), ("x",), "found it")
+    again = app.deploys.store_read(read, "fourkeys", "export 2", b"two")
+    assert (again.incidents, again.links) == (3, 1)  # only the new link is new
+    assert app.store.query("SELECT id, services, end_ts, title FROM incidents WHERE id = 2") == [
+        (2, ["api"], at(7), "found it")
+    ]

@@ -406,79 +406,110 @@ def _store_incidents(
 ) -> tuple[int, int]:
     """Store the incidents a deploy source reports (keyed like deploys) and link each to the
     first deploy that shipped each of its root-cause commits, once per deploy however often
-    a commit is named; how many incidents and new links."""
-    links = stored = 0
-    for incident in incidents:
+    a commit is named; how many incidents and new links. Of incidents told twice, the
+    last. A few statements for all of them, whatever their number."""
+    if not incidents:
+        return 0, 0
+    told = list({incident.source_key: incident for incident in incidents}.values())
+    for incident in told:
         if incident.resolved_at <= incident.started_at:
             # Readers skip open incidents and reject these: one here is a reader's bug.
             raise ValueError(
-                f"a reader returned incident {incident.source_key} ending at its start"
+                f"a reader returned incident {incident.source_key} not ending after its start"
             )
-        stored += 1
-        causes = _first_deploys(db, list(dict.fromkeys(incident.root_causes)), environment)
-        services = [incident.service] if incident.service else sorted({s for _, s in causes})
-        if not services:
-            services = ["unknown"]
-        incident_id = _upsert_incident(db, source, incident, services, batch_id)
-        for deploy_id, _ in causes:
-            done = db.execute(
-                "INSERT INTO deploy_links (incident_id, deploy_id, source, batch_id) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [incident_id, deploy_id, source, batch_id],
-            ).fetchall()
-            links += int(done[0][0]) if done else 0
-    return stored, links
+    _first_deploys(db, told, environment)
+    _key_incidents(db, source, told)
+    # Updated in place, still the first batch's: undoing a later import that told it again
+    # must not delete what the earlier one brought.
+    db.execute(
+        "UPDATE incidents SET services = k.services, start_ts = k.start_ts, "
+        "end_ts = k.end_ts, title = k.title FROM incidents_keyed k "
+        "WHERE NOT k.new AND incidents.id = k.id"
+    ).fetchall()
+    db.execute(
+        "INSERT INTO incidents (id, services, start_ts, end_ts, title, source, source_key, "
+        "batch_id) SELECT id, services, start_ts, end_ts, title, ?, source_key, ? "
+        "FROM incidents_keyed WHERE new ORDER BY id",
+        [f"deploys:{source}", batch_id],
+    ).fetchall()
+    links = db.execute(
+        "INSERT INTO deploy_links (incident_id, deploy_id, source, batch_id) "
+        "SELECT DISTINCT k.id, c.deploy_id, ?, ? FROM incident_causes c "
+        "JOIN incidents_keyed k USING (source_key) ON CONFLICT DO NOTHING",
+        [source, batch_id],
+    ).fetchall()[0][0]
+    db.execute("DROP TABLE incidents_keyed").fetchall()
+    db.execute("DROP TABLE incident_causes").fetchall()
+    return len(told), int(links)
+
+
+def _key_incidents(
+    db: duckdb.DuckDBPyConnection, source: str, incidents: list[IncidentRecord]
+) -> None:
+    """Into `incidents_keyed`: the incidents with their stored ids (new ones given theirs),
+    whether they are new, and their services: the one named, else those of the deploys
+    `incident_causes` links them to, else "unknown"."""
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE incidents_keyed AS SELECT i.*, k.id AS id, "
+        "k.id IS NULL AS new, "
+        "coalesce(CASE WHEN i.service IS NOT NULL THEN [i.service] END, c.services, ['unknown']) "
+        "AS services "
+        "FROM (SELECT unnest(range(?)) AS pos, unnest(?::VARCHAR[]) AS source_key, "
+        "unnest(?::TIMESTAMP[]) AS start_ts, "
+        "unnest(?::TIMESTAMP[]) AS end_ts, unnest(?::VARCHAR[]) AS title, "
+        "unnest(?::VARCHAR[]) AS service) i "
+        "LEFT JOIN incidents k ON k.source = ? AND k.source_key = i.source_key "
+        "LEFT JOIN (SELECT source_key, list(DISTINCT service ORDER BY service) AS services "
+        "FROM incident_causes GROUP BY source_key) c ON c.source_key = i.source_key",
+        [
+            len(incidents),
+            [i.source_key for i in incidents],
+            [i.started_at for i in incidents],
+            [i.resolved_at for i in incidents],
+            [i.title.strip() or f"{source} incident {i.source_key}" for i in incidents],
+            [i.service or None for i in incidents],
+            f"deploys:{source}",
+        ],
+    ).fetchall()
+    # New incidents take their ids in the order told, as one at a time would have.
+    new = db.execute("SELECT count(*) FROM incidents_keyed WHERE new").fetchall()[0][0]
+    ids = db.execute("SELECT nextval('incident_ids') FROM range(?)", [new]).fetchall()
+    db.execute(
+        "UPDATE incidents_keyed SET id = (?::INTEGER[])[r.rank] FROM (SELECT pos, "
+        "row_number() OVER (ORDER BY pos) AS rank FROM incidents_keyed WHERE new) r "
+        "WHERE incidents_keyed.pos = r.pos",
+        [sorted(int(row[0]) for row in ids)],
+    ).fetchall()
 
 
 def _first_deploys(
-    db: duckdb.DuckDBPyConnection, shas: list[str], environment: str
-) -> list[tuple[int, str]]:
-    """(deploy id, service) of the first deploy to `environment` (the one DORA counts, not
-    staging, which ships a commit first) that shipped each commit, one per deploy."""
-    if not shas:
-        return []
-    rows = db.execute(
-        "SELECT DISTINCT first(d.id ORDER BY d.deployed_at, d.id), "
-        "first(d.service ORDER BY d.deployed_at, d.id) "
-        "FROM deploys d LEFT JOIN deploy_changes c ON c.deploy_id = d.id "
-        "JOIN unnest(?::VARCHAR[]) AS s(sha) ON s.sha = c.sha OR s.sha = d.commit_sha "
-        "WHERE d.status <> 'failed' AND d.environment = ? GROUP BY s.sha",
-        [shas, environment],
-    ).fetchall()
-    return [(int(i), str(s)) for i, s in rows]
-
-
-def _upsert_incident(
-    db: duckdb.DuckDBPyConnection,
-    source: str,
-    incident: IncidentRecord,
-    services: list[str],
-    batch_id: int,
-) -> int:
-    title = incident.title.strip() or f"{source} incident {incident.source_key}"
-    known = db.execute(
-        "SELECT id FROM incidents WHERE source = ? AND source_key = ?",
-        [f"deploys:{source}", incident.source_key],
-    ).fetchall()
-    if known:
-        incident_id = int(known[0][0])
-        db.execute(
-            # Updated in place, still the first batch's: undoing a later import that told
-            # it again must not delete what the earlier one brought.
-            "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ? WHERE id = ?",
-            [services, incident.started_at, incident.resolved_at, title, incident_id],
-        ).fetchall()
-        return incident_id
-    incident_id = int(db.execute("SELECT nextval('incident_ids')").fetchall()[0][0])
+    db: duckdb.DuckDBPyConnection, incidents: list[IncidentRecord], environment: str
+) -> None:
+    """Into `incident_causes` (source_key, deploy_id, service): for each incident, the first
+    deploy to `environment` (the one DORA counts, not staging, which ships a commit first)
+    that shipped each of its root causes, as a change or as its commit; once per deploy."""
+    pairs = [(i.source_key, sha) for i in incidents for sha in dict.fromkeys(i.root_causes)]
+    # Two equi-joins (a change of the deploy, or its commit), not one join on `a OR b`:
+    # that would compare every root cause with every deploy and change.
     db.execute(
-        "INSERT INTO incidents (id, services, start_ts, end_ts, title, source, source_key, "
-        "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            incident_id, services, incident.started_at, incident.resolved_at, title,
-            f"deploys:{source}", incident.source_key, batch_id,
-        ],
-    ).fetchall()  # fmt: skip
-    return incident_id
+        "CREATE OR REPLACE TEMP TABLE incident_causes AS "
+        "WITH pairs AS (SELECT unnest(?::VARCHAR[]) AS source_key, "
+        "unnest(?::VARCHAR[]) AS sha), "
+        "shas AS (SELECT DISTINCT sha FROM pairs), "
+        "shipped AS ("
+        " SELECT s.sha, d.id, d.service, d.deployed_at FROM shas s"
+        " JOIN deploy_changes c ON c.sha = s.sha JOIN deploys d ON d.id = c.deploy_id"
+        " WHERE d.status <> 'failed' AND d.environment = ?"
+        " UNION ALL"
+        " SELECT s.sha, d.id, d.service, d.deployed_at FROM shas s"
+        " JOIN deploys d ON d.commit_sha = s.sha"
+        " WHERE d.status <> 'failed' AND d.environment = ?), "
+        "firsts AS (SELECT sha, first(id ORDER BY deployed_at, id) AS deploy_id, "
+        "first(service ORDER BY deployed_at, id) AS service FROM shipped GROUP BY sha) "
+        "SELECT DISTINCT p.source_key, f.deploy_id, f.service FROM pairs p "
+        "JOIN firsts f USING (sha)",
+        [[k for k, _ in pairs], [sha for _, sha in pairs], environment, environment],
+    ).fetchall()
 
 
 def _set_range(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
