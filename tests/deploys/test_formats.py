@@ -663,11 +663,29 @@ def test_no_reader_raises_on_garbage(read: object) -> None:
         assert all(isinstance(r, DeployReject) and r.reason for r in result.rejects)
 
 
-def test_utf16_input_is_one_reject_naming_the_encoding() -> None:
-    read = records.read_jsonl('{"service": "a"}'.encode("utf-16"), "x.jsonl")
+@pytest.mark.parametrize(
+    ("encoding", "named", "mark"),
+    [("utf-16", "UTF-16", "FF FE"), ("utf-32", "UTF-32", "FF FE 00 00")],  # little-endian
+)
+def test_utf16_or_32_input_is_one_reject_naming_the_encoding(
+    encoding: str, named: str, mark: str
+) -> None:
+    read = records.read_jsonl('{"service": "a"}'.encode(encoding), "x.jsonl")
     assert malformed(read) == [
-        (1, None, "x.jsonl is UTF-16 or UTF-32; Basics reads UTF-8: convert it first (iconv)")
+        (
+            1,
+            None,
+            f"x.jsonl: the file is {named} (it starts with the byte-order mark {mark}); "
+            f"Basics reads UTF-8: convert it first, e.g. iconv -f {named} -t UTF-8",
+        )
     ]
+
+
+def test_a_json_line_that_is_not_utf8_names_the_key_holding_the_byte() -> None:
+    read = github.read(b'{"deployment": {"ref": "caf\xe9"}}\n', "capture")
+    assert malformed(read)[0][2].startswith(
+        'invalid UTF-8: byte 0xE9 at byte 28 of the line (in "deployment.ref")'
+    )
 
 
 def test_a_line_that_is_not_utf8_is_rejected_alone_in_webhook_captures() -> None:
@@ -705,3 +723,14 @@ def test_production_spellings(name: str | None) -> None:
 @pytest.mark.parametrize("name", ["staging", "production-eu", "review/fix-1", "Staging"])
 def test_other_environments_are_kept_as_written(name: str) -> None:
     assert common.normalize_environment(name) == name
+
+
+def test_optional_and_required_times() -> None:
+    assert common.optional_time(None, "at") is None
+    assert common.optional_time(" ", "at") is None  # blank: missing, not unparseable
+    assert common.optional_time("2026-03-02T15:00:05+01:00", "at") == t("2026-03-02T14:00:05")
+    assert common.required_time(1772460005, "at") == t("2026-03-02T14:00:05")
+    with pytest.raises(common.RecordError, match=r"^missing at: expected when it ended$"):
+        common.required_time("", "at", "when it ended")
+    with pytest.raises(common.RecordError, match=r'^unparseable time: .*found "soon"$'):
+        common.optional_time("soon", "at")

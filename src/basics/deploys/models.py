@@ -16,6 +16,9 @@ DeployStatus = Literal["succeeded", "failed", "rolled-back"]
 STATUSES: tuple[DeployStatus, ...] = ("succeeded", "failed", "rolled-back")
 DeployFormat = Literal["github", "gitlab", "fourkeys", "jsonl", "csv"]
 FORMATS: tuple[DeployFormat, ...] = ("github", "gitlab", "fourkeys", "jsonl", "csv")
+SKIPPED = "skipped"
+"""The `field` of a `DeployReject` that is not an error: a record that is not a finished
+deploy to count (a GitHub status still pending, a pipeline without a deploy job)."""
 
 
 @dataclass(frozen=True)

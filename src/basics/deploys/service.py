@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.deploys.models import (
+    SKIPPED,
     STATUSES,
     Deploy,
     DeployRead,
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
 
     from basics.deploys.dora import DoraReport
 
-SKIPPED = "skipped"
-"""The `field` of a reject that is not an error: a record that is not a deploy to count
-(a GitHub status still pending, a pipeline without a deploy job)."""
 _COLUMNS = (
     "d.id, d.service, d.environment, d.version, d.commit_sha, d.deployed_at, d.status, "
     "d.actor, d.url, d.source"

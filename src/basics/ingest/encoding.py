@@ -25,9 +25,17 @@ CONVERT = "convert the file to UTF-8 (iconv -f CP1252 -t UTF-8, if it is Windows
 
 def check_utf8_start(start: bytes, name: str) -> None:
     """Raise InputError when the first bytes of an input show UTF-16 or UTF-32 text."""
+    problem = start_problem(start, name)
+    if problem is not None:
+        raise InputError(problem)
+
+
+def start_problem(start: bytes, name: str) -> str | None:
+    """Why an input whose first bytes are `start` is UTF-16 or UTF-32 text, not UTF-8, or
+    None: for readers that return problems as rejects instead of raising."""
     for mark, encoding in _BYTE_ORDER_MARKS:
         if start.startswith(mark):
-            raise InputError(
+            return (
                 f"{name}: the file is {encoding} (it starts with the byte-order mark "
                 f"{mark.hex(' ').upper()}); Basics reads UTF-8: convert it first, e.g. "
                 f"iconv -f {encoding} -t UTF-8"
@@ -35,11 +43,12 @@ def check_utf8_start(start: bytes, name: str) -> None:
     sample = start[:_SAMPLE]
     # ASCII text in UTF-16 is every other byte NUL; a UTF-8 log has none.
     if sample and sample.count(0) * 4 >= len(sample):
-        raise InputError(
+        return (
             f"{name}: the file looks like UTF-16 (a quarter or more of its first "
             f"{len(sample):,} bytes are NUL); Basics reads UTF-8: convert it first, e.g. "
             "iconv -f UTF-16 -t UTF-8"
         )
+    return None
 
 
 def line_problem(line: bytes, as_json: bool) -> str | None:

@@ -17,10 +17,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from basics.deploys.models import DeployRead, DeployRecord, DeployReject
-from basics.ingest.encoding import CONVERT
+from basics.deploys.models import SKIPPED, DeployRead, DeployRecord, DeployReject
+from basics.ingest.encoding import line_problem, start_problem
 
-# The JSON scanner, time parser and path helpers are the on-call readers' own: one copy of
+# The JSON scanner, time parser and field helpers are the on-call readers' own: one copy of
 # the tricky parts (resuming after a broken record, nanoseconds, " UTC") for both domains.
 from basics.oncall.formats.common import (
     RAW_CAP,
@@ -29,7 +29,9 @@ from basics.oncall.formats.common import (
     from_epoch,
     json_records,
     json_type,
+    optional_text,
     parse_iso,
+    required_text,
     value_at,
 )
 
@@ -49,31 +51,29 @@ __all__ = [
     "normalize_environment",
     "object_at",
     "optional_text",
+    "optional_time",
     "parse_time",
+    "required_text",
+    "required_time",
     "skip",
     "value_at",
 ]
 
-SKIPPED = "skipped"
 TIME_EXPECTED = "ISO 8601 such as 2026-03-02T14:00:05Z, or epoch seconds or milliseconds"
 
 # --- decoding ----------------------------------------------------------------------------
 
-_WIDE_MARKS = (
-    (b"\xff\xfe", "UTF-16 or UTF-32"),
-    (b"\xfe\xff", "UTF-16"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-)
 
-
-def decode(data: bytes, name: str, legacy: bool = False) -> tuple[str, list[DeployReject]]:
-    """The bytes as text: UTF-8 (a BOM dropped); with `legacy`, a file that is not UTF-8 is
-    read whole as Windows-1252 (a spreadsheet's "CSV"); otherwise each line that is not
-    UTF-8 is rejected and left blank, so the other lines keep their numbers."""
-    for mark, encoding in _WIDE_MARKS:
-        if data.startswith(mark):
-            reason = f"{name} is {encoding}; Basics reads UTF-8: convert it first (iconv)"
-            return "", [DeployReject(1, None, reason, "")]
+def decode(
+    data: bytes, name: str, legacy: bool = False, as_json: bool = True
+) -> tuple[str, list[DeployReject]]:
+    """The bytes as text: UTF-8 (a BOM dropped); UTF-16 or UTF-32 is one reject. With
+    `legacy`, a file that is not UTF-8 is read whole as Windows-1252 (a spreadsheet's
+    "CSV"); otherwise each line that is not UTF-8 is rejected (naming the byte, and for
+    JSON the key) and left blank, so the other lines keep their numbers."""
+    problem = start_problem(data[:8192], name)
+    if problem is not None:
+        return "", [DeployReject(1, None, problem, "")]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -83,21 +83,18 @@ def decode(data: bytes, name: str, legacy: bool = False) -> tuple[str, list[Depl
             return data.decode("cp1252"), []
         except UnicodeDecodeError:
             pass  # bytes cp1252 leaves undefined: not Windows text either
-    return _decode_lines(data)
+    return _decode_lines(data, as_json)
 
 
-def _decode_lines(data: bytes) -> tuple[str, list[DeployReject]]:
+def _decode_lines(data: bytes, as_json: bool) -> tuple[str, list[DeployReject]]:
     lines: list[str] = []
     rejects: list[DeployReject] = []
     for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
-        try:
+        problem = line_problem(line, as_json)
+        if problem is None:
             lines.append(line.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            reason = (
-                f"invalid UTF-8: byte 0x{line[error.start]:02X} at byte {error.start + 1} "
-                f"of the line; {CONVERT}"
-            )
-            rejects.append(DeployReject(number, None, reason, line.decode("latin-1")[:RAW_CAP]))
+        else:
+            rejects.append(DeployReject(number, None, problem, line.decode("latin-1")[:RAW_CAP]))
             lines.append("")
     return "\n".join(lines), rejects
 
@@ -157,17 +154,25 @@ def parse_time(value: Any, field: str) -> dt.datetime:
     return from_epoch(value, field)
 
 
-# --- fields ------------------------------------------------------------------------------
-
-
-def optional_text(record: Mapping[str, Any], path: str) -> str | None:
-    """A string (or number) at a dotted path, stripped; None when missing or empty."""
-    value = value_at(record, path)
-    if value is None:
+def optional_time(value: Any, field: str) -> dt.datetime | None:
+    """A time as `parse_time` reads it, or None when the value is missing or blank. Like
+    parse_time it takes the value, not a record and path (on-call's `optional_time`):
+    readers find a time under several names."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise RecordError(path, f"expected a string for {path}, found {json_type(value)}")
-    return str(value).strip() or None
+    return parse_time(value, field)
+
+
+def required_time(value: Any, field: str, what: str = "a time, " + TIME_EXPECTED) -> dt.datetime:
+    """A time as `parse_time` reads it; a RecordError saying `what` was expected when the
+    value is missing or blank."""
+    moment = optional_time(value, field)
+    if moment is None:
+        raise RecordError(field, f"missing {field}: expected {what}")
+    return moment
+
+
+# --- fields ------------------------------------------------------------------------------
 
 
 def object_at(record: Mapping[str, Any], path: str) -> dict[str, Any]:

@@ -43,7 +43,9 @@ from basics.deploys.formats.common import (
     json_values,
     make_reject,
     optional_text,
-    parse_time,
+    optional_time,
+    required_text,
+    required_time,
     skip,
     value_at,
 )
@@ -120,7 +122,7 @@ def _row(state: _Read, record: JsonRecord, row: dict[str, Any]) -> None:
 def _deployments_row(
     row: dict[str, Any], service: str | None
 ) -> tuple[DeployRecord, tuple[str, ...]]:
-    deploy_id = _required(row, "deploy_id")
+    deploy_id = required_text(row, "deploy_id")
     if service is None:
         raise RecordError(
             "service",
@@ -137,13 +139,12 @@ def _deployments_row(
 
 
 def _changes_row(state: _Read, row: dict[str, Any]) -> None:
-    sha = _required(row, "change_id")
+    sha = required_text(row, "change_id")
     state.commit_times[sha] = _required_time(row, "time_created")
 
 
 def _incidents_row(state: _Read, record: JsonRecord, row: dict[str, Any]) -> None:
-    incident_id = _required(row, "incident_id")
-    resolved = value_at(row, "time_resolved")
+    incident_id = required_text(row, "incident_id")
     _fold_incident(
         state,
         f"{SOURCE}:{_source(row)}:{incident_id}",
@@ -151,7 +152,7 @@ def _incidents_row(state: _Read, record: JsonRecord, row: dict[str, Any]) -> Non
             record.line,
             record.raw,
             started_at=_required_time(row, "time_created"),
-            resolved_at=None if resolved in (None, "") else parse_time(resolved, "time_resolved"),
+            resolved_at=optional_time(value_at(row, "time_resolved"), "time_resolved"),
             resolved_field="time_resolved",
             root_causes=list(_shas(row, "changes")),
             service=state.service,
@@ -176,7 +177,7 @@ def _fold_incident(state: _Read, key: str, told: _Incident) -> None:
 
 
 def _event_type(row: dict[str, Any]) -> str:
-    return _required(row, "event_type")
+    return required_text(row, "event_type")
 
 
 def _metadata(row: dict[str, Any]) -> dict[str, Any]:
@@ -246,8 +247,9 @@ def _push(state: _Read, body: dict[str, Any], platform: str) -> None:
         if sha is None:
             raise RecordError(f"commits[{index}].id", "missing the commit's id")
         shas.append(sha)
-        if commit.get("timestamp") not in (None, ""):
-            state.commit_times[sha] = parse_time(commit["timestamp"], f"commits[{index}].timestamp")
+        committed = optional_time(commit.get("timestamp"), f"commits[{index}].timestamp")
+        if committed is not None:
+            state.commit_times[sha] = committed
     if head is not None:
         state.pushed[head] = tuple(dict.fromkeys(shas))
 
@@ -262,7 +264,6 @@ def _issue(
     label_key = "title" if platform == "gitlab" else "name"
     labels = value_at(body, f"{at}.labels") or []
     text = optional_text(body, f"{at}.description" if platform == "gitlab" else f"{at}.body") or ""
-    resolved = value_at(body, f"{at}.closed_at")
     _fold_incident(
         state,
         f"{SOURCE}:{source}:{number}",
@@ -270,7 +271,7 @@ def _issue(
             record.line,
             record.raw,
             started_at=_required_time(body, f"{at}.created_at"),
-            resolved_at=None if resolved in (None, "") else parse_time(resolved, f"{at}.closed_at"),
+            resolved_at=optional_time(value_at(body, f"{at}.closed_at"), f"{at}.closed_at"),
             resolved_field=f"{at}.closed_at",
             root_causes=list(dict.fromkeys(_ROOT_CAUSE.findall(text))),
             labelled=isinstance(labels, list)
@@ -325,18 +326,11 @@ def _incident(key: str, told: _Incident) -> IncidentRecord:
     )
 
 
-def _required(row: dict[str, Any], name: str) -> str:
-    text = optional_text(row, name)
-    if text is None:
-        raise RecordError(name, f"missing {name}: expected a non-empty value")
-    return text
+_FOUR_KEYS_TIME = "a time such as 2024-05-01 12:00:00 UTC"
 
 
 def _required_time(row: dict[str, Any], name: str) -> dt.datetime:
-    value = value_at(row, name)
-    if value in (None, ""):
-        raise RecordError(name, f"missing {name}: expected a time such as 2024-05-01 12:00:00 UTC")
-    return parse_time(value, name)
+    return required_time(value_at(row, name), name, _FOUR_KEYS_TIME)
 
 
 def _shas(row: dict[str, Any], name: str) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ from basics.deploys.formats.common import (
     normalize_environment,
     object_at,
     optional_text,
-    parse_time,
+    optional_time,
     skip,
     value_at,
 )
@@ -148,9 +148,9 @@ def _source_key(payload: dict[str, Any]) -> str:
 
 def _status_time(payload: dict[str, Any]) -> dt.datetime:
     for field in ("deployment_status.created_at", "deployment_status.updated_at"):
-        value = value_at(payload, field)
-        if value not in (None, ""):
-            return parse_time(value, field)
+        moment = optional_time(value_at(payload, field), field)
+        if moment is not None:
+            return moment
     raise RecordError(
         "deployment_status.created_at",
         "missing deployment_status.created_at: expected the time of the status",

@@ -39,7 +39,7 @@ from basics.deploys.formats.common import (
     make_reject,
     normalize_environment,
     optional_text,
-    parse_time,
+    required_time,
     skip,
     value_at,
 )
@@ -180,12 +180,11 @@ def _pipeline_job(
         raise RecordError("id", "missing id: expected the job's id")
     status = _status(job, "status", f"job {job_id}")
     finished = value_at(job, "finished_at") or value_at(payload, "object_attributes.finished_at")
-    if finished in (None, ""):
-        raise RecordError("finished_at", "missing finished_at: expected when the deploy job ended")
+    deployed_at = required_time(finished, "finished_at", "when the deploy job ended")
     tag = value_at(payload, "object_attributes.tag") is True
     return DeployRecord(
         service=_service(payload, service),
-        deployed_at=parse_time(finished, "finished_at"),
+        deployed_at=deployed_at,
         source_key=f"{SOURCE}:job:{job_id}",
         status=status,
         version=optional_text(payload, "object_attributes.ref") if tag else None,
@@ -249,10 +248,7 @@ def _status(record: dict[str, Any], field: str, what: str) -> DeployStatus:
 
 
 def _time(payload: dict[str, Any], field: str) -> dt.datetime:
-    value = value_at(payload, field)
-    if value in (None, ""):
-        raise RecordError(field, f"missing {field}: expected when the deploy ended")
-    return parse_time(value, field)
+    return required_time(value_at(payload, field), field, "when the deploy ended")
 
 
 def _service(payload: dict[str, Any], default: str | None) -> str:

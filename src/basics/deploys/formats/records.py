@@ -37,6 +37,7 @@ from typing import Any
 from basics.core.errors import InputError
 from basics.deploys.formats.common import (
     RAW_CAP,
+    TIME_EXPECTED,
     DeploySet,
     RecordError,
     Skip,
@@ -46,7 +47,8 @@ from basics.deploys.formats.common import (
     json_values,
     make_reject,
     normalize_environment,
-    parse_time,
+    optional_time,
+    required_time,
     skip,
     value_at,
 )
@@ -158,13 +160,7 @@ def _text(lookup: Lookup, field: str) -> str | None:
 
 def _time(lookup: Lookup) -> dt.datetime:
     value, name = lookup("deployed_at")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise RecordError(
-            name,
-            f"missing {name}: expected the time of the deploy, ISO 8601 such as "
-            "2026-03-02T14:00:05Z, or epoch seconds or milliseconds",
-        )
-    return parse_time(value, name)
+    return required_time(value, name, f"the time of the deploy, {TIME_EXPECTED}")
 
 
 def _status(lookup: Lookup) -> DeployStatus:
@@ -222,7 +218,7 @@ def _change(item: Any, name: str) -> Change:
 
     def moment(*keys: str) -> dt.datetime | None:
         key = next((k for k in keys if item.get(k) not in (None, "")), None)
-        return None if key is None else parse_time(item[key], f"{name}.{key}")
+        return None if key is None else optional_time(item[key], f"{name}.{key}")
 
     return Change(
         sha=sha.strip(),
@@ -290,7 +286,7 @@ def read_csv(
 ) -> DeployRead:
     """Deploys from a CSV with a header row (comma, semicolon or tab separated)."""
     fields = check_mapping(mapping)
-    text, rejects = decode(data, name, legacy=True)
+    text, rejects = decode(data, name, legacy=True, as_json=False)
     deploys = DeploySet()
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count)  # Excel writes ";" in many locales
