@@ -734,3 +734,14 @@ def test_optional_and_required_times() -> None:
         common.required_time("", "at", "when it ended")
     with pytest.raises(common.RecordError, match=r'^unparseable time: .*found "soon"$'):
         common.optional_time("soon", "at")
+
+
+def test_one_reader_per_format_and_an_unknown_format_named() -> None:
+    from basics.deploys import formats
+    from basics.deploys.models import FORMATS
+
+    assert [formats.reader(f) for f in FORMATS] == [
+        github.read, gitlab.read, fourkeys.read, records.read_jsonl, records.read_csv,
+    ]  # fmt: skip
+    with pytest.raises(InputError, match='unknown deploy format "xml": expected one of github'):
+        formats.reader("xml")

@@ -4,7 +4,7 @@ fields and semantics (each request one batch; a redelivery changes nothing)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from basics.api.alerts import Limit, Offset
 from basics.api.replies import hub, moment, optional_moment, page, read_body, reply
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
+from basics.deploys.models import DeployStatus
 from basics.records import changes_record, dora_record
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class DeployIn(BaseModel):
     service: str = Field(min_length=1)
     version: str | None = None
     commit: str | None = None
-    status: Literal["succeeded", "failed", "rolled-back"] = "succeeded"
+    status: DeployStatus = "succeeded"
     at: str | None = Field(None, description="When (ISO 8601); default: when received.")
     environment: str | None = None
     actor: str | None = None
@@ -135,13 +136,13 @@ async def gitlab(
 
 
 async def _deploys(request: Request, body: bytes, fmt: str, service: str | None) -> Response:
-    import importlib
+    from basics.deploys.formats import reader
 
-    reader = importlib.import_module(f"basics.deploys.formats.{fmt}").read
+    read = reader(fmt)
 
     def job(app: App) -> Any:
         return app.deploys.store_read(
-            reader(body, "webhook", None, service), fmt, f"{fmt} webhook", body
+            read(body, "webhook", None, service), fmt, f"{fmt} webhook", body
         )
 
     return reply(request, await run_in_threadpool(hub(request).write, job))

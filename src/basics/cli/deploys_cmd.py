@@ -10,13 +10,12 @@ import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
 from basics.cli.slo_cmd import time_option
+from basics.deploys.models import FORMATS, STATUSES
 
 if TYPE_CHECKING:
     from basics.app import App
     from basics.deploys.service import DeployImport
 
-FORMATS = ["github", "gitlab", "fourkeys", "jsonl", "csv"]
-STATUSES = ["succeeded", "failed", "rolled-back"]
 DEFAULT_DAYS = 90
 
 
@@ -343,28 +342,15 @@ def ingest_deploys(
 def _import_file(
     app: App, path: Path, fmt: str, mapping: dict[str, str] | None, service: str | None
 ) -> DeployImport:
-    import importlib
-
     from basics.core.errors import InputError
+    from basics.deploys.formats import reader
 
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
-    module, function = _READERS[fmt]
-    reader = getattr(importlib.import_module(f"basics.deploys.formats.{module}"), function)
-    read = reader(data, path.name, mapping, service)
+    read = reader(fmt)(data, path.name, mapping, service)
     return app.deploys.store_read(read, fmt, str(path), data)
-
-
-_READERS = {
-    "github": ("github", "read"),
-    "gitlab": ("gitlab", "read"),
-    "fourkeys": ("fourkeys", "read"),
-    "jsonl": ("records", "read_jsonl"),
-    "csv": ("records", "read_csv"),
-}
-"""Each --format: its module under `basics.deploys.formats`, and the reader there."""
 
 
 def _mapping(text: str | None) -> dict[str, str] | None:
