@@ -42,12 +42,10 @@ def test_no_data_is_no_band() -> None:
     assert bands.lead_time_band(None) is None
     assert bands.change_failure_band(None) is None
     assert bands.recovery_band(None) is None
-    assert bands.levels(None, None, None, None) == {
-        "deployment_frequency": None,
-        "lead_time": None,
-        "change_failure_rate": None,
-        "recovery_time": None,
-    }
+    nothing = bands.MetricBand(None, None)
+    assert bands.bands(None, None, None, None) == bands.Bands(
+        2024, bands.REPORT_TITLE, nothing, nothing, nothing, nothing
+    )
 
 
 # --- lead time and recovery time --------------------------------------------------------------
@@ -226,9 +224,3 @@ def test_bands_and_levels_together() -> None:
         change_failure_rate=bands.MetricBand("8%", "high"),
         recovery_time=bands.MetricBand("Less than one hour", "elite"),
     )
-    assert bands.levels(2.0, 3 * HOUR_S, 0.08, 0.5 * HOUR_S) == {
-        "deployment_frequency": "high",
-        "lead_time": "elite",
-        "change_failure_rate": "high",
-        "recovery_time": "elite",
-    }

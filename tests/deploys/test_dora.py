@@ -272,3 +272,10 @@ def test_root_causes_link_first_deploys_and_name_the_incidents_services(app: App
     assert app.store.query("SELECT id, services, end_ts, title FROM incidents WHERE id = 2") == [
         (2, ["api"], at(7), "found it")
     ]
+
+
+def test_before_within_zero_seconds_is_the_moment_itself_not_the_default(app: App) -> None:
+    read = DeployRead(deploys=[deploy("early", 4.5), deploy("now", 5)])
+    app.deploys.store_read(read, "jsonl", "two", b"two")
+    assert [d.version for d in app.deploys.before([], at(5))] == ["now", "early"]  # 2 h
+    assert [d.version for d in app.deploys.before([], at(5), within_s=0)] == ["now"]

@@ -421,3 +421,12 @@ def test_a_script_in_a_version_arrives_as_text(own_demo: Path, tab: Watched) -> 
         assert tab.dialogs == [] and tab.errors == []
     finally:
         server.stop()
+
+
+def test_the_quick_check_link_is_the_bands_own(server: Server) -> None:
+    from basics.deploys.bands import QUICK_CHECK_URL
+
+    html = server.get("/deploys", **WEEK).text
+    assert f'<a href="{QUICK_CHECK_URL}">DORA Quick Check</a>' in html
+    template = Path(__file__).parents[2] / "src/basics/web/templates/deploys.html"
+    assert QUICK_CHECK_URL not in template.read_text()  # one copy of the address

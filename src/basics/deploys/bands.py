@@ -42,10 +42,6 @@ REPORT_TITLES = {
     2023: "Accelerate State of DevOps Report 2023 (DORA, Google Cloud)",
 }
 REPORT_TITLE = REPORT_TITLES[REPORT_YEAR]
-REPORT_URLS = {
-    2024: "https://dora.dev/research/2024/dora-report/",
-    2023: "https://dora.dev/research/2023/dora-report/",
-}
 QUICK_CHECK_URL = "https://dora.dev/quickcheck/"
 
 HOUR_S = 3600
@@ -266,19 +262,3 @@ def bands(
         ),
         recovery_time=MetricBand(recovery_band(recovery_s), recovery_level(recovery_s, year)),
     )
-
-
-def levels(
-    deploys_per_day: float | None,
-    lead_time_s: float | None,
-    change_failure_ratio: float | None,
-    recovery_s: float | None,
-    year: int = REPORT_YEAR,
-) -> dict[str, Level | None]:
-    """Each metric's cluster level in the report of `year` (None where there is no data)."""
-    return {
-        "deployment_frequency": frequency_level(deploys_per_day, year),
-        "lead_time": lead_time_level(lead_time_s, year),
-        "change_failure_rate": change_failure_level(change_failure_ratio, year),
-        "recovery_time": recovery_level(recovery_s, year),
-    }

@@ -16,10 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from basics.deploys.bands import Bands, bands
-
-DAY_S = 86_400
-WEEK_S = 7 * DAY_S
+from basics.deploys.bands import DAY_S, WEEK_S, Bands, bands
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def report(
         (bool(row[1]), row[0]): _counts((row[0], *row[2:]), leads.get((bool(row[1]), row[0])))
         for row in rows
     }
-    total = counts.pop((True, ALL), None) or _empty(ALL, None)
+    total = counts.pop((True, ALL), None) or _empty(ALL)
     return DoraReport(
         start,
         end,
@@ -167,9 +167,9 @@ def _counts(row: tuple[Any, ...], lead: tuple[Spread, int] | None) -> ServiceCou
     )
 
 
-def _empty(name: str, lead: tuple[Spread, int] | None) -> ServiceCounts:
-    spread, skipped = lead or (Spread(None, None, 0), 0)
-    return ServiceCounts(name, 0, 0, 0, 0, 0, 0, 0, 0, spread, skipped, Spread(None, None, 0), 0)
+def _empty(name: str) -> ServiceCounts:
+    nothing = Spread(None, None, 0)
+    return ServiceCounts(name, 0, 0, 0, 0, 0, 0, 0, 0, nothing, 0, nothing, 0)
 
 
 def _pair(quantiles: object) -> tuple[float | None, float | None]:

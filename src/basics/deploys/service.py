@@ -178,7 +178,9 @@ class DeployService:
     ) -> list[Deploy]:
         """Deploys of the services (any, when empty) at or before `moment`, newest first,
         within `within_s` of it (default: `deploys.suggest_within`)."""
-        within = dt.timedelta(seconds=within_s or self.config.deploys.suggest_within_s)
+        if within_s is None:
+            within_s = self.config.deploys.suggest_within_s
+        within = dt.timedelta(seconds=within_s)
         found = self._select(
             "(len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.service)) "
             "AND d.environment = ? AND d.deployed_at <= ? AND d.deployed_at >= ?",

@@ -42,6 +42,7 @@ def deploys_page(
     finish: To = None,
 ) -> HTMLResponse:
     """DORA per service and overall with bands, deploys per week, and the recent deploys."""
+    from basics.deploys.bands import QUICK_CHECK_URL
     from basics.records import dora_record
 
     # The page's form sends empty fields for "any".
@@ -71,7 +72,7 @@ def deploys_page(
             begin=begin, last=last, window={"from_": iso_utc(begin), "to": iso_utc(last)},
             service=service, team=team, environment=environment, start=start,
             finish=finish, services=known, teams=_teams_owning(app), chart=chart,
-            sources=sources, failing=failing,
+            sources=sources, failing=failing, quick_check_url=QUICK_CHECK_URL,
         )  # fmt: skip
 
 
