@@ -31,8 +31,11 @@ dora: "DORA over 1 M deploys ≤ 2 s, against a pandas script". `--deploys` depl
     figure per service and for all of them (timed apart). Before any ratio is printed, every
     figure of every service must be equal on both sides.
 
-Writes benchmarks/results/deploys.json, prints the tables for docs/benchmarks.md and the
-result line (`BENCH_RESULT {...}`). Exit code 1 when a check fails.
+Writes benchmarks/results/deploys.json, one key per part (`git`, `dora`), each with the run
+that measured it (`run`: command, machine, load): a run merges its parts into the file, so a
+`--skip-dora` run and a `--skip-git` run keep each other's. Prints the tables for
+docs/benchmarks.md and the result line (`BENCH_RESULT {...}`). Exit code 1 when a check
+fails.
 """
 
 from __future__ import annotations
@@ -1010,6 +1013,32 @@ def dora_table(r: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+PARTS = ("git", "dora")
+RUN_KEYS = ("command", "machine", "git_version", "load_at_start", "others_busy_share", "wall_s")
+"""What a run says about itself: kept with each part it measured."""
+
+
+def write_results(path: Path, result: dict[str, Any]) -> None:
+    """Merge this run's parts into the results file, each with the run that measured it, so
+    a `--skip-dora` run and a `--skip-git` run leave both parts (an earlier run's part stays
+    until a run measures it again)."""
+    kept: dict[str, Any] = {}
+    if path.exists():
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            kept = {}
+    # A file written before parts carried their run: its run (and verdict) is the top level's.
+    earlier = {"run": {k: kept[k] for k in RUN_KEYS if k in kept}, "ok": kept.get("ok", False)}
+    parts = {p: {**earlier, **kept[p]} for p in PARTS if isinstance(kept.get(p), dict)}
+    run = {k: result[k] for k in RUN_KEYS}
+    parts.update({p: {**result[p], "run": run} for p in PARTS if p in result})
+    merged: dict[str, Any] = {p: parts[p] for p in PARTS if p in parts}
+    merged["ok"] = all(part["ok"] for part in parts.values())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2, default=str), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=100_000)
@@ -1071,7 +1100,8 @@ def main() -> int:
         print(f"\n{git_table(g)}\n")
         for passed, what in g["checks"]:
             print(f"CHECK {'ok  ' if passed else 'FAIL'} {what}")
-            ok = ok and passed
+        g["ok"] = all(passed for passed, _ in g["checks"])
+        ok = ok and g["ok"]
         g["met"] = g["cli_import_s"] <= TARGET_GIT_S
     if "dora" in result:
         r = result["dora"]
@@ -1083,6 +1113,7 @@ def main() -> int:
         )
         for row in check["differing"]:
             print(f"  differs: {row}")
+        r["ok"] = check["ok"]
         ok = ok and check["ok"]
         if check["ok"]:
             print(f"\n{dora_table(r)}\n")
@@ -1103,8 +1134,7 @@ def main() -> int:
     print(f"\nothers used {result['others_busy_share']:.0%} of the CPUs during the run; "
           f"whole run {wall / 60:.1f} minutes; results in {args.out}")  # fmt: skip
     result["ok"] = ok
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    write_results(args.out, result)
     emit(result)
     return 0 if ok else 1
 
