@@ -122,7 +122,7 @@ def test_a_header_the_reader_cannot_use_is_an_error(app: App, tmp_path: Path) ->
     assert (linear.entries, linear.hours) == (2, 3.0)
     odd = tmp_path / "odd.csv"
     odd.write_text("who,when,spent\nalice,2026-03-02,1h\n")
-    with pytest.raises(InputError, match=r"no column for the person .*--mapping 'COLUMN=person'"):
+    with pytest.raises(InputError, match=r"no column for the person .*--mapping 'person=COLUMN'"):
         app.toil.ingest(str(odd), options(app))
     mapped = options(app, mapping={"who": "person", "when": "date", "spent": "duration"})
     assert app.toil.ingest(str(odd), mapped).entries == 1

@@ -41,16 +41,21 @@ def test_a_one_person_sheet_with_defaults_and_no_category() -> None:
 
 def test_mapping_overrides_recognition_and_checks_its_columns() -> None:
     header = ["Who", "Logged", "Billed Hours", "Hours", "Date"]
-    columns = find_columns(header, parse_mapping("who=person, Billed Hours=hours"), "x")
+    columns = find_columns(header, parse_mapping("person=who, hours=Billed Hours"), "x")
     assert columns.describe() == {"person": "Who", "date": "Date", "hours": "Billed Hours"}
-    ignored = find_columns(header, parse_mapping("Logged=-"), "x")
+    ignored = find_columns(header, parse_mapping(None, ["Logged"]), "x")
     assert ignored.time_unit == "hours" and ignored.names["hours"] == "Hours"
     with pytest.raises(InputError, match='unknown field "minuets"'):
-        parse_mapping("Logged=minuets")
-    with pytest.raises(InputError, match="expected COLUMN=FIELD"):
+        parse_mapping("minuets=Logged")
+    with pytest.raises(InputError, match="expected FIELD=COLUMN"):
         parse_mapping("Logged")
+    # The other way round, as `ingest toil` once took it: said how to write it.
+    with pytest.raises(InputError, match="did you mean hours=logged"):
+        parse_mapping("Logged=hours")
+    with pytest.raises(InputError, match='hours is mapped twice \\("A" and "B"\\)'):
+        parse_mapping("hours=A,hours=B")
     with pytest.raises(InputError, match='names column "spent", which the header does not'):
-        find_columns(header, parse_mapping("Spent=hours"), "x")
+        find_columns(header, parse_mapping("hours=Spent"), "x")
 
 
 def test_files_it_cannot_read() -> None:

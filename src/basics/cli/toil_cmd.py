@@ -140,7 +140,8 @@ def _time(minutes: float) -> str:
 
 @click.command(name="toil")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--mapping", help="COLUMN=FIELD,... for columns not recognised (see docs/toil.md).")
+@click.option("--mapping", help="FIELD=COLUMN,... for columns not recognised (see docs/toil.md).")
+@click.option("--ignore", multiple=True, help="A column to leave out (repeatable).")
 @click.option(
     "--dates",
     type=click.Choice(["dmy", "mdy"]),
@@ -155,6 +156,7 @@ def ingest_toil(
     ctx: click.Context,
     files: tuple[str, ...],
     mapping: str | None,
+    ignore: tuple[str, ...],
     dates: str | None,
     person: str | None,
     category: str | None,
@@ -165,7 +167,7 @@ def ingest_toil(
     time column mapped), or a spreadsheet (person, date, minutes or hours, category, service,
     description, ticket, automatable). `-` reads standard input.
 
-    Columns are found by their header; --mapping names others, e.g. 'Logged=hours,Who=person'.
+    Columns are found by their header; --mapping names others, e.g. 'hours=Logged,person=Who'.
     Each file is one batch; the same file again changes nothing, and rows an earlier export
     brought are not counted twice. Bad rows are listed with their line, column and reason;
     exit code 3 when any was.
@@ -173,7 +175,7 @@ def ingest_toil(
     \b
     Examples:
       basics ingest toil worklogs.csv
-      basics ingest toil linear.csv --mapping 'Estimate=hours' --category ticket-work
+      basics ingest toil linear.csv --mapping 'hours=Estimate' --category ticket-work
     """
     from basics.cli import output
     from basics.toil.formats.columns import parse_mapping
@@ -181,7 +183,7 @@ def ingest_toil(
 
     app = get_app(ctx)
     options = ReadOptions(
-        mapping=parse_mapping(mapping),
+        mapping=parse_mapping(mapping, ignore),
         dates=cast("DateOrder | None", dates),
         person=person,
         category=category,

@@ -59,7 +59,7 @@ def minutes_of(text: str, unit: TimeUnit) -> float:
         if factor is None:
             raise ValueError(
                 f'a number without a unit ("{text.strip()}") in a column of durations: say '
-                "which unit it holds with --mapping COLUMN=seconds, =minutes or =hours"
+                "which unit it holds with --mapping seconds=COLUMN, minutes=COLUMN or hours=COLUMN"
             )
         minutes = float(value.replace(",", ".")) * factor
     else:

@@ -2,8 +2,9 @@
 
 Headers are recognised by name, never by position, compared in lower case with `_` and runs
 of spaces as one space. For each field the first name of its list that the header has wins
-(a Tempo export's `Username` before its `Full name`). `--mapping COLUMN=FIELD,...` names
-columns the lists do not know, or overrides them; mapping a column to `-` ignores it.
+(a Tempo export's `Username` before its `Full name`). `--mapping FIELD=COLUMN,...` names
+columns the lists do not know, or overrides them (the way `fields:` of a source and
+`ingest deploys --mapping` read); `--ignore COLUMN` leaves a column out.
 docs/toil.md shows this table; a test keeps the two the same.
 """
 
@@ -81,21 +82,31 @@ class Columns:
         return {f: self.names[f] for f in FIELDS if f in self.names}
 
 
-def parse_mapping(text: str | None) -> dict[str, str]:
-    """`COLUMN=FIELD,COLUMN=FIELD` as {normalised column: field}; InputError when malformed."""
-    mapping: dict[str, str] = {}
+def parse_mapping(text: str | None, ignore: Sequence[str] = ()) -> dict[str, str]:
+    """`FIELD=COLUMN,FIELD=COLUMN` and the columns to ignore, as {normalised column: field
+    or "-"}; InputError when malformed, a field named twice, or a pair given the wrong way
+    round (`Estimate=hours`, which says how to write it)."""
+    mapping: dict[str, str] = {normalised(column): "-" for column in ignore}
+    fields: dict[str, str] = {}
     for part in (text or "").split(","):
         if not part.strip():
             continue
-        column, sep, target = part.rpartition("=")
-        target = target.strip().lower()
-        if not sep or not column.strip():
-            raise InputError(f'--mapping: expected COLUMN=FIELD, found "{part.strip()}"')
-        if target not in FIELDS and target != "-":
+        target, sep, column = part.partition("=")
+        target, column = target.strip().lower(), column.strip()
+        if not sep or not column:
+            raise InputError(f'--mapping: expected FIELD=COLUMN, found "{part.strip()}"')
+        if target not in FIELDS:
+            turned = column.lower()
+            hint = f"; did you mean {turned}={target}?" if turned in FIELDS else ""
             raise InputError(
-                f'--mapping: unknown field "{target}" for column "{column.strip()}"; '
-                f"expected one of {', '.join(FIELDS)}, or - to ignore the column"
+                f'--mapping: unknown field "{target}" (in "{part.strip()}"); expected '
+                f"FIELD=COLUMN with a field of {', '.join(FIELDS)}{hint}"
             )
+        if target in fields:
+            raise InputError(
+                f'--mapping: {target} is mapped twice ("{fields[target]}" and "{column}")'
+            )
+        fields[target] = column
         mapping[normalised(column)] = target
     return mapping
 

@@ -184,7 +184,7 @@ def _check_required(
         raise InputError(
             f"{name}: no column for the {wanted} (looked for: {', '.join(aliases[:6])}, ...; "
             f"found: {', '.join(cell.strip() for cell in header)}); name it with "
-            f"--mapping 'COLUMN={target}'{hint}"
+            f"--mapping '{target}=COLUMN'{hint}"
         )
 
 
