@@ -24,6 +24,17 @@ BASICS: str = _api.BASICS
 demo_server = _api.demo_server
 own_demo = _api.own_demo
 
+# How many pixels the canvas under `selector` has drawn (-1 when there is none): a chart
+# that drew nothing reads 0.
+INK = """(selector) => {
+  const canvas = document.querySelector(selector + " canvas");
+  if (!canvas) return -1;
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) inked++;
+  return inked;
+}"""
+
 
 class Watched:
     """A browser page with every console error and uncaught exception it met."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from serving import Server, Watched
+from serving import INK, Server, Watched
 
 from basics.app import App
 from basics.config.loader import load_config
@@ -311,15 +311,6 @@ def test_every_slo_chart_gets_its_services_deploys(demo_server: Server) -> None:
 
 
 # -- in Chromium ----------------------------------------------------------------------------
-
-INK = """(selector) => {
-  const canvas = document.querySelector(selector + " canvas");
-  if (!canvas) return -1;
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) inked++;
-  return inked;
-}"""
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from serving import BASICS, Server, Watched, alertmanager
+from serving import BASICS, INK, Server, Watched, alertmanager
 
 from basics.web import formats
 
@@ -29,15 +29,6 @@ CHARTS = {
     "alerts": ["#chart-timeline"],
     "oncall": ["#chart-shifts"],
 }
-
-INK = """(selector) => {
-  const canvas = document.querySelector(selector + " canvas");
-  if (!canvas) return -1;
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) inked++;
-  return inked;
-}"""
 
 
 @pytest.mark.parametrize("tab", ["desktop", "phone"], indirect=True)

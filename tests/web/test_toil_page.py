@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from serving import BASICS, Server, Watched
+from serving import BASICS, INK, Server, Watched
 
 from basics.app import App
 from basics.config.loader import load_config
@@ -195,16 +195,6 @@ def test_user_text_is_escaped_and_a_bad_team_refused(server: Server) -> None:
         server.get("/toil", team="", person="", service="", **{"from": "2026-03-02"}).status_code
         == 200
     )
-
-
-INK = """(selector) => {
-  const canvas = document.querySelector(selector + " canvas");
-  if (!canvas) return -1;
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) inked++;
-  return inked;
-}"""
 
 
 @pytest.mark.slow
