@@ -12,9 +12,9 @@ git: "import the history of a repository with 100,000 commits and 5,000 tags ≤
     tags with backport commits tagged on it, two tags in three annotated, one lightweight),
     then `git gc`, and cached under benchmarks/data/. Timed, median of `--runs`, each into a
     fresh store: `basics ingest deploys --git REPO --tags 'v*' --service api --json` as a
-    process (what a user runs); in a worker process, `read_tags` (the two git commands, then
-    the parse and the walk in Python) and `store_read`; and as the floor, the bare
-    `git for-each-ref` and `git log --all --format=...` the import cannot do without. Then,
+    process (what a user runs); in a worker process, `list_tags` + `deploys_of` (the two
+    git commands, then the parse and the walk in Python) and `store_read`; and as the floor,
+    the bare `git for-each-ref` and `git log --all --format=...` the import cannot do without. Then,
     after one more commit and tag, the re-import (stores that one deploy) and the same
     import again (already imported). Checked: one deploy per tag, each tag's changes exactly
     the commits the generator put under it, their sum the commits reachable from the tags.
@@ -77,7 +77,7 @@ T1 = dt.datetime(2026, 1, 1)
 TIMEZONE = "Europe/Berlin"
 """The DORA store's time zone: deploy days are local days, so both sides convert."""
 LOG_FORMAT = "%H %P%x00%at%x00%ct"
-"""What read_tags asks `git log` for."""
+"""What deploys_of asks `git log` for."""
 FLOOR_REF_FORMAT = "%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)"
 EXTRA_TAG = "v9999.0.0"
 """The tag added for the re-import."""
@@ -282,8 +282,8 @@ def _fresh_company(folder: Path, timezone: str = "UTC") -> Path:
 
 
 def worker_git(repo: Path, work: Path, runs: int) -> dict[str, Any]:
-    """In-process: read_tags (git commands apart from the parse and walk) and store_read,
-    each run into a fresh store."""
+    """In-process: list_tags + deploys_of (git commands apart from the parse and walk) and
+    store_read, each run into a fresh store."""
     import basics.deploys.git as git
     from basics.app import App
     from basics.config.loader import parse_config
@@ -306,7 +306,8 @@ def worker_git(repo: Path, work: Path, runs: int) -> dict[str, Any]:
         try:
             spent["git_s"] = 0.0
             started = time.perf_counter()
-            read, identity = git.read_tags(repo, "v*", "api")
+            tags = git.list_tags(repo, "v*", "api")
+            read, identity = git.deploys_of(repo, tags, "api"), tags.identity
             read_s = time.perf_counter() - started
             git_s = spent["git_s"]
             started = time.perf_counter()
@@ -421,7 +422,8 @@ def run_git(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, A
             say(f"  CLI run {run + 1}: import {_s(first_s)}, after one more tag {_s(again_s)}, "
                 f"already imported {_s(same_s)}")  # fmt: skip
         inproc = run_worker("git", work, args.runs, repo)
-        say(f"  in-process: read_tags {_s(inproc['read_tags_s'])} (git {_s(inproc['git_s'])}), "
+        say(f"  in-process: tags and commits {_s(inproc['read_tags_s'])} "
+            f"(git {_s(inproc['git_s'])}), "
             f"store_read {_s(inproc['store_s'])}")  # fmt: skip
         per_tag = json.loads((work / "tags-basics.json").read_text())
     finally:
@@ -452,7 +454,7 @@ def check_git(
     checks = [
         (
             inproc["deploys"] == tags and inproc["rejects"] == 0,
-            f"read_tags: {inproc['deploys']:,} deploys for {tags:,} tags, "
+            f"tags and commits: {inproc['deploys']:,} deploys for {tags:,} tags, "
             f"{inproc['rejects']} rejects",
         ),
         (
@@ -980,10 +982,10 @@ def git_table(g: dict[str, Any]) -> str:
         f"(process, fresh store) | **{_s(g['cli_import_s'])}** | "
         f"{_verdict(g['cli_import_s'], TARGET_GIT_S)}; {g['cli_import_s'] / f['floor_s']:.1f}× "
         "the git floor |",
-        f"| ↳ in-process `read_tags` + `store_read` | {_s(p['total_s'])} | "
+        f"| ↳ in-process `list_tags` + `deploys_of` + `store_read` | {_s(p['total_s'])} | "
         f"{p['total_s'] / f['floor_s']:.1f}× the git floor |",
-        f"| &nbsp;&nbsp;↳ `read_tags`: git for-each-ref + log | {_s(p['git_s'])} | |",
-        f"| &nbsp;&nbsp;↳ `read_tags`: parse, walk, records (Python) | {_s(p['walk_s'])} | |",
+        f"| &nbsp;&nbsp;↳ git for-each-ref + log | {_s(p['git_s'])} | |",
+        f"| &nbsp;&nbsp;↳ parse, walk, records (Python) | {_s(p['walk_s'])} | |",
         f"| &nbsp;&nbsp;↳ `store_read` ({p['changes']:,} changes) | {_s(p['store_s'])} | |",
         f"| git floor: bare `for-each-ref` + `log --all --format=…` | {_s(f['floor_s'])} | "
         f"({_s(f['for_each_ref_s'])} + {_s(f['log_s'])}) |",

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from basics.app import App
 from basics.cli.main import cli
 from basics.config.loader import parse_config
-from basics.deploys.git import read_tags
+from basics.deploys.git import deploys_of, list_tags
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 T0 = dt.datetime(2026, 3, 2, 9, 0)
@@ -82,7 +82,7 @@ def repo(tmp_path: Path) -> Repo:
 
 
 def shipped(repo: Repo, *exclude: str) -> dict[str, list[str]]:
-    read, _ = read_tags(repo.path, "v*", "api", exclude)
+    read = deploys_of(repo.path, list_tags(repo.path, "v*", "api", exclude), "api")
     messages = {}
     for deploy in read.deploys:
         names = sorted(
@@ -107,7 +107,7 @@ def test_excluding_rc_tags_moves_their_commits_to_the_final_tag(repo: Repo) -> N
 
 
 def test_deploy_times_actor_and_change_times(repo: Repo) -> None:
-    read, _ = read_tags(repo.path, "v*", "api")
+    read = deploys_of(repo.path, list_tags(repo.path, "v*", "api"), "api")
     by_version = {d.version: d for d in read.deploys}
     first = by_version["v1.0.0"]
     assert first.deployed_at == T0 + dt.timedelta(hours=3)  # the tagger's date
@@ -121,7 +121,7 @@ def test_deploy_times_actor_and_change_times(repo: Repo) -> None:
 
 
 def test_lightweight_tags_are_dated_by_their_commit(repo: Repo) -> None:
-    read, _ = read_tags(repo.path, "nightly", "api")
+    read = deploys_of(repo.path, list_tags(repo.path, "nightly", "api"), "api")
     assert [d.deployed_at for d in read.deploys] == [T0 + dt.timedelta(hours=8)]
 
 

@@ -313,18 +313,8 @@ def ingest_deploys(
             raise click.UsageError("give --git or files, not both")
         if not service:
             raise click.UsageError("--git needs --service: the service its tags deploy")
-        from basics.deploys import service as deploy_service
-        from basics.deploys.git import deploys_of, list_tags
-
-        tags = list_tags(repo.resolve(), pattern, service, exclude)
-        known = app.deploys.imported("git", tags.identity)
-        if known is not None:  # the same tags: known without reading a commit
-            same = deploy_service.DeployImport(None, str(repo), "duplicate", duplicate_of=known)
-            results.append(same)
-        else:
-            with output.working(f"reading the commits of {repo}", as_json):
-                read = deploys_of(repo.resolve(), tags, service)
-            results.append(app.deploys.store_read(read, "git", str(repo), tags.identity))
+        with output.working(f"reading the tags and commits of {repo}", as_json):
+            results.append(app.deploys.import_git(repo.resolve(), pattern, service, exclude))
     elif not files or not fmt:
         raise click.UsageError("give files and --format, or --git REPO --service S")
     else:

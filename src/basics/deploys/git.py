@@ -64,15 +64,6 @@ def list_tags(repo: Path, pattern: str, service: str, exclude: Iterable[str] = (
     return Tags(found.tags, found.rejects, "\n".join(matched).encode())
 
 
-def read_tags(
-    repo: Path, pattern: str, service: str, exclude: Iterable[str] = ()
-) -> tuple[DeployRead, bytes]:
-    """The deploys the repository's tags matching `pattern` (and none of `exclude`) tell,
-    and the bytes that identify them."""
-    tags = list_tags(repo, pattern, service, exclude)
-    return deploys_of(repo, tags, service), tags.identity
-
-
 def deploys_of(repo: Path, tags: Tags, service: str) -> DeployRead:
     """Each tag a deploy of `service`, shipping the commits no earlier tag reached."""
     read = DeployRead(rejects=list(tags.rejects))

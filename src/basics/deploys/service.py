@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from basics.config.models import Config
@@ -78,6 +80,20 @@ class DeployService:
         if deploy_id is None:  # pragma: no cover - store_read stored it or raised
             raise InputError(f"the deploy was not stored ({done.status})")
         return self.get(int(deploy_id))
+
+    def import_git(
+        self, repo: Path, pattern: str, service: str, exclude: Sequence[str] = ()
+    ) -> DeployImport:
+        """Each tag of `repo` matching `pattern` (and none of `exclude`) a deploy of
+        `service`, shipping the commits no earlier tag reached, as one batch. The same tags
+        again are known from the tag listing alone, without reading a commit."""
+        from basics.deploys.git import deploys_of, list_tags
+
+        tags = list_tags(repo, pattern, service, exclude)
+        known = self.imported("git", tags.identity)
+        if known is not None:
+            return DeployImport(None, str(repo), "duplicate", duplicate_of=known)
+        return self.store_read(deploys_of(repo, tags, service), "git", str(repo), tags.identity)
 
     def imported(self, source: str, content: bytes) -> int | None:
         """The batch that stored this content from this source already, if any."""
