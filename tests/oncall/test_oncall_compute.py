@@ -643,3 +643,69 @@ def test_fold_deliveries_merges_in_order_and_counts_each_page_new_once() -> None
     assert folded.pages["pagerduty:P1"][0].acknowledged_at == t + dt.timedelta(minutes=4)
     assert folded.pages["pagerduty:P2"][0].resolved_at == t + dt.timedelta(minutes=30)
     assert stored == {"pagerduty:P1": page("P1")}  # what was stored is not changed
+
+
+def _told() -> object:
+    """Strategy: one delivery's pages (ids from a few, each at most once, as the webhook
+    readers give them), with times that may or may not be known yet."""
+    import datetime as dt
+
+    from hypothesis import strategies as st
+
+    from basics.oncall.models import Page
+
+    t = dt.datetime(2026, 3, 2, 13, 0)
+    minutes = st.one_of(st.none(), st.integers(0, 120).map(lambda m: t + dt.timedelta(minutes=m)))
+    page = st.builds(
+        lambda key, created, ack, resolved, responder: Page(
+            f"pagerduty:{key}",
+            "pagerduty",
+            key,
+            key,
+            "Disk full",
+            None,
+            None,
+            t + dt.timedelta(minutes=created),
+            ack,
+            resolved,
+            responder,
+        ),
+        st.sampled_from(["P1", "P2", "P3"]),
+        st.integers(0, 60),
+        minutes,
+        minutes,
+        st.one_of(st.none(), st.sampled_from(["ana", "bo"])),
+    )
+    return st.lists(page, max_size=3, unique_by=lambda p: p.id)
+
+
+def test_a_fold_equals_merging_one_delivery_after_another() -> None:
+    """`fold_deliveries` (what one transaction stores) equals storing each delivery in turn
+    with `merge_page`, and counts a page new only in the first delivery to tell of it."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from basics.oncall.compute import fold_deliveries, merge_page
+    from basics.oncall.models import Page  # noqa: F401 - in the annotations below
+
+    @settings(max_examples=300, deadline=None)
+    @given(stored=_told(), deliveries=st.lists(_told(), max_size=5))
+    def check(stored: list[Page], deliveries: list[list[Page]]) -> None:
+        state = {p.id: p for p in stored}
+        new_counts = []
+        for told in deliveries:
+            new_counts.append(sum(1 for p in told if p.id not in state))
+            for p in told:
+                state[p.id] = merge_page(state[p.id], p) if p.id in state else p
+        folded = fold_deliveries({p.id: p for p in stored}, deliveries)
+        assert folded.new_pages == new_counts
+        touched = {p.id for told in deliveries for p in told}
+        assert {key: page for key, (page, _) in folded.pages.items()} == {
+            key: state[key] for key in touched
+        }
+        for key, (_, index) in folded.pages.items():  # the last delivery to tell of it
+            assert index == max(
+                i for i, told in enumerate(deliveries) if key in {p.id for p in told}
+            )
+
+    check()
