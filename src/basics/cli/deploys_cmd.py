@@ -354,6 +354,8 @@ def _mapping(text: str | None) -> dict[str, str] | None:
 
 
 def _say(result: DeployImport) -> None:
+    from basics.cli import output
+
     if result.status == "duplicate":
         click.echo(f"{result.name}: already imported as batch {result.duplicate_of}")
         return
@@ -377,9 +379,7 @@ def _say(result: DeployImport) -> None:
             parts.append(f"{result.skipped:,} skipped (not deploys)")
         parts.append(f"{result.rejected:,} rejected")
         click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
-    for reject in result.first_rejects:
-        where = f" {reject.field}:" if reject.field else ""
-        click.echo(f"  {result.name}:{reject.line}:{where} {reject.reason}", err=True)
+    output.rejects(result.name, result.first_rejects, result.rejected, result.batch_id)
 
 
 @click.command()

@@ -173,7 +173,7 @@ def ingest_with_progress(
 
 
 def summarise(result: BatchResult) -> None:
-    from basics.cli.output import when
+    from basics.cli import output
 
     if result.status == "duplicate":
         where = (
@@ -195,7 +195,7 @@ def summarise(result: BatchResult) -> None:
         if result.hint:
             click.echo(f"  likely cause: {result.hint}", err=True)
     else:
-        span = f" from {when(result.min_ts)} to {when(result.max_ts)}" if result.accepted else ""
+        span = f" from {output.when(result.min_ts)} to {output.when(result.max_ts)}" if result.accepted else ""
         resumed = (
             f" (appended since batch {result.continues}, from line {result.first_line:,})"
             if result.continues
@@ -220,19 +220,11 @@ def summarise(result: BatchResult) -> None:
     if result.ahead_rows:
         click.echo(
             f"  warning: {result.ahead_rows:,} events are dated more than "
-            f"{result.ahead_warning} ahead of now (newest {when(result.max_ts)}): a clock or "
+            f"{result.ahead_warning} ahead of now (newest {output.when(result.max_ts)}): a clock or "
             "an epoch unit may be wrong",
             err=True,
         )
-    for reject in result.first_rejects:
-        field = f" {reject.field}:" if reject.field else ""
-        click.echo(f"  {result.path}:{reject.line}:{field} {reject.reason}", err=True)
-    if result.rejected > len(result.first_rejects):
-        click.echo(
-            f"  … and {result.rejected - len(result.first_rejects):,} more: "
-            f"basics ingest rejects {result.batch_id}",
-            err=True,
-        )
+    output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
 
 
 @ingest.command()

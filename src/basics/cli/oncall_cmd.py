@@ -52,9 +52,7 @@ def ingest_pages(
             f"{result.path}: batch {result.batch_id}: {result.pages:,} pages "
             f"({result.new_pages:,} new), {result.rejected:,} rejected"
         )
-        for reject in result.first_rejects:
-            where = f" {reject.field}:" if reject.field else ""
-            click.echo(f"  {result.path}:{reject.line}:{where} {reject.reason}", err=True)
+        output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
     if any(r.rejected for r in results):
         ctx.exit(EXIT_REJECTS)
 

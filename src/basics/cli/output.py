@@ -235,6 +235,17 @@ def one_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("choose one of --json and --csv")
 
 
+def rejects(name: str, first: Sequence[Any], rejected: int, batch_id: int | None) -> None:
+    """An import's first rejects on stderr, one line each (`name:line: field: reason`), and
+    how many more there are and where to see them all."""
+    for reject in first:
+        where = f" {reject.field}:" if reject.field else ""
+        print(f"  {name}:{reject.line}:{where} {reject.reason}", file=sys.stderr)
+    if rejected > len(first) and batch_id is not None:
+        more = rejected - len(first)
+        print(f"  … and {more:,} more: basics ingest rejects {batch_id}", file=sys.stderr)
+
+
 def short_path(path: str, width: int = 32) -> str:
     """A path cut from the left to fit `width` characters, keeping its file name."""
     return path if len(path) <= width else "…" + path[-(width - 1) :]

@@ -201,6 +201,8 @@ def ingest_toil(
 
 def _summarise(result: ToilImport) -> None:
     """What one import did, for people; its first rejects on stderr."""
+    from basics.cli import output
+
     name = result.path
     if result.status == "duplicate":
         click.echo(f"{name}: already imported as batch {result.duplicate_of}; nothing changed")
@@ -228,15 +230,7 @@ def _summarise(result: ToilImport) -> None:
     if notes:
         click.echo("  " + "; ".join(notes))
     click.echo("  columns: " + ", ".join(f"{f} ← {c}" for f, c in result.columns.items()))
-    for reject in result.first_rejects:
-        where = f" {reject.field}:" if reject.field else ""
-        click.echo(f"  {name}:{reject.line}:{where} {reject.reason}", err=True)
-    if result.rejected > len(result.first_rejects):
-        click.echo(
-            f"  ... {result.rejected - len(result.first_rejects):,} more: "
-            f"basics ingest rejects {result.batch_id}",
-            err=True,
-        )
+    output.rejects(name, result.first_rejects, result.rejected, result.batch_id)
 
 
 @toil.command(name="list")
