@@ -195,7 +195,8 @@ def summarise(result: BatchResult) -> None:
         if result.hint:
             click.echo(f"  likely cause: {result.hint}", err=True)
     else:
-        span = f" from {output.when(result.min_ts)} to {output.when(result.max_ts)}" if result.accepted else ""
+        first, last = output.when(result.min_ts), output.when(result.max_ts)
+        span = f" from {first} to {last}" if result.accepted else ""
         resumed = (
             f" (appended since batch {result.continues}, from line {result.first_line:,})"
             if result.continues
@@ -220,8 +221,8 @@ def summarise(result: BatchResult) -> None:
     if result.ahead_rows:
         click.echo(
             f"  warning: {result.ahead_rows:,} events are dated more than "
-            f"{result.ahead_warning} ahead of now (newest {output.when(result.max_ts)}): a clock or "
-            "an epoch unit may be wrong",
+            f"{result.ahead_warning} ahead of now (newest {output.when(result.max_ts)}): a "
+            "clock or an epoch unit may be wrong",
             err=True,
         )
     output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
