@@ -112,8 +112,13 @@ def commands(config: Path) -> dict[str, list[str]]:
 
 
 def environment(src: Path | None) -> dict[str, str]:
+    """The environment of the timed processes: a user's, with Python's bytecode cache on.
+    A shell with PYTHONDONTWRITEBYTECODE set (this machine's has it) would make every
+    process compile every module it imports from source, which no installed Basics does
+    (the warm-up run writes the cache)."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     return env
