@@ -31,9 +31,9 @@ T = TypeVar("T")
 WATCH_S = 0.05
 """How often the hub looks for a CLI process asking for the store."""
 KEPT = 64
+"""Reports over events kept at most by `Hub.kept` (least recently used go first)."""
 READERS = 2
 """Threads that compute a page's independent reports at once (`Hub.gather`): the cores."""
-"""Reports over events kept at most by `Hub.kept` (least recently used go first)."""
 
 
 class Busy(BasicsError):
@@ -119,7 +119,7 @@ class Hub:
         hold keeps the store open until they are done."""
         held: tuple[int, App] | None = getattr(self._local, "app", None)
         if held is None or self._store is None:
-            raise RuntimeError("Hub.gather is called inside Hub.app()")
+            raise RuntimeError("Hub.gather must be called inside Hub.app()")
         generation, store = held[0], self._store
 
         def run(report: Callable[[App], Any]) -> Any:
