@@ -309,9 +309,10 @@ def test_out_with_text_is_refused_before_the_week_is_computed(
 
 def test_a_calendar_months_budget_is_the_real_month_s(tmp_path: Path) -> None:
     """A week's burn in a calendar-month SLO is set against the budget of the whole month
-    the week ends in, at its real length: 28 days in February. 100 events fall 5 days
-    into February and 100 on 29 January (inside an average month of 30.44 days back from
-    27 February, outside February's 28): 1 bad event burns 1/(1 % of 100), all of it."""
+    the week ends in, at its real length: 28 days in February. 100 good events fall 5 days
+    into February, 100 on 29 January (inside an average month of 30.44 days back from
+    27 February, outside February's 28), and 1 bad on 25 February, in the week: it burns
+    1 / (1 % of 101) of the budget, not 1 / (1 % of 201)."""
     config = CONFIG.replace("window: 30d", "window: month")
     (tmp_path / "basics.yaml").write_text(config)
     app = App(parse_config(config, tmp_path / "basics.yaml"))
@@ -321,6 +322,22 @@ def test_a_calendar_months_budget_is_the_real_month_s(tmp_path: Path) -> None:
         for day in ("02-05", "01-29")
         for i in range(100)
     ]  # fmt: skip
+    lines.append(json.dumps({"ts": "2026-02-25T08:00:00Z", "service": "api", "status": 503}))
     (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
-    assert app.ingest_events("events", str(tmp_path / "events.jsonl")).accepted == 200
-    assert app.review._burned("api/availability", 1, dt.datetime(2026, 2, 27)) == 1.0
+    assert app.ingest_events("events", str(tmp_path / "events.jsonl")).accepted == 201
+    end = dt.datetime(2026, 2, 27)
+    ((week, burned),) = app.review._burned(["api/availability"], end - dt.timedelta(days=7), end)
+    assert (week.total, week.bad) == (1, 1)
+    assert burned == pytest.approx(1 / (0.01 * 101))
+
+
+def test_counts_of_many_slos_and_ranges_equal_each_counted_alone(app: App) -> None:
+    """`counts_many` (the review's two scans) against `counts`, range by range."""
+    names = ["api/availability"]
+    ranges = {"week": W10, "two": W09, "late": W10 + dt.timedelta(days=3)}
+    end = W10 + dt.timedelta(days=7)
+    (many,) = app.slo.counts_many([(name, ranges) for name in names], end)
+    for label, start in ranges.items():
+        alone = app.slo.counts("api/availability", start, end)
+        assert (many[label].total, many[label].bad) == (alone.total, alone.bad)
+    assert many["two"].total == 2000 and many["week"].bad == 40

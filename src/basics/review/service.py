@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from basics.app import App
     from basics.config.review import ReviewWeights
     from basics.postmortems.service import Library
-    from basics.slo.models import Contributor
+    from basics.slo.models import Contributor, Counts
     from basics.slo.service import SLOService
 
 DAY = dt.timedelta(days=1)
@@ -83,13 +83,12 @@ class ReviewService:
     def _slos(
         self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
     ) -> tuple[list[SLOWeek], list[Candidate]]:
-        slo = self.app.slo
-        found = []
-        for name in self.config.slo_names():
-            now = slo.counts(name, start, stop)
-            found.append(SLOWeek(name, now.total, now.bad, self._burned(name, now.bad, stop),
-                                 self._burned(name, slo.counts(name, start - WEEK, start).bad,
-                                              start)))  # fmt: skip
+        names = self.config.slo_names()
+        this, before = self._burned(names, start, stop), self._burned(names, start - WEEK, start)
+        found = [
+            SLOWeek(name, counts.total, counts.bad, burned, earlier)
+            for name, (counts, burned), (_, earlier) in zip(names, this, before, strict=True)
+        ]
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
         candidates = []
@@ -161,17 +160,29 @@ class ReviewService:
         exact = slo.breakdown(name, by, start, stop, top=1)
         return by, exact.contributors[0] if exact.contributors else None
 
-    def _burned(self, name: str, bad: int, end: dt.datetime) -> float | None:
-        """`bad` as a share of the error budget of the SLO's window ending at `end`: rolling
-        windows as they are, calendar ones at the full length of the month or quarter `end`
-        falls in (`calendar_length_s`, as alerting sizes them: a week just after a month
-        began is not set against a one-day budget). None without events to budget."""
-        service, _, slo_name = name.partition("/")
-        slo = self.config.services[service].slos[slo_name]
-        length = calendar_length_s(slo.window, end, self.config.timezone)
-        total = self.app.slo.counts(name, end - dt.timedelta(seconds=length), end).total
-        budget = error_share(slo.objective) * total
-        return float(bad / budget) if budget else None
+    def _burned(
+        self, names: list[str], start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[Counts, float | None]]:
+        """Each SLO's events in [start, end) and its bad ones as a share of the error budget
+        of its window ending at `end`: rolling windows as they are, calendar ones at the
+        full length of the month or quarter `end` falls in (`calendar_length_s`, as
+        alerting sizes them: a week just after a month began is not set against a one-day
+        budget). None without events to budget. One scan of the rollups for every
+        occurrence SLO (`SLOService.counts_many`)."""
+        windows = []
+        for name in names:
+            service, _, slo_name = name.partition("/")
+            spec = self.config.services[service].slos[slo_name].window
+            length = dt.timedelta(seconds=calendar_length_s(spec, end, self.config.timezone))
+            windows.append((name, {"range": start, "window": end - length}))
+        found = []
+        for name, counts in zip(names, self.app.slo.counts_many(windows, end), strict=True):
+            service, _, slo_name = name.partition("/")
+            budget = error_share(self.config.services[service].slos[slo_name].objective)
+            allowed = budget * counts["window"].total
+            bad = counts["range"].bad
+            found.append((counts["range"], float(bad / allowed) if allowed else None))
+        return found
 
     def _pages(
         self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights

@@ -196,6 +196,20 @@ class SLOService:
         _, _, slo = self.slo(name)
         return self._window_counts(name, slo, {"range": floor_minute(start)}, end)["range"]
 
+    def counts_many(
+        self, requests: Sequence[tuple[str, dict[str, dt.datetime]]], end: dt.datetime
+    ) -> list[dict[str, Counts]]:
+        """`counts` of several SLOs over several ranges ending at `end` (each SLO's ranges
+        named by their labels), in one scan of the rollups for the occurrence SLOs."""
+        found = [(name, self.slo(name)[2]) for name, _ in requests]
+        return self._window_counts_many(
+            [
+                (name, slo, {label: floor_minute(start) for label, start in starts.items()})
+                for (name, slo), (_, starts) in zip(found, requests, strict=True)
+            ],
+            end,
+        )
+
     def _window_counts(
         self, key: str, slo: SLOConfig, starts: dict[str, dt.datetime], end: dt.datetime
     ) -> dict[str, Counts]:
