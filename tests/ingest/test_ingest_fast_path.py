@@ -64,7 +64,7 @@ VALUES: dict[str, list[Any]] = {
         {"at": "2026-03-29T00:30:00Z"},
     ],
     "service": ["", None, 7, True, ["a"], {"name": "x"}, "[not a list", "{not an object", 'a"b'],
-    "operation": ["", None, "/a[1]", "/b{x}", ["/a"], 3.5, "caf\u00e9", "\\"],
+    "operation": ["", None, "/a[1]", "/b{x}", "/c:{y}", "d: [z", ["/a"], 3.5, "caf\u00e9", "\\"],
     "user": ["-", "", None, 12345, 1e2, False, {"id": 1}, "[abc", "u\tx"],
     "status": ["200", " 503 ", 2.5, "abc", 1000, -1, 0, 999, True, None, {"a": 1}, [200], 1e2],
     "duration_ms": [
@@ -101,6 +101,9 @@ EXTRA_LINES = [
     '{"ts": "2026-03-29T00:30:00Z", "service": "a", "http": {"route": "/r"}}',
     '{"ts": "2026-03-29T00:30:00Z", "service": "a", "http": {"route": "/r", "route": "/s"}}',
     '{"ts": "2026-03-29T00:30:00Z", "service": "a", "extra": {"nested": [1, 2]}}',
+    '{"ts": "2026-03-29T00:30:00Z", "service": "a", "region":\t{"x": "y"}}',
+    '{"ts": "2026-03-29T00:30:00Z", "service": "a", "region" :  ["eu"], "user": "u:{v}"}',
+    '{"ts": "2026-03-29T00:30:00Z", "service": "a", "user": "u: {v}", "version": "v[2]"}',
     '\t{"ts": "2026-03-29T00:30:00Z", "service": "tabbed"}',
     '{"service": "a", "ts": "2026-03-29T00:30:00Z"}',
     '{"ts":"2026-03-29T00:30:00Z","service":"compact","user":"c"}',

@@ -267,15 +267,24 @@ def _chunk(
 def _brackets(
     data: bytes | bytearray, buffer: np.ndarray, offsets: np.ndarray, found: np.ndarray
 ) -> np.ndarray:
-    """How many `{` and `[` bytes each line holds (one `{` and no `[`: no nested value)."""
+    """How many `{` and `[` bytes each line holds (one `{` and no `[`: no nested value).
+
+    `found` is the caller's scratch: each byte comparison is written into it, since a new
+    array of a chunk's size each time would cost its memory's first touch every time.
+    """
     starts = offsets[:-1]
+    size = len(buffer)
+    np.equal(buffer, 123, out=found)
+    squares = data.find(b"[", 0, size) >= 0
     # As many `{` as lines, each line starting with one: one `{` a line.
-    braces = np.count_nonzero(np.equal(buffer, 123, out=found))
-    one_each = braces == len(starts) and np.all(buffer[starts] == 123)
-    if one_each and data.find(b"[", 0, len(buffer)) < 0:
+    if not squares and np.count_nonzero(found) == len(starts) and np.all(buffer[starts] == 123):
         return np.ones(len(starts), dtype=np.int32)
-    positions = np.flatnonzero((buffer == 123) | (buffer == 91))
-    return np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
+    # Each line's count is how many positions fall between its start and the next line's.
+    counts = np.diff(np.searchsorted(np.flatnonzero(found), offsets)).astype(np.int32)
+    if squares:
+        positions = np.flatnonzero(np.equal(buffer, 91, out=found))
+        counts += np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
+    return counts
 
 
 def _mark_bad_bytes(data: bytes, offsets: np.ndarray, first_line: int, as_json: bool) -> LineChunk:

@@ -41,6 +41,7 @@ from basics.ingest.normalize import (
     duration_sql,
     epoch_time_sql,
     offset_time_sql,
+    sql_text,
     status_sql,
 )
 from basics.store.sql_params import SqlParams
@@ -48,6 +49,8 @@ from basics.store.sql_params import SqlParams
 SAMPLE_LINES = 64
 """Lines sampled from each chunk for its shapes: the first ones, then evenly spread."""
 MAX_SHAPES = 8
+NESTED_VALUE = sql_text(r":\s*[\[{]")
+"""Where a value that is an object or array may start: a colon, JSON whitespace, `{` or `[`."""
 SKIP_CHUNKS = 15
 """Chunks the row reader takes alone after one the fast path took less than half of."""
 
@@ -169,9 +172,12 @@ def fast_queries(
     service = "nullif(service_text, '')"
     if source.service is not None:
         service = f"coalesce({service}, {params.bind(source.service)})"
-    # One `{` and no `[` in the line (counted as it was read): no value is an object or array.
+    # One `{` and no `[` in the line (counted as it was read), or no `{` or `[` right after
+    # a colon (JSON whitespace between): no value is an object or array. Else each value
+    # the source reads is looked at (a string such as "/a/{id}" passes both tests).
     scalars = (
-        "CASE WHEN brackets = 1 THEN true ELSE "
+        f"CASE WHEN brackets = 1 THEN true WHEN NOT regexp_matches(raw, {NESTED_VALUE}) THEN true "
+        "ELSE "
         + " AND ".join(
             [
                 f"coalesce(left(j[{i}], 1) NOT IN ('{{', '['), true)"
@@ -219,7 +225,7 @@ def fast_queries(
               j IS NOT NULL AND list_contains({params.bind([list(s) for s in shapes])}, k)
                 AND {scalars} AND {_object_ok(objects)} AS vouched
             FROM (
-              SELECT line_no, j, brackets{", o" if objects else ""},
+              SELECT line_no, raw, j, brackets{", o" if objects else ""},
                 CASE WHEN j IS NOT NULL THEN json_keys(raw) END AS k
               FROM (
                 SELECT line_no, raw, brackets,
