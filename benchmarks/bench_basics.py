@@ -34,12 +34,21 @@ def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
     """
     from basics.ingest import jsonl_fast, pipeline
 
+    # The parse's own module (`staging`), or, in an older tree (before `staging` existed) run
+    # with PYTHONPATH for a comparison, the pipeline's functions of the time.
+    try:
+        from basics.ingest import staging
+
+        parse: Any = staging
+        fast_path, load_rows = "fast_path", "load_rows"
+    except ImportError:
+        parse, fast_path, load_rows = pipeline, "_fast_path", "_load"
     if row_reader:
-        pipeline._fast_path = lambda *args: None  # type: ignore[assignment]
+        setattr(parse, fast_path, lambda *args: None)
     phases = _timed_phases(
         (pipeline, "_plan", "read plan (hash, if taken first)"),
         (jsonl_fast.FastJsonl, "load", "fast path (with the read-ahead thread)"),
-        (pipeline, "_load", "row reader (with the read-ahead thread)"),
+        (parse, load_rows, "row reader (with the read-ahead thread)"),
         (pipeline, "rebuild_touched", "rollups of the batch"),
     )
     started = time.perf_counter()

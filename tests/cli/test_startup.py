@@ -141,3 +141,27 @@ def test_ingest_pages_is_still_a_subcommand_of_ingest(tmp_path: Path) -> None:
     output, _ = loaded(["ingest", "--help"], tmp_path)
     for command in ("events", "pages", "rejects", "shifts"):
         assert f"\n  {command} " in output
+
+
+def test_ingest_parses_without_pandas_and_a_stored_file_without_pyarrow(tmp_path: Path) -> None:
+    """pyarrow's `pa.array` imports pandas (a fifth of a second) the first time it runs; the
+    parse builds its Arrow arrays without it. A file stored already is recognised from its
+    hash before anything is parsed, so NumPy's and pyarrow's Arrow machinery stay unloaded."""
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    lines = [
+        '{"ts": "2026-03-02T00:00:00Z", "service": "www", "status": 200}',
+        '{"ts": "2026-03-02T00:01:00Z", "service": "www", "status": 500, "x": {"y": 1}}',
+        '{"ts": "2026-03-02T00:02:00Z", "service": "www", "status": 200}',
+        '{"ts": "2026-03-02T00:03:00", "service": "www", "status": 200}',  # the row reader's
+    ]
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest = ["ingest", "events", "events.jsonl", "--source", "api", "-q"]
+
+    output, modules = loaded(ingest, tmp_path)
+    assert "4 events stored" in output
+    assert packages(modules, ("pyarrow", "basics.ingest")) == ["pyarrow", "basics.ingest"]
+    assert packages(modules, ("pandas", "rich.progress")) == []
+
+    output, modules = loaded(ingest, tmp_path)
+    assert "nothing changed" in output
+    assert packages(modules, ("pyarrow", "pandas", "basics.ingest.staging")) == []

@@ -20,7 +20,7 @@ import pytest
 
 from basics.config.loader import parse_config
 from basics.core.errors import InputError
-from basics.ingest import inputs, pipeline, record_formats
+from basics.ingest import inputs, pipeline, record_formats, staging
 from basics.store.duckdb_store import Store
 
 CONFIG = """
@@ -77,9 +77,9 @@ def _state(env: Any) -> tuple[Any, ...]:
 
 
 def _small_chunks(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
-    # `line_chunks` binds CHUNK_BYTES as a default at import, so patch the pipeline's use of it.
+    # `line_chunks` binds CHUNK_BYTES as a default at import, so patch the stage's use of it.
     monkeypatch.setattr(
-        pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=size)
+        staging, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=size)
     )
 
 
@@ -205,10 +205,10 @@ CHILD = """
 import functools, sys, time
 from pathlib import Path
 from basics.config.loader import load_config
-from basics.ingest import inputs, pipeline
+from basics.ingest import inputs, pipeline, staging
 from basics.store.duckdb_store import Store
 
-pipeline.line_chunks = functools.partial(inputs.line_chunks, chunk_bytes=128 * 1024)
+staging.line_chunks = functools.partial(inputs.line_chunks, chunk_bytes=128 * 1024)
 config = load_config(Path(sys.argv[1]))
 store = Store(config.store_path)
 calls = 0

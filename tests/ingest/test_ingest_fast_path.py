@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from basics.ingest import inputs, jsonl_fast, pipeline
+from basics.ingest import inputs, jsonl_fast, staging
 
 BASE = {
     "ts": "2026-03-29T00:30:00.123456Z",
@@ -149,7 +149,7 @@ def _ingest_both(
 ) -> tuple[Any, Any, int]:
     """The corpus ingested with and without the fast path; also how many lines it stored."""
     monkeypatch.setattr(
-        pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=chunk_bytes)
+        staging, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=chunk_bytes)
     )
     monkeypatch.setattr(jsonl_fast, "SKIP_CHUNKS", 0)  # every chunk meets the fast path
     stored: list[int] = []
@@ -163,7 +163,7 @@ def _ingest_both(
     monkeypatch.setattr(jsonl_fast.FastJsonl, "load", counting)
     fast_env = make_env(yaml_text)
     fast = fast_env.ingest("api", fast_env.write("events.jsonl", text))
-    monkeypatch.setattr(pipeline, "_fast_path", lambda *args: None)
+    monkeypatch.setattr(staging, "fast_path", lambda *args: None)
     slow_env = make_env(yaml_text)
     slow = slow_env.ingest("api", slow_env.write("events.jsonl", text))
     for env, result in ((fast_env, fast), (slow_env, slow)):
@@ -246,7 +246,7 @@ def test_after_a_chunk_it_cannot_take_the_fast_path_steps_aside(
 ) -> None:
     # Local times: the row reader must count them, so the fast path stores none.
     monkeypatch.setattr(
-        pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=4096)
+        staging, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=4096)
     )
     local = dict(BASE, ts="2026-03-29T00:30:00")
     lines = [json.dumps(dict(local, user=f"u-{i}")) for i in range(1000)]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from basics.ingest import inputs, pipeline
+from basics.ingest import inputs, pipeline, staging
 
 SOURCE = """
 sources:
@@ -112,7 +112,7 @@ def test_line_numbers_hold_across_chunk_boundaries(
 ) -> None:
     # Chunks of ~64 bytes: most chunks hold one line, some lines span several reads.
     monkeypatch.setattr(
-        pipeline, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=64)
+        staging, "line_chunks", functools.partial(inputs.line_chunks, chunk_bytes=64)
     )
     env = make_env(SOURCE)
     chunks: list[int] = []

@@ -146,6 +146,8 @@ def _check(app: App, source: str, path: str, allow_overlap: bool) -> None:
 def ingest_with_progress(
     app: App, source: str, path: str, quiet: bool, allow_overlap: bool = False
 ) -> BatchResult:
+    if quiet:
+        return app.ingest_events(source, path, allow_overlap=allow_overlap)
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -154,8 +156,6 @@ def ingest_with_progress(
         TimeElapsedColumn,
     )
 
-    if quiet:
-        return app.ingest_events(source, path, allow_overlap=allow_overlap)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -44,6 +45,7 @@ from basics.ingest.normalize import (
     sql_text,
     status_sql,
 )
+from basics.store.arrow import from_numpy
 from basics.store.sql_params import SqlParams
 
 SAMPLE_LINES = 64
@@ -105,7 +107,9 @@ class FastJsonl:
         if stored == 0:
             return 0, table
         left = db.execute(queries.leftovers, queries.params.values).fetchnumpy()["line_no"]
-        return stored, table.filter(pc.is_in(table.column("line_no"), value_set=pa.array(left)))
+        left_over = from_numpy(np.asarray(left, dtype=np.int64))
+        kept = pc.is_in(table.column("line_no"), value_set=left_over)
+        return stored, table.filter(kept)
 
 
 def shapes_of(lines: pa.LargeStringArray) -> tuple[tuple[str, ...], ...]:

@@ -1,7 +1,8 @@
-"""Arrow columns from the store as NumPy arrays, viewed in place.
+"""Arrow columns as NumPy arrays and back, viewed in place.
 
-pyarrow's own `to_numpy` imports pandas the first time it runs (a fifth of a second, for
-nothing here); a column of fixed-width values without nulls is its data buffer already.
+pyarrow's own `to_numpy`, and `pa.array` given anything, import pandas the first time they
+run (a fifth of a second, for nothing here); a column of fixed-width values without nulls
+is its data buffer already, either way.
 """
 
 from __future__ import annotations
@@ -43,3 +44,13 @@ def filled(column: pa.Array, dtype: type[Any], fill: int) -> npt.NDArray[Any]:
     bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
     values[bits[offset : offset + count] == 0] = fill
     return values
+
+
+def from_numpy(values: npt.NDArray[Any]) -> pa.Array:
+    """A NumPy array of fixed-width numbers as an Arrow array without nulls, sharing its
+    memory (contiguous, so its buffer is the Arrow data buffer)."""
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    kind = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
