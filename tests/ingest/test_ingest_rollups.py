@@ -290,3 +290,37 @@ def test_batches_sharing_minutes_add_up_to_a_full_recount(make_env: Any) -> None
     rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
     assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(expected)
     assert len(rows) == len(expected)  # one row per bucket, however many batches fed it
+
+
+def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(make_env: Any) -> None:
+    """A first ingest and a later one, each with empty minutes inside its span and no
+    other batch's events there: recounted whole (no test per event against the touched
+    minutes), and still exactly the naive recount, latency buckets included."""
+    env = make_env(CONFIG)
+    first = _events(seed=10, count=900, minutes=[0, 3, 4, 9])
+    later = _events(seed=11, count=300, minutes=[12, 15])
+    env.ingest("api", env.write("first.jsonl", _jsonl(first)))
+    planted = START + dt.timedelta(minutes=3)
+    env.store.db.execute(
+        "UPDATE slo_minute SET total = 999999 WHERE slo = 'web/availability' AND minute = ?",
+        [planted],
+    )
+
+    env.ingest("api", env.write("later.jsonl", _jsonl(later)))
+
+    after = env.slo_minutes("web/availability")
+    assert after[planted][0] == 999999  # outside the later batch's span: not recounted
+    del after[planted]
+    expected = _recount(first + later, "web", _not_health, _status_below(500))
+    del expected[planted]
+    assert after == expected
+    assert env.slo_minutes("api/availability") == _recount(
+        first + later, "api", _always, _status_below(500)
+    )
+    buckets = Counter(
+        (e["service"], e["operation"], e["ts"].replace(second=0), bucket_of(e["duration_ms"]))
+        for e in first + later
+        if e["duration_ms"] is not None
+    )
+    rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
+    assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(buckets)

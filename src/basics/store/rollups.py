@@ -43,9 +43,17 @@ def slo_predicates(service: ServiceConfig, slo: SLOConfig) -> tuple[str, str]:
 
 
 def rebuild_service_minutes(
-    db: duckdb.DuckDBPyConnection, config: Config, service_name: str, minutes: str | None
+    db: duckdb.DuckDBPyConnection,
+    config: Config,
+    service_name: str,
+    minutes: str | None,
+    whole_span: bool = False,
 ) -> None:
-    """Recount every SLO and sketch of a service for the minutes in `minutes` (or all)."""
+    """Recount every SLO and sketch of a service for the minutes in `minutes` (or all).
+
+    `whole_span`: the service has no events, nor rollups, in minutes of the span of
+    `minutes` that are not in it, so the span is recounted whole, without a test per event.
+    """
     service = config.services.get(service_name)
     params: dict[str, object] = {"service": service_name}
     minute_filter = "true"
@@ -60,6 +68,7 @@ def rebuild_service_minutes(
             params,
         ).fetchall()[0]
         minute_filter = "ts >= $first AND ts < $last + INTERVAL 1 MINUTE"
+        every_minute = every_minute or whole_span
         if not every_minute:  # else the span is exactly the minutes to recount
             minute_filter += (
                 f" AND date_trunc('minute', ts) IN (SELECT minute FROM {minutes} "
@@ -129,7 +138,20 @@ def _delete_minutes(
 def rebuild_touched(db: duckdb.DuckDBPyConnection, config: Config, batch_id: int) -> None:
     """Recount the minutes, per service, that one batch's events fall in."""
     mark_touched(db, batch_id)
-    rebuild_marked(db, config)
+    # A service with no other batch's events in the batch's span (a first ingest, new data
+    # after the stored): every minute of the span that has events is one the batch touched,
+    # so the recount needs no per-event test against the touched minutes.
+    alone = {
+        row[0]
+        for row in db.execute(
+            "SELECT s.service FROM (SELECT service, min(minute) AS lo, max(minute) AS hi "
+            "FROM touched GROUP BY service) s WHERE NOT EXISTS (SELECT 1 FROM events e "
+            "WHERE e.service = s.service AND e.ts >= s.lo AND e.ts < s.hi + INTERVAL 1 MINUTE "
+            "AND e.batch_id <> ?)",
+            [batch_id],
+        ).fetchall()
+    }
+    rebuild_marked(db, config, alone)
 
 
 def mark_touched(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -141,11 +163,18 @@ def mark_touched(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     )
 
 
-def rebuild_marked(db: duckdb.DuckDBPyConnection, config: Config) -> tuple[int, list[str]]:
-    """Recount the minutes `mark_touched` noted; how many, and of which services."""
+def rebuild_marked(
+    db: duckdb.DuckDBPyConnection, config: Config, alone: set[str] | None = None
+) -> tuple[int, list[str]]:
+    """Recount the minutes `mark_touched` noted; how many, and of which services.
+
+    `alone`: services whose touched span holds no events of minutes outside the touched
+    ones (so their span is recounted whole).
+    """
     services = sorted(r[0] for r in db.execute("SELECT DISTINCT service FROM touched").fetchall())
     for service_name in services:
-        rebuild_service_minutes(db, config, service_name, "touched")
+        whole = service_name in (alone or set())
+        rebuild_service_minutes(db, config, service_name, "touched", whole)
     minutes = int(db.execute("SELECT count(*) FROM touched").fetchall()[0][0])
     db.execute("DROP TABLE touched")
     return minutes, services
