@@ -40,15 +40,11 @@ DOMAINS = ("basics.alerting", "basics.oncall", "basics.ingest")
 def loaded(args: list[str], cwd: Path) -> tuple[str, set[str]]:
     """Run `basics ARGS` in a fresh interpreter: its output and the modules it imported."""
     code = (
-        "import sys\n"
+        "import atexit, sys\n"  # main() ends the process itself, after the exit handlers
+        "atexit.register(lambda: print('\\nMODULES', ' '.join(sorted(sys.modules))))\n"
         "from basics.cli.main import main\n"
         f"sys.argv = ['basics', *{args!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as done:\n"
-        "    assert not done.code, done.code\n"
-        "finally:\n"
-        "    print('\\nMODULES', ' '.join(sorted(sys.modules)))\n"
+        "main()\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
