@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from basics.config.models import Config
-from basics.core.errors import InputError, NotFoundError
+from basics.core.errors import InputError, NotFoundError, StoreError
 from basics.deploys.models import (
     SKIPPED,
     STATUSES,
@@ -344,6 +344,7 @@ def _store_deploys(
         return 0, 0, 0
     incoming_deploys = pa.table(
         {
+            "position": pa.array(range(len(deploys)), pa.int64()),
             "source_key": [d.source_key for d in deploys],
             "service": [d.service for d in deploys],
             "environment": [d.environment for d in deploys],
@@ -389,7 +390,20 @@ def _store_deploys(
     # repository again after one new tag stores that tag alone.
     unchanged = db.execute("DELETE FROM deploys_keyed WHERE unchanged").fetchall()[0][0]
     new = db.execute("SELECT count(*) FROM deploys_keyed WHERE id IS NULL").fetchall()[0][0]
-    db.execute("UPDATE deploys_keyed SET id = nextval('deploy_ids') WHERE id IS NULL").fetchall()
+    if new:
+        # New deploys are numbered in the order they were read (a sequence's values taken
+        # in one UPDATE follow whatever order DuckDB's threads process rows in).
+        first, last = db.execute(
+            "SELECT min(v), max(v) FROM (SELECT nextval('deploy_ids') AS v FROM range(?))", [new]
+        ).fetchall()[0]
+        if last - first + 1 != new:  # pragma: no cover - one writer holds the store
+            raise StoreError(f"deploy ids {first}..{last} are not {new} consecutive numbers")
+        db.execute(
+            "UPDATE deploys_keyed k SET id = n.id FROM (SELECT position, "
+            "? - 1 + row_number() OVER (ORDER BY position) AS id FROM deploys_keyed "
+            "WHERE id IS NULL) n WHERE k.position = n.position",
+            [first],
+        ).fetchall()
     db.execute(
         "DELETE FROM deploy_changes WHERE deploy_id IN (SELECT id FROM deploys_keyed)"
     ).fetchall()
