@@ -399,10 +399,11 @@ def _store_entries(
         return []
     import pyarrow as pa
 
-    ids = [
+    # In the order read: DuckDB's threads may hand the sequence's values back in any order.
+    ids = sorted(
         int(row[0])
         for row in db.execute("SELECT nextval('toil_ids') FROM range(?)", [len(records)]).fetchall()
-    ]
+    )
     columns: dict[str, Any] = {
         "id": pa.array(ids, pa.int32()),
         "person": pa.array([r.person for r in records], pa.string()),
