@@ -1,8 +1,10 @@
 """The `basics` process ends without the interpreter's teardown, and loses nothing by it:
-the exit code, every line of output, exit handlers and a thread still running."""
+the exit code, every line of output (or an error when it cannot be written), exit
+handlers, and a thread still running."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +19,28 @@ services:
     slos:
       availability: {objective: 99.9, window: 30d, good: status < 500}
 """
+# Output stays in its buffer until the process ends, as it does for a user.
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
 
 
 def run(args: list[str], cwd: Path, shell: bool = False) -> subprocess.CompletedProcess[str]:
     command: str | list[str] = args[0] if shell else args
     return subprocess.run(
-        command, cwd=cwd, shell=shell, capture_output=True, text=True, timeout=60, check=False
+        command,
+        cwd=cwd,
+        shell=shell,
+        env=BUFFERED,
+        executable="/bin/bash" if shell else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
+
+
+def child(body: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Python code ending in `finish(...)`, run as its own process."""
+    return run([sys.executable, "-c", "from basics.cli.main import finish\n" + body], cwd)
 
 
 def test_a_commands_exit_code_and_output_survive(tmp_path: Path) -> None:
@@ -44,23 +61,40 @@ def test_a_commands_exit_code_and_output_survive(tmp_path: Path) -> None:
     assert status.stdout.rstrip().endswith("]") and '"status": "no_data"' in status.stdout
 
 
-def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
-    done = run([f"{BASICS} --help | head -1"], tmp_path, shell=True)
+def test_output_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
+    """A report's JSON is written in one go and flushed as the process ends."""
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    at = "--at 2026-06-01T00:00:00Z"
+    done = run([f"{BASICS} slo status {at} --json > /dev/full"], tmp_path, shell=True)
 
-    assert done.stdout.startswith("Usage:")
-    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_gone_or_a_closed_output_ends_quietly(tmp_path: Path) -> None:
+    gone = child(
+        "import os, sys\n"
+        "read, write = os.pipe()\n"
+        "os.close(read)\n"  # as `head` does once it has its lines
+        "os.dup2(write, 1)\n"
+        "sys.stdout.write('x' * 1000)\n"  # still in the buffer
+        "finish(0)\n",
+        tmp_path,
+    )
+    closed = run([f"{BASICS} --version >&-"], tmp_path, shell=True)
+
+    assert (gone.returncode, gone.stderr) == (0, "")
+    assert (closed.returncode, closed.stderr) == (0, "")
 
 
 def test_exit_handlers_run_and_a_message_exits_1(tmp_path: Path) -> None:
-    code = (
+    done = child(
         "import atexit\n"
-        "from basics.cli.main import finish\n"
         "atexit.register(lambda: print('handler ran'))\n"
         "print('before', end='')\n"  # still in the buffer when the process ends
-        "finish('went wrong')\n"
+        "finish('went wrong')\n",
+        tmp_path,
     )
-
-    done = run([sys.executable, "-c", code], tmp_path)
 
     assert done.returncode == 1
     assert done.stdout == "beforehandler ran\n"
@@ -68,18 +102,38 @@ def test_exit_handlers_run_and_a_message_exits_1(tmp_path: Path) -> None:
 
 
 def test_a_thread_still_running_is_waited_for(tmp_path: Path) -> None:
-    code = (
+    done = child(
         "import threading, time\n"
         "from pathlib import Path\n"
-        "from basics.cli.main import finish\n"
         "def late():\n"
         "    time.sleep(0.3)\n"
         "    Path('done').write_text('yes')\n"
         "threading.Thread(target=late).start()\n"
-        "finish(4)\n"
+        "finish(4)\n",
+        tmp_path,
     )
-
-    done = run([sys.executable, "-c", code], tmp_path)
 
     assert done.returncode == 4
     assert (tmp_path / "done").read_text() == "yes"
+
+
+def test_the_command_turns_pydantic_plugins_off_unless_told(tmp_path: Path) -> None:
+    code = (
+        "import atexit, os, sys\n"
+        "atexit.register(lambda: print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS'))))\n"
+        "from basics.cli.main import main\n"
+        "sys.argv = ['basics', '--version']\n"
+        "main()\n"
+    )
+    default = run([sys.executable, "-c", code], tmp_path)
+    told = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**BUFFERED, "PYDANTIC_DISABLE_PLUGINS": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert default.stdout.splitlines()[-1] == "'__all__'"
+    assert told.stdout.splitlines()[-1] == "''"

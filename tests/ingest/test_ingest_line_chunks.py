@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,10 +16,9 @@ LINE = st.lists(st.sampled_from([b"{", b"[", b"}", b"]", b'"k"', b":", b" ", b"a
 @settings(max_examples=200, deadline=None)
 @given(lines=st.lists(LINE.map(b"".join), min_size=1, max_size=40), chunk=st.integers(8, 300))
 def test_each_line_counts_its_braces_and_brackets(
-    tmp_path_factory: object, lines: list[bytes], chunk: int
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], chunk: int
 ) -> None:
-    folder = tmp_path_factory.mktemp("chunks")  # type: ignore[attr-defined]
-    path = Path(folder) / "lines.jsonl"
+    path = tmp_path_factory.mktemp("chunks") / "lines.jsonl"
     path.write_bytes(b"".join(line + b"\n" for line in lines))
 
     counted: list[int] = []

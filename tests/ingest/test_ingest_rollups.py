@@ -9,7 +9,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from basics.core.sketch import bucket_of
+from basics.store import rollups
 from basics.store.rollups import sync_definitions
 
 START = dt.datetime(2026, 3, 29, 0, 0)
@@ -292,10 +295,20 @@ def test_batches_sharing_minutes_add_up_to_a_full_recount(make_env: Any) -> None
     assert len(rows) == len(expected)  # one row per bucket, however many batches fed it
 
 
-def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(make_env: Any) -> None:
+def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(
+    make_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A first ingest and a later one, each with empty minutes inside its span and no
     other batch's events there: recounted whole (no test per event against the touched
     minutes), and still exactly the naive recount, latency buckets included."""
+    found: list[tuple[str, bool]] = []
+    alone_in_span = rollups.alone_in_span
+
+    def spying(db: Any, service: str, *args: Any) -> bool:
+        found.append((service, alone_in_span(db, service, *args)))
+        return found[-1][1]
+
+    monkeypatch.setattr(rollups, "alone_in_span", spying)
     env = make_env(CONFIG)
     first = _events(seed=10, count=900, minutes=[0, 3, 4, 9])
     later = _events(seed=11, count=300, minutes=[12, 15])
@@ -324,3 +337,5 @@ def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(make_env
     )
     rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
     assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(buckets)
+    # Both batches, both services: recounted whole.
+    assert sorted(found) == [("api", True)] * 2 + [("web", True)] * 2

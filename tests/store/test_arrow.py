@@ -1,6 +1,9 @@
-"""Arrow columns as NumPy without pyarrow's to_numpy: the same values, nulls filled."""
+"""Arrow columns as NumPy without pyarrow's to_numpy, and NumPy numbers as Arrow without
+pa.array: the same values, nulls filled."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -8,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from basics.store import arrow
 from basics.store.arrow import filled, view
 
 
@@ -37,3 +41,22 @@ def test_view_shares_the_memory_of_a_column_without_nulls() -> None:
 def test_timestamps_view_as_microseconds() -> None:
     column = pa.array([0, 60_000_000], pa.timestamp("us"))
     assert view(column, np.int64).tolist() == [0, 60_000_000]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32, np.float64])
+def test_numbers_from_numpy_equal_pyarrows_own_conversion(dtype: Any) -> None:
+    values = np.arange(0, 3000, 3, dtype=dtype)[::2]  # a strided view: made contiguous
+
+    column = arrow.from_numpy(values)
+
+    assert column.to_pylist() == pa.array(values).to_pylist()
+    assert column.type == pa.from_numpy_dtype(np.dtype(dtype))
+    assert column.null_count == 0
+
+
+@pytest.mark.parametrize(
+    "values", [np.array([True, False, True]), np.arange(3, dtype=">i8"), np.array(["a"])]
+)
+def test_from_numpy_refuses_what_arrow_lays_out_otherwise(values: Any) -> None:
+    with pytest.raises(TypeError, match="native integers or floats"):
+        arrow.from_numpy(values)

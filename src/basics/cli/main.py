@@ -137,7 +137,7 @@ def get_app(ctx: click.Context) -> App:
     return app
 
 
-def main() -> None:
+def main() -> NoReturn:
     """Console-script entry point."""
     # Basics' configuration uses no pydantic plugin; looking for them reads the metadata of
     # every installed package at the first model (about 10 ms of every command). A user
@@ -155,18 +155,36 @@ def finish(code: object) -> NoReturn:
 
     By now the command's store is closed (the context's close callbacks ran). What is
     skipped is freeing every module and DuckDB's own teardown, about 40 ms of every command
-    (a tenth of `slo status`); exit handlers run and the output is flushed first. While
-    another thread still runs, the process ends the usual way, which waits for it.
+    (a tenth of `slo status`); exit handlers run and the output is flushed first. While a
+    thread that is not a daemon still runs (`basics serve`'s), the process ends the usual
+    way, which waits for it.
     """
     if isinstance(code, str):  # sys.exit prints a message and exits 1
         sys.stderr.write(code + "\n")
         code = 1
     status = code if isinstance(code, int) else 0 if code is None else 1
-    if threading.active_count() > 1:
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
         sys.exit(status)
+    # What the interpreter runs at exit (atexit's own entry point, private but stable).
     atexit._run_exitfuncs()
+    os._exit(_flushed(status))
+
+
+def _flushed(status: int) -> int:
+    """Flush standard output and error; the exit status, an error's when the output could
+    not be written (a full disk: the interpreter's own exit would say so too)."""
     for stream in (sys.stdout, sys.stderr):
-        # A closed pipe (`basics ... | head`): nothing more to say.
-        with contextlib.suppress(OSError, ValueError):
+        if stream is None:  # its descriptor was closed when the process started
+            continue
+        try:
             stream.flush()
-    os._exit(status)
+        except (BrokenPipeError, ValueError):
+            continue  # the reader went away (`basics ... | head`): nothing more to say
+        except OSError as error:
+            if stream is sys.stdout and sys.stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.write(f"Error: cannot write the output: {error.strerror}\n")
+                    sys.stderr.flush()
+            status = status or EXIT_ERROR
+    return status

@@ -133,8 +133,8 @@ def ingest_events(
     stage = staging.Stage(store)
     try:
         with stage:
-            batch = staging.STAGED_BATCH
-            fast = staging.fast_path(source, rules, batch)
+            staged_batch_id = staging.STAGED_BATCH
+            fast = staging.fast_path(source, rules, staged_batch_id)
             for staged in staging.staged_chunks(stage.db, source, stream, plan):
                 table = staged.table
                 if fast is not None and staged.chunk is not None and table is not None:
@@ -142,7 +142,14 @@ def ingest_events(
                     result.accepted += stored
                 if table is None or table.num_rows:
                     staging.load_rows(
-                        stage.db, staged.sql, staged.params, table, rules, source, batch, result
+                        stage.db,
+                        staged.sql,
+                        staged.params,
+                        table,
+                        rules,
+                        source,
+                        staged_batch_id,
+                        result,
                     )
                 if progress:
                     progress(staged.done, stream.size_bytes, result.accepted, result.rejected)

@@ -48,9 +48,12 @@ def filled(column: pa.Array, dtype: type[Any], fill: int) -> npt.NDArray[Any]:
 
 def from_numpy(values: npt.NDArray[Any]) -> pa.Array:
     """A NumPy array of fixed-width numbers as an Arrow array without nulls, sharing its
-    memory (contiguous, so its buffer is the Arrow data buffer)."""
+    memory (contiguous, so its buffer is the Arrow data buffer). Not for booleans (Arrow
+    packs them as bits) nor for another byte order than the machine's."""
     import pyarrow as pa
 
+    if values.dtype.kind not in "iuf" or not values.dtype.isnative:
+        raise TypeError(f"from_numpy takes native integers or floats, not {values.dtype}")
     values = np.ascontiguousarray(values)
     kind = pa.from_numpy_dtype(values.dtype)
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])

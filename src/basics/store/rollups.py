@@ -47,12 +47,15 @@ def rebuild_service_minutes(
     config: Config,
     service_name: str,
     minutes: str | None,
-    whole_span: bool = False,
+    batch_id: int | None = None,
 ) -> None:
     """Recount every SLO and sketch of a service for the minutes in `minutes` (or all).
 
-    `whole_span`: the service has no events, nor rollups, in minutes of the span of
-    `minutes` that are not in it, so the span is recounted whole, without a test per event.
+    `batch_id`: the stored batch whose minutes `minutes` holds. When no other batch has
+    events of the service within their span (a first ingest, data newer than the stored),
+    every minute of the span with events is one of them, and so is every minute with
+    rollups (rollups are counted from events alone): the span is recounted whole, without
+    testing each event against the minutes.
     """
     service = config.services.get(service_name)
     params: dict[str, object] = {"service": service_name}
@@ -68,7 +71,8 @@ def rebuild_service_minutes(
             params,
         ).fetchall()[0]
         minute_filter = "ts >= $first AND ts < $last + INTERVAL 1 MINUTE"
-        every_minute = every_minute or whole_span
+        if not every_minute and batch_id is not None:
+            every_minute = alone_in_span(db, service_name, batch_id, minute_filter, params)
         if not every_minute:  # else the span is exactly the minutes to recount
             minute_filter += (
                 f" AND date_trunc('minute', ts) IN (SELECT minute FROM {minutes} "
@@ -110,6 +114,21 @@ def rebuild_service_minutes(
     )
 
 
+def alone_in_span(
+    db: duckdb.DuckDBPyConnection,
+    service_name: str,
+    batch_id: int,
+    minute_filter: str,
+    params: dict[str, object],
+) -> bool:
+    """Whether no other batch than `batch_id` has events of the service in the span."""
+    return not db.execute(
+        f"SELECT EXISTS (SELECT 1 FROM events WHERE service = $service AND {minute_filter} "
+        "AND batch_id <> $batch)",
+        {**params, "batch": batch_id},
+    ).fetchall()[0][0]
+
+
 def _delete_minutes(
     db: duckdb.DuckDBPyConnection,
     table: str,
@@ -138,20 +157,7 @@ def _delete_minutes(
 def rebuild_touched(db: duckdb.DuckDBPyConnection, config: Config, batch_id: int) -> None:
     """Recount the minutes, per service, that one batch's events fall in."""
     mark_touched(db, batch_id)
-    # A service with no other batch's events in the batch's span (a first ingest, new data
-    # after the stored): every minute of the span that has events is one the batch touched,
-    # so the recount needs no per-event test against the touched minutes.
-    alone = {
-        row[0]
-        for row in db.execute(
-            "SELECT s.service FROM (SELECT service, min(minute) AS lo, max(minute) AS hi "
-            "FROM touched GROUP BY service) s WHERE NOT EXISTS (SELECT 1 FROM events e "
-            "WHERE e.service = s.service AND e.ts >= s.lo AND e.ts < s.hi + INTERVAL 1 MINUTE "
-            "AND e.batch_id <> ?)",
-            [batch_id],
-        ).fetchall()
-    }
-    rebuild_marked(db, config, alone)
+    rebuild_marked(db, config, batch_id)
 
 
 def mark_touched(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -164,17 +170,15 @@ def mark_touched(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 
 def rebuild_marked(
-    db: duckdb.DuckDBPyConnection, config: Config, alone: set[str] | None = None
+    db: duckdb.DuckDBPyConnection, config: Config, batch_id: int | None = None
 ) -> tuple[int, list[str]]:
     """Recount the minutes `mark_touched` noted; how many, and of which services.
 
-    `alone`: services whose touched span holds no events of minutes outside the touched
-    ones (so their span is recounted whole).
+    `batch_id`: the batch whose events were noted, still stored (an ingest's, not an undo's).
     """
     services = sorted(r[0] for r in db.execute("SELECT DISTINCT service FROM touched").fetchall())
     for service_name in services:
-        whole = service_name in (alone or set())
-        rebuild_service_minutes(db, config, service_name, "touched", whole)
+        rebuild_service_minutes(db, config, service_name, "touched", batch_id)
     minutes = int(db.execute("SELECT count(*) FROM touched").fetchall()[0][0])
     db.execute("DROP TABLE touched")
     return minutes, services
