@@ -161,3 +161,21 @@ def test_ingest_parses_without_pandas_and_a_stored_file_without_pyarrow(tmp_path
     output, modules = loaded(ingest, tmp_path)
     assert "nothing changed" in output
     assert packages(modules, ("pyarrow", "pandas", "basics.ingest.staging")) == []
+
+
+def test_a_csv_ingest_loads_no_pandas(tmp_path: Path) -> None:
+    config = CONFIG.replace(
+        "sources:\n", "sources:\n  sheet:\n    format: csv\n    fields: {attrs.region: region}\n"
+    )
+    (tmp_path / "basics.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "events.csv").write_text(
+        "ts,service,status,region\n"
+        "2026-03-02T00:00:00Z,www,200,eu\n"
+        "2026-03-02T00:01:00Z,www,503,\n",
+        encoding="utf-8",
+    )
+
+    output, modules = loaded(["ingest", "events", "events.csv", "-s", "sheet", "-q"], tmp_path)
+
+    assert "2 events stored" in output
+    assert packages(modules, ("pyarrow", "pandas")) == ["pyarrow"]

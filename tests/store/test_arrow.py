@@ -60,3 +60,36 @@ def test_numbers_from_numpy_equal_pyarrows_own_conversion(dtype: Any) -> None:
 def test_from_numpy_refuses_what_arrow_lays_out_otherwise(values: Any) -> None:
     with pytest.raises(TypeError, match="native integers or floats"):
         arrow.from_numpy(values)
+
+
+TEXT = st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",)), max_size=12))
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(TEXT, max_size=40), large=st.booleans())
+def test_texts_equal_pyarrows_own_conversion(values: list[str | None], large: bool) -> None:
+    kind = pa.large_string() if large else pa.string()
+    made = arrow.texts(values, large=large)
+    made.validate(full=True)
+    assert made.equals(pa.array(values, kind))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), max_size=40))
+def test_floats_equal_pyarrows_own_conversion(values: list[float | None]) -> None:
+    assert arrow.floats(values).equals(pa.array(values, pa.float64()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.lists(st.tuples(st.text(max_size=5), TEXT), max_size=4)),
+        max_size=30,
+    )
+)
+def test_text_maps_equal_pyarrows_own_conversion(
+    values: list[list[tuple[str, str | None]] | None],
+) -> None:
+    made = arrow.text_maps(values)
+    made.validate(full=True)
+    assert made.equals(pa.array(values, pa.map_(pa.string(), pa.string())))

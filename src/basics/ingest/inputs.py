@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from basics.core.errors import InputError
 from basics.ingest.encoding import check_utf8_start, line_problem
+from basics.store import arrow
 
 CHUNK_BYTES = 16 * 1024 * 1024
 LINE_CHUNK_BYTES = 32 * 1024 * 1024
@@ -298,7 +299,7 @@ def _mark_bad_bytes(data: bytes, offsets: np.ndarray, first_line: int, as_json: 
         if problem is not None:
             bad[index] = problem
         texts.append(line.decode("utf-8", errors="replace"))
-    return LineChunk(first_line, pa.array(texts, type=pa.large_string()), len(data), bad)
+    return LineChunk(first_line, arrow.texts(texts, large=True), len(data), bad)
 
 
 class _RawInput(io.RawIOBase):

@@ -11,12 +11,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from basics.config.models import SourceConfig
 from basics.ingest.encoding import repaired, text_problem
 from basics.ingest.inputs import Input, text_stream
 from basics.ingest.mapping import DURATION_FACTORS, field_paths
+from basics.store.arrow import floats, from_numpy, text_maps, texts
 
 ROWS_PER_TABLE = 50_000
 RAW_CAP = 2000
@@ -54,9 +56,20 @@ class _Rows:
         return len(self.columns["line_no"])
 
     def take(self) -> pa.Table:
-        table = pa.table(self.columns, schema=STAGING_SCHEMA)
+        """The rows so far as a table (built without `pa.array`, which imports pandas)."""
+        arrays = []
+        for column in STAGING_SCHEMA:
+            values = self.columns[column.name]
+            if column.type == pa.int64():
+                arrays.append(from_numpy(np.fromiter(values, np.int64, len(values))))
+            elif column.type == pa.float64():
+                arrays.append(floats(values))
+            elif column.type == pa.string():
+                arrays.append(texts(values))
+            else:
+                arrays.append(text_maps(values))
         self.columns = {name: [] for name in STAGING_SCHEMA.names}
-        return table
+        return pa.Table.from_arrays(arrays, schema=STAGING_SCHEMA)
 
 
 def _text(value: Any) -> str | None:

@@ -31,7 +31,7 @@ from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.store import turns
-from basics.store.arrow import from_numpy
+from basics.store.arrow import from_numpy, texts
 from basics.store.duckdb_store import Store
 from basics.store.sql_params import SqlParams
 
@@ -214,7 +214,7 @@ def lines_table(chunk: LineChunk) -> pa.Table:
     bad_bytes = pa.nulls(count, pa.string())
     if chunk.bad_bytes:
         reasons = [chunk.bad_bytes.get(index) for index in range(count)]
-        bad_bytes = pa.array(reasons, pa.string())
+        bad_bytes = texts(reasons)
     columns = {"line_no": numbers, "raw": chunk.lines, "bad_bytes": bad_bytes}
     if chunk.brackets is not None:
         columns["brackets"] = from_numpy(chunk.brackets)

@@ -7,6 +7,7 @@ is its data buffer already, either way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,3 +58,56 @@ def from_numpy(values: npt.NDArray[Any]) -> pa.Array:
     values = np.ascontiguousarray(values)
     kind = pa.from_numpy_dtype(values.dtype)
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+def texts(values: Sequence[str | None], large: bool = False) -> pa.Array:
+    """Python strings as an Arrow `string` array (`large_string` with `large`; None: null):
+    what `pa.array(values, pa.string())` gives, without importing pandas."""
+    import pyarrow as pa
+
+    encoded = [b"" if value is None else value.encode() for value in values]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if not large and offsets[-1] >= 2**31:
+        raise ValueError("more than 2 GiB of text in one Arrow string array")
+    kind, width = (pa.large_string(), np.int64) if large else (pa.string(), np.int32)
+    data = pa.py_buffer(b"".join(encoded))
+    buffers = [_validity(values), pa.py_buffer(offsets.astype(width)), data]
+    return pa.Array.from_buffers(kind, len(encoded), buffers)
+
+
+def floats(values: Sequence[float | None]) -> pa.Array:
+    """Python numbers as an Arrow `double` array (None: null), without importing pandas."""
+    import pyarrow as pa
+
+    data = np.fromiter((0.0 if v is None else v for v in values), np.float64, len(values))
+    return pa.Array.from_buffers(pa.float64(), len(values), [_validity(values), pa.py_buffer(data)])
+
+
+def text_maps(values: Sequence[Sequence[tuple[str, str | None]] | None]) -> pa.Array:
+    """Lists of (key, value) pairs as an Arrow `map<string, string>` array (None: null),
+    without importing pandas."""
+    import pyarrow as pa
+
+    sizes = np.fromiter((0 if v is None else len(v) for v in values), np.int64, len(values))
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    pairs = [pair for value in values if value for pair in value]
+    entries = pa.StructArray.from_arrays(
+        [texts([key for key, _ in pairs]), texts([item for _, item in pairs])],
+        fields=[pa.field("key", pa.string(), nullable=False), pa.field("value", pa.string())],
+    )
+    kind = pa.map_(pa.string(), pa.string())
+    buffers = [_validity(values), pa.py_buffer(offsets)]
+    return pa.Array.from_buffers(kind, len(values), buffers, children=[entries])
+
+
+def _validity(values: Sequence[object]) -> pa.Buffer | None:
+    """Arrow's validity bitmap of `values` (None: null), or None when nothing is null."""
+    import pyarrow as pa
+
+    present = np.fromiter((value is not None for value in values), dtype=bool, count=len(values))
+    if present.all():
+        return None
+    return pa.py_buffer(np.packbits(present, bitorder="little"))
