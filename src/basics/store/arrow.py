@@ -8,7 +8,7 @@ is its data buffer already, either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -65,16 +65,27 @@ def texts(values: Sequence[str | None], large: bool = False) -> pa.Array:
     what `pa.array(values, pa.string())` gives, without importing pandas."""
     import pyarrow as pa
 
-    encoded = [b"" if value is None else value.encode() for value in values]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    kind, width = (pa.large_string(), np.int64) if large else (pa.string(), np.int32)
+    validity = _validity(values)
+    if validity is not None and not any(value is not None for value in values):
+        return pa.nulls(len(values), kind)
+    strings: Sequence[str] = (
+        cast("Sequence[str]", values)  # no None among them
+        if validity is None
+        else ["" if value is None else value for value in values]
+    )
+    text = "".join(strings)
+    data = text.encode()
+    if len(data) == len(text):  # ASCII: one byte a character, lengths are the strings'
+        lengths = np.fromiter(map(len, strings), np.int64, len(strings))
+    else:
+        lengths = np.fromiter((len(s.encode()) for s in strings), np.int64, len(strings))
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if not large and offsets[-1] >= 2**31:
         raise ValueError("more than 2 GiB of text in one Arrow string array")
-    kind, width = (pa.large_string(), np.int64) if large else (pa.string(), np.int32)
-    data = pa.py_buffer(b"".join(encoded))
-    buffers = [_validity(values), pa.py_buffer(offsets.astype(width)), data]
-    return pa.Array.from_buffers(kind, len(encoded), buffers)
+    buffers = [validity, pa.py_buffer(offsets.astype(width)), pa.py_buffer(data)]
+    return pa.Array.from_buffers(kind, len(values), buffers)
 
 
 def floats(values: Sequence[float | None]) -> pa.Array:
