@@ -104,6 +104,42 @@ def test_an_unfinished_last_line_waits_when_asked(make_env: Any) -> None:
     assert (second.accepted, second.rejected, second.first_line) == (1, 0, 3)
 
 
+def test_appended_lines_all_rejected_are_read_once_and_the_next_start_after_them(
+    make_env: Any,
+) -> None:
+    """As `--follow` checks every second: a bad line appended is one rejected batch, not a
+    new one at every check; the lines after it continue from it."""
+    env = make_env(CONFIG)
+    path = env.write("live.jsonl", _lines(0, 2))
+    env.ingest("api", path, whole_lines_only=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write("GARBAGE\n")
+
+    bad = env.ingest("api", path, whole_lines_only=True)
+    checks = [env.ingest("api", path, whole_lines_only=True) for _ in range(3)]
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(2, 1))
+    good = env.ingest("api", path, whole_lines_only=True)
+
+    assert (bad.status, bad.batch_id, bad.rejected) == ("rejected", 2, 1)
+    assert [(c.status, c.duplicate_of) for c in checks] == [("duplicate", 2)] * 3
+    assert (good.status, good.continues, good.first_line, good.accepted) == ("applied", 2, 4, 1)
+    assert env.store.scalar("SELECT count(*) FROM batches") == 3
+    assert _stored(env) == 3
+
+
+def test_a_whole_file_rejected_is_read_again(make_env: Any) -> None:
+    """Its configuration was probably wrong: ingesting it again reads it again."""
+    env = make_env(CONFIG)
+    path = env.write("wrong.jsonl", "GARBAGE\nMORE\n")
+
+    first = env.ingest("api", path)
+    again = env.ingest("api", path)
+
+    assert (first.status, again.status) == ("rejected", "rejected")
+    assert (first.batch_id, again.batch_id) == (1, 2)
+
+
 @pytest.mark.parametrize(
     "variant",
     ["part", "crlf", "no final newline", "reordered", "bom"],

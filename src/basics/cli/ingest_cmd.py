@@ -225,6 +225,15 @@ def summarise(result: BatchResult) -> None:
             "clock or an epoch unit may be wrong",
             err=True,
         )
+    for unread in result.unread:
+        mapped = f" (fields: {unread.field}: {unread.mapped_from})" if unread.mapped_from else ""
+        click.echo(
+            f"  warning: none of the {unread.events:,} events of {unread.service} has "
+            f"{unread.field}{mapped}, which {', '.join(unread.slos)} read"
+            f"{'s' if len(unread.slos) == 1 else ''}; a missing value never matches: check "
+            "the source's fields: against a record",
+            err=True,
+        )
     output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
 
 

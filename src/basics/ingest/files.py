@@ -47,9 +47,16 @@ class ReadPlan:
     continues: Checkpoint | None = None  # the batch whose end this one starts at
 
 
+READ = "(status = 'applied' OR (status = 'rejected' AND start_offset > 0))"
+"""Batches whose bytes count as read: applied ones, and lines appended to a file that were
+all rejected (read again at every check, a bad line would make a new batch each time; to
+read them again, `basics batches undo` that batch). A whole file rejected is read again
+when ingested again (its configuration was probably wrong)."""
+
+
 def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
-    """For each file `source` read, the furthest end of an applied batch that a file of
-    `size` bytes could extend.
+    """For each file `source` read, the furthest end of a batch that read it (`READ`)
+    that a file of `size` bytes could extend.
 
     One per file, not one per batch: a file followed for a month has thousands of batches.
     A file that matches an earlier end of its file but not the last one was rewritten after
@@ -57,7 +64,7 @@ def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
     """
     rows = store.query(
         "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
-        "WHERE kind = 'events' AND status = 'applied' AND source = ? "
+        f"WHERE kind = 'events' AND {READ} AND source = ? "
         "AND prefix_sha256 IS NOT NULL AND end_offset > 0 AND end_offset <= ? "
         "QUALIFY row_number() OVER (PARTITION BY file_path ORDER BY end_offset DESC, id DESC) = 1 "
         "ORDER BY end_offset, id DESC",
@@ -176,7 +183,7 @@ def size_could_match(store: Store, size: int) -> bool:
     """Whether a stored events batch may hold content of this many bytes (one read from a
     regular file of this size, or one whose size is unknown: standard input, gzip)."""
     rows = store.query(
-        "SELECT count(*) FROM batches WHERE kind = 'events' AND status = 'applied' "
+        f"SELECT count(*) FROM batches WHERE kind = 'events' AND {READ} "
         "AND (end_offset IS NULL OR end_offset = ? OR end_offset - start_offset = ?)",
         [size, size],
     )

@@ -12,8 +12,10 @@ import duckdb
 
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
+from basics.ingest.coverage import UnreadField, unread_fields
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
+    READ,
     PendingPlan,
     ReadPlan,
     checkpoints,
@@ -68,6 +70,7 @@ class BatchResult:
     first_line: int = 1
     hint: str | None = None
     first_rejects: list[Reject] = field(default_factory=list)
+    unread: list[UnreadField] = field(default_factory=list)
 
 
 class _Duplicate(Exception):
@@ -201,6 +204,7 @@ def ingest_events(
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
             else:
                 rebuild_touched(db, config, batch_id)
+                result.unread = unread_fields(db, config, source, batch_id)
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
@@ -266,12 +270,13 @@ def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
 def _stored_content(
     store: Store, sha: str, source_name: str, allow_overlap: bool
 ) -> tuple[int, str] | None:
-    """The first applied events batch that read exactly this content, and its source (of
-    any source, or only this one when overlaps are allowed)."""
+    """The first applied events batch that read exactly this content, or the file up to
+    exactly here (a rejected continuation too: `files.READ`), and its source (of any
+    source, or only this one when overlaps are allowed)."""
     rows = store.query(
-        "SELECT id, source FROM batches WHERE kind = 'events' AND status = 'applied' "
-        "AND (content_sha256 = ? OR prefix_sha256 = ?) AND (NOT ? OR source = ?) "
-        "ORDER BY id LIMIT 1",
+        "SELECT id, source FROM batches WHERE kind = 'events' AND ((status = 'applied' "
+        f"AND content_sha256 = ?) OR (prefix_sha256 = ? AND {READ})) "
+        "AND (NOT ? OR source = ?) ORDER BY id LIMIT 1",
         [sha, sha, allow_overlap, source_name],
     )
     return (int(rows[0][0]), rows[0][1]) if rows else None

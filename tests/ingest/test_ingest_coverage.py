@@ -1,0 +1,93 @@
+"""A field an SLO reads that no event of the batch holds is reported, never left silent:
+a `fields:` path that matches nothing, a misspelt regex group, an unmapped attribute."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from basics.ingest.coverage import UnreadField
+
+CONFIG = """
+store: basics.duckdb
+sources:
+  app:
+    format: jsonl
+    fields: {status: http.status, attrs.region: region}
+  proxy:
+    format: regex
+    pattern: '^(?P<ts>\\S+) (?P<service>\\S+) (?P<stat>\\d+) (?P<duration_ms>\\S+)$'
+services:
+  shop:
+    slos:
+      availability: {objective: 99, window: 30d, good: status < 500}
+      latency: {objective: 95, window: 30d, good: duration_ms <= 300, valid: status != 404}
+      local: {objective: 90, window: 30d, good: attrs.region == "eu"}
+  blog:
+    slos:
+      availability: {objective: 99, window: 30d, good: status < 500}
+  docs: {}
+"""
+
+
+def record(n: int, **fields: Any) -> str:
+    return json.dumps({"ts": f"2026-03-01T00:00:{n:02d}Z", **fields}) + "\n"
+
+
+def test_fields_no_event_of_a_service_holds_are_named_with_their_slos(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    lines = [record(n, service="shop", status=200, duration_ms=12.5) for n in range(3)]
+    lines += [record(3, service="blog", http={"status": 503}, duration_ms=5)]
+    lines += [record(4, service="docs", status=200)]
+
+    result = env.ingest("app", env.write("app.jsonl", "".join(lines)))
+
+    assert result.accepted == 5
+    assert result.unread == [
+        UnreadField("shop", "attrs.region", 3, ("shop/local",), "region"),
+        UnreadField("shop", "status", 3, ("shop/availability", "shop/latency"), "http.status"),
+    ]  # blog's status is found through http.status; docs has no SLO; durations are there
+
+
+def test_a_misspelt_regex_group_leaves_status_unread(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    text = "".join(f"2026-03-01T00:00:0{n}Z shop 200 {n}.5\n" for n in range(4))
+
+    result = env.ingest("proxy", env.write("proxy.log", text))
+
+    assert result.accepted == 4
+    assert [(u.field, u.events, u.mapped_from) for u in result.unread] == [
+        ("attrs.region", 4, None),
+        ("status", 4, None),
+    ]
+
+
+def test_a_field_held_by_one_event_is_not_reported(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    lines = [record(0, service="shop", http={"status": 200}, duration_ms=1, region="eu")]
+    lines += [record(n, service="shop") for n in range(1, 4)]
+
+    result = env.ingest("app", env.write("app.jsonl", "".join(lines)))
+
+    assert result.accepted == 4 and result.unread == []
+
+
+def test_the_cli_warns_on_stderr_and_json_carries_them(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "app.jsonl").write_text(record(0, service="blog", status=200), encoding="utf-8")
+    basics = str(Path(sys.executable).parent / "basics")
+
+    done = subprocess.run(
+        [basics, "ingest", "events", "app.jsonl", "-s", "app", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0
+    assert done.stderr == (
+        "  warning: none of the 1 events of blog has status (fields: status: http.status), "
+        "which blog/availability reads; a missing value never matches: check the source's "
+        "fields: against a record\n"
+    )
