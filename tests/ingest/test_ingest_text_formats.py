@@ -157,6 +157,27 @@ def test_nginx_combined_with_request_time_in_seconds(make_env: Any) -> None:
     ]
 
 
+def test_nginx_stock_main_format_with_forwarded_for_and_a_request_time(make_env: Any) -> None:
+    """nginx's stock `main` format (its Docker image's) adds "$http_x_forwarded_for" after
+    the user agent; a request time may follow it."""
+    env = make_env(NGINX_SOURCE)
+    path = env.write(
+        "access.log",
+        '172.17.0.1 - - [20/Nov/2026:11:00:00 +0000] "GET /p0 HTTP/1.1" 200 615 "-" '
+        '"Mozilla/5.0 (X11; Linux x86_64)" "-"\n'
+        '172.17.0.1 - - [20/Nov/2026:11:00:01 +0000] "GET /p1 HTTP/1.1" 502 10 "-" '
+        '"curl/8" "10.0.0.1, 10.0.0.2" 0.250\n',
+    )
+
+    result = env.ingest("web", path)
+
+    assert (result.accepted, result.rejected) == (2, 0)
+    assert [(e[2], e[4], e[5], e[6]["user_agent"]) for e in env.events()] == [
+        ("/p0", 200, None, "Mozilla/5.0 (X11; Linux x86_64)"),
+        ("/p1", 502, 250.0, "curl/8"),
+    ]
+
+
 def test_nginx_non_log_lines_are_rejects(make_env: Any) -> None:
     env = make_env(NGINX_SOURCE)
     path = env.write(

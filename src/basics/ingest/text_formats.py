@@ -28,10 +28,11 @@ _TRIMMED = (
     "WHEN ends_with(raw, chr(10)) THEN substr(raw, 1, length(raw) - 1) ELSE raw END"
 )
 
-# nginx "combined" and Apache "combined", optionally followed by a request time.
+# nginx "combined" and Apache "combined", optionally followed by more quoted fields (nginx's
+# stock "main" format adds "$http_x_forwarded_for") and then a request time.
 COMBINED = (
     r'^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\S+) (\S+)'
-    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (\S+))?'
+    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: "(?:[^"\\]|\\.)*")*(?: (\S+))?'
 )
 _COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "referer", "agent", "rt"]
 _REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
