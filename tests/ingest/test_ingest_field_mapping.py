@@ -281,3 +281,24 @@ def test_nginx_source_with_fixed_service_and_ms_request_time(make_env: Any) -> N
     env.ingest("edge", env.write("access.log", line))
 
     assert [row[1:6] for row in env.events()] == [("edge-proxy", "/a", None, 200, 12.0)]
+
+
+def test_a_default_name_holding_an_object_yields_to_a_later_one(make_env: Any) -> None:
+    """Elastic Common Schema records nest what the defaults look for first: `service` and
+    `user` are objects, and `service.name`, `user.id` hold the values."""
+    env = make_env("sources:\n  ecs:\n    format: jsonl\n")
+    path = env.write(
+        "ecs.jsonl",
+        _jsonl(
+            {"@timestamp": "2026-03-29T00:30:00Z", "service": {"name": "shop"},
+             "user": {"id": "u1"}, "http": {"response": {"status_code": 502}}},
+            {"@timestamp": "2026-03-29T00:30:01Z", "service": "flat", "service.name": "x"},
+            {"@timestamp": "2026-03-29T00:30:02Z", "service": {"id": 7}},
+        ),
+    )  # fmt: skip
+
+    result = env.ingest("ecs", path)
+
+    assert (result.accepted, result.rejected) == (2, 1)
+    assert [(e[1], e[3], e[4]) for e in env.events()] == [("shop", "u1", 502), ("flat", None, None)]
+    assert env.rejects()[0][:3] == (3, "service", "expected a string, found object")

@@ -158,7 +158,8 @@ def test_a_duplicate_key_is_a_reject(make_env: Any, text: str, reason: str) -> N
     ("fields", "field", "found"),
     [
         ({"service": ["api", "web"]}, "service", "array"),  # before: stored as '["api","web"]'
-        ({"user": {"id": 7}}, "user", "object"),  # before: stored as '{"id":7}'
+        # before: stored as '{"name":"ann"}' ({"id": 7} is the user 7: `user.id` is a default)
+        ({"user": {"name": "ann"}}, "user", "object"),
         ({"operation": ["/a"]}, "operation", "array"),
         ({"region": {"name": "eu"}}, "attrs.region", "object"),
         ({"attrs": {"tier": ["gold"]}}, "attrs", None),

@@ -51,11 +51,24 @@ class Slots:
         return found
 
 
-def json_of(slots: list[int]) -> str:
-    """The JSON text of the first slot present and not null."""
+def json_of(slots: list[int], scalars_first: bool = False) -> str:
+    """The JSON text of the first slot present and not null; with `scalars_first`, of the
+    first that holds no object or array if one does (a record's `"service": {"name": ...}`
+    then yields to its `service.name`), else of the first (to be rejected for its type)."""
     if not slots:
         return "NULL::VARCHAR"
-    return "coalesce(" + ", ".join(f"nullif(j[{i}], 'null')" for i in slots) + ")"
+    first = "coalesce(" + ", ".join(f"nullif(j[{i}], 'null')" for i in slots) + ")"
+    if not scalars_first or len(slots) == 1:
+        return first
+    # Only a line whose first value is an object or array looks further.
+    scalars = ", ".join(
+        f"CASE WHEN left(j[{i}], 1) NOT IN {_NON_SCALAR} THEN nullif(j[{i}], 'null') END"
+        for i in slots
+    )
+    return (
+        f"CASE WHEN left({first}, 1) IN {_NON_SCALAR} THEN coalesce({scalars}, {first}) "
+        f"ELSE {first} END"
+    )
 
 
 def text_of(json_text: str) -> str:
@@ -119,7 +132,12 @@ def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields
         "user_id": paths.candidates["user"],
         "record_id": (source.id,) if source.id else (),
     }
-    picked = {name: json_of(slots.of(record_paths)) for name, record_paths in text_fields.items()}
+    # Where a common schema nests what the first default name finds (the Elastic Common
+    # Schema's `service` and `user` objects), the value yields to a later name's.
+    picked = {
+        name: json_of(slots.of(record_paths), scalars_first=name in ("service", "user_id"))
+        for name, record_paths in text_fields.items()
+    }
     picked["ts_text"] = json_of(slots.of(paths.candidates["ts"]))
     picked["status_text"] = json_of(slots.of(paths.candidates["status"]))
     durations = [
