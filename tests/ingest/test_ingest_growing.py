@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from basics.core.errors import ConflictError
+from basics.ingest.batches import undo_batch
 
 CONFIG = """
 sources:
@@ -102,6 +103,56 @@ def test_an_unfinished_last_line_waits_when_asked(make_env: Any) -> None:
 
     assert (first.accepted, first.rejected) == (2, 0)
     assert (second.accepted, second.rejected, second.first_line) == (1, 0, 3)
+
+
+def test_a_line_unfinished_when_read_is_read_again_whole_once_finished(make_env: Any) -> None:
+    """A plain ingest reads a file to its end, an unfinished last line too (a file need not
+    end with a newline); when the file goes on with that line, the line is read again
+    whole, its earlier reject is taken back, and the lines after keep their numbers."""
+    env = make_env(CONFIG)
+    cut = len(_line(2)) // 2
+    path = env.write("grow.jsonl", _lines(0, 2) + _line(2, 503)[:cut])
+    first = env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_line(2, 503)[cut:] + _lines(3, 1) + "GARBAGE\n")
+
+    second = env.ingest("api", path)
+
+    assert (first.accepted, first.rejected) == (2, 1)
+    assert (second.accepted, second.rejected, second.first_line) == (2, 1, 3)
+    assert (second.continues, second.reread_line) == (1, 3)
+    assert [(batch, line) for batch, line in env.store.query(
+        "SELECT batch_id, line FROM rejects ORDER BY batch_id, line"
+    )] == [(2, 5)]  # fmt: skip
+    assert env.store.query("SELECT id, rejected FROM batches ORDER BY id") == [(1, 0), (2, 1)]
+    assert env.store.scalar("SELECT count(*) FILTER (WHERE status = 503) FROM events") == 1
+    assert _stored(env) == 4
+
+
+def test_an_unfinished_line_stored_as_an_event_is_refused_when_it_goes_on(
+    make_env: Any,
+) -> None:
+    """A cut nginx line can still parse (`... 200 51` for `... 200 5120 "-" "curl"`): the
+    event it made cannot be told from the batch's others, so the grown file is refused with
+    what to do, and nothing is stored; undoing the batch lets the file be read right."""
+    nginx = "sources:\n  web: {format: nginx, service: api}\n"
+    env = make_env(CONFIG.replace("sources:\n", nginx))
+    line = '10.0.0.1 - - [02/Mar/2026:10:00:0{n} +0000] "GET /a HTTP/1.1" 200 5120 "-" "curl"\n'
+    cut = line.index(" 5120") + 3  # "... 200 51"
+    path = env.write("access.log", line.format(n=0) + line.format(n=1)[:cut])
+    first = env.ingest("web", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(line.format(n=1)[cut:] + line.format(n=2))
+
+    with pytest.raises(ConflictError, match="batch 1 read line 2 before it was finished"):
+        env.ingest("web", path)
+    assert (first.accepted, first.rejected, _stored(env)) == (2, 0, 2)
+    assert env.store.scalar("SELECT count(*) FROM batches") == 1
+
+    undo_batch(env.store, env.config, 1)
+    again = env.ingest("web", path)
+    assert (again.accepted, again.rejected, again.first_line) == (3, 0, 1)
+    assert env.store.query("SELECT count(*), sum(status) FROM events") == [(3, 600)]
 
 
 def test_appended_lines_all_rejected_are_read_once_and_the_next_start_after_them(

@@ -206,6 +206,11 @@ def summarise(result: BatchResult) -> None:
             f"{result.path}: batch {result.batch_id}: {result.accepted:,} events stored{span}"
             f"{resumed}, {result.rejected:,} rejected"
         )
+    if result.reread_line is not None:
+        click.echo(
+            f"  line {result.reread_line:,} was unfinished when batch {result.continues} read "
+            "it (its reject there is taken back): read again, whole"
+        )
     if result.duplicate_rows:
         click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
     if result.local_time_rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 import numpy as np
@@ -45,6 +45,7 @@ class ReadPlan:
     prefix_sha256: str  # of the file's bytes [0, end_offset)
     end_line: int  # the number of the last line read (first_line - 1 if none)
     continues: Checkpoint | None = None  # the batch whose end this one starts at
+    reread_line: int | None = None  # that batch's last line, unfinished then: read again
 
 
 READ = "(status = 'applied' OR (status = 'rejected' AND start_offset > 0))"
@@ -138,6 +139,33 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
         prefix_sha256=whole.hexdigest(),
         end_line=first_line - 1 + lines,
         continues=matched,
+    )
+
+
+def resume_unfinished(file: BinaryIO, plan: ReadPlan) -> ReadPlan:
+    """The plan, or, when the batch it continues stopped inside a line (the file had no
+    newline at its end then, and the line has gone on since), a plan that reads that line
+    again from its start, whole. The caller takes back the earlier reading of the line."""
+    if plan.continues is None or plan.start_offset == 0:
+        return plan
+    if os.pread(file.fileno(), 1, plan.start_offset - 1) in (b"\n", b"\r"):
+        return plan
+    start = last_line_end(file, plan.start_offset)
+    content = hashlib.sha256()
+    position = start
+    while position < plan.end_offset:
+        block = os.pread(file.fileno(), min(HASH_BLOCK, plan.end_offset - position), position)
+        if not block:
+            raise OSError(f"the file ended at byte {position} while being read")
+        content.update(block)
+        position += len(block)
+    line = plan.continues.end_line
+    return replace(
+        plan,
+        start_offset=start,
+        first_line=line,
+        content_sha256=content.hexdigest(),
+        reread_line=line,
     )
 
 

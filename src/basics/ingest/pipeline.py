@@ -21,6 +21,7 @@ from basics.ingest.files import (
     checkpoints,
     last_line_end,
     plan_read,
+    resume_unfinished,
     size_could_match,
 )
 from basics.ingest.normalize import TimeRules
@@ -71,6 +72,7 @@ class BatchResult:
     hint: str | None = None
     first_rejects: list[Reject] = field(default_factory=list)
     unread: list[UnreadField] = field(default_factory=list)
+    reread_line: int | None = None  # unfinished when batch `continues` read it: read again
 
 
 class _Duplicate(Exception):
@@ -165,6 +167,8 @@ def ingest_events(
                     plan = _settle(store, pending, source_name, allow_overlap)
         stage.attach()
         with store.transaction() as db:
+            if isinstance(plan, ReadPlan) and plan.reread_line is not None:
+                _take_back_unfinished(db, plan, result)
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
                 "INSERT INTO batches (id, kind, source, path, content_sha256, status, timezone, "
@@ -304,9 +308,34 @@ def _plan(
             known = checkpoints(store, source_name, size) if extendable else []
             if not known and extendable and not size_could_match(store, size):
                 return PendingPlan(str(file), size)
-            return plan_read(handle, size, known)
+            return resume_unfinished(handle, plan_read(handle, size, known))
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
+
+
+def _take_back_unfinished(
+    db: duckdb.DuckDBPyConnection, plan: ReadPlan, result: BatchResult
+) -> None:
+    """Take back the earlier batch's reading of the line it stopped inside, read again now:
+    its reject (a line cut short is rarely a whole record). A line that was stored as an
+    event cannot be told from the batch's others: refused, with what to do."""
+    assert plan.continues is not None and plan.reread_line is not None
+    earlier, line = plan.continues.batch_id, plan.reread_line
+    taken = int(
+        db.execute(
+            "DELETE FROM rejects WHERE batch_id = ? AND line = ?", [earlier, line]
+        ).fetchall()[0][0]
+    )
+    if not taken:
+        raise ConflictError(
+            f"{result.path}: batch {earlier} read line {line:,} before it was finished (the "
+            "file had no newline at its end then) and stored it; the file has gone on with "
+            f"that line since, so the stored event may be wrong. Undo the batch (`basics "
+            f"batches undo {earlier}`) and ingest the file again: it is read from where the "
+            "batch before stopped; nothing was stored now"
+        )
+    db.execute("UPDATE batches SET rejected = rejected - ? WHERE id = ?", [taken, earlier])
+    result.reread_line = line
 
 
 def _refuse_repeats(
