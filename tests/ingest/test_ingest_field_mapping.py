@@ -302,3 +302,32 @@ def test_a_default_name_holding_an_object_yields_to_a_later_one(make_env: Any) -
     assert (result.accepted, result.rejected) == (2, 1)
     assert [(e[1], e[3], e[4]) for e in env.events()] == [("shop", "u1", 502), ("flat", None, None)]
     assert env.rejects()[0][:3] == (3, "service", "expected a string, found object")
+
+
+def test_nanosecond_durations_by_name_and_mapped(make_env: Any) -> None:
+    """The Elastic Common Schema's `event.duration` and a `duration_ns` field are
+    nanoseconds; so is a field mapped as `duration_ns`, or a regex group of that name."""
+    env = make_env(
+        "sources:\n"
+        "  ecs:\n    format: jsonl\n    service: shop\n"
+        "  traefik:\n    format: jsonl\n    service: edge\n    fields: {duration_ns: Duration}\n"
+        "  text:\n    format: regex\n    service: txt\n"
+        "    pattern: '^(?P<ts>\\S+) (?P<status>\\d+) (?P<duration_ns>\\d+)$'\n"
+    )
+    ecs = env.write(
+        "ecs.jsonl",
+        _jsonl(
+            {"@timestamp": "2026-03-29T00:30:00Z", "event": {"duration": 12345678}},
+            {"@timestamp": "2026-03-29T00:30:01Z", "duration_ns": "300000000"},
+        ),
+    )
+    traefik = env.write(
+        "traefik.jsonl", _jsonl({"time": "2026-03-29T00:30:02Z", "Duration": 1500000})
+    )
+    text = env.write("text.log", "2026-03-29T00:30:03Z 200 250000\n")
+
+    for source, path in (("ecs", ecs), ("traefik", traefik), ("text", text)):
+        assert env.ingest(source, path).accepted >= 1
+
+    durations = [(e[1], e[5]) for e in env.events()]
+    assert durations == [("shop", 12.345678), ("shop", 300.0), ("edge", 1.5), ("txt", 0.25)]

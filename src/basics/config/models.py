@@ -28,7 +28,7 @@ from basics.core.errors import BasicsError
 
 Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp"]
 CANONICAL_FIELDS = ("ts", "service", "operation", "user", "status", "duration_ms")
-_DURATION_FIELDS = ("duration_s", "duration_us")
+_DURATION_FIELDS = ("duration_s", "duration_us", "duration_ns")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 

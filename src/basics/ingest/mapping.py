@@ -25,10 +25,17 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "duration_ms": ("duration_ms", "latency_ms", "elapsed_ms", "response_time_ms"),
     "duration_s": ("duration_s", "latency_s", "request_time", "duration_seconds"),
     "duration_us": ("duration_us", "latency_us", "duration_micros"),
+    # The Elastic Common Schema's `event.duration` and Go's time.Duration are nanoseconds.
+    "duration_ns": ("duration_ns", "latency_ns", "duration_nanos", "event.duration"),
     "attrs": ("attrs", "attributes", "labels", "tags"),
 }
 
-DURATION_FACTORS = {"duration_ms": 1.0, "duration_s": 1000.0, "duration_us": 0.001}
+DURATION_FACTORS = {
+    "duration_ms": 1.0,
+    "duration_s": 1000.0,
+    "duration_us": 0.001,
+    "duration_ns": 0.000001,
+}
 
 
 @dataclass(frozen=True)
