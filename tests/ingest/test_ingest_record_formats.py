@@ -401,3 +401,26 @@ def test_otlp_zero_time_falls_back_to_observed_time(make_env: Any) -> None:
     env.ingest("otel", env.write("otlp.jsonl", json.dumps(request) + "\n"))
 
     assert [row[0] for row in env.events()] == [dt.datetime(2026, 3, 29, 0, 30)]
+
+
+def test_csv_separated_by_semicolons_with_a_delimiter_and_a_hint_without(
+    make_env: Any,
+) -> None:
+    """Excel in much of Europe writes `;` between fields: read with `delimiter: ";"`, and
+    without it every row is one column too many for the header, which the hint names."""
+    text = "\ufeffWhen;Customer;status_code\r\n2026-03-29T00:30:00Z;Big; Inc;503\r\n"
+    text += '2026-03-29T00:30:01Z;"A;B";200\r\n'
+    env = make_env("sources:\n  sheet:\n    format: csv\n    service: shop\n"
+                   "    delimiter: ';'\n    fields: {ts: When, user: Customer}\n")  # fmt: skip
+
+    read = env.ingest("sheet", env.write("semi.csv", text))
+
+    assert (read.accepted, read.rejected) == (1, 1)  # "Big; Inc" is one field too many
+    assert [(e[3], e[4]) for e in env.events()] == [("A;B", 200)]
+
+    other = make_env("sources:\n  sheet: {format: csv, service: shop}\n")
+    unread = other.ingest("sheet", other.write("semi.csv", text))
+    assert unread.status == "rejected"
+    assert unread.hint == (
+        "every row has a ; or a tab: if they separate its fields, set delimiter: on the source"
+    )

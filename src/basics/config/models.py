@@ -55,6 +55,7 @@ class SourceConfig(_Model):
     timezone: str | None = None
     request_time_unit: Literal["s", "ms", "us"] | None = None
     id: str | None = None
+    delimiter: str | None = None  # csv: the character between fields (`;` from Excel, tab)
 
     @field_validator("timezone")
     @classmethod
@@ -99,7 +100,39 @@ class SourceConfig(_Model):
                 raise ValueError(f"pattern is not a valid regular expression: {error}") from None
             if "ts" not in compiled.groupindex:
                 raise ValueError("pattern needs a named group ts, e.g. (?P<ts>\\S+)")
+            if not re2_compatible(self.pattern):
+                raise ValueError(
+                    "pattern uses a feature the engine's regular expressions (RE2) lack, "
+                    "such as look-around or back-references; rewrite it without them"
+                )
+            known = {*CANONICAL_FIELDS, *_DURATION_FIELDS, self.id}
+            for name in compiled.groupindex:
+                if name not in known and not (name.startswith("attrs_") and len(name) > 6):
+                    raise ValueError(
+                        f'pattern: unknown group name "{name}" (expected ts, service, '
+                        "operation, user, status, duration_ms, duration_s, duration_us, "
+                        "duration_ns, attrs_<name>, or the source's id)"
+                    )
         return self
+
+    @model_validator(mode="after")
+    def _delimiter(self) -> SourceConfig:
+        if self.delimiter is None:
+            return self
+        if self.format != "csv":
+            raise ValueError(f"delimiter: only a csv source has one (this one is {self.format})")
+        if len(self.delimiter) != 1 or self.delimiter in '"\r\n':
+            raise ValueError(
+                f"delimiter: one character other than a quote or a line end, such as ; or a "
+                f'tab ("\\t"), not {self.delimiter!r}'
+            )
+        return self
+
+
+def re2_compatible(pattern: str) -> bool:
+    """Whether a pattern avoids what RE2 (DuckDB's regular expressions) lacks: look-around
+    and back-references."""
+    return not re.search(r"\(\?[=!<]|\\[1-9]", pattern.replace("(?P<", "(?_<"))
 
 
 class PrometheusSLI(_Model):

@@ -1,8 +1,8 @@
 """Fields an SLO reads that no event of a batch holds: a mapping that finds nothing.
 
 A `fields:` path that matches no record (`status: http.response.status` where the records
-say `status_code`), a regular expression whose group is misspelt, or a record format whose
-field the defaults do not know all store events without that field, without a single
+say `status_code`), a regular expression without the field's group, or a record format
+whose field the defaults do not know all store events without that field, without a single
 reject; the SLI then counts every event as bad (a missing value never matches). Each such
 (service, field) is reported after the batch is stored, with the SLOs that read it.
 """

@@ -401,6 +401,10 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
         return "the file is not UTF-8 (Windows-1252 or Latin-1?): " + CONVERT
     if any("\x00" in raw for raw in raws):
         return "the file has NUL bytes: is it UTF-16 (iconv -f UTF-16 -t UTF-8) or binary?"
+    if fmt == "csv" and all(";" in raw or "\t" in raw for raw in raws):
+        return (
+            "every row has a ; or a tab: if they separate its fields, set delimiter: on the source"
+        )
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
     if looks_json and fmt != "jsonl":
         return f"every line is JSON: is the source's format jsonl (it is {fmt})?"

@@ -89,7 +89,7 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
     the file's header first, then rows from further down).
     """
     stream = text_stream(source, strict=True)
-    reader = csv.reader(stream)
+    reader = csv.reader(stream, delimiter=config.delimiter or ",")
     header = next(reader, None)
     if header is None:
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from basics.config.models import SourceConfig
+from basics.config.models import SourceConfig, re2_compatible
 from basics.core.errors import InputError
 from basics.ingest.mapping import DURATION_FACTORS
 from basics.ingest.normalize import sql_text
@@ -91,7 +91,7 @@ def regex_sql(source: SourceConfig, params: SqlParams) -> str:
         if attrs
         else "MAP {}::MAP(VARCHAR, VARCHAR)"
     )
-    if not _re2_compatible(source.pattern):
+    if not re2_compatible(source.pattern):  # refused when the configuration is read, too
         raise InputError(
             "pattern uses a feature the engine's regular expressions (RE2) lack, such as "
             "look-around or back-references; rewrite it without them"
@@ -115,7 +115,3 @@ def regex_sql(source: SourceConfig, params: SqlParams) -> str:
       FROM (SELECT line_no, {_TRIMMED} AS raw, bad_bytes FROM lines WHERE {NOT_BLANK})
     )
     """
-
-
-def _re2_compatible(pattern: str) -> bool:
-    return not re.search(r"\(\?[=!<]|\\[1-9]", pattern.replace("(?P<", "(?_<"))
