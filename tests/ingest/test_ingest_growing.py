@@ -129,6 +129,23 @@ def test_a_line_unfinished_when_read_is_read_again_whole_once_finished(make_env:
     assert _stored(env) == 4
 
 
+def test_an_unfinished_line_of_spaces_is_read_again_with_nothing_to_take_back(
+    make_env: Any,
+) -> None:
+    env = make_env(CONFIG)
+    path = env.write("grow.jsonl", _lines(0, 2) + "  ")
+    first = env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_line(2)[:-1] + "\n" + _lines(3, 1))
+
+    second = env.ingest("api", path)
+
+    assert (first.accepted, first.rejected) == (2, 0)
+    assert (second.accepted, second.rejected, second.first_line) == (2, 0, 3)
+    assert second.reread_line is None
+    assert _stored(env) == 4
+
+
 def test_an_unfinished_line_stored_as_an_event_is_refused_when_it_goes_on(
     make_env: Any,
 ) -> None:

@@ -160,12 +160,14 @@ def resume_unfinished(file: BinaryIO, plan: ReadPlan) -> ReadPlan:
         content.update(block)
         position += len(block)
     line = plan.continues.end_line
+    # A blank piece (spaces) was skipped, neither event nor reject: nothing to take back.
+    piece = os.pread(file.fileno(), plan.start_offset - start, start)
     return replace(
         plan,
         start_offset=start,
         first_line=line,
         content_sha256=content.hexdigest(),
-        reread_line=line,
+        reread_line=line if piece.strip() else None,
     )
 
 
