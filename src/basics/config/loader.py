@@ -42,12 +42,26 @@ def parse_config(text: str, path: Path) -> Config:
     # command. Key lines are found only when an error needs them.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
+        # Composed, checked for a key given twice, then built: the parse that yaml.load
+        # makes, with a look at the nodes between.
+        reader = loader(text)
+        try:
+            node = reader.get_single_node()
+            twice = _key_twice(node)
+            data = reader.construct_document(node) if node is not None else None
+        finally:
+            reader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark else path.name
         problem = getattr(error, "problem", None) or str(error)
         raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    if twice is not None:
+        key, first, again = twice
+        raise ConfigError(
+            f"{path.name}:{again}: {key}: given twice (first at line {first}); YAML would keep "
+            "only the last one silently: say it once"
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -67,6 +81,25 @@ def parse_config(text: str, path: Path) -> Config:
         )
     config._path = path.resolve()
     return config
+
+
+def _key_twice(node: yaml.Node | None) -> tuple[str, int, int] | None:
+    """The first key given twice in one mapping: its path, and the lines of both."""
+    pending: list[tuple[yaml.Node, tuple[str, ...]]] = [(node, ())] if node is not None else []
+    while pending:
+        current, prefix = pending.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen and key != "<<":
+                    return ".".join((*prefix, key)), seen[key], line
+                seen[key] = line
+                pending.append((value_node, (*prefix, key)))
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend((item, (*prefix, str(i))) for i, item in enumerate(current.value))
+    return None
 
 
 def _describe(error: ValidationError, path: Path, lines: dict[tuple[str, ...], int]) -> str:
