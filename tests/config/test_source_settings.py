@@ -30,6 +30,11 @@ def refused(tmp_path: Path, source: str) -> str:
             "pattern uses a feature the engine's regular expressions (RE2) lack",
         ),
         ("    format: jsonl\n    delimiter: ';'\n", "delimiter: only a csv source has one"),
+        (
+            "    format: csv\n    timestamp_format: '%d.%m.%Y %H:%M:%Q'\n",
+            "basics.yaml:4: sources.web.timestamp_format: '%d.%m.%Y %H:%M:%Q' cannot be read: "
+            "Unrecognized format for strftime/strptime: %Q",
+        ),
         ("    format: csv\n    delimiter: ';;'\n", "delimiter: one character other than"),
     ],
 )
@@ -37,7 +42,7 @@ def test_a_wrong_source_setting_is_refused_at_its_line(
     tmp_path: Path, source: str, message: str
 ) -> None:
     found = refused(tmp_path, source)
-    assert found.startswith("basics.yaml:2: sources.web: ")
+    assert found.startswith(("basics.yaml:2: sources.web: ", "basics.yaml:4: sources.web."))
     assert message in found
 
 
