@@ -3,12 +3,17 @@ group no field reads, a pattern feature RE2 lacks, a delimiter where none belong
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from basics.app import App
 from basics.config.loader import parse_config
-from basics.core.errors import ConfigError
+from basics.core.errors import ConfigError, InputError
+from basics.ingest.normalize import timestamp_format_problems
 
 
 def refused(tmp_path: Path, source: str) -> str:
@@ -30,11 +35,6 @@ def refused(tmp_path: Path, source: str) -> str:
             "pattern uses a feature the engine's regular expressions (RE2) lack",
         ),
         ("    format: jsonl\n    delimiter: ';'\n", "delimiter: only a csv source has one"),
-        (
-            "    format: csv\n    timestamp_format: '%d.%m.%Y %H:%M:%Q'\n",
-            "basics.yaml:4: sources.web.timestamp_format: '%d.%m.%Y %H:%M:%Q' cannot be read: "
-            "Unrecognized format for strftime/strptime: %Q",
-        ),
         ("    format: csv\n    delimiter: ';;'\n", "delimiter: one character other than"),
     ],
 )
@@ -42,7 +42,7 @@ def test_a_wrong_source_setting_is_refused_at_its_line(
     tmp_path: Path, source: str, message: str
 ) -> None:
     found = refused(tmp_path, source)
-    assert found.startswith(("basics.yaml:2: sources.web: ", "basics.yaml:4: sources.web."))
+    assert found.startswith("basics.yaml:2: sources.web: ")
     assert message in found
 
 
@@ -54,3 +54,32 @@ def test_groups_of_every_field_attributes_and_the_id_are_accepted(tmp_path: Path
     text = f"sources:\n  web:\n    format: regex\n    id: rid\n    pattern: '{pattern}'\n"
     config = parse_config(text, tmp_path / "basics.yaml")
     assert config.sources["web"].pattern == pattern
+
+
+def test_a_timestamp_format_duckdb_cannot_read_is_refused_before_ingest_and_by_validate(
+    tmp_path: Path,
+) -> None:
+    """DuckDB reads the format, so it is checked by `config validate` and before an ingest
+    reads anything, not when the configuration is loaded (which every command does)."""
+    text = "sources:\n  web: {format: csv, timestamp_format: '%d.%m.%Y %H:%M:%Q'}\n"
+    (tmp_path / "basics.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "a.csv").write_text("ts,service\n01.03.2026 10:00:00,x\n", encoding="utf-8")
+    config = parse_config(text, tmp_path / "basics.yaml")  # loads
+    why = (
+        "sources.web.timestamp_format: '%d.%m.%Y %H:%M:%Q' cannot be read: Unrecognized "
+        "format for strftime/strptime: %Q"
+    )
+
+    assert [p[: len(why)] for p in timestamp_format_problems(config)] == [why]
+    app = App(config)
+    try:
+        with pytest.raises(InputError, match=re.escape(why)):
+            app.ingest_events("web", str(tmp_path / "a.csv"))
+        assert app.store.scalar("SELECT count(*) FROM batches") == 0
+    finally:
+        app.close()
+    basics = str(Path(sys.executable).parent / "basics")
+    done = subprocess.run(
+        [basics, "config", "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and why in done.stderr

@@ -42,9 +42,15 @@ def validate(ctx: click.Context) -> None:
     Example:
       basics config validate && echo ok
     """
-    from basics.cli.main import get_app
+    from basics.cli.main import EXIT_ERROR, get_app
+    from basics.ingest.normalize import timestamp_format_problems
 
     app = get_app(ctx)
+    problems = timestamp_format_problems(app.config)
+    if problems:  # DuckDB reads the formats: checked here and at ingest, not at every load
+        for problem in problems:
+            click.echo(f"Error: {app.config.path}: {problem}", err=True)
+        ctx.exit(EXIT_ERROR)
     names = app.config.slo_names()
     click.echo(
         f"{app.config.path}: ok — {len(app.config.sources)} source(s), "

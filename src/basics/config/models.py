@@ -62,25 +62,6 @@ class SourceConfig(_Model):
     def _timezone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
 
-    @field_validator("timestamp_format")
-    @classmethod
-    def _timestamp_format(cls, value: str | None) -> str | None:
-        """A format DuckDB's strptime cannot read fails here, at its line, not mid-ingest."""
-        if value is None:
-            return None
-        import duckdb  # only for a configuration that has a format to check
-
-        with duckdb.connect() as db:
-            try:
-                db.execute("SELECT try_strptime('', ?)", [value]).fetchall()
-            except duckdb.Error as error:
-                reason = str(error).split(f"{value}: ", 1)[-1]
-                raise ValueError(
-                    f"{value!r} cannot be read: {reason} (the specifiers are strptime's: "
-                    "%Y %m %d %H %M %S %f %z %b ...)"
-                ) from None
-        return value
-
     @field_validator("fields")
     @classmethod
     def _fields(cls, value: dict[str, str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from basics.config.models import Config
 from basics.store.sql_params import SqlParams
 
 # Columns every staging relation provides (all text but line_no, duration_factor and attrs).
@@ -51,6 +52,35 @@ class TimeRules:
     earliest: dt.datetime  # naive UTC, as stored (ingest.earliest / ingest.latest)
     latest: dt.datetime
     timestamp_format: str | None = None
+
+
+def timestamp_format_problems(config: Config, names: list[str] | None = None) -> list[str]:
+    """`sources.<name>.timestamp_format: why` for each format DuckDB's strptime cannot read.
+
+    Checked by DuckDB itself, by `config validate` and before an ingest of the source reads
+    anything; not when the configuration is loaded, which every command does.
+    """
+    named = {
+        name: source.timestamp_format
+        for name, source in config.sources.items()
+        if source.timestamp_format and (names is None or name in names)
+    }
+    if not named:
+        return []
+    import duckdb
+
+    problems = []
+    with duckdb.connect() as db:
+        for name, value in named.items():
+            try:
+                db.execute("SELECT try_strptime('', ?)", [value]).fetchall()
+            except duckdb.Error as error:
+                reason = str(error).split(f"{value}: ", 1)[-1]
+                problems.append(
+                    f"sources.{name}.timestamp_format: {value!r} cannot be read: {reason} "
+                    "(the specifiers are strptime's: %Y %m %d %H %M %S %f %z %b ...)"
+                )
+    return problems
 
 
 def offset_time_sql(t: str) -> str:
