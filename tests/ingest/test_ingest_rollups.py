@@ -112,6 +112,19 @@ def _assert_rollups_match(env: Any, events: list[Event]) -> None:
     )
 
 
+def _assert_latency_buckets_match(env: Any, events: list[Event]) -> None:
+    """The latency rollups are a naive count of the events with a duration, one row per
+    (service, operation, minute, bucket), however many batches fed it."""
+    expected = Counter(
+        (e["service"], e["operation"], e["ts"].replace(second=0), bucket_of(e["duration_ms"]))
+        for e in events
+        if e["duration_ms"] is not None
+    )
+    rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
+    assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(expected)
+    assert len(rows) == len(expected)
+
+
 def test_slo_minutes_equal_a_naive_recount(make_env: Any) -> None:
     env = make_env(CONFIG)
     events = _events(seed=1, count=3000, minutes=list(range(10)))
@@ -262,18 +275,7 @@ def test_latency_buckets_count_every_event_with_a_duration(make_env: Any) -> Non
         assert stored == sum(
             e["service"] == service and e["duration_ms"] is not None for e in events
         )
-    expected = Counter(
-        (
-            e["service"],
-            e["operation"],
-            e["ts"].replace(second=0),
-            bucket_of(e["duration_ms"]),
-        )
-        for e in events
-        if e["duration_ms"] is not None
-    )
-    rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
-    assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(expected)
+    _assert_latency_buckets_match(env, events)
 
 
 def test_batches_sharing_minutes_add_up_to_a_full_recount(make_env: Any) -> None:
@@ -285,14 +287,7 @@ def test_batches_sharing_minutes_add_up_to_a_full_recount(make_env: Any) -> None
     env.ingest("api", env.write("second.jsonl", _jsonl(second)), allow_overlap=True)
 
     _assert_rollups_match(env, first + second)
-    expected = Counter(
-        (e["service"], e["operation"], e["ts"].replace(second=0), bucket_of(e["duration_ms"]))
-        for e in first + second
-        if e["duration_ms"] is not None
-    )
-    rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
-    assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(expected)
-    assert len(rows) == len(expected)  # one row per bucket, however many batches fed it
+    _assert_latency_buckets_match(env, first + second)
 
 
 def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(
@@ -330,12 +325,6 @@ def test_batches_alone_in_their_span_with_empty_minutes_match_a_recount(
     assert env.slo_minutes("api/availability") == _recount(
         first + later, "api", _always, _status_below(500)
     )
-    buckets = Counter(
-        (e["service"], e["operation"], e["ts"].replace(second=0), bucket_of(e["duration_ms"]))
-        for e in first + later
-        if e["duration_ms"] is not None
-    )
-    rows = env.store.query("SELECT service, operation, minute, bucket, n FROM latency_minute")
-    assert {(s, o, m, b): n for s, o, m, b, n in rows} == dict(buckets)
+    _assert_latency_buckets_match(env, first + later)
     # Both batches, both services: recounted whole.
     assert sorted(found) == [("api", True)] * 2 + [("web", True)] * 2
