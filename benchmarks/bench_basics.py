@@ -40,9 +40,10 @@ def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
         from basics.ingest import staging
 
         parse: Any = staging
-        fast_path, load_rows = "fast_path", "load_rows"
+        fast_path, load_rows, stage = "fast_path", "load_rows", staging.Stage
     except ImportError:
         parse, fast_path, load_rows = pipeline, "_fast_path", "_load"
+        stage = pipeline._Stage  # type: ignore[attr-defined]
     if row_reader:
         setattr(parse, fast_path, lambda *args: None)
     phases = _timed_phases(
@@ -50,6 +51,7 @@ def ingest(config_path: Path, jsonl: Path, row_reader: bool = False) -> None:
         (jsonl_fast.FastJsonl, "load", "fast path (with the read-ahead thread)"),
         (parse, load_rows, "row reader (with the read-ahead thread)"),
         (pipeline, "rebuild_touched", "rollups of the batch"),
+        (stage, "copy_into", "copy of the staged batch into the store"),
     )
     started = time.perf_counter()
     config = load_config(config_path)

@@ -1,6 +1,7 @@
 """A small file ingested by a `basics` process: the everyday habit, where start-up counts.
 
 .venv/bin/python benchmarks/bench_small_ingest.py [--rows 1000] [--runs 7] [--before-src PATH]
+.venv/bin/python benchmarks/bench_small_ingest.py --rows 300000 --runs 3   # a large file
 
 Writes a CSV export and a JSON-lines file of `--rows` events each, then, in `--runs`
 rounds, runs `basics ingest events FILE -q` into a fresh store for each format (and, with
@@ -12,6 +13,7 @@ command. Checks each run stored every row. No timings are asserted anywhere.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import subprocess
@@ -34,7 +36,8 @@ services:
 
 
 def write_inputs(folder: Path, rows: int) -> dict[str, Path]:
-    times = [f"2026-03-02T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(rows)]
+    start = dt.datetime(2026, 3, 2)
+    times = [(start + dt.timedelta(seconds=i)).isoformat() + "Z" for i in range(rows)]
     statuses = [503 if i % 97 == 0 else 200 for i in range(rows)]
     csv = folder / "events.csv"
     csv.write_text(
