@@ -140,8 +140,7 @@ def ingest_events(
     stage = staging.Stage(store)
     try:
         with stage:
-            staged_batch_id = staging.STAGED_BATCH
-            fast = staging.fast_path(source, rules, staged_batch_id)
+            fast = staging.fast_path(source, rules, staging.STAGED_BATCH)
             for staged in staging.staged_chunks(stage.db, source, stream, plan):
                 table = staged.table
                 if fast is not None and staged.chunk is not None and table is not None:
@@ -155,7 +154,7 @@ def ingest_events(
                         table,
                         rules,
                         source,
-                        staged_batch_id,
+                        staging.STAGED_BATCH,
                         result,
                     )
                 if progress:
