@@ -117,7 +117,6 @@ class SLOService:
     def status(self, at: dt.datetime | str | None = None) -> list[SLOStatus]:
         """Every SLO's window, SLI, budget, burn rates and status at `at`."""
         end = self.resolve_at(at)
-        newest = self.latest_event()
         requests = []
         for svc, service in self.config.services.items():
             for name, slo in service.slos.items():
@@ -128,6 +127,9 @@ class SLOService:
                 requests.append((f"{svc}/{name}", slo, starts))
         # One query for every SLO: status stays fast however many there are.
         all_counts = self._window_counts_many(requests, end)
+        # The newest event is named only beside a window without events.
+        empty = any(counts["window"].total == 0 for counts in all_counts)
+        newest = self.latest_event() if empty else None
         return [
             self._status(key, slo, starts["window"], end, counts, newest)
             for (key, slo, starts), counts in zip(requests, all_counts, strict=True)

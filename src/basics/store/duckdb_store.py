@@ -137,11 +137,15 @@ class Store:
             )
 
     def _migrate(self) -> None:
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
-        )
-        rows = self.db.execute("SELECT version FROM schema_migrations").fetchall()
+        # Read first: a store already at the newest version is opened without a write.
+        try:
+            rows = self.db.execute("SELECT version FROM schema_migrations").fetchall()
+        except duckdb.CatalogException:
+            self.db.execute(
+                "CREATE TABLE schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
+            )
+            rows = []
         applied = {row[0] for row in rows}
         newest = max((v for v, _ in MIGRATIONS), default=0)
         if applied and max(applied) > newest:
