@@ -213,8 +213,8 @@ def test_validate_reports_an_unknown_key(tmp_path: Path) -> None:
     result = invoke(tmp_path, "config", "validate")
     assert result.exit_code == 1
     assert (
-        f"basics.yaml:{line}: services.www.slos.latency.objectiv: unknown key; check its "
-        "spelling against `basics config schema`"
+        f"basics.yaml:{line}: services.www.slos.latency.objectiv: unknown key; did you mean "
+        "'objective'?"
     ) in result.stderr
     assert "services.www.slos.latency.objective: required key is missing" in result.stderr
 

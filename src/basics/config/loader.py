@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from basics.config.models import Config
 from basics.core.errors import ConfigError
@@ -118,12 +121,56 @@ def _message(item: Any) -> str:
     if kind == "value_error":
         return str(item["ctx"]["error"])
     if kind == "extra_forbidden":
-        return "unknown key; check its spelling against `basics config schema`"
+        key = str(item["loc"][-1]) if item["loc"] else ""
+        hint = _did_you_mean(key, _keys_beside(item["loc"]), "unknown key; did you mean {}?")
+        return hint or "unknown key; check its spelling against `basics config schema`"
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":
-        return f"expected {item['ctx']['expected']}, got {found!r}"
+        expected = item["ctx"]["expected"]
+        hint = _did_you_mean(str(found), re.findall(r"'([^']*)'", expected), " (did you mean {}?)")
+        return f"expected {expected}, got {found!r}{hint}"
     return f"{item['msg'].lower()}, got {found!r}"
+
+
+def _did_you_mean(word: str, choices: list[str], template: str) -> str:
+    """`template` around the choice closest to a misspelt `word`, or "" when none is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
+    return template.format(repr(close[0])) if close else ""
+
+
+def _keys_beside(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the configuration allows where the last key of `loc` was found (by alias,
+    as basics.yaml spells them); empty where that place is not a model's mapping."""
+    kind: Any = Config
+    for part in loc[:-1]:
+        kind = _unwrap(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            field = next(
+                (f for name, f in kind.model_fields.items() if str(part) in (name, f.alias)),
+                None,
+            )
+            if field is None:
+                return []
+            kind = field.annotation
+        elif get_origin(kind) in (dict, list):
+            kind = get_args(kind)[-1]
+        else:
+            return []
+    kind = _unwrap(kind)
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return []
+    return [field.alias or name for name, field in kind.model_fields.items()]
+
+
+def _unwrap(kind: Any) -> Any:
+    """The one model or container in an optional annotation (`X | None`)."""
+    while get_origin(kind) in (Union, types.UnionType):
+        kinds = [k for k in get_args(kind) if k is not type(None)]
+        if len(kinds) != 1:
+            return kind
+        kind = kinds[0]
+    return kind
 
 
 def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int:
