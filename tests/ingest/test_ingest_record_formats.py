@@ -91,6 +91,40 @@ def test_csv_with_only_a_header_is_an_empty_batch(make_env: Any) -> None:
     assert env.counts()["batches"] == 1
 
 
+def test_csv_files_joined_with_their_headers_are_read_whole(make_env: Any) -> None:
+    """Exports joined with `cat`: each repeated header is a reject that says what it is,
+    and a header in another column order is the one the rows below it are read by."""
+    env = make_env(CSV_SOURCE)
+    text = (
+        "When,status_code,Customer\n"  # 1
+        "2026-03-29T00:30:00Z,200,c1\n"  # 2
+        "When,status_code,Customer\n"  # 3: the same header again
+        "2026-03-29T00:31:00Z,503,c2\n"  # 4
+        " Customer ,When,status_code\n"  # 5: the next export's order (and spaces)
+        "c3,2026-03-29T00:32:00Z,404\n"  # 6
+        "When,Customer,status_code,extra\n"  # 7: another header: a wrong column count
+    )
+
+    result = env.ingest("sheet", env.write("joined.csv", text))
+
+    assert (result.accepted, result.rejected) == (3, 3)
+    assert [(ts.minute, status, user) for ts, _, _, user, status, _, _ in env.events()] == [
+        (30, 200, "c1"),
+        (31, 503, "c2"),
+        (32, 404, "c3"),
+    ]
+    assert [(line, field, reason) for line, field, reason, _ in env.rejects()] == [
+        (3, "record", "the header row again (files joined?), not a record"),
+        (
+            5,
+            "record",
+            "the header row again (files joined?), not a record; its order of columns is "
+            "read from here on",
+        ),
+        (7, "record", "expected 3 columns as in the header, found 4"),
+    ]
+
+
 # --- Parquet -----------------------------------------------------------------------------------
 
 PARQUET_SOURCE = """

@@ -86,32 +86,18 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
     """CSV with a header row; columns are found by header name, never by position.
 
     `line_offset` is added to every line number (a batch of rows appended to a file reads
-    the file's header first, then rows from further down).
+    the file's header first, then rows from further down). The header row met again (files
+    joined with `cat`) is a reject that says so, and its order of columns, if another, is
+    the one the rows after it are read by.
     """
     stream = text_stream(source, strict=True)
     reader = csv.reader(stream, delimiter=config.delimiter or ",")
     header = next(reader, None)
     if header is None:
         return
-    index = {name.strip(): i for i, name in enumerate(header)}
-    paths = field_paths(config)
-
-    def column(candidates: tuple[str, ...]) -> int | None:
-        return next((index[c] for c in candidates if c in index), None)
-
-    picks = {
-        "ts_text": column(paths.candidates["ts"]),
-        "service": column(paths.candidates["service"]),
-        "operation": column(paths.candidates["operation"]),
-    }
-    picks["user_id"] = column(paths.candidates["user"])
-    picks["status_text"] = column(paths.candidates["status"])
-    picks["record_id"] = column((config.id,)) if config.id else None
-    durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
-    duration_col, factor = next(((c, f) for c, f in durations if c is not None), (None, 1.0))
-    attr_cols = {name: index[path] for name, path in paths.attrs.items() if path in index}
+    columns = _CsvColumns(header, config)
+    names, known = sorted(columns.names), set(columns.names)
     rows = _Rows()
-    width = len(header)
     line_no = reader.line_num
     for record in reader:
         raw = _csv_line(record)
@@ -122,7 +108,7 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
             (
                 found
                 for i, cell in enumerate(record)
-                if (found := text_problem(cell, _column_name(header, i))) is not None
+                if (found := text_problem(cell, _column_name(columns.header, i))) is not None
             ),
             None,
         )
@@ -130,27 +116,71 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
             rows.add(
                 line_no=start_line, raw=repaired(raw), parse_field="record", parse_error=problem
             )
-        elif len(record) != width:
+        elif record[0].strip() in known and sorted(cell.strip() for cell in record) == names:
+            reordered = [cell.strip() for cell in record] != columns.names
+            if reordered:
+                columns = _CsvColumns(record, config)
             rows.add(
                 line_no=start_line,
                 raw=raw,
                 parse_field="record",
-                parse_error=f"expected {width} columns as in the header, found {len(record)}",
+                parse_error="the header row again (files joined?), not a record"
+                + ("; its order of columns is read from here on" if reordered else ""),
             )
-        else:
-            values = {k: (record[c] or None) if c is not None else None for k, c in picks.items()}
+        elif len(record) != len(columns.header):
             rows.add(
                 line_no=start_line,
                 raw=raw,
-                duration_text=record[duration_col] or None if duration_col is not None else None,
-                duration_factor=factor,
-                attrs=[(k, record[c]) for k, c in attr_cols.items() if record[c]],
-                **values,
+                parse_field="record",
+                parse_error=f"expected {len(columns.header)} columns as in the header, "
+                f"found {len(record)}",
             )
+        else:
+            rows.add(line_no=start_line, raw=raw, **columns.values(record))
         if len(rows) >= ROWS_PER_TABLE:
             yield rows.take()
     if len(rows):
         yield rows.take()
+
+
+class _CsvColumns:
+    """Where a header puts each field a source reads."""
+
+    def __init__(self, header: list[str], config: SourceConfig) -> None:
+        self.header = header
+        self.names = [name.strip() for name in header]
+        index = {name: i for i, name in enumerate(self.names)}
+        paths = field_paths(config)
+
+        def column(candidates: tuple[str, ...]) -> int | None:
+            return next((index[c] for c in candidates if c in index), None)
+
+        self.picks = {
+            "ts_text": column(paths.candidates["ts"]),
+            "service": column(paths.candidates["service"]),
+            "operation": column(paths.candidates["operation"]),
+            "user_id": column(paths.candidates["user"]),
+            "status_text": column(paths.candidates["status"]),
+            "record_id": column((config.id,)) if config.id else None,
+        }
+        durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
+        duration: tuple[int | None, float] = next(
+            ((c, f) for c, f in durations if c is not None), (None, 1.0)
+        )
+        self.duration, self.factor = duration
+        self.attrs = {name: index[path] for name, path in paths.attrs.items() if path in index}
+
+    def values(self, record: list[str]) -> dict[str, Any]:
+        """A row's fields, as `_Rows.add` takes them."""
+        found: dict[str, Any] = {
+            k: (record[c] or None) if c is not None else None for k, c in self.picks.items()
+        }
+        found["duration_text"] = (
+            record[self.duration] or None if self.duration is not None else None
+        )
+        found["duration_factor"] = self.factor
+        found["attrs"] = [(k, record[c]) for k, c in self.attrs.items() if record[c]]
+        return found
 
 
 def _column_name(header: list[str], index: int) -> str:
