@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from basics.ingest.coverage import UnreadField
+from basics.ingest.coverage import MissingAsBad, UnreadField
 
 CONFIG = """
 store: basics.duckdb
@@ -92,3 +92,84 @@ def test_the_cli_warns_on_stderr_and_json_carries_them(tmp_path: Path) -> None:
         "which blog/availability reads; a missing value never matches: check the source's "
         "fields: against a record\n"
     )
+
+
+# --- events an SLO counts as bad only because they lack a field its good: reads -------------
+
+MIXED = """
+store: basics.duckdb
+sources:
+  app:
+    format: jsonl
+    fields: {attrs.region: region}
+services:
+  shop:
+    slos:
+      availability: {objective: 99, window: 30d, good: status < 500}
+      latency: {objective: 95, window: 30d, good: duration_ms <= 300, valid: status != 404}
+      requests: {objective: 99, window: 30d, good: status < 500, valid: status is not null}
+      lenient: {objective: 99, window: 30d, good: status < 500 or status is null}
+      api: {objective: 99, window: 30d, good: status < 500, valid: operation == "/api"}
+      region: {objective: 90, window: 30d, good: attrs.region == "eu"}
+"""
+
+
+def mixed_log() -> str:
+    """A request log with lines that are not requests among them (Caddy's `tls` logger)."""
+    lines = [record(0, service="shop", status=200, duration_ms=12, region="eu")]
+    lines += [record(1, service="shop", status=503, duration_ms=900, region="us")]
+    lines += [record(2, service="shop", status=200, duration_ms=15)]
+    lines += [record(3, service="shop", msg="certificate obtained", operation="/api")]
+    lines += [record(4, service="shop", msg="renewing", logger="tls", duration_ms=400)]
+    return "".join(lines)
+
+
+def test_events_counted_bad_for_lack_of_a_field_are_named_per_slo(make_env: Any) -> None:
+    env = make_env(MIXED)
+
+    result = env.ingest("app", env.write("app.jsonl", mixed_log()))
+
+    assert result.accepted == 5 and result.unread == []
+    # Hand count: availability counts all 5 events; 2 have no status and are bad for it.
+    # latency counts events with status != 404: a missing status is not valid, so nothing.
+    # requests leaves them out by valid:, lenient counts them good; api counts only the
+    # one with operation /api; region: 3 lack the attribute and are bad for it (the one in
+    # "us" is bad for its value, not named).
+    assert result.missing_as_bad == [
+        MissingAsBad("shop/availability", "status", 5, 2),
+        MissingAsBad("shop/api", "status", 5, 1),
+        MissingAsBad("shop/region", "attrs.region", 5, 3),
+    ]
+
+
+def test_the_cli_says_how_many_and_what_to_add(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(MIXED, encoding="utf-8")
+    (tmp_path / "app.jsonl").write_text(mixed_log(), encoding="utf-8")
+    basics = str(Path(sys.executable).parent / "basics")
+
+    done = subprocess.run(
+        [basics, "ingest", "events", "app.jsonl", "-s", "app", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    undone = subprocess.run(
+        [basics, "--config", "basics.yaml", "batches", "undo", "1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    again = subprocess.run(
+        [basics, "ingest", "events", "app.jsonl", "-s", "app", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[0] == (
+        "  warning: 2 of the 5 events of shop have no status and count as bad for "
+        "shop/availability (a missing value never matches); if they are not requests, add "
+        "`valid: status is not null` to it"
+    )
+    assert undone.returncode == 0 and again.returncode == 0
+    assert json.loads(again.stdout)[0]["missing_as_bad"][0] == {
+        "slo": "shop/availability",
+        "field": "status",
+        "events": 5,
+        "missing": 2,
+    }

@@ -239,6 +239,14 @@ def summarise(result: BatchResult) -> None:
             "the source's fields: against a record",
             err=True,
         )
+    for lack in result.missing_as_bad:
+        click.echo(
+            f"  warning: {lack.missing:,} of the {lack.events:,} events of "
+            f"{lack.slo.partition('/')[0]} have no {lack.field} and count as bad for "
+            f"{lack.slo} (a missing value never matches); if they are not requests, add "
+            f"`valid: {lack.field} is not null` to it",
+            err=True,
+        )
     output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
 
 

@@ -1,10 +1,16 @@
-"""Fields an SLO reads that no event of a batch holds: a mapping that finds nothing.
+"""Fields an SLO reads that events of a batch lack: a mapping that finds nothing, or
+records that are not requests.
 
 A `fields:` path that matches no record (`status: http.response.status` where the records
 say `status_code`), a regular expression without the field's group, or a record format
 whose field the defaults do not know all store events without that field, without a single
 reject; the SLI then counts every event as bad (a missing value never matches). Each such
 (service, field) is reported after the batch is stored, with the SLOs that read it.
+
+A field only some events lack is reported per SLO when events the SLO counts lack a field
+its `good:` reads and are bad for it: log lines that are not requests (a TLS message, an
+application error) in a request log, counted as failed requests unless `valid:` leaves
+them out.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import duckdb
 from basics.config.expressions import ATTRS_PREFIX, fields_used, parse_expression
 from basics.config.models import Config, SourceConfig
 from basics.ingest.mapping import DURATION_FACTORS
+from basics.store.rollups import slo_predicates
 
 COLUMNS = {
     "status": "status",
@@ -37,41 +44,116 @@ class UnreadField:
     mapped_from: str | None  # the source's `fields:` path, when the field is mapped
 
 
-def unread_fields(
+@dataclass(frozen=True)
+class MissingAsBad:
+    """Events an SLO counts that lack a field its `good:` reads, and so are bad for it."""
+
+    slo: str
+    field: str
+    events: int  # of the SLO's service in the batch
+    missing: int  # of those, the ones the SLO counts (`valid:`) that lack the field, all bad
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a batch's events lack of what the SLOs read."""
+
+    unread: list[UnreadField]
+    missing_as_bad: list[MissingAsBad]
+
+
+def coverage(
     db: duckdb.DuckDBPyConnection, config: Config, source: SourceConfig, batch_id: int
-) -> list[UnreadField]:
-    """Per service of the batch, the fields its SLOs read that none of its events holds."""
+) -> Coverage:
+    """Per service of the batch, the fields its SLOs read that none of its events holds;
+    per SLO, its bad events that lack a field its `good:` reads."""
     readers: dict[str, dict[str, list[str]]] = {}
+    goods: list[tuple[str, str, str]] = []  # (service, SLO name, a field its good: reads)
     for svc, service in config.services.items():
         for name, slo in service.slos.items():
-            used = fields_used(parse_expression(slo.good))
+            read_by_good = fields_used(parse_expression(slo.good)) - {"service"}
+            used = set(read_by_good)
             if slo.valid:
                 used |= fields_used(parse_expression(slo.valid))
             for field in sorted(used - {"service"}):
                 readers.setdefault(svc, {}).setdefault(field, []).append(f"{svc}/{name}")
+            goods += [(svc, name, field) for field in sorted(read_by_good)]
     fields = sorted({field for used in readers.values() for field in used})
     if not fields:
-        return []
-    counts, keys = [], []
+        return Coverage([], [])
+    counts: list[str] = []
+    params: list[object] = []
     for field in fields:
-        if field.startswith(ATTRS_PREFIX):
-            counts.append("count(*) FILTER (WHERE map_contains(attrs, ?))")
-            keys.append(field[len(ATTRS_PREFIX) :])
-        else:
-            counts.append(f"count({COLUMNS[field]})")
+        holds, holds_params = _holds(field)
+        counts.append(f"count(*) FILTER (WHERE {holds})")
+        params += holds_params
     rows = db.execute(
         f"SELECT service, count(*), {', '.join(counts)} FROM events "
         "WHERE batch_id = ? AND list_contains(?, service) GROUP BY service ORDER BY service",
-        [*keys, batch_id, sorted(readers)],
+        [*params, batch_id, sorted(readers)],
     ).fetchall()
-    found = []
-    for service, events, *held in rows:
-        for field, count in zip(fields, held, strict=True):
+    unread: list[UnreadField] = []
+    events: dict[str, int] = {}
+    held: dict[tuple[str, str], int] = {}
+    for service, total, *found in rows:
+        events[service] = int(total)
+        for field, count in zip(fields, found, strict=True):
+            held[service, field] = int(count)
             slos = readers[service].get(field)
             if slos and count == 0:
                 path = _mapped(source, field)
-                found.append(UnreadField(service, field, int(events), tuple(slos), path))
-    return found
+                unread.append(UnreadField(service, field, int(total), tuple(slos), path))
+    # Only where some events of a service hold a field and some lack it: the SLOs' own
+    # tests then run over those that lack it, not over the whole batch.
+    partial = [
+        (svc, name, field)
+        for svc, name, field in goods
+        if 0 < held.get((svc, field), 0) < events.get(svc, 0)
+    ]
+    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events))
+
+
+def _missing_as_bad(
+    db: duckdb.DuckDBPyConnection,
+    config: Config,
+    batch_id: int,
+    partial: list[tuple[str, str, str]],
+    events: dict[str, int],
+) -> list[MissingAsBad]:
+    """Of the events of each (service, SLO name, field) that lack the field, those the SLO
+    counts as bad: one query over the batch's events that lack one of the fields."""
+    if not partial:
+        return []
+    counts: list[str] = []
+    params: list[object] = []
+    lacks: list[str] = []
+    lacks_params: list[object] = []
+    for svc, name, field in partial:
+        service = config.services[svc]
+        valid, good = slo_predicates(service, service.slos[name])
+        holds, holds_params = _holds(field)
+        counts.append(
+            f"count(*) FILTER (WHERE service = ? AND NOT {holds} AND ({valid}) AND NOT ({good}))"
+        )
+        params += [svc, *holds_params]
+        lacks.append(f"(service = ? AND NOT {holds})")
+        lacks_params += [svc, *holds_params]
+    found = db.execute(
+        f"SELECT {', '.join(counts)} FROM events WHERE batch_id = ? AND ({' OR '.join(lacks)})",
+        [*params, batch_id, *lacks_params],
+    ).fetchall()[0]
+    return [
+        MissingAsBad(f"{svc}/{name}", field, events[svc], int(count))
+        for (svc, name, field), count in zip(partial, found, strict=True)
+        if count
+    ]
+
+
+def _holds(field: str) -> tuple[str, list[object]]:
+    """SQL true when an event holds `field`, and its parameters (an attribute's key)."""
+    if field.startswith(ATTRS_PREFIX):
+        return "map_contains(attrs, ?)", [field[len(ATTRS_PREFIX) :]]
+    return f"{COLUMNS[field]} IS NOT NULL", []
 
 
 def _mapped(source: SourceConfig, field: str) -> str | None:

@@ -12,7 +12,7 @@ import duckdb
 
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
-from basics.ingest.coverage import UnreadField, unread_fields
+from basics.ingest.coverage import MissingAsBad, UnreadField, coverage
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
     READ,
@@ -72,6 +72,7 @@ class BatchResult:
     hint: str | None = None
     first_rejects: list[Reject] = field(default_factory=list)
     unread: list[UnreadField] = field(default_factory=list)
+    missing_as_bad: list[MissingAsBad] = field(default_factory=list)
     reread_line: int | None = None  # unfinished when batch `continues` read it: read again
 
 
@@ -209,7 +210,8 @@ def ingest_events(
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
             else:
                 rebuild_touched(db, config, batch_id)
-                result.unread = unread_fields(db, config, source, batch_id)
+                lacking = coverage(db, config, source, batch_id)
+                result.unread, result.missing_as_bad = lacking.unread, lacking.missing_as_bad
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
