@@ -331,3 +331,72 @@ def test_nanosecond_durations_by_name_and_mapped(make_env: Any) -> None:
 
     durations = [(e[1], e[5]) for e in env.events()]
     assert durations == [("shop", 12.345678), ("shop", 300.0), ("edge", 1.5), ("txt", 0.25)]
+
+
+def test_durations_written_with_their_unit(make_env: Any) -> None:
+    """Go's time.Duration text, Google Cloud's `0.123456s` and `12 ms` are read in their
+    own unit (it wins over the field's); any other text is a reject that says what is read."""
+    env = make_env(
+        "sources:\n"
+        "  gcp:\n    format: jsonl\n    service: lb\n"
+        "    fields: {ts: timestamp, status: httpRequest.status, duration_s: httpRequest.latency}\n"
+        "  go:\n    format: jsonl\n    service: app\n    fields: {duration_ms: duration}\n"
+        "  logfmt:\n    format: regex\n    service: router\n"
+        "    pattern: '^(?P<ts>\\S+) status=(?P<status>\\d+) service=(?P<duration_ms>\\S+)$'\n"
+        "  sheet:\n    format: csv\n    service: sheet\n"
+    )
+    gcp = env.write(
+        "gcp.jsonl",
+        _jsonl(
+            *(
+                {
+                    "timestamp": f"2026-03-29T00:30:0{n}Z",
+                    "httpRequest": {"status": 200, "latency": v},
+                }
+                for n, v in enumerate(["0.123456s", 0.5, "1m2.5s", "2h", "-1s", "1.5 parsecs"])
+            )
+        ),
+    )
+    go = env.write(
+        "go.jsonl",
+        _jsonl(
+            *(
+                {"ts": f"2026-03-29T00:31:0{n}Z", "status": 200, "duration": v}
+                for n, v in enumerate(
+                    ["1.5ms", "250\u00b5s", "250\u03bcs", "90us", "1500ns", "1ms"]
+                )
+            )
+        ),
+    )
+    logfmt = env.write("router.log", "2026-03-29T00:32:00Z status=200 service=12ms\n")
+    sheet = env.write("sheet.csv", "ts,duration_ms\n2026-03-29T00:33:00Z,0.25 s\n")
+
+    results = [
+        env.ingest(s, p)
+        for s, p in (("gcp", gcp), ("go", go), ("logfmt", logfmt), ("sheet", sheet))
+    ]
+
+    assert [(r.accepted, r.rejected) for r in results] == [(4, 2), (6, 0), (1, 0), (1, 0)]
+    assert [(e[1], e[5]) for e in env.events()] == [
+        ("lb", pytest.approx(123.456)),
+        ("lb", 500.0),
+        ("lb", 62500.0),
+        ("lb", 7200000.0),
+        ("app", 1.5),
+        ("app", 0.25),
+        ("app", 0.25),
+        ("app", 0.09),
+        ("app", 0.0015),
+        ("app", 1.0),
+        ("router", 12.0),
+        ("sheet", 250.0),
+    ]
+    assert [(line, field, reason) for line, field, reason, _ in env.rejects()] == [
+        (
+            n,
+            "duration",
+            "expected a finite non-negative number, or a duration with its unit such as "
+            f'250ms or 1.5s, found "{text}"',
+        )
+        for n, text in ((5, "-1s"), (6, "1.5 parsecs"))
+    ]

@@ -39,7 +39,7 @@ from basics.ingest.normalize import (
     EPOCH_PATTERN,
     OFFSET_PATTERN,
     TimeRules,
-    duration_sql,
+    duration_ms_sql,
     epoch_time_sql,
     offset_time_sql,
     sql_text,
@@ -216,7 +216,7 @@ def fast_queries(
           {service} AS service, nullif(operation_text, '') AS operation,
           nullif(nullif(user_text, ''), '-') AS user_id,
           {status_sql("status_number")} AS status,
-          {duration_sql("duration_number", "duration_factor")} AS duration_ms
+          {duration_ms_sql("duration_text", "duration_number", "duration_factor")} AS duration_ms
         FROM (
           SELECT *, try_cast(status_text AS DOUBLE) AS status_number,
             try_cast(duration_text AS DOUBLE) AS duration_number

@@ -122,6 +122,31 @@ def duration_sql(number: str, factor: str) -> str:
     return f"CASE WHEN {number} >= 0 AND isfinite({number} * {factor}) THEN {number} * {factor} END"
 
 
+# A duration written with its unit: Go's time.Duration text (`1.5ms`, `250µs`, `1m30s`),
+# Google Cloud's JSON Duration (`0.123456s`), `12 ms`. Its unit wins over the field's.
+_UNIT_MS = {"ns": "0.000001", "us": "0.001", "µs": "0.001", "μs": "0.001", "ms": "1"}
+_UNIT_MS |= {"s": "1000", "m": "60000", "h": "3600000"}
+_PART = r"(\d+(\.\d*)?|\.\d+) ?(ns|us|µs|μs|ms|s|m|h)"
+DURATION_PATTERN = sql_text(f"({_PART})+")
+
+
+def duration_ms_sql(text: str, number: str, factor: str) -> str:
+    """Milliseconds of a duration field: `number` (its text read as a number) times the
+    field's `factor`, or else its `text` written with units (see `_PART`); NULL when it is
+    neither, or negative, or not finite."""
+    units = " ".join(f"WHEN {sql_text(unit)} THEN {ms}" for unit, ms in _UNIT_MS.items())
+    written = (
+        f"list_sum(list_transform(regexp_extract_all({text}, {sql_text(_PART)}), lambda p: "
+        f"CAST(regexp_extract(p, '^[0-9.]+') AS DOUBLE) * "
+        f"CASE regexp_extract(p, '[a-zµμ]+$') {units} END))"
+    )
+    return (
+        f"CASE WHEN {number} IS NOT NULL THEN {duration_sql(number, factor)} "
+        f"WHEN regexp_full_match({text}, {DURATION_PATTERN}) "
+        f"THEN {duration_sql(written, '1')} END"
+    )
+
+
 OFFSET_PATTERN = sql_text(_OFFSET)
 EPOCH_PATTERN = sql_text(_EPOCH)
 
@@ -270,7 +295,7 @@ def normalize_sql(
         nullif(nullif(user_id, ''), '-') AS user_id,
         nullif(record_id, '') AS record_id,
         {status_sql("status_num")} AS status,
-        {duration_sql("duration_num", "duration_factor")} AS duration_ms,
+        {duration_ms_sql("trim(duration_text)", "duration_num", "duration_factor")} AS duration_ms,
         attrs
       FROM ({_local_reading(rules, params, features)})
     )
@@ -296,8 +321,8 @@ def normalize_sql(
           THEN 'expected an integer status between 0 and 999, found "'
             || left(status_text, 60) || '"'
         WHEN duration_text IS NOT NULL AND duration_ms IS NULL
-          THEN 'expected a finite non-negative number, found "'
-            || left(duration_text, 60) || '"'
+          THEN 'expected a finite non-negative number, or a duration with its unit such as '
+            || '250ms or 1.5s, found "' || left(duration_text, 60) || '"'
       END AS reject_reason
     FROM (SELECT *, ts >= {earliest} AND ts < {latest} AS in_range FROM canonical)
     """
