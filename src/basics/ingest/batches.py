@@ -68,6 +68,7 @@ class Undone:
     toil_entries: int
     minutes_recounted: int
     services: list[str]
+    pages_restored: int = 0  # earlier versions of pages the batch had replaced, put back
 
 
 def list_batches(
@@ -114,6 +115,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
                 "toil_entries",
             )
         }
+        restored = _restore_pages(db, batch_id)
         minutes, services = rebuild_marked(db, config)
         db.execute(
             "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?", [batch_id]
@@ -130,7 +132,27 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         removed["toil_entries"],
         minutes,
         services,
+        restored,
     )
+
+
+def _restore_pages(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """After the batch's pages are deleted: put back the versions it replaced (a page a
+    later batch holds now keeps them for that batch's undo), and forget the batch's own
+    versions that later batches replaced; how many pages were put back."""
+    db.execute(
+        "UPDATE pages_replaced SET replaced_by = p.batch_id FROM pages p "
+        "WHERE pages_replaced.replaced_by = ? AND p.id = pages_replaced.id",
+        [batch_id],
+    )
+    db.execute("DELETE FROM pages_replaced WHERE batch_id = ?", [batch_id])
+    restored = db.execute(
+        "INSERT INTO pages SELECT * EXCLUDE (replaced_by) FROM pages_replaced "
+        "WHERE replaced_by = ?",
+        [batch_id],
+    ).fetchall()[0][0]
+    db.execute("DELETE FROM pages_replaced WHERE replaced_by = ?", [batch_id])
+    return int(restored)
 
 
 def _delete(db: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:

@@ -398,15 +398,22 @@ class Folded:
 
 def fold_deliveries(stored: dict[str, Page], deliveries: Sequence[Sequence[Page]]) -> Folded:
     """What storing `deliveries` one after the other leaves: each page merged with what
-    the store and the earlier deliveries said of it (`merge_page`), as one write."""
+    the store and the earlier deliveries said of it (`merge_page`), as one write. A page
+    a delivery tells again unchanged stays with the delivery that last changed it."""
     pages: dict[str, tuple[Page, int]] = {}
     new_pages = []
     for index, told in enumerate(deliveries):
         new = 0
         for page in told:
-            known = pages[page.id][0] if page.id in pages else stored.get(page.id)
+            earlier = pages.get(page.id)
+            known = earlier[0] if earlier is not None else stored.get(page.id)
             if known is None:
                 new += 1
-            pages[page.id] = (page if known is None else merge_page(known, page), index)
+                pages[page.id] = (page, index)
+                continue
+            merged = merge_page(known, page)
+            if earlier is not None and merged == known:
+                continue
+            pages[page.id] = (merged, index)
         new_pages.append(new)
     return Folded(pages, new_pages)

@@ -469,11 +469,11 @@ def _write_fold(
     new_pages = store_table([page for page, _ in final]).append_column(  # noqa: F841
         "batch_id", pa.array([ids[index] for _, index in final], pa.int32())
     )
-    db.execute("DELETE FROM pages WHERE id IN (SELECT id FROM new_pages)").fetchall()
-    db.execute(
-        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) "
-        f"SELECT {_PAGE_COLUMNS}, batch_id FROM new_pages"
-    ).fetchall()
+    db.execute("CREATE TEMP TABLE fold_pages AS SELECT * FROM new_pages").fetchall()
+    try:
+        _replace_pages(db, "fold_pages", None)
+    finally:
+        db.execute("DROP TABLE fold_pages").fetchall()
     rows = [
         [ids[k], r.line, r.field, r.reason, r.raw]
         for k, (_, rejects) in enumerate(parsed)
@@ -494,6 +494,34 @@ def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], lis
         return source.name, source.sha256.hexdigest(), pages, rejects
     finally:
         source.close()
+
+
+def _replace_pages(db: duckdb.DuckDBPyConnection, table: str, batch_id: int | None) -> None:
+    """Store the pages of `table` (one per id; of batch `batch_id`, or each of its own
+    `batch_id`) in place of the stored ones of the same ids. A stored page told again
+    unchanged stays with the batch that stored it; one that changed is kept in
+    `pages_replaced`, for `batches undo` of the later batch to put back. `pages` has no
+    primary key, whose index made these replacements slow (store migration 5)."""
+    batch = "t.batch_id" if batch_id is None else "$batch"
+    params = {} if batch_id is None else {"batch": batch_id}
+    changed = " OR ".join(f"p.{c} IS DISTINCT FROM t.{c}" for c in PAGE_COLUMNS[1:])
+    insert = (
+        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT "
+        f"{', '.join('t.' + c for c in PAGE_COLUMNS)}, {batch} FROM {table} t"
+    )
+    overlap = f"SELECT EXISTS (SELECT 1 FROM pages p JOIN {table} t ON p.id = t.id)"
+    if not db.execute(overlap).fetchall()[0][0]:  # no page stored yet: kept in input order
+        db.execute(insert, params).fetchall()
+        return
+    db.execute(
+        f"INSERT INTO pages_replaced SELECT p.*, {batch} FROM pages p JOIN {table} t "
+        f"ON p.id = t.id WHERE {changed}",
+        params,
+    ).fetchall()
+    db.execute(f"DELETE FROM pages p USING {table} t WHERE p.id = t.id AND ({changed})").fetchall()
+    db.execute(
+        f"{insert} WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.id = t.id)", params
+    ).fetchall()
 
 
 def _store_batch(
@@ -522,13 +550,13 @@ def _store_batch(
     new_pages = db.execute(
         f"SELECT count(DISTINCT id) FROM {table} WHERE id NOT IN (SELECT id FROM pages)"
     ).fetchall()[0][0]
-    # The batch's pages (one per id) replace any stored with the same id: `pages` has no
-    # primary key, whose index made such replacements slow (store migration 5).
-    db.execute(f"DELETE FROM pages WHERE id IN (SELECT id FROM {table})").fetchall()
-    db.execute(
-        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT {_PAGE_COLUMNS}, ? FROM {table}",
-        [batch_id],
-    ).fetchall()
+    if isinstance(incoming, pa.Table):  # pages read row by row: an export DuckDB cannot read
+        db.execute(f"CREATE TEMP TABLE batch_pages AS SELECT {_PAGE_COLUMNS} FROM read_pages")
+        table = "batch_pages"
+    try:
+        _replace_pages(db, table, batch_id)
+    finally:
+        db.execute("DROP TABLE IF EXISTS batch_pages").fetchall()
     if rejects:
         db.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",

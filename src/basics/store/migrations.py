@@ -286,4 +286,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        13,
+        # A page's earlier version, kept when a later batch changed it (an export taken
+        # after the page was resolved, a webhook's next delivery): undoing that later batch
+        # puts it back, where deleting the page would lose what the earlier batch stored.
+        """
+        CREATE TABLE pages_replaced AS
+            SELECT *, CAST(NULL AS INTEGER) AS replaced_by FROM pages LIMIT 0;
+        """,
+    ),
 ]
