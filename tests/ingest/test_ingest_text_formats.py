@@ -178,6 +178,45 @@ def test_nginx_stock_main_format_with_forwarded_for_and_a_request_time(make_env:
     ]
 
 
+def test_a_request_time_is_read_only_where_it_ends_the_line(make_env: Any) -> None:
+    """Formats that put other numbers after the user agent (ingress-nginx's upstreaminfo:
+    the request length; Apache's combinedio: bytes received; Traefik's: a request count)
+    give no duration, never that number as one; their status is read all the same."""
+    env = make_env(NGINX_SOURCE + "  site:\n    format: apache\n    service: web\n")
+    ingress = env.write(
+        "ingress.log",
+        '192.168.1.10 - - [02/Mar/2026:14:00:01 +0000] "GET /api/orders?page=2 HTTP/1.1" 200 '
+        '612 "-" "Mozilla/5.0" 452 0.012 [shop-api-80] [] 10.244.0.15:8080 612 0.012 200 '
+        "5f1c2d\n"
+        '10.0.0.1 - - [02/Mar/2026:14:00:02 +0000] "GET /slow HTTP/1.1" 200 5 "-" "curl/8" '
+        "2.007 \r\n",
+    )
+    traefik = env.write(
+        "traefik.log",
+        '10.0.0.2 - - [02/Mar/2026:14:00:03 +0000] "GET /x HTTP/1.1" 503 10 "-" "curl/8.4.0" '
+        '1041 "websecure-api@docker" "http://10.0.0.5:80" 12ms\n',
+    )
+    combinedio = env.write(
+        "access_log",
+        '127.0.0.1 - - [02/Mar/2026:14:00:04 +0000] "GET /a HTTP/1.1" 200 2326 "-" "curl/8" '
+        "523 2781\n",
+    )
+
+    results = [
+        env.ingest(source, path)
+        for source, path in (("web", ingress), ("web", traefik), ("site", combinedio))
+    ]
+
+    assert [(r.accepted, r.rejected) for r in results] == [(2, 0), (1, 0), (1, 0)]
+    # 2.007 s is exactly 2007 ms (no binary residue above a 2007 ms threshold).
+    assert [(e[2], e[4], e[5]) for e in env.events()] == [
+        ("/api/orders", 200, None),
+        ("/slow", 200, 2007.0),
+        ("/x", 503, None),
+        ("/a", 200, None),
+    ]
+
+
 def test_nginx_non_log_lines_are_rejects(make_env: Any) -> None:
     env = make_env(NGINX_SOURCE)
     path = env.write(

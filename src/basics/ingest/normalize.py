@@ -118,8 +118,15 @@ def status_sql(number: str) -> str:
 
 
 def duration_sql(number: str, factor: str) -> str:
-    """Milliseconds of a number read from a duration field, NULL when it is not one."""
-    return f"CASE WHEN {number} >= 0 AND isfinite({number} * {factor}) THEN {number} * {factor} END"
+    """Milliseconds of a number read from a duration field, NULL when it is not one.
+
+    Rounded to the nanosecond, the finest unit a duration is written in: a conversion
+    leaves no binary residue (2.007 s would be 2007.0000000000002 ms, above a 2007 ms
+    threshold it meets)."""
+    return (
+        f"CASE WHEN {number} >= 0 AND isfinite({number} * {factor}) "
+        f"THEN round({number} * {factor}, 6) END"
+    )
 
 
 # A duration written with its unit: Go's time.Duration text (`1.5ms`, `250µs`, `1m30s`),

@@ -29,10 +29,13 @@ _TRIMMED = (
 )
 
 # nginx "combined" and Apache "combined", optionally followed by more quoted fields (nginx's
-# stock "main" format adds "$http_x_forwarded_for") and then a request time.
+# stock "main" format adds "$http_x_forwarded_for") and then a request time, read only when
+# it ends the line: ingress-nginx's, Apache's combinedio and Traefik's formats put other
+# numbers there (a request length, bytes received, a request count).
 COMBINED = (
     r'^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\S+) (\S+)'
-    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: "(?:[^"\\]|\\.)*")*(?: (\S+))?'
+    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: "(?:[^"\\]|\\.)*")*'
+    r"(?: (\S+)\s*$)?"
 )
 _COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "referer", "agent", "rt"]
 _REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
