@@ -54,6 +54,13 @@ CLEAN = {
     'Created,Title\n1234,2026-03-02T13:00:00Z,"Two\nline title"\n\n,,\n1235,'
     "2026-03-02T13:00:00.123456Z,Fire\n",
     "header only": HEADER,
+    "the analytics export's columns (user names beside user ids)": "id,incident_number,"
+    "description,service_name,created_on,resolved_on,seconds_to_first_ack,"
+    "acknowledged_by_user_ids,acknowledged_by_user_names,assigned_to_user_ids,"
+    "assigned_to_user_names,urgency,\n"
+    "Q1,1001,Checkout 5xx,Checkout,2026-03-02T05:15:00-05:00,2026-03-02T05:45:00-05:00,120,"
+    "PUSR2,Dana Weiss,PUSR1,Bob Chen,high,\n"
+    "Q2,1002,Disk full,Database,2026-03-02T06:00:00Z,,,PUSR2,Dana Weiss,,,low,\n",
     "cells with whitespace around them, an empty first responder": HEADER
     + "1, Fire\u00a0,high,\tDb ,2026-03-02T13:00:00Z,, ,k\u2003,; Ana,,,P1\n"
     + "2,Flood, , ,2026-03-02T14:00:00Z,,,k, Bo , Al;Cy,,P2\n",
@@ -378,3 +385,16 @@ def test_a_quote_left_open_at_the_end_is_read_as_the_row_reader_reads_it(
     the end of the file without a word: the last row is Python's, every row is compared."""
     by_row, staged = both_ways(write(tmp_path, "id,created_on,title\n" + rows))
     assert staged is None or staged == by_row
+
+
+def test_the_analytics_export_names_its_responders(tmp_path: Path) -> None:
+    """PagerDuty's analytics CSV names the assignee and acknowledger in `*_user_names`:
+    the assignee is the responder, else the first acknowledger; never the shift's."""
+    text = CLEAN["the analytics export's columns (user names beside user ids)"]
+    by_row, staged = both_ways(write(tmp_path, text))
+
+    assert staged == by_row
+    assert sorted((page.source_id, page.responder) for page in by_row[0]) == [
+        ("Q1", "Bob Chen"),
+        ("Q2", "Dana Weiss"),
+    ]

@@ -35,9 +35,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "service": ("servicename", "service"),
     "urgency": ("urgency",),
     "incident_key": ("incidentkey", "dedupkey", "deduplicationkey"),
-    "assigned_to": ("assignedto", "assignee", "assignees"),
+    # The analytics export names people in `assigned_to_user_names` and
+    # `acknowledged_by_user_names` (beside their ids).
+    "assigned_to": ("assignedto", "assignee", "assignees", "assignedtousernames"),
     "escalated_to": ("escalatedto",),
-    "acknowledged_by": ("acknowledgedby", "acknowledgers"),
+    "acknowledged_by": ("acknowledgedby", "acknowledgers", "acknowledgedbyusernames"),
 }
 RESPONDER_ROLES = ("assigned_to", "escalated_to", "acknowledged_by")
 
