@@ -94,3 +94,27 @@ def test_a_check_reads_the_post_mortems_once(app: App, monkeypatch: pytest.Monke
     reads.clear()
     app.catalog.check(at, keep=False, library=library)
     assert reads == []
+
+
+def test_the_toil_weeks_are_the_config_zones_whole_weeks_in_summer_time(tmp_path: Path) -> None:
+    """At 2026-03-31 12:00Z (British Summer Time) the whole weeks before the current one
+    are W10-W13: toil logged in W14, the unfinished week, counts for none of them."""
+    config = (
+        "timezone: Europe/London\nstore: basics.duckdb\n"
+        "services:\n  api: {owner: ops}\n"
+        "people:\n  ana: {timezone: Europe/London}\n"
+        "teams:\n  ops: {members: [ana]}\n"
+        "checks: {toil_weeks: 4}\n"
+        "toil: {hours_per_week: 40}\n"
+    )
+    (tmp_path / "basics.yaml").write_text(config)
+    (tmp_path / "postmortems").mkdir()
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    app.toil.log(240, "interrupt", "ana", day=dt.date(2026, 3, 24))  # W13: 4 h
+    app.toil.log(600, "interrupt", "ana", day=dt.date(2026, 3, 30))  # W14, the current week
+    app.toil.log(120, "interrupt", "ana", day=dt.date(2026, 3, 1))  # W09: before the 4 weeks
+
+    facts = app.catalog.facts(["api"], dt.datetime(2026, 3, 31, 12))[0]
+
+    # Hand count: one measured week (W13), 4 h of 40 h.
+    assert (facts.toil_weeks, facts.toil_share) == (1, 0.1)

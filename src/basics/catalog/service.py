@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zoneinfo
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -187,10 +188,16 @@ class CatalogService:
         if ("toil", team) not in cache:
             # Whole weeks only: the week `at` falls in is not over, and a partial week set
             # against a full week's capacity would understate the share.
+            # Weeks are the config zone's: its Monday midnights, as the naive UTC times the
+            # report takes (in summer time a UTC Monday midnight is already local Monday).
             weeks = self.config.checks.toil_weeks
-            week = dt.datetime.combine(monday(at.date()), dt.time())
-            report = self.app.toil.report(week - dt.timedelta(weeks=weeks), week, team=team,
-                                          today=at.date())  # fmt: skip
+            zone = zoneinfo.ZoneInfo(self.config.timezone)
+            today = at.replace(tzinfo=dt.UTC).astimezone(zone).date()
+            first, end = (
+                dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+                for day in (monday(today) - dt.timedelta(weeks=weeks), monday(today))
+            )
+            report = self.app.toil.report(first, end, team=team, today=today)
             measured = [w for w in report.weeks if w.total.entries]
             hours = sum(w.total.hours for w in measured)
             capacity = sum(w.total.capacity_hours for w in measured)
