@@ -13,7 +13,7 @@ import pytest
 from basics.app import App
 from basics.config.loader import parse_config
 from basics.core.errors import ConfigError, InputError
-from basics.ingest.normalize import timestamp_format_problems
+from basics.ingest.normalize import engine_problems
 
 
 def refused(tmp_path: Path, source: str) -> str:
@@ -70,11 +70,45 @@ def test_a_timestamp_format_duckdb_cannot_read_is_refused_before_ingest_and_by_v
         "format for strftime/strptime: %Q"
     )
 
-    assert [p[: len(why)] for p in timestamp_format_problems(config)] == [why]
+    assert [p[: len(why)] for p in engine_problems(config)] == [why]
     app = App(config)
     try:
         with pytest.raises(InputError, match=re.escape(why)):
             app.ingest_events("web", str(tmp_path / "a.csv"))
+        assert app.store.scalar("SELECT count(*) FROM batches") == 0
+    finally:
+        app.close()
+    basics = str(Path(sys.executable).parent / "basics")
+    done = subprocess.run(
+        [basics, "config", "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and why in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("^(?P<ts>\\S+) (?P<status>\\d++)$", "bad repetition operator: ++"),
+        ("^(?P<ts>\\S+) (?P<status>\\d+)\\Z", "invalid escape sequence: \\Z"),
+    ],
+)
+def test_a_pattern_python_reads_and_re2_cannot_is_refused_before_ingest(
+    tmp_path: Path, pattern: str, reason: str
+) -> None:
+    """Possessive repeats and `\\Z` pass Python's own compile (and so the load); DuckDB's
+    RE2 refuses them, in `config validate` and before an ingest reads anything, naming the
+    source and key, where the ingest had failed naming neither."""
+    text = f"sources:\n  web:\n    format: regex\n    service: www\n    pattern: '{pattern}'\n"
+    (tmp_path / "basics.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "a.log").write_text("2026-03-01T10:00:00Z 200\n", encoding="utf-8")
+    config = parse_config(text, tmp_path / "basics.yaml")
+    why = f"sources.web.pattern: the engine's regular expressions (RE2) cannot use it: {reason}"
+
+    assert engine_problems(config) == [why]
+    app = App(config)
+    try:
+        with pytest.raises(InputError, match=re.escape(why)):
+            app.ingest_events("web", str(tmp_path / "a.log"))
         assert app.store.scalar("SELECT count(*) FROM batches") == 0
     finally:
         app.close()

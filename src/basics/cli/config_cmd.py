@@ -43,10 +43,10 @@ def validate(ctx: click.Context) -> None:
       basics config validate && echo ok
     """
     from basics.cli.main import EXIT_ERROR, get_app
-    from basics.ingest.normalize import timestamp_format_problems
+    from basics.ingest.normalize import engine_problems
 
     app = get_app(ctx)
-    problems = timestamp_format_problems(app.config)
+    problems = engine_problems(app.config)
     if problems:  # DuckDB reads the formats: checked here and at ingest, not at every load
         for problem in problems:
             click.echo(f"Error: {app.config.path}: {problem}", err=True)

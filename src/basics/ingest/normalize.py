@@ -54,32 +54,49 @@ class TimeRules:
     timestamp_format: str | None = None
 
 
-def timestamp_format_problems(config: Config, names: list[str] | None = None) -> list[str]:
-    """`sources.<name>.timestamp_format: why` for each format DuckDB's strptime cannot read.
+def engine_problems(config: Config, names: list[str] | None = None) -> list[str]:
+    """`sources.<name>.<key>: why` for each `timestamp_format` DuckDB's strptime cannot read
+    and each `pattern` its regular expressions (RE2) cannot compile (`\\d++`, `\\Z`: Python
+    reads them, so the configuration's own check lets them by).
 
     Checked by DuckDB itself, by `config validate` and before an ingest of the source reads
     anything; not when the configuration is loaded, which every command does.
     """
-    named = {
-        name: source.timestamp_format
+    checked = [
+        (name, key, value)
         for name, source in config.sources.items()
-        if source.timestamp_format and (names is None or name in names)
-    }
-    if not named:
+        if names is None or name in names
+        for key, value in (
+            ("timestamp_format", source.timestamp_format),
+            ("pattern", source.pattern),
+        )
+        if value
+    ]
+    if not checked:
         return []
     import duckdb
 
     problems = []
     with duckdb.connect() as db:
-        for name, value in named.items():
+        for name, key, value in checked:
             try:
-                db.execute("SELECT try_strptime('', ?)", [value]).fetchall()
+                if key == "timestamp_format":
+                    db.execute("SELECT try_strptime('', ?)", [value]).fetchall()
+                else:
+                    db.execute("SELECT regexp_matches('', ?)", [value]).fetchall()
             except duckdb.Error as error:
-                reason = str(error).split(f"{value}: ", 1)[-1]
-                problems.append(
-                    f"sources.{name}.timestamp_format: {value!r} cannot be read: {reason} "
-                    "(the specifiers are strptime's: %Y %m %d %H %M %S %f %z %b ...)"
-                )
+                if key == "timestamp_format":
+                    reason = str(error).split(f"{value}: ", 1)[-1]
+                    problems.append(
+                        f"sources.{name}.timestamp_format: {value!r} cannot be read: {reason} "
+                        "(the specifiers are strptime's: %Y %m %d %H %M %S %f %z %b ...)"
+                    )
+                else:
+                    reason = str(error).removeprefix("Invalid Input Error: ")
+                    problems.append(
+                        f"sources.{name}.pattern: the engine's regular expressions (RE2) "
+                        f"cannot use it: {reason}"
+                    )
     return problems
 
 

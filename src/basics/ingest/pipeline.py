@@ -24,7 +24,7 @@ from basics.ingest.files import (
     resume_unfinished,
     size_could_match,
 )
-from basics.ingest.normalize import TimeRules, timestamp_format_problems
+from basics.ingest.normalize import TimeRules, engine_problems
 from basics.ingest.overlap import find_overlap, skip_duplicate_ids
 from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
@@ -103,7 +103,7 @@ def ingest_events(
     to a file: "POST /api/v1/events"), the batch is named by it and the file is read whole.
     """
     source = _source(config, source_name)
-    for problem in timestamp_format_problems(config, [source_name]):
+    for problem in engine_problems(config, [source_name]):
         raise InputError(problem)
     limits = config.ingest
     rules = TimeRules(
