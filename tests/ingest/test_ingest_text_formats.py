@@ -367,3 +367,34 @@ def test_regex_duration_groups_and_service_group(
     assert env.events() == [
         (dt.datetime(2026, 3, 29, 0, 30), "cart", None, None, None, pytest.approx(expected_ms), {})
     ]
+
+
+def test_a_dash_or_minus_one_is_a_missing_status_or_time(make_env: Any) -> None:
+    """What access logs write for none: an AWS ALB's -1 processing times on a request that
+    failed, HAProxy's -1 status on an aborted one, `-`. The request is stored, its failure
+    counted by the SLI; any other negative time stays a reject."""
+    env = make_env(
+        "sources:\n  alb:\n    format: regex\n    service: shop\n"
+        "    pattern: '^(?P<ts>\\S+) (?P<duration_s>\\S+) (?P<status>\\S+)$'\n"
+        "services:\n  shop:\n    slos:\n"
+        "      availability: {objective: 99, good: status < 500}\n"
+    )
+    path = env.write(
+        "alb.log",
+        "2026-03-02T14:00:00Z 0.012 200\n"
+        "2026-03-02T14:00:01Z -1 502\n"
+        "2026-03-02T14:00:02Z - 504\n"
+        "2026-03-02T14:00:03Z 0.001 -1\n"
+        "2026-03-02T14:00:04Z -2 200\n",
+    )
+
+    result = env.ingest("alb", path)
+
+    assert (result.accepted, result.rejected) == (4, 1)
+    assert [(e[4], e[5]) for e in env.events()] == [
+        (200, 12.0),
+        (502, None),
+        (504, None),
+        (None, 1.0),
+    ]
+    assert env.rejects()[0][:2] == (5, "duration")

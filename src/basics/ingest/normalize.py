@@ -195,6 +195,10 @@ def _has_offset(timestamp_format: str) -> bool:
     return "%z" in timestamp_format or "%Z" in timestamp_format
 
 
+def _none_sentinel(column: str) -> str:
+    return f"CASE WHEN trim({column}) IN ('-', '-1') THEN NULL ELSE {column} END"
+
+
 def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
     """`staging` with `t` (the trimmed text) and what it looks like, and `local_ts`, the naive
     local time when the text has no offset."""
@@ -279,10 +283,17 @@ def normalize_sql(
     Every value from the configuration is bound through `params`, never written into the SQL.
     """
     ts, is_local = timestamp_sql(rules, params)
+    # `-` and `-1`, what access logs write for a status or a time they have none of (an
+    # ALB's failed request, HAProxy's aborted one), are missing values: a reject would
+    # drop the request, and with it a failure from the SLI.
+    cleaned = (
+        f"SELECT * REPLACE ({_none_sentinel('status_text')} AS status_text, "
+        f"{_none_sentinel('duration_text')} AS duration_text) FROM {staging}"
+    )
     features = (
         "SELECT *, try_cast(trim(status_text) AS DOUBLE) AS status_num, "
         "try_cast(trim(duration_text) AS DOUBLE) AS duration_num "
-        f"FROM ({_time_features(rules, params, staging)})"
+        f"FROM ({_time_features(rules, params, f'({cleaned})')})"
     )
     service = "service"
     if fixed_service is not None:
