@@ -341,3 +341,20 @@ def test_counts_of_many_slos_and_ranges_equal_each_counted_alone(app: App) -> No
         alone = app.slo.counts("api/availability", start, end)
         assert (many[label].total, many[label].bad) == (alone.total, alone.bad)
     assert many["two"].total == 2000 and many["week"].bad == 40
+
+
+def test_a_week_asked_for_needs_no_event_when_the_end_is_latest(tmp_path: Path) -> None:
+    """With `reports: {end: latest}` and a store holding no events yet (pages, deploys and
+    toil only), `review --week` reviews that week; only the default week needs an end."""
+    config = "timezone: UTC\nstore: basics.duckdb\nreports: {end: latest}\n"
+    (tmp_path / "basics.yaml").write_text(config)
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml"), "review"]
+
+    asked = runner.invoke(cli, [*base, "--week", "2026-W13", "--format", "json"])
+    default = runner.invoke(cli, base)
+
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.output)["week"] == "2026-W13"
+    assert default.exit_code == 1
+    assert "latest: the store has no events yet" in default.output

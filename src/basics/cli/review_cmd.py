@@ -44,7 +44,15 @@ def review(
     if out and fmt == "text":  # refused before the week is computed
         raise click.UsageError("--out needs --format md, html or json")
     app = get_app(ctx)
-    found = app.review.review(week, at_option(ctx, at))
+    # The end only picks the default week: a week asked for needs no `latest` event (a
+    # store with pages and deploys but no events yet has none).
+    if week is not None and at is None:
+        from basics.core.clock import utc_now
+
+        end = utc_now()
+    else:
+        end = at_option(ctx, at)
+    found = app.review.review(week, end)
     if fmt == "json":
         import json
 
