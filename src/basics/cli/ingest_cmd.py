@@ -239,6 +239,13 @@ def summarise(result: BatchResult) -> None:
             "the source's fields: against a record",
             err=True,
         )
+    if result.unknown_services:
+        named = ", ".join(f"{u.service} ({u.events:,})" for u in result.unknown_services)
+        click.echo(
+            f"  warning: no event names a service of basics.yaml; they name {named}: add "
+            "them under services:, or as aliases: of the services they are",
+            err=True,
+        )
     for lack in result.missing_as_bad:
         click.echo(
             f"  warning: {lack.missing:,} of the {lack.events:,} events of "

@@ -515,6 +515,9 @@ class ServiceConfig(_Model):
     runbook: str | None = None
     # The rotation that takes its pages (default: the largest rotation of its owning team).
     oncall: str | None = None
+    # The names other tools give it (Traefik's "api@docker", PagerDuty's "Checkout API"):
+    # events and pages that name one are stored as this service.
+    aliases: list[str] = Field(default_factory=list)
     slos: dict[str, SLOConfig] = Field(default_factory=dict)
     corrections: list[Correction] = Field(default_factory=list)
 
@@ -558,10 +561,38 @@ class Config(_Model):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     _path: Path | None = PrivateAttr(default=None)
 
+    def service_aliases(self) -> dict[str, str]:
+        """Each service alias, and the service it names."""
+        return {alias: name for name, svc in self.services.items() for alias in svc.aliases}
+
+    def service_names(self) -> dict[str, str]:
+        """Each service name and alias in lower case, and the service it names: what a
+        page's service (a display name, "Checkout") is matched by."""
+        found = {name.lower(): name for name in self.services}
+        return found | {alias.lower(): name for alias, name in self.service_aliases().items()}
+
+    def _alias_conflicts(self) -> list[tuple[tuple[str, ...], str]]:
+        taken = {name.lower(): name for name in self.services}
+        found: list[tuple[tuple[str, ...], str]] = []
+        for name, svc in self.services.items():
+            for i, alias in enumerate(svc.aliases):
+                where = ("services", name, "aliases", str(i))
+                other = taken.setdefault(alias.lower(), name)
+                if not alias.strip():
+                    found.append((where, "an alias is a name: it cannot be blank"))
+                elif other != name:
+                    found.append(
+                        (where, f'"{alias}" already names the service "{other}" (letter case '
+                                "aside): a name stands for one service")
+                    )  # fmt: skip
+        return found
+
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:
-        """(key path, message) for every reference to something not declared."""
+        """(key path, message) for every reference to something not declared, and every
+        alias that would name two services."""
         return (
-            self.unknown_policies()
+            self._alias_conflicts()
+            + self.unknown_policies()
             + unknown_people(self.people, self.teams, self.rotations)
             + [
                 (("checks", "exceptions", str(i), "service"),

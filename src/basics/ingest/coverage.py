@@ -149,6 +149,32 @@ def _missing_as_bad(
     ]
 
 
+@dataclass(frozen=True)
+class UnknownService:
+    """A service a batch's events name that basics.yaml does not."""
+
+    service: str
+    events: int
+
+
+def unknown_services(
+    db: duckdb.DuckDBPyConnection, config: Config, batch_id: int, shown: int = 5
+) -> list[UnknownService]:
+    """When none of a batch's events names a service of basics.yaml (or one of its
+    aliases, already applied), the services they name, most events first: every SLO would
+    say "no data" of a batch stored under names it does not know (Traefik's `api@docker`)."""
+    if not config.services:
+        return []
+    rows = db.execute(
+        "SELECT service, count(*) FROM events WHERE batch_id = ? GROUP BY service "
+        "ORDER BY 2 DESC, 1",
+        [batch_id],
+    ).fetchall()
+    if any(name in config.services for name, _ in rows):
+        return []
+    return [UnknownService(str(name), int(count)) for name, count in rows[:shown]]
+
+
 def _holds(field: str) -> tuple[str, list[object]]:
     """SQL true when an event holds `field`, and its parameters (an attribute's key)."""
     if field.startswith(ATTRS_PREFIX):

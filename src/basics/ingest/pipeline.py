@@ -12,7 +12,13 @@ import duckdb
 
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
-from basics.ingest.coverage import MissingAsBad, UnreadField, coverage
+from basics.ingest.coverage import (
+    MissingAsBad,
+    UnknownService,
+    UnreadField,
+    coverage,
+    unknown_services,
+)
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
     READ,
@@ -73,6 +79,7 @@ class BatchResult:
     first_rejects: list[Reject] = field(default_factory=list)
     unread: list[UnreadField] = field(default_factory=list)
     missing_as_bad: list[MissingAsBad] = field(default_factory=list)
+    unknown_services: list[UnknownService] = field(default_factory=list)
     reread_line: int | None = None  # unfinished when batch `continues` read it: read again
 
 
@@ -189,7 +196,7 @@ def ingest_events(
                     plan.end_line if isinstance(plan, ReadPlan) else None,
                 ],
             )
-            stage.copy_into(db, batch_id)
+            stage.copy_into(db, batch_id, config.service_aliases())
             read = plan if isinstance(plan, ReadPlan) else None
             if read is not None:
                 sha = read.content_sha256
@@ -212,6 +219,7 @@ def ingest_events(
                 rebuild_touched(db, config, batch_id)
                 lacking = coverage(db, config, source, batch_id)
                 result.unread, result.missing_as_bad = lacking.unread, lacking.missing_as_bad
+                result.unknown_services = unknown_services(db, config, batch_id)
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "

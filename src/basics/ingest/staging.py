@@ -89,22 +89,35 @@ class Stage:
         self.store.adopt(self.db)
         self.adopted, self.released = True, False
 
-    def copy_into(self, db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-        """Insert the staged events and rejects into the store as batch `batch_id`."""
+    def copy_into(
+        self, db: duckdb.DuckDBPyConnection, batch_id: int, aliases: dict[str, str]
+    ) -> None:
+        """Insert the staged events and rejects into the store as batch `batch_id`, each
+        event's service named by its service's name where it names one of its `aliases`."""
+        replaced = {table: "$batch::INTEGER AS batch_id" for table in ("events", "rejects")}
+        params: dict[str, dict[str, object]] = {
+            "events": {"batch": batch_id},
+            "rejects": {"batch": batch_id},
+        }
+        if aliases:
+            cases = []
+            for i, (alias, name) in enumerate(aliases.items()):
+                cases.append(f"WHEN $a{i} THEN $n{i}")
+                params["events"] |= {f"a{i}": alias, f"n{i}": name}
+            replaced["events"] += f", CASE service {' '.join(cases)} ELSE service END AS service"
         if self.store.shared:
             for table in ("events", "rejects"):
                 # A relation's Arrow stream (a DB-API result's would be copied first).
                 staged = self.db.sql(  # noqa: F841 - read by name in the SQL below
-                    f"SELECT * REPLACE ($batch::INTEGER AS batch_id) FROM {table}",
-                    params={"batch": batch_id},
+                    f"SELECT * REPLACE ({replaced[table]}) FROM {table}", params=params[table]
                 ).to_arrow_reader()
                 db.execute(f"INSERT INTO {table} SELECT * FROM staged")
             return
         for table in ("events", "rejects"):
             db.execute(
-                f"INSERT INTO {table} SELECT * REPLACE ($batch::INTEGER AS batch_id) "
+                f"INSERT INTO {table} SELECT * REPLACE ({replaced[table]}) "
                 f"FROM memory.main.{table}",
-                {"batch": batch_id},
+                params[table],
             )
 
     def remove(self) -> None:

@@ -79,11 +79,14 @@ class OncallService:
             # statement, which inside a transaction would abort the whole batch.
             staged = bulk.stage(self.store.db) if bulk is not None else None
             incoming: str | pa.Table  # the staged table's name, or the pages in Arrow
+            names = self.config.service_names()
             if staged is not None:
                 incoming, (count, rejects) = STAGED_TABLE, staged
+                _name_staged_services(self.store.db, STAGED_TABLE, names)
             else:
                 if pages is None:  # DuckDB could not read it: read it row by row
                     _, _, pages, rejects = _read_records(path, fmt)
+                pages = _named(pages, names)
                 incoming, count = store_table(pages), len(pages)
             with self.store.transaction() as db:
                 known = self._applied_batch(fmt, sha)  # imported meanwhile by another process
@@ -123,6 +126,7 @@ class OncallService:
         that cannot be read gets its error, the others are stored."""
         from basics.oncall.importers import read_pages
 
+        names = self.config.service_names()
         read: list[_Delivery | BasicsError] = []
         for body, fmt, name in deliveries:
             try:
@@ -132,7 +136,8 @@ class OncallService:
                 continue
 
             def parse(text: str = text, fmt: PageFormat = fmt, name: str = name) -> _Read:
-                return read_pages(text.splitlines(keepends=True), fmt, name)
+                pages, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
+                return _named(pages, names), rejects
 
             read.append(_Delivery(f"pages:{fmt}", name, hashlib.sha256(body).hexdigest(), parse))
         return self._store_deliveries(read)
@@ -370,6 +375,27 @@ class _Delivery:
     name: str
     sha: str
     read: Callable[[], _Read]
+
+
+def _named(pages: list[Page], names: dict[str, str]) -> list[Page]:
+    """The pages, each whose service is a service's name or alias in another letter case
+    ("Checkout") named as the service (`Config.service_names`)."""
+    return [
+        dataclasses.replace(page, service=names[page.service.lower()])
+        if page.service and names.get(page.service.lower(), page.service) != page.service
+        else page
+        for page in pages
+    ]
+
+
+def _name_staged_services(db: duckdb.DuckDBPyConnection, table: str, names: dict[str, str]) -> None:
+    """`_named` for the staged pages of a bulk import."""
+    if names:
+        db.execute(
+            f"UPDATE {table} SET service = m.name FROM (SELECT unnest($keys) AS key, "
+            "unnest($names) AS name) m WHERE lower(service) = m.key AND service <> m.name",
+            {"keys": list(names), "names": list(names.values())},
+        ).fetchall()
 
 
 def _raised(result: PageImport | BasicsError) -> PageImport:
