@@ -46,3 +46,52 @@ def test_headings_and_rules_are_found_as_the_patterns_find_them() -> None:
         assert parse._heading_of(line, following) == plain_heading_of(line, following), line
         plain_rule = bool(parse._RULE.fullmatch(line)) and bool(line.strip())
         assert parse._is_rule(line) == plain_rule, line
+
+
+GOOGLE_DOCS_EXPORT = """# **Postmortem: Checkout 502s** {#postmortem:-checkout-502s}
+
+**Date:** March 12, 2026
+
+# **Summary** {#summary}
+
+For \\~18% of requests the checkout returned 502: `DB\\_POOL\\_SIZE` shrank to 4\\.
+
+# **Trigger** {#trigger}
+
+Deploy of checkout v2.14.0 at 14:00\\.
+
+# **Timeline (all times GMT+1)** {#timeline-(all-times-gmt+1)}
+
+| Time | Event |
+| :---- | :---- |
+| 14:02 | **OUTAGE BEGINS** \\- 502s climb |
+| 14:49 | **OUTAGE MITIGATED** |
+
+## Root Cause(s)
+
+A pool per deployment, not per pod.
+"""
+
+
+def test_a_google_docs_export_is_read_like_any_other() -> None:
+    """Google Docs writes headings with `{#anchor}`s and bold, escapes punctuation with a
+    backslash, and names the timeline's zone after its heading: the sections are found,
+    the text is unescaped, the timeline is read in its zone."""
+    import datetime as dt
+
+    found = parse.parse(GOOGLE_DOCS_EXPORT, "checkout-502s.md", "Europe/London")
+
+    assert found.title == "Postmortem: Checkout 502s"
+    assert found.trigger == "Deploy of checkout v2.14.0 at 14:00."
+    assert [(entry.at, entry.text) for entry in found.timeline] == [
+        (dt.datetime(2026, 3, 12, 13, 2), "OUTAGE BEGINS - 502s climb"),
+        (dt.datetime(2026, 3, 12, 13, 49), "OUTAGE MITIGATED"),
+    ]
+    assert (found.started, found.mitigated) == (
+        dt.datetime(2026, 3, 12, 13, 2),
+        dt.datetime(2026, 3, 12, 13, 49),
+    )
+    assert found.sections["root_cause"] == "A pool per deployment, not per pod."
+    assert found.sections["summary"] == (
+        "For ~18% of requests the checkout returned 502: `DB_POOL_SIZE` shrank to 4."
+    )

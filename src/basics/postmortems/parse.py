@@ -71,6 +71,11 @@ _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary
 _UNDERLINE = re.compile(r"=+|-+")
 _RULE = re.compile(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*")
 _EMPHASIS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
+# Markdown's backslash escapes (`DB\_POOL\_SIZE`, `\#incidents`, `4\.`: Google Docs writes
+# them on export) and a heading's `{#anchor}`.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
+_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 _LABEL_NOISE = re.compile(r"[*_`]|^\s*[-*+]\s+")
 _MARKS_OF_MD = re.compile(r"[*_`]")
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -141,6 +146,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     meta, body, notes = _front_matter(text)
+    body = _ESCAPED.sub(r"\1", body)
     sections, title_line, headings = _sections(body)
     zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
     default_zone = timezone
@@ -307,6 +313,8 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
 
 @functools.lru_cache(maxsize=4096)
 def _canonical(label: str) -> str | None:
+    # A heading says more after its name: "Timeline (all times UTC)" is the timeline.
+    label = _SUFFIX.sub("", label) if not label.endswith("(s)") else label
     key = re.sub(r"[^a-z0-9' ]+", " ", label.lower().replace("(s)", "s")).strip()
     key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))
     if not key or any(key.startswith(word) for word in _IGNORED):
@@ -319,7 +327,7 @@ def _canonical(label: str) -> str | None:
 
 def _clean(label: str) -> str:
     """A heading without its Markdown emphasis (underscores inside words are kept)."""
-    return _EMPHASIS.sub("", label).strip().rstrip(":").strip()
+    return _EMPHASIS.sub("", _ANCHOR.sub("", label)).strip().rstrip(":").strip()
 
 
 def _is_rule(line: str) -> bool:
