@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -136,6 +137,38 @@ def test_people_by_key_name_or_email() -> None:
     # A key wins over someone else's name, whatever the order they are declared in.
     named_bob = People({"kai": Person(name="Bob"), "bob": Person()}, "UTC")
     assert named_bob.find("BOB") == "bob"
+
+
+def test_people_by_alias_or_a_login_of_their_name() -> None:
+    """A login, an e-mail or a handle declared as an alias is the person; a login that is
+    their name with dots or underscores ("dana.weiss") is too, without one."""
+    people = People(
+        {
+            "alice": Person(name="Alice Martin", aliases=["amartin", "alice@corp.example"]),
+            "dana": Person(name="Dana Weiss"),
+        },
+        "UTC",
+    )
+    found = [
+        people.find(name)
+        for name in ("AMartin", "alice@corp.example", "amartin@other.example", "dana.weiss",
+                     "dana_weiss@example.com", "alice.martin@example.com", "dana.w")
+    ]  # fmt: skip
+    assert found == ["alice", "alice", "alice", "dana", "dana", "alice", None]
+
+
+def test_an_alias_stands_for_one_person(tmp_path: Path) -> None:
+    from basics.config.loader import parse_config
+    from basics.core.errors import ConfigError
+
+    text = "people:\n  ana: {aliases: [ops]}\n  bo: {aliases: [OPS, ' ']}\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, tmp_path / "basics.yaml")
+    assert str(raised.value).splitlines() == [
+        'basics.yaml:3: people.bo.aliases.0: "OPS" already names "ana": a name stands for '
+        "one person",
+        "basics.yaml:3: people.bo.aliases.1: an alias cannot be blank",
+    ]
 
 
 def test_a_description_is_one_line_of_at_most_the_cap() -> None:

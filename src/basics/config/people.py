@@ -37,6 +37,8 @@ class Person(_Model):
 
     timezone: str = "UTC"
     name: str | None = None
+    # Other names tools give them: a login ("amartin"), an e-mail address, a handle.
+    aliases: list[str] = Field(default_factory=list)
     # Refused rather than ignored: time classes are PagerDuty's, the same for everyone.
     working_hours: str | None = None
 
@@ -131,6 +133,17 @@ def unknown_people(
     """(key path, message) for every reference to a person or team that is not declared."""
     problems: list[tuple[tuple[str, ...], str]] = []
     known = ", ".join(sorted(people)) or "none declared under people:"
+    taken: dict[str, str] = {_folded(key): key for key in people}
+    for key, declared in people.items():
+        for i, alias in enumerate(declared.aliases):
+            other = taken.setdefault(_folded(alias), key)
+            if not alias.strip():
+                problems.append((("people", key, "aliases", str(i)), "an alias cannot be blank"))
+            elif other != key:
+                problems.append(
+                    (("people", key, "aliases", str(i)),
+                     f'"{alias}" already names "{other}": a name stands for one person')
+                )  # fmt: skip
     for name, team in teams.items():
         for person in team.members:
             if person not in people:
@@ -148,27 +161,38 @@ def unknown_people(
     return problems
 
 
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 class People:
     """Who a name from outside is (a worklog's author, a page's responder, a pager's user):
-    a person of basics.yaml by key, `name:` or the name part of an e-mail, in any case and
-    with runs of spaces as one; keys before names."""
+    a person of basics.yaml by key, alias, `name:`, the name part of an e-mail, or a login
+    that is their name with dots ("dana.weiss" for Dana Weiss), in any case and with runs
+    of spaces as one; keys before aliases before names."""
 
     def __init__(self, people: Mapping[str, Person], default_zone: str) -> None:
         self._people = people
         self._default_zone = default_zone
         self._known: dict[str, str] = {}
         for key in people:
-            self._known.setdefault(" ".join(key.split()).casefold(), key)
+            self._known.setdefault(_folded(key), key)
+        for key, person in people.items():
+            for alias in person.aliases:
+                self._known.setdefault(_folded(alias), key)
         for key, person in people.items():
             if person.name:
-                self._known.setdefault(" ".join(person.name.split()).casefold(), key)
+                self._known.setdefault(_folded(person.name), key)
 
     def find(self, name: str) -> str | None:
         """The key of the person a name is; None when it is none of them."""
-        text = " ".join(name.split()).casefold()
+        text = _folded(name)
         found = self._known.get(text)
         if found is None and "@" in text:
-            found = self._known.get(text.split("@")[0])
+            text = text.split("@")[0]
+            found = self._known.get(text)
+        if found is None and re.search(r"[._]", text):
+            found = self._known.get(" ".join(re.split(r"[._]+", text)).strip())
         return found
 
     def resolve(self, name: str) -> str:
