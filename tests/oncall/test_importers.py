@@ -566,3 +566,22 @@ def test_raw_text_of_a_reject_is_capped() -> None:
 def test_an_unknown_format_is_an_input_error() -> None:
     with pytest.raises(InputError, match='unknown page format "splunk"'):
         read_pages([], "splunk", "x.json")  # type: ignore[arg-type]
+
+
+def test_a_line_of_text_among_json_records_is_one_reject() -> None:
+    """A log line in an Alertmanager capture, or a CSV given as JSON: one reject per line
+    of text, not one for each number and word the JSON decoder would find in it."""
+    lines = (DATA / "alertmanager.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    text = lines[0] + "2026-03-29T01:31:00Z INFO reloading configuration -0 3\n" + lines[0]
+
+    pages, rejects = read_text(text, "alertmanager")
+    as_csv = read_text("id,message,createdAt\n1,Disk full,1774744200000\n", "opsgenie")
+
+    assert len(pages) == len(read_text(lines[0], "alertmanager")[0])
+    assert summary(rejects) == [
+        (2, None, "invalid JSON at line 2 column 1: expected an object or an array")
+    ]
+    assert as_csv[0] == []
+    assert summary(as_csv[1]) == [
+        (1, None, "invalid JSON at line 1 column 1: expected an object or an array")
+    ]

@@ -263,7 +263,11 @@ class _Scanner:
     def _top_level(self, pos: int) -> int:
         if self._char(pos) == "[":
             return self._array(pos)
-        if self._char(pos) == "{" and self.containers:
+        if self._char(pos) != "{":
+            # A line of text among the records (a log line, CSV given as JSON) is one reject,
+            # not the numbers and words the decoder would find in it.
+            raise json.JSONDecodeError("expected an object or an array", self.text, pos)
+        if self.containers:
             return self._object_or_container(pos)
         value, end = _DECODER.raw_decode(self.text, pos)
         self._add(pos, value, end)
