@@ -66,6 +66,10 @@ CLEAN = {
     + "2,Flood, , ,2026-03-02T14:00:00Z,,,k, Bo , Al;Cy,,P2\n",
 }
 READ_AGAIN = {
+    "exports joined, the header repeated": HEADER
+    + "1,Fire,high,Db,2026-03-02T13:00:00Z,,,k,Ana,,,P1\n"
+    + HEADER
+    + "2,Smoke,high,Db,2026-03-02T14:00:00Z,,,k,Ana,,,P2\n",
     "an unparseable time": HEADER + "1,Fire,high,Db,yesterday,,,k,Ana,,,P1\n",
     "a time in a form only the row reader reads": HEADER
     + "1,Fire,high,Db,2026-03-02T13:00:00 +01:00,,,k,Ana,,,P1\n",
@@ -397,4 +401,14 @@ def test_the_analytics_export_names_its_responders(tmp_path: Path) -> None:
     assert sorted((page.source_id, page.responder) for page in by_row[0]) == [
         ("Q1", "Bob Chen"),
         ("Q2", "Dana Weiss"),
+    ]
+
+
+def test_a_repeated_header_is_a_reject_that_says_so(tmp_path: Path) -> None:
+    by_row, staged = both_ways(write(tmp_path, READ_AGAIN["exports joined, the header repeated"]))
+
+    assert staged == by_row
+    assert [page.source_id for page in by_row[0]] == ["P1", "P2"]
+    assert [(r.line, r.reason) for r in by_row[1]] == [
+        (3, "the header row again (exports joined?), not a record")
     ]

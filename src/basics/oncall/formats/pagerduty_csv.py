@@ -81,6 +81,8 @@ def read_row(header: ExportHeader, row: list[str], line: int) -> Page | PageReje
             raise RecordError(
                 None, f"expected {header.width} columns as in the header, found {len(row)}"
             )
+        if [cell.strip() for cell in row] == header.names:
+            raise RecordError(None, "the header row again (exports joined?), not a record")
         return _row_page(_Row(header, row))
     except RecordError as error:
         return make_reject(line, error, ",".join(row))
@@ -91,6 +93,7 @@ class ExportHeader:
 
     def __init__(self, cells: list[str], name: str) -> None:
         self.width = len(cells)
+        self.names = [cell.strip() for cell in cells]
         by_name: dict[str, int] = {}
         for index, cell in enumerate(cells):
             by_name.setdefault(re.sub(r"[^a-z0-9]", "", cell.lower()), index)
