@@ -693,21 +693,23 @@ def test_a_fold_equals_merging_one_delivery_after_another() -> None:
     def check(stored: list[Page], deliveries: list[list[Page]]) -> None:
         state = {p.id: p for p in stored}
         new_counts = []
-        changed_by: dict[str, int] = {}  # the first delivery to tell of a page, or a later
-        for index, told in enumerate(deliveries):  # one that changed it
+        told_by: dict[str, list[int]] = {}  # the deliveries that told of a page, in order
+        replaced = []  # what storing one by one moves aside: (version, by, replaced by)
+        for index, told in enumerate(deliveries):
             new_counts.append(sum(1 for p in told if p.id not in state))
             for p in told:
-                merged = merge_page(state[p.id], p) if p.id in state else p
-                if p.id not in changed_by or merged != state[p.id]:
-                    changed_by[p.id] = index
-                state[p.id] = merged
+                if p.id in told_by:
+                    replaced.append((state[p.id], told_by[p.id][-1], index))
+                told_by.setdefault(p.id, []).append(index)
+                state[p.id] = merge_page(state[p.id], p) if p.id in state else p
         folded = fold_deliveries({p.id: p for p in stored}, deliveries)
         assert folded.new_pages == new_counts
         touched = {p.id for told in deliveries for p in told}
         assert {key: page for key, (page, _) in folded.pages.items()} == {
             key: state[key] for key in touched
         }
-        for key, (_, index) in folded.pages.items():
-            assert index == changed_by[key]
+        for key, (_, index) in folded.pages.items():  # the last delivery to tell of it
+            assert (index, folded.first[key]) == (told_by[key][-1], told_by[key][0])
+        assert folded.between == replaced
 
     check()

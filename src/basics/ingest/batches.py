@@ -115,7 +115,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
                 "toil_entries",
             )
         }
-        restored = _restore_pages(db, batch_id)
+        restored = _restore_pages(db, batch_id) if kind == "pages" else 0
         minutes, services = rebuild_marked(db, config)
         db.execute(
             "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?", [batch_id]
@@ -137,18 +137,28 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
 
 
 def _restore_pages(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
-    """After the batch's pages are deleted: put back the versions it replaced (a page a
-    later batch holds now keeps them for that batch's undo), and forget the batch's own
-    versions that later batches replaced; how many pages were put back."""
+    """After the batch's pages are deleted: each page's versions are a stack (the one in
+    `pages` on top, each in `pages_replaced` with the batch that replaced it); the batch's
+    version leaves its stack. The version below it is put back where the batch's was on
+    top, else is replaced by the batch that replaced the batch's. How many were put back."""
     db.execute(
-        "UPDATE pages_replaced SET replaced_by = p.batch_id FROM pages p "
-        "WHERE pages_replaced.replaced_by = ? AND p.id = pages_replaced.id",
-        [batch_id],
+        "UPDATE pages_replaced SET replaced_by = above.replaced_by "
+        "FROM pages_replaced AS above WHERE pages_replaced.replaced_by = $batch "
+        "AND above.id = pages_replaced.id AND above.batch_id = $batch",
+        {"batch": batch_id},
     )
     db.execute("DELETE FROM pages_replaced WHERE batch_id = ?", [batch_id])
+    # By name: a column added to `pages` and not to `pages_replaced` fails here, loudly.
+    columns = ", ".join(
+        f'"{name}"'
+        for (name,) in db.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'pages' "
+            "AND schema_name = 'main' AND database_name = current_database() "
+            "ORDER BY column_index"
+        ).fetchall()
+    )
     restored = db.execute(
-        "INSERT INTO pages SELECT * EXCLUDE (replaced_by) FROM pages_replaced "
-        "WHERE replaced_by = ?",
+        f"INSERT INTO pages ({columns}) SELECT {columns} FROM pages_replaced WHERE replaced_by = ?",
         [batch_id],
     ).fetchall()[0][0]
     db.execute("DELETE FROM pages_replaced WHERE replaced_by = ?", [batch_id])

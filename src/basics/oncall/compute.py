@@ -389,31 +389,36 @@ def merge_page(stored: Page, told: Page) -> Page:
 @dataclasses.dataclass(frozen=True)
 class Folded:
     """Deliveries merged in order with the stored pages: each page's final state and the
-    delivery that last told of it (its index), and how many pages each delivery was the
-    first to tell of."""
+    delivery that last told of it (its index), the first delivery to tell of it, the
+    versions later deliveries of the fold replaced (version, its delivery, the delivery
+    that replaced it), and how many pages each delivery was the first to tell of."""
 
     pages: dict[str, tuple[Page, int]]
     new_pages: list[int]
+    first: dict[str, int] = dataclasses.field(default_factory=dict)
+    between: list[tuple[Page, int, int]] = dataclasses.field(default_factory=list)
 
 
 def fold_deliveries(stored: dict[str, Page], deliveries: Sequence[Sequence[Page]]) -> Folded:
     """What storing `deliveries` one after the other leaves: each page merged with what
-    the store and the earlier deliveries said of it (`merge_page`), as one write. A page
-    a delivery tells again unchanged stays with the delivery that last changed it."""
+    the store and the earlier deliveries said of it (`merge_page`), as one write, with the
+    versions that storing them one by one would have replaced on the way."""
     pages: dict[str, tuple[Page, int]] = {}
+    first: dict[str, int] = {}
+    between: list[tuple[Page, int, int]] = []
     new_pages = []
     for index, told in enumerate(deliveries):
         new = 0
         for page in told:
             earlier = pages.get(page.id)
-            known = earlier[0] if earlier is not None else stored.get(page.id)
+            if earlier is not None:
+                between.append((earlier[0], earlier[1], index))
+                known: Page | None = earlier[0]
+            else:
+                first[page.id] = index
+                known = stored.get(page.id)
             if known is None:
                 new += 1
-                pages[page.id] = (page, index)
-                continue
-            merged = merge_page(known, page)
-            if earlier is not None and merged == known:
-                continue
-            pages[page.id] = (merged, index)
+            pages[page.id] = (page if known is None else merge_page(known, page), index)
         new_pages.append(new)
-    return Folded(pages, new_pages)
+    return Folded(pages, new_pages, first, between)

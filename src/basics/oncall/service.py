@@ -492,14 +492,29 @@ def _write_fold(
         "content_sha256, 'applied', accepted, rejected, now(), now() FROM new_batches"
     ).fetchall()
     final = list(folded.pages.values())
-    new_pages = store_table([page for page, _ in final]).append_column(  # noqa: F841
-        "batch_id", pa.array([ids[index] for _, index in final], pa.int32())
+    new_pages = (  # noqa: F841 - read by name in the SQL
+        store_table([page for page, _ in final])
+        .append_column("batch_id", pa.array([ids[index] for _, index in final], pa.int32()))
+        .append_column(
+            "first_batch",
+            pa.array([ids[folded.first[page.id]] for page, _ in final], pa.int32()),
+        )
     )
     db.execute("CREATE TEMP TABLE fold_pages AS SELECT * FROM new_pages").fetchall()
-    try:
-        _replace_pages(db, "fold_pages", None)
-    finally:
-        db.execute("DROP TABLE fold_pages").fetchall()
+    _replace_pages(db, "fold_pages", None, first="first_batch")
+    db.execute("DROP TABLE fold_pages").fetchall()
+    if folded.between:  # the versions the fold's later deliveries replaced, as one by one
+        between = (  # noqa: F841 - read by name in the SQL
+            store_table([page for page, _, _ in folded.between])
+            .append_column("batch_id", pa.array([ids[i] for _, i, _ in folded.between], pa.int32()))
+            .append_column(
+                "replaced_by", pa.array([ids[k] for _, _, k in folded.between], pa.int32())
+            )
+        )
+        db.execute(
+            f"INSERT INTO pages_replaced ({_PAGE_COLUMNS}, batch_id, replaced_by) SELECT "
+            f"{_PAGE_COLUMNS}, batch_id, replaced_by FROM between"
+        ).fetchall()
     rows = [
         [ids[k], r.line, r.field, r.reason, r.raw]
         for k, (_, rejects) in enumerate(parsed)
@@ -522,31 +537,31 @@ def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], lis
         source.close()
 
 
-def _replace_pages(db: duckdb.DuckDBPyConnection, table: str, batch_id: int | None) -> None:
+def _replace_pages(
+    db: duckdb.DuckDBPyConnection, table: str, batch_id: int | None, first: str = "batch_id"
+) -> None:
     """Store the pages of `table` (one per id; of batch `batch_id`, or each of its own
-    `batch_id`) in place of the stored ones of the same ids. A stored page told again
-    unchanged stays with the batch that stored it; one that changed is kept in
-    `pages_replaced`, for `batches undo` of the later batch to put back. `pages` has no
-    primary key, whose index made these replacements slow (store migration 5)."""
+    `batch_id`) in place of the stored ones of the same ids, each stored one kept in
+    `pages_replaced` (changed or not) for `batches undo` of the batch that told of the page
+    again to put back. `first`: the column of the batch that replaced the stored page
+    when several of one fold told of it. `pages` has no primary key, whose index made
+    these replacements slow (store migration 5)."""
     batch = "t.batch_id" if batch_id is None else "$batch"
+    replaced_by = f"t.{first}" if batch_id is None else "$batch"
     params = {} if batch_id is None else {"batch": batch_id}
-    changed = " OR ".join(f"p.{c} IS DISTINCT FROM t.{c}" for c in PAGE_COLUMNS[1:])
-    insert = (
-        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT "
-        f"{', '.join('t.' + c for c in PAGE_COLUMNS)}, {batch} FROM {table} t"
-    )
     overlap = f"SELECT EXISTS (SELECT 1 FROM pages p JOIN {table} t ON p.id = t.id)"
-    if not db.execute(overlap).fetchall()[0][0]:  # no page stored yet: kept in input order
-        db.execute(insert, params).fetchall()
-        return
+    if db.execute(overlap).fetchall()[0][0]:
+        db.execute(
+            f"INSERT INTO pages_replaced ({_PAGE_COLUMNS}, batch_id, replaced_by) SELECT "
+            f"{', '.join('p.' + c for c in PAGE_COLUMNS)}, p.batch_id, {replaced_by} "
+            f"FROM pages p JOIN {table} t ON p.id = t.id",
+            params,
+        ).fetchall()
+        db.execute(f"DELETE FROM pages WHERE id IN (SELECT id FROM {table})").fetchall()
     db.execute(
-        f"INSERT INTO pages_replaced SELECT p.*, {batch} FROM pages p JOIN {table} t "
-        f"ON p.id = t.id WHERE {changed}",
+        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT "
+        f"{', '.join('t.' + c for c in PAGE_COLUMNS)}, {batch} FROM {table} t",
         params,
-    ).fetchall()
-    db.execute(f"DELETE FROM pages p USING {table} t WHERE p.id = t.id AND ({changed})").fetchall()
-    db.execute(
-        f"{insert} WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.id = t.id)", params
     ).fetchall()
 
 
@@ -579,10 +594,9 @@ def _store_batch(
     if isinstance(incoming, pa.Table):  # pages read row by row: an export DuckDB cannot read
         db.execute(f"CREATE TEMP TABLE batch_pages AS SELECT {_PAGE_COLUMNS} FROM read_pages")
         table = "batch_pages"
-    try:
-        _replace_pages(db, table, batch_id)
-    finally:
-        db.execute("DROP TABLE IF EXISTS batch_pages").fetchall()
+    _replace_pages(db, table, batch_id)
+    if table == "batch_pages":  # (a failed statement above rolls the whole batch back)
+        db.execute("DROP TABLE batch_pages").fetchall()
     if rejects:
         db.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
