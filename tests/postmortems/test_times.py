@@ -60,3 +60,17 @@ def test_durations(text: str, minutes: float) -> None:
 
 def test_no_duration() -> None:
     assert parse_duration("unknown") is None and parse_duration("") is None
+
+
+def test_an_offset_named_after_utc_or_gmt_and_nothing_else() -> None:
+    """`UTC+1` in a timeline's heading is that offset (it was read as UTC); a bare `+02:00`
+    in a line may be a time since the start, and no offset is beyond 14 hours."""
+    from basics.postmortems import parse
+
+    assert zone_in("Timeline (all times GMT+1)") == dt.timezone(dt.timedelta(hours=1))
+    assert zone_in("Time (UTC-05:30)") == dt.timezone(-dt.timedelta(hours=5, minutes=30))
+    assert zone_in("- 2026-03-03 (+24:00 since start)") is None
+    assert zone_in("Day 2 (+02:00 since start)") is None
+    text = "# Outage\n\n## Timeline\n\n- 2026-03-03 (+24:00 since start)\n- 09:00 restored\n"
+    found = parse.parse(text, "outage.md", "UTC")
+    assert [(e.at, e.text) for e in found.timeline] == [(dt.datetime(2026, 3, 3, 9, 0), "restored")]

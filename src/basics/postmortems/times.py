@@ -37,10 +37,8 @@ _DURATION_PART = re.compile(
 )
 
 
-_NAMED_OFFSET = re.compile(
-    r"\b(?:UTC|GMT) ?([+-])(\d{1,2})(?::?(\d{2}))?(?![\d:%])"  # UTC+1, GMT-05:00
-    r"|(?<![\w:+-])([+-])(\d{2}):?(\d{2})(?![\d:%])"  # +01:00, -0500
-)
+# "UTC+1", "GMT-05:00" (a bare "+02:00" in a line may be a time since the start).
+_NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT) ?([+-])(\d{1,2})(?::?([0-5]\d))?(?![\d:%])")
 REGIONS = {"PT": "America/Los_Angeles", "MT": "America/Denver", "CT": "America/Chicago",
            "ET": "America/New_York"}  # fmt: skip
 """Zones named without their half of the year ("PT"): the region's rules decide."""
@@ -54,11 +52,10 @@ def zone_in(text: str) -> dt.tzinfo | None:
             return zoneinfo.ZoneInfo(named.group(1))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
-    # "UTC+1", "GMT-05:00", "+01:00": an offset, never the plain UTC around it.
+    # "UTC+1": that offset, never the plain UTC in it; none beyond ±14 h exists.
     offset = _NAMED_OFFSET.search(text)
-    if offset:
-        parts = offset.groups()
-        sign, hours, minutes = parts[:3] if parts[0] else parts[3:]
+    if offset and int(offset.group(2)) <= 14:
+        sign, hours, minutes = offset.groups()
         total = int(hours) * 60 + int(minutes or 0)
         return _offset(total if sign == "+" else -total)
     for word in re.findall(r"\b[A-Z]{2,4}\b", text):
