@@ -161,13 +161,18 @@ def test_an_alias_stands_for_one_person(tmp_path: Path) -> None:
     from basics.config.loader import parse_config
     from basics.core.errors import ConfigError
 
-    text = "people:\n  ana: {aliases: [ops]}\n  bo: {aliases: [OPS, ' ']}\n"
+    text = (
+        "people:\n  ana: {aliases: [ops]}\n  bo: {aliases: [OPS, ' ', Cy Lee]}\n"
+        "  cy: {name: Cy Lee}\n"
+    )
     with pytest.raises(ConfigError) as raised:
         parse_config(text, tmp_path / "basics.yaml")
     assert str(raised.value).splitlines() == [
         'basics.yaml:3: people.bo.aliases.0: "OPS" already names "ana": a name stands for '
         "one person",
         "basics.yaml:3: people.bo.aliases.1: an alias cannot be blank",
+        'basics.yaml:3: people.bo.aliases.2: "Cy Lee" already names "cy": a name stands for '
+        "one person",
     ]
 
 

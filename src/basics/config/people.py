@@ -135,6 +135,9 @@ def unknown_people(
     known = ", ".join(sorted(people)) or "none declared under people:"
     taken: dict[str, str] = {_folded(key): key for key in people}
     for key, declared in people.items():
+        if declared.name:
+            taken.setdefault(_folded(declared.name), key)
+    for key, declared in people.items():
         for i, alias in enumerate(declared.aliases):
             other = taken.setdefault(_folded(alias), key)
             if not alias.strip():
