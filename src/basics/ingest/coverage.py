@@ -121,31 +121,32 @@ def _missing_as_bad(
     events: dict[str, int],
 ) -> list[MissingAsBad]:
     """Of the events of each (service, SLO name, field) that lack the field, those the SLO
-    counts as bad: one query over the batch's events that lack one of the fields."""
-    if not partial:
-        return []
-    counts: list[str] = []
-    params: list[object] = []
-    lacks: list[str] = []
-    lacks_params: list[object] = []
-    for svc, name, field in partial:
-        service = config.services[svc]
-        valid, good = slo_predicates(service, service.slos[name])
+    counts as bad: per field, one query over the batch's events that lack it, grouped by
+    service, with one count per distinct test of bad (SLOs mostly share theirs)."""
+    counted: dict[tuple[str, str, str], int] = {}
+    for field in dict.fromkeys(f for _, _, f in partial):
+        wanted = [(svc, name) for svc, name, f in partial if f == field]
+        tests: dict[str, int] = {}  # each distinct test of bad, and its column
+        column = {}
+        for svc, name in wanted:
+            service = config.services[svc]
+            valid, good = slo_predicates(service, service.slos[name])
+            column[svc, name] = tests.setdefault(f"({valid}) AND NOT ({good})", len(tests))
         holds, holds_params = _holds(field)
-        counts.append(
-            f"count(*) FILTER (WHERE service = ? AND NOT {holds} AND ({valid}) AND NOT ({good}))"
-        )
-        params += [svc, *holds_params]
-        lacks.append(f"(service = ? AND NOT {holds})")
-        lacks_params += [svc, *holds_params]
-    found = db.execute(
-        f"SELECT {', '.join(counts)} FROM events WHERE batch_id = ? AND ({' OR '.join(lacks)})",
-        [*params, batch_id, *lacks_params],
-    ).fetchall()[0]
+        counts = ", ".join(f"count(*) FILTER (WHERE {bad})" for bad in tests)
+        rows = db.execute(
+            f"SELECT service, {counts} FROM events WHERE batch_id = ? "
+            f"AND list_contains(?, service) AND NOT {holds} GROUP BY service",
+            [batch_id, sorted({svc for svc, _ in wanted}), *holds_params],
+        ).fetchall()
+        found = {row[0]: row[1:] for row in rows}
+        for svc, name in wanted:
+            if svc in found:
+                counted[svc, name, field] = int(found[svc][column[svc, name]])
     return [
-        MissingAsBad(f"{svc}/{name}", field, events[svc], int(count))
-        for (svc, name, field), count in zip(partial, found, strict=True)
-        if count
+        MissingAsBad(f"{svc}/{name}", field, events[svc], counted[svc, name, field])
+        for svc, name, field in partial
+        if counted.get((svc, name, field))
     ]
 
 
