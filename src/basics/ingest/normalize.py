@@ -164,10 +164,11 @@ def duration_ms_sql(text: str, number: str, factor: str) -> str:
         f"CAST(regexp_extract(p, '^[0-9.]+') AS DOUBLE) * "
         f"CASE regexp_extract(p, '[a-zµμ]+$') {units} END))"
     )
+    # The written sum is computed once, and tested through a lambda's parameter.
     return (
         f"CASE WHEN {number} IS NOT NULL THEN {duration_sql(number, factor)} "
         f"WHEN regexp_full_match({text}, {DURATION_PATTERN}) "
-        f"THEN {duration_sql(written, '1')} END"
+        f"THEN list_transform([{written}], lambda w: {duration_sql('w', '1')})[1] END"
     )
 
 
