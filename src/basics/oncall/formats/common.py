@@ -263,13 +263,21 @@ class _Scanner:
     def _top_level(self, pos: int) -> int:
         if self._char(pos) == "[":
             return self._array(pos)
+        if self._char(pos) == "{" and self.containers:
+            return self._object_or_container(pos)
+        try:
+            value, end = _DECODER.raw_decode(self.text, pos)
+        except json.JSONDecodeError:
+            if self._char(pos) == "{":
+                raise
+            end = pos  # not JSON at all: the line is tested below
         if self._char(pos) != "{":
             # A line of text among the records (a log line, CSV given as JSON) is one reject,
-            # not the numbers and words the decoder would find in it.
-            raise json.JSONDecodeError("expected an object or an array", self.text, pos)
-        if self.containers:
-            return self._object_or_container(pos)
-        value, end = _DECODER.raw_decode(self.text, pos)
+            # not the numbers and words the decoder would find in it; a JSON value alone on
+            # its line is a record, rejected for what it is.
+            line_end = self.text.find("\n", end)
+            if end == pos or self.text[end : None if line_end < 0 else line_end].strip():
+                raise json.JSONDecodeError("expected an object or an array", self.text, pos)
         self._add(pos, value, end)
         return end
 
