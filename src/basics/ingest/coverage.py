@@ -23,14 +23,7 @@ from basics.config.expressions import ATTRS_PREFIX, fields_used, parse_expressio
 from basics.config.models import Config, SourceConfig
 from basics.ingest.mapping import DURATION_FACTORS
 from basics.store.rollups import slo_predicates
-
-COLUMNS = {
-    "status": "status",
-    "duration_ms": "duration_ms",
-    "user": "user_id",
-    "operation": "operation",
-}
-"""The events column of each fixed field an SLO may read (`service` is always held)."""
+from basics.store.sql_expressions import COLUMNS
 
 
 @dataclass(frozen=True)
@@ -55,11 +48,22 @@ class MissingAsBad:
 
 
 @dataclass(frozen=True)
+class UnknownService:
+    """A service a batch's events name that basics.yaml does not."""
+
+    service: str
+    events: int
+
+
+@dataclass(frozen=True)
 class Coverage:
-    """What a batch's events lack of what the SLOs read."""
+    """What a batch's events lack of what the SLOs read. `unknown_services`: when none of
+    its events names a service of basics.yaml (aliases already applied), the services they
+    name, most events first (every SLO would say "no data" of Traefik's `api@docker`)."""
 
     unread: list[UnreadField]
     missing_as_bad: list[MissingAsBad]
+    unknown_services: list[UnknownService]
 
 
 def coverage(
@@ -79,18 +83,17 @@ def coverage(
                 readers.setdefault(svc, {}).setdefault(field, []).append(f"{svc}/{name}")
             goods += [(svc, name, field) for field in sorted(read_by_good)]
     fields = sorted({field for used in readers.values() for field in used})
-    if not fields:
-        return Coverage([], [])
-    counts: list[str] = []
+    counts = ["count(*)"]
     params: list[object] = []
     for field in fields:
         holds, holds_params = _holds(field)
         counts.append(f"count(*) FILTER (WHERE {holds})")
         params += holds_params
+    # One scan of the batch, every service in it: the unknown ones are counted too.
     rows = db.execute(
-        f"SELECT service, count(*), {', '.join(counts)} FROM events "
-        "WHERE batch_id = ? AND list_contains(?, service) GROUP BY service ORDER BY service",
-        [*params, batch_id, sorted(readers)],
+        f"SELECT service, {', '.join(counts)} FROM events WHERE batch_id = ? "
+        "GROUP BY service ORDER BY 2 DESC, 1",
+        [*params, batch_id],
     ).fetchall()
     unread: list[UnreadField] = []
     events: dict[str, int] = {}
@@ -99,7 +102,7 @@ def coverage(
         events[service] = int(total)
         for field, count in zip(fields, found, strict=True):
             held[service, field] = int(count)
-            slos = readers[service].get(field)
+            slos = readers.get(service, {}).get(field)
             if slos and count == 0:
                 path = _mapped(source, field)
                 unread.append(UnreadField(service, field, int(total), tuple(slos), path))
@@ -110,7 +113,11 @@ def coverage(
         for svc, name, field in goods
         if 0 < held.get((svc, field), 0) < events.get(svc, 0)
     ]
-    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events))
+    unread.sort(key=lambda u: (u.service, u.field))
+    unknown = []
+    if config.services and not any(name in config.services for name, *_ in rows):
+        unknown = [UnknownService(str(name), int(total)) for name, total, *_ in rows[:5]]
+    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events), unknown)
 
 
 def _missing_as_bad(
@@ -148,32 +155,6 @@ def _missing_as_bad(
         for svc, name, field in partial
         if counted.get((svc, name, field))
     ]
-
-
-@dataclass(frozen=True)
-class UnknownService:
-    """A service a batch's events name that basics.yaml does not."""
-
-    service: str
-    events: int
-
-
-def unknown_services(
-    db: duckdb.DuckDBPyConnection, config: Config, batch_id: int, shown: int = 5
-) -> list[UnknownService]:
-    """When none of a batch's events names a service of basics.yaml (or one of its
-    aliases, already applied), the services they name, most events first: every SLO would
-    say "no data" of a batch stored under names it does not know (Traefik's `api@docker`)."""
-    if not config.services:
-        return []
-    rows = db.execute(
-        "SELECT service, count(*) FROM events WHERE batch_id = ? GROUP BY service "
-        "ORDER BY 2 DESC, 1",
-        [batch_id],
-    ).fetchall()
-    if any(name in config.services for name, _ in rows):
-        return []
-    return [UnknownService(str(name), int(count)) for name, count in rows[:shown]]
 
 
 def _holds(field: str) -> tuple[str, list[object]]:

@@ -12,13 +12,7 @@ import duckdb
 
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
-from basics.ingest.coverage import (
-    MissingAsBad,
-    UnknownService,
-    UnreadField,
-    coverage,
-    unknown_services,
-)
+from basics.ingest.coverage import MissingAsBad, UnknownService, UnreadField, coverage
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
     READ,
@@ -219,7 +213,7 @@ def ingest_events(
                 rebuild_touched(db, config, batch_id)
                 lacking = coverage(db, config, source, batch_id)
                 result.unread, result.missing_as_bad = lacking.unread, lacking.missing_as_bad
-                result.unknown_services = unknown_services(db, config, batch_id)
+                result.unknown_services = lacking.unknown_services
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
