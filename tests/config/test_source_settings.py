@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,18 +72,7 @@ def test_a_timestamp_format_duckdb_cannot_read_is_refused_before_ingest_and_by_v
     )
 
     assert [p[: len(why)] for p in engine_problems(config)] == [why]
-    app = App(config)
-    try:
-        with pytest.raises(InputError, match=re.escape(why)):
-            app.ingest_events("web", str(tmp_path / "a.csv"))
-        assert app.store.scalar("SELECT count(*) FROM batches") == 0
-    finally:
-        app.close()
-    basics = str(Path(sys.executable).parent / "basics")
-    done = subprocess.run(
-        [basics, "config", "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 1 and why in done.stderr
+    refused_before_ingest(tmp_path, config, "a.csv", why)
 
 
 @pytest.mark.parametrize(
@@ -105,10 +95,16 @@ def test_a_pattern_python_reads_and_re2_cannot_is_refused_before_ingest(
     why = f"sources.web.pattern: the engine's regular expressions (RE2) cannot use it: {reason}"
 
     assert engine_problems(config) == [why]
+    refused_before_ingest(tmp_path, config, "a.log", why)
+
+
+def refused_before_ingest(tmp_path: Path, config: Any, name: str, why: str) -> None:
+    """An ingest of `name` fails with `why` before it stores a batch, and `config validate`
+    (a process) says `why` with exit 1."""
     app = App(config)
     try:
         with pytest.raises(InputError, match=re.escape(why)):
-            app.ingest_events("web", str(tmp_path / "a.log"))
+            app.ingest_events("web", str(tmp_path / name))
         assert app.store.scalar("SELECT count(*) FROM batches") == 0
     finally:
         app.close()
