@@ -168,11 +168,11 @@ def test_an_alias_stands_for_one_person(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config(text, tmp_path / "basics.yaml")
     assert str(raised.value).splitlines() == [
-        'basics.yaml:3: people.bo.aliases.0: "OPS" already names "ana": a name stands for '
-        "one person",
-        "basics.yaml:3: people.bo.aliases.1: an alias cannot be blank",
-        'basics.yaml:3: people.bo.aliases.2: "Cy Lee" already names "cy": a name stands for '
-        "one person",
+        'basics.yaml:3: people.bo.aliases.0: "OPS" already names the person "ana": a name '
+        "stands for one person",
+        "basics.yaml:3: people.bo.aliases.1: an alias is a name: it cannot be blank",
+        'basics.yaml:3: people.bo.aliases.2: "Cy Lee" already names the person "cy": a name '
+        "stands for one person",
     ]
 
 

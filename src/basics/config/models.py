@@ -21,7 +21,14 @@ from pydantic import (
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.checks import ChecksSettings
 from basics.config.expressions import Expr, parse_expression
-from basics.config.people import Person, Rotation, Team, check_timezone, unknown_people
+from basics.config.people import (
+    Person,
+    Rotation,
+    Team,
+    alias_conflicts,
+    check_timezone,
+    unknown_people,
+)
 from basics.config.review import ReviewSettings
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
@@ -571,27 +578,17 @@ class Config(_Model):
         found = {name.lower(): name for name in self.services}
         return found | {alias.lower(): name for alias, name in self.service_aliases().items()}
 
-    def _alias_conflicts(self) -> list[tuple[tuple[str, ...], str]]:
-        taken = {name.lower(): name for name in self.services}
-        found: list[tuple[tuple[str, ...], str]] = []
-        for name, svc in self.services.items():
-            for i, alias in enumerate(svc.aliases):
-                where = ("services", name, "aliases", str(i))
-                other = taken.setdefault(alias.lower(), name)
-                if not alias.strip():
-                    found.append((where, "an alias is a name: it cannot be blank"))
-                elif other != name:
-                    found.append(
-                        (where, f'"{alias}" already names the service "{other}" (letter case '
-                                "aside): a name stands for one service")
-                    )  # fmt: skip
-        return found
-
     def unknown_references(self) -> list[tuple[tuple[str, ...], str]]:
         """(key path, message) for every reference to something not declared, and every
         alias that would name two services."""
         return (
-            self._alias_conflicts()
+            alias_conflicts(
+                "services",
+                {name: svc.aliases for name, svc in self.services.items()},
+                {name.lower(): name for name in self.services},
+                str.lower,
+                "service",
+            )
             + self.unknown_policies()
             + unknown_people(self.people, self.teams, self.rotations)
             + [

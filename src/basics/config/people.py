@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -137,16 +137,8 @@ def unknown_people(
     for key, declared in people.items():
         if declared.name:
             taken.setdefault(_folded(declared.name), key)
-    for key, declared in people.items():
-        for i, alias in enumerate(declared.aliases):
-            other = taken.setdefault(_folded(alias), key)
-            if not alias.strip():
-                problems.append((("people", key, "aliases", str(i)), "an alias cannot be blank"))
-            elif other != key:
-                problems.append(
-                    (("people", key, "aliases", str(i)),
-                     f'"{alias}" already names "{other}": a name stands for one person')
-                )  # fmt: skip
+    aliases = {key: declared.aliases for key, declared in people.items()}
+    problems += alias_conflicts("people", aliases, taken, _folded, "person")
     for name, team in teams.items():
         for person in team.members:
             if person not in people:
@@ -161,6 +153,31 @@ def unknown_people(
                 problems.append(
                     (("rotations", name, "people"), f'unknown person "{person}" (known: {known})')
                 )
+    return problems
+
+
+def alias_conflicts(
+    section: str,
+    aliases: Mapping[str, list[str]],
+    taken: dict[str, str],
+    fold: Callable[[str], str],
+    what: str,
+) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, message) for each alias under `section` that is blank or already names
+    another `what`: a name in `taken` (folded name -> key; extended here) or an earlier
+    alias, as `fold` compares them."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for key, names in aliases.items():
+        for i, alias in enumerate(names):
+            where = (section, key, "aliases", str(i))
+            other = taken.setdefault(fold(alias), key)
+            if not alias.strip():
+                problems.append((where, "an alias is a name: it cannot be blank"))
+            elif other != key:
+                problems.append(
+                    (where, f'"{alias}" already names the {what} "{other}": a name stands '
+                            f"for one {what}")
+                )  # fmt: skip
     return problems
 
 
