@@ -100,7 +100,9 @@ def test_alertmanager_deliveries_fold_as_the_file_import(server: Server, tmp_pat
         )
         assert answer.status_code in (200, 422), answer.text
         results.append(answer.json())
-    assert results[-1]["status"] == "duplicate" and results[-2]["status"] == "duplicate"
+    assert results[-2]["status"] == "duplicate"
+    # The last line has nothing usable: sent again, it is refused again, not "duplicate".
+    assert results[-1]["status"] == 422 and results[-1]["detail"].startswith("nothing usable")
     expected = file_import(tmp_path, "alertmanager.jsonl", "alertmanager")
     assert len(expected) >= 3
     assert server.get("/api/v1/pages").json() == expected
@@ -145,6 +147,8 @@ def test_a_delivery_with_nothing_usable_is_422_and_kept(server: Server) -> None:
     assert problem["detail"].startswith("nothing usable in the delivery: alerts: missing alerts")
     rejects = server.get(f"/api/v1/ingest/rejects/{problem['batch_id']}").json()
     assert [r["line"] for r in rejects] == [1]
+    batches = server.get("/api/v1/batches").json()
+    assert [b["status"] for b in batches if b["id"] == problem["batch_id"]] == ["rejected"]
 
 
 def test_body_limit_and_gzip(server: Server) -> None:

@@ -196,6 +196,47 @@ def test_cli_ingest_list_tag_and_report(app: App, tmp_path: Path) -> None:
     assert "4 pages, 4 incidents, 2 shifts" in text.stdout
 
 
+def test_an_export_whose_every_record_is_rejected_is_not_stored_as_applied(
+    app: App, tmp_path: Path
+) -> None:
+    """A CSV export imported as Alertmanager's JSON: the batch keeps its rejects with status
+    `rejected`, says the likely cause, exits 3, and is not taken as imported already."""
+    path = str(DATA / "pagerduty_incidents.csv")
+    app.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml")]
+    wrong = runner.invoke(cli, [*base, "ingest", "pages", path, "--format", "alertmanager"])
+    assert wrong.exit_code == 3, wrong.output
+    assert "every one of its 1 records was rejected; nothing stored (batch 1 keeps" in wrong.stderr
+    assert "likely cause: no record is JSON: is its --format pagerduty-csv" in wrong.stderr
+    assert "pages (" not in wrong.stdout
+    again = runner.invoke(
+        cli, [*base, "ingest", "pages", path, "--format", "alertmanager", "--json"]
+    )
+    assert again.exit_code == 3, again.output  # tried again, not "already imported"
+    assert json.loads(again.stdout)[0]["status"] == "rejected"
+    batches = json.loads(runner.invoke(cli, [*base, "batches", "list", "--json"]).stdout)
+    assert [(b["id"], b["status"], b["accepted"], b["rejected"]) for b in batches] == [
+        (2, "rejected", 0, 1),
+        (1, "rejected", 0, 1),
+    ]
+    right = runner.invoke(cli, [*base, "ingest", "pages", path, "--format", "pagerduty-csv"])
+    assert right.exit_code == 3, right.output  # two bad rows of its own
+    assert "batch 3: 3 pages (3 new), 2 rejected" in right.stdout
+
+
+def test_shifts_whose_every_record_is_rejected_are_not_stored_as_applied(
+    app: App, tmp_path: Path
+) -> None:
+    oncalls = tmp_path / "oncalls.json"
+    oncalls.write_text('{"oncalls": [{"user": {"summary": "Ana"}, "start": null}]}')
+    count, rejects = app.oncall.ingest_shifts(str(oncalls))
+    assert (count, len(rejects)) == (0, 1)
+    assert app.store.query("SELECT kind, status, accepted, rejected FROM batches") == [
+        ("shifts", "rejected", 0, 1)
+    ]
+
+
 def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> None:
     app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
     app.close()

@@ -59,7 +59,7 @@ async def _pages(request: Request, body: bytes, fmt: PageFormat, name: str) -> R
     result = await asyncio.wrap_future(
         hub(request).write_folded("pages", (body, fmt, name), _receive, False)
     )
-    if result.status == "applied" and result.pages == 0 and result.rejected:
+    if result.status == "rejected":
         first = result.first_rejects[0]
         return problem(
             422, "Unprocessable content",

@@ -187,13 +187,7 @@ def summarise(result: BatchResult) -> None:
         )
         return
     if result.status == "rejected":
-        click.echo(
-            f"{result.path}: every one of its {result.rejected:,} records was rejected; "
-            f"nothing stored (batch {result.batch_id} keeps the rejects)",
-            err=True,
-        )
-        if result.hint:
-            click.echo(f"  likely cause: {result.hint}", err=True)
+        output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)
     else:
         first, last = output.when(result.min_ts), output.when(result.max_ts)
         span = f" from {first} to {last}" if result.accepted else ""

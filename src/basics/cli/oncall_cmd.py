@@ -48,10 +48,13 @@ def ingest_pages(
         if result.status == "duplicate":
             click.echo(f"{result.path}: already imported as batch {result.duplicate_of}")
             continue
-        click.echo(
-            f"{result.path}: batch {result.batch_id}: {result.pages:,} pages "
-            f"({result.new_pages:,} new), {result.rejected:,} rejected"
-        )
+        if result.status == "rejected":
+            output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)
+        else:
+            click.echo(
+                f"{result.path}: batch {result.batch_id}: {result.pages:,} pages "
+                f"({result.new_pages:,} new), {result.rejected:,} rejected"
+            )
         output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
     if any(r.rejected for r in results):
         ctx.exit(EXIT_REJECTS)
@@ -74,7 +77,13 @@ def ingest_shifts(ctx: click.Context, files: tuple[str, ...], fmt: str) -> None:
     refused = 0
     for path in files:
         count, rejects = app.oncall.ingest_shifts(path)
-        click.echo(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+        if rejects and not count:
+            click.echo(
+                f"{path}: every one of its {len(rejects):,} shifts was rejected; nothing stored",
+                err=True,
+            )
+        else:
+            click.echo(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
         for reject in rejects[:5]:
             click.echo(f"  {path}: on-call {reject.line}: {reject.reason}", err=True)
         refused += len(rejects)

@@ -246,6 +246,18 @@ def rejects(name: str, first: Sequence[Any], rejected: int, batch_id: int | None
         print(f"  … and {more:,} more: basics ingest rejects {batch_id}", file=sys.stderr)
 
 
+def all_rejected(name: str, rejected: int, batch_id: int | None, hint: str | None) -> None:
+    """On stderr: every record of an import was rejected, nothing was stored, and a guess
+    at why."""
+    print(
+        f"{name}: every one of its {rejected:,} records was rejected; "
+        f"nothing stored (batch {batch_id} keeps the rejects)",
+        file=sys.stderr,
+    )
+    if hint:
+        print(f"  likely cause: {hint}", file=sys.stderr)
+
+
 def short_path(path: str, width: int = 32) -> str:
     """A path cut from the left to fit `width` characters, keeping its file name."""
     return path if len(path) <= width else "…" + path[-(width - 1) :]

@@ -33,12 +33,13 @@ class PageImport:
 
     batch_id: int | None
     path: str
-    status: str  # applied | duplicate
+    status: str  # applied | duplicate | rejected (every record was: nothing stored)
     pages: int = 0
     new_pages: int = 0
     rejected: int = 0
     duplicate_of: int | None = None
     first_rejects: list[PageReject] = field(default_factory=list)
+    hint: str | None = None  # when every record was rejected: a guess at why
 
 
 class OncallService:
@@ -100,11 +101,12 @@ class OncallService:
         return PageImport(
             batch_id,
             name,
-            "applied",
+            _status(count, rejects),
             pages=count,
             new_pages=new_pages,
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
+            hint=_likely_cause(fmt, count, rejects),
         )
 
     def receive_pages(self, body: bytes, fmt: PageFormat, name: str) -> PageImport:
@@ -244,8 +246,15 @@ class OncallService:
             db.execute(
                 "INSERT INTO batches (id, kind, source, path, content_sha256, status, "
                 "accepted, rejected, started_at, finished_at) VALUES (?, 'shifts', "
-                "'shifts:pagerduty-oncalls', ?, ?, 'applied', ?, ?, now(), now())",
-                [batch_id, source.name, source.sha256.hexdigest(), len(shifts), len(rejects)],
+                "'shifts:pagerduty-oncalls', ?, ?, ?, ?, ?, now(), now())",
+                [
+                    batch_id,
+                    source.name,
+                    source.sha256.hexdigest(),
+                    _status(len(shifts), rejects),
+                    len(shifts),
+                    len(rejects),
+                ],
             ).fetchall()
             for shift in shifts:
                 db.execute(
@@ -398,6 +407,28 @@ def _name_staged_services(db: duckdb.DuckDBPyConnection, table: str, names: dict
         ).fetchall()
 
 
+def _status(count: int, rejects: list[PageReject]) -> str:
+    """A batch of which every record was rejected is stored as `rejected`: it keeps its
+    rejects for `ingest rejects`, is not taken as the content imported already, and a
+    report never counts it as data."""
+    return "rejected" if count == 0 and rejects else "applied"
+
+
+def _likely_cause(fmt: str, count: int, rejects: list[PageReject]) -> str | None:
+    """A guess at why every record of an export was rejected, from its first rejects."""
+    raws = [(r.raw or "").lstrip("\ufeff").lstrip() for r in rejects]
+    if count or not any(raws):
+        return None
+    if any("\x00" in raw for raw in raws):
+        return "the file has NUL bytes: is it UTF-16 (iconv -f UTF-16 -t UTF-8) or binary?"
+    looks_json = all(raw.startswith(("{", "[")) for raw in raws if raw)
+    if looks_json and fmt == "pagerduty-csv":
+        return "the file is JSON: is its --format pagerduty-json, opsgenie or alertmanager?"
+    if not looks_json and fmt != "pagerduty-csv" and all("," in raw for raw in raws if raw):
+        return f"no record is JSON: is its --format pagerduty-csv (it is {fmt})?"
+    return None
+
+
 def _raised(result: PageImport | BasicsError) -> PageImport:
     if isinstance(result, BasicsError):
         raise result
@@ -452,7 +483,7 @@ def _fold_in(
                 PageImport(
                     ids[k],
                     item.name,
-                    "applied",
+                    _status(len(told), rejects),
                     pages=len(told),
                     new_pages=folded.new_pages[k],
                     rejected=len(rejects),
@@ -482,6 +513,7 @@ def _write_fold(
             "source": [d.source for d in applied],
             "path": [d.name for d in applied],
             "content_sha256": [d.sha for d in applied],
+            "status": [_status(len(told), rejects) for told, rejects in parsed],
             "accepted": pa.array([len(told) for told, _ in parsed], pa.int64()),
             "rejected": pa.array([len(rejects) for _, rejects in parsed], pa.int64()),
         }
@@ -489,7 +521,7 @@ def _write_fold(
     db.execute(
         "INSERT INTO batches (id, kind, source, path, content_sha256, status, accepted, "
         "rejected, started_at, finished_at) SELECT id, 'pages', source, path, "
-        "content_sha256, 'applied', accepted, rejected, now(), now() FROM new_batches"
+        "content_sha256, status, accepted, rejected, now(), now() FROM new_batches"
     ).fetchall()
     final = list(folded.pages.values())
     new_pages = (  # noqa: F841 - read by name in the SQL
@@ -585,8 +617,8 @@ def _store_batch(
     db.execute(
         "INSERT INTO batches (id, kind, source, path, content_sha256, status, accepted, "
         "rejected, started_at, finished_at) "
-        "VALUES (?, 'pages', ?, ?, ?, 'applied', ?, ?, now(), now())",
-        [batch_id, source, name, sha, count, len(rejects)],
+        "VALUES (?, 'pages', ?, ?, ?, ?, ?, ?, now(), now())",
+        [batch_id, source, name, sha, _status(count, rejects), count, len(rejects)],
     ).fetchall()
     new_pages = db.execute(
         f"SELECT count(DISTINCT id) FROM {table} WHERE id NOT IN (SELECT id FROM pages)"
