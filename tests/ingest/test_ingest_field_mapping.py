@@ -285,13 +285,15 @@ def test_nginx_source_with_fixed_service_and_ms_request_time(make_env: Any) -> N
 
 def test_a_default_name_holding_an_object_yields_to_a_later_one(make_env: Any) -> None:
     """Elastic Common Schema records nest what the defaults look for first: `service` and
-    `user` are objects, and `service.name`, `user.id` hold the values."""
+    `user` are objects, and `service.name`, `user.id` or `user.name` hold the values."""
     env = make_env("sources:\n  ecs:\n    format: jsonl\n")
     path = env.write(
         "ecs.jsonl",
         _jsonl(
             {"@timestamp": "2026-03-29T00:30:00Z", "service": {"name": "shop"},
-             "user": {"id": "u1"}, "http": {"response": {"status_code": 502}}},
+             "user": {"id": "u1", "name": "ana"}, "http": {"response": {"status_code": 502}}},
+            {"@timestamp": "2026-03-29T00:30:00.5Z", "service": {"name": "shop"},
+             "user": {"name": "bo", "roles": ["admin"]}},
             {"@timestamp": "2026-03-29T00:30:01Z", "service": "flat", "service.name": "x"},
             {"@timestamp": "2026-03-29T00:30:02Z", "service": {"id": 7}},
         ),
@@ -299,9 +301,18 @@ def test_a_default_name_holding_an_object_yields_to_a_later_one(make_env: Any) -
 
     result = env.ingest("ecs", path)
 
-    assert (result.accepted, result.rejected) == (2, 1)
-    assert [(e[1], e[3], e[4]) for e in env.events()] == [("shop", "u1", 502), ("flat", None, None)]
-    assert env.rejects()[0][:3] == (3, "service", "expected a string, found object")
+    assert (result.accepted, result.rejected) == (3, 1)
+    assert [(e[1], e[3], e[4]) for e in env.events()] == [
+        ("shop", "u1", 502),  # user.id before user.name
+        ("shop", "bo", None),  # ECS user.name, as Filebeat's nginx module writes it
+        ("flat", None, None),
+    ]
+    assert env.rejects()[0][:3] == (
+        4,
+        "service",
+        'expected a string, found an object with keys "id" '
+        "(fields.service can name the field in it that holds the service)",
+    )
 
 
 def test_nanosecond_durations_by_name_and_mapped(make_env: Any) -> None:

@@ -158,10 +158,19 @@ def test_a_duplicate_key_is_a_reject(make_env: Any, text: str, reason: str) -> N
     ("fields", "field", "found"),
     [
         ({"service": ["api", "web"]}, "service", "array"),  # before: stored as '["api","web"]'
-        # before: stored as '{"name":"ann"}' ({"id": 7} is the user 7: `user.id` is a default)
-        ({"user": {"name": "ann"}}, "user", "object"),
+        # before: stored as '{"role":"ann"}' ({"id": 7} is the user 7: `user.id` is a default)
+        (
+            {"user": {"role": "admin"}},
+            "user",
+            'an object with keys "role" (fields.user can name the field in it that holds the user)',
+        ),
         ({"operation": ["/a"]}, "operation", "array"),
-        ({"region": {"name": "eu"}}, "attrs.region", "object"),
+        (
+            {"region": {"name": "eu"}},
+            "attrs.region",
+            'an object with keys "name" '
+            "(fields.attrs.region can name the field in it that holds the value)",
+        ),
         ({"attrs": {"tier": ["gold"]}}, "attrs", None),
     ],
 )

@@ -218,6 +218,15 @@ def _objects_read(source: SourceConfig) -> tuple[list[str], list[str]]:
     return forms, labels
 
 
+def _inside(label: str) -> str:
+    """What to do about an object where a field's string belongs."""
+    if label == "id":
+        return " (the source's id: can name the field in it that holds the record id)"
+    if label.startswith("attrs."):
+        return f" (fields.{label} can name the field in it that holds the value)"
+    return f" (fields.{label} can name the field in it that holds the {label})"
+
+
 def _problems(
     checks: list[tuple[str, str]], labels: list[str], params: SqlParams
 ) -> tuple[str, str]:
@@ -250,7 +259,9 @@ def _problems(
                 f"left({json_text}, 1) IN {_NON_SCALAR}",
                 params.bind(label),
                 f"'expected a string, found ' || CASE WHEN starts_with({json_text}, '[') "
-                "THEN 'array' ELSE 'object' END",
+                "THEN 'array' ELSE 'an object with keys ' || array_to_string(list_transform("
+                f"json_keys({json_text})[:5], lambda x: '\"' || x || '\"'), ', ') || "
+                f"{params.bind(_inside(label))} END",
             )
         )
     rules.append(

@@ -15,6 +15,7 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
         "user",
         "user_id",
         "user.id",
+        "user.name",  # the Elastic Common Schema's (Filebeat's web server modules fill it)
         "enduser.id",
         "customer",
         "customer_id",
