@@ -37,6 +37,20 @@ def refused(tmp_path: Path, source: str) -> str:
         ),
         ("    format: jsonl\n    delimiter: ';'\n", "delimiter: only a csv source has one"),
         ("    format: csv\n    delimiter: ';;'\n", "delimiter: one character other than"),
+        # Keys the format does not read: accepted, they would have done nothing.
+        (
+            "    format: otlp\n    fields: {user: attrs.k8s.pod.name}\n",
+            "fields: an otlp source reads OpenTelemetry's attribute names",
+        ),
+        (
+            "    format: regex\n    pattern: '(?P<ts>\\S+) (?P<attrs_x>\\S+)'\n"
+            "    fields: {status: attrs_x}\n",
+            "fields: a regex source reads its pattern's named groups",
+        ),
+        ("    format: nginx\n    fields: {user: x}\n", "fields: an nginx source reads the"),
+        ("    format: jsonl\n    pattern: '(?P<ts>\\S+)'\n", "pattern: only a regex source"),
+        ("    format: jsonl\n    request_time_unit: ms\n", "request_time_unit: only nginx"),
+        ("    format: otlp\n    timestamp_format: '%s'\n", "timestamp_format: OTLP times"),
     ],
 )
 def test_a_wrong_source_setting_is_refused_at_its_line(

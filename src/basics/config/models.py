@@ -123,6 +123,28 @@ class SourceConfig(_Model):
         return self
 
     @model_validator(mode="after")
+    def _keys_of_format(self) -> SourceConfig:
+        """A key the source's format does not read is refused: accepted, it would do nothing."""
+        if self.fields and self.format not in _MAPPED_FORMATS:
+            raise ValueError(f"fields: {_UNMAPPED_FORMATS[self.format]}")
+        if self.pattern is not None and self.format != "regex":
+            raise ValueError(
+                f"pattern: only a regex source has one (this one is {self.format}); "
+                "set format: regex to read lines with it"
+            )
+        if self.timestamp_format is not None and self.format == "otlp":
+            raise ValueError(
+                "timestamp_format: OTLP times are nanoseconds since the epoch, read as such"
+            )
+        if self.request_time_unit is not None and self.format not in ("nginx", "apache"):
+            raise ValueError(
+                "request_time_unit: only nginx and apache sources have a trailing request "
+                f"time (this one is {self.format}); name a duration field in its unit instead "
+                "(duration_s, duration_ms, duration_us)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _delimiter(self) -> SourceConfig:
         if self.delimiter is None:
             return self
@@ -134,6 +156,21 @@ class SourceConfig(_Model):
                 f'tab ("\\t"), not {self.delimiter!r}'
             )
         return self
+
+
+# The formats whose records name their fields, which `fields:` maps; what the others read.
+_MAPPED_FORMATS = ("jsonl", "csv", "parquet")
+_UNMAPPED_FORMATS = {
+    "nginx": "an nginx source reads the combined log format's fields; to read other "
+    "fields, use format regex with named groups",
+    "apache": "an apache source reads the combined log format's fields; to read other "
+    "fields, use format regex with named groups",
+    "regex": "a regex source reads its pattern's named groups: name each group after "
+    "its field, (?P<status>...) or (?P<attrs_code>...)",
+    "otlp": "an otlp source reads OpenTelemetry's attribute names (service.name, "
+    "http.route, http.response.status_code, enduser.id); an SLO can read any other "
+    'attribute as attrs["name"]',
+}
 
 
 def re2_compatible(pattern: str) -> bool:
