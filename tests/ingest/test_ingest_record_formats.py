@@ -432,6 +432,105 @@ def test_otlp_malformed_structure_is_a_reject_not_a_crash(make_env: Any) -> None
     assert [(line, field) for line, field, _, _ in env.rejects()] == [(2, "record")]
 
 
+def test_otlp_before_1_0_is_read_as_1_0(make_env: Any) -> None:
+    """Collectors before OTLP 1.0 wrote `instrumentationLibrarySpans/Logs`; files kept
+    from then read as the same requests written with `scopeSpans/Logs` (they were read as
+    holding nothing: 0 events, 0 rejects)."""
+    old = json.dumps(SPANS).replace('"scopeSpans"', '"instrumentationLibrarySpans"')
+    old_logs = json.dumps(LOGS).replace('"scopeLogs"', '"instrumentationLibraryLogs"')
+    current = make_env(OTLP_SOURCE)
+    current.ingest("otel", current.write("new.jsonl", json.dumps(SPANS) + "\n" + json.dumps(LOGS)))
+    before = make_env(OTLP_SOURCE)
+
+    result = before.ingest("otel", before.write("old.jsonl", old + "\n" + old_logs + "\n"))
+
+    assert (result.accepted, result.rejected) == (7, 1)
+    assert before.events() == current.events()
+    assert len(before.events()) == 7
+
+
+def test_otlp_one_bad_span_is_its_own_reject(make_env: Any) -> None:
+    """A span whose status is not an object, and one without a start: each a reject of its
+    own naming the field; the other spans of the request are kept (the whole request was
+    one reject before)."""
+    env = make_env(OTLP_SOURCE)
+    spans = [
+        {"name": "a", "startTimeUnixNano": "1774744200000000000", "status": {}},
+        {"name": "b", "startTimeUnixNano": "1774744201000000000", "status": "ERROR"},
+        {"name": "c", "endTimeUnixNano": "1774744202000000000"},
+        {"name": "d", "startTimeUnixNano": "1774744203000000000", "status": {"code": 2}},
+    ]
+    request = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+    empty = {"resourceSpans": [{"resource": {}, "scopes": [{"spans": spans}]}]}
+    path = env.write("otlp.jsonl", json.dumps(request) + "\n" + json.dumps(empty) + "\n")
+
+    result = env.ingest("otel", path)
+
+    assert (result.accepted, result.rejected) == (2, 3)
+    assert [(e[2], e[4]) for e in env.events()] == [("a", 200), ("d", 500)]
+    assert [(line, field, reason) for line, field, reason, _ in env.rejects()] == [
+        (1, "status", 'expected the span\'s status as an object {"code": ...}, found "ERROR"'),
+        (
+            1,
+            "ts",
+            "the record has no time: startTimeUnixNano (or observedTimeUnixNano, for a log) "
+            "is missing or 0",
+        ),
+        (
+            2,
+            "record",
+            "no spans or log records found: expected them under scopeSpans or scopeLogs (or "
+            "instrumentationLibrarySpans/Logs, before OTLP 1.0)",
+        ),
+    ]
+
+
+def test_otlp_span_kind_is_an_attribute_an_slo_can_select(make_env: Any) -> None:
+    """Every span is an event, the client and internal ones too; `attrs["span.kind"]`
+    (written as a number or as its name) lets an SLO count the server spans only."""
+    env = make_env(
+        OTLP_SOURCE
+        + """
+services:
+  fallback:
+    slos:
+      requests:
+        objective: 99
+        good: status < 500
+        valid: 'attrs["span.kind"] == "server"'
+"""
+    )
+    spans = [
+        {"name": n, "kind": kind, "startTimeUnixNano": "1774744200000000000", "status": status}
+        for n, kind, status in [
+            ("GET /a", 2, {}),
+            ("GET /b", "SPAN_KIND_SERVER", {"code": 2}),
+            ("POST provider", 3, {"code": 2}),
+            ("SELECT", "SPAN_KIND_CLIENT", {}),
+            ("render", 1, {}),
+            ("unset", 0, {}),
+            ("odd", 9, {}),
+        ]
+    ]
+    request = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+    env.ingest("otel", env.write("otlp.jsonl", json.dumps(request) + "\n"))
+
+    kinds = {e[2]: e[6].get("span.kind") for e in env.events()}
+    assert kinds == {
+        "GET /a": "server",
+        "GET /b": "server",
+        "POST provider": "client",
+        "SELECT": "client",
+        "render": "internal",
+        "unset": "unspecified",
+        "odd": None,
+    }
+    (row,) = env.store.query(
+        "SELECT sum(total), sum(good) FROM slo_minute WHERE slo = 'fallback/requests'"
+    )
+    assert row == (2, 1)
+
+
 def test_otlp_zero_time_falls_back_to_observed_time(make_env: Any) -> None:
     env = make_env(OTLP_SOURCE)
     record = {"timeUnixNano": "0", "observedTimeUnixNano": "1774744200000000000"}

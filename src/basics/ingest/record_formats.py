@@ -237,14 +237,14 @@ def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Ite
                 parse_error="expected an OTLP JSON request with resourceLogs or resourceSpans",
             )
             continue
-        try:
-            records = list(_otlp_records(request, config))
-        except (AttributeError, TypeError, ValueError) as error:
+        records = list(_otlp_records(request, config))
+        if not records and _holds_resources(request):
             rows.add(
                 line_no=line_no,
                 raw=line[:RAW_CAP],
                 parse_field="record",
-                parse_error=f"unexpected OTLP structure ({error})",
+                parse_error="no spans or log records found: expected them under scopeSpans "
+                "or scopeLogs (or instrumentationLibrarySpans/Logs, before OTLP 1.0)",
             )
             continue
         for values in records:
@@ -255,29 +255,128 @@ def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Ite
         yield rows.take()
 
 
+# Where a request keeps its records: OTLP 1.0's names, then those before it (collectors
+# before 0.5x wrote instrumentationLibrary*, still met in files kept from then).
+_SCOPES = {
+    "resourceLogs": (("scopeLogs", "instrumentationLibraryLogs"), "logRecords"),
+    "resourceSpans": (("scopeSpans", "instrumentationLibrarySpans"), "spans"),
+}
+_NO_TIME = "the record has no time: {} (or observedTimeUnixNano, for a log) is missing or 0"
+_SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
+
+
+def _holds_resources(request: dict[str, Any]) -> bool:
+    return any(request.get(key) for key in _SCOPES)
+
+
 def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dict[str, Any]]:
-    for resource_logs in request.get("resourceLogs") or []:
-        resource = _attributes((resource_logs.get("resource") or {}).get("attributes"))
-        for scope in resource_logs.get("scopeLogs") or []:
-            for record in scope.get("logRecords") or []:
-                attrs = {**resource, **_attributes(record.get("attributes"))}
-                # OTLP writes 0 for an unknown time: fall back to when it was observed.
-                ts = _known_time(record.get("timeUnixNano")) or record.get("observedTimeUnixNano")
-                yield _otlp_event(record, attrs, _text(ts), None, None, config)
-    for resource_spans in request.get("resourceSpans") or []:
-        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
-        for scope in resource_spans.get("scopeSpans") or []:
-            for span in scope.get("spans") or []:
-                attrs = {**resource, **_attributes(span.get("attributes"))}
-                start, end = span.get("startTimeUnixNano"), span.get("endTimeUnixNano")
-                duration = None
-                if start is not None and end is not None:
-                    try:
-                        duration = str((int(end) - int(start)) / 1e6)
-                    except (TypeError, ValueError):
-                        duration = "invalid span times"
-                error = (span.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR")
-                yield _otlp_event(span, attrs, _text(start), duration, error, config)
+    """Each log record or span of a request as staging values; one that cannot be read
+    is a reject of its own, the others of its request are kept."""
+    for key, (scope_keys, records_key) in _SCOPES.items():
+        try:
+            resources = _items(request.get(key), key)
+        except ValueError as error:
+            yield _unreadable(request.get(key), key, error)
+            continue
+        for n, resource in enumerate(resources):
+            where = f"{key}[{n}]"
+            try:
+                resource_attrs = _attributes(_object(resource.get("resource")).get("attributes"))
+                scopes = [
+                    scope
+                    for scope_key in scope_keys
+                    for scope in _items(resource.get(scope_key), f"{where}.{scope_key}")
+                ]
+                records = [
+                    record
+                    for scope in scopes
+                    for record in _items(scope.get(records_key), f"{where}: {records_key}")
+                ]
+            except (AttributeError, TypeError, ValueError) as error:
+                yield _unreadable(resource, where, error)
+                continue
+            for record in records:
+                try:
+                    if records_key == "spans":
+                        yield _span_event(record, resource_attrs, config)
+                    else:
+                        yield _log_event(record, resource_attrs, config)
+                except (AttributeError, TypeError, ValueError) as error:
+                    yield _unreadable(record, records_key, error)
+
+
+def _items(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list, found {type(value).__name__}")
+    return value
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"expected an object, found {type(value).__name__}")
+    return value
+
+
+def _unreadable(record: Any, where: str, error: Exception) -> dict[str, Any]:
+    return {
+        "raw": json.dumps(record, separators=(",", ":"))[:RAW_CAP],
+        "parse_field": "record",
+        "parse_error": f"unexpected OTLP structure in {where} ({error})",
+    }
+
+
+def _log_event(
+    record: dict[str, Any], resource: dict[str, str], config: SourceConfig
+) -> dict[str, Any]:
+    attrs = {**resource, **_attributes(record.get("attributes"))}
+    # OTLP writes 0 for an unknown time: fall back to when it was observed.
+    ts = _known_time(record.get("timeUnixNano")) or record.get("observedTimeUnixNano")
+    event = _otlp_event(record, attrs, _text(ts), None, None, config)
+    if _known_time(ts) is None:
+        event.update(parse_field="ts", parse_error=_NO_TIME.format("timeUnixNano"))
+    return event
+
+
+def _span_event(
+    span: dict[str, Any], resource: dict[str, str], config: SourceConfig
+) -> dict[str, Any]:
+    attrs = {**resource, **_attributes(span.get("attributes"))}
+    kind = _span_kind(span.get("kind"))
+    if kind is not None:
+        attrs["span.kind"] = kind
+    start, end = span.get("startTimeUnixNano"), span.get("endTimeUnixNano")
+    duration = None
+    if start is not None and end is not None:
+        try:
+            duration = str((int(end) - int(start)) / 1e6)
+        except (TypeError, ValueError):
+            duration = "invalid span times"
+    status = span.get("status")
+    error = isinstance(status, dict) and status.get("code") in (2, "STATUS_CODE_ERROR")
+    event = _otlp_event(span, attrs, _text(start), duration, error, config)
+    if _known_time(start) is None:
+        event.update(parse_field="ts", parse_error=_NO_TIME.format("startTimeUnixNano"))
+    elif status is not None and not isinstance(status, dict):
+        found = json.dumps(status)[:60]
+        event.update(
+            parse_field="status",
+            parse_error=f'expected the span\'s status as an object {{"code": ...}}, found {found}',
+        )
+    return event
+
+
+def _span_kind(kind: Any) -> str | None:
+    """`server`, `client`...: OTLP JSON writes the enum as a number or as its name."""
+    if isinstance(kind, int) and 0 <= kind < len(_SPAN_KINDS):
+        return _SPAN_KINDS[kind]
+    if isinstance(kind, str) and kind.startswith("SPAN_KIND_"):
+        name = kind.removeprefix("SPAN_KIND_").lower()
+        return name if name in _SPAN_KINDS else None
+    return None
 
 
 def _known_time(value: Any) -> Any:
