@@ -163,7 +163,9 @@ def test_lowercase_z_is_utc(make_env: Any) -> None:
     assert [row[0] for row in env.events()] == [dt.datetime(2026, 3, 29, 10, 0)]
 
 
-def test_date_only_is_local_midnight(make_env: Any) -> None:
+def test_a_date_without_a_time_is_a_reject_never_midnight(make_env: Any) -> None:
+    """A CSV's date column mapped as the time (CloudFront and IIS write the time of day
+    in another column) put every event of a day at its midnight, without a word."""
     env = make_env(
         """
         timezone: Europe/Paris
@@ -174,10 +176,33 @@ def test_date_only_is_local_midnight(make_env: Any) -> None:
 
     result = env.ingest("api", env.write("e.jsonl", '{"ts": "2026-03-29"}\n'))
 
-    # Either read as local midnight (23:00 UTC the day before) or rejected; never UTC midnight.
-    stored = [row[0] for row in env.events()]
-    assert stored in ([dt.datetime(2026, 3, 28, 23, 0)], [])
-    assert result.local_time_rows == len(stored)
+    assert (result.accepted, result.rejected) == (0, 1)
+    assert env.rejects()[0][1:3] == (
+        "ts",
+        'a date without a time, "2026-03-29": an event needs its time of day (map fields.ts '
+        "to the field that holds both, or read the line with a regex whose ts group spans "
+        "the date and the time)",
+    )
+
+
+def test_a_decimal_comma_is_read_as_iso_8601_allows(make_env: Any) -> None:
+    """Python's logging (asctime) and log4j write `2026-03-02 15:00:00,123`."""
+    env = make_env(
+        """
+        timezone: Europe/Paris
+        sources:
+          api: {format: jsonl, service: api}
+        """
+    )
+    lines = ['{"ts": "2026-03-02 15:00:00,123"}', '{"ts": "2026-03-02T15:00:01,5"}']
+
+    result = env.ingest("api", env.write("e.jsonl", "\n".join(lines) + "\n"))
+
+    assert (result.accepted, result.rejected, result.local_time_rows) == (2, 0, 2)
+    assert [row[0] for row in env.events()] == [
+        dt.datetime(2026, 3, 2, 14, 0, 0, 123000),
+        dt.datetime(2026, 3, 2, 14, 0, 1, 500000),
+    ]
 
 
 def test_named_utc_zone_is_not_read_as_local_time(make_env: Any) -> None:

@@ -32,8 +32,12 @@ _OFFSET = (
     r"\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?|UTC|GMT)"
 )
 _UTC_SUFFIX = r"\s*([Zz]|UTC|GMT)$"
-# Only a plain date or date-time is read as local time; any other text is a reject.
-_LOCAL = r"\d{4}-\d\d-\d\d([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?"
+# Only a plain date-time is read as local time; any other text is a reject. A local
+# time needs its time of day: a date alone (a CSV's date column, the time in
+# another) is a reject, never midnight. ISO 8601 allows a decimal comma, as Python's
+# logging (asctime) and log4j write the milliseconds.
+_LOCAL = r"\d{4}-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d([.,]\d+)?)?"
+_DATE = r"\d{4}-\d\d-\d\d"
 _EPOCH = r"-?\d+(\.\d+)?"
 _APACHE = r"\d\d?/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
 
@@ -221,7 +225,8 @@ def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
     )
     return (
         "SELECT *, CASE WHEN epoch IS NULL AND NOT is_apache AND NOT has_offset "
-        f"AND regexp_full_match(t, {sql_text(_LOCAL)}) THEN try_cast(t AS TIMESTAMP) END "
+        f"AND regexp_full_match(t, {sql_text(_LOCAL)}) THEN try_cast(CASE WHEN contains(t, ',') "
+        "THEN replace(t, ',', '.') ELSE t END AS TIMESTAMP) END "
         f"AS local_ts FROM ({looks})"
     )
 
@@ -313,6 +318,7 @@ def normalize_sql(
         f'" does not exist in {rules.timezone}: the clocks went forward over it (write the '
         "time with its UTC offset, or set the source's timezone)"
     )
+    date_only = params.bind("a date without a time, \"")
     id_missing = "false"
     missing_id = "NULL"
     if id_field is not None:
@@ -349,6 +355,10 @@ def normalize_sql(
         WHEN {id_missing} THEN {missing_id}
         WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
         WHEN ts IS NULL AND gap THEN 'the local time "' || left(ts_text, 60) || {in_gap}
+        WHEN ts IS NULL AND regexp_full_match(trim(ts_text), {sql_text(_DATE)})
+          THEN {date_only} || left(ts_text, 60) || '": an event needs its time of day '
+            || '(map fields.ts to the field that holds both, or read the line with a regex '
+            || 'whose ts group spans the date and the time)'
         WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
         WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
         WHEN service IS NULL
