@@ -318,7 +318,7 @@ def normalize_sql(
         f'" does not exist in {rules.timezone}: the clocks went forward over it (write the '
         "time with its UTC offset, or set the source's timezone)"
     )
-    date_only = params.bind("a date without a time, \"")
+    date_only = params.bind('a date without a time, "')
     id_missing = "false"
     missing_id = "NULL"
     if id_field is not None:
