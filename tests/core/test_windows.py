@@ -259,3 +259,16 @@ def test_iso_utc_and_utc_now() -> None:
     now = utc_now()
     assert now.tzinfo is None
     assert abs(now - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(seconds=5)
+
+
+def test_parse_time_reads_utc_words_offsets_and_refuses_the_clocks_gap() -> None:
+    berlin = "Europe/Berlin"
+    assert parse_time("2026-03-02 14:00:05 utc", berlin) == dt.datetime(2026, 3, 2, 14, 0, 5)
+    assert parse_time("2026-03-02T14:00:05Z", berlin) == dt.datetime(2026, 3, 2, 14, 0, 5)
+    assert parse_time("2026-03-02 14:00:05 +0100", berlin) == dt.datetime(2026, 3, 2, 13, 0, 5)
+    assert parse_time("2026-03-02", berlin) == dt.datetime(2026, 3, 1, 23, 0)
+    # Clocks going back repeat 02:00-03:00: the first one (CEST, UTC+2) is taken, as the
+    # events ingest takes it.
+    assert parse_time("2026-10-25 02:30", berlin) == dt.datetime(2026, 10, 25, 0, 30)
+    with pytest.raises(InputError, match='"2026-03-29 02:00" does not exist in Europe/Berlin'):
+        parse_time("2026-03-29 02:00", berlin)

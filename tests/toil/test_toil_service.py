@@ -128,6 +128,59 @@ def test_a_header_the_reader_cannot_use_is_an_error(app: App, tmp_path: Path) ->
     assert app.toil.ingest(str(odd), mapped).entries == 1
 
 
+JIRA_CONFIG = """
+timezone: Europe/London
+people:
+  alice: {timezone: Europe/London, name: Alice Martin}
+  bob: {timezone: America/New_York, name: Bob Stone}
+  dana: {timezone: Europe/Berlin, name: Dana Weiss}
+"""
+ISSUE_EXPORT = (
+    "jira_issues.csv: this is Jira's issue export (it has Issue key and Time Spent but no "
+    "worklog id or date): one row per issue, its Time Spent the issue's total so far, so all of "
+    "an issue's time would fall on one day and a later export would count it again. Export "
+    "the worklogs instead (Tempo's worklog export or a Jira worklog report: one row per "
+    "worklog, with its date); or, to count each issue's total once on a day you choose, map "
+    "the issue as the id: --mapping 'id=Issue id,date=Resolved,seconds=Time Spent'"
+)
+
+
+def test_jiras_issue_export_is_refused_unless_the_issue_is_the_id(tmp_path: Path) -> None:
+    app = make_app(tmp_path, JIRA_CONFIG)
+    issues = str(DATA / "jira_issues.csv")
+    # Its Time Spent is each issue's running total: refused even with a day and unit mapped.
+    with pytest.raises(InputError) as error:
+        app.toil.ingest(issues, options(app, mapping={"resolved": "date", "time spent": "seconds"}))
+    assert str(error.value) == f"{DATA}/{ISSUE_EXPORT}"
+    once = {"issue id": "id", "resolved": "date", "time spent": "seconds"}
+    first = app.toil.ingest(issues, options(app, mapping=once))
+    # 5400 + 2700 + 7200 s = 90 + 45 + 120 min.
+    assert (first.entries, first.hours, first.rejected) == (3, 4.25, 0)
+    entries = sorted(app.toil.entries(), key=lambda e: e.id or 0)
+    assert [(e.person, e.day, e.minutes, e.category, e.service, e.ticket, e.automatable)
+            for e in entries] == [
+        # "automatable" is in the 2nd of Jira's three Labels columns, then in the 3rd;
+        # the service is the first Component/s.
+        ("alice", dt.date(2026, 3, 3), 90.0, "cert-rotation", "api-gateway", "OPS-101", True),
+        ("bob", dt.date(2026, 3, 4), 45.0, "access-request", None, "OPS-102", None),
+        ("dana", dt.date(2026, 3, 5), 120.0, "interrupt", "orders", "OPS-103", True),
+    ]  # fmt: skip
+    report = app.toil.report(W10, W11, today=TODAY)
+    assert [(c.category, c.service, c.hours, c.tickets) for c in report.candidates] == [
+        ("interrupt", "orders", 2.0, ["OPS-103"]),
+        ("cert-rotation", "api-gateway", 1.5, ["OPS-101"]),
+    ]
+    # Exported again later, OPS-101 at 9000 s: the issue is stored already, never 90 + 150.
+    later = tmp_path / "jira_issues_april.csv"
+    later.write_text(
+        (DATA / "jira_issues.csv").read_text().replace("5400,3600,5400", "9000,3600,9000")
+    )
+    again = app.toil.ingest(str(later), options(app, mapping=once))
+    assert (again.entries, again.duplicates) == (0, 3)
+    assert app.store.scalar("SELECT sum(minutes) FROM toil_entries") == 90 + 45 + 120
+    app.close()
+
+
 def test_a_cp1252_tempo_export_with_decimal_commas(app: App) -> None:
     result = app.toil.ingest(str(DATA / "tempo_cp1252.csv"), options(app))
     assert (result.encoding, result.entries, result.rejected) == ("cp1252", 3, 1)

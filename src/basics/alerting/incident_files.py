@@ -1,11 +1,19 @@
-"""Incidents from files (CSV, YAML, JSON): each record checked, bad ones reported, re-runnable."""
+"""Incidents from files (CSV, YAML, JSON): each record checked, bad ones reported, re-runnable.
+
+Text is UTF-8 (a BOM is dropped); a CSV that is not is read as Windows-1252 (a spreadsheet's
+CSV), as the deploy and toil importers read theirs. Field names are compared in any case.
+Times are ISO 8601, with `Z`, an offset or ` UTC` (as pages and deploys read them); a time
+without one is in the configured zone, and one the clocks skipped there is refused.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +23,13 @@ import yaml
 from basics.alerting.incidents import add_incident
 from basics.core.clock import parse_time
 from basics.core.errors import BasicsError, InputError
+from basics.ingest.encoding import CONVERT, start_problem
 from basics.store.duckdb_store import Store
+
+_SERVICES = ("services", "service")
+_STARTS = ("start", "from", "started")
+_ENDS = ("end", "to", "resolved")
+TIME_EXPECTED = "a time such as 2026-03-02T14:00:05Z, 2026-03-02 14:00:05 UTC or 2026-03-02"
 
 
 @dataclass
@@ -30,13 +44,15 @@ class IncidentImport:
 def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(where, record) pairs from a CSV, YAML or JSON file of incidents."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
     suffix = path.suffix.lower()
+    text = _decode(data, path, legacy=suffix == ".csv")
     if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        return [(f"{path.name}:{i + 2}", dict(row)) for i, row in enumerate(reader)]
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        # The line a row ends on: a quoted cell may span lines, and blank lines are skipped.
+        return [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
     try:
         data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
@@ -46,6 +62,28 @@ def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(data, list):
         raise InputError(f"{path}: expected a list of incidents (or `incidents:` with one)")
     return [(f"{path.name}: record {i + 1}", item) for i, item in enumerate(data)]
+
+
+def _decode(data: bytes, path: Path, legacy: bool) -> str:
+    """The file's text: UTF-8 (a BOM dropped), else with `legacy` Windows-1252; InputError
+    naming the first byte that is neither."""
+    problem = start_problem(data[:8192], str(path))
+    if problem is not None:
+        raise InputError(problem)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad = error
+    if legacy:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass  # bytes Windows-1252 leaves undefined: not Windows text either
+    line = data.count(b"\n", 0, bad.start) + 1
+    raise InputError(
+        f"{path}:{line}: not UTF-8: byte 0x{data[bad.start]:02X} at byte offset {bad.start}; "
+        f"{CONVERT}"
+    )
 
 
 def import_incidents(store: Store, path: Path, timezone: str) -> IncidentImport:
@@ -65,41 +103,70 @@ def import_incidents(store: Store, path: Path, timezone: str) -> IncidentImport:
 def _fields(record: Any, timezone: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise InputError("expected a mapping with service(s), start, end and title")
-    services = record.get("services") or record.get("service")
+    named = _by_name(record)
+    services = _value(named, _SERVICES)
     if isinstance(services, str):
         services = [s.strip() for s in services.split(",") if s.strip()]
     if not services or not isinstance(services, list):
-        raise InputError("services: missing (a name, a comma-separated list or a list)")
-    start, end = (
-        _time(record, ("start", "from", "started"), timezone),
-        _time(record, ("end", "to", "resolved"), timezone),
-    )
-    title = str(record.get("title") or "").strip()
+        raise _missing(record, _SERVICES, "a name, a comma-separated list or a list")
+    start, end = _time(record, _STARTS, timezone), _time(record, _ENDS, timezone)
+    title = str(_value(named, ("title",)) or "").strip()
     if not title:
-        raise InputError("title: missing")
+        raise _missing(record, ("title",), "what happened")
     if end <= start:
         raise InputError("end: must be after start")
     key = (
-        record.get("id")
+        _value(named, ("id",))
         or hashlib.sha256(json.dumps([services, str(start), str(end), title]).encode()).hexdigest()[
             :16
         ]
     )
-    severity = record.get("severity")
+    severity = _value(named, ("severity",))
     return {
         "services": [str(s) for s in services],
         "start": start,
         "end": end,
         "title": title,
-        "severity": None if severity in (None, "") else str(severity),
+        "severity": None if severity is None else str(severity),
         "source_key": str(key),
     }
 
 
-def _time(record: dict[str, Any], names: tuple[str, ...], timezone: str) -> dt.datetime:
-    value = next((record[n] for n in names if record.get(n) not in (None, "")), None)
-    if value is None:
-        raise InputError(f"{names[0]}: missing")
-    return parse_time(
-        str(value).replace(" ", "T", 1) if " " in str(value) else str(value), timezone
+def _by_name(record: Mapping[Any, Any]) -> dict[str, Any]:
+    """The record's values by field name in lower case (`Service` is service); the first
+    non-empty value wins when two names differ only in case."""
+    named: dict[str, Any] = {}
+    for name, value in record.items():
+        if name is None:  # cells past a CSV's header
+            continue
+        key = str(name).strip().lower()
+        if named.get(key) in (None, ""):
+            named[key] = value
+    return named
+
+
+def _value(named: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    """The first non-empty value of the names, or None."""
+    return next((named[n] for n in names if named.get(n) not in (None, "")), None)
+
+
+def _missing(record: Mapping[Any, Any], names: tuple[str, ...], expected: str) -> InputError:
+    """A missing field's error: empty, or not there at all among the names the record has."""
+    if any(n in _by_name(record) for n in names):
+        return InputError(f"{names[0]}: empty: expected {expected}")
+    found = ", ".join(str(n) for n in record if n is not None) or "none"
+    return InputError(
+        f"{names[0]}: missing: expected {expected} under {' or '.join(names)} (in any case); "
+        f"the record has {found}"
     )
+
+
+def _time(record: Mapping[Any, Any], names: tuple[str, ...], timezone: str) -> dt.datetime:
+    """A time of the record as naive UTC, errors naming the field."""
+    value = _value(_by_name(record), names)
+    if value is None:
+        raise _missing(record, names, TIME_EXPECTED)
+    try:
+        return parse_time(str(value), timezone)
+    except InputError as error:
+        raise InputError(f"{names[0]}: {error}") from None

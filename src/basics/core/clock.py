@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 from basics.core.errors import InputError
+
+_UTC_WORD = re.compile(r"\s*(?:Z|UTC)$", re.IGNORECASE)
+_SPACE_BEFORE_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
 
 
 def utc_now() -> dt.datetime:
@@ -14,10 +18,10 @@ def utc_now() -> dt.datetime:
 
 
 def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
-    """A user-given time as naive UTC; one without an offset is read in `timezone`."""
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
+    """A user-given time as naive UTC: ISO 8601, with `Z`, an offset or ` UTC` after it
+    (a space for the T); one without an offset is read in `timezone`, and one the clocks
+    skipped there (spring forward), which names no instant, is refused."""
+    value = _SPACE_BEFORE_OFFSET.sub("", _UTC_WORD.sub("+00:00", text.strip()))
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -25,7 +29,14 @@ def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
             f'expected a time such as 2026-03-02T14:00:05Z or 2026-03-02, found "{text}"'
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+        zone = zoneinfo.ZoneInfo(timezone)
+        local = moment.replace(tzinfo=zone)
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
+            raise InputError(
+                f'the local time "{text.strip()}" does not exist in {timezone}: the clocks '
+                "went forward over it (write the time with its UTC offset)"
+            )
+        moment = local
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 

@@ -5,6 +5,9 @@ of spaces as one space. For each field the first name of its list that the heade
 (a Tempo export's `Username` before its `Full name`). `--mapping FIELD=COLUMN,...` names
 columns the lists do not know, or overrides them (the way `fields:` of a source and
 `ingest deploys --mapping` read); `--ignore COLUMN` leaves a column out.
+Jira writes a field of several values as one column per value ("Labels", "Labels"): a
+repeated column of a field in `MULTI_VALUED` is read whole; one of any other field read is
+an error, since which copy holds the value is unclear.
 docs/toil.md shows this table; a test keeps the two the same.
 """
 
@@ -23,6 +26,8 @@ FIELDS = (
     "automatable", "labels",
 )  # fmt: skip
 REQUIRED = ("person", "date", "time spent")
+MULTI_VALUED = ("service", "labels")
+"""Fields whose column may repeat: every label is read, and the first component named."""
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("worklog id", "tempo worklog id", "jira worklog id", "worklogid"),
@@ -69,13 +74,15 @@ def normalised(header: str) -> str:
 
 @dataclass(frozen=True)
 class Columns:
-    """Each field's column index in the header, the column names they came from, and the
-    other recognised columns of a field to read when its own is empty in a row."""
+    """Each field's column index in the header, the column names they came from, the
+    other recognised columns of a field to read when its own is empty in a row, and the
+    copies of a repeated column of a multi-valued field (by the index of its first)."""
 
     index: dict[str, int]
     names: dict[str, str]
     time_unit: TimeUnit | None
     fallbacks: dict[str, tuple[int, ...]]
+    copies: dict[int, tuple[int, ...]]
 
     def describe(self) -> dict[str, str]:
         """field -> the header it is read from, in the order of FIELDS."""
@@ -92,7 +99,8 @@ def parse_mapping(text: str | None, ignore: Sequence[str] = ()) -> dict[str, str
         if not part.strip():
             continue
         target, sep, column = part.partition("=")
-        target, column = target.strip().lower(), column.strip()
+        # Quotes a shell kept (`seconds="Time Spent"` inside single quotes) are not the name.
+        target, column = target.strip().lower(), column.strip().strip("\"'").strip()
         if not sep or not column:
             raise InputError(f'--mapping: expected FIELD=COLUMN, found "{part.strip()}"')
         if target not in FIELDS:
@@ -113,24 +121,28 @@ def parse_mapping(text: str | None, ignore: Sequence[str] = ()) -> dict[str, str
 
 def find_columns(header: Sequence[str], mapping: Mapping[str, str], name: str) -> Columns:
     """The columns of each field: mapped ones first, then recognised names; InputError
-    when a mapped column is missing or a required field has no column."""
+    when a mapped column is missing, a required field has no column, or a column read for
+    a field of one value is repeated."""
     cells = [normalised(cell) for cell in header]
+    where: dict[str, list[int]] = {}
+    for at, cell in enumerate(cells):
+        where.setdefault(cell, []).append(at)
     index: dict[str, int] = {}
     for column, target in mapping.items():
-        if column not in cells:
+        if column not in where:
             raise InputError(
                 f'{name}: --mapping names column "{column}", which the header does not have '
                 f"(columns: {', '.join(c for c in cells if c)})"
             )
         if target != "-":
-            index[target] = cells.index(column)
-    taken = {cells.index(c) for c in mapping}
+            index[target] = where[column][0]
+    taken = {at for column in mapping for at in where[column]}
     mapped_time = [f for f in TIME_FIELDS if f in index]
     fallbacks: dict[str, tuple[int, ...]] = {}
     for target, aliases in ALIASES.items():
         if target in index or (target in TIME_FIELDS and mapped_time):
             continue
-        found = [cells.index(a) for a in aliases if a in cells and cells.index(a) not in taken]
+        found = [where[a][0] for a in aliases if a in where and where[a][0] not in taken]
         if found:
             index[target] = found[0]
             fallbacks[target] = tuple(found[1:])
@@ -140,5 +152,35 @@ def find_columns(header: Sequence[str], mapping: Mapping[str, str], name: str) -
         if other != unit:
             index.pop(other, None)
     fallbacks.pop(unit or "", None)  # another unit is not a fallback
+    copies = _copies(header, where, index, fallbacks, name)
     names = {f: header[i].strip() for f, i in index.items()}
-    return Columns(index, names, unit, fallbacks)
+    return Columns(index, names, unit, fallbacks, copies)
+
+
+def _copies(
+    header: Sequence[str],
+    where: Mapping[str, list[int]],
+    index: Mapping[str, int],
+    fallbacks: Mapping[str, tuple[int, ...]],
+    name: str,
+) -> dict[int, tuple[int, ...]]:
+    """The other columns of each repeated column read, by the index of the first; an
+    InputError when the field it is read for holds one value."""
+    copies: dict[int, tuple[int, ...]] = {}
+    for target, first in index.items():
+        for at in (first, *fallbacks.get(target, ())):
+            same = where[normalised(header[at])]
+            if len(same) == 1:
+                continue
+            if target not in MULTI_VALUED:
+                column = header[at].strip()
+                places = ", ".join(str(i + 1) for i in same[:-1]) + f" and {same[-1] + 1}"
+                what = "time spent" if target in TIME_FIELDS else target
+                raise InputError(
+                    f'{name}: the header has "{column}" {len(same)} times (columns {places}) '
+                    f"and the {what} is read from it: which copy holds it is unclear; keep "
+                    f"one, or read another column with --mapping '{target}=COLUMN' "
+                    f"--ignore '{column}'"
+                )
+            copies[at] = tuple(same[1:])
+    return copies

@@ -7,7 +7,9 @@ the delimiter is the one of `,`, `;` or tab the header line holds most of. Blank
 rows of empty cells are skipped and counted, and so are rows repeating the header (exports
 glued together). Every other row becomes a `ToilRecord` or a `ToilReject` naming its line,
 its column and what was expected there. A file it cannot read at all (no header, no column
-for a required field) raises InputError.
+for a required field, a repeated column of a field of one value) raises InputError, and so
+does Jira's issue export, whose Time Spent is each issue's running total, unless a column is
+mapped as the id (one entry per issue, counted once).
 
 Identity (`source_key`): `id:<worklog id>` when the export has a worklog id column; else
 `row:<digest>#<n>`, the digest of (person, day, minutes, ticket, description in lower case
@@ -44,6 +46,11 @@ from basics.toil.parse import (
 RAW_CAP = 2000
 _LABEL_SPLIT = re.compile(r"[,;\s]+")
 _AUTOMATABLE_LABELS = {"automatable", "automate", "toil:automatable"}
+# Columns of a worklog's own day, as worklog reports write them; an issue export's days
+# (Created, Resolved, Jira Cloud's "Start date") are the issue's.
+_WORKLOG_DAYS = {"date", "day", "work date", "worklog date", "started", "date started",
+                 "started at", "start", "logged at"}  # fmt: skip
+_ISSUE_TOTALS = {"time spent", "σ time spent"}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ def read_worklog(data: bytes, name: str, people: People, options: ReadOptions) -
     if not rows:
         raise InputError(f"{name}: no header row: the file is empty")
     header = rows[0][1]
+    _check_issue_export(header, options, name)
     columns = find_columns(header, options.mapping, name)
     _check_required(columns, header, options, name)
     wanted = [normalised(cell) for cell in header]
@@ -156,18 +164,12 @@ def _check_required(
     """InputError when no column (and no default) gives a required field, saying which
     names were looked for and how to map one."""
     cells = {normalised(cell) for cell in header}
-    if columns.time_unit is None:
-        if {"estimate", "title", "assignee"} <= cells:
-            raise InputError(
-                f"{name}: a Linear export records no time spent (Estimate is points unless "
-                "the team estimates in hours): map a column that holds time, e.g. "
-                "--mapping 'Estimate=hours' if your estimates are hours"
-            )
-        if any(cell.startswith("log work") for cell in cells):
-            raise InputError(
-                f"{name}: Jira's all-fields export packs worklogs into 'Log Work' cells; "
-                "export a worklog report (one row per worklog) instead"
-            )
+    if columns.time_unit is None and {"estimate", "title", "assignee"} <= cells:
+        raise InputError(
+            f"{name}: a Linear export records no time spent (Estimate is points unless "
+            "the team estimates in hours): map a column that holds time, e.g. "
+            "--mapping 'hours=Estimate' if your estimates are hours"
+        )
     needs = {
         "person": "person" in columns.index or options.person is not None,
         "date": "date" in columns.index,
@@ -186,6 +188,32 @@ def _check_required(
             f"found: {', '.join(cell.strip() for cell in header)}); name it with "
             f"--mapping '{target}=COLUMN'{hint}"
         )
+
+
+def _check_issue_export(header: Sequence[str], options: ReadOptions, name: str) -> None:
+    """InputError when the file is Jira's issue export, whose "Time Spent" is each issue's
+    total so far, unless the issue is mapped as the id (each issue counted once)."""
+    cells = {normalised(cell) for cell in header}
+    if "id" in options.mapping.values():
+        return
+    if any(cell.startswith("log work") for cell in cells):
+        why = "it packs the worklogs into 'Log Work' cells"
+    elif (
+        "issue key" in cells
+        and cells & _ISSUE_TOTALS
+        and not cells & (_WORKLOG_DAYS | set(ALIASES["id"]))
+    ):
+        why = "it has Issue key and Time Spent but no worklog id or date"
+    else:
+        return
+    raise InputError(
+        f"{name}: this is Jira's issue export ({why}): one row per issue, its Time Spent "
+        "the issue's total so far, so all of an issue's time would fall on one day and a "
+        "later export would count it again. Export the worklogs instead (Tempo's worklog "
+        "export or a Jira worklog report: one row per worklog, with its date); or, to count "
+        "each issue's total once on a day you choose, map the issue as the id: "
+        "--mapping 'id=Issue id,date=Resolved,seconds=Time Spent'"
+    )
 
 
 def _date_order(
@@ -222,7 +250,8 @@ class _RowReader:
                 None, f"expected {self.width} columns as in the header, found {len(row)}"
             )
         self.row = row
-        labels = [label.lower() for label in _LABEL_SPLIT.split(self._cell("labels")) if label]
+        cells = self._cells("labels")
+        labels = [label.lower() for cell in cells for label in _LABEL_SPLIT.split(cell) if label]
         person = self._person()
         automatable = self._flag() if self._cell("automatable") else None
         if automatable is None and _AUTOMATABLE_LABELS & set(labels):
@@ -244,14 +273,20 @@ class _RowReader:
 
     def _cell(self, name: str) -> str:
         """The field's cell, else the first non-empty of its other recognised columns."""
+        return next(iter(self._cells(name)), "")
+
+    def _cells(self, name: str) -> list[str]:
+        """The non-empty cells of the field's column and its copies (Jira's "Labels" once per
+        label), else of the first of its other recognised columns that has any."""
         at = self.columns.index.get(name)
         if at is None:
-            return ""
+            return []
         for column in (at, *self.columns.fallbacks.get(name, ())):
-            text = self.row[column].strip() if column < len(self.row) else ""
-            if text:
-                return text
-        return ""
+            same = (column, *self.columns.copies.get(column, ()))
+            texts = [self.row[i].strip() for i in same if i < len(self.row)]
+            if any(texts):
+                return [text for text in texts if text]
+        return []
 
     def _column(self, name: str) -> str:
         return self.columns.names.get(name, name)
