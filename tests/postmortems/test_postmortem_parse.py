@@ -3,9 +3,13 @@ the patterns run on every line (the corpus's reading is checked in test_corpus.p
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from basics.postmortems import parse
+from basics.postmortems.models import ActionItem, PostMortem, TimelineEntry
 
 ROOT = Path(__file__).parent.parent / "data" / "postmortems"
 
@@ -77,8 +81,6 @@ def test_a_google_docs_export_is_read_like_any_other() -> None:
     """Google Docs writes headings with `{#anchor}`s and bold, escapes punctuation with a
     backslash, and names the timeline's zone after its heading: the sections are found,
     the text is unescaped, the timeline is read in its zone."""
-    import datetime as dt
-
     found = parse.parse(GOOGLE_DOCS_EXPORT, "checkout-502s.md", "Europe/London")
 
     assert found.title == "Postmortem: Checkout 502s"
@@ -95,3 +97,155 @@ def test_a_google_docs_export_is_read_like_any_other() -> None:
     assert found.sections["summary"] == (
         "For ~18% of requests the checkout returned 502: `DB_POOL_SIZE` shrank to 4."
     )
+
+
+# Documents from an exploratory run (tests/data/postmortems, beside the corpus that
+# expected.yaml describes): each read as a careful human reads it.
+D = dt.datetime
+
+
+def read(name: str, timezone: str = "UTC") -> PostMortem:
+    return parse.parse((ROOT / name).read_text(encoding="utf-8-sig"), name, timezone)
+
+
+def test_a_timeline_that_crosses_midnight_reads_the_later_times_on_the_next_day() -> None:
+    """Notion's export: 11:40 PM, 11:52 PM, then 12:05 AM with no date line between them.
+    The times after midnight were read a day early, before the start, and the resolution
+    was dropped; in New York (EST, UTC-5) 11:40 PM on March 2 is 04:40Z on March 3."""
+    found = read("notion-tls-cert-expired-api-gateway.md", "America/New_York")
+
+    assert [(entry.at, entry.text) for entry in found.timeline] == [
+        (D(2026, 3, 3, 4, 40), "certificate expires, handshake failures start"),
+        (D(2026, 3, 3, 4, 52), 'first customer ticket: the app says "cannot connect"'),
+        (D(2026, 3, 3, 5, 5), "support pages the on-call (Bob)"),
+        (D(2026, 3, 3, 5, 48), "renewed certificate deployed, errors drop"),
+        (D(2026, 3, 3, 6, 15), "incident resolved"),
+    ]
+    assert (found.started, found.detected, found.mitigated, found.resolved) == (
+        D(2026, 3, 3, 4, 40), D(2026, 3, 3, 4, 52), D(2026, 3, 3, 5, 48), D(2026, 3, 3, 6, 15)
+    )  # fmt: skip
+    assert found.missing == ()
+    assert "timeline: times after 11:52 PM read as the next day, 2026-03-03" in found.notes
+
+
+def test_times_past_midnight_agree_with_the_stated_durations() -> None:
+    """Each line names its zone (CET, UTC+1) but no date: 00:50 CET after 22:45 CET on
+    January 30 is January 31, which is what "Time to detection: 2 hours 5 minutes" says."""
+    found = read("notifications-queue-backlog.md")
+
+    assert [entry.at for entry in found.timeline] == [
+        D(2026, 1, 30, 21, 45), D(2026, 1, 30, 23, 50), D(2026, 1, 31, 0, 45),
+        D(2026, 1, 31, 2, 15),
+    ]  # fmt: skip
+    assert (found.started, found.detected, found.mitigated, found.resolved) == (
+        D(2026, 1, 30, 21, 45), D(2026, 1, 30, 23, 50), D(2026, 1, 31, 0, 45),
+        D(2026, 1, 31, 2, 15),
+    )  # fmt: skip
+    assert found.notes == ("timeline: times after 22:45 CET read as the next day, 2026-01-31",)
+
+
+def test_a_line_with_a_date_or_after_a_date_line_keeps_its_day() -> None:
+    text = (
+        "# Ledger lag\n\n## Timeline\n\n**2026-01-21** (all times UTC)\n\n"
+        "* 23:10 replication stops\n\n**2026-01-22**\n\n* 00:20 on-call paged\n"
+    )
+    found = parse.parse(text, "ledger.md", "UTC")
+    assert [entry.at for entry in found.timeline] == [D(2026, 1, 21, 23, 10), D(2026, 1, 22, 0, 20)]
+    assert not any("next day" in note for note in found.notes)
+
+    dated = (
+        "# Out of order\n\n## Timeline\n\n- 2026-03-03 09:00 restored\n- 2026-03-02 23:00 began\n"
+    )
+    found = parse.parse(dated, "order.md", "UTC")
+    assert [entry.at for entry in found.timeline] == [D(2026, 3, 3, 9, 0), D(2026, 3, 2, 23, 0)]
+    assert not any("next day" in note for note in found.notes)
+
+    # A few minutes back is a line written out of order, not the next day.
+    minutes = (
+        "---\ndate: 2026-03-02\n---\n# Late note\n\n## Timeline\n\n- 14:05 paged\n- 14:03 began\n"
+    )
+    found = parse.parse(minutes, "late.md", "UTC")
+    assert [entry.at for entry in found.timeline] == [D(2026, 3, 2, 14, 5), D(2026, 3, 2, 14, 3)]
+    assert not any("next day" in note for note in found.notes)
+
+
+def test_a_due_date_is_not_a_closed_date() -> None:
+    """incident.io's follow-ups: "Completed | 2026-02-25" under "Status | Due" is done on a
+    day the document does not say (it was closed on its due date)."""
+    found = read("incident-io-INC-312.md")
+
+    assert found.action_items == (
+        ActionItem("Alert on PgBouncer client connection saturation", "Dana Weiss",
+                   status="open", due=dt.date(2026, 3, 1)),
+        ActionItem("Review the config change process for PgBouncer", "Alice Martin",
+                   status="done", due=dt.date(2026, 2, 25), closed=None),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "closed"),
+    [
+        ("| Action | Owner | Status | Due |\n|---|---|---|---|\n| Fix it | li | Done 2026-02-20 "
+         "| 2026-02-25 |", dt.date(2026, 2, 20)),  # the status cell gives it
+        ("| Action | Owner | Due | Status |\n|---|---|---|---|\n| Fix it | li | 2026-01-28 "
+         "| Done, closed 2026-01-27 |", dt.date(2026, 1, 27)),
+        ("| Action | Due | Completed on |\n|---|---|---|\n| Fix it | 2026-02-25 | 2026-02-21 |",
+         dt.date(2026, 2, 21)),  # a column for it
+        ("| Action Item | Type | Owner | Bug |\n|---|---|---|---|\n| Fix it | prevent | li "
+         "| PAY-1 DONE 2026-01-03 |", dt.date(2026, 1, 3)),  # no status column: the cell saying so
+        ("| Action | Owner | Status | Due |\n|---|---|---|---|\n| Fix it | li | Completed "
+         "| 2026-02-25 |", None),
+    ],
+)  # fmt: skip
+def test_a_closed_date_comes_from_its_column_or_the_status(
+    table: str, closed: dt.date | None
+) -> None:
+    found = parse.parse(f"# Outage\n\n## Action items\n\n{table}\n", "outage.md", "UTC")
+    assert [(item.status, item.closed) for item in found.action_items] == [("done", closed)]
+
+
+def test_a_title_in_broken_front_matter_is_the_text_after_its_key() -> None:
+    """`title: Probe flapping: paged for nothing twice` is not valid YAML: the title was a
+    mapping ({'Probe flapping': 'paged for nothing twice'}); 02:10 in New York (EST) is
+    07:10Z."""
+    found = read("probe-flapping.md", "America/New_York")
+
+    assert found.title == "Probe flapping: paged for nothing twice"
+    assert (found.severity, found.services, found.detection) == ("SEV4", ("www",), "alert")
+    assert (found.started, found.detected, found.resolved) == (
+        D(2026, 3, 5, 7, 10), D(2026, 3, 5, 7, 10), D(2026, 3, 5, 7, 25)
+    )  # fmt: skip
+    assert found.notes == (
+        "front matter is not valid YAML (line 2): read key by key, the rest as text",
+    )
+    broken = (
+        "---\ntitle: Fix: the \"retry\"\ntrigger: 'deploy #42: api'\ntags: [a, b]\nid: 042\n"
+        "severity: 'SEV2\n---\n"
+    )
+    found = parse.parse(broken, "fix.md", "UTC")
+    assert (found.title, found.trigger, found.tags) == (
+        'Fix: the "retry"',
+        "deploy #42: api",
+        ("a", "b"),
+    )
+    assert found.severity == "SEV2"  # an unclosed quote is left out
+    assert found.id == "042"  # as written, not the number 42
+
+
+def test_underscores_inside_words_are_kept_and_emphasis_is_not() -> None:
+    found = read("incident-io-INC-312.md")
+    assert found.timeline[2] == TimelineEntry(
+        D(2026, 2, 17, 14, 20), "Identified: max_client_conn too low for search's pool"
+    )
+    text = (
+        "# Pool\n\n## Timeline\n\n- 2026-02-17 14:20 _really_ raised **max_client_conn**\n\n"
+        "## Action items\n\n- [ ] Alert on cl_waiting > 50 (@dana, due 2026-03-01)\n"
+    )
+    found = parse.parse(text, "pool.md", "UTC")
+    assert [entry.text for entry in found.timeline] == ["really raised max_client_conn"]
+    assert [item.title for item in found.action_items] == ["Alert on cl_waiting > 50"]
+
+
+def test_the_first_heading_is_the_title_when_no_heading_is_level_one() -> None:
+    found = read("orders-db-connections.md")
+    assert found.title == "Incident: Orders service DB connections maxed out"

@@ -3,12 +3,16 @@ themes, basics, durations; the cache by hash; each post-mortem's incident for re
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from basics.app import App
@@ -31,6 +35,11 @@ services:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "basics.yaml").write_text(CONFIG)
+    # The corpus expected.yaml describes, without the reader's other fixtures beside it.
+    expected = yaml.safe_load((CORPUS / "expected.yaml").read_text())
+    (tmp_path / "wiki").mkdir()
+    for entry in [*expected["postmortems"], *expected["skipped"]]:
+        shutil.copy(CORPUS / entry["file"], tmp_path / "wiki" / entry["file"])
     return tmp_path
 
 
@@ -39,7 +48,7 @@ def run(folder: Path, *args: str) -> Result:
 
 
 def imported(folder: Path) -> Result:
-    result = run(folder, "postmortems", "import", str(CORPUS))
+    result = run(folder, "postmortems", "import", str(folder / "wiki"))
     assert result.exit_code == 0, result.output
     return result
 
@@ -157,3 +166,56 @@ def test_an_empty_or_missing_folder_says_so(folder: Path) -> None:
     assert listed.exit_code == 0 and "No themes" in listed.output
     shutil.rmtree(folder / "postmortems", ignore_errors=True)
     assert json.loads(run(folder, "postmortems", "list", "--json").output) == []
+
+
+def test_importing_again_keeps_a_file_edited_since(folder: Path) -> None:
+    """Importing again overwrote the user's edits. A file that is no longer as the import
+    wrote it (the hash in its front matter), or that has no such hash and differs from what
+    the import writes (Basics' own format is copied as it is), is kept and said; one as the
+    import would write it is left alone; `overwrite` replaces the edits."""
+    wiki = folder / "notion"
+    wiki.mkdir()
+    names = [
+        "incident-io-INC-312.md",
+        "notion-tls-cert-expired-api-gateway.md",
+        "probe-flapping.md",
+    ]
+    for name in names:
+        shutil.copy(CORPUS / name, wiki / name)
+    first = run(folder, "postmortems", "import", str(wiki))
+    assert "3 post-mortems imported, 0 skipped" in first.output
+    out = folder / "postmortems"
+    incident, tls, probe = (out / "incident-io-inc-312.md", out / names[1], out / names[2])
+    as_imported = tls.read_bytes()
+    record = re.search(rb"^imported_sha256: ([0-9a-f]{64})\n", as_imported, re.MULTILINE)
+    assert record is not None
+    rest = as_imported.replace(record.group(0), b"")
+    assert hashlib.sha256(rest).hexdigest() == record.group(1).decode()
+    assert rest.endswith((wiki / names[1]).read_bytes())  # the original below it
+
+    edited = as_imported.replace(b"\ntitle: TLS cert expired on api-gateway\n",
+                                 b"\ntitle: TLS certificate of api-gateway expired\n")  # fmt: skip
+    tls.write_bytes(edited)
+    probe.write_text(probe.read_text() + "\nEdited by hand.\n")
+    os.utime(incident, ns=(10**18, 10**18))
+    again = run(folder, "postmortems", "import", str(wiki))
+
+    assert again.exit_code == 0, again.output
+    for name, written in ((names[1], tls), (names[2], probe)):
+        kept = f"kept: edited since import ({written}; remove it to import it again)"
+        assert f"skipped {wiki / name}: {kept}" in again.output
+    assert "1 post-mortems imported, 2 skipped" in again.output
+    assert tls.read_bytes() == edited
+    assert probe.read_text().endswith("Edited by hand.\n")
+    assert incident.stat().st_mtime_ns == 10**18  # the same bytes again: not written
+    listed = json.loads(run(folder, "postmortems", "list", "--json").output)
+    assert sorted(row["title"] for row in listed) == [
+        "INC-312: Search returning 500s",
+        "Probe flapping: paged for nothing twice",
+        "TLS certificate of api-gateway expired",
+    ]
+
+    replaced = run(folder, "postmortems", "import", str(wiki), "--overwrite")
+    assert "3 post-mortems imported, 0 skipped" in replaced.output
+    assert tls.read_bytes() == as_imported
+    assert probe.read_bytes() == (wiki / names[2]).read_bytes()

@@ -332,12 +332,18 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None
 @click.option(
     "--in-place", is_flag=True, help="Index the files where they are instead of copying them."
 )
+@click.option(
+    "--overwrite", is_flag=True, help="Replace files edited since the import that wrote them."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @click.pass_context
-def import_command(ctx: click.Context, source: Path, in_place: bool, as_json: bool) -> None:
+def import_command(
+    ctx: click.Context, source: Path, in_place: bool, overwrite: bool, as_json: bool
+) -> None:
     """Bring existing post-mortems in (SRE book, PagerDuty, Atlassian templates, plain
     Markdown): each becomes a Markdown file with front matter in the post-mortems folder,
     its original text kept below it; each file reports what was found and what was not.
+    Importing again keeps a file edited since (say so with --overwrite to replace it).
 
     \b
     Examples:
@@ -348,7 +354,7 @@ def import_command(ctx: click.Context, source: Path, in_place: bool, as_json: bo
     from basics.postmortems.importer import import_folder
 
     app = get_app(ctx)
-    report = import_folder(app.postmortems, source, in_place)
+    report = import_folder(app.postmortems, source, in_place, overwrite)
     if as_json:
         output.emit_json(report)
         return

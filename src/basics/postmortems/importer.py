@@ -1,5 +1,9 @@
 """`postmortems import`: existing documents into the post-mortems folder, as Markdown with
-front matter (what Basics read from them) above their original text, kept as written."""
+front matter (what Basics read from them) above their original text, kept as written.
+
+Importing again writes each file again, unless it was edited since: the front matter holds
+the hash of what the import wrote (`imported_sha256`), and a file that is no longer so is
+the user's, kept and said."""
 
 from __future__ import annotations
 
@@ -44,8 +48,11 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def import_folder(service: PostmortemService, source: Path, in_place: bool) -> ImportReport:
-    """Import every post-mortem under `source` (a folder or one file)."""
+def import_folder(
+    service: PostmortemService, source: Path, in_place: bool, overwrite: bool = False
+) -> ImportReport:
+    """Import every post-mortem under `source` (a folder or one file). A file written by an
+    earlier import and edited since is kept, and said, unless `overwrite`."""
     from basics.postmortems.service import _files
 
     files = [source] if source.is_file() else _files(source)
@@ -53,7 +60,10 @@ def import_folder(service: PostmortemService, source: Path, in_place: bool) -> I
     if not in_place:
         target.mkdir(parents=True, exist_ok=True)
     read = functools.partial(
-        read_files, target=None if in_place else target, timezone=service.config.timezone
+        read_files,
+        target=None if in_place else target,
+        timezone=service.config.timezone,
+        overwrite=overwrite,
     )
     report = ImportReport()
     parsed: list[tuple[str, str, PostMortem]] = []
@@ -90,15 +100,18 @@ class FileRead:
     sha: str | None = None
 
 
-def read_files(paths: Sequence[Path], target: Path | None, timezone: str) -> list[FileRead]:
+def read_files(
+    paths: Sequence[Path], target: Path | None, timezone: str, overwrite: bool = False
+) -> list[FileRead]:
     """Read and parse each file, and write it into `target` as Markdown with front matter
     (None: leave it where it is). Work for one process: `import_folder` gives each of two
     processes half of the files."""
-    return [_read_file(path, target, timezone) for path in paths]
+    return [_read_file(path, target, timezone, overwrite) for path in paths]
 
 
-def _read_file(path: Path, target: Path | None, timezone: str) -> FileRead:
-    """One file read and parsed, and written into `target`."""
+def _read_file(path: Path, target: Path | None, timezone: str, overwrite: bool) -> FileRead:
+    """One file read and parsed, and written into `target` (unless edited there since the
+    import that wrote it: the user's file is kept)."""
     from basics.postmortems.service import PARSE_VERSION, _decode
 
     source = str(path)
@@ -118,7 +131,13 @@ def _read_file(path: Path, target: Path | None, timezone: str) -> FileRead:
     if _same_file(out, path):
         return FileRead(source, pm, written=str(out))
     written = document(pm, text, source).encode("utf-8")
-    out.write_bytes(written)  # an error here fails the import, as it always did
+    before = _contents(out)
+    if before != written:  # the same bytes again: nothing to write
+        if before is not None and not overwrite and _edited(before):
+            return FileRead(
+                source, None, f"kept: edited since import ({out}; remove it to import it again)"
+            )
+        out.write_bytes(written)  # an error here fails the import, as it always did
     sha = f"{PARSE_VERSION}:{hashlib.sha256(written).hexdigest()}"
     return FileRead(source, dataclasses.replace(pm, path=str(out)), "", str(out), sha)
 
@@ -152,7 +171,33 @@ def document(pm: PostMortem, original: str, source: str) -> str:
     meta["imported_from"] = source
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     head = yaml.dump(meta, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-    return f"---\n{head}---\n{body}"
+    written = f"---\n{head}---\n{body}"
+    # The hash of the file without this line: a later import tells an edit by it.
+    digest = hashlib.sha256(written.encode("utf-8")).hexdigest()
+    return f"---\n{head}{_IMPORTED_SHA}: {digest}\n---\n{body}"
+
+
+_IMPORTED_SHA = "imported_sha256"
+_RECORDED = re.compile(rb"^" + _IMPORTED_SHA.encode() + rb": ([0-9a-f]{64})\n", re.MULTILINE)
+
+
+def _contents(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _edited(data: bytes) -> bool:
+    """Whether a file in the post-mortems folder is not as an import wrote it: its front
+    matter's `imported_sha256` is not the hash of the rest, or it has none (a file that
+    differs from what this import writes, and no record of what the last one wrote)."""
+    end = data.find(b"\n---", 4) if data.startswith(b"---\n") else -1
+    recorded = _RECORDED.search(data, 0, end + 1) if end > 0 else None
+    if recorded is None:
+        return True
+    rest = data[: recorded.start()] + data[recorded.end() :]
+    return hashlib.sha256(rest).hexdigest() != recorded.group(1).decode()
 
 
 def _same_file(out: Path, source: Path) -> bool:

@@ -70,6 +70,7 @@ _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary
 
 _UNDERLINE = re.compile(r"=+|-+")
 _RULE = re.compile(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*")
+# Emphasis marks; an underscore inside a word is none (`max_client_conn`, as CommonMark).
 _EMPHASIS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
 # Markdown's backslash escapes (`DB\_POOL\_SIZE`, `\#incidents`, `4\.`: Google Docs writes
 # them on export) and a heading's `{#anchor}`.
@@ -77,7 +78,7 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 _LABEL_NOISE = re.compile(r"[*_`]|^\s*[-*+]\s+")
-_MARKS_OF_MD = re.compile(r"[*_`]")
+_MARKS_OF_MD = _EMPHASIS
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
@@ -171,7 +172,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     fields["contributing_factors"] = tuple(factors)
 
     timeline_zone = zone_in(headings.get("timeline", "")) or zone
-    timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone)
+    timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone, notes)
     fields["timeline"] = tuple(timeline)
     moments = _moments(meta, body, zone, default_zone, notes)
     inferred = {k: v for k, v in _from_timeline(timeline).items() if k not in moments}
@@ -234,24 +235,30 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
 
 
 def _lenient(block: str) -> dict[str, Any]:
-    """The top-level `key: value` lines of a broken front matter, each read on its own
-    (a flow list such as `[a, b]` too); what does not read is left out."""
+    """The top-level `key: value` lines of a broken front matter, each read on its own: a
+    flow list or mapping (`[a, b]`) or a quoted string as YAML, any other value as the text
+    written after the key (YAML would make `title: Probe flapping: paged` a mapping)."""
     found: dict[str, Any] = {}
     for line in block.split("\n"):
         pair = re.match(r"^([A-Za-z_][\w-]*):\s*(\S.*)$", line)
         if not pair:
             continue
-        try:
-            found[pair.group(1).lower()] = yaml.safe_load(pair.group(2))
-        except yaml.YAMLError:
-            found[pair.group(1).lower()] = pair.group(2).strip().strip("\"'")
+        value: Any = pair.group(2).strip()
+        if value[:1] in ("[", "{", '"', "'"):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                value = value.strip("\"'")
+        found[pair.group(1).lower()] = value
     return found
 
 
 def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
     """Canonical section -> text (sections of one name joined), the title line, and the
-    heading each section was found under."""
+    heading each section was found under. The title is the first level-1 heading, else the
+    first heading of any level (`## Incident: …`), else a short first line."""
     title: str | None = None
+    first_heading: str | None = None
     current = _Section(None, "")
     parts: list[_Section] = [current]
     lines = body.split("\n")
@@ -266,11 +273,14 @@ def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
             title = label
             continue
         name = _canonical(label)
+        if first_heading is None and level >= 1 and name is None:
+            first_heading = label
         if name is None and level == 0:  # "Foo: bar" that is no section: plain text
             current.lines.append(line)
             continue
         current = _Section(name, label, [rest] if rest else [])
         parts.append(current)
+    title = title or first_heading
     if title is None:
         first = next(
             (ln.strip("#* ").strip() for ln in lines
@@ -508,13 +518,33 @@ def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetim
 
 
 def _timeline(
-    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str
+    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str, notes: list[str]
 ) -> list[TimelineEntry]:
     """(time, text) from a timeline section: table rows, list items or lines that start with
-    a time; a line that is only a date sets the day of those after it. Prose between
+    a time; a line that is only a date sets the day of those after it, and a time-only line
+    earlier than the one before it is on the next day (said in `notes`). Prose between
     entries is left in the section's text."""
     entries: list[TimelineEntry] = []
     header: list[str] | None = None
+    previous: tuple[dt.datetime, str] | None = None  # the last time read, and its clock
+
+    def at(line: str, dated: bool) -> dt.datetime | None:
+        # A time-only line hours earlier than the line before it is on the next day: the
+        # timeline crossed midnight ("11:52 PM", then "12:05 AM"). A few minutes earlier is
+        # a line written out of order, left on its day. A line with a date says its day.
+        nonlocal day, previous
+        moment = parse_clock(line, day, zone, default_zone)
+        if moment is None:
+            return None
+        back = previous is not None and moment < previous[0] - _OUT_OF_ORDER
+        if not dated and previous is not None and back and day is not None:
+            day += dt.timedelta(days=1)
+            notes.append(f"timeline: times after {previous[1]} read as the next day, {day}")
+            moment = parse_clock(line, day, zone, default_zone) or moment
+        clock = TIME_OF_DAY.search(line)
+        previous = (moment, clock.group(0).strip() if clock else line[:16])
+        return moment
+
     for raw in text.split("\n"):
         line = raw.strip()
         if not line or _TABLE_RULE.match(line):
@@ -527,7 +557,7 @@ def _timeline(
                 continue
             stamp = DATE.match(cells[0])
             day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
-            moment = parse_clock(cells[0], day, zone, default_zone)
+            moment = at(cells[0], dated=stamp is not None)
             entries.append(TimelineEntry(moment, " — ".join(c for c in cells[1:] if c)))
             continue
         item = _BULLET.match(raw)
@@ -535,10 +565,11 @@ def _timeline(
         if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
             day = dt.date.fromisoformat(content[:10])
             zone = zone_in(content) or zone
+            previous = None
             continue
         stamp = DATE.match(content)
         day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
-        moment = parse_clock(content, day, zone, default_zone)
+        moment = at(content, dated=stamp is not None)
         if moment is not None:
             entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
         elif item:
@@ -624,23 +655,37 @@ def _item_from_mapping(entry: Any) -> ActionItem:
     )
 
 
+_STATUS_NAMES = ("status", "state", "done")
+_OUT_OF_ORDER = dt.timedelta(hours=6)
+"""How far back a time-only timeline line may step and still be on the same day."""
+
+
 def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
     def cell(*names: str) -> str:
         for index, name in enumerate(header):
             if index < len(cells) and any(n in name for n in names):
-                return re.sub(r"[*_`]", "", cells[index]).strip()
+                return _MARKS_OF_MD.sub("", cells[index]).strip()
         return ""
 
     title = cell("action", "item", "title", "task", "description", "what") or cells[0]
-    status_text = cell("status", "state", "done")
+    status_text = cell(*_STATUS_NAMES)
     owner = cell("owner", "assignee", "who", "responsible").lstrip("@") or None
+    # Closed on the date its own column or the status cell gives ("Done 2026-02-20"; with no
+    # status column, the cell that says so), never read across cells: "Completed" then
+    # "2026-02-25" under "Status | Due" is done on a day unknown, not on its due date.
+    closed = _date(cell("closed", "completed", "resolved", "done"))
+    status = _status(status_text) or ("done" if closed else _status(" ".join(cells))) or "open"
+    if closed is None and status == "done":
+        has_column = any(n in name for name in header for n in _STATUS_NAMES)
+        said = [status_text] if has_column else cells
+        closed = next(filter(None, map(_closed, said)), None) or _date(status_text)
     return ActionItem(
         title=title.strip(),
         owner=owner if owner and owner.lower() not in ("-", "—", "tbd", "n/a", "none") else None,
         type=cell("type", "kind", "category") or None,
-        status=_status(status_text) or _status(" ".join(cells)) or "open",
+        status=status,
         due=_date(cell("due", "deadline", "by", "date")),
-        closed=_closed(" ".join(cells)),
+        closed=closed,
     )
 
 
@@ -650,7 +695,7 @@ def _closed(text: str) -> dt.date | None:
 
 
 def _item_from_text(text: str, done: bool = False) -> ActionItem:
-    plain = re.sub(r"[*_`~]", "", text).strip()
+    plain = _MARKS_OF_MD.sub("", text).replace("~", "").strip()
     owner_match = _OWNER.search(plain)
     owner = (owner_match.group(1) or owner_match.group(2)) if owner_match else None
     due = _DUE.search(plain)
