@@ -39,6 +39,18 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         (T(2026, 3, 2, 14, 0, 0, 123456), "api", "/api/orders", 200, 12.345678),
         (T(2026, 3, 2, 14, 0, 1, 500000), "api", "/api/checkout", 500, 412.0),
     ],
+    "Caddy (JSON access log)": [
+        (T(2026, 3, 2, 14, 0, 0), "shop", "/api/orders?page=2", 200, 12.3),
+        (T(2026, 3, 2, 14, 0, 7, 500000), "shop", "/api/pay", 502, 1500.0),
+    ],
+    "Amazon CloudFront (standard logs)": [  # time-taken in seconds
+        (T(2026, 3, 2, 14, 0, 0), "shop", "/index.html", 200, 2.0),
+        (T(2026, 3, 2, 14, 0, 1), "shop", "/api/cart", 502, 1250.0),
+    ],
+    "Microsoft IIS (W3C extended log)": [  # time-taken in milliseconds
+        (T(2026, 3, 2, 14, 0, 0), "shop", "/api/orders", 200, 31.0),
+        (T(2026, 3, 2, 14, 0, 2), "shop", "/api/checkout", 503, 1250.0),
+    ],
 }  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from basics.config.review import ReviewSettings
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
 
-Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp"]
+Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp", "w3c"]
 CANONICAL_FIELDS = ("ts", "service", "operation", "user", "status", "duration_ms")
 _DURATION_FIELDS = ("duration_s", "duration_us", "duration_ns")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -136,11 +136,11 @@ class SourceConfig(_Model):
             raise ValueError(
                 "timestamp_format: OTLP times are nanoseconds since the epoch, read as such"
             )
-        if self.request_time_unit is not None and self.format not in ("nginx", "apache"):
+        if self.request_time_unit is not None and self.format not in ("nginx", "apache", "w3c"):
             raise ValueError(
                 "request_time_unit: only nginx and apache sources have a trailing request "
-                f"time (this one is {self.format}); name a duration field in its unit instead "
-                "(duration_s, duration_ms, duration_us)"
+                f"time, and w3c its time-taken (this one is {self.format}); name a duration "
+                "field in its unit instead (duration_s, duration_ms, duration_us)"
             )
         return self
 
@@ -159,7 +159,7 @@ class SourceConfig(_Model):
 
 
 # The formats whose records name their fields, which `fields:` maps; what the others read.
-_MAPPED_FORMATS = ("jsonl", "csv", "parquet")
+_MAPPED_FORMATS = ("jsonl", "csv", "parquet", "w3c")
 _UNMAPPED_FORMATS = {
     "nginx": "an nginx source reads the combined log format's fields; to read other "
     "fields, use format regex with named groups",

@@ -49,8 +49,9 @@ class Input:
     """A byte stream that hashes what it reads, so a batch knows its content.
 
     `start` and `stop` read only the bytes [start, stop) of an uncompressed file (what was
-    appended since an earlier batch); `header` is emitted first (a CSV's header line, for
-    a batch that starts after it). A read planned by its hash (`hashed=False`) skips hashing.
+    appended since an earlier batch); `header` is emitted first (a CSV's header line, a W3C
+    log's `#Fields:` line, for a batch that starts after it). A read planned by its hash
+    (`hashed=False`) skips hashing.
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class Input:
         self.start = start
         self._remaining = None if stop is None else stop - start
         self._header = header
+        self.has_header = bool(header)  # lines are numbered from the one before `start`
         self._raw = self._open()
         try:
             if start:

@@ -42,7 +42,7 @@ STAGING_SCHEMA = pa.schema(
 )
 
 
-class _Rows:
+class Rows:
     """Accumulates staging rows column by column and hands them out as tables."""
 
     def __init__(self) -> None:
@@ -97,7 +97,7 @@ def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Ite
         return
     columns = _CsvColumns(header, config)
     names, known = sorted(columns.names), set(columns.names)
-    rows = _Rows()
+    rows = Rows()
     line_no = reader.line_num
     for record in reader:
         raw = _csv_line(record)
@@ -171,7 +171,7 @@ class _CsvColumns:
         self.attrs = {name: index[path] for name, path in paths.attrs.items() if path in index}
 
     def values(self, record: list[str]) -> dict[str, Any]:
-        """A row's fields, as `_Rows.add` takes them."""
+        """A row's fields, as `Rows.add` takes them."""
         found: dict[str, Any] = {
             k: (record[c] or None) if c is not None else None for k, c in self.picks.items()
         }
@@ -203,7 +203,7 @@ _OTEL_USER = ("enduser.id", "user.id")
 
 def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iterator[pa.Table]:
     """OTLP JSON (ExportLogsServiceRequest or ExportTraceServiceRequest), one request per line."""
-    rows = _Rows()
+    rows = Rows()
     stream = text_stream(source, strict=True)
     for line_no, line in enumerate(stream, start=first_line):
         if not line.strip():

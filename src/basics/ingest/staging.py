@@ -30,6 +30,7 @@ from basics.ingest.jsonl import jsonl_sql
 from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
+from basics.ingest.w3c import last_fields_directive, w3c_tables
 from basics.store import turns
 from basics.store.arrow import from_numpy, texts
 from basics.store.duckdb_store import Store
@@ -154,6 +155,8 @@ def open_input(
     if source.format == "csv":  # rows appended below the header: read the header first
         with open(path, "rb") as handle:
             header = handle.readline()
+    elif source.format == "w3c":  # and below the #Fields: directive that names them
+        header = last_fields_directive(path, plan.start_offset)
     return Input(path, plan.start_offset, plan.end_offset, header, hashed=False)
 
 
@@ -211,11 +214,12 @@ def staged_chunks(
             yield Staged(sql, params, table, stream.position(), chunk)
         return
     first_line = plan.first_line if plan else 1
-    tables = (
-        csv_tables(stream, source, first_line - 2 if first_line > 1 else 0)
-        if source.format == "csv"
-        else otlp_tables(stream, source, first_line)
-    )
+    if source.format == "csv":
+        tables = csv_tables(stream, source, first_line - 2 if first_line > 1 else 0)
+    elif source.format == "w3c":  # a continuation reads its #Fields: line first
+        tables = w3c_tables(stream, source, first_line - 1 if stream.has_header else first_line)
+    else:
+        tables = otlp_tables(stream, source, first_line)
     for table in tables:
         yield Staged("SELECT * FROM staged", params, table, stream.position())
 
@@ -257,7 +261,7 @@ def load_rows(
     may hold many records) keep theirs.
     """
     lines = staged = chunk  # noqa: F841 - read by name in the SQL below
-    raw_kept = source.format in ("csv", "otlp")
+    raw_kept = source.format in ("csv", "otlp", "w3c")
     raw = "raw" if raw_kept else "NULL::VARCHAR AS raw"
     params = SqlParams()
     params.values.update(staging_params.values)
