@@ -187,7 +187,7 @@ def test_team_is_the_services_it_owns(app: App) -> None:
     assert app.deploys.services_of_team("frontend") == ["web"]  # owner is a member
 
 
-def test_undoing_a_later_import_keeps_what_an_earlier_one_brought(app: App) -> None:
+def test_undoing_a_later_import_gives_back_what_an_earlier_one_brought(app: App) -> None:
     from basics.ingest.batches import undo_batch
 
     app.deploys.store_read(history(), "jsonl", "history", b"one")
@@ -196,8 +196,8 @@ def test_undoing_a_later_import_keeps_what_an_earlier_one_brought(app: App) -> N
     later = app.deploys.store_read(changed, "jsonl", "history-2", b"two")
     assert later.batch_id is not None and later.unchanged == 10
     undo_batch(app.store, app.config, later.batch_id)
-    assert len(app.deploys.find()) == 11  # d8 is still the first batch's, as last told
-    assert app.deploys.resolve("api@d8").status == "rolled-back"
+    assert len(app.deploys.find()) == 11  # d8 is back as the first batch told it
+    assert app.deploys.resolve("api@d8").status == "succeeded"
     assert app.store.scalar("SELECT count(*) FROM incidents") == 2
 
 

@@ -745,3 +745,158 @@ def test_one_reader_per_format_and_an_unknown_format_named() -> None:
     ]  # fmt: skip
     with pytest.raises(InputError, match='unknown deploy format "xml": expected one of github'):
         formats.reader("xml")
+
+
+# --- exports read as JSON lines (docs/deploys.md: GitHub Actions, Argo CD, GitLab API) ------
+
+
+def test_github_actions_runs_are_read_by_their_conclusion() -> None:
+    """`gh run list --json`: `status` says only whether a run ended (completed), its
+    `conclusion` how; a run still going has an empty conclusion and is skipped."""
+    mapping = {"deployed_at": "updatedAt", "version": "headBranch"}
+    read = records.read_jsonl(data("github_runs.json"), "runs.json", mapping, service="web")
+
+    runs = "https://github.com/acme/web/actions/runs"
+    assert [(d.source_key, d.deployed_at, d.status, d.version, d.commit, d.url)
+            for d in read.deploys] == [
+        ("web:8123456701", t("2026-03-03T10:07:30"), "succeeded", "v2.1.0", "1111111aaaaaaa",
+         f"{runs}/8123456701"),
+        ("web:8123456702", t("2026-03-04T10:03:10"), "failed", "v2.1.1", "2222222bbbbbbb",
+         f"{runs}/8123456702"),
+        ("web:8123456703", t("2026-03-04T12:06:00"), "succeeded", "v2.1.2", "3333333ccccccc",
+         f"{runs}/8123456703"),
+    ]  # fmt: skip
+    assert skipped(read) == [
+        (5, 'skipped: conclusion "cancelled": the deploy did not run to its end'),
+        (6, 'skipped: status "in_progress" is not final'),
+    ]
+    assert malformed(read) == []
+
+
+def test_a_mapped_status_left_empty_is_skipped_not_succeeded() -> None:
+    read = records.read_jsonl(
+        data("github_runs.json"), "runs.json", {"status": "conclusion"}, "web"
+    )
+    assert [d.status for d in read.deploys] == ["succeeded", "failed", "succeeded"]
+    assert skipped(read)[-1] == (
+        6,
+        "skipped: conclusion is empty: the deploy has not finished, or the record does not say",
+    )
+    text = b'{"service": "api", "time": "2026-03-02T10:00:00Z", "outcome": null}\n'
+    assert records.read_jsonl(text, "x", {"status": "outcome"}).deploys == []
+    assert records.read_jsonl(text, "x").deploys[0].status == "succeeded"  # says nothing
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "status", "expected"),
+    [
+        ("timed_out", "completed", "failed"),
+        ("startup_failure", "completed", "failed"),
+        ("success", "completed", "succeeded"),
+        ("", "queued", 'skipped: status "queued" is not final'),
+        (None, "waiting", 'skipped: status "waiting" is not final'),
+        (None, "requested", 'skipped: status "requested" is not final'),
+        ("action_required", "completed", 'skipped: conclusion "action_required" is not final'),
+        (
+            "skipped",
+            "completed",
+            'skipped: conclusion "skipped": the deploy did not run to its end',
+        ),
+        ("stale", "completed", 'skipped: conclusion "stale": the deploy did not run to its end'),
+    ],
+)
+def test_github_actions_conclusions(conclusion: str | None, status: str, expected: str) -> None:
+    run = {"databaseId": 1, "headSha": "abc", "createdAt": "2026-03-03T10:00:00Z",
+           "status": status, "conclusion": conclusion}  # fmt: skip
+    read = records.read_jsonl(json.dumps(run).encode(), "run.json", service="web")
+    found = [d.status for d in read.deploys] + [r.reason for r in read.rejects]
+    assert found == [expected]
+
+
+def test_csv_field_is_the_first_of_its_columns_holding_a_value() -> None:
+    text = (
+        b"service,deployed_at,conclusion,status\n"
+        b"web,2026-03-03T10:00:00Z,failure,completed\n"
+        b"web,2026-03-03T11:00:00Z,,in_progress\n"
+        b"web,2026-03-03T12:00:00Z,,\n"
+    )
+    read = records.read_csv(text, "runs.csv")
+    assert [(d.deployed_at, d.status) for d in read.deploys] == [
+        (t("2026-03-03T10:00:00"), "failed"),
+        (t("2026-03-03T12:00:00"), "succeeded"),  # no status at all: a deploy that happened
+    ]
+    assert skipped(read) == [(3, 'skipped: status "in_progress" is not final')]
+
+
+def test_github_deployments_api_list_is_skipped_saying_why() -> None:
+    read = github.read(data("github_api_deployments.json"), "deployments.json", service="search")
+    why = (
+        "skipped: GitHub's deployments API lists deployments without their outcome: export "
+        "each with its statuses, one {deployment, deployment_status} a line (docs/deploys.md)"
+    )
+    assert read.deploys == []
+    assert skipped(read) == [(2, why), (4, why)]
+
+
+def test_github_deployments_api_with_their_statuses() -> None:
+    """The jq of docs/deploys.md: each deployment with each of its statuses."""
+    name = "github_api_deployment_statuses.jsonl"
+    read = github.read(data(name), name, service="search")
+
+    runs = "https://github.com/acme/search/actions/runs"
+    assert read.deploys == [
+        DeployRecord(
+            service="search",
+            deployed_at=t("2026-03-02T10:05:00"),
+            source_key="github:deployment:3001",
+            status="succeeded",  # its later "inactive" says nothing new
+            version="v4.0.0",
+            commit="abc111",
+            actor="dana",
+            url=f"{runs}/7001",
+        ),
+        DeployRecord(
+            service="search",
+            deployed_at=t("2026-03-03T10:05:00"),
+            source_key="github:deployment:3002",
+            version="v4.0.1",
+            commit="abc222",
+            actor="lee",
+            url=f"{runs}/7002",
+        ),
+    ]
+    assert [line for line, _ in skipped(read)] == [1, 3, 5]  # inactive, in_progress twice
+    assert malformed(read) == []
+
+
+def test_gitlab_deployments_api_with_the_mapping_of_the_docs() -> None:
+    mapping = {"environment": "environment.name", "deployed_at": "deployable.finished_at"}
+    name = "gitlab_api_deployments.json"
+    read = records.read_jsonl(data(name), name, mapping, service="billing")
+
+    assert malformed(read) == [] and skipped(read) == []
+    assert [(d.source_key, d.deployed_at, d.status, d.environment, d.commit, d.actor)
+            for d in read.deploys] == [
+        ("billing:901", t("2026-03-02T09:06:00"), "succeeded", "production",
+         "aaaa1111bbbb2222cccc3333dddd4444eeee5555", "dana"),
+        ("billing:902", t("2026-03-03T09:04:00"), "failed", "production", "ffff6666", "lee"),
+        ("billing:903", t("2026-03-03T10:05:00"), "succeeded", "staging", "99998888", "lee"),
+    ]  # fmt: skip
+
+
+def test_argocd_history_a_rollback_is_succeeded_unless_marked() -> None:
+    application = json.loads(data("argocd_application.json"))
+    history = json.dumps(application["status"]["history"]).encode()
+    plain = records.read_jsonl(history, "history.json", {"actor": "initiatedBy"}, "cart")
+    assert [(d.source_key, d.status, d.actor) for d in plain.deploys] == [
+        ("cart:41", "succeeded", None),  # automated: no one named
+        ("cart:42", "succeeded", "admin"),  # undone by 43, which redeploys 41's revision
+        ("cart:43", "succeeded", "dana"),
+    ]
+    name = "argocd_history.jsonl"  # the jq of docs/deploys.md, marking 42
+    marked = records.read_jsonl(data(name), name, {"actor": "initiatedBy"}, "cart")
+    assert [(d.source_key, d.deployed_at, d.status, d.commit) for d in marked.deploys] == [
+        ("cart:41", t("2026-03-02T09:59:40"), "succeeded", "9f3c2a1e5b7d"),
+        ("cart:42", t("2026-03-03T14:12:05"), "rolled-back", "ab12cd34ef56"),
+        ("cart:43", t("2026-03-03T14:40:30"), "succeeded", "9f3c2a1e5b7d"),
+    ]

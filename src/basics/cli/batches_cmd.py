@@ -108,5 +108,7 @@ def undo(ctx: click.Context, batch_id: int, as_json: bool) -> None:
     click.echo(f"batch {batch_id} undone: removed {', '.join(parts) or 'nothing'}")
     if done.pages_restored:
         click.echo(f"  put back the earlier version of {done.pages_restored:,} pages")
+    if done.deploys_restored:
+        click.echo(f"  put back the earlier version of {done.deploys_restored:,} deploys")
     if done.minutes_recounted:
         click.echo(f"  recounted {done.minutes_recounted:,} minutes of {', '.join(done.services)}")

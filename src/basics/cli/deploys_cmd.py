@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -325,7 +326,7 @@ def ingest_deploys(
     else:
         for result in results:
             _say(result)
-    if any(r.rejected for r in results):
+    if any(r.rejected or r.status == "rejected" for r in results):
         ctx.exit(EXIT_REJECTS)
 
 
@@ -360,12 +361,14 @@ def _say(result: DeployImport) -> None:
         click.echo(f"{result.name}: already imported as batch {result.duplicate_of}")
         return
     if result.status == "rejected":
+        counted = f"{result.rejected:,} rejected, {result.skipped:,} skipped"
         click.echo(
-            f"{result.name}: every record was rejected ({result.rejected:,}); nothing stored "
-            f"(batch {result.batch_id} keeps the rejects: basics ingest rejects "
-            f"{result.batch_id})",
+            f"{result.name}: nothing stored: {counted} (batch {result.batch_id} keeps them: "
+            f"basics ingest rejects {result.batch_id})",
             err=True,
         )
+        if result.hint:
+            click.echo(f"  why: {result.hint}", err=True)
     else:
         parts = [
             f"{result.deploys - result.unchanged:,} deploys stored ({result.new_deploys:,} new)",
@@ -380,6 +383,10 @@ def _say(result: DeployImport) -> None:
         parts.append(f"{result.rejected:,} rejected")
         click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
     output.rejects(result.name, result.first_rejects, result.rejected, result.batch_id)
+    # Skips are rejects of a batch that stored nothing; otherwise the batch keeps none.
+    kept = result.batch_id if result.status == "rejected" else None
+    skips = [replace(r, reason=r.reason.removeprefix("skipped: ")) for r in result.first_skips]
+    output.rejects(result.name, skips, result.skipped, kept)
 
 
 @click.command()

@@ -4,7 +4,8 @@ the incidents they caused, and found before a moment ("what changed?").
 A deploy's identity is (source, source key): importing the same history again, or a later
 export that overlaps it, updates the deploys it names and keeps their ids, so links made by
 hand survive a re-import and nothing is counted twice. A deploy belongs to the batch that
-first brought it: undoing a later import that told it again leaves it (as last told).
+last told it; the version it replaced is kept (`_keep_replaced`), and undoing that batch
+puts it back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +46,9 @@ _COLUMNS = (
 
 @dataclass(frozen=True)
 class DeployImport:
-    """What one import stored: a batch applied, a duplicate of one, or wholly rejected."""
+    """What one import stored: a batch applied, a duplicate of one, or rejected: records
+    but no deploy among them (each rejected or skipped; the batch keeps them all as its
+    rejects, and `hint` says why)."""
 
     batch_id: int | None
     name: str
@@ -58,7 +62,9 @@ class DeployImport:
     rejected: int = 0
     skipped: int = 0
     first_rejects: list[DeployReject] = field(default_factory=list)
+    first_skips: list[DeployReject] = field(default_factory=list)  # their reasons
     duplicate_of: int | None = None
+    hint: str | None = None  # when rejected: why nothing was usable
 
 
 class DeployService:
@@ -111,7 +117,7 @@ class DeployService:
         batch, in one transaction; the same content again changes nothing."""
         sha = hashlib.sha256(content).hexdigest()
         errors = [r for r in read.rejects if r.field != SKIPPED]
-        skipped = len(read.rejects) - len(errors)
+        skips = [r for r in read.rejects if r.field == SKIPPED]
         deploys = _last_per_key(read.deploys)
         with self.store.transaction() as db:
             known = db.execute(
@@ -121,13 +127,16 @@ class DeployService:
             ).fetchall()[0][0]
             if known is not None:
                 return DeployImport(None, name, "duplicate", duplicate_of=int(known))
-            status = "rejected" if errors and not deploys and not read.incidents else "applied"
-            batch_id = _new_batch(db, source, name, sha, status, len(deploys), errors)
-            if status == "rejected":
+            if read.rejects and not deploys and not read.incidents:
+                # Nothing usable: kept with every record's reason (skips too) for
+                # `ingest rejects`, and not taken as imported when tried again.
+                batch_id = _new_batch(db, source, name, sha, "rejected", 0, read.rejects)
                 return DeployImport(
-                    batch_id, name, "rejected", rejected=len(errors), skipped=skipped,
-                    first_rejects=errors[:show_rejects],
+                    batch_id, name, "rejected", rejected=len(errors), skipped=len(skips),
+                    first_rejects=errors[:show_rejects], first_skips=skips[:show_rejects],
+                    hint=_nothing_usable(errors, skips),
                 )  # fmt: skip
+            batch_id = _new_batch(db, source, name, sha, "applied", len(deploys), errors)
             new, unchanged, changes = _store_deploys(db, source, deploys, batch_id)
             incidents, links = _store_incidents(
                 db, source, read.incidents, batch_id, self.config.deploys.environment
@@ -136,8 +145,8 @@ class DeployService:
         return DeployImport(
             batch_id, name, "applied", deploys=len(deploys), new_deploys=new,
             unchanged=unchanged, changes=changes,
-            incidents=incidents, links=links, rejected=len(errors), skipped=skipped,
-            first_rejects=errors[:show_rejects],
+            incidents=incidents, links=links, rejected=len(errors), skipped=len(skips),
+            first_rejects=errors[:show_rejects], first_skips=skips[:show_rejects],
         )  # fmt: skip
 
     def get(self, deploy_id: int) -> Deploy:
@@ -309,6 +318,18 @@ def _last_per_key(deploys: list[DeployRecord]) -> list[DeployRecord]:
     return list({deploy.source_key: deploy for deploy in deploys}.values())
 
 
+def _nothing_usable(errors: list[DeployReject], skips: list[DeployReject]) -> str:
+    """Why records gave no deploy: how many were rejected or skipped, and their most
+    common reason."""
+    reasons = Counter(r.reason.removeprefix("skipped: ") for r in [*errors, *skips])
+    reason, count = reasons.most_common(1)[0]
+    total = len(errors) + len(skips)
+    how = "rejected or skipped" if errors and skips else ("rejected" if errors else "skipped")
+    if count == total:
+        return f"all {total:,} records were {how}: {reason}"
+    return f"all {total:,} records were {how}; the most common reason ({count:,}): {reason}"
+
+
 def _new_batch(
     db: duckdb.DuckDBPyConnection,
     source: str,
@@ -373,7 +394,6 @@ def _store_deploys(
     # would hold the tables until commit.
     db.execute(
         "CREATE OR REPLACE TEMP TABLE deploys_keyed AS SELECT i.*, d.id AS id, "
-        "d.batch_id AS first_batch, "
         "d.id IS NOT NULL AND d.service = i.service AND d.environment = i.environment "
         "AND d.version IS NOT DISTINCT FROM i.version "
         "AND d.commit_sha IS NOT DISTINCT FROM i.commit_sha AND d.deployed_at = i.deployed_at "
@@ -404,6 +424,7 @@ def _store_deploys(
             "WHERE id IS NULL) n WHERE k.position = n.position",
             [first],
         ).fetchall()
+    _keep_replaced(db, batch_id)
     db.execute(
         "DELETE FROM deploy_changes WHERE deploy_id IN (SELECT id FROM deploys_keyed)"
     ).fetchall()
@@ -412,19 +433,36 @@ def _store_deploys(
         "INSERT INTO deploys (id, service, environment, version, commit_sha, deployed_at, "
         "status, actor, url, source, source_key, batch_id) "
         "SELECT id, service, environment, version, commit_sha, deployed_at, status, actor, "
-        "url, ?, source_key, coalesce(first_batch, ?) FROM deploys_keyed",
+        "url, ?, source_key, ? FROM deploys_keyed",
         [source, batch_id],
     ).fetchall()
     stored = db.execute(
         "INSERT INTO deploy_changes (deploy_id, sha, authored_at, committed_at, batch_id) "
         "SELECT DISTINCT ON (k.id, c.sha) k.id, c.sha, c.authored_at, c.committed_at, "
-        "coalesce(k.first_batch, ?) FROM incoming_changes c "
+        "? FROM incoming_changes c "
         "JOIN deploys_keyed k USING (source_key)",
         [batch_id],
     ).fetchall()[0][0]
     db.execute("DROP TABLE deploys_keyed").fetchall()
     del incoming_deploys, incoming_changes
     return int(new), int(unchanged), int(stored)
+
+
+def _keep_replaced(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Keep the stored versions of the deploys in `deploys_keyed` that this batch replaces
+    (changed or not), with their changes, in `deploys_replaced` and
+    `deploy_changes_replaced` (each with `replaced_by`, as `pages_replaced`): `batches
+    undo` of this batch puts them back."""
+    db.execute(
+        "INSERT INTO deploys_replaced BY NAME SELECT d.*, ? AS replaced_by FROM deploys d "
+        "WHERE d.id IN (SELECT id FROM deploys_keyed)",
+        [batch_id],
+    ).fetchall()
+    db.execute(
+        "INSERT INTO deploy_changes_replaced BY NAME SELECT c.*, ? AS replaced_by "
+        "FROM deploy_changes c WHERE c.deploy_id IN (SELECT id FROM deploys_keyed)",
+        [batch_id],
+    ).fetchall()
 
 
 def _store_incidents(

@@ -69,6 +69,7 @@ class Undone:
     minutes_recounted: int
     services: list[str]
     pages_restored: int = 0  # earlier versions of pages the batch had replaced, put back
+    deploys_restored: int = 0  # and of deploys, with their changes
 
 
 def list_batches(
@@ -94,12 +95,14 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         if status == "undone":
             raise InputError(f"batch {batch_id} was undone already; nothing changed")
         mark_touched(db, batch_id)
-        # Links to the batch's deploys go with them, whoever made the link.
+        # Links to the batch's deploys go with them, whoever made the link; not those of
+        # a deploy whose earlier version comes back (the link is to the deploy, by id).
         db.execute(
             "DELETE FROM deploy_links WHERE deploy_id IN "
-            "(SELECT id FROM deploys WHERE batch_id = ?) "
-            "OR incident_id IN (SELECT id FROM incidents WHERE batch_id = ?)",
-            [batch_id, batch_id],
+            "(SELECT id FROM deploys WHERE batch_id = $batch AND id NOT IN "
+            "(SELECT id FROM deploys_replaced WHERE replaced_by = $batch)) "
+            "OR incident_id IN (SELECT id FROM incidents WHERE batch_id = $batch)",
+            {"batch": batch_id},
         )
         removed = {
             table: _delete(db, table, batch_id)
@@ -116,6 +119,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
             )
         }
         restored = _restore_pages(db, batch_id) if kind == "pages" else 0
+        deploys_restored = _restore_deploys(db, batch_id) if kind == "deploys" else 0
         minutes, services = rebuild_marked(db, config)
         db.execute(
             "UPDATE batches SET status = 'undone', undone_at = now() WHERE id = ?", [batch_id]
@@ -133,6 +137,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         minutes,
         services,
         restored,
+        deploys_restored,
     )
 
 
@@ -162,6 +167,36 @@ def _restore_pages(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
         [batch_id],
     ).fetchall()[0][0]
     db.execute("DELETE FROM pages_replaced WHERE replaced_by = ?", [batch_id])
+    return int(restored)
+
+
+def _restore_deploys(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """`_restore_pages` for deploys: after the batch's deploys and changes are deleted,
+    their versions below the batch's (in `deploys_replaced`, with their changes in
+    `deploy_changes_replaced`) are put back or re-pointed. How many deploys came back."""
+    batch = {"batch": batch_id}
+    for table, key in (("deploy_changes_replaced", "deploy_id"), ("deploys_replaced", "id")):
+        db.execute(
+            f"UPDATE {table} SET replaced_by = above.replaced_by FROM deploys_replaced AS above "
+            f"WHERE {table}.replaced_by = $batch AND above.id = {table}.{key} "
+            "AND above.batch_id = $batch",
+            batch,
+        )
+    for table in ("deploy_changes_replaced", "deploys_replaced"):
+        db.execute(f"DELETE FROM {table} WHERE batch_id = $batch", batch)
+    # By name: a column added to `deploys` and not to its versions fails here, loudly.
+    db.execute(
+        "INSERT INTO deploy_changes BY NAME SELECT * EXCLUDE (replaced_by) "
+        "FROM deploy_changes_replaced WHERE replaced_by = $batch",
+        batch,
+    )
+    restored = db.execute(
+        "INSERT INTO deploys BY NAME SELECT * EXCLUDE (replaced_by) "
+        "FROM deploys_replaced WHERE replaced_by = $batch",
+        batch,
+    ).fetchall()[0][0]
+    for table in ("deploy_changes_replaced", "deploys_replaced"):
+        db.execute(f"DELETE FROM {table} WHERE replaced_by = $batch", batch)
     return int(restored)
 
 

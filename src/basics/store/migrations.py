@@ -296,4 +296,15 @@ MIGRATIONS: list[tuple[int, str]] = [
             SELECT *, CAST(NULL AS INTEGER) AS replaced_by FROM pages LIMIT 0;
         """,
     ),
+    (
+        14,
+        # The same for deploys and their changes: a later export that marks a release
+        # rolled back, undone, gives the release back as the earlier batch stored it.
+        """
+        CREATE TABLE deploys_replaced AS
+            SELECT *, CAST(NULL AS INTEGER) AS replaced_by FROM deploys LIMIT 0;
+        CREATE TABLE deploy_changes_replaced AS
+            SELECT *, CAST(NULL AS INTEGER) AS replaced_by FROM deploy_changes LIMIT 0;
+        """,
+    ),
 ]

@@ -14,6 +14,10 @@ deploy with the final status, and a redelivery changes nothing. States map as:
                        the same environment succeeds; it says nothing new about this deploy
 
 GitHub has no "rolled back" state: a rollback is a new deployment of an older ref.
+
+A deployment as the REST API lists it (`GET /repos/OWNER/REPO/deployments`) has no outcome:
+it is skipped, saying so. `{"deployment": <deployment>, "deployment_status": <one of its
+statuses, from GET …/deployments/ID/statuses>}` reads as a webhook body does.
 """
 
 from __future__ import annotations
@@ -112,6 +116,11 @@ def _not_a_status(payload: dict[str, Any]) -> str:
         return (
             "a deployment event says a deploy was requested, not how it ended: "
             'subscribe the webhook to "Deployment statuses"'
+        )
+    if "statuses_url" in payload:  # GET /repos/OWNER/REPO/deployments
+        return (
+            "GitHub's deployments API lists deployments without their outcome: export each "
+            "with its statuses, one {deployment, deployment_status} a line (docs/deploys.md)"
         )
     return "not a deployment_status payload (it has no deployment_status object)"
 

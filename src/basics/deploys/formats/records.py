@@ -1,25 +1,29 @@
 """Deploys from JSON lines and CSV, one deploy per record, fields found by name.
 
-Each of our fields is found under the first of its common names (compared without case,
-spaces, `-` or `_`: "Deployed At" is deployed_at), unless `mapping` names the source's own
-field (a dotted path into nested JSON, or a CSV column header):
+Each of our fields is found under the first of its common names that holds a value
+(compared without case, spaces, `-` or `_`: "Deployed At" is deployed_at), unless `mapping`
+names the source's own field (a dotted path into nested JSON, or a CSV column header):
 
     service      service, service_name, app, application, app_name, component
     version      version, tag, release
-    commit       commit, sha, git_sha, commit_sha, revision, git_commit
+    commit       commit, sha, git_sha, commit_sha, revision, git_commit, head_sha
     deployed_at  deployed_at, deploy_time, time, timestamp, finished_at, created_at, date
-    status       status, state, result, outcome, conclusion      (missing: succeeded)
+    status       conclusion, status, state, result, outcome      (missing: succeeded)
     environment  environment, env, environment_name               (missing: production)
     actor        actor, user, author, deployer, deployed_by, triggered_by
     url          url, link, log_url, html_url
-    id           id, deploy_id, deployment_id
+    id           id, deploy_id, deployment_id, database_id
     changes      changes, commits: shas (a JSON array, or one cell split on space , ; |),
                  or in JSON objects {sha, authored_at, committed_at}
 
 Times are ISO 8601 (`Z` or an offset; a time without one is taken as UTC), or epoch seconds
 or milliseconds. A record's key is `<service>:<id>`, or without an id
 `<service>/<environment>@<time>Z#<commit or version>`, so importing a file again changes
-nothing. A file that is not UTF-8 is read as Windows-1252 (a spreadsheet's CSV).
+nothing. A GitHub Actions run (`gh run list --json`) says in `status` only whether it has
+ended (queued, in_progress, completed) and in `conclusion` how: `conclusion` is read first,
+and a run still going (its conclusion empty) is skipped by its status. A status mapped by
+`mapping` that a record leaves empty is skipped too: it does not say the deploy ended.
+A file that is not UTF-8 is read as Windows-1252 (a spreadsheet's CSV).
 
 `read_jsonl` and `read_csv` have the signature of every reader's `read`; `read` itself tells
 JSON from CSV by the first character that is not blank.
@@ -63,15 +67,17 @@ from basics.deploys.models import (
 FIELDS: dict[str, tuple[str, ...]] = {
     "service": ("service", "service_name", "app", "application", "app_name", "component"),
     "version": ("version", "tag", "release"),
-    "commit": ("commit", "sha", "git_sha", "commit_sha", "revision", "git_commit"),
+    "commit": ("commit", "sha", "git_sha", "commit_sha", "revision", "git_commit", "head_sha"),
     "deployed_at": (
         "deployed_at", "deploy_time", "time", "timestamp", "finished_at", "created_at", "date",
     ),
-    "status": ("status", "state", "result", "outcome", "conclusion"),
+    # `conclusion` first: where a record has both (a GitHub Actions run), `status` says
+    # only whether it ended ("completed") and `conclusion` how.
+    "status": ("conclusion", "status", "state", "result", "outcome"),
     "environment": ("environment", "env", "environment_name"),
     "actor": ("actor", "user", "author", "deployer", "deployed_by", "triggered_by"),
     "url": ("url", "link", "log_url", "html_url"),
-    "id": ("id", "deploy_id", "deployment_id"),
+    "id": ("id", "deploy_id", "deployment_id", "database_id"),
     "changes": ("changes", "commits"),
 }  # fmt: skip
 
@@ -81,12 +87,17 @@ _STATUSES: dict[DeployStatus, tuple[str, ...]] = {
         "succeeded", "success", "successful", "ok", "done", "complete", "completed", "passed",
         "deployed", "finished",
     ),
-    "failed": ("failed", "failure", "fail", "error", "errored", "broken"),
+    "failed": (
+        "failed", "failure", "fail", "error", "errored", "broken", "timedout", "startupfailure",
+    ),
     "rolled-back": ("rolledback", "rollback", "rolledbacked", "reverted", "revert"),
 }  # fmt: skip
 _STATUS_OF = {word: status for status, words in _STATUSES.items() for word in words}
-_NOT_FINAL = ("pending", "queued", "running", "inprogress", "started", "created", "waiting")
-_NOT_RUN = ("canceled", "cancelled", "skipped", "aborted")
+_NOT_FINAL = (
+    "pending", "queued", "running", "inprogress", "started", "created", "waiting", "requested",
+    "actionrequired", "blocked",
+)  # fmt: skip
+_NOT_RUN = ("canceled", "cancelled", "skipped", "aborted", "stale")
 _ACCEPTED = (
     "succeeded (or success, ok, done, completed, passed, deployed), "
     "failed (or failure, fail, error), rolled-back (or rolled back, rollback, reverted)"
@@ -116,8 +127,12 @@ Lookup = Callable[[str], tuple[Any, str]]
 """Our field's value in a record and the source's name for it (for messages)."""
 
 
-def record_deploy(lookup: Lookup, default_service: str | None) -> DeployRecord:
-    """The deploy one record tells; Skip for a deploy not finished, RecordError if unusable."""
+def record_deploy(
+    lookup: Lookup, default_service: str | None, status_mapped: bool = False
+) -> DeployRecord:
+    """The deploy one record tells; Skip for a deploy not finished, RecordError if unusable.
+    `status_mapped`: the status is a field the user named, so leaving it empty says nothing
+    ended."""
     service = _text(lookup, "service") or default_service
     if service is None:
         raise RecordError(
@@ -126,7 +141,7 @@ def record_deploy(lookup: Lookup, default_service: str | None) -> DeployRecord:
             "component, a mapping, or a default service)",
         )
     deployed_at = _time(lookup)
-    status = _status(lookup)
+    status = _status(lookup, status_mapped)
     environment = normalize_environment(_text(lookup, "environment"))
     version, commit = _text(lookup, "version"), _text(lookup, "commit")
     deploy_id = _text(lookup, "id")
@@ -163,18 +178,19 @@ def _time(lookup: Lookup) -> dt.datetime:
     return required_time(value, name, f"the time of the deploy, {TIME_EXPECTED}")
 
 
-def _status(lookup: Lookup) -> DeployStatus:
-    text = _text(lookup, "status")
+def _status(lookup: Lookup, mapped: bool) -> DeployStatus:
+    text, name = _text(lookup, "status"), lookup("status")[1]
+    if text is None and mapped:  # a run's conclusion, empty while it runs
+        raise Skip(f"{name} is empty: the deploy has not finished, or the record does not say")
     if text is None:
         return "succeeded"  # a record of a deploy, saying nothing more, is a deploy that happened
     word = _norm(text)
     if word in _STATUS_OF:
         return _STATUS_OF[word]
     if word in _NOT_FINAL:
-        raise Skip(f'status "{text}" is not final')
+        raise Skip(f'{name} "{text}" is not final')
     if word in _NOT_RUN:
-        raise Skip(f'status "{text}": the deploy did not run to its end')
-    name = lookup("status")[1]
+        raise Skip(f'{name} "{text}": the deploy did not run to its end')
     raise RecordError(name, f'unknown {name} "{text}": expected {_ACCEPTED}')
 
 
@@ -253,12 +269,18 @@ def read_jsonl(
             if not isinstance(record.value, dict):
                 found = json_type(record.value)
                 raise RecordError(None, f"expected a JSON object (one deploy), found {found}")
-            deploys.add(record_deploy(_json_lookup(record.value, fields), service))
+            lookup = _json_lookup(record.value, fields)
+            deploys.add(record_deploy(lookup, service, "status" in fields))
         except Skip as skipped:
             rejects.append(skip(record.line, skipped.why, record.raw))
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
     return finish(deploys, rejects)
+
+
+def _holds(value: Any) -> bool:
+    """Whether a value says something (a run's `"conclusion": ""` does not)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _json_lookup(record: dict[str, Any], mapping: dict[str, str]) -> Lookup:
@@ -272,7 +294,8 @@ def _json_lookup(record: dict[str, Any], mapping: dict[str, str]) -> Lookup:
             # A key with a dot in its name ("service.name", as OpenTelemetry writes it) is
             # tried before the nested path.
             return (record[path] if path in record else value_at(record, path)), path
-        key = next((by_name[n] for n in map(_norm, FIELDS[field]) if n in by_name), None)
+        keys = [by_name[n] for n in map(_norm, FIELDS[field]) if n in by_name]
+        key = next((k for k in keys if _holds(record[k])), keys[0] if keys else None)
         return (None, field) if key is None else (record[key], key)
 
     return lookup
@@ -302,7 +325,7 @@ def read_csv(
         if header.repeats(cells):
             continue  # a header pasted again, as exports joined by hand have
         try:
-            deploys.add(record_deploy(header.lookup(cells), service))
+            deploys.add(record_deploy(header.lookup(cells), service, "status" in fields))
         except Skip as skipped:
             rejects.append(skip(line, skipped.why, header.raw(cells)))
         except RecordError as error:
@@ -327,13 +350,13 @@ class _Header:
         self.delimiter = delimiter
         self.cells = [cell.strip() for cell in cells]
         self.normalized = [_norm(cell) for cell in self.cells]
-        self.columns: dict[str, int] = {}
+        self.columns: dict[str, list[int]] = {}  # each field's columns, the first named first
         self.unmapped: list[tuple[str, str]] = []
         for field, aliases in FIELDS.items():
             wanted = [mapping[field]] if field in mapping else list(aliases)
-            index = next((self._index(name) for name in wanted if self._index(name) >= 0), -1)
-            if index >= 0:
-                self.columns[field] = index
+            indices = [index for index in map(self._index, wanted) if index >= 0]
+            if indices:
+                self.columns[field] = indices
             elif field in mapping:
                 self.unmapped.append((field, mapping[field]))
 
@@ -369,10 +392,11 @@ class _Header:
             )
 
         def value(field: str) -> tuple[Any, str]:
-            index = self.columns.get(field)
-            if index is None:
+            indices = self.columns.get(field)
+            if indices is None:
                 return None, field
-            cell = cells[index].strip() if index < len(cells) else ""
+            held = [(cells[i].strip() if i < len(cells) else "", i) for i in indices]
+            cell, index = next((pair for pair in held if pair[0]), held[0])
             return (cell or None), self.cells[index]
 
         return value
