@@ -161,3 +161,29 @@ def test_the_cli_says_how_many_and_what_to_add(tmp_path: Path) -> None:
         "events": 5,
         "missing": 2,
     }
+
+
+def test_the_cli_names_the_calls_an_otlp_slo_counts_as_requests(tmp_path: Path) -> None:
+    """Every span is an event: an SLO without `valid:` on the span kind counts the calls
+    its service made (a database, a payment provider) beside the requests it answered."""
+    config = (
+        "sources:\n  otel: {format: otlp}\nservices:\n  checkout:\n    slos:\n"
+        "      availability: {objective: 99, good: status < 500}\n"
+    )
+    spans = [
+        {"name": name, "kind": kind, "startTimeUnixNano": "1774744200000000000"}
+        for name, kind in [("GET /cart", 2), ("POST /pay", 2), ("SELECT", 3), ("pay", 3)]
+    ]
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "checkout"}}]}
+    request = {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": spans}]}]}
+    (tmp_path / "basics.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "spans.jsonl").write_text(json.dumps(request) + "\n", encoding="utf-8")
+
+    warned, record = warnings_and_record(tmp_path, "spans.jsonl", "otel")
+
+    assert warned.splitlines() == [
+        "  warning: checkout/availability counts 2 client, internal or producer spans of "
+        "checkout (of its 4): calls it made, not requests it answered; "
+        '`valid: \'attrs["span.kind"] == "server"\'` leaves them out'
+    ]
+    assert record["other_spans"] == [{"slo": "checkout/availability", "events": 4, "spans": 2}]

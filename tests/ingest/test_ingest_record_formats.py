@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from basics.ingest.coverage import OtherSpans
+
 DURATION_EXPECTED = (
     "expected a finite non-negative number, or a duration with its unit such as 250ms or "
     "1.5s, found "
@@ -498,6 +500,7 @@ services:
         objective: 99
         good: status < 500
         valid: 'attrs["span.kind"] == "server"'
+      all: {objective: 99, good: status < 500}
 """
     )
     spans = [
@@ -513,8 +516,10 @@ services:
         ]
     ]
     request = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
-    env.ingest("otel", env.write("otlp.jsonl", json.dumps(request) + "\n"))
+    result = env.ingest("otel", env.write("otlp.jsonl", json.dumps(request) + "\n"))
 
+    # The SLO that does not say which spans it counts hears of the calls among them.
+    assert result.other_spans == [OtherSpans("fallback/all", 7, 3)]
     kinds = {e[2]: e[6].get("span.kind") for e in env.events()}
     assert kinds == {
         "GET /a": "server",

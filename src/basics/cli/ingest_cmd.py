@@ -248,6 +248,14 @@ def summarise(result: BatchResult) -> None:
             f"`valid: {lack.field} is not null` to it",
             err=True,
         )
+    for other in result.other_spans:
+        service = other.slo.partition("/")[0]
+        click.echo(
+            f"  warning: {other.slo} counts {other.spans:,} client, internal or producer "
+            f"spans of {service} (of its {other.events:,}): calls it made, not requests it "
+            'answered; `valid: \'attrs["span.kind"] == "server"\'` leaves them out',
+            err=True,
+        )
     output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
 
 

@@ -56,6 +56,17 @@ class UnknownService:
 
 
 @dataclass(frozen=True)
+class OtherSpans:
+    """Spans an SLO counts that are not requests its service answered: the client,
+    internal and producer spans of an OTLP batch (a call to a database or to another
+    service), counted by an SLO whose `valid:` does not read `attrs["span.kind"]`."""
+
+    slo: str
+    events: int  # of the SLO's service in the batch
+    spans: int  # of those, the ones it counts that are not server or consumer spans
+
+
+@dataclass(frozen=True)
 class Coverage:
     """What a batch's events lack of what the SLOs read. `unknown_services`: when none of
     its events names a service of basics.yaml (aliases already applied), the services they
@@ -64,6 +75,7 @@ class Coverage:
     unread: list[UnreadField]
     missing_as_bad: list[MissingAsBad]
     unknown_services: list[UnknownService]
+    other_spans: list[OtherSpans]
 
 
 def coverage(
@@ -117,7 +129,44 @@ def coverage(
     unknown = []
     if config.services and not any(name in config.services for name, *_ in rows):
         unknown = [UnknownService(str(name), int(total)) for name, total, *_ in rows[:5]]
-    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events), unknown)
+    spans = _other_spans(db, config, batch_id, events) if source.format == "otlp" else []
+    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events), unknown, spans)
+
+
+_NOT_ANSWERED = ["client", "internal", "producer"]
+"""Span kinds that are not a request the service answered (server, or consumer of a
+message)."""
+
+
+def _other_spans(
+    db: duckdb.DuckDBPyConnection, config: Config, batch_id: int, events: dict[str, int]
+) -> list[OtherSpans]:
+    """Per SLO of a service in the batch whose `valid:` does not read the span kind, the
+    spans it counts that its service did not answer: one query, one count per SLO."""
+    slos = [
+        (svc, name)
+        for svc, service in config.services.items()
+        if svc in events
+        for name, slo in service.slos.items()
+        if f"{ATTRS_PREFIX}span.kind" not in fields_used(parse_expression(slo.valid or "true"))
+    ]
+    if not slos:
+        return []
+    counts = []
+    for svc, name in slos:
+        service = config.services[svc]
+        valid, _ = slo_predicates(service, service.slos[name])
+        counts.append(f"count(*) FILTER (WHERE service = ? AND ({valid}) AND kind_other)")
+    row = db.execute(
+        f"SELECT {', '.join(counts)} FROM (SELECT *, list_contains(?, attrs['span.kind']) "
+        "AS kind_other FROM events WHERE batch_id = ?)",
+        [*(svc for svc, _ in slos), _NOT_ANSWERED, batch_id],
+    ).fetchall()[0]
+    return [
+        OtherSpans(f"{svc}/{name}", events[svc], int(count))
+        for (svc, name), count in zip(slos, row, strict=True)
+        if count
+    ]
 
 
 def _missing_as_bad(

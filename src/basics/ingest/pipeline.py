@@ -12,7 +12,13 @@ import duckdb
 
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
-from basics.ingest.coverage import MissingAsBad, UnknownService, UnreadField, coverage
+from basics.ingest.coverage import (
+    MissingAsBad,
+    OtherSpans,
+    UnknownService,
+    UnreadField,
+    coverage,
+)
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
     READ,
@@ -74,6 +80,7 @@ class BatchResult:
     unread: list[UnreadField] = field(default_factory=list)
     missing_as_bad: list[MissingAsBad] = field(default_factory=list)
     unknown_services: list[UnknownService] = field(default_factory=list)
+    other_spans: list[OtherSpans] = field(default_factory=list)  # OTLP: not requests
     reread_line: int | None = None  # unfinished when batch `continues` read it: read again
 
 
@@ -214,6 +221,7 @@ def ingest_events(
                 lacking = coverage(db, config, source, batch_id)
                 result.unread, result.missing_as_bad = lacking.unread, lacking.missing_as_bad
                 result.unknown_services = lacking.unknown_services
+                result.other_spans = lacking.other_spans
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
