@@ -4,6 +4,7 @@ read them, and local times the clocks skipped, against hand-computed instants (U
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,4 +111,38 @@ def test_field_names_in_any_case_and_what_a_record_lacks(app: App, tmp_path: Pat
     assert import_incidents(app.store, empty, "UTC").rejects == [
         "empty.csv:2: end: empty: expected a time such as 2026-03-02T14:00:05Z, "
         "2026-03-02 14:00:05 UTC or 2026-03-02",
+    ]
+
+
+def test_a_service_alias_or_letter_case_is_the_service_it_names(tmp_path: Path) -> None:
+    """PagerDuty and incident tools write display names ("Checkout API"): with the alias
+    in basics.yaml the incident is checkout's, as pages are, for the CLI as for a file."""
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    config = (
+        "timezone: UTC\nservices:\n  checkout:\n    aliases: [Checkout API]\n"
+        "    slos: {availability: {objective: 99, good: status < 500}}\n  payments: {}\n"
+    )
+    (tmp_path / "basics.yaml").write_text(config)
+    (tmp_path / "incidents.csv").write_text(
+        "id,services,start,end,title\n"
+        'INC-1,"checkout api, Payments",2026-03-02T14:00:00Z,2026-03-02T14:30:00Z,502s\n'
+    )
+    base = ["--config", str(tmp_path / "basics.yaml"), "incidents"]
+    runner = CliRunner()
+    imported = runner.invoke(cli, [*base, "import", str(tmp_path / "incidents.csv")])
+    assert imported.exit_code == 0, imported.output
+    added = runner.invoke(
+        cli,
+        [*base, "add", "--service", "Checkout API", "--from", "2026-03-03T10:00:00Z",
+         "--to", "2026-03-03T10:10:00Z", "--title", "slow"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "warning" not in added.output
+    listed = runner.invoke(cli, [*base, "list", "--json"])
+    assert [row["services"] for row in json.loads(listed.stdout)] == [
+        ["checkout", "payments"],
+        ["checkout"],
     ]

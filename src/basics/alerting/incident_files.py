@@ -86,8 +86,11 @@ def _decode(data: bytes, path: Path, legacy: bool) -> str:
     )
 
 
-def import_incidents(store: Store, path: Path, timezone: str) -> IncidentImport:
-    """Record every valid incident of a file; the same record imported twice is kept once."""
+def import_incidents(
+    store: Store, path: Path, timezone: str, names: Mapping[str, str] | None = None
+) -> IncidentImport:
+    """Record every valid incident of a file; the same record imported twice is kept once.
+    `names`: what each service name or alias names (`Config.service_names`)."""
     result = IncidentImport(str(path))
     for where, record in read_records(path):
         try:
@@ -95,7 +98,7 @@ def import_incidents(store: Store, path: Path, timezone: str) -> IncidentImport:
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
             continue
-        incident = add_incident(store, source=f"file:{path.name}", **fields)
+        incident = add_incident(store, source=f"file:{path.name}", names=names, **fields)
         result.recorded.append(incident.id)
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from basics.alerting.models import Incident
@@ -21,12 +22,17 @@ def add_incident(
     severity: str | None = None,
     source: str = "manual",
     source_key: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Incident:
     """Record an incident on one or more services over [start, end).
 
     With a `source_key`, recording the same (source, key) again updates the incident
-    already recorded instead of adding a second one, so imports can be re-run.
+    already recorded instead of adding a second one, so imports can be re-run. `names`
+    (`Config.service_names`) turns a service's alias or other letter case ("Checkout
+    API") into the service of basics.yaml it is.
     """
+    if names:
+        services = list(dict.fromkeys(names.get(s.lower(), s) for s in services))
     if not services:
         raise InputError("an incident needs at least one --service")
     if end <= start:

@@ -108,7 +108,7 @@ async def add_incident(
         end: dt.datetime = moment(app, incident.end)
         return record(
             app.store, incident.services, start, end, incident.title, incident.severity,
-            source="api", source_key=key,
+            source="api", source_key=key, names=app.config.service_names(),
         )  # fmt: skip
 
     return reply(request, await run_in_threadpool(hub(request).write, job))

@@ -522,8 +522,11 @@ def add(
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
-    incident = add_incident(app.store, list(services), begin, finish, title, severity)
-    for service in services:
+    incident = add_incident(
+        app.store, list(services), begin, finish, title, severity,
+        names=app.config.service_names(),
+    )  # fmt: skip
+    for service in incident.services:
         if service not in app.config.services:
             # Allowed (a database, a vendor), but a typo would go unnoticed otherwise.
             click.echo(
@@ -556,7 +559,9 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     app = get_app(ctx)
     refused = 0
     for name in files:
-        result = import_incidents(app.store, Path(name), app.config.timezone)
+        result = import_incidents(
+            app.store, Path(name), app.config.timezone, app.config.service_names()
+        )
         click.echo(
             f"{name}: {len(result.recorded)} incident(s) recorded or already known, "
             f"{len(result.rejects)} refused"
