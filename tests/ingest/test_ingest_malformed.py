@@ -201,3 +201,16 @@ def test_byte_order_mark_is_tolerated(make_env: Any) -> None:
     result = env.ingest("api", env.write("events.jsonl", "\ufeff" + OK + "\n" + OK + "\n"))
 
     assert (result.accepted, result.rejected) == (2, 0)
+
+
+def test_a_byte_order_mark_inside_a_file_is_named(make_env: Any) -> None:
+    """Two files written on Windows joined with `cat`: the second's BOM starts a line."""
+    env = make_env(SOURCE)
+
+    result = env.ingest("api", env.write("joined.jsonl", f"\ufeff{OK}\n\ufeff{OK}\n{OK}\n"))
+
+    assert (result.accepted, result.rejected) == (2, 1)
+    assert [r[:3] for r in env.rejects()] == [
+        (2, "record", "not valid JSON: a byte-order mark (U+FEFF) starts the line (files "
+            "joined with cat, each with its BOM?)"),
+    ]  # fmt: skip

@@ -243,7 +243,14 @@ def _problems(
     )
     rules = [
         ("bad_bytes IS NOT NULL", "'record'", "bad_bytes"),
-        ("NOT is_valid", "'record'", "'not valid JSON (truncated or malformed line)'"),
+        (
+            "NOT is_valid",
+            "'record'",
+            # A byte-order mark inside a file: files joined with `cat`, each with its own.
+            "CASE WHEN starts_with(raw, chr(65279)) THEN 'not valid JSON: a byte-order mark "
+            "(U+FEFF) starts the line (files joined with cat, each with its BOM?)' "
+            "ELSE 'not valid JSON (truncated or malformed line)' END",
+        ),
         ("NOT is_object", "'record'", "'expected a JSON object, found ' || lower(json_type(raw))"),
         (
             f"{twice} > 0",
