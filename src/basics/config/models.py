@@ -87,7 +87,8 @@ class SourceConfig(_Model):
             return self
         if self.format in ("nginx", "apache", "otlp"):
             raise ValueError(
-                f"id: a {self.format} source has no record id field; log one (nginx's "
+                f"id: {'an' if self.format[0] in 'aeiou' else 'a'} {self.format} source has "
+                "no record id field; log one (nginx's "
                 "$request_id) and read it with format regex and a group named id, or jsonl"
             )
         if self.format == "regex" and f"(?P<{self.id}>" not in (self.pattern or ""):
