@@ -129,6 +129,29 @@ def test_a_line_unfinished_when_read_is_read_again_whole_once_finished(make_env:
     assert _stored(env) == 4
 
 
+def test_undoing_the_batch_that_read_a_line_whole_gives_its_reject_back(make_env: Any) -> None:
+    """Undone, the batch that took back an unfinished line's reject gives it back to the
+    batch that rejected it; the next ingest reads the line whole again. (The line was lost:
+    neither event nor reject, and every ingest after refused the file.)"""
+    env = make_env(CONFIG)
+    cut = len(_line(2)) // 2
+    path = env.write("grow.jsonl", _lines(0, 2) + _line(2, 503)[:cut])
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_line(2, 503)[cut:])
+    second = env.ingest("api", path)
+    assert second.batch_id is not None
+
+    undo_batch(env.store, env.config, second.batch_id)
+
+    assert env.store.query("SELECT batch_id, line FROM rejects") == [(1, 3)]
+    assert env.store.scalar("SELECT rejected FROM batches WHERE id = 1") == 1
+    again = env.ingest("api", path)
+    assert (again.continues, again.reread_line, again.accepted) == (1, 3, 1)
+    assert env.store.scalar("SELECT count(*) FILTER (WHERE status = 503) FROM events") == 1
+    assert env.store.scalar("SELECT count(*) FROM rejects_taken_back") == 1  # again's
+
+
 def test_an_unfinished_line_of_spaces_is_read_again_with_nothing_to_take_back(
     make_env: Any,
 ) -> None:

@@ -118,6 +118,7 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
                 "toil_entries",
             )
         }
+        _give_back_rejects(db, batch_id)
         restored = _restore_pages(db, batch_id) if kind == "pages" else 0
         deploys_restored = _restore_deploys(db, batch_id) if kind == "deploys" else 0
         minutes, services = rebuild_marked(db, config)
@@ -168,6 +169,25 @@ def _restore_pages(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     ).fetchall()[0][0]
     db.execute("DELETE FROM pages_replaced WHERE replaced_by = ?", [batch_id])
     return int(restored)
+
+
+def _give_back_rejects(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """The rejects of unfinished lines this batch took back (it read them whole) go back to
+    the batches that rejected them, so an ingest after the undo reads those lines again;
+    the ones this batch itself rejected and a later batch took back go with it."""
+    db.execute("DELETE FROM rejects_taken_back WHERE batch_id = ?", [batch_id])
+    given = db.execute(
+        "SELECT batch_id, count(*) FROM rejects_taken_back WHERE taken_by = ? GROUP BY ALL",
+        [batch_id],
+    ).fetchall()
+    db.execute(
+        "INSERT INTO rejects SELECT * EXCLUDE (taken_by) FROM rejects_taken_back "
+        "WHERE taken_by = ?",
+        [batch_id],
+    )
+    for earlier, count in given:
+        db.execute("UPDATE batches SET rejected = rejected + ? WHERE id = ?", [count, earlier])
+    db.execute("DELETE FROM rejects_taken_back WHERE taken_by = ?", [batch_id])
 
 
 def _restore_deploys(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:

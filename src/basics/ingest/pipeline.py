@@ -177,9 +177,9 @@ def ingest_events(
                     plan = _settle(store, pending, source_name, allow_overlap)
         stage.attach()
         with store.transaction() as db:
-            if isinstance(plan, ReadPlan) and plan.reread_line is not None:
-                _take_back_unfinished(db, plan, result)
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+            if isinstance(plan, ReadPlan) and plan.reread_line is not None:
+                _take_back_unfinished(db, plan, batch_id, result)
             db.execute(
                 "INSERT INTO batches (id, kind, source, path, content_sha256, status, timezone, "
                 "started_at, file_path, start_offset, end_offset, prefix_sha256, first_line, "
@@ -327,16 +327,23 @@ def _plan(
 
 
 def _take_back_unfinished(
-    db: duckdb.DuckDBPyConnection, plan: ReadPlan, result: BatchResult
+    db: duckdb.DuckDBPyConnection, plan: ReadPlan, batch_id: int, result: BatchResult
 ) -> None:
-    """Take back the earlier batch's reading of the line it stopped inside, read again now:
-    its reject (a line cut short is rarely a whole record). A line that was stored as an
-    event cannot be told from the batch's others: refused, with what to do."""
+    """Take back the earlier batch's reading of the line it stopped inside, read again now
+    by batch `batch_id`: its reject (a line cut short is rarely a whole record), kept in
+    `rejects_taken_back` for `batches undo` of this batch to give back. A line that was
+    stored as an event cannot be told from the batch's others: refused, with what to do."""
     assert plan.continues is not None and plan.reread_line is not None
     earlier, line = plan.continues.batch_id, plan.reread_line
+    where = {"earlier": earlier, "line": line}
+    db.execute(
+        "INSERT INTO rejects_taken_back SELECT *, $batch AS taken_by FROM rejects "
+        "WHERE batch_id = $earlier AND line = $line",
+        where | {"batch": batch_id},
+    )
     taken = int(
         db.execute(
-            "DELETE FROM rejects WHERE batch_id = ? AND line = ?", [earlier, line]
+            "DELETE FROM rejects WHERE batch_id = $earlier AND line = $line", where
         ).fetchall()[0][0]
     )
     if not taken:

@@ -307,4 +307,14 @@ MIGRATIONS: list[tuple[int, str]] = [
             SELECT *, CAST(NULL AS INTEGER) AS replaced_by FROM deploy_changes LIMIT 0;
         """,
     ),
+    (
+        15,
+        # The reject of a line a batch read before it was finished, taken back by the
+        # batch that read it whole: undoing that batch gives the reject back, so the
+        # line is read again by the next ingest (it was lost, neither event nor reject).
+        """
+        CREATE TABLE rejects_taken_back AS
+            SELECT *, CAST(NULL AS INTEGER) AS taken_by FROM rejects LIMIT 0;
+        """,
+    ),
 ]
