@@ -249,3 +249,145 @@ def test_underscores_inside_words_are_kept_and_emphasis_is_not() -> None:
 def test_the_first_heading_is_the_title_when_no_heading_is_level_one() -> None:
     found = read("orders-db-connections.md")
     assert found.title == "Incident: Orders service DB connections maxed out"
+
+
+# Exports that carry their properties in the body, under the title, not in front matter.
+NOTION_EXPORT = """\ufeff# Webhooks delayed for merchants
+
+Created: March 3, 2026 10:14 AM
+Owner: Bob Stone
+**Severity:** SEV-2
+Services: [webhooks](https://www.notion.so/webhooks-4f1c?pvs=21), edge (https://www.notion.so/edge-77aa?pvs=21)
+Status: Resolved
+Impact: Merchants received order webhooks up to 90 minutes late
+Started: March 2, 2026 11:40 PM (EST)
+Detected: 03/02/2026 23:50
+Resolved: March 3, 2026 1:15 AM (EST)
+
+## Summary
+
+A stuck consumer held the webhook queue; deliveries were late, none was lost.
+
+## Action items
+
+- [ ] Alert on the age of the oldest queued webhook (@bob, due 2026-03-20)
+"""
+
+CONFLUENCE_EXPORT = """# Checkout outage – connection pool exhausted
+
+| | |
+|---|---|
+| **Incident** | INC-2041 |
+| **Severity** | SEV-1 |
+| **Affected services** | checkout, payments |
+| **Incident date** | 2026-03-02 |
+| **Detected** | 14:07 UTC |
+| **Postmortem owner** | Alice Martin |
+
+## Incident summary
+
+Checkout returned 502s for 70 minutes: the payments database ran out of connections.
+
+## Timeline
+
+| Time (UTC) | Event |
+|---|---|
+| 14:00 | payments 4.1.3 deployed; checkout errors begin |
+| 14:07 | CheckoutErrorRate alert fires, pages Alice |
+| 14:20 | payments rolled back to 4.1.2 |
+| 15:10 | incident resolved |
+"""
+
+
+def test_a_notion_property_block_gives_severity_services_and_times() -> None:
+    """Notion writes its page properties as lines under the title, its dates in words,
+    and a relation as the name followed by its URL. 11:40 PM EST on March 2 is 04:40Z on
+    March 3; a date Basics cannot tell (March 2 or February 3?) is said, not dropped."""
+    found = parse.parse(NOTION_EXPORT, "Webhooks delayed 4f1c.md", "UTC")
+
+    assert (found.severity, found.services) == ("SEV-2", ("webhooks", "edge"))
+    assert (found.started, found.detected, found.resolved) == (
+        D(2026, 3, 3, 4, 40), None, D(2026, 3, 3, 6, 15)
+    )  # fmt: skip
+    assert found.notes == (
+        'detected: expected a time such as 2026-03-02 14:00 UTC, found "03/02/2026 23:50"',
+    )
+    assert found.missing == ("detected", "detection")
+    # "Impact: …" among the properties is a section of its own, and the block goes on.
+    assert found.sections["impact"].startswith("Merchants received order webhooks")
+
+
+def test_a_confluence_properties_table_gives_severity_services_and_times() -> None:
+    """Confluence's page properties macro exports as a table of two columns; a time of day
+    alone ("14:07 UTC") is on the incident's date."""
+    found = parse.parse(CONFLUENCE_EXPORT, "Checkout outage.md", "Europe/Berlin")
+
+    assert (found.severity, found.services) == ("SEV-1", ("checkout", "payments"))
+    assert (found.started, found.detected, found.mitigated, found.resolved) == (
+        D(2026, 3, 2, 14, 0), D(2026, 3, 2, 14, 7), D(2026, 3, 2, 14, 20), D(2026, 3, 2, 15, 10)
+    )  # fmt: skip
+    assert (found.detection, found.missing) == ("alert", ("action items",))
+    assert sorted(found.notes) == [
+        'mitigated from the timeline ("payments rolled back to 4.1.2")',
+        'resolved from the timeline ("incident resolved")',
+        'started from the timeline ("payments 4.1.3 deployed; checkout errors begin")',
+    ]
+
+
+def test_incident_io_key_information_gives_severity_services_and_times() -> None:
+    """incident.io's header (`**Affected services:** search`, `**Severity:** Major`) and
+    its key timestamps: "Reported at" is the detection, "Fixed at" the mitigation. The
+    timeline's line still says how it was found (customer tickets)."""
+    found = read("incident-io-INC-312.md")
+
+    assert (found.severity, found.services) == ("Major", ("search",))
+    assert (found.started, found.detected, found.mitigated, found.resolved) == (
+        D(2026, 2, 17, 13, 41), D(2026, 2, 17, 14, 3), D(2026, 2, 17, 15, 20),
+        D(2026, 2, 17, 15, 45),
+    )  # fmt: skip
+    assert (found.detection, found.missing, found.notes) == ("customer", (), ())
+
+
+def test_properties_of_the_corpus_are_read_and_the_tls_export_too() -> None:
+    """Several properties on one line, joined by " · "; a severity of "none" is no
+    severity, and nothing to say; Notion's export of the tester's TLS post-mortem."""
+    assert read("2025-02-24-dns-api-record.md").severity == "SEV2"
+    assert read("2025-03-30-settlement-report-dst.md").severity == "SEV3"
+    payouts = read("2025-10-28-payouts-missing.md")
+    assert (payouts.severity, payouts.services) == ("SEV2", ("payments", "www"))
+    alarm = read("2026-03-17-search-error-alert-bots.md")
+    assert alarm.severity is None and not any("severity" in note for note in alarm.notes)
+    tls = read("notion-tls-cert-expired-api-gateway.md", "America/New_York")
+    assert (tls.severity, tls.services) == ("SEV-2", ("api-gateway", "mobile-api"))
+
+
+def test_the_front_matter_wins_over_the_body_and_says_so() -> None:
+    text = (
+        "---\nseverity: SEV2\nservices: [checkout]\n---\n# Checkout 502s\n\n"
+        "Severity: SEV-1\nAffected services: Checkout, payments\n\n## Summary\n\nErrors.\n"
+    )
+    found = parse.parse(text, "checkout.md", "UTC")
+
+    assert (found.severity, found.services) == ("SEV2", ("checkout",))
+    assert found.notes == (
+        'severity: the front matter\'s "SEV2" is kept over the body\'s "SEV-1"',
+        "services: the front matter's checkout are kept over the body's Checkout, payments",
+    )
+    agreeing = text.replace("SEV-1", "SEV2").replace("Checkout, payments", "Checkout")
+    assert parse.parse(agreeing, "checkout.md", "UTC").notes == ()
+
+
+def test_a_property_is_read_above_the_first_section_only_and_a_bad_one_is_said() -> None:
+    text = (
+        "# Search slow\n\nSeverity: Yellow\nService: TBD\nStarted: yesterday evening\n\n"
+        "## Summary\n\nServices: search (this line is prose, not a property)\n"
+    )
+    found = parse.parse(text, "search.md", "UTC")
+
+    assert (found.severity, found.services, found.started) == ("Yellow", (), None)
+    assert found.notes == (
+        'severity: "Yellow" names no level (SEV1, P2, critical, major, minor, …): kept as '
+        "written, counted as unrated",
+        'started: expected a time such as 2026-03-02 14:00 UTC, found "yesterday evening"',
+    )
+    assert found.missing[:4] == ("started", "detected", "resolved", "services")

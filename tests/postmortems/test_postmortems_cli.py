@@ -106,11 +106,77 @@ def test_post_mortems_are_incidents_for_replay(folder: Path) -> None:
     assert judged["incidents"][0]["source"] == "postmortem" and judged["recall"] == 0.0
     # The one whose resolved time is before its start is no incident (lint says why).
     assert not any("Redis evictions" in title for title in mine)
+    # Services and severity from a properties table in the body (no front matter) make one.
+    payouts = mine["Payouts missing from the merchant dashboard"]
+    assert (payouts["start"], payouts["end"], payouts["services"], payouts["severity"]) == (
+        "2025-10-28T05:00:00Z", "2025-10-28T12:30:00Z", ["payments", "www"], "SEV2")  # fmt: skip
     # Removing the file removes its incident.
     (folder / "postmortems" / "pm-2025-016-checkout-pool-failover.md").unlink()
     run(folder, "postmortems", "list")
     after = json.loads(run(folder, "incidents", "list", "--json").output)
     assert pool["id"] not in [i["id"] for i in after]
+
+
+INCIDENT_IO = """# INC-318: Search returning 500s
+
+**Severity:** Major
+**Status:** Closed
+**Affected services:** Search API, Search indexer
+
+## Key information
+
+- **Impact started at:** 2026-02-17 13:41 UTC
+- **Reported at:** 17 Feb 2026 14:03 UTC
+- **Resolved at:** 2026-02-17 15:45 UTC
+
+## Summary
+
+A PgBouncer change lowered max_client_conn; 60 % of searches returned 500 for two hours.
+"""
+
+
+def test_services_in_the_body_are_found_and_make_an_incident(folder: Path) -> None:
+    """Exports carry their services in the body (incident.io's `**Affected services:**`):
+    the import says it found them, or that it did not, and the post-mortem is an incident
+    of the services basics.yaml names ("Search API" is its alias of `search`); an alias
+    added later counts at the next read, with no file read again."""
+    (folder / "basics.yaml").write_text(CONFIG + "  search:\n    aliases: [Search API]\n")
+    exports = folder / "exports"
+    exports.mkdir()
+    (exports / "INC-318.md").write_text(INCIDENT_IO)
+    (exports / "billing.md").write_text(
+        "# Billing export duplicated invoices\n\nOn 12 March 2026 the export ran twice.\n"
+    )
+    result = run(folder, "postmortems", "import", str(exports))
+
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{exports / 'INC-318.md'} -> {folder / 'postmortems' / 'inc-318.md'}\n"
+        "  found: title, severity, started, detected, resolved, services, section summary\n"
+        "  not found: action items, detection\n"
+    ) in result.output
+    assert "  not found: started, detected, resolved, services, action items, detection\n" in (
+        result.output
+    )
+    incidents = json.loads(run(folder, "incidents", "list", "--json").output)
+    mine = [i for i in incidents if i["source"] == "postmortem"]
+    assert [(i["title"], i["services"], i["severity"], i["start"], i["end"]) for i in mine] == [
+        ("INC-318: Search returning 500s", ["search", "Search indexer"], "Major",
+         "2026-02-17T13:41:00Z", "2026-02-17T15:45:00Z"),
+    ]  # fmt: skip
+
+    (folder / "basics.yaml").write_text(
+        CONFIG + "  search:\n    aliases: [Search API, Search indexer]\n"
+    )
+    app = App(load_config(folder / "basics.yaml"))
+    try:
+        again = app.postmortems.library()
+        assert again.parsed == 0
+        assert [pm.services for pm in again.postmortems if pm.id == "INC-318"] == [("search",)]
+    finally:
+        app.close()
+    incidents = json.loads(run(folder, "incidents", "list", "--json").output)
+    assert [i["services"] for i in incidents if i["source"] == "postmortem"] == [["search"]]
 
 
 def test_show_lint_and_actions(folder: Path) -> None:

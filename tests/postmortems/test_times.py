@@ -29,6 +29,26 @@ def test_stamps(text: str, expected: dt.datetime) -> None:
     assert parse_stamp(text, None, "UTC") == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "zone", "expected"),
+    [
+        ("March 2, 2026 11:40 PM (EST)", zone_in("(EST)"), D(2026, 3, 3, 4, 40)),  # Notion's
+        ("March 3, 2026 1:15 AM", None, D(2026, 3, 3, 1, 15)),
+        ("17 Feb 2026 14:03 UTC", None, D(2026, 2, 17, 14, 3)),  # incident.io's
+        ("2nd March 2026 at 9:05 CET", None, D(2026, 3, 2, 8, 5)),
+        ("Mar 2, 2026", None, D(2026, 3, 2)),  # a date alone is midnight, as 2026-03-02 is
+        ("03/02/2026 23:50", None, None),  # March 2 or February 3: not guessed
+        ("March 2, 2026, after the deploy", None, None),
+        ("June 31, 2026 10:00", None, None),
+        ("deployed on March 2, 2026 11:40 PM", None, None),  # a date in words starts it
+    ],
+)
+def test_stamps_with_the_date_in_words(
+    text: str, zone: dt.tzinfo | None, expected: dt.datetime | None
+) -> None:
+    assert parse_stamp(text, zone, "UTC") == expected
+
+
 def test_a_stamp_without_zone_is_read_in_the_configured_zone() -> None:
     assert parse_stamp("2026-03-29 03:30", None, "Europe/Berlin") == D(2026, 3, 29, 1, 30)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import zoneinfo
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from basics.catalog import compute
 from basics.catalog.models import CheckReport, HistoryRow, Scorecard, Verdict
 from basics.core.clock import iso_week, monday
+from basics.core.severity import severity_level
 from basics.records import plain
 
 if TYPE_CHECKING:
@@ -27,9 +27,6 @@ PerTeam = dict[tuple[str, str], dict[str, Any]]
 the data changes between runs of a long-lived server)."""
 DAY = dt.timedelta(days=1)
 MONTH_S = 30.436875 * 86400
-_SEVERITY = re.compile(r"(\d+)")
-_SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
-                   "minor": 4, "low": 4}  # fmt: skip
 
 
 class CatalogService:
@@ -321,16 +318,6 @@ def _kind(name: str, good: str) -> str:
     if "status" in good:
         return "availability"
     return "other"
-
-
-def severity_level(severity: str | None) -> int | None:
-    """SEV1, P2, sev-3, 1, critical: the level as a number (1 the worst), None unrated."""
-    if not severity:
-        return None
-    match = _SEVERITY.search(severity)
-    if match:
-        return int(match.group(1))
-    return _SEVERITY_WORDS.get(severity.strip().lower())
 
 
 def worst_first(cards: list[Scorecard]) -> list[Scorecard]:

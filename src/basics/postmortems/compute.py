@@ -1,4 +1,5 @@
-"""Pure arithmetic over parsed post-mortems: lint findings, action items due, durations.
+"""Pure arithmetic over parsed post-mortems: lint findings, action items due, durations,
+severity levels.
 
 No I/O, no clock: `today` is passed in.
 """

@@ -15,11 +15,13 @@ import difflib
 import functools
 import hashlib
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from basics.core.severity import severity_level
 from basics.postmortems.models import (
     DETECTIONS,
     ActionItem,
@@ -30,10 +32,12 @@ from basics.postmortems.models import (
 )
 from basics.postmortems.times import (
     DATE,
+    PROSE_DATE,
     TIME_OF_DAY,
     parse_clock,
     parse_duration,
     parse_stamp,
+    prose_date,
     zone_in,
 )
 
@@ -77,7 +81,18 @@ _EMPHASIS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
-_LABEL_NOISE = re.compile(r"[*_`]|^\s*[-*+]\s+")
+# A property line's bullet and emphasis (`- **Severity:** SEV-2`); an underscore inside a
+# word stays (`api_gateway`).
+_LABEL_NOISE = re.compile(r"^\s*[-*+•]\s+|[*`]+|(?<!\w)_+|_+(?!\w)")
+_PROPERTY_SEPARATOR = re.compile(r"\s+·\s+")
+_LABEL_REACH = 60
+"""How far into a line its label's colon can be: a label (`_LABEL`) and its marks."""
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\s*\(https?://[^)]*\)")
+"""A Markdown link (its text is kept) or a URL in brackets after a name (Notion's relations:
+`api-gateway (https://www.notion.so/…)`)."""
+_UNSET = re.compile(r"^(?:[-—–?]*|(?:tbd|tbc|n/?a|none|unknown|not set)\b.*)$", re.IGNORECASE)
+"""A property left empty or said to be unknown ("TBD", "n/a", "none (false alarm)"): no
+value, and nothing to say about it."""
 _MARKS_OF_MD = _EMPHASIS
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
@@ -108,7 +123,18 @@ _MOMENT_LABELS: dict[str, str] = {
     "mitigated": "mitigated", "mitigated at": "mitigated", "mitigation time": "mitigated",
     "resolved": "resolved", "resolved at": "resolved", "resolution time": "resolved",
     "ended": "resolved", "end": "resolved", "end time": "resolved", "impact end": "resolved",
+    # incident.io's key information
+    "impact started at": "started", "reported at": "detected", "fixed at": "mitigated",
 }  # fmt: skip
+_PROPERTY_LABELS: dict[str, str] = {
+    "severity": "severity", "sev": "severity", "incident severity": "severity",
+    "severity level": "severity",
+    "services": "services", "service": "services", "affected services": "services",
+    "affected service": "services", "impacted services": "services",
+    "services affected": "services", "services impacted": "services",
+}  # fmt: skip
+"""Labels of the properties read from above a document's first section (Notion's property
+block, Confluence's page properties table, incident.io's header)."""
 _STAT_KINDS = {"de": "detected", "mi": "mitigated", "re": "resolved"}
 """What "time to detect / mitigate / resolve, recover, repair" measures from the start."""
 _TEMPLATE_MARKS = re.compile(
@@ -148,7 +174,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     meta, body, notes = _front_matter(text)
     body = _ESCAPED.sub(r"\1", body)
-    sections, title_line, headings = _sections(body)
+    sections, title_line, headings, head = _sections(body)
     zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
     default_zone = timezone
     day = _document_day(meta, body, sections.get("timeline", ""))
@@ -157,13 +183,13 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
 
     title = _text(meta.get("title")) or title_line or _stem(path)
     fields["title"] = re.sub(r"\s+", " ", title).strip()
-    for name in ("severity", "detected_by", "trigger"):
+    for name in ("detected_by", "trigger"):
         value = _text(meta.get(name))
         if value:
             fields[name] = value
     if "trigger" not in fields and sections.get("trigger"):
         fields["trigger"] = _first_paragraph(sections["trigger"])
-    fields["services"] = tuple(_list(meta.get("services") or meta.get("service")))
+    fields |= _severity_and_services(meta, head, notes)
     fields["tags"] = tuple(_list(meta.get("tags")))
     fields["deploys"] = tuple(_list(meta.get("deploys") or meta.get("deploy")))
     factors = _list(meta.get("contributing_factors"))
@@ -174,12 +200,14 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     timeline_zone = zone_in(headings.get("timeline", "")) or zone
     timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone, notes)
     fields["timeline"] = tuple(timeline)
-    moments = _moments(meta, body, zone, default_zone, notes)
-    inferred = {k: v for k, v in _from_timeline(timeline).items() if k not in moments}
+    moments = _moments(meta, body, day, zone, default_zone, notes)
+    told = _from_timeline(timeline)
+    inferred = {k: v for k, v in told.items() if k not in moments}
     fields |= moments | {k: at for k, (at, _) in inferred.items()}
     notes += [f'{k} from the timeline ("{why}")' for k, (_, why) in inferred.items()]
-    detected_by = inferred.get("detected", (None, ""))[1] if "detected" in inferred else ""
-    fields["detection"] = _detection(meta, sections, detected_by)
+    # The timeline's line tells how it was found even when a label gives the time
+    # (incident.io's "Reported at").
+    fields["detection"] = _detection(meta, sections, told.get("detected", (None, ""))[1])
     items = _action_items(meta.get("action_items"), sections.get("action_items", ""), notes)
     fields["action_items"] = tuple(items)
     fields["sections"] = {name: text.strip() for name, text in sections.items() if text.strip()}
@@ -191,6 +219,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     found += [f"{len(timeline)} timeline entries"] if timeline else []
     found += [f"section {name}" for name in fields["sections"]]
     missing = [name for name in ("started", "detected", "resolved") if not fields.get(name)]
+    missing += ["services"] if not fields["services"] else []
     missing += ["action items"] if not items else []
     missing += ["detection"] if fields["detection"] == "unknown" else []
     return PostMortem(
@@ -253,12 +282,80 @@ def _lenient(block: str) -> dict[str, Any]:
     return found
 
 
-def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
-    """Canonical section -> text (sections of one name joined), the title line, and the
-    heading each section was found under. The title is the first level-1 heading, else the
-    first heading of any level (`## Incident: …`), else a short first line."""
+def _labelled(line: str, labels: Container[str]) -> list[tuple[str, str]]:
+    """(label in lower case, value) of a property line whose label is one of `labels`:
+    `Label: value` (`**Label:** value`, `- Label: value`, several joined by " · "), or a
+    table row of two cells (`| Label | value |`, Confluence's page properties)."""
+    # This runs on every line of the body: most are prose or timeline rows, and leave at
+    # the first test that fails; only a wanted label's value is cleaned (some are long).
+    if ":" not in line and "|" not in line:
+        return []
+    line = line.strip()
+    if line.startswith("|"):
+        cells = line.strip("|").split("|")
+        name = _LABEL_NOISE.sub("", cells[0]) if len(cells) == 2 else ""
+        name = " ".join(name.lower().split()).rstrip(":")
+        value = _LABEL_NOISE.sub("", cells[1]).strip() if name in labels else ""
+        return [(name, value)] if value else []
+    colon = line.find(":")
+    if not 0 < colon <= _LABEL_REACH:
+        return []
+    if "·" in line:  # several properties: each label's marks
+        line = _LABEL_NOISE.sub("", line).strip()
+    elif line[0] in "-*+•_`":  # a bullet, or emphasis around the label (`**Label:**`)
+        line = (_LABEL_NOISE.sub("", line[: colon + 3]) + line[colon + 3 :]).strip()
+    found = []
+    for part in _PROPERTY_SEPARATOR.split(line) if "·" in line else (line,):
+        label = _LABEL.match(part)
+        name = " ".join(label.group(1).lower().split()) if label else ""
+        if label and name in labels:
+            found.append((name, _EMPHASIS.sub("", label.group(2)).strip()))
+    return found
+
+
+def _severity_and_services(meta: dict[str, Any], head: str, notes: list[str]) -> dict[str, Any]:
+    """Severity and services from the front matter, else from the properties above the
+    first section (Notion's `Services: a, b`, Confluence's `| Severity | SEV-1 |`,
+    incident.io's `**Affected services:** …`). The front matter wins; a property that says
+    otherwise, and a severity that names no level, are said in `notes`."""
+    said: dict[str, str] = {}
+    for line in head.split("\n"):
+        for label, value in _labelled(line, _PROPERTY_LABELS):
+            named = _PROPERTY_LABELS.get(label)
+            if not named or named in said:
+                continue
+            value = _LINK.sub(lambda m: m.group(1) or "", value).strip()
+            if not _UNSET.match(value):
+                said[named] = value
+    found: dict[str, Any] = {}
+    severity, body_severity = _text(meta.get("severity")), said.get("severity")
+    if severity and body_severity and body_severity != severity:
+        notes.append(f'severity: the front matter\'s "{severity}" is kept over the body\'s '
+                     f'"{body_severity}"')  # fmt: skip
+    severity = severity or body_severity
+    if severity:
+        found["severity"] = severity
+        if severity_level(severity) is None:
+            notes.append(f'severity: "{severity}" names no level (SEV1, P2, critical, major, '
+                         "minor, …): kept as written, counted as unrated")  # fmt: skip
+    services = _list(meta.get("services") or meta.get("service"))
+    stated = _list(said.get("services"))
+    if services and stated and {s.lower() for s in stated} != {s.lower() for s in services}:
+        notes.append(f"services: the front matter's {', '.join(services)} are kept over the "
+                     f"body's {', '.join(stated)}")  # fmt: skip
+    found["services"] = tuple(services or stated)
+    return found
+
+
+def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str], str]:
+    """Canonical section -> text (sections of one name joined), the title line, the
+    heading each section was found under, and the head: the lines above the first heading
+    of a known section (at most `_HEAD_LINES`), where exports put a document's properties.
+    The title is the first level-1 heading, else the first heading of any level
+    (`## Incident: …`), else a short first line."""
     title: str | None = None
     first_heading: str | None = None
+    head_end: int | None = None
     current = _Section(None, "")
     parts: list[_Section] = [current]
     lines = body.split("\n")
@@ -273,6 +370,9 @@ def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
             title = label
             continue
         name = _canonical(label)
+        if head_end is None and name is not None and not rest:
+            # `Impact: High` among the properties is one of them, not the end of them.
+            head_end = index
         if first_heading is None and level >= 1 and name is None:
             first_heading = label
         if name is None and level == 0:  # "Foo: bar" that is no section: plain text
@@ -296,7 +396,13 @@ def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str]]:
         text = "\n".join(part.lines).strip()
         joined[part.name] = (joined.get(part.name, "") + "\n\n" + text).strip()
         headings.setdefault(part.name, part.heading)
-    return joined, title, headings
+    head = "\n".join(lines[: min(_HEAD_LINES, len(lines) if head_end is None else head_end)])
+    return joined, title, headings, head
+
+
+_HEAD_LINES = 60
+"""How far down a document without sections its properties are looked for (a "Date:" line
+too): a property block sits under the title, not in the prose."""
 
 
 def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
@@ -345,21 +451,13 @@ def _is_rule(line: str) -> bool:
     return first in ("-", "*", "_", "=") and bool(_RULE.fullmatch(line))
 
 
-_MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-_MONTHS = {m: n for n, m in enumerate(_MONTH_NAMES.split("|"), 1)}
-_PROSE_DATE = re.compile(
-    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_NAMES})[a-z]*\.?,? (\d{{4}})|"
-    rf"({_MONTH_NAMES})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}}))\b",
-    re.IGNORECASE,
-)
-
-
-_DATE_LINE = re.compile(r"^\W*(?:date|incident date|day|when)\W*:", re.IGNORECASE)
+_DATE_LABELS = ("date", "incident date", "day", "when")
 
 
 def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> dt.date | None:
-    """The day the document is about: its front matter, a "Date:" line, the timeline's first
-    date, a date near the top (ISO or "12 June 2025"), else the first date anywhere."""
+    """The day the document is about: its front matter, a "Date:" line (or table row), the
+    timeline's first date, a date near the top (ISO or "12 June 2025"), else the first date
+    anywhere."""
     for key in ("date", "started", "start"):
         value = meta.get(key)
         if isinstance(value, dt.datetime):
@@ -368,10 +466,10 @@ def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> d
             return value
         if isinstance(value, str) and (day := _any_date(value)):
             return day
-    for line in body.split("\n")[:60]:
-        dated = _DATE_LINE.match(line) if ":" in line else None
-        if dated and (day := _any_date(line)):
-            return day
+    for line in body.split("\n")[:_HEAD_LINES]:
+        for _, value in _labelled(line, _DATE_LABELS):
+            if day := _any_date(value):
+                return day
     if day := _any_date(timeline_text):
         return day
     if day := _any_date("\n".join(body.split("\n")[:12])):
@@ -381,25 +479,30 @@ def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> d
 
 def _any_date(text: str) -> dt.date | None:
     """The first date in `text`, ISO ("2025-06-12") or in words ("12 June 2025")."""
-    iso, prose = DATE.search(text), _PROSE_DATE.search(text)
+    iso, prose = DATE.search(text), PROSE_DATE.search(text)
     first = min((m for m in (iso, prose) if m), key=lambda m: m.start(), default=None)
+    if first is None:
+        return None
+    if first is not iso:
+        return prose_date(first)
     try:
-        if first is None:
-            return None
-        if first is iso:
-            return dt.date.fromisoformat(first.group(0))
-        day, month, year = (first.group(1), first.group(2), first.group(3)) if first.group(1) else (
-            first.group(5), first.group(4), first.group(6))  # fmt: skip
-        return dt.date(int(year), _MONTHS[month.lower()[:3]], int(day))
+        return dt.date.fromisoformat(first.group(0))
     except ValueError:
         return None
 
 
 def _moments(
-    meta: dict[str, Any], body: str, zone: dt.tzinfo | None, default_zone: str, notes: list[str]
+    meta: dict[str, Any],
+    body: str,
+    day: dt.date | None,
+    zone: dt.tzinfo | None,
+    default_zone: str,
+    notes: list[str],
 ) -> dict[str, dt.datetime]:
-    """started / detected / mitigated / resolved: front matter, labelled lines, then
-    "time to X: duration" stats relative to the start."""
+    """started / detected / mitigated / resolved: front matter, labelled lines (a time of
+    day alone is on the document's day: Confluence's `| Detected | 14:07 UTC |`), then "time
+    to X: duration" stats relative to the start. A labelled value that is no time Basics
+    reads is said in `notes` (unless another label gives that moment)."""
     found: dict[str, dt.datetime] = {}
     for key in ("started", "detected", "mitigated", "resolved"):
         value = meta.get(key)
@@ -408,15 +511,22 @@ def _moments(
             found[key] = moment
         elif value not in (None, ""):
             notes.append(f'{key}: expected a time such as 2026-03-02T14:00Z, found "{value}"')
+    unread: dict[str, str] = {}
     for line in body.split("\n"):
-        label = _LABEL.match(_LABEL_NOISE.sub("", line).strip()) if ":" in line else None
-        if not label:
-            continue
-        named = _MOMENT_LABELS.get(label.group(1).strip().lower())
-        if named and named not in found:
-            moment = parse_stamp(label.group(2), zone_in(label.group(2)) or zone, default_zone)
+        for label, value in _labelled(line, _MOMENT_LABELS):
+            named = _MOMENT_LABELS.get(label)
+            if not named or named in found or _UNSET.match(value):
+                continue
+            here = zone_in(value) or zone
+            moment = parse_stamp(value, here, default_zone)
+            if moment is None and TIME_OF_DAY.match(value):
+                moment = parse_clock(value, day, here, default_zone)
             if moment is not None:
                 found[named] = moment
+            else:
+                unread.setdefault(named, f'{label}: expected a time such as 2026-03-02 14:00 '
+                                         f'UTC, found "{value}"')  # fmt: skip
+    notes += [note for named, note in unread.items() if named not in found]
     if "started" in found:
         # Emphasis marks never span lines: taking them out of the body at once is taking
         # them out of each line.

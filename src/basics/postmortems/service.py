@@ -24,7 +24,7 @@ from basics.store.duckdb_store import Store
 SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
 """Files read as post-mortems: Markdown or text, or no extension at all."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 4
+PARSE_VERSION = 5
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
@@ -96,6 +96,8 @@ class PostmortemService:
             result.postmortems.append(pm)
             fresh.append((name, sha, pm))
         _unique_ids(result)
+        names = self.config.service_names()
+        result.postmortems = [_named(pm, names) for pm in result.postmortems]
         result.postmortems.sort(key=lambda pm: (pm.started or dt.datetime.max, pm.id))
         if not self.store.read_only:
             present = {pm.path for pm in result.postmortems}
@@ -416,6 +418,15 @@ def _unique_ids(library: Library) -> None:
             note = f'id "{pm.id}" is also the id of {seen[pm.id]}: this one is "{other}"'
             library.postmortems[index] = _replace(pm, id=other, notes=(*pm.notes, note))
         seen.setdefault(library.postmortems[index].id, pm.path)
+
+
+def _named(pm: PostMortem, names: dict[str, str]) -> PostMortem:
+    """`pm` with its services as basics.yaml names them: a name or alias in any case
+    ("Search API", "Checkout") is that service, so its incident meets the SLOs and pages of
+    the service; a name basics.yaml does not know is kept as written. Done on each read, not
+    in the cached parse, so an alias added to basics.yaml counts without reading again."""
+    services = tuple(dict.fromkeys(names.get(name.lower(), name) for name in pm.services))
+    return pm if services == pm.services else _replace(pm, services=services)
 
 
 def _replace(pm: PostMortem, **changes: Any) -> PostMortem:

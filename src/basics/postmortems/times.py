@@ -1,5 +1,6 @@
 """Times and durations as post-mortems write them: ISO 8601, "2026-03-02 14:05 CET",
-"14:05" under a dated heading, "2:05 PM PST", "Time to detection: 1 hour 20 minutes".
+"14:05" under a dated heading, "2:05 PM PST", "March 2, 2026 11:40 PM (EST)" (Notion's),
+"17 Feb 2026 14:03 UTC" (incident.io's), "Time to detection: 1 hour 20 minutes".
 
 Pure functions; every time comes back as naive UTC. A zone is taken from the text itself
 (an offset, `Z`, an abbreviation such as CET or PDT, an IANA name), else from the section
@@ -30,6 +31,14 @@ STAMP = re.compile(
     r"\b(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([AaPp]\.?[Mm]\.?)?"
     r"\s*(" + _ZONE[3:-1] + r"|\b[A-Z][a-z]+/[A-Za-z_]+\b)?"
 )
+_MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTHS = {m: n for n, m in enumerate(_MONTH_NAMES.split("|"), 1)}
+PROSE_DATE = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_NAMES})[a-z]*\.?,? (\d{{4}})|"
+    rf"({_MONTH_NAMES})[a-z]*\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}}))\b",
+    re.IGNORECASE,
+)
+"""A date in words: "12 June 2025", "March 2, 2026", "17 Feb 2026"."""
 IANA = re.compile(r"\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b")
 _DURATION_PART = re.compile(
     r"(\d+(?:\.\d+)?)\s*(d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|s(?:ec(?:ond)?s?)?)\b",
@@ -67,8 +76,9 @@ def zone_in(text: str) -> dt.tzinfo | None:
 
 
 def parse_stamp(text: str, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime | None:
-    """The first full date-and-time in `text` (ISO 8601 or "2026-03-02 14:05 CET"), as
-    naive UTC; a date alone is midnight. None when there is no date."""
+    """The first full date-and-time in `text` (ISO 8601 or "2026-03-02 14:05 CET"), or a
+    date in words that `text` starts with ("March 2, 2026 11:40 PM"), as naive UTC; a date
+    alone is midnight. None when there is no date."""
     text = text.strip()
     iso = _iso(text)
     if iso is not None:
@@ -84,7 +94,43 @@ def parse_stamp(text: str, zone: dt.tzinfo | None, default_zone: str) -> dt.date
     only_date = DATE.fullmatch(text)
     if only_date:
         return _utc(dt.datetime.fromisoformat(text), zone, default_zone)
+    in_words = PROSE_DATE.match(text)
+    if in_words:
+        return _prose_stamp(in_words, text, zone, default_zone)
     return None
+
+
+def prose_date(found: re.Match[str]) -> dt.date | None:
+    """The day a `PROSE_DATE` match names; None when there is no such day (June 31)."""
+    if found.group(1):
+        day, month, year = found.group(1), found.group(2), found.group(3)
+    else:
+        day, month, year = found.group(5), found.group(4), found.group(6)
+    try:
+        return dt.date(int(year), _MONTHS[month.lower()[:3]], int(day))
+    except ValueError:
+        return None
+
+
+def _prose_stamp(
+    found: re.Match[str], text: str, zone: dt.tzinfo | None, default_zone: str
+) -> dt.datetime | None:
+    """A date in words alone (midnight, as an ISO date alone), or followed by a time of day
+    ("March 2, 2026 11:40 PM", "17 Feb 2026 at 14:03 UTC"); None when anything else follows."""
+    day = prose_date(found)
+    if day is None:
+        return None
+    rest = re.sub(r"^\s*(?:,|at\b)?\s*", "", text[found.end() :])
+    if not rest:
+        return _utc(dt.datetime.combine(day, dt.time()), zone, default_zone)
+    clock = TIME_OF_DAY.match(rest)
+    if not clock:
+        return None
+    moment = _clock(f"{clock.group(1)}:{clock.group(2)}:{clock.group(3) or '00'}", clock.group(4))
+    if moment is None:
+        return None
+    local = dt.datetime.combine(day, moment)
+    return _utc(local, _zone_of(clock.group(5)) or zone, default_zone)
 
 
 def parse_clock(

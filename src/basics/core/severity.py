@@ -1,0 +1,19 @@
+"""Severity labels as levels: what `basics check` and the post-mortem reader both rate."""
+
+from __future__ import annotations
+
+import re
+
+_SEVERITY = re.compile(r"(\d+)")
+_SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
+                   "minor": 4, "low": 4}  # fmt: skip
+
+
+def severity_level(severity: str | None) -> int | None:
+    """SEV1, P2, sev-3, 1, critical: the level as a number (1 the worst), None unrated."""
+    if not severity:
+        return None
+    match = _SEVERITY.search(severity)
+    if match:
+        return int(match.group(1))
+    return _SEVERITY_WORDS.get(severity.strip().lower())
