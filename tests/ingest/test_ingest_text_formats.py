@@ -217,6 +217,38 @@ def test_a_request_time_is_read_only_where_it_ends_the_line(make_env: Any) -> No
     ]
 
 
+def test_a_last_token_that_is_no_request_time_gives_no_duration(make_env: Any) -> None:
+    """nginx's $request_time is seconds to the millisecond and Apache's %D microseconds: a
+    cache status (HIT), an upstream status (200) or %T/%D (0/1234) ending the line is no
+    request time. It was read as one (200 s) or rejected the line, and its failure with it.
+    A request target in absolute form (varnishncsa) is its path."""
+    env = make_env(
+        NGINX_SOURCE
+        + "  site:\n    format: apache\n    service: web\n"
+        + "  edge:\n    format: nginx\n    service: www\n    request_time_unit: ms\n"
+    )
+    head = '10.0.0.1 - - [02/Mar/2026:14:00:0{} +0000] "GET {} HTTP/1.1" {} 5 "-" "curl/8" {}\n'
+    nginx = env.write(
+        "nginx.log",
+        head.format(1, "/a", 200, "HIT")
+        + head.format(2, "/b", 502, "200")
+        + head.format(3, "http://shop.example.com/c?x=1", 200, "0.004"),
+    )
+    apache = env.write("apache.log", head.format(4, "/d", 500, "0/1234"))
+    edge = env.write("edge.log", head.format(5, "/e", 200, "12"))
+
+    results = [env.ingest(s, p) for s, p in (("web", nginx), ("site", apache), ("edge", edge))]
+
+    assert [(r.accepted, r.rejected) for r in results] == [(3, 0), (1, 0), (1, 0)]
+    assert [(e[2], e[4], e[5]) for e in env.events()] == [
+        ("/a", 200, None),
+        ("/b", 502, None),
+        ("/c", 200, 4.0),
+        ("/d", 500, None),
+        ("/e", 200, 12.0),  # request_time_unit says what the number counts
+    ]
+
+
 def test_nginx_non_log_lines_are_rejects(make_env: Any) -> None:
     env = make_env(NGINX_SOURCE)
     path = env.write(

@@ -39,18 +39,31 @@ COMBINED = (
 )
 _COMBINED_GROUPS = ["addr", "user", "time", "request", "status", "bytes", "referer", "agent", "rt"]
 _REQUEST_TIME_FACTOR = {"s": 1000.0, "ms": 1.0, "us": 0.001}
+# What a request time looks like where it ends the line: nginx's $request_time is seconds
+# to the millisecond (0.004), Apache's %D whole microseconds; with request_time_unit set,
+# any number. Any other last token ($upstream_cache_status's HIT, $upstream_status's 200,
+# %T/%D's 0/1234) is no request time, not a reject that would drop the request.
+_REQUEST_TIME = {"nginx": r"\d+\.\d{3}", "apache": r"\d+", "set": r"\d+(\.\d+)?"}
 
 
 def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
     """Staging SELECT for nginx and Apache combined logs, with an optional request time."""
     unit = source.request_time_unit or ("s" if source.format == "nginx" else "us")
+    looks = _REQUEST_TIME["set" if source.request_time_unit else source.format]
     groups = "[" + ", ".join(sql_text(g) for g in _COMBINED_GROUPS) + "]"
+    # A request target in absolute form (`GET http://host/path`, as varnishncsa and proxies
+    # log it) is its path.
+    target = "split_part(split_part(m.request, ' ', 2), '?', 1)"
+    path = (
+        f"CASE WHEN starts_with({target}, 'http') "
+        f"THEN regexp_replace({target}, '^https?://[^/]*', '') ELSE {target} END"
+    )
     return f"""
     SELECT line_no, raw,
       nullif(m.time, '') AS ts_text, NULL::VARCHAR AS service,
-      nullif(split_part(split_part(m.request, ' ', 2), '?', 1), '') AS operation,
+      nullif({path}, '') AS operation,
       m.user AS user_id, nullif(m.status, '') AS status_text,
-      nullif(nullif(m.rt, ''), '-') AS duration_text,
+      CASE WHEN regexp_full_match(m.rt, {sql_text(looks)}) THEN m.rt END AS duration_text,
       {_REQUEST_TIME_FACTOR[unit]} AS duration_factor,
       map_from_entries(list_filter([
         {{'k': 'client', 'v': nullif(m.addr, '')}},
