@@ -11,35 +11,63 @@ import click
 from basics.cli.main import EXIT_REJECTS, get_app
 from basics.cli.slo_cmd import time_option
 
-FORMATS = ["pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager"]
+FORMATS = [
+    "pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager", "csv",
+    "jsonl",
+]  # fmt: skip
 
 
 @click.command(name="pages")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The export.")
+@click.option(
+    "--mapping",
+    help="With csv or jsonl: FIELD=COLUMN,... for names not recognised (see docs/oncall.md).",
+)
+@click.option(
+    "--source",
+    help="With csv or jsonl: the tool the export comes from, which starts every page id "
+    "(default: pager).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the import summaries as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @click.pass_context
 def ingest_pages(
-    ctx: click.Context, files: tuple[str, ...], fmt: str, as_json: bool, quiet: bool
+    ctx: click.Context,
+    files: tuple[str, ...],
+    fmt: str,
+    mapping: str | None,
+    source: str | None,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Import pages from a pager's export or captured webhooks (`-` reads standard input).
 
     Each file is one batch; re-importing the same pages updates them and never counts them
     twice. Bad records are listed with their line and reason; exit code 3 when any was.
+    `--format csv` and `jsonl` read any pager's export (Grafana OnCall, incident.io, Splunk
+    On-Call, a home-grown one), one page per record, fields found by their common names.
 
     \b
     Examples:
       basics ingest pages incidents.csv --format pagerduty-csv
       basics ingest pages am.jsonl --format alertmanager
+      basics ingest pages alert_groups.json --format jsonl --source grafana-oncall
+      basics ingest pages pages.csv --format csv --mapping created_at=Fired,alert=Check
     """
     from basics.cli import output
+    from basics.oncall.formats.fields import parse_mapping
 
+    if (mapping or source) and fmt not in ("csv", "jsonl"):
+        raise click.UsageError("--mapping and --source are for --format csv or jsonl")
+    fields = parse_mapping(mapping) or None
     app = get_app(ctx)
     results = []
     for number, path in enumerate(files, start=1):
         with output.working(f"importing {path} ({number} of {len(files)})", quiet or as_json):
-            results.append(app.oncall.ingest_pages(path, fmt))  # type: ignore[arg-type]
+            results.append(
+                app.oncall.ingest_pages(path, fmt, mapping=fields, source=source)  # type: ignore[arg-type]
+            )
     if as_json:
         output.emit_json(results)
     for result in results:

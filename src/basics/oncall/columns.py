@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,7 +70,8 @@ class PageColumns:
     outcome: NDArray[np.int8]
     """`ACTIONABLE`, `NOT_ACTIONABLE` or `UNCLASSIFIED` (no outcome, or one not in OUTCOMES)."""
     knowable: NDArray[np.bool_]
-    """The page's source records acknowledgements (Alertmanager does not)."""
+    """The page's source records acknowledgements (Alertmanager does not, nor a csv or
+    jsonl export without them)."""
     time_class: NDArray[np.int8]
     """`BUSINESS`, `OFF` or `SLEEP` at creation, in the responder's zone."""
 
@@ -117,12 +118,14 @@ class PageColumns:
         zone_of: ZoneOf,
         shifts: Sequence[Shift] = (),
         person: Callable[[str], str] | None = None,
+        silent: Collection[str] = (),
     ) -> PageColumns:
         """Columns from a table with the `Page` fields source, incident_key, alert,
         created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
         timestamps). `person` names the person a responder is (two names of one person
         become one); a page without a responder gets the person of the first shift in
-        `shifts` (ordered by start) covering its creation."""
+        `shifts` (ordered by start) covering its creation. `silent`: sources besides
+        `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
         people, responder = _codes(table.column("responder"))
         if person is not None:
             people, responder = _renamed(people, responder, person)
@@ -138,7 +141,8 @@ class PageColumns:
         actionable = np.array(
             [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
         )
-        knowable = np.array([name not in NO_ACKNOWLEDGEMENTS for name in sources] + [True])
+        unknowable = NO_ACKNOWLEDGEMENTS.union(silent)
+        knowable = np.array([name not in unknowable for name in sources] + [True])
         return cls(
             created=created,
             acknowledged=_micros(table.column("acknowledged_at"))[order],

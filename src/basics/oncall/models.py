@@ -18,8 +18,19 @@ OUTCOMES: dict[str, bool] = {
 }
 
 PageFormat = Literal[
-    "pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager"
+    "pagerduty-csv",
+    "pagerduty-json",
+    "pagerduty-webhook",
+    "opsgenie",
+    "alertmanager",
+    "csv",
+    "jsonl",
 ]
+RECORD_FORMATS: tuple[PageFormat, ...] = ("csv", "jsonl")
+"""Any pager's export, one page per record, fields found by name (`formats/records.py`)."""
+BUILT_IN_SOURCES = frozenset({"pagerduty", "opsgenie", "alertmanager", "basics"})
+"""The sources of the other readers' pages (and Basics' own); a `csv` or `jsonl` import
+names its own (`--source`)."""
 
 
 @dataclass(frozen=True)

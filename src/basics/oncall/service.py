@@ -16,10 +16,18 @@ import pyarrow as pa
 from basics.config.models import Config
 from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
-from basics.ingest.inputs import Input, text_stream
+from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall import compute
 from basics.oncall.columns import PAGE_COLUMNS, PageColumns, micros, on_call, store_table
-from basics.oncall.models import OUTCOMES, Page, PageFormat, PageReject, Shift
+from basics.oncall.models import (
+    BUILT_IN_SOURCES,
+    OUTCOMES,
+    RECORD_FORMATS,
+    Page,
+    PageFormat,
+    PageReject,
+    Shift,
+)
 from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
@@ -55,21 +63,35 @@ class OncallService:
         "Alice Martin" is alice), or the name as the source wrote it."""
         return self.people.find(responder) or responder
 
-    def ingest_pages(self, path: str, fmt: PageFormat, show_rejects: int = 5) -> PageImport:
+    def ingest_pages(
+        self,
+        path: str,
+        fmt: PageFormat,
+        show_rejects: int = 5,
+        mapping: dict[str, str] | None = None,
+        source: str | None = None,
+    ) -> PageImport:
         """Import one export or webhook capture as a batch; re-importing updates, never doubles.
 
         A PagerDuty CSV export is staged by DuckDB's CSV reader (`bulk_csv`), with only the
         rows it cannot vouch for read by the row reader; other formats, and an export DuckDB
         cannot read as the row reader does, are read row by row. All give the same pages
-        and line-numbered rejects.
+        and line-numbered rejects. `mapping` and `source` are for the `csv` and `jsonl`
+        formats: the field names the file uses, and the tool its page ids start with.
         """
         from basics.oncall.bulk_csv import STAGED_TABLE, BulkCsv
 
+        if fmt in RECORD_FORMATS:  # a wrong mapping or source said before the file is read
+            from basics.oncall.formats.records import check_options
+
+            check_options(mapping, source)
+        elif mapping or source:
+            raise InputError(f"--mapping and --source are for --format csv or jsonl, not {fmt}")
         bulk = BulkCsv.open(path) if fmt == "pagerduty-csv" else None
         pages: list[Page] | None = None
         rejects: list[PageReject] = []
         if bulk is None:
-            name, sha, pages, rejects = _read_records(path, fmt)
+            name, sha, pages, rejects = _read_records(path, fmt, mapping, source)
         else:
             name, sha = bulk.name, bulk.sha256
         known = self._applied_batch(fmt, sha)
@@ -315,7 +337,23 @@ class OncallService:
             params={"start": start, "end": end},
         ).to_arrow_table()
         on_call = self.shifts(start, end) if shifts is None else shifts
-        return PageColumns.from_arrow(table, self.zone_of, on_call, self.person)
+        silent = self._silent_sources(table.column("source").unique().to_pylist())
+        return PageColumns.from_arrow(table, self.zone_of, on_call, self.person, silent)
+
+    def _silent_sources(self, sources: list[str]) -> list[str]:
+        """Of the sources of `csv` and `jsonl` imports among `sources`, those none of whose
+        stored pages has an acknowledgement: their exports do not record them (incident.io's
+        alerts, Splunk On-Call's incident list), so a page resolved without one says
+        nothing."""
+        imported = [s for s in sources if s not in BUILT_IN_SOURCES]
+        if not imported:
+            return []
+        rows = self.store.query(
+            "SELECT source FROM pages WHERE source IN (SELECT unnest(?::VARCHAR[])) "
+            "GROUP BY source HAVING count(acknowledged_at) = 0",
+            [imported],
+        )
+        return [str(row[0]) for row in rows]
 
     def report(
         self,
@@ -424,8 +462,12 @@ def _likely_cause(fmt: str, count: int, rejects: list[PageReject]) -> str | None
     looks_json = all(raw.startswith(("{", "[")) for raw in raws if raw)
     if looks_json and fmt == "pagerduty-csv":
         return "the file is JSON: is its --format pagerduty-json, opsgenie or alertmanager?"
-    if not looks_json and fmt != "pagerduty-csv" and all("," in raw for raw in raws if raw):
-        return f"no record is JSON: is its --format pagerduty-csv (it is {fmt})?"
+    if looks_json and fmt == "csv":
+        return "the file is JSON: is its --format jsonl?"
+    csv_formats = ("pagerduty-csv", "csv")
+    if not looks_json and fmt not in csv_formats and all("," in raw for raw in raws if raw):
+        other = "csv" if fmt == "jsonl" else "pagerduty-csv"
+        return f"no record is JSON: is its --format {other} (it is {fmt})?"
     return None
 
 
@@ -556,14 +598,24 @@ def _write_fold(
         db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _read_records(path: str, fmt: PageFormat) -> tuple[str, str, list[Page], list[PageReject]]:
+def _read_records(
+    path: str,
+    fmt: PageFormat,
+    mapping: dict[str, str] | None = None,
+    page_source: str | None = None,
+) -> tuple[str, str, list[Page], list[PageReject]]:
     """The input's name, the SHA-256 of its content, and its pages and rejects read record
-    by record."""
-    from basics.oncall.importers import read_pages
+    by record. A `csv` or `jsonl` file is read whole as bytes: one that is not UTF-8 is a
+    spreadsheet's Windows-1252."""
+    from basics.oncall.importers import read_pages, read_records
 
     source = Input(path)
     try:
-        pages, rejects = read_pages(text_stream(source), fmt, source.name)
+        if fmt in RECORD_FORMATS:
+            data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+            pages, rejects = read_records(data, fmt, source.name, mapping, page_source)
+        else:
+            pages, rejects = read_pages(text_stream(source), fmt, source.name)
         return source.name, source.sha256.hexdigest(), pages, rejects
     finally:
         source.close()
