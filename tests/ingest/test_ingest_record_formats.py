@@ -231,6 +231,50 @@ def test_parquet_rejects_standard_input_and_non_parquet(make_env: Any) -> None:
     assert env.counts()["batches"] == 0
 
 
+def test_parquet_durations_keep_their_own_unit_and_nan_is_missing(make_env: Any) -> None:
+    """A pandas timedelta column is Arrow's duration[ns], stored as a bare integer: mapped
+    as `duration_s`, 0.265 s was read as 265,000,000,000 ms. A float NaN (polars' and
+    pandas' missing value) is missing, not a reject that drops the row."""
+    env = make_env(
+        "sources:\n  lake:\n    format: parquet\n    service: shop\n"
+        "    fields: {ts: ts, duration_s: latency}\n"
+        "  frame:\n    format: parquet\n    service: shop\n"
+    )
+    at = [dt.datetime(2026, 3, 29, 0, 30, s, tzinfo=dt.UTC) for s in range(3)]
+    pq.write_table(
+        pa.table(
+            {
+                "ts": pa.array(at, pa.timestamp("us", tz="UTC")),
+                "latency": pa.array([265_000_000, 1_500_000_000, None], pa.duration("ns")),
+            }
+        ),
+        env.root / "timedelta.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "ts": pa.array(at, pa.timestamp("us", tz="UTC")),
+                "status": [200.0, float("nan"), 503.0],
+                "duration_ms": [12.5, 40.0, float("nan")],
+            }
+        ),
+        env.root / "frame.parquet",
+    )
+
+    timedeltas = env.ingest("lake", env.root / "timedelta.parquet")
+    frame = env.ingest("frame", env.root / "frame.parquet")
+
+    assert [(r.accepted, r.rejected) for r in (timedeltas, frame)] == [(3, 0), (3, 0)]
+    assert [(e[4], e[5]) for e in env.events()] == [
+        (None, 265.0),
+        (200, 12.5),
+        (None, 40.0),
+        (None, 1500.0),
+        (None, None),
+        (503, None),
+    ]
+
+
 # --- OTLP JSON ---------------------------------------------------------------------------------
 
 OTLP_SOURCE = """

@@ -24,6 +24,7 @@ def parquet_staging_sql(
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file: {error}") from None
     types = {row[0]: str(row[1]) for row in described}
+    units = _duration_units(path)
     paths = field_paths(source)
 
     def column(path: str) -> str | None:
@@ -34,15 +35,37 @@ def parquet_staging_sql(
             return ".".join(_ident(part) for part in path.split("."))
         return None
 
-    def pick(candidates: tuple[str, ...]) -> str:
-        found = [c for c in (column(p) for p in candidates) if c]
-        if not found:
-            return "NULL::VARCHAR"
-        return "coalesce(" + ", ".join(f"CAST({c} AS VARCHAR)" for c in found) + ")"
+    def text(path: str) -> str | None:
+        found = column(path)
+        if found is None:
+            return None
+        if types.get(path) in ("FLOAT", "DOUBLE"):
+            # NaN is pandas' and polars' missing value. Tested as text: DuckDB folds
+            # isnan() to false from the row group's statistics, which leave NaN out.
+            written = f"CAST({found} AS VARCHAR)"
+            return f"CASE WHEN {written} NOT IN ('nan', '-nan') THEN {written} END"
+        return f"CAST({found} AS VARCHAR)"
 
-    durations = [(pick(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
-    duration_text = "coalesce(" + ", ".join(t for t, _ in durations) + ")"
-    factor = "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
+    def pick(candidates: tuple[str, ...]) -> str:
+        found = [t for t in (text(p) for p in candidates) if t]
+        return "coalesce(" + ", ".join(found) + ")" if found else "NULL::VARCHAR"
+
+    # A column of Arrow's duration type (a pandas timedelta) is in its own unit, whatever
+    # the field's name says: Parquet stores it as a bare integer.
+    durations = [
+        (found, units.get(p, factor))
+        for name, factor in DURATION_FACTORS.items()
+        for p in paths.candidates[name]
+        if (found := text(p)) is not None
+    ]
+    duration_text = (
+        "coalesce(" + ", ".join(t for t, _ in durations) + ")" if durations else ("NULL::VARCHAR")
+    )
+    factor = (
+        "CASE " + " ".join(f"WHEN {t} IS NOT NULL THEN {f}" for t, f in durations) + " END"
+        if durations
+        else "1.0"
+    )
     attrs = "MAP {}::MAP(VARCHAR, VARCHAR)"
     map_column = next(
         (column(p) for p in paths.candidates["attrs"] if types.get(p, "").startswith("MAP")), None
@@ -68,6 +91,26 @@ def parquet_staging_sql(
       {pick((source.id,)) if source.id else "NULL::VARCHAR"} AS record_id
     FROM {scan}
     """
+
+
+_UNIT_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001, "ns": 0.000001}
+
+
+def _duration_units(path: str) -> dict[str, float]:
+    """Milliseconds per stored unit of each column of Arrow's duration type, by name (the
+    file's Arrow schema says; DuckDB reads such a column as a plain integer)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException):
+        return {}
+    return {
+        field.name: _UNIT_MS[field.type.unit]
+        for field in schema
+        if pa.types.is_duration(field.type)
+    }
 
 
 def _ident(name: str) -> str:
