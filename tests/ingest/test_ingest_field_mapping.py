@@ -344,6 +344,32 @@ def test_nanosecond_durations_by_name_and_mapped(make_env: Any) -> None:
     assert durations == [("shop", 12.345678), ("shop", 300.0), ("edge", 1.5), ("txt", 0.25)]
 
 
+def test_a_list_of_upstream_times_is_their_sum(make_env: Any) -> None:
+    """nginx's $upstream_response_time after a retry (`0.028, 0.030`) or an internal
+    redirect (`0.028 : 0.030`): the time in upstreams is their sum. It was a reject, and
+    with it the 502 that made nginx retry."""
+    env = make_env(
+        "sources:\n  edge:\n    format: jsonl\n    service: shop\n"
+        "    fields: {duration_s: upstream_response_time}\n"
+    )
+    times = ["0.028, 0.030", "0.028 : 0.030", "0.004", "0.5, x"]
+    path = env.write(
+        "nginx.jsonl",
+        _jsonl(
+            *(
+                {"time": f"2026-03-29T00:30:0{n}Z", "status": 502, "upstream_response_time": t}
+                for n, t in enumerate(times)
+            )
+        ),
+    )
+
+    result = env.ingest("edge", path)
+
+    assert (result.accepted, result.rejected) == (3, 1)
+    assert [e[5] for e in env.events()] == [58.0, 58.0, 4.0]
+    assert env.rejects()[0][:2] == (4, "duration")
+
+
 def test_durations_written_with_their_unit(make_env: Any) -> None:
     """Go's time.Duration text, Google Cloud's `0.123456s` and `12 ms` are read in their
     own unit (it wins over the field's); any other text is a reject that says what is read."""

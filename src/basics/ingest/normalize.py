@@ -160,20 +160,33 @@ DURATION_PATTERN = sql_text(f"({_PART})+")
 
 def duration_ms_sql(text: str, number: str, factor: str) -> str:
     """Milliseconds of a duration field: `number` (its text read as a number) times the
-    field's `factor`, or else its `text` written with units (see `_PART`); NULL when it is
-    neither, or negative, or not finite."""
+    field's `factor`, or else its `text` written with units (see `_PART`), or else a list
+    of numbers (see `_TIMES`), their sum times `factor`; NULL when it is none of these, or
+    negative, or not finite."""
     units = " ".join(f"WHEN {sql_text(unit)} THEN {ms}" for unit, ms in _UNIT_MS.items())
     written = (
         f"list_sum(list_transform(regexp_extract_all({text}, {sql_text(_PART)}), lambda p: "
         f"CAST(regexp_extract(p, '^[0-9.]+') AS DOUBLE) * "
         f"CASE regexp_extract(p, '[a-zµμ]+$') {units} END))"
     )
-    # The written sum is computed once, and tested through a lambda's parameter.
+    listed = (
+        f"list_sum(list_transform(regexp_extract_all({text}, '[0-9.]+'), "
+        "lambda n: CAST(n AS DOUBLE)))"
+    )
+    # Each sum is computed once, and tested through a lambda's parameter.
     return (
         f"CASE WHEN {number} IS NOT NULL THEN {duration_sql(number, factor)} "
         f"WHEN regexp_full_match({text}, {DURATION_PATTERN}) "
-        f"THEN list_transform([{written}], lambda w: {duration_sql('w', '1')})[1] END"
+        f"THEN list_transform([{written}], lambda w: {duration_sql('w', '1')})[1] "
+        f"WHEN regexp_full_match({text}, {sql_text(_TIMES)}) "
+        f"THEN list_transform([{listed}], lambda w: {duration_sql('w', factor)})[1] END"
     )
+
+
+# nginx's $upstream_response_time after retries (`0.028, 0.030`: one time per upstream
+# tried) or internal redirects (`0.028 : 0.030`): the request's time in upstreams is their
+# sum. A reject would drop the request, and the failure that made nginx retry with it.
+_TIMES = r"\d+(\.\d+)?(\s*[,:]\s*\d+(\.\d+)?)+"
 
 
 OFFSET_PATTERN = sql_text(_OFFSET)
