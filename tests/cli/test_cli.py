@@ -275,7 +275,10 @@ def test_ingest_rejects_exit_3_with_file_line_field_reason(fresh: Path) -> None:
 
     again = invoke(fresh, "ingest", "events", "bad.jsonl", "-s", "api", "-q")
     assert again.exit_code == 0
-    assert again.stdout == "bad.jsonl: already ingested as batch 1; nothing changed\n"
+    assert again.stdout == (
+        "bad.jsonl: already ingested as batch 1; nothing changed (to read it again under "
+        "changed source settings: basics batches undo 1, then ingest it)\n"
+    )
 
     as_json = invoke(fresh, "ingest", "rejects", "1", "--json")
     assert as_json.exit_code == 0

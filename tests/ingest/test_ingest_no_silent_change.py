@@ -409,3 +409,17 @@ def test_a_file_rejected_for_its_bytes_gets_a_likely_cause(make_env: Any) -> Non
 
     assert (result.status, result.rejected) == ("rejected", 3)
     assert result.hint == f"the file is not UTF-8 (Windows-1252 or Latin-1?): {CONVERT}"
+
+
+def test_json_arrays_a_line_get_a_likely_cause(make_env: Any) -> None:
+    """A log drain's delivery (Vercel's) is an array of records a line."""
+    env = make_env(SOURCE)
+    text = json.dumps([{"ts": TS}, {"ts": TS}]) + "\n" + json.dumps([{"ts": TS}]) + "\n"
+
+    result = env.ingest("api", env.write("drain.json", text))
+
+    assert (result.status, result.rejected) == ("rejected", 2)
+    assert result.hint == (
+        "every line is a JSON array (a batch of records, as log drains deliver them): one "
+        "object a line is read; split them with jq -c '.[]'"
+    )

@@ -185,6 +185,17 @@ def test_a_date_without_a_time_is_a_reject_never_midnight(make_env: Any) -> None
     )
 
 
+def test_a_space_before_the_offset_is_read(make_env: Any) -> None:
+    """Ruby's Logger and Java's formatters write `2026-03-02 14:00:00 +0000`."""
+    env = make_env("sources:\n  api: {format: jsonl, service: api}\n")
+    lines = ['{"ts": "2026-03-02 15:00:00 +01:00"}', '{"ts": "2026-03-02 09:00:00 -0500"}']
+
+    result = env.ingest("api", env.write("e.jsonl", "\n".join(lines) + "\n"))
+
+    assert (result.accepted, result.rejected, result.local_time_rows) == (2, 0, 0)
+    assert [row[0] for row in env.events()] == [dt.datetime(2026, 3, 2, 14, 0)] * 2
+
+
 def test_a_decimal_comma_is_read_as_iso_8601_allows(make_env: Any) -> None:
     """Python's logging (asctime) and log4j write `2026-03-02 15:00:00,123`."""
     env = make_env(

@@ -183,7 +183,8 @@ def summarise(result: BatchResult) -> None:
         )
         click.echo(
             f"{result.path}: already ingested as batch {result.duplicate_of}{where}; "
-            "nothing changed"
+            "nothing changed (to read it again under changed source settings: "
+            f"basics batches undo {result.duplicate_of}, then ingest it)"
         )
         return
     if result.status == "rejected":

@@ -108,12 +108,17 @@ def offset_time_sql(t: str) -> str:
     """The naive UTC time of text `t` that matched `OFFSET_PATTERN`.
 
     DuckDB reads a `Z` right after the time itself; other spellings of UTC (`z`, `UTC`,
-    `GMT`, a space before them) are rewritten as `+00:00` first.
+    `GMT`, a space before them) are rewritten as `+00:00` first. A space before a numeric
+    offset (`14:00:00 +00:00`, as Ruby's and Java's loggers write it), which DuckDB does
+    not read, is taken out when the first reading fails.
     """
+    written = (
+        f"CASE WHEN ends_with({t}, 'Z') AND substr({t}, -2, 1) BETWEEN '0' AND '9' THEN {t} "
+        f"ELSE regexp_replace({t}, {sql_text(_UTC_SUFFIX)}, '+00:00') END"
+    )
     return (
-        f"timezone('UTC', try_cast(CASE WHEN ends_with({t}, 'Z') "
-        f"AND substr({t}, -2, 1) BETWEEN '0' AND '9' THEN {t} "
-        f"ELSE regexp_replace({t}, {sql_text(_UTC_SUFFIX)}, '+00:00') END AS TIMESTAMPTZ))"
+        f"timezone('UTC', coalesce(try_cast({written} AS TIMESTAMPTZ), "
+        f"try_cast(regexp_replace({written}, '\\s+([+-][0-9])', '\\1') AS TIMESTAMPTZ)))"
     )
 
 

@@ -428,6 +428,11 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
     if looks_json and fmt != "jsonl":
         return f"every line is JSON: is the source's format jsonl (it is {fmt})?"
+    if fmt == "jsonl" and all(raw.lstrip().startswith("[") for raw in raws):
+        return (
+            "every line is a JSON array (a batch of records, as log drains deliver them): "
+            "one object a line is read; split them with jq -c '.[]'"
+        )
     if fmt == "jsonl" and not any(raw.lstrip().startswith("{") for raw in raws):
         return "no line is a JSON object: is the source's format nginx, csv or regex?"
     fields = {r.field for r in rejects}
