@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from basics.core.errors import InputError
-from basics.oncall.formats.fields import parse_mapping
+from basics.ingest.named_fields import parse_mapping
 from basics.oncall.formats.records import read_csv, read_jsonl
 from basics.oncall.importers import read_pages, read_records
 from basics.oncall.models import Page, PageReject

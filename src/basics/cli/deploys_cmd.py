@@ -345,13 +345,9 @@ def _import_file(
 
 
 def _mapping(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    pairs = [part.partition("=") for part in text.split(",") if part.strip()]
-    bad = [left for left, eq, right in pairs if not eq or not left.strip() or not right.strip()]
-    if bad:
-        raise click.UsageError(f"--mapping expects FIELD=COLUMN pairs, got {bad[0]!r}")
-    return {left.strip(): right.strip() for left, _, right in pairs}
+    from basics.ingest.named_fields import parse_mapping
+
+    return parse_mapping(text) or None
 
 
 def _say(result: DeployImport) -> None:

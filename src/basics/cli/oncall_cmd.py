@@ -56,7 +56,7 @@ def ingest_pages(
       basics ingest pages pages.csv --format csv --mapping created_at=Fired,alert=Check
     """
     from basics.cli import output
-    from basics.oncall.formats.fields import parse_mapping
+    from basics.ingest.named_fields import parse_mapping
 
     if (mapping or source) and fmt not in ("csv", "jsonl"):
         raise click.UsageError("--mapping and --source are for --format csv or jsonl")

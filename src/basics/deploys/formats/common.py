@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from basics.deploys.models import SKIPPED, DeployRead, DeployRecord, DeployReject
-from basics.ingest.encoding import line_problem, start_problem
+from basics.ingest import named_fields
+from basics.ingest.named_fields import RAW_CAP, value_at
 
 # The JSON scanner, time parser and field helpers are the on-call readers' own: one copy of
 # the tricky parts (resuming after a broken record, nanoseconds, " UTC") for both domains.
 from basics.oncall.formats.common import (
-    RAW_CAP,
     JsonRecord,
     RecordError,
     from_epoch,
@@ -32,7 +32,6 @@ from basics.oncall.formats.common import (
     optional_text,
     parse_iso,
     required_text,
-    value_at,
 )
 
 __all__ = [
@@ -65,38 +64,14 @@ TIME_EXPECTED = "ISO 8601 such as 2026-03-02T14:00:05Z, or epoch seconds or mill
 
 
 def decode(
-    data: bytes, name: str, legacy: bool = False, as_json: bool = True
+    data: bytes, name: str, windows: bool = False, as_json: bool = True
 ) -> tuple[str, list[DeployReject]]:
-    """The bytes as text: UTF-8 (a BOM dropped); UTF-16 or UTF-32 is one reject. With
-    `legacy`, a file that is not UTF-8 is read whole as Windows-1252 (a spreadsheet's
-    "CSV"); otherwise each line that is not UTF-8 is rejected (naming the byte, and for
-    JSON the key) and left blank, so the other lines keep their numbers."""
-    problem = start_problem(data[:8192], name)
-    if problem is not None:
-        return "", [DeployReject(1, None, problem, "")]
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    if legacy:
-        try:
-            return data.decode("cp1252"), []
-        except UnicodeDecodeError:
-            pass  # bytes cp1252 leaves undefined: not Windows text either
-    return _decode_lines(data, as_json)
-
-
-def _decode_lines(data: bytes, as_json: bool) -> tuple[str, list[DeployReject]]:
-    lines: list[str] = []
-    rejects: list[DeployReject] = []
-    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
-        problem = line_problem(line, as_json)
-        if problem is None:
-            lines.append(line.decode("utf-8"))
-        else:
-            rejects.append(DeployReject(number, None, problem, line.decode("latin-1")[:RAW_CAP]))
-            lines.append("")
-    return "\n".join(lines), rejects
+    """The bytes as text, with deploy rejects: UTF-8, or with `windows` a file that is not
+    UTF-8 read whole as Windows-1252 (a spreadsheet's "CSV"), a BOM dropped either way;
+    UTF-16 or UTF-32 is one reject. Otherwise each line that is not UTF-8 is rejected (naming
+    the byte, and for JSON the key) and left blank, so the other lines keep their numbers."""
+    text, rejects = named_fields.decode(data, name, windows=windows, as_json=as_json)
+    return text, [DeployReject(*reject) for reject in rejects]
 
 
 def json_values(text: str) -> tuple[list[JsonRecord], list[DeployReject]]:

@@ -26,21 +26,17 @@ and a run still going (its conclusion empty) is skipped by its status. A status 
 A file that is not UTF-8 is read as Windows-1252 (a spreadsheet's CSV).
 
 `read_jsonl` and `read_csv` have the signature of every reader's `read`; `read` itself tells
-JSON from CSV by the first character that is not blank.
+JSON from CSV by the first character that is not blank. Finding fields by name, the mapping,
+the CSV header and Windows-1252 are `basics.ingest.named_fields`, as for the pages' reader.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
-from basics.core.errors import InputError
 from basics.deploys.formats.common import (
-    RAW_CAP,
     TIME_EXPECTED,
     DeploySet,
     RecordError,
@@ -54,7 +50,6 @@ from basics.deploys.formats.common import (
     optional_time,
     required_time,
     skip,
-    value_at,
 )
 from basics.deploys.models import (
     Change,
@@ -63,6 +58,8 @@ from basics.deploys.models import (
     DeployReject,
     DeployStatus,
 )
+from basics.ingest import named_fields
+from basics.ingest.named_fields import Lookup, Reject, csv_records, json_lookup, norm
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "service": ("service", "service_name", "app", "application", "app_name", "component"),
@@ -105,26 +102,17 @@ _ACCEPTED = (
 _SHAS = re.compile(r"[\s,;|]+")
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def check_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
     """The mapping, checked: each key one of our fields, each value a non-empty name."""
-    for key, value in (mapping or {}).items():
-        if key not in FIELDS:
-            raise InputError(
-                f'unknown field "{key}" in the mapping: expected one of {", ".join(FIELDS)}'
-            )
-        if not value.strip():
-            raise InputError(f'the mapping of "{key}" is empty: expected a field or column name')
-    return dict(mapping or {})
+    return named_fields.check_mapping(
+        mapping,
+        FIELDS,
+        unknown='unknown field "{field}" in the mapping: expected one of {fields}',
+        empty='the mapping of "{field}" is empty: expected a field or column name',
+    )
 
 
 # --- one record, whatever its format ----------------------------------------------------------
-
-Lookup = Callable[[str], tuple[Any, str]]
-"""Our field's value in a record and the source's name for it (for messages)."""
 
 
 def record_deploy(
@@ -184,7 +172,7 @@ def _status(lookup: Lookup, mapped: bool) -> DeployStatus:
         raise Skip(f"{name} is empty: the deploy has not finished, or the record does not say")
     if text is None:
         return "succeeded"  # a record of a deploy, saying nothing more, is a deploy that happened
-    word = _norm(text)
+    word = norm(text)
     if word in _STATUS_OF:
         return _STATUS_OF[word]
     if word in _NOT_FINAL:
@@ -260,7 +248,7 @@ def read_jsonl(
 ) -> DeployRead:
     """Deploys from JSON lines (or a JSON array) of deploy records."""
     fields = check_mapping(mapping)
-    text, rejects = decode(data, name, legacy=True)
+    text, rejects = decode(data, name, windows=True)
     records, broken = json_values(text)
     rejects += broken
     deploys = DeploySet()
@@ -269,36 +257,13 @@ def read_jsonl(
             if not isinstance(record.value, dict):
                 found = json_type(record.value)
                 raise RecordError(None, f"expected a JSON object (one deploy), found {found}")
-            lookup = _json_lookup(record.value, fields)
+            lookup = json_lookup(record.value, FIELDS, fields)
             deploys.add(record_deploy(lookup, service, "status" in fields))
         except Skip as skipped:
             rejects.append(skip(record.line, skipped.why, record.raw))
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
     return finish(deploys, rejects)
-
-
-def _holds(value: Any) -> bool:
-    """Whether a value says something (a run's `"conclusion": ""` does not)."""
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _json_lookup(record: dict[str, Any], mapping: dict[str, str]) -> Lookup:
-    by_name: dict[str, str] = {}
-    for key in record:
-        by_name.setdefault(_norm(key), key)
-
-    def lookup(field: str) -> tuple[Any, str]:
-        if field in mapping:
-            path = mapping[field]
-            # A key with a dot in its name ("service.name", as OpenTelemetry writes it) is
-            # tried before the nested path.
-            return (record[path] if path in record else value_at(record, path)), path
-        keys = [by_name[n] for n in map(_norm, FIELDS[field]) if n in by_name]
-        key = next((k for k in keys if _holds(record[k])), keys[0] if keys else None)
-        return (None, field) if key is None else (record[key], key)
-
-    return lookup
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -309,97 +274,19 @@ def read_csv(
 ) -> DeployRead:
     """Deploys from a CSV with a header row (comma, semicolon or tab separated)."""
     fields = check_mapping(mapping)
-    text, rejects = decode(data, name, legacy=True, as_json=False)
+    text, rejects = decode(data, name, windows=True, as_json=False)
     deploys = DeploySet()
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first.count)  # Excel writes ";" in many locales
-    header: _Header | None = None
-    for line, cells in _rows(text, delimiter):
-        if header is None:
-            header = _Header(cells, fields, delimiter)
-            problem = header.problem(service)
-            if problem is not None:
-                rejects.append(DeployReject(line, problem[0], problem[1], header.raw(cells)))
-                break
+    required = {"deployed_at": "a mapping"}
+    if service is None:
+        required["service"] = "a mapping, or a default service"
+    for row in csv_records(text, FIELDS, fields, required):
+        if isinstance(row, Reject):
+            rejects.append(DeployReject(*row))
             continue
-        if header.repeats(cells):
-            continue  # a header pasted again, as exports joined by hand have
         try:
-            deploys.add(record_deploy(header.lookup(cells), service, "status" in fields))
+            deploys.add(record_deploy(row.lookup, service, "status" in fields))
         except Skip as skipped:
-            rejects.append(skip(line, skipped.why, header.raw(cells)))
+            rejects.append(skip(row.line, skipped.why, row.raw))
         except RecordError as error:
-            rejects.append(make_reject(line, error, header.raw(cells)))
+            rejects.append(make_reject(row.line, error, row.raw))
     return finish(deploys, rejects)
-
-
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank row and the line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    last_line = 0
-    for cells in reader:
-        line, last_line = last_line + 1, reader.line_num
-        if any(cell.strip() for cell in cells):
-            yield line, cells
-
-
-class _Header:
-    """Which column holds each of our fields."""
-
-    def __init__(self, cells: list[str], mapping: dict[str, str], delimiter: str) -> None:
-        self.delimiter = delimiter
-        self.cells = [cell.strip() for cell in cells]
-        self.normalized = [_norm(cell) for cell in self.cells]
-        self.columns: dict[str, list[int]] = {}  # each field's columns, the first named first
-        self.unmapped: list[tuple[str, str]] = []
-        for field, aliases in FIELDS.items():
-            wanted = [mapping[field]] if field in mapping else list(aliases)
-            indices = [index for index in map(self._index, wanted) if index >= 0]
-            if indices:
-                self.columns[field] = indices
-            elif field in mapping:
-                self.unmapped.append((field, mapping[field]))
-
-    def _index(self, name: str) -> int:
-        wanted = _norm(name)
-        return self.normalized.index(wanted) if wanted in self.normalized else -1
-
-    def problem(self, default_service: str | None) -> tuple[str, str] | None:
-        """Why no row can be read (the field and the reason), or None."""
-        present = ", ".join(self.cells)
-        if self.unmapped:
-            field, column = self.unmapped[0]
-            return field, f'the mapping names column "{column}" for {field}; columns: {present}'
-        for field, needed in (("deployed_at", True), ("service", default_service is None)):
-            if needed and field not in self.columns:
-                expected = ", ".join(FIELDS[field])
-                return field, (
-                    f"no column for {field}: expected one named {expected} (or a mapping"
-                    f"{', or a default service' if field == 'service' else ''}); "
-                    f"columns: {present}"
-                )
-        return None
-
-    def repeats(self, cells: list[str]) -> bool:
-        return [_norm(cell) for cell in cells[: len(self.normalized)]] == self.normalized
-
-    def lookup(self, cells: list[str]) -> Lookup:
-        extra = [cell for cell in cells[len(self.cells) :] if cell.strip()]
-        if extra:
-            found = len(self.cells) + len(extra)
-            raise RecordError(
-                None, f"expected {len(self.cells)} columns as in the header, found {found}"
-            )
-
-        def value(field: str) -> tuple[Any, str]:
-            indices = self.columns.get(field)
-            if indices is None:
-                return None, field
-            held = [(cells[i].strip() if i < len(cells) else "", i) for i in indices]
-            cell, index = next((pair for pair in held if pair[0]), held[0])
-            return (cell or None), self.cells[index]
-
-        return value
-
-    def raw(self, cells: list[str]) -> str:
-        return self.delimiter.join(cells)[:RAW_CAP]

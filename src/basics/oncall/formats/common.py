@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from basics.ingest.named_fields import RAW_CAP, value_at
 from basics.oncall.models import Page, PageReject
 
-RAW_CAP = 2000
 TIME_EXPECTED = "ISO 8601 with an offset such as 2026-03-02T14:00:05Z"
 _EPOCH = dt.datetime(1970, 1, 1)
 
@@ -147,16 +147,6 @@ def as_object(value: Any, what: str = "a JSON object") -> dict[str, Any]:
     """The value if it is a JSON object, else a RecordError saying what was expected."""
     if not isinstance(value, dict):
         raise RecordError(None, f"expected {what}, found {json_type(value)}")
-    return value
-
-
-def value_at(record: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path, or None where any step is missing or not an object."""
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
     return value
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from basics.ingest.named_fields import value_at
 from basics.oncall.formats.common import (
     PageSet,
     RecordError,
@@ -18,7 +19,6 @@ from basics.oncall.formats.common import (
     make_reject,
     optional_text,
     required_text,
-    value_at,
 )
 from basics.oncall.models import Page, PageReject
 

@@ -29,6 +29,8 @@ as the record's own fields. A page's id is `<source>:<id>`; a record without an 
 by what it says instead, `<source>:[<service>@]<created_at>Z#<alert>`, which a later export
 that retitles the page cannot match. The incident key is, when the record names none, the
 page's own id. docs/oncall.md shows the table of names; a test keeps the two the same.
+Finding fields by name, the mapping, the CSV header and Windows-1252 are
+`basics.ingest.named_fields`, as for the deploys' reader.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from basics.core.errors import InputError
+from basics.ingest.named_fields import (
+    Lookup,
+    Reject,
+    check_mapping,
+    csv_records,
+    decode,
+    json_lookup,
+    norm,
+)
 from basics.oncall.formats.common import (
     PageSet,
     RecordError,
@@ -48,15 +59,6 @@ from basics.oncall.formats.common import (
     json_type,
     make_reject,
     parse_iso,
-)
-from basics.oncall.formats.fields import (
-    CsvHeader,
-    Lookup,
-    check_mapping,
-    csv_rows,
-    decode,
-    json_lookup,
-    norm,
 )
 from basics.oncall.models import BUILT_IN_SOURCES, Page, PageReject
 
@@ -90,7 +92,8 @@ NAMES: dict[str, tuple[str, ...]] = {
     ),
     "urgency": ("urgency", "severity", "priority"),
 }  # fmt: skip
-REQUIRED = {"created_at": NAMES["created_at"], "alert": NAMES["alert"]}
+REQUIRED = {field: f"--mapping {field}=COLUMN" for field in ("created_at", "alert")}
+"""The fields a CSV must have a column for, and what else would name it."""
 CONTAINERS = ("results", "alerts", "incidents", "data")
 """Keys of an API response holding the records (Grafana OnCall's `results`, incident.io's
 `alerts`, Splunk On-Call's `incidents`)."""
@@ -221,6 +224,12 @@ def _time(lookup: Lookup, field: str) -> dt.datetime | None:
         ) from None
 
 
+def _decode(data: bytes, name: str) -> tuple[str, list[PageReject]]:
+    """The text (UTF-8, else Windows-1252) and what could not be read of it, as page rejects."""
+    text, rejects = decode(data, name, windows=True, as_json=False)
+    return text, [PageReject(*reject) for reject in rejects]
+
+
 # --- CSV ----------------------------------------------------------------------------------------
 
 
@@ -231,24 +240,16 @@ def read_csv(
     without a column for created_at or alert, or without a column `mapping` names, is one
     reject at its line: no row could be read. A row that is the header again is skipped."""
     fields, source = check_options(mapping, source)
-    text, rejects = decode(data, name)
+    text, rejects = _decode(data, name)
     pages = PageSet()
-    delimiter, rows = csv_rows(text)
-    header: CsvHeader | None = None
-    for line, cells in rows:
-        if header is None:
-            header = CsvHeader(cells, NAMES, fields, delimiter)
-            problem = header.problem(REQUIRED)
-            if problem is not None:
-                rejects.append(PageReject(line, problem[0], problem[1], header.raw(cells)))
-                break
-            continue
-        if header.repeats(cells):
+    for row in csv_records(text, NAMES, fields, REQUIRED):
+        if isinstance(row, Reject):
+            rejects.append(PageReject(*row))
             continue
         try:
-            pages.add(record_page(header.lookup(cells), source, split_people=True))
+            pages.add(record_page(row.lookup, source, split_people=True))
         except RecordError as error:
-            rejects.append(make_reject(line, error, header.raw(cells)))
+            rejects.append(make_reject(row.line, error, row.raw))
     return pages.pages(), sorted(rejects, key=lambda reject: reject.line)
 
 
@@ -261,7 +262,7 @@ def read_jsonl(
     """Pages from JSON lines, a JSON array, or an API response holding the records under
     `results`, `alerts`, `incidents` or `data`."""
     fields, source = check_options(mapping, source)
-    text, rejects = decode(data, name)
+    text, rejects = _decode(data, name)
     records, broken = json_records(text, containers=CONTAINERS)
     rejects += broken
     pages = PageSet()
@@ -270,7 +271,8 @@ def read_jsonl(
             if not isinstance(record.value, dict):
                 found = json_type(record.value)
                 raise RecordError(None, f"expected a JSON object (one page), found {found}")
-            pages.add(record_page(json_lookup(record.value, NAMES, fields), source))
+            lookup = json_lookup(record.value, NAMES, fields, inner=("attributes",))
+            pages.add(record_page(lookup, source))
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
     return pages.pages(), sorted(rejects, key=lambda reject: reject.line)
