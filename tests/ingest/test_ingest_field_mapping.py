@@ -352,7 +352,7 @@ def test_a_list_of_upstream_times_is_their_sum(make_env: Any) -> None:
         "sources:\n  edge:\n    format: jsonl\n    service: shop\n"
         "    fields: {duration_s: upstream_response_time}\n"
     )
-    times = ["0.028, 0.030", "0.028 : 0.030", "0.004", "0.5, x"]
+    times = ["0.028, 0.030", "0.028 : 0.030", "0.004", "1,5", "12,345", "00:01:30"]
     path = env.write(
         "nginx.jsonl",
         _jsonl(
@@ -365,9 +365,10 @@ def test_a_list_of_upstream_times_is_their_sum(make_env: Any) -> None:
 
     result = env.ingest("edge", path)
 
-    assert (result.accepted, result.rejected) == (3, 1)
+    assert (result.accepted, result.rejected) == (3, 3)
     assert [e[5] for e in env.events()] == [58.0, 58.0, 4.0]
-    assert env.rejects()[0][:2] == (4, "duration")
+    # A decimal comma, a thousands separator, a clock: no list of nginx times, rejects.
+    assert [r[:2] for r in env.rejects()] == [(4, "duration"), (5, "duration"), (6, "duration")]
 
 
 def test_durations_written_with_their_unit(make_env: Any) -> None:

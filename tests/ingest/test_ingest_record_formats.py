@@ -611,3 +611,25 @@ def test_csv_separated_by_semicolons_with_a_delimiter_and_a_hint_without(
     assert unread.hint == (
         "every row has a ; or a tab: if they separate its fields, set delimiter: on the source"
     )
+
+
+def test_parquet_interval_columns_are_read_as_their_length(make_env: Any) -> None:
+    """A Parquet INTERVAL (DuckDB's, Spark's) is read as its length, whatever the field's
+    name says: 90 s mapped as duration_ms was 31 ms, read from its text `00:01:30`."""
+    import duckdb
+
+    env = make_env(
+        "sources:\n  lake:\n    format: parquet\n    service: shop\n"
+        "    fields: {ts: ts, duration_ms: took}\n"
+    )
+    path = env.root / "intervals.parquet"
+    duckdb.execute(
+        "COPY (SELECT TIMESTAMPTZ '2026-03-29 00:30:00+00' + to_seconds(i) AS ts, "
+        "[INTERVAL 90 SECOND, INTERVAL 265 MILLISECOND, NULL][i + 1] AS took "
+        f"FROM range(3) r(i)) TO '{path}' (FORMAT parquet)"
+    )
+
+    result = env.ingest("lake", path)
+
+    assert (result.accepted, result.rejected) == (3, 0)
+    assert [e[5] for e in env.events()] == [90000.0, 265.0, None]

@@ -191,7 +191,9 @@ def duration_ms_sql(text: str, number: str, factor: str) -> str:
 # nginx's $upstream_response_time after retries (`0.028, 0.030`: one time per upstream
 # tried) or internal redirects (`0.028 : 0.030`): the request's time in upstreams is their
 # sum. A reject would drop the request, and the failure that made nginx retry with it.
-_TIMES = r"\d+(\.\d+)?(\s*[,:]\s*\d+(\.\d+)?)+"
+# Only nginx's own shape (seconds to the millisecond, `, ` or ` : ` between): `1,5` (a
+# decimal comma), `12,345` or `00:01:30` are no such list, and stay rejects.
+_TIMES = r"\d+\.\d{3}((, | : )\d+\.\d{3})+"
 
 
 OFFSET_PATTERN = sql_text(_OFFSET)

@@ -39,6 +39,8 @@ def parquet_staging_sql(
         found = column(path)
         if found is None:
             return None
+        if types.get(path) == "INTERVAL":  # seconds, whatever the field's name says
+            return f"CAST(epoch({found}) AS VARCHAR)"
         if types.get(path) in ("FLOAT", "DOUBLE"):
             # NaN is pandas' and polars' missing value. Tested as text: DuckDB folds
             # isnan() to false from the row group's statistics, which leave NaN out.
@@ -53,7 +55,7 @@ def parquet_staging_sql(
     # A column of Arrow's duration type (a pandas timedelta) is in its own unit, whatever
     # the field's name says: Parquet stores it as a bare integer.
     durations = [
-        (found, units.get(p, factor))
+        (found, 1000.0 if types.get(p) == "INTERVAL" else units.get(p, factor))
         for name, factor in DURATION_FACTORS.items()
         for p in paths.candidates[name]
         if (found := text(p)) is not None
