@@ -272,3 +272,6 @@ def test_parse_time_reads_utc_words_offsets_and_refuses_the_clocks_gap() -> None
     assert parse_time("2026-10-25 02:30", berlin) == dt.datetime(2026, 10, 25, 0, 30)
     with pytest.raises(InputError, match='"2026-03-29 02:00" does not exist in Europe/Berlin'):
         parse_time("2026-03-29 02:00", berlin)
+    # A date alone where the clocks go forward at midnight: the day's first instant, 01:00
+    # (UTC-3), not refused.
+    assert parse_time("2026-09-06", "America/Santiago") == dt.datetime(2026, 9, 6, 4, 0)

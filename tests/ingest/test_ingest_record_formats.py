@@ -493,6 +493,13 @@ def test_otlp_before_1_0_is_read_as_1_0(make_env: Any) -> None:
     assert (result.accepted, result.rejected) == (7, 1)
     assert before.events() == current.events()
     assert len(before.events()) == 7
+    # A request that holds both (a collector mid-migration) is read once, by scopeSpans.
+    both = json.loads(json.dumps(SPANS))
+    both["resourceSpans"][0]["instrumentationLibrarySpans"] = SPANS["resourceSpans"][0][
+        "scopeSpans"
+    ]
+    twice = make_env(OTLP_SOURCE)
+    assert twice.ingest("otel", twice.write("both.jsonl", json.dumps(both) + "\n")).accepted == 4
 
 
 def test_otlp_one_bad_span_is_its_own_reject(make_env: Any) -> None:

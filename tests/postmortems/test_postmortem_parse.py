@@ -169,6 +169,20 @@ def test_a_line_with_a_date_or_after_a_date_line_keeps_its_day() -> None:
     assert not any("next day" in note for note in found.notes)
 
 
+def test_a_timeline_told_newest_first_keeps_its_day() -> None:
+    """Steps back of hours (16:30, 14:10, 07:55, 07:40) are a timeline told newest first,
+    not a night: each line stays on the document's day."""
+    text = (
+        "---\ndate: 2026-03-02\n---\n# Checkout 502s\n\n## Timeline\n\n"
+        "- 16:30 resolved\n- 14:10 mitigated\n- 07:55 paged\n- 07:40 deploy of 2.7.0\n"
+    )
+    found = parse.parse(text, "newest.md", "UTC")
+    assert [entry.at for entry in found.timeline] == [
+        D(2026, 3, 2, 16, 30), D(2026, 3, 2, 14, 10), D(2026, 3, 2, 7, 55), D(2026, 3, 2, 7, 40)
+    ]  # fmt: skip
+    assert not any("next day" in note for note in found.notes)
+
+
 def test_a_due_date_is_not_a_closed_date() -> None:
     """incident.io's follow-ups: "Completed | 2026-02-25" under "Status | Due" is done on a
     day the document does not say (it was closed on its due date)."""

@@ -137,6 +137,11 @@ class SourceConfig(_Model):
             raise ValueError(
                 "timestamp_format: OTLP times are nanoseconds since the epoch, read as such"
             )
+        if self.timestamp_format is not None and self.format == "w3c" and "ts" not in self.fields:
+            raise ValueError(
+                "timestamp_format: a w3c source's time is its date and time fields, read as "
+                "the format defines them; map fields.ts to a field of your own to read another"
+            )
         if self.request_time_unit is not None and self.format not in ("nginx", "apache", "w3c"):
             raise ValueError(
                 "request_time_unit: only nginx and apache sources have a trailing request "

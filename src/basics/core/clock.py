@@ -19,8 +19,8 @@ def utc_now() -> dt.datetime:
 
 def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
     """A user-given time as naive UTC: ISO 8601, with `Z`, an offset or ` UTC` after it
-    (a space for the T); one without an offset is read in `timezone`, and one the clocks
-    skipped there (spring forward), which names no instant, is refused."""
+    (a space for the T); one without an offset is read in `timezone`, and a time of day
+    the clocks skipped there (spring forward), which names no instant, is refused."""
     value = _SPACE_BEFORE_OFFSET.sub("", _UTC_WORD.sub("+00:00", text.strip()))
     try:
         moment = dt.datetime.fromisoformat(value)
@@ -31,7 +31,10 @@ def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
     if moment.tzinfo is None:
         zone = zoneinfo.ZoneInfo(timezone)
         local = moment.replace(tzinfo=zone)
-        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        # A date alone is its day's first instant, which in zones whose clocks go forward
+        # at midnight (Santiago, Havana, Beirut) is 01:00: read as such, not refused.
+        skipped = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment
+        if skipped and len(value) > 10:
             raise InputError(
                 f'the local time "{text.strip()}" does not exist in {timezone}: the clocks '
                 "went forward over it (write the time with its UTC offset)"

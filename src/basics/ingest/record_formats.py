@@ -282,11 +282,12 @@ def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dic
             where = f"{key}[{n}]"
             try:
                 resource_attrs = _attributes(_object(resource.get("resource")).get("attributes"))
-                scopes = [
-                    scope
-                    for scope_key in scope_keys
-                    for scope in _items(resource.get(scope_key), f"{where}.{scope_key}")
-                ]
+                # The older key is read only when the current one holds nothing, as the
+                # collector migrates them: a request with both is not counted twice.
+                current, older = scope_keys
+                scopes = _items(resource.get(current), f"{where}.{current}") or _items(
+                    resource.get(older), f"{where}.{older}"
+                )
                 records = [
                     record
                     for scope in scopes

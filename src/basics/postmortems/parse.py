@@ -639,9 +639,10 @@ def _timeline(
     previous: tuple[dt.datetime, str] | None = None  # the last time read, and its clock
 
     def at(line: str, dated: bool) -> dt.datetime | None:
-        # A time-only line hours earlier than the line before it is on the next day: the
-        # timeline crossed midnight ("11:52 PM", then "12:05 AM"). A few minutes earlier is
-        # a line written out of order, left on its day. A line with a date says its day.
+        # A time-only line more than 12 hours earlier than the line before it is on the
+        # next day: the timeline crossed midnight ("11:52 PM", then "12:05 AM"). Less is a
+        # line written out of order, or a timeline told newest first: left on its day. A
+        # line with a date says its day.
         nonlocal day, previous
         moment = parse_clock(line, day, zone, default_zone)
         if moment is None:
@@ -766,8 +767,9 @@ def _item_from_mapping(entry: Any) -> ActionItem:
 
 
 _STATUS_NAMES = ("status", "state", "done")
-_OUT_OF_ORDER = dt.timedelta(hours=6)
-"""How far back a time-only timeline line may step and still be on the same day."""
+_OUT_OF_ORDER = dt.timedelta(hours=12)
+"""How far back a time-only timeline line may step and still be on the same day: the day
+nearest the line before it (a newest-first timeline steps back hours at a time)."""
 
 
 def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
