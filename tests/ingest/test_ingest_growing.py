@@ -152,6 +152,31 @@ def test_undoing_the_batch_that_read_a_line_whole_gives_its_reject_back(make_env
     assert env.store.scalar("SELECT count(*) FROM rejects_taken_back") == 1  # again's
 
 
+def test_lines_keep_their_numbers_in_the_batches_after_a_line_read_again(make_env: Any) -> None:
+    """The batch that read a cut line again whole ends at the file's true line: the line
+    it appended next is numbered as in the file (it was one too high, and the next cut
+    line was then looked for at the wrong line)."""
+    env = make_env(CONFIG)
+    cut = _line(2, 503)
+    path = env.write("grow.jsonl", _lines(0, 2) + cut[:10])
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(cut[10:] + _lines(3, 1))
+    second = env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write("not json\n")
+
+    third = env.ingest("api", path)
+
+    assert (second.first_line, third.first_line) == (3, 5)
+    assert env.store.query("SELECT id, first_line, end_line FROM batches ORDER BY id") == [
+        (1, 1, 3),
+        (2, 3, 4),
+        (3, 5, 5),
+    ]
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(5, "record")]
+
+
 def test_an_unfinished_line_of_spaces_is_read_again_with_nothing_to_take_back(
     make_env: Any,
 ) -> None:

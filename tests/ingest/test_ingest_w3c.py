@@ -144,3 +144,20 @@ def test_request_time_unit_says_what_time_taken_counts(make_env: Any) -> None:
     env.ingest("lb", env.write("lb.log", text))
 
     assert [e[5] for e in env.events()] == [500.0]
+
+
+def test_a_log_cut_inside_a_directive_goes_on_when_it_grows(make_env: Any) -> None:
+    """IIS caught writing its header block: the piece `#Software: Micro` was no record, so
+    there is nothing to take back when the file goes on (it was refused, saying the piece
+    had been stored)."""
+    env = make_env(IIS_SOURCE)
+    head = "#Fields: date time cs-uri-stem sc-status time-taken\n2026-03-02 14:00:00 /a 200 1\n"
+    path = env.write("u_ex260302.log", head + "#Software: Micro")
+    env.ingest("iis", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write("soft Internet Information Services 10.0\n2026-03-02 14:00:01 /b 500 2\n")
+
+    grown = env.ingest("iis", path)
+
+    assert (grown.continues, grown.reread_line, grown.accepted, grown.rejected) == (1, None, 1, 0)
+    assert [(e[2], e[4]) for e in env.events()] == [("/a", 200), ("/b", 500)]

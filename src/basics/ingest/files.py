@@ -142,10 +142,11 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
     )
 
 
-def resume_unfinished(file: BinaryIO, plan: ReadPlan) -> ReadPlan:
+def resume_unfinished(file: BinaryIO, plan: ReadPlan, comment: bytes | None = None) -> ReadPlan:
     """The plan, or, when the batch it continues stopped inside a line (the file had no
     newline at its end then, and the line has gone on since), a plan that reads that line
-    again from its start, whole. The caller takes back the earlier reading of the line."""
+    again from its start, whole. The caller takes back the earlier reading of the line.
+    `comment`: what starts a line the format reads as no record (a W3C log's `#`)."""
     if plan.continues is None or plan.start_offset == 0:
         return plan
     if os.pread(file.fileno(), 1, plan.start_offset - 1) in (b"\n", b"\r"):
@@ -160,14 +161,18 @@ def resume_unfinished(file: BinaryIO, plan: ReadPlan) -> ReadPlan:
         content.update(block)
         position += len(block)
     line = plan.continues.end_line
-    # A blank piece (spaces) was skipped, neither event nor reject: nothing to take back.
-    piece = os.pread(file.fileno(), plan.start_offset - start, start)
+    # A blank piece (spaces), or a directive's, was skipped, neither event nor reject:
+    # nothing to take back.
+    piece = os.pread(file.fileno(), plan.start_offset - start, start).strip()
+    record = bool(piece) and not (comment and piece.startswith(comment))
     return replace(
         plan,
         start_offset=start,
         first_line=line,
+        # The rest of the cut line, counted as a line of its own by `plan_read`, is not one.
+        end_line=plan.end_line - 1,
         content_sha256=content.hexdigest(),
-        reread_line=line if piece.strip() else None,
+        reread_line=line if record else None,
     )
 
 

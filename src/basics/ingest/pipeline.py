@@ -321,7 +321,8 @@ def _plan(
             known = checkpoints(store, source_name, size) if extendable else []
             if not known and extendable and not size_could_match(store, size):
                 return PendingPlan(str(file), size)
-            return resume_unfinished(handle, plan_read(handle, size, known))
+            comment = b"#" if source.format == "w3c" else None
+            return resume_unfinished(handle, plan_read(handle, size, known), comment)
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
 
