@@ -363,3 +363,25 @@ def test_the_docs_table_of_names_is_the_readers() -> None:
             field, names = (cell.strip() for cell in line.strip("|").split("|"))
             rows[field.split("`")[1]] = tuple(names.split(", "))
     assert rows == NAMES
+
+
+def test_an_id_shared_by_two_alerts_is_a_reject_not_one_page() -> None:
+    """`Incident ID` is among the names of the id: two alerts of one incident share it.
+    The second was folded into the first without a word; the same page told again (later
+    in its life) is still one page."""
+    data = (
+        b"Incident ID,Created At,Alert,Acknowledged At\n"
+        b"17,2026-03-02T14:00:00Z,HighLatency,\n"
+        b"17,2026-03-02T14:05:00Z,DiskFull,\n"
+        b"17,2026-03-02T14:00:00Z,HighLatency,2026-03-02T14:03:00Z\n"
+    )
+
+    pages, rejects = read_csv(data, "alerts.csv")
+
+    assert [(p.id, p.alert, p.acknowledged_at) for p in pages] == [
+        ("pager:17", "HighLatency", dt.datetime(2026, 3, 2, 14, 3))
+    ]
+    assert [(r.line, r.field, r.reason) for r in rejects] == [
+        (3, "id", "the id of line 2's page, which another alert or time tells here: is the id "
+                  "column an incident's, shared by its alerts? Map id= to the page's own id"),
+    ]  # fmt: skip

@@ -183,6 +183,22 @@ def test_a_timeline_told_newest_first_keeps_its_day() -> None:
     assert not any("next day" in note for note in found.notes)
 
 
+def test_the_due_date_is_read_from_its_own_column() -> None:
+    """A "Closed date" before the "Due date", an "Owned by" column: the due date is the
+    due column's (it was the closed date, or none, and the owner was lost)."""
+    text = (
+        "# Queue backlog\n\n## Action items\n\n"
+        "| Action | Closed date | Due date | Owned by |\n|---|---|---|---|\n"
+        "| Alert on queue age | 2026-02-20 | 2026-03-01 | ana |\n"
+        "| Add a consumer | | 2026-03-15 | bo |\n"
+    )
+    found = parse.parse(text, "queue.md", "UTC")
+    assert [(i.title, i.owner, i.due, i.closed, i.status) for i in found.action_items] == [
+        ("Alert on queue age", "ana", dt.date(2026, 3, 1), dt.date(2026, 2, 20), "done"),
+        ("Add a consumer", "bo", dt.date(2026, 3, 15), None, "open"),
+    ]
+
+
 def test_a_due_date_is_not_a_closed_date() -> None:
     """incident.io's follow-ups: "Completed | 2026-02-25" under "Status | Due" is done on a
     day the document does not say (it was closed on its due date)."""

@@ -74,7 +74,10 @@ def ingest_pages(
         if as_json:
             break
         if result.status == "duplicate":
-            click.echo(f"{result.path}: already imported as batch {result.duplicate_of}")
+            click.echo(
+                f"{result.path}: already imported as batch {result.duplicate_of} (to import "
+                f"it again with other options: basics batches undo {result.duplicate_of})"
+            )
             continue
         if result.status == "rejected":
             output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)

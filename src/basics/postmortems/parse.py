@@ -773,15 +773,19 @@ nearest the line before it (a newest-first timeline steps back hours at a time).
 
 
 def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
-    def cell(*names: str) -> str:
+    def cell(*names: str, words: bool = False, besides: tuple[str, ...] = ()) -> str:
+        """The first cell whose header holds one of `names` (a whole word of it, with
+        `words`) and none of `besides`."""
         for index, name in enumerate(header):
-            if index < len(cells) and any(n in name for n in names):
+            parts = re.findall(r"[a-z]+", name)
+            found = any(n in parts if words else n in name for n in names)
+            if index < len(cells) and found and not any(b in name for b in besides):
                 return _MARKS_OF_MD.sub("", cells[index]).strip()
         return ""
 
     title = cell("action", "item", "title", "task", "description", "what") or cells[0]
     status_text = cell(*_STATUS_NAMES)
-    owner = cell("owner", "assignee", "who", "responsible").lstrip("@") or None
+    owner = cell("owner", "owned", "assignee", "who", "responsible").lstrip("@") or None
     # Closed on the date its own column or the status cell gives ("Done 2026-02-20"; with no
     # status column, the cell that says so), never read across cells: "Completed" then
     # "2026-02-25" under "Status | Due" is done on a day unknown, not on its due date.
@@ -796,7 +800,17 @@ def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
         owner=owner if owner and owner.lower() not in ("-", "—", "tbd", "n/a", "none") else None,
         type=cell("type", "kind", "category") or None,
         status=status,
-        due=_date(cell("due", "deadline", "by", "date")),
+        # "Due date" or "Deadline" first; a "By" or "Date" column only as a whole word,
+        # and never the closed one ("Closed date", "Owned by" are not when it is due).
+        due=_date(
+            cell("due", "deadline")
+            or cell(
+                "by",
+                "date",
+                words=True,
+                besides=("closed", "completed", "resolved", "done", "owned"),
+            )
+        ),
         closed=closed,
     )
 

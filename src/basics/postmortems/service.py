@@ -24,7 +24,7 @@ from basics.store.duckdb_store import Store
 SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
 """Files read as post-mortems: Markdown or text, or no extension at all."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 5
+PARSE_VERSION = 6
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 

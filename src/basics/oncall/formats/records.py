@@ -241,16 +241,39 @@ def read_csv(
     reject at its line: no row could be read. A row that is the header again is skipped."""
     fields, source = check_options(mapping, source)
     text, rejects = _decode(data, name)
-    pages = PageSet()
+    pages = _OnePerId()
     for row in csv_records(text, NAMES, fields, REQUIRED):
         if isinstance(row, Reject):
             rejects.append(PageReject(*row))
             continue
         try:
-            pages.add(record_page(row.lookup, source, split_people=True))
+            pages.add(record_page(row.lookup, source, split_people=True), row.line)
         except RecordError as error:
             rejects.append(make_reject(row.line, error, row.raw))
     return pages.pages(), sorted(rejects, key=lambda reject: reject.line)
+
+
+class _OnePerId(PageSet):
+    """Pages by id, where a record of an id met before must tell the same page (the same
+    row again, or the page later in its life): one created at another time or for another
+    alert shares an id with another page (an incident's id, which its alerts share) and is
+    a reject that says so, never folded into the other silently."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._first: dict[str, tuple[int, Page]] = {}
+
+    def add(self, page: Page, line: int = 0) -> None:
+        first = self._first.setdefault(page.id, (line, page))
+        line_before, before = first
+        if (before.created_at, before.alert) != (page.created_at, page.alert):
+            raise RecordError(
+                "id",
+                f"the id of line {line_before}'s page, which another alert or time tells "
+                "here: is the id column an incident's, shared by its alerts? Map id= to the "
+                "page's own id",
+            )
+        super().add(page)
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -265,14 +288,14 @@ def read_jsonl(
     text, rejects = _decode(data, name)
     records, broken = json_records(text, containers=CONTAINERS)
     rejects += broken
-    pages = PageSet()
+    pages = _OnePerId()
     for record in records:
         try:
             if not isinstance(record.value, dict):
                 found = json_type(record.value)
                 raise RecordError(None, f"expected a JSON object (one page), found {found}")
             lookup = json_lookup(record.value, NAMES, fields, inner=("attributes",))
-            pages.add(record_page(lookup, source))
+            pages.add(record_page(lookup, source), record.line)
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
     return pages.pages(), sorted(rejects, key=lambda reject: reject.line)
