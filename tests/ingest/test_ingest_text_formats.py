@@ -430,3 +430,15 @@ def test_a_dash_or_minus_one_is_a_missing_status_or_time(make_env: Any) -> None:
         (None, 1.0),
     ]
     assert env.rejects()[0][:2] == (5, "duration")
+
+
+def test_an_absolute_target_without_a_path_is_the_root(make_env: Any) -> None:
+    env = make_env(NGINX_SOURCE)
+    line = (
+        '10.0.0.1 - - [02/Mar/2026:14:00:00 +0000] "GET http://shop.example.com HTTP/1.1" '
+        '200 5 "-" "curl/8"\n'
+    )
+
+    env.ingest("web", env.write("varnish.log", line))
+
+    assert [e[2] for e in env.events()] == ["/"]

@@ -161,3 +161,21 @@ def test_a_log_cut_inside_a_directive_goes_on_when_it_grows(make_env: Any) -> No
 
     assert (grown.continues, grown.reread_line, grown.accepted, grown.rejected) == (1, None, 1, 0)
     assert [(e[2], e[4]) for e in env.events()] == [("/a", 200), ("/b", 500)]
+
+
+def test_the_fields_directive_above_an_offset_is_found_reading_backwards(tmp_path: Any) -> None:
+    """The last whole `#Fields:` line before a batch's end, across blocks of a megabyte and
+    with the second directive placed across a block boundary; one cut by the end is not."""
+    from basics.ingest.w3c import last_fields_directive
+
+    first, second = b"#Fields: a b\n", b"#Fields: c d\n"
+    row = b"2026-03-02 14:00:00 /a 200 1\n"
+    filler = row * ((1 << 20) // len(row) + 7)
+    log = tmp_path / "u_ex.log"
+    log.write_bytes(first + filler + second + filler)
+    at = len(first) + len(filler)  # where the second directive starts
+
+    found = {end: last_fields_directive(str(log), end) for end in (5, 13, at, at + 5, at + 13)}
+
+    assert found == {5: b"", 13: first, at: first, at + 5: first, at + 13: second}
+    assert last_fields_directive(str(log), log.stat().st_size) == second

@@ -268,7 +268,7 @@ def test_importing_again_keeps_a_file_edited_since(folder: Path) -> None:
 
     assert again.exit_code == 0, again.output
     for name, written in ((names[1], tls), (names[2], probe)):
-        kept = f"kept: edited since import ({written}; remove it to import it again)"
+        kept = f"kept: edited since import ({written}; --overwrite replaces it)"
         assert f"skipped {wiki / name}: {kept}" in again.output
     assert "1 post-mortems imported, 2 skipped" in again.output
     assert tls.read_bytes() == edited

@@ -450,7 +450,8 @@ def _store_deploys(
 
 def _keep_replaced(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Keep the stored versions of the deploys in `deploys_keyed` that this batch replaces
-    (changed or not), with their changes, in `deploys_replaced` and
+    (those told differently: one told as stored stays in its batch), with their changes,
+    in `deploys_replaced` and
     `deploy_changes_replaced` (each with `replaced_by`, as `pages_replaced`): `batches
     undo` of this batch puts them back."""
     db.execute(

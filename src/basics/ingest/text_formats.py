@@ -55,8 +55,8 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
     # log it) is its path.
     target = "split_part(split_part(m.request, ' ', 2), '?', 1)"
     path = (
-        f"CASE WHEN starts_with({target}, 'http') "
-        f"THEN regexp_replace({target}, '^https?://[^/]*', '') ELSE {target} END"
+        f"CASE WHEN starts_with({target}, 'http') THEN coalesce(nullif(regexp_replace("
+        f"{target}, '^https?://[^/]*', ''), ''), '/') ELSE {target} END"
     )
     return f"""
     SELECT line_no, raw,

@@ -140,15 +140,31 @@ def _time_taken_factor(names: list[str], config: SourceConfig) -> float:
 
 
 def last_fields_directive(path: str, end: int) -> bytes:
-    """The last `#Fields:` line before byte `end` of a file (b"" if none): the header of
-    lines appended below it, which a batch reading from `end` on needs first."""
-    found = b""
+    """The last whole `#Fields:` line before byte `end` of a file (b"" if none): the header
+    of lines appended below it, which a batch reading from `end` on needs first. Read
+    backwards from `end` a block at a time, so a grown log is not read again from its
+    start."""
+    marker = b"\n" + FIELDS_DIRECTIVE.encode()
     with open(path, "rb") as handle:
-        read = 0
-        for line in handle:
-            if read >= end:
-                break
-            if line.startswith(FIELDS_DIRECTIVE.encode()):
-                found = line
-            read += len(line)
-    return found
+
+        def whole_line(at: int) -> bytes | None:
+            handle.seek(at)
+            line = handle.readline()
+            return line if at + len(line) <= end else None
+
+        stop = end
+        while stop > 0:
+            start = max(0, stop - (1 << 20))
+            handle.seek(start)
+            # One marker's length more, so a directive across two blocks is seen.
+            data = handle.read(min(end, stop + len(marker)) - start)
+            at = data.rfind(marker)
+            while at >= 0:
+                line = whole_line(start + at + 1)
+                if line is not None:
+                    return line
+                at = data.rfind(marker, 0, at)
+            if start == 0 and data.startswith(marker[1:]):  # the file's first line
+                return whole_line(0) or b""
+            stop = start
+    return b""

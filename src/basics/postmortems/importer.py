@@ -135,7 +135,7 @@ def _read_file(path: Path, target: Path | None, timezone: str, overwrite: bool) 
     if before != written:  # the same bytes again: nothing to write
         if before is not None and not overwrite and _edited(before):
             return FileRead(
-                source, None, f"kept: edited since import ({out}; remove it to import it again)"
+                source, None, f"kept: edited since import ({out}; --overwrite replaces it)"
             )
         out.write_bytes(written)  # an error here fails the import, as it always did
     sha = f"{PARSE_VERSION}:{hashlib.sha256(written).hexdigest()}"
