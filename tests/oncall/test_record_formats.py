@@ -385,3 +385,17 @@ def test_an_id_shared_by_two_alerts_is_a_reject_not_one_page() -> None:
         (3, "id", "the id of line 2's page, which another alert or time tells here: is the id "
                   "column an incident's, shared by its alerts? Map id= to the page's own id"),
     ]  # fmt: skip
+
+
+def test_utf8_rows_and_windows_rows_of_one_file_are_each_read_as_written() -> None:
+    """A UTF-8 export with a week appended by a spreadsheet as Windows text: each line is
+    read in its own encoding, so "Zoë" is one person (the whole file read as Windows-1252
+    made the UTF-8 rows' "ZoÃ«" another)."""
+    data = (
+        "id,created_at,alert,responder\n1,2026-03-02T14:00:00Z,Disk,Zoë\n".encode()
+        + "2,2026-03-09T14:00:00Z,Disk,Zoë\n".encode("cp1252")
+    )
+
+    pages, rejects = read_csv(data, "mixed.csv")
+
+    assert ([p.responder for p in pages], rejects) == (["Zoë", "Zoë"], [])

@@ -101,28 +101,37 @@ def check_mapping(
 
 
 def decode(data: bytes, name: str, *, windows: bool, as_json: bool) -> tuple[str, list[Reject]]:
-    """The bytes as text: UTF-8, else with `windows` Windows-1252 as a whole (a spreadsheet's
-    CSV), a BOM dropped either way: rows saved as Windows text may follow a UTF-8 export's.
-    UTF-16 or UTF-32 is one reject. Otherwise each line that is not UTF-8 is a reject (naming
-    the byte, and with `as_json` the key), left blank so the other lines keep their numbers."""
+    """The bytes as text: UTF-8, else with `windows` each line that is not UTF-8 read as
+    Windows-1252 (rows saved as Windows text after a UTF-8 export's, as a spreadsheet
+    appends them: the UTF-8 rows keep their "Zoë"), a BOM dropped either way. UTF-16 or
+    UTF-32 is one reject. Otherwise each line that is neither is a reject (naming the
+    byte, and with `as_json` the key), left blank so the other lines keep their numbers."""
     problem = start_problem(data[:8192], name)
     if problem is not None:
         return "", [Reject(1, None, problem, "")]
     data = data.removeprefix(b"\xef\xbb\xbf")
-    for encoding in ("utf-8", "cp1252") if windows else ("utf-8",):
-        try:
-            return data.decode(encoding), []
-        except UnicodeDecodeError:
-            pass  # for cp1252: bytes it leaves undefined, so not Windows text either
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
     lines, rejects = [], []
     for number, line in enumerate(data.split(b"\n"), start=1):
-        problem = line_problem(line, as_json)
-        if problem is None:
-            lines.append(line.decode("utf-8"))
-        else:
+        text = _text_of(line, windows)
+        if text is None:
+            problem = line_problem(line, as_json) or "not UTF-8 nor Windows-1252 text"
             rejects.append(Reject(number, None, problem, line.decode("latin-1")[:RAW_CAP]))
-            lines.append("")
+        lines.append(text or "")
     return "\n".join(lines), rejects
+
+
+def _text_of(line: bytes, windows: bool) -> str | None:
+    """A line's text: UTF-8, else with `windows` Windows-1252; None when it is neither."""
+    for encoding in ("utf-8", "cp1252") if windows else ("utf-8",):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            pass  # for cp1252: bytes it leaves undefined, so not Windows text either
+    return None
 
 
 # --- JSON ---------------------------------------------------------------------------------------
