@@ -475,7 +475,14 @@ def test_otlp_malformed_structure_is_a_reject_not_a_crash(make_env: Any) -> None
     result = env.ingest("otel", path)
 
     assert (result.accepted, result.rejected) == (1, 1)
-    assert [(line, field) for line, field, _, _ in env.rejects()] == [(2, "record")]
+    assert [(line, field, reason) for line, field, reason, _ in env.rejects()] == [
+        (
+            2,
+            "record",
+            "unexpected OTLP structure in resourceSpans[0]: spans[0] (expected an object, "
+            "found a string)",
+        )
+    ]
 
 
 def test_otlp_before_1_0_is_read_as_1_0(make_env: Any) -> None:

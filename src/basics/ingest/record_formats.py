@@ -296,21 +296,23 @@ def _otlp_records(request: dict[str, Any], config: SourceConfig) -> Iterator[dic
             except (AttributeError, TypeError, ValueError) as error:
                 yield _unreadable(resource, where, error)
                 continue
-            for record in records:
+            for index, record in enumerate(records):
                 try:
+                    if not isinstance(record, dict):
+                        raise ValueError(f"expected an object, found {_json_type(record)}")
                     if records_key == "spans":
                         yield _span_event(record, resource_attrs, config)
                     else:
                         yield _log_event(record, resource_attrs, config)
                 except (AttributeError, TypeError, ValueError) as error:
-                    yield _unreadable(record, records_key, error)
+                    yield _unreadable(record, f"{where}: {records_key}[{index}]", error)
 
 
 def _items(value: Any, where: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ValueError(f"{where}: expected a list, found {type(value).__name__}")
+        raise ValueError(f"{where}: expected an array, found {_json_type(value)}")
     return value
 
 
@@ -318,8 +320,22 @@ def _object(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError(f"expected an object, found {type(value).__name__}")
+        raise ValueError(f"expected an object, found {_json_type(value)}")
     return value
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words."""
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        list: "an array",
+        dict: "an object",
+    }
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "null")
 
 
 def _unreadable(record: Any, where: str, error: Exception) -> dict[str, Any]:
