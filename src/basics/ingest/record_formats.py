@@ -261,7 +261,7 @@ _SCOPES = {
     "resourceLogs": (("scopeLogs", "instrumentationLibraryLogs"), "logRecords"),
     "resourceSpans": (("scopeSpans", "instrumentationLibrarySpans"), "spans"),
 }
-_NO_TIME = "the record has no time: {} (or observedTimeUnixNano, for a log) is missing or 0"
+_NO_TIME = "the record has no time: {} missing or 0"
 _SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
 
 
@@ -354,7 +354,10 @@ def _log_event(
     ts = _known_time(record.get("timeUnixNano")) or record.get("observedTimeUnixNano")
     event = _otlp_event(record, attrs, _text(ts), None, None, config)
     if _known_time(ts) is None:
-        event.update(parse_field="ts", parse_error=_NO_TIME.format("timeUnixNano"))
+        event.update(
+            parse_field="ts",
+            parse_error=_NO_TIME.format("timeUnixNano and observedTimeUnixNano are"),
+        )
     return event
 
 
@@ -376,7 +379,7 @@ def _span_event(
     error = isinstance(status, dict) and status.get("code") in (2, "STATUS_CODE_ERROR")
     event = _otlp_event(span, attrs, _text(start), duration, error, config)
     if _known_time(start) is None:
-        event.update(parse_field="ts", parse_error=_NO_TIME.format("startTimeUnixNano"))
+        event.update(parse_field="ts", parse_error=_NO_TIME.format("startTimeUnixNano is"))
     elif status is not None and not isinstance(status, dict):
         found = json.dumps(status)[:60]
         event.update(
