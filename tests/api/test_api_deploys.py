@@ -87,6 +87,12 @@ def test_github_deliveries_need_their_signature(server: Server) -> None:
     assert done.json()["status"] == "applied"
     again = server.client.post(url, content=body, headers={"X-Hub-Signature-256": signature})
     assert again.json()["status"] == "duplicate"  # a redelivery changes nothing
+    # GitHub's default content type, form-encoded: nothing stored, so not a green delivery.
+    form = b"payload=" + body
+    signed = "sha256=" + hmac.new(SECRET.encode(), form, hashlib.sha256).hexdigest()
+    refused = server.client.post(url, content=form, headers={"X-Hub-Signature-256": signed})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith("nothing stored: ")
 
 
 def test_gitlab_sends_a_token_of_scope_deploys(server: Server) -> None:

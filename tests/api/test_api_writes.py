@@ -120,7 +120,12 @@ def test_pagerduty_signatures(server: Server, tmp_path: Path) -> None:
     signed = {"X-PagerDuty-Signature": f"v1={forged}"}
     wrong = server.client.post(path, content=body, headers=signed)
     assert wrong.status_code == 401
-    assert server.get("/api/v1/health").json()["refused_signatures"] == refused_before + 2
+    # Not ASCII: refused like any wrong signature (it was a 500 with a traceback).
+    odd = server.client.post(
+        path, content=body, headers={"X-PagerDuty-Signature": "v1=café".encode()}
+    )
+    assert odd.status_code == 401
+    assert server.get("/api/v1/health").json()["refused_signatures"] == refused_before + 3
     for n, line in enumerate(lines):
         raw = line.encode()
         # PagerDuty signs with every secret of the subscription while one is rotated.
@@ -175,6 +180,15 @@ def test_body_limit_and_gzip(server: Server) -> None:
         headers=bearer(SENDER) | {"Content-Encoding": "gzip"},
     )
     assert fine.status_code == 200 and fine.json()["status"] in ("applied", "duplicate")
+    # A gzip body cut short is refused whole: a part of it was stored with 200 before.
+    cut = gzip.compress(((line + "\n") * 40).encode())
+    short = server.client.post(
+        "/api/v1/webhooks/alertmanager",
+        content=cut[: len(cut) * 2 // 3],
+        headers=bearer(SENDER) | {"Content-Encoding": "gzip"},
+    )
+    assert short.status_code == 400
+    assert short.json()["detail"] == "the gzip body ended before its end (cut short?)"
 
 
 def test_incidents_with_the_environment_token(server: Server) -> None:

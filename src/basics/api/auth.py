@@ -95,7 +95,8 @@ class Auth:
             if part.strip().startswith("v1=")
         ]
         expected = [hmac.new(k, body, hashlib.sha256).hexdigest() for k in self.pagerduty_secrets]
-        if any(hmac.compare_digest(s, e) for s in sent for e in expected):
+        # As bytes: compare_digest refuses a str with other than ASCII in it (a 500).
+        if any(hmac.compare_digest(s.encode(), e.encode()) for s in sent for e in expected):
             return
         self.refused["signature"] += 1
         raise HTTPException(

@@ -144,4 +144,6 @@ async def read_body(request: Request) -> bytes:
             raise HTTPException(400, f"the body is not valid gzip ({error})") from None
         if len(body) > limit or unpack.unconsumed_tail:
             raise too_large
+        if not unpack.eof:  # cut short: what it holds is a part, never stored as the whole
+            raise HTTPException(400, "the gzip body ended before its end (cut short?)")
     return body
