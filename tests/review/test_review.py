@@ -358,3 +358,30 @@ def test_a_week_asked_for_needs_no_event_when_the_end_is_latest(tmp_path: Path) 
     assert json.loads(asked.output)["week"] == "2026-W13"
     assert default.exit_code == 1
     assert "latest: the store has no events yet" in default.output
+
+
+def test_the_week_before_is_the_local_week_across_a_clock_change(tmp_path: Path) -> None:
+    """New York's clocks went forward on 2026-03-08: W11 began 167 hours after W10. The
+    week before W11 is W10 local, Monday 05:00 UTC to Monday 04:00 UTC, not the 168 hours
+    before, which held W09's last hour (a page and a bad event at Monday 04:30 UTC). A week
+    without toil entries is no data, not zero."""
+    config = CONFIG.replace("timezone: UTC", "timezone: America/New_York")
+    (tmp_path / "basics.yaml").write_text(config)
+    late_w09 = dt.datetime(2026, 3, 2, 4, 30)  # Sunday 23:30 in New York: W09
+    in_w10 = dt.datetime(2026, 3, 4, 15)
+    events = [(late_w09, 500), (in_w10, 200), (in_w10, 200)]
+    (tmp_path / "e.jsonl").write_text(
+        "".join(
+            json.dumps({"ts": at.isoformat() + "Z", "service": "api", "status": status}) + "\n"
+            for at, status in events
+        )
+    )
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    app.ingest_events("events", str(tmp_path / "e.jsonl"))
+    app.oncall.record_pages([page(1, "DiskFull", late_w09)], "test", "pages")
+
+    c = app.review.review("2026-W11", dt.datetime(2026, 3, 20)).changes
+
+    assert c.previous_pages == 0
+    assert [s.previous_budget_burned for s in c.slos] == [0]
+    assert (c.toil_hours, c.previous_toil_hours) == (None, None)

@@ -69,8 +69,8 @@ class Changes:
     night_pages: int = 0
     people: list[PersonWeek] = field(default_factory=list)
     noisy_alerts: list[AlertWeek] = field(default_factory=list)
-    toil_hours: float = 0.0
-    previous_toil_hours: float = 0.0
+    toil_hours: float | None = None  # None: no entries that week, no data (not zero toil)
+    previous_toil_hours: float | None = None
     toil_categories: dict[str, float] = field(default_factory=dict)
     deploys: int = 0
     previous_deploys: int = 0

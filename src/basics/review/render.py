@@ -26,7 +26,7 @@ def summary(r: Review) -> list[str]:
     noisy = ", ".join(f"{a.alert} {a.pages}" for a in c.noisy_alerts[:3])
     if noisy:
         lines.append(f"Noisiest alerts: {noisy}")
-    lines.append(f"Toil: {c.toil_hours:.1f} h (week before {c.previous_toil_hours:.1f} h)")
+    lines.append(f"Toil: {_hours(c.toil_hours)} (week before {_hours(c.previous_toil_hours)})")
     cfr = f", {c.change_failure_rate:.0%} failed" if c.change_failure_rate is not None else ""
     lines.append(f"Deploys: {c.deploys} (week before {c.previous_deploys}){cfr}")
     if c.new_postmortems:
@@ -139,3 +139,8 @@ def _budget_bars(r: Review) -> str:
     return ("<h2>Error budget burned</h2><p class='f'>This week (red) and the week before "
             "(grey), as a share of each SLO's window budget.</p>"
             f"<table>{''.join(rows)}</table>")  # fmt: skip
+
+
+def _hours(hours: float | None) -> str:
+    """Hours of toil, or "no data" for a week without entries (not zero toil)."""
+    return "no data" if hours is None else f"{hours:.1f} h"

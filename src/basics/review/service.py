@@ -66,11 +66,13 @@ class ReviewService:
         """The review of one ISO week."""
         name, start, stop = self.week_range(week, end)
         w = self.config.review.weights
-        slos, budget = self._slos(start, stop, w)
-        pages, paging = self._pages(start, stop, w)
-        toil = self._toil(start, stop, w)
-        deploys = self._deploys(start, stop)
         monday = compute.week_start(name)  # local days: east of UTC, start.date() is Sunday
+        # The week before is the local week before: 167 or 169 hours when the clocks change.
+        before = _utc(monday - WEEK, zoneinfo.ZoneInfo(self.config.timezone))
+        slos, budget = self._slos(before, start, stop, w)
+        pages, paging = self._pages(before, start, stop, w)
+        toil = self._toil(before, start, stop, w)
+        deploys = self._deploys(before, start, stop)
         library = self.app.postmortems.library()  # read once: the scorecard takes it too
         learned, lessons = self._postmortems(monday, w, library)
         scorecard, failing = self._scorecard(monday, stop, w, library)
@@ -81,13 +83,13 @@ class ReviewService:
                       self.config.timezone, changes, ranked, w.model_dump())  # fmt: skip
 
     def _slos(
-        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+        self, before: dt.datetime, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
     ) -> tuple[list[SLOWeek], list[Candidate]]:
         names = self.config.slo_names()
-        this, before = self._burned(names, start, stop), self._burned(names, start - WEEK, start)
+        this, earlier = self._burned(names, start, stop), self._burned(names, before, start)
         found = [
             SLOWeek(name, counts.total, counts.bad, burned, earlier)
-            for name, (counts, burned), (_, earlier) in zip(names, this, before, strict=True)
+            for name, (counts, burned), (_, earlier) in zip(names, this, earlier, strict=True)
         ]
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
@@ -185,7 +187,7 @@ class ReviewService:
         return found
 
     def _pages(
-        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+        self, before: dt.datetime, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
     ) -> tuple[dict[str, Any], list[Candidate]]:
         report = self.app.oncall.report(start, stop)
         people = [PersonWeek(p.person, p.pages, p.night_pages)
@@ -196,17 +198,17 @@ class ReviewService:
         candidates = [_alert_candidate(a, w, evidence) for a in alerts]
         return {
             "pages": report.pages,
-            "previous_pages": len(self.app.oncall.pages(start - WEEK, start)),
+            "previous_pages": len(self.app.oncall.pages(before, start)),
             "night_pages": report.concentration.night_pages,
             "people": people,
             "noisy_alerts": sorted(alerts, key=lambda a: (-a.night_pages, -a.pages, a.alert))[:5],
         }, candidates
 
     def _toil(
-        self, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+        self, before: dt.datetime, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
     ) -> tuple[dict[str, Any], list[Candidate]]:
         week = self.app.toil.report(start, stop)
-        before = self.app.toil.report(start - WEEK, start)
+        earlier = self.app.toil.report(before, start)
         categories = {c.name: c.hours for c in week.categories}
         evidence = f"basics toil report --from {iso_utc(start)} --to {iso_utc(stop)}"
         # On-call time is the pages' time: costed with the pages, not twice.
@@ -218,17 +220,20 @@ class ReviewService:
             if name != "on-call"
         ]
         return {
-            "toil_hours": week.total.hours,
-            "previous_toil_hours": before.total.hours,
+            # A week without entries is no data, not zero toil (as `toil report` says).
+            "toil_hours": None if week.total.share is None else week.total.hours,
+            "previous_toil_hours": None if earlier.total.share is None else earlier.total.hours,
             "toil_categories": categories,
         }, candidates
 
-    def _deploys(self, start: dt.datetime, stop: dt.datetime) -> dict[str, Any]:
+    def _deploys(
+        self, before: dt.datetime, start: dt.datetime, stop: dt.datetime
+    ) -> dict[str, Any]:
         now = self.app.deploys.dora(start, stop).total
-        before = self.app.deploys.dora(start - WEEK, start).total
+        earlier = self.app.deploys.dora(before, start).total
         return {
             "deploys": now.deploys,
-            "previous_deploys": before.deploys,
+            "previous_deploys": earlier.deploys,
             "change_failure_rate": now.change_failure_rate.ratio,
             "failed_deploys": now.change_failure_rate.count,
         }
@@ -246,21 +251,24 @@ class ReviewService:
             # The scorecard's rule: an item counts for every service of its post-mortem.
             for key in pm.services or ["(no service)"]:
                 overdue[key] = overdue.get(key, 0) + 1
+        # Themes as they stood when the week ended: a later post-mortem is not yet known.
         themes = [
-            t for t in service.themes(library=library)
-            if len(t.postmortems) >= 2 and t.last is not None and t.last >= last - THEME_MEMORY
-        ]  # fmt: skip
+            (t, known)
+            for t in service.themes(library=library)
+            if len(known := [pm for pm in t.postmortems if pm.date and pm.date < last]) >= 2
+            and max(pm.date for pm in known if pm.date) >= last - THEME_MEMORY
+        ]
         candidates = [
             compute.candidate(
                 "theme",
-                f"recurring theme: {t.name} ({', '.join(pm.id for pm in t.postmortems)})",
+                f"recurring theme: {t.name} ({', '.join(pm.id for pm in known)})",
                 None,
-                len(t.postmortems),
+                len(known),
                 "post-mortems",
                 w.postmortem,
                 "basics postmortems themes",
             )
-            for t in themes
+            for t, known in themes
         ] + [
             compute.candidate(
                 "overdue",
@@ -275,7 +283,7 @@ class ReviewService:
         ]
         return {
             "new_postmortems": [f"{pm.id}: {pm.title}" for pm in new],
-            "themes": [t.name for t in themes],
+            "themes": [t.name for t, _ in themes],
             "actions_opened": sum(len(pm.action_items) for pm in new),
             "actions_closed": sum(1 for _, i in items if i.closed and first <= i.closed < last),
             "actions_overdue": len(past_due),
