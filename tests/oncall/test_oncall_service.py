@@ -13,6 +13,7 @@ from basics.app import App
 from basics.cli.main import cli
 from basics.config.loader import parse_config
 from basics.core.errors import InputError, NotFoundError
+from basics.oncall.models import Page
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "oncall"
 CONFIG = """
@@ -385,3 +386,43 @@ def test_a_responder_named_in_full_is_the_person_of_basics_yaml(tmp_path: Path) 
     people = {p.person: (p.pages, p.night_pages) for p in report.concentration.people}
     # alice and bob are on the rotation's roster, with no pages.
     assert people == {"kai": (2, 2), "Erin Outside": (1, 0), "alice": (0, 0), "bob": (0, 0)}
+
+
+def test_a_page_without_a_responder_goes_to_its_services_rotation(tmp_path: Path) -> None:
+    """Two rotations on call at once: a checkout page is the payments rotation's person's
+    (the rotation of its owning team), an api page the platform one's (its `oncall:`), a
+    page of a service with neither the first shift's. Every page went to whichever shift
+    started first, whatever its service."""
+    config = """
+timezone: UTC
+people: {alice: {}, bob: {}, dan: {}, erin: {}}
+teams:
+  platform: {members: [alice, bob]}
+  payments: {members: [dan, erin]}
+rotations:
+  platform-primary:
+    {team: platform, handover: monday 09:00, start: 2026-03-02, people: [alice, bob]}
+  payments-primary:
+    {team: payments, every: daily, handover: "09:00", start: 2026-03-03, people: [dan, erin]}
+services:
+  api: {owner: dan, oncall: platform-primary}
+  checkout: {owner: payments}
+  search: {}
+"""
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    at = dt.datetime(2026, 3, 4, 14)  # alice's week; erin's day (dan the 3rd, erin the 4th)
+    app.oncall.record_pages(
+        [Page(f"t:{n}", "t", str(n), f"k{n}", "Alert", service, "high", at, None, None, None)
+         for n, service in enumerate(["checkout", "api", "search"])],
+        "t", "pages",
+    )  # fmt: skip
+
+    pages = app.oncall.with_responders(app.oncall.pages())
+
+    assert [(p.service, p.responder) for p in pages] == [
+        ("checkout", "erin"), ("api", "alice"), ("search", "alice")
+    ]  # fmt: skip
+    report = app.oncall.report(dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 9))
+    shares = {p.person: p.pages for p in report.concentration.people if p.pages}
+    assert shares == {"erin": 1, "alice": 2}

@@ -78,8 +78,8 @@ class CatalogService:
         per_team: PerTeam = {}
         for name in names:
             service = self.config.services[name]
-            team = self._team(service.owner)
-            rotation = self._rotation(name, team)
+            team = self.config.team_of(service.owner)
+            rotation = self._rotation(name)
             oncall_team = self.config.rotations[rotation[0]].team if rotation else team
             facts = compute.Facts(
                 service=name,
@@ -141,23 +141,9 @@ class CatalogService:
         policy = self.config.alert_policy(self.config.policy_of(service, slo))
         return any(tier.severity == "page" for tier in policy.tiers)
 
-    def _team(self, owner: str | None) -> str | None:
-        if owner is None:
-            return None
-        if owner in self.config.teams:
-            return owner
-        return next((t for t, team in self.config.teams.items() if owner in team.members), None)
-
-    def _rotation(self, service: str, team: str | None) -> tuple[str, int] | None:
-        named = self.config.services[service].oncall
-        if named is not None:
-            return named, len(set(self.config.rotations[named].people))
-        mine = [(len(set(r.people)), n) for n, r in self.config.rotations.items()
-                if team is not None and r.team == team]  # fmt: skip
-        if not mine:
-            return None
-        people, name = max(mine)
-        return name, people
+    def _rotation(self, service: str) -> tuple[str, int] | None:
+        name = self.config.rotation_of(service)
+        return None if name is None else (name, len(set(self.config.rotations[name].people)))
 
     def _oncall(self, team: str | None, at: dt.datetime, cache: PerTeam) -> dict[str, Any]:
         if team is None or team not in self.config.teams:

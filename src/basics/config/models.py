@@ -615,6 +615,25 @@ class Config(_Model):
         """Each service alias, and the service it names."""
         return {alias: name for name, svc in self.services.items() for alias in svc.aliases}
 
+    def team_of(self, owner: str | None) -> str | None:
+        """The team an owner is (a team's key) or belongs to (a person's)."""
+        if owner is None or owner in self.teams:
+            return owner
+        return next((t for t, team in self.teams.items() if owner in team.members), None)
+
+    def rotation_of(self, service: str) -> str | None:
+        """The rotation that takes a service's pages: its `oncall:`, else the largest
+        rotation of its owning team (by people, then name), else None."""
+        svc = self.services.get(service)
+        if svc is None:
+            return None
+        if svc.oncall is not None:
+            return svc.oncall
+        team = self.team_of(svc.owner)
+        mine = [(len(set(r.people)), n) for n, r in self.rotations.items()
+                if team is not None and r.team == team]  # fmt: skip
+        return max(mine)[1] if mine else None
+
     def service_names(self) -> dict[str, str]:
         """Each service name and alias in lower case, and the service it names: what a
         page's service (a display name, "Checkout") is matched by."""

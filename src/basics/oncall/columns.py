@@ -119,13 +119,15 @@ class PageColumns:
         shifts: Sequence[Shift] = (),
         person: Callable[[str], str] | None = None,
         silent: Collection[str] = (),
+        rotation_of: Callable[[str], str | None] | None = None,
     ) -> PageColumns:
         """Columns from a table with the `Page` fields source, incident_key, alert,
         created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
         timestamps). `person` names the person a responder is (two names of one person
         become one); a page without a responder gets the person of the first shift in
-        `shifts` (ordered by start) covering its creation. `silent`: sources besides
-        `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
+        `shifts` (ordered by start) covering its creation, of its service's rotation
+        (`rotation_of`, with the table's `service` column) first. `silent`: sources
+        besides `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
         people, responder = _codes(table.column("responder"))
         if person is not None:
             people, responder = _renamed(people, responder, person)
@@ -137,7 +139,11 @@ class PageColumns:
         # Sorted by creation (cheap when the store already returns them in that order).
         order = np.argsort(created, kind="stable")
         created, responder = created[order], responder[order]
-        people, responder = _fill_responders(created, people, responder, shifts)
+        rotations = None
+        if rotation_of is not None and "service" in table.column_names:
+            services = table.column("service").to_pylist()
+            rotations = [rotation_of(services[i]) if services[i] else None for i in order]
+        people, responder = _fill_responders(created, people, responder, shifts, rotations)
         actionable = np.array(
             [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
         )
@@ -234,14 +240,18 @@ def _fill_responders(
     people: tuple[str, ...],
     responder: NDArray[np.int32],
     shifts: Sequence[Shift],
+    rotations: Sequence[str | None] | None = None,
 ) -> tuple[tuple[str, ...], NDArray[np.int32]]:
-    """Give each page without a responder the person on call at its creation."""
+    """Give each page without a responder the person on call at its creation, in the
+    rotation of its service (`rotations`, one per page) when one covers it."""
     missing = np.flatnonzero(responder == NO_RESPONDER)
     if not len(missing) or not shifts:
         return people, responder
     names = list(people)
     filled = responder.copy()
-    for row, person in zip(missing.tolist(), on_call(created[missing], shifts), strict=True):
+    wanted = None if rotations is None else [rotations[row] for row in missing.tolist()]
+    covering = on_call(created[missing], shifts, wanted)
+    for row, person in zip(missing.tolist(), covering, strict=True):
         if person is not None:
             if person not in names:
                 names.append(person)
@@ -249,19 +259,30 @@ def _fill_responders(
     return tuple(names), filled
 
 
-def on_call(moments: NDArray[np.int64], shifts: Sequence[Shift]) -> list[str | None]:
-    """Who was on call at each moment (µs, ascending): the person of the first shift, by
-    start then rotation, that covers it; None where no shift does."""
+def on_call(
+    moments: NDArray[np.int64],
+    shifts: Sequence[Shift],
+    rotations: Sequence[str | None] | None = None,
+) -> list[str | None]:
+    """Who was on call at each moment (µs, ascending): the person of the shift of the
+    moment's rotation (`rotations`, one per moment: the rotation of the page's service)
+    that covers it, else of the first shift, by start then rotation, that does; None where
+    no shift does."""
     names: list[str] = []
     found = np.full(len(moments), -1, dtype=np.int32)
-    for shift in sorted(shifts, key=lambda s: (s.start, s.rotation)):
-        first, last = np.searchsorted(moments, [micros(shift.start), micros(shift.end)])
-        window = found[first:last]  # a view: writing it writes `found`
-        unset = window == -1
-        if unset.any():
-            if shift.person not in names:
-                names.append(shift.person)
-            window[unset] = names.index(shift.person)
+    ordered = sorted(shifts, key=lambda s: (s.start, s.rotation))
+    wanted = None if rotations is None else np.array([r or "" for r in rotations], dtype=object)
+    for own in ([True] if wanted is not None else []) + [False]:
+        for shift in ordered:
+            first, last = np.searchsorted(moments, [micros(shift.start), micros(shift.end)])
+            window = found[first:last]  # a view: writing it writes `found`
+            unset = window == -1
+            if own and wanted is not None:
+                unset &= wanted[first:last] == shift.rotation
+            if unset.any():
+                if shift.person not in names:
+                    names.append(shift.person)
+                window[unset] = names.index(shift.person)
     return [None if code == -1 else names[code] for code in found.tolist()]
 
 

@@ -307,7 +307,8 @@ class OncallService:
 
     def with_responders(self, pages: list[Page]) -> list[Page]:
         """Pages whose source did not name a responder get the person on call then (the
-        first shift, by start, covering the page's creation), as in the report."""
+        shift of the service's rotation covering the page's creation, else the first shift,
+        by start, that does), as in the report."""
         missing = sorted(
             (i for i, page in enumerate(pages) if page.responder is None),
             key=lambda i: pages[i].created_at,
@@ -316,7 +317,9 @@ class OncallService:
             return pages
         moments = [pages[i].created_at for i in missing]
         shifts = self.shifts(moments[0], moments[-1] + dt.timedelta(microseconds=1))
-        people = on_call(np.array([micros(m) for m in moments], dtype=np.int64), shifts)
+        services = [pages[i].service for i in missing]
+        rotations = [self.config.rotation_of(service) if service else None for service in services]
+        people = on_call(np.array([micros(m) for m in moments], dtype=np.int64), shifts, rotations)
         result = list(pages)
         for i, person in zip(missing, people, strict=True):
             if person is not None:  # else the page stays as it was: nobody was on call
@@ -330,15 +333,17 @@ class OncallService:
         named no responder gets the person on call then (from `shifts`, by default every
         shift of the range)."""
         table = self.store.db.sql(
-            "SELECT p.source, p.incident_key, p.alert, p.created_at, p.acknowledged_at, "
-            "p.resolved_at, p.responder, o.outcome FROM pages p "
+            "SELECT p.source, p.incident_key, p.alert, p.service, p.created_at, "
+            "p.acknowledged_at, p.resolved_at, p.responder, o.outcome FROM pages p "
             "LEFT JOIN page_outcomes o ON o.page_id = p.id "
             "WHERE p.created_at >= $start AND p.created_at < $end ORDER BY p.created_at",
             params={"start": start, "end": end},
         ).to_arrow_table()
         on_call = self.shifts(start, end) if shifts is None else shifts
         silent = self._silent_sources(table.column("source").unique().to_pylist())
-        return PageColumns.from_arrow(table, self.zone_of, on_call, self.person, silent)
+        return PageColumns.from_arrow(
+            table, self.zone_of, on_call, self.person, silent, self.config.rotation_of
+        )
 
     def _silent_sources(self, sources: list[str]) -> list[str]:
         """Of the sources of `csv` and `jsonl` imports among `sources`, those none of whose
