@@ -141,8 +141,10 @@ class PageColumns:
         created, responder = created[order], responder[order]
         rotations = None
         if rotation_of is not None and "service" in table.column_names:
-            services = table.column("service").to_pylist()
-            rotations = [rotation_of(services[i]) if services[i] else None for i in order]
+            # Each distinct service's rotation once; -1 (no service) reads the last entry.
+            services, service = _codes(table.column("service"))
+            of_service = [rotation_of(name) for name in services] + [None]
+            rotations = (of_service, service[order])
         people, responder = _fill_responders(created, people, responder, shifts, rotations)
         actionable = np.array(
             [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
@@ -240,16 +242,20 @@ def _fill_responders(
     people: tuple[str, ...],
     responder: NDArray[np.int32],
     shifts: Sequence[Shift],
-    rotations: Sequence[str | None] | None = None,
+    rotations: tuple[list[str | None], NDArray[np.int32]] | None = None,
 ) -> tuple[tuple[str, ...], NDArray[np.int32]]:
     """Give each page without a responder the person on call at its creation, in the
-    rotation of its service (`rotations`, one per page) when one covers it."""
+    rotation of its service when one covers it (`rotations`: the rotation of each distinct
+    service, and each page's service code)."""
     missing = np.flatnonzero(responder == NO_RESPONDER)
     if not len(missing) or not shifts:
         return people, responder
     names = list(people)
     filled = responder.copy()
-    wanted = None if rotations is None else [rotations[row] for row in missing.tolist()]
+    wanted = None
+    if rotations is not None:
+        of_service, service = rotations
+        wanted = [of_service[code] for code in service[missing].tolist()]
     covering = on_call(created[missing], shifts, wanted)
     for row, person in zip(missing.tolist(), covering, strict=True):
         if person is not None:
