@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from basics.api.alerts import Limit, Offset
-from basics.api.problems import problem
+from basics.api.problems import nothing_usable
 from basics.api.replies import hub, moment, optional_moment, page, read_body, reply
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
@@ -151,12 +151,5 @@ async def _deploys(request: Request, body: bytes, fmt: str, service: str | None)
         # Nothing stored, for a fault of the body (a form-encoded GitHub delivery, broken
         # JSON): 422, so the sender shows a failed delivery. A ping or a pending status,
         # skipped, is answered 200.
-        first = result.first_rejects[0]
-        return problem(
-            422, "Unprocessable content",
-            f"nothing stored: {first.field or 'record'}: {first.reason}",
-            request.url.path,
-            extra={"batch_id": result.batch_id, "rejected": result.rejected,
-                   "rejects": [r.__dict__ for r in result.first_rejects]},
-        )  # fmt: skip
+        return nothing_usable(request.url.path, "nothing stored", result)
     return reply(request, result)

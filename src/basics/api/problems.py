@@ -87,3 +87,16 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def nothing_usable(request_path: str, said: str, result: Any) -> JSONResponse:
+    """422 for a delivery none of whose records could be stored (a batch of status
+    `rejected`): the first reject in `detail` after `said`, the batch and its rejects."""
+    first = result.first_rejects[0]
+    return problem(
+        422, "Unprocessable content",
+        f"{said}: {first.field or 'record'}: {first.reason}",
+        request_path,
+        extra={"batch_id": result.batch_id, "rejected": result.rejected,
+               "rejects": [r.__dict__ for r in result.first_rejects]},
+    )  # fmt: skip

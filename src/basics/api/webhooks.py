@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from basics.api.problems import problem
+from basics.api.problems import nothing_usable
 from basics.api.replies import hub, moment, read_body, reply
 
 if TYPE_CHECKING:
@@ -60,14 +60,7 @@ async def _pages(request: Request, body: bytes, fmt: PageFormat, name: str) -> R
         hub(request).write_folded("pages", (body, fmt, name), _receive, False)
     )
     if result.status == "rejected":
-        first = result.first_rejects[0]
-        return problem(
-            422, "Unprocessable content",
-            f"nothing usable in the delivery: {first.field or 'record'}: {first.reason}",
-            request.url.path,
-            extra={"batch_id": result.batch_id, "rejected": result.rejected,
-                   "rejects": [r.__dict__ for r in result.first_rejects]},
-        )  # fmt: skip
+        return nothing_usable(request.url.path, "nothing usable in the delivery", result)
     return reply(request, result)
 
 
