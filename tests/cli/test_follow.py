@@ -75,6 +75,13 @@ def test_follow_ingests_appends_and_rotations_and_stops_on_ctrl_c(tmp_path: Path
         _, err = follower.communicate(timeout=20)
     assert follower.returncode == 0
     assert "stopped; the next run resumes where this one stopped" in err
+    # The rotated file's last lines are a batch of its new name, a path a user can open.
+    store = Store(tmp_path / "basics.duckdb", read_only=True)
+    try:
+        paths = {row[0] for row in store.query("SELECT DISTINCT file_path FROM batches")}
+    finally:
+        store.close()
+    assert paths == {str(log), str(tmp_path / "access.jsonl.1")}
 
     with log.open("a", encoding="utf-8") as handle:
         handle.write(_line(102))

@@ -113,6 +113,9 @@ def test_gzip_and_plain_copies_of_the_same_bytes_are_the_same_content(make_env: 
 
     assert (gz.status, gz.duplicate_of) == ("duplicate", 1)
     assert (recompressed.status, recompressed.duplicate_of) == ("duplicate", 1)
+    # Parsed before its hash was known, but nothing stored: nothing counted either (a
+    # script summing `accepted`, or testing the exit code for rejects, sees no batch).
+    assert (gz.accepted, gz.rejected, gz.first_rejects, gz.batch_id) == (0, 0, [], None)
     assert env.counts()["events"] == 3
     assert env.counts()["batches"] == 1
 

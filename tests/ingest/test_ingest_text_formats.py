@@ -432,6 +432,23 @@ def test_a_dash_or_minus_one_is_a_missing_status_or_time(make_env: Any) -> None:
     assert env.rejects()[0][:2] == (5, "duration")
 
 
+def test_an_empty_json_text_is_a_missing_status_or_time(make_env: Any) -> None:
+    """`""` in a JSON line is what a CSV's empty cell is: missing. A 503 whose duration is
+    empty is a stored failure, not a reject that drops it from the SLI."""
+    env = make_env("sources:\n  app:\n    format: jsonl\n    service: shop\n")
+    path = env.write(
+        "app.jsonl",
+        '{"ts": "2026-03-02T14:00:00Z", "status": 503, "duration_ms": ""}\n'
+        '{"ts": "2026-03-02T14:00:01Z", "status": "", "duration_ms": 7}\n'
+        '{"ts": "2026-03-02T14:00:02Z", "status": " ", "duration_ms": "12"}\n',
+    )
+
+    result = env.ingest("app", path)
+
+    assert (result.accepted, result.rejected) == (3, 0)
+    assert [(e[4], e[5]) for e in env.events()] == [(503, None), (None, 7.0), (None, 12.0)]
+
+
 def test_an_absolute_target_without_a_path_is_the_root(make_env: Any) -> None:
     env = make_env(NGINX_SOURCE)
     line = (

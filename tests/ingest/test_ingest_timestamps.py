@@ -35,6 +35,11 @@ CASES: list[tuple[Any, dt.datetime, bool]] = [
     (1774744200.25, dt.datetime(2026, 3, 29, 0, 30, 0, 250000), False),
     (1774744200123456, dt.datetime(2026, 3, 29, 0, 30, 0, 123456), False),
     ("1774744200123456000", dt.datetime(2026, 3, 29, 0, 30, 0, 123456), False),
+    # The last nanosecond of a minute stays in it (a double rounded it into the next one).
+    (1774744259999999999, dt.datetime(2026, 3, 29, 0, 30, 59, 999999), False),
+    # As text: a JSON number holds no more digits than a double (1774744260.0 here).
+    ("1774744259.9999999", dt.datetime(2026, 3, 29, 0, 30, 59, 999999), False),
+    ("1774744259999.9999", dt.datetime(2026, 3, 29, 0, 30, 59, 999999), False),
     # Apache / nginx time.
     ("10/Oct/2000:13:55:36 -0700", dt.datetime(2000, 10, 10, 20, 55, 36), False),
 ]
@@ -183,6 +188,25 @@ def test_a_date_without_a_time_is_a_reject_never_midnight(make_env: Any) -> None
         "to the field that holds both, or read the line with a regex whose ts group spans "
         "the date and the time)",
     )
+
+
+def test_epoch_digits_below_the_microsecond_are_dropped_on_the_fast_path(
+    make_env: Any,
+) -> None:
+    """The same instants as above through the JSON-lines fast path (no local time in the
+    file): dropped, as from ISO 8601 text, never rounded into the next minute."""
+    env = make_env("sources:\n  api: {format: jsonl, service: api}\n")
+    written = [1774744259999999999, "1774744259999999999", "1774744259.9999999", "1774744259999.9"]
+    lines = [json.dumps({"ts": ts}) for ts in written]
+    lines.append('{"ts": "2026-03-29T00:30:59.9999999Z"}')
+
+    result = env.ingest("api", env.write("e.jsonl", "\n".join(lines) + "\n"))
+
+    assert (result.accepted, result.rejected) == (5, 0)
+    assert sorted(row[0] for row in env.events()) == [
+        dt.datetime(2026, 3, 29, 0, 30, 59, 999900),
+        *[dt.datetime(2026, 3, 29, 0, 30, 59, 999999)] * 4,
+    ]
 
 
 def test_a_space_before_the_offset_is_read(make_env: Any) -> None:

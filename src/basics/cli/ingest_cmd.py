@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -118,8 +118,7 @@ def follow_file(
                 stat = None
             identity = (stat.st_dev, stat.st_ino) if stat else None
             if handle is not None and identity != current:
-                rotated = f"/proc/self/fd/{handle.fileno()}"  # the old file, still open
-                _check(app, source, rotated, allow_overlap)
+                _check(app, source, _rotated_name(path, handle), allow_overlap)
                 handle.close()
                 handle = None
             if stat is not None:
@@ -132,6 +131,26 @@ def follow_file(
     finally:
         if handle is not None:
             handle.close()
+
+
+def _rotated_name(path: str, handle: IO[bytes]) -> str:
+    """Where the file being followed went when it was renamed (app.log.1 beside app.log),
+    found by its inode, as Filebeat's registry does; a file deleted or moved to another
+    folder is still read through the descriptor held open."""
+    identity = os.fstat(handle.fileno())
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if (stat.st_dev, stat.st_ino) == (identity.st_dev, identity.st_ino):
+                    return entry.path
+    except OSError:
+        pass
+    return f"/proc/self/fd/{handle.fileno()}"
 
 
 def _check(app: App, source: str, path: str, allow_overlap: bool) -> None:

@@ -212,7 +212,7 @@ def fast_queries(
         SELECT *,
           CASE WHEN regexp_full_match(t, {OFFSET_PATTERN}) THEN {offset_time_sql("t")}
             WHEN regexp_full_match(t, {EPOCH_PATTERN})
-            THEN {epoch_time_sql("try_cast(t AS DOUBLE)")} END AS ts,
+            THEN {epoch_time_sql("t")} END AS ts,
           {service} AS service, nullif(operation_text, '') AS operation,
           nullif(nullif(user_text, ''), '-') AS user_id,
           {status_sql("status_number")} AS status,

@@ -122,16 +122,30 @@ def offset_time_sql(t: str) -> str:
     )
 
 
-def epoch_time_sql(epoch: str) -> str:
-    """The naive UTC time of the number `epoch` (from text that matched `EPOCH_PATTERN`).
+def epoch_time_sql(text: str) -> str:
+    """The naive UTC time of `text` that matched `EPOCH_PATTERN`, an epoch number.
 
-    Epoch values are told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
-    try_cast: a number too large for microseconds (1e30) is a reject, not a failed batch.
+    Told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns. Counted in whole
+    numbers, not in a double (which holds nanoseconds since 1970 only to about 256 ns, and
+    rounded 09:00:59.999999999 up into the next minute): digits below the microsecond are
+    dropped, as they are from ISO 8601 text. try_cast: a number too large for microseconds
+    is a reject, not a failed batch.
     """
+    whole = f"try_cast(split_part({text}, '.', 1) AS HUGEINT)"
+    sign = f"(CASE WHEN starts_with({text}, '-') THEN -1 ELSE 1 END)"
+
+    def fraction(digits: int) -> str:  # the first `digits` digits after the point
+        return (
+            f"{sign} * CAST(rpad(left(split_part({text}, '.', 2), {digits}), {digits}, '0') "
+            "AS HUGEINT)"
+        )
+
+    size = f"abs(try_cast({text} AS DOUBLE))"
     return (
-        f"make_timestamp(try_cast(CASE WHEN abs({epoch}) >= 1e17 THEN {epoch} / 1000 "
-        f"WHEN abs({epoch}) >= 1e14 THEN {epoch} WHEN abs({epoch}) >= 1e11 THEN {epoch} * 1000 "
-        f"ELSE {epoch} * 1000000 END AS BIGINT))"
+        f"make_timestamp(try_cast(CASE WHEN {size} >= 1e17 THEN {whole} // 1000 "
+        f"WHEN {size} >= 1e14 THEN {whole} "
+        f"WHEN {size} >= 1e11 THEN {whole} * 1000 + {fraction(3)} "
+        f"ELSE {whole} * 1000000 + {fraction(6)} END AS BIGINT))"
     )
 
 
@@ -209,7 +223,7 @@ def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
             return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
         return "local_utc", "true"
     ts = (
-        f"CASE WHEN epoch IS NOT NULL THEN {epoch_time_sql('epoch')} "
+        f"CASE WHEN epoch IS NOT NULL THEN {epoch_time_sql('t')} "
         "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
         f"WHEN has_offset THEN {offset_time_sql('t')} ELSE local_utc END"
     )
@@ -221,7 +235,7 @@ def _has_offset(timestamp_format: str) -> bool:
 
 
 def _none_sentinel(column: str) -> str:
-    return f"CASE WHEN trim({column}) IN ('-', '-1') THEN NULL ELSE {column} END"
+    return f"CASE WHEN trim({column}) IN ('', '-', '-1') THEN NULL ELSE {column} END"
 
 
 def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:

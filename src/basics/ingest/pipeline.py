@@ -280,8 +280,17 @@ def _settle(store: Store, pending: PendingPlan, source_name: str, allow_overlap:
 
 
 def _duplicate(result: BatchResult, batch_id: int, source: str) -> BatchResult:
-    result.status, result.duplicate_of, result.duplicate_source = "duplicate", batch_id, source
-    return result
+    """Nothing stored: what a parse already counted (a file hashed while it was read) is
+    not reported, so a script summing `accepted` or testing the exit code sees nothing."""
+    return BatchResult(
+        None,
+        result.source,
+        result.path,
+        "duplicate",
+        timezone=result.timezone,
+        duplicate_of=batch_id,
+        duplicate_source=source,
+    )
 
 
 def _stored_content(
