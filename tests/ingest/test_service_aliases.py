@@ -62,13 +62,34 @@ def test_a_batch_naming_no_service_of_basics_yaml_says_what_it_names(tmp_path: P
     warned, record = warnings_and_record(tmp_path, "access.jsonl", "traefik")
 
     assert record["unknown_services"] == [
-        {"service": "api@docker", "events": 3},
-        {"service": "db@docker", "events": 1},
+        {"service": "api@docker", "events": 3, "like": None},
+        {"service": "db@docker", "events": 1, "like": None},
     ]
     assert warned.splitlines()[-1] == (
         "  warning: no event names a service of basics.yaml; they name api@docker (3), "
         "db@docker (1): add them under services:, or as aliases: of the services they are"
     )
+
+
+def test_a_service_differing_only_in_case_or_spaces_is_warned_about(tmp_path: Path) -> None:
+    """`shop.api` and `"api "` beside `api`: stored as written, counted by no SLO, and
+    said, with the alias that would make them the service."""
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    lines = [traefik(0, "api", 200), traefik(1, "Api", 503), traefik(2, "Api", 503)]
+    lines += [traefik(3, "api ", 500), traefik(4, "db@docker", 200)]
+    (tmp_path / "access.jsonl").write_text("".join(lines))
+    warned, record = warnings_and_record(tmp_path, "access.jsonl", "traefik")
+
+    assert record["unknown_services"] == [
+        {"service": "Api", "events": 2, "like": "api"},
+        {"service": "api ", "events": 1, "like": "api"},
+    ]
+    assert warned.splitlines()[-2:] == [
+        '  warning: 2 events name service "Api", not "api" of basics.yaml: they count for '
+        'none of its SLOs; add "Api" to its aliases: if it is the same service',
+        '  warning: 1 events name service "api ", not "api" of basics.yaml: they count for '
+        'none of its SLOs; add "api " to its aliases: if it is the same service',
+    ]
 
 
 def test_a_batch_with_one_known_service_is_not_warned_about(make_env: Any) -> None:

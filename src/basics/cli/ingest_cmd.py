@@ -253,11 +253,19 @@ def summarise(result: BatchResult) -> None:
             "the source's fields: against a record",
             err=True,
         )
-    if result.unknown_services:
-        named = ", ".join(f"{u.service} ({u.events:,})" for u in result.unknown_services)
+    unknown = [u for u in result.unknown_services if u.like is None]
+    if unknown:
+        named = ", ".join(f"{u.service} ({u.events:,})" for u in unknown)
         click.echo(
             f"  warning: no event names a service of basics.yaml; they name {named}: add "
             "them under services:, or as aliases: of the services they are",
+            err=True,
+        )
+    for near in (u for u in result.unknown_services if u.like is not None):
+        click.echo(
+            f'  warning: {near.events:,} events name service "{near.service}", not '
+            f'"{near.like}" of basics.yaml: they count for none of its SLOs; add '
+            f'"{near.service}" to its aliases: if it is the same service',
             err=True,
         )
     for lack in result.missing_as_bad:

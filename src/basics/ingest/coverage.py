@@ -53,6 +53,7 @@ class UnknownService:
 
     service: str
     events: int
+    like: str | None = None  # the service of basics.yaml it differs from only in case or spaces
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class OtherSpans:
 class Coverage:
     """What a batch's events lack of what the SLOs read. `unknown_services`: when none of
     its events names a service of basics.yaml (aliases already applied), the services they
-    name, most events first (every SLO would say "no data" of Traefik's `api@docker`)."""
+    name, most events first (every SLO would say "no data" of Traefik's `api@docker`); and
+    always, the services that differ from one of basics.yaml only in case or surrounding
+    spaces (`shop.api` beside `Shop.Api`): their events count for no SLO."""
 
     unread: list[UnreadField]
     missing_as_bad: list[MissingAsBad]
@@ -129,6 +132,15 @@ def coverage(
     unknown = []
     if config.services and not any(name in config.services for name, *_ in rows):
         unknown = [UnknownService(str(name), int(total)) for name, total, *_ in rows[:5]]
+    folded = {name.strip().casefold(): name for name in config.services}
+    unknown += [
+        UnknownService(str(name), int(total), folded[str(name).strip().casefold()])
+        for name, total, *_ in rows
+        if name is not None
+        and name not in config.services
+        and str(name).strip().casefold() in folded
+        and not any(u.service == name for u in unknown)
+    ]
     spans = _other_spans(db, config, batch_id, events) if source.format == "otlp" else []
     return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events), unknown, spans)
 
