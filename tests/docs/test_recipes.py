@@ -35,6 +35,10 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         (T(2026, 3, 2, 14, 0, 1, 655000), "shop", "/api/orders", 200, 69.0),
         (T(2026, 3, 2, 14, 0, 2, 10000), "shop", "/api/checkout", None, 413.0),
     ],
+    "Apache `vhost_combined` (Debian's `other_vhosts_access.log`)": [
+        (T(2026, 3, 2, 14, 0, 1), "shop", "/api/orders", 200, None),
+        (T(2026, 3, 2, 14, 0, 2), "shop", "/api/pay", 503, None),
+    ],
     "Traefik (JSON access log)": [
         (T(2026, 3, 2, 14, 0, 0, 123456), "api", "/api/orders", 200, 12.345678),
         (T(2026, 3, 2, 14, 0, 1, 500000), "api", "/api/checkout", 500, 412.0),

@@ -27,6 +27,14 @@ OK = '{"ts": "2026-03-29T00:30:00Z", "service": "api", "status": 200, "duration_
 LINES: list[tuple[str, tuple[str, str] | None]] = [
     (OK, None),
     ("[1, 2]", ("record", "expected a JSON object, found array")),
+    (
+        f"[{OK}, {OK}]",
+        (
+            "record",
+            "expected a JSON object, found array of objects (records in one array, as log "
+            "drains send them: split them with jq -c '.[]')",
+        ),
+    ),
     ('"just a string"', ("record", "expected a JSON object, found varchar")),
     ("", None),  # blank: skipped, neither stored nor rejected
     (

@@ -423,3 +423,19 @@ def test_json_arrays_a_line_get_a_likely_cause(make_env: Any) -> None:
         "every line is a JSON array (a batch of records, as log drains deliver them): one "
         "object a line is read; split them with jq -c '.[]'"
     )
+
+
+def test_apache_vhost_combined_lines_get_a_likely_cause(make_env: Any) -> None:
+    env = make_env("sources:\n  web: {format: apache, service: shop}\n")
+    line = (
+        'shop.example.com:443 203.0.113.7 - - [02/Mar/2026:15:00:01 +0100] "GET / HTTP/1.1" '
+        '200 2326 "-" "curl/8.0"\n'
+    )
+
+    result = env.ingest("web", env.write("other_vhosts_access.log", line * 2))
+
+    assert (result.status, result.rejected) == ("rejected", 2)
+    assert result.hint == (
+        "every line starts with a host:port, as Apache's vhost_combined format writes: read "
+        "it with format: regex (docs/recipes.md, Apache vhost_combined)"
+    )

@@ -251,7 +251,15 @@ def _problems(
             "(U+FEFF) starts the line (files joined with cat, each with its BOM?)' "
             "ELSE 'not valid JSON (truncated or malformed line)' END",
         ),
-        ("NOT is_object", "'record'", "'expected a JSON object, found ' || lower(json_type(raw))"),
+        (
+            "NOT is_object",
+            "'record'",
+            # Records in one array, as log drains (Vercel's) deliver them: how to split them.
+            "'expected a JSON object, found ' || lower(json_type(raw)) || CASE WHEN "
+            "json_type(raw) = 'ARRAY' AND json_type(raw, '$[0]') = 'OBJECT' THEN ' of objects "
+            "(records in one array, as log drains send them: split them with jq -c ''.[]'')' "
+            "ELSE '' END",
+        ),
         (
             f"{twice} > 0",
             "'record'",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,6 +423,10 @@ def _span(
     return first, last, int(ahead), trusted
 
 
+# A combined log line after the virtual host and its port (`%v:%p`).
+_VHOST = re.compile(r"[^\s:]+:\d+ \S+ \S+ \S+ \[")
+
+
 def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
     """A guess at why every record of a file was rejected, from its first rejects."""
     raws = [r.raw or "" for r in rejects]
@@ -434,6 +439,11 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
     if fmt == "csv" and all(";" in raw or "\t" in raw for raw in raws):
         return (
             "every row has a ; or a tab: if they separate its fields, set delimiter: on the source"
+        )
+    if fmt in ("apache", "nginx") and all(_VHOST.match(raw) for raw in raws):
+        return (
+            "every line starts with a host:port, as Apache's vhost_combined format writes: "
+            "read it with format: regex (docs/recipes.md, Apache vhost_combined)"
         )
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
     if looks_json and fmt != "jsonl":
