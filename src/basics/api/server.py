@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import gc
 import json
 import os
@@ -40,6 +41,7 @@ from basics.api.alerter import Alerter
 from basics.api.auth import Auth
 from basics.api.cache import CacheStats, ReportCache
 from basics.api.hub import Hub
+from basics.core.errors import InputError
 from basics.records import plain
 from basics.store import turns
 
@@ -126,19 +128,26 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
     it (`basics.duckdb.serve.json`) while the server runs."""
     import uvicorn
 
+    path = str(config.store_path)
+    running = turns.running_server(path)
+    if running is not None and running.get("pid") != os.getpid():
+        raise InputError(
+            f"{path} is served already, at {running.get('url')} by process "
+            f"{running.get('pid')} (since {running.get('started_at')}): use that server, or "
+            "stop it first"
+        )
+    sock = _listening_socket(host, port)
     hub = Hub(config)
-    hub.start()
+    try:
+        hub.start()
+    except BaseException:
+        sock.close()
+        raise
     # Imported now, not by the first webhook, which would wait for them (and so would every
     # delivery folded behind it).
     import basics.oncall.importers
     import basics.oncall.service  # noqa: F401
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say so,
-    # and without it every answer sent in two writes waited 40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}"
@@ -171,3 +180,24 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
     finally:
         named.unlink(missing_ok=True)
         sock.close()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or an error that says why not in one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say so,
+    # and without it every answer sent in two writes waited 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        why = {
+            errno.EADDRINUSE: "another program listens there: --port N for another, or "
+            "--port 0 for any free one",
+            errno.EACCES: "ports below 1024 need root: --port 8080, or another above 1023",
+            errno.EADDRNOTAVAIL: "no interface of this machine has that address",
+        }.get(error.errno or 0, error.strerror or str(error))
+        raise InputError(f"cannot listen on {host}:{port}: {why}") from None
+    return sock

@@ -1,0 +1,56 @@
+"""`basics serve` refuses to start in one line, without touching a running server, when
+its port is taken or its store is served already."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+from conftest import BASICS, Server
+
+CONFIG = "store: basics.duckdb\nsources:\n  api: {format: jsonl, service: api}\n"
+
+
+def _serve(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BASICS, "serve", *args], cwd=folder, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        done = _serve(tmp_path, "--port", str(port))
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"Error: cannot listen on 127.0.0.1:{port}: another program listens there: "
+        "--port N for another, or --port 0 for any free one\n"
+    )
+    assert not (tmp_path / "basics.duckdb.serve.json").exists()
+
+
+def test_a_store_served_already_is_not_served_twice(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    first = Server(tmp_path)
+    try:
+        named = (tmp_path / "basics.duckdb.serve.json").read_text()
+
+        second = _serve(tmp_path, "--port", "0")
+
+        assert second.returncode == 1
+        assert second.stderr.startswith(
+            f"Error: {tmp_path / 'basics.duckdb'} is served already, at {first.url} by "
+            f"process {first.process.pid} (since "
+        )
+        assert second.stderr.endswith("): use that server, or stop it first\n")
+        # The first server still names itself, and still answers.
+        assert (tmp_path / "basics.duckdb.serve.json").read_text() == named
+        assert first.get("/api/v1/health").status_code == 200
+    finally:
+        first.stop()
