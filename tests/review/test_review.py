@@ -385,3 +385,26 @@ def test_the_week_before_is_the_local_week_across_a_clock_change(tmp_path: Path)
     assert c.previous_pages == 0
     assert [s.previous_budget_burned for s in c.slos] == [0]
     assert (c.toil_hours, c.previous_toil_hours) == (None, None)
+
+
+def test_the_terminal_summary_wraps_and_says_what_it_leaves_out(app: App, tmp_path: Path) -> None:
+    """At 60 columns every line of what changed fits, continued under its first word; a
+    list cut short says how many it left out (the rest are in --json)."""
+    import dataclasses
+
+    from basics.review import render
+    from basics.review.models import AlertWeek
+
+    found = app.review.review("2026-W10", dt.datetime(2026, 3, 9, tzinfo=dt.UTC))
+    alerts = [AlertWeek(f"Alert{n}", 1, 0, 0, False) for n in range(5)]
+    many = dataclasses.replace(
+        found, changes=dataclasses.replace(found.changes, noisy_alerts=alerts)
+    )
+    assert "Noisiest alerts: Alert0 1, Alert1 1, Alert2 1 and 2 more alerts" in render.summary(many)
+
+    base = ["--config", str(tmp_path / "basics.yaml"), "review", "--week", "2026-W10"]
+    text = CliRunner().invoke(cli, base, env={"COLUMNS": "60"}).output
+    changed = text.split("\n\n")[1].splitlines()
+    assert max(len(line) for line in changed) <= 59
+    assert all(line.startswith(("  ", "    ")) for line in changed)
+    assert any(line.startswith("    ") for line in changed)  # a continued line

@@ -75,13 +75,27 @@ def review(
 
 
 def _text(found: Any) -> None:
+    import shutil
+    import textwrap
+
     from basics.cli import output
     from basics.review import render
 
     click.echo(f"Weekly review, {found.week}: {found.first_day} to {found.last_day} "
                f"({found.timezone})\n")  # fmt: skip
+    # Wrapped to the terminal, each line's continuation indented under its first word.
+    width = max(40, shutil.get_terminal_size().columns - 1)
     for line in render.summary(found):
-        click.echo(f"  {line}")
+        click.echo(
+            textwrap.fill(
+                line,
+                width,
+                initial_indent="  ",
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
     click.echo()
     if not found.fix_next:
         click.echo("What to fix next: nothing measured cost anything this week.")

@@ -15,15 +15,17 @@ def summary(r: Review) -> list[str]:
     burned = [s for s in c.slos if s.budget_burned]
     burned.sort(key=lambda s: -(s.budget_burned or 0))
     said = ", ".join(f"{s.slo} {100 * (s.budget_burned or 0):.1f} %{_was(s.previous_budget_burned)}"
-                     for s in burned[:4])  # fmt: skip
+                     for s in burned[:4]) + _more(len(burned), 4, "SLOs")  # fmt: skip
     if not said:
         counted = any(s.total for s in c.slos)
         said = "none burned" if counted else "no data (no events counted this week)"
     lines.append(f"Error budget burned this week: {said}")
     people = ", ".join(f"{p.person} {p.pages} ({p.night_pages} at night)" for p in c.people[:4])
+    people += _more(len(c.people), 4, "people") if people else ""
     lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at night"
                  + (f"; {people}" if people else ""))  # fmt: skip
     noisy = ", ".join(f"{a.alert} {a.pages}" for a in c.noisy_alerts[:3])
+    noisy += _more(len(c.noisy_alerts), 3, "alerts") if noisy else ""
     if noisy:
         lines.append(f"Noisiest alerts: {noisy}")
     lines.append(f"Toil: {_hours(c.toil_hours)} (week before {_hours(c.previous_toil_hours)})")
@@ -37,6 +39,11 @@ def summary(r: Review) -> list[str]:
                  f"{c.actions_overdue} overdue")  # fmt: skip
     lines.append(_scorecard_line(c))
     return lines
+
+
+def _more(count: int, shown: int, what: str) -> str:
+    """What a line leaves out, said: the rest are in --json."""
+    return f" and {count - shown} more {what}" if count > shown else ""
 
 
 def _was(previous: float | None) -> str:
