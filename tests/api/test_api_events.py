@@ -171,3 +171,26 @@ def test_otlp_json_gzip_and_a_bad_body(otel_server: Server) -> None:
     )  # fmt: skip
     assert garbage.status_code == 400
     assert garbage.json()["detail"].startswith("the body is not an OTLP logs request")
+
+
+def test_an_empty_otlp_request_is_a_success_and_a_signal_goes_to_its_endpoint(
+    otel_server: Server,
+) -> None:
+    """An export with no records stores no batch and rejects nothing (it said 1 span
+    rejected); spans posted to /v1/logs are refused, not read as log records."""
+    json_headers = bearer() | {"Content-Type": "application/json"}
+    for body in (b"{}", b'{"resourceSpans": []}'):
+        empty = otel_server.client.post("/v1/traces", content=body, headers=json_headers)
+        assert (empty.status_code, empty.json()) == (200, {})
+    binary = otel_server.client.post(
+        "/v1/logs", content=b"", headers=bearer() | {"Content-Type": "application/x-protobuf"}
+    )
+    assert (binary.status_code, binary.content) == (200, b"")
+    assert otel_server.get("/api/v1/batches").json() == []
+
+    spans = {"resourceSpans": [{"scopeSpans": [{"spans": []}]}]}
+    wrong = otel_server.client.post("/v1/logs", json=spans, headers=bearer())
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"] == (
+        "the body is an OTLP traces request (resourceSpans): send it to /v1/traces"
+    )

@@ -71,10 +71,14 @@ async def _otlp(request: Request, authorization: str | None, signal: str) -> Res
     binary = request.headers.get("content-type", "").split(";")[0].strip() == PROTOBUF
     # Decoding takes tens of milliseconds per thousand spans: off the event loop.
     if binary:
-        line = await run_in_threadpool(_otlp_json, body, signal)
+        line, empty = await run_in_threadpool(_otlp_json, body, signal)
     else:
-        line = await run_in_threadpool(_one_line, body)
+        line, empty = await run_in_threadpool(_one_line, body, signal)
     source = _otlp_source(request)
+    if empty:  # nothing to store, and nothing rejected: a full success, no batch
+        if binary:
+            return Response(_otlp_response(signal, {}), media_type=PROTOBUF)
+        return Response("{}", media_type="application/json")
     result = await run_in_threadpool(_ingest, request, source, line, f"OTLP /v1/{signal}")
     partial: dict[str, Any] = {}
     if result.rejected:
@@ -116,8 +120,14 @@ def _otlp_source(request: Request) -> str:
     return found[0]
 
 
-def _otlp_json(body: bytes, signal: str) -> bytes:
-    """A protobuf request as the OTLP JSON the file reader takes, on one line."""
+# The list of records of each signal's request; a request with none (an empty export)
+# holds nothing to store.
+_RECORDS = {"logs": "resourceLogs", "traces": "resourceSpans"}
+
+
+def _otlp_json(body: bytes, signal: str) -> tuple[bytes, bool]:
+    """A protobuf request as the OTLP JSON the file reader takes, on one line, and whether
+    it holds no records."""
     from google.protobuf.json_format import MessageToDict
     from google.protobuf.message import DecodeError
 
@@ -139,15 +149,27 @@ def _otlp_json(body: bytes, signal: str) -> bytes:
     except DecodeError as error:
         message_text = f"the body is not an OTLP {signal} request in protobuf ({error})"
         raise InputError(message_text) from None
-    return json.dumps(MessageToDict(message), separators=(",", ":")).encode() + b"\n"
+    request = MessageToDict(message)
+    return json.dumps(request, separators=(",", ":")).encode() + b"\n", not request
 
 
-def _one_line(body: bytes) -> bytes:
-    """An OTLP JSON request (perhaps pretty-printed) on one line, as the reader takes it."""
+def _one_line(body: bytes, signal: str) -> tuple[bytes, bool]:
+    """An OTLP JSON request (perhaps pretty-printed) on one line, as the reader takes it,
+    and whether it holds no records; a request of the other signal is refused (its
+    records would be read as this one's)."""
     try:
-        return json.dumps(json.loads(body), separators=(",", ":")).encode() + b"\n"
+        request = json.loads(body)
     except ValueError as error:
         raise InputError(f"the body is not OTLP JSON ({error})") from None
+    if not isinstance(request, dict):
+        raise InputError(f"the body is not an OTLP {signal} request: expected a JSON object")
+    other = "traces" if signal == "logs" else "logs"
+    if _RECORDS[other] in request and _RECORDS[signal] not in request:
+        raise InputError(
+            f"the body is an OTLP {other} request ({_RECORDS[other]}): send it to /v1/{other}"
+        )
+    empty = not request.get(_RECORDS[signal])
+    return json.dumps(request, separators=(",", ":")).encode() + b"\n", empty
 
 
 def _otlp_response(signal: str, partial: dict[str, Any]) -> bytes:
