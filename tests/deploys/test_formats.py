@@ -332,8 +332,9 @@ def test_jsonl_deploys_times_statuses_and_rejects() -> None:
     ]
     assert skipped(read) == [(7, 'skipped: status "in_progress" is not final')]
     accepted = (
-        "succeeded (or success, ok, done, completed, passed, deployed), failed (or failure, "
-        "fail, error), rolled-back (or rolled back, rollback, reverted)"
+        "succeeded (or success, ok, done, completed, passed, deployed, superseded, unstable), "
+        "failed (or failure, fail, error, terminal), "
+        "rolled-back (or rolled back, rollback, reverted)"
     )
     assert malformed(read) == [
         (
@@ -469,7 +470,8 @@ def test_csv_without_a_time_column_is_one_reject_at_the_header() -> None:
             3,
             "deployed_at",
             "no column for deployed_at: expected one named deployed_at, deploy_time, time, "
-            "timestamp, finished_at, created_at, date (or a mapping); columns: service, version",
+            "timestamp, finished_at, completed_at, stopped_at, end_time, published_at, "
+            "created_at, date, updated (or a mapping); columns: service, version",
         )
     ]
 

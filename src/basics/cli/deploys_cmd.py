@@ -378,6 +378,8 @@ def _say(result: DeployImport) -> None:
             parts.append(f"{result.skipped:,} skipped (not deploys)")
         parts.append(f"{result.rejected:,} rejected")
         click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
+    for note in result.notes:
+        click.echo(f"  note: {note}", err=result.status == "rejected")
     output.rejects(result.name, result.first_rejects, result.rejected, result.batch_id)
     # Skips are rejects of a batch that stored nothing; otherwise the batch keeps none.
     kept = result.batch_id if result.status == "rejected" else None

@@ -96,6 +96,9 @@ class DeployRead:
     deploys: list[DeployRecord] = field(default_factory=list)
     incidents: list[IncidentRecord] = field(default_factory=list)
     rejects: list[DeployReject] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """How the input was read, where a user should know (the records inside an API
+    response's wrapper object)."""
 
 
 def recorded_key(

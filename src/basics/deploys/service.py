@@ -65,6 +65,7 @@ class DeployImport:
     first_skips: list[DeployReject] = field(default_factory=list)  # their reasons
     duplicate_of: int | None = None
     hint: str | None = None  # when rejected: why nothing was usable
+    notes: list[str] = field(default_factory=list)  # how the file was read (DeployRead.notes)
 
 
 class DeployService:
@@ -134,7 +135,7 @@ class DeployService:
                 return DeployImport(
                     batch_id, name, "rejected", rejected=len(errors), skipped=len(skips),
                     first_rejects=errors[:show_rejects], first_skips=skips[:show_rejects],
-                    hint=_nothing_usable(errors, skips),
+                    hint=_nothing_usable(errors, skips), notes=read.notes,
                 )  # fmt: skip
             batch_id = _new_batch(db, source, name, sha, "applied", len(deploys), errors)
             new, unchanged, changes = _store_deploys(db, source, deploys, batch_id)
@@ -147,6 +148,7 @@ class DeployService:
             unchanged=unchanged, changes=changes,
             incidents=incidents, links=links, rejected=len(errors), skipped=len(skips),
             first_rejects=errors[:show_rejects], first_skips=skips[:show_rejects],
+            notes=read.notes,
         )  # fmt: skip
 
     def get(self, deploy_id: int) -> Deploy:

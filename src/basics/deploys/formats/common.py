@@ -74,9 +74,13 @@ def decode(
     return text, [DeployReject(*reject) for reject in rejects]
 
 
-def json_values(text: str) -> tuple[list[JsonRecord], list[DeployReject]]:
-    """The records of a JSON text (one value, an array, or JSON lines) and the broken ones."""
-    records, broken = json_records(text)
+def json_values(
+    text: str, containers: tuple[str, ...] = ()
+) -> tuple[list[JsonRecord], list[DeployReject]]:
+    """The records of a JSON text (one value, an array, or JSON lines, or an object holding
+    them in an array under one of `containers`), each with its own line, and the broken
+    ones."""
+    records, broken = json_records(text, containers)
     return records, [DeployReject(r.line, r.field, r.reason, r.raw) for r in broken]
 
 

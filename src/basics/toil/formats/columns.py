@@ -5,6 +5,9 @@ of spaces as one space. For each field the first name of its list that the heade
 (a Tempo export's `Username` before its `Full name`). `--mapping FIELD=COLUMN,...` names
 columns the lists do not know, or overrides them (the way `fields:` of a source and
 `ingest deploys --mapping` read); `--ignore COLUMN` leaves a column out.
+A mapped column may be several joined by `+` (`person=First Name+Last Name`, as Harvest
+splits a person): their non-empty cells are read as one, joined by a space; Harvest's
+`First Name` and `Last Name` are joined so without a mapping when no column names the person.
 Jira writes a field of several values as one column per value ("Labels", "Labels"): a
 repeated column of a field in `MULTI_VALUED` is read whole; one of any other field read is
 an error, since which copy holds the value is unclear.
@@ -14,7 +17,7 @@ docs/toil.md shows this table; a test keeps the two the same.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from basics.core.errors import InputError
 from basics.toil.parse import TimeUnit
@@ -83,6 +86,8 @@ class Columns:
     time_unit: TimeUnit | None
     fallbacks: dict[str, tuple[int, ...]]
     copies: dict[int, tuple[int, ...]]
+    joins: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Fields read from several columns joined (`person=First Name+Last Name`)."""
 
     def describe(self) -> dict[str, str]:
         """field -> the header it is read from, in the order of FIELDS."""
@@ -128,15 +133,26 @@ def find_columns(header: Sequence[str], mapping: Mapping[str, str], name: str) -
     for at, cell in enumerate(cells):
         where.setdefault(cell, []).append(at)
     index: dict[str, int] = {}
+    joins: dict[str, tuple[int, ...]] = {}
+    taken: set[int] = set()
     for column, target in mapping.items():
-        if column not in where:
+        parts = [column] if column in where else [p.strip() for p in column.split("+")]
+        missing = next((part for part in parts if part not in where), None)
+        if missing is not None:
             raise InputError(
-                f'{name}: --mapping names column "{column}", which the header does not have '
+                f'{name}: --mapping names column "{missing}", which the header does not have '
                 f"(columns: {', '.join(c for c in cells if c)})"
             )
+        taken.update(at for part in parts for at in where[part])
         if target != "-":
-            index[target] = where[column][0]
-    taken = {at for column in mapping for at in where[column]}
+            index[target] = where[parts[0]][0]
+            if len(parts) > 1:
+                joins[target] = tuple(where[part][0] for part in parts)
+    named = "person" in mapping.values() or any(a in where for a in ALIASES["person"])
+    if not named and "first name" in where and "last name" in where:  # Harvest's export
+        joins["person"] = (where["first name"][0], where["last name"][0])
+        index["person"] = joins["person"][0]
+        taken.update(joins["person"])
     mapped_time = [f for f in TIME_FIELDS if f in index]
     fallbacks: dict[str, tuple[int, ...]] = {}
     for target, aliases in ALIASES.items():
@@ -154,7 +170,9 @@ def find_columns(header: Sequence[str], mapping: Mapping[str, str], name: str) -
     fallbacks.pop(unit or "", None)  # another unit is not a fallback
     copies = _copies(header, where, index, fallbacks, name)
     names = {f: header[i].strip() for f, i in index.items()}
-    return Columns(index, names, unit, fallbacks, copies)
+    for target, joined in joins.items():
+        names[target] = "+".join(header[i].strip() for i in joined)
+    return Columns(index, names, unit, fallbacks, copies, joins)
 
 
 def _copies(

@@ -109,6 +109,7 @@ def decode(data: bytes) -> tuple[str, str]:
 def read_worklog(data: bytes, name: str, people: People, options: ReadOptions) -> Worklog:
     """The toil records of one export and the rows rejected; `name` is for messages."""
     text, encoding = decode(data)
+    _check_not_json(text, name)
     rows, blank = _rows(text, name)
     if not rows:
         raise InputError(f"{name}: no header row: the file is empty")
@@ -118,7 +119,7 @@ def read_worklog(data: bytes, name: str, people: People, options: ReadOptions) -
     _check_required(columns, header, options, name)
     wanted = [normalised(cell) for cell in header]
     body = [(line, row) for line, row in rows[1:] if [normalised(c) for c in row] != wanted]
-    reader = _RowReader(columns, len(header), people, options, _date_order(body, columns, options))
+    reader = _RowReader(columns, header, people, options, _date_order(body, columns, options))
     records: list[ToilRecord] = []
     rejects: list[ToilReject] = []
     for line, row in body:
@@ -190,6 +191,19 @@ def _check_required(
         )
 
 
+def _check_not_json(text: str, name: str) -> None:
+    """InputError when the file is JSON (an API's answer), which no header can be read
+    from: its text would be listed as the "columns" found."""
+    start = text.lstrip()[:2]
+    if start[:1] == "[" or (start[:1] == "{" and start[1:2] in ('"', "\n", " ", "\r", "\t")):
+        raise InputError(
+            f"{name}: this looks like JSON (it starts with {start[:1]!r}); toil is read from "
+            "CSV worklog exports with a header row (Jira worklog reports, Tempo, Harvest, "
+            "Toggl, Linear, a spreadsheet): export or convert it to CSV with columns for "
+            "the person, date and time spent (see docs/toil.md)"
+        )
+
+
 def _check_issue_export(header: Sequence[str], options: ReadOptions, name: str) -> None:
     """InputError when the file is Jira's issue export, whose "Time Spent" is each issue's
     total so far, unless the issue is mapped as the id (each issue counted once)."""
@@ -232,17 +246,19 @@ class _RowReader:
     def __init__(
         self,
         columns: Columns,
-        width: int,
+        header: Sequence[str],
         people: People,
         options: ReadOptions,
         order: DateOrder | None,
     ) -> None:
         self.columns = columns
-        self.width = width
+        self.header = header
+        self.width = len(header)
         self.people = people
         self.options = options
         self.order = order
         self.row: list[str] = []
+        self.read_from: dict[str, int] = {}  # the column each field's cell came from
 
     def record(self, line: int, row: list[str]) -> ToilRecord:
         if len(row) > self.width and any(cell.strip() for cell in row[self.width :]):
@@ -250,6 +266,7 @@ class _RowReader:
                 None, f"expected {self.width} columns as in the header, found {len(row)}"
             )
         self.row = row
+        self.read_from = {}
         cells = self._cells("labels")
         labels = [label.lower() for cell in cells for label in _LABEL_SPLIT.split(cell) if label]
         person = self._person()
@@ -281,14 +298,23 @@ class _RowReader:
         at = self.columns.index.get(name)
         if at is None:
             return []
+        joined = self.columns.joins.get(name)
+        if joined is not None:  # First Name + Last Name
+            text = " ".join(self.row[i].strip() for i in joined if i < len(self.row))
+            return [" ".join(text.split())] if text.strip() else []
         for column in (at, *self.columns.fallbacks.get(name, ())):
             same = (column, *self.columns.copies.get(column, ()))
             texts = [self.row[i].strip() for i in same if i < len(self.row)]
             if any(texts):
+                self.read_from[name] = column
                 return [text for text in texts if text]
         return []
 
     def _column(self, name: str) -> str:
+        """The header of the column the field was read from in this row (a fallback's, when
+        its own column was empty: Tempo's Full name when Username is), for messages."""
+        if name in self.read_from and name not in self.columns.joins:
+            return self.header[self.read_from[name]].strip()
         return self.columns.names.get(name, name)
 
     def _person(self) -> str:
