@@ -23,12 +23,13 @@ from basics.oncall.bulk_csv import (
     SECONDS,
     STAGED_TABLE,
     BulkCsv,
+    first_person_sql,
     python_strip_sql,
     seconds_sql,
     utc_time_sql,
 )
 from basics.oncall.columns import PAGE_COLUMNS
-from basics.oncall.formats.common import RecordError, parse_iso
+from basics.oncall.formats.common import RecordError, first_person, parse_iso
 from basics.oncall.formats.pagerduty_csv import read_pagerduty_csv
 from basics.oncall.models import Page, PageReject
 
@@ -48,7 +49,7 @@ CLEAN = {
     "seconds columns, any header spelling, CRLF and a BOM": "\ufeffurgency,SERVICE_NAME,"
     "Description,created_on,seconds_to_first_ack,seconds_to_resolve,incident_number,"
     "Incident ID,assigned to\r\n"
-    'high,Checkout,Checkout 5xx,2026-03-04T12:00:00-05:30,90,600.25,77,PQ7NEW2,"Ana, Bo"\r\n'
+    'high,Checkout,Checkout 5xx,2026-03-04T12:00:00-05:30,90,600.25,77,PQ7NEW2,"Ana, Bo Chen"\r\n'
     "low,Checkout,Slow page,2026-03-04T12:00:00Z,,,78,PQ7NEW3,\r\n",
     "only the incident number, a quoted line break and blank lines": "Incident Number,"
     'Created,Title\n1234,2026-03-02T13:00:00Z,"Two\nline title"\n\n,,\n1235,'
@@ -327,6 +328,33 @@ def test_plain_seconds_add_as_the_row_reader_adds_them(texts: list[str]) -> None
 )
 def test_the_sql_strip_is_pythons(texts: list[str]) -> None:
     assert sql_of_each(python_strip_sql("v"), texts) == [text.strip() for text in texts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(" \t\n\xa0\u2003\u200bDoeJaneü@.,;"),
+            min_size=0,
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_sql_first_person_is_the_row_readers(texts: list[str]) -> None:
+    """ "Doe, Jane" one name, "Jane Doe, Raj" and "a; b" lists, in DuckDB as in Python."""
+    part = python_strip_sql("regexp_extract(v, '^[^;]*')")
+    got = sql_of_each(first_person_sql(f"({part})"), texts)
+    assert got == [first_person(text) for text in texts]
+
+
+def test_first_person_by_hand() -> None:
+    assert first_person(" Müller,  José ") == "Müller, José"
+    assert first_person("Doe, Jane; Patel, Raj") == "Doe, Jane"
+    assert first_person("Jane Doe, Raj Patel") == "Jane Doe"
+    assert first_person("jane@acme.com, raj@acme.com") == "jane@acme.com"
+    assert first_person("Doe, Jane, Raj") == "Doe"
+    assert first_person(", Jane") == ""
 
 
 def test_rows_that_do_not_line_up_are_never_read_again_by_the_wrong_position(

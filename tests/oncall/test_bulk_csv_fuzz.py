@@ -65,7 +65,19 @@ GOOD_ROW = st.tuples(
     st.sampled_from(["P1", "P2", "P3", "P4", '"P5"', " P6 ", ""]),
     st.sampled_from(TIMES + TIMES[:2] * 3),
     st.sampled_from(["Fire", "", " Fire ", quoted("Fire, again"), quoted("two\nlines")]),
-    st.sampled_from(["Ana", "", quoted("Ana; Bo"), "Bo ", quoted("")]),
+    st.sampled_from(
+        [
+            "Ana",
+            "",
+            quoted("Ana; Bo"),
+            "Bo ",
+            quoted(""),
+            quoted("Doe, Jane"),
+            quoted(" Müller ,\u00a0José ; Bo"),
+            quoted("Jane Doe, Raj Patel"),
+            quoted("a@b.c, Raj"),
+        ]
+    ),
     st.sampled_from(["", "", "", "", ",", ",x", ",,"]),  # a field or two too many, now and then
 ).map(lambda cells: ",".join(cells[:4]) + cells[4])
 LINE = st.one_of(

@@ -30,9 +30,10 @@ def zone_of(person: str | None) -> str:
     return ZONES.get(person or "", "UTC")
 
 
-def cols(pages: list[Page]) -> PageColumns:
-    """The pages as the report's columns, in the test roster's zones."""
-    return PageColumns.from_pages(pages, zone_of)
+def cols(pages: list[Page], shifts: list[Shift] | None = None) -> PageColumns:
+    """The pages as the report's columns, in the test roster's zones (a page without a
+    responder gets the person on call in `shifts`)."""
+    return PageColumns.from_pages(pages, zone_of, shifts or [])
 
 
 def t(text: str) -> dt.datetime:
@@ -188,9 +189,8 @@ LOAD_PAGES = [
 
 
 def test_shift_loads_count_pages_and_incidents_against_the_limit() -> None:
-    day, night, long, short = compute.shift_loads(
-        [DAY_SHIFT, NIGHT_SHIFT, LONG_SHIFT, SHORT_SHIFT], cols(LOAD_PAGES)
-    )
+    shifts = [DAY_SHIFT, NIGHT_SHIFT, LONG_SHIFT, SHORT_SHIFT]
+    day, night, long, short = compute.shift_loads(shifts, cols(LOAD_PAGES, shifts))
     # 12 h: 4 pages, 3 incidents (i1 twice); limit 2 × 12 / 12 = 2; 3 > 2.
     assert (day.person, day.pages, day.incidents) == ("ana", 4, 3)
     assert (day.hours, day.limit, day.over_limit) == (Fraction(12), Fraction(2), True)
@@ -220,11 +220,14 @@ def test_shift_hours_are_exact_fractions() -> None:
     assert (load.pages, load.incidents, load.over_limit) == (0, 0, False)
 
 
-def test_an_unassigned_page_counts_for_every_shift_covering_it() -> None:
+def test_a_page_nobody_is_on_call_for_counts_for_no_shift() -> None:
     primary = shift("ana", "2026-03-02 00:00", "2026-03-03 00:00", "primary")
     secondary = shift("ben", "2026-03-02 00:00", "2026-03-03 00:00", "secondary")
-    loads = compute.shift_loads([primary, secondary], cols([page("2026-03-02 12:00", None)]))
-    assert [load.pages for load in loads] == [1, 1]
+    # Columns built without shifts: the page has no responder, so no shift is its.
+    unassigned = cols([page("2026-03-02 12:00", None)])
+    loads = compute.shift_loads([primary, secondary], unassigned)
+    assert [load.pages for load in loads] == [0, 0]
+    assert compute.page_shifts(unassigned, [primary, secondary]).tolist() == [-1]
 
 
 def test_an_empty_or_inverted_shift_has_no_hours() -> None:

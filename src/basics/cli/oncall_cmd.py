@@ -87,6 +87,8 @@ def ingest_pages(
                 f"({result.new_pages:,} new), {result.rejected:,} rejected"
             )
         output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
+        for warning in result.warnings:
+            click.echo(f"  {result.path}: warning: {warning}", err=True)
     if any(r.rejected for r in results):
         ctx.exit(EXIT_REJECTS)
 
@@ -278,6 +280,12 @@ def report(
     click.echo(
         f"{result.pages:,} pages, {result.incidents:,} incidents, "
         f"{len(result.shifts)} shifts ({result.over_limit_shifts} over two incidents per 12 h)"
+        + (
+            f"; {result.pages_off_shift:,} pages on none of these shifts (no shift of their "
+            "responder covers them, or it is another team's)"
+            if result.pages_off_shift
+            else ""
+        )
     )
     classes = result.interruptions.by_class
     click.echo(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Literal
@@ -185,11 +186,37 @@ def _folded(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+_LAST_FIRST = re.compile(r"([^,]+),([^,]+)")
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _first_last(name: str) -> str | None:
+    """A name written last name first ("Doe, Jane") the usual way round ("jane doe"),
+    folded; None for a name without one comma."""
+    found = _LAST_FIRST.fullmatch(name)
+    return _folded(f"{found[2]} {found[1]}") if found else None
+
+
+def _ascii_forms(name: str) -> set[str]:
+    """A folded name as a login spells it without accents: "josé müller" is "jose muller"
+    and "jose mueller" (German ü as ue)."""
+    forms = set()
+    for text in (name, name.translate(_GERMAN)):
+        plain = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+        ascii_only = "".join(c for c in plain if not unicodedata.combining(c))
+        if ascii_only.isascii() and ascii_only != name:
+            forms.add(ascii_only)
+    return forms
+
+
 class People:
     """Who a name from outside is (a worklog's author, a page's responder, a pager's user):
     a person of basics.yaml by key, alias, `name:`, the name part of an e-mail, or a login
     that is their name with dots ("dana.weiss" for Dana Weiss), in any case and with runs
-    of spaces as one; keys before aliases before names."""
+    of spaces as one; keys before aliases before names. A name written last name first
+    ("Weiss, Dana") is the same name, on either side; a login or an e-mail spelling a
+    name without its accents ("jose.mueller" for José Müller) is that person, when it
+    spells no one else's name; of a list of people ("alice, bob"), the first."""
 
     def __init__(self, people: Mapping[str, Person], default_zone: str) -> None:
         self._people = people
@@ -200,9 +227,21 @@ class People:
         for key, person in people.items():
             for alias in person.aliases:
                 self._known.setdefault(_folded(alias), key)
+        names: list[tuple[str, str]] = []
         for key, person in people.items():
             if person.name:
-                self._known.setdefault(_folded(person.name), key)
+                names.append((_folded(person.name), key))
+                turned = _first_last(_folded(person.name))
+                if turned is not None:
+                    names.append((turned, key))
+        for name, key in names:
+            self._known.setdefault(name, key)
+        # Accentless spellings of names; one that two people's names give is no one's.
+        self._ascii: dict[str, str | None] = {}
+        for name, key in names:
+            for form in _ascii_forms(name):
+                owner = self._known.get(form, key)
+                self._ascii[form] = key if self._ascii.get(form, owner) == key == owner else None
 
     def find(self, name: str) -> str | None:
         """The key of the person a name is; None when it is none of them."""
@@ -212,7 +251,16 @@ class People:
             text = text.split("@")[0]
             found = self._known.get(text)
         if found is None and re.search(r"[._]", text):
-            found = self._known.get(" ".join(re.split(r"[._]+", text)).strip())
+            text = " ".join(re.split(r"[._]+", text)).strip()
+            found = self._known.get(text)
+        if found is None and (turned := _first_last(text)) is not None:
+            found = self._known.get(turned)
+            text = turned
+        if found is None and text.isascii():
+            found = self._ascii.get(text)
+        if found is None and "," in name and name.split(",")[0].strip():
+            # Not a name last name first: a list of people ("alice, bob"), the first paged.
+            found = self.find(name.split(",")[0])
         return found
 
     def resolve(self, name: str) -> str:

@@ -37,10 +37,13 @@ _ROWS_TABLE = "staged_rows"
 
 # What Python's str.strip() removes (every character for which str.isspace() is true), as
 # an RE2 class.
-PYTHON_WHITESPACE = (
-    r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_SPACES = (
+    r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 )
+PYTHON_WHITESPACE = f"[{_SPACES}]"
+LAST_FIRST = rf"^([^{_SPACES},;@]+)[{_SPACES}]*,[{_SPACES}]*([^{_SPACES},;@]+)$"
+"""`formats.common.LAST_FIRST` in RE2: two single words around one comma."""
 # The ISO 8601 times both readers parse alike: years 1000-2999 (no overflow in either),
 # seconds, an optional fraction (digits past the microsecond are dropped), and an optional
 # offset: Z, ±hh, ±hhmm, ±hh:mm or " UTC".
@@ -284,7 +287,7 @@ class BulkCsv:
             f"coalesce({cell('assigned_to')}, {cell('escalated_to')}, {cell('acknowledged_by')})"
         )
         # A cell may list several people; the first is the one paged first.
-        first_responder = python_strip_sql(f"regexp_extract({responder}, '^[^;,]*')")
+        first_responder = first_person_sql("responder_part")
         present = [role for role in TIME_ROLES if role in self.header.columns]
         # Each time is parsed once (in `parsed`), then checked and used.
         times = " AND ".join(
@@ -297,10 +300,16 @@ class BulkCsv:
             for role in SECONDS_ROLES.values()
             if role in self.header.columns
         )
+        # An acknowledgement or resolution before the page is the row reader's reject.
+        in_order = " AND ".join(
+            f"({self._moment(role)} IS NULL OR {self._moment(role)} >= created_time)"
+            for role in ("acknowledged", "resolved")
+        )
         checks = [
             "whole",
             times or "true",
             seconds or "true",
+            in_order,
             f"{source_id} IS NOT NULL",
             f"{cell('created')} IS NOT NULL",
             f"coalesce({cell('title')}, {cell('description')}) IS NOT NULL",
@@ -314,11 +323,14 @@ class BulkCsv:
         # A row of empty fields, of any width, is skipped by the row reader; one of spaces
         # too, but that one the row reader reads again (and skips).
         every_cell_empty = " AND ".join(f"coalesce({name}, '') = ''" for name in names)
-        parsed_times = ", ".join(f"{utc_time_sql(role)} AS {role}_time" for role in present)
+        parsed = [f"{utc_time_sql(role)} AS {role}_time" for role in present] + [
+            f"{python_strip_sql(f'regexp_extract({responder}, {_BEFORE_SEMICOLON})')} "
+            "AS responder_part"
+        ]
         return (
             f"WITH cells AS (SELECT {stripped}, ({whole}) AS whole, "
             f"({every_cell_empty}) AS blank FROM {source}), "
-            f"parsed AS (SELECT *{', ' + parsed_times if parsed_times else ''} FROM cells) "
+            f"parsed AS (SELECT *, {', '.join(parsed)} FROM cells) "
             f"SELECT '{SOURCE}:' || {source_id} AS id, '{SOURCE}' AS source, "
             f"{source_id} AS source_id, coalesce({cell('incident_key')}, {source_id}) "
             f"AS incident_key, coalesce({cell('title')}, {cell('description')}) AS alert, "
@@ -394,6 +406,21 @@ def utc_time_sql(text: str) -> str:
 def seconds_sql(text: str) -> str:
     """SQL for a number of seconds (as `SECONDS`) as an interval, exact to the microsecond."""
     return f"to_microseconds(CAST(try_cast({text} AS DECIMAL(38, 6)) * 1000000 AS BIGINT))"
+
+
+_BEFORE_SEMICOLON = "'^[^;]*'"
+_BEFORE_COMMA = "'^[^,]*'"
+
+
+def first_person_sql(part: str) -> str:
+    """SQL for `formats.common.first_person` of a cell, given `part`: the cell up to its
+    first ";", stripped."""
+    last_first = f"'{LAST_FIRST}'"
+    return (
+        f"CASE WHEN regexp_matches({part}, {last_first}) "
+        f"THEN regexp_replace({part}, {last_first}, '\\1, \\2') "
+        f"ELSE {python_strip_sql(f'regexp_extract({part}, {_BEFORE_COMMA})')} END"
+    )
 
 
 def python_strip_sql(text: str) -> str:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from basics.oncall.models import OUTCOMES, Page, Shift
+from basics.oncall.models import OUTCOMES, Page, Shift, shift_rank
 from basics.store.arrow import filled
 
 ZoneOf = Callable[[str | None], str]
@@ -30,6 +30,7 @@ ZoneOf = Callable[[str | None], str]
 NO_TIME = np.iinfo(np.int64).min
 """A time that is absent (never acknowledged, never resolved), in the µs columns."""
 NO_RESPONDER = -1
+NO_ROTATION = -1
 BUSINESS, OFF, SLEEP = 0, 1, 2
 """Codes of the time classes, the indexes of `report.TIME_CLASSES`."""
 UNCLASSIFIED, NOT_ACTIONABLE, ACTIONABLE = -1, 0, 1
@@ -74,6 +75,10 @@ class PageColumns:
     jsonl export without them)."""
     time_class: NDArray[np.int8]
     """`BUSINESS`, `OFF` or `SLEEP` at creation, in the responder's zone."""
+    rotation: NDArray[np.int32]
+    """Index into `rotations`: the rotation that takes the page's service's pages
+    (`Config.rotation_of`), `NO_ROTATION` where it has none."""
+    rotations: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.created)
@@ -97,6 +102,8 @@ class PageColumns:
             outcome=self.outcome[rows],
             knowable=self.knowable[rows],
             time_class=self.time_class[rows],
+            rotation=self.rotation[rows],
+            rotations=self.rotations,
         )
 
     def person_code(self, person: str) -> int:
@@ -106,10 +113,14 @@ class PageColumns:
         except ValueError:
             return len(self.people)
 
+    def answered_by(self, people: Sequence[str]) -> NDArray[np.bool_]:
+        """Which pages' responder is one of `people`."""
+        codes = [self.person_code(person) for person in people]
+        return np.isin(self.responder, codes)
+
     def with_responders_in(self, people: Sequence[str]) -> PageColumns:
         """Only the pages whose responder is one of `people`."""
-        codes = [self.person_code(person) for person in people]
-        return self.take(np.isin(self.responder, codes))
+        return self.take(self.answered_by(people))
 
     @classmethod
     def from_arrow(
@@ -124,9 +135,10 @@ class PageColumns:
         """Columns from a table with the `Page` fields source, incident_key, alert,
         created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
         timestamps). `person` names the person a responder is (two names of one person
-        become one); a page without a responder gets the person of the first shift in
-        `shifts` (ordered by start) covering its creation, of its service's rotation
-        (`rotation_of`, with the table's `service` column) first. `silent`: sources
+        become one); a page without a responder gets the person on call at its creation
+        (`on_call`): of its service's rotation (`rotation_of`, with the table's `service`
+        column) first, else of the first shift covering it by `shift_rank` (the lowest
+        escalation level, then the earliest start). `silent`: sources
         besides `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
         people, responder = _codes(table.column("responder"))
         if person is not None:
@@ -139,13 +151,18 @@ class PageColumns:
         # Sorted by creation (cheap when the store already returns them in that order).
         order = np.argsort(created, kind="stable")
         created, responder = created[order], responder[order]
-        rotations = None
+        rotations: tuple[str, ...] = ()
+        rotation = np.full(len(created), NO_ROTATION, dtype=np.int32)
         if rotation_of is not None and "service" in table.column_names:
             # Each distinct service's rotation once; -1 (no service) reads the last entry.
             services, service = _codes(table.column("service"))
-            of_service = [rotation_of(name) for name in services] + [None]
-            rotations = (of_service, service[order])
-        people, responder = _fill_responders(created, people, responder, shifts, rotations)
+            of_service = [rotation_of(name) for name in services]
+            rotations = tuple(dict.fromkeys(name for name in of_service if name is not None))
+            codes = [NO_ROTATION if name is None else rotations.index(name) for name in of_service]
+            rotation = np.array([*codes, NO_ROTATION], dtype=np.int32)[service[order]]
+        people, responder = _fill_responders(
+            created, people, responder, shifts, (rotations, rotation)
+        )
         actionable = np.array(
             [_outcome_code(name) for name in outcomes] + [UNCLASSIFIED], dtype=np.int8
         )
@@ -163,16 +180,22 @@ class PageColumns:
             outcome=actionable[outcome[order]],  # code -1 (no outcome) reads the last entry
             knowable=knowable[source[order]],
             time_class=_time_classes(created, responder, people, zone_of),
+            rotation=rotation,
+            rotations=rotations,
         )
 
     @classmethod
     def from_pages(
-        cls, pages: Sequence[Page], zone_of: ZoneOf, shifts: Sequence[Shift] = ()
+        cls,
+        pages: Sequence[Page],
+        zone_of: ZoneOf,
+        shifts: Sequence[Shift] = (),
+        rotation_of: Callable[[str], str | None] | None = None,
     ) -> PageColumns:
         """Columns from `Page` objects."""
         outcomes = pa.array([page.outcome for page in pages], pa.string())
         table = store_table(pages).append_column("outcome", outcomes)
-        return cls.from_arrow(table, zone_of, shifts)
+        return cls.from_arrow(table, zone_of, shifts, rotation_of=rotation_of)
 
 
 PAGE_COLUMNS = (
@@ -242,20 +265,20 @@ def _fill_responders(
     people: tuple[str, ...],
     responder: NDArray[np.int32],
     shifts: Sequence[Shift],
-    rotations: tuple[list[str | None], NDArray[np.int32]] | None = None,
+    rotations: tuple[tuple[str, ...], NDArray[np.int32]],
 ) -> tuple[tuple[str, ...], NDArray[np.int32]]:
     """Give each page without a responder the person on call at its creation, in the
-    rotation of its service when one covers it (`rotations`: the rotation of each distinct
-    service, and each page's service code)."""
+    rotation of its service when one covers it (`rotations`: the rotations' names, and
+    each page's code among them)."""
     missing = np.flatnonzero(responder == NO_RESPONDER)
     if not len(missing) or not shifts:
         return people, responder
     names = list(people)
     filled = responder.copy()
-    wanted = None
-    if rotations is not None:
-        of_service, service = rotations
-        wanted = [of_service[code] for code in service[missing].tolist()]
+    of_rotation, rotation = rotations
+    wanted = [
+        None if code == NO_ROTATION else of_rotation[code] for code in rotation[missing].tolist()
+    ]
     covering = on_call(created[missing], shifts, wanted)
     for row, person in zip(missing.tolist(), covering, strict=True):
         if person is not None:
@@ -272,11 +295,12 @@ def on_call(
 ) -> list[str | None]:
     """Who was on call at each moment (µs, ascending): the person of the shift of the
     moment's rotation (`rotations`, one per moment: the rotation of the page's service)
-    that covers it, else of the first shift, by start then rotation, that does; None where
-    no shift does."""
+    that covers it, else of the first shift that does by `shift_rank` (the lowest
+    escalation level: PagerDuty's `/oncalls` lists the secondary too, who is paged only
+    when the primary does not answer; then the earliest start); None where no shift does."""
     names: list[str] = []
     found = np.full(len(moments), -1, dtype=np.int32)
-    ordered = sorted(shifts, key=lambda s: (s.start, s.rotation))
+    ordered = sorted(shifts, key=shift_rank)
     wanted = None if rotations is None else np.array([r or "" for r in rotations], dtype=object)
     for own in ([True] if wanted is not None else []) + [False]:
         for shift in ordered:

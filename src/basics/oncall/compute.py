@@ -7,9 +7,12 @@ No I/O, no clock, no store: every function takes pages (as `PageColumns`) and sh
   sleep 22:00–08:00 every day, business 08:00–18:00 Monday to Friday, off hours the rest
   (18:00–22:00 on weekdays, 08:00–22:00 at weekends). The UTC moment is converted with
   zoneinfo, so daylight-saving changes are exact.
-* A page counts for a shift when `start <= created_at < end` and its responder is the
-  shift's person; a page with no responder counts for every shift covering it (the
-  responder is normally filled from the shift, so this only matters for raw imports).
+* A page counts for one shift at most (`page_shifts`), one that covers its creation
+  (`start <= created_at < end`) and whose person is its responder: of the rotation that
+  takes its service's pages when one such shift is, else the first by `shift_rank` (the
+  lowest escalation level, then the earliest start). A page no shift of its responder
+  covers (no responder, or one who was not on call) counts for none, and is counted as
+  such (`OncallReport.pages_off_shift`): the shifts' pages and those add up to the pages.
 * The load limit is the SRE book's two incidents per 12 hours on call, scaled to the shift:
   `limit = 2 × hours / 12`, a Fraction; a shift is over the limit when incidents > limit.
 * Quantiles are nearest-rank: the value at 0-based rank ceil(q·n) − 1 of the sorted list.
@@ -38,7 +41,7 @@ from basics.oncall.columns import (
     micros,
     time_classes,
 )
-from basics.oncall.models import Page, Shift
+from basics.oncall.models import Page, Shift, shift_rank
 from basics.oncall.report import (
     TIME_CLASSES,
     AlertNoise,
@@ -78,15 +81,53 @@ def on_call_hours(start: dt.datetime, end: dt.datetime) -> Fraction:
     return Fraction(max(micros_on_call, 0), 3_600_000_000)
 
 
-def shift_loads(shifts: Sequence[Shift], pages: PageColumns) -> list[ShiftLoad]:
-    """Pages, incidents and the SRE-book limit for each shift, in the order given."""
+OFF_SHIFT = -1
+"""In `page_shifts`: the page counts for no shift."""
+
+
+def page_shifts(pages: PageColumns, shifts: Sequence[Shift]) -> NDArray[np.int32]:
+    """The shift each page counts for, as an index into `shifts` (`OFF_SHIFT` for none):
+    one covering its creation whose person is its responder, of the page's rotation when
+    one is, else the first such by `shift_rank`. So a page is counted once, however many
+    rotations its responder is on at the time."""
+    counted = np.full(len(pages), OFF_SHIFT, dtype=np.int32)
+    ordered = sorted(range(len(shifts)), key=lambda i: shift_rank(shifts[i]))
+    rotation_codes = {name: code for code, name in enumerate(pages.rotations)}
+    for own_rotation in (True, False):
+        for index in ordered:
+            shift = shifts[index]
+            if own_rotation and shift.rotation not in rotation_codes:
+                continue
+            first, last = np.searchsorted(
+                pages.created, [micros(shift.start), micros(shift.end)], side="left"
+            )
+            window = counted[first:last]  # a view: writing it writes `counted`
+            mine = (window == OFF_SHIFT) & (
+                pages.responder[first:last] == pages.person_code(shift.person)
+            )
+            if own_rotation:
+                mine &= pages.rotation[first:last] == rotation_codes[shift.rotation]
+            window[mine] = index
+    return counted
+
+
+def shift_loads(
+    shifts: Sequence[Shift],
+    pages: PageColumns,
+    counted: NDArray[np.int32] | None = None,
+) -> list[ShiftLoad]:
+    """Pages, incidents and the SRE-book limit for each shift, in the order given.
+    `counted`: the shift each page counts for, an index into `shifts` (by default
+    `page_shifts(pages, shifts)`)."""
+    if counted is None:
+        counted = page_shifts(pages, shifts)
     loads = []
-    for shift in shifts:
-        window = pages.between(shift.start, shift.end)
-        mine = (window.responder == pages.person_code(shift.person)) | (
-            window.responder == NO_RESPONDER
+    for index, shift in enumerate(shifts):
+        first, last = np.searchsorted(
+            pages.created, [micros(shift.start), micros(shift.end)], side="left"
         )
-        incidents = len(np.unique(window.incident[mine]))
+        mine = counted[first:last] == index
+        incidents = len(np.unique(pages.incident[first:last][mine]))
         hours = on_call_hours(shift.start, shift.end)
         limit = 2 * hours / 12
         loads.append(
@@ -103,6 +144,15 @@ def shift_loads(shifts: Sequence[Shift], pages: PageColumns) -> list[ShiftLoad]:
             )
         )
     return loads
+
+
+def kept_shifts(counted: NDArray[np.int32], kept: Sequence[int]) -> NDArray[np.int32]:
+    """`counted` (indexes into a list of shifts) as indexes into the shifts at `kept`
+    of that list; a page counted for a shift not kept is `OFF_SHIFT`."""
+    top = max(int(counted.max(initial=OFF_SHIFT)), max(kept, default=OFF_SHIFT)) + 1
+    remap = np.full(top + 1, OFF_SHIFT, dtype=np.int32)  # the last entry is no shift's
+    remap[np.asarray(kept, dtype=np.int64)] = np.arange(len(kept), dtype=np.int32)
+    return remap[counted]  # OFF_SHIFT (-1) reads the last entry, OFF_SHIFT
 
 
 def histogram(seconds: NDArray[np.float64]) -> list[Bucket]:
@@ -333,20 +383,25 @@ def weekly(
     shifts: Sequence[Shift],
     week_starts: Sequence[dt.datetime],
     roster: Sequence[str] | None = None,
+    counted: NDArray[np.int32] | None = None,
 ) -> list[WeekFigures]:
     """The on-call figures per ISO week, Monday 00:00 UTC to the next Monday.
 
     A page belongs to the week of its created_at. A shift belongs to the week its start
     falls in and is measured whole (with all its pages, even those after the week ends),
-    so a shift is counted once and its limit is never cut in two.
+    so a shift is counted once and its limit is never cut in two. `counted`: the shift
+    each page counts for (`page_shifts`, computed once when not given).
     """
+    if counted is None:
+        counted = page_shifts(pages, shifts)
     figures = []
     for start in week_starts:
         if start != week_start(start) or start.tzinfo is not None:
             raise ValueError(f"a week starts on a Monday at 00:00 naive UTC, got {start}")
         end = start + WEEK
         week = pages.between(start, end)
-        loads = shift_loads([shift for shift in shifts if start <= shift.start < end], pages)
+        kept = [i for i, shift in enumerate(shifts) if start <= shift.start < end]
+        loads = shift_loads([shifts[i] for i in kept], pages, kept_shifts(counted, kept))
         figures.append(
             WeekFigures(
                 week=iso_week(start),

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import get_args
 
 from basics.core.errors import InputError
-from basics.oncall.formats.alertmanager import read_alertmanager
+from basics.oncall.formats.alertmanager import read_alertmanager, read_alertmanager_noted
 from basics.oncall.formats.opsgenie import read_opsgenie
 from basics.oncall.formats.pagerduty_csv import read_pagerduty_csv
 from basics.oncall.formats.pagerduty_json import read_pagerduty_json
@@ -51,6 +51,17 @@ def read_pages(
             f'{name}: unknown page format "{fmt}"; expected one of {", ".join(PAGE_FORMATS)}'
         )
     return reader(text_lines, name)
+
+
+def read_pages_noted(
+    text_lines: Iterable[str], fmt: PageFormat, name: str
+) -> tuple[list[Page], list[PageReject], list[str]]:
+    """`read_pages`, and warnings of what the file says it left out (an Alertmanager
+    payload's `truncatedAlerts`)."""
+    if fmt == "alertmanager":
+        return read_alertmanager_noted(text_lines, name)
+    pages, rejects = read_pages(text_lines, fmt, name)
+    return pages, rejects, []
 
 
 def read_records(

@@ -61,12 +61,26 @@ class Page:
 
 @dataclass(frozen=True)
 class Shift:
-    """A person on call over [start, end), naive UTC."""
+    """A person on call over [start, end), naive UTC.
+
+    `level` is the escalation level the shift is paged at (PagerDuty's `/oncalls` lists
+    every level: 1 is paged first, 2 when 1 does not answer); None for a rotation of
+    basics.yaml, which is taken as first paged (`shift_rank`).
+    """
 
     person: str
     rotation: str
     start: dt.datetime
     end: dt.datetime
+    level: int | None = None
+
+
+def shift_rank(shift: Shift) -> tuple[int, dt.datetime, str, str]:
+    """The order in which shifts covering one moment are taken: the lowest escalation level
+    (a rotation of basics.yaml as level 1), then the earliest start, then rotation and
+    person names (so the choice never depends on the order shifts were read in)."""
+    level = 1 if shift.level is None else shift.level
+    return (level, shift.start, shift.rotation, shift.person)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,10 @@ class OncallReport:
     incidents: int
     shifts: list[ShiftLoad]
     over_limit_shifts: int
+    pages_off_shift: int
+    """Pages counted for none of `shifts` (each page counts for one shift at most): no
+    shift of their responder covers them, or (with a team) theirs is another team's
+    rotation. The shifts' pages and these add up to `pages`."""
     interruptions: Interruptions
     time_to_acknowledge: DurationStats
     time_to_resolve: DurationStats

@@ -48,6 +48,9 @@ class PageImport:
     duplicate_of: int | None = None
     first_rejects: list[PageReject] = field(default_factory=list)
     hint: str | None = None  # when every record was rejected: a guess at why
+    warnings: list[str] = field(default_factory=list)
+    """What the file says it left out (Alertmanager's truncated alerts): not rejects, since
+    no record of it could be read, but pages the report will not have."""
 
 
 class OncallService:
@@ -90,8 +93,9 @@ class OncallService:
         bulk = BulkCsv.open(path) if fmt == "pagerduty-csv" else None
         pages: list[Page] | None = None
         rejects: list[PageReject] = []
+        warnings: list[str] = []
         if bulk is None:
-            name, sha, pages, rejects = _read_records(path, fmt, mapping, source)
+            name, sha, pages, rejects, warnings = _read_records(path, fmt, mapping, source)
         else:
             name, sha = bulk.name, bulk.sha256
         known = self._applied_batch(fmt, sha)
@@ -108,7 +112,7 @@ class OncallService:
                 _name_staged_services(self.store.db, STAGED_TABLE, names)
             else:
                 if pages is None:  # DuckDB could not read it: read it row by row
-                    _, _, pages, rejects = _read_records(path, fmt)
+                    _, _, pages, rejects, warnings = _read_records(path, fmt)
                 pages = _named(pages, names)
                 incoming, count = store_table(pages), len(pages)
             with self.store.transaction() as db:
@@ -129,6 +133,7 @@ class OncallService:
             rejected=len(rejects),
             first_rejects=rejects[:show_rejects],
             hint=_likely_cause(fmt, count, rejects),
+            warnings=warnings,
         )
 
     def receive_pages(self, body: bytes, fmt: PageFormat, name: str) -> PageImport:
@@ -148,7 +153,7 @@ class OncallService:
         `receive_pages` makes it, in one transaction of a few statements whatever their
         number (`basics serve` folds the deliveries queued behind its writer). A delivery
         that cannot be read gets its error, the others are stored."""
-        from basics.oncall.importers import read_pages
+        from basics.oncall.importers import read_pages_noted
 
         names = self.config.service_names()
         read: list[_Delivery | BasicsError] = []
@@ -160,8 +165,9 @@ class OncallService:
                 continue
 
             def parse(text: str = text, fmt: PageFormat = fmt, name: str = name) -> _Read:
-                pages, rejects = read_pages(text.splitlines(keepends=True), fmt, name)
-                return _named(pages, names), rejects
+                lines = text.splitlines(keepends=True)
+                pages, rejects, warnings = read_pages_noted(lines, fmt, name)
+                return _named(pages, names), rejects, warnings
 
             read.append(_Delivery(f"pages:{fmt}", name, hashlib.sha256(body).hexdigest(), parse))
         return self._store_deliveries(read)
@@ -172,7 +178,7 @@ class OncallService:
         from basics.records import plain
 
         sha = hashlib.sha256(json.dumps(plain(pages), sort_keys=True).encode()).hexdigest()
-        made = _Delivery(f"pages:{source}", name, sha, lambda: (pages, []))
+        made = _Delivery(f"pages:{source}", name, sha, lambda: (pages, [], []))
         return _raised(self._store_deliveries([made])[0])
 
     def _store_deliveries(
@@ -280,8 +286,9 @@ class OncallService:
             ).fetchall()
             for shift in shifts:
                 db.execute(
-                    "INSERT OR REPLACE INTO shifts VALUES (?, ?, ?, ?, ?)",
-                    [shift.person, shift.rotation, shift.start, shift.end, batch_id],
+                    "INSERT OR REPLACE INTO shifts (person, rotation, start_ts, end_ts, "
+                    "batch_id, escalation_level) VALUES (?, ?, ?, ?, ?, ?)",
+                    [shift.person, shift.rotation, shift.start, shift.end, batch_id, shift.level],
                 ).fetchall()
             for reject in rejects:
                 db.execute(
@@ -291,24 +298,25 @@ class OncallService:
         return len(shifts), rejects
 
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
-        """Every rotation's shifts, and the imported ones, overlapping [start, end)."""
+        """Every rotation's shifts, and the imported ones, overlapping [start, end), each
+        once (an imported shift that is a rotation's own is one shift)."""
         shifts: list[Shift] = []
         for name, rotation in self.config.rotations.items():
             shifts += rotation_shifts(name, rotation, start, end)
         shifts += [
             Shift(*row)
             for row in self.store.query(
-                "SELECT person, rotation, start_ts, end_ts FROM shifts "
+                "SELECT person, rotation, start_ts, end_ts, escalation_level FROM shifts "
                 "WHERE end_ts > ? AND start_ts < ?",
                 [start, end],
             )
         ]
-        return sorted(shifts, key=lambda s: (s.start, s.rotation))
+        return sorted(dict.fromkeys(shifts), key=lambda s: (s.start, s.rotation, s.person))
 
     def with_responders(self, pages: list[Page]) -> list[Page]:
         """Pages whose source did not name a responder get the person on call then (the
-        shift of the service's rotation covering the page's creation, else the first shift,
-        by start, that does), as in the report."""
+        shift of the service's rotation covering the page's creation, else the first shift
+        that does, the lowest escalation level first, then by start), as in the report."""
         missing = sorted(
             (i for i, page in enumerate(pages) if page.responder is None),
             key=lambda i: pages[i].created_at,
@@ -375,14 +383,22 @@ class OncallService:
             raise NotFoundError(f'no team "{team}" (known: {known})')
         shifts = self.shifts(start, end)
         pages = self.page_columns(start, end, shifts)
+        # Each page's shift is chosen among every shift, before a team or person is kept:
+        # a page of another team's rotation stays off this team's shifts.
+        counted = compute.page_shifts(pages, shifts)
         roster = self._roster(team, person)
         if team is not None or person is not None:
             rotations = {
                 name for name, r in self.config.rotations.items() if team is None or r.team == team
             }
-            shifts = [s for s in shifts if s.rotation in rotations and s.person in roster]
-            pages = pages.with_responders_in(roster)
-        loads = compute.shift_loads(shifts, pages)
+            kept = [
+                i for i, s in enumerate(shifts) if s.rotation in rotations and s.person in roster
+            ]
+            shifts = [shifts[i] for i in kept]
+            answered = pages.answered_by(roster)
+            pages = pages.take(answered)
+            counted = compute.kept_shifts(counted[answered], kept)
+        loads = compute.shift_loads(shifts, pages, counted)
         return OncallReport(
             start=start,
             end=end,
@@ -392,12 +408,13 @@ class OncallService:
             incidents=len(np.unique(pages.incident)),
             shifts=loads,
             over_limit_shifts=sum(1 for load in loads if load.over_limit),
+            pages_off_shift=int(np.count_nonzero(counted == compute.OFF_SHIFT)),
             interruptions=compute.interruptions(pages),
             time_to_acknowledge=compute.time_to_acknowledge(pages),
             time_to_resolve=compute.time_to_resolve(pages),
             alerts=compute.noisy_alerts(pages),
             concentration=compute.concentration(pages, roster),
-            weeks=compute.weekly(pages, shifts, compute.weeks_between(start, end), roster),
+            weeks=compute.weekly(pages, shifts, compute.weeks_between(start, end), roster, counted),
         )
 
     def _roster(self, team: str | None, person: str | None) -> list[str]:
@@ -415,7 +432,8 @@ class OncallService:
         return known.timezone if known else self.config.timezone
 
 
-_Read = tuple[list[Page], list[PageReject]]
+_Read = tuple[list[Page], list[PageReject], list[str]]
+"""A delivery's pages, rejects and warnings."""
 
 
 @dataclass(frozen=True)
@@ -512,7 +530,8 @@ def _fold_in(
             "SELECT nextval('batch_ids') FROM range(?)", [len(applied)]
         ).fetchall()
     )
-    parsed = [d.read() for d in applied]
+    read_here = [d.read() for d in applied]
+    parsed = [(told, rejects) for told, rejects, _ in read_here]
     named = list({page.id for told, _ in parsed for page in told})
     stored = {page.id: page for page in OncallService._pages_by_id(db, named)}
     folded = compute.fold_deliveries(stored, [told for told, _ in parsed])
@@ -535,6 +554,7 @@ def _fold_in(
                     new_pages=folded.new_pages[k],
                     rejected=len(rejects),
                     first_rejects=rejects,
+                    warnings=read_here[k][2],
                 )
             )
         else:  # stored before, or earlier in this fold
@@ -608,20 +628,21 @@ def _read_records(
     fmt: PageFormat,
     mapping: dict[str, str] | None = None,
     page_source: str | None = None,
-) -> tuple[str, str, list[Page], list[PageReject]]:
-    """The input's name, the SHA-256 of its content, and its pages and rejects read record
-    by record. A `csv` or `jsonl` file is read whole as bytes: one that is not UTF-8 is a
-    spreadsheet's Windows-1252."""
-    from basics.oncall.importers import read_pages, read_records
+) -> tuple[str, str, list[Page], list[PageReject], list[str]]:
+    """The input's name, the SHA-256 of its content, and its pages, rejects and warnings
+    read record by record. A `csv` or `jsonl` file is read whole as bytes: one that is not
+    UTF-8 is a spreadsheet's Windows-1252."""
+    from basics.oncall.importers import read_pages_noted, read_records
 
     source = Input(path)
+    warnings: list[str] = []
     try:
         if fmt in RECORD_FORMATS:
             data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
             pages, rejects = read_records(data, fmt, source.name, mapping, page_source)
         else:
-            pages, rejects = read_pages(text_stream(source), fmt, source.name)
-        return source.name, source.sha256.hexdigest(), pages, rejects
+            pages, rejects, warnings = read_pages_noted(text_stream(source), fmt, source.name)
+        return source.name, source.sha256.hexdigest(), pages, rejects, warnings
     finally:
         source.close()
 

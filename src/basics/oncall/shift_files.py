@@ -16,8 +16,9 @@ def read_pagerduty_oncalls(
     text: str, people: Mapping[str, Person]
 ) -> tuple[list[Shift], list[PageReject]]:
     """Shifts from `{"oncalls": [...]}` (or a list): user, schedule (or escalation policy),
-    level, start and end. A user is matched to a person of basics.yaml by key, name or e-mail
-    name, in any case (`People.find`); others keep PagerDuty's name."""
+    escalation level (kept as the shift's `level`, and in its rotation's name, as "Payments
+    EP (level 2)"), start and end. A user is matched to a person of basics.yaml by key,
+    name or e-mail name, in any case (`People.find`); others keep PagerDuty's name."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -44,14 +45,23 @@ def _shift(record: Any, people: People) -> Shift:
         raise InputError("start and end are needed: query /oncalls with since and until")
     user = record["user"]
     schedule = record.get("schedule") or record.get("escalation_policy") or {}
-    level = record.get("escalation_level")
+    level = _level(record.get("escalation_level"))
     rotation = str(schedule.get("summary") or schedule.get("id") or "pagerduty")
     if level is not None:
         rotation += f" (level {level})"
     start, end = parse_time(str(record["start"])), parse_time(str(record["end"]))
     if end <= start:
         raise InputError("end must be after start")
-    return Shift(_person(user, people), rotation, start, end)
+    return Shift(_person(user, people), rotation, start, end, level)
+
+
+def _level(value: Any) -> int | None:
+    """The escalation level (1 is paged first), None when the record gives none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise InputError(f"escalation_level: expected a whole number such as 1, found {value!r}")
+    return int(value)
 
 
 def _person(user: Mapping[str, Any], people: People) -> str:

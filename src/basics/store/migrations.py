@@ -317,4 +317,16 @@ MIGRATIONS: list[tuple[int, str]] = [
             SELECT *, CAST(NULL AS INTEGER) AS taken_by FROM rejects LIMIT 0;
         """,
     ),
+    (
+        16,
+        # A shift imported from PagerDuty's /oncalls keeps its escalation level as data
+        # (it was only in the rotation's name, "Payments EP (level 2)"): a page nobody
+        # named goes to the lowest level covering it, never to the secondary.
+        r"""
+        ALTER TABLE shifts ADD COLUMN escalation_level INTEGER;
+        UPDATE shifts SET escalation_level =
+            CAST(regexp_extract(rotation, '\(level (\d+)\)$', 1) AS INTEGER)
+            WHERE regexp_matches(rotation, '\(level \d+\)$');
+        """,
+    ),
 ]

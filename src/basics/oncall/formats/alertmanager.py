@@ -13,6 +13,7 @@ from basics.oncall.formats.common import (
     TIME_EXPECTED,
     RecordError,
     as_object,
+    check_order,
     join_lines,
     json_records,
     make_reject,
@@ -41,7 +42,17 @@ class _Notification:
 
 
 def read_alertmanager(text_lines: Iterable[str], name: str) -> tuple[list[Page], list[PageReject]]:
-    """Pages from Alertmanager webhook payloads, one JSON object per line.
+    """Pages from Alertmanager webhook payloads, one JSON object per line
+    (`read_alertmanager_noted`, without its warnings)."""
+    pages, rejects, _ = read_alertmanager_noted(text_lines, name)
+    return pages, rejects
+
+
+def read_alertmanager_noted(
+    text_lines: Iterable[str], name: str
+) -> tuple[list[Page], list[PageReject], list[str]]:
+    """Pages from Alertmanager webhook payloads, one JSON object per line, and a warning
+    when payloads left alerts out.
 
     Alertmanager repeats an alert in every notification of its group, so one page is one
     (fingerprint, startsAt): the first notification makes it, repeats change nothing, and the
@@ -50,9 +61,13 @@ def read_alertmanager(text_lines: Iterable[str], name: str) -> tuple[list[Page],
     labels.alertname, service = labels.service or labels.job, urgency = labels.severity; the
     responder is None, to be filled from the shift; Alertmanager has no acknowledgement.
     A bad alert in a payload is rejected alone; the payload's other alerts still count.
+    A payload with `truncatedAlerts` above 0 carried only the first of its group's alerts
+    (the receiver's `max_alerts`): the others are not in the file, and the warning counts
+    them.
     """
     records, rejects = json_records(join_lines(text_lines))
     pages: dict[str, Page] = {}
+    truncated, payloads = 0, 0
     for record in records:
         try:
             payload = as_object(record.value, "an Alertmanager webhook payload object")
@@ -64,6 +79,9 @@ def read_alertmanager(text_lines: Iterable[str], name: str) -> tuple[list[Page],
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
             continue
+        left_out = payload.get("truncatedAlerts")
+        if isinstance(left_out, int) and not isinstance(left_out, bool) and left_out > 0:
+            truncated, payloads = truncated + left_out, payloads + 1
         for index, alert in enumerate(alerts):
             try:
                 _fold(pages, _notification(alert))
@@ -71,7 +89,14 @@ def read_alertmanager(text_lines: Iterable[str], name: str) -> tuple[list[Page],
                 where = f"alerts[{index}]"
                 error.field = f"{where}.{error.field}" if error.field else where
                 rejects.append(make_reject(record.line, error, record.raw))
-    return list(pages.values()), sorted(rejects, key=lambda reject: reject.line)
+    warnings = []
+    if truncated:
+        warnings.append(
+            f"Alertmanager left {truncated:,} alert(s) out of {payloads:,} notification(s) "
+            "(truncatedAlerts): they are not pages here; set the webhook receiver's "
+            "max_alerts to 0 (no limit) to have every alert sent"
+        )
+    return list(pages.values()), sorted(rejects, key=lambda reject: reject.line), warnings
 
 
 def _notification(alert: dict[str, Any]) -> _Notification:
@@ -93,9 +118,11 @@ def _notification(alert: dict[str, Any]) -> _Notification:
                 f'expected the time a resolved alert ended, {TIME_EXPECTED}; found "{ends_at}"',
             )
         resolved_at = parse_iso(ends_at, "endsAt")
+    created_at = parse_iso(starts_at, "startsAt")
+    check_order(created_at, None, resolved_at, ("startsAt", "", "endsAt"))
     return _Notification(
         fingerprint=fingerprint,
-        created_at=parse_iso(starts_at, "startsAt"),
+        created_at=created_at,
         resolved_at=resolved_at,
         alert=required_text(alert, "labels.alertname"),
         service=optional_text(alert, "labels.service") or optional_text(alert, "labels.job"),

@@ -49,7 +49,70 @@ class PageSet:
         return list(self._pages.values())
 
 
+# --- people ------------------------------------------------------------------------------
+
+SPACE_CHARS = "\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The characters str.strip() removes (str.isspace()), as the inside of a regex class."""
+_WORD = f"[^{SPACE_CHARS},;@]+"
+LAST_FIRST = re.compile(f"({_WORD})[{SPACE_CHARS}]*,[{SPACE_CHARS}]*({_WORD})")
+"""A name written last name first: two single words around one comma ("Müller, José")."""
+
+
+def first_person(cell: str) -> str:
+    """The first person a cell of people names, stripped ("" when none). People are listed
+    with ";" between them, or "," between full names or e-mails ("Jane Doe, Raj Patel");
+    two single words around one comma are one person, last name first, kept so ("Doe,
+    Jane": `People.find` knows Jane Doe by it)."""
+    first = cell.split(";")[0].strip()
+    found = LAST_FIRST.fullmatch(first)
+    if found:
+        return f"{found[1]}, {found[2]}"
+    return first.split(",")[0].strip()
+
+
+NOT_PEOPLE = frozenset(
+    {
+        "automatically", "automatic", "auto", "autoresolved", "autoresolve",
+        "resolvedautomatically", "autoclosed", "system", "timeout", "timedout", "expired",
+        "api", "integration", "monitor", "rule", "none", "null", "unknown", "na",
+    }
+)  # fmt: skip
+"""What tools write where a person would be when none was ("resolved_by": "Automatically",
+Opsgenie's "System"), compared lower case, letters and digits only."""
+
+
+def not_a_person(name: str) -> bool:
+    """Whether a responder field says that no one answered (`NOT_PEOPLE`)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower()) in NOT_PEOPLE
+
+
 # --- times -------------------------------------------------------------------------------
+
+
+def check_order(
+    created_at: dt.datetime,
+    acknowledged_at: dt.datetime | None,
+    resolved_at: dt.datetime | None,
+    names: tuple[str, str, str] = ("created_at", "acknowledged_at", "resolved_at"),
+) -> None:
+    """A RecordError naming the field when the page was acknowledged or resolved before it
+    was created: a time in another unit or zone (Opsgenie's milliseconds since creation
+    read as epoch seconds, say), which would show as 0 s to acknowledge. `names`: the
+    three fields as the source calls them."""
+    created, acknowledged, resolved = names
+    for field, moment in ((acknowledged, acknowledged_at), (resolved, resolved_at)):
+        if moment is not None and moment < created_at:
+            raise RecordError(
+                field,
+                f"{field} {iso_z(moment)} is before {created} {iso_z(created_at)}: expected "
+                "a time after the page was created (is it in another unit or time zone?)",
+            )
+
+
+def iso_z(moment: dt.datetime) -> str:
+    """A naive UTC moment as ISO 8601 with Z."""
+    return moment.isoformat() + "Z"
+
 
 _FRACTION_BEYOND_US = re.compile(r"(\.\d{6})\d+")
 _SPACE_BEFORE_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")

@@ -12,11 +12,13 @@ from basics.oncall.formats.common import (
     PageSet,
     RecordError,
     as_object,
+    check_order,
     iso_or_epoch,
     join_lines,
     json_records,
     json_type,
     make_reject,
+    not_a_person,
     optional_text,
     required_text,
 )
@@ -58,8 +60,14 @@ def alert_page(alert: dict[str, Any]) -> Page:
     if created_at is None:
         raise RecordError("createdAt", "missing createdAt: expected ISO 8601 or epoch milliseconds")
     resolved_at = _after(alert, "report.closeTime", created_at)
+    resolved_field = "report.closeTime"
     if resolved_at is None and optional_text(alert, "status") == "closed":
-        resolved_at = _time(alert, "updatedAt")
+        resolved_at, resolved_field = _time(alert, "updatedAt"), "updatedAt"
+    acknowledged_at = _after(alert, "report.ackTime", created_at)
+    check_order(
+        created_at, acknowledged_at, resolved_at, ("createdAt", "report.ackTime", resolved_field)
+    )
+    responder = optional_text(alert, "report.acknowledgedBy") or optional_text(alert, "owner")
     return Page(
         id=f"{SOURCE}:{source_id}",
         source=SOURCE,
@@ -69,9 +77,9 @@ def alert_page(alert: dict[str, Any]) -> Page:
         service=_service(alert),
         urgency=optional_text(alert, "priority"),
         created_at=created_at,
-        acknowledged_at=_after(alert, "report.ackTime", created_at),
+        acknowledged_at=acknowledged_at,
         resolved_at=resolved_at,
-        responder=optional_text(alert, "report.acknowledgedBy") or optional_text(alert, "owner"),
+        responder=None if responder is None or not_a_person(responder) else responder,
     )
 
 

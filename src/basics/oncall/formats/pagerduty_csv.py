@@ -8,7 +8,14 @@ import re
 from collections.abc import Iterable
 
 from basics.core.errors import InputError
-from basics.oncall.formats.common import PageSet, RecordError, make_reject, parse_iso
+from basics.oncall.formats.common import (
+    PageSet,
+    RecordError,
+    check_order,
+    first_person,
+    make_reject,
+    parse_iso,
+)
 from basics.oncall.formats.pagerduty_json import SOURCE
 from basics.oncall.models import Page, PageReject
 
@@ -51,7 +58,8 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
     with only the incident number uses the number, which will not match REST or webhook pages.
     A first acknowledgement or resolution left empty is None; where the export gives only
     seconds_to_first_ack / seconds_to_resolve, the times are created + those seconds.
-    The responder is the first name in assigned to, else escalated to, else acknowledged by.
+    The responder is the first name in assigned to, else escalated to, else acknowledged by
+    (`first_person`: "Müller, José" is one name, last name first).
     A header without an id, a created time or a title raises InputError: no row could be read.
     """
     reader = csv.reader(text_lines)
@@ -170,6 +178,12 @@ def _row_page(row: _Row) -> Page:
     resolved_at = row.time("resolved")
     if resolved_at is None and "resolved" not in row.header.columns:
         resolved_at = row.seconds_after("seconds_to_resolve", created_at)
+    check_order(
+        created_at,
+        acknowledged_at,
+        resolved_at,
+        (row.column("created"), row.column("acknowledged"), row.column("resolved")),
+    )
     return Page(
         id=f"{SOURCE}:{source_id}",
         source=SOURCE,
@@ -182,5 +196,5 @@ def _row_page(row: _Row) -> Page:
         acknowledged_at=acknowledged_at,
         resolved_at=resolved_at,
         # A cell may list several people; the first is the one paged first.
-        responder=re.split(r"[;,]", responder)[0].strip() if responder else None,
+        responder=first_person(responder) if responder else None,
     )

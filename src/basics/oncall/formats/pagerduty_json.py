@@ -10,6 +10,7 @@ from basics.oncall.formats.common import (
     PageSet,
     RecordError,
     as_object,
+    check_order,
     join_lines,
     json_records,
     make_reject,
@@ -22,6 +23,7 @@ from basics.oncall.formats.common import (
 from basics.oncall.models import Page, PageReject
 
 SOURCE = "pagerduty"
+_TIME_NAMES = ("the first acknowledgement", "the resolution")
 
 
 def read_pagerduty_json(
@@ -29,7 +31,9 @@ def read_pagerduty_json(
 ) -> tuple[list[Page], list[PageReject]]:
     """Pages from `{"incidents": [...]}`, a list of incidents, `{"incident": {...}}`, JSON lines.
 
-    responder: the user of the first `notify_log_entry`, else the first assignee, else None.
+    responder: the user of the first `notify_log_entry`, else the first assignee, else the
+    first acknowledger (`acknowledgements[].acknowledger`, else the agent of the first
+    `acknowledge_log_entry`), else None (the person on call, in the report).
     acknowledged_at: the first `acknowledge_log_entry`, else the first of `acknowledgements`.
     resolved_at: the first `resolve_log_entry`, else `last_status_change_at` of a resolved
     incident; a resolved incident with neither is rejected rather than shown as still open.
@@ -55,6 +59,9 @@ def incident_page(incident: dict[str, Any]) -> Page:
     if alert is None:
         raise RecordError("title", "missing title: expected a non-empty string")
     entries = _log_entries(incident)
+    acknowledged_at = _acknowledged_at(incident, entries)
+    resolved_at = _resolved_at(incident, entries)
+    check_order(created_at, acknowledged_at, resolved_at, ("created_at", *_TIME_NAMES))
     return Page(
         id=f"{SOURCE}:{source_id}",
         source=SOURCE,
@@ -64,8 +71,8 @@ def incident_page(incident: dict[str, Any]) -> Page:
         service=optional_text(incident, "service.summary"),
         urgency=optional_text(incident, "urgency"),
         created_at=created_at,
-        acknowledged_at=_acknowledged_at(incident, entries),
-        resolved_at=_resolved_at(incident, entries),
+        acknowledged_at=acknowledged_at,
+        resolved_at=resolved_at,
         responder=_responder(incident, entries),
     )
 
@@ -139,7 +146,27 @@ def _responder(
         person = optional_text(assignment, "assignee.summary")
         if person is not None:
             return person
+    # Who acknowledged it answered it, as the CSV export's "Acknowledged By" says.
+    for index, ack in enumerate(object_list(incident, "acknowledgements")):
+        person = _user(ack, "acknowledger", f"acknowledgements[{index}].acknowledger")
+        if person is not None:
+            return person
+    first = _first(entries, "acknowledge_log_entry")
+    if first is not None and optional_text(first[1], "agent.type") in (None, "user_reference"):
+        return _user(first[1], "agent", "agent")
     return None
+
+
+def _user(record: dict[str, Any], path: str, field: str) -> str | None:
+    """The name of the user at `path` (its summary, name or e-mail)."""
+    try:
+        return (
+            optional_text(record, f"{path}.summary")
+            or optional_text(record, f"{path}.name")
+            or optional_text(record, f"{path}.email")
+        )
+    except RecordError as error:
+        raise RecordError(field, error.reason) from None
 
 
 def _indexed_time(record: dict[str, Any], path: str, field: str) -> dt.datetime | None:

@@ -10,6 +10,7 @@ from typing import Any
 from basics.oncall.formats.common import (
     RecordError,
     as_object,
+    check_order,
     join_lines,
     json_records,
     make_reject,
@@ -150,6 +151,14 @@ def _incident_page(incident_id: str, events: list[_Event]) -> Page:
         or next((e.created_at for e in events if e.created_at), None)
         or events[0].occurred_at
     )
+    acknowledged_at = earliest("incident.acknowledged")
+    resolved_at = earliest("incident.resolved")
+    check_order(
+        created_at,
+        acknowledged_at,
+        resolved_at,
+        ("created_at", "incident.acknowledged occurred_at", "incident.resolved occurred_at"),
+    )
     alert = next((e.title for e in latest_first if e.title), None)
     if alert is None:
         raise RecordError(
@@ -164,7 +173,7 @@ def _incident_page(incident_id: str, events: list[_Event]) -> Page:
         service=next((e.service for e in latest_first if e.service), None),
         urgency=next((e.urgency for e in latest_first if e.urgency), None),
         created_at=created_at,
-        acknowledged_at=earliest("incident.acknowledged"),
-        resolved_at=earliest("incident.resolved"),
+        acknowledged_at=acknowledged_at,
+        resolved_at=resolved_at,
         responder=next((e.assignee for e in events if e.assignee), None),
     )

@@ -8,9 +8,10 @@ unless `mapping` names the source's own (a CSV column, or a dotted path into nes
     id               id, page_id, alert_id, incident_id, alert_group_id, incident_number, number
     created_at       created_at, created, created_on, triggered_at, triggered, start_time,
                      started_at, starts_at, fired_at, opened_at, reported_at, timestamp, time
-    acknowledged_at  acknowledged_at, acknowledged, acknowledged_on, first_acknowledged_at,
-                     acked_at, ack_time
-    resolved_at      resolved_at, resolved, resolved_on, closed_at, ended_at, end_time
+    acknowledged_at  acknowledged_at, ack_time, acknowledged, acknowledged_on,
+                     first_acknowledged_at, acked_at
+    resolved_at      resolved_at, resolved, resolved_on, closed_at, ended_at, end_time,
+                     close_time
     alert            alert, title, alert_name, alertname, name, summary, message,
                      entity_display_name, description
     service          service, service_name, services, component, app, application
@@ -22,12 +23,17 @@ unless `mapping` names the source's own (a CSV column, or a dotted path into nes
 created_at and alert are required. Times are ISO 8601 (`Z`, an offset or ` UTC`; a time
 without an offset is UTC, as every page reader takes it) or epoch seconds (milliseconds,
 microseconds or nanoseconds told by magnitude); a true/false or yes/no in a time field says
-no time. A value given as an object is its name (a person's username, login or email;
-JSON:API's `{"data": {"attributes": ...}}` looked through); as a list, or a CSV cell of
-several people split by `;` or `,`, its first. A JSON:API resource's `attributes` are read
-as the record's own fields. A page's id is `<source>:<id>`; a record without an id is keyed
-by what it says instead, `<source>:[<service>@]<created_at>Z#<alert>`, which a later export
-that retitles the page cannot match. The incident key is, when the record names none, the
+no time; in a field named AckTime or CloseTime (Opsgenie's web export) a whole number is
+milliseconds after created_at. An acknowledgement or resolution before created_at is a
+reject naming the field. A responder that says no one answered ("Automatically",
+"System": `common.NOT_PEOPLE`) is none: the page is the person on call's. A value given
+as an object is its name (a person's username, login or email; JSON:API's `{"data":
+{"attributes": ...}}` looked through); as a list, or a CSV cell of several people split by
+`;` or `,`, its first ("Doe, Jane" is one name, last name first: `first_person`). A
+JSON:API resource's `attributes` are read as the record's own fields. A page's id is
+`<source>:<id>`; a record without an id is keyed by what it says instead,
+`<source>:[<service>@]<created_at>Z#<alert>`, which a later export that retitles the page
+cannot match. The incident key is, when the record names none, the
 page's own id. docs/oncall.md shows the table of names; a test keeps the two the same.
 Finding fields by name, the mapping, the CSV header and Windows-1252 are
 `basics.ingest.named_fields`, as for the deploys' reader.
@@ -53,11 +59,14 @@ from basics.ingest.named_fields import (
 from basics.oncall.formats.common import (
     PageSet,
     RecordError,
+    check_order,
+    first_person,
     from_epoch,
     join_lines,
     json_records,
     json_type,
     make_reject,
+    not_a_person,
     parse_iso,
 )
 from basics.oncall.models import BUILT_IN_SOURCES, Page, PageReject
@@ -74,10 +83,13 @@ NAMES: dict[str, tuple[str, ...]] = {
         "started_at", "starts_at", "fired_at", "opened_at", "reported_at", "timestamp", "time",
     ),
     "acknowledged_at": (
-        "acknowledged_at", "acknowledged", "acknowledged_on", "first_acknowledged_at",
-        "acked_at", "ack_time",
+        "acknowledged_at", "ack_time", "acknowledged", "acknowledged_on",
+        "first_acknowledged_at", "acked_at",
     ),
-    "resolved_at": ("resolved_at", "resolved", "resolved_on", "closed_at", "ended_at", "end_time"),
+    "resolved_at": (
+        "resolved_at", "resolved", "resolved_on", "closed_at", "ended_at", "end_time",
+        "close_time",
+    ),
     "alert": (
         "alert", "title", "alert_name", "alertname", "name", "summary", "message",
         "entity_display_name", "description",
@@ -104,6 +116,9 @@ TIME_EXPECTED = (
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _NO_TIME = frozenset({"true", "false", "yes", "no"})
 _PERSON_KEYS = ("name", "full_name", "username", "login", "email", "summary")
+AFTER_CREATION_MS = frozenset({"acktime", "closetime"})
+"""Opsgenie's names (its web page's CSV export: AckTime, CloseTime) for milliseconds
+after the alert was created, not times."""
 
 
 def check_options(mapping: dict[str, str] | None, source: str | None) -> tuple[dict[str, str], str]:
@@ -153,7 +168,17 @@ def record_page(lookup: Lookup, source: str, split_people: bool = False) -> Page
     )
     responder = _person(*lookup("responder"))
     if responder is not None and split_people:
-        responder = re.split(r"[;,]", responder)[0].strip() or None
+        responder = first_person(responder) or None
+    if responder is not None and not_a_person(responder):
+        responder = None  # "resolved_by": "Automatically": the person on call's page
+    acknowledged_at = _time(lookup, "acknowledged_at", created_at)
+    resolved_at = _time(lookup, "resolved_at", created_at)
+    check_order(
+        created_at,
+        acknowledged_at,
+        resolved_at,
+        (lookup("created_at")[1], lookup("acknowledged_at")[1], lookup("resolved_at")[1]),
+    )
     return Page(
         id=f"{source}:{source_id}",
         source=source,
@@ -163,8 +188,8 @@ def record_page(lookup: Lookup, source: str, split_people: bool = False) -> Page
         service=service,
         urgency=_text(lookup, "urgency"),
         created_at=created_at,
-        acknowledged_at=_time(lookup, "acknowledged_at"),
-        resolved_at=_time(lookup, "resolved_at"),
+        acknowledged_at=acknowledged_at,
+        resolved_at=resolved_at,
         responder=responder,
     )
 
@@ -201,10 +226,16 @@ def _person(value: Any, name: str) -> str | None:
     return _plain(_named(value, _PERSON_KEYS), name)
 
 
-def _time(lookup: Lookup, field: str) -> dt.datetime | None:
+def _time(lookup: Lookup, field: str, created_at: dt.datetime | None = None) -> dt.datetime | None:
+    """The time of `field`; where the source's name for it is one of `AFTER_CREATION_MS`,
+    a whole number is milliseconds after `created_at`."""
     value, name = lookup(field)
     if value is None or isinstance(value, bool):
         return None
+    if created_at is not None and norm(name) in AFTER_CREATION_MS:
+        after = str(value).strip()
+        if after.isdigit():
+            return created_at + dt.timedelta(milliseconds=int(after))
     if isinstance(value, (int, float)):
         return from_epoch(value, name)
     if not isinstance(value, str):
