@@ -335,10 +335,14 @@ JUDGES: dict[str, Judge] = {
 }
 
 
-def scorecard(f: Facts, s: ChecksSettings, at: dt.datetime) -> Scorecard:
-    """Every check that applies, judged, with the service's exceptions applied."""
+def scorecard(
+    f: Facts, s: ChecksSettings, at: dt.datetime, today: dt.date | None = None
+) -> Scorecard:
+    """Every check that applies, judged, with the service's exceptions applied: an exception
+    ends after its `until` day, `today` (the local day of `at`; its UTC day without one)."""
+    today = today or at.date()
     checks = [
-        _excepted(JUDGES[name](f, s, at), f.service, s, at.date())
+        _excepted(JUDGES[name](f, s, at), f.service, s, today)
         for name in CHECKS
         if name not in s.skip
     ]

@@ -54,7 +54,8 @@ class CatalogService:
             known = ", ".join(self.config.services) or "none in basics.yaml"
             raise InputError(f'unknown service "{unknown[0]}" (known: {known})')
         settings = self.config.checks
-        cards = [compute.scorecard(f, settings, at) for f in self.facts(names, at, library)]
+        today = self.local_day(at)
+        cards = [compute.scorecard(f, settings, at, today) for f in self.facts(names, at, library)]
         report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
                              list(settings.skip))  # fmt: skip
         if keep and not self.app.store.read_only:
@@ -72,7 +73,7 @@ class CatalogService:
         if library is None:
             library = self.app.postmortems.library()
         covered, serious = self._postmortem_coverage(at, library)
-        open_items = self._actions(at.date(), library)
+        open_items = self._actions(self.local_day(at), library)
         dora = self._dora(at)
         found = []
         per_team: PerTeam = {}
@@ -175,7 +176,7 @@ class CatalogService:
             # report takes (in summer time a UTC Monday midnight is already local Monday).
             weeks = self.config.checks.toil_weeks
             zone = zoneinfo.ZoneInfo(self.config.timezone)
-            today = at.replace(tzinfo=dt.UTC).astimezone(zone).date()
+            today = self.local_day(at)
             first, end = (
                 dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
                 for day in (monday(today) - dt.timedelta(weeks=weeks), monday(today))
@@ -240,10 +241,19 @@ class CatalogService:
 
     # -- history ---------------------------------------------------------------------------
 
+    def local_day(self, at: dt.datetime) -> dt.date:
+        """The day (in basics.yaml's time zone) a naive UTC time falls on: "today" for an
+        action item's due date, an exception's end and the day a snapshot is kept under."""
+        from basics.postmortems.compute import local_day
+
+        return local_day(at, self.config.timezone)
+
     def _snapshot(self, report: CheckReport) -> None:
-        """Keep the day's scorecard of each service (the latest run of the day wins)."""
+        """Keep the day's scorecard of each service (the latest run of the local day wins:
+        `history` and the review's weeks are the config zone's)."""
+        day = self.local_day(report.at)
         rows = [
-            [card.service, report.at.date(), report.at, card.verdict, card.passed, card.warned,
+            [card.service, day, report.at, card.verdict, card.passed, card.warned,
              card.failed, json.dumps(plain(card.checks))]
             for card in report.services
         ]  # fmt: skip

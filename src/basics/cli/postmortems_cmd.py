@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from basics.cli.main import get_app
+from basics.cli.slo_cmd import END_DEFAULT, at_option
 from basics.records import action_row, postmortem_row, theme_record
 
 EXIT_FINDINGS = 2  # lint found something: the exit code a docs CI acts on
@@ -157,6 +158,12 @@ def lint(ctx: click.Context, as_json: bool) -> None:
 @click.option("--open", "only_open", is_flag=True, help="Only items not done.")
 @click.option("--overdue", is_flag=True, help="Only open items past their due date.")
 @click.option("--owner", help="Only this owner's items.")
+@click.option(
+    "--at",
+    "at",
+    help="What `now` is: an item is overdue when its due date is before this time's day "
+    "(in the config's time zone); a time, `now` or `latest`." + END_DEFAULT,
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
@@ -165,39 +172,45 @@ def actions(
     only_open: bool,
     overdue: bool,
     owner: str | None,
+    at: str | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Action items across post-mortems: owner, type, status, due date, overdue.
+    """Action items across post-mortems: owner, type, status, due date, overdue. Overdue
+    is judged on the day of --at, as `basics check` and `basics review` judge it.
 
     \b
     Examples:
       basics postmortems actions --open
       basics postmortems actions --overdue --owner amara
+      basics postmortems actions --overdue --at 2026-03-01
     """
     from basics.cli import output
-    from basics.core.clock import utc_now
+    from basics.postmortems.compute import local_day
     from basics.postmortems.compute import overdue as is_overdue
 
     output.one_format(as_json, as_csv)
-    today = utc_now().date()
-    found = get_app(ctx).postmortems.actions(today, only_open, overdue, owner)
+    app = get_app(ctx)
+    today = local_day(at_option(ctx, at), app.config.timezone)
+    found = app.postmortems.actions(today, only_open, overdue, owner)
     rows = [action_row(pm, item, is_overdue(item, today)) for pm, item in found]
     if as_json:
         output.emit_json(rows)
     elif as_csv:
         output.emit_csv_records(rows)
     else:
+        # The due date and the status first and whole: the first column never folds, and
+        # the title (the widest) gives up its width first.
         output.emit_table(
-            f"Action items ({len(rows)})",
-            ["post-mortem", "item", "owner", "status", "due"],
+            f"Action items ({len(rows)}; overdue as of {today})",
+            ["due", "status", "owner", "item", "post-mortem"],
             [
                 [
-                    r["postmortem"],
-                    r["title"],
-                    r["owner"],
-                    "OVERDUE" if r["overdue"] else r["status"],
                     r["due"],
+                    "OVERDUE" if r["overdue"] else r["status"],
+                    r["owner"],
+                    r["title"],
+                    r["postmortem"],
                 ]
                 for r in rows
             ],

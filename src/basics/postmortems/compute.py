@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,12 @@ def lint(pm: PostMortem) -> list[LintFinding]:
     return found
 
 
+def local_day(at: dt.datetime, timezone: str) -> dt.date:
+    """The day a naive UTC time falls on in `timezone`: "today" for due dates, which people
+    write in their own zone (19:00 on a Sunday in California is that Sunday, not Monday)."""
+    return at.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(timezone)).date()
+
+
 def overdue(item: ActionItem, today: dt.date) -> bool:
     """Open and past its due date."""
     return item.status != "done" and item.due is not None and item.due < today
@@ -75,10 +82,12 @@ class Distribution:
 def durations(postmortems: Sequence[PostMortem]) -> list[Distribution]:
     """Time to detect, mitigate and resolve, from each post-mortem's start (nearest-rank
     quantiles, as everywhere in Basics); post-mortems without both times are left out and
-    `n` says how many counted."""
+    `n` says how many counted. Time to mitigate counts only the post-mortems that state a
+    mitigation: the resolution in its place would mix two measures (and could put the p90
+    to mitigate above the p90 to resolve)."""
     spans = {
         "detect": [(pm.started, pm.detected) for pm in postmortems],
-        "mitigate": [(pm.started, pm.mitigated or pm.resolved) for pm in postmortems],
+        "mitigate": [(pm.started, pm.mitigated) for pm in postmortems],
         "resolve": [(pm.started, pm.resolved) for pm in postmortems],
     }
     result = []

@@ -3,7 +3,12 @@ front matter (what Basics read from them) above their original text, kept as wri
 
 Importing again writes each file again, unless it was edited since: the front matter holds
 the hash of what the import wrote (`imported_sha256`), and a file that is no longer so is
-the user's, kept and said."""
+the user's, kept and said.
+
+Each document gets a file of its own: two of one name in different folders
+(`wiki/2025/search-outage.md`, `wiki/2026/search-outage.md`) are named with their folders
+(`2025-search-outage.md`, `2026-search-outage.md`), the same names at every import; a file
+imported from another document is never written over."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +27,9 @@ import yaml
 from basics.core.errors import InputError
 from basics.postmortems.halves import in_halves
 from basics.postmortems.models import PostMortem
-from basics.postmortems.parse import is_template, parse
+from basics.postmortems.parse import HTML_HINT, _stem, is_html, is_template, parse
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 if TYPE_CHECKING:
     from basics.postmortems.service import PostmortemService
@@ -55,7 +62,12 @@ def import_folder(
     earlier import and edited since is kept, and said, unless `overwrite`."""
     from basics.postmortems.service import _files
 
-    files = [source] if source.is_file() else _files(source)
+    exports: list[Path] = []
+    if source.is_file():
+        files = [] if _export_hint(source) else [source]
+        exports += [] if files else [source]
+    else:
+        files = _files(source, exports)
     target = service.config.postmortems_path
     if not in_place:
         target.mkdir(parents=True, exist_ok=True)
@@ -64,8 +76,10 @@ def import_folder(
         target=None if in_place else target,
         timezone=service.config.timezone,
         overwrite=overwrite,
+        names=output_names(files, source if source.is_dir() else source.parent),
     )
     report = ImportReport()
+    report.skipped += [(str(path), _export_hint(path)) for path in exports]
     parsed: list[tuple[str, str, PostMortem]] = []
     for outcome in in_halves(read, files):
         if outcome.pm is None:
@@ -101,17 +115,80 @@ class FileRead:
 
 
 def read_files(
-    paths: Sequence[Path], target: Path | None, timezone: str, overwrite: bool = False
+    paths: Sequence[Path],
+    target: Path | None,
+    timezone: str,
+    overwrite: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> list[FileRead]:
     """Read and parse each file, and write it into `target` as Markdown with front matter
-    (None: leave it where it is). Work for one process: `import_folder` gives each of two
-    processes half of the files."""
-    return [_read_file(path, target, timezone, overwrite) for path in paths]
+    (None: leave it where it is), under its name in `names` (`output_names` of `paths`
+    without). Work for one process: `import_folder` gives each of two processes half of
+    the files, and the names of all."""
+    names = output_names(paths) if names is None else names
+    taken = frozenset(names.values())
+    return [_read_file(path, target, timezone, overwrite, names, taken) for path in paths]
 
 
-def _read_file(path: Path, target: Path | None, timezone: str, overwrite: bool) -> FileRead:
+def output_names(paths: Sequence[Path], root: Path | None = None) -> dict[str, str]:
+    """The file name each document is written under: its name as a slug
+    (`search-outage.md`); documents of one name are each named with their folders under
+    `root` too (`2025-search-outage.md`, `2026-search-outage.md`), and with a hash of
+    their path when that is not enough. The same files give the same names every time."""
+    base = {str(path): _slug(path.stem if path.stem else path.name) for path in paths}
+    counts: dict[str, int] = {}
+    for name in base.values():
+        counts[name] = counts.get(name, 0) + 1
+    names = {}
+    for path in paths:
+        name = base[str(path)]
+        if counts[name] > 1:
+            name = _slug(f"{_folders(path, root)}-{name}")
+        names[str(path)] = name
+    again: dict[str, int] = {}
+    for name in names.values():
+        again[name] = again.get(name, 0) + 1
+    return {
+        source: f"{name}-{_path_hash(source)}.md" if again[name] > 1 else f"{name}.md"
+        for source, name in names.items()
+    }
+
+
+def _folders(path: Path, root: Path | None) -> str:
+    """The folders of `path` under `root` (its own folder's name without a root)."""
+    try:
+        parts = path.parent.relative_to(root).parts if root is not None else ()
+    except ValueError:
+        parts = ()
+    return "-".join(parts) or path.parent.name
+
+
+def _path_hash(source: str) -> str:
+    return hashlib.sha256(str(Path(source).absolute()).encode()).hexdigest()[:8]
+
+
+def _export_hint(path: Path) -> str:
+    """Why a file of a format Basics does not read is skipped, and what to do ("" when it
+    is not one)."""
+    from basics.postmortems.service import EXPORTS
+
+    found = EXPORTS.get(path.suffix.lower())
+    if found is None:
+        return ""
+    return f"{found[0]}: export as Markdown, e.g. pandoc -f {found[1]} -t gfm"
+
+
+def _read_file(
+    path: Path,
+    target: Path | None,
+    timezone: str,
+    overwrite: bool,
+    names: Mapping[str, str],
+    taken: frozenset[str],
+) -> FileRead:
     """One file read and parsed, and written into `target` (unless edited there since the
-    import that wrote it: the user's file is kept)."""
+    import that wrote it: the user's file is kept; nor over a file imported from another
+    document: another name is taken)."""
     from basics.postmortems.service import PARSE_VERSION, _decode
 
     source = str(path)
@@ -122,16 +199,23 @@ def _read_file(path: Path, target: Path | None, timezone: str, overwrite: bool) 
     text = _decode(data)
     if text is None:
         return FileRead(source, None, "not text (binary or an unknown encoding)")
+    if is_html(text):
+        return FileRead(source, None, HTML_HINT)
     if is_template(text, source):
         return FileRead(source, None, "a template, not a post-mortem")
     pm = parse(text, source, timezone)
     if target is None:
         return FileRead(source, pm)
-    out = target / f"{_slug(path.stem if path.stem else path.name)}.md"
+    name = names.get(source) or output_names([path])[source]
+    out, before = _free(target, path, name, taken)
+    if out is None:
+        why = f"kept: {target / name} and the names tried after it are another document's"
+        return FileRead(source, None, why)
     if _same_file(out, path):
         return FileRead(source, pm, written=str(out))
+    if out.name != f"{_slug(path.stem if path.stem else path.name)}.md" and pm.id == _stem(source):
+        pm = dataclasses.replace(pm, id=out.stem)  # named by its file: the file's new name
     written = document(pm, text, source).encode("utf-8")
-    before = _contents(out)
     if before != written:  # the same bytes again: nothing to write
         if before is not None and not overwrite and _edited(before):
             return FileRead(
@@ -179,6 +263,59 @@ def document(pm: PostMortem, original: str, source: str) -> str:
 
 _IMPORTED_SHA = "imported_sha256"
 _RECORDED = re.compile(rb"^" + _IMPORTED_SHA.encode() + rb": ([0-9a-f]{64})\n", re.MULTILINE)
+
+
+def _free(
+    target: Path, path: Path, name: str, taken: frozenset[str]
+) -> tuple[Path | None, bytes | None]:
+    """The file `path` is written to, and what it holds now: `name`, else (when a file
+    imported from another document holds it) the name with its folder, else with a hash
+    of its path; None when each is another document's. A file an earlier import wrote
+    for this document under its plain name keeps that name."""
+    plain = f"{_slug(path.stem if path.stem else path.name)}.md"
+    if plain != name:
+        # A file an earlier import wrote for this document keeps its name.
+        before = _contents(target / plain)
+        holder = _imported_from(before) if before is not None else None
+        if holder is not None and before is not None and _same_source(holder, path):
+            return target / plain, before
+    stem = name.removesuffix(".md")
+    folder = _slug(f"{path.parent.name}-{stem}")
+    tries = [name] + [f"{folder}.md"] * (f"{folder}.md" not in taken)
+    for candidate in [*tries, f"{stem}-{_path_hash(str(path))}.md"]:
+        out = target / candidate
+        before = _contents(out)
+        holder = _imported_from(before) if before is not None else None
+        if holder is None or _same_source(holder, path):
+            return out, before
+    return None, None
+
+
+_FROM = re.compile(rb"^imported_from: (.+)$", re.MULTILINE)
+
+
+def _imported_from(data: bytes) -> str | None:
+    """The document a file in the post-mortems folder was imported from (its front matter's
+    `imported_from`), or None."""
+    end = data.find(b"\n---", 4) if data.startswith(b"---\n") else -1
+    found = _FROM.search(data, 0, end + 1) if end > 0 else None
+    if found is None:
+        return None
+    try:
+        value = yaml.load(found.group(1).decode("utf-8"), Loader=_LOADER)
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return str(value) if value is not None else None
+
+
+def _same_source(holder: str, path: Path) -> bool:
+    """Whether `imported_from` names `path` (as written then, or the same file)."""
+    if holder == str(path):
+        return True
+    try:
+        return Path(holder).resolve() == path.resolve()
+    except OSError:
+        return False
 
 
 def _contents(path: Path) -> bytes | None:

@@ -7,6 +7,7 @@ another): `found` and `missing` say what the reader could and could not tell.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,6 +43,7 @@ class ActionItem:
     status: ItemStatus = "open"
     due: dt.date | None = None
     closed: dt.date | None = None
+    ticket: str | None = None  # the tracker's key of it, as written (PAY-220, #2345)
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,16 @@ class PostMortem:
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     day: dt.date | None = None  # the document's own date (a "Date:" line, the timeline's)
+    zone: str = "UTC"  # the time zone its dates are local to (basics.yaml's `timezone`)
 
     @property
     def date(self) -> dt.date | None:
-        """The day it started (UTC), else the document's date, else None."""
-        return self.started.date() if self.started else self.day
+        """The day it started, in `zone` (a Sunday evening in California is that Sunday,
+        not Monday in UTC), else the document's date, else None."""
+        if self.started is None:
+            return self.day
+        local = self.started.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(self.zone))
+        return local.date()
 
 
 @dataclass(frozen=True)

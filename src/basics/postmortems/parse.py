@@ -22,22 +22,25 @@ from typing import Any
 import yaml
 
 from basics.core.severity import severity_level
+from basics.postmortems.markdown import BULLET as _BULLET
+from basics.postmortems.markdown import EMPHASIS as _EMPHASIS
+from basics.postmortems.markdown import TABLE_RULE as _TABLE_RULE
+from basics.postmortems.markdown import TASK as _TASK
 from basics.postmortems.models import (
     DETECTIONS,
     ActionItem,
     Detection,
     ItemStatus,
     PostMortem,
-    TimelineEntry,
 )
+from basics.postmortems.timeline import from_timeline, read_timeline
 from basics.postmortems.times import (
     DATE,
-    PROSE_DATE,
     TIME_OF_DAY,
+    first_date,
     parse_clock,
     parse_duration,
     parse_stamp,
-    prose_date,
     zone_in,
 )
 
@@ -64,7 +67,9 @@ HEADINGS: dict[str, tuple[str, ...]] = {
                 "backlog check"),
     "action_items": ("action items", "action item", "actions", "corrective actions",
                      "follow ups", "follow-ups", "followups", "next steps", "remediation items",
-                     "preventive actions", "todo"),
+                     "preventive actions", "todo",
+                     # FireHydrant's task list, Etsy Morgue's remediations
+                     "tasks", "task list", "remediations"),
 }  # fmt: skip
 """Each canonical section and the headings templates give it."""
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,8 +79,6 @@ _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary
 
 _UNDERLINE = re.compile(r"=+|-+")
 _RULE = re.compile(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*")
-# Emphasis marks; an underscore inside a word is none (`max_client_conn`, as CommonMark).
-_EMPHASIS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
 # Markdown's backslash escapes (`DB\_POOL\_SIZE`, `\#incidents`, `4\.`: Google Docs writes
 # them on export) and a heading's `{#anchor}`.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -83,7 +86,7 @@ _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 # A property line's bullet and emphasis (`- **Severity:** SEV-2`); an underscore inside a
 # word stays (`api_gateway`).
-_LABEL_NOISE = re.compile(r"^\s*[-*+•]\s+|[*`]+|(?<!\w)_+|_+(?!\w)")
+_LABEL_NOISE = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+|[*`]+|(?<!\w)_+|_+(?!\w)")
 _PROPERTY_SEPARATOR = re.compile(r"\s+·\s+")
 _LABEL_REACH = 60
 """How far into a line its label's colon can be: a label (`_LABEL`) and its marks."""
@@ -97,9 +100,6 @@ _MARKS_OF_MD = _EMPHASIS
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
-_TASK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+(.*)$")
 _OWNER = re.compile(
     r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
     r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
@@ -125,6 +125,7 @@ _MOMENT_LABELS: dict[str, str] = {
     "ended": "resolved", "end": "resolved", "end time": "resolved", "impact end": "resolved",
     # incident.io's key information
     "impact started at": "started", "reported at": "detected", "fixed at": "mitigated",
+    "detect time": "detected",  # Etsy Morgue's (with "Start Time", "End Time")
 }  # fmt: skip
 _PROPERTY_LABELS: dict[str, str] = {
     "severity": "severity", "sev": "severity", "incident severity": "severity",
@@ -132,6 +133,7 @@ _PROPERTY_LABELS: dict[str, str] = {
     "services": "services", "service": "services", "affected services": "services",
     "affected service": "services", "impacted services": "services",
     "services affected": "services", "services impacted": "services",
+    "affected service(s)": "services",
 }  # fmt: skip
 """Labels of the properties read from above a document's first section (Notion's property
 block, Confluence's page properties table, incident.io's header)."""
@@ -177,7 +179,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     sections, title_line, headings, head = _sections(body)
     zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
     default_zone = timezone
-    day = _document_day(meta, body, sections.get("timeline", ""))
+    day = _document_day(meta, body, sections.get("timeline", ""), sections.get("action_items", ""))
     fields: dict[str, Any] = {}
     found: list[str] = []
 
@@ -189,7 +191,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
             fields[name] = value
     if "trigger" not in fields and sections.get("trigger"):
         fields["trigger"] = _first_paragraph(sections["trigger"])
-    fields |= _severity_and_services(meta, head, notes)
+    fields |= _severity_and_services(meta, head, notes, sections.get("summary", ""))
     fields["tags"] = tuple(_list(meta.get("tags")))
     fields["deploys"] = tuple(_list(meta.get("deploys") or meta.get("deploy")))
     factors = _list(meta.get("contributing_factors"))
@@ -198,10 +200,10 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     fields["contributing_factors"] = tuple(factors)
 
     timeline_zone = zone_in(headings.get("timeline", "")) or zone
-    timeline = _timeline(sections.get("timeline", ""), day, timeline_zone, default_zone, notes)
+    timeline = read_timeline(sections.get("timeline", ""), day, timeline_zone, default_zone, notes)
     fields["timeline"] = tuple(timeline)
     moments = _moments(meta, body, day, zone, default_zone, notes)
-    told = _from_timeline(timeline)
+    told = from_timeline(timeline)
     inferred = {k: v for k, v in told.items() if k not in moments}
     fields |= moments | {k: at for k, (at, _) in inferred.items()}
     notes += [f'{k} from the timeline ("{why}")' for k, (_, why) in inferred.items()]
@@ -224,6 +226,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     missing += ["detection"] if fields["detection"] == "unknown" else []
     return PostMortem(
         day=day,
+        zone=timezone,
         id=_text(meta.get("id")) or _stem(path),
         path=path,
         sha256=sha,
@@ -232,6 +235,16 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
         notes=tuple(notes),
         **fields,
     )
+
+
+HTML_HINT = "HTML: export as Markdown, e.g. pandoc -f html -t gfm"
+_HTML = re.compile(r"\s*(?:<!doctype html|<html\b|<\?xml[^>]*>\s*<html\b)", re.IGNORECASE)
+
+
+def is_html(text: str) -> bool:
+    """An HTML page (a Confluence or wiki export), whatever its file is named: read as
+    Markdown, its tags would be its title and its sections none."""
+    return bool(_HTML.match(text.lstrip("\ufeff")[:200]))
 
 
 def is_template(text: str, path: str) -> bool:
@@ -302,7 +315,9 @@ def _labelled(line: str, labels: Container[str]) -> list[tuple[str, str]]:
         return []
     if "·" in line:  # several properties: each label's marks
         line = _LABEL_NOISE.sub("", line).strip()
-    elif line[0] in "-*+•_`":  # a bullet, or emphasis around the label (`**Label:**`)
+    elif line[0] in "-*+•_`" or line[0].isdigit():
+        # A bullet or a number (GitLab's `1. Service(s) affected:`), or emphasis around
+        # the label (`**Label:**`).
         line = (_LABEL_NOISE.sub("", line[: colon + 3]) + line[colon + 3 :]).strip()
     found = []
     for part in _PROPERTY_SEPARATOR.split(line) if "·" in line else (line,):
@@ -313,20 +328,22 @@ def _labelled(line: str, labels: Container[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _severity_and_services(meta: dict[str, Any], head: str, notes: list[str]) -> dict[str, Any]:
+def _severity_and_services(
+    meta: dict[str, Any], head: str, notes: list[str], summary: str = ""
+) -> dict[str, Any]:
     """Severity and services from the front matter, else from the properties above the
     first section (Notion's `Services: a, b`, Confluence's `| Severity | SEV-1 |`,
-    incident.io's `**Affected services:** …`). The front matter wins; a property that says
-    otherwise, and a severity that names no level, are said in `notes`."""
-    said: dict[str, str] = {}
-    for line in head.split("\n"):
-        for label, value in _labelled(line, _PROPERTY_LABELS):
-            named = _PROPERTY_LABELS.get(label)
-            if not named or named in said:
-                continue
-            value = _LINK.sub(lambda m: m.group(1) or "", value).strip()
-            if not _UNSET.match(value):
-                said[named] = value
+    incident.io's `**Affected services:** …`, GitLab's `~"severity::1"` label), services
+    else from a labelled line of the summary (GitLab's `1. Service(s) affected: …`). The
+    front matter wins; a property that says otherwise, and a severity that names no level,
+    are said in `notes`."""
+    said = _properties(head)
+    label = _GITLAB_SEVERITY.search(head)
+    if label and "severity" not in said:
+        said["severity"] = label.group(1)
+    in_summary = _properties(summary, _SUMMARY_LABELS).get("services")
+    if "services" not in said and in_summary:
+        said["services"] = in_summary
     found: dict[str, Any] = {}
     severity, body_severity = _text(meta.get("severity")), said.get("severity")
     if severity and body_severity and body_severity != severity:
@@ -345,6 +362,29 @@ def _severity_and_services(meta: dict[str, Any], head: str, notes: list[str]) ->
                      f"body's {', '.join(stated)}")  # fmt: skip
     found["services"] = tuple(services or stated)
     return found
+
+
+_GITLAB_SEVERITY = re.compile(r'~"?severity::\s*([\w-]+)"?', re.IGNORECASE)
+"""GitLab's scoped severity label (`~"severity::1"`): the level after the colons."""
+
+
+_SUMMARY_LABELS = {"service(s) affected": "services"}
+"""GitLab's incident template asks for the services in its summary's numbered list, in
+these words: read there, where any other `Services:` line is prose."""
+
+
+def _properties(text: str, labels: dict[str, str] = _PROPERTY_LABELS) -> dict[str, str]:
+    """What the property lines of `text` say (severity, services), the first of each."""
+    said: dict[str, str] = {}
+    for line in text.split("\n"):
+        for label, value in _labelled(line, labels):
+            named = labels.get(label)
+            if not named or named in said:
+                continue
+            value = _LINK.sub(lambda m: m.group(1) or "", value).strip()
+            if not _UNSET.match(value):
+                said[named] = value
+    return said
 
 
 def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str], str]:
@@ -451,13 +491,22 @@ def _is_rule(line: str) -> bool:
     return first in ("-", "*", "_", "=") and bool(_RULE.fullmatch(line))
 
 
-_DATE_LABELS = ("date", "incident date", "day", "when")
+_DATE_LABELS = ("date", "incident date", "day", "when", "datum", "fecha", "data")
+_DUE_DATE = re.compile(
+    r"\b(?i:due|deadline|by|until|before|f[äa]llig|bis|frist|vence|plazo|l[íi]mite|"
+    r"[ée]ch[ée]ance)\b\s*(?i:on|am|el|le)?\s*[:=]?\s*"
+    r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\.? [A-Z][a-z]{2}|[A-Z][a-z]{2,8} \d)"
+)
+"""A date that says when something is due ("due 2026-03-20", "fällig 2026-03-20"): an
+action item's, never the day the document is about."""
 
 
-def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> dt.date | None:
-    """The day the document is about: its front matter, a "Date:" line (or table row), the
-    timeline's first date, a date near the top (ISO or "12 June 2025"), else the first date
-    anywhere."""
+def _document_day(
+    meta: dict[str, Any], body: str, timeline_text: str = "", actions_text: str = ""
+) -> dt.date | None:
+    """The day the document is about: its front matter, a "Date:" line (or table row;
+    "Datum: 05.03.2026" too), the timeline's first date, a date near the top (ISO or "12
+    June 2025"), else the first date anywhere but in the action items and due dates."""
     for key in ("date", "started", "start"):
         value = meta.get(key)
         if isinstance(value, dt.datetime):
@@ -468,27 +517,23 @@ def _document_day(meta: dict[str, Any], body: str, timeline_text: str = "") -> d
             return day
     for line in body.split("\n")[:_HEAD_LINES]:
         for _, value in _labelled(line, _DATE_LABELS):
-            if day := _any_date(value):
+            if day := first_date(value, dotted=True):
                 return day
     if day := _any_date(timeline_text):
         return day
-    if day := _any_date("\n".join(body.split("\n")[:12])):
+    actions = {line.strip() for line in actions_text.split("\n") if line.strip()}
+    lines = [
+        line for line in body.split("\n")
+        if line.strip() not in actions and not _TASK.match(line) and not _DUE_DATE.search(line)
+    ]  # fmt: skip
+    if day := _any_date("\n".join(lines[:12])):
         return day
-    return _any_date(body)
+    return _any_date("\n".join(lines))
 
 
 def _any_date(text: str) -> dt.date | None:
     """The first date in `text`, ISO ("2025-06-12") or in words ("12 June 2025")."""
-    iso, prose = DATE.search(text), PROSE_DATE.search(text)
-    first = min((m for m in (iso, prose) if m), key=lambda m: m.start(), default=None)
-    if first is None:
-        return None
-    if first is not iso:
-        return prose_date(first)
-    try:
-        return dt.date.fromisoformat(first.group(0))
-    except ValueError:
-        return None
+    return first_date(text)
 
 
 def _moments(
@@ -541,80 +586,6 @@ def _moments(
     return found
 
 
-_MARKS: dict[str, re.Pattern[str]] = {
-    "started": re.compile(
-        r"\b(?:outage|incident|impact|problem) (?:begins|began|starts|started)\b|"
-        r"\bstart of (?:the )?(?:impact|outage|incident)\b",
-        re.IGNORECASE,
-    ),
-    "detected": re.compile(
-        r"\bpage[sd]?\b|\bpaging\b|\balert(?:s|ed)?\b.*\b(?:fire[sd]?|trigger\w*)|"
-        r"\b(?:fire[sd]?|trigger\w*)\b.*\balert|\bsynthetic\b.*\bfail|\bfirst (?:support )?"
-        r"(?:ticket|report|email|complaint|customer)|\btweet\w*|\bnotice[sd]\b|\bspotted\b|"
-        r"\b(?:customer|merchant|support)\b.*\b(?:report|email|ticket|called|complain)\w*|"
-        r"\bsees\b|\braises? it\b|\bdeclares?\b",
-        re.IGNORECASE,
-    ),
-    "mitigated": re.compile(
-        r"\bmitigat\w*|\brevert\w*|\broll(?:ed)? ?back\b|\brestor\w*|\brecover\w*|"
-        r"\bback to\b|\bdrops?\b|\bdropped\b|\bstop(?:s|ped)?\b|\bsucceed\w*|\bnormal\b|"
-        r"\bfix(?:ed)?\b|\bre-?run\b|\bblock(?:ed)?\b|\ballowlist\w*|\bcancel\w*|\brenew\w*|"
-        r"\bcapped\b|\bdisabl\w*|\bfailed over\b|\bdrained\b|\bmanual run\b|\bpatched\b|"
-        r"\bscaled (?:up|out)\b|\brestart\w*",
-        re.IGNORECASE,
-    ),
-    "resolved": re.compile(
-        r"\bresolved\b|\b(?:outage|incident) (?:ends|ended|over)\b|\bclosed\b|\ball clear\b|"
-        r"\bback to normal\b|\bfully recovered\b",
-        re.IGNORECASE,
-    ),
-}
-"""Timeline lines that say when an incident started, was detected, mitigated, resolved."""
-_FAILURE = re.compile(
-    r"\b(?:fail\w*|error\w*|expir\w*|down|outage|frozen|declin\w*|timeout\w*|timed out|"
-    r"lag\w*|stuck|throttl\w*|refus\w*|broke\w*|5\d\d|exhaust\w*|saturat\w*|full|spike\w*|"
-    r"degrad\w*|unavailable|crash\w*|deleted|stopped|deploy\w*|released|rolled out|"
-    r"migrat\w*|pushed|applied|merged)\b",
-    re.IGNORECASE,
-)
-
-
-def _from_timeline(
-    entries: list[TimelineEntry],
-) -> dict[str, tuple[dt.datetime, str]]:
-    """Moments a timeline states: its marked lines ("OUTAGE BEGINS", "pages Hana",
-    "rolled back", "resolved"); the start, unmarked, is its first line that tells of a
-    failure. Each with the words that say it."""
-    timed = [e for e in entries if e.at is not None]
-    if not timed:
-        return {}
-    found: dict[str, tuple[dt.datetime, str]] = {}
-    for key in ("started", "detected", "mitigated"):
-        for entry in timed:
-            # Each moment comes after the ones before it.
-            after = max((v[0] for v in found.values()), default=None)
-            if after is not None and entry.at is not None and entry.at < after:
-                continue
-            if _MARKS[key].search(entry.text):
-                assert entry.at is not None
-                found[key] = (entry.at, entry.text[:60])
-                break
-    resolved = [e for e in timed if _MARKS["resolved"].search(e.text)]
-    if resolved and resolved[-1].at is not None:
-        found["resolved"] = (resolved[-1].at, resolved[-1].text[:60])
-    if "started" not in found:
-        first = next((e for e in timed if _FAILURE.search(e.text)), timed[0])
-        detected = found.get("detected")
-        assert first.at is not None
-        # Nothing is detected before it starts: the start is no later than the detection.
-        found["started"] = (first.at, first.text[:60])
-        if detected is not None and detected[0] < first.at:
-            earlier = [e for e in timed if e.at is not None and e.at <= detected[0]]
-            found["started"] = (earlier[0].at, earlier[0].text[:60])  # type: ignore[assignment]
-    start = found["started"][0]
-    return {k: v for k, v in found.items() if v[0] >= start}
-
-
 def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
@@ -625,73 +596,6 @@ def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetim
     if isinstance(value, str):
         return parse_stamp(value, zone_in(value) or zone, default_zone)
     return None
-
-
-def _timeline(
-    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str, notes: list[str]
-) -> list[TimelineEntry]:
-    """(time, text) from a timeline section: table rows, list items or lines that start with
-    a time; a line that is only a date sets the day of those after it, and a time-only line
-    earlier than the one before it is on the next day (said in `notes`). Prose between
-    entries is left in the section's text."""
-    entries: list[TimelineEntry] = []
-    header: list[str] | None = None
-    previous: tuple[dt.datetime, str] | None = None  # the last time read, and its clock
-
-    def at(line: str, dated: bool) -> dt.datetime | None:
-        # A time-only line more than 12 hours earlier than the line before it is on the
-        # next day: the timeline crossed midnight ("11:52 PM", then "12:05 AM"). Less is a
-        # line written out of order, or a timeline told newest first: left on its day. A
-        # line with a date says its day.
-        nonlocal day, previous
-        moment = parse_clock(line, day, zone, default_zone)
-        if moment is None:
-            return None
-        back = previous is not None and moment < previous[0] - _OUT_OF_ORDER
-        if not dated and previous is not None and back and day is not None:
-            day += dt.timedelta(days=1)
-            notes.append(f"timeline: times after {previous[1]} read as the next day, {day}")
-            moment = parse_clock(line, day, zone, default_zone) or moment
-        clock = TIME_OF_DAY.search(line)
-        previous = (moment, clock.group(0).strip() if clock else line[:16])
-        return moment
-
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line or _TABLE_RULE.match(line):
-            continue
-        if line.startswith("|"):
-            cells = [_MARKS_OF_MD.sub("", c).strip() for c in line.strip("|").split("|")]
-            if header is None and not any(TIME_OF_DAY.search(c) for c in cells):
-                header = cells
-                zone = zone_in(" ".join(cells)) or zone
-                continue
-            stamp = DATE.match(cells[0])
-            day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
-            moment = at(cells[0], dated=stamp is not None)
-            entries.append(TimelineEntry(moment, " — ".join(c for c in cells[1:] if c)))
-            continue
-        item = _BULLET.match(raw)
-        content = _MARKS_OF_MD.sub("", item.group(1) if item else line).strip()
-        if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
-            day = dt.date.fromisoformat(content[:10])
-            zone = zone_in(content) or zone
-            previous = None
-            continue
-        stamp = DATE.match(content)
-        day = dt.date.fromisoformat(stamp.group(0)) if stamp else day
-        moment = at(content, dated=stamp is not None)
-        if moment is not None:
-            entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
-        elif item:
-            entries.append(TimelineEntry(None, content))
-    return entries
-
-
-def _after_time(line: str) -> str:
-    line = re.sub(r"^\d{4}-\d{2}-\d{2}[T ]?", "", line.strip())
-    found = TIME_OF_DAY.match(line.strip())
-    return line.strip()[found.end() :] if found else line
 
 
 def _detection(meta: dict[str, Any], sections: dict[str, str], timeline_line: str) -> Detection:
@@ -763,13 +667,11 @@ def _item_from_mapping(entry: Any) -> ActionItem:
         status=status or "open",
         due=_date(data.get("due")),
         closed=_date(data.get("closed")),
+        ticket=_text(data.get("ticket") or data.get("jira") or data.get("issue")),
     )
 
 
 _STATUS_NAMES = ("status", "state", "done")
-_OUT_OF_ORDER = dt.timedelta(hours=12)
-"""How far back a time-only timeline line may step and still be on the same day: the day
-nearest the line before it (a newest-first timeline steps back hours at a time)."""
 
 
 def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
@@ -812,7 +714,22 @@ def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
             )
         ),
         closed=closed,
+        ticket=_ticket(cell("ticket", "jira", "issue", "bug", "link", words=True))
+        or _ticket(title),
     )
+
+
+_TICKET = re.compile(
+    r"\b(?!(?:SEV|UTF|ISO|RFC|CVE|TLS|SHA|HTTP|IPV)-)[A-Z][A-Z0-9]{1,9}-\d+\b"
+    r"|https?://\S+/(?:-/)?(?:issues|pull|merge_requests|browse)/[\w-]+"
+)
+"""An action item's ticket: a tracker's key (Jira's PAY-220) or an issue's address
+(GitLab's `…/-/issues/2345`)."""
+
+
+def _ticket(text: str) -> str | None:
+    found = _TICKET.search(text)
+    return found.group(0) if found else None
 
 
 def _closed(text: str) -> dt.date | None:
@@ -828,12 +745,16 @@ def _item_from_text(text: str, done: bool = False) -> ActionItem:
     status: ItemStatus = "done" if done else _status(plain) or "open"
     title = re.sub(r"\s*\((?:[^()]*(?:@|due|owner|by \d)[^()]*)\)\s*", " ", plain)
     title = re.sub(r"^\s*owner\s*:\s*[\w.-]+(?: [A-Z][\w-]+)?\s*[—–:-]+\s*", "", title, flags=re.I)
+    ticket = _ticket(plain)
+    if ticket is not None and ticket.startswith("http"):
+        title = title.replace(ticket, " ")  # an address is no part of what is to be done
     return ActionItem(
-        title=title.strip(" —–-"),
+        title=re.sub(r"\s+", " ", title).strip(" —–-"),
         owner=owner,
         status=status,
         due=dt.date.fromisoformat(due.group(1)) if due else None,
         closed=_closed(plain),
+        ticket=ticket,
     )
 
 

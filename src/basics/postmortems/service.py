@@ -18,13 +18,20 @@ from basics.core.clock import iso_utc
 from basics.core.errors import InputError, NotFoundError
 from basics.postmortems import compute
 from basics.postmortems.models import ActionItem, LintFinding, PostMortem, TimelineEntry
-from basics.postmortems.parse import is_template, parse
+from basics.postmortems.parse import HTML_HINT, is_html, is_template, parse
 from basics.store.duckdb_store import Store
 
 SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".text", ""}
 """Files read as post-mortems: Markdown or text, or no extension at all."""
+EXPORTS: dict[str, tuple[str, str]] = {
+    ".html": ("HTML", "html"), ".htm": ("HTML", "html"), ".xhtml": ("HTML", "html"),
+    ".docx": ("A Word document", "docx"), ".odt": ("An OpenDocument text", "odt"),
+}  # fmt: skip
+"""Documents in formats Basics does not read (what each is, and pandoc's name of it): an
+import names them as skipped, with the command that makes them Markdown, rather than
+leaving them out without a word."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 6
+PARSE_VERSION = 7
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
@@ -88,6 +95,9 @@ class PostmortemService:
             if text is None:
                 result.skipped.append((name, "not text (binary or an unknown encoding)"))
                 continue
+            if is_html(text):
+                result.skipped.append((name, HTML_HINT))
+                continue
             if is_template(text, name):
                 result.skipped.append((name, "a template, not a post-mortem"))
                 continue
@@ -96,8 +106,8 @@ class PostmortemService:
             result.postmortems.append(pm)
             fresh.append((name, sha, pm))
         _unique_ids(result)
-        names = self.config.service_names()
-        result.postmortems = [_named(pm, names) for pm in result.postmortems]
+        names, zone = self.config.service_names(), self.config.timezone
+        result.postmortems = [_named(pm, names, zone) for pm in result.postmortems]
         result.postmortems.sort(key=lambda pm: (pm.started or dt.datetime.max, pm.id))
         if not self.store.read_only:
             present = {pm.path for pm in result.postmortems}
@@ -374,9 +384,10 @@ def from_record(data: dict[str, Any]) -> PostMortem:
     return PostMortem(**simple, action_items=items, timeline=timeline)
 
 
-def _files(root: Path) -> list[Path]:
+def _files(root: Path, exports: list[Path] | None = None) -> list[Path]:
     """The post-mortem files under `root`, hidden files and folders left out (a directory
-    entry tells a file from a folder without a `stat` of each)."""
+    entry tells a file from a folder without a `stat` of each); with `exports`, the
+    documents of other formats an import names (HTML, Word) are added to it."""
     found: list[str] = []
     folders = [root]
     while folders:
@@ -388,6 +399,8 @@ def _files(root: Path) -> list[Path]:
                     folders.append(Path(entry.path))
                 elif entry.is_file() and _suffix(entry.name).lower() in SUFFIXES:
                     found.append(entry.path)
+                elif exports is not None and _suffix(entry.name).lower() in EXPORTS:
+                    exports.append(Path(entry.path))
     # Sorted as paths sort (folder by folder), without comparing thousands of Path objects.
     return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
@@ -420,13 +433,16 @@ def _unique_ids(library: Library) -> None:
         seen.setdefault(library.postmortems[index].id, pm.path)
 
 
-def _named(pm: PostMortem, names: dict[str, str]) -> PostMortem:
+def _named(pm: PostMortem, names: dict[str, str], zone: str) -> PostMortem:
     """`pm` with its services as basics.yaml names them: a name or alias in any case
     ("Search API", "Checkout") is that service, so its incident meets the SLOs and pages of
-    the service; a name basics.yaml does not know is kept as written. Done on each read, not
-    in the cached parse, so an alias added to basics.yaml counts without reading again."""
+    the service; a name basics.yaml does not know is kept as written. Its dates are local
+    to basics.yaml's time zone. Done on each read, not in the cached parse, so an alias
+    added to basics.yaml (or another zone) counts without reading again."""
     services = tuple(dict.fromkeys(names.get(name.lower(), name) for name in pm.services))
-    return pm if services == pm.services else _replace(pm, services=services)
+    if services == pm.services and zone == pm.zone:
+        return pm
+    return _replace(pm, services=services, zone=zone)
 
 
 def _replace(pm: PostMortem, **changes: Any) -> PostMortem:

@@ -39,6 +39,9 @@ PROSE_DATE = re.compile(
     re.IGNORECASE,
 )
 """A date in words: "12 June 2025", "March 2, 2026", "17 Feb 2026"."""
+DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+"""A date as day.month.year ("05.03.2026", as Germany and much of Europe write it): read
+only where a label or a column says the value is a date ("03/02/2026" is never guessed)."""
 IANA = re.compile(r"\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b")
 _DURATION_PART = re.compile(
     r"(\d+(?:\.\d+)?)\s*(d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|s(?:ec(?:ond)?s?)?)\b",
@@ -108,6 +111,27 @@ def prose_date(found: re.Match[str]) -> dt.date | None:
         day, month, year = found.group(5), found.group(4), found.group(6)
     try:
         return dt.date(int(year), _MONTHS[month.lower()[:3]], int(day))
+    except ValueError:
+        return None
+
+
+def first_date(text: str, dotted: bool = False) -> dt.date | None:
+    """The first date in `text`: ISO ("2025-06-12"), in words ("12 June 2025") or, with
+    `dotted` (a value labelled as a date), day.month.year ("05.03.2026")."""
+    found = [m for m in (DATE.search(text), PROSE_DATE.search(text)) if m]
+    if dotted and (day_first := DOTTED_DATE.search(text)):
+        found.append(day_first)
+    first = min(found, key=lambda m: m.start(), default=None)
+    if first is None:
+        return None
+    if first.re is PROSE_DATE:
+        return prose_date(first)
+    if first.re is DOTTED_DATE:
+        year, month, day = first.group(3), first.group(2), first.group(1)
+    else:
+        year, month, day = first.group(1), first.group(2), first.group(3)
+    try:
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
 

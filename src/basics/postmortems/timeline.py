@@ -1,0 +1,238 @@
+"""A post-mortem's timeline: its entries (table rows, list items, lines that start with a
+time) and the moments its marked lines state ("OUTAGE BEGINS", "pages Hana", "rolled back",
+"OUTAGE MITIGATED", "resolved").
+
+A table may give the day and the time in columns of their own (`| Date | Time | Event |`);
+a line at the top of the section may name the zone its times are in ("All times CET.",
+"(times in UTC)"), as its heading may ("Timeline (all times UTC)").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from basics.postmortems.markdown import BULLET, EMPHASIS, TABLE_RULE
+from basics.postmortems.models import TimelineEntry
+from basics.postmortems.times import (
+    DATE,
+    DOTTED_DATE,
+    TIME_OF_DAY,
+    first_date,
+    parse_clock,
+    zone_in,
+)
+
+MARKS: dict[str, re.Pattern[str]] = {
+    "started": re.compile(
+        r"\b(?:outage|incident|impact|problem) (?:begins|began|starts|started)\b|"
+        r"\bstart of (?:the )?(?:impact|outage|incident)\b",
+        re.IGNORECASE,
+    ),
+    "detected": re.compile(
+        r"\bpage[sd]?\b|\bpaging\b|\balert(?:s|ed)?\b.*\b(?:fire[sd]?|trigger\w*)|"
+        r"\b(?:fire[sd]?|trigger\w*)\b.*\balert|\bsynthetic\b.*\bfail|\bfirst (?:support )?"
+        r"(?:ticket|report|email|complaint|customer)|\btweet\w*|\bnotice[sd]\b|\bspotted\b|"
+        r"\b(?:customer|merchant|support)\b.*\b(?:report|email|ticket|called|complain)\w*|"
+        r"\bsees\b|\braises? it\b|\bdeclares?\b",
+        re.IGNORECASE,
+    ),
+    "mitigated": re.compile(
+        r"\bmitigat\w*|\brevert\w*|\broll(?:ed)? ?back\b|\brestor\w*|\brecover\w*|"
+        r"\bback to\b|\bdrops?\b|\bdropped\b|\bstop(?:s|ped)?\b|\bsucceed\w*|\bnormal\b|"
+        r"\bfix(?:ed)?\b|\bre-?run\b|\bblock(?:ed)?\b|\ballowlist\w*|\bcancel\w*|\brenew\w*|"
+        r"\bcapped\b|\bdisabl\w*|\bfailed over\b|\bdrained\b|\bmanual run\b|\bpatched\b|"
+        r"\bscaled (?:up|out)\b|\brestart\w*",
+        re.IGNORECASE,
+    ),
+    "resolved": re.compile(
+        r"\bresolved\b|\b(?:outage|incident) (?:ends|ended|over)\b|\bclosed\b|\ball clear\b|"
+        r"\bback to normal\b|\bfully recovered\b",
+        re.IGNORECASE,
+    ),
+}
+"""Timeline lines that say when an incident started, was detected, mitigated, resolved."""
+_STATED: dict[str, re.Pattern[str]] = {
+    "started": re.compile(r"\b(?:outage|impact) (?:begins|began|starts|started)\b", re.I),
+    "mitigated": re.compile(r"\b(?:outage|impact|incident) (?:is |was )?mitigated\b", re.I),
+}
+"""Lines that state a moment in the template's words (the SRE book's "OUTAGE BEGINS",
+"OUTAGE MITIGATED"): such a line wins over an earlier one that only mentions a word of
+the kind ("pods restarted" before "OUTAGE MITIGATED")."""
+_FAILURE = re.compile(
+    r"\b(?:fail\w*|error\w*|expir\w*|down|outage|frozen|declin\w*|timeout\w*|timed out|"
+    r"lag\w*|stuck|throttl\w*|refus\w*|broke\w*|5\d\d|exhaust\w*|saturat\w*|full|spike\w*|"
+    r"degrad\w*|unavailable|crash\w*|deleted|stopped|deploy\w*|released|rolled out|"
+    r"migrat\w*|pushed|applied|merged)\b",
+    re.IGNORECASE,
+)
+_OUT_OF_ORDER = dt.timedelta(hours=12)
+"""How far back a time-only timeline line may step and still be on the same day: the day
+nearest the line before it (a newest-first timeline steps back hours at a time)."""
+_DATE_COLUMNS = frozenset(("date", "day", "datum", "tag", "fecha", "día", "dia", "data", "jour"))
+_TIME_COLUMNS = frozenset(
+    ("time", "when", "timestamp", "zeit", "uhrzeit", "hora", "heure", "ora", "tijd")
+)
+"""Header names of a timeline table's date column and time column (any case; what a header
+says after the name in brackets, "Time (UTC)", is its zone)."""
+_ZONE_LINE = re.compile(r"\b(?:times?|time ?zone|zeit(?:en|zone)?|horas?|heures?)\b", re.IGNORECASE)
+"""A line that speaks of the times ("All times CET.", "(times in UTC)", "Zeiten in UTC"):
+at the top of a timeline, the zone it names is the section's."""
+
+
+def from_timeline(entries: list[TimelineEntry]) -> dict[str, tuple[dt.datetime, str]]:
+    """Moments a timeline states: its marked lines ("OUTAGE BEGINS", "pages Hana",
+    "rolled back", "resolved"); the start, unmarked, is its first line that tells of a
+    failure. Each with the words that say it."""
+    timed = [e for e in entries if e.at is not None]
+    if not timed:
+        return {}
+    found: dict[str, tuple[dt.datetime, str]] = {}
+    for key in ("started", "detected", "mitigated"):
+        # Each moment comes after the ones before it.
+        after = max((v[0] for v in found.values()), default=None)
+        later = [e for e in timed if after is None or (e.at is not None and e.at >= after)]
+        stated = _STATED.get(key)
+        entry = next((e for e in later if stated is not None and stated.search(e.text)), None)
+        entry = entry or next((e for e in later if MARKS[key].search(e.text)), None)
+        if entry is not None and entry.at is not None:
+            found[key] = (entry.at, entry.text[:60])
+    resolved = [e for e in timed if MARKS["resolved"].search(e.text)]
+    if resolved and resolved[-1].at is not None:
+        found["resolved"] = (resolved[-1].at, resolved[-1].text[:60])
+    if "started" not in found:
+        first = next((e for e in timed if _FAILURE.search(e.text)), timed[0])
+        detected = found.get("detected")
+        assert first.at is not None
+        # Nothing is detected before it starts: the start is no later than the detection.
+        found["started"] = (first.at, first.text[:60])
+        if detected is not None and detected[0] < first.at:
+            earlier = [e for e in timed if e.at is not None and e.at <= detected[0]]
+            found["started"] = (earlier[0].at, earlier[0].text[:60])  # type: ignore[assignment]
+    start = found["started"][0]
+    return {k: v for k, v in found.items() if v[0] >= start}
+
+
+def read_timeline(
+    text: str, day: dt.date | None, zone: dt.tzinfo | None, default_zone: str, notes: list[str]
+) -> list[TimelineEntry]:
+    """(time, text) from a timeline section: table rows, list items or lines that start with
+    a time; a line that is only a date sets the day of those after it, and a time-only line
+    earlier than the one before it is on the next day (said in `notes`). Prose between
+    entries is left in the section's text."""
+    reader = _Reader(day, zone, default_zone, notes)
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            reader.row([EMPHASIS.sub("", c).strip() for c in line.strip("|").split("|")])
+        else:
+            reader.line(raw)
+    return reader.entries
+
+
+@dataclass
+class _Reader:
+    """A timeline read line by line: the day and zone its lines are on so far."""
+
+    day: dt.date | None
+    zone: dt.tzinfo | None
+    default_zone: str
+    notes: list[str]
+    entries: list[TimelineEntry] = field(default_factory=list)
+    previous: tuple[dt.datetime, str] | None = None  # the last time read, and its clock
+    header: list[str] | None = None
+    columns: tuple[int | None, int | None] = (None, None)  # the date and time columns
+
+    def row(self, cells: list[str]) -> None:
+        """A table row: the header (its zone, its date and time columns), or an entry."""
+        if self.header is None and not any(TIME_OF_DAY.search(c) for c in cells):
+            self.header = cells
+            self.zone = zone_in(" ".join(cells)) or self.zone
+            self.columns = _columns(cells)
+            return
+        date_column, time_column = self.columns
+        if date_column is None and time_column is None and _date_then_time(cells):
+            date_column, time_column = 0, 1  # no header says so: the cells do
+        clock = time_column if time_column is not None else 0
+        dated = False
+        if date_column is not None and date_column < len(cells):
+            on = first_date(cells[date_column], dotted=True)
+            dated, self.day = on is not None, on or self.day
+        when = cells[clock] if clock < len(cells) else ""
+        stamp = DATE.match(when)
+        if stamp:
+            dated, self.day = True, dt.date.fromisoformat(stamp.group(0))
+        moment = self.clock(when, dated)
+        said = [c for n, c in enumerate(cells) if c and n not in (clock, date_column)]
+        self.entries.append(TimelineEntry(moment, " — ".join(said)))
+
+    def line(self, raw: str) -> None:
+        """A line: a date line (the day of those after it), the zone the times are in (at
+        the top), or an entry."""
+        item = BULLET.match(raw)
+        content = EMPHASIS.sub("", item.group(1) if item else raw.strip()).strip()
+        if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
+            self.day = dt.date.fromisoformat(content[:10])
+            self.zone = zone_in(content) or self.zone
+            self.previous = None
+            return
+        if not self.entries and _ZONE_LINE.search(content) and len(content) <= 80:
+            named = None if TIME_OF_DAY.match(content) else zone_in(content)
+            if named is not None:
+                self.zone = named
+                return
+        stamp = DATE.match(content)
+        self.day = dt.date.fromisoformat(stamp.group(0)) if stamp else self.day
+        moment = self.clock(content, dated=stamp is not None)
+        if moment is not None:
+            self.entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
+        elif item:
+            self.entries.append(TimelineEntry(None, content))
+
+    def clock(self, text: str, dated: bool) -> dt.datetime | None:
+        """The time `text` starts with, on the current day. A time-only line more than 12
+        hours earlier than the line before it is on the next day: the timeline crossed
+        midnight ("11:52 PM", then "12:05 AM"). Less is a line written out of order, or a
+        timeline told newest first: left on its day. A line with a date says its day."""
+        moment = parse_clock(text, self.day, self.zone, self.default_zone)
+        if moment is None:
+            return None
+        previous = self.previous
+        back = previous is not None and moment < previous[0] - _OUT_OF_ORDER
+        if not dated and previous is not None and back and self.day is not None:
+            self.day += dt.timedelta(days=1)
+            said = f"timeline: times after {previous[1]} read as the next day, {self.day}"
+            self.notes.append(said)
+            moment = parse_clock(text, self.day, self.zone, self.default_zone) or moment
+        found = TIME_OF_DAY.search(text)
+        self.previous = (moment, found.group(0).strip() if found else text[:16])
+        return moment
+
+
+def _columns(header: list[str]) -> tuple[int | None, int | None]:
+    """The date column and the time column a timeline table's header names, if any."""
+    date_column = time_column = None
+    for index, cell in enumerate(header):
+        name = re.sub(r"\s*\([^)]*\)\s*$", "", cell).strip().lower()
+        if date_column is None and name in _DATE_COLUMNS:
+            date_column = index
+        elif time_column is None and name in _TIME_COLUMNS:
+            time_column = index
+    return date_column, time_column
+
+
+def _date_then_time(cells: list[str]) -> bool:
+    """A row whose first cell is a date alone and whose second starts with a time."""
+    if len(cells) < 3:
+        return False
+    alone = DATE.fullmatch(cells[0]) or DOTTED_DATE.fullmatch(cells[0])
+    return bool(alone) and bool(TIME_OF_DAY.match(cells[1]))
+
+
+def _after_time(line: str) -> str:
+    line = re.sub(r"^\d{4}-\d{2}-\d{2}[T ]?", "", line.strip())
+    found = TIME_OF_DAY.match(line.strip())
+    return line.strip()[found.end() :] if found else line
