@@ -371,6 +371,7 @@ def test_evaluate_json_inside_the_outage(folder: Path) -> None:
                     "state": "firing",
                 }
             ],
+            "note": None,
         }
     ]
 

@@ -4,6 +4,7 @@ fires in exactly the minutes Basics' own replay fires on the same synthetic seri
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -225,6 +226,207 @@ def test_prometheus_fires_in_the_same_minutes_as_basics(tmp_path: Path) -> None:
     }
     # The total selector matches both series, the errors selector only code 500, as in a
     # real exposition. Large starting values keep Prometheus' extrapolation symmetric.
+    test_path = tmp_path / "rules_test.yaml"
+    test_path.write_text(yaml.safe_dump(unit, sort_keys=False))
+    result = subprocess.run(
+        [PROMTOOL or "promtool", "test", "rules", str(test_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+# --- timeslice SLOs: Prometheus counts bad slices, as Basics does ------------------------------
+
+SLICE_CONFIG = """
+store: basics.duckdb
+timezone: UTC
+sources: {api: {format: jsonl, service: ledger}}
+services:
+  ledger:
+    slos:
+      uptime:
+        objective: 99
+        window: 7d
+        good: status < 500
+        budgeting: timeslices
+        slice: 1m
+        slice_target: 95
+        prometheus:
+          errors: 'http_requests_total{job="ledger",code=~"5.."}'
+          total: 'http_requests_total{job="ledger"}'
+      wide:
+        objective: 99
+        window: 7d
+        good: status < 500
+        budgeting: timeslices
+        slice: 5m
+        slice_target: 95
+        prometheus:
+          errors: 'http_requests_total{job="ledger",code=~"5.."}'
+          total: 'http_requests_total{job="ledger"}'
+"""
+SLICE_START = dt.datetime(2026, 3, 1)
+
+
+def slice_minute(minute: int) -> tuple[int, int]:
+    """(events, bad events) of one minute: 25 with 1 bad (96 % good: a good slice) most of the
+    time; every 11th minute 20 with 1 bad (exactly 95 %: still good); none every 13th minute
+    (no slice at all); 3 bad of 25 (88 %: a bad slice) in an outage at 60-64 and every 7th
+    minute from 200 on."""
+    if minute % 13 == 5:
+        return 0, 0
+    if minute % 11 == 3:
+        return 20, 1
+    if 60 <= minute < 65 or (minute >= 200 and minute % 7 == 0):
+        return 25, 3
+    return 25, 1
+
+
+def test_timeslice_rules_count_bad_slices(tmp_path: Path) -> None:
+    groups = {g["name"]: g for g in rules(tmp_path, SLICE_CONFIG)["groups"]}
+    assert set(groups) == {"basics-slo-ledger-uptime"}
+    uptime = groups["basics-slo-ledger-uptime"]["rules"]
+    assert uptime[0]["record"] == "basics:slo_bad_slice:1m"
+    assert uptime[0]["expr"] == (
+        '(\n  (sum(increase(http_requests_total{job="ledger",code=~"5.."}[1m])) or on() '
+        'vector(0))\n  /\n  sum(increase(http_requests_total{job="ledger"}[1m]))\n) > bool 0.05'
+        '\nand on()\n(sum(increase(http_requests_total{job="ledger"}[1m])) > 0)'
+    )
+    assert uptime[1] == {
+        "record": "basics:slo_error_ratio:rate5m",
+        "expr": 'avg_over_time(basics:slo_bad_slice:1m{slo="ledger/uptime"}[4m30s])',
+        "labels": {"slo": "ledger/uptime", "service": "ledger"},
+    }
+    assert uptime[3]["expr"].endswith("[59m30s])")
+    # 7-day window: 0.02 x 168h / 1h = 3.36, x (1 - 99 %) = 0.0336 of the slices.
+    assert "> 0.0336)" in uptime[6]["expr"]
+
+
+def test_a_longer_slice_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    rule_file = app_for(tmp_path, SLICE_CONFIG).alerting.prometheus_rules()
+    assert rule_file.skipped == [
+        "ledger/wide: alerting on timeslices longer than 1m (slice: 5m) is not supported yet; "
+        "use slice: 1m or occurrences"
+    ]
+
+
+HISTOGRAM_SLICES = SLICE_CONFIG.replace(
+    "good: status < 500\n        budgeting: timeslices\n        slice: 1m",
+    "good: duration_ms <= 300\n        budgeting: timeslices\n        slice: 1m",
+).replace(
+    """          errors: 'http_requests_total{job="ledger",code=~"5.."}'
+          total: 'http_requests_total{job="ledger"}'
+      wide:""",
+    """          histogram: http_request_duration_seconds
+          selector: '{job="ledger"}'
+          buckets: [0.1, 0.3, 1]
+          threshold_s: 0.3
+      wide:""",
+)
+
+
+def slice_series(kind: str, totals: np.ndarray, bad: np.ndarray) -> list[dict[str, str]]:
+    """The per-minute counts as Prometheus counters: by status code, or a histogram."""
+    if kind == "counters":
+        return [
+            {
+                "series": 'http_requests_total{job="ledger",code="200"}',
+                "values": counter_samples(totals - bad, 1_000_000),
+            },
+            {
+                "series": 'http_requests_total{job="ledger",code="500"}',
+                "values": counter_samples(bad, 1_000),
+            },
+        ]
+    return [
+        {
+            "series": 'http_request_duration_seconds_bucket{job="ledger",le="0.3"}',
+            "values": counter_samples(totals - bad, 1_000_000),
+        },
+        {
+            "series": 'http_request_duration_seconds_count{job="ledger"}',
+            "values": counter_samples(totals, 1_000_000),
+        },
+    ]
+
+
+@needs_promtool
+@pytest.mark.parametrize("kind", ["counters", "histogram"])
+def test_prometheus_fires_on_timeslices_in_the_same_minutes_as_basics_replay(
+    tmp_path: Path, kind: str
+) -> None:
+    """Events in a real store, replayed by Basics; the same minutes as counters (errors and
+    total, or a histogram's bucket and count) for promtool."""
+    counts = [slice_minute(m) for m in range(MINUTES)]
+    events = [
+        {
+            "ts": (SLICE_START + dt.timedelta(minutes=m, seconds=2 * i)).isoformat() + "Z",
+            "status": 500 if i < bad else 200,
+            "duration_ms": 900 if i < bad else 120,
+        }
+        for m, (total, bad) in enumerate(counts)
+        for i in range(total)
+    ]
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    app = app_for(tmp_path, SLICE_CONFIG if kind == "counters" else HISTOGRAM_SLICES)
+    try:
+        assert app.ingest_events("api", str(tmp_path / "events.jsonl")).rejected == 0
+        replay = app.alerting.replay(
+            "ledger/uptime", SLICE_START, SLICE_START + dt.timedelta(minutes=MINUTES)
+        )
+        rule_path = tmp_path / "rules.yaml"
+        rule_path.write_text(app.alerting.prometheus_rules().to_yaml())
+    finally:
+        app.close()
+    firing: dict[str, set[int]] = {"1h/5m": set(), "6h/30m": set(), "3d/6h": set()}
+    for f in replay.firings:
+        assert not f.suppressed
+        first = int((f.start - SLICE_START).total_seconds() // 60)
+        reset = MINUTES + 1 if f.reset is None else (f.reset - SLICE_START).total_seconds() // 60
+        last = int(reset)
+        firing[f.tier] |= set(range(first, last))  # minutes (1-based) at whose end it fires
+    assert all(firing.values()) and all(len(m) < MINUTES for m in firing.values())
+    # The 1h/5m tier first fires at the end of minute 62: bad slices at minutes 61 and 62
+    # (1-based) of the 55 slices in the last hour (five quiet minutes have none), 2/55 > 0.0336;
+    # the 25 events of a minute are slices, not events, or 6/1470 would be far below it.
+    assert min(firing["1h/5m"]) == 62 and 90 not in firing["1h/5m"]
+    severity = {"1h/5m": "page", "6h/30m": "page", "3d/6h": "ticket"}
+    annotations = {
+        f"{rule['labels']['long_window']}/{rule['labels']['short_window']}": rule["annotations"]
+        for group in yaml.safe_load(rule_path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    tests = []
+    for minute in range(1, MINUTES + 1):
+        expected = [
+            {
+                "exp_labels": {
+                    "slo": "ledger/uptime",
+                    "service": "ledger",
+                    "severity": severity[tier],
+                    "long_window": tier.split("/")[0],
+                    "short_window": tier.split("/")[1],
+                },
+                "exp_annotations": annotations[tier],
+            }
+            for tier, minutes in firing.items()
+            if minute in minutes
+        ]
+        tests.append({"eval_time": f"{minute}m", "alertname": ALERT, "exp_alerts": expected})
+    totals = np.array([t for t, _ in counts], dtype=np.int64)
+    bad = np.array([b for _, b in counts], dtype=np.int64)
+    unit = {
+        "rule_files": [str(rule_path)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": f"{SAMPLE_S}s",
+                "input_series": slice_series(kind, totals, bad),
+                "alert_rule_test": tests,
+            }
+        ],
+    }
     test_path = tmp_path / "rules_test.yaml"
     test_path.write_text(yaml.safe_dump(unit, sort_keys=False))
     result = subprocess.run(

@@ -28,7 +28,7 @@ def test_demo_generates_ingests_and_finds_the_customer_behind_the_outage(tmp_pat
     assert "user" in first_row and "m-00001" in first_row
 
     # Every SLO has a prometheus: block, so the demo writes rules and promtool accepts them.
-    assert "96 rules for 12 SLOs written to company/prometheus-rules.yaml" in demo.stdout
+    assert "97 rules for 12 SLOs written to company/prometheus-rules.yaml" in demo.stdout
     if shutil.which("promtool") or os.environ.get("BASICS_REQUIRE_PROMTOOL"):
         assert "promtool check rules: SUCCESS" in demo.stdout
     # The post-mortems: the connection-pool theme, cited, recurring after its fix.

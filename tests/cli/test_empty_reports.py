@@ -35,3 +35,28 @@ def test_slo_status_before_any_event_is_no_data_and_says_where_the_data_is(
     failing = CliRunner().invoke(cli, [*args, "--at", "2025-06-01T00:00:00Z", "--fail-on",
                                        "no-data"])  # fmt: skip
     assert failing.exit_code == 2
+
+
+def test_tune_over_a_range_without_events_recommends_nothing(small_demo: Path) -> None:
+    """Every candidate is silent where nothing was counted: that says nothing of a tier."""
+    args = ["--config", str(small_demo / "basics.yaml"), "alerts", "tune"]
+    args += ["checkout/availability", "--from", "2025-01-01", "--to", "2025-02-01"]
+    table = CliRunner().invoke(cli, args)
+    assert table.exit_code == 0, table.output
+    assert "Best within" not in table.stdout
+    assert table.stderr.startswith("No events in this range (so no firings says nothing")
+    found = json.loads(CliRunner().invoke(cli, [*args, "--json"]).stdout)
+    assert (found["events"], found["best"]) == (0, None)
+
+
+def test_a_top_below_one_is_refused_before_anything_is_computed(small_demo: Path) -> None:
+    config = ["--config", str(small_demo / "basics.yaml")]
+    for args in (
+        ["slo", "breakdown", "payments/availability", "--by", "user", "--top", "-3"],
+        ["slo", "breakdown", "payments/availability", "--by", "auto", "--top", "0"],
+        ["alerts", "tune", "checkout/availability", "--from", "2026-02-01", "--top", "-2"],
+    ):
+        result = CliRunner().invoke(cli, [*config, *args])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--top'" in result.stderr
+        assert "Traceback" not in result.output

@@ -139,6 +139,9 @@ class Evaluation:
     policy: str
     at: dt.datetime
     tiers: list[TierState]
+    # Why the SLO was not evaluated (no tiers then): an SLO alerting cannot read yet, such
+    # as timeslices longer than a minute. None for every evaluated SLO.
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,4 +169,5 @@ class Tuning:
     incidents: int
     max_false_per_month: float
     candidates: list[TuningRow]
-    best: TuningRow | None
+    best: TuningRow | None  # None too over a range without events: nothing to tune on
+    events: int = 0  # counted by the SLO over the range

@@ -7,6 +7,11 @@ Names and labels are stable, for dashboards and routing to rely on:
 - one alerting rule per tier, `BasicsSLOBurnRate`, labelled `slo`, `service`, `severity`
   (`page` | `ticket`), `long_window` and `short_window`, firing when the error ratio over
   both windows exceeds `factor × (1 − objective)`, as Basics decides it.
+
+A timeslice SLO (`slice: 1m`) counts slices, not events, as Basics' own alerting does: one
+more recording rule, `basics:slo_bad_slice:1m`, is 1 for a minute under `slice_target`, 0
+for one that meets it, and absent for a minute without events (no slice); its window rules
+are the share of bad slices, `avg_over_time` over exactly the window's minutes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from basics.core.durations import format_duration
 from basics.core.errors import ConfigError
 
 RECORD = "basics:slo_error_ratio:rate{window}"
+SLICE_RECORD = "basics:slo_bad_slice:1m"
 ALERT = "BasicsSLOBurnRate"
 
 
@@ -93,6 +99,39 @@ def error_ratio_expr(prometheus: PrometheusSLI, window: str) -> str:
     )
 
 
+def bad_slice_expr(prometheus: PrometheusSLI, slice_target: Decimal) -> str:
+    """PromQL for one 1-minute slice: 1 when its error ratio is above `1 − slice_target`
+    (for a histogram: its good share under `slice_target`), 0 when not, nothing without
+    events.
+
+    `increase` over exactly one evaluation interval is the counter's difference; without
+    events the ratio is 0/0, so the slice is dropped rather than counted good.
+    """
+    if prometheus.errors is not None and prometheus.total is not None:
+        # An errors series may not exist before the first error: count it as none then.
+        errors = f"(sum(increase({prometheus.errors}[1m])) or on() vector(0))"
+        total = f"sum(increase({prometheus.total}[1m]))"
+        ratio = f"{errors}\n  /\n  {total}"
+        compared = f"> bool {decimal_text(error_share(slice_target))}"
+    else:
+        assert prometheus.histogram is not None and prometheus.threshold_s is not None
+        bucket = _with_label(prometheus.selector, "le", _bucket_label(prometheus))
+        total = f"sum(increase({prometheus.histogram}_count{prometheus.selector}[1m]))"
+        good = f"sum(increase({prometheus.histogram}_bucket{bucket}[1m]))"
+        ratio = f"{good}\n  /\n  {total}"
+        # The good share itself, not 1 − it: 19/20 is exactly 0.95 in floating point too.
+        compared = f"< bool {decimal_text(Fraction(slice_target) / 100)}"
+    return f"(\n  {ratio}\n) {compared}\nand on()\n({total} > 0)"
+
+
+def slice_range(window_s: int) -> str:
+    """The range holding exactly the window's one-minute slices at a minute's evaluation: half
+    a minute short, so it is the same whether a range includes its start (Prometheus 2) or
+    not (Prometheus 3)."""
+    whole = format_duration(window_s - 60) if window_s > 60 else ""
+    return f"{whole}30s"
+
+
 def _total_expr(prometheus: PrometheusSLI, window: str) -> str:
     if prometheus.total is not None:
         return f"sum(increase({prometheus.total}[{window}]))"
@@ -131,18 +170,56 @@ def rules_for(slos: list[SLORules]) -> RuleFile:
         windows = sorted(
             {t.long_s for t in item.tiers} | {t.short_s for t in item.tiers if t.short_s},
         )
-        rules: list[dict[str, Any]] = [
-            {
-                "record": RECORD.format(window=format_duration(seconds)),
-                "expr": error_ratio_expr(item.prometheus, format_duration(seconds)),
-                "labels": dict(labels),
-            }
-            for seconds in windows
-        ]
+        if item.slo.budgeting == "timeslices":
+            rules = _slice_records(item, windows, labels)
+        else:
+            rules = [
+                {
+                    "record": RECORD.format(window=format_duration(seconds)),
+                    "expr": error_ratio_expr(item.prometheus, format_duration(seconds)),
+                    "labels": dict(labels),
+                }
+                for seconds in windows
+            ]
         rules += [_alert(item, tier, labels) for tier in item.tiers]
         group_name = "basics-slo-" + item.name.replace("/", "-")
         rule_file.groups.append({"name": group_name, "interval": "1m", "rules": rules})
     return rule_file
+
+
+def _slice_records(
+    item: SLORules, windows: list[int], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A 1-minute timeslice SLO: the bad-slice record, then the share of bad slices over
+    each window, as Basics counts them (one slice a minute with events)."""
+    assert item.slo.slice_target is not None and item.slo.slice_s == 60
+    selector = f'{{slo="{item.name}"}}'
+    rules: list[dict[str, Any]] = [
+        {
+            "record": SLICE_RECORD,
+            "expr": bad_slice_expr(item.prometheus, item.slo.slice_target),
+            "labels": dict(labels),
+        }
+    ]
+    rules += [
+        {
+            "record": RECORD.format(window=format_duration(seconds)),
+            "expr": f"avg_over_time({SLICE_RECORD}{selector}[{slice_range(seconds)}])",
+            "labels": dict(labels),
+        }
+        for seconds in windows
+    ]
+    return rules
+
+
+def _guard_expr(item: SLORules, tier: Tier) -> str:
+    """At least `min_events` events (slices, for a timeslice SLO) in the long window."""
+    if item.slo.budgeting == "timeslices":
+        selector = f'{{slo="{item.name}"}}'
+        counted = f"count_over_time({SLICE_RECORD}{selector}[{slice_range(tier.long_s)}])"
+        return f"({counted} >= {item.min_events})"
+    long_window = format_duration(tier.long_s)
+    return f"({_total_expr(item.prometheus, long_window)} >= {item.min_events})"
 
 
 def _alert(item: SLORules, tier: Tier, labels: dict[str, str]) -> dict[str, Any]:
@@ -155,13 +232,16 @@ def _alert(item: SLORules, tier: Tier, labels: dict[str, str]) -> dict[str, Any]
         conditions.append(f"{RECORD.format(window=short_window)}{selector} > {threshold}")
     expr = "\nand\n".join(f"({c})" for c in conditions)
     if item.min_events:
-        expr += f"\nand on()\n({_total_expr(item.prometheus, long_window)} >= {item.min_events})"
+        expr += f"\nand on()\n{_guard_expr(item, tier)}"
     factor = decimal_text(tier.factor)
     windows = f"{long_window} and {short_window}" if short_window else long_window
+    measure = "error ratio"
+    if item.slo.budgeting == "timeslices":
+        measure = f"share of bad 1m slices (under {item.slo.slice_target}% good)"
     annotations = {
         "summary": f"{item.name} is burning its error budget {factor}x too fast",
         "description": (
-            f"The error ratio of {item.name} over {windows} is above {threshold} "
+            f"The {measure} of {item.name} over {windows} is above {threshold} "
             f"({factor} x the {100 - item.slo.objective}% allowed by the "
             f"{item.slo.objective}% objective over {item.slo.window})."
         ),

@@ -126,6 +126,10 @@ class AlertingService:
                 if slo.prometheus is None:
                     skipped.append(f"{key}: no `prometheus:` block (counters or histogram)")
                     continue
+                reason = unsupported_reason(slo)
+                if reason is not None:
+                    skipped.append(f"{key}: {reason}")
+                    continue
                 policy_name = self.config.policy_of(svc, name)
                 policy = self.config.alert_policy(policy_name)
                 selected.append(
@@ -149,17 +153,34 @@ class AlertingService:
         """Every tier of every SLO at one moment: burn rates against factors, and why."""
         end = self.slo.resolve_at(at)
         wanted = []
+        skipped: dict[str, Evaluation] = {}
         for svc, service in self.config.services.items():
             for name, slo in service.slos.items():
                 key, policy_name = f"{svc}/{name}", self.config.policy_of(svc, name)
+                reason = unsupported_reason(slo)
+                if reason is not None:
+                    # One SLO alerting cannot read must not stop the others: a note instead.
+                    skipped[key] = Evaluation(key, policy_name, end, [], note=reason)
+                    continue
                 tiers = self.tiers(slo, policy_name, end)
                 start = self._lookback_start(key, tiers, policy_name, end)
                 wanted.append((key, slo, policy_name, tiers, start))
         series = self._series_many([(key, slo, start) for key, slo, _, _, start in wanted], end)
-        return [
-            self._evaluate(key, slo, policy_name, tiers, end, series[key])
+        evaluated = {
+            key: self._evaluate(key, slo, policy_name, tiers, end, series[key])
             for key, slo, policy_name, tiers, _ in wanted
-        ]
+        }
+        return [skipped.get(key) or evaluated[key] for key in self.config.slo_names()]
+
+    def unsupported(self, names: list[str] | None = None) -> dict[str, str]:
+        """The SLOs (of `names`, default all) that alerting cannot read yet, with the reason."""
+        found = {}
+        for name in names or self.config.slo_names():
+            _, _, slo = self.slo.slo(name)
+            reason = unsupported_reason(slo)
+            if reason is not None:
+                found[name] = reason
+        return found
 
     def _lookback_start(
         self, key: str, tiers: list[Tier], policy_name: str, end: dt.datetime
@@ -264,13 +285,18 @@ class AlertingService:
         names: list[str] | None = None,
         workers: int = 2,
     ) -> list[Replay]:
-        """Replay every SLO (or `names`) with its own policy, on `workers` threads.
+        """Replay every SLO (or `names`) with its own policy, on `workers` threads; of every
+        SLO, those alerting cannot read yet are left out (see `unsupported`).
 
         The incidents are read once for all; each SLO's minute series is one query, read on
         one connection per thread, and the arithmetic is NumPy's: both release the GIL, so
         the threads really share the cores.
         """
-        names = names or self.config.slo_names()
+        if not names:
+            # Every SLO but those alerting cannot read (`unsupported` names them); asked for
+            # by name, such an SLO is an error.
+            skipped = self.unsupported()
+            names = [name for name in self.config.slo_names() if name not in skipped]
         for name in names:
             self.slo.slo(name)  # unknown names fail here, before any work starts
         stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
@@ -332,8 +358,10 @@ class AlertingService:
             if (r.recall is None or r.recall == 1) and r.false_per_month <= max_false_per_month
         ]
         incidents = len(history.incidents)
-        best = fitting[0] if fitting else None
-        return Tuning(name, begin, stop, incidents, max_false_per_month, rows, best)
+        events = self.slo.counts(name, begin, stop).total
+        # No firing over a range without events says nothing of a tier: no best one.
+        best = fitting[0] if fitting and events else None
+        return Tuning(name, begin, stop, incidents, max_false_per_month, rows, best, events)
 
     def _range(self, start: dt.datetime, end: dt.datetime | str) -> tuple[dt.datetime, dt.datetime]:
         stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
@@ -479,13 +507,22 @@ class _History:
         return min(max(index, 0), len(self.cumulative.total) - 1)
 
 
-def _alertable(key: str, slo: SLOConfig) -> None:
-    """Alerting reads one-minute rows: timeslices longer than a minute are refused."""
+def unsupported_reason(slo: SLOConfig) -> str | None:
+    """Why Basics cannot alert on an SLO (None when it can): alerting reads one-minute rows,
+    so timeslices longer than a minute are not supported yet."""
     if slo.budgeting == "timeslices" and slo.slice_s != 60:
-        raise InputError(
-            f"{key}: alerting on timeslices longer than 1m is not supported yet; "
+        return (
+            f"alerting on timeslices longer than 1m (slice: {slo.slice}) is not supported yet; "
             "use slice: 1m or occurrences"
         )
+    return None
+
+
+def _alertable(key: str, slo: SLOConfig) -> None:
+    """An SLO asked for by name that alerting cannot read is an error."""
+    reason = unsupported_reason(slo)
+    if reason is not None:
+        raise InputError(f"{key}: {reason}")
 
 
 def _counted(

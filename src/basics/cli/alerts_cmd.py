@@ -70,6 +70,10 @@ def evaluate(
         _evaluation_table(results)
         if results and states == {"no_data"}:
             click.echo(no_events_hint(ctx, "any tier's window"), err=True)
+    if not as_json:
+        for e in results:
+            if e.note:
+                click.echo(f"skipped {e.slo}: {e.note}", err=True)
     if {s.replace("-", "_") for s in fail_on} & states:
         ctx.exit(EXIT_FAIL_ON)
 
@@ -80,6 +84,10 @@ def _evaluation_table(results: list[Any]) -> None:
     shown = {"firing": "FIRING", "no_data": "no data"}
     rows = []
     for evaluation in results:
+        if evaluation.note:
+            rows.append(
+                [evaluation.slo, evaluation.policy, "—", "", "unsupported", evaluation.note]
+            )
         for state in evaluation.tiers:
             rows.append(
                 [
@@ -223,11 +231,18 @@ def replay(
         if policy:
             raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
         results = app.alerting.replay_all(begin, at_option(ctx, end))
+        skipped = {
+            name: (app.config.policy_of(*name.split("/", 1)), reason)
+            for name, reason in app.alerting.unsupported().items()
+        }
         _say_if_empty(ctx, results)
         if as_csv:
             output.emit_csv_records([_replay_row(r) for r in results])
         else:
-            _replay_summary(results, as_json)
+            _replay_summary(results, as_json, skipped)
+        if not as_json:
+            for name, (_, reason) in skipped.items():
+                click.echo(f"skipped {name}: {reason}", err=True)
         return
     assert slo_name is not None
     from basics.deploys.changes import before_firings
@@ -275,7 +290,7 @@ def replay(
         "deploy of the service shortly before it (basics slo changes).",
     )
     delays = result.detection_delay_s
-    click.echo(
+    output.say(
         f"precision {output.percent(result.precision, 0) or 'no firings'}, "
         f"recall {output.percent(result.recall, 0) or 'no incidents'}, "
         f"false firings {result.false_firings}, "
@@ -284,13 +299,21 @@ def replay(
     )
 
 
-def _replay_summary(results: list[Any], as_json: bool) -> None:
+def _replay_summary(results: list[Any], as_json: bool, skipped: dict[str, tuple[str, str]]) -> None:
+    """The one-line-per-SLO table (or JSON list). An SLO alerting cannot read yet is listed
+    with its reason (`skipped`: name -> policy, reason): in JSON a record with only `slo`,
+    `policy` and `note`."""
     from basics.cli import output
 
     if as_json:
-        output.emit_json([replay_record(r) for r in results])
+        records = [replay_record(r) for r in results]
+        records += [
+            {"slo": name, "policy": policy, "note": reason}
+            for name, (policy, reason) in skipped.items()
+        ]
+        output.emit_json(records)
         return
-    rows = []
+    rows: list[list[Any]] = []
     for r in results:
         rows.append(
             [
@@ -305,6 +328,8 @@ def _replay_summary(results: list[Any], as_json: bool) -> None:
                 f"{r.firings_per_week:.2f}",
             ]
         )
+    for name, (policy, _) in skipped.items():
+        rows.append([name, policy, "unsupported", "—", "—", "—", "—", "—", "—"])
     first = results[0] if results else None
     span = f"{output.when(first.start)} – {output.when(first.end)}" if first else ""
     output.emit_table(
@@ -376,7 +401,13 @@ def _replay_row(r: Any) -> dict[str, Any]:
 @click.option(
     "--max-false-per-month", default=1.0, show_default=True, help="False firings allowed."
 )
-@click.option("--top", default=15, show_default=True, help="Rows of the trade-off table.")
+@click.option(
+    "--top",
+    default=15,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows of the trade-off table.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
@@ -445,14 +476,16 @@ def tune(
         caption="budget share: the window's error budget a firing tier has seen spent within "
         "its long window; false: firings outside every incident.",
     )
-    if result.best:
+    if not result.events:
+        _say_if_empty(ctx, [result])
+    elif result.best:
         best = result.best
-        click.echo(
+        output.say(
             f"Best within {max_false_per_month:g} false firing(s) a month: {best.tier} at burn "
             f"rate {best.factor:g} ({best.budget_share:.2%} of the budget per long window)."
         )
     else:
-        click.echo(
+        output.say(
             f"No candidate detects every incident within {max_false_per_month:g} false "
             "firing(s) a month; the table shows the trade-off."
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,8 +31,39 @@ from basics.core.durations import parse_duration_s
 _CONDITION_FIELDS = ("kind", "op", "threshold", "lookbackWindow", "alertAfter")
 
 
-def policy(log: Log, doc: Doc, conditions: dict[str, Doc]) -> dict[str, Any] | None:
-    """An AlertPolicy in basics.yaml shape; `conditions` are the AlertConditions by name."""
+@dataclass(frozen=True)
+class ShareCheck:
+    """A condition with both a threshold and the basics.dev/budget-share annotation: the
+    share wins (Basics derives the factor for each SLO's window), and the threshold is checked
+    against it once the windows of the SLOs using the policy are known."""
+
+    condition: Doc
+    threshold: Decimal
+    share: Decimal
+    long_window: str
+
+    def disagreement(self, window: str) -> str | None:
+        """A note when the threshold is not the share's factor for an SLO window, else None."""
+        from basics.config.openslo.exporter import NOMINAL_WINDOW_S, fraction_decimal
+
+        window_s = NOMINAL_WINDOW_S.get(window) or parse_duration_s(window)
+        factor = Fraction(self.share) / 100 * window_s / parse_duration_s(self.long_window)
+        derived = fraction_decimal(factor)
+        if derived == self.threshold:
+            return None
+        return (
+            f"{BUDGET_SHARE_ANNOTATION} {self.share} and threshold {self.threshold} disagree: "
+            f"{self.share} % of a {window} budget within {self.long_window} is a burn rate of "
+            f"{derived.normalize():f}; the budget share is used (remove the annotation to "
+            "use the threshold as a fixed burn_rate)"
+        )
+
+
+def policy(
+    log: Log, doc: Doc, conditions: dict[str, Doc], shares: list[ShareCheck] | None = None
+) -> dict[str, Any] | None:
+    """An AlertPolicy in basics.yaml shape; `conditions` are the AlertConditions by name.
+    Conditions whose threshold must be checked against their budget share go to `shares`."""
     spec = doc.spec
     if spec.get("alertWhenNoData") is True:
         log.doc_note(
@@ -49,7 +83,7 @@ def policy(log: Log, doc: Doc, conditions: dict[str, Doc]) -> dict[str, Any] | N
     for index, item in enumerate(items):
         condition = _condition_doc(log, doc, index, item, conditions)
         if condition is not None:
-            tier = _tier(log, condition)
+            tier = _tier(log, condition, shares if shares is not None else [])
             if tier is not None:
                 tiers.append(tier)
     if not tiers:
@@ -88,7 +122,7 @@ def _condition_doc(
     return read_object(log, policy.where, item, "AlertCondition", f"{policy.label}: {path}")
 
 
-def _tier(log: Log, doc: Doc) -> dict[str, Any] | None:
+def _tier(log: Log, doc: Doc, shares: list[ShareCheck]) -> dict[str, Any] | None:
     condition = mapping(doc.spec.get("condition"))
     if condition is None:
         log.doc_problem(doc, "needs spec.condition, a mapping")
@@ -140,6 +174,7 @@ def _tier(log: Log, doc: Doc) -> dict[str, Any] | None:
     share = finite_number(annotations.get(BUDGET_SHARE_ANNOTATION))
     if share is not None:
         tier["budget_share"] = share
+        shares.append(ShareCheck(doc, threshold, share, long_window))
     else:
         tier["burn_rate"] = threshold
     tier["severity"] = _severity(log, doc)

@@ -27,6 +27,8 @@ BUDGET_SHARE_ANNOTATION = "basics.dev/budget-share"
 MIN_EVENTS_ANNOTATION = "basics.dev/min-events"
 NO_DATA_ANNOTATION = "basics.dev/no-data"
 POLICY_ANNOTATION = "basics.dev/policy"
+SERVICE_ANNOTATION = "basics.dev/service"
+SLO_ANNOTATION = "basics.dev/slo"
 METRIC_SOURCE_TYPE = "basics"
 
 _SHORTHAND = re.compile(r"^([0-9]+)([mhdwMQY])$")
@@ -188,8 +190,36 @@ def _describe_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+_DOCUMENT_START = re.compile(r"^---(?:[ \t]|$)")
+_PREAMBLE = re.compile(r"^(?:[ \t]*(?:#.*)?|%.*)$")  # blank, comment or directive lines
+
+
+def split_documents(text: str) -> list[tuple[int, str]]:
+    """(line offset, text) of each `---`-separated part of a YAML stream, split at `---` lines
+    in column 0, so that a syntax error in one document cannot hide the ones after it. A part
+    of only comments and directives stays with the document after it."""
+    parts: list[tuple[int, list[str]]] = [(0, [])]
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        current = parts[-1][1]
+        preamble = all(_PREAMBLE.match(kept.rstrip("\r\n")) for kept in current)
+        if _DOCUMENT_START.match(line.rstrip("\r\n")) and current and not preamble:
+            parts.append((number, [line]))
+        else:
+            current.append(line)
+    return [(offset, "".join(lines)) for offset, lines in parts]
+
+
 def read_documents(text: str, source: str, number: int, log: Log) -> list[tuple[str, Any]]:
-    """(`source:line`, document) for every document of a `---` stream or a YAML list."""
+    """(`source:line`, document) for every document of a `---` stream or a YAML list; a
+    document that is not valid YAML is a problem at its line, and the others are read."""
+    found: list[tuple[str, Any]] = []
+    for offset, part in split_documents(text):
+        found += _read_part(part, offset, source, number, log)
+    return found
+
+
+def _read_part(text: str, offset: int, source: str, number: int, log: Log) -> list[tuple[str, Any]]:
+    """The documents of one part of a stream, its lines counted from `offset`."""
     loader = _Loader(text)
     found: list[tuple[str, Any]] = []
     try:
@@ -206,14 +236,16 @@ def read_documents(text: str, source: str, number: int, log: Log) -> list[tuple[
             else:
                 items = [(node.start_mark.line + 1, data)] if data is not None else []
             for line, item in items:
-                log.order[f"{source}:{line}"] = (number, line)
-                found.append((f"{source}:{line}", item))
+                log.order[f"{source}:{offset + line}"] = (number, offset + line)
+                found.append((f"{source}:{offset + line}", item))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        log.order[where] = (number, mark.line + 1 if mark else 0)
+        line = offset + mark.line + 1 if mark else offset + 1
+        where = f"{source}:{line}"
+        log.order[where] = (number, line)
         problem = getattr(error, "problem", None) or str(error)
-        log.problem(where, f"not valid YAML: {problem}")
+        start = f" (the document from line {offset + 1})" if offset else ""
+        log.problem(where, f"not valid YAML{start}: {problem}")
     finally:
         loader.dispose()
     return found
@@ -272,9 +304,32 @@ def read_object(log: Log, where: str, data: Any, kind: str | None, label_hint: s
     return Doc(doc.kind, name, metadata, spec, where)
 
 
+_TRANSLATE = 'translate it by hand (see docs/openslo.md, "Other SLO formats")'
+
+
+def other_format(data: dict[str, Any]) -> str | None:
+    """What a document of another SLO tool is, in words, or None when it is not one."""
+    version, kind = str(data.get("apiVersion", "")), data.get("kind")
+    if data.get("version") == "prometheus/v1" and "slos" in data:
+        return "a Sloth SLO file (version: prometheus/v1)"
+    if version.startswith("sloth.slok.dev/") or kind == "PrometheusServiceLevel":
+        return f"a Sloth Kubernetes SLO (kind: {kind or 'PrometheusServiceLevel'})"
+    if version.startswith("pyrra.dev/"):
+        return "a Pyrra ServiceLevelObjective"
+    if version.startswith("sre.google.com/") or {"service_name", "slo_name"} <= set(data):
+        return "a Google slo-generator SLO"
+    if version.startswith("n9/"):
+        return "a Nobl9 document (its own dialect of OpenSLO)"
+    return None
+
+
 def _document_kind(log: Log, where: str, data: dict[str, Any]) -> str | None:
     """The kind of a top-level document, once its apiVersion and kind are supported."""
     version = data.get("apiVersion")
+    found = other_format(data)
+    if found is not None:
+        log.problem(where, f"this is {found}, not OpenSLO: only OpenSLO v1 is read; {_TRANSLATE}")
+        return None
     if version is None:
         log.problem(where, f"missing apiVersion (supported: {API_VERSION})")
         return None

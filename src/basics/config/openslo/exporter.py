@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
@@ -17,7 +18,9 @@ from basics.config.openslo.documents import (
     NO_DATA_ANNOTATION,
     OWNER_ANNOTATION,
     POLICY_ANNOTATION,
+    SERVICE_ANNOTATION,
     SHORT_WINDOW_ANNOTATION,
+    SLO_ANNOTATION,
     VALID_ANNOTATION,
     dump,
     owned_by,
@@ -32,20 +35,55 @@ NOTIFICATION_TARGET = "basics"
 NOMINAL_WINDOW_S = {"month": 30 * 86400, "quarter": 90 * 86400}
 
 
+_NOT_NAME = re.compile(r"[^a-z0-9.-]+")
+
+
+def openslo_name(name: str) -> str:
+    """A name as OpenSLO's pattern allows it (`^[a-z0-9][a-z0-9.|/\\-]*[a-z0-9]*$`): lower
+    case, and every other character (`_`, `+`, ...) a `-`."""
+    return _NOT_NAME.sub("-", name.lower()).strip("-.") or "x"
+
+
+class _Names:
+    """Unique OpenSLO names of one kind, in export order: a name already given gets `-2`,
+    `-3`, ... so no document replaces another."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def unique(self, name: str) -> str:
+        found, count = name, 1
+        while found in self.taken:
+            count += 1
+            found = f"{name}-{count}"
+        self.taken.add(found)
+        return found
+
+
 def export_openslo(config: Config) -> str:
-    """Every service and SLO of a configuration, and their alert policies, as OpenSLO v1."""
+    """Every service and SLO of a configuration, and their alert policies, as OpenSLO v1.
+
+    Names follow OpenSLO's pattern and are unique per kind; where one differs from what
+    import would read back, annotations keep the Basics names (`basics.dev/service`,
+    `basics.dev/slo`, `basics.dev/policy`).
+    """
     documents: list[dict[str, Any]] = []
-    policies: dict[str, dict[str, Any]] = {}
+    policies: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    service_names, slo_names, policy_names = _Names(), _Names(), _Names()
     for service_name, service in config.services.items():
-        documents.append(_export_service(service_name, service))
+        exported_service = service_names.unique(openslo_name(service_name))
+        documents.append(_export_service(exported_service, service_name, service))
         for slo_name, slo in service.slos.items():
             policy_name = config.policy_of(service_name, slo_name)
-            exported, policy_doc = _export_policy(
-                policy_name, config.alert_policy(policy_name), slo.window
-            )
-            policies.setdefault(exported, policy_doc)
-            documents.append(_export_slo(service_name, slo_name, slo, config.timezone, exported))
-    documents += policies.values()
+            key = (policy_name, _policy_suffix(config.alert_policy(policy_name), slo.window))
+            if key not in policies:
+                policies[key] = _export_policy(
+                    policy_name, config.alert_policy(policy_name), slo.window, policy_names
+                )
+            names = (exported_service, service_name, slo_name)
+            slo_doc = _export_slo(names, slo, config.timezone, policies[key][0], slo_names)
+            documents.append(slo_doc)
+    documents += [doc for _, doc in policies.values()]
     if policies:
         documents.append(
             _document(
@@ -71,24 +109,37 @@ def _spec(description: str | None, fields: dict[str, Any]) -> dict[str, Any]:
     return ({"description": description} if description else {}) | fields
 
 
-def _export_service(name: str, service: ServiceConfig) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name}
+def _export_service(exported: str, name: str, service: ServiceConfig) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": exported}
+    annotations = {}
+    if exported != name:
+        annotations[SERVICE_ANNOTATION] = name
     if service.owner:
-        metadata["annotations"] = {OWNER_ANNOTATION: service.owner}
+        annotations[OWNER_ANNOTATION] = service.owner
+    if annotations:
+        metadata["annotations"] = annotations
     description = service.description or owned_by(service.owner)
     return _document("Service", metadata, _spec(description, {}))
 
 
 def _export_slo(
-    service: str, name: str, slo: SLOConfig, timezone: str, policy: str
+    names: tuple[str, str, str], slo: SLOConfig, timezone: str, policy: str, taken: _Names
 ) -> dict[str, Any]:
+    """An SLO document; `names` are the exported service's name and the Basics service and
+    SLO names."""
+    exported_service, service, name = names
+    exported = taken.unique(f"{exported_service}-{openslo_name(name)}")
+    slo_metadata: dict[str, Any] = {"name": exported, "displayName": f"{service}/{name}"}
+    if exported != f"{exported_service}-{name}" or exported_service != service:
+        # Import would not read the Basics names back from the OpenSLO ones: keep them.
+        slo_metadata["annotations"] = {SERVICE_ANNOTATION: service, SLO_ANNOTATION: name}
     annotations = {GOOD_ANNOTATION: slo.good}
     good_spec = {"good": slo.good}
     if slo.valid is not None:
         annotations[VALID_ANNOTATION] = slo.valid
         good_spec["valid"] = slo.valid
     indicator = {
-        "metadata": {"name": f"{service}-{name}", "annotations": annotations},
+        "metadata": {"name": exported, "annotations": annotations},
         "spec": {
             "ratioMetric": {
                 "counter": False,
@@ -110,7 +161,7 @@ def _export_slo(
     spec = _spec(
         slo.description,
         {
-            "service": service,
+            "service": exported_service,
             "indicator": indicator,
             "timeWindow": [_export_window(slo.window, timezone)],
             "budgetingMethod": "Timeslices" if slo.budgeting == "timeslices" else "Occurrences",
@@ -118,7 +169,7 @@ def _export_slo(
             "alertPolicies": [{"alertPolicyRef": policy}],
         },
     )
-    return _document("SLO", {"name": f"{service}-{name}", "displayName": f"{service}/{name}"}, spec)
+    return _document("SLO", slo_metadata, spec)
 
 
 def _export_window(window: str, timezone: str) -> dict[str, Any]:
@@ -137,10 +188,18 @@ def _window_s(window: str) -> int:
     return NOMINAL_WINDOW_S.get(window) or parse_duration_s(window)
 
 
-def _export_policy(name: str, policy: AlertPolicy, window: str) -> tuple[str, dict[str, Any]]:
+def _policy_suffix(policy: AlertPolicy, window: str) -> str:
+    """The window a policy's exported copy is for: its own when any tier is a budget share
+    (its factor depends on the window), else none (one copy serves every window)."""
+    return window if any(tier.budget_share is not None for tier in policy.tiers) else ""
+
+
+def _export_policy(
+    name: str, policy: AlertPolicy, window: str, taken: _Names
+) -> tuple[str, dict[str, Any]]:
     """The AlertPolicy of a Basics policy for one SLO window (budget shares depend on it)."""
-    by_share = any(tier.budget_share is not None for tier in policy.tiers)
-    exported = f"{name}-{window}" if by_share else name
+    suffix = _policy_suffix(policy, window)
+    exported = taken.unique(openslo_name(f"{name}-{suffix}" if suffix else name))
     conditions = [
         _export_condition(f"{exported}-{index + 1}", tier, window)
         for index, tier in enumerate(policy.tiers)
@@ -179,7 +238,7 @@ def _export_condition(name: str, tier: AlertTier, window: str) -> dict[str, Any]
     metadata: dict[str, Any] = {"name": name}
     if annotations:
         metadata["annotations"] = annotations
-    threshold = _fraction_decimal(factor)
+    threshold = fraction_decimal(factor)
     windows = tier.long_window + (f" and {tier.short_window}" if tier.short_window else "")
     return {
         "kind": "AlertCondition",
@@ -199,7 +258,7 @@ def _export_condition(name: str, tier: AlertTier, window: str) -> dict[str, Any]
     }
 
 
-def _fraction_decimal(value: Fraction) -> Decimal:
+def fraction_decimal(value: Fraction) -> Decimal:
     """A fraction as an exact decimal when it has one (14.4), else to 6 places (0.233333)."""
     denominator = value.denominator
     for prime in (2, 5):

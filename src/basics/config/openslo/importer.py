@@ -16,6 +16,8 @@ from basics.config.openslo.documents import (
     IGNORED_KINDS,
     OWNER_ANNOTATION,
     POLICY_ANNOTATION,
+    SERVICE_ANNOTATION,
+    SLO_ANNOTATION,
     SUPPORTED_KINDS,
     Doc,
     Log,
@@ -92,6 +94,9 @@ class _Importer:
         self.policy_dicts: dict[str, dict[str, Any]] = {}  # OpenSLO name -> basics.yaml shape
         self.policy_names: dict[str, str] = {}  # OpenSLO name -> Basics name
         self.zones: dict[str, list[str]] = {}
+        self.service_names: dict[str, str] = {}  # OpenSLO name -> Basics name
+        self.shares: dict[str, list[alert_terms.ShareCheck]] = {}  # by AlertPolicy name
+        self.share_notes: set[tuple[str, str, str]] = set()
 
     def run(self) -> OpenSLOImport:
         for number, (source, text) in enumerate(self.sources):
@@ -102,7 +107,8 @@ class _Importer:
         for doc in self.docs["SLO"].values():
             self.slo_policies[doc.name] = self._slo_policy_refs(doc)
         for doc in self.docs["AlertPolicy"].values():
-            policy = alert_terms.policy(self.log, doc, self.docs["AlertCondition"])
+            shares = self.shares.setdefault(doc.name, [])
+            policy = alert_terms.policy(self.log, doc, self.docs["AlertCondition"], shares)
             if policy is not None:
                 self.policy_dicts[doc.name] = policy
         self._policy_names()
@@ -133,10 +139,12 @@ class _Importer:
         return self.result.services.setdefault(name, {})
 
     def _service(self, doc: Doc) -> None:
-        if not _NAME.match(doc.name):
-            self.log.doc_problem(doc, _name_problem(doc.name))
+        name = nonempty(doc.annotations.get(SERVICE_ANNOTATION)) or doc.name
+        if not _NAME.match(name):
+            self.log.doc_problem(doc, _name_problem(name))
             return
-        entry = self._service_entry(doc.name)
+        self.service_names[doc.name] = name
+        entry = self._service_entry(name)
         owner = nonempty(doc.annotations.get(OWNER_ANNOTATION))
         if owner is not None:
             entry["owner"] = owner
@@ -247,10 +255,15 @@ class _Importer:
         if not isinstance(service, str) or not service:
             self.log.doc_problem(slo, "needs spec.service: Basics files every SLO under one")
             return
+        # The export keeps Basics names the OpenSLO ones cannot carry in annotations.
+        base = nonempty(slo.annotations.get(SLO_ANNOTATION))
+        base = base or slo.name.removeprefix(f"{service}-") or slo.name
+        service = nonempty(slo.annotations.get(SERVICE_ANNOTATION)) or self.service_names.get(
+            service, service
+        )
         if not _NAME.match(service):
             self.log.doc_problem(slo, f'service "{service}": {_name_problem(service)}')
             return
-        base = slo.name.removeprefix(f"{service}-") or slo.name
         if not _NAME.match(base):
             self.log.doc_problem(slo, _name_problem(base))
             return
@@ -274,12 +287,15 @@ class _Importer:
             common["budgeting"] = budgeting
         description = nonempty(slo.spec.get("description"))
         policy = self._alert_policy(slo)
+        self._check_shares(slo, window)
         named = self._objective_names(slo, base, objectives)
+        goods = slo_terms.objective_goods(self.log, slo, objectives, good)
         for index, (item, name) in enumerate(zip(objectives, named, strict=True)):
             objective = slo_terms.objective(self.log, slo, index, item, budgeting)
-            if objective is None:
+            if objective is None or goods[index] is None:
                 continue
             mapped: dict[str, Any] = {"objective": objective.pop("objective"), **common}
+            mapped["good"] = goods[index]
             mapped.update(objective)
             if description is not None:
                 mapped["description"] = description
@@ -287,14 +303,35 @@ class _Importer:
                 mapped["alert_policy"] = policy
             self._add_slo(slo, service, name, mapped)
 
+    def _check_shares(self, slo: Doc, window: str) -> None:
+        """A note (once per condition and window) where a condition's threshold is not the
+        factor its budget share gives for this SLO's window."""
+        for name in self.slo_policies.get(slo.name, []):
+            for check in self.shares.get(name, []):
+                key = (check.condition.where, check.condition.name, window)
+                message = check.disagreement(window)
+                if message is not None and key not in self.share_notes:
+                    self.share_notes.add(key)
+                    self.log.doc_note(check.condition, f'for SLO "{slo.name}": {message}')
+
     def _objective_names(self, slo: Doc, base: str, objectives: list[Any]) -> list[str]:
         if len(objectives) == 1:
             return [base]
-        names = []
+        names: list[str] = []
         for index, item in enumerate(objectives):
             label = item.get("displayName") if isinstance(item, dict) else None
             suffix = _slug(label) if isinstance(label, str) and _slug(label) else str(index + 1)
-            names.append(f"{base}-{suffix}")
+            name, count = f"{base}-{suffix}", 1
+            while name in names:  # displayNames that slug alike ("Fast!", "fast?")
+                count += 1
+                name = f"{base}-{suffix}-{count}"
+            if count > 1:
+                self.log.doc_note(
+                    slo,
+                    f'spec.objectives[{index}] displayName "{label}" gives the name of an '
+                    f'earlier objective: named "{name}"',
+                )
+            names.append(name)
         self.log.doc_note(
             slo, f"{len(objectives)} objectives: one Basics SLO each ({', '.join(names)})"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any
 
@@ -18,6 +19,7 @@ from basics.config.openslo.documents import (
     exact,
     finite_number,
     mapping,
+    plain,
 )
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
@@ -264,13 +266,16 @@ def objective(log: Log, slo: Doc, index: int, item: Any, budgeting: str) -> dict
     if number is None:
         log.doc_problem(slo, f'{path} target "{given}" is not a number')
         return None
+    if target is not None and not 0 <= number <= 1:
+        ratio = f" ({plain(number.scaleb(-2))})" if 1 < number < 100 else ""
+        log.doc_problem(
+            slo,
+            f"{path}.target: expected a ratio between 0 and 1{ratio}, found {plain(number)}; "
+            "use targetPercent for a percent",
+        )
+        return None
     percent_value = number.scaleb(2) if target is not None else number
     mapped: dict[str, Any] = {"objective": exact(percent_value)}
-    if "value" in item:
-        log.doc_note(
-            slo,
-            f"{path} op and value ignored: an event is good when it matches {GOOD_ANNOTATION}",
-        )
     has_slices = "timeSliceTarget" in item or "timeSliceWindow" in item
     if budgeting != "timeslices":
         if has_slices:
@@ -305,3 +310,67 @@ def _slice(value: Any) -> str | None:
     except BasicsError:
         return None
     return value.strip() if seconds % 60 == 0 else None
+
+
+# --- thresholds of several objectives ------------------------------------------------------
+
+_OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_ONE_COMPARISON = re.compile(
+    r"^\s*(duration_ms|status)\s*(<=|>=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$"
+)
+
+
+def objective_goods(log: Log, slo: Doc, objectives: list[Any], good: str) -> list[str | None]:
+    """The `good` expression of each objective (None: not mappable, with a problem).
+
+    Objectives of a thresholdMetric compare the metric with their own `value`. When they all
+    have the same value, the hint says which events are good and op/value are noted as
+    unused. When the values differ, each objective needs its own threshold: the hint must be
+    one comparison (`duration_ms <= 300`) with the objectives' op and one of their values
+    (which shows they are in the hint's unit); each objective then gets the same comparison
+    with its own value (`duration_ms <= 1000`). Otherwise it is a problem naming the objective.
+    """
+    items = [item if isinstance(item, dict) else {} for item in objectives]
+    values = [finite_number(item.get("value")) for item in items]
+    given = {value for item, value in zip(items, values, strict=True) if "value" in item}
+    if len(given) <= 1:
+        for index, item in enumerate(items):
+            if "value" in item:
+                log.doc_note(
+                    slo,
+                    f"spec.objectives[{index}] op and value ignored: an event is good when it "
+                    f"matches {GOOD_ANNOTATION}",
+                )
+        return [good] * len(objectives)
+    match = _ONE_COMPARISON.match(good)
+    anchored = match is not None and any(
+        value is not None and value == finite_number(match.group(3)) for value in values
+    )
+    goods: list[str | None] = []
+    for index, (item, value) in enumerate(zip(items, values, strict=True)):
+        path = f"spec.objectives[{index}]"
+        label = item.get("displayName")
+        named = f'{path} ("{label}")' if isinstance(label, str) and label else path
+        op = _OPS.get(str(item.get("op", "")))
+        if match and anchored and value is not None and op == match.group(2):
+            found = f"{match.group(1)} {op} {plain(value)}"
+            if found != good.strip():
+                log.doc_note(
+                    slo, f"{named}: good: {found} ({GOOD_ANNOTATION} with this objective's value)"
+                )
+            goods.append(found if value != finite_number(match.group(3)) else good)
+            continue
+        why = (
+            f'op "{item.get("op")}" and value "{item.get("value")}"'
+            if "value" in item
+            else "no op and value"
+        )
+        log.doc_problem(
+            slo,
+            f'{named}: {why} cannot be applied to {GOOD_ANNOTATION} "{good}": the objectives '
+            "have different thresholds, so the hint must be one comparison such as "
+            '"duration_ms <= 300" with their op and one of their values; or write each '
+            f"objective as its own SLO with its own {GOOD_ANNOTATION}",
+        )
+        goods.append(None)
+    return goods
