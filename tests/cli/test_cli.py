@@ -437,8 +437,9 @@ def test_status_without_at_is_now_and_suggests_latest(folder: Path) -> None:
     assert "try --at latest" in availability["note"]
     table = invoke(folder, "slo", "status")
     assert table.exit_code == 0
-    assert "www/availability: no events in this window" in flat(table.stdout)
-    assert "try --at latest" in flat(table.stdout)
+    # Notes for a person go to standard error, beside the table.
+    assert "www/availability: no events in this window" in flat(table.stderr)
+    assert "try --at latest" in flat(table.stderr)
 
 
 def test_status_at_a_time_with_an_offset(folder: Path) -> None:
@@ -515,10 +516,21 @@ def test_an_empty_report_says_so_and_names_the_newest_event(folder: Path) -> Non
         assert result.exit_code == 0
         assert result.stderr == hint
     assert "no data" in history.stdout or "—" in history.stdout
-    # A range that holds the newest event but none of this SLO's: no misleading hint.
-    other = invoke(folder, "slo", "percentiles", "db", "--from", "2026-03-02", "--to", "2026-03-04")
+    # A range that holds the newest event but none of this service's: no misleading hint.
+    (folder / "basics.yaml").write_text(CONFIG + "  db:\n    owner: team-data\n")
+    try:
+        other = invoke(folder, "slo", "percentiles", "db", "--from", "2026-03-02", "--to",
+                       "2026-03-04")  # fmt: skip
+        # A service neither basics.yaml nor an event names is a misspelling, not no data.
+        typo = invoke(folder, "slo", "percentiles", "wwww", *before)
+    finally:
+        (folder / "basics.yaml").write_text(CONFIG)
     assert other.stderr == (
         "No events in this range; the newest event is at 2026-03-03 23:59:30Z.\n"
+    )
+    assert (typo.exit_code, typo.stderr) == (
+        1,
+        'Error: no service "wwww" in basics.yaml nor in the events (known: www, db)\n',
     )
 
 

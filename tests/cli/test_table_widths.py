@@ -54,6 +54,10 @@ def test_every_table_line_fits(demo: Path, width: int, args: list[str]) -> None:
     table_lines = [line for line in text.splitlines() if line[:1] in "┏┃┡│└"]
     assert table_lines, text
     assert max(len(line) for line in table_lines) <= width, text
+    # The title, the caption and what was hidden wrap too (a word longer than the width,
+    # a path or a command, is left whole).
+    wide = [line for line in text.splitlines() if len(line) > width and " " in line.strip()]
+    assert not wide, text
 
 
 @pytest.mark.parametrize("width", WIDTHS)

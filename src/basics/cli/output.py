@@ -103,27 +103,49 @@ def emit_table(
         shown.remove(index)
         hidden.append(name)
     widths = _fitted([natural[i] for i in shown], width)
-    lines = [_style(title, "1")] if title else []
+    lines = [_style(line, "1") for line in _wrapped(title, width)]
     lines += _box([header[i] for i in shown], [[row[i] for i in shown] for row in cells], widths)
     if hidden:
-        lines.append(
-            _style(f"Hidden to fit {width} columns: {', '.join(hidden)} (see --json).", "2")
-        )
-    if caption:
-        lines.append(_style(caption, "2"))
+        said = f"Hidden to fit {width} columns: {', '.join(hidden)} (see --json)."
+        lines += [_style(line, "2") for line in _wrapped(said, width)]
+    lines += [_style(line, "2") for line in _wrapped(caption, width)]
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def say(text: str, err: bool = False) -> None:
+    """A line of prose under a table, wrapped to the width tables fit."""
+    import click
+
+    click.echo("\n".join(_wrapped(text, table_width())), err=err)
+
+
+def _wrapped(text: str | None, width: int) -> list[str]:
+    """A title or caption in lines of the table's width (words whole: a name, a path or a
+    command is never cut)."""
+    import textwrap
+
+    if not text:
+        return []
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+# Columns narrower than this (a date, a status, a count) keep their width while a wider
+# one can still give up characters.
+_SHORT = 12
 
 
 def _fitted(natural: list[int], width: int) -> list[int]:
     """Column widths within `width`: the widest columns but the first give up characters
-    (down to 3) until the table fits; the first never shrinks."""
+    until the table fits, down to `_SHORT` first (so a date or a status stays whole while
+    a title folds), then down to 3; the first never shrinks."""
     widths = list(natural)
-    while _width_of(widths, range(len(widths))) > width:
-        candidates = [i for i in range(1, len(widths)) if widths[i] > 3]
-        if not candidates:
-            break
-        widest = max(candidates, key=lambda i: widths[i])
-        widths[widest] -= 1
+    for floor in (_SHORT, 3):
+        while _width_of(widths, range(len(widths))) > width:
+            candidates = [i for i in range(1, len(widths)) if widths[i] > floor]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda i: widths[i])
+            widths[widest] -= 1
     return widths
 
 

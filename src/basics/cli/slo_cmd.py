@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -160,13 +161,19 @@ def status_table(results: list[Any]) -> None:
     )
     for r in results:
         if r.note:
-            click.echo(f"{r.slo}: {r.note}")
+            click.echo(f"{r.slo}: {r.note}", err=True)
 
 
 @slo.command()
 @click.argument("slo_name", metavar="SLO")
 @click.option("--by", "by", required=True, help="user, operation, status, attrs.<name>, or auto.")
-@click.option("--top", default=10, show_default=True, help="How many values to show.")
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many values to show.",
+)
 @click.option("--from", "start", help="Range start (default: the SLO window before --to).")
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
@@ -337,24 +344,65 @@ def history(
         output.emit_json(periods)
         return
     header = [by, "total", "bad", "SLI", "met", "budget used"]
+    cut = _cut_periods(periods, by, app.config.timezone, range_end)
     rows = [
         [
-            p.label,
-            p.counts.total,
-            p.counts.bad,
+            p.label + ("*" if i in cut else ""),
+            f"{p.counts.total:,}",
+            f"{p.counts.bad:,}",
             output.percent(p.sli),
             {True: "yes", False: "NO", None: None}[p.met],
             output.percent(p.budget_consumed, 1),
         ]
-        for p in periods
+        for i, p in enumerate(periods)
     ]
     if as_csv:
         output.emit_csv_records(periods)
     else:
-        output.emit_table(f"{slo_name} per {by} ({app.config.timezone})", header, rows)
+        unit = "slices" if app.slo.slo(slo_name)[2].budgeting == "timeslices" else "events"
+        caption = (
+            f"total, bad: {unit}; budget used: the period's bad {unit} as a share of the "
+            f"bad ones its own total allows (1 − objective), not of the SLO window's budget"
+        )
+        if cut:
+            caption += "; * a period the range cuts short (counted from or to the range's end)"
+        output.emit_table(
+            f"{slo_name} per {by} ({app.config.timezone})", header, rows, caption=caption
+        )
         if not any(p.counts.total for p in periods):
             first = periods[0].start if periods else None
             click.echo(no_events_hint(ctx, "this range", first, range_end, "--to"), err=True)
+
+
+def _cut_periods(
+    periods: Sequence[Any], by: str, zone: str, range_end: dt.datetime | str
+) -> set[int]:
+    """The indexes of the first and last periods when the range starts or ends inside them
+    (the first's `start` is clipped to the range; the last ends at the range's end)."""
+    import zoneinfo
+
+    if not periods or not isinstance(range_end, dt.datetime):
+        return set()
+    tz = zoneinfo.ZoneInfo(zone)
+
+    def local_start(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC).replace(tzinfo=None)
+
+    cut = set()
+    first, last = periods[0], periods[-1]
+    if first.start > local_start(dt.date.fromisoformat(first.label)):
+        cut.add(0)
+    day = dt.date.fromisoformat(last.label)
+    if by == "day":
+        after = day + dt.timedelta(days=1)
+    elif by == "week":
+        after = day + dt.timedelta(days=7)
+    else:
+        after = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = range_end.astimezone(dt.UTC).replace(tzinfo=None) if range_end.tzinfo else range_end
+    if end < local_start(after):
+        cut.add(len(periods) - 1)
+    return cut
 
 
 @slo.command()

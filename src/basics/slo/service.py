@@ -696,6 +696,13 @@ class SLOService:
         """p50/p90/p95/p99 of duration_ms: exact from raw events, or from minute sketches."""
         if start >= end:
             raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
+        if service_name not in self.config.services and not self.store.query(
+            "SELECT 1 FROM events WHERE service = ? LIMIT 1", [service_name]
+        ):  # a misspelt name is not a range without events
+            known = ", ".join(self.config.services) or "none are configured"
+            raise NotFoundError(
+                f'no service "{service_name}" in basics.yaml nor in the events (known: {known})'
+            )
         group = "operation" if by == "operation" else "service"
         report = PercentileReport(
             service_name,
