@@ -70,6 +70,20 @@ def test_a_weeks_verdicts_are_the_last_snapshot_of_the_week(app: App) -> None:
     assert kept == {"api": "pass", "web": "warn"}
 
 
+def test_history_is_the_last_calendar_weeks_up_to_the_newest_kept(app: App) -> None:
+    """A scorecard filled in for a week long past (`check --at 2019-01-01`) is not among
+    the last three weeks; a week in between with none kept is simply absent."""
+    keep(app, "api", dt.date(2019, 1, 1), "fail")  # 2019-W01
+    keep(app, "api", dt.date(2026, 2, 17), "warn")  # W08
+    keep(app, "api", dt.date(2026, 3, 3), "pass")  # W10 (W09: none kept)
+    assert [(r.week, r.verdict) for r in app.catalog.history(weeks=3)] == [
+        ("2026-W08", "warn"),
+        ("2026-W10", "pass"),
+    ]
+    assert [r.week for r in app.catalog.history(weeks=2)] == ["2026-W10"]
+    assert len(app.catalog.history(weeks=400)) == 3
+
+
 def test_a_check_reads_the_post_mortems_once(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     from basics.postmortems.service import PostmortemService
 

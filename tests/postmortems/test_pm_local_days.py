@@ -100,6 +100,17 @@ def test_actions_are_overdue_from_the_local_day_at_the_reports_end(folder: Path)
     assert actions["measured"].startswith("3 open: 1 overdue")
 
 
+def test_a_post_mortem_after_the_reports_end_has_no_actions_yet(folder: Path) -> None:
+    """Judged on Saturday 28 February, the post-mortem of Sunday 1 March was not written:
+    none of its items is open, nor overdue, then (check --at a past day agrees)."""
+    result = run(folder, "postmortems", "actions", "--open", "--json", "--at",
+                 "2026-02-28T12:00:00")  # fmt: skip
+    assert json.loads(result.stdout) == []
+    check = json.loads(run(folder, "check", "--json", "--at", "2026-02-28T12:00:00").stdout)
+    (actions,) = [c for c in check["services"][0]["checks"] if c["check"] == "postmortems.actions"]
+    assert (actions["verdict"], actions["measured"]) == ("pass", "no open action item")
+
+
 def test_eighty_columns_keep_the_due_date_and_the_status_whole(folder: Path) -> None:
     result = run(
         folder, "postmortems", "actions", "--open", "--at", "2026-03-02T09:00:00Z",

@@ -98,7 +98,8 @@ def receiving(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
         return _check("slo.receiving", "fail", "no SLO to receive events",
                       "define an SLO first", threshold=s.receiving_within)  # fmt: skip
     if f.newest_event is None:
-        return _check("slo.receiving", "fail", "no events ever counted by its SLOs",
+        return _check("slo.receiving", "fail",
+                      f"no events counted by its SLOs before {at:%Y-%m-%d %H:%M}",
                       "ingest its events: basics ingest events FILE --source S",
                       threshold=s.receiving_within)  # fmt: skip
     age = at - f.newest_event

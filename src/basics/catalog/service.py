@@ -265,10 +265,15 @@ class CatalogService:
             )
 
     def history(self, services: list[str] | None = None, weeks: int = 12) -> list[HistoryRow]:
-        """Each service's scorecard week by week (the last snapshot of each ISO week)."""
+        """Each service's scorecard week by week (the last snapshot of each ISO week), over
+        the `weeks` calendar weeks that end with the newest week kept (a scorecard filled in
+        for a week long past is not among the last weeks)."""
         ordered = self._weekly(services)
-        newest = sorted({r.week for r in ordered})[-weeks:]
-        return [r for r in ordered if r.week in newest]
+        if not ordered:
+            return []
+        newest = max(r.day for r in ordered)
+        first = newest - dt.timedelta(days=newest.weekday() + 7 * (weeks - 1))
+        return [r for r in ordered if r.day >= first]
 
     def week_verdicts(
         self, week: str, services: list[str] | None = None

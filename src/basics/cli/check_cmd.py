@@ -21,7 +21,13 @@ MARKS = {"pass": "pass", "warn": "WARN", "fail": "FAIL", "excepted": "excepted"}
     help="Exit 2 when any check is at this level or worse (for CI).",
 )
 @click.option("--history", is_flag=True, help="The scorecard week by week instead.")
-@click.option("--weeks", default=12, show_default=True, help="With --history: how many weeks.")
+@click.option(
+    "--weeks",
+    default=12,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --history: how many calendar weeks, up to the newest kept.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of tables.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per check.")
 @click.pass_context

@@ -229,9 +229,12 @@ class PostmortemService:
         owner: str | None = None,
         library: Library | None = None,
     ) -> list[tuple[PostMortem, ActionItem]]:
-        """Action items of every post-mortem, filtered."""
+        """Action items of every post-mortem, filtered; as of `today`: a post-mortem of a
+        later day had none yet (a report over the past is not judged on later documents)."""
         found = []
         for pm in (library or self.library()).postmortems:
+            if pm.date is not None and pm.date > today:
+                continue
             for item in pm.action_items:
                 if only_open and item.status == "done":
                     continue
