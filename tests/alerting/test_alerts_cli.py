@@ -165,7 +165,13 @@ def test_incidents_list_json(folder: Path) -> None:
     assert [
         i["id"] for i in as_json(folder, "incidents", "list", "--service", "api", "--json")
     ] == [2]
-    assert as_json(folder, "incidents", "list", "--service", "db", "--json") == []
+    # A service neither basics.yaml nor an incident names is a misspelling, said as such.
+    typo = CliRunner().invoke(cli, ["--config", str(folder / "basics.yaml"), "incidents",
+                                    "list", "--service", "db", "--json"])  # fmt: skip
+    assert (typo.exit_code, typo.stderr) == (
+        1,
+        'Error: no service "db" in basics.yaml nor in any incident (known: www)\n',
+    )
 
 
 def test_incidents_list_table(folder: Path) -> None:

@@ -60,3 +60,19 @@ def test_a_top_below_one_is_refused_before_anything_is_computed(small_demo: Path
         assert result.exit_code == 2, result.output
         assert "Invalid value for '--top'" in result.stderr
         assert "Traceback" not in result.output
+
+
+def test_a_misspelt_name_is_said_not_an_empty_report(small_demo: Path) -> None:
+    config = ["--config", str(small_demo / "basics.yaml")]
+    person = CliRunner().invoke(cli, [*config, "oncall", "report", "--from", "2026-02-01",
+                                      "--to", "2026-03-01", "--person", "nosuch"])  # fmt: skip
+    assert person.exit_code == 1
+    assert person.stderr.startswith('Error: no person "nosuch" in basics.yaml, nor among the')
+    service = CliRunner().invoke(cli, [*config, "incidents", "list", "--service", "nosuch"])
+    assert service.exit_code == 1
+    assert service.stderr.startswith('Error: no service "nosuch" in basics.yaml nor in any')
+    owner = CliRunner().invoke(cli, [*config, "postmortems", "actions", "--owner", "nosuch"])
+    assert owner.exit_code == 0
+    assert 'No action item is owned by "nosuch" (owners: amara, dana, lee).' in owner.stderr
+    known = CliRunner().invoke(cli, [*config, "postmortems", "actions", "--owner", "lee"])
+    assert "No action item" not in known.stderr

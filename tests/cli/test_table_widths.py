@@ -31,6 +31,12 @@ REPORTS = [
     ["batches", "list"],
     ["pages", "list"],
     ["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03", "--team", "platform"],
+    ["postmortems", "show", "PM-2026-004"],
+    ["postmortems", "actions"],
+    ["postmortems", "basics"],
+    ["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to", "2026-03-02"],
+    ["deploys", "dora", "--from", "2026-02-01", "--to", "2026-03-03"],
+    ["check"],
 ]  # fmt: skip
 
 

@@ -644,6 +644,12 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     found = list_incidents(app.store, service)
+    if service is not None and not found and service not in app.config.services:
+        from basics.core.errors import NotFoundError
+
+        known = ", ".join(app.config.services) or "none are configured"
+        raise NotFoundError(f'no service "{service}" in basics.yaml nor in any incident '
+                            f"(known: {known})")  # fmt: skip
     if as_json:
         output.emit_json(found)
         return

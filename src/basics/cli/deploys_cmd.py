@@ -223,7 +223,7 @@ def dora(
 def _dora_table(found: Any, rows: list[dict[str, Any]]) -> None:
     from basics.cli import output
 
-    click.echo(
+    output.say(
         f"DORA, {found.environment}, {output.when(found.start)} to {output.when(found.end)} "
         f"(bands: DORA {found.total.bands.report_year})"
     )
@@ -262,11 +262,12 @@ def _dora_table(found: Any, rows: list[dict[str, Any]]) -> None:
     def said(band: Any) -> str:
         return f"{band.answer} ({band.level})" if band.answer else "no data"
 
-    click.echo(
-        f"Overall, in the DORA Quick Check's words (levels: {bands.report}):\n"
-        f"  deploys {said(bands.deployment_frequency)}; lead time {said(bands.lead_time)};\n"
-        f"  change failure rate {said(bands.change_failure_rate)}; recovery "
-        f"{said(bands.recovery_time)}"
+    output.say(f"Overall, in the DORA Quick Check's words (levels: {bands.report}):")
+    output.say(
+        f"deploys {said(bands.deployment_frequency)}; lead time {said(bands.lead_time)}; "
+        f"change failure rate {said(bands.change_failure_rate)}; recovery "
+        f"{said(bands.recovery_time)}",
+        indent="  ",
     )
 
 

@@ -180,7 +180,7 @@ def list_pages(
             ]
             for p in found
         ],
-        drop=["acked", "resolved", "service", "responder", "created", "outcome"],
+        drop=["acked", "resolved", "outcome", "service", "created", "responder"],
     )
 
 

@@ -112,21 +112,30 @@ def emit_table(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def say(text: str, err: bool = False) -> None:
-    """A line of prose under a table, wrapped to the width tables fit."""
+def say(text: str, err: bool = False, indent: str = "") -> None:
+    """A line of prose beside a table, wrapped to the width tables fit (continued lines
+    two spaces further in than `indent`)."""
     import click
 
-    click.echo("\n".join(_wrapped(text, table_width())), err=err)
+    click.echo("\n".join(_wrapped(text, table_width(), indent)), err=err)
 
 
-def _wrapped(text: str | None, width: int) -> list[str]:
+def _wrapped(text: str | None, width: int, indent: str = "") -> list[str]:
     """A title or caption in lines of the table's width (words whole: a name, a path or a
     command is never cut)."""
     import textwrap
 
     if not text:
         return []
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if indent else "",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [""]
 
 
 # Columns narrower than this (a date, a status, a count) keep their width while a wider

@@ -100,7 +100,8 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
     if as_json:
         output.emit_json(pm)
         return
-    click.echo(f"{pm.id}: {pm.title}\n  file: {pm.path}")
+    output.say(f"{pm.id}: {pm.title}")
+    output.say(f"file: {pm.path}", indent="  ")
     for name in ("severity", "services", "started", "detected", "mitigated", "resolved",
                  "detection", "detected_by", "trigger", "tags"):  # fmt: skip
         value = getattr(pm, name)
@@ -108,12 +109,14 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
             value = output.when(value)
         if isinstance(value, tuple):
             value = ", ".join(value)
-        click.echo(f"  {name.replace('_', ' ')}: {value if value else '—'}")
+        output.say(f"{name.replace('_', ' ')}: {value if value else '—'}", indent="  ")
     if pm.action_items:
+        # The short columns first: the first never folds, the item's title may.
         output.emit_table(
             "Action items",
-            ["item", "owner", "type", "status", "due"],
-            [[i.title, i.owner, i.type, i.status, i.due] for i in pm.action_items],
+            ["due", "status", "owner", "type", "item"],
+            [[i.due, i.status, i.owner, i.type, i.title] for i in pm.action_items],
+            drop=["type"],
         )
     if pm.timeline:
         output.emit_table(
@@ -121,10 +124,10 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
             ["when", "what"],
             [[output.when(e.at) if e.at else None, e.text] for e in pm.timeline],
         )
-    click.echo(f"found: {', '.join(pm.found) or 'nothing'}")
-    click.echo(f"not found: {', '.join(pm.missing) or 'nothing missing'}")
+    output.say(f"found: {', '.join(pm.found) or 'nothing'}")
+    output.say(f"not found: {', '.join(pm.missing) or 'nothing missing'}")
     for note in pm.notes:
-        click.echo(f"note: {note}")
+        output.say(f"note: {note}")
 
 
 @postmortems.command()
@@ -193,6 +196,11 @@ def actions(
     app = get_app(ctx)
     today = local_day(at_option(ctx, at), app.config.timezone)
     found = app.postmortems.actions(today, only_open, overdue, owner)
+    if owner and not found:  # a misspelt owner is not one without items: say who there is
+        owners = sorted({i.owner for _, i in app.postmortems.actions(today) if i.owner})
+        if owner.lower() not in {name.lower() for name in owners}:
+            output.say(f'No action item is owned by "{owner}" (owners: '
+                       f"{', '.join(owners) or 'none named'}).", err=True)  # fmt: skip
     rows = [action_row(pm, item, is_overdue(item, today)) for pm, item in found]
     if as_json:
         output.emit_json(rows)

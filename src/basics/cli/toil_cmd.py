@@ -539,14 +539,15 @@ def _sources_tables(r: ToilReport) -> None:
     rows = [[s.description or "—", s.category, s.service, f"{s.hours:.1f}", s.entries]
             for s in r.sources]  # fmt: skip
     header = ["description", "category", "service", "hours", "entries"]
-    output.emit_table("Top sources", header, rows, drop=["entries", "service"])
+    # The service tells apart two sources of one description (an alert of two services).
+    output.emit_table("Top sources", header, rows, drop=["entries", "category"])
     if not r.candidates:
         _say("Automation candidates: none (no entry is marked automatable).")
         return
     rows = [[c.description or "—", c.category, c.service, f"{c.hours_per_week:.2f}",
              f"{c.hours:.1f}", c.entries] for c in r.candidates]  # fmt: skip
     header = ["description", "category", "service", "h/week saved", "hours", "entries"]
-    output.emit_table("Automation candidates", header, rows, drop=["service", "entries"])
+    output.emit_table("Automation candidates", header, rows, drop=["entries", "category"])
     _say("Entries marked automatable; h/week saved: their hours / weeks in the range.")
 
 

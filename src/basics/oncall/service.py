@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -386,6 +386,8 @@ class OncallService:
         # Each page's shift is chosen among every shift, before a team or person is kept:
         # a page of another team's rotation stays off this team's shifts.
         counted = compute.page_shifts(pages, shifts)
+        if person is not None:
+            self._check_person(person, pages.people, shifts)
         roster = self._roster(team, person)
         if team is not None or person is not None:
             rotations = {
@@ -415,6 +417,21 @@ class OncallService:
             alerts=compute.noisy_alerts(pages),
             concentration=compute.concentration(pages, roster),
             weeks=compute.weekly(pages, shifts, compute.weeks_between(start, end), roster, counted),
+        )
+
+    def _check_person(
+        self, person: str, responders: Sequence[str], shifts: Sequence[Shift]
+    ) -> None:
+        """NotFoundError for a person neither basics.yaml nor the range's pages and shifts
+        name: a misspelt name is not a person without pages."""
+        known = set(self.config.people) | {p for r in self.config.rotations.values()
+                                           for p in r.people}  # fmt: skip
+        if person in known or person in responders or any(s.person == person for s in shifts):
+            return
+        listed = ", ".join(sorted(known)) or "none in basics.yaml"
+        raise NotFoundError(
+            f'no person "{person}" in basics.yaml, nor among the responders and shifts of '
+            f"this range (known: {listed})"
         )
 
     def _roster(self, team: str | None, person: str | None) -> list[str]:
