@@ -42,6 +42,9 @@ CASES: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
                        "alerts"], lambda data: data["alerts"]),
     "oncall people": (["oncall", "report", "--from", "2026-02-01", "--to", "2026-03-03", "--csv",
                        "people"], lambda data: data["concentration"]["people"]),
+    "postmortem durations": (["postmortems", "durations"], lambda data: data),
+    "postmortem themes": (["postmortems", "themes"], lambda data: data),
+    "postmortem basics": (["postmortems", "basics"], lambda data: data),
 }  # fmt: skip
 
 
@@ -76,3 +79,11 @@ def test_json_and_csv_together_are_refused(small_demo: Path, name: str) -> None:
     result = _run(small_demo, *args, "--json", *([] if "--csv" in args else ["--csv"]))
     assert result.exit_code == 2
     assert "choose one of --json and --csv" in result.stderr
+
+
+def test_lint_csv_is_its_findings_and_keeps_its_exit_code(small_demo: Path) -> None:
+    as_csv = _run(small_demo, "postmortems", "lint", "--csv")
+    as_json = _run(small_demo, "postmortems", "lint", "--json")
+    assert as_csv.exit_code == as_json.exit_code == 2  # findings: exit 2, in either format
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert rows == [{k: str(v) for k, v in f.items()} for f in json.loads(as_json.stdout)]

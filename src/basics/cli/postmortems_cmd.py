@@ -132,8 +132,9 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
 
 @postmortems.command()
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
-def lint(ctx: click.Context, as_json: bool) -> None:
+def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """What each post-mortem should say and does not: missing times, detection, owners and
     due dates of action items, times that contradict each other. Exit 2 when anything is
     found.
@@ -144,9 +145,12 @@ def lint(ctx: click.Context, as_json: bool) -> None:
     """
     from basics.cli import output
 
+    output.one_format(as_json, as_csv)
     findings = get_app(ctx).postmortems.lint()
     if as_json:
         output.emit_json(findings)
+    elif as_csv:
+        output.emit_csv_records(findings)
     else:
         output.emit_table(
             f"Post-mortem lint: {len(findings)} findings",
@@ -228,8 +232,9 @@ def actions(
 
 @postmortems.command()
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
-def durations(ctx: click.Context, as_json: bool) -> None:
+def durations(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Time to detect, mitigate and resolve across post-mortems: median, p90, n and a
     histogram (durations are heavy-tailed: no mean is given).
 
@@ -241,9 +246,13 @@ def durations(ctx: click.Context, as_json: bool) -> None:
     from basics.postmortems.compute import HISTOGRAM_EDGES_S
     from basics.postmortems.compute import durations as compute_durations
 
+    output.one_format(as_json, as_csv)
     found = compute_durations(get_app(ctx).postmortems.library().postmortems)
     if as_json:
         output.emit_json(found)
+        return
+    if as_csv:
+        output.emit_csv_records(found)
         return
     output.emit_table(
         "Time from start to detection, mitigation and resolution",
@@ -275,8 +284,9 @@ def durations(ctx: click.Context, as_json: bool) -> None:
 @postmortems.command()
 @click.option("--since", help="Only post-mortems that started on or after this date.")
 @click.option("--json", "as_json", is_flag=True, help="A list of themes as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
-def themes(ctx: click.Context, since: str | None, as_json: bool) -> None:
+def themes(ctx: click.Context, since: str | None, as_json: bool, as_csv: bool) -> None:
     """Recurring themes: post-mortems that share a cause, each named by the terms that tie
     them, with its citations, time span, action items and a recurrence flag (a post-mortem
     of the theme after one of its action items was closed).
@@ -289,10 +299,14 @@ def themes(ctx: click.Context, since: str | None, as_json: bool) -> None:
     from basics.cli import output
     from basics.postmortems.service import since_date
 
+    output.one_format(as_json, as_csv)
     found = get_app(ctx).postmortems.themes(since_date(since))
     records = [theme_record(t) for t in found]
     if as_json:
         output.emit_json(records)
+        return
+    if as_csv:  # one row a theme; its lists (post-mortems, items) as JSON text
+        output.emit_csv_records(records)
         return
     if not records:
         click.echo("No themes: no two post-mortems share a cause (or fewer than two exist).")
@@ -315,8 +329,9 @@ def themes(ctx: click.Context, since: str | None, as_json: bool) -> None:
 @postmortems.command(name="basics")
 @click.option("--since", help="Only post-mortems that started on or after this date.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 @click.pass_context
-def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None:
+def basics_command(ctx: click.Context, since: str | None, as_json: bool, as_csv: bool) -> None:
     """Which missing basics the post-mortems point at, most cited first, each with the
     post-mortems and the words that point at it: the basic to fix first.
 
@@ -327,9 +342,13 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool) -> None
     from basics.cli import output
     from basics.postmortems.service import since_date
 
+    output.one_format(as_json, as_csv)
     found = get_app(ctx).postmortems.basics(since_date(since))
     if as_json:
         output.emit_json(found)
+        return
+    if as_csv:
+        output.emit_csv_records(found)
         return
     output.emit_table(
         "What the post-mortems point at",

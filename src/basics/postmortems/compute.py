@@ -77,6 +77,8 @@ class Distribution:
     max_s: float | None
     histogram: list[int]
     small_sample: bool
+    histogram_from_s: tuple[int, ...] = HISTOGRAM_EDGES_S
+    """Where each bucket of `histogram` starts (the last: a day or more)."""
 
 
 def durations(postmortems: Sequence[PostMortem]) -> list[Distribution]:
