@@ -96,20 +96,32 @@ def ingest_pages(
 @click.command(name="shifts")
 @click.argument("files", nargs=-1, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["pagerduty-oncalls"]), required=True, help="The export."
+    "--format",
+    "fmt",
+    type=click.Choice(["pagerduty-oncalls", "csv"]),
+    required=True,
+    help="PagerDuty's /oncalls JSON, or a CSV of shifts (person, rotation, start, end).",
 )
+@click.option("--mapping", help="With csv: columns by field, person=On call,start=From,…")
 @click.pass_context
-def ingest_shifts(ctx: click.Context, files: tuple[str, ...], fmt: str) -> None:
-    """Import on-call shifts from a pager (rotations in basics.yaml need no import).
+def ingest_shifts(
+    ctx: click.Context, files: tuple[str, ...], fmt: str, mapping: str | None
+) -> None:
+    """Import on-call shifts from a pager or a spreadsheet (rotations in basics.yaml need no
+    import). A CSV's columns are found by name (person or user, rotation or schedule,
+    start, end, level); times without an offset are in the config's time zone.
 
     \b
-    Example:
+    Examples:
       basics ingest shifts oncalls.json --format pagerduty-oncalls
+      basics ingest shifts schedule.csv --format csv --mapping person=Engineer
     """
+    from basics.ingest.named_fields import parse_mapping
+
     app = get_app(ctx)
     refused = 0
     for path in files:
-        count, rejects = app.oncall.ingest_shifts(path)
+        count, rejects = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
         if rejects and not count:
             click.echo(
                 f"{path}: every one of its {len(rejects):,} shifts was rejected; nothing stored",
@@ -118,7 +130,9 @@ def ingest_shifts(ctx: click.Context, files: tuple[str, ...], fmt: str) -> None:
         else:
             click.echo(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
         for reject in rejects[:5]:
-            click.echo(f"  {path}: on-call {reject.line}: {reject.reason}", err=True)
+            where = f"line {reject.line}" if fmt == "csv" else f"on-call {reject.line}"
+            field = f": {reject.field}" if reject.field else ""
+            click.echo(f"  {path}: {where}{field}: {reject.reason}", err=True)
         refused += len(rejects)
     if refused:
         ctx.exit(EXIT_REJECTS)

@@ -259,24 +259,36 @@ class OncallService:
                 [page_id, outcome, note],
             ).fetchall()
 
-    def ingest_shifts(self, path: str) -> tuple[int, list[PageReject]]:
-        """Import PagerDuty on-call shifts; the same shift imported again is kept once."""
-        from basics.oncall.shift_files import read_pagerduty_oncalls
+    def ingest_shifts(
+        self, path: str, fmt: str = "pagerduty-oncalls", mapping: dict[str, str] | None = None
+    ) -> tuple[int, list[PageReject]]:
+        """Import on-call shifts (PagerDuty's `/oncalls` JSON, or a CSV of shifts); the same
+        shift imported again is kept once."""
+        from basics.oncall import shift_files
 
+        if mapping and fmt != "csv":
+            raise InputError(f"--mapping is for --format csv, not {fmt}")
         source = Input(path)
         try:
-            text = text_stream(source).read()
+            if fmt == "csv":  # as bytes: a spreadsheet's CSV may be Windows-1252
+                data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+                shifts, rejects = shift_files.read_shift_csv(
+                    data, source.name, self.config.people, self.config.timezone, mapping
+                )
+            else:
+                text = text_stream(source).read()
+                shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
         finally:
             source.close()
-        shifts, rejects = read_pagerduty_oncalls(text, self.config.people)
         with self.store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
                 "INSERT INTO batches (id, kind, source, path, content_sha256, status, "
                 "accepted, rejected, started_at, finished_at) VALUES (?, 'shifts', "
-                "'shifts:pagerduty-oncalls', ?, ?, ?, ?, ?, now(), now())",
+                "?, ?, ?, ?, ?, ?, now(), now())",
                 [
                     batch_id,
+                    f"shifts:{fmt}",
                     source.name,
                     source.sha256.hexdigest(),
                     _status(len(shifts), rejects),

@@ -1,4 +1,5 @@
-"""Shifts from a pager's on-call export: PagerDuty's `/oncalls` (REST v2) JSON."""
+"""Shifts from a pager's on-call export: PagerDuty's `/oncalls` (REST v2) JSON, or any
+schedule as a CSV with a header row (a spreadsheet, Opsgenie's or another tool's export)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,72 @@ from typing import Any
 from basics.config.people import People, Person
 from basics.core.clock import parse_time
 from basics.core.errors import BasicsError, InputError
+from basics.ingest.named_fields import Reject, check_mapping, csv_records, decode
 from basics.oncall.models import PageReject, Shift
+
+# A CSV's columns, by their common names (compared without case, spaces, - or _).
+CSV_FIELDS: dict[str, tuple[str, ...]] = {
+    "person": ("person", "user", "name", "on call", "oncall", "responder", "participant",
+               "recipient", "email", "user email"),
+    "rotation": ("rotation", "schedule", "schedule name", "escalation policy", "team"),
+    "start": ("start", "starts at", "start time", "start date", "shift start", "from", "begin"),
+    "end": ("end", "ends at", "end time", "end date", "shift end", "to", "until"),
+    "level": ("level", "escalation level"),
+}  # fmt: skip
+_REQUIRED = {"person": "--mapping person=COLUMN", "start": "--mapping start=COLUMN",
+             "end": "--mapping end=COLUMN"}  # fmt: skip
+
+
+def read_shift_csv(
+    data: bytes,
+    name: str,
+    people: Mapping[str, Person],
+    timezone: str,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[list[Shift], list[PageReject]]:
+    """Shifts from a CSV with a header row: who (`person`, matched to basics.yaml's people
+    as PagerDuty's users are), the rotation (the file's name without one), start and end
+    (ISO 8601; without an offset, in `timezone`), and an optional escalation level. Each
+    row that cannot be read is a reject with its line; the header names the columns, in
+    any case, or `mapping` does (`person=On call,start=From`)."""
+    fields = check_mapping(mapping, CSV_FIELDS)
+    text, broken = decode(data, name, windows=True, as_json=False)
+    known = People(people, timezone)
+    default_rotation = name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "imported"
+    shifts: list[Shift] = []
+    rejects = [PageReject(*r) for r in broken]
+    for row in csv_records(text, CSV_FIELDS, fields, _REQUIRED):
+        if isinstance(row, Reject):
+            rejects.append(PageReject(*row))
+            continue
+        field = "record"
+        try:
+            field = "person"
+            who = _cell(row.lookup, "person")
+            person = known.find(who) or who
+            field = "start"
+            start = parse_time(_cell(row.lookup, "start"), timezone)
+            field = "end"
+            end = parse_time(_cell(row.lookup, "end"), timezone)
+            if end <= start:
+                raise InputError(f"end {end:%Y-%m-%d %H:%M}Z is not after start "
+                                 f"{start:%Y-%m-%d %H:%M}Z")  # fmt: skip
+            field = "level"
+            level_text = row.lookup("level")[0]
+            level = None if level_text is None else _level(level_text)
+            rotation = row.lookup("rotation")[0] or default_rotation
+            shifts.append(Shift(person, str(rotation), start, end, level))
+        except InputError as error:
+            column = row.lookup(field)[1] if field != "record" else None
+            rejects.append(PageReject(row.line, column, str(error), row.raw))
+    return shifts, sorted(rejects, key=lambda reject: reject.line)
+
+
+def _cell(lookup: Any, field: str) -> str:
+    value, column = lookup(field)
+    if value is None:
+        raise InputError(f"missing {field}: the {column} cell is empty")
+    return str(value)
 
 
 def read_pagerduty_oncalls(
