@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEVERITY = re.compile(r"(\d+)")
 _SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
-                   "minor": 4, "low": 4}  # fmt: skip
+                   "minor": 4, "low": 4,
+                   # German, Spanish, French
+                   "kritisch": 1, "hoch": 2, "mittel": 3, "niedrig": 4, "gering": 4,
+                   "critico": 1, "alto": 2, "medio": 3, "bajo": 4,
+                   "critique": 1, "majeur": 2, "eleve": 2, "moyen": 3, "mineur": 4,
+                   "faible": 4}  # fmt: skip
 
 
 def severity_level(severity: str | None) -> int | None:
@@ -16,4 +22,5 @@ def severity_level(severity: str | None) -> int | None:
     match = _SEVERITY.search(severity)
     if match:
         return int(match.group(1))
-    return _SEVERITY_WORDS.get(severity.strip().lower())
+    word = unicodedata.normalize("NFKD", severity.strip().lower())
+    return _SEVERITY_WORDS.get("".join(c for c in word if not unicodedata.combining(c)))

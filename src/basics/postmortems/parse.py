@@ -15,6 +15,7 @@ import difflib
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +73,43 @@ HEADINGS: dict[str, tuple[str, ...]] = {
                      "tasks", "task list", "remediations"),
 }  # fmt: skip
 """Each canonical section and the headings templates give it."""
+# Teams write post-mortems in their language: German, Spanish and French headings (written
+# here without accents; a heading is compared so, "Cronología" as "cronologia").
+_FOREIGN_HEADINGS: dict[str, tuple[str, ...]] = {
+    "summary": ("zusammenfassung", "uberblick", "resumen", "resumen ejecutivo", "resume",
+                "synthese", "sommaire"),
+    "impact": ("auswirkung", "auswirkungen", "kundenauswirkung", "impacto", "impacto en clientes",
+               "impact client"),
+    "timeline": ("zeitlinie", "zeitleiste", "zeitablauf", "ablauf", "chronologie", "verlauf",
+                 "cronologia", "linea de tiempo", "linea temporal", "cronologia de eventos",
+                 "chronologie des evenements", "deroulement"),
+    "root_cause": ("ursache", "ursachen", "grundursache", "ursachenanalyse", "causa raiz",
+                   "causa", "causas", "analisis de causa raiz", "cause racine", "causes",
+                   "cause premiere"),
+    "contributing_factors": ("beitragende faktoren", "factores contribuyentes",
+                             "facteurs contributifs"),
+    "detection": ("erkennung", "entdeckung", "deteccion"),
+    "resolution": ("behebung", "losung", "wiederherstellung", "resolucion", "mitigacion",
+                   "remediacion", "retablissement"),
+    "what_went_well": ("was lief gut", "was gut lief", "lo que salio bien", "que salio bien",
+                       "ce qui a bien fonctionne"),
+    "what_went_wrong": ("was lief schlecht", "was lief nicht gut", "lo que salio mal",
+                        "que salio mal", "ce qui n'a pas fonctionne"),
+    "lessons": ("erkenntnisse", "lehren", "gelernte lektionen", "lecciones aprendidas",
+                "lecons apprises", "enseignements"),
+    "action_items": ("massnahmen", "aktionspunkte", "folgemassnahmen", "nachste schritte",
+                     "to dos", "acciones", "acciones correctivas", "acciones de seguimiento",
+                     "tareas", "proximos pasos", "actions correctives", "plan d'action",
+                     "actions de suivi"),
+}  # fmt: skip
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (ten times faster), else PyYAML's."""
-_HEADING_OF = {variant: name for name, variants in HEADINGS.items() for variant in variants}
+_HEADING_OF = {
+    variant: name
+    for headings in (HEADINGS, _FOREIGN_HEADINGS)
+    for name, variants in headings.items()
+    for variant in variants
+}
 _IGNORED = ("responders", "authors", "status", "date", "participants", "glossary", "supporting")
 
 _UNDERLINE = re.compile(r"=+|-+")
@@ -105,7 +140,11 @@ _OWNER = re.compile(
     r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
     re.IGNORECASE,
 )
-_DUE = re.compile(r"\b(?:due|by|deadline|until|before)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})", re.I)
+_DUE = re.compile(
+    r"\b(?:due|by|deadline|until|before|fällig|bis|fecha límite|plazo|vence|échéance|avant)"
+    r"\s*[:=]?\s*(\d{4}-\d{2}-\d{2})",
+    re.I,
+)
 _CLOSED = re.compile(
     r"\b(?:closed|done|completed|fixed|shipped)\s*(?:on)?\s*[:=]?\s*(\d{4}-\d{2}-\d{2})", re.I
 )
@@ -126,6 +165,12 @@ _MOMENT_LABELS: dict[str, str] = {
     # incident.io's key information
     "impact started at": "started", "reported at": "detected", "fixed at": "mitigated",
     "detect time": "detected",  # Etsy Morgue's (with "Start Time", "End Time")
+    # German, Spanish, French
+    "beginn": "started", "start der störung": "started", "erkannt": "detected",
+    "entdeckt": "detected", "gemildert": "mitigated", "behoben": "resolved", "gelöst": "resolved",
+    "ende": "resolved", "inicio": "started", "detectado": "detected", "mitigado": "mitigated",
+    "resuelto": "resolved", "fin": "resolved", "début": "started", "détecté": "detected",
+    "atténué": "mitigated", "résolu": "resolved",
 }  # fmt: skip
 _PROPERTY_LABELS: dict[str, str] = {
     "severity": "severity", "sev": "severity", "incident severity": "severity",
@@ -134,6 +179,10 @@ _PROPERTY_LABELS: dict[str, str] = {
     "affected service": "services", "impacted services": "services",
     "services affected": "services", "services impacted": "services",
     "affected service(s)": "services",
+    "schweregrad": "severity", "severidad": "severity", "gravité": "severity",
+    "betroffene dienste": "services", "betroffene services": "services", "dienste": "services",
+    "servicios afectados": "services", "servicios": "services",
+    "services affectés": "services",
 }  # fmt: skip
 """Labels of the properties read from above a document's first section (Notion's property
 block, Confluence's page properties table, incident.io's header)."""
@@ -467,11 +516,19 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
     return None
 
 
+def _unaccented(text: str) -> str:
+    """`text` without its accents ("cronología" is "cronologia", "maßnahmen" "massnahmen")."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 @functools.lru_cache(maxsize=4096)
 def _canonical(label: str) -> str | None:
     # A heading says more after its name: "Timeline (all times UTC)" is the timeline.
     label = _SUFFIX.sub("", label) if not label.endswith("(s)") else label
-    key = re.sub(r"[^a-z0-9' ]+", " ", label.lower().replace("(s)", "s")).strip()
+    key = re.sub(r"[^a-z0-9' ]+", " ", _unaccented(label.lower()).replace("(s)", "s")).strip()
     key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))
     if not key or any(key.startswith(word) for word in _IGNORED):
         return None

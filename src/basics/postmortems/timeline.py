@@ -27,7 +27,9 @@ from basics.postmortems.times import (
 MARKS: dict[str, re.Pattern[str]] = {
     "started": re.compile(
         r"\b(?:outage|incident|impact|problem) (?:begins|began|starts|started)\b|"
-        r"\bstart of (?:the )?(?:impact|outage|incident)\b",
+        r"\bstart of (?:the )?(?:impact|outage|incident)\b|"
+        r"\bfehler beginnen\b|\bbeginn der st[öo]rung\b|\bcomienzan? los errores\b|"
+        r"\bd[ée]but de l'incident\b",
         re.IGNORECASE,
     ),
     "detected": re.compile(
@@ -35,7 +37,11 @@ MARKS: dict[str, re.Pattern[str]] = {
         r"\b(?:fire[sd]?|trigger\w*)\b.*\balert|\bsynthetic\b.*\bfail|\bfirst (?:support )?"
         r"(?:ticket|report|email|complaint|customer)|\btweet\w*|\bnotice[sd]\b|\bspotted\b|"
         r"\b(?:customer|merchant|support)\b.*\b(?:report|email|ticket|called|complain)\w*|"
-        r"\bsees\b|\braises? it\b|\bdeclares?\b",
+        r"\bsees\b|\braises? it\b|\bdeclares?\b|"
+        # German, Spanish, French
+        r"\balarm\w*|\b(?:kunden?|support)\b.*\bmeld\w*|\bgemeldet\b|\berkannt\b|"
+        r"\balerta\b|\bdetectad[oa]\b|\b(?:clientes?|soporte)\b.*\b(?:report|reclam|avis)\w*|"
+        r"\balerte\b|\bd[ée]tect[ée]e?\b|\bsignal[ée]\b",
         re.IGNORECASE,
     ),
     "mitigated": re.compile(
@@ -43,12 +49,16 @@ MARKS: dict[str, re.Pattern[str]] = {
         r"\bback to\b|\bdrops?\b|\bdropped\b|\bstop(?:s|ped)?\b|\bsucceed\w*|\bnormal\b|"
         r"\bfix(?:ed)?\b|\bre-?run\b|\bblock(?:ed)?\b|\ballowlist\w*|\bcancel\w*|\brenew\w*|"
         r"\bcapped\b|\bdisabl\w*|\bfailed over\b|\bdrained\b|\bmanual run\b|\bpatched\b|"
-        r"\bscaled (?:up|out)\b|\brestart\w*",
+        r"\bscaled (?:up|out)\b|\brestart\w*|"
+        r"\bmitigad[oa]\b|\bgemildert\b|\bzur[üu]ckgerollt\b|\bneu ?gestartet\b|"
+        r"\bausgerollt\b|\bse reduce\b|\brevertid[oa]\b|\breiniciad[oa]\b|\batt[ée]nu[ée]\b|"
+        r"\bannul[ée]\b|\bred[ée]marr[ée]\b",
         re.IGNORECASE,
     ),
     "resolved": re.compile(
         r"\bresolved\b|\b(?:outage|incident) (?:ends|ended|over)\b|\bclosed\b|\ball clear\b|"
-        r"\bback to normal\b|\bfully recovered\b",
+        r"\bback to normal\b|\bfully recovered\b|"
+        r"\bbehoben\b|\bgel[öo]st\b|\bresuelt[oa]\b|\br[ée]solu\b|\bwiederhergestellt\b",
         re.IGNORECASE,
     ),
 }

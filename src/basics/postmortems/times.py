@@ -17,10 +17,16 @@ ABBREVIATIONS: dict[str, int] = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
     "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
     "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AEST": 600, "AEDT": 660, "JST": 540,
+    "MEZ": 60, "MESZ": 120,  # German for CET and CEST
 }  # fmt: skip
 """Zone abbreviations as fixed offsets in minutes (each names its own half of the year)."""
 
-_ZONE = r"(?:Z|[+-]\d{2}:?\d{2}|\b(?:" + "|".join(k for k in ABBREVIATIONS if k != "Z") + r")\b)"
+# `Z` only as a zone of its own: "08:00 Zertifikat abgelaufen" is no time in UTC.
+_ZONE = (
+    r"(?:Z(?![A-Za-z])|[+-]\d{2}:?\d{2}|\b(?:"
+    + "|".join(k for k in ABBREVIATIONS if k != "Z")
+    + r")\b)"
+)
 DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 TIME_OF_DAY = re.compile(
     r"\b(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(?:\s*("
