@@ -93,7 +93,26 @@ def test_the_cli_warns_on_stderr_and_json_carries_them(tmp_path: Path) -> None:
         "  warning: none of the 1 events of blog has status (fields: status: http.status), "
         "which blog/availability reads; a missing value never matches: check the source's "
         "fields: against a record\n"
+        '  warning: fields: attrs.region: "region" matched nothing in the 1 events stored (no '
+        "such column or key?): check the name against the file's header or a record\n"
     )
+
+
+def test_a_mapped_field_no_event_holds_is_said_though_no_slo_reads_it(make_env: Any) -> None:
+    """`fields: {user: "@message.user"}` on a CSV whose header has no such column stored
+    every event without a user, silently: a breakdown by user then showed one empty value."""
+    env = make_env(
+        "sources:\n  insights:\n    format: csv\n    service: api\n"
+        "    fields: {ts: '@timestamp', user: '@message.user', operation: path}\n"
+    )
+    text = "@timestamp,@message,path\n2026-03-01T00:00:00Z,{},/a\n2026-03-01T00:00:01Z,{},/b\n"
+
+    result = env.ingest("insights", env.write("insights.csv", text))
+
+    assert result.accepted == 2
+    assert [(u.field, u.mapped_from, u.events) for u in result.unmatched] == [
+        ("user", "@message.user", 2)
+    ]
 
 
 # --- events an SLO counts as bad only because they lack a field its good: reads -------------

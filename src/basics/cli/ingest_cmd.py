@@ -253,6 +253,13 @@ def summarise(result: BatchResult) -> None:
             "the source's fields: against a record",
             err=True,
         )
+    for unmatched in result.unmatched:
+        click.echo(
+            f'  warning: fields: {unmatched.field}: "{unmatched.mapped_from}" matched nothing '
+            f"in the {unmatched.events:,} events stored (no such column or key?): check the "
+            "name against the file's header or a record",
+            err=True,
+        )
     unknown = [u for u in result.unknown_services if u.like is None]
     if unknown:
         named = ", ".join(f"{u.service} ({u.events:,})" for u in unknown)

@@ -57,6 +57,16 @@ class UnknownService:
 
 
 @dataclass(frozen=True)
+class UnmatchedField:
+    """A field the source's `fields:` maps that no event of the batch holds: the name is
+    not in the file (a column the header lacks, a key no record has), whatever reads it."""
+
+    field: str
+    mapped_from: str
+    events: int
+
+
+@dataclass(frozen=True)
 class OtherSpans:
     """Spans an SLO counts that are not requests its service answered: the client,
     internal and producer spans of an OTLP batch (a call to a database or to another
@@ -79,6 +89,7 @@ class Coverage:
     missing_as_bad: list[MissingAsBad]
     unknown_services: list[UnknownService]
     other_spans: list[OtherSpans]
+    unmatched: list[UnmatchedField]
 
 
 def coverage(
@@ -97,7 +108,14 @@ def coverage(
             for field in sorted(used - {"service"}):
                 readers.setdefault(svc, {}).setdefault(field, []).append(f"{svc}/{name}")
             goods += [(svc, name, field) for field in sorted(read_by_good)]
-    fields = sorted({field for used in readers.values() for field in used})
+    # The fields `fields:` maps (ts and service make a reject when missing): each also
+    # counted, so one no event holds is said even when no SLO reads it.
+    mapped = {
+        filled: path
+        for key, path in source.fields.items()
+        if (filled := _field_of(key)) is not None
+    }
+    fields = sorted({field for used in readers.values() for field in used} | set(mapped))
     counts = ["count(*)"]
     params: list[object] = []
     for field in fields:
@@ -142,7 +160,24 @@ def coverage(
         and not any(u.service == name for u in unknown)
     ]
     spans = _other_spans(db, config, batch_id, events) if source.format == "otlp" else []
-    return Coverage(unread, _missing_as_bad(db, config, batch_id, partial, events), unknown, spans)
+    reported = {u.field for u in unread}
+    total = sum(events.values())
+    unmatched = [
+        UnmatchedField(field, path, total)
+        for field, path in sorted(mapped.items())
+        if total and field not in reported and not any(held.get((s, field)) for s in events)
+    ]
+    bad = _missing_as_bad(db, config, batch_id, partial, events)
+    return Coverage(unread, bad, unknown, spans, unmatched)
+
+
+def _field_of(name: str) -> str | None:
+    """The field a `fields:` key fills, as SLO expressions name it (None: ts, service, id)."""
+    if name in DURATION_FACTORS:
+        return "duration_ms"
+    if name.startswith(ATTRS_PREFIX) or name in COLUMNS:
+        return None if name == "service" else name
+    return None
 
 
 _NOT_ANSWERED = ["client", "internal", "producer"]

@@ -17,6 +17,7 @@ from basics.ingest.coverage import (
     MissingAsBad,
     OtherSpans,
     UnknownService,
+    UnmatchedField,
     UnreadField,
     coverage,
 )
@@ -82,6 +83,7 @@ class BatchResult:
     missing_as_bad: list[MissingAsBad] = field(default_factory=list)
     unknown_services: list[UnknownService] = field(default_factory=list)
     other_spans: list[OtherSpans] = field(default_factory=list)  # OTLP: not requests
+    unmatched: list[UnmatchedField] = field(default_factory=list)  # fields: maps, none holds
     reread_line: int | None = None  # unfinished when batch `continues` read it: read again
 
 
@@ -223,6 +225,7 @@ def ingest_events(
                 result.unread, result.missing_as_bad = lacking.unread, lacking.missing_as_bad
                 result.unknown_services = lacking.unknown_services
                 result.other_spans = lacking.other_spans
+                result.unmatched = lacking.unmatched
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
