@@ -113,6 +113,7 @@ class App:
         allow_overlap: bool = False,
         whole_lines_only: bool = False,
         label: str | None = None,
+        skip_overlap: bool = False,
     ) -> BatchResult:
         """Ingest one file of events as one batch (see `pipeline.ingest_events`)."""
         # Imported here: reports never load the ingest stack (pyarrow, numpy).
@@ -127,6 +128,7 @@ class App:
             allow_overlap=allow_overlap,
             whole_lines_only=whole_lines_only,
             label=label,
+            skip_overlap=skip_overlap,
         )
 
     def close(self) -> None:

@@ -28,6 +28,12 @@ def ingest() -> None:
     help="Store records identical to stored ones as distinct (refused otherwise).",
 )
 @click.option(
+    "--skip-overlap",
+    is_flag=True,
+    help="Keep only the records not stored yet: identical ones are skipped and counted (an "
+    "export overlapping an earlier one).",
+)
+@click.option(
     "--follow",
     "-f",
     is_flag=True,
@@ -44,6 +50,7 @@ def events(
     files: tuple[str, ...],
     source: str,
     allow_overlap: bool,
+    skip_overlap: bool,
     follow: bool,
     interval: float,
     as_json: bool,
@@ -54,9 +61,10 @@ def events(
     Bad records are rejected with file, line, field and reason, stored and counted. A file
     ingested before is not read again; one that grew (or was rotated by rename) is read
     from where the last batch stopped. A file repeating records already stored is refused,
-    naming the earlier batch, unless --allow-overlap (a source with `id:` skips repeated
-    ids instead). Exit code 3 when any record was rejected, 1 on an error or a refusal,
-    0 otherwise.
+    naming the earlier batch, unless --allow-overlap (stored as distinct) or --skip-overlap
+    (only the records not stored yet are kept); a source with `id:` skips repeated ids
+    first. Exit code 3 when any record was rejected, 1 on an error or a refusal, 0
+    otherwise.
 
     \b
     Examples:
@@ -67,20 +75,24 @@ def events(
     from basics.cli import output
     from basics.core.errors import BasicsError
 
+    if allow_overlap and skip_overlap:
+        raise click.UsageError("choose one of --allow-overlap and --skip-overlap")
     app = get_app(ctx)
     if follow:
         if len(files) != 1 or files[0] == "-":
             raise click.UsageError("--follow takes one file (not standard input)")
         if as_json:
             raise click.UsageError("--follow prints a line per batch; it has no --json")
-        follow_file(app, source, files[0], interval, allow_overlap)
+        follow_file(app, source, files[0], interval, allow_overlap, skip_overlap)
         return
     results: list[BatchResult] = []
     failed = 0
     for path in files:
         # Each file is its own batch: one file's error neither undoes nor stops the others.
         try:
-            result = ingest_with_progress(app, source, path, quiet or as_json, allow_overlap)
+            result = ingest_with_progress(
+                app, source, path, quiet or as_json, allow_overlap, skip_overlap
+            )
         except BasicsError as error:
             click.echo(f"Error: {error}", err=True)
             failed += 1
@@ -97,7 +109,12 @@ def events(
 
 
 def follow_file(
-    app: App, source: str, path: str, interval: float, allow_overlap: bool = False
+    app: App,
+    source: str,
+    path: str,
+    interval: float,
+    allow_overlap: bool = False,
+    skip_overlap: bool = False,
 ) -> None:
     """Ingest what is appended to `path` every `interval` seconds until interrupted.
 
@@ -118,13 +135,13 @@ def follow_file(
                 stat = None
             identity = (stat.st_dev, stat.st_ino) if stat else None
             if handle is not None and identity != current:
-                _check(app, source, _rotated_name(path, handle), allow_overlap)
+                _check(app, source, _rotated_name(path, handle), allow_overlap, skip_overlap)
                 handle.close()
                 handle = None
             if stat is not None:
                 if handle is None:
                     handle, current = open(path, "rb"), identity  # noqa: SIM115
-                _check(app, source, path, allow_overlap)
+                _check(app, source, path, allow_overlap, skip_overlap)
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped; the next run resumes where this one stopped", err=True)
@@ -153,9 +170,17 @@ def _rotated_name(path: str, handle: IO[bytes]) -> str:
     return f"/proc/self/fd/{handle.fileno()}"
 
 
-def _check(app: App, source: str, path: str, allow_overlap: bool) -> None:
+def _check(
+    app: App, source: str, path: str, allow_overlap: bool, skip_overlap: bool = False
+) -> None:
     try:
-        result = app.ingest_events(source, path, allow_overlap=allow_overlap, whole_lines_only=True)
+        result = app.ingest_events(
+            source,
+            path,
+            allow_overlap=allow_overlap,
+            whole_lines_only=True,
+            skip_overlap=skip_overlap,
+        )
     finally:
         app.close()  # between checks the store is free for reports
     if result.status != "duplicate" and (result.accepted or result.rejected):
@@ -163,10 +188,17 @@ def _check(app: App, source: str, path: str, allow_overlap: bool) -> None:
 
 
 def ingest_with_progress(
-    app: App, source: str, path: str, quiet: bool, allow_overlap: bool = False
+    app: App,
+    source: str,
+    path: str,
+    quiet: bool,
+    allow_overlap: bool = False,
+    skip_overlap: bool = False,
 ) -> BatchResult:
     if quiet:
-        return app.ingest_events(source, path, allow_overlap=allow_overlap)
+        return app.ingest_events(
+            source, path, allow_overlap=allow_overlap, skip_overlap=skip_overlap
+        )
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -188,7 +220,9 @@ def ingest_with_progress(
         def progress(done: int, total: int | None, accepted: int, rejected: int) -> None:
             bar.update(task, completed=done, total=total, accepted=accepted, rejected=rejected)
 
-        return app.ingest_events(source, path, progress, allow_overlap=allow_overlap)
+        return app.ingest_events(
+            source, path, progress, allow_overlap=allow_overlap, skip_overlap=skip_overlap
+        )
 
 
 def summarise(result: BatchResult) -> None:
@@ -227,6 +261,8 @@ def summarise(result: BatchResult) -> None:
         )
     if result.duplicate_rows:
         click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
+    if result.overlap_rows:
+        click.echo(f"  {result.overlap_rows:,} records skipped: identical ones were stored already")
     if result.local_time_rows:
         click.echo(
             f"  {result.local_time_rows:,} timestamps had no UTC offset and were read as "

@@ -5,7 +5,10 @@ already stored for the source, or repeated within the batch, is skipped and coun
 Without ids, the batch's events are compared with the events already stored in its time
 range (every field: ts, service, operation, user, status, duration, attrs). Identical
 records count as an overlap, matched one for one (three copies stored and two new ones
-overlap by two), and the batch is refused unless the caller allows it.
+overlap by two), and the batch is refused unless the caller allows it, or asks for only
+the records not stored yet (`skip_stored`: an export overlapping an earlier one). A source
+with `id:` is compared so too, after its repeated ids are skipped: records stored before
+its id was declared, or through another source, carry none of its ids.
 """
 
 from __future__ import annotations
@@ -37,6 +40,29 @@ def skip_duplicate_ids(db: duckdb.DuckDBPyConnection, batch_id: int, source: str
         "  SELECT id FROM batches WHERE source = $source AND kind = 'events' "
         "  AND status = 'applied' AND id <> $batch)))",
         {"batch": batch_id, "source": source},
+    ).fetchall()
+    return int(deleted[0][0])
+
+
+def skip_stored(
+    db: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    first: dt.datetime,
+    last: dt.datetime,
+    exempt: list[int],
+) -> int:
+    """Delete the batch's events identical to stored ones of other batches (not `exempt`),
+    one for one (two stored copies take two of the batch's, a third stays); how many."""
+    scope = {"lo": first, "hi": last, "batch": batch_id, "exempt": exempt}
+    deleted = db.execute(
+        "DELETE FROM events WHERE batch_id = $batch AND rowid IN ("
+        f"  SELECT rowid FROM (SELECT rowid, {_KEY} AS k, row_number() OVER "
+        f"    (PARTITION BY {_KEY} ORDER BY rowid) AS nth FROM events WHERE batch_id = $batch) "
+        f"  JOIN (SELECT {_KEY} AS k, count(*) AS stored FROM events "
+        "    WHERE ts BETWEEN $lo AND $hi AND batch_id <> $batch "
+        "    AND NOT list_contains($exempt, batch_id) GROUP BY 1) USING (k) "
+        "  WHERE nth <= stored)",
+        scope,
     ).fetchall()
     return int(deleted[0][0])
 

@@ -33,7 +33,7 @@ from basics.ingest.files import (
     size_could_match,
 )
 from basics.ingest.normalize import TimeRules, engine_problems
-from basics.ingest.overlap import find_overlap, skip_duplicate_ids
+from basics.ingest.overlap import find_overlap, skip_duplicate_ids, skip_stored
 from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
 
@@ -69,7 +69,8 @@ class BatchResult:
     repeated_hour_rows: int = 0
     ahead_rows: int = 0
     ahead_warning: str = "1d"
-    duplicate_rows: int = 0
+    duplicate_rows: int = 0  # skipped: their record id was stored already
+    overlap_rows: int = 0  # skipped (skip_overlap): identical records were stored already
     timezone: str = "UTC"
     min_ts: dt.datetime | None = None
     max_ts: dt.datetime | None = None
@@ -103,13 +104,16 @@ def ingest_events(
     allow_overlap: bool = False,
     whole_lines_only: bool = False,
     label: str | None = None,
+    skip_overlap: bool = False,
 ) -> BatchResult:
     """Ingest one file (or `-` for standard input) as one batch of a configured source.
 
     A file whose beginning was ingested before (it grew, or was rotated) is read from where
-    that batch stopped; content stored already is not read again. A batch that repeats
-    stored records is refused (ConflictError) unless `allow_overlap`, or, for a source
-    with `id:`, has them skipped. `whole_lines_only` leaves an unfinished last line for
+    that batch stopped; content stored already is not read again. A source with `id:` has
+    records whose id is stored skipped. A batch that (still) repeats stored records is
+    refused (ConflictError), unless `allow_overlap` (stored as distinct records) or
+    `skip_overlap` (only the records not stored already are kept, one for one: an overlapping
+    export without ids). `whole_lines_only` leaves an unfinished last line for
     the next read (a file still being written). With a `label` (a request's body saved
     to a file: "POST /api/v1/events"), the batch is named by it and the file is read whole.
     """
@@ -214,8 +218,20 @@ def ingest_events(
                 result.duplicate_rows = skip_duplicate_ids(db, batch_id, source_name)
                 result.accepted -= result.duplicate_rows
             result.min_ts, result.max_ts, result.ahead_rows, latest_ts = _span(db, batch_id, limits)
-            if source.id is None and not allow_overlap:
-                _refuse_repeats(db, source_name, batch_id, read, result)
+            # Also with `id:`: records stored before the id was declared, or through another
+            # source, have no id of this source's to be found by.
+            if skip_overlap and result.min_ts is not None and result.max_ts is not None:
+                exempt = _same_file_batches(db, source_name, read)
+                result.overlap_rows = skip_stored(
+                    db, batch_id, result.min_ts, result.max_ts, exempt
+                )
+                if result.overlap_rows:
+                    result.accepted -= result.overlap_rows
+                    result.min_ts, result.max_ts, result.ahead_rows, latest_ts = _span(
+                        db, batch_id, limits
+                    )
+            elif not allow_overlap:
+                _refuse_repeats(db, source_name, batch_id, read, result, source.id is not None)
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
@@ -378,6 +394,7 @@ def _refuse_repeats(
     batch_id: int,
     plan: ReadPlan | None,
     result: BatchResult,
+    has_id: bool,
 ) -> None:
     """Raise ConflictError when the batch's events repeat stored ones."""
     if result.min_ts is None or result.max_ts is None:
@@ -386,13 +403,18 @@ def _refuse_repeats(
     overlap = find_overlap(db, batch_id, result.min_ts, result.max_ts, exempt)
     if overlap is None:
         return
+    # A source with ids finds repeats by id: these were stored without one of its ids
+    # (before `id:` was declared, or through another source).
+    why = " (stored without this source's ids)" if has_id else ""
+    declare = "" if has_id else "; or declare the source's record id (id: FIELD)"
     raise ConflictError(
         f"{result.path}: {overlap.events:,} of its {result.accepted:,} events are identical to "
-        f"events already stored (most from batch {overlap.batch_id}, source "
-        f"{overlap.batch_source}, {overlap.batch_path}); nothing was stored. If they are "
-        "distinct records (possible in logs with one-second timestamps), pass "
-        f"--allow-overlap; to replace the earlier batch, `basics batches undo "
-        f"{overlap.batch_id}` first; or declare the source's record id (id: FIELD)"
+        f"events already stored{why} (most from batch {overlap.batch_id}, source "
+        f"{overlap.batch_source}, {overlap.batch_path}); nothing was stored. To keep only "
+        "the records not stored yet (an export overlapping an earlier one), pass "
+        "--skip-overlap; if they are distinct records (possible in logs with one-second "
+        f"timestamps), --allow-overlap; to replace the earlier batch, `basics batches undo "
+        f"{overlap.batch_id}` first{declare}"
     )
 
 

@@ -1,0 +1,97 @@
+"""Exports of overlapping time windows (Datadog, CloudWatch, Splunk: 10:00–11:30, then
+11:00–12:30): `skip_overlap` keeps only the records not stored yet, one for one; a source
+that declares `id:` after its first batches, or a second source of the same records, is
+still compared (its ids cannot find records stored without them), never double-counted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from basics.core.errors import ConflictError
+
+CONFIG = """
+sources:
+  export:
+    format: jsonl
+    service: web
+  {id_line}
+  other:
+    format: jsonl
+    service: web
+    id: request_id
+services:
+  web:
+    slos:
+      availability: {{objective: 99, good: status < 500}}
+"""
+
+
+def line(minute: int, status: int = 200, rid: str | None = None) -> str:
+    record: dict[str, Any] = {"ts": f"2026-03-02T10:{minute:02d}:00Z", "status": status}
+    if rid is not None:
+        record["request_id"] = rid
+    return json.dumps(record) + "\n"
+
+
+# The first export: minutes 0–4 (one 500 at minute 3); the second: minutes 3–7, the same
+# records at 3 and 4, and a record at minute 5 twice (two requests, both new).
+FIRST = "".join(line(m, 500 if m == 3 else 200, f"r{m}") for m in range(5))
+SECOND = "".join(line(m, 500 if m == 3 else 200, f"r{m}") for m in range(3, 8))
+SECOND += line(5, 200, "r5b")
+
+
+def config(with_id: bool = False) -> str:
+    return CONFIG.format(id_line="  id: request_id" if with_id else "").replace("\n  \n", "\n")
+
+
+def test_skip_overlap_keeps_only_the_records_not_stored_yet(make_env: Any) -> None:
+    env = make_env(config())
+    env.ingest("export", env.write("a.jsonl", FIRST))
+    with pytest.raises(ConflictError, match="pass --skip-overlap"):
+        env.ingest("export", env.write("b.jsonl", SECOND))
+
+    result = env.ingest("export", env.write("b.jsonl", SECOND), skip_overlap=True)
+
+    # 6 read, 2 (minutes 3 and 4) stored already: 4 new, minute 5's two among them.
+    assert (result.accepted, result.overlap_rows, result.rejected) == (4, 2, 0)
+    assert env.store.scalar("SELECT count(*) FROM events") == 9
+    assert env.store.query(
+        "SELECT sum(total), sum(total - good) FROM slo_minute WHERE slo = 'web/availability'"
+    ) == [(9, 1)]
+
+
+def test_skip_overlap_matches_one_for_one(make_env: Any) -> None:
+    """Two identical records stored; the export holds three: one of them is new."""
+    env = make_env(config())
+    env.ingest("export", env.write("a.jsonl", line(1) * 2))
+
+    result = env.ingest("export", env.write("b.jsonl", line(0) + line(1) * 3), skip_overlap=True)
+
+    assert (result.accepted, result.overlap_rows) == (2, 2)
+    assert env.store.scalar("SELECT count(*) FROM events") == 4
+
+
+def test_an_id_declared_after_the_first_batch_does_not_double_count(make_env: Any) -> None:
+    env = make_env(config())
+    env.ingest("export", env.write("a.jsonl", FIRST))  # stored without record ids
+    env.reconfigure(config(with_id=True))
+
+    with pytest.raises(ConflictError, match=r"stored without this source's ids") as refused:
+        env.ingest("export", env.write("b.jsonl", SECOND))
+    assert "declare the source's record id" not in str(refused.value)
+    result = env.ingest("export", env.write("b.jsonl", SECOND), skip_overlap=True)
+
+    assert (result.accepted, result.overlap_rows) == (4, 2)
+    assert env.store.scalar("SELECT count(*) FROM events") == 9
+
+
+def test_the_same_records_through_a_second_source_with_ids_are_refused(make_env: Any) -> None:
+    env = make_env(config(with_id=True))
+    env.ingest("export", env.write("a.jsonl", FIRST))
+
+    with pytest.raises(ConflictError, match="5 of its 5 events are identical"):
+        env.ingest("other", env.write("a-again.jsonl", FIRST + "\n"))
+    assert env.store.scalar("SELECT count(*) FROM events") == 5
