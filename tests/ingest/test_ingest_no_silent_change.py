@@ -439,3 +439,18 @@ def test_apache_vhost_combined_lines_get_a_likely_cause(make_env: Any) -> None:
         "every line starts with a host:port, as Apache's vhost_combined format writes: read "
         "it with format: regex (docs/recipes.md, Apache vhost_combined)"
     )
+
+
+def test_a_pretty_printed_json_document_gets_a_likely_cause(make_env: Any) -> None:
+    """`gcloud logging read --format=json`, a Datadog JSON export: one array over many lines."""
+    env = make_env(SOURCE)
+    text = json.dumps([{"ts": TS, "status": 200}, {"ts": TS, "status": 500}], indent=2) + "\n"
+
+    result = env.ingest("api", env.write("export.json", text))
+
+    assert (result.status, result.accepted) == ("rejected", 0)
+    assert result.hint == (
+        "the file is one JSON document over many lines (pretty-printed), not one object a "
+        "line: make it JSON lines, e.g. jq -c '.[]' FILE (or the list that holds the "
+        "records: '.events[]', '.hits.hits[]._source')"
+    )

@@ -42,6 +42,7 @@ from basics.ingest.normalize import (
     duration_ms_sql,
     epoch_time_sql,
     offset_time_sql,
+    operation_sql,
     sql_text,
     status_sql,
 )
@@ -213,7 +214,7 @@ def fast_queries(
           CASE WHEN regexp_full_match(t, {OFFSET_PATTERN}) THEN {offset_time_sql("t")}
             WHEN regexp_full_match(t, {EPOCH_PATTERN})
             THEN {epoch_time_sql("t")} END AS ts,
-          {service} AS service, nullif(operation_text, '') AS operation,
+          {service} AS service, {operation_sql("operation_text")} AS operation,
           nullif(nullif(user_text, ''), '-') AS user_id,
           {status_sql("status_number")} AS status,
           {duration_ms_sql("duration_text", "duration_number", "duration_factor")} AS duration_ms

@@ -149,6 +149,15 @@ def epoch_time_sql(text: str) -> str:
     )
 
 
+def operation_sql(text: str) -> str:
+    """The operation of `text`: a URL's query string is no part of it (`/api/cart?page=2`
+    is `/api/cart`, as a combined log's path is read), so each route is one value."""
+    return (
+        f"nullif(CASE WHEN contains({text}, '?') THEN split_part({text}, '?', 1) "
+        f"ELSE {text} END, '')"
+    )
+
+
 def status_sql(number: str) -> str:
     """The status of a number read from a status field, NULL when it is not one."""
     return (
@@ -367,7 +376,7 @@ def normalize_sql(
         {is_local} AS local_time,
         {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,
         nullif({service}, '') AS service,
-        nullif(operation, '') AS operation,
+        {operation_sql("operation")} AS operation,
         nullif(nullif(user_id, ''), '-') AS user_id,
         nullif(record_id, '') AS record_id,
         {status_sql("status_num")} AS status,

@@ -448,6 +448,9 @@ def _span(
     return first, last, int(ahead), trusted
 
 
+# A pretty-printed JSON document's lines: a lone bracket, or `"key": value,`.
+_PRETTY = re.compile(r"\s*[\[{]\s*$")
+_KEY_LINE = re.compile(r'\s*"[^"]*"\s*:\s*\S')
 # A combined log line after the virtual host and its port (`%v:%p`).
 _VHOST = re.compile(r"[^\s:]+:\d+ \S+ \S+ \S+ \[")
 
@@ -473,6 +476,12 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
     if looks_json and fmt != "jsonl":
         return f"every line is JSON: is the source's format jsonl (it is {fmt})?"
+    if fmt == "jsonl" and (_PRETTY.match(raws[0]) or any(_KEY_LINE.match(r) for r in raws)):
+        return (
+            "the file is one JSON document over many lines (pretty-printed), not one object a "
+            "line: make it JSON lines, e.g. jq -c '.[]' FILE (or the list that holds the "
+            "records: '.events[]', '.hits.hits[]._source')"
+        )
     if fmt == "jsonl" and all(raw.lstrip().startswith("[") for raw in raws):
         return (
             "every line is a JSON array (a batch of records, as log drains deliver them): "
