@@ -1,9 +1,18 @@
 """Incidents from files (CSV, YAML, JSON): each record checked, bad ones reported, re-runnable.
 
 Text is UTF-8 (a BOM is dropped); a CSV that is not is read as Windows-1252 (a spreadsheet's
-CSV), as the deploy and toil importers read theirs. Field names are compared in any case.
-Times are ISO 8601, with `Z`, an offset or ` UTC` (as pages and deploys read them); a time
-without one is in the configured zone, and one the clocks skipped there is refused.
+CSV), as the deploy and toil importers read theirs. Field names are compared in any case,
+`_` as a space. A CSV column of services may repeat (Jira writes `Component/s` once per
+value): every copy is read; a repeated column of a field with one value is an error, since
+which copy holds it is unclear. JSON is a list of records, or one under `incidents`
+(PagerDuty, Statuspage) or `data` (FireHydrant). An object where a name belongs (a service,
+a severity) is read by its `name`, else `summary`, `title`, `id`.
+Times are ISO 8601, with `Z`, an offset or ` UTC` (as pages and deploys read them), or
+Jira's `03/Nov/26 3:01 PM`; a time without one is in the record's `timezone` (or `tz`)
+else the configured zone, and one the clocks skipped there is refused.
+
+A record's identity within file imports is its `id`, whatever the file is called; without
+one, its services, start and title. Importing it again updates the incident it recorded.
 """
 
 from __future__ import annotations
@@ -13,6 +22,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
+import zoneinfo
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,19 +38,33 @@ from basics.core.errors import BasicsError, InputError
 from basics.ingest.encoding import CONVERT, start_problem
 from basics.store.duckdb_store import Store
 
-_SERVICES = ("services", "service")
-_STARTS = ("start", "from", "started")
-_ENDS = ("end", "to", "resolved")
+_SERVICES = ("services", "service", "components")
+_STARTS = ("start", "from", "started", "started at", "created at")
+_ENDS = ("end", "to", "resolved", "resolved at")
+_TITLES = ("title", "name", "summary")
+_ZONES = ("timezone", "tz", "time zone")
+_ONE_VALUE = (*_STARTS, *_ENDS, *_TITLES, *_ZONES, "id", "severity")
+_WRAPPERS = ("incidents", "data")
+_OBJECT_NAMES = ("name", "summary", "title", "id")
 TIME_EXPECTED = "a time such as 2026-03-02T14:00:05Z, 2026-03-02 14:00:05 UTC or 2026-03-02"
+ONGOING = "an ongoing incident: import it once it has ended, or give its end"
+_JIRA_TIME = re.compile(
+    r"(\d{1,2})/([A-Za-z]{3})/(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
+)
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
+_NUMERIC_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 
 
 @dataclass
 class IncidentImport:
-    """What an import did: incidents recorded (new or already known) and records refused."""
+    """What an import did: incidents recorded (new, updated or already known), records
+    refused, and services named that basics.yaml does not know, with how many incidents."""
 
     path: str
     recorded: list[int] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
+    unknown_services: dict[str, int] = field(default_factory=dict)
 
 
 def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -50,18 +76,60 @@ def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
     suffix = path.suffix.lower()
     text = _decode(data, path, legacy=suffix == ".csv")
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        # The line a row ends on: a quoted cell may span lines, and blank lines are skipped.
-        return [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
+        return _csv_records(text, path)
     try:
-        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        parsed: Any = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         raise InputError(f"{path}: not valid {suffix.lstrip('.').upper()}: {error}") from None
-    if isinstance(data, dict) and "incidents" in data:
-        data = data["incidents"]
-    if not isinstance(data, list):
-        raise InputError(f"{path}: expected a list of incidents (or `incidents:` with one)")
-    return [(f"{path.name}: record {i + 1}", item) for i, item in enumerate(data)]
+    if isinstance(parsed, dict):
+        parsed = next((parsed[k] for k in _WRAPPERS if k in parsed), parsed)
+    if not isinstance(parsed, list):
+        raise InputError(
+            f"{path}: expected a list of incidents (or `incidents:` or `data:` with one)"
+        )
+    return [(f"{path.name}: record {i + 1}", item) for i, item in enumerate(parsed)]
+
+
+def _csv_records(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """A CSV's rows as records by header name, a repeated column's cells joined by ", ";
+    rows with no value at all (blank, or only commas) are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    columns = _columns(header, path)
+    records = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        record: dict[str, Any] = {}
+        for name, places in columns.items():
+            cells = [row[at].strip() for at in places if at < len(row)]
+            if len(places) == 1:
+                record[name] = row[places[0]] if places[0] < len(row) else None
+            else:
+                record[name] = ", ".join(cell for cell in cells if cell)
+        # The line a row ends on: a quoted cell may span lines.
+        records.append((f"{path.name}:{reader.line_num}", record))
+    return records
+
+
+def _columns(header: list[str], path: Path) -> dict[str, list[int]]:
+    """Each column name (as first written) and where it is; InputError for a repeated
+    column of a field with one value."""
+    places: dict[str, list[int]] = {}
+    for at, name in enumerate(header):
+        places.setdefault(_normalised(name), []).append(at)
+    columns = {}
+    for key, where in places.items():
+        name = header[where[0]]
+        if len(where) > 1 and key in _ONE_VALUE:
+            columns_text = ", ".join(str(i + 1) for i in where[:-1]) + f" and {where[-1] + 1}"
+            raise InputError(
+                f'{path}: the header has "{name.strip()}" {len(where)} times (columns '
+                f"{columns_text}) and an incident has one {key}: which copy holds it is "
+                "unclear; keep one"
+            )
+        columns[name] = where
+    return columns
 
 
 def _decode(data: bytes, path: Path, legacy: bool) -> str:
@@ -89,68 +157,142 @@ def _decode(data: bytes, path: Path, legacy: bool) -> str:
 def import_incidents(
     store: Store, path: Path, timezone: str, names: Mapping[str, str] | None = None
 ) -> IncidentImport:
-    """Record every valid incident of a file; the same record imported twice is kept once.
-    `names`: what each service name or alias names (`Config.service_names`)."""
+    """Record every valid incident of a file; a record imported again (from this file or
+    a later export) updates the incident it recorded. `names`: what each service name or
+    alias names (`Config.service_names`); services it lacks are counted in the result."""
     result = IncidentImport(str(path))
+    unknown: Counter[str] = Counter()
     for where, record in read_records(path):
         try:
             fields = _fields(record, timezone)
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
             continue
-        incident = add_incident(store, source=f"file:{path.name}", names=names, **fields)
+        services = _named(fields["services"], names)
+        incident = add_incident(
+            store, services, fields["start"], fields["end"], fields["title"],
+            fields["severity"], source=f"file:{path.name}",
+            source_key=fields["id"] or _content_key(services, fields["start"], fields["title"]),
+            former_key=None if fields["id"] else _former_key(fields),
+        )  # fmt: skip
         result.recorded.append(incident.id)
+        if names is not None:
+            unknown.update(s for s in incident.services if s.lower() not in names)
+    result.unknown_services = dict(sorted(unknown.items()))
     return result
+
+
+def _named(services: list[str], names: Mapping[str, str] | None) -> list[str]:
+    """The services of basics.yaml the names or aliases name, once each, in order."""
+    return list(dict.fromkeys((names or {}).get(s.lower(), s) for s in services))
+
+
+def _content_key(services: list[str], start: dt.datetime, title: str) -> str:
+    """The identity of a record without an id: its services, start and title (so a later
+    export with its end corrected or filled in updates it)."""
+    text = json.dumps([sorted(services), start.isoformat(), title])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _former_key(fields: Mapping[str, Any]) -> str:
+    """The key a record without an id was stored under before its end stopped being part
+    of it, so a store imported into then is updated, not doubled."""
+    text = json.dumps(
+        [fields["services"], str(fields["start"]), str(fields["end"]), fields["title"]]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _fields(record: Any, timezone: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise InputError("expected a mapping with service(s), start, end and title")
     named = _by_name(record)
-    services = _value(named, _SERVICES)
-    if isinstance(services, str):
-        services = [s.strip() for s in services.split(",") if s.strip()]
-    if not services or not isinstance(services, list):
-        raise _missing(record, _SERVICES, "a name, a comma-separated list or a list")
-    start, end = _time(record, _STARTS, timezone), _time(record, _ENDS, timezone)
-    title = str(_value(named, ("title",)) or "").strip()
+    services = _services(record, named)
+    zone = _zone(named, timezone)
+    start = _time(record, named, _STARTS, zone)
+    end = _time(record, named, _ENDS, zone)
+    title = _text(_value(named, _TITLES), "title")
     if not title:
-        raise _missing(record, ("title",), "what happened")
+        raise _missing(record, _TITLES, "what happened")
     if end <= start:
         raise InputError("end: must be after start")
-    key = (
-        _value(named, ("id",))
-        or hashlib.sha256(json.dumps([services, str(start), str(end), title]).encode()).hexdigest()[
-            :16
-        ]
-    )
-    severity = _value(named, ("severity",))
     return {
-        "services": [str(s) for s in services],
+        "services": services,
         "start": start,
         "end": end,
         "title": title,
-        "severity": None if severity is None else str(severity),
-        "source_key": str(key),
+        "severity": _text(_value(named, ("severity",)), "severity"),
+        "id": _text(_value(named, ("id",)), "id"),
     }
 
 
+def _services(record: Mapping[Any, Any], named: Mapping[str, Any]) -> list[str]:
+    """The services named: a comma-separated list, a list, or an object (by its name)."""
+    value = _value(named, _SERVICES)
+    if isinstance(value, str):
+        found = [s.strip() for s in value.split(",") if s.strip()]
+    else:
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        found = [n for n in (_text(i, "services", numbers=False) for i in items) if n]
+    if not found:
+        raise _missing(record, _SERVICES, "a name, a comma-separated list or a list")
+    return found
+
+
+def _text(value: Any, name: str, numbers: bool = True) -> str | None:
+    """A value as text, None for a null or blank: an object by its name (else summary,
+    title, id); a list, or a number where a name belongs, is an InputError naming the field."""
+    if isinstance(value, dict):
+        inner = _by_name(value)
+        for key in _OBJECT_NAMES:
+            if not _empty(inner.get(key)):
+                return _text(inner[key], name, numbers=numbers or key == "id")
+        raise InputError(f"{name}: an object with no name, summary, title or id: {_shown(value)}")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"{name}: {_shown(value)}: expected text")
+    if isinstance(value, int | float) and not numbers:
+        raise InputError(f"{name}: {value} is a number: expected a name")
+    if isinstance(value, list):
+        raise InputError(f"{name}: a list ({_shown(value)}): expected text")
+    return str(value).strip() or None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _normalised(name: Any) -> str:
+    """A field name as compared: lower case, `_` and runs of spaces as one space."""
+    return " ".join(str(name).replace("_", " ").lower().split())
+
+
 def _by_name(record: Mapping[Any, Any]) -> dict[str, Any]:
-    """The record's values by field name in lower case (`Service` is service); the first
-    non-empty value wins when two names differ only in case."""
+    """The record's values by normalised field name (`Service` is service, `started_at`
+    started at); the first non-empty value wins when two names differ only so."""
     named: dict[str, Any] = {}
     for name, value in record.items():
-        if name is None:  # cells past a CSV's header
+        if name is None:
             continue
-        key = str(name).strip().lower()
-        if named.get(key) in (None, ""):
+        key = _normalised(name)
+        if _empty(named.get(key)):
             named[key] = value
     return named
 
 
+def _empty(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, str | list | dict) and not value)
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
 def _value(named: Mapping[str, Any], names: tuple[str, ...]) -> Any:
     """The first non-empty value of the names, or None."""
-    return next((named[n] for n in names if named.get(n) not in (None, "")), None)
+    return next((named[n] for n in names if not _empty(named.get(n))), None)
 
 
 def _missing(record: Mapping[Any, Any], names: tuple[str, ...], expected: str) -> InputError:
@@ -164,12 +306,68 @@ def _missing(record: Mapping[Any, Any], names: tuple[str, ...], expected: str) -
     )
 
 
-def _time(record: Mapping[Any, Any], names: tuple[str, ...], timezone: str) -> dt.datetime:
-    """A time of the record as naive UTC, errors naming the field."""
-    value = _value(_by_name(record), names)
-    if value is None:
-        raise _missing(record, names, TIME_EXPECTED)
+def _zone(named: Mapping[str, Any], timezone: str) -> str:
+    """The record's own time zone (`timezone`, `tz`), else the configured one."""
+    zone = _text(_value(named, _ZONES), "timezone", numbers=False)
+    if zone is None:
+        return timezone
+    if zone.upper() in ("UTC", "Z", "GMT"):
+        return "UTC"
     try:
-        return parse_time(str(value), timezone)
+        zoneinfo.ZoneInfo(zone)
+    except (KeyError, ValueError, OSError):
+        raise InputError(
+            f'timezone: unknown time zone "{zone}": expected an IANA name such as '
+            "Europe/Berlin or UTC"
+        ) from None
+    return zone
+
+
+def _time(
+    record: Mapping[Any, Any], named: Mapping[str, Any], names: tuple[str, ...], zone: str
+) -> dt.datetime:
+    """A time of the record as naive UTC, errors naming the field."""
+    value = _value(named, names)
+    ending = names is _ENDS
+    if value is None:
+        if ending and any(n in named for n in names):
+            raise InputError(f"{names[0]}: empty: {ONGOING}")
+        raise _missing(record, names, TIME_EXPECTED)
+    if isinstance(value, bool | int | float | list | dict):
+        raise InputError(f"{names[0]}: {_shown(value)}: expected {TIME_EXPECTED}")
+    text = str(value).strip()
+    if ending and text.lower() == "ongoing":
+        raise InputError(f'{names[0]}: "{text}": {ONGOING}')
+    try:
+        return parse_time(_iso(text), zone)
     except InputError as error:
         raise InputError(f"{names[0]}: {error}") from None
+
+
+def _iso(text: str) -> str:
+    """Jira's `03/Nov/26 3:01 PM` as ISO 8601 (local); other text as it is. A date of
+    numbers only (04/11/2026) is an InputError: day and month could be either way round."""
+    jira = _JIRA_TIME.fullmatch(text)
+    if jira is None:
+        if _NUMERIC_DATE.match(text):
+            raise InputError(
+                f'"{text}" could be day/month or month/day: write times in ISO 8601, such '
+                "as 2026-03-02T14:00:05Z or 2026-03-02 14:00"
+            )
+        return text
+    day, month, year, hour, minute, second, half = jira.groups()
+    if month.lower() not in _MONTHS:
+        raise InputError(f'"{text}": "{month}" is not a month (Jan to Dec)')
+    clock = int(hour or 0)
+    if half is not None:
+        if not 1 <= clock <= 12:
+            raise InputError(f'"{text}": {clock} o\'clock {half}: expected an hour of 1 to 12')
+        clock = clock % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        moment = dt.datetime(
+            int(year) + (2000 if len(year) == 2 else 0), _MONTHS[month.lower()], int(day),
+            clock, int(minute or 0), int(second or 0),
+        )  # fmt: skip
+    except ValueError as error:
+        raise InputError(f'"{text}": {error}') from None
+    return moment.date().isoformat() if hour is None else moment.isoformat(sep=" ")

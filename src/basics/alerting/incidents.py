@@ -23,13 +23,17 @@ def add_incident(
     source: str = "manual",
     source_key: str | None = None,
     names: Mapping[str, str] | None = None,
+    former_key: str | None = None,
 ) -> Incident:
     """Record an incident on one or more services over [start, end).
 
-    With a `source_key`, recording the same (source, key) again updates the incident
-    already recorded instead of adding a second one, so imports can be re-run. `names`
-    (`Config.service_names`) turns a service's alias or other letter case ("Checkout
-    API") into the service of basics.yaml it is.
+    With a `source_key`, recording the same key again from the same kind of source (what
+    `source` says before a `:`, so `file:a.csv` and `file:b.csv` are one kind) updates the
+    incident already recorded, and its source, instead of adding a second one: imports can
+    be re-run, and a later export updates what an earlier one recorded. `former_key`: a
+    key it may have been stored under before, taken over. `names` (`Config.service_names`)
+    turns a service's alias or other letter case ("Checkout API") into the service of
+    basics.yaml it is.
     """
     if names:
         services = list(dict.fromkeys(names.get(s.lower(), s) for s in services))
@@ -41,18 +45,21 @@ def add_incident(
         raise InputError("an incident needs a --title")
     with store.transaction() as db:
         if source_key is not None:
+            kind = source.partition(":")[0]
             known = db.execute(
-                f"SELECT {_COLUMNS} FROM incidents WHERE source = ? AND source_key = ?",
-                [source, source_key],
+                "SELECT id FROM incidents WHERE (source = ? OR starts_with(source, ?)) "
+                "AND source_key IN (?, ?) ORDER BY source_key = ? DESC, id LIMIT 1",
+                [kind, f"{kind}:", source_key, former_key or source_key, source_key],
             ).fetchall()
             if known:
                 # Imported before: keep its id, take the record's current fields.
                 incident_id = int(known[0][0])
                 db.execute(
                     "UPDATE incidents SET services = ?, start_ts = ?, end_ts = ?, title = ?, "
-                    "severity = ? WHERE id = ?",
-                    [services, start, end, title.strip(), severity, incident_id],
-                ).fetchall()
+                    "severity = ?, source = ?, source_key = ? WHERE id = ?",
+                    [services, start, end, title.strip(), severity, source, source_key,
+                     incident_id],
+                ).fetchall()  # fmt: skip
                 return Incident(
                     incident_id, tuple(services), start, end, title.strip(), severity, source
                 )

@@ -83,14 +83,22 @@ class IncidentIn(BaseModel):
     )
 
 
-@router.post("/incidents")
-async def add_incident(
-    request: Request, incident: IncidentIn, authorization: Authorization = None
-) -> Response:
+@router.post(
+    "/incidents",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": IncidentIn.model_json_schema()}},
+        }
+    },
+)
+async def add_incident(request: Request, authorization: Authorization = None) -> Response:
     """`basics incidents add`: record an incident that replays are judged against."""
     from basics.alerting.incidents import add_incident as record
 
+    # The token before the body: without one, nothing about the body (nor its schema) is said.
     auth(request).require(authorization, "incidents")
+    incident = _incident_in(await read_body(request))
     key = (
         incident.key
         or hashlib.sha256(json.dumps(incident.model_dump(), sort_keys=True).encode()).hexdigest()
@@ -105,3 +113,16 @@ async def add_incident(
         )  # fmt: skip
 
     return reply(request, await run_in_threadpool(hub(request).write, job))
+
+
+def _incident_in(body: bytes) -> IncidentIn:
+    """The body as an incident; a 400 as FastAPI gives for a body it validates."""
+    from fastapi.exceptions import RequestValidationError
+    from pydantic import ValidationError
+
+    try:
+        return IncidentIn.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None

@@ -574,11 +574,13 @@ def add(
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.pass_context
 def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Record incidents from CSV, YAML or JSON files; re-importing changes nothing.
+    """Record incidents from CSV, YAML or JSON files; importing again, or a later export,
+    updates the incidents it names and never counts one twice.
 
-    A record has `service` (or `services`), `start`, `end`, `title`, and optionally `severity`
-    and `id`. Bad records are listed with their line or number and skipped; the exit code is
-    3 when any was.
+    A record has `service` (or `services`, `components`), `start`, `end`, `title`, and
+    optionally `severity`, `id` and `timezone`. An incident is the same one again by its `id`
+    (from any file), else by its services, start and title. Bad records are listed with
+    their line or number and skipped; the exit code is 3 when any was.
 
     \b
     Example:
@@ -596,11 +598,22 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
         click.echo(
-            f"{name}: {len(result.recorded)} incident(s) recorded or already known, "
-            f"{len(result.rejects)} refused"
+            f"{name}: {len(set(result.recorded))} incident(s) recorded, updated or already "
+            f"known, {len(result.rejects)} refused"
         )
         for line in result.rejects:
             click.echo(f"  {line}", err=True)
+        if result.unknown_services:
+            named = ", ".join(
+                f"{service} ({n} incident{'' if n == 1 else 's'})"
+                for service, n in result.unknown_services.items()
+            )
+            click.echo(
+                f"  warning: not a service of basics.yaml, nor an alias of one: {named}; "
+                "these incidents are matched to no SLO on them: add them under services:, "
+                "or as aliases: of the services they are",
+                err=True,
+            )
         refused += len(result.rejects)
     if refused:
         ctx.exit(EXIT_REJECTS)

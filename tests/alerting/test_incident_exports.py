@@ -1,0 +1,265 @@
+"""`incidents import` of the exports incident tools write: Jira's repeated columns and
+times, objects where names belong (PagerDuty, Statuspage, FireHydrant), a later export
+updating what an earlier one recorded, ongoing incidents, and a time zone per row. Instants
+are hand-computed in UTC: Europe/Berlin is UTC+1 (CET) in November 2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from basics.alerting.incident_files import import_incidents
+from basics.alerting.incidents import add_incident, list_incidents
+from basics.app import App
+from basics.config.loader import parse_config
+from basics.core.errors import InputError
+
+CONFIG = """timezone: Europe/Berlin
+services:
+  checkout:
+    aliases: [Checkout API]
+    slos: {availability: {objective: 99.9, good: status < 500}}
+  payments:
+    aliases: [Payments Gateway]
+"""
+NOV = dt.datetime(2026, 11, 1)
+ZONE = "Europe/Berlin"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    path = tmp_path / "basics.yaml"
+    path.write_text(CONFIG)
+    application = App(parse_config(CONFIG, path))
+    yield application
+    application.close()
+
+
+def run(app: App, path: Path) -> tuple[list[str], dict[str, int]]:
+    result = import_incidents(app.store, path, ZONE, app.config.service_names())
+    return result.rejects, result.unknown_services
+
+
+def stored(app: App) -> list[tuple[object, ...]]:
+    return [(i.services, i.start, i.end, i.title, i.severity) for i in list_incidents(app.store)]
+
+
+def at(day: int, hour: int, minute: int) -> dt.datetime:
+    return NOV.replace(day=day, hour=hour, minute=minute)
+
+
+JIRA = (
+    "title,id,start,end,service,service,severity\n"
+    "Checkout returning 503,ITSM-101,2026-11-02 11:04,2026-11-02 11:31,Checkout API,,Sev 1\n"
+    '"Errors after deploy, second wave",ITSM-102,2026-11-03 15:01,2026-11-03 15:22,checkout,'
+    "Payments Gateway,Sev 2\n"
+    "Gateway timeouts,ITSM-103,2026-11-04 09:02,,Payments Gateway,,Sev 2\n"
+)
+
+
+def test_a_repeated_service_column_is_read_whole(app: App, tmp_path: Path) -> None:
+    """Jira writes `Component/s` once per value: ITSM-101's is in the first copy only,
+    ITSM-102 has one in each; ITSM-103 has not ended."""
+    (tmp_path / "jira.csv").write_text(JIRA)
+    rejects, unknown = run(app, tmp_path / "jira.csv")
+    assert rejects == [
+        "jira.csv:4: end: empty: an ongoing incident: import it once it has ended, or give its end"
+    ]
+    assert unknown == {}
+    assert stored(app) == [
+        (("checkout",), at(2, 10, 4), at(2, 10, 31), "Checkout returning 503", "Sev 1"),
+        (("checkout", "payments"), at(3, 14, 1), at(3, 14, 22),
+         "Errors after deploy, second wave", "Sev 2"),
+    ]  # fmt: skip
+
+
+def test_a_repeated_column_of_one_value_is_an_error_naming_it(app: App, tmp_path: Path) -> None:
+    (tmp_path / "two.csv").write_text(
+        "service,Start,end,title,start\ncheckout,2026-11-02 11:00,2026-11-02 12:00,x,\n"
+    )
+    with pytest.raises(InputError) as error:
+        run(app, tmp_path / "two.csv")
+    assert str(error.value) == (
+        f'{tmp_path / "two.csv"}: the header has "Start" 2 times (columns 2 and 5) and an '
+        "incident has one start: which copy holds it is unclear; keep one"
+    )
+    assert stored(app) == []
+
+
+def test_objects_are_read_by_their_name_and_nulls_are_no_value(app: App, tmp_path: Path) -> None:
+    records = [
+        {"id": "p31", "title": "Elevated checkout errors", "start": "2026-11-02T11:00:00+01:00",
+         "end": "2026-11-02T11:30:40+01:00", "services": [{"id": "b13", "name": "Checkout API"}],
+         "severity": {"name": "Major", "rank": 2}},
+        {"id": "X3", "title": "list of one and a null", "start": "2026-11-04T08:00Z",
+         "end": "2026-11-04T08:45Z", "services": ["payments", None], "severity": None},
+        {"id": "X4", "title": ["list", "title"], "start": "2026-11-04T08:00Z",
+         "end": "2026-11-04T08:45Z", "services": ["payments"]},
+        {"id": "X5", "title": "a number", "start": "2026-11-04T08:00Z",
+         "end": "2026-11-04T08:45Z", "services": ["payments", 42]},
+        {"id": "X6", "title": "an object unnamed", "start": "2026-11-04T08:00Z",
+         "end": "2026-11-04T08:45Z", "services": [{"status": "major_outage"}]},
+    ]  # fmt: skip
+    (tmp_path / "mapped.json").write_text(json.dumps(records))
+    rejects, _ = run(app, tmp_path / "mapped.json")
+    assert rejects == [
+        'mapped.json: record 3: title: a list (["list", "title"]): expected text',
+        "mapped.json: record 4: services: 42 is a number: expected a name",
+        "mapped.json: record 5: services: an object with no name, summary, title or id: "
+        '{"status": "major_outage"}',
+    ]
+    assert stored(app) == [
+        # 11:00 and 11:30:40 at +01:00.
+        (("checkout",), at(2, 10, 0), at(2, 10, 30).replace(second=40),
+         "Elevated checkout errors", "Major"),
+        (("payments",), at(4, 8, 0), at(4, 8, 45), "list of one and a null", None),
+    ]  # fmt: skip
+
+
+def test_tool_exports_wrapped_and_with_their_own_field_names(app: App, tmp_path: Path) -> None:
+    """PagerDuty's `service` object (its `summary`), Statuspage's `components`, FireHydrant's
+    `data`, and their `name`, `started_at`, `created_at` and `resolved_at`."""
+    pagerduty = {"incidents": [{
+        "id": "Q1ABCDEF", "incident_number": 1234, "title": "Checkout errors",
+        "created_at": "2026-11-03T14:02:00Z", "resolved_at": "2026-11-03T14:21:00Z",
+        "service": {"id": "PSVC1", "type": "service_reference", "summary": "Checkout API"},
+    }], "limit": 25}  # fmt: skip
+    statuspage = {"page": {"id": "y2j"}, "incidents": [{
+        "id": "q41", "name": "Payments degraded", "created_at": "2026-11-06T04:05:00.000+01:00",
+        "started_at": "2026-11-06T04:00:00.000+01:00",
+        "resolved_at": "2026-11-06T04:31:00.000+01:00",
+        "components": [{"id": "c1", "name": "Payments Gateway", "status": "degraded_performance"}],
+    }]}  # fmt: skip
+    firehydrant = {"data": [{
+        "id": "f7a1", "name": "Gateway timeouts", "severity": "SEV2",
+        "started_at": "2026-11-04T08:01:00.000Z", "resolved_at": "2026-11-04T08:50:00.000Z",
+        "services": [{"id": "s1", "name": "Payments Gateway"}],
+    }], "pagination": {"count": 1}}  # fmt: skip
+    for name, export in [("pd.json", pagerduty), ("sp.json", statuspage), ("fh.json", firehydrant)]:
+        (tmp_path / name).write_text(json.dumps(export))
+        assert run(app, tmp_path / name) == ([], {})
+    assert stored(app) == [
+        (("checkout",), at(3, 14, 2), at(3, 14, 21), "Checkout errors", None),
+        (("payments",), at(4, 8, 1), at(4, 8, 50), "Gateway timeouts", "SEV2"),
+        # started_at, not created_at: 04:00 and 04:31 at +01:00.
+        (("payments",), at(6, 3, 0), at(6, 3, 31), "Payments degraded", None),
+    ]
+
+
+def test_an_unknown_service_is_counted_and_the_cli_warns(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    (tmp_path / "x.csv").write_text(
+        "id,service,start,end,title\n"
+        "A,paymnets,2026-11-04 09:00,2026-11-04 09:45,typo\n"
+        'B,"paymnets, checkout, redis",2026-11-05 09:00,2026-11-05 09:45,two\n'
+        "C,Payments Gateway,2026-11-06 09:00,2026-11-06 09:45,alias\n"
+    )
+    done = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "basics.yaml"), "incidents", "import",
+              str(tmp_path / "x.csv")],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert (
+        done.stdout
+        == f"{tmp_path / 'x.csv'}: 3 incident(s) recorded, updated or already known, 0 refused\n"
+    )
+    assert done.stderr == (
+        "  warning: not a service of basics.yaml, nor an alias of one: paymnets (2 incidents), "
+        "redis (1 incident); these incidents are matched to no SLO on them: add them under "
+        "services:, or as aliases: of the services they are\n"
+    )
+
+
+def test_a_later_export_updates_what_an_earlier_one_recorded(app: App, tmp_path: Path) -> None:
+    """By id, whatever the file is called; without one, by services, start and title, so
+    an end corrected (11:30 to 11:32) or given later updates the incident."""
+    (tmp_path / "jira.csv").write_text(JIRA)
+    run(app, tmp_path / "jira.csv")
+    first_ids = [i.id for i in list_incidents(app.store)]
+    later = JIRA.replace("2026-11-04 09:02,,", "2026-11-04 09:02,2026-11-04 09:47,")
+    later = later.replace("Checkout returning 503", "Checkout returning 503s")
+    (tmp_path / "jira-2026-11-09.csv").write_text(later)
+    assert run(app, tmp_path / "jira-2026-11-09.csv") == ([], {})
+    incidents = list_incidents(app.store)
+    assert [i.id for i in incidents][:2] == first_ids
+    assert [(i.title, i.end, i.source) for i in incidents] == [
+        ("Checkout returning 503s", at(2, 10, 31), "file:jira-2026-11-09.csv"),
+        ("Errors after deploy, second wave", at(3, 14, 22), "file:jira-2026-11-09.csv"),
+        ("Gateway timeouts", at(4, 8, 47), "file:jira-2026-11-09.csv"),
+    ]
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("service,start,end,title\ncheckout,2026-11-02 11:00,2026-11-02 11:30,x\n")
+    run(app, sheet)
+    sheet.write_text("service,start,end,title\nCheckout API,2026-11-02 11:00,2026-11-02 11:32,x\n")
+    run(app, sheet)
+    assert [(i.services, i.start, i.end) for i in list_incidents(app.store) if i.title == "x"] == [
+        (("checkout",), at(2, 10, 0), at(2, 10, 32))
+    ]
+    assert len(list_incidents(app.store)) == 4
+
+
+def test_an_incident_imported_before_the_identity_changed_is_updated(
+    app: App, tmp_path: Path
+) -> None:
+    """Imported by the earlier rule: by id under `file:<name>`, or without one under the hash
+    of its services, times and title."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("service,start,end,title\ncheckout,2026-11-02 11:00,2026-11-02 11:30,x\n")
+    # What the earlier version stored: sha256 of its services, str(start), str(end), title.
+    old = json.dumps([["checkout"], "2026-11-02 10:00:00", "2026-11-02 10:30:00", "x"])
+    add_incident(app.store, ["checkout"], at(2, 10, 0), at(2, 10, 30), "x",
+                 source="file:sheet-old.csv",
+                 source_key=hashlib.sha256(old.encode()).hexdigest()[:16])  # fmt: skip
+    add_incident(app.store, ["checkout"], at(2, 10, 4), at(2, 10, 31), "old",
+                 source="file:jira.csv", source_key="ITSM-101")  # fmt: skip
+    (tmp_path / "jira-2026-11-09.csv").write_text(JIRA)
+    run(app, sheet)
+    run(app, tmp_path / "jira-2026-11-09.csv")
+    assert [(i.id, i.title) for i in list_incidents(app.store)] == [
+        (1, "x"), (2, "Checkout returning 503"), (3, "Errors after deploy, second wave"),
+    ]  # fmt: skip
+
+
+def test_a_time_zone_per_row_jira_times_and_rows_of_only_commas(app: App, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "Service,Start,End,TZ,Title\n"
+        "checkout,2026-11-02 11:00,2026-11-02 11:32,Europe/Berlin,berlin\n"
+        ",,,,\n"
+        "checkout,2026-11-03 14:00,2026-11-03 14:20,UTC,utc\n"
+        "\n"
+        "checkout,2026-11-03 14:00,2026-11-03 14:20,America/New_York,new york\n"
+        "checkout,2026-11-03 14:00Z,2026-11-03 14:20Z,America/New_York,offset wins\n"
+        "checkout,2026-11-03 14:00,2026-11-03 14:20,PST,abbreviation\n"
+        "checkout,03/Nov/26 3:01 PM,03/Nov/26 3:22 PM,,jira\n"
+        "checkout,04/Nov/2026 12:05 AM,04/Nov/2026 12:40 PM,UTC,midnight and noon\n"
+        "checkout,04/11/2026 09:00,04/11/2026 09:45,,numbers\n"
+        "checkout,04/Nox/26 9:00 AM,04/Nov/26 9:45 AM,,no month\n"
+    )
+    rejects, _ = run(app, sheet)
+    assert rejects == [
+        'sheet.csv:8: timezone: unknown time zone "PST": expected an IANA name such as '
+        "Europe/Berlin or UTC",
+        'sheet.csv:11: start: "04/11/2026 09:00" could be day/month or month/day: write '
+        "times in ISO 8601, such as 2026-03-02T14:00:05Z or 2026-03-02 14:00",
+        'sheet.csv:12: start: "04/Nox/26 9:00 AM": "Nox" is not a month (Jan to Dec)',
+    ]
+    assert [(i.title, i.start, i.end) for i in list_incidents(app.store)] == [
+        ("berlin", at(2, 10, 0), at(2, 10, 32)),
+        ("utc", at(3, 14, 0), at(3, 14, 20)),
+        ("offset wins", at(3, 14, 0), at(3, 14, 20)),
+        # 15:01 in Berlin (UTC+1).
+        ("jira", at(3, 14, 1), at(3, 14, 22)),
+        # New York is UTC-5 after 1 November 2026 (EST).
+        ("new york", at(3, 19, 0), at(3, 19, 20)),
+        ("midnight and noon", at(4, 0, 5), at(4, 12, 40)),
+    ]
