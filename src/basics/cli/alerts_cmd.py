@@ -184,8 +184,9 @@ def compare(
         ],
         rows,
         drop=["suppressed", "delay p90", "tickets", "firings/week"],
-        caption="false pages: pages outside every incident; recall: incidents caught; delay: "
-        "from an incident's start to the first page.",
+        caption="false pages: pages outside every incident; recall: incidents caught by a "
+        "page or a ticket; delay: from an incident's start to its first firing, a page or a "
+        "ticket.",
     )
 
 
