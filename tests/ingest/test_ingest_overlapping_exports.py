@@ -95,3 +95,21 @@ def test_the_same_records_through_a_second_source_with_ids_are_refused(make_env:
     with pytest.raises(ConflictError, match="5 of its 5 events are identical"):
         env.ingest("other", env.write("a-again.jsonl", FIRST + "\n"))
     assert env.store.scalar("SELECT count(*) FROM events") == 5
+
+
+def test_exports_joined_with_cat_say_what_they_repeat(make_env: Any) -> None:
+    """`cat a.csv b.csv`: the second header is a reject, and the records the two exports
+    share are said (they are stored: two identical requests can be distinct)."""
+    env = make_env(
+        "sources:\n  export:\n    format: csv\n    service: web\n"
+        "services:\n  web:\n    slos:\n      availability: {objective: 99, good: status < 500}\n"
+    )
+    header = "ts,status\n"
+    first = header + "".join(f"2026-03-02T10:0{m}:00Z,200\n" for m in range(5))
+    second = header + "".join(f"2026-03-02T10:0{m}:00Z,200\n" for m in range(3, 8))
+
+    result = env.ingest("export", env.write("joined.csv", first + second))
+
+    assert (result.accepted, result.rejected, result.joined_repeats) == (10, 1, 2)
+    alone = env.ingest("export", env.write("alone.csv", header + "2026-03-02T11:00:00Z,200\n"))
+    assert alone.joined_repeats == 0

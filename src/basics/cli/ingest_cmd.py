@@ -261,6 +261,13 @@ def summarise(result: BatchResult) -> None:
         )
     if result.duplicate_rows:
         click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
+    if result.joined_repeats:
+        click.echo(
+            f"  warning: {result.joined_repeats:,} events repeat identical ones earlier in "
+            "this file, whose header comes again (exports joined with cat?): if the exports "
+            "overlapped, undo this batch and ingest them one by one with --skip-overlap",
+            err=True,
+        )
     if result.overlap_rows:
         click.echo(f"  {result.overlap_rows:,} records skipped: identical ones were stored already")
     if result.local_time_rows:

@@ -67,6 +67,22 @@ def skip_stored(
     return int(deleted[0][0])
 
 
+def repeats_after_joins(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """In a file of exports joined with `cat` (its CSV header comes again), how many of its
+    events repeat identical ones of the same file: overlapping exports counted twice,
+    unless they are distinct records. Files without a repeated header are not looked at."""
+    joined = db.execute(
+        "SELECT count(*) FROM rejects WHERE batch_id = ? AND reason LIKE 'the header row again%'",
+        [batch_id],
+    ).fetchall()[0][0]
+    if not joined:
+        return 0
+    found = db.execute(
+        f"SELECT count(*) - count(DISTINCT {_KEY}) FROM events WHERE batch_id = ?", [batch_id]
+    ).fetchall()
+    return int(found[0][0])
+
+
 def find_overlap(
     db: duckdb.DuckDBPyConnection,
     batch_id: int,

@@ -33,7 +33,12 @@ from basics.ingest.files import (
     size_could_match,
 )
 from basics.ingest.normalize import TimeRules, engine_problems
-from basics.ingest.overlap import find_overlap, skip_duplicate_ids, skip_stored
+from basics.ingest.overlap import (
+    find_overlap,
+    repeats_after_joins,
+    skip_duplicate_ids,
+    skip_stored,
+)
 from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
 
@@ -71,6 +76,7 @@ class BatchResult:
     ahead_warning: str = "1d"
     duplicate_rows: int = 0  # skipped: their record id was stored already
     overlap_rows: int = 0  # skipped (skip_overlap): identical records were stored already
+    joined_repeats: int = 0  # a file of joined exports (its header again): records repeated
     timezone: str = "UTC"
     min_ts: dt.datetime | None = None
     max_ts: dt.datetime | None = None
@@ -242,6 +248,7 @@ def ingest_events(
                 result.unknown_services = lacking.unknown_services
                 result.other_spans = lacking.other_spans
                 result.unmatched = lacking.unmatched
+                result.joined_repeats = repeats_after_joins(db, batch_id)
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
