@@ -54,6 +54,7 @@ def test_github_capture_one_deploy_per_deployment_with_its_final_status() -> Non
             environment="production",
             actor="ana-lopez",  # who created the deployment, not the bot posting statuses
             url=f"{run}/8100001201/job/22000005003",
+            status_event=True,
         ),
         DeployRecord(
             service="api-worker",  # named in the deployment's payload
@@ -65,6 +66,7 @@ def test_github_capture_one_deploy_per_deployment_with_its_final_status() -> Non
             environment="production",  # "Production" on GitHub
             actor="ana-lopez",
             url=f"{run}/8100001202/job/22000005010",
+            status_event=True,
         ),
         DeployRecord(
             service="api",
@@ -76,6 +78,7 @@ def test_github_capture_one_deploy_per_deployment_with_its_final_status() -> Non
             environment="staging",  # kept: the service filters environments
             actor="ana-lopez",
             url=f"{run}/8100001203/job/22000005020",
+            status_event=True,
         ),
     ]
     assert skipped(read) == [
@@ -136,6 +139,7 @@ def test_github_one_pretty_printed_webhook_body() -> None:
             environment="production",  # "prod"
             actor="ana-lopez",
             url="https://github.com/acme/billing/actions/runs/8100001300/job/22000006001",
+            status_event=True,
         )
     ]
 
@@ -174,7 +178,9 @@ def test_github_payload_without_a_repository_needs_a_service() -> None:
         )
     ]
     assert github.read(json.dumps(body).encode(), "webhook", service="api").deploys[0] == (
-        DeployRecord("api", t("2026-03-02T10:00:00"), "github:deployment:8", commit=SHA1)
+        DeployRecord(
+            "api", t("2026-03-02T10:00:00"), "github:deployment:8", commit=SHA1, status_event=True
+        )
     )
 
 
@@ -197,6 +203,7 @@ def test_gitlab_hooks_one_deploy_per_deploy_job() -> None:
             environment="production",
             actor="bchen",
             url=f"{jobs}/796",
+            status_event=True,
         ),
         DeployRecord(
             service="payments-api",
@@ -207,6 +214,7 @@ def test_gitlab_hooks_one_deploy_per_deploy_job() -> None:
             environment="production",  # "prod-eu", of deployment tier production
             actor="bchen",
             url=f"{jobs}/801",
+            status_event=True,
         ),
         DeployRecord(
             service="payments-api",
@@ -218,6 +226,7 @@ def test_gitlab_hooks_one_deploy_per_deploy_job() -> None:
             environment="production",
             actor="bchen",
             url=f"{jobs}/1002",
+            status_event=True,
         ),
         DeployRecord(
             service="payments-api",
@@ -228,6 +237,7 @@ def test_gitlab_hooks_one_deploy_per_deploy_job() -> None:
             environment="Staging",
             actor="bchen",
             url=f"{jobs}/1100",
+            status_event=True,
         ),
     ]
     assert skipped(read) == [
@@ -258,7 +268,13 @@ def test_gitlab_four_keys_generator_deployment() -> None:
     read = gitlab.read(json.dumps(body).encode(), "webhook", service="shop")
     assert read.rejects == []
     assert read.deploys == [
-        DeployRecord("shop", t("2024-05-07T07:45:30"), "gitlab:deployment:412", commit=SHA1)
+        DeployRecord(
+            "shop",
+            t("2024-05-07T07:45:30"),
+            "gitlab:deployment:412",
+            commit=SHA1,
+            status_event=True,
+        )
     ]
 
 
@@ -602,6 +618,7 @@ def test_fourkeys_raw_events_and_generator_bodies() -> None:
                 Change(b, committed_at=t("2024-05-06T08:00:00")),
                 Change(c, committed_at=t("2024-05-06T09:00:00")),
             ),
+            status_event=True,
         ),
         DeployRecord(
             service="shop",
@@ -612,6 +629,7 @@ def test_fourkeys_raw_events_and_generator_bodies() -> None:
                 Change(d, committed_at=t("2024-05-07T08:40:00.500000")),
                 Change(e, committed_at=t("2024-05-07T09:15:00.250000")),
             ),
+            status_event=True,
         ),
     ]
     assert read.incidents == [
@@ -856,6 +874,7 @@ def test_github_deployments_api_with_their_statuses() -> None:
             commit="abc111",
             actor="dana",
             url=f"{runs}/7001",
+            status_event=True,
         ),
         DeployRecord(
             service="search",
@@ -865,6 +884,7 @@ def test_github_deployments_api_with_their_statuses() -> None:
             commit="abc222",
             actor="lee",
             url=f"{runs}/7002",
+            status_event=True,
         ),
     ]
     assert [line for line, _ in skipped(read)] == [1, 3, 5]  # inactive, in_progress twice

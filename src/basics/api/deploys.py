@@ -16,7 +16,7 @@ from basics.api.replies import hub, moment, optional_moment, page, read_body, re
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
 from basics.deploys.models import DeployStatus
-from basics.records import changes_record, dora_record
+from basics.records import changes_record, dora_record, plain
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -98,15 +98,20 @@ async def record(
 
     def job(app: App) -> Any:
         at = moment(app, deploy.at) if deploy.at else utc_now().replace(microsecond=0)
-        key = deploy.id or recorded_key(deploy.service, deploy.version, deploy.commit, at)
-        return app.deploys.record(
+        service = app.deploys.named(deploy.service)  # an alias, or another letter case
+        key = deploy.id or recorded_key(service, deploy.version, deploy.commit, at)
+        stored = app.deploys.record(
             DeployRecord(
-                service=deploy.service, deployed_at=at, source_key=key, status=deploy.status,
+                service=service, deployed_at=at, source_key=key, status=deploy.status,
                 version=deploy.version, commit=deploy.commit,
                 environment=deploy.environment or app.config.deploys.environment,
                 actor=deploy.actor, url=deploy.url,
             )
         )  # fmt: skip
+        unknown = app.deploys.unknown_warning(service)
+        # The deploy as `deploys record --json` prints it, and what that command says on
+        # stderr: a service basics.yaml does not know.
+        return {**plain(stored), "warnings": [unknown] if unknown else []}
 
     return reply(request, await run_in_threadpool(hub(request).write, job))
 

@@ -70,6 +70,7 @@ def record(
     from basics.deploys.models import DeployRecord, recorded_key
 
     app = get_app(ctx)
+    service = app.deploys.named(service)  # an alias, or another letter case: the service
     deployed_at = time_option(ctx, at) or utc_now().replace(microsecond=0)
     changes: tuple[Any, ...] = ()
     where = environment or app.config.deploys.environment
@@ -89,6 +90,9 @@ def record(
             changes=changes,
         )
     )
+    unknown = app.deploys.unknown_warning(service)
+    if unknown:
+        click.echo(f"warning: {unknown}", err=True)
     if as_json:
         output.emit_json(deploy)
         return
@@ -368,11 +372,14 @@ def _say(result: DeployImport) -> None:
             click.echo(f"  why: {result.hint}", err=True)
     else:
         parts = [
-            f"{result.deploys - result.unchanged:,} deploys stored ({result.new_deploys:,} new)",
+            f"{result.deploys - result.unchanged - result.superseded:,} deploys stored "
+            f"({result.new_deploys:,} new)",
             f"{result.changes:,} changes",
         ]
         if result.unchanged:
             parts.append(f"{result.unchanged:,} unchanged")
+        if result.superseded:
+            parts.append(f"{result.superseded:,} older than the status stored (kept, not shown)")
         if result.incidents:
             parts.append(f"{result.incidents:,} incidents, {result.links:,} links")
         if result.skipped:
@@ -381,6 +388,8 @@ def _say(result: DeployImport) -> None:
         click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
     for note in result.notes:
         click.echo(f"  note: {note}", err=result.status == "rejected")
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}", err=True)
     output.rejects(result.name, result.first_rejects, result.rejected, result.batch_id)
     # Skips are rejects of a batch that stored nothing; otherwise the batch keeps none.
     kept = result.batch_id if result.status == "rejected" else None

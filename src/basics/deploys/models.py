@@ -44,6 +44,11 @@ class DeployRecord:
     actor: str | None = None
     url: str | None = None
     changes: tuple[Change, ...] = ()
+    status_event: bool = False
+    """`deployed_at` is the time of the status a webhook delivery reports (a GitHub
+    deployment status, a GitLab hook): deliveries arrive in any order, so a status older
+    than the one stored for the deploy does not replace it. An export or a CI record is a
+    fresh telling of the deploy, and replaces what is stored whatever its time."""
 
 
 @dataclass(frozen=True)

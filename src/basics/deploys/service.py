@@ -5,7 +5,11 @@ A deploy's identity is (source, source key): importing the same history again, o
 export that overlaps it, updates the deploys it names and keeps their ids, so links made by
 hand survive a re-import and nothing is counted twice. A deploy belongs to the batch that
 last told it; the version it replaced is kept (`_keep_replaced`), and undoing that batch
-puts it back.
+puts it back. A webhook's status older than the one stored (a delivery come late) is kept
+among those versions, below the newer ones, and replaces nothing (`_keep_older`).
+
+Every way in names a deploy's service as basics.yaml does (`names`): an alias or another
+letter case is the service, and a name basics.yaml does not know is stored, and said.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError, StoreError
+from basics.deploys import names as naming
 from basics.deploys.models import (
     SKIPPED,
     STATUSES,
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
     import duckdb
 
     from basics.deploys.dora import DoraReport
+
+_KEYED_BY_SERVICE = ("cli", "git", "jsonl", "csv")
+"""The sources whose keys begin with the service (`naming.renamed`)."""
 
 _COLUMNS = (
     "d.id, d.service, d.environment, d.version, d.commit_sha, d.deployed_at, d.status, "
@@ -56,6 +64,7 @@ class DeployImport:
     deploys: int = 0
     new_deploys: int = 0
     unchanged: int = 0  # stored already as told: left in their batch
+    superseded: int = 0  # a status older than the one stored: kept for undo, not shown
     changes: int = 0
     incidents: int = 0
     links: int = 0
@@ -66,6 +75,8 @@ class DeployImport:
     duplicate_of: int | None = None
     hint: str | None = None  # when rejected: why nothing was usable
     notes: list[str] = field(default_factory=list)  # how the file was read (DeployRead.notes)
+    unknown_services: dict[str, int] = field(default_factory=dict)  # not in basics.yaml
+    warnings: list[str] = field(default_factory=list)  # what to say of them
 
 
 class DeployService:
@@ -77,7 +88,9 @@ class DeployService:
 
     def record(self, deploy: DeployRecord) -> Deploy:
         """Store one deploy (from a CI pipeline's `basics deploys record`) as a batch of one;
-        recording the same deploy again (same source key) updates it."""
+        recording the same deploy again (same source key) updates it. Its service is
+        named as basics.yaml names it (`names.renamed`)."""
+        deploy = naming.renamed(deploy, self.config.service_names(), keyed=True)
         content = json.dumps(plain(deploy), sort_keys=True).encode()
         read = DeployRead(deploys=[deploy])
         done = self.store_read(read, "cli", f"{deploy.service} {deploy.version or ''}", content)
@@ -96,6 +109,7 @@ class DeployService:
         again are known from the tag listing alone, without reading a commit."""
         from basics.deploys.git import deploys_of, list_tags
 
+        service = self.named(service)
         tags = list_tags(repo, pattern, service, exclude)
         known = self.imported("git", tags.identity)
         if known is not None:
@@ -119,7 +133,10 @@ class DeployService:
         sha = hashlib.sha256(content).hexdigest()
         errors = [r for r in read.rejects if r.field != SKIPPED]
         skips = [r for r in read.rejects if r.field == SKIPPED]
-        deploys = _last_per_key(read.deploys)
+        names = self.config.service_names()
+        keyed = source in _KEYED_BY_SERVICE
+        deploys = _last_per_key([naming.renamed(d, names, keyed) for d in read.deploys])
+        incidents = [naming.renamed_incident(i, names) for i in read.incidents]
         with self.store.transaction() as db:
             known = db.execute(
                 "SELECT min(id) FROM batches WHERE source = ? AND content_sha256 = ? "
@@ -128,7 +145,7 @@ class DeployService:
             ).fetchall()[0][0]
             if known is not None:
                 return DeployImport(None, name, "duplicate", duplicate_of=int(known))
-            if read.rejects and not deploys and not read.incidents:
+            if read.rejects and not deploys and not incidents:
                 # Nothing usable: kept with every record's reason (skips too) for
                 # `ingest rejects`, and not taken as imported when tried again.
                 batch_id = _new_batch(db, source, name, sha, "rejected", 0, read.rejects)
@@ -138,18 +155,32 @@ class DeployService:
                     hint=_nothing_usable(errors, skips), notes=read.notes,
                 )  # fmt: skip
             batch_id = _new_batch(db, source, name, sha, "applied", len(deploys), errors)
-            new, unchanged, changes = _store_deploys(db, source, deploys, batch_id)
-            incidents, links = _store_incidents(
-                db, source, read.incidents, batch_id, self.config.deploys.environment
+            new, unchanged, changes, older = _store_deploys(db, source, deploys, batch_id)
+            told, links = _store_incidents(
+                db, source, incidents, batch_id, self.config.deploys.environment
             )
             _set_range(db, batch_id)
+        unknown = naming.unknown((d.service for d in deploys), names)
         return DeployImport(
             batch_id, name, "applied", deploys=len(deploys), new_deploys=new,
-            unchanged=unchanged, changes=changes,
-            incidents=incidents, links=links, rejected=len(errors), skipped=len(skips),
+            unchanged=unchanged, superseded=older, changes=changes,
+            incidents=told, links=links, rejected=len(errors), skipped=len(skips),
             first_rejects=errors[:show_rejects], first_skips=skips[:show_rejects],
-            notes=read.notes,
+            notes=read.notes, unknown_services=unknown,
+            warnings=[naming.warning(s, n, names) for s, n in unknown.items()],
         )  # fmt: skip
+
+    def named(self, service: str) -> str:
+        """The service of basics.yaml a name stands for (its name or an alias, in any
+        letter case); else the name as given."""
+        return naming.named(service, self.config.service_names())
+
+    def unknown_warning(self, service: str) -> str | None:
+        """What to say of a deploy of `service` when basics.yaml knows no such service
+        (and declares any); None when it does."""
+        names = self.config.service_names()
+        unknown = naming.unknown([service], names)
+        return naming.warning(service, 1, names) if unknown else None
 
     def get(self, deploy_id: int) -> Deploy:
         """One deploy by id."""
@@ -168,6 +199,7 @@ class DeployService:
                 f'expected a deploy id (a number) or SERVICE@VERSION such as "api@3.5.0", '
                 f'got "{ref}"'
             )
+        service = self.named(service)
         found = self._select("d.service = ? AND d.version = ?", [service, version])
         if not found:
             raise NotFoundError(f"no deploy of {service} version {version} is recorded")
@@ -180,7 +212,9 @@ class DeployService:
         end: dt.datetime | None = None,
         environment: str | None = None,
     ) -> list[Deploy]:
-        """Deploys, oldest first, of a service and environment over [start, end)."""
+        """Deploys, oldest first, of a service (by any of its names) and environment over
+        [start, end)."""
+        service = None if service is None else self.named(service)
         return self._select(
             "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "
             "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
@@ -276,7 +310,7 @@ class DeployService:
     def chosen(self, services: list[str], team: str | None) -> list[str]:
         """The services a report is about: those named, or a team's (not both)."""
         if team is None:
-            return services
+            return list(dict.fromkeys(self.named(s) for s in services))
         if services:
             raise InputError("give services or a team, not both")
         owned = self.services_of_team(team)
@@ -357,14 +391,14 @@ def _new_batch(
 
 def _store_deploys(
     db: duckdb.DuckDBPyConnection, source: str, deploys: list[DeployRecord], batch_id: int
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     """Store the deploys in place of those with the same source keys (keeping their ids) and
-    their changes; how many deploys are new, how many were stored already as they are, and
-    how many changes were stored."""
+    their changes; how many deploys are new, how many were stored already as they are, how
+    many changes were stored, and how many told a status older than the one stored."""
     import pyarrow as pa
 
     if not deploys:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     incoming_deploys = pa.table(
         {
             "position": pa.array(range(len(deploys)), pa.int64()),
@@ -378,6 +412,7 @@ def _store_deploys(
             "actor": pa.array([d.actor for d in deploys], pa.string()),
             "url": pa.array([d.url for d in deploys], pa.string()),
             "changes": [len({c.sha for c in d.changes}) for d in deploys],
+            "status_event": [d.status_event for d in deploys],
         }
     )
     incoming_changes = pa.table(
@@ -401,7 +436,8 @@ def _store_deploys(
         "AND d.commit_sha IS NOT DISTINCT FROM i.commit_sha AND d.deployed_at = i.deployed_at "
         "AND d.status = i.status AND d.actor IS NOT DISTINCT FROM i.actor "
         "AND d.url IS NOT DISTINCT FROM i.url "
-        "AND coalesce(s.n, 0) = i.changes AS unchanged "
+        "AND coalesce(s.n, 0) = i.changes AS unchanged, "
+        "d.id IS NOT NULL AND i.status_event AND d.deployed_at > i.deployed_at AS older "
         "FROM incoming_deploys i "
         "LEFT JOIN deploys d ON d.source = ? AND d.source_key = i.source_key "
         "LEFT JOIN (SELECT deploy_id, count(*) AS n FROM deploy_changes GROUP BY deploy_id) s "
@@ -426,6 +462,7 @@ def _store_deploys(
             "WHERE id IS NULL) n WHERE k.position = n.position",
             [first],
         ).fetchall()
+    older = _keep_older(db, source, batch_id, incoming_changes)
     _keep_replaced(db, batch_id)
     db.execute(
         "DELETE FROM deploy_changes WHERE deploy_id IN (SELECT id FROM deploys_keyed)"
@@ -447,7 +484,62 @@ def _store_deploys(
     ).fetchall()[0][0]
     db.execute("DROP TABLE deploys_keyed").fetchall()
     del incoming_deploys, incoming_changes
-    return int(new), int(unchanged), int(stored)
+    return int(new), int(unchanged), int(stored), older
+
+
+def _keep_older(
+    db: duckdb.DuckDBPyConnection, source: str, batch_id: int, incoming_changes: Any
+) -> int:
+    """The deploys of `deploys_keyed` told by a status older than the one stored (a webhook
+    delivery come late: GitHub's `failure` of 13:57 after its `success` of 13:58) replace
+    nothing: each is kept as told among the deploy's versions (`_keep_replaced`), below
+    every version above it in the stack that is newer than it, so undoing the batches that
+    told those shows it, and undoing this one changes nothing seen. Taken out of
+    `deploys_keyed`; how many. `incoming_changes`: the changes told, by source key."""
+    older = int(db.execute("SELECT count(*) FROM deploys_keyed WHERE older").fetchall()[0][0])
+    if not older:
+        return 0
+    # A deploy's versions: the stored one (depth 0), then each replaced by the one above
+    # it. The told version goes above the first from the top that is not newer than it.
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE deploys_placed AS "
+        "WITH RECURSIVE stack(id, batch_id, deployed_at, depth) AS ("
+        " SELECT id, batch_id, deployed_at, 0 FROM deploys"
+        " WHERE id IN (SELECT id FROM deploys_keyed WHERE older)"
+        " UNION ALL"
+        " SELECT r.id, r.batch_id, r.deployed_at, s.depth + 1 FROM deploys_replaced r"
+        " JOIN stack s ON r.id = s.id AND r.replaced_by = s.batch_id"
+        " WHERE s.depth < 100000), "
+        "placed AS (SELECT k.id, coalesce(min(s.depth) FILTER (WHERE s.deployed_at <= "
+        " k.deployed_at), max(s.depth) + 1) AS depth FROM deploys_keyed k"
+        " JOIN stack s USING (id) WHERE k.older GROUP BY k.id) "
+        "SELECT a.id, above.batch_id AS above FROM placed a "
+        "JOIN stack above ON above.id = a.id AND above.depth = a.depth - 1"
+    ).fetchall()
+    # The version below the told one is now replaced by it, then the told one is kept.
+    for table, key in (("deploys_replaced", "id"), ("deploy_changes_replaced", "deploy_id")):
+        db.execute(
+            f"UPDATE {table} SET replaced_by = ? FROM deploys_placed p "
+            f"WHERE {table}.{key} = p.id AND {table}.replaced_by = p.above",
+            [batch_id],
+        ).fetchall()
+    db.execute(
+        "INSERT INTO deploys_replaced BY NAME SELECT k.id, k.service, k.environment, "
+        "k.version, k.commit_sha, k.deployed_at, k.status, k.actor, k.url, ? AS source, "
+        "k.source_key, ? AS batch_id, p.above AS replaced_by "
+        "FROM deploys_keyed k JOIN deploys_placed p USING (id)",
+        [source, batch_id],
+    ).fetchall()
+    db.execute(
+        "INSERT INTO deploy_changes_replaced BY NAME SELECT DISTINCT ON (k.id, c.sha) "
+        "k.id AS deploy_id, c.sha, c.authored_at, c.committed_at, ? AS batch_id, "
+        "p.above AS replaced_by FROM incoming_changes c "
+        "JOIN deploys_keyed k USING (source_key) JOIN deploys_placed p ON p.id = k.id",
+        [batch_id],
+    ).fetchall()
+    db.execute("DELETE FROM deploys_keyed WHERE older").fetchall()
+    db.execute("DROP TABLE deploys_placed").fetchall()
+    return older
 
 
 def _keep_replaced(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -584,9 +676,13 @@ def _first_deploys(
 
 
 def _set_range(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """The batch's deploys (those it told older than stored, kept as versions, too): how
+    many, and their first and last times."""
     db.execute(
         "UPDATE batches SET min_ts = r.lo, max_ts = r.hi, accepted = r.n FROM (SELECT "
-        "min(deployed_at) AS lo, max(deployed_at) AS hi, count(*) AS n FROM deploys "
-        "WHERE batch_id = ?) r WHERE id = ?",
-        [batch_id, batch_id],
+        "min(deployed_at) AS lo, max(deployed_at) AS hi, count(*) AS n FROM ("
+        "SELECT deployed_at FROM deploys WHERE batch_id = $batch UNION ALL "
+        "SELECT deployed_at FROM deploys_replaced WHERE batch_id = $batch)) r "
+        "WHERE id = $batch",
+        {"batch": batch_id},
     ).fetchall()

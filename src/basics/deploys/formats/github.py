@@ -4,7 +4,9 @@ deploy.
 
 A deployment's statuses share its `deployment.id`, which is the deploy's key
 (`github:deployment:<id>`), so its `pending`, `in_progress` and `success` deliveries make one
-deploy with the final status, and a redelivery changes nothing. States map as:
+deploy with the final status, and a redelivery changes nothing. Each is a status event
+(`DeployRecord.status_event`): one delivered after a newer status of its deployment replaces
+nothing stored. States map as:
 
     success            succeeded
     failure, error     failed
@@ -106,6 +108,7 @@ def deploy_from_payload(payload: dict[str, Any], service: str | None) -> DeployR
         or optional_text(payload, "deployment_status.creator.login"),
         url=optional_text(payload, "deployment_status.log_url")
         or optional_text(payload, "deployment_status.target_url"),
+        status_event=True,
     )
 
 

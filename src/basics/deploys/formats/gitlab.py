@@ -6,8 +6,9 @@ A deploy is a CI job that deploys to an environment. Its key is the job's id
 `deployable_id`, a Pipeline Hook lists its jobs in `builds` (those with an `environment`
 whose action is `start`), a Job Hook is one job. So a project that sends several kinds of
 events, and GitLab's repeated deliveries as a pipeline moves on, still make one deploy per
-job, with its latest status. A deployment made through the API has no job: its key is
-`gitlab:deployment:<deployment_id>`. Statuses map as:
+job, with its latest status (each a status event, `DeployRecord.status_event`: one
+delivered after a newer one replaces nothing stored). A deployment made through the API has
+no job: its key is `gitlab:deployment:<deployment_id>`. Statuses map as:
 
     success                              succeeded
     failed                               failed
@@ -123,6 +124,7 @@ def _deployment(payload: dict[str, Any], service: str | None) -> DeployRecord:
         ),
         actor=optional_text(payload, "user.username") or optional_text(payload, "user.name"),
         url=optional_text(payload, "deployable_url"),
+        status_event=True,
     )
 
 
@@ -195,6 +197,7 @@ def _pipeline_job(
         ),
         actor=optional_text(job, "user.username") or optional_text(payload, "user.username"),
         url=_job_url(payload, job_id) or optional_text(payload, "object_attributes.url"),
+        status_event=True,
     )
 
 
@@ -226,6 +229,7 @@ def _job(payload: dict[str, Any], service: str | None) -> DeployRecord:
         ),
         actor=optional_text(payload, "user.username") or optional_text(payload, "user.name"),
         url=_job_url(payload, job_id),
+        status_event=True,
     )
 
 
