@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -50,6 +51,11 @@ FIRE = Page(
     acknowledged_at=t("2026-03-02T13:04:30"),
     resolved_at=t("2026-03-02T14:10:00"),
     responder="Earline Greenholt",
+)
+# Webhooks also say when their newest event happened (the resolution), which an export
+# does not: the page deliveries told out of order take their newest word by it.
+FIRE_TOLD = dataclasses.replace(
+    FIRE, told_at=t("2026-03-02T14:10:00"), assigned_at=t("2026-03-02T13:04:30")
 )
 
 
@@ -235,7 +241,7 @@ def test_pagerduty_webhook_folds_events_into_pages() -> None:
     pages, rejects = read("pagerduty_webhooks.jsonl", "pagerduty-webhook")
 
     assert pages == [
-        FIRE,  # triggered, acknowledged (delivered twice), resolved
+        FIRE_TOLD,  # triggered, acknowledged (delivered twice), resolved
         Page(
             id="pagerduty:PB2ORDR",
             source="pagerduty",
@@ -248,6 +254,8 @@ def test_pagerduty_webhook_folds_events_into_pages() -> None:
             acknowledged_at=t("2026-03-07T10:05:00"),
             resolved_at=t("2026-03-07T10:30:00"),
             responder="Ana Lopez",
+            told_at=t("2026-03-07T10:30:00"),
+            assigned_at=t("2026-03-07T10:05:00"),
         ),
         Page(
             id="pagerduty:PC3LATE",
@@ -261,6 +269,8 @@ def test_pagerduty_webhook_folds_events_into_pages() -> None:
             acknowledged_at=t("2026-03-08T08:12:00"),
             resolved_at=None,
             responder="Bo Chen",
+            told_at=t("2026-03-08T08:12:00"),
+            assigned_at=t("2026-03-08T08:12:00"),
         ),
     ]
     assert summary(rejects) == [
@@ -289,7 +299,9 @@ def test_pagerduty_webhook_repeated_delivery_changes_nothing() -> None:
     assert once[0].acknowledged_at == t("2026-03-02T13:05:00")
 
 
-def test_pagerduty_webhook_first_acknowledgement_and_resolution_win() -> None:
+def test_pagerduty_webhook_first_acknowledgement_and_last_resolution_win() -> None:
+    """The first acknowledgement; the resolution that ended the incident, after its reopening
+    (PagerDuty's own resolved_at), not the first one, which the reopening undid."""
     text = (
         _event("e4", "incident.acknowledged", "2026-03-02T13:20:00Z")
         + _event("e3", "incident.unacknowledged", "2026-03-02T13:10:00Z")
@@ -301,7 +313,8 @@ def test_pagerduty_webhook_first_acknowledgement_and_resolution_win() -> None:
     [page], _ = read_text(text, "pagerduty-webhook")
 
     assert page.acknowledged_at == t("2026-03-02T13:05:00")
-    assert page.resolved_at == t("2026-03-02T13:30:00")
+    assert page.resolved_at == t("2026-03-02T13:50:00")
+    assert page.reopened_at == t("2026-03-02T13:40:00")
     assert page.created_at == t("2026-03-02T13:05:00")  # no trigger, no data.created_at
 
 
@@ -512,7 +525,7 @@ def test_the_same_pagerduty_incident_is_the_same_page_in_every_format() -> None:
     from_webhooks = by_id(read("pagerduty_webhooks.jsonl", "pagerduty-webhook")[0])
 
     assert from_csv["pagerduty:PT4KHLK"] == from_json["pagerduty:PT4KHLK"] == FIRE
-    assert from_webhooks["pagerduty:PT4KHLK"] == FIRE
+    assert from_webhooks["pagerduty:PT4KHLK"] == FIRE_TOLD
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,9 @@ class PageColumns:
     knowable: NDArray[np.bool_]
     """The page's source records acknowledgements (Alertmanager does not, nor a csv or
     jsonl export without them)."""
+    reopened: NDArray[np.bool_]
+    """The incident was reopened after a resolution (PagerDuty's `incident.reopened`):
+    someone found it not over, so it did not resolve on its own."""
     time_class: NDArray[np.int8]
     """`BUSINESS`, `OFF` or `SLEEP` at creation, in the responder's zone."""
     rotation: NDArray[np.int32]
@@ -101,6 +104,7 @@ class PageColumns:
             incident=self.incident[rows],
             outcome=self.outcome[rows],
             knowable=self.knowable[rows],
+            reopened=self.reopened[rows],
             time_class=self.time_class[rows],
             rotation=self.rotation[rows],
             rotations=self.rotations,
@@ -133,13 +137,13 @@ class PageColumns:
         rotation_of: Callable[[str], str | None] | None = None,
     ) -> PageColumns:
         """Columns from a table with the `Page` fields source, incident_key, alert,
-        created_at, acknowledged_at, resolved_at, responder and outcome (times as naive UTC
-        timestamps). `person` names the person a responder is (two names of one person
-        become one); a page without a responder gets the person on call at its creation
-        (`on_call`): of its service's rotation (`rotation_of`, with the table's `service`
-        column) first, else of the first shift covering it by `shift_rank` (the lowest
-        escalation level, then the earliest start). `silent`: sources
-        besides `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
+        created_at, acknowledged_at, resolved_at, responder and outcome, and reopened_at if
+        it has it (times as naive UTC timestamps). `person` names the person a responder is
+        (two names of one person become one); a page without a responder gets the person on
+        call at its creation (`on_call`): of its service's rotation (`rotation_of`, with the
+        table's `service` column) first, else of the first shift covering it by `shift_rank`
+        (the lowest escalation level, then the earliest start). `silent`: sources besides
+        `NO_ACKNOWLEDGEMENTS` whose exports record no acknowledgements."""
         people, responder = _codes(table.column("responder"))
         if person is not None:
             people, responder = _renamed(people, responder, person)
@@ -179,6 +183,7 @@ class PageColumns:
             incident=incident[order],
             outcome=actionable[outcome[order]],  # code -1 (no outcome) reads the last entry
             knowable=knowable[source[order]],
+            reopened=_reopened(table)[order],
             time_class=_time_classes(created, responder, people, zone_of),
             rotation=rotation,
             rotations=rotations,
@@ -211,21 +216,34 @@ PAGE_COLUMNS = (
     "resolved_at",
     "responder",
 )
-"""The columns of a page in the store's `pages` table (and in `store_table`)."""
+"""The columns of a page in the store's `pages` table (and in `store_table`) that every
+reader fills."""
+TOLD_COLUMNS = ("told_at", "assigned_at", "reopened_at")
+"""The columns of the `pages` table (store migration 17) only readers that date their word
+fill (PagerDuty webhooks): a bulk CSV import stages `PAGE_COLUMNS` alone, and leaves them
+NULL."""
 
 
 def store_table(pages: Sequence[Page]) -> pa.Table:
-    """Pages as an Arrow table of `PAGE_COLUMNS`, for the store to take in one statement."""
-    times = {"created_at", "acknowledged_at", "resolved_at"}
+    """Pages as an Arrow table of `PAGE_COLUMNS` and `TOLD_COLUMNS`, for the store to take
+    in one statement."""
+    times = {"created_at", "acknowledged_at", "resolved_at", *TOLD_COLUMNS}
     return pa.table(
         {
             name: pa.array(
                 [getattr(page, name) for page in pages],
                 type=pa.timestamp("us") if name in times else pa.string(),
             )
-            for name in PAGE_COLUMNS
+            for name in PAGE_COLUMNS + TOLD_COLUMNS
         }
     )
+
+
+def _reopened(table: pa.Table) -> NDArray[np.bool_]:
+    """Which pages of `table` were reopened (none, without a `reopened_at` column)."""
+    if "reopened_at" not in table.column_names:
+        return np.zeros(table.num_rows, dtype=np.bool_)
+    return np.asarray(table.column("reopened_at").is_valid().to_numpy(zero_copy_only=False))
 
 
 def _renamed(

@@ -41,7 +41,7 @@ from basics.oncall.columns import (
     micros,
     time_classes,
 )
-from basics.oncall.models import Page, Shift, shift_rank
+from basics.oncall.models import Page, Shift, resolution, shift_rank
 from basics.oncall.report import (
     TIME_CLASSES,
     AlertNoise,
@@ -215,8 +215,10 @@ def _share(part: int, whole: int) -> float | None:
 
 def auto_resolved(pages: PageColumns) -> NDArray[np.bool_]:
     """Which pages resolved without anyone acknowledging them (never those from a source
-    that records no acknowledgements at all)."""
-    answered_alone = (pages.resolved != NO_TIME) & (pages.acknowledged == NO_TIME)
+    that records no acknowledgements at all), nor reopening them: a reopened incident was
+    found not over, by someone."""
+    unanswered = (pages.acknowledged == NO_TIME) & ~pages.reopened
+    answered_alone = (pages.resolved != NO_TIME) & unanswered
     return np.asarray(pages.knowable & answered_alone, dtype=np.bool_)
 
 
@@ -423,22 +425,51 @@ def weekly(
 
 def merge_page(stored: Page, told: Page) -> Page:
     """A page told of again (a later webhook delivery about the same alert or incident):
-    the earliest start, acknowledgement and resolution either knows, and the newest word
-    on what it is (alert, service, urgency, responder) where the new one says."""
+    the earliest start and acknowledgement either knows, and the newest word on what it is
+    (alert, service, urgency, responder) where it says. Newest is by `told_at` (the
+    responder by `assigned_at`) when both carry one (PagerDuty: when the events happened,
+    whatever order they arrived in), else the later told (Alertmanager, Basics' own pages:
+    arrival order).
 
-    def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
-        return b if a is None else a if b is None else min(a, b)
-
+    The resolution is the latest either knows when both are dated, so a delivery of an
+    earlier resolution changes nothing, and is None when the latest reopening either knows
+    came after it (`models.resolution`); undated, it is the earliest, as before."""
+    newer, older = _newest_first(stored, told, stored.told_at, told.told_at)
+    named, other = _newest_first(stored, told, stored.assigned_at, told.assigned_at)
+    dated = stored.told_at is not None and told.told_at is not None
+    reopened_at = _latest(stored.reopened_at, told.reopened_at)
+    resolved_at = (_latest if dated else _earliest)(stored.resolved_at, told.resolved_at)
     return dataclasses.replace(
         stored,
-        alert=told.alert or stored.alert,
-        service=told.service or stored.service,
-        urgency=told.urgency or stored.urgency,
-        responder=told.responder or stored.responder,
+        alert=newer.alert or older.alert,
+        service=newer.service or older.service,
+        urgency=newer.urgency or older.urgency,
+        responder=named.responder or other.responder,
         created_at=min(stored.created_at, told.created_at),
-        acknowledged_at=earliest(stored.acknowledged_at, told.acknowledged_at),
-        resolved_at=earliest(stored.resolved_at, told.resolved_at),
+        acknowledged_at=_earliest(stored.acknowledged_at, told.acknowledged_at),
+        resolved_at=resolution(resolved_at, reopened_at),
+        told_at=_latest(stored.told_at, told.told_at),
+        assigned_at=_latest(stored.assigned_at, told.assigned_at),
+        reopened_at=reopened_at,
     )
+
+
+def _newest_first(
+    stored: Page, told: Page, stored_at: dt.datetime | None, told_at: dt.datetime | None
+) -> tuple[Page, Page]:
+    """The two pages, the one whose word is newest first: by date when both are dated (the
+    later told at equal dates), else the later told."""
+    if stored_at is not None and told_at is not None and stored_at > told_at:
+        return stored, told
+    return told, stored
+
+
+def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,6 +42,14 @@ class Page:
     `incident_key` groups pages of one incident (PagerDuty incident key, Alertmanager
     fingerprint + startsAt, Opsgenie alias). `responder` may be None when the source does not
     say; the service fills it from the shift on call at `created_at`.
+
+    `told_at` is when the newest event the page was told from happened (PagerDuty webhooks:
+    the newest `occurred_at`), and `assigned_at` when the newest that named its responder
+    did (a resolution names nobody), so a page told again takes the newest word on what it
+    is by when events happened, not by when they arrived (`compute.merge_page`); None where
+    the source does not date its word (Alertmanager, exports): arrival order. `reopened_at`
+    is the incident's latest reopening (PagerDuty's `incident.reopened`): a resolution
+    before it is no longer the page's (`resolution`).
     """
 
     id: str
@@ -57,6 +65,19 @@ class Page:
     responder: str | None
     outcome: str | None = None
     note: str | None = None
+    told_at: dt.datetime | None = None
+    assigned_at: dt.datetime | None = None
+    reopened_at: dt.datetime | None = None
+
+
+def resolution(
+    resolved_at: dt.datetime | None, reopened_at: dt.datetime | None
+) -> dt.datetime | None:
+    """A page's resolution from its latest resolution and latest reopening: the resolution,
+    unless the incident was reopened since (then it is open again, and None)."""
+    if resolved_at is None or (reopened_at is not None and reopened_at >= resolved_at):
+        return None
+    return resolved_at
 
 
 @dataclass(frozen=True)

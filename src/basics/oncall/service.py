@@ -18,7 +18,14 @@ from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
 from basics.oncall import compute
-from basics.oncall.columns import PAGE_COLUMNS, PageColumns, micros, on_call, store_table
+from basics.oncall.columns import (
+    PAGE_COLUMNS,
+    TOLD_COLUMNS,
+    PageColumns,
+    micros,
+    on_call,
+    store_table,
+)
 from basics.oncall.models import (
     BUILT_IN_SOURCES,
     OUTCOMES,
@@ -33,6 +40,9 @@ from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
 
 _PAGE_COLUMNS = ", ".join(PAGE_COLUMNS)
+_STORED_COLUMNS = ", ".join(PAGE_COLUMNS + TOLD_COLUMNS)
+"""Every column of a stored page (`Page` reads them as PAGE_COLUMNS, outcome, note, then
+TOLD_COLUMNS)."""
 
 
 @dataclass
@@ -207,7 +217,9 @@ class OncallService:
         if not ids:
             return []
         rows = db.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+            f"SELECT {_PAGE_COLUMNS}, NULL, NULL, {', '.join(TOLD_COLUMNS)} FROM pages "
+            "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids],
         ).fetchall()
         return [Page(*row) for row in rows]
 
@@ -231,7 +243,8 @@ class OncallService:
         named as the people of basics.yaml they are (`person`)."""
         rows = self.store.query(
             f"SELECT {', '.join('p.' + column for column in PAGE_COLUMNS)}, "
-            "o.outcome, o.note FROM pages p LEFT JOIN page_outcomes o ON o.page_id = p.id "
+            f"o.outcome, o.note, {', '.join('p.' + column for column in TOLD_COLUMNS)} "
+            "FROM pages p LEFT JOIN page_outcomes o ON o.page_id = p.id "
             "WHERE (? IS NULL OR p.created_at >= ?) AND (? IS NULL OR p.created_at < ?) "
             "AND (? IS NULL OR p.alert = ?) AND (NOT ? OR o.outcome IS NULL) "
             "ORDER BY p.created_at, p.id",
@@ -354,7 +367,8 @@ class OncallService:
         shift of the range)."""
         table = self.store.db.sql(
             "SELECT p.source, p.incident_key, p.alert, p.service, p.created_at, "
-            "p.acknowledged_at, p.resolved_at, p.responder, o.outcome FROM pages p "
+            "p.acknowledged_at, p.resolved_at, p.responder, p.reopened_at, o.outcome "
+            "FROM pages p "
             "LEFT JOIN page_outcomes o ON o.page_id = p.id "
             "WHERE p.created_at >= $start AND p.created_at < $end ORDER BY p.created_at",
             params={"start": start, "end": end},
@@ -629,7 +643,7 @@ def _write_fold(
         )
     )
     db.execute("CREATE TEMP TABLE fold_pages AS SELECT * FROM new_pages").fetchall()
-    _replace_pages(db, "fold_pages", None, first="first_batch")
+    _replace_pages(db, "fold_pages", None, first="first_batch", told=True)
     db.execute("DROP TABLE fold_pages").fetchall()
     if folded.between:  # the versions the fold's later deliveries replaced, as one by one
         between = (  # noqa: F841 - read by name in the SQL
@@ -640,8 +654,8 @@ def _write_fold(
             )
         )
         db.execute(
-            f"INSERT INTO pages_replaced ({_PAGE_COLUMNS}, batch_id, replaced_by) SELECT "
-            f"{_PAGE_COLUMNS}, batch_id, replaced_by FROM between"
+            f"INSERT INTO pages_replaced ({_STORED_COLUMNS}, batch_id, replaced_by) SELECT "
+            f"{_STORED_COLUMNS}, batch_id, replaced_by FROM between"
         ).fetchall()
     rows = [
         [ids[k], r.line, r.field, r.reason, r.raw]
@@ -677,29 +691,36 @@ def _read_records(
 
 
 def _replace_pages(
-    db: duckdb.DuckDBPyConnection, table: str, batch_id: int | None, first: str = "batch_id"
+    db: duckdb.DuckDBPyConnection,
+    table: str,
+    batch_id: int | None,
+    first: str = "batch_id",
+    told: bool = False,
 ) -> None:
     """Store the pages of `table` (one per id; of batch `batch_id`, or each of its own
     `batch_id`) in place of the stored ones of the same ids, each stored one kept in
     `pages_replaced` (changed or not) for `batches undo` of the batch that told of the page
     again to put back. `first`: the column of the batch that replaced the stored page
-    when several of one fold told of it. `pages` has no primary key, whose index made
-    these replacements slow (store migration 5)."""
+    when several of one fold told of it; `told`: `table` has the `TOLD_COLUMNS` too (a
+    bulk CSV import's staged table has not: they stay NULL). `pages` has no primary key,
+    whose index made these replacements slow (store migration 5)."""
     batch = "t.batch_id" if batch_id is None else "$batch"
     replaced_by = f"t.{first}" if batch_id is None else "$batch"
     params = {} if batch_id is None else {"batch": batch_id}
     overlap = f"SELECT EXISTS (SELECT 1 FROM pages p JOIN {table} t ON p.id = t.id)"
     if db.execute(overlap).fetchall()[0][0]:
         db.execute(
-            f"INSERT INTO pages_replaced ({_PAGE_COLUMNS}, batch_id, replaced_by) SELECT "
-            f"{', '.join('p.' + c for c in PAGE_COLUMNS)}, p.batch_id, {replaced_by} "
+            f"INSERT INTO pages_replaced ({_STORED_COLUMNS}, batch_id, replaced_by) SELECT "
+            f"{', '.join('p.' + c for c in PAGE_COLUMNS + TOLD_COLUMNS)}, p.batch_id, "
+            f"{replaced_by} "
             f"FROM pages p JOIN {table} t ON p.id = t.id",
             params,
         ).fetchall()
         db.execute(f"DELETE FROM pages WHERE id IN (SELECT id FROM {table})").fetchall()
+    columns = PAGE_COLUMNS + TOLD_COLUMNS if told else PAGE_COLUMNS
     db.execute(
-        f"INSERT INTO pages ({_PAGE_COLUMNS}, batch_id) SELECT "
-        f"{', '.join('t.' + c for c in PAGE_COLUMNS)}, {batch} FROM {table} t",
+        f"INSERT INTO pages ({', '.join(columns)}, batch_id) SELECT "
+        f"{', '.join('t.' + c for c in columns)}, {batch} FROM {table} t",
         params,
     ).fetchall()
 
@@ -731,9 +752,9 @@ def _store_batch(
         f"SELECT count(DISTINCT id) FROM {table} WHERE id NOT IN (SELECT id FROM pages)"
     ).fetchall()[0][0]
     if isinstance(incoming, pa.Table):  # pages read row by row: an export DuckDB cannot read
-        db.execute(f"CREATE TEMP TABLE batch_pages AS SELECT {_PAGE_COLUMNS} FROM read_pages")
+        db.execute(f"CREATE TEMP TABLE batch_pages AS SELECT {_STORED_COLUMNS} FROM read_pages")
         table = "batch_pages"
-    _replace_pages(db, table, batch_id)
+    _replace_pages(db, table, batch_id, told=table == "batch_pages")
     if table == "batch_pages":  # (a failed statement above rolls the whole batch back)
         db.execute("DROP TABLE batch_pages").fetchall()
     if rejects:

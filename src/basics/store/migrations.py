@@ -329,4 +329,21 @@ MIGRATIONS: list[tuple[int, str]] = [
             WHERE regexp_matches(rotation, '\(level \d+\)$');
         """,
     ),
+    (
+        17,
+        # A page keeps when the newest event it was told from happened, when the newest
+        # naming its responder did, and its latest reopening (PagerDuty webhooks):
+        # deliveries arriving out of order merge by when things happened, and a reopened
+        # incident's first resolution is not its end.
+        # NULL (pages stored before, and every source that does not date its word) merges
+        # in arrival order. `pages_replaced` too: `batches undo` puts them back by name.
+        """
+        ALTER TABLE pages ADD COLUMN told_at TIMESTAMP;
+        ALTER TABLE pages ADD COLUMN assigned_at TIMESTAMP;
+        ALTER TABLE pages ADD COLUMN reopened_at TIMESTAMP;
+        ALTER TABLE pages_replaced ADD COLUMN told_at TIMESTAMP;
+        ALTER TABLE pages_replaced ADD COLUMN assigned_at TIMESTAMP;
+        ALTER TABLE pages_replaced ADD COLUMN reopened_at TIMESTAMP;
+        """,
+    ),
 ]

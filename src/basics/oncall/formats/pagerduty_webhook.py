@@ -21,7 +21,7 @@ from basics.oncall.formats.common import (
     required_time,
 )
 from basics.oncall.formats.pagerduty_json import SOURCE
-from basics.oncall.models import Page, PageReject
+from basics.oncall.models import Page, PageReject, resolution
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,13 @@ def read_pagerduty_webhook(
     later events (the trigger was missed or came before the export) still becomes a page, its
     created_at the incident's own `data.created_at` when an event carries it, else the earliest
     event's occurred_at;
-    acknowledged_at / resolved_at are the earliest incident.acknowledged / incident.resolved;
-    title, service, urgency and incident key come from the latest event that carries them; the
-    responder is the first assignee of the earliest event that has assignees.
+    acknowledged_at is the earliest incident.acknowledged; resolved_at the latest
+    incident.resolved, unless an incident.reopened came after it (then the page is open:
+    None), as PagerDuty reports a reopened incident; reopened_at the latest incident.reopened;
+    title, service, urgency, incident key and the responder (the first assignee, so the one
+    an incident.reassigned names) come from the latest event that carries them, latest by
+    occurred_at; told_at is the latest occurred_at, assigned_at that of the latest event
+    with assignees (a resolution has none).
     A repeated delivery (same event id) counts once. Events about other resources (services,
     notes, responder requests, pings) say nothing about a page and are skipped.
     """
@@ -146,13 +150,17 @@ def _incident_page(incident_id: str, events: list[_Event]) -> Page:
     def earliest(event_type: str) -> dt.datetime | None:
         return next((e.occurred_at for e in events if e.event_type == event_type), None)
 
+    def latest(event_type: str) -> dt.datetime | None:
+        return next((e.occurred_at for e in latest_first if e.event_type == event_type), None)
+
     created_at = (
         earliest("incident.triggered")
         or next((e.created_at for e in events if e.created_at), None)
         or events[0].occurred_at
     )
     acknowledged_at = earliest("incident.acknowledged")
-    resolved_at = earliest("incident.resolved")
+    reopened_at = latest("incident.reopened")
+    resolved_at = resolution(latest("incident.resolved"), reopened_at)
     check_order(
         created_at,
         acknowledged_at,
@@ -160,6 +168,7 @@ def _incident_page(incident_id: str, events: list[_Event]) -> Page:
         ("created_at", "incident.acknowledged occurred_at", "incident.resolved occurred_at"),
     )
     alert = next((e.title for e in latest_first if e.title), None)
+    assigned = next((e for e in latest_first if e.assignee), None)
     if alert is None:
         raise RecordError(
             "data.title", f"no event of incident {incident_id} carries data.title: expected one"
@@ -175,5 +184,8 @@ def _incident_page(incident_id: str, events: list[_Event]) -> Page:
         created_at=created_at,
         acknowledged_at=acknowledged_at,
         resolved_at=resolved_at,
-        responder=next((e.assignee for e in events if e.assignee), None),
+        responder=assigned.assignee if assigned else None,
+        told_at=events[-1].occurred_at,
+        assigned_at=assigned.occurred_at if assigned else None,
+        reopened_at=reopened_at,
     )
