@@ -113,3 +113,20 @@ def test_exports_joined_with_cat_say_what_they_repeat(make_env: Any) -> None:
     assert (result.accepted, result.rejected, result.joined_repeats) == (10, 1, 2)
     alone = env.ingest("export", env.write("alone.csv", header + "2026-03-02T11:00:00Z,200\n"))
     assert alone.joined_repeats == 0
+
+
+def test_two_requests_of_identical_content_with_their_ids_are_both_stored(
+    make_env: Any,
+) -> None:
+    """An id source's records are compared by id with its own: a request of the content of
+    one stored earlier, but its own id, is a new record (declaring `id:` is the way to say
+    so), never refused nor skipped as an overlap."""
+    env = make_env(config(with_id=True))
+    env.ingest("export", env.write("a.jsonl", line(1, rid="a1") + line(2, rid="a2")))
+
+    result = env.ingest("export", env.write("b.jsonl", line(1, rid="b1") + line(2, rid="a2")))
+    skipped = env.ingest("export", env.write("c.jsonl", line(1, rid="c1")), skip_overlap=True)
+
+    assert (result.accepted, result.duplicate_rows, result.overlap_rows) == (1, 1, 0)
+    assert (skipped.accepted, skipped.overlap_rows) == (1, 0)
+    assert env.store.scalar("SELECT count(*) FROM events") == 4

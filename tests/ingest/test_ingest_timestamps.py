@@ -34,6 +34,7 @@ CASES: list[tuple[Any, dt.datetime, bool]] = [
     (1774744200123, dt.datetime(2026, 3, 29, 0, 30, 0, 123000), False),
     (1774744200.25, dt.datetime(2026, 3, 29, 0, 30, 0, 250000), False),
     (1774744200123456, dt.datetime(2026, 3, 29, 0, 30, 0, 123456), False),
+    (100000000000000, dt.datetime(1973, 3, 3, 9, 46, 40), False),  # 15 digits: microseconds
     ("1774744200123456000", dt.datetime(2026, 3, 29, 0, 30, 0, 123456), False),
     # The last nanosecond of a minute stays in it (a double rounded it into the next one).
     (1774744259999999999, dt.datetime(2026, 3, 29, 0, 30, 59, 999999), False),

@@ -6,6 +6,7 @@ of sources that date nothing (Alertmanager) merge in arrival order, as before.""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -175,6 +176,24 @@ def test_pages_that_date_nothing_merge_in_arrival_order() -> None:
         None,
     )
     assert merge_page(told, stored).urgency == "critical"
+
+
+def test_a_reopening_makes_an_undated_pages_earlier_resolution_a_past_one() -> None:
+    """A page a file import resolved at 10:31 (undated), then a late webhook telling of a
+    resolution at 10:04 and a reopening at 10:08: resolved at 10:31, not reopened open."""
+    stored = Page(
+        id="pagerduty:Q1", source="pagerduty", source_id="Q1", incident_key="Q1",
+        alert="Payments down", service="payments", urgency="high",
+        created_at=t("2026-03-02T10:00:00"), acknowledged_at=None,
+        resolved_at=t("2026-03-02T10:31:00"), responder="alice",
+    )  # fmt: skip
+    told = dataclasses.replace(
+        stored,
+        resolved_at=t("2026-03-02T10:04:00"),
+        told_at=t("2026-03-02T10:08:00"),
+        reopened_at=t("2026-03-02T10:08:00"),
+    )
+    assert merge_page(stored, told).resolved_at == t("2026-03-02T10:31:00")
 
 
 # --- through the store ---------------------------------------------------------------------

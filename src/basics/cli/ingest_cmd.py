@@ -263,8 +263,8 @@ def summarise(result: BatchResult) -> None:
         click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
     if result.joined_repeats:
         click.echo(
-            f"  warning: {result.joined_repeats:,} events repeat identical ones earlier in "
-            "this file, whose header comes again (exports joined with cat?): if the exports "
+            f"  warning: {result.joined_repeats:,} events are identical to others of this "
+            "file, whose header comes again (exports joined with cat?): if the exports "
             "overlapped, undo this batch and ingest them one by one with --skip-overlap",
             err=True,
         )

@@ -122,15 +122,22 @@ def offset_time_sql(t: str) -> str:
     )
 
 
-def epoch_time_sql(text: str) -> str:
-    """The naive UTC time of `text` that matched `EPOCH_PATTERN`, an epoch number.
+def epoch_time_sql(text: str, number: str | None = None) -> str:
+    """The naive UTC time of `text` that matched `EPOCH_PATTERN`, an epoch number
+    (`number`: the text read as a DOUBLE, when the query has it already).
 
-    Told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns. Counted in whole
-    numbers, not in a double (which holds nanoseconds since 1970 only to about 256 ns, and
-    rounded 09:00:59.999999999 up into the next minute): digits below the microsecond are
-    dropped, as they are from ISO 8601 text. try_cast: a number too large for microseconds
-    is a reject, not a failed batch.
+    Told apart by magnitude: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns. A whole number of
+    fewer than 16 digits (seconds, milliseconds: what nearly every log writes) is exact as a
+    double and read so; a longer one or one with a fraction is counted in whole numbers (a
+    double holds nanoseconds since 1970 only to about 256 ns, and rounded 09:00:59.999999999
+    up into the next minute): digits below the microsecond are dropped, as they are from ISO
+    8601 text. try_cast: a number too large for microseconds is a reject, not a failed batch.
     """
+    value = number or f"try_cast({text} AS DOUBLE)"
+    plain = (
+        f"CASE WHEN abs({value}) >= 1e14 THEN {value} WHEN abs({value}) >= 1e11 "
+        f"THEN {value} * 1000 ELSE {value} * 1000000 END"
+    )
     whole = f"try_cast(split_part({text}, '.', 1) AS HUGEINT)"
     sign = f"(CASE WHEN starts_with({text}, '-') THEN -1 ELSE 1 END)"
 
@@ -140,12 +147,15 @@ def epoch_time_sql(text: str) -> str:
             "AS HUGEINT)"
         )
 
-    size = f"abs(try_cast({text} AS DOUBLE))"
+    exact = (
+        f"CASE WHEN abs({value}) >= 1e17 THEN {whole} // 1000 "
+        f"WHEN abs({value}) >= 1e14 THEN {whole} "
+        f"WHEN abs({value}) >= 1e11 THEN {whole} * 1000 + {fraction(3)} "
+        f"ELSE {whole} * 1000000 + {fraction(6)} END"
+    )
     return (
-        f"make_timestamp(try_cast(CASE WHEN {size} >= 1e17 THEN {whole} // 1000 "
-        f"WHEN {size} >= 1e14 THEN {whole} "
-        f"WHEN {size} >= 1e11 THEN {whole} * 1000 + {fraction(3)} "
-        f"ELSE {whole} * 1000000 + {fraction(6)} END AS BIGINT))"
+        f"make_timestamp(try_cast(CASE WHEN length({text}) < 16 AND NOT contains({text}, '.') "
+        f"THEN {plain} ELSE {exact} END AS BIGINT))"
     )
 
 
@@ -232,7 +242,7 @@ def timestamp_sql(rules: TimeRules, params: SqlParams) -> tuple[str, str]:
             return f"timezone('UTC', try_strptime(t, {fmt}))", "false"
         return "local_utc", "true"
     ts = (
-        f"CASE WHEN epoch IS NOT NULL THEN {epoch_time_sql('t')} "
+        f"CASE WHEN epoch IS NOT NULL THEN {epoch_time_sql('t', 'epoch')} "
         "WHEN is_apache THEN timezone('UTC', try_strptime(t, '%d/%b/%Y:%H:%M:%S %z')) "
         f"WHEN has_offset THEN {offset_time_sql('t')} ELSE local_utc END"
     )

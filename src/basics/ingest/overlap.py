@@ -18,7 +18,32 @@ from dataclasses import dataclass
 
 import duckdb
 
-_KEY = "hash(ts, service, operation, user_id, status, duration_ms, attrs)"
+# The operation without a query string: events stored before it was dropped from the
+# operation (`/cart?page=2`) are the same records as those stored after (`/cart`).
+_KEY = "hash(ts, service, split_part(operation, '?', 1), user_id, status, duration_ms, attrs)"
+
+
+def _others(ided_source: str | None) -> str:
+    """The stored events a batch is compared with: of other batches in its time span, not
+    `$exempt`; for a source with `id:` (`ided_source`), not those of its own that carry an
+    id (compared by id already: two requests of identical content are distinct records)."""
+    ided = (
+        " AND NOT (record_id IS NOT NULL AND batch_id IN "
+        "(SELECT id FROM batches WHERE source = $source))"
+        if ided_source is not None
+        else ""
+    )
+    return (
+        "FROM events WHERE ts BETWEEN $lo AND $hi AND batch_id <> $batch "
+        f"AND NOT list_contains($exempt, batch_id){ided}"
+    )
+
+
+def _scope(
+    batch_id: int, first: dt.datetime, last: dt.datetime, exempt: list[int], ided: str | None
+) -> dict[str, object]:
+    scope: dict[str, object] = {"lo": first, "hi": last, "batch": batch_id, "exempt": exempt}
+    return scope if ided is None else scope | {"source": ided}
 
 
 @dataclass(frozen=True)
@@ -50,19 +75,18 @@ def skip_stored(
     first: dt.datetime,
     last: dt.datetime,
     exempt: list[int],
+    ided_source: str | None = None,
 ) -> int:
-    """Delete the batch's events identical to stored ones of other batches (not `exempt`),
-    one for one (two stored copies take two of the batch's, a third stays); how many."""
-    scope = {"lo": first, "hi": last, "batch": batch_id, "exempt": exempt}
+    """Delete the batch's events identical to stored ones (`_others`), one for one (two
+    stored copies take two of the batch's, a third stays); how many."""
     deleted = db.execute(
         "DELETE FROM events WHERE batch_id = $batch AND rowid IN ("
         f"  SELECT rowid FROM (SELECT rowid, {_KEY} AS k, row_number() OVER "
         f"    (PARTITION BY {_KEY} ORDER BY rowid) AS nth FROM events WHERE batch_id = $batch) "
-        f"  JOIN (SELECT {_KEY} AS k, count(*) AS stored FROM events "
-        "    WHERE ts BETWEEN $lo AND $hi AND batch_id <> $batch "
-        "    AND NOT list_contains($exempt, batch_id) GROUP BY 1) USING (k) "
+        f"  JOIN (SELECT {_KEY} AS k, count(*) AS stored {_others(ided_source)} "
+        "    GROUP BY 1) USING (k) "
         "  WHERE nth <= stored)",
-        scope,
+        _scope(batch_id, first, last, exempt, ided_source),
     ).fetchall()
     return int(deleted[0][0])
 
@@ -70,7 +94,8 @@ def skip_stored(
 def repeats_after_joins(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """In a file of exports joined with `cat` (its CSV header comes again), how many of its
     events repeat identical ones of the same file: overlapping exports counted twice,
-    unless they are distinct records. Files without a repeated header are not looked at."""
+    unless they are distinct records (any two identical events of the file are counted, not
+    only those in different parts). Files without a repeated header are not looked at."""
     joined = db.execute(
         "SELECT count(*) FROM rejects WHERE batch_id = ? AND reason LIKE 'the header row again%'",
         [batch_id],
@@ -89,13 +114,11 @@ def find_overlap(
     first: dt.datetime,
     last: dt.datetime,
     exempt: list[int],
+    ided_source: str | None = None,
 ) -> Overlap | None:
-    """The overlap of a batch's events with stored ones of other batches (not `exempt`)."""
-    scope = {"lo": first, "hi": last, "batch": batch_id, "exempt": exempt}
-    others = (
-        "FROM events WHERE ts BETWEEN $lo AND $hi AND batch_id <> $batch "
-        "AND NOT list_contains($exempt, batch_id)"
-    )
+    """The overlap of a batch's events with stored ones (`_others`)."""
+    scope = _scope(batch_id, first, last, exempt, ided_source)
+    others = _others(ided_source)
     # Most batches share no time with stored events: one range scan answers them.
     if not db.execute(f"SELECT count(*) {others}", scope).fetchall()[0][0]:
         return None

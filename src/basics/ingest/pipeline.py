@@ -226,10 +226,11 @@ def ingest_events(
             result.min_ts, result.max_ts, result.ahead_rows, latest_ts = _span(db, batch_id, limits)
             # Also with `id:`: records stored before the id was declared, or through another
             # source, have no id of this source's to be found by.
+            ided = source_name if source.id is not None else None
             if skip_overlap and result.min_ts is not None and result.max_ts is not None:
                 exempt = _same_file_batches(db, source_name, read)
                 result.overlap_rows = skip_stored(
-                    db, batch_id, result.min_ts, result.max_ts, exempt
+                    db, batch_id, result.min_ts, result.max_ts, exempt, ided
                 )
                 if result.overlap_rows:
                     result.accepted -= result.overlap_rows
@@ -237,7 +238,7 @@ def ingest_events(
                         db, batch_id, limits
                     )
             elif not allow_overlap:
-                _refuse_repeats(db, source_name, batch_id, read, result, source.id is not None)
+                _refuse_repeats(db, source_name, batch_id, read, result, ided)
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
@@ -401,13 +402,15 @@ def _refuse_repeats(
     batch_id: int,
     plan: ReadPlan | None,
     result: BatchResult,
-    has_id: bool,
+    ided_source: str | None,
 ) -> None:
-    """Raise ConflictError when the batch's events repeat stored ones."""
+    """Raise ConflictError when the batch's events repeat stored ones (for a source with
+    `id:`, `ided_source`: ones stored without its ids)."""
     if result.min_ts is None or result.max_ts is None:
         return
+    has_id = ided_source is not None
     exempt = _same_file_batches(db, source_name, plan)
-    overlap = find_overlap(db, batch_id, result.min_ts, result.max_ts, exempt)
+    overlap = find_overlap(db, batch_id, result.min_ts, result.max_ts, exempt, ided_source)
     if overlap is None:
         return
     # A source with ids finds repeats by id: these were stored without one of its ids

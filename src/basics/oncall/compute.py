@@ -431,14 +431,18 @@ def merge_page(stored: Page, told: Page) -> Page:
     whatever order they arrived in), else the later told (Alertmanager, Basics' own pages:
     arrival order).
 
-    The resolution is the latest either knows when both are dated, so a delivery of an
-    earlier resolution changes nothing, and is None when the latest reopening either knows
-    came after it (`models.resolution`); undated, it is the earliest, as before."""
+    The resolution is the latest either knows when both are dated (or either knows of a
+    reopening), so a delivery of an earlier resolution changes nothing, and is None when the
+    latest reopening either knows came after it (`models.resolution`); else it is the
+    earliest, as before."""
     newer, older = _newest_first(stored, told, stored.told_at, told.told_at)
     named, other = _newest_first(stored, told, stored.assigned_at, told.assigned_at)
     dated = stored.told_at is not None and told.told_at is not None
     reopened_at = _latest(stored.reopened_at, told.reopened_at)
-    resolved_at = (_latest if dated else _earliest)(stored.resolved_at, told.resolved_at)
+    # A reopening known to either side makes an earlier resolution a past one, dated or not
+    # (a file import's page, then a late webhook's resolution and its reopening).
+    latest = dated or reopened_at is not None
+    resolved_at = (_latest if latest else _earliest)(stored.resolved_at, told.resolved_at)
     return dataclasses.replace(
         stored,
         alert=newer.alert or older.alert,
