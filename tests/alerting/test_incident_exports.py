@@ -263,3 +263,44 @@ def test_a_time_zone_per_row_jira_times_and_rows_of_only_commas(app: App, tmp_pa
         ("new york", at(3, 19, 0), at(3, 19, 20)),
         ("midnight and noon", at(4, 0, 5), at(4, 12, 40)),
     ]
+
+
+def test_an_id_of_another_file_is_the_same_incident_only_where_it_agrees(
+    app: App, tmp_path: Path
+) -> None:
+    """Spreadsheets number their rows: "1" of 2025's sheet is not "1" of 2026's. A later
+    export of the same incident (its id, its start) updates it; another file's "1" with
+    another start and title is an incident of its own."""
+    header = "id,title,service,start,end\n"
+    (tmp_path / "incidents-2025.csv").write_text(
+        header + "1,DB failover,checkout,2025-03-02 10:00,2025-03-02 10:30\n"
+    )
+    (tmp_path / "incidents-2026.csv").write_text(
+        header + "1,Bad deploy,checkout,2026-01-10 09:00,2026-01-10 09:20\n"
+    )
+    (tmp_path / "incidents-2026-later.csv").write_text(
+        header + "1,Bad deploy,checkout,2026-01-10 09:00,2026-01-10 09:25\n"
+    )
+    for name in ("incidents-2025.csv", "incidents-2026.csv", "incidents-2026-later.csv"):
+        assert run(app, tmp_path / name) == ([], {})
+
+    assert [(i.title, i.end) for i in list_incidents(app.store)] == [
+        ("DB failover", dt.datetime(2025, 3, 2, 9, 30)),
+        ("Bad deploy", dt.datetime(2026, 1, 10, 8, 25)),  # updated by the later export
+    ]
+
+
+def test_a_record_without_id_stored_under_an_older_key_is_updated(app: App) -> None:
+    """Stored before the key left the end out (its key then held the end), corrected
+    later: the incident of the same services, start and title is updated, not doubled."""
+    start, end = dt.datetime(2026, 11, 2, 10), dt.datetime(2026, 11, 2, 11, 30)
+    add_incident(app.store, ["checkout"], start, end, "Checkout down",
+                 source="file:sheet.csv", source_key="0123456789abcdef")  # fmt: skip
+    add_incident(
+        app.store, ["checkout"], start, end + dt.timedelta(minutes=2), "Checkout down",
+        source="file:sheet.csv", source_key="fedcba9876543210", former_key="ffffffffffffffff",
+    )  # fmt: skip
+
+    assert [(i.title, i.end) for i in list_incidents(app.store)] == [
+        ("Checkout down", dt.datetime(2026, 11, 2, 11, 32))
+    ]

@@ -46,11 +46,24 @@ def add_incident(
     with store.transaction() as db:
         if source_key is not None:
             kind = source.partition(":")[0]
+            # An id names the same incident from another file only where the start or the
+            # title agrees too ("1" of a spreadsheet of 2025 is not "1" of 2026's); a record
+            # without one (`former_key` given) is also the stored incident of the same
+            # services, start and title, whatever key an earlier version stored it under.
             known = db.execute(
-                "SELECT id FROM incidents WHERE (source = ? OR starts_with(source, ?)) "
-                "AND source_key IN (?, ?) ORDER BY source_key = ? DESC, id LIMIT 1",
-                [kind, f"{kind}:", source_key, former_key or source_key, source_key],
-            ).fetchall()
+                "SELECT id FROM incidents WHERE (source = $kind OR starts_with(source, $kinds)) "
+                "AND ((source_key = $key AND (source = $source OR start_ts = $start "
+                "      OR lower(title) = lower($title))) "
+                "  OR source_key = $former "
+                "  OR ($content AND list_sort(services) = list_sort($services::VARCHAR[]) "
+                "      AND start_ts = $start AND lower(title) = lower($title))) "
+                "ORDER BY source_key = $key DESC, id LIMIT 1",
+                {
+                    "kind": kind, "kinds": f"{kind}:", "key": source_key, "source": source,
+                    "start": start, "title": title.strip(), "former": former_key,
+                    "content": former_key is not None, "services": services,
+                },
+            ).fetchall()  # fmt: skip
             if known:
                 # Imported before: keep its id, take the record's current fields.
                 incident_id = int(known[0][0])
