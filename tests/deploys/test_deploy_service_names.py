@@ -20,6 +20,7 @@ from basics.cli.main import cli
 from basics.config.loader import parse_config
 from basics.deploys.formats import github, records
 from basics.deploys.models import DeployRecord
+from basics.ingest.batches import undo_batch
 
 CONFIG = """timezone: UTC
 services:
@@ -82,6 +83,33 @@ def test_a_file_told_in_two_spellings_is_one_deploy(app: App) -> None:
     assert imported("Checkout API", "a.jsonl") == (1, 1, 0)
     assert imported("checkout", "b.jsonl") == (1, 0, 1)  # the same deploy, told the same
     assert keys(app) == [("checkout", "checkout:42")]
+
+
+def test_a_deploy_stored_before_names_were_mapped_is_told_again_not_doubled(
+    tmp_path: Path,
+) -> None:
+    """Stored as "Checkout API:42" (a store of before, or a config without the alias), then
+    told again once the alias maps it to checkout: the one deploy, renamed, and undo of the
+    later import gives back the deploy as it was stored."""
+    bare = "timezone: UTC\nservices:\n  checkout: {}\n"
+    (tmp_path / "basics.yaml").write_text(bare)
+    before = App(parse_config(bare, tmp_path / "basics.yaml"))
+    body = json.dumps({"service": "Checkout API", "id": "42", "deployed_at": "2026-11-04T10:00Z"})
+    before.deploys.store_read(records.read_jsonl(body.encode(), "a", None, None), "jsonl", "a",
+                              body.encode())  # fmt: skip
+    before.close()
+    after = App(parse_config(CONFIG, tmp_path / "basics.yaml"))
+    again = body.replace("10:00Z", "10:05Z")
+
+    done = after.deploys.store_read(
+        records.read_jsonl(again.encode(), "b", None, None), "jsonl", "b", again.encode()
+    )
+
+    assert (done.deploys, done.new_deploys) == (1, 0)
+    assert keys(after) == [("checkout", "checkout:42")]
+    assert done.batch_id is not None
+    undo_batch(after.store, after.config, done.batch_id)
+    assert keys(after) == [("Checkout API", "Checkout API:42")]
 
 
 def test_a_webhook_service_alias_and_an_unknown_name(app: App) -> None:

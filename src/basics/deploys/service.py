@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -135,7 +135,9 @@ class DeployService:
         skips = [r for r in read.rejects if r.field == SKIPPED]
         names = self.config.service_names()
         keyed = source in _KEYED_BY_SERVICE
-        deploys = _last_per_key([naming.renamed(d, names, keyed) for d in read.deploys])
+        renamed = [(naming.renamed(d, names, keyed), d.source_key) for d in read.deploys]
+        told_keys = {d.source_key: told for d, told in renamed if d.source_key != told}
+        deploys = _last_per_key([d for d, _ in renamed])
         incidents = [naming.renamed_incident(i, names) for i in read.incidents]
         with self.store.transaction() as db:
             known = db.execute(
@@ -155,7 +157,9 @@ class DeployService:
                     hint=_nothing_usable(errors, skips), notes=read.notes,
                 )  # fmt: skip
             batch_id = _new_batch(db, source, name, sha, "applied", len(deploys), errors)
-            new, unchanged, changes, older = _store_deploys(db, source, deploys, batch_id)
+            new, unchanged, changes, older = _store_deploys(
+                db, source, deploys, batch_id, told_keys
+            )
             told, links = _store_incidents(
                 db, source, incidents, batch_id, self.config.deploys.environment
             )
@@ -390,18 +394,41 @@ def _new_batch(
 
 
 def _store_deploys(
-    db: duckdb.DuckDBPyConnection, source: str, deploys: list[DeployRecord], batch_id: int
+    db: duckdb.DuckDBPyConnection,
+    source: str,
+    deploys: list[DeployRecord],
+    batch_id: int,
+    told_keys: Mapping[str, str] | None = None,
 ) -> tuple[int, int, int, int]:
     """Store the deploys in place of those with the same source keys (keeping their ids) and
     their changes; how many deploys are new, how many were stored already as they are, how
-    many changes were stored, and how many told a status older than the one stored."""
+    many changes were stored, and how many told a status older than the one stored.
+    `told_keys`: the key a renamed deploy had as told ("Checkout API:42" of "checkout:42"),
+    which a deploy stored before names were mapped is found by."""
     import pyarrow as pa
 
     if not deploys:
         return 0, 0, 0, 0
+    match = [d.source_key for d in deploys]
+    if told_keys:
+        # A deploy stored under the key as told (before service names were mapped), and not
+        # under the mapped one, is the one this telling replaces (undo gives it back).
+        stored = {
+            row[0]
+            for row in db.execute(
+                "SELECT source_key FROM deploys WHERE source = ? AND list_contains(?, source_key)",
+                [source, [*told_keys, *told_keys.values()]],
+            ).fetchall()
+        }
+        match = [
+            told_keys[key] if key in told_keys and key not in stored and told_keys[key] in stored
+            else key
+            for key in match
+        ]  # fmt: skip
     incoming_deploys = pa.table(
         {
             "position": pa.array(range(len(deploys)), pa.int64()),
+            "match_key": match,
             "source_key": [d.source_key for d in deploys],
             "service": [d.service for d in deploys],
             "environment": [d.environment for d in deploys],
@@ -439,7 +466,7 @@ def _store_deploys(
         "AND coalesce(s.n, 0) = i.changes AS unchanged, "
         "d.id IS NOT NULL AND i.status_event AND d.deployed_at > i.deployed_at AS older "
         "FROM incoming_deploys i "
-        "LEFT JOIN deploys d ON d.source = ? AND d.source_key = i.source_key "
+        "LEFT JOIN deploys d ON d.source = ? AND d.source_key = i.match_key "
         "LEFT JOIN (SELECT deploy_id, count(*) AS n FROM deploy_changes GROUP BY deploy_id) s "
         "ON s.deploy_id = d.id",
         [source],
