@@ -108,14 +108,14 @@ def coverage(
             for field in sorted(used - {"service"}):
                 readers.setdefault(svc, {}).setdefault(field, []).append(f"{svc}/{name}")
             goods += [(svc, name, field) for field in sorted(read_by_good)]
-    # The fields `fields:` maps (ts and service make a reject when missing): each also
-    # counted, so one no event holds is said even when no SLO reads it.
+    # The fields `fields:` maps (ts and service make a reject when missing): one no event
+    # holds is said even when no SLO reads it (looked for apart, below).
     mapped = {
         filled: path
         for key, path in source.fields.items()
         if (filled := _field_of(key)) is not None
     }
-    fields = sorted({field for used in readers.values() for field in used} | set(mapped))
+    fields = sorted({field for used in readers.values() for field in used})
     counts = ["count(*)"]
     params: list[object] = []
     for field in fields:
@@ -160,15 +160,30 @@ def coverage(
         and not any(u.service == name for u in unknown)
     ]
     spans = _other_spans(db, config, batch_id, events) if source.format == "otlp" else []
-    reported = {u.field for u in unread}
-    total = sum(events.values())
+    total, reported = sum(events.values()), {u.field for u in unread}
     unmatched = [
         UnmatchedField(field, path, total)
         for field, path in sorted(mapped.items())
-        if total and field not in reported and not any(held.get((s, field)) for s in events)
+        if total
+        and field not in reported
+        and not (
+            any(held.get((s, field)) for s in events)  # counted above: an SLO reads it
+            if field in fields
+            else _held_by_any(db, batch_id, field)
+        )
     ]
     bad = _missing_as_bad(db, config, batch_id, partial, events)
     return Coverage(unread, bad, unknown, spans, unmatched)
+
+
+def _held_by_any(db: duckdb.DuckDBPyConnection, batch_id: int, field: str) -> bool:
+    """Whether an event of the batch holds `field`: the scan stops at the first that does
+    (nearly always the first row), and reads the batch through only when none does."""
+    holds, params = _holds(field)
+    found = db.execute(
+        f"SELECT 1 FROM events WHERE batch_id = ? AND {holds} LIMIT 1", [batch_id, *params]
+    ).fetchall()
+    return bool(found)
 
 
 def _field_of(name: str) -> str | None:
