@@ -115,10 +115,12 @@ def shift_loads(
     shifts: Sequence[Shift],
     pages: PageColumns,
     counted: NDArray[np.int32] | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> list[ShiftLoad]:
     """Pages, incidents and the SRE-book limit for each shift, in the order given.
     `counted`: the shift each page counts for, an index into `shifts` (by default
-    `page_shifts(pages, shifts)`)."""
+    `page_shifts(pages, shifts)`), or into a longer list where `numbers` gives each of
+    `shifts`' index in it (a week's shifts among all: nothing is renumbered)."""
     if counted is None:
         counted = page_shifts(pages, shifts)
     loads = []
@@ -126,7 +128,7 @@ def shift_loads(
         first, last = np.searchsorted(
             pages.created, [micros(shift.start), micros(shift.end)], side="left"
         )
-        mine = counted[first:last] == index
+        mine = counted[first:last] == (index if numbers is None else numbers[index])
         incidents = len(np.unique(pages.incident[first:last][mine]))
         hours = on_call_hours(shift.start, shift.end)
         limit = 2 * hours / 12
@@ -403,7 +405,7 @@ def weekly(
         end = start + WEEK
         week = pages.between(start, end)
         kept = [i for i, shift in enumerate(shifts) if start <= shift.start < end]
-        loads = shift_loads([shifts[i] for i in kept], pages, kept_shifts(counted, kept))
+        loads = shift_loads([shifts[i] for i in kept], pages, counted, kept)
         figures.append(
             WeekFigures(
                 week=iso_week(start),
