@@ -27,7 +27,7 @@ import yaml
 from basics.core.errors import InputError
 from basics.postmortems.halves import in_halves
 from basics.postmortems.models import PostMortem
-from basics.postmortems.parse import HTML_HINT, _stem, is_html, is_template, parse
+from basics.postmortems.parse import HTML_HINT, file_stem, is_html, is_template, parse
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -213,7 +213,8 @@ def _read_file(
         return FileRead(source, None, why)
     if _same_file(out, path):
         return FileRead(source, pm, written=str(out))
-    if out.name != f"{_slug(path.stem if path.stem else path.name)}.md" and pm.id == _stem(source):
+    plain = f"{_slug(path.stem if path.stem else path.name)}.md"
+    if out.name != plain and pm.id == file_stem(source):
         pm = dataclasses.replace(pm, id=out.stem)  # named by its file: the file's new name
     written = document(pm, text, source).encode("utf-8")
     if before != written:  # the same bytes again: nothing to write

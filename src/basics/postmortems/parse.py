@@ -232,7 +232,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     fields: dict[str, Any] = {}
     found: list[str] = []
 
-    title = _text(meta.get("title")) or title_line or _stem(path)
+    title = _text(meta.get("title")) or title_line or file_stem(path)
     fields["title"] = re.sub(r"\s+", " ", title).strip()
     for name in ("detected_by", "trigger"):
         value = _text(meta.get(name))
@@ -276,7 +276,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     return PostMortem(
         day=day,
         zone=timezone,
-        id=_text(meta.get("id")) or _stem(path),
+        id=_text(meta.get("id")) or file_stem(path),
         path=path,
         sha256=sha,
         found=tuple(found),
@@ -866,6 +866,6 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _stem(path: str) -> str:
+def file_stem(path: str) -> str:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] if "." in name[1:] else name
