@@ -304,3 +304,36 @@ def test_a_record_without_id_stored_under_an_older_key_is_updated(app: App) -> N
     assert [(i.title, i.end) for i in list_incidents(app.store)] == [
         ("Checkout down", dt.datetime(2026, 11, 2, 11, 32))
     ]
+
+
+def test_jira_service_management_and_incident_io_exports_as_they_are(
+    app: App, tmp_path: Path
+) -> None:
+    """Their own column names: Jira's Issue key, Created, Resolved, Component/s (twice) and
+    a custom field; incident.io's Reference, Reported at, Resolved at, Affected services."""
+    jira = tmp_path / "jira-sm.csv"
+    jira.write_text(
+        "Summary,Issue key,Issue Type,Status,Priority,Created,Resolved,Component/s,"
+        "Component/s,Custom field (Severity)\n"
+        "Checkout returning 503,ITSM-101,Incident,Resolved,Highest,02/Nov/26 11:04 AM,"
+        "02/Nov/26 11:31 AM,Checkout API,,Sev 1\n"
+        '"Errors after deploy, second wave",ITSM-102,Incident,Resolved,High,03/Nov/26 3:01 PM,'
+        "03/Nov/26 3:22 PM,checkout,Payments Gateway,\n"
+    )
+    incident_io = tmp_path / "incident-io.csv"
+    incident_io.write_text(
+        "ID,Reference,Name,Status,Severity,Reported at,Resolved at,Affected services\n"
+        "01HXYZ,INC-42,Checkout 5xx spike,Closed,Major,2026-11-05 22:03:00,"
+        "2026-11-05 22:12:00,checkout\n"
+    )
+
+    assert run(app, jira) == ([], {})
+    assert run(app, incident_io) == ([], {})
+
+    # Berlin is UTC+1 in November; a severity column wins over Jira's priority.
+    assert stored(app) == [
+        (("checkout",), at(2, 10, 4), at(2, 10, 31), "Checkout returning 503", "Sev 1"),
+        (("checkout", "payments"), at(3, 14, 1), at(3, 14, 22),
+         "Errors after deploy, second wave", "High"),
+        (("checkout",), at(5, 21, 3), at(5, 21, 12), "Checkout 5xx spike", "Major"),
+    ]  # fmt: skip

@@ -101,14 +101,24 @@ def test_field_names_in_any_case_and_what_a_record_lacks(app: App, tmp_path: Pat
                      "01HR,Checkout down,Checkout,2026-03-02 14:00,\n")  # fmt: skip
     empty = tmp_path / "empty.csv"
     empty.write_text("service,start,end,title\ncheckout,2026-03-02 14:00,,x\n")
+    # incident.io's own names are read (Affected services, Reported at, Resolved at); the
+    # incident without an end is still going.
     assert import_incidents(app.store, other, "UTC").rejects == [
-        "incidentio.csv:2: services: missing: expected a name, a comma-separated list or a "
-        "list under services or service or components (in any case); the record has ID, "
-        "Name, Affected services, Reported at, Resolved at",
-        "incidentio.csv:3: services: missing: expected a name, a comma-separated list or a "
-        "list under services or service or components (in any case); the record has ID, "
-        "Name, Affected services, Reported at, Resolved at",
+        "incidentio.csv:3: end: empty: an ongoing incident: import it once it has ended, or "
+        "give its end",
     ]
+    assert [i.title for i in list_incidents(app.store)] == ["x", "Checkout down"]
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text(
+        "ID,Name,Where,Reported at,Resolved at\n"
+        "01HS,Checkout down,Checkout,2026-03-02 14:00,2026-03-02 15:00\n"
+    )
+    [refused] = import_incidents(app.store, nameless, "UTC").rejects
+    assert refused.startswith(
+        "nameless.csv:2: services: missing: expected a name, a comma-separated list or a "
+        "list under services or service or components or component/s"
+    )
+    assert refused.endswith("the record has ID, Name, Where, Reported at, Resolved at")
     assert import_incidents(app.store, empty, "UTC").rejects == [
         # An ongoing incident: the store keeps only ended ones.
         "empty.csv:2: end: empty: an ongoing incident: import it once it has ended, or give "

@@ -38,12 +38,18 @@ from basics.core.errors import BasicsError, InputError
 from basics.ingest.encoding import CONVERT, start_problem
 from basics.store.duckdb_store import Store
 
-_SERVICES = ("services", "service", "components")
-_STARTS = ("start", "from", "started", "started at", "created at")
-_ENDS = ("end", "to", "resolved", "resolved at")
+# The names exports give each field (Jira Service Management's, incident.io's and
+# PagerDuty's CSVs among them), compared in lower case with `_` as a space, first found first.
+_SERVICES = ("services", "service", "components", "component/s", "component", "service name",
+             "affected services", "impacted services")  # fmt: skip
+_STARTS = ("start", "from", "started", "started at", "created at", "impact started at",
+           "reported at", "created", "created on", "start time")  # fmt: skip
+_ENDS = ("end", "to", "resolved", "resolved at", "resolved on", "end time", "closed at")
 _TITLES = ("title", "name", "summary")
 _ZONES = ("timezone", "tz", "time zone")
-_ONE_VALUE = (*_STARTS, *_ENDS, *_TITLES, *_ZONES, "id", "severity")
+_IDS = ("id", "issue key", "key", "incident number", "reference")
+_SEVERITIES = ("severity", "priority", "sev")
+_ONE_VALUE = (*_STARTS, *_ENDS, *_TITLES, *_ZONES, *_IDS, *_SEVERITIES)
 _WRAPPERS = ("incidents", "data")
 _OBJECT_NAMES = ("name", "summary", "title", "id")
 TIME_EXPECTED = "a time such as 2026-03-02T14:00:05Z, 2026-03-02 14:00:05 UTC or 2026-03-02"
@@ -221,8 +227,8 @@ def _fields(record: Any, timezone: str) -> dict[str, Any]:
         "start": start,
         "end": end,
         "title": title,
-        "severity": _text(_value(named, ("severity",)), "severity"),
-        "id": _text(_value(named, ("id",)), "id"),
+        "severity": _text(_value(named, _SEVERITIES), "severity"),
+        "id": _text(_value(named, _IDS), "id"),
     }
 
 
@@ -265,8 +271,14 @@ def _shown(value: Any) -> str:
 
 
 def _normalised(name: Any) -> str:
-    """A field name as compared: lower case, `_` and runs of spaces as one space."""
-    return " ".join(str(name).replace("_", " ").lower().split())
+    """A field name as compared: lower case, `_` and runs of spaces as one space, and a
+    Jira custom field by its own name (`Custom field (Severity)` is severity)."""
+    key = " ".join(str(name).replace("_", " ").lower().split())
+    custom = _CUSTOM_FIELD.fullmatch(key)
+    return custom.group(1).strip() if custom else key
+
+
+_CUSTOM_FIELD = re.compile(r"custom field \((.+)\)")
 
 
 def _by_name(record: Mapping[Any, Any]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import unicodedata
 _SEVERITY = re.compile(r"(\d+)")
 _SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3,
                    "minor": 4, "low": 4,
+                   # Jira's priorities
+                   "highest": 1, "blocker": 1, "lowest": 5, "trivial": 5,
                    # German, Spanish, French
                    "kritisch": 1, "hoch": 2, "mittel": 3, "niedrig": 4, "gering": 4,
                    "critico": 1, "alto": 2, "medio": 3, "bajo": 4,
