@@ -239,7 +239,9 @@ def _alert(item: SLORules, tier: Tier, labels: dict[str, str]) -> dict[str, Any]
     if item.slo.budgeting == "timeslices":
         measure = f"share of bad 1m slices (under {item.slo.slice_target}% good)"
     annotations = {
-        "summary": f"{item.name} is burning its error budget {factor}x too fast",
+        # For people: three significant digits (the expression keeps the exact factor).
+        "summary": f"{item.name} is burning its error budget at {float(tier.factor):.3g}x the "
+        "rate its objective allows",
         "description": (
             f"The {measure} of {item.name} over {windows} is above {threshold} "
             f"({factor} x the {100 - item.slo.objective}% allowed by the "

@@ -426,13 +426,23 @@ def _decode(data: bytes) -> str | None:
 
 
 def _unique_ids(library: Library) -> None:
-    """Two files with one id: the second is named by its file instead, and said."""
+    """Two files with one id: the second is named by its file instead (by its folder and
+    file when that is taken too: `wiki/2025/search-outage.md` beside
+    `wiki/2026/search-outage.md` read in place), and said."""
+    ids = {pm.id for pm in library.postmortems}
     seen: dict[str, str] = {}
     for index, pm in enumerate(library.postmortems):
         if pm.id in seen:
-            other = Path(pm.path).stem
+            path = Path(pm.path)
+            other = next(
+                name
+                for name in (path.stem, f"{path.parent.name}-{path.stem}",
+                             f"{path.parent.name}-{path.stem}-{index}")
+                if name not in seen and name not in ids
+            )  # fmt: skip
             note = f'id "{pm.id}" is also the id of {seen[pm.id]}: this one is "{other}"'
             library.postmortems[index] = _replace(pm, id=other, notes=(*pm.notes, note))
+            ids.add(other)
         seen.setdefault(library.postmortems[index].id, pm.path)
 
 
