@@ -128,6 +128,28 @@ def test_a_timeline_that_crosses_midnight_reads_the_later_times_on_the_next_day(
     assert "timeline: times after 11:52 PM read as the next day, 2026-03-03" in found.notes
 
 
+def test_a_timeline_over_three_days_without_dates_reads_each_day() -> None:
+    """22:30, 23:10, 08:15 (the next day), 11:00, 17:00, then 10:30: a timeline that crossed
+    one midnight runs oldest first, so a step back of 6.5 h is the third day, not a
+    resolution before the mitigation."""
+    text = (
+        "# Weekend backlog\n\n## Timeline (UTC)\n"
+        "- 2026-02-13 22:30 disk full after retention change deployed\n"
+        "- 23:10 consumer lag alert fires\n"
+        "- 08:15 on-call notices backlog on dashboard\n"
+        "- 11:00 retention reverted, mitigated\n"
+        "- 17:00 backlog half drained\n"
+        "- 10:30 backlog drained, resolved\n"
+    )
+    found = parse.parse(text, "weekend.md", "UTC")
+
+    assert [entry.at for entry in found.timeline] == [
+        D(2026, 2, 13, 22, 30), D(2026, 2, 13, 23, 10), D(2026, 2, 14, 8, 15),
+        D(2026, 2, 14, 11, 0), D(2026, 2, 14, 17, 0), D(2026, 2, 15, 10, 30),
+    ]  # fmt: skip
+    assert (found.mitigated, found.resolved) == (D(2026, 2, 14, 11, 0), D(2026, 2, 15, 10, 30))
+
+
 def test_times_past_midnight_agree_with_the_stated_durations() -> None:
     """Each line names its zone (CET, UTC+1) but no date: 00:50 CET after 22:45 CET on
     January 30 is January 31, which is what "Time to detection: 2 hours 5 minutes" says."""

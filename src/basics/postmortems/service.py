@@ -31,7 +31,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 import names them as skipped, with the command that makes them Markdown, rather than
 leaving them out without a word."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 8
+PARSE_VERSION = 9
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 

@@ -153,6 +153,7 @@ class _Reader:
     notes: list[str]
     entries: list[TimelineEntry] = field(default_factory=list)
     previous: tuple[dt.datetime, str] | None = None  # the last time read, and its clock
+    rolled: bool = False  # crossed midnight already: the timeline runs oldest first
     header: list[str] | None = None
     columns: tuple[int | None, int | None] = (None, None)  # the date and time columns
 
@@ -187,7 +188,7 @@ class _Reader:
         if DATE.fullmatch(content.split("(")[0].strip().rstrip(":")):
             self.day = dt.date.fromisoformat(content[:10])
             self.zone = zone_in(content) or self.zone
-            self.previous = None
+            self.previous, self.rolled = None, False
             return
         if not self.entries and _ZONE_LINE.search(content) and len(content) <= 80:
             named = None if TIME_OF_DAY.match(content) else zone_in(content)
@@ -206,13 +207,17 @@ class _Reader:
         """The time `text` starts with, on the current day. A time-only line more than 12
         hours earlier than the line before it is on the next day: the timeline crossed
         midnight ("11:52 PM", then "12:05 AM"). Less is a line written out of order, or a
-        timeline told newest first: left on its day. A line with a date says its day."""
+        timeline told newest first: left on its day, unless the timeline crossed a midnight
+        already (it runs oldest first, so any step back is the next day: 22:30, 08:15,
+        17:00, then 10:30 is the third day). A line with a date says its day."""
         moment = parse_clock(text, self.day, self.zone, self.default_zone)
         if moment is None:
             return None
         previous = self.previous
-        back = previous is not None and moment < previous[0] - _OUT_OF_ORDER
+        step = _OUT_OF_ORDER if not self.rolled else dt.timedelta(0)
+        back = previous is not None and moment < previous[0] - step
         if not dated and previous is not None and back and self.day is not None:
+            self.rolled = True
             self.day += dt.timedelta(days=1)
             said = f"timeline: times after {previous[1]} read as the next day, {self.day}"
             self.notes.append(said)
