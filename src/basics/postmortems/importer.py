@@ -189,7 +189,7 @@ def _read_file(
     """One file read and parsed, and written into `target` (unless edited there since the
     import that wrote it: the user's file is kept; nor over a file imported from another
     document: another name is taken)."""
-    from basics.postmortems.service import PARSE_VERSION, _decode
+    from basics.postmortems.service import _decode, parse_key
 
     source = str(path)
     try:
@@ -223,7 +223,7 @@ def _read_file(
                 source, None, f"kept: edited since import ({out}; --overwrite replaces it)"
             )
         out.write_bytes(written)  # an error here fails the import, as it always did
-    sha = f"{PARSE_VERSION}:{hashlib.sha256(written).hexdigest()}"
+    sha = parse_key(written, timezone)
     return FileRead(source, dataclasses.replace(pm, path=str(out)), "", str(out), sha)
 
 

@@ -35,6 +35,12 @@ PARSE_VERSION = 9
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
+def parse_key(data: bytes, timezone: str) -> str:
+    """What a cached parse is of: the parser's version, the zone times without one are read
+    in (another `timezone` in basics.yaml reads them again), and the file's bytes."""
+    return f"{PARSE_VERSION}:{timezone}:{hashlib.sha256(data).hexdigest()}"
+
+
 @dataclass
 class Library:
     """The post-mortems of the folder, and the files that are not post-mortems."""
@@ -87,7 +93,7 @@ class PostmortemService:
             except OSError as error:
                 result.skipped.append((name, f"cannot read: {error.strerror}"))
                 continue
-            sha = f"{PARSE_VERSION}:{hashlib.sha256(data).hexdigest()}"
+            sha = parse_key(data, self.config.timezone)
             if name in cached and cached[name][0] == sha:
                 result.postmortems.append(from_record(json.loads(cached[name][1])))
                 continue
