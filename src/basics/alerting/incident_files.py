@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from basics.alerting.incidents import add_incident
+from basics.config.models import named_services
 from basics.core.clock import parse_time
 from basics.core.errors import BasicsError, InputError
 from basics.ingest.encoding import CONVERT, start_problem
@@ -174,7 +175,7 @@ def import_incidents(
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
             continue
-        services = _named(fields["services"], names)
+        services = named_services(fields["services"], names)
         incident = add_incident(
             store, services, fields["start"], fields["end"], fields["title"],
             fields["severity"], source=f"file:{path.name}",
@@ -186,11 +187,6 @@ def import_incidents(
             unknown.update(s for s in incident.services if s.lower() not in names)
     result.unknown_services = dict(sorted(unknown.items()))
     return result
-
-
-def _named(services: list[str], names: Mapping[str, str] | None) -> list[str]:
-    """The services of basics.yaml the names or aliases name, once each, in order."""
-    return list(dict.fromkeys((names or {}).get(s.lower(), s) for s in services))
 
 
 def _content_key(services: list[str], start: dt.datetime, title: str) -> str:

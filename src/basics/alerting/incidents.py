@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from basics.alerting.models import Incident
+from basics.config.models import named_services
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
 
@@ -36,7 +37,7 @@ def add_incident(
     basics.yaml it is.
     """
     if names:
-        services = list(dict.fromkeys(names.get(s.lower(), s) for s in services))
+        services = named_services(services, names)
     if not services:
         raise InputError("an incident needs at least one --service")
     if end <= start:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -730,3 +731,14 @@ class Config(_Model):
     def slo_names(self) -> list[str]:
         """Every SLO as `service/slo`, in file order."""
         return [f"{svc}/{name}" for svc, service in self.services.items() for name in service.slos]
+
+
+def named_service(name: str, names: Mapping[str, str]) -> str:
+    """The service of basics.yaml a name or alias stands for, in any letter case
+    (`names`: `Config.service_names()`); a name it does not know, as given."""
+    return names.get(name.lower(), name)
+
+
+def named_services(services: Iterable[str], names: Mapping[str, str] | None) -> list[str]:
+    """`named_service` of each, once each, in order."""
+    return list(dict.fromkeys(named_service(s, names or {}) for s in services))

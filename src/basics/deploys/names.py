@@ -14,13 +14,11 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from basics.config.models import named_service
 from basics.deploys.models import DeployRecord, IncidentRecord
 
-
-def named(service: str, names: Mapping[str, str]) -> str:
-    """The service of basics.yaml `service` is a name or alias of (in any letter case);
-    else `service` as given."""
-    return names.get(service.lower(), service)
+named = named_service
+"""The service of basics.yaml a name or alias stands for (`config.models.named_service`)."""
 
 
 def renamed(deploy: DeployRecord, names: Mapping[str, str], keyed: bool) -> DeployRecord:

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from basics.config.models import Config
+from basics.config.models import Config, named_service
 from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
@@ -494,8 +494,8 @@ def _named(pages: list[Page], names: dict[str, str]) -> list[Page]:
     """The pages, each whose service is a service's name or alias in another letter case
     ("Checkout") named as the service (`Config.service_names`)."""
     return [
-        dataclasses.replace(page, service=names[page.service.lower()])
-        if page.service and names.get(page.service.lower(), page.service) != page.service
+        dataclasses.replace(page, service=named_service(page.service, names))
+        if page.service and named_service(page.service, names) != page.service
         else page
         for page in pages
     ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from basics.config.models import Config
+from basics.config.models import Config, named_services
 from basics.core.clock import iso_utc
 from basics.core.errors import InputError, NotFoundError
 from basics.postmortems import compute
@@ -458,7 +458,7 @@ def _named(pm: PostMortem, names: dict[str, str], zone: str) -> PostMortem:
     the service; a name basics.yaml does not know is kept as written. Its dates are local
     to basics.yaml's time zone. Done on each read, not in the cached parse, so an alias
     added to basics.yaml (or another zone) counts without reading again."""
-    services = tuple(dict.fromkeys(names.get(name.lower(), name) for name in pm.services))
+    services = tuple(named_services(pm.services, names))
     if services == pm.services and zone == pm.zone:
         return pm
     return _replace(pm, services=services, zone=zone)
