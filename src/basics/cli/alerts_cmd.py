@@ -365,11 +365,13 @@ def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:
     if not results:
         return
     slo = get_app(ctx).slo
-    first = results[0]
     if not any(slo.counts(r.slo, r.start, r.end).total for r in results):
-        hint = no_events_hint(ctx, "this range", first.start, first.end, "--to")
-        click.echo(hint.replace(";", " (so no firings says nothing about the policy);", 1),
-                   err=True)  # fmt: skip
+        _say_no_events(ctx, results[0])
+
+
+def _say_no_events(ctx: click.Context, first: Any) -> None:
+    hint = no_events_hint(ctx, "this range", first.start, first.end, "--to")
+    click.echo(hint.replace(";", " (so no firings says nothing about the policy);", 1), err=True)
 
 
 def _replay_row(r: Any) -> dict[str, Any]:
@@ -477,8 +479,8 @@ def tune(
         caption="budget share: the window's error budget a firing tier has seen spent within "
         "its long window; false: firings outside every incident.",
     )
-    if not result.events:
-        _say_if_empty(ctx, [result])
+    if not result.events:  # counted by tune already
+        _say_no_events(ctx, result)
     elif result.best:
         best = result.best
         output.say(
