@@ -8,6 +8,7 @@ and the Gini index Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² mean).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import zoneinfo
@@ -716,3 +717,38 @@ def test_a_fold_equals_merging_one_delivery_after_another() -> None:
         assert folded.between == replaced
 
     check()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.integers(min_value=-600, max_value=10**8),  # µs to resolve; < 0: clock skew
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_median_resolve_by_alert_is_the_nearest_rank_median_of_each(
+    rows: list[tuple[str, int, bool]],
+) -> None:
+    created = dt.datetime(2026, 3, 2, 9)
+    pages = [
+        dataclasses.replace(
+            page("2026-03-02 09:00", alert=alert, incident=f"i{i % 7}"),
+            id=f"p{i}",
+            resolved_at=created + dt.timedelta(microseconds=us) if resolved else None,
+        )
+        for i, (alert, us, resolved) in enumerate(rows)
+    ]
+    columns = cols(pages)
+    got = {a.alert: a.median_resolve_s for a in compute.noisy_alerts(columns)}
+    for alert in {a for a, _, _ in rows}:
+        times = [max(us, 0) / 1e6 for a, us, done in rows if a == alert and done]
+        assert got[alert] == compute_median(times)
+    assert compute.distinct(columns.incident) == len({p.incident_key for p in pages})
+
+
+def compute_median(values: list[float]) -> float | None:
+    """The nearest-rank median, written out: the ⌈n/2⌉-th smallest."""
+    return sorted(values)[math.ceil(len(values) / 2) - 1] if values else None

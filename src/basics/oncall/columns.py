@@ -148,7 +148,7 @@ class PageColumns:
         if person is not None:
             people, responder = _renamed(people, responder, person)
         alerts, alert = _codes(table.column("alert"))
-        _, incident = _codes(table.column("incident_key"))
+        incident = _indices(table.column("incident_key"))
         outcomes, outcome = _codes(table.column("outcome"))
         sources, source = _codes(table.column("source"))
         created = _micros(table.column("created_at"))
@@ -262,8 +262,14 @@ def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]
     """The distinct values of a string column and each row's index among them (-1 null)."""
     encoded = pc.dictionary_encode(column.combine_chunks())
     values = tuple(encoded.dictionary.to_pylist())
-    codes = filled(encoded.indices.cast(pa.int32()), np.int32, -1)
-    return values, codes
+    return values, filled(encoded.indices.cast(pa.int32()), np.int32, -1)
+
+
+def _indices(column: pa.ChunkedArray) -> NDArray[np.int32]:
+    """Each row's index among the distinct values of a string column (-1 null), for a
+    column whose values are only counted (incident keys: a third of the pages)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    return filled(encoded.indices.cast(pa.int32()), np.int32, -1)
 
 
 def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:

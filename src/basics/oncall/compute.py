@@ -129,7 +129,7 @@ def shift_loads(
             pages.created, [micros(shift.start), micros(shift.end)], side="left"
         )
         mine = counted[first:last] == (index if numbers is None else numbers[index])
-        incidents = len(np.unique(pages.incident[first:last][mine]))
+        incidents = distinct(pages.incident[first:last][mine])
         hours = on_call_hours(shift.start, shift.end)
         limit = 2 * hours / 12
         loads.append(
@@ -146,6 +146,15 @@ def shift_loads(
             )
         )
     return loads
+
+
+def distinct(codes: NDArray[np.int32]) -> int:
+    """How many distinct codes (indexes into a column's values, -1 for none) there are."""
+    if len(codes) < 2:
+        return len(codes)
+    seen = np.zeros(int(codes.max()) + 2, dtype=np.bool_)  # -1 marks the last entry
+    seen[codes] = True
+    return int(np.count_nonzero(seen))
 
 
 def kept_shifts(counted: NDArray[np.int32], kept: Sequence[int]) -> NDArray[np.int32]:
@@ -269,14 +278,25 @@ def noisy_alerts(pages: PageColumns) -> list[AlertNoise]:
 
 def _median_resolve_by_alert(pages: PageColumns) -> dict[int, float]:
     """The nearest-rank median time to resolve of each alert code with resolved pages."""
-    alert = pages.alert[pages.resolved != NO_TIME]
-    seconds = resolve_seconds(pages)  # the same pages, in the same order
-    order = np.lexsort((seconds, alert))
-    alert, seconds = alert[order], seconds[order]
-    codes, firsts, counts = np.unique(alert, return_index=True, return_counts=True)
+    done = pages.resolved != NO_TIME
+    alert = pages.alert[done].astype(np.int64)
+    # Whole µs (as `_elapsed_s` clips them) under the alert code: one sort of integers
+    # orders the pages by alert, then by time to resolve (lexsort of both is slower).
+    micros = np.maximum(pages.resolved[done] - pages.created[done], 0)
+    if not len(micros):
+        return {}
+    shift = max(int(micros.max()).bit_length(), 1)
+    if int(alert.max()).bit_length() + shift > 62:  # a span beyond any clock's: sort both
+        order = np.lexsort((micros, alert))
+        alert, micros = alert[order], micros[order]
+    else:
+        keyed = np.sort((alert << shift) | micros)
+        alert, micros = keyed >> shift, keyed & ((1 << shift) - 1)
+    firsts = np.flatnonzero(np.diff(alert, prepend=alert[0] - 1))
+    counts = np.diff(firsts, append=len(alert))
     return {
-        int(code): float(seconds[first + rank_index(MEDIAN, count)])
-        for code, first, count in zip(codes.tolist(), firsts.tolist(), counts.tolist(), strict=True)
+        int(alert[first]): float(micros[first + rank_index(MEDIAN, count)]) / 1e6
+        for first, count in zip(firsts.tolist(), counts.tolist(), strict=True)
     }
 
 
@@ -412,7 +432,7 @@ def weekly(
                 start=start,
                 end=end,
                 pages=len(week),
-                incidents=len(np.unique(week.incident)),
+                incidents=distinct(week.incident),
                 shifts=loads,
                 over_limit_shifts=sum(load.over_limit for load in loads),
                 time_to_acknowledge=time_to_acknowledge(week),

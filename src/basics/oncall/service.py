@@ -433,7 +433,7 @@ class OncallService:
             team=team,
             person=person,
             pages=len(pages),
-            incidents=len(np.unique(pages.incident)),
+            incidents=compute.distinct(pages.incident),
             shifts=loads,
             over_limit_shifts=sum(1 for load in loads if load.over_limit),
             pages_off_shift=int(np.count_nonzero(counted == compute.OFF_SHIFT)),
