@@ -79,7 +79,7 @@ def test_undo_leaves_what_a_store_without_the_batch_holds(run: Any, tmp_path: Pa
 
     assert undone.exit_code == 0
     assert undone.output.splitlines() == [
-        "batch 2 undone: removed 300 events, 1 rejects",
+        "batch 2 undone: removed 300 events, 1 reject",
         "  recounted 5 minutes of www",
     ]
     assert _minutes(run) == only_tuesday

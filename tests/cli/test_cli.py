@@ -791,4 +791,4 @@ def test_one_bad_file_does_not_stop_the_others(folder: Path) -> None:
     result = invoke(folder, "ingest", "events", "missing.jsonl", str(good), "--source", "api")
     assert result.exit_code == 1
     assert "missing.jsonl: no such file" in result.stderr
-    assert "more.jsonl: batch" in result.stdout and "1 events stored" in result.stdout
+    assert "more.jsonl: batch" in result.stdout and "1 event stored" in result.stdout

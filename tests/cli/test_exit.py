@@ -55,7 +55,7 @@ def test_a_commands_exit_code_and_output_survive(tmp_path: Path) -> None:
     status = run([BASICS, "slo", "status", *at, "--json", "--fail-on", "no-data"], tmp_path)
 
     assert ingest.returncode == 3, ingest.stderr  # a reject
-    assert ingest.stdout.startswith("events.jsonl: batch 1: 1 events stored")
+    assert ingest.stdout.startswith("events.jsonl: batch 1: 1 event stored")
     assert "events.jsonl:2" in ingest.stderr
     assert status.returncode == 2, status.stderr  # no data in the window
     assert status.stdout.rstrip().endswith("]") and '"status": "no_data"' in status.stdout

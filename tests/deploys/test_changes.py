@@ -154,7 +154,7 @@ def test_a_postmortem_naming_the_deploy_links_it_and_a_draft_lists_it(
     assert app.deploys.resolve("www@2.0.0").incidents == (1,)  # the recorded incident's
     findings = [f.problem for f in app.postmortems.lint(library) if f.field == "deploys"]
     assert findings == ["deploy www@9.9.9 is not recorded (basics deploys list)"]
-    draft = write(app, 1, tmp_path / "drafts").read_text()
+    draft = write(app, 1, tmp_path / "drafts")[0].read_text()
     assert "## What changed" in draft
     assert "- deploy 2: www 2.0.0, succeeded, 10 min before (linked)" in draft
     assert "deploys:\n- 2\n" in draft

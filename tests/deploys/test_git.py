@@ -142,7 +142,7 @@ def test_cli_import_then_one_more_tag_stores_only_that_tag(repo: Repo, tmp_path:
     repo.commit("e", 12)
     repo.tag("v1.3.0", 13)
     more = runner.invoke(cli, [*args, "--tags", "v*", "--service", "api"])
-    assert "1 deploys stored (1 new), 1 changes, 5 unchanged" in more.output, more.output
+    assert "1 deploy stored (1 new), 1 change, 5 unchanged" in more.output, more.output
     app = App(parse_config(config.read_text(), config))
     assert len(app.deploys.find("api")) == 6
     # lead times: a 3 h, b 2 h, c 1 h (rc1), d 1 h, fix 0.5 h, e 1 h -> median 1 h

@@ -90,10 +90,10 @@ def test_the_cli_warns_on_stderr_and_json_carries_them(tmp_path: Path) -> None:
 
     assert done.returncode == 0
     assert done.stderr == (
-        "  warning: none of the 1 events of blog has status (fields: status: http.status), "
+        "  warning: the one event of blog has no status (fields: status: http.status), "
         "which blog/availability reads; a missing value never matches: check the source's "
         "fields: against a record\n"
-        '  warning: fields: attrs.region: "region" matched nothing in the 1 events stored (no '
+        '  warning: fields: attrs.region: "region" matched nothing in the 1 event stored (no '
         "such column or key?): check the name against the file's header or a record\n"
     )
 

@@ -323,8 +323,8 @@ def test_the_summary_names_the_repeated_hour(
 
     out = capsys.readouterr().out
     assert (
-        "  1 local times fell in an hour the clocks went through twice (Europe/London) and "
-        "were read as the first of the two" in out
+        "  1 local time fell in an hour the clocks went through twice (Europe/London) and "
+        "was read as the first of the two" in out
     )
 
 

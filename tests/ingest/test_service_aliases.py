@@ -87,7 +87,7 @@ def test_a_service_differing_only_in_case_or_spaces_is_warned_about(tmp_path: Pa
     assert warned.splitlines()[-2:] == [
         '  warning: 2 events name service "Api", not "api" of basics.yaml: they count for '
         'none of its SLOs; add "Api" to its aliases: if it is the same service',
-        '  warning: 1 events name service "api ", not "api" of basics.yaml: they count for '
+        '  warning: 1 event names service "api ", not "api" of basics.yaml: they count for '
         'none of its SLOs; add "api " to its aliases: if it is the same service',
     ]
 

@@ -230,7 +230,7 @@ def test_the_cli_imports_with_a_mapping_and_a_source(app: App, tmp_path: Path) -
     )  # fmt: skip
 
     assert done.exit_code == 3, done.output
-    assert f"{export}: batch 1: 1 pages (1 new), 1 rejected" in done.output
+    assert f"{export}: batch 1: 1 page (1 new), 1 rejected" in done.output
     assert f"{export}:3: Fired: unparseable time" in done.output
     listed = runner.invoke(cli, ["--config", str(tmp_path / "basics.yaml"), "pages", "list"])
     assert "home-pager:2026-03-02T14:00:00Z#Disk" in listed.output

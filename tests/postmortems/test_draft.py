@@ -51,8 +51,20 @@ def test_a_draft_from_the_data(small_demo: Path, tmp_path: Path) -> None:
     assert pm.detected is not None and pm.detected.isoformat()[:16] <= first["created_at"][:16]
     assert f"to {first['responder']}" in text
     assert pm.sections["timeline"] and "incident starts" in text
-    # Again: the draft is there, nothing is overwritten.
+    # Again: the same draft is there, unchanged; once edited, it is never overwritten.
     again = run(folder, "postmortems", "new", "--incident", str(incident["id"]))
-    assert again.exit_code == 1 and "exists already" in again.output
+    assert again.exit_code == 0 and f"draft unchanged: {path}" in again.output
+    path.write_text(text.replace("## Summary", "## Summary\n\nThe LB pool drained."))
+    edited = run(folder, "postmortems", "new", "--incident", str(incident["id"]))
+    assert edited.exit_code == 1 and "exists already and differs" in edited.output
+    assert "The LB pool drained." in path.read_text()
+    # Another incident of the same title on the same day takes its id in the file name.
+    other = run(folder, "incidents", "add", "--service", "www", "--from", incident["start"],
+                "--to", incident["end"], "--title", incident["title"])  # fmt: skip
+    assert other.exit_code == 0, other.output
+    other_id = max(i["id"] for i in json.loads(run(folder, "incidents", "list", "--json").output))
+    second = run(folder, "postmortems", "new", "--incident", str(other_id))
+    assert second.exit_code == 0, second.output
+    assert f"{path.stem}-{other_id}.md" in second.output
     unknown = run(folder, "postmortems", "new", "--incident", "999")
     assert unknown.exit_code == 1 and "no incident 999" in unknown.output

@@ -68,7 +68,7 @@ def test_a_file_imported_from_another_document_is_never_written_over(folder: Pat
     run(folder, "postmortems", "import", str(folder / "wiki" / "2025"))
     assert written(folder) == {"search-outage.md": "2025"}
     result = run(folder, "postmortems", "import", str(folder / "wiki" / "2026"), "--overwrite")
-    assert "1 post-mortems imported, 0 skipped" in result.output
+    assert "1 post-mortem imported, 0 skipped" in result.output
     assert f"-> {folder / 'postmortems' / '2026-search-outage.md'}" in result.output
     assert written(folder) == {"search-outage.md": "2025", "2026-search-outage.md": "2026"}
     # The whole folder now: each document keeps the file it has, and nothing is added.

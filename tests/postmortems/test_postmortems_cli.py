@@ -270,7 +270,7 @@ def test_importing_again_keeps_a_file_edited_since(folder: Path) -> None:
     for name, written in ((names[1], tls), (names[2], probe)):
         kept = f"kept: edited since import ({written}; --overwrite replaces it)"
         assert f"skipped {wiki / name}: {kept}" in again.output
-    assert "1 post-mortems imported, 2 skipped" in again.output
+    assert "1 post-mortem imported, 2 skipped" in again.output
     assert tls.read_bytes() == edited
     assert probe.read_text().endswith("Edited by hand.\n")
     assert incident.stat().st_mtime_ns == 10**18  # the same bytes again: not written

@@ -388,7 +388,7 @@ def test_the_week_before_is_the_local_week_across_a_clock_change(tmp_path: Path)
 
 
 def test_the_terminal_summary_wraps_and_says_what_it_leaves_out(app: App, tmp_path: Path) -> None:
-    """At 60 columns every line of what changed fits, continued under its first word; a
+    """At 50 columns every line of what changed fits, continued under its first word; a
     list cut short says how many it left out (the rest are in --json)."""
     import dataclasses
 
@@ -403,8 +403,8 @@ def test_the_terminal_summary_wraps_and_says_what_it_leaves_out(app: App, tmp_pa
     assert "Noisiest alerts: Alert0 1, Alert1 1, Alert2 1 and 2 more alerts" in render.summary(many)
 
     base = ["--config", str(tmp_path / "basics.yaml"), "review", "--week", "2026-W10"]
-    text = CliRunner().invoke(cli, base, env={"COLUMNS": "60"}).output
+    text = CliRunner().invoke(cli, base, env={"COLUMNS": "50"}).output
     changed = text.split("\n\n")[1].splitlines()
-    assert max(len(line) for line in changed) <= 59
+    assert max(len(line) for line in changed) <= 50
     assert all(line.startswith(("  ", "    ")) for line in changed)
     assert any(line.startswith("    ") for line in changed)  # a continued line

@@ -377,7 +377,7 @@ def test_cli_ingest_list_remove_and_report(app: App, tmp_path: Path) -> None:
 
     ingest = run("ingest", "toil", str(DATA / "tempo_cp1252.csv"))
     assert ingest.exit_code == 3, ingest.output  # the "Total" row
-    assert "3 entries (3.0 h), 0 already stored, 1 rejected" in ingest.stdout
+    assert "3 entries (3.0 h), 0 already stored, 1 rejected" in " ".join(ingest.stdout.split())
     assert "read as cp1252" in ingest.stdout and "person ← Username" in ingest.stdout
     assert "tempo_cp1252.csv:5: Username: missing person" in ingest.stderr
     assert run("ingest", "toil", str(DATA / "tempo_cp1252.csv")).exit_code == 0

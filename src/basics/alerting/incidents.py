@@ -85,6 +85,27 @@ def add_incident(
     return Incident(incident_id, tuple(services), start, end, title.strip(), severity, source)
 
 
+def same_incident(
+    store: Store,
+    services: list[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    title: str,
+    names: Mapping[str, str] | None = None,
+) -> Incident | None:
+    """The incident recorded already with these services, start, end and title (in any
+    letter case), whatever its source: `incidents add` run again (a script, a README
+    followed twice) finds it rather than recording it twice."""
+    if names:
+        services = named_services(services, names)
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM incidents WHERE list_sort(services) = list_sort(?::VARCHAR[]) "
+        "AND start_ts = ? AND end_ts = ? AND lower(title) = lower(?) ORDER BY id LIMIT 1",
+        [services, start, end, title.strip()],
+    )
+    return _incident(rows[0]) if rows else None
+
+
 def remove_incident(store: Store, incident_id: int) -> Incident:
     """Delete one recorded incident; the incident as it was."""
     with store.transaction() as db:

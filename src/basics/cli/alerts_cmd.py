@@ -69,11 +69,11 @@ def evaluate(
     else:
         _evaluation_table(results)
         if results and states == {"no_data"}:
-            click.echo(no_events_hint(ctx, "any tier's window"), err=True)
+            output.say(no_events_hint(ctx, "any tier's window"), err=True)
     if not as_json:
         for e in results:
             if e.note:
-                click.echo(f"skipped {e.slo}: {e.note}", err=True)
+                output.say(f"skipped {e.slo}: {e.note}", err=True)
     if {s.replace("-", "_") for s in fail_on} & states:
         ctx.exit(EXIT_FAIL_ON)
 
@@ -131,8 +131,8 @@ def compare(
 
     \b
     Example:
-      basics alerts compare www/availability --policies workbook,single-1h,error-rate \
-        --from 2026-02-01
+      basics alerts compare www/availability \\
+        --policies workbook,single-1h,error-rate --from 2026-02-01
     """
     from basics.cli import output
 
@@ -141,7 +141,8 @@ def compare(
     begin = time_option(ctx, start)
     assert begin is not None
     names = [name.strip() for name in policies.split(",") if name.strip()]
-    results = [app.alerting.replay(slo_name, begin, at_option(ctx, end), n) for n in names]
+    range_end = at_option(ctx, end)  # once: `latest` is said once, not per policy
+    results = [app.alerting.replay(slo_name, begin, range_end, n) for n in names]
     if results:
         _say_if_empty(ctx, results)
     if as_json:
@@ -217,7 +218,8 @@ def replay(
     \b
     Examples:
       basics alerts replay www/availability --from 2026-01-01 --to 2026-03-31
-      basics alerts replay www/availability --from 2026-02-01 --policy single-1h --json
+      basics alerts replay www/availability --from 2026-02-01 --policy single-1h \\
+        --json
       basics alerts replay --all --from 2026-02-01
     """
     from basics.cli import output
@@ -243,7 +245,7 @@ def replay(
             _replay_summary(results, as_json, skipped)
         if not as_json:
             for name, (_, reason) in skipped.items():
-                click.echo(f"skipped {name}: {reason}", err=True)
+                output.say(f"skipped {name}: {reason}", err=True)
         return
     assert slo_name is not None
     from basics.deploys.changes import before_firings
@@ -371,7 +373,9 @@ def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:
 
 def _say_no_events(ctx: click.Context, first: Any) -> None:
     hint = no_events_hint(ctx, "this range", first.start, first.end, "--to")
-    click.echo(hint.replace(";", " (so no firings says nothing about the policy);", 1), err=True)
+    from basics.cli import output
+
+    output.say(hint.replace(";", " (so no firings says nothing about the policy);", 1), err=True)
 
 
 def _replay_row(r: Any) -> dict[str, Any]:
@@ -432,7 +436,8 @@ def tune(
 
     \b
     Example:
-      basics alerts tune www/availability --from 2026-01-01 --max-false-per-month 1
+      basics alerts tune www/availability --from 2026-01-01 \\
+        --max-false-per-month 1
     """
     from basics.cli import output
 
@@ -510,9 +515,12 @@ def prometheus(ctx: click.Context, out: str | None) -> None:
 
     \b
     Example:
-      basics alerts export prometheus --out rules.yaml && promtool check rules rules.yaml
+      basics alerts export prometheus --out rules.yaml && \\
+        promtool check rules rules.yaml
     """
     from pathlib import Path
+
+    from basics.cli.output import say
 
     app = get_app(ctx)
     rule_file = app.alerting.prometheus_rules()
@@ -523,7 +531,7 @@ def prometheus(ctx: click.Context, out: str | None) -> None:
     else:
         click.echo(text, nl=False)
     for line in rule_file.skipped:
-        click.echo(f"skipped {line}", err=True)
+        say(f"skipped {line}", err=True)
 
 
 @click.group()
@@ -546,21 +554,29 @@ def add(
     title: str,
     severity: str | None,
 ) -> None:
-    """Record an incident.
+    """Record an incident. The same services, start, end and title recorded already are
+    that incident: run again, it is said and not recorded twice.
 
     \b
     Example:
-      basics incidents add --service www --from 2026-03-02T14:00Z --to 2026-03-02T14:20Z \\
-        --title "Checkout 502s after deploy" --severity SEV2
+      basics incidents add --service www --from 2026-03-02T14:00Z \\
+        --to 2026-03-02T14:20Z --title "Checkout 502s after deploy" \\
+        --severity SEV2
     """
-    from basics.alerting.incidents import add_incident
+    from basics.alerting.incidents import add_incident, same_incident
 
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
+    names = app.config.service_names()
+    known = same_incident(app.store, list(services), begin, finish, title, names)
+    if known is not None:
+        # Run again (a script, the README followed twice): the incident is not recorded twice.
+        click.echo(f"incident {known.id} recorded already (the same services, times and title)")
+        return
     incident = add_incident(
         app.store, list(services), begin, finish, title, severity,
-        names=app.config.service_names(),
+        names=names,
     )  # fmt: skip
     for service in incident.services:
         if service not in app.config.services:
@@ -593,6 +609,7 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     from basics.alerting.incident_files import import_incidents
     from basics.cli.main import EXIT_REJECTS
+    from basics.cli.output import say
 
     app = get_app(ctx)
     refused = 0
@@ -600,7 +617,7 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
         result = import_incidents(
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
-        click.echo(
+        say(
             f"{name}: {len(set(result.recorded))} incident(s) recorded, updated or already "
             f"known, {len(result.rejects)} refused"
         )
@@ -633,10 +650,10 @@ def remove(ctx: click.Context, incident_id: int) -> None:
       basics incidents remove 4
     """
     from basics.alerting.incidents import remove_incident
-    from basics.cli.output import when
+    from basics.cli.output import say, when
 
     incident = remove_incident(get_app(ctx).store, incident_id)
-    click.echo(
+    say(
         f'incident {incident.id} removed: "{incident.title}" on {", ".join(incident.services)}, '
         f"{when(incident.start)} to {when(incident.end)}"
     )

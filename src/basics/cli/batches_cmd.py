@@ -93,22 +93,25 @@ def undo(ctx: click.Context, batch_id: int, as_json: bool) -> None:
         output.emit_json(done)
         return
     parts = [
-        f"{count:,} {name}"
-        for name, count in (
-            ("events", done.events),
-            ("pages", done.pages),
-            ("shifts", done.shifts),
-            ("deploys", done.deploys),
-            ("incidents", done.incidents),
-            ("toil entries", done.toil_entries),
-            ("rejects", done.rejects),
+        output.plural(count, *names)
+        for names, count in (
+            (("event",), done.events),
+            (("page",), done.pages),
+            (("shift",), done.shifts),
+            (("deploy",), done.deploys),
+            (("incident",), done.incidents),
+            (("toil entry", "toil entries"), done.toil_entries),
+            (("reject",), done.rejects),
         )
         if count
     ]
-    click.echo(f"batch {batch_id} undone: removed {', '.join(parts) or 'nothing'}")
-    if done.pages_restored:
-        click.echo(f"  put back the earlier version of {done.pages_restored:,} pages")
-    if done.deploys_restored:
-        click.echo(f"  put back the earlier version of {done.deploys_restored:,} deploys")
+    output.say(f"batch {batch_id} undone: removed {', '.join(parts) or 'nothing'}")
+    for count, noun in ((done.pages_restored, "page"), (done.deploys_restored, "deploy")):
+        if count:
+            output.say(f"put back the earlier version of {output.plural(count, noun)}", indent="  ")
     if done.minutes_recounted:
-        click.echo(f"  recounted {done.minutes_recounted:,} minutes of {', '.join(done.services)}")
+        output.say(
+            f"recounted {output.plural(done.minutes_recounted, 'minute')} of "
+            f"{', '.join(done.services)}",
+            indent="  ",
+        )

@@ -106,14 +106,16 @@ def _tables(report: Any) -> None:
         shown = [k for k in card.checks if k.verdict != "pass"]
         if not shown:
             continue
+        click.echo()  # a blank line before each service's table (a title's own is dropped)
         output.emit_table(
-            f"\n{card.service} (owner {card.owner or '—'})",
+            f"{card.service} (owner {card.owner or '—'})",
             ["check", "verdict", "measured", "fix"],
             [[k.check, MARKS[k.verdict], k.measured, k.exception or k.fix] for k in shown],
             drop=["fix"],
         )
     if report.skipped:
-        click.echo(f"\nNot checked (checks.skip in basics.yaml): {', '.join(report.skipped)}")
+        click.echo()
+        output.say(f"Not checked (checks.skip in basics.yaml): {', '.join(report.skipped)}")
 
 
 def _history_table(rows: list[Any]) -> None:

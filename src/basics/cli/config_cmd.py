@@ -25,7 +25,9 @@ def init(folder: Path, force: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     template = resources.files("basics.config").joinpath("template.yaml").read_text("utf-8")
     target.write_text(template, encoding="utf-8")
-    click.echo(f"Wrote {target}. Edit its sources and services, then: basics config validate")
+    from basics.cli.output import say
+
+    say(f"Wrote {target}. Edit its sources and services, then: basics config validate")
 
 
 @click.group()
@@ -43,6 +45,7 @@ def validate(ctx: click.Context) -> None:
       basics config validate && echo ok
     """
     from basics.cli.main import EXIT_ERROR, get_app
+    from basics.cli.output import say
     from basics.ingest.normalize import engine_problems
 
     app = get_app(ctx)
@@ -52,7 +55,7 @@ def validate(ctx: click.Context) -> None:
             click.echo(f"Error: {app.config.path}: {problem}", err=True)
         ctx.exit(EXIT_ERROR)
     names = app.config.slo_names()
-    click.echo(
+    say(
         f"{app.config.path}: ok — {len(app.config.sources)} source(s), "
         f"{len(app.config.services)} service(s), {len(names)} SLO(s)"
     )

@@ -305,10 +305,12 @@ def ingest_deploys(
 
     \b
     Examples:
-      basics ingest deploys --git ~/src/api --tags 'v*' --exclude '*-rc*' --service api
+      basics ingest deploys --git ~/src/api --tags 'v*' --exclude '*-rc*' \\
+        --service api
       basics ingest deploys deployment_status.jsonl --format github
       basics ingest deploys fourkeys.jsonl --format fourkeys
-      basics ingest deploys releases.csv --format csv --mapping service=app,deployed_at=finished
+      basics ingest deploys releases.csv --format csv \\
+        --mapping service=app,deployed_at=finished
     """
     from basics.cli import output
 
@@ -359,35 +361,38 @@ def _say(result: DeployImport) -> None:
     from basics.cli import output
 
     if result.status == "duplicate":
-        click.echo(f"{result.name}: already imported as batch {result.duplicate_of}")
+        output.say(f"{result.name}: already imported as batch {result.duplicate_of}")
         return
     if result.status == "rejected":
         counted = f"{result.rejected:,} rejected, {result.skipped:,} skipped"
-        click.echo(
+        output.say(
             f"{result.name}: nothing stored: {counted} (batch {result.batch_id} keeps them: "
             f"basics ingest rejects {result.batch_id})",
             err=True,
         )
         if result.hint:
-            click.echo(f"  why: {result.hint}", err=True)
+            output.say(f"why: {result.hint}", err=True, indent="  ")
     else:
+        stored = result.deploys - result.unchanged - result.superseded
         parts = [
-            f"{result.deploys - result.unchanged - result.superseded:,} deploys stored "
-            f"({result.new_deploys:,} new)",
-            f"{result.changes:,} changes",
+            f"{output.plural(stored, 'deploy')} stored ({result.new_deploys:,} new)",
+            output.plural(result.changes, "change"),
         ]
         if result.unchanged:
             parts.append(f"{result.unchanged:,} unchanged")
         if result.superseded:
             parts.append(f"{result.superseded:,} older than the status stored (kept, not shown)")
         if result.incidents:
-            parts.append(f"{result.incidents:,} incidents, {result.links:,} links")
+            parts.append(
+                f"{output.plural(result.incidents, 'incident')}, "
+                f"{output.plural(result.links, 'link')}"
+            )
         if result.skipped:
             parts.append(f"{result.skipped:,} skipped (not deploys)")
         parts.append(f"{result.rejected:,} rejected")
-        click.echo(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
+        output.say(f"{result.name}: batch {result.batch_id}: {', '.join(parts)}")
     for note in result.notes:
-        click.echo(f"  note: {note}", err=result.status == "rejected")
+        output.say(f"note: {note}", err=result.status == "rejected", indent="  ")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}", err=True)
     output.rejects(result.name, result.first_rejects, result.rejected, result.batch_id)

@@ -226,6 +226,8 @@ def ingest_with_progress(
 
 
 def summarise(result: BatchResult) -> None:
+    """What one batch did: its summary and notes wrapped to the terminal; its warnings on
+    stderr, one line each (as its rejects), for grep and logs."""
     from basics.cli import output
 
     if result.status == "duplicate":
@@ -250,48 +252,60 @@ def summarise(result: BatchResult) -> None:
             if result.continues
             else ""
         )
-        click.echo(
-            f"{result.path}: batch {result.batch_id}: {result.accepted:,} events stored{span}"
-            f"{resumed}, {result.rejected:,} rejected"
+        stored = output.plural(result.accepted, "event")
+        output.say(
+            f"{result.path}: batch {result.batch_id}: {stored} stored{span}{resumed}, "
+            f"{result.rejected:,} rejected"
         )
     if result.reread_line is not None:
-        click.echo(
-            f"  line {result.reread_line:,} was unfinished when batch {result.continues} read "
-            "it (its reject there is taken back): read again, whole"
+        output.say(
+            f"line {result.reread_line:,} was unfinished when batch {result.continues} read "
+            "it (its reject there is taken back): read again, whole",
+            indent="  ",
         )
     if result.duplicate_rows:
-        click.echo(f"  {result.duplicate_rows:,} records skipped: their id was stored already")
+        skipped = output.plural(result.duplicate_rows, "record")
+        output.say(f"{skipped} skipped: their id was stored already", indent="  ")
     if result.joined_repeats:
         click.echo(
-            f"  warning: {result.joined_repeats:,} events are identical to others of this "
+            f"  warning: {_events_are(result.joined_repeats)} identical to others of this "
             "file, whose header comes again (exports joined with cat?): if the exports "
             "overlapped, undo this batch and ingest them one by one with --skip-overlap",
             err=True,
         )
     if result.overlap_rows:
-        click.echo(f"  {result.overlap_rows:,} records skipped: identical ones were stored already")
+        skipped = output.plural(result.overlap_rows, "record")
+        output.say(f"{skipped} skipped: identical ones were stored already", indent="  ")
     if result.local_time_rows:
-        click.echo(
-            f"  {result.local_time_rows:,} timestamps had no UTC offset and were read as "
-            f"{result.timezone} local time (set `timezone:` on the source to change this)"
+        output.say(
+            f"{output.plural(result.local_time_rows, 'timestamp')} had no UTC offset and "
+            f"{'was' if result.local_time_rows == 1 else 'were'} read as {result.timezone} "
+            "local time (set `timezone:` on the source to change this)",
+            indent="  ",
         )
     if result.repeated_hour_rows:
-        click.echo(
-            f"  {result.repeated_hour_rows:,} local times fell in an hour the clocks went "
-            f"through twice ({result.timezone}) and were read as the first of the two"
+        output.say(
+            f"{output.plural(result.repeated_hour_rows, 'local time')} fell in an hour the "
+            f"clocks went through twice ({result.timezone}) and "
+            f"{'was' if result.repeated_hour_rows == 1 else 'were'} read as the first of the two",
+            indent="  ",
         )
     if result.ahead_rows:
         click.echo(
-            f"  warning: {result.ahead_rows:,} events are dated more than "
+            f"  warning: {_events_are(result.ahead_rows)} dated more than "
             f"{result.ahead_warning} ahead of now (newest {output.when(result.max_ts)}): a "
             "clock or an epoch unit may be wrong",
             err=True,
         )
     for unread in result.unread:
         mapped = f" (fields: {unread.field}: {unread.mapped_from})" if unread.mapped_from else ""
+        has = (
+            f"the one event of {unread.service} has no {unread.field}"
+            if unread.events == 1
+            else f"none of the {unread.events:,} events of {unread.service} has {unread.field}"
+        )
         click.echo(
-            f"  warning: none of the {unread.events:,} events of {unread.service} has "
-            f"{unread.field}{mapped}, which {', '.join(unread.slos)} read"
+            f"  warning: {has}{mapped}, which {', '.join(unread.slos)} read"
             f"{'s' if len(unread.slos) == 1 else ''}; a missing value never matches: check "
             "the source's fields: against a record",
             err=True,
@@ -299,8 +313,8 @@ def summarise(result: BatchResult) -> None:
     for unmatched in result.unmatched:
         click.echo(
             f'  warning: fields: {unmatched.field}: "{unmatched.mapped_from}" matched nothing '
-            f"in the {unmatched.events:,} events stored (no such column or key?): check the "
-            "name against the file's header or a record",
+            f"in the {output.plural(unmatched.events, 'event')} stored (no such column or "
+            "key?): check the name against the file's header or a record",
             err=True,
         )
     unknown = [u for u in result.unknown_services if u.like is None]
@@ -313,7 +327,8 @@ def summarise(result: BatchResult) -> None:
         )
     for near in (u for u in result.unknown_services if u.like is not None):
         click.echo(
-            f'  warning: {near.events:,} events name service "{near.service}", not '
+            f"  warning: {output.plural(near.events, 'event')} "
+            f'name{"s" if near.events == 1 else ""} service "{near.service}", not '
             f'"{near.like}" of basics.yaml: they count for none of its SLOs; add '
             f'"{near.service}" to its aliases: if it is the same service',
             err=True,
@@ -330,11 +345,17 @@ def summarise(result: BatchResult) -> None:
         service = other.slo.partition("/")[0]
         click.echo(
             f"  warning: {other.slo} counts {other.spans:,} client, internal or producer "
-            f"spans of {service} (of its {other.events:,}): calls it made, not requests it "
-            'answered; `valid: \'attrs["span.kind"] == "server"\'` leaves them out',
+            f"span{'' if other.spans == 1 else 's'} of {service} (of its {other.events:,}): "
+            "calls it made, not requests it answered; "
+            '`valid: \'attrs["span.kind"] == "server"\'` leaves them out',
             err=True,
         )
     output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
+
+
+def _events_are(count: int) -> str:
+    """`1 event is` or `12 events are`: a count that starts a sentence, with its verb."""
+    return f"{count:,} {'event is' if count == 1 else 'events are'}"
 
 
 @ingest.command()

@@ -53,7 +53,8 @@ def ingest_pages(
       basics ingest pages incidents.csv --format pagerduty-csv
       basics ingest pages am.jsonl --format alertmanager
       basics ingest pages alert_groups.json --format jsonl --source grafana-oncall
-      basics ingest pages pages.csv --format csv --mapping created_at=Fired,alert=Check
+      basics ingest pages pages.csv --format csv \\
+        --mapping created_at=Fired,alert=Check
     """
     from basics.cli import output
     from basics.ingest.named_fields import parse_mapping
@@ -74,7 +75,7 @@ def ingest_pages(
         if as_json:
             break
         if result.status == "duplicate":
-            click.echo(
+            output.say(
                 f"{result.path}: already imported as batch {result.duplicate_of} (to import "
                 f"it again with other options: basics batches undo {result.duplicate_of})"
             )
@@ -82,8 +83,8 @@ def ingest_pages(
         if result.status == "rejected":
             output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)
         else:
-            click.echo(
-                f"{result.path}: batch {result.batch_id}: {result.pages:,} pages "
+            output.say(
+                f"{result.path}: batch {result.batch_id}: {output.plural(result.pages, 'page')} "
                 f"({result.new_pages:,} new), {result.rejected:,} rejected"
             )
         output.rejects(result.path, result.first_rejects, result.rejected, result.batch_id)
@@ -98,9 +99,10 @@ def ingest_pages(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pagerduty-oncalls", "csv"]),
+    type=click.Choice(["pagerduty-oncalls", "opsgenie-timeline", "csv"]),
     required=True,
-    help="PagerDuty's /oncalls JSON, or a CSV of shifts (person, rotation, start, end).",
+    help="PagerDuty's /oncalls JSON, Opsgenie's schedule timeline JSON, or a CSV of "
+    "shifts (person, rotation, start, end).",
 )
 @click.option("--mapping", help="With csv: columns by field, person=On call,start=From,…")
 @click.pass_context
@@ -114,23 +116,30 @@ def ingest_shifts(
     \b
     Examples:
       basics ingest shifts oncalls.json --format pagerduty-oncalls
+      basics ingest shifts timeline.json --format opsgenie-timeline
       basics ingest shifts schedule.csv --format csv --mapping person=Engineer
     """
+    from basics.cli import output
     from basics.ingest.named_fields import parse_mapping
 
     app = get_app(ctx)
     refused = 0
     for path in files:
-        count, rejects = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
+        count, rejects, uncovered = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
         if rejects and not count:
-            click.echo(
-                f"{path}: every one of its {len(rejects):,} shifts was rejected; nothing stored",
-                err=True,
-            )
+            every = (
+                "its one shift was" if len(rejects) == 1
+                else f"every one of its {len(rejects):,} shifts was"
+            )  # fmt: skip
+            output.say(f"{path}: {every} rejected; nothing stored", err=True)
         else:
-            click.echo(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+            output.say(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+        if uncovered:
+            nobody = output.plural(uncovered, "period")
+            output.say(f"{nobody} with nobody on call (no shift)", indent="  ")
         for reject in rejects[:5]:
-            where = f"line {reject.line}" if fmt == "csv" else f"on-call {reject.line}"
+            where = {"csv": "line", "opsgenie-timeline": "period"}.get(fmt, "on-call")
+            where = f"{where} {reject.line}"
             field = f": {reject.field}" if reject.field else ""
             click.echo(f"  {path}: {where}{field}: {reject.reason}", err=True)
         refused += len(rejects)
@@ -178,23 +187,33 @@ def list_pages(
     if as_csv:
         output.emit_csv_records(found)
         return
+    header = ["id", "created", "alert", "service", "responder", "outcome", "acked", "resolved"]
+    cells = [
+        [
+            output.when(p.created_at),
+            p.alert,
+            p.service,
+            p.responder,
+            p.outcome,
+            output.when(p.acknowledged_at),
+            output.when(p.resolved_at),
+        ]
+        for p in found
+    ]
+    rows = [[p.id, *row] for p, row in zip(found, cells, strict=True)]
+    caption = None
+    # The full ids where a row's key figures fit beside them, else short ones (as `docker
+    # ps` and `git log --oneline` do): an Alertmanager page's id is 59 characters.
+    if not output.fits(header[:6], [row[:6] for row in rows]):
+        short = app.oncall.short_page_ids()
+        rows = [[short[p.id], *row] for p, row in zip(found, cells, strict=True)]
+        caption = "id: the page's short id, which basics pages tag takes (--json has the full id)."
     output.emit_table(
         f"{len(found):,} page(s)",
-        ["id", "alert", "service", "created", "acked", "resolved", "responder", "outcome"],
-        [
-            [
-                p.id,
-                p.alert,
-                p.service,
-                output.when(p.created_at),
-                output.when(p.acknowledged_at),
-                output.when(p.resolved_at),
-                p.responder,
-                p.outcome,
-            ]
-            for p in found
-        ],
-        drop=["acked", "resolved", "outcome", "service", "created", "responder"],
+        header,
+        rows,
+        drop=["acked", "resolved", "responder", "service"],
+        caption=caption,
     )
 
 
@@ -209,12 +228,16 @@ def tag(ctx: click.Context, page_id: str, outcome: str, note: str | None) -> Non
     not-actionable/check-faulty, not-actionable/maintenance-not-silenced or
     not-actionable/duplicate.
 
+    PAGE_ID is the page's id, or the short id `basics pages list` shows in a narrow
+    terminal; its first four digits are enough when they start no other page's short id.
+
     \b
-    Example:
+    Examples:
       basics pages tag pagerduty:Q1ABC --outcome not-actionable/threshold-wrong
+      basics pages tag 3f9a2c1 --outcome actionable/service-issue
     """
     app = get_app(ctx)
-    app.oncall.tag(page_id, outcome, note)
+    app.oncall.tag(app.oncall.page_id(page_id), outcome, note)
     click.echo(f"{page_id}: {outcome}")
 
 
@@ -291,26 +314,27 @@ def report(
         }
         output.emit_csv_records(tables[csv_table])
         return
-    click.echo(
-        f"{result.pages:,} pages, {result.incidents:,} incidents, "
-        f"{len(result.shifts)} shifts ({result.over_limit_shifts} over two incidents per 12 h)"
+    output.say(
+        f"{output.plural(result.pages, 'page')}, {output.plural(result.incidents, 'incident')}, "
+        f"{output.plural(len(result.shifts), 'shift')} ({result.over_limit_shifts} over two "
+        "incidents per 12 h)"
         + (
-            f"; {result.pages_off_shift:,} pages on none of these shifts (no shift of their "
-            "responder covers them, or it is another team's)"
+            f"; {output.plural(result.pages_off_shift, 'page')} on none of these shifts (no "
+            "shift of their responder covers them, or it is another team's)"
             if result.pages_off_shift
             else ""
         )
     )
     classes = result.interruptions.by_class
-    click.echo(
-        f"interruptions: {classes['business']} business hours, {classes['off']} off hours, "
-        f"{classes['sleep']} sleep hours"
+    output.say(
+        f"interruptions: {classes['business']} in business hours, {classes['off']} in off "
+        f"hours, {classes['sleep']} in sleep hours"
     )
     for label, stats in (("acknowledge", result.time_to_acknowledge),
                          ("resolve", result.time_to_resolve)):  # fmt: skip
-        click.echo(
+        output.say(
             f"time to {label}: median {output.duration(stats.median) or '—'}, "
-            f"p90 {output.duration(stats.p90) or '—'} over {stats.count} pages"
+            f"p90 {output.duration(stats.p90) or '—'} over {output.plural(stats.count, 'page')}"
         )
     output.emit_table(
         "Shifts",
@@ -397,16 +421,19 @@ def classify(ctx: click.Context, alert: str | None, keys_from_stdin: bool) -> No
         raise click.UsageError("pages classify needs a terminal; use `basics pages tag`")
     outcomes = list(OUTCOMES)
     todo = app.oncall.with_responders(app.oncall.pages(alert=alert, unclassified=True))
-    menu = "  ".join(f"{i}) {name}" for i, name in enumerate(outcomes, start=1))
+    short = app.oncall.short_page_ids() if todo else {}
+    # A no-break space inside each choice: the menu wraps between choices, never in one.
+    menu = "  ".join(f"{i})\u00a0{name}" for i, name in enumerate(outcomes, start=1))
     done = 0
     for number, page in enumerate(todo, start=1):
-        click.echo(
-            f"\n[{number}/{len(todo)}] {page.alert} on {page.service or '—'} at "
+        click.echo()
+        output.say(
+            f"[{number}/{len(todo)}] {page.alert} on {page.service or '—'} at "
             f"{output.when(page.created_at)}, responder {page.responder or '—'}, "
             f"acknowledged {output.when(page.acknowledged_at) or 'never'}, "
-            f"resolved {output.when(page.resolved_at) or 'not yet'}  ({page.id})"
+            f"resolved {output.when(page.resolved_at) or 'not yet'} (page {short[page.id]})"
         )
-        click.echo(menu + "  s) skip  q) quit")
+        output.say(menu + "  s)\u00a0skip  q)\u00a0quit")
         key = click.getchar()
         while key not in "sq" and not (key.isdigit() and 1 <= int(key) <= len(outcomes)):
             key = click.getchar()

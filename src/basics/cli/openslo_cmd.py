@@ -30,13 +30,14 @@ def import_(files: tuple[Path, ...], out: Path | None) -> None:
     together, so references may cross them) to a `services:` and `alerting: policies:` block
     to merge into basics.yaml by hand.
 
-    Problems (what could not be mapped) and notes go to stderr, one line each. Exit code 0
-    when everything mapped, 3 when anything could not be.
+    Problems (what could not be mapped) and notes go to stderr, each wrapped to the
+    terminal. Exit code 0 when everything mapped, 3 when anything could not be.
 
     \b
     Example:
       basics openslo import slos.yaml slis.yaml --out imported.yaml
     """
+    from basics.cli.output import say
     from basics.config.openslo import import_openslo_many
     from basics.core.errors import InputError
 
@@ -49,9 +50,9 @@ def import_(files: tuple[Path, ...], out: Path | None) -> None:
             raise InputError(f"cannot read {path}: {reason}") from None
     result = import_openslo_many(sources)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     for problem in result.problems:
-        click.echo(problem, err=True)
+        say(problem, err=True)
     text = result.to_yaml()
     if out is None:
         click.echo(text, nl=False)
@@ -63,7 +64,7 @@ def import_(files: tuple[Path, ...], out: Path | None) -> None:
         summary += f" to {out}"
     if result.problems:
         summary += f"; {len(result.problems)} problem(s): not everything could be mapped"
-    click.echo(summary, err=True)
+    say(summary, err=True)
     if result.problems:
         click.get_current_context().exit(EXIT_REJECTS)
 

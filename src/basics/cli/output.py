@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from basics.records import plain
+
+if TYPE_CHECKING:
+    import textwrap
 
 __all__ = ["plain"]  # re-exported: commands format with output.plain
 
@@ -92,8 +96,7 @@ def emit_table(
     units that are not obvious.
     """
     width = table_width()
-    cells = [["—" if v is None else str(v) for v in row] for row in rows]
-    natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
+    cells, natural = _cells(header, rows)
     shown = list(range(len(header)))
     hidden: list[str] = []
     for name in drop:
@@ -112,17 +115,32 @@ def emit_table(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def fits(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether a table of these columns fits the terminal with no column dropped or folded
+    (a command can then show a column's long form: `pages list` its full ids)."""
+    return _width_of(_cells(header, rows)[1], range(len(header))) <= table_width()
+
+
+def _cells(
+    header: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[list[list[str]], list[int]]:
+    """The rows' cells as text (None as —), and each column's natural width."""
+    cells = [["—" if v is None else str(v) for v in row] for row in rows]
+    natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
+    return cells, natural
+
+
 def say(text: str, err: bool = False, indent: str = "") -> None:
     """A line of prose beside a table, wrapped to the width tables fit (continued lines
-    two spaces further in than `indent`)."""
+    two spaces further in than `indent`, so each said line stands apart)."""
     import click
 
-    click.echo("\n".join(_wrapped(text, table_width(), indent)), err=err)
+    click.echo("\n".join(_wrapped(text, table_width(), indent, hang="  ")), err=err)
 
 
-def _wrapped(text: str | None, width: int, indent: str = "") -> list[str]:
-    """A title or caption in lines of the table's width (words whole: a name, a path or a
-    command is never cut)."""
+def _wrapped(text: str | None, width: int, indent: str = "", hang: str = "") -> list[str]:
+    """A title, a caption or prose in lines of the table's width (words whole: a name, a
+    path or a command is never cut), continued lines `hang` further in than `indent`."""
     import textwrap
 
     if not text:
@@ -131,7 +149,7 @@ def _wrapped(text: str | None, width: int, indent: str = "") -> list[str]:
         text,
         width,
         initial_indent=indent,
-        subsequent_indent=indent + "  " if indent else "",
+        subsequent_indent=indent + hang,
         break_long_words=False,
         break_on_hyphens=False,
     )
@@ -190,12 +208,25 @@ def _box(header: list[str], rows: list[list[str]], widths: list[int]) -> list[st
 
 
 def _fold(text: str, width: int) -> list[str]:
-    """A cell's text in lines of at most `width`: at spaces where it can, else anywhere."""
+    """A cell's text in lines of at most `width`: at spaces where it can, else after a
+    slash (`not-actionable/` over `threshold-wrong`, a path at its folders), else anywhere."""
     if len(text) <= width:
         return [text]
+    return _cell_wrapper()(width, break_on_hyphens=False).wrap(text) or [""]
+
+
+@functools.cache
+def _cell_wrapper() -> type[textwrap.TextWrapper]:
+    """textwrap's wrapper, its words also split after each slash inside them."""
+    import re
     import textwrap
 
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    class CellWrapper(textwrap.TextWrapper):
+        # The chunks textwrap makes when it does not break on hyphens (runs of spaces and
+        # what is between them), and a place to break after each slash within a word.
+        wordsep_simple_re = re.compile(r"(\s+|(?<=/)(?=[^\s/]))")
+
+    return CellWrapper
 
 
 def _style(text: str, sgr: str) -> str:
@@ -206,6 +237,12 @@ def _style(text: str, sgr: str) -> str:
 def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     """Characters a heavy-head table takes: each column, its padding and a border."""
     return sum(natural[i] + 3 for i in shown) + 1
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """A count and its noun agreeing: 1 page, 2 pages, 1,024 entries (`nouns` where an s
+    is not the plural)."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def percent(value: float | None, digits: int = 3) -> str | None:
@@ -280,13 +317,10 @@ def rejects(name: str, first: Sequence[Any], rejected: int, batch_id: int | None
 def all_rejected(name: str, rejected: int, batch_id: int | None, hint: str | None) -> None:
     """On stderr: every record of an import was rejected, nothing was stored, and a guess
     at why."""
-    print(
-        f"{name}: every one of its {rejected:,} records was rejected; "
-        f"nothing stored (batch {batch_id} keeps the rejects)",
-        file=sys.stderr,
-    )
+    every = "its one record was" if rejected == 1 else f"every one of its {rejected:,} records was"
+    say(f"{name}: {every} rejected; nothing stored (batch {batch_id} keeps the rejects)", err=True)
     if hint:
-        print(f"  likely cause: {hint}", file=sys.stderr)
+        say(f"likely cause: {hint}", err=True, indent="  ")
 
 
 def short_path(path: str, width: int = 32) -> str:

@@ -33,11 +33,12 @@ def new(ctx: click.Context, incident_id: int) -> None:
       basics incidents list
       basics postmortems new --incident 4
     """
+    from basics.cli.output import say
     from basics.postmortems.draft import write
 
     app = get_app(ctx)
-    path = write(app, incident_id, app.config.postmortems_path)
-    click.echo(f"draft written: {path}")
+    path, written = write(app, incident_id, app.config.postmortems_path)
+    say(f"draft {'written' if written else 'unchanged'}: {path}")
 
 
 @postmortems.command(name="list")
@@ -153,7 +154,7 @@ def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
         output.emit_csv_records(findings)
     else:
         output.emit_table(
-            f"Post-mortem lint: {len(findings)} findings",
+            f"Post-mortem lint: {output.plural(len(findings), 'finding')}",
             ["post-mortem", "field", "problem"],
             [[f.id, f.field, f.problem] for f in findings],
         )
@@ -276,9 +277,12 @@ def durations(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
                 f"≥{label}: {count}" for label, count in zip(labels, d.histogram, strict=True)
                 if count
             )  # fmt: skip
-            click.echo(f"{d.name}: {bars}")
+            output.say(f"{d.name}: {bars}")
         if d.small_sample:
-            click.echo(f"{d.name}: only {d.n} post-mortems state it: read the figures as a sketch")
+            state = {0: "no post-mortem states", 1: "only 1 post-mortem states"}.get(
+                d.n, f"only {d.n} post-mortems state"
+            )
+            output.say(f"{d.name}: {state} it: read the figures as a sketch")
 
 
 @postmortems.command()
@@ -309,20 +313,22 @@ def themes(ctx: click.Context, since: str | None, as_json: bool, as_csv: bool) -
         output.emit_csv_records(records)
         return
     if not records:
-        click.echo("No themes: no two post-mortems share a cause (or fewer than two exist).")
+        output.say("No themes: no two post-mortems share a cause (or fewer than two exist).")
     for n, t in enumerate(records, start=1):
         flag = "  RECURRING" if t["recurring"] else ""
-        click.echo(f"{n}. {t['name']}  ({len(t['postmortems'])} post-mortems, "
+        # A theme's lines under its number; a line's continuation two spaces further in.
+        output.say(f"{n}. {t['name']}  ({output.plural(len(t['postmortems']), 'post-mortem')}, "
                    f"{t['first']} – {t['last']}){flag}")  # fmt: skip
-        click.echo(f"   tied by: {', '.join(t['terms'][:8])}")
+        output.say(f"tied by: {', '.join(t['terms'][:8])}", indent="   ")
         for pm in t["postmortems"]:
-            click.echo(f"   - {pm['id']} {pm['date'] or ''}: {pm['title']}")
+            output.say(f"- {pm['id']} {pm['date'] or ''}: {pm['title']}", indent="   ")
         done = sum(1 for i in t["action_items"] if i["status"] == "done")
-        click.echo(f"   action items: {done} of {len(t['action_items'])} done")
+        output.say(f"action items: {done} of {len(t['action_items'])} done", indent="   ")
         for r in t["recurrences"]:
-            click.echo(
-                f"   recurred: {r['recurred_in']} ({r['recurred_on']}) after "
-                f'"{r["closed_item"]}" was closed on {r["closed_on"]} ({r["closed_in"]})'
+            output.say(
+                f"recurred: {r['recurred_in']} ({r['recurred_on']}) after "
+                f'"{r["closed_item"]}" was closed on {r["closed_on"]} ({r["closed_in"]})',
+                indent="   ",
             )
 
 
@@ -400,17 +406,21 @@ def import_command(
         return
     for entry in report.imported:
         click.echo(f"{entry.source} -> {entry.written or '(indexed in place)'}")
-        click.echo(f"  found: {', '.join(entry.found) or 'nothing'}")
+        output.say(f"found: {', '.join(entry.found) or 'nothing'}", indent="  ")
         if entry.missing:
-            click.echo(f"  not found: {', '.join(entry.missing)}")
+            output.say(f"not found: {', '.join(entry.missing)}", indent="  ")
         for note in entry.notes:
-            click.echo(f"  note: {note}")
+            output.say(f"note: {note}", indent="  ")
     _say_skipped(report.skipped)
-    click.echo(f"{len(report.imported)} post-mortems imported, {len(report.skipped)} skipped")
+    output.say(
+        f"{output.plural(len(report.imported), 'post-mortem')} imported, "
+        f"{len(report.skipped)} skipped"
+    )
     if in_place:
         click.echo(f"To read them there, set in basics.yaml:\n  postmortems: {{dir: {source}}}")
 
 
 def _say_skipped(skipped: list[tuple[str, str]]) -> None:
+    # One line a file, as a reject's: found by its path, not wrapped.
     for path, why in skipped:
         click.echo(f"skipped {path}: {why}", err=True)

@@ -75,30 +75,18 @@ def review(
 
 
 def _text(found: Any) -> None:
-    import shutil
-    import textwrap
-
     from basics.cli import output
     from basics.review import render
 
-    click.echo(f"Weekly review, {found.week}: {found.first_day} to {found.last_day} "
-               f"({found.timezone})\n")  # fmt: skip
-    # Wrapped to the terminal, each line's continuation indented under its first word.
-    width = max(40, shutil.get_terminal_size().columns - 1)
+    output.say(f"Weekly review, {found.week}: {found.first_day} to {found.last_day} "
+               f"({found.timezone})")  # fmt: skip
+    click.echo()
+    # Wrapped to the width tables fit, each line's continuation under its first word.
     for line in render.summary(found):
-        click.echo(
-            textwrap.fill(
-                line,
-                width,
-                initial_indent="  ",
-                subsequent_indent="    ",
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
+        output.say(line, indent="  ")
     click.echo()
     if not found.fix_next:
-        click.echo("What to fix next: nothing measured cost anything this week.")
+        output.say("What to fix next: nothing measured cost anything this week.")
         return
     output.emit_table(
         "What to fix next (cost: engineer-hours this week, on review.weights)",

@@ -28,7 +28,9 @@ def at_option(ctx: click.Context, value: str | None) -> dt.datetime:
     """
     end, latest = get_app(ctx).slo.report_end(value)
     if latest is not None:
-        click.echo(latest.describe(), err=True)
+        from basics.cli.output import say
+
+        say(latest.describe(), err=True)
     return end
 
 
@@ -161,7 +163,7 @@ def status_table(results: list[Any]) -> None:
     )
     for r in results:
         if r.note:
-            click.echo(f"{r.slo}: {r.note}", err=True)
+            output.say(f"{r.slo}: {r.note}", err=True)
 
 
 @slo.command()
@@ -247,7 +249,7 @@ def breakdown(
         ],
     )
     if result.total == 0:
-        click.echo(no_events_hint(ctx, "this range", result.start, result.end, "--to"), err=True)
+        output.say(no_events_hint(ctx, "this range", result.start, result.end, "--to"), err=True)
 
 
 def auto_breakdown_table(slo_name: str, results: list[Any]) -> None:
@@ -291,7 +293,8 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
 
     \b
     Example ("was 15 s of downtime okay?"):
-      basics slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z
+      basics slo cost www/availability --from 2026-03-02T14:00:05Z \\
+        --to 2026-03-02T14:00:20Z
     """
     from basics.cli import output
 
@@ -303,7 +306,7 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
         output.emit_json(result)
         return
     share = output.percent(result.share_of_budget, 2) or "no data (no events in the window)"
-    click.echo(
+    output.say(
         f"{slo_name}, {output.when(result.start)} – {output.when(result.end)}: "
         f"{result.counts.bad:,} bad of {result.counts.total:,} events = {share} of the "
         f"budget of the window {output.when(result.window_start)} – "
@@ -371,7 +374,7 @@ def history(
         )
         if not any(p.counts.total for p in periods):
             first = periods[0].start if periods else None
-            click.echo(no_events_hint(ctx, "this range", first, range_end, "--to"), err=True)
+            output.say(no_events_hint(ctx, "this range", first, range_end, "--to"), err=True)
 
 
 def _cut_periods(
@@ -465,7 +468,7 @@ def percentiles(
         ],
     )
     if not report.groups:
-        click.echo(no_events_hint(ctx, "this range", report.start, report.end, "--to"), err=True)
+        output.say(no_events_hint(ctx, "this range", report.start, report.end, "--to"), err=True)
 
 
 @slo.command()
@@ -498,27 +501,30 @@ def changes(
     if as_json:
         output.emit_json(changes_record(found))
         return
-    click.echo(
+    output.say(
         f"{found.slo}: {len(found.moments)} firing(s) and incident(s), "
         f"{output.when(found.start)} – {output.when(found.end)}; deploys of {found.service} "
         f"up to {output.duration(found.within_s)} before each"
     )
     for moment in found.moments:
         label = f"incident {moment.incident}" if moment.kind == "incident" else "firing"
-        click.echo(f"\n{output.when(moment.start)}  {label}: {moment.what}")
+        click.echo()
+        output.say(f"{output.when(moment.start)}  {label}: {moment.what}")
         if not moment.deploys and not moment.versions:
-            click.echo("  no deploy before it, no version stands out")
+            output.say("no deploy before it, no version stands out", indent="  ")
         for suspect in moment.deploys:
             d = suspect.deploy
             mark = "linked" if suspect.linked else "suggested"
-            click.echo(
-                f"  deploy {d.id} {d.service} {d.version or (d.commit or '')[:10]} "
-                f"({d.status}), {output.duration(suspect.before_s)} before: {mark}"
+            output.say(
+                f"deploy {d.id} {d.service} {d.version or (d.commit or '')[:10]} "
+                f"({d.status}), {output.duration(suspect.before_s)} before: {mark}",
+                indent="  ",
             )
         for jump in moment.versions:
             others = output.percent(jump.others_bad_rate, 2)
-            click.echo(
-                f"  version {jump.version}: {output.percent(jump.share_of_bad, 0)} of the bad "
+            output.say(
+                f"version {jump.version}: {output.percent(jump.share_of_bad, 0)} of the bad "
                 f"events; {output.percent(jump.bad_rate, 2)} of its events bad, against "
-                f"{others} for the other versions"
+                f"{others} for the other versions",
+                indent="  ",
             )

@@ -69,9 +69,11 @@ def log(
 
     \b
     Examples:
-      basics toil log 45m --category interrupt --service api "restarted the stuck queue"
+      basics toil log 45m --category interrupt --service api \\
+        "restarted the stuck queue"
       basics toil log 1h30m --category manual-deploy --ticket OPS-12 --automatable
     """
+    from basics.cli.output import say
     from basics.core.errors import InputError, NotFoundError
     from basics.toil.parse import minutes_of
 
@@ -97,7 +99,7 @@ def log(
         ticket,
         automatable,
     )
-    click.echo(
+    say(
         f"toil entry {entry.id}: {entry.person}, {entry.day}, {_time(entry.minutes)} "
         f"{entry.category}"
         + (f" on {entry.service}" if entry.service else "")
@@ -175,7 +177,8 @@ def ingest_toil(
     \b
     Examples:
       basics ingest toil worklogs.csv
-      basics ingest toil linear.csv --mapping 'hours=Estimate' --category ticket-work
+      basics ingest toil linear.csv --mapping 'hours=Estimate' \\
+        --category ticket-work
     """
     from basics.cli import output
     from basics.toil.formats.columns import parse_mapping
@@ -205,18 +208,22 @@ def _summarise(result: ToilImport) -> None:
 
     name = result.path
     if result.status == "duplicate":
-        click.echo(f"{name}: already imported as batch {result.duplicate_of}; nothing changed")
+        output.say(f"{name}: already imported as batch {result.duplicate_of}; nothing changed")
         return
     if result.status == "rejected":
-        click.echo(
-            f"{name}: every one of its {result.rejected:,} rows was rejected; nothing stored "
-            f"(batch {result.batch_id} keeps the rejects)",
+        every = (
+            "its one row was" if result.rejected == 1
+            else f"every one of its {result.rejected:,} rows was"
+        )  # fmt: skip
+        output.say(
+            f"{name}: {every} rejected; nothing stored (batch {result.batch_id} keeps the rejects)",
             err=True,
         )
     else:
-        click.echo(
-            f"{name}: batch {result.batch_id}: {result.entries:,} entries ({result.hours:.1f} h), "
-            f"{result.duplicates:,} already stored, {result.rejected:,} rejected"
+        output.say(
+            f"{name}: batch {result.batch_id}: {output.plural(result.entries, 'entry', 'entries')} "
+            f"({result.hours:.1f} h), {result.duplicates:,} already stored, "
+            f"{result.rejected:,} rejected"
         )
     notes = [f"read as {result.encoding}"] if result.encoding != "utf-8" else []
     notes += [
@@ -228,8 +235,10 @@ def _summarise(result: ToilImport) -> None:
         if count
     ]
     if notes:
-        click.echo("  " + "; ".join(notes))
-    click.echo("  columns: " + ", ".join(f"{f} ← {c}" for f, c in result.columns.items()))
+        output.say("; ".join(notes), indent="  ")
+    output.say(
+        "columns: " + ", ".join(f"{f} ← {c}" for f, c in result.columns.items()), indent="  "
+    )
     output.rejects(name, result.first_rejects, result.rejected, result.batch_id)
 
 
@@ -333,10 +342,12 @@ def remove(ctx: click.Context, entry_id: int) -> None:
     Example:
       basics toil remove 42
     """
+    from basics.cli.output import say
+
     app = get_app(ctx)
     removed = app.toil.remove(entry_id)
     e = removed.entry
-    click.echo(
+    say(
         f"removed toil entry {e.id}: {e.person}, {e.day}, {_time(e.minutes)} {e.category}"
         + (f"; batch {e.batch_id} is undone" if removed.batch_undone else "")
     )
@@ -396,7 +407,7 @@ def report(
     result = app.toil.report(time_option(ctx, start), time_option(ctx, end), team, person, service)
     if result.note:
         newest = app.toil.newest_day()
-        click.echo(
+        output.say(
             f"No data: {result.note}"
             + (
                 f"; the newest logged entry is on {newest}."
@@ -447,16 +458,18 @@ def _report_tables(r: ToilReport) -> None:
 
     scope = r.person or (f"team {r.team}" if r.team else "everyone")
     first, end = (_local_day(moment, r.timezone) for moment in (r.start, r.end))
-    _say(
-        f"Toil of {scope}{f' on {r.service}' if r.service else ''}, {len(r.weeks)} ISO weeks "
-        f"from {first} to {end - dt.timedelta(days=1)} ({r.timezone}):"
+    output.say(
+        f"Toil of {scope}{f' on {r.service}' if r.service else ''}, "
+        f"{output.plural(len(r.weeks), 'ISO week')} from {first} to "
+        f"{end - dt.timedelta(days=1)} ({r.timezone}):"
     )
     share = output.percent(r.total.share, 1)
-    _say(
-        f"  {r.total.hours:.1f} h, {share} of capacity ({r.capacity_hours_per_week:g} h a "
+    output.say(
+        f"{r.total.hours:.1f} h, {share} of capacity ({r.capacity_hours_per_week:g} h a "
         f"week × {len(r.weeks)}); cap {r.cap_percent:g}%."
         if share
-        else "  no entries: no data (not zero toil)."
+        else "no entries: no data (not zero toil).",
+        indent="  ",
     )
     _weeks_table(r)
     if not r.entries:
@@ -467,22 +480,13 @@ def _report_tables(r: ToilReport) -> None:
                  output.percent(p.share_of_toil, 0)] for p in found]  # fmt: skip
         output.emit_table(title, [title.split()[-1], "hours", "share of toil"], rows)
     _sources_tables(r)
-    _say(_trend_text(r))
+    output.say(_trend_text(r))
 
 
 def _part_name(part: Part, label_derived: bool) -> str:
     if part.name is None:
         return "(none)"
     return part.name + (" (derived from pages)" if part.derived and label_derived else "")
-
-
-def _say(text: str) -> None:
-    """A line for people, folded to the width tables fit."""
-    import textwrap
-
-    from basics.cli.output import table_width
-
-    click.echo(textwrap.fill(text, table_width(), break_on_hyphens=False))
 
 
 def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
@@ -504,7 +508,7 @@ def _weeks_table(r: ToilReport) -> None:
     ]  # fmt: skip
     header = ["week", "hours", "capacity", "share", "on-call", "change", "flag"]
     output.emit_table("Weeks", header, rows, drop=["change", "on-call", "capacity"])
-    _say(
+    output.say(
         f"share: toil hours / capacity hours; OVER: above the {r.cap_percent:g}% cap; no data: "
         "nothing logged that week (not zero toil); so far: the week has not ended; on-call: "
         + ("hours derived from pages." if r.oncall_derived else "off (toil.oncall: false).")
@@ -542,13 +546,13 @@ def _sources_tables(r: ToilReport) -> None:
     # The service tells apart two sources of one description (an alert of two services).
     output.emit_table("Top sources", header, rows, drop=["entries", "category"])
     if not r.candidates:
-        _say("Automation candidates: none (no entry is marked automatable).")
+        output.say("Automation candidates: none (no entry is marked automatable).")
         return
     rows = [[c.description or "—", c.category, c.service, f"{c.hours_per_week:.2f}",
              f"{c.hours:.1f}", c.entries] for c in r.candidates]  # fmt: skip
     header = ["description", "category", "service", "h/week saved", "hours", "entries"]
     output.emit_table("Automation candidates", header, rows, drop=["entries", "category"])
-    _say("Entries marked automatable; h/week saved: their hours / weeks in the range.")
+    output.say("Entries marked automatable; h/week saved: their hours / weeks in the range.")
 
 
 def _trend_text(r: ToilReport) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -61,6 +63,19 @@ class PageImport:
     warnings: list[str] = field(default_factory=list)
     """What the file says it left out (Alertmanager's truncated alerts): not rejects, since
     no record of it could be read, but pages the report will not have."""
+
+
+SHORT_ID = 7
+"""Hex digits of a page's short id, at the least (git's length for a commit's)."""
+
+
+class ShiftImport(NamedTuple):
+    """What one import of shifts did: shifts stored, the records rejected, and the periods
+    the schedule left with nobody on call (Opsgenie's `none`: no shift, no reject)."""
+
+    stored: int
+    rejects: list[PageReject]
+    uncovered: int = 0
 
 
 class OncallService:
@@ -258,6 +273,33 @@ class OncallService:
             for page in pages
         ]
 
+    def short_page_ids(self) -> dict[str, str]:
+        """Every stored page's short id (as `pages list` shows it where the whole id does
+        not fit): the start of the MD5 digest of its id, as long for all as makes each
+        unique among the stored pages, and at least `SHORT_ID` digits."""
+        pairs = self.store.query("SELECT id, md5(id) AS digest FROM pages ORDER BY digest")
+        length = SHORT_ID
+        for (_, digest), (_, following) in itertools.pairwise(pairs):
+            while digest[:length] == following[:length]:
+                length += 1
+        return {page: digest[:length] for page, digest in pairs}
+
+    def page_id(self, ref: str) -> str:
+        """The id of the page `ref` names: a page's own id as it is, else a short id (or 4
+        or more of its first digits, in any case) as the one stored page it starts."""
+        digits = ref.strip().lower()
+        if len(digits) < 4 or digits.strip("0123456789abcdef"):
+            return ref  # a page's own id always has its source before a colon
+        found = self.store.query(
+            "SELECT id FROM pages WHERE starts_with(md5(id), ?) ORDER BY id LIMIT 3", [digits]
+        )
+        if len(found) > 1:
+            raise InputError(
+                f'"{ref}" starts the short id of more than one page ({found[0][0]}, '
+                f"{found[1][0]}{', …' if len(found) > 2 else ''}): give more of its digits"
+            )
+        return str(found[0][0]) if found else ref
+
     def tag(self, page_id: str, outcome: str, note: str | None = None) -> None:
         """Record what a page turned out to be (see `OUTCOMES`)."""
         if outcome not in OUTCOMES:
@@ -274,19 +316,25 @@ class OncallService:
 
     def ingest_shifts(
         self, path: str, fmt: str = "pagerduty-oncalls", mapping: dict[str, str] | None = None
-    ) -> tuple[int, list[PageReject]]:
-        """Import on-call shifts (PagerDuty's `/oncalls` JSON, or a CSV of shifts); the same
-        shift imported again is kept once."""
+    ) -> ShiftImport:
+        """Import on-call shifts (PagerDuty's `/oncalls` JSON, Opsgenie's schedule timeline,
+        or a CSV of shifts); the same shift imported again is kept once."""
         from basics.oncall import shift_files
 
         if mapping and fmt != "csv":
             raise InputError(f"--mapping is for --format csv, not {fmt}")
+        uncovered = 0
         source = Input(path)
         try:
             if fmt == "csv":  # as bytes: a spreadsheet's CSV may be Windows-1252
                 data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
                 shifts, rejects = shift_files.read_shift_csv(
                     data, source.name, self.config.people, self.config.timezone, mapping
+                )
+            elif fmt == "opsgenie-timeline":
+                text = text_stream(source).read()
+                shifts, rejects, uncovered = shift_files.read_opsgenie_timeline(
+                    text, self.config.people
                 )
             else:
                 text = text_stream(source).read()
@@ -320,7 +368,7 @@ class OncallService:
                     "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
                     [batch_id, reject.line, reject.field, reject.reason, reject.raw],
                 ).fetchall()
-        return len(shifts), rejects
+        return ShiftImport(len(shifts), rejects, uncovered)
 
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
         """Every rotation's shifts, and the imported ones, overlapping [start, end), each

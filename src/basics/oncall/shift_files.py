@@ -1,8 +1,10 @@
-"""Shifts from a pager's on-call export: PagerDuty's `/oncalls` (REST v2) JSON, or any
-schedule as a CSV with a header row (a spreadsheet, Opsgenie's or another tool's export)."""
+"""Shifts from a pager's on-call export: PagerDuty's `/oncalls` (REST v2) JSON, Opsgenie's
+schedule timeline JSON, or any schedule as a CSV with a header row (a spreadsheet, another
+tool's export)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -139,3 +141,135 @@ def _person(user: Mapping[str, Any], people: People) -> str:
     if not name:
         raise InputError("user: missing summary, name or id")
     return name
+
+
+# Opsgenie recipients that are one person; a team, group or escalation is read through the
+# users it stands for (`flattenedRecipients`), and `none` (nobody on call) is no shift.
+_OPSGENIE_PEOPLE = ("user",)
+_OPSGENIE_NOBODY = "none"
+
+
+def read_opsgenie_timeline(
+    text: str, people: Mapping[str, Person]
+) -> tuple[list[Shift], list[PageReject], int]:
+    """Shifts from Opsgenie's schedule timeline (`GET /v2/schedules/{id}/timeline`, as it
+    returns it or its `data`, or a list of them for several schedules): every period of
+    the final timeline (after overrides and forwarding) whose recipient is a user, or the
+    users a team or escalation recipient stands for (`flattenedRecipients`), as a shift of
+    the schedule's rotation named by the schedule. A person's periods of one schedule that
+    follow each other without a gap are one shift (the timeline cuts a shift where an
+    override or another rotation begins). Also returns how many periods had nobody on
+    call (recipient `none`): no shift, and no reject.
+
+    Each period that cannot be read is a reject numbered by its place among the file's
+    periods (1 for the first), with the field and the reason."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
+    timelines = data if isinstance(data, list) else [data]
+    known = People(people, "UTC")
+    read: list[Shift] = []
+    rejects: list[PageReject] = []
+    nobody = 0
+    number = 0
+    for timeline in timelines:
+        body = timeline.get("data", timeline) if isinstance(timeline, dict) else None
+        final = body.get("finalTimeline") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(final, dict):
+            raise InputError(
+                'expected {"data": {"finalTimeline": {"rotations": [...]}}}, as Opsgenie\'s '
+                "GET /v2/schedules/{id}/timeline returns"
+            )
+        parent = body.get("_parent")
+        named = parent.get("name") if isinstance(parent, dict) else None
+        for rotation in final.get("rotations") or []:
+            if not isinstance(rotation, dict):
+                raise InputError("finalTimeline.rotations: expected rotation objects")
+            schedule = str(named or rotation.get("name") or "opsgenie")
+            for period in rotation.get("periods") or []:
+                number += 1
+                try:
+                    found = _opsgenie_period(period, schedule, known)
+                except _PeriodError as error:
+                    raw = json.dumps(period)[:2000]
+                    rejects.append(PageReject(number, error.field, str(error), raw))
+                    continue
+                if found is None:
+                    nobody += 1
+                read += found or []
+    return _joined(read), rejects, nobody
+
+
+def _opsgenie_period(period: Any, schedule: str, people: People) -> list[Shift] | None:
+    """The shifts of one period (one per user it stands for); None when nobody is on call."""
+    if not isinstance(period, dict):
+        raise _PeriodError("record", "expected a period object")
+    recipient = period.get("recipient")
+    if not isinstance(recipient, dict):
+        raise _PeriodError("recipient", "missing: expected {type, name}")
+    kind = str(recipient.get("type") or "user").lower()
+    if kind == _OPSGENIE_NOBODY:
+        return None
+    start = _opsgenie_time(period, "startDate")
+    end = _opsgenie_time(period, "endDate")
+    if end <= start:
+        raise _PeriodError("endDate", f"{end:%Y-%m-%d %H:%M}Z is not after startDate "
+                           f"{start:%Y-%m-%d %H:%M}Z")  # fmt: skip
+    if kind in _OPSGENIE_PEOPLE:
+        users = [recipient]
+    else:
+        users = [u for u in period.get("flattenedRecipients") or [] if isinstance(u, dict)]
+        if not users:
+            raise _PeriodError(
+                "recipient",
+                f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} "
+                f"({recipient.get('name') or recipient.get('id')}) "
+                "without flattenedRecipients: export the timeline with its users "
+                "(expand=base,forwarding,override keeps them), or map it in a CSV",
+            )
+    return [Shift(_opsgenie_person(user, people), schedule, start, end) for user in users]
+
+
+def _opsgenie_time(period: dict[str, Any], field: str) -> dt.datetime:
+    value = period.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise _PeriodError(field, f"expected a time such as 2026-03-02T09:00:00Z, found {value!r}")
+    try:
+        return parse_time(value)
+    except InputError as error:
+        raise _PeriodError(field, str(error)) from None
+
+
+def _opsgenie_person(user: dict[str, Any], people: People) -> str:
+    name = str(user.get("name") or user.get("username") or user.get("id") or "")
+    found = people.find(name)
+    if found is not None:
+        return found
+    if not name:
+        raise _PeriodError("recipient", "a user without name or id")
+    return name
+
+
+class _PeriodError(InputError):
+    """A period that cannot be read, with the field at fault."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _joined(shifts: list[Shift]) -> list[Shift]:
+    """Shifts with a person's back-to-back shifts of one rotation made one."""
+    joined: list[Shift] = []
+    for shift in sorted(shifts, key=lambda s: (s.rotation, s.person, s.start, s.end)):
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and (last.rotation, last.person) == (shift.rotation, shift.person)
+            and shift.start <= last.end
+        ):
+            joined[-1] = Shift(last.person, last.rotation, last.start, max(last.end, shift.end))
+        else:
+            joined.append(shift)
+    return sorted(joined, key=lambda s: (s.start, s.rotation, s.person))

@@ -224,8 +224,14 @@ def _detection(f: Facts, by: str) -> list[str]:
     return lines
 
 
-def write(app: App, incident_id: int, folder: Path) -> Path:
-    """Write the draft of incident `incident_id` into `folder`; its path."""
+def write(app: App, incident_id: int, folder: Path) -> tuple[Path, bool]:
+    """Write the draft of incident `incident_id` into `folder`: its path, and whether it
+    was written (False: the same draft is there already, unchanged, and is left as is).
+
+    The file is named by the incident's day and title; a file of that name that is another
+    incident's draft (or another post-mortem) leaves the name to it, and this draft takes
+    the incident's id in its name. A draft of this incident that differs from what would
+    be written (edited, or the data changed) is never overwritten: ConflictError."""
     from basics.alerting.incidents import list_incidents
     from basics.core.errors import ConflictError, NotFoundError
 
@@ -233,10 +239,29 @@ def write(app: App, incident_id: int, folder: Path) -> Path:
     if incident is None:
         raise NotFoundError(f"no incident {incident_id}; `basics incidents list` shows their ids")
     slug = re.sub(r"[^a-z0-9]+", "-", incident.title.lower()).strip("-")[:60] or "incident"
-    path = folder / f"{incident.start:%Y-%m-%d}-{slug}.md"
-    if path.exists():
-        raise ConflictError(f"{path} exists already: edit it, or move it aside for a new draft")
-    folder.mkdir(parents=True, exist_ok=True)
     draft_id = f"PM-{incident.start:%Y%m%d}-{incident.id}"
-    path.write_text(render(facts(app, incident), draft_id), encoding="utf-8")
-    return path
+    text = render(facts(app, incident), draft_id)
+    for name in (
+        f"{incident.start:%Y-%m-%d}-{slug}",
+        f"{incident.start:%Y-%m-%d}-{slug}-{incident.id}",
+    ):
+        path = folder / f"{name}.md"
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return path, True
+        found = path.read_text(encoding="utf-8", errors="replace")
+        if found == text:
+            return path, False
+        if _draft_id(found) == draft_id:
+            raise ConflictError(
+                f"{path} exists already and differs from a new draft (edited, or the data "
+                "changed): edit it, or move it aside for a new draft"
+            )
+    raise ConflictError(f"{path} exists already: move it aside for a new draft")
+
+
+def _draft_id(text: str) -> str | None:
+    """The `id:` of a Markdown file's front matter, if it has one."""
+    match = re.match(r"---\r?\n(?:.*\r?\n)*?id:\s*['\"]?([^'\"\r\n]+?)['\"]?\s*\r?\n", text)
+    return match.group(1) if match else None
