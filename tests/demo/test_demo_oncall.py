@@ -131,6 +131,30 @@ def test_the_config_declares_the_rotation(tmp_path: Path) -> None:
     assert {o.person for o in rotation.overrides} == {oncall.CONCENTRATED_PERSON}
 
 
+def test_every_owner_is_a_team_and_the_rotation_takes_every_page(tmp_path: Path) -> None:
+    # `--team payments` finds the services payments owns; on-call attribution does not
+    # follow the owner: each service names the rotation, so platform's takes every page.
+    config = parse_config(render_config(), tmp_path / "basics.yaml")
+    owners = {name: service.owner for name, service in config.services.items()}
+    assert owners == {
+        "www": "web",
+        "api": "platform",
+        "payments": "payments",
+        "checkout": "payments",
+        "search": "search",
+        "notifications": "growth",
+    }
+    assert set(owners.values()) == set(config.teams)
+    assert {name: config.rotation_of(name) for name in owners} == dict.fromkeys(
+        owners, oncall.ROTATION
+    )
+    assert config.unknown_references() == []
+    # Only platform lists members: the product teams measure no toil and carry no pager.
+    assert {t: team.members for t, team in config.teams.items() if team.members} == {
+        oncall.TEAM: ["amara", "ben", "dana", "kofi", "lucia"]
+    }
+
+
 def test_the_report_flags_the_concentration_and_the_noise(report: OncallReport) -> None:
     assert 150 <= report.pages <= 300
     concentration = report.concentration

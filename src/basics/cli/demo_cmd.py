@@ -30,12 +30,10 @@ def demo(out: Path, scale: float, seed: int, generate_only: bool) -> None:
       basics demo
       basics demo --scale 2.5 --generate-only --out /tmp/bench   # ~10M events
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from basics.demo.generator import generate
 
-    console = Console()
     if scale <= 0:
         raise click.BadParameter("must be positive", param_hint="--scale")
     with Progress(
@@ -47,64 +45,134 @@ def demo(out: Path, scale: float, seed: int, generate_only: bool) -> None:
             bar.update(task, description=f"generating {label}", completed=done, total=total)
 
         manifest = generate(out, scale=scale, seed=seed, progress=progress)
-    console.print(
+    _say(
         f"Generated {manifest.events:,} events for Tillwise into {out}/ "
         f"({len(manifest.files)} files)."
     )
     if generate_only:
         return
-    _ingest_and_report(manifest.config_path, manifest.files, manifest.story, console)
+    _ingest_and_report(manifest.config_path, manifest.files, manifest.story)
 
 
-def _ingest_and_report(
-    config_path: Path, files: list[tuple[str, Path]], story: list[str], console: object
+def _say(
+    text: str, lead: str = "", indent: str = "", hang: str = "  ", clauses: bool = False
 ) -> None:
-    from rich.console import Console
+    """A paragraph of the story, wrapped to the width tables fit: `lead` first, in bold on
+    a terminal; `indent` before the first line, as many spaces and `hang` before the others."""
+    from basics.cli import output
 
+    lines = _wrapped(lead + text, output.table_width(), indent, " " * len(indent) + hang, clauses)
+    if lead:
+        lines[0] = lines[0].replace(lead, click.style(lead, bold=True), 1)
+    click.echo("\n".join(lines))
+
+
+def _wrapped(text: str, width: int, first: str, rest: str, clauses: bool) -> list[str]:
+    """`text` in lines of at most `width` where its words allow (a name, a path or a command
+    is never cut); with `clauses`, a line ends after a comma or semicolon rather than
+    inside a clause when that leaves it at least half full ("94% of the bad events on
+    attrs.version 3.5.0" stays whole)."""
+    if len(first) + len(text) <= width:
+        return [first + text]  # as written, runs of spaces that align columns kept
+    lines: list[str] = []
+    words: list[str] = []
+    prefix = first
+    for word in text.split():
+        words.append(word)
+        while len(words) > 1 and len(prefix) + len(" ".join(words)) > width:
+            cut = len(words) - 1
+            ends = [i + 1 for i, w in enumerate(words[:-1]) if w.endswith((",", ";"))]
+            if clauses and ends and len(prefix) + len(" ".join(words[: ends[-1]])) >= width / 2:
+                cut = ends[-1]
+            lines.append(prefix + " ".join(words[:cut]))
+            words, prefix = words[cut:], rest
+    return [*lines, prefix + " ".join(words)]
+
+
+def _ingest_and_report(config_path: Path, files: list[tuple[str, Path]], story: list[str]) -> None:
     from basics.app import App
     from basics.cli.ingest_cmd import ingest_with_progress, summarise
     from basics.cli.slo_cmd import auto_breakdown_table, status_table
 
-    assert isinstance(console, Console)
     app = App.load(config_path)
     try:
         for source, path in files:
             summarise(ingest_with_progress(app, source, str(path), quiet=False))
-        console.print()
+        click.echo()
         status_table(app.slo.status("latest"))
-        console.print("\n[bold]What happened this month[/bold] (planted in the demo data):")
+        click.echo()
+        _say(" (planted in the demo data):", lead="What happened this month")
         for line in story:
-            console.print(f"  • {line}")
-        console.print()
+            _say(line, indent="  • ", hang="")
+        click.echo()
         results = app.slo.breakdown_auto("payments/availability", end="latest", top=1)
         auto_breakdown_table("payments/availability", results)
-        _replay_summary(app, console)
-        _prometheus_rules(app, config_path.parent, console)
-        _oncall_summary(app, config_path.parent, console)
+        _replay_summary(app)
+        _prometheus_rules(app, config_path.parent)
+        _oncall_summary(app, config_path.parent)
         _import_deploys(app, config_path.parent)
-        _postmortem_summary(app, config_path.parent, console)
-        _deploys_summary(app, console)
-        _toil_summary(app, config_path.parent, console)
-        _review_summary(app, console)
-        command = f"{_program()} --config {_shown(config_path)}"
-        console.print("\nNext, for example:", soft_wrap=True)
-        for example in (
-            "slo breakdown payments/availability --by user",
-            "slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z",
-            "slo breakdown search/latency --by auto",
-            "slo history checkout/availability --by week",
-            "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
-            "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
-            "postmortems themes",
-            "deploys dora --to latest",
-            "slo changes search/latency --to latest",
-            "toil report --team platform --from 2026-02-02 --to 2026-03-02",
-            "check --service search",
-            "review --week 2026-W09 --format html --out review.html",
-        ):
-            console.print(f"  {command} {example}", soft_wrap=True, highlight=False)
+        _postmortem_summary(app, config_path.parent)
+        _deploys_summary(app)
+        _toil_summary(app, config_path.parent)
+        _review_summary(app)
+        _next_steps(config_path.parent)
     finally:
         app.close()
+
+
+# What to try next, in the folder (the README's tour has more).
+_EXAMPLES = (
+    "slo breakdown payments/availability --by user",
+    "slo cost www/availability --from 2026-03-02T14:00:05Z --to 2026-03-02T14:00:20Z",
+    "slo breakdown search/latency --by auto",
+    "slo history checkout/availability --by week",
+    "alerts compare checkout/availability --policies workbook,error-rate --from 2026-02-01",
+    "oncall report --from 2026-02-01 --to 2026-03-03 --team platform",
+    "postmortems themes",
+    "deploys dora --from 2026-02-01 --team payments",
+    "slo changes search/latency",
+    "toil report --team platform --from 2026-02-02 --to 2026-03-02",
+    "check --service search",
+    "review --week 2026-W09 --format html --out review.html",
+)
+
+
+def _next_steps(folder: Path) -> None:
+    """The commands to try next, as they run from the folder: a line that goes there (and
+    puts this program on PATH when it is not), then one command a line, continued with a
+    backslash where it is wider than the terminal."""
+    import os
+    import shlex
+
+    from basics.cli import output
+
+    enter = f"cd {shlex.quote(_shown(folder))}"
+    program = _program()
+    if program != "basics":
+        where = os.path.dirname(os.path.abspath(program))
+        here = os.path.relpath(where, os.path.abspath(folder))
+        # Beside the folder (a clone's .venv/bin) said from it, as the README does.
+        shown = where if here.startswith(("../..", "/")) else f"$PWD/{here}"
+        enter += f' && export PATH="{shown}:$PATH"'
+    click.echo()
+    _say("Next, for example (the README's five-minute tour has more):")
+    width = output.table_width()
+    for command in (enter, *(f"basics {example}" for example in _EXAMPLES)):
+        click.echo("\n".join(_command_lines(command, width, "  ")))
+
+
+def _command_lines(command: str, width: int, indent: str) -> list[str]:
+    """A shell command in lines of at most `width` where it can be: broken before an
+    option, each line but the last ending in a backslash, continued lines further in."""
+    parts = command.split(" --")
+    lines = [indent + parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + len(part) + 3 + len(" \\") <= width:
+            lines[-1] += f" --{part}"
+        else:
+            lines[-1] += " \\"
+            lines.append(f"{indent}    --{part}")
+    return lines
 
 
 def _shown(path: Path) -> str:
@@ -131,16 +199,14 @@ _RECORDED = ("checkout-outage", "payments-acme", "search-regression")
 _REPLAYED = "checkout/availability"
 
 
-def _replay_summary(app: object, console: object) -> None:
+def _replay_summary(app: object) -> None:
     """Record the story's incidents and compare two alert policies on the month."""
-    from rich.console import Console
-
     from basics.alerting.incidents import add_incident
     from basics.app import App
     from basics.cli import output
     from basics.demo import story
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     for incident in story.INCIDENTS:
         if incident.name in _RECORDED:
             add_incident(
@@ -153,82 +219,79 @@ def _replay_summary(app: object, console: object) -> None:
                 source_key=incident.name,
             )
     start = story.START.replace(tzinfo=None)
-    console.print(
-        f"\n[bold]Alert replay[/bold] of {_REPLAYED} over the month, judged against the "
-        "recorded incidents:",
-        soft_wrap=True,
+    click.echo()
+    _say(
+        f" of {_REPLAYED} over the month, judged against the recorded incidents:",
+        lead="Alert replay",
     )
     for policy in ("error-rate", "workbook"):
         replay = app.alerting.replay(_REPLAYED, start, "latest", policy)
         pages, false_pages, tickets = replay.pages, replay.false_pages, replay.tickets
         delay = output.duration(replay.detection_delay_s.median) or "never"
-        console.print(
-            f"  {policy:<10} {len(pages):>3} pages, {len(false_pages):>3} of them false alarms; "
+        _say(
+            f"{policy:<10} {len(pages):>3} pages ({len(false_pages)} false), "
             f"{len(tickets)} tickets; recall {output.percent(replay.recall, 0) or 'n/a'}, "
-            f"median detection delay {delay}",
-            soft_wrap=True,
-            highlight=False,
+            f"median delay {delay}",
+            indent="  ",
         )
 
 
-def _prometheus_rules(app: object, folder: Path, console: object) -> None:
+def _prometheus_rules(app: object, folder: Path) -> None:
     """Write the SLOs' alert rules for Prometheus and check them with promtool if present."""
     import shutil
     import subprocess
 
-    from rich.console import Console
-
     from basics.app import App
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     rule_file = app.alerting.prometheus_rules()
     path = folder / "prometheus-rules.yaml"
     path.write_text(rule_file.to_yaml(), encoding="utf-8")
     rules = sum(len(group["rules"]) for group in rule_file.groups)
-    line = f"{rules} rules for {len(rule_file.groups)} SLOs written to {_shown(path)}"
+    click.echo()
+    _say("", lead="Prometheus")
+    _say(f"{rules} rules for {len(rule_file.groups)} SLOs written to {_shown(path)}", indent="  ")
     promtool = shutil.which("promtool")
     if promtool is None:
-        line += "; check them with `promtool check rules` (promtool is not installed here)"
+        _say("check them with `promtool check rules` (promtool is not installed here)",
+             indent="  ")  # fmt: skip
+        return
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    if checked.returncode == 0:
+        _say("promtool check rules: SUCCESS", indent="  ")
     else:
-        checked = subprocess.run(
-            [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
-        )
-        verdict = "promtool check rules: SUCCESS" if checked.returncode == 0 else "FAILED"
-        line += f"; {verdict}"
-        if checked.returncode:
-            line += "\n" + (checked.stdout + checked.stderr).strip()
-    console.print("\n[bold]Prometheus[/bold]", soft_wrap=True)
-    console.print(f"  {line}", soft_wrap=True, highlight=False)
+        _say("promtool check rules: FAILED", indent="  ")
+        click.echo((checked.stdout + checked.stderr).strip())
 
 
-def _oncall_summary(app: object, folder: Path, console: object) -> None:
+def _oncall_summary(app: object, folder: Path) -> None:
     """Import the month's pages and print who carried the pager."""
     import datetime as dt
 
-    from rich.console import Console
-
     from basics.app import App
     from basics.cli import output
-    from basics.demo.oncall import outcomes, summary, write_pages
+    from basics.demo.oncall import TEAM, outcomes, summary, write_pages
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     fmt, path = write_pages(folder)
     app.oncall.ingest_pages(str(path), fmt)  # type: ignore[arg-type]
     for page_id, outcome in outcomes(app.oncall.pages()):
         app.oncall.tag(page_id, outcome)
-    report = app.oncall.report(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 3))
+    report = app.oncall.report(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 3), team=TEAM)
     c = report.concentration
     classes = report.interruptions.by_class
-    console.print("\n[bold]On call[/bold]", soft_wrap=True)
-    console.print(f"  {summary(report)}", soft_wrap=True, highlight=False)
-    console.print(
-        f"  {report.pages} pages: {classes['business']} in business hours, {classes['off']} off "
+    click.echo()
+    _say("", lead="On call")
+    _say(summary(report), indent="  ")
+    _say(
+        f"{report.pages} pages: {classes['business']} in business hours, {classes['off']} off "
         f"hours, {classes['sleep']} in sleep hours; {report.over_limit_shifts} of "
         f"{len(report.shifts)} shifts over two incidents per 12 h; top responder {c.top} with "
         f"{output.percent(c.top_share, 0)} of pages (Gini {output.number(c.gini, 2)})"
         + (", flagged" if c.flagged else ""),
-        soft_wrap=True,
-        highlight=False,
+        indent="  ",
     )
 
 
@@ -245,32 +308,30 @@ def _import_deploys(app: object, folder: Path) -> None:
     app.deploys.store_read(read_jsonl(data, path.name), "jsonl", str(path), data)
 
 
-def _deploys_summary(app: object, console: object) -> None:
+def _deploys_summary(app: object) -> None:
     """DORA over the month, and what changed before the search latency burn."""
     import datetime as dt
-
-    from rich.console import Console
 
     from basics.app import App
     from basics.cli import output
     from basics.demo import story
     from basics.deploys.changes import changes
 
-    assert isinstance(app, App) and isinstance(console, Console)
-    start = story.START.replace(tzinfo=None)
-    end = app.slo.resolve_at("latest")
+    assert isinstance(app, App)
+    # The month to the newest deploy, as `basics deploys dora --from 2026-02-01` (with the
+    # demo's `reports: {end: latest}`) counts it.
+    start, end, _ = app.deploys.report_range(story.START.replace(tzinfo=None), "latest")
     total = app.deploys.dora(start, end).total
     cfr = total.change_failure_rate
-    console.print(
-        f"\n[bold]Deploys[/bold]: {total.deploys} over the month "
-        f"({output.number(total.per_week, 1)} a week); lead time median "
-        f"{output.duration(total.lead_time_s.median)}, "
-        f"p90 {output.duration(total.lead_time_s.p90)} "
-        f"(n={total.lead_time_s.n}); change failure rate {cfr.count}/{cfr.deploys} "
-        f"({output.percent(cfr.ratio, 0)}); DORA {total.bands.report_year}: "
-        f"{total.bands.deployment_frequency.answer} ({total.bands.deployment_frequency.level})",
-        soft_wrap=True,
-        highlight=False,
+    click.echo()
+    _say(
+        f": {total.deploys} over the month ({output.number(total.per_week, 1)} a week); "
+        f"change failure rate {cfr.count}/{cfr.deploys} ({output.percent(cfr.ratio, 0)}); "
+        f"lead time median {output.duration(total.lead_time_s.median)}, "
+        f"p90 {output.duration(total.lead_time_s.p90)} (n={total.lead_time_s.n}); "
+        f"DORA {total.bands.report_year}: {total.bands.deployment_frequency.answer} "
+        f"({total.bands.deployment_frequency.level})",
+        lead="Deploys",
     )
     incident_start = story.SEARCH_REGRESSION_START.replace(tzinfo=None)
     found = changes(
@@ -286,99 +347,90 @@ def _deploys_summary(app: object, console: object) -> None:
             said += (f"; version {jump.version} holds {output.percent(jump.share_of_bad, 0)} "
                      f"of the slow requests ({output.percent(jump.bad_rate, 1)} of its "
                      f"requests, {output.percent(jump.others_bad_rate, 1)} before it)")  # fmt: skip
-        console.print(
-            f"  what changed before search/latency's first {moment.kind} "
+        _say(
+            f"what changed before search/latency's first {moment.kind} "
             f"({output.when(moment.start)}): {said}",
-            soft_wrap=True,
-            highlight=False,
+            indent="  ",
         )
 
 
-def _review_summary(app: object, console: object) -> None:
+def _review_summary(app: object) -> None:
     """The last week's review: what to fix next, its top five with their cost."""
-    from rich.console import Console
-
     from basics.app import App
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     review = app.review.review(None, app.slo.resolve_at("latest"))
-    console.print(
-        f"\n[bold]Weekly review[/bold] of {review.week}: what to fix next, by what it cost "
-        "this week (engineer-hours)",
-        soft_wrap=True,
+    click.echo()
+    _say(
+        f" of {review.week}: what to fix next, by what it cost this week (engineer-hours)",
+        lead="Weekly review",
     )
     for number, item in enumerate(review.fix_next[:5], start=1):
-        console.print(f"  {number}. {item.title} ({item.cost_hours:.1f} h)", soft_wrap=True,
-                      highlight=False)  # fmt: skip
+        _say(f"{number}. {item.title} ({item.cost_hours:.1f} h)", indent="  ", hang="   ",
+             clauses=True)  # fmt: skip
 
 
-def _toil_summary(app: object, folder: Path, console: object) -> None:
+def _toil_summary(app: object, folder: Path) -> None:
     """Import the team's toil sheet; the month against the 50 % cap, on-call derived from
     pages, and the first automation candidate."""
     import datetime as dt
 
-    from rich.console import Console
-
     from basics.app import App
     from basics.cli import output
+    from basics.demo.oncall import TEAM
     from basics.demo.toil import write_toil
     from basics.toil.formats.worklog import ReadOptions
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     path = write_toil(folder)
     app.toil.ingest(str(path), ReadOptions())
     start, end = dt.datetime(2026, 2, 2), dt.datetime(2026, 3, 2)
-    report = app.toil.report(start, end, team="platform", today=dt.date(2026, 3, 3))
+    report = app.toil.report(start, end, team=TEAM, today=dt.date(2026, 3, 3))
     total = report.total
     oncall = sum(week.oncall_hours for week in report.weeks)
-    console.print(
-        f"\n[bold]Toil[/bold] of team platform, February: {total.hours:.0f} h, "
+    click.echo()
+    _say(
+        f" of team {TEAM}, February: {total.hours:.0f} h, "
         f"{output.percent(total.share, 0)} of its capacity (cap {report.cap_percent:g} %; "
         f"{report.over_cap_weeks} week(s) over); {oncall:.0f} h of it on-call time derived "
         f"from pages",
-        soft_wrap=True,
-        highlight=False,
+        lead="Toil",
     )
     if report.people:
         most = report.people[0]
         over = sum(p.over_cap for week in report.weeks for p in week.people if p.name == most.name)
-        console.print(
-            f"  {most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
+        _say(
+            f"{most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
             f"their time), over the cap in {over} week(s)",
-            soft_wrap=True,
-            highlight=False,
+            indent="  ",
         )
     if report.candidates:
         top = report.candidates[0]
-        console.print(
-            f"  automate first: {top.description} ({top.service or 'any service'}), "
+        _say(
+            f"automate first: {top.description} ({top.service or 'any service'}), "
             f"{top.hours_per_week:.1f} h a week back",
-            soft_wrap=True,
-            highlight=False,
+            indent="  ",
         )
 
 
-def _postmortem_summary(app: object, folder: Path, console: object) -> None:
+def _postmortem_summary(app: object, folder: Path) -> None:
     """Write the company's post-mortems and print the theme that recurs most, with its
     citations, and the basic most of them point at."""
-    from rich.console import Console
-
     from basics.app import App
     from basics.demo.postmortems import write_postmortems
 
-    assert isinstance(app, App) and isinstance(console, Console)
+    assert isinstance(app, App)
     written = write_postmortems(folder)
     themes = app.postmortems.themes()
-    where = _shown(folder / "postmortems")
-    console.print(f"\n[bold]Post-mortems[/bold] ({len(written)} in {where})", soft_wrap=True)
+    click.echo()
+    _say(f" ({len(written)} in {_shown(folder / 'postmortems')})", lead="Post-mortems")
     for theme in themes[:2]:
         flag = ", recurring after its fix was closed" if theme.recurring else ""
         cited = ", ".join(pm.id for pm in theme.postmortems)
-        console.print(f"  theme: {theme.name} ({cited}{flag})", soft_wrap=True, highlight=False)
+        _say(f"theme: {theme.name} ({cited}{flag})", indent="  ")
     top = app.postmortems.basics()[0]
-    console.print(
-        f"  most cited basic: {top.finding} ({len(top.postmortems)} post-mortems: "
+    _say(
+        f"most cited basic: {top.finding} ({len(top.postmortems)} post-mortems: "
         f"{', '.join(c.id for c in top.postmortems)})",
-        soft_wrap=True,
-        highlight=False,
+        indent="  ",
     )
