@@ -212,6 +212,23 @@ def test_incidents_add_needs_a_service(folder: Path) -> None:
     assert "--service" in result.stderr
 
 
+def test_incidents_add_again_is_the_same_incident(folder: Path) -> None:
+    args = ("incidents", "add", "--service", "www", "--from", "2026-03-01T10:00Z", "--to",
+            "2026-03-01T10:30Z", "--title", "Cache stampede")  # fmt: skip
+    first = ok(folder, *args)
+    number = int(first.stdout.split()[1])
+    before = len(as_json(folder, "incidents", "list", "--json"))
+    again = ok(folder, *args[:-1], "cache STAMPEDE", "--severity", "SEV2")
+    assert again.stdout == (
+        f"incident {number} recorded already (the same services, times and title); its "
+        "severity is now SEV2 (was none)\n"
+    )
+    listed = as_json(folder, "incidents", "list", "--json")
+    assert len(listed) == before
+    assert next(i for i in listed if i["id"] == number)["severity"] == "SEV2"
+    ok(folder, "incidents", "remove", str(number))  # the module's other tests count incidents
+
+
 # --- replay -------------------------------------------------------------------------------
 
 REPLAY_TO_LATEST = ("alerts", "replay", "www/availability", "--from", "2026-03-02T01:00Z")

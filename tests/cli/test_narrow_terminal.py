@@ -150,7 +150,8 @@ def test_pages_tag_takes_the_short_id_pages_list_shows(pager: tuple[Path, str]) 
 
     shown = short["DiskFullOnTheDatabaseHost"]
     tagged = _run(config, 80, "pages", "tag", shown, "--outcome", "actionable/service-issue")
-    assert tagged.stdout == f"{shown}: actionable/service-issue\n"
+    assert tagged.stdout.endswith(f" ({shown}): actionable/service-issue\n")
+    assert tagged.stdout.startswith("pager:")
     # Its first four digits or more will do, in either case, when no other page's start so;
     # and the full id, as --json gives it.
     four = short["QueueLagHigh"][:4].upper()

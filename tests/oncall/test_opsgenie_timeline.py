@@ -144,7 +144,7 @@ def test_the_final_timeline_becomes_the_schedules_shifts(app: App, tmp_path: Pat
         ("lucia", "Platform_schedule", T(2026, 3, 9, 9), T(2026, 3, 16, 9), None),
     ]
     assert stored == 6
-    assert uncovered == 1
+    assert uncovered == 0  # nobody in the weekend rotation on 03-08, but Dana's week covers it
     # Periods are numbered across the file: the weekend rotation's third to fifth.
     assert [(r.line, r.field) for r in rejects] == [
         (7, "recipient"),
@@ -227,5 +227,82 @@ def test_the_cli_says_the_uncovered_periods_and_each_reject(app: App, tmp_path: 
     )
     assert done.exit_code == 3, done.output  # some periods were rejected
     assert f"{path}: 6 shift(s) recorded, 3 rejected" in " ".join(done.stdout.split())
-    assert "  1 period with nobody on call (no shift)" in done.stdout
+    assert "nobody on call" not in done.stdout  # the weekly rotation covers the gap
     assert f"  {path}: period 8: endDate: 2026-03-14 00:00Z is not after" in done.stderr
+
+
+def timeline(start: str, end: str, *periods: dict[str, Any]) -> dict[str, Any]:
+    """A one-rotation timeline of the Payments schedule over [start, end)."""
+    rotation = {"name": "Weekly", "periods": list(periods)}
+    return {"data": {"_parent": {"name": "Payments"}, "startDate": start, "endDate": end,
+                     "finalTimeline": {"rotations": [rotation]}}}  # fmt: skip
+
+
+def test_a_later_export_replaces_its_window_and_continues_a_cut_shift(
+    app: App, tmp_path: Path
+) -> None:
+    # The first export ends on Friday 00:00, cutting Dana's week there.
+    first = timeline(
+        "2026-03-02T00:00:00Z",
+        "2026-03-06T00:00:00Z",
+        period("2026-03-02T09:00:00Z", "2026-03-06T00:00:00Z", "dana"),
+    )
+    # The next, from Wednesday, knows of Kofi's override on Wednesday night.
+    second = timeline("2026-03-04T00:00:00Z", "2026-03-10T00:00:00Z",
+                      period("2026-03-04T00:00:00Z", "2026-03-04T18:00:00Z", "dana"),
+                      period("2026-03-04T18:00:00Z", "2026-03-05T08:00:00Z", "kofi",
+                             type="override"),
+                      period("2026-03-05T08:00:00Z", "2026-03-09T09:00:00Z", "dana"),
+                      period("2026-03-09T09:00:00Z", "2026-03-10T00:00:00Z", "lucia"))  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(first))
+    (tmp_path / "b.json").write_text(json.dumps(second))
+    app.oncall.ingest_shifts(str(tmp_path / "a.json"), "opsgenie-timeline")
+    app.oncall.ingest_shifts(str(tmp_path / "b.json"), "opsgenie-timeline")
+
+    T = dt.datetime
+    assert app.store.query("SELECT person, start_ts, end_ts FROM shifts ORDER BY 2") == [
+        ("dana", T(2026, 3, 2, 9), T(2026, 3, 4, 18)),  # one shift across the two exports
+        ("kofi", T(2026, 3, 4, 18), T(2026, 3, 5, 8)),
+        ("dana", T(2026, 3, 5, 8), T(2026, 3, 9, 9)),
+        ("lucia", T(2026, 3, 9, 9), T(2026, 3, 10)),
+    ]
+
+
+def test_a_gap_no_rotation_covers_is_counted(app: App, tmp_path: Path) -> None:
+    dana = period("2026-03-02T00:00:00Z", "2026-03-02T12:00:00Z", "dana")
+    gap = period("2026-03-02T12:00:00Z", "2026-03-03T00:00:00Z", "none", "none")
+    data = timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", dana, gap)
+    stored, rejects, uncovered = app.oncall.ingest_shifts(
+        write(tmp_path, data), "opsgenie-timeline"
+    )
+    assert (stored, rejects, uncovered) == (1, [], 1)
+
+
+@pytest.mark.parametrize(
+    ("when", "why"),
+    [("2026-03-05T09:00:00", "(no offset)"), ("2026-03-11", "(no offset)"), (None, "None")],
+)
+def test_a_time_without_its_offset_is_rejected(
+    app: App, tmp_path: Path, when: str | None, why: str
+) -> None:
+    data = timeline("2026-03-02T00:00:00Z", "2026-03-20T00:00:00Z",
+                    {"startDate": when, "endDate": "2026-03-12T09:00:00Z",
+                     "recipient": {"type": "user", "name": "dana"}})  # fmt: skip
+    stored, rejects, _ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
+    assert stored == 0 and [(r.line, r.field) for r in rejects] == [(1, "startDate")]
+    assert (
+        rejects[0].reason.startswith("expected a time with its offset") and why in rejects[0].reason
+    )
+
+
+def test_a_user_named_by_id_only_and_an_empty_timeline_are_refused(
+    app: App, tmp_path: Path
+) -> None:
+    data = timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z",
+                    {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-03-03T00:00:00Z",
+                     "recipient": {"type": "user", "id": "5f2c-77"}})  # fmt: skip
+    _, rejects, _ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
+    assert rejects[0].reason.startswith("a user without a name (id '5f2c-77')")
+    empty = write(tmp_path, timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"))
+    with pytest.raises(InputError, match=r"timeline\.json: no periods"):
+        app.oncall.ingest_shifts(empty, "opsgenie-timeline")

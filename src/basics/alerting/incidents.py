@@ -106,6 +106,12 @@ def same_incident(
     return _incident(rows[0]) if rows else None
 
 
+def set_severity(store: Store, incident_id: int, severity: str) -> None:
+    """Give a recorded incident a severity (`incidents add` again with a new --severity)."""
+    with store.transaction() as db:
+        db.execute("UPDATE incidents SET severity = ? WHERE id = ?", [severity, incident_id])
+
+
 def remove_incident(store: Store, incident_id: int) -> Incident:
     """Delete one recorded incident; the incident as it was."""
     with store.transaction() as db:

@@ -59,6 +59,7 @@ class Facts:
     lead_time_n: int = 0
     change_failure_ratio: float | None = None
     toil_team: str | None = None  # the owning team, else the team of its rotation
+    toil_people: int | None = None  # members the team lists (0: its toil is no one's)
     toil_weeks: int = 0  # weeks with toil logged or derived, of that team
     toil_share: float | None = None  # the team's toil over its capacity, over those weeks
     toil_weeks_over: int = 0
@@ -303,6 +304,11 @@ def toil_cap(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     if f.toil_team is None:
         return _check("toil.cap", "warn", "no team owns it or takes its pages: no one's toil "
                       "is measured", "make a team its owner", threshold=threshold)  # fmt: skip
+    if f.toil_people == 0:
+        return _check("toil.cap", "warn", f"team {f.toil_team} lists no members: whose toil "
+                      "to measure, basics.yaml does not say",
+                      f"list its people under teams: {f.toil_team}: members:",
+                      threshold=threshold)  # fmt: skip
     if not f.toil_weeks or f.toil_share is None:
         return _check("toil.cap", "warn", f"no toil measured for team {f.toil_team}",
                       "log it: basics toil log 30m --category C (docs/toil.md)",

@@ -101,7 +101,9 @@ class CatalogService:
             facts = replace(facts, **self._oncall(oncall_team, at, per_team))
             # Toil is the owning team's, else that of the team whose rotation takes its pages.
             toil_team = team or oncall_team
-            facts = replace(facts, toil_team=toil_team, **self._toil(toil_team, at, per_team))
+            members = self.config.teams[toil_team].members if toil_team in self.config.teams else []
+            facts = replace(facts, toil_team=toil_team, toil_people=len(members),
+                            **self._toil(toil_team, at, per_team))  # fmt: skip
             found.append(facts)
         return found
 

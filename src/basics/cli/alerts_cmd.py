@@ -563,7 +563,7 @@ def add(
         --to 2026-03-02T14:20Z --title "Checkout 502s after deploy" \\
         --severity SEV2
     """
-    from basics.alerting.incidents import add_incident, same_incident
+    from basics.alerting.incidents import add_incident, same_incident, set_severity
 
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
@@ -571,8 +571,11 @@ def add(
     names = app.config.service_names()
     known = same_incident(app.store, list(services), begin, finish, title, names)
     if known is not None:
-        # Run again (a script, the README followed twice): the incident is not recorded twice.
-        click.echo(f"incident {known.id} recorded already (the same services, times and title)")
+        said = f"incident {known.id} recorded already (the same services, times and title)"
+        if severity is not None and severity != known.severity:
+            set_severity(app.store, known.id, severity)
+            said += f"; its severity is now {severity} (was {known.severity or 'none'})"
+        click.echo(said)
         return
     incident = add_incident(
         app.store, list(services), begin, finish, title, severity,

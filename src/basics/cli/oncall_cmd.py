@@ -237,8 +237,10 @@ def tag(ctx: click.Context, page_id: str, outcome: str, note: str | None) -> Non
       basics pages tag 3f9a2c1 --outcome actionable/service-issue
     """
     app = get_app(ctx)
-    app.oncall.tag(app.oncall.page_id(page_id), outcome, note)
-    click.echo(f"{page_id}: {outcome}")
+    tagged = app.oncall.page_id(page_id)
+    app.oncall.tag(tagged, outcome, note)
+    # The page the short id named, as --json shows it.
+    click.echo(f"{tagged}{'' if tagged == page_id else f' ({page_id})'}: {outcome}")
 
 
 @click.group()

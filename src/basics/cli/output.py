@@ -69,12 +69,13 @@ def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def table_width() -> int:
-    """The width tables fit: the terminal's; in a pipe, $COLUMNS if set, else 200."""
+def table_width(err: bool = False) -> int:
+    """The width tables fit on stdout (on stderr with `err`): the terminal's; in a pipe or
+    a file, $COLUMNS if set, else 200."""
     import os
     import shutil
 
-    if sys.stdout.isatty():
+    if (sys.stderr if err else sys.stdout).isatty():
         return shutil.get_terminal_size().columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else 200
@@ -135,7 +136,7 @@ def say(text: str, err: bool = False, indent: str = "") -> None:
     two spaces further in than `indent`, so each said line stands apart)."""
     import click
 
-    click.echo("\n".join(_wrapped(text, table_width(), indent, hang="  ")), err=err)
+    click.echo("\n".join(_wrapped(text, table_width(err), indent, hang="  ")), err=err)
 
 
 def _wrapped(text: str | None, width: int, indent: str = "", hang: str = "") -> list[str]:
@@ -224,7 +225,8 @@ def _cell_wrapper() -> type[textwrap.TextWrapper]:
     class CellWrapper(textwrap.TextWrapper):
         # The chunks textwrap makes when it does not break on hyphens (runs of spaces and
         # what is between them), and a place to break after each slash within a word.
-        wordsep_simple_re = re.compile(r"(\s+|(?<=/)(?=[^\s/]))")
+        # Spaces as textwrap counts them: a no-break space holds its words together.
+        wordsep_simple_re = re.compile(r"([ \t\n\x0b\x0c\r]+|(?<=/)(?=[^ \t\n\x0b\x0c\r/]))")
 
     return CellWrapper
 

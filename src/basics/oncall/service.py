@@ -324,6 +324,7 @@ class OncallService:
         if mapping and fmt != "csv":
             raise InputError(f"--mapping is for --format csv, not {fmt}")
         uncovered = 0
+        windows: list[tuple[str, dt.datetime, dt.datetime]] = []
         source = Input(path)
         try:
             if fmt == "csv":  # as bytes: a spreadsheet's CSV may be Windows-1252
@@ -332,10 +333,14 @@ class OncallService:
                     data, source.name, self.config.people, self.config.timezone, mapping
                 )
             elif fmt == "opsgenie-timeline":
-                text = text_stream(source).read()
-                shifts, rejects, uncovered = shift_files.read_opsgenie_timeline(
-                    text, self.config.people
-                )
+                try:
+                    timeline = shift_files.read_opsgenie_timeline(
+                        text_stream(source).read(), self.config.people
+                    )
+                except InputError as error:
+                    raise InputError(f"{source.name}: {error}") from None
+                shifts, rejects = timeline.shifts, timeline.rejects
+                uncovered, windows = timeline.uncovered, timeline.windows
             else:
                 text = text_stream(source).read()
                 shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
@@ -357,7 +362,9 @@ class OncallService:
                     len(rejects),
                 ],
             ).fetchall()
-            for shift in shifts:
+            for schedule, start, end in windows:
+                _clear_window(db, schedule, start, end)
+            for shift in _joined_to_stored(db, shifts, windows):
                 db.execute(
                     "INSERT OR REPLACE INTO shifts (person, rotation, start_ts, end_ts, "
                     "batch_id, escalation_level) VALUES (?, ?, ?, ?, ?, ?)",
@@ -736,6 +743,60 @@ def _read_records(
         return source.name, source.sha256.hexdigest(), pages, rejects, warnings
     finally:
         source.close()
+
+
+def _clear_window(
+    db: duckdb.DuckDBPyConnection, schedule: str, start: dt.datetime, end: dt.datetime
+) -> None:
+    """Remove the stored shifts of `schedule` within [start, end), which a timeline of that
+    window replaces (an override added or taken back since the last export): a stored
+    shift reaching outside the window keeps what lies outside, under its own batch."""
+    rows = db.execute(
+        "SELECT person, start_ts, end_ts, batch_id, escalation_level FROM shifts "
+        "WHERE rotation = ? AND start_ts < ? AND end_ts > ?",
+        [schedule, end, start],
+    ).fetchall()
+    db.execute(
+        "DELETE FROM shifts WHERE rotation = ? AND start_ts < ? AND end_ts > ?",
+        [schedule, end, start],
+    ).fetchall()
+    for person, shift_start, shift_end, batch, level in rows:
+        for kept_start, kept_end in ((shift_start, start), (end, shift_end)):
+            if kept_start < kept_end:
+                db.execute(
+                    "INSERT INTO shifts (person, rotation, start_ts, end_ts, batch_id, "
+                    "escalation_level) VALUES (?, ?, ?, ?, ?, ?)",
+                    [person, schedule, max(kept_start, shift_start), min(kept_end, shift_end),
+                     batch, level],
+                ).fetchall()  # fmt: skip
+
+
+def _joined_to_stored(
+    db: duckdb.DuckDBPyConnection,
+    shifts: list[Shift],
+    windows: list[tuple[str, dt.datetime, dt.datetime]],
+) -> list[Shift]:
+    """`shifts`, each joined with a stored shift of the same person and schedule that it
+    continues across a window's edge (two exports of one week cut it there): the stored
+    one is removed, and the shift stored whole once."""
+    if not windows:
+        return shifts
+    joined = []
+    for shift in shifts:
+        start, end = shift.start, shift.end
+        touching = db.execute(
+            "SELECT start_ts, end_ts FROM shifts WHERE person = ? AND rotation = ? "
+            "AND (end_ts = ? OR start_ts = ?)",
+            [shift.person, shift.rotation, start, end],
+        ).fetchall()
+        for stored_start, stored_end in touching:
+            start, end = min(start, stored_start), max(end, stored_end)
+            db.execute(
+                "DELETE FROM shifts WHERE person = ? AND rotation = ? AND start_ts = ?",
+                [shift.person, shift.rotation, stored_start],
+            ).fetchall()
+        joined.append(dataclasses.replace(shift, start=start, end=end))
+    return joined
 
 
 def _replace_pages(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from basics.config.people import People, Person
@@ -145,110 +146,11 @@ def _person(user: Mapping[str, Any], people: People) -> str:
 
 # Opsgenie recipients that are one person; a team, group or escalation is read through the
 # users it stands for (`flattenedRecipients`), and `none` (nobody on call) is no shift.
-_OPSGENIE_PEOPLE = ("user",)
 _OPSGENIE_NOBODY = "none"
-
-
-def read_opsgenie_timeline(
-    text: str, people: Mapping[str, Person]
-) -> tuple[list[Shift], list[PageReject], int]:
-    """Shifts from Opsgenie's schedule timeline (`GET /v2/schedules/{id}/timeline`, as it
-    returns it or its `data`, or a list of them for several schedules): every period of
-    the final timeline (after overrides and forwarding) whose recipient is a user, or the
-    users a team or escalation recipient stands for (`flattenedRecipients`), as a shift of
-    the schedule's rotation named by the schedule. A person's periods of one schedule that
-    follow each other without a gap are one shift (the timeline cuts a shift where an
-    override or another rotation begins). Also returns how many periods had nobody on
-    call (recipient `none`): no shift, and no reject.
-
-    Each period that cannot be read is a reject numbered by its place among the file's
-    periods (1 for the first), with the field and the reason."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
-    timelines = data if isinstance(data, list) else [data]
-    known = People(people, "UTC")
-    read: list[Shift] = []
-    rejects: list[PageReject] = []
-    nobody = 0
-    number = 0
-    for timeline in timelines:
-        body = timeline.get("data", timeline) if isinstance(timeline, dict) else None
-        final = body.get("finalTimeline") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not isinstance(final, dict):
-            raise InputError(
-                'expected {"data": {"finalTimeline": {"rotations": [...]}}}, as Opsgenie\'s '
-                "GET /v2/schedules/{id}/timeline returns"
-            )
-        parent = body.get("_parent")
-        named = parent.get("name") if isinstance(parent, dict) else None
-        for rotation in final.get("rotations") or []:
-            if not isinstance(rotation, dict):
-                raise InputError("finalTimeline.rotations: expected rotation objects")
-            schedule = str(named or rotation.get("name") or "opsgenie")
-            for period in rotation.get("periods") or []:
-                number += 1
-                try:
-                    found = _opsgenie_period(period, schedule, known)
-                except _PeriodError as error:
-                    raw = json.dumps(period)[:2000]
-                    rejects.append(PageReject(number, error.field, str(error), raw))
-                    continue
-                if found is None:
-                    nobody += 1
-                read += found or []
-    return _joined(read), rejects, nobody
-
-
-def _opsgenie_period(period: Any, schedule: str, people: People) -> list[Shift] | None:
-    """The shifts of one period (one per user it stands for); None when nobody is on call."""
-    if not isinstance(period, dict):
-        raise _PeriodError("record", "expected a period object")
-    recipient = period.get("recipient")
-    if not isinstance(recipient, dict):
-        raise _PeriodError("recipient", "missing: expected {type, name}")
-    kind = str(recipient.get("type") or "user").lower()
-    if kind == _OPSGENIE_NOBODY:
-        return None
-    start = _opsgenie_time(period, "startDate")
-    end = _opsgenie_time(period, "endDate")
-    if end <= start:
-        raise _PeriodError("endDate", f"{end:%Y-%m-%d %H:%M}Z is not after startDate "
-                           f"{start:%Y-%m-%d %H:%M}Z")  # fmt: skip
-    if kind in _OPSGENIE_PEOPLE:
-        users = [recipient]
-    else:
-        users = [u for u in period.get("flattenedRecipients") or [] if isinstance(u, dict)]
-        if not users:
-            raise _PeriodError(
-                "recipient",
-                f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} "
-                f"({recipient.get('name') or recipient.get('id')}) "
-                "without flattenedRecipients: export the timeline with its users "
-                "(expand=base,forwarding,override keeps them), or map it in a CSV",
-            )
-    return [Shift(_opsgenie_person(user, people), schedule, start, end) for user in users]
-
-
-def _opsgenie_time(period: dict[str, Any], field: str) -> dt.datetime:
-    value = period.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise _PeriodError(field, f"expected a time such as 2026-03-02T09:00:00Z, found {value!r}")
-    try:
-        return parse_time(value)
-    except InputError as error:
-        raise _PeriodError(field, str(error)) from None
-
-
-def _opsgenie_person(user: dict[str, Any], people: People) -> str:
-    name = str(user.get("name") or user.get("username") or user.get("id") or "")
-    found = people.find(name)
-    if found is not None:
-        return found
-    if not name:
-        raise _PeriodError("recipient", "a user without name or id")
-    return name
+_TIMELINE = (
+    'expected {"data": {"finalTimeline": {"rotations": [...]}}}, as Opsgenie\'s '
+    "GET /v2/schedules/{id}/timeline returns"
+)
 
 
 class _PeriodError(InputError):
@@ -257,6 +159,150 @@ class _PeriodError(InputError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
         self.field = field
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What an Opsgenie timeline file holds: the shifts, the periods rejected, each
+    schedule's window (the range the export covers, which its shifts replace), and how
+    many periods with nobody on call no other rotation of the schedule covered."""
+
+    shifts: list[Shift]
+    rejects: list[PageReject]
+    windows: list[tuple[str, dt.datetime, dt.datetime]]
+    uncovered: int
+
+
+def read_opsgenie_timeline(text: str, people: Mapping[str, Person]) -> Timeline:
+    """Shifts from Opsgenie's schedule timeline (`GET /v2/schedules/{id}/timeline`, as it
+    returns it or its `data`, or a list of them for several schedules): every period of
+    the final timeline (after overrides and forwarding) whose recipient is a user, or the
+    users a team or escalation recipient stands for (`flattenedRecipients`), as a shift of
+    the schedule's rotation named by the schedule. A person's periods of one schedule that
+    follow each other without a gap are one shift (the timeline cuts a shift where an
+    override or another rotation begins). A period with nobody on call (recipient `none`)
+    is no shift and no reject; it is counted when no other rotation of the schedule covers
+    it whole.
+
+    Each period that cannot be read is a reject numbered by its place among the file's
+    periods (1 for the first), with the field and the reason; times must carry their
+    offset, as Opsgenie writes them."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
+    timelines = data if isinstance(data, list) else [data]
+    known = People(people, "UTC")
+    read: list[Shift] = []
+    rejects: list[PageReject] = []
+    windows: list[tuple[str, dt.datetime, dt.datetime]] = []
+    nobody: list[tuple[str, dt.datetime, dt.datetime]] = []
+    number = 0
+    for place, timeline in enumerate(timelines, start=1):
+        where = f"timeline {place} of the list: " if isinstance(data, list) else ""
+        body = timeline.get("data", timeline) if isinstance(timeline, dict) else None
+        final = body.get("finalTimeline") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(final, dict):
+            raise InputError(where + _TIMELINE)
+        parent = body.get("_parent")
+        named = parent.get("name") if isinstance(parent, dict) else None
+        for rotation in final.get("rotations") or []:
+            if not isinstance(rotation, dict):
+                raise InputError(f"{where}finalTimeline.rotations: expected rotation objects")
+            schedule = str(named or rotation.get("name") or "opsgenie")
+            if body.get("startDate") and body.get("endDate"):
+                try:
+                    span = (_opsgenie_time(body, "startDate"), _opsgenie_time(body, "endDate"))
+                except _PeriodError as error:
+                    raise InputError(f"{where}data.{error.field}: {error}") from None
+                windows.append((schedule, *span))
+            for period in rotation.get("periods") or []:
+                number += 1
+                try:
+                    found = _opsgenie_period(period, schedule, known)
+                except _PeriodError as error:
+                    raw = json.dumps(period)[:2000]
+                    rejects.append(PageReject(number, error.field, str(error), raw))
+                    continue
+                if isinstance(found, tuple):
+                    nobody.append(found)
+                else:
+                    read += found
+    if number == 0:
+        raise InputError("no periods: the timeline's rotations list none (" + _TIMELINE + ")")
+    shifts = _joined(read)
+    return Timeline(shifts, rejects, list(dict.fromkeys(windows)), _uncovered(nobody, shifts))
+
+
+def _opsgenie_period(
+    period: Any, schedule: str, people: People
+) -> list[Shift] | tuple[str, dt.datetime, dt.datetime]:
+    """The shifts of one period (one per user it stands for); for a period with nobody on
+    call, its schedule and span."""
+    if not isinstance(period, dict):
+        raise _PeriodError("record", "expected a period object")
+    recipient = period.get("recipient")
+    if not isinstance(recipient, dict):
+        raise _PeriodError("recipient", "missing: expected {type, name}")
+    kind = str(recipient.get("type") or "user").lower()
+    start = _opsgenie_time(period, "startDate")
+    end = _opsgenie_time(period, "endDate")
+    if end <= start:
+        raise _PeriodError("endDate", f"{end:%Y-%m-%d %H:%M}Z is not after startDate "
+                           f"{start:%Y-%m-%d %H:%M}Z")  # fmt: skip
+    if kind == _OPSGENIE_NOBODY:
+        return schedule, start, end
+    if kind == "user":
+        users = [recipient]
+    else:
+        users = [u for u in period.get("flattenedRecipients") or [] if isinstance(u, dict)]
+        if not users:
+            raise _PeriodError(
+                "recipient",
+                f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} "
+                f"({recipient.get('name') or recipient.get('id')}) without "
+                "flattenedRecipients: the file does not say who it stands for; give its "
+                "people's shifts in a CSV (--format csv)",
+            )
+    return [Shift(_opsgenie_person(user, people), schedule, start, end) for user in users]
+
+
+def _uncovered(nobody: list[tuple[str, dt.datetime, dt.datetime]], shifts: list[Shift]) -> int:
+    """How many of the periods with nobody on call no shift of their schedule covers whole."""
+    count = 0
+    for schedule, start, end in nobody:
+        reached = start
+        for shift in sorted((s for s in shifts if s.rotation == schedule), key=lambda s: s.start):
+            if shift.start <= reached < shift.end:
+                reached = shift.end
+        count += reached < end
+    return count
+
+
+def _opsgenie_time(record: dict[str, Any], field: str) -> dt.datetime:
+    """A time as Opsgenie writes it, with its offset (one without is refused: whose clock it
+    is on, the file does not say)."""
+    value = record.get(field)
+    expected = "expected a time with its offset such as 2026-03-02T09:00:00Z"
+    if not isinstance(value, str) or not value.strip():
+        raise _PeriodError(field, f"{expected}, found {value!r}")
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        raise _PeriodError(field, f'{expected}, found "{value}"') from None
+    if moment.tzinfo is None:
+        raise _PeriodError(field, f'{expected}, found "{value}" (no offset)')
+    return parse_time(value)
+
+
+def _opsgenie_person(user: dict[str, Any], people: People) -> str:
+    name = str(user.get("name") or user.get("username") or "").strip()
+    if not name:
+        raise _PeriodError(
+            "recipient", f"a user without a name (id {user.get('id')!r}): who it is, the "
+            "file does not say"
+        )  # fmt: skip
+    return people.find(name) or name
 
 
 def _joined(shifts: list[Shift]) -> list[Shift]:

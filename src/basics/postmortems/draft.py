@@ -241,27 +241,32 @@ def write(app: App, incident_id: int, folder: Path) -> tuple[Path, bool]:
     slug = re.sub(r"[^a-z0-9]+", "-", incident.title.lower()).strip("-")[:60] or "incident"
     draft_id = f"PM-{incident.start:%Y%m%d}-{incident.id}"
     text = render(facts(app, incident), draft_id)
-    for name in (
-        f"{incident.start:%Y-%m-%d}-{slug}",
-        f"{incident.start:%Y-%m-%d}-{slug}-{incident.id}",
-    ):
-        path = folder / f"{name}.md"
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            return path, True
-        found = path.read_text(encoding="utf-8", errors="replace")
-        if found == text:
-            return path, False
-        if _draft_id(found) == draft_id:
-            raise ConflictError(
-                f"{path} exists already and differs from a new draft (edited, or the data "
-                "changed): edit it, or move it aside for a new draft"
-            )
-    raise ConflictError(f"{path} exists already: move it aside for a new draft")
+    base = f"{incident.start:%Y-%m-%d}-{slug}"
+    names = [folder / f"{base}.md", folder / f"{base}-{incident.id}.md"]
+    # This incident's draft first, under either name: never a second file of its id.
+    for path in names:
+        if path.exists():
+            found = path.read_text(encoding="utf-8", errors="replace")
+            if found == text:
+                return path, False
+            if _draft_id(found) == draft_id:
+                raise ConflictError(
+                    f"{path} exists already and differs from a new draft (edited, or the "
+                    "data changed): edit it, or move it aside for a new draft"
+                )
+    free = next((path for path in names if not path.exists()), None)
+    if free is None:
+        raise ConflictError(
+            f"{names[0]} and {names[1]} exist already as other documents: move one aside "
+            "for a new draft"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    free.write_text(text, encoding="utf-8")
+    return free, True
 
 
 def _draft_id(text: str) -> str | None:
     """The `id:` of a Markdown file's front matter, if it has one."""
-    match = re.match(r"---\r?\n(?:.*\r?\n)*?id:\s*['\"]?([^'\"\r\n]+?)['\"]?\s*\r?\n", text)
-    return match.group(1) if match else None
+    from basics.postmortems.parse import front_matter_id
+
+    return front_matter_id(text)

@@ -307,6 +307,12 @@ def is_template(text: str, path: str) -> bool:
     return marks * 25 >= len(_WORDS.findall(text))
 
 
+def front_matter_id(text: str) -> str | None:
+    """The `id` of a document's front matter, as the parse reads it; None without one."""
+    value = _front_matter(text)[0].get("id")
+    return None if value is None else str(value)
+
+
 def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     if not text.startswith("---\n"):
         return {}, text, []
