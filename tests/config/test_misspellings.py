@@ -21,7 +21,7 @@ def test_a_misspelt_format_is_offered_the_close_one(tmp_path: Path) -> None:
     lines = refused(tmp_path, "sources:\n  web:\n    format: json\n")
     assert lines == [
         "basics.yaml:3: sources.web.format: expected 'jsonl', 'csv', 'parquet', 'nginx', "
-        "'apache', 'regex', 'otlp' or 'w3c', got 'json' (did you mean 'jsonl'?)"
+        "'apache', 'regex', 'otlp', 'w3c' or 'logfmt', got 'json' (did you mean 'jsonl'?)"
     ]
 
 

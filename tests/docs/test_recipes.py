@@ -51,6 +51,22 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         (T(2026, 3, 2, 14, 0, 0), "shop", "/index.html", 200, 2.0),
         (T(2026, 3, 2, 14, 0, 1), "shop", "/api/cart", 502, 1250.0),
     ],
+    "Heroku router (logfmt)": [
+        (T(2026, 3, 2, 14, 0, 5, 123456), "shop", "/api/orders/42", 200, 35.0),
+        (T(2026, 3, 2, 14, 0, 37, 2871), "shop", "/api/checkout", 503, 30000.0),
+    ],
+    "logrus (Go, text formatter)": [
+        (T(2026, 3, 2, 14, 0, 5), "orders", "/api/orders", 200, 35.2),
+        (T(2026, 3, 2, 14, 0, 6), "orders", "/api/pay", 502, 1500.0),
+    ],
+    "Grafana Loki (`logcli --output=jsonl`)": [  # the record's time, not the entry's
+        (T(2026, 3, 2, 14, 0, 5, 123456), "shop", "/api/orders", 200, 12.5),
+        (T(2026, 3, 2, 14, 0, 7, 500000), "shop", "/api/checkout", 503, 1500.0),
+    ],
+    "Docker json-file logs (a Node.js app with pino)": [  # pino's time, not Docker's
+        (T(2026, 3, 2, 14, 0, 5, 123000), "shop", "/api/orders", 200, 12.0),
+        (T(2026, 3, 2, 14, 0, 7, 500000), "shop", "/api/pay", 502, 1500.0),
+    ],
     "Microsoft IIS (W3C extended log)": [  # time-taken in milliseconds
         (T(2026, 3, 2, 14, 0, 0), "shop", "/api/orders", 200, 31.0),
         (T(2026, 3, 2, 14, 0, 2), "shop", "/api/checkout", 503, 1250.0),

@@ -34,7 +34,7 @@ from basics.config.review import ReviewSettings
 from basics.core.durations import parse_duration_s
 from basics.core.errors import BasicsError
 
-Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp", "w3c"]
+Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp", "w3c", "logfmt"]
 CANONICAL_FIELDS = ("ts", "service", "operation", "user", "status", "duration_ms")
 _DURATION_FIELDS = ("duration_s", "duration_us", "duration_ns")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -64,6 +64,8 @@ class SourceConfig(_Model):
     request_time_unit: Literal["s", "ms", "us"] | None = None
     id: str | None = None
     delimiter: str | None = None  # csv: the character between fields (`;` from Excel, tab)
+    # jsonl: the field holding the record as JSON text (Loki's `line`, Docker's `log`)
+    decode_json: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -129,6 +131,11 @@ class SourceConfig(_Model):
         """A key the source's format does not read is refused: accepted, it would do nothing."""
         if self.fields and self.format not in _MAPPED_FORMATS:
             raise ValueError(f"fields: {_UNMAPPED_FORMATS[self.format]}")
+        if "attrs" in self.fields and self.format == "logfmt":
+            raise ValueError(
+                "fields.attrs: a logfmt line holds no object of attributes; name each one "
+                "as attrs.<name>: KEY (attrs.dyno: dyno)"
+            )
         if self.pattern is not None and self.format != "regex":
             raise ValueError(
                 f"pattern: only a regex source has one (this one is {self.format}); "
@@ -149,7 +156,29 @@ class SourceConfig(_Model):
                 f"time, and w3c its time-taken (this one is {self.format}); name a duration "
                 "field in its unit instead (duration_s, duration_ms, duration_us)"
             )
+        if self.decode_json is not None and self.format != "jsonl":
+            raise ValueError(
+                f"decode_json: only a jsonl source has one (this one is {self.format}): it "
+                "names the field of a JSON line that holds the record as JSON text (Loki's "
+                "line, Docker's log)"
+            )
         return self
+
+    @field_validator("decode_json", mode="before")
+    @classmethod
+    def _one_field(cls, value: Any) -> Any:
+        """The one field of a line that holds its record, by its name or a dotted path."""
+        if isinstance(value, list):
+            raise ValueError(
+                "one field, not a list: the field of this source's lines that holds the "
+                "record (a record wrapped twice: docs/ingest.md, decode_json)"
+            )
+        if isinstance(value, str) and not all(part.strip() for part in value.split(".")):
+            raise ValueError(
+                "the name of one field (line, log, message) or a dotted path to it "
+                f"(event.original), not {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _delimiter(self) -> SourceConfig:
@@ -166,7 +195,7 @@ class SourceConfig(_Model):
 
 
 # The formats whose records name their fields, which `fields:` maps; what the others read.
-_MAPPED_FORMATS = ("jsonl", "csv", "parquet", "w3c")
+_MAPPED_FORMATS = ("jsonl", "csv", "parquet", "w3c", "logfmt")
 _UNMAPPED_FORMATS = {
     "nginx": "an nginx source reads the combined log format's fields; to read other "
     "fields, use format regex with named groups",

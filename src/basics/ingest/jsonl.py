@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from basics.config.models import SourceConfig
+from basics.ingest.decode_json import decoded_lines_sql
 from basics.ingest.mapping import DURATION_FACTORS, field_paths, json_paths
 from basics.ingest.text_formats import NOT_BLANK
 from basics.store.sql_params import SqlParams
@@ -36,6 +37,7 @@ class Slots:
 
     present: frozenset[str] | None = None
     paths: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the top-level key each path starts at
 
     def of(self, record_paths: tuple[str, ...]) -> list[int]:
         """1-based slots of every form of each path (nested first, then a dotted literal)."""
@@ -47,28 +49,47 @@ class Slots:
             for form in forms:
                 if form not in self.paths:
                     self.paths.append(form)
+                    self.keys.append(path.split(".")[0] if form == forms[0] else path)
                 found.append(self.paths.index(form) + 1)
         return found
 
 
-def json_of(slots: list[int], scalars_first: bool = False) -> str:
-    """The JSON text of the first slot present and not null; with `scalars_first`, of the
-    first that holds no object or array if one does (a record's `"service": {"name": ...}`
-    then yields to its `service.name`), else of the first (to be rejected for its type)."""
+# With decode_json, a slot is read first where the decoded record has the key it starts at
+# (`own[i]`): its own `time` is the time, though Loki's envelope has a `timestamp`.
+OWN = "own"
+
+
+def json_of(slots: list[int], scalars_first: bool = False, own_first: bool = False) -> str:
+    """The JSON text of the first slot present and not null (`own_first`: of a slot of the
+    decoded record's own first, see `OWN`); with `scalars_first`, of the first that holds
+    no object or array if one does (a record's `"service": {"name": ...}` then yields to
+    its `service.name`), else of the first (to be rejected for its type)."""
     if not slots:
         return "NULL::VARCHAR"
-    first = "coalesce(" + ", ".join(f"nullif(j[{i}], 'null')" for i in slots) + ")"
-    if not scalars_first or len(slots) == 1:
+    values = [f"nullif(j[{i}], 'null')" for i in slots]
+    if own_first and len(slots) > 1:
+        values = [_own(i) for i in slots] + values
+    first = "coalesce(" + ", ".join(values) + ")"
+    if not scalars_first or len(values) == 1:
         return first
     # Only a line whose first value is an object or array looks further.
     scalars = ", ".join(
-        f"CASE WHEN left(j[{i}], 1) NOT IN {_NON_SCALAR} THEN nullif(j[{i}], 'null') END"
-        for i in slots
+        f"CASE WHEN left({value}, 1) NOT IN {_NON_SCALAR} THEN {value} END" for value in values
     )
     return (
         f"CASE WHEN left({first}, 1) IN {_NON_SCALAR} THEN coalesce({scalars}, {first}) "
         f"ELSE {first} END"
     )
+
+
+def _own(slot: int) -> str:
+    """The JSON text of a slot if the decoded record has its key (see `OWN`)."""
+    return f"CASE WHEN {OWN}[{slot}] THEN nullif(j[{slot}], 'null') END"
+
+
+def _own_of(slots: list[int]) -> str:
+    """The JSON text of the first slot of the decoded record's own present and not null."""
+    return "coalesce(" + ", ".join(_own(i) for i in slots) + ")" if slots else "NULL::VARCHAR"
 
 
 def text_of(json_text: str) -> str:
@@ -126,6 +147,7 @@ def attrs_sql(
 def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields:
     """The staging columns of `source`'s records, their values found through `slots`."""
     paths = field_paths(source)
+    own = source.decode_json is not None
     text_fields = {
         "service": paths.candidates["service"],
         "operation": paths.candidates["operation"],
@@ -135,20 +157,23 @@ def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields
     # Where a common schema nests what the first default name finds (the Elastic Common
     # Schema's `service` and `user` objects), the value yields to a later name's.
     picked = {
-        name: json_of(slots.of(record_paths), scalars_first=name in ("service", "user_id"))
+        name: json_of(
+            slots.of(record_paths), scalars_first=name in ("service", "user_id"), own_first=own
+        )
         for name, record_paths in text_fields.items()
     }
-    picked["ts_text"] = json_of(slots.of(paths.candidates["ts"]))
-    picked["status_text"] = json_of(slots.of(paths.candidates["status"]))
-    durations = [
-        (json_of(slots.of(paths.candidates[name])), factor)
-        for name, factor in DURATION_FACTORS.items()
-    ]
+    picked["ts_text"] = json_of(slots.of(paths.candidates["ts"]), own_first=own)
+    picked["status_text"] = json_of(slots.of(paths.candidates["status"]), own_first=own)
+    units = [(slots.of(paths.candidates[name]), f) for name, f in DURATION_FACTORS.items()]
+    durations = [(json_of(found), factor) for found, factor in units]
+    if own:  # a duration of the decoded record's own first, in whichever unit
+        own_durations = [(_own_of(found), factor) for found, factor in units]
+        durations = own_durations + durations
     picked["duration_text"] = "coalesce(" + ", ".join(j for j, _ in durations) + ")"
     factor = "CASE " + " ".join(f"WHEN {j} IS NOT NULL THEN {f}" for j, f in durations) + " END"
     named = {name: json_of(slots.of((path,))) for name, path in paths.attrs.items()}
     object_slots = slots.of(paths.candidates["attrs"])
-    picked["attrs_object"] = json_of(object_slots)
+    picked["attrs_object"] = json_of(object_slots, own_first=own)
     labels = {"service": "service", "operation": "operation", "user_id": "user", "record_id": "id"}
     texts = [(label, f"f_{name}") for name, label in labels.items() if text_fields[name]]
     texts += [(f"attrs.{name}", f"a_{i}") for i, name in enumerate(named)]
@@ -165,28 +190,41 @@ def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields
 
 
 def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
-    """Staging SELECT for JSON lines: one JSON parse for the values, one for the keys."""
+    """Staging SELECT for JSON lines: one JSON parse for the values, one for the keys.
+
+    With `decode_json`, each record is first merged with the object its field holds
+    (`decode_json.py`); the line as read stays the reject's raw text.
+    """
     slots = Slots()
     fields = json_fields(source, slots, params)
     objects, labels = _objects_read(source)
+    decode = source.decode_json is not None
     problem, parse_problem = _problems(
-        fields.texts, [f' in "{label}"' if label else "" for label in labels], params
+        fields.texts, [f' in "{label}"' if label else "" for label in labels], params, decode
     )
+    checked = f"""
+      SELECT line_no, raw, bad_bytes, brackets, is_valid, is_valid AND {IS_OBJECT} AS is_object
+      FROM (SELECT line_no, raw, bad_bytes, brackets, CASE WHEN bad_bytes IS NULL
+              THEN json_valid(raw) END AS is_valid FROM lines WHERE {NOT_BLANK})"""
+    decoded = ""
+    if source.decode_json is not None:
+        checked = decoded_lines_sql(source.decode_json, params, checked)
+        decoded = (
+            "line, decode_field, decode_reason, decode_note, list_transform("
+            f"{params.bind(slots.keys)}, lambda key: list_contains(own_keys, key)) AS {OWN}, "
+        )
     return f"""
-    SELECT line_no, raw, {fields.columns}, {parse_problem}
+    SELECT line_no, {"line AS raw" if decode else "raw"}, {fields.columns}, {parse_problem}
+      {", decode_note AS note" if decode else ""}
     FROM (
       SELECT *, {problem} FROM (
       SELECT *, {fields.picks} FROM (
-        SELECT line_no, raw, bad_bytes, brackets, is_valid, is_object,
+        SELECT line_no, raw, bad_bytes, brackets, is_valid, is_object, {decoded}
           CASE WHEN is_object THEN json_extract(raw, {params.bind(slots.paths)})::VARCHAR[]
             END AS j,
           CASE WHEN NOT is_object THEN NULL WHEN brackets = 1 THEN [json_keys(raw)]
             ELSE json_keys(raw, {params.bind(objects)}) END AS k
-        FROM (
-          SELECT line_no, raw, bad_bytes, brackets, is_valid, is_valid AND {IS_OBJECT} AS is_object
-          FROM (SELECT line_no, raw, bad_bytes, brackets, CASE WHEN bad_bytes IS NULL
-                  THEN json_valid(raw) END AS is_valid FROM lines WHERE {NOT_BLANK})
-        )
+        FROM ({checked})
       ))
     )
     """
@@ -228,12 +266,13 @@ def _inside(label: str) -> str:
 
 
 def _problems(
-    checks: list[tuple[str, str]], labels: list[str], params: SqlParams
+    checks: list[tuple[str, str]], labels: list[str], params: SqlParams, decode: bool = False
 ) -> tuple[str, str]:
     """(`problem`, the number of a line's first problem, over the picked columns; then
     `parse_field` and `parse_error` over `problem`): bytes that are not UTF-8, a line that
-    is not a JSON object, a duplicate key, an array or object where a string belongs, an
-    attribute object holding one. Each condition is evaluated once per line."""
+    is not a JSON object, (`decode`) an object in its decode_json field that cannot be
+    read, a duplicate key, an array or object where a string belongs, an attribute object
+    holding one. Each condition is evaluated once per line."""
     duplicate = "list_filter(keys, lambda x, i: list_position(keys, x) < i)[1]"
     # The first object read (by position in `k`) that names a key twice:
     twice = f"list_position(list_transform(k, lambda keys: {duplicate} IS NOT NULL), true)"
@@ -260,6 +299,11 @@ def _problems(
             "(records in one array, as log drains send them: split them with jq -c ''.[]'')' "
             "ELSE '' END",
         ),
+    ]
+    if decode:
+        rules.append(("decode_reason IS NOT NULL", "decode_field", "decode_reason"))
+    early = len(rules)  # checked before a line's brackets can tell that it holds no more
+    rules += [
         (
             f"{twice} > 0",
             "'record'",
@@ -292,10 +336,10 @@ def _problems(
     top_twice = "list_filter(k[1], lambda x, i: list_position(k[1], x) < i)[1] IS NOT NULL"
     problem = (
         "CASE "
-        + " ".join(f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules[:3], start=1))
-        + f" WHEN brackets = 1 THEN CASE WHEN {top_twice} THEN 4 END "
+        + " ".join(f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules[:early], start=1))
+        + f" WHEN brackets = 1 THEN CASE WHEN {top_twice} THEN {early + 1} END "
         + " ".join(
-            f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules, start=1) if n > 3
+            f"WHEN {when} THEN {n}" for n, (when, _, _) in enumerate(rules, start=1) if n > early
         )
         + " END AS problem"
     )

@@ -335,9 +335,11 @@ def normalize_sql(
     params: SqlParams,
     id_field: str | None = None,
     keep_raw: bool = True,
+    noted: bool = False,
 ) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason
-    (and `raw`, NULL unless `keep_raw`).
+    (and `raw`, NULL unless `keep_raw`). With `noted`, `staging` has a column `note`,
+    text the reason of a missing field ends with (why the record may lack it).
 
     Every value from the configuration is bound through `params`, never written into the SQL.
     """
@@ -378,10 +380,12 @@ def normalize_sql(
         id_missing = "record_id IS NULL"
         missing_id = params.bind(f"missing; the source declares id: {id_field}")
     raw = "raw" if keep_raw else "NULL::VARCHAR AS raw"
+    note = "coalesce(note, '')" if noted else "''"
     # Materialized: each line's time is computed once, not again for each test of it.
     return f"""
     WITH canonical AS MATERIALIZED (
       SELECT line_no, {raw}, ts_text, status_text, duration_text, parse_field, parse_error,
+        {"note," if noted else ""}
         {ts} AS ts,
         {is_local} AS local_time,
         {is_local} AND repeated AS repeated_time, {is_local} AND gap AS gap,
@@ -405,8 +409,8 @@ def normalize_sql(
       END AS reject_field,
       CASE
         WHEN parse_error IS NOT NULL THEN parse_error
-        WHEN {id_missing} THEN {missing_id}
-        WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts'
+        WHEN {id_missing} THEN {missing_id} || {note}
+        WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts' || {note}
         WHEN ts IS NULL AND gap THEN 'the local time "' || left(ts_text, 60) || {in_gap}
         WHEN ts IS NULL AND regexp_full_match(trim(ts_text), {sql_text(_DATE)})
           THEN {date_only} || left(ts_text, 60) || '": an event needs its time of day '
@@ -415,7 +419,7 @@ def normalize_sql(
         WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
         WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
         WHEN service IS NULL
-          THEN 'missing; map it with fields.service or set service: on the source'
+          THEN 'missing; map it with fields.service or set service: on the source' || {note}
         WHEN status_text IS NOT NULL AND status IS NULL
           THEN 'expected an integer status between 0 and 999, found "'
             || left(status_text, 60) || '"'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from basics.ingest.overlap import (
     skip_duplicate_ids,
     skip_stored,
 )
+from basics.ingest.text_formats import COMBINED
 from basics.store.duckdb_store import Store, explain
 from basics.store.rollups import rebuild_touched, sync_definitions
 
@@ -278,7 +280,9 @@ def ingest_events(
                 ).fetchall()
             ]
             if status == "rejected":
-                result.hint = likely_cause(source.format, result.first_rejects)
+                result.hint = likely_cause(
+                    source.format, result.first_rejects, source.decode_json is not None
+                )
             result.first_rejects = result.first_rejects[:show_rejects]
     except _Duplicate as duplicate_batch:
         return _duplicate(result, duplicate_batch.batch_id, duplicate_batch.source)
@@ -463,10 +467,13 @@ _PRETTY = re.compile(r"\s*[\[{]\s*$")
 _KEY_LINE = re.compile(r'\s*"[^"]*"\s*:\s*\S')
 # A combined log line after the virtual host and its port (`%v:%p`).
 _VHOST = re.compile(r"[^\s:]+:\d+ \S+ \S+ \S+ \[")
+# Two logfmt pairs one after the other (`at=info method=GET`, `level=info msg="..."`).
+_LOGFMT = re.compile(r'(?:^|\s)[^\s="]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)\s+[^\s="]+=')
 
 
-def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
-    """A guess at why every record of a file was rejected, from its first rejects."""
+def likely_cause(fmt: str, rejects: list[Reject], decoding: bool = False) -> str | None:
+    """A guess at why every record of a file was rejected, from its first rejects (of a
+    source with `decode_json` when `decoding`)."""
     raws = [r.raw or "" for r in rejects]
     if not raws:
         return None
@@ -497,14 +504,48 @@ def likely_cause(fmt: str, rejects: list[Reject]) -> str | None:
             "every line is a JSON array (a batch of records, as log drains deliver them): "
             "one object a line is read; split them with jq -c '.[]'"
         )
+    if fmt != "logfmt" and not looks_json and all(_LOGFMT.search(raw) for raw in raws):
+        return (
+            f"every line is logfmt (key=value pairs): is the source's format logfmt (it is {fmt})?"
+        )
+    if fmt == "logfmt" and all(re.match(COMBINED, raw) for raw in raws):
+        return (
+            "every line is an access log line in the combined format: is the source's format "
+            "nginx or apache (it is logfmt)?"
+        )
     if fmt == "jsonl" and not any(raw.lstrip().startswith("{") for raw in raws):
-        return "no line is a JSON object: is the source's format nginx, csv or regex?"
+        return "no line is a JSON object: is the source's format nginx, csv, logfmt or regex?"
+    held = {_held_object(raw) for raw in raws} if fmt == "jsonl" and not decoding else set()
+    if len(held) == 1 and None not in held:
+        key = held.pop()
+        return (
+            f"every record holds a JSON object as text in \"{key}\", as Loki's logcli, Docker's "
+            f"json-file driver and log drains write them: set decode_json: {key} on the source"
+        )
     fields = {r.field for r in rejects}
     if fields == {"ts"}:
         return "no timestamp could be read: check fields.ts, timestamp_format and ingest.earliest"
     if fields == {"service"}:
         return "no record names its service: set service: on the source or map fields.service"
     return None
+
+
+def _held_object(raw: str) -> str | None:
+    """The first key of a JSON record whose value is a JSON object written as text."""
+    record = _json(raw)
+    if not isinstance(record, dict):
+        return None
+    for key, value in record.items():
+        if isinstance(value, str) and isinstance(_json(value), dict):
+            return str(key)
+    return None
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _source(config: Config, name: str) -> SourceConfig:

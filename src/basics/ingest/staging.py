@@ -28,6 +28,7 @@ from basics.ingest.files import PendingPlan, ReadPlan
 from basics.ingest.inputs import Input, LineChunk, line_chunks, prefetched
 from basics.ingest.jsonl import jsonl_sql
 from basics.ingest.jsonl_fast import FastJsonl
+from basics.ingest.logfmt import logfmt_sql
 from basics.ingest.normalize import TimeRules, normalize_sql
 from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
 from basics.ingest.w3c import last_fields_directive, w3c_tables
@@ -180,9 +181,12 @@ def fast_path(source: SourceConfig, rules: TimeRules, batch_id: int) -> FastJson
 
     Not with `id:`: a record id repeated within the file keeps its first record, found by
     the order in which records are stored, and the fast path stores a chunk's vouched lines
-    before the others. Not with `timestamp_format`, which the fast path does not read.
+    before the others. Not with `timestamp_format`, which the fast path does not read, nor
+    with `decode_json`, whose records are merged before they are read (`decode_json.py`).
     """
     if source.format != "jsonl" or source.id is not None or source.timestamp_format:
+        return None
+    if source.decode_json is not None:  # a line is not the record: it has no shape to vouch for
         return None
     return FastJsonl(source, rules, batch_id)
 
@@ -203,6 +207,7 @@ def staged_chunks(
         "nginx": text_formats.combined_log_sql,
         "apache": text_formats.combined_log_sql,
         "regex": text_formats.regex_sql,
+        "logfmt": logfmt_sql,
     }
     if source.format in builders:
         sql = builders[source.format](source, params)
@@ -270,7 +275,13 @@ def load_rows(
             "SELECT line_no, ts, service, operation, user_id, status, duration_ms, attrs, "
             f"record_id, local_time, repeated_time, reject_field, reject_reason, {raw} FROM ("
             + normalize_sql(
-                f"({staging_sql})", rules, source.service, params, source.id, keep_raw=raw_kept
+                f"({staging_sql})",
+                rules,
+                source.service,
+                params,
+                source.id,
+                keep_raw=raw_kept,
+                noted=source.decode_json is not None,
             )
             + ")",
             params=params.values,

@@ -23,7 +23,7 @@ NOT_BLANK = (
     "ELSE true END"
 )
 # The line without its ending (substr copies less than rtrim scans).
-_TRIMMED = (
+TRIMMED = (
     "CASE WHEN ends_with(raw, chr(13) || chr(10)) THEN substr(raw, 1, length(raw) - 2) "
     "WHEN ends_with(raw, chr(10)) THEN substr(raw, 1, length(raw) - 1) ELSE raw END"
 )
@@ -128,6 +128,6 @@ def regex_sql(source: SourceConfig, params: SqlParams) -> str:
     FROM (
       SELECT line_no, raw, bad_bytes, regexp_matches(raw, {pattern}) AS matched,
         regexp_extract(raw, {pattern}, {group_list}) AS m
-      FROM (SELECT line_no, {_TRIMMED} AS raw, bad_bytes FROM lines WHERE {NOT_BLANK})
+      FROM (SELECT line_no, {TRIMMED} AS raw, bad_bytes FROM lines WHERE {NOT_BLANK})
     )
     """
