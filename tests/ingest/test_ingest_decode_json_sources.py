@@ -1,7 +1,8 @@
 """`decode_json:` as users set it: refused where it would do nothing, its field found by a
-dotted path or already an object, the record's own names read before the envelope's, a
-missing field's reason saying the line held no record, and a likely cause for a source
-that lacks the key. The field's name reaches SQL only as a bound value."""
+dotted path or already an object, each name read in the record then the envelope (the
+time the record's first), the envelope's labels kept, a key twice in the envelope a
+reject, a missing field's reason saying the line held no record, and a likely cause for a
+source that lacks the key. The field's name reaches SQL only as a bound value."""
 
 from __future__ import annotations
 
@@ -120,10 +121,15 @@ def test_the_field_read_is_no_part_of_the_record(
     ]
 
 
-def test_the_record_s_own_names_are_read_before_the_envelope_s(make_env: Any) -> None:
-    """A Vercel log drain: the envelope's `timestamp` (when the drain received the line) and
-    `path`, the function's ECS record in `message` with its `@timestamp` and `url.path`;
-    and a duration of the record's own in another unit than the envelope's."""
+def test_each_name_is_read_in_the_record_then_the_envelope_the_time_the_record_s_first(
+    make_env: Any,
+) -> None:
+    """A Vercel log drain: the envelope's `timestamp` (when the drain received the line),
+    `path` and `duration_ms`, the function's ECS record in `message` with its `@timestamp`,
+    `url.path` and `event.duration`. Each field tries each default name in the record, then
+    in the envelope, before the next name (as the merged record read plain): the envelope's
+    `path` and `duration_ms` are names tried before `url.path` and `event.duration`. The
+    time alone is the record's under any name: the drain's `timestamp` is not the event's."""
     env = make_env("sources:\n  vercel: {format: jsonl, decode_json: message}\n" + SERVICES)
     record = {
         "@timestamp": "2026-03-02T14:00:05.250Z",
@@ -146,8 +152,74 @@ def test_the_record_s_own_names_are_read_before_the_envelope_s(make_env: Any) ->
     env.ingest("vercel", env.write("drain.jsonl", json.dumps(drain) + "\n"))
 
     assert env.events() == [
-        (T(2026, 3, 2, 14, 0, 5, 250000), "shop", "/api/users/42", None, 503, 1.25, {})
+        (T(2026, 3, 2, 14, 0, 5, 250000), "shop", "/api/users/[id]", None, 503, 7.0, {})
     ]
+
+
+def test_the_record_s_lowest_name_does_not_beat_the_envelope_s_highest(make_env: Any) -> None:
+    """The record's `method` is the last name tried for the operation, the envelope's `path`
+    an earlier one: the path is the operation, as in the merged record read plain; the
+    record's `time` is still the time over Loki's `timestamp`."""
+    env = make_env("sources:\n  loki: {format: jsonl, decode_json: line}\n" + SERVICES)
+    record = {"service": "shop", "method": "GET", "status": 200, "time": "2026-03-02T14:00:01Z"}
+    line = {"line": json.dumps(record), "path": "/api/x", "timestamp": "2026-03-02T14:00:09Z"}
+
+    env.ingest("loki", env.write("loki.jsonl", json.dumps(line) + "\n"))
+
+    assert env.events() == [(T(2026, 3, 2, 14, 0, 1), "shop", "/api/x", None, 200, None, {})]
+
+
+def test_a_key_twice_in_the_envelope_is_a_reject(make_env: Any) -> None:
+    """The decoded field or any other key named twice in the envelope is rejected as a plain
+    JSON line's is, never settled by its first copy."""
+    env = make_env("sources:\n  loki: {format: jsonl, decode_json: line}\n" + SERVICES)
+    inner = json.dumps(json.dumps({"service": "shop", "status": 200}))
+    other = json.dumps(json.dumps({"service": "shop", "status": 503}))
+    lines = [
+        f'{{"line":{inner},"line":{other},"timestamp":"2026-03-02T14:00:05Z"}}',
+        f'{{"line":{inner},"service":"a","service":"b","timestamp":"2026-03-02T14:00:06Z"}}',
+        f'{{"line":{inner},"timestamp":"2026-03-02T14:00:07Z"}}',
+    ]
+
+    env.ingest("loki", env.write("loki.jsonl", "".join(f"{line}\n" for line in lines)))
+
+    assert env.events() == [(T(2026, 3, 2, 14, 0, 7), "shop", None, None, 200, None, {})]
+    assert [reject[:3] for reject in env.rejects()] == [
+        (1, "record", 'duplicate key "line" (a key once per object)'),
+        (2, "record", 'duplicate key "service" (a key once per object)'),
+    ]
+
+
+def test_the_envelope_s_labels_are_kept_under_the_record_s_attributes(make_env: Any) -> None:
+    """Loki's labels are kept whatever attribute key the record has: its object merged over
+    them (its value winning on a key both have), a non-object ignored; a null in the record
+    is absent (its `timestamp: null` leaves Loki's)."""
+    env = make_env("sources:\n  loki: {format: jsonl, decode_json: line}\n" + SERVICES)
+    records = [
+        {"service": "shop", "status": 200, "tags": ["web"]},
+        {"service": "shop", "status": 200, "attributes": {"k": "v", "app": "mine"}},
+        {"service": "shop", "status": 200, "labels": {"k": "v"}},
+        {"service": "shop", "status": 200, "timestamp": None},
+    ]
+    lines = [
+        {
+            "labels": {"app": "shop", "env": "prod"},
+            "line": json.dumps(record),
+            "timestamp": f"2026-03-02T14:00:0{n}Z",
+        }
+        for n, record in enumerate(records, start=1)
+    ]
+
+    env.ingest("loki", env.write("loki.jsonl", "".join(json.dumps(x) + "\n" for x in lines)))
+
+    shop = {"app": "shop", "env": "prod"}
+    assert env.events() == [
+        (T(2026, 3, 2, 14, 0, 1), "shop", None, None, 200, None, shop),
+        (T(2026, 3, 2, 14, 0, 2), "shop", None, None, 200, None, {**shop, "k": "v", "app": "mine"}),
+        (T(2026, 3, 2, 14, 0, 3), "shop", None, None, 200, None, {**shop, "k": "v"}),
+        (T(2026, 3, 2, 14, 0, 4), "shop", None, None, 200, None, shop),
+    ]
+    assert env.rejects() == []
 
 
 def test_a_missing_field_s_reason_says_the_line_held_no_record(make_env: Any) -> None:

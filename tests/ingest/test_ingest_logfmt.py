@@ -303,6 +303,7 @@ DURATIONS = [
     ("duration=1h0m0.5s", 3600500.0),
     ("duration=1.000001s", 1000.001),
     ("duration=0ms", 0.0),
+    ("duration=0", 0.0),  # Go writes a zero time.Duration without a unit
     ("took=7ms", 7.0),
     ("latency=250ms", 250.0),
     ("elapsed=3s", 3000.0),
@@ -333,6 +334,8 @@ def test_a_duration_is_read_in_its_unit(make_env: Any) -> None:
         # Mapped to the duration, Heroku's `service=` is no longer taken for the service.
         ("{duration_ms: service}", "service=35ms", "api", 35.0),
         ("{}", "service=35ms", "35ms", None),  # unmapped, it is the service
+        # Mapped to an attribute, `took` is no duration and needs no unit.
+        ("{attrs.took: took}", "took=12", "api", None),
     ],
 )
 def test_a_mapped_key_is_read_in_its_unit(
@@ -381,3 +384,63 @@ def test_lines_read_in_small_chunks_read_the_same(
     assert chunked.events() == whole.events()
     assert chunked.rejects() == whole.rejects()
     assert chunked.rejects()[-1][0] == len(lines)
+
+
+def test_a_key_mapped_to_an_attribute_is_read_as_written(make_env: Any) -> None:
+    env = make_env("sources:\n  app: {format: logfmt, service: api, fields: {attrs.took: took}}\n")
+
+    result = env.ingest("app", _file(env, "m.log", ["ts=2026-03-02T14:00:00Z took=12"]))
+
+    assert (result.accepted, result.rejected) == (1, 0)
+    assert env.events() == [(T(2026, 3, 2, 14, 0), "api", None, None, None, None, {"took": "12"})]
+
+
+def test_a_word_with_a_double_quote_after_the_first_pair_is_a_reject(make_env: Any) -> None:
+    """An access log line (`/api?a=b` reads as a pair) or stray quoted words are no keys; a
+    word of the prefix may hold a quote."""
+    env = make_env(CONFIG)
+    lines = [
+        '203.0.113.7 - - [2026-03-02T14:00:05+00:00] "GET /api?a=b HTTP/1.1" 500 512 "-" "x"',
+        'ts=2026-03-02T14:00:07Z level=info msg="a" "stray quoted words" status=200',
+        '"prefix" 2026-03-02T14:00:08Z path=/ok',
+    ]
+
+    result = env.ingest("plain", _file(env, "q.log", lines))
+
+    assert (result.accepted, result.rejected) == (1, 2)
+    assert env.store.query("SELECT ts, operation FROM events") == [(T(2026, 3, 2, 14, 0, 8), "/ok")]
+    tail = "): a key alone holds none (a line of another format, or a quote left open?)"
+    assert [reject[:3] for reject in env.rejects()] == [
+        (1, "line", 'a word after the first pair holds a double quote (HTTP/1.1"' + tail),
+        (2, "line", 'a word after the first pair holds a double quote ("stray' + tail),
+    ]
+
+
+def test_none_null_and_nil_unquoted_are_missing_values(make_env: Any) -> None:
+    """structlog writes Python's None, Go `<nil>`: no value, as JSON's null; quoted, text."""
+    env = make_env(CONFIG)
+    lines = [
+        "ts=2026-03-02T14:00:01Z path=/a status=None user=null v=<nil> duration_ms=None",
+        'ts=2026-03-02T14:00:02Z path=/b status=200 user="None" v="<nil>"',
+    ]
+
+    result = env.ingest("plain", _file(env, "n.log", lines))
+
+    assert (result.accepted, result.rejected) == (2, 0)
+    assert env.events() == [
+        (T(2026, 3, 2, 14, 0, 1), "api", "/a", None, None, None, {}),
+        (T(2026, 3, 2, 14, 0, 2), "api", "/b", "None", 200, None, {"v": "<nil>"}),
+    ]
+
+
+def test_a_key_twice_among_many_pairs_is_found(make_env: Any) -> None:
+    """Found by sorting the keys, not by a search of the line for each (50,000 pairs)."""
+    env = make_env(CONFIG)
+    pairs = " ".join(f"k{i}=1" for i in range(50_000))
+    line = f"ts=2026-03-02T14:00:01Z {pairs} k7=2"
+
+    env.ingest("plain", _file(env, "d.log", [line]))
+
+    assert [reject[1:3] for reject in env.rejects()] == [
+        ("record", 'duplicate key "k7" (a key once per line)')
+    ]

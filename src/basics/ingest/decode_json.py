@@ -7,12 +7,14 @@ envelope's, as if they were the record's own: the application's record wins on a
 have; what it lacks (Loki's `timestamp`, the labels) is still found in the envelope.
 
 The merge is shallow and keeps the application's record as written (nested objects, a
-null attribute). Two JSON merge patches build it, vectorised: the envelope less the keys
-the record has and less the field (its text, read, would only be parsed again with every
-record), then that under the record. The record's keys are checked first: a key named
-twice is a reject naming the field, as is text that starts as an object and is not valid
-JSON. A field absent, null, or holding other text (a plain line among JSON ones) leaves
-the line as it is, with a note the reasons of a missing field end with.
+null attribute); a key the record holds as null is one it lacks. Two JSON merge patches
+build it, vectorised: the envelope less the keys the record holds not null and less the
+field (its text, read, would only be parsed again with every record), then that under the
+record. The keys are checked first: a key named twice in the envelope or the record is a
+reject (the record's naming the field), as is text that starts as an object and is not
+valid JSON. Which name each field is read from, and the attributes, are `jsonl.py`'s.
+A field absent, null, or holding other text (a plain line among JSON ones) leaves the line
+as it is, with a note the reasons of a missing field end with.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from basics.store.sql_params import SqlParams
 
 # JSON's whitespace: Docker's `log` ends with the line's newline, inside the string.
 _SPACE = "' ' || chr(9) || chr(10) || chr(13)"
-# The record's first key named twice (`keys`: its keys in order).
-_TWICE = "list_filter(keys, lambda x, i: list_position(keys, x) < i)[1]"
+
+
+def _twice(keys: str) -> str:
+    """The first key of the list `keys` named twice."""
+    return f"list_filter({keys}, lambda x, i: list_position({keys}, x) < i)[1]"
 
 
 def decoded_lines_sql(field: str, params: SqlParams, checked: str) -> str:
@@ -50,7 +55,8 @@ def decoded_lines_sql(field: str, params: SqlParams, checked: str) -> str:
     literal = params.bind(f"{json.dumps(field)}:null")
     dropped = (
         f"CASE WHEN nullif(found[1], 'null') IS NULL THEN {literal} "
-        f"WHEN NOT list_contains(keys, {params.bind(parts[0])}) THEN {params.bind(nested)} END"
+        f"WHEN NOT list_contains(set_keys, {params.bind(parts[0])}) "
+        f"THEN {params.bind(nested)} END"
     )
     not_valid = params.bind("not valid JSON in the string (truncated?)")
     twice = params.bind(f'" in "{field}" (a key once per object)')
@@ -63,21 +69,29 @@ def decoded_lines_sql(field: str, params: SqlParams, checked: str) -> str:
     return f"""
     SELECT line_no, coalesce(merged, raw) AS raw, raw AS line, bad_bytes,
       CASE WHEN merged IS NULL THEN brackets END AS brackets, is_valid, is_object,
-      CASE WHEN merged IS NOT NULL THEN keys END AS own_keys,
-      CASE WHEN bad_text THEN {label} WHEN first_twice IS NOT NULL THEN 'record' END
-        AS decode_field,
-      CASE WHEN bad_text THEN {not_valid}
+      CASE WHEN merged IS NOT NULL THEN set_keys END AS own_keys,
+      CASE WHEN envelope_twice IS NOT NULL OR first_twice IS NOT NULL THEN 'record'
+        WHEN bad_text THEN {label} END AS decode_field,
+      CASE WHEN envelope_twice IS NOT NULL
+          THEN 'duplicate key "' || envelope_twice || '" (a key once per object)'
+        WHEN bad_text THEN {not_valid}
         WHEN first_twice IS NOT NULL THEN 'duplicate key "' || first_twice || {twice}
         END AS decode_reason,
       CASE WHEN is_object AND NOT object_text THEN CASE WHEN value IS NULL THEN {absent}
         ELSE {other} || {shown} || ')' END END AS decode_note
     FROM (
-      SELECT *, CASE WHEN object_text AND valid_text AND first_twice IS NULL
-        THEN json_merge_patch(text, json_merge_patch(raw, '{{' || array_to_string(list_append(
-          list_transform(keys, lambda k: to_json(k) || ':null'), {dropped}), ',') || '}}'))::VARCHAR
-        END AS merged
+      SELECT *, CASE WHEN decodable THEN json_merge_patch(text, json_merge_patch(raw,
+        '{{' || array_to_string(list_append(list_transform(set_keys,
+          lambda k: to_json(k) || ':null'), {dropped}), ',') || '}}'))::VARCHAR END AS merged
       FROM (
-        SELECT *, object_text AND NOT valid_text AS bad_text, {_TWICE} AS first_twice
+      SELECT *, CASE WHEN decodable THEN json_keys(json_merge_patch('{{}}', text)) END
+        AS set_keys
+      FROM (
+      SELECT *, object_text AND valid_text AND first_twice IS NULL
+        AND envelope_twice IS NULL AS decodable
+      FROM (
+        SELECT *, object_text AND NOT valid_text AS bad_text, {_twice("keys")} AS first_twice,
+          CASE WHEN object_text THEN {_twice("json_keys(raw)")} END AS envelope_twice
         FROM (
           SELECT *, CASE WHEN valid_text THEN json_keys(text) END AS keys
           FROM (
@@ -101,5 +115,5 @@ def decoded_lines_sql(field: str, params: SqlParams, checked: str) -> str:
           )
         )
       )
-    )
+    )))
     """

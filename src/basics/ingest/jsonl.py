@@ -54,9 +54,13 @@ class Slots:
         return found
 
 
-# With decode_json, a slot is read first where the decoded record has the key it starts at
-# (`own[i]`): its own `time` is the time, though Loki's envelope has a `timestamp`.
+# With decode_json, a slot is read first where the decoded record has the key it starts at,
+# not null (`own[i]`), for the time only: its own `time` is the time, though Loki's envelope
+# has a `timestamp` (a name tried before `time`). Every other field tries each name in the
+# record, then in the envelope, before the next name, as the merged record read plain.
 OWN = "own"
+# With decode_json, the envelope's attribute objects (`envelope[i]`), read from the line.
+ENVELOPE = "envelope"
 
 
 def json_of(slots: list[int], scalars_first: bool = False, own_first: bool = False) -> str:
@@ -87,9 +91,41 @@ def _own(slot: int) -> str:
     return f"CASE WHEN {OWN}[{slot}] THEN nullif(j[{slot}], 'null') END"
 
 
-def _own_of(slots: list[int]) -> str:
-    """The JSON text of the first slot of the decoded record's own present and not null."""
-    return "coalesce(" + ", ".join(_own(i) for i in slots) + ")" if slots else "NULL::VARCHAR"
+def envelope_attrs_forms(source: SourceConfig) -> list[str]:
+    """The JSONPaths of the attribute objects a decode_json envelope may hold (`ENVELOPE`)."""
+    return [form for path in field_paths(source).candidates["attrs"] for form in json_paths(path)]
+
+
+def _decoded_attrs(object_slots: list[int], envelope_count: int) -> str:
+    """The attributes object of a decoded record: the record's own (the first of its
+    attribute keys that holds an object) over the envelope's (Loki's labels), the record's
+    value winning on a key both have unless it is null; else the merged record's, read
+    plain."""
+    own = (
+        "coalesce("
+        + ", ".join(
+            f"CASE WHEN {OWN}[{i}] AND starts_with(j[{i}], '{{') THEN j[{i}] END"
+            for i in object_slots
+        )
+        + ")"
+    )
+    outer = (
+        "coalesce("
+        + ", ".join(
+            f"CASE WHEN starts_with({ENVELOPE}[{n}], '{{') THEN {ENVELOPE}[{n}] END"
+            for n in range(1, envelope_count + 1)
+        )
+        + ")"
+    )
+    unset = (
+        f"'{{' || array_to_string(list_transform(json_keys(json_merge_patch('{{}}', {own})), "
+        "lambda k: to_json(k) || ':null'), ',') || '}'"
+    )
+    return (
+        f"CASE WHEN {own} IS NULL THEN coalesce({outer}, {json_of(object_slots)}) "
+        f"WHEN {outer} IS NULL THEN {own} "
+        f"ELSE json_merge_patch({own}, json_merge_patch({outer}, {unset}))::VARCHAR END"
+    )
 
 
 def text_of(json_text: str) -> str:
@@ -157,23 +193,24 @@ def json_fields(source: SourceConfig, slots: Slots, params: SqlParams) -> Fields
     # Where a common schema nests what the first default name finds (the Elastic Common
     # Schema's `service` and `user` objects), the value yields to a later name's.
     picked = {
-        name: json_of(
-            slots.of(record_paths), scalars_first=name in ("service", "user_id"), own_first=own
-        )
+        name: json_of(slots.of(record_paths), scalars_first=name in ("service", "user_id"))
         for name, record_paths in text_fields.items()
     }
     picked["ts_text"] = json_of(slots.of(paths.candidates["ts"]), own_first=own)
-    picked["status_text"] = json_of(slots.of(paths.candidates["status"]), own_first=own)
-    units = [(slots.of(paths.candidates[name]), f) for name, f in DURATION_FACTORS.items()]
-    durations = [(json_of(found), factor) for found, factor in units]
-    if own:  # a duration of the decoded record's own first, in whichever unit
-        own_durations = [(_own_of(found), factor) for found, factor in units]
-        durations = own_durations + durations
+    picked["status_text"] = json_of(slots.of(paths.candidates["status"]))
+    durations = [
+        (json_of(slots.of(paths.candidates[name])), factor)
+        for name, factor in DURATION_FACTORS.items()
+    ]
     picked["duration_text"] = "coalesce(" + ", ".join(j for j, _ in durations) + ")"
     factor = "CASE " + " ".join(f"WHEN {j} IS NOT NULL THEN {f}" for j, f in durations) + " END"
     named = {name: json_of(slots.of((path,))) for name, path in paths.attrs.items()}
     object_slots = slots.of(paths.candidates["attrs"])
-    picked["attrs_object"] = json_of(object_slots, own_first=own)
+    picked["attrs_object"] = (
+        _decoded_attrs(object_slots, len(envelope_attrs_forms(source)))
+        if own and object_slots
+        else json_of(object_slots)
+    )
     labels = {"service": "service", "operation": "operation", "user_id": "user", "record_id": "id"}
     texts = [(label, f"f_{name}") for name, label in labels.items() if text_fields[name]]
     texts += [(f"attrs.{name}", f"a_{i}") for i, name in enumerate(named)]
@@ -212,6 +249,8 @@ def jsonl_sql(source: SourceConfig, params: SqlParams) -> str:
         decoded = (
             "line, decode_field, decode_reason, decode_note, list_transform("
             f"{params.bind(slots.keys)}, lambda key: list_contains(own_keys, key)) AS {OWN}, "
+            f"CASE WHEN own_keys IS NOT NULL THEN json_extract(line, "
+            f"{params.bind(envelope_attrs_forms(source))})::VARCHAR[] END AS {ENVELOPE}, "
         )
     return f"""
     SELECT line_no, {"line AS raw" if decode else "raw"}, {fields.columns}, {parse_problem}

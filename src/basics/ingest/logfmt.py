@@ -61,7 +61,14 @@ _NAMED_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11}
 # (`duration=35.2ms`, as logrus and go-kit write a Go time.Duration). A bare number under
 # one is a reject that says how to name the unit, never a guess.
 UNIT_WRITTEN = ("duration", "latency", "elapsed", "took")
-_NOT_STATUS = ("code",)  # Heroku's `code=H12`, beside its `status=503`; gRPC's `code=OK`
+_NOT_STATUS = ("code",)
+# Bare values that say "no value", as JSON's null does: structlog writes Python's None, Go's
+# fmt `<nil>`. Quoted (`"None"`), each is text.
+MISSING = (
+    "None",
+    "null",
+    "<nil>",
+)  # Heroku's `code=H12`, beside its `status=503`; gRPC's `code=OK`
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,12 @@ def candidates(source: SourceConfig) -> Candidates:
                 keys = tuple(k for k in keys if k not in _NOT_STATUS)
         found[name] = keys
     durations_mapped = any(name in explicit for name in DURATION_FACTORS)
-    unit_written = () if durations_mapped else tuple(k for k in UNIT_WRITTEN if k not in mapped)
+    # A key mapped to anything, an attribute included (`attrs.took: took`), is read as
+    # mapped, never as a duration that needs its unit.
+    every_mapped = set(explicit.values())
+    unit_written = (
+        () if durations_mapped else tuple(k for k in UNIT_WRITTEN if k not in every_mapped)
+    )
     return Candidates(found, unit_written, paths.attrs, "ts" not in explicit)
 
 
@@ -185,9 +197,10 @@ def _unquoted(value: str) -> str:
         f"starts_with({value}, '\"') OR (starts_with({value}, '''') "
         f"AND regexp_full_match({value}, {sql_text(_SINGLE)}))"
     )
+    missing = ", ".join(sql_text(word) for word in MISSING)
     return (
         f"CASE WHEN {quoted} THEN CASE WHEN contains({inner}, '\\') THEN {_unescaped(inner)} "
-        f"ELSE {inner} END ELSE {value} END"
+        f"ELSE {inner} END WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
     )
 
 
@@ -232,10 +245,13 @@ def _problems(unit_written: tuple[str, ...], params: SqlParams) -> tuple[str, st
     paired = (
         "list_transform(pairs, lambda t: CASE WHEN contains(t, '=') THEN split_part(t, '=', 1) END)"
     )
+    # Sorted, a key twice is two neighbours: no search of the line for each key.
     duplicate = (
-        f"list_transform([{paired}], lambda ks: list_filter(ks, lambda x, i: x IS NOT NULL "
-        "AND list_position(ks, x) < i)[1])[1]"
+        f"list_transform([list_sort(list_filter({paired}, lambda x: x IS NOT NULL))], "
+        "lambda ks: list_filter(ks, lambda x, i: i > 1 AND ks[i - 1] = x)[1])[1]"
     )
+    # A word alone after the first pair is a key (`debug`): it holds no double quote.
+    quoted_word = "list_filter(pairs, lambda t: NOT contains(t, '=') AND contains(t, '\"'))[1]"
     # Hashes compare faster than texts (the key is then found by its text); each word
     # alone counts as its own position, never as a repeat.
     hashes = (
@@ -246,12 +262,18 @@ def _problems(unit_written: tuple[str, ...], params: SqlParams) -> tuple[str, st
         "v_unit_written IS NOT NULL AND duration_ms IS NULL AND duration_s IS NULL "
         "AND duration_us IS NULL AND duration_ns IS NULL "
         "AND try_cast(trim(unit_written) AS DOUBLE) IS NOT NULL "
-        "AND trim(unit_written) <> '-1'"
+        "AND trim(unit_written) NOT IN ('-1', '0')"
     )
     rules = [
         ("bad_bytes IS NOT NULL", "'record'", "bad_bytes"),
         ("first_pair IS NULL", "'line'", "'no key=value pair: not a logfmt line'"),
         ("NOT whole", "'line'", cut),
+        (
+            f"{quoted_word} IS NOT NULL",
+            "'line'",
+            f"'a word after the first pair holds a double quote (' || left({quoted_word}, 60) "
+            "|| '): a key alone holds none (a line of another format, or a quote left open?)'",
+        ),
         (
             f"length(list_distinct({hashes})) < length(pairs) AND {duplicate} IS NOT NULL",
             "'record'",
