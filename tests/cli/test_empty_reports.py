@@ -23,6 +23,22 @@ def test_an_oncall_report_without_pages_names_the_newest_page(small_demo: Path) 
     assert "No pages" not in full.stderr
 
 
+def test_a_team_without_members_or_pages_is_said_as_such(small_demo: Path) -> None:
+    base = ["--config", str(small_demo / "basics.yaml")]
+    month = ["--from", "2026-02-02", "--to", "2026-03-02", "--team", "payments"]
+    pages = CliRunner().invoke(cli, [*base, "oncall", "report", *month, "--json"])
+    assert json.loads(pages.stdout)["pages"] == 0
+    said = " ".join(pages.stderr.split())
+    assert said == (
+        "No pages for team payments: it lists no members, so whose pages to count "
+        "basics.yaml does not say (list them under teams: payments: members:)."
+    )
+    toil = CliRunner().invoke(cli, [*base, "toil", "report", *month, "--json"])
+    assert json.loads(toil.stdout)["note"] == (
+        "no toil entries for team payments from 2026-02-02 to 2026-03-01: no data, not zero toil"
+    )
+
+
 def test_slo_status_before_any_event_is_no_data_and_says_where_the_data_is(
     small_demo: Path,
 ) -> None:

@@ -147,6 +147,28 @@ def ingest_shifts(
         ctx.exit(EXIT_REJECTS)
 
 
+def _say_no_pages(app: Any, begin: Any, finish: Any, team: str | None, person: str | None) -> None:
+    """Why a report counts no page: a team without members, pages all of others, or none
+    in the range (and the newest page), on stderr."""
+    from basics.cli import output
+
+    whose = f" for team {team}" if team else f" for {person}" if person else ""
+    others = app.store.scalar(
+        "SELECT count(*) FROM pages WHERE created_at >= ? AND created_at < ?", [begin, finish]
+    )
+    if team is not None and not app.config.teams[team].members:
+        said = (f"No pages for team {team}: it lists no members, so whose pages to count "
+                f"basics.yaml does not say (list them under teams: {team}: members:).")  # fmt: skip
+    elif whose and others:
+        said = f"No pages{whose} in this range; {output.plural(others, 'page')} of others."
+    else:
+        newest = app.store.scalar("SELECT max(created_at) FROM pages")
+        said = f"No pages{whose} in this range" + (
+            f"; the newest page is at {output.when(newest)}." if newest else
+            ": none are imported yet (basics ingest pages FILE --format ...).")  # fmt: skip
+    output.say(said, err=True)
+
+
 @click.group()
 def pages() -> None:
     """Pages: list them and record what each turned out to be."""
@@ -289,13 +311,7 @@ def report(
     assert begin is not None and finish is not None
     result = app.oncall.report(begin, finish, team, person)
     if result.pages == 0:
-        newest = app.store.scalar("SELECT max(created_at) FROM pages")
-        click.echo(
-            "No pages in this range"
-            + (f"; the newest page is at {output.when(newest)}." if newest else
-               ": none are imported yet (basics ingest pages FILE --format ...)."),
-            err=True,
-        )  # fmt: skip
+        _say_no_pages(app, begin, finish, team, person)
     if as_json:
         output.emit_json(result)
         return

@@ -322,9 +322,14 @@ def toil_report(
     cap = scope.cap_percent
     note = None
     if not entries:
+        whose = " ".join(
+            f"{kind} {name}"
+            for kind, name in (("for team", filters.team), ("for", filters.person),
+                               ("of service", filters.service)) if name
+        )  # fmt: skip
         note = (
-            f"no toil entries from {weeks[0]} to {weeks[-1] + dt.timedelta(days=6)}: "
-            "no data, not zero toil"
+            f"no toil entries{' ' + whose if whose else ''} from {weeks[0]} to "
+            f"{weeks[-1] + dt.timedelta(days=6)}: no data, not zero toil"
         )
     return ToilReport(
         start=local_midnight(weeks[0], timezone),
