@@ -231,7 +231,7 @@ def test_shifts_whose_every_record_is_rejected_are_not_stored_as_applied(
 ) -> None:
     oncalls = tmp_path / "oncalls.json"
     oncalls.write_text('{"oncalls": [{"user": {"summary": "Ana"}, "start": null}]}')
-    count, rejects, _ = app.oncall.ingest_shifts(str(oncalls))
+    count, rejects, _, *_ = app.oncall.ingest_shifts(str(oncalls))
     assert (count, len(rejects)) == (0, 1)
     assert app.store.query("SELECT kind, status, accepted, rejected FROM batches") == [
         ("shifts", "rejected", 0, 1)
@@ -259,7 +259,7 @@ def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(
     app: App,
 ) -> None:
     path = str(DATA / "pagerduty_oncalls.json")
-    count, rejects, _ = app.oncall.ingest_shifts(path)
+    count, rejects, _, *_ = app.oncall.ingest_shifts(path)
     assert count == 2
     assert [(r.line, r.reason) for r in rejects] == [
         (3, "start and end are needed: query /oncalls with since and until"),

@@ -128,9 +128,10 @@ def write(tmp_path: Path, data: Any) -> str:
 
 
 def test_the_final_timeline_becomes_the_schedules_shifts(app: App, tmp_path: Path) -> None:
-    stored, rejects, uncovered = app.oncall.ingest_shifts(
+    stored, rejects, uncovered, unknown = app.oncall.ingest_shifts(
         write(tmp_path, TIMELINE), "opsgenie-timeline"
     )
+    assert unknown == ("ari@acme.example",)  # said, not matched to anyone
 
     T = dt.datetime
     assert app.store.query(
@@ -171,7 +172,7 @@ def test_back_to_back_periods_of_one_person_are_one_shift(app: App, tmp_path: Pa
             },
         }
     }  # fmt: skip
-    stored, rejects, _ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
+    stored, rejects, _, *_ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
 
     assert (stored, rejects) == (1, [])
     assert app.store.query("SELECT start_ts, end_ts FROM shifts") == [
@@ -228,6 +229,11 @@ def test_the_cli_says_the_uncovered_periods_and_each_reject(app: App, tmp_path: 
     assert done.exit_code == 3, done.output  # some periods were rejected
     assert f"{path}: 6 shift(s) recorded, 3 rejected" in " ".join(done.stdout.split())
     assert "nobody on call" not in done.stdout  # the weekly rotation covers the gap
+    assert (
+        "  warning: 1 person basics.yaml does not declare: ari@acme.example (their shifts are "
+        "stored under these names; add them under people:, with the name or e-mail the file "
+        "uses)\n" in done.stderr
+    )
     assert f"  {path}: period 8: endDate: 2026-03-14 00:00Z is not after" in done.stderr
 
 
@@ -272,7 +278,7 @@ def test_a_gap_no_rotation_covers_is_counted(app: App, tmp_path: Path) -> None:
     dana = period("2026-03-02T00:00:00Z", "2026-03-02T12:00:00Z", "dana")
     gap = period("2026-03-02T12:00:00Z", "2026-03-03T00:00:00Z", "none", "none")
     data = timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", dana, gap)
-    stored, rejects, uncovered = app.oncall.ingest_shifts(
+    stored, rejects, uncovered, *_ = app.oncall.ingest_shifts(
         write(tmp_path, data), "opsgenie-timeline"
     )
     assert (stored, rejects, uncovered) == (1, [], 1)
@@ -288,7 +294,7 @@ def test_a_time_without_its_offset_is_rejected(
     data = timeline("2026-03-02T00:00:00Z", "2026-03-20T00:00:00Z",
                     {"startDate": when, "endDate": "2026-03-12T09:00:00Z",
                      "recipient": {"type": "user", "name": "dana"}})  # fmt: skip
-    stored, rejects, _ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
+    stored, rejects, _, *_ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
     assert stored == 0 and [(r.line, r.field) for r in rejects] == [(1, "startDate")]
     assert (
         rejects[0].reason.startswith("expected a time with its offset") and why in rejects[0].reason
@@ -301,7 +307,7 @@ def test_a_user_named_by_id_only_and_an_empty_timeline_are_refused(
     data = timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z",
                     {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-03-03T00:00:00Z",
                      "recipient": {"type": "user", "id": "5f2c-77"}})  # fmt: skip
-    _, rejects, _ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
+    _, rejects, _, *_ = app.oncall.ingest_shifts(write(tmp_path, data), "opsgenie-timeline")
     assert rejects[0].reason.startswith("a user without a name (id '5f2c-77')")
     empty = write(tmp_path, timeline("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"))
     with pytest.raises(InputError, match=r"timeline\.json: no periods"):

@@ -109,7 +109,7 @@ services:
 def test_a_page_nobody_named_goes_to_the_lowest_escalation_level(tmp_path: Path) -> None:
     app = make_app(tmp_path, LEVELS_CONFIG)
     oncalls = write(tmp_path, "oncalls.json", json.dumps(ONCALLS))
-    count, rejects, _ = app.oncall.ingest_shifts(oncalls)
+    count, rejects, _, *_ = app.oncall.ingest_shifts(oncalls)
     assert (count, rejects) == (3, [])
     stored = app.store.query("SELECT person, escalation_level FROM shifts ORDER BY person")
     assert stored == [("jane", 1), ("jose", 1), ("raj", 2)]

@@ -46,7 +46,7 @@ def test_a_schedule_csv_is_read_by_its_column_names(app: App, tmp_path: Path) ->
     path = tmp_path / "payments.csv"
     path.write_bytes(SCHEDULE.encode("cp1252"))  # "José Müller" as Excel saves it
 
-    count, rejects, _ = app.oncall.ingest_shifts(str(path), "csv")
+    count, rejects, _, *_ = app.oncall.ingest_shifts(str(path), "csv")
 
     assert count == 3
     assert [(r.line, r.field) for r in rejects] == [(6, "End"), (7, "End"), (8, "Level")]
@@ -61,7 +61,7 @@ def test_a_schedule_csv_is_read_by_its_column_names(app: App, tmp_path: Path) ->
         ("jane", "Payments", T(2026, 3, 29, 7), T(2026, 3, 30, 7), 1),
         ("jose", "Payments", T(2026, 3, 29, 7), T(2026, 3, 30, 7), 2),
     ]
-    again, _, _ = app.oncall.ingest_shifts(str(path), "csv")
+    again, _, _, *_ = app.oncall.ingest_shifts(str(path), "csv")
     assert again == 3
     assert app.store.scalar("SELECT count(*) FROM shifts") == 3  # kept once
 
@@ -72,7 +72,7 @@ def test_columns_of_other_names_are_mapped(app: App, tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match='unknown field "who"'):
         app.oncall.ingest_shifts(str(path), "csv", {"who": "Engineer"})
-    count, rejects, _ = app.oncall.ingest_shifts(str(path), "csv", {"person": "Engineer"})
+    count, rejects, _, *_ = app.oncall.ingest_shifts(str(path), "csv", {"person": "Engineer"})
 
     assert (count, rejects) == (1, [])
     # No rotation column: the file's name is the rotation.

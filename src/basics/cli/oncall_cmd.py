@@ -125,7 +125,8 @@ def ingest_shifts(
     app = get_app(ctx)
     refused = 0
     for path in files:
-        count, rejects, uncovered = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
+        done = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
+        count, rejects, uncovered = done.stored, done.rejects, done.uncovered
         if rejects and not count:
             every = (
                 "its one shift was" if len(rejects) == 1
@@ -134,6 +135,16 @@ def ingest_shifts(
             output.say(f"{path}: {every} rejected; nothing stored", err=True)
         else:
             output.say(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+        if done.unknown_people:
+            named = ", ".join(done.unknown_people[:5]) + (
+                f" and {len(done.unknown_people) - 5} more" if len(done.unknown_people) > 5 else ""
+            )
+            click.echo(
+                f"  warning: {output.plural(len(done.unknown_people), 'person', 'people')} "
+                f"basics.yaml does not declare: {named} (their shifts are stored under these "
+                "names; add them under people:, with the name or e-mail the file uses)",
+                err=True,
+            )
         if uncovered:
             nobody = output.plural(uncovered, "period")
             output.say(f"{nobody} with nobody on call (no shift)", indent="  ")

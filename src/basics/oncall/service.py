@@ -76,6 +76,10 @@ class ShiftImport(NamedTuple):
     stored: int
     rejects: list[PageReject]
     uncovered: int = 0
+    unknown_people: tuple[str, ...] = ()
+    """People the shifts name that basics.yaml declares under none of its people (matched
+    by key, name or e-mail): stored under the name the file gives, said so a typo or a
+    missing `people:` entry shows."""
 
 
 class OncallService:
@@ -375,7 +379,9 @@ class OncallService:
                     "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
                     [batch_id, reject.line, reject.field, reject.reason, reject.raw],
                 ).fetchall()
-        return ShiftImport(len(shifts), rejects, uncovered)
+        declared = set(self.config.people)
+        unknown = sorted({s.person for s in shifts} - declared) if declared else []
+        return ShiftImport(len(shifts), rejects, uncovered, tuple(unknown))
 
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
         """Every rotation's shifts, and the imported ones, overlapping [start, end), each
