@@ -78,6 +78,27 @@ def test_a_rotated_file_is_read_from_where_its_old_name_stopped(make_env: Any) -
     assert _stored(env) == 9
 
 
+def test_a_new_file_under_a_rotated_name_goes_on_growing_past_the_old_one(
+    make_env: Any,
+) -> None:
+    env = make_env(CONFIG)
+    log = env.write("access.jsonl", _lines(0, 10))
+    env.ingest("api", log)
+    log.rename(env.root / "access.jsonl.1")
+    log = env.write("access.jsonl", _lines(10, 5))
+    started = env.ingest("api", log)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(_lines(15, 10))  # now longer than the old file's batch
+
+    grown = env.ingest("api", log)
+
+    # It continues its own first batch, though the old file's ends further into it.
+    assert (grown.status, grown.continues, grown.first_line, grown.accepted) == (
+        "applied", started.batch_id, 6, 10,
+    )  # fmt: skip
+    assert _stored(env) == 25
+
+
 def test_a_csv_that_grew_is_read_with_its_header(make_env: Any) -> None:
     env = make_env(CONFIG)
     path = env.write("t.csv", "ts,status\n2026-03-02T10:00:00Z,200\n")

@@ -57,17 +57,19 @@ when ingested again (its configuration was probably wrong)."""
 
 def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
     """For each file `source` read, the furthest end of a batch that read it (`READ`)
-    that a file of `size` bytes could extend.
+    that a file of `size` bytes could extend, and the end of the latest such batch.
 
-    One per file, not one per batch: a file followed for a month has thousands of batches.
-    A file that matches an earlier end of its file but not the last one was rewritten after
-    that end; it is read whole, and the overlap check judges it.
+    Two per file, not one per batch: a file followed for a month has thousands of batches.
+    The latest is the one a file renamed away and started anew (log rotation) continues,
+    though the old file's batches end further; a file that matches neither was rewritten;
+    it is read whole, and the overlap check judges it.
     """
     rows = store.query(
         "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
         f"WHERE kind = 'events' AND {READ} AND source = ? "
         "AND prefix_sha256 IS NOT NULL AND end_offset > 0 AND end_offset <= ? "
         "QUALIFY row_number() OVER (PARTITION BY file_path ORDER BY end_offset DESC, id DESC) = 1 "
+        "OR row_number() OVER (PARTITION BY file_path ORDER BY id DESC) = 1 "
         "ORDER BY end_offset, id DESC",
         [source, size],
     )
