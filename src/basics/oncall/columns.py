@@ -261,15 +261,15 @@ def _renamed(
 def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]:
     """The distinct values of a string column and each row's index among them (-1 null)."""
     encoded = pc.dictionary_encode(column.combine_chunks())
-    values = tuple(encoded.dictionary.to_pylist())
-    return values, filled(encoded.indices.cast(pa.int32()), np.int32, -1)
+    return tuple(encoded.dictionary.to_pylist()), _indices(encoded)
 
 
-def _indices(column: pa.ChunkedArray) -> NDArray[np.int32]:
-    """Each row's index among the distinct values of a string column (-1 null), for a
-    column whose values are only counted (incident keys: a third of the pages)."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    return filled(encoded.indices.cast(pa.int32()), np.int32, -1)
+def _indices(column: pa.ChunkedArray | pa.DictionaryArray) -> NDArray[np.int32]:
+    """Each row's index among the distinct values of a string column (-1 null); alone, for
+    a column whose values are only counted (incident keys: a third of the pages)."""
+    if not isinstance(column, pa.DictionaryArray):
+        column = pc.dictionary_encode(column.combine_chunks())
+    return filled(column.indices.cast(pa.int32()), np.int32, -1)
 
 
 def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:

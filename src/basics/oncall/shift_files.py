@@ -292,7 +292,7 @@ def _opsgenie_time(record: dict[str, Any], field: str) -> dt.datetime:
         raise _PeriodError(field, f'{expected}, found "{value}"') from None
     if moment.tzinfo is None:
         raise _PeriodError(field, f'{expected}, found "{value}" (no offset)')
-    return parse_time(value)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _opsgenie_person(user: dict[str, Any], people: People) -> str:
