@@ -3,6 +3,7 @@ its port is taken or its store is served already."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -54,3 +55,17 @@ def test_a_store_served_already_is_not_served_twice(tmp_path: Path) -> None:
         assert first.get("/api/v1/health").status_code == 200
     finally:
         first.stop()
+
+
+def test_ctrl_c_stops_the_server_with_exit_code_0_and_its_file_gone(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    server = Server(tmp_path)
+    server.process.send_signal(signal.SIGINT)  # a terminal's Ctrl-C
+    server.process.wait(timeout=30)
+    output = server.output()
+    server.stop()
+
+    assert server.process.returncode == 0
+    assert output.endswith("stopped\n")
+    assert "Traceback" not in output and "Aborted" not in output
+    assert not (tmp_path / "basics.duckdb.serve.json").exists()

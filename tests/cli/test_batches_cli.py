@@ -184,3 +184,19 @@ def test_an_incident_can_be_removed(run: Any) -> None:
     )
     assert json.loads(run("incidents", "list", "--json").output) == []
     assert run("incidents", "remove", "1").exit_code == 1
+
+
+def test_an_empty_list_says_so_and_how_to_store_the_first(run: Any) -> None:
+    empty = run("batches", "list")
+    assert empty.exit_code == 0
+    assert " ".join(empty.output.split()) == (
+        "No batches stored (--all lists undone ones too); `basics ingest events FILE "
+        "--source NAME` stores the first."
+    )
+    assert json.loads(run("batches", "list", "--json").output) == []
+    (run.root / "a.jsonl").write_text(_jsonl(2, 3, 2), encoding="utf-8")
+    run("ingest", "events", str(run.root / "a.jsonl"), "-s", "api", "-q")
+    none_of_web = run("batches", "list", "--source", "web", "--kind", "events", "--all")
+    assert " ".join(none_of_web.output.split()) == (
+        "No batches of source web of kind events stored."
+    )

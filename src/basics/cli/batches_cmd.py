@@ -47,6 +47,22 @@ def list_command(
         output.emit_json(found)
     elif as_csv:
         output.emit_csv(BATCH_COLUMNS, [[getattr(b, c) for c in BATCH_COLUMNS] for b in found])
+    elif not found:
+        which = " ".join(
+            part
+            for part in (
+                f"of source {source}" if source else "",
+                f"of kind {kind}" if kind else "",
+            )
+            if part
+        )
+        hidden = "" if everything else " (--all lists undone ones too)"
+        output.say(
+            f"No batches {which} stored{hidden}."
+            if which
+            else f"No batches stored{hidden}; "
+            "`basics ingest events FILE --source NAME` stores the first."
+        )
     else:
         output.emit_table(
             "Batches (stored records; rejected; time range of the events)",

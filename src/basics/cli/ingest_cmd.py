@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from basics.cli.main import EXIT_ERROR, EXIT_REJECTS, get_app
+from basics.cli.main import EXIT_ERROR, EXIT_REJECTS, get_app, interrupted, stopped
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -97,6 +97,20 @@ def events(
             click.echo(f"Error: {error}", err=True)
             failed += 1
             continue
+        except BaseException as error:
+            if not interrupted(error):
+                raise
+            if as_json:
+                output.emit_json(results)
+            ids = [str(done.batch_id) for done in results if done.batch_id is not None]
+            batches = "batch" if len(ids) == 1 else "batches"
+            kept = f"; the files before it are stored ({batches} {', '.join(ids)})" if ids else ""
+            name = "standard input" if path == "-" else path
+            stopped(
+                ctx,
+                f"Interrupted while ingesting {name}: nothing of it was stored (a batch is "
+                f"stored whole or not at all){kept}. The same command ingests it again.",
+            )
         results.append(result)
         if not as_json:
             summarise(result)
@@ -143,7 +157,10 @@ def follow_file(
                     handle, current = open(path, "rb"), identity  # noqa: SIM115
                 _check(app, source, path, allow_overlap, skip_overlap)
             time.sleep(interval)
-    except KeyboardInterrupt:
+    except BaseException as error:
+        if not interrupted(error):
+            raise
+        # Ctrl-C is how --follow ends: exit 0, the check it stopped is not stored.
         click.echo("stopped; the next run resumes where this one stopped", err=True)
     finally:
         if handle is not None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: what a shell reports for a command stopped by SIGINT (128 + 2)."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("config_cmd", "init"),
@@ -85,10 +87,14 @@ class _Group(click.Group):
 
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            stopped(ctx)
         except BasicsError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
         except Exception as error:
+            if interrupted(error):
+                stopped(ctx)
             # A store fault met mid-command (a damaged block, a read-only file, a full disk)
             # is one line too; anything else is a bug and keeps its traceback.
             if not type(error).__module__.lstrip("_").startswith("duckdb"):
@@ -101,6 +107,28 @@ class _Group(click.Group):
                 raise
             click.echo(f"Error: {message}", err=True)
             ctx.exit(EXIT_ERROR)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether `error` is Ctrl-C: Python's KeyboardInterrupt, or the error DuckDB raises
+    for a statement it stopped when the signal came while it ran."""
+    return isinstance(error, KeyboardInterrupt) or (
+        type(error) is RuntimeError and str(error) == "Query interrupted"
+    )
+
+
+def stopped(ctx: click.Context, message: str | None = None) -> NoReturn:
+    """End a command stopped by Ctrl-C with one line (not a traceback) and exit code 130.
+    Every write is one transaction, so what was being written is not stored."""
+    from basics.cli.output import say
+
+    say(
+        message
+        or "Interrupted; what was being stored, if anything, was not (every write "
+        "is stored whole or not at all).",
+        err=True,
+    )
+    ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=_Group)

@@ -37,7 +37,11 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
             f"configure a write token first (basics token new NAME, or {ENV_TOKEN})"
         )
     app.close()
-    serve(config, host, port)
+    try:
+        serve(config, host, port)
+    except KeyboardInterrupt:
+        # uvicorn shuts down on Ctrl-C, then raises it again: how a server stops, exit 0.
+        click.echo("stopped", err=True)
 
 
 @click.group()

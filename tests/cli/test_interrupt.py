@@ -1,0 +1,102 @@
+"""Ctrl-C in the middle of a command: one line, exit code 130, nothing half-stored, and the
+same command run again stores what was interrupted (no traceback, no "Aborted!")."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from basics.cli.main import EXIT_INTERRUPTED, interrupted
+from basics.store.duckdb_store import Store
+
+BASICS = Path(sys.executable).parent / "basics"
+CONFIG = "store: basics.duckdb\nsources:\n  api: {format: jsonl, service: www}\n"
+
+
+def _lines(first: int, count: int) -> str:
+    return "".join(
+        json.dumps({"ts": f"2026-03-02T10:{i // 60 % 60:02d}:{i % 60:02d}Z", "status": 200}) + "\n"
+        for i in range(first, first + count)
+    )
+
+
+def _stored(root: Path) -> tuple[int, int]:
+    store = Store(root / "basics.duckdb", read_only=True)
+    try:
+        return (
+            int(store.scalar("SELECT count(*) FROM events")),
+            int(store.scalar("SELECT count(*) FROM batches")),
+        )
+    finally:
+        store.close()
+
+
+def test_ctrl_c_mid_ingest_stores_the_files_before_and_nothing_of_the_one_it_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    first = tmp_path / "first.jsonl"
+    first.write_text(_lines(0, 30), encoding="utf-8")
+    command = [str(BASICS), "--config", str(tmp_path / "basics.yaml"), "ingest", "events",
+               str(first), "-", "-s", "api"]  # fmt: skip
+    ingest = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert ingest.stdin is not None and ingest.stdout is not None
+    try:
+        # The first file's summary is printed once it is stored; standard input is next.
+        said = ""
+        while "batch 1:" not in said and ingest.poll() is None:
+            said = ingest.stdout.readline()
+        assert "batch 1: 30 events stored" in said
+        ingest.stdin.write(_lines(100, 20))  # read, but the input has not ended
+        ingest.stdin.flush()
+        time.sleep(0.5)
+    finally:
+        ingest.send_signal(signal.SIGINT)
+        _, err = ingest.communicate(timeout=20)
+    assert ingest.returncode == EXIT_INTERRUPTED == 130
+    assert "Traceback" not in err and "Aborted" not in err
+    assert " ".join(err.split()) == (
+        "Interrupted while ingesting standard input: nothing of it was stored (a batch is "
+        "stored whole or not at all); the files before it are stored (batch 1). The same "
+        "command ingests it again."
+    )
+    assert _stored(tmp_path) == (30, 1)
+
+    again = subprocess.run(
+        command, input=_lines(100, 20), capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 0, again.stderr
+    assert "already ingested as batch 1" in again.stdout
+    assert _stored(tmp_path) == (50, 2)
+
+
+def test_a_statement_duckdb_stops_on_ctrl_c_counts_as_an_interrupt() -> None:
+    """DuckDB turns SIGINT during a statement into RuntimeError('Query interrupted'), not
+    KeyboardInterrupt; the CLI must know it (a DuckDB upgrade that renames it fails here)."""
+    db = duckdb.connect()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(BaseException) as raised:  # either kind is right
+            db.execute("SELECT count(*) FROM range(100000000000) t(x) WHERE x % 7 = 3").fetchall()
+    finally:
+        timer.cancel()
+        db.close()
+    assert interrupted(raised.value)
+    assert not interrupted(RuntimeError("Query failed"))
+    assert not interrupted(ValueError("Query interrupted"))
