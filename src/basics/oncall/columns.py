@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from basics.oncall.models import OUTCOMES, Page, Shift, shift_rank
-from basics.store.arrow import filled
+from basics.store.arrow import filled, valid
 
 ZoneOf = Callable[[str | None], str]
 
@@ -241,9 +241,9 @@ def store_table(pages: Sequence[Page]) -> pa.Table:
 
 def _reopened(table: pa.Table) -> NDArray[np.bool_]:
     """Which pages of `table` were reopened (none, without a `reopened_at` column)."""
-    if "reopened_at" not in table.column_names:
+    if "reopened_at" not in table.column_names or not table.num_rows:
         return np.zeros(table.num_rows, dtype=np.bool_)
-    return np.asarray(table.column("reopened_at").is_valid().to_numpy(zero_copy_only=False))
+    return valid(table.column("reopened_at").combine_chunks())
 
 
 def _renamed(
@@ -260,6 +260,8 @@ def _renamed(
 
 def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]:
     """The distinct values of a string column and each row's index among them (-1 null)."""
+    if not len(column):  # (pyarrow imports pandas to encode a column without chunks)
+        return (), np.zeros(0, dtype=np.int32)
     encoded = pc.dictionary_encode(column.combine_chunks())
     return tuple(encoded.dictionary.to_pylist()), _indices(encoded)
 
@@ -267,6 +269,8 @@ def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]
 def _indices(column: pa.ChunkedArray | pa.DictionaryArray) -> NDArray[np.int32]:
     """Each row's index among the distinct values of a string column (-1 null); alone, for
     a column whose values are only counted (incident keys: a third of the pages)."""
+    if not len(column):
+        return np.zeros(0, dtype=np.int32)
     if not isinstance(column, pa.DictionaryArray):
         column = pc.dictionary_encode(column.combine_chunks())
     return filled(column.indices.cast(pa.int32()), np.int32, -1)
@@ -274,6 +278,8 @@ def _indices(column: pa.ChunkedArray | pa.DictionaryArray) -> NDArray[np.int32]:
 
 def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:
     """A timestamp column as µs since 1970 (`NO_TIME` where null)."""
+    if not len(column):
+        return np.zeros(0, dtype=np.int64)
     values = column.combine_chunks().cast(pa.timestamp("us")).cast(pa.int64())
     return filled(values, np.int64, NO_TIME)
 

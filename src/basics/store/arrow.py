@@ -47,6 +47,16 @@ def filled(column: pa.Array, dtype: type[Any], fill: int) -> npt.NDArray[Any]:
     return values
 
 
+def valid(column: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which values of an Arrow array are not null, read from its validity bitmap (what
+    `column.is_valid().to_numpy(zero_copy_only=False)` gives, without importing pandas)."""
+    count, nulls = len(column), column.null_count
+    if nulls in (0, count):  # no bitmap is needed (nor always there) to say
+        return np.full(count, nulls == 0, dtype=np.bool_)
+    bits = np.unpackbits(np.frombuffer(column.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[column.offset : column.offset + count].astype(np.bool_)
+
+
 def from_numpy(values: npt.NDArray[Any]) -> pa.Array:
     """A NumPy array of fixed-width numbers as an Arrow array without nulls, sharing its
     memory (contiguous, so its buffer is the Arrow data buffer). Not for booleans (Arrow
