@@ -60,6 +60,12 @@ REPORTS: list[tuple[list[str], str, dict[str, object]]] = [
     (["toil", "report", "--team", "platform", "--from", "2026-02-02", "--to", "2026-03-02"],
      "/api/v1/toil/report", {"team": "platform", "from": "2026-02-02", "to": "2026-03-02"}),
     (["review", "--week", "2026-W08"], "/api/v1/review", {"week": "2026-W08"}),
+    # No range: each ends at reports.end (the demo's `latest`) by the same rule.
+    (["oncall", "report"], "/api/v1/oncall/report", {}),
+    (["toil", "report"], "/api/v1/toil/report", {}),
+    (["alerts", "replay", "--all"], "/api/v1/alerts/replay", {}),
+    (["alerts", "tune", "www/availability", "--to", "2026-02-20"],
+     "/api/v1/alerts/tune/www/availability", {"to": "2026-02-20"}),
 ]  # fmt: skip
 WRITING: list[tuple[list[str], str, dict[str, object]]] = [
     (["check"], "/api/v1/check", {}),

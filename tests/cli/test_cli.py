@@ -792,3 +792,53 @@ def test_one_bad_file_does_not_stop_the_others(folder: Path) -> None:
     assert result.exit_code == 1
     assert "missing.jsonl: no such file" in result.stderr
     assert "more.jsonl: batch" in result.stdout and "1 event stored" in result.stdout
+
+
+def test_oncall_toil_and_replay_default_their_range_by_the_same_rule(tmp_path: Path) -> None:
+    """No --from / --to: on-call's 30 days (checks.oncall_window) and toil's 12 weeks up to
+    reports.end, whose `latest` is the newest record each counts; a replay's 90 days
+    (checks.replay_window) up to the newest event."""
+    config = CONFIG + "reports: {end: latest}\ntoil: {oncall: false}\n"
+    (tmp_path / "basics.yaml").write_text(config, encoding="utf-8")
+    export = tmp_path / "incidents.csv"
+    export.write_text(
+        "Incident Number,Title,Urgency,Service Name,Created On,Resolved,Incident Key,"
+        "Assigned To,ID\n"
+        "1,Disk full,high,www,2026-01-20T09:00:00Z,2026-01-20T09:30:00Z,k1,Ana,P1\n"
+        "2,Disk full,high,www,2026-02-19T10:00:00Z,2026-02-19T10:30:00Z,k2,Ana,P2\n"
+        "3,Queue stuck,high,www,2026-02-20T14:15:42Z,2026-02-20T15:00:00Z,k3,Bo,P3\n",
+        encoding="utf-8",
+    )
+    assert (
+        invoke(tmp_path, "ingest", "pages", str(export), "--format", "pagerduty-csv").exit_code == 0
+    )
+    for day in ("2026-01-14", "2026-02-11"):  # Wednesdays of ISO weeks 3 and 7
+        logged = invoke(tmp_path, "toil", "log", "2h", "--category", "interrupt", "--person",
+                        "ana", "--date", day, "rotated keys")  # fmt: skip
+        assert logged.exit_code == 0, logged.stderr
+
+    oncall = invoke(tmp_path, "oncall", "report", "--json")
+    assert oncall.exit_code == 0, oncall.stderr
+    assert oncall.stderr == "latest: the newest page, created at 2026-02-20 14:15:42Z\n"
+    report = json.loads(oncall.stdout)
+    # The minute after the newest page, and 30 days before it: the page of 20 January is out.
+    assert (report["start"], report["end"]) == ("2026-01-21T14:16:00Z", "2026-02-20T14:16:00Z")
+    assert report["pages"] == 2
+    explicit = invoke(tmp_path, "oncall", "report", "--to", "2026-02-20T12:00:00Z", "--json")
+    assert json.loads(explicit.stdout)["pages"] == 1 and explicit.stderr == ""
+
+    toil = invoke(tmp_path, "toil", "report", "--json")
+    assert toil.exit_code == 0, toil.stderr
+    assert toil.stderr == "latest: the newest toil, on 2026-02-11\n"
+    weeks = json.loads(toil.stdout)["weeks"]
+    assert (weeks[0]["week"], weeks[-1]["week"], len(weeks)) == ("2025-W48", "2026-W07", 12)
+    assert [w["total"]["hours"] for w in weeks if w["total"]["entries"]] == [2.0, 2.0]
+
+    events = write_events(tmp_path / "events.jsonl", EVENTS)
+    assert invoke(tmp_path, "ingest", "events", str(events), "--source", "api").exit_code == 0
+    replay = invoke(tmp_path, "alerts", "replay", "www/availability", "--json")
+    assert replay.exit_code == 0, replay.stderr
+    assert (json.loads(replay.stdout)["from"], json.loads(replay.stdout)["to"]) == (
+        "2025-12-04T00:00:00Z",
+        LATEST,
+    )

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from basics.api.replies import end, evaluations, hub, moment, page, reply
-from basics.api.slo import Start, To
+from basics.api.replies import end, evaluations, hub, page, replay_range, reply
+from basics.api.slo import From, To
 from basics.core.errors import InputError
 from basics.records import replay_record
 
@@ -27,23 +27,23 @@ def evaluate(request: Request, at: str | None = None) -> Response:
 
 
 @router.get("/alerts/replay")
-def replay_all(request: Request, start: Start, finish: To = None) -> Response:
+def replay_all(request: Request, start: From = None, finish: To = None) -> Response:
     """`basics alerts replay --all --json`: every SLO replayed with its own policy."""
     with hub(request).app() as app:
-        results = app.alerting.replay_all(moment(app, start), end(app, finish))
+        results = app.alerting.replay_all(*replay_range(app, start, finish))
         return reply(request, [replay_record(r) for r in results])
 
 
 @router.get("/alerts/replay/{service}/{slo}")
 def replay(
-    request: Request, service: str, slo: str, start: Start, finish: To = None,
+    request: Request, service: str, slo: str, start: From = None, finish: To = None,
     policy: str | None = None,
 ) -> Response:  # fmt: skip
     """`basics alerts replay SLO --json`: every firing of a range, judged against incidents."""
     from basics.deploys.changes import before_firings
 
     with hub(request).app() as app:
-        name, begin, last = f"{service}/{slo}", moment(app, start), end(app, finish)
+        name, (begin, last) = f"{service}/{slo}", replay_range(app, start, finish)
         result = app.alerting.replay(name, begin, last, policy)
         before = before_firings(app.deploys, service, result.firings)
         return reply(request, replay_record(result, before))
@@ -55,7 +55,7 @@ def compare(
     service: str,
     slo: str,
     policies: Annotated[str, Query(description="Comma-separated policy names.")],
-    start: Start,
+    start: From = None,
     finish: To = None,
 ) -> Response:
     """`basics alerts compare SLO --policies … --json`: policies side by side."""
@@ -63,20 +63,20 @@ def compare(
     if not names:
         raise InputError("policies: expected comma-separated policy names, found none")
     with hub(request).app() as app:
-        begin, last = moment(app, start), end(app, finish)
+        begin, last = replay_range(app, start, finish)
         results = [app.alerting.replay(f"{service}/{slo}", begin, last, n) for n in names]
         return reply(request, [replay_record(r) for r in results])
 
 
 @router.get("/alerts/tune/{service}/{slo}")
 def tune(
-    request: Request, service: str, slo: str, start: Start, finish: To = None,
+    request: Request, service: str, slo: str, start: From = None, finish: To = None,
     max_false_per_month: Annotated[float, Query(ge=0)] = 1.0,
 ) -> Response:  # fmt: skip
     """`basics alerts tune SLO --json`: windows and factors that catch every incident with
     the fewest false firings."""
     with hub(request).app() as app:
-        name, begin, last = f"{service}/{slo}", moment(app, start), end(app, finish)
+        name, (begin, last) = f"{service}/{slo}", replay_range(app, start, finish)
         return reply(request, app.alerting.tune(name, begin, last, max_false_per_month))
 
 

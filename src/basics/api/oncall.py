@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from basics.api.alerts import Limit, Offset
-from basics.api.replies import hub, moment, optional_moment, page, reply
-from basics.api.slo import Finish, From, Start, To
+from basics.api.replies import hub, optional_moment, page, reply
+from basics.api.slo import From, To
 
 router = APIRouter(tags=["on-call"])
 
@@ -31,12 +31,14 @@ def pages(
 @router.get("/oncall/report")
 def report(
     request: Request,
-    start: Start,
-    finish: Finish,
     team: str | None = None,
     person: str | None = None,
+    start: From = None,
+    finish: To = None,
 ) -> Response:
-    """`basics oncall report --json`: pages per shift, interruptions, noisy alerts."""
+    """`basics oncall report --json`: pages per shift, interruptions, noisy alerts; by
+    default the 30 days (`checks.oncall_window`) up to `reports.end` (`latest`: the
+    newest page)."""
     with hub(request).app() as app:
-        begin, last = moment(app, start), moment(app, finish)
+        begin, last, _ = app.oncall.report_range(optional_moment(app, start), finish)
         return reply(request, app.oncall.report(begin, last, team, person))

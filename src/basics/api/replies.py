@@ -63,6 +63,17 @@ def end(app: App, text: str | None) -> dt.datetime:
     return app.slo.report_end(text)[0]
 
 
+def replay_range(
+    app: App, start: str | None, finish: str | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """A replay's range as the CLI takes it: `to` by the one rule (`end`), `from` or
+    `checks.replay_window` before it."""
+    last = end(app, finish)
+    if start is not None:
+        return moment(app, start), last
+    return last - dt.timedelta(seconds=app.config.checks.seconds("replay_window")), last
+
+
 def moment(app: App, text: str) -> dt.datetime:
     """A time given in a request; without an offset, in the config's time zone."""
     from basics.core.clock import parse_time

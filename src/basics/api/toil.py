@@ -33,8 +33,10 @@ def report(
     """`basics toil report --json`: toil per ISO week against the cap, by person, team,
     service and category, with the trend, top sources and automation candidates."""
     with hub(request).app() as app:
-        begin, last = optional_moment(app, start), optional_moment(app, finish)
-        return reply(request, app.toil.report(begin, last, team, person, service))
+        last, _ = app.toil.report_end(finish)
+        return reply(
+            request, app.toil.report(optional_moment(app, start), last, team, person, service)
+        )
 
 
 @router.get("/toil")

@@ -13,9 +13,12 @@ from basics.cli.slo_cmd import (
     EXIT_FAIL_ON,
     at_option,
     no_events_hint,
+    range_option,
     time_option,
 )
 from basics.records import replay_record
+
+REPLAY_FROM = "Range start (ISO 8601; default: checks.replay_window, 90 days, before --to)."
 
 
 @click.group()
@@ -113,7 +116,7 @@ def _evaluation_table(results: list[Any]) -> None:
 @alerts.command()
 @click.argument("slo_name", metavar="SLO")
 @click.option("--policies", required=True, help="Comma-separated policy names.")
-@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--from", "start", help=REPLAY_FROM)
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
@@ -122,7 +125,7 @@ def compare(
     ctx: click.Context,
     slo_name: str,
     policies: str,
-    start: str,
+    start: str | None,
     end: str | None,
     as_json: bool,
     as_csv: bool,
@@ -138,10 +141,9 @@ def compare(
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    begin = time_option(ctx, start)
-    assert begin is not None
+    # Once: `latest` is said once, not per policy.
+    begin, range_end = range_option(ctx, start, end, "replay_window")
     names = [name.strip() for name in policies.split(",") if name.strip()]
-    range_end = at_option(ctx, end)  # once: `latest` is said once, not per policy
     results = [app.alerting.replay(slo_name, begin, range_end, n) for n in names]
     if results:
         _say_if_empty(ctx, results)
@@ -194,7 +196,7 @@ def compare(
 @alerts.command()
 @click.argument("slo_name", metavar="[SLO]", required=False)
 @click.option("--all", "every", is_flag=True, help="Every SLO with its own policy: a summary.")
-@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--from", "start", help=REPLAY_FROM)
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option("--policy", help="Policy to replay (default: the SLO's own).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a report.")
@@ -204,7 +206,7 @@ def replay(
     ctx: click.Context,
     slo_name: str | None,
     every: bool,
-    start: str,
+    start: str | None,
     end: str | None,
     policy: str | None,
     as_json: bool,
@@ -226,14 +228,13 @@ def replay(
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    begin = time_option(ctx, start)
-    assert begin is not None
     if every == (slo_name is not None):
         raise click.UsageError("give one SLO, or --all")
+    if every and policy:
+        raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
+    begin, range_end = range_option(ctx, start, end, "replay_window")
     if every:
-        if policy:
-            raise click.UsageError("--all replays each SLO with its own policy; drop --policy")
-        results = app.alerting.replay_all(begin, at_option(ctx, end))
+        results = app.alerting.replay_all(begin, range_end)
         skipped = {
             name: (app.config.policy_of(*name.split("/", 1)), reason)
             for name, reason in app.alerting.unsupported().items()
@@ -250,7 +251,7 @@ def replay(
     assert slo_name is not None
     from basics.deploys.changes import before_firings
 
-    result = app.alerting.replay(slo_name, begin, at_option(ctx, end), policy)
+    result = app.alerting.replay(slo_name, begin, range_end, policy)
     _say_if_empty(ctx, [result])
     before = before_firings(app.deploys, slo_name.partition("/")[0], result.firings)
     if as_json:
@@ -403,7 +404,7 @@ def _replay_row(r: Any) -> dict[str, Any]:
 
 @alerts.command()
 @click.argument("slo_name", metavar="SLO")
-@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
+@click.option("--from", "start", help=REPLAY_FROM)
 @click.option("--to", "end", help="Range end: a time, `now` or `latest`." + END_DEFAULT)
 @click.option(
     "--max-false-per-month", default=1.0, show_default=True, help="False firings allowed."
@@ -421,7 +422,7 @@ def _replay_row(r: Any) -> dict[str, Any]:
 def tune(
     ctx: click.Context,
     slo_name: str,
-    start: str,
+    start: str | None,
     end: str | None,
     max_false_per_month: float,
     top: int,
@@ -443,9 +444,8 @@ def tune(
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    begin = time_option(ctx, start)
-    assert begin is not None
-    result = app.alerting.tune(slo_name, begin, at_option(ctx, end), max_false_per_month)
+    begin, range_end = range_option(ctx, start, end, "replay_window")
+    result = app.alerting.tune(slo_name, begin, range_end, max_false_per_month)
     if as_json:
         output.emit_json(result)
         return

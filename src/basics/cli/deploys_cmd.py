@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
-from basics.cli.slo_cmd import time_option
+from basics.cli.slo_cmd import END_DEFAULT, time_option
 from basics.deploys.models import FORMATS, STATUSES
 
 if TYPE_CHECKING:
@@ -177,7 +177,11 @@ def list_command(
 @click.option("--service", "services", multiple=True, help="Only this service (repeatable).")
 @click.option("--team", help="The services this team owns (basics.yaml owner).")
 @click.option("--from", "start", help=f"Range start (default: {DEFAULT_DAYS} days before --to).")
-@click.option("--to", "end", help="Range end (default: now; latest: the newest deploy).")
+@click.option(
+    "--to",
+    "end",
+    help="Range end: a time, `now` or `latest` (the newest deploy)." + END_DEFAULT,
+)
 @click.option("--environment", help="Which environment (default: deploys.environment).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")

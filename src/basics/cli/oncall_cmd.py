@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
-from basics.cli.slo_cmd import time_option
+from basics.cli.slo_cmd import END_DEFAULT, time_option
 
 FORMATS = [
     "pagerduty-csv", "pagerduty-json", "pagerduty-webhook", "opsgenie", "alertmanager", "csv",
@@ -282,8 +282,14 @@ def oncall() -> None:
 
 
 @oncall.command()
-@click.option("--from", "start", required=True, help="Range start (ISO 8601).")
-@click.option("--to", "end", required=True, help="Range end (ISO 8601).")
+@click.option(
+    "--from", "start", help="Range start (ISO 8601; default: checks.oncall_window before --to)."
+)
+@click.option(
+    "--to",
+    "end",
+    help="Range end: a time, `now` or `latest` (the newest page)." + END_DEFAULT,
+)
 @click.option("--team", help="Only this team's rotations and members.")
 @click.option("--person", help="Only this person.")
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
@@ -298,8 +304,8 @@ def oncall() -> None:
 @click.pass_context
 def report(
     ctx: click.Context,
-    start: str,
-    end: str,
+    start: str | None,
+    end: str | None,
     team: str | None,
     person: str | None,
     as_json: bool,
@@ -309,17 +315,21 @@ def report(
     business / off / sleep hours in each responder's own time zone, time to acknowledge and
     resolve, the noisiest alerts, and how concentrated the pager is.
 
+    By default the 30 days (checks.oncall_window) up to reports.end: now, or with `latest`
+    the newest page (said on stderr).
+
     \b
     Examples:
-      basics oncall report --from 2026-02-01 --to 2026-03-01 --team payments
+      basics oncall report --team payments
       basics oncall report --from 2026-02-01 --to 2026-03-01 --csv alerts
     """
     from basics.cli import output
 
     output.one_format(as_json, csv_table is not None)
     app = get_app(ctx)
-    begin, finish = time_option(ctx, start), time_option(ctx, end)
-    assert begin is not None and finish is not None
+    begin, finish, newest = app.oncall.report_range(time_option(ctx, start), end)
+    if newest is not None:
+        output.say(f"latest: the newest page, created at {output.when(newest)}", err=True)
     result = app.oncall.report(begin, finish, team, person)
     if result.pages == 0:
         _say_no_pages(app, begin, finish, team, person)

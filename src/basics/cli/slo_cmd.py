@@ -34,6 +34,18 @@ def at_option(ctx: click.Context, value: str | None) -> dt.datetime:
     return end
 
 
+def range_option(
+    ctx: click.Context, start: str | None, end: str | None, window: str
+) -> tuple[dt.datetime, dt.datetime]:
+    """A report's range: --to by the one rule (`at_option`), and --from, or the `checks`
+    setting `window` (`replay_window`, ...) before --to when none is given."""
+    finish = at_option(ctx, end)
+    begin = time_option(ctx, start)
+    if begin is None:
+        begin = finish - dt.timedelta(seconds=get_app(ctx).config.checks.seconds(window))
+    return begin, finish
+
+
 def no_events_hint(
     ctx: click.Context,
     where: str,

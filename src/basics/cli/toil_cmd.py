@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
-from basics.cli.slo_cmd import EXIT_FAIL_ON, time_option
+from basics.cli.slo_cmd import END_DEFAULT, EXIT_FAIL_ON, time_option
 
 if TYPE_CHECKING:
     from basics.toil.models import ToilImport
@@ -355,7 +355,12 @@ def remove(ctx: click.Context, entry_id: int) -> None:
 
 @toil.command()
 @click.option("--from", "start", help="Range start (ISO 8601; widened to its ISO week's Monday).")
-@click.option("--to", "end", help="Range end (ISO 8601; default: the end of this week).")
+@click.option(
+    "--to",
+    "end",
+    help="Range end: a time, `now` (the end of this week) or `latest` (the week of the "
+    "newest toil)." + END_DEFAULT,
+)
 @click.option("--team", help="Only this team's members, against its capacity.")
 @click.option("--person", help="Only this person.")
 @click.option("--service", help="Only toil of this service.")
@@ -392,7 +397,8 @@ def report(
     pages counts as the category on-call (derived, unless toil.oncall is false).
 
     The range is widened to whole ISO weeks in the config's time zone; by default the 12
-    weeks up to this one. A week nobody logged shows no share (no data, not 0 %).
+    weeks up to reports.end: this week, or with `latest` the week of the newest toil logged
+    or paged (said on stderr). A week nobody logged shows no share (no data, not 0 %).
 
     \b
     Examples:
@@ -404,7 +410,10 @@ def report(
 
     output.one_format(as_json, csv_table is not None)
     app = get_app(ctx)
-    result = app.toil.report(time_option(ctx, start), time_option(ctx, end), team, person, service)
+    finish, newest = app.toil.report_end(end)
+    if newest is not None:
+        output.say(f"latest: the newest toil, on {newest}", err=True)
+    result = app.toil.report(time_option(ctx, start), finish, team, person, service)
     if result.note:
         newest = app.toil.newest_day()
         output.say(

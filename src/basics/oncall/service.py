@@ -455,6 +455,31 @@ class OncallService:
         )
         return [str(row[0]) for row in rows]
 
+    def report_range(
+        self, start: dt.datetime | None, end: str | None
+    ) -> tuple[dt.datetime, dt.datetime, dt.datetime | None]:
+        """A report's range by the reports' rule: `end` a time, `now`, `latest` (the minute
+        after the newest page's creation) or, when None, `reports.end`; `start` defaults to
+        `checks.oncall_window` (30 days) before the end, as `basics check` counts. With the
+        newest page when `latest` stood for it, to be said."""
+        from basics.core.clock import parse_time, utc_now
+
+        newest = None
+        value = end or self.config.reports.end
+        if value == "latest":
+            newest = self.store.scalar("SELECT max(created_at) FROM pages")
+            if newest is None:
+                raise InputError(
+                    "latest: no pages are imported yet (basics ingest pages FILE --format ...)"
+                )
+            stop = newest.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        elif value == "now":
+            stop = utc_now().replace(second=0, microsecond=0)
+        else:
+            stop = parse_time(value, self.config.timezone)
+        window = dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
+        return start or stop - window, stop, newest
+
     def report(
         self,
         start: dt.datetime,

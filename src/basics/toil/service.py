@@ -179,6 +179,31 @@ class ToilService:
         newest: dt.date | None = self.store.scalar("SELECT max(day) FROM toil_entries")
         return newest
 
+    def report_end(self, end: str | None) -> tuple[dt.datetime | None, dt.date | None]:
+        """A report's end by the reports' rule: `end` a time, `now` (None: the end of this
+        week), `latest` or, when None, `reports.end`. `latest` is the newest day of toil the
+        report counts (a logged entry, or a page when on-call time is derived from pages),
+        returned too, to be said; the report then ends with that day's week."""
+        from basics.core.clock import parse_time
+
+        value = end or self.config.reports.end
+        if value == "now":
+            return None, None
+        if value != "latest":
+            return parse_time(value, self.config.timezone), None
+        newest = self.newest_day()
+        if self.config.toil.oncall:
+            created = self.store.scalar("SELECT max(created_at) FROM pages")
+            if created is not None:
+                zone = zoneinfo.ZoneInfo(self.config.timezone)
+                paged = created.replace(tzinfo=dt.UTC).astimezone(zone).date()
+                newest = paged if newest is None else max(newest, paged)
+        if newest is None:
+            raise InputError(
+                "latest: no toil is logged yet (basics toil log, basics ingest toil FILE)"
+            )
+        return compute.local_midnight(newest + dt.timedelta(days=1), self.config.timezone), newest
+
     def today(self, timezone: str | None = None) -> dt.date:
         """Today's date in a time zone (the config's by default)."""
         moment = utc_now().replace(tzinfo=dt.UTC)
