@@ -181,11 +181,16 @@ def test_the_whole_report_with_no_entries_says_no_data() -> None:
     full = compute.toil_report(
         WEEK_10, [W10, W11], scope, TODAY, "UTC", compute.Filters(), [], 0, True
     )
-    # 5 h over two weeks of 80 h: 3.125 %; alice 3 h of 80 h.
-    assert (full.total.hours, full.total.capacity_hours, full.total.share) == (5.0, 160.0, 0.03125)
+    # Week 11 has no entries: no data, not a week without toil. 5 h over the one week with
+    # entries, of 80 h: 6.25 % (not 3.125 % over two weeks); alice 3 h of her 40 h.
+    assert full.weeks_with_entries == 1 and len(full.weeks) == 2
+    assert (full.total.hours, full.total.capacity_hours, full.total.share) == (5.0, 80.0, 0.0625)
     assert (full.people[0].name, full.people[0].capacity_hours, full.people[0].share) == (
-        "alice", 80.0, 0.0375,
+        "alice", 40.0, 0.075,
     )  # fmt: skip
+    assert [(c.description, c.hours_per_week) for c in full.candidates] == [
+        (c.description, c.hours) for c in full.candidates
+    ]
     assert full.cap == 0.5 and full.over_cap_weeks == 0
 
 

@@ -475,7 +475,7 @@ def _report_tables(r: ToilReport) -> None:
     share = output.percent(r.total.share, 1)
     output.say(
         f"{r.total.hours:.1f} h, {share} of capacity ({r.capacity_hours_per_week:g} h a "
-        f"week × {len(r.weeks)}); cap {r.cap_percent:g}%."
+        f"week × {_measured(r)}); cap {r.cap_percent:g}%."
         if share
         else "no entries: no data (not zero toil).",
         indent="  ",
@@ -490,6 +490,13 @@ def _report_tables(r: ToilReport) -> None:
         output.emit_table(title, [title.split()[-1], "hours", "share of toil"], rows)
     _sources_tables(r)
     output.say(_trend_text(r))
+
+
+def _measured(r: ToilReport) -> str:
+    """The weeks the range's figures are over: those with entries (of how many)."""
+    if r.weeks_with_entries == len(r.weeks):
+        return str(len(r.weeks))
+    return f"{r.weeks_with_entries} weeks with entries of {len(r.weeks)}"
 
 
 def _part_name(part: Part, label_derived: bool) -> str:
@@ -530,7 +537,7 @@ def _people_tables(r: ToilReport) -> None:
 
     over = weeks_over_cap(r.weeks)
     rows = [
-        [p.name, f"{p.hours:.1f}", f"{p.hours / len(r.weeks):.1f}",
+        [p.name, f"{p.hours:.1f}", f"{p.hours / r.weeks_with_entries:.1f}",
          output.percent(p.share, 1) or "no data", over.get(p.name, 0)]
         for p in r.people
     ]  # fmt: skip

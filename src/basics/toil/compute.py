@@ -316,9 +316,11 @@ def toil_report(
     oncall_unassigned_pages: int,
     oncall_derived: bool,
 ) -> ToilReport:
-    """The whole report over the ISO weeks starting on `weeks` (consecutive Mondays)."""
+    """The whole report over the ISO weeks starting on `weeks` (consecutive Mondays). The
+    range's shares and hours a week are over the weeks with entries: a week nobody logged is
+    no data (as in the weeks' table, and as `basics check` counts), not a week of no toil."""
     figures = weekly(entries, weeks, scope, today, timezone)
-    count = len(weeks)
+    count = sum(1 for week in figures if week.total.entries)
     cap = scope.cap_percent
     note = None
     if not entries:
@@ -342,6 +344,7 @@ def toil_report(
         cap=cap / 100,
         capacity_hours_per_week=scope.capacity_hours_per_week,
         entries=len(entries),
+        weeks_with_entries=count,
         weeks=figures,
         over_cap_weeks=sum(1 for week in figures if week.total.over_cap),
         total=load(scope.name, entries, scope.capacity_hours_per_week * count, cap),

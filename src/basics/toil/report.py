@@ -123,6 +123,7 @@ class ToilReport:
     cap: float
     capacity_hours_per_week: float
     entries: int
+    weeks_with_entries: int
     weeks: list[ToilWeek]
     over_cap_weeks: int
     total: Load
