@@ -200,3 +200,28 @@ def test_an_empty_list_says_so_and_how_to_store_the_first(run: Any) -> None:
     assert " ".join(none_of_web.output.split()) == (
         "No batches of source web of kind events stored."
     )
+
+
+def test_ingest_after_undoing_a_middle_batch_reads_its_lines_then_what_was_appended(
+    run: Any,
+) -> None:
+    log = run.root / "app.jsonl"
+    log.write_text(_jsonl(2, 4, 2), encoding="utf-8")  # 4 events and a line not JSON
+    assert run("ingest", "events", str(log), "-s", "api", "-q").exit_code == 3
+    for day in (3, 4):
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(_jsonl(day, 3, 3))
+        assert run("ingest", "events", str(log), "-s", "api", "-q").exit_code == 3
+    assert run("batches", "undo", "2").exit_code == 0
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(_jsonl(5, 2, 2))
+
+    done = run("ingest", "events", str(log), "-s", "api", "-q", "--json")
+
+    batches = json.loads(done.output)
+    assert [(b["batch_id"], b["refills"], b["continues"], b["first_line"], b["accepted"])
+            for b in batches] == [(4, 2, 1, 6, 3), (5, None, 3, 14, 2)]  # fmt: skip
+    stored = json.loads(run("batches", "list", "--json").output)
+    assert sum(b["accepted"] for b in stored) == 4 + 3 + 3 + 2
+    said = run("ingest", "events", str(log), "-s", "api")
+    assert "already ingested as batch 5" in said.output

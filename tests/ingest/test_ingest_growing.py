@@ -411,3 +411,76 @@ def test_a_file_no_batch_can_match_is_hashed_while_it_is_parsed(
     assert env.store.query(
         "SELECT content_sha256, prefix_sha256, end_offset, end_line FROM batches WHERE id = 1"
     ) == [(digest, digest, path.stat().st_size, 50)]
+
+
+def _grown_in_three(env: Any) -> Any:
+    """access.jsonl ingested as it grew: lines 1-3, 4-6 (with line 6 not JSON), 7-9."""
+    path = env.write("access.jsonl", _lines(0, 3))
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(3, 2) + "not json\n")
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(5, 3))
+    env.ingest("api", path)
+    return path
+
+
+def test_the_lines_of_an_undone_middle_batch_are_read_again_and_nothing_else(
+    make_env: Any,
+) -> None:
+    env = make_env(CONFIG)
+    path = _grown_in_three(env)
+    before = env.slo_minutes("api/availability")
+    undo_batch(env.store, env.config, 2)
+    assert _stored(env) == 6
+
+    refill = env.ingest("api", path)  # batch 3 read past them: they were left unread
+    again = env.ingest("api", path)
+
+    assert (refill.status, refill.batch_id, refill.refills, refill.continues) == (
+        "applied",
+        4,
+        2,
+        1,
+    )
+    assert (refill.accepted, refill.rejected, refill.first_line) == (2, 1, 4)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(6, "record")]
+    assert (again.status, again.duplicate_of) == ("duplicate", 3)
+    assert _stored(env) == 8
+    assert env.slo_minutes("api/availability") == before  # 8 events, 3 bad, as at first
+    # Lines appended later are read after batch 3's, as before the undo.
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(8, 2))
+    appended = env.ingest("api", path)
+    assert (appended.accepted, appended.continues, appended.first_line, appended.refills) == (
+        2, 3, 10, None,
+    )  # fmt: skip
+    assert _stored(env) == 10
+
+
+def test_an_undone_first_batch_is_read_again_from_the_start(make_env: Any) -> None:
+    env = make_env(CONFIG)
+    path = _grown_in_three(env)
+    undo_batch(env.store, env.config, 1)
+
+    refill = env.ingest("api", path)
+
+    assert (refill.batch_id, refill.refills, refill.accepted, refill.first_line) == (4, 1, 3, 1)
+    assert env.ingest("api", path).status == "duplicate"
+    assert _stored(env) == 8
+
+
+def test_an_undone_batch_whose_lines_changed_since_is_not_read_again(make_env: Any) -> None:
+    """The file no longer holds what the undone batch read: no later batch's bytes match
+    either, so the file is judged whole (and refused: it repeats stored records)."""
+    env = make_env(CONFIG)
+    path = _grown_in_three(env)
+    undo_batch(env.store, env.config, 2)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].replace('"status": 200', '"status": 201')  # a line batch 2 read
+    path.write_text("".join(lines), encoding="utf-8")
+
+    with pytest.raises(ConflictError):
+        env.ingest("api", path)
+    assert _stored(env) == 6

@@ -87,7 +87,9 @@ def events(
         return
     results: list[BatchResult] = []
     failed = 0
-    for path in files:
+    queue, refilled = list(files), set[int]()
+    while queue:
+        path = queue.pop(0)
         # Each file is its own batch: one file's error neither undoes nor stops the others.
         try:
             result = ingest_with_progress(
@@ -114,6 +116,10 @@ def events(
         results.append(result)
         if not as_json:
             summarise(result)
+        if result.refills is not None and result.refills not in refilled:
+            # The lines of an undone batch were read again: the file again, for the rest.
+            refilled.add(result.refills)
+            queue.insert(0, path)
     if as_json:
         output.emit_json(results)
     if failed:
@@ -265,7 +271,10 @@ def summarise(result: BatchResult) -> None:
         first, last = output.when(result.min_ts), output.when(result.max_ts)
         span = f" from {first} to {last}" if result.accepted else ""
         resumed = (
-            f" (appended since batch {result.continues}, from line {result.first_line:,})"
+            f" (read again from line {result.first_line:,}: batch {result.refills} had "
+            "stored these lines and was undone)"
+            if result.refills
+            else f" (appended since batch {result.continues}, from line {result.first_line:,})"
             if result.continues
             else ""
         )

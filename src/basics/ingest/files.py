@@ -46,6 +46,7 @@ class ReadPlan:
     end_line: int  # the number of the last line read (first_line - 1 if none)
     continues: Checkpoint | None = None  # the batch whose end this one starts at
     reread_line: int | None = None  # that batch's last line, unfinished then: read again
+    refills: int | None = None  # the undone batch whose bytes these are: read again
 
 
 READ = "(status = 'applied' OR (status = 'rejected' AND start_offset > 0))"
@@ -74,6 +75,45 @@ def checkpoints(store: Store, source: str, size: int) -> list[Checkpoint]:
         [source, size],
     )
     return [Checkpoint(int(r[0]), int(r[1]), r[2], int(r[3] or 0), r[4]) for r in rows]
+
+
+def undone_gap(
+    store: Store, source: str, file: BinaryIO, plan: ReadPlan, comment: bytes | None = None
+) -> ReadPlan | None:
+    """The plan that reads again the bytes of an undone batch that later batches of the
+    file read past (`plan` continues after them, so they would stay unread), or None.
+
+    The first such batch, when the file still holds what it read (its prefix hash) and the
+    batch before it stopped where it started (its checkpoint) or it started the file."""
+    if plan.continues is None or plan.continues.file_path is None:
+        return None
+    rows = store.query(
+        "SELECT u.id, u.start_offset, u.end_offset, u.prefix_sha256 FROM batches u "
+        "WHERE u.kind = 'events' AND u.source = $source AND u.file_path = $path "
+        "AND u.status = 'undone' AND u.prefix_sha256 IS NOT NULL AND u.end_offset <= $end "
+        "AND NOT EXISTS (SELECT 1 FROM batches r WHERE r.kind = 'events' "
+        "AND r.source = u.source AND r.file_path = u.file_path "
+        f"AND {READ} "  # (its unqualified names are r's, the nearest table)
+        "AND r.start_offset <= u.start_offset AND r.end_offset >= u.end_offset) "
+        "ORDER BY u.start_offset, u.id LIMIT 1",
+        {"source": source, "path": plan.continues.file_path, "end": plan.start_offset},
+    )
+    if not rows:
+        return None
+    undone, start, end, prefix = rows[0]
+    before = [
+        Checkpoint(int(r[0]), int(r[1]), r[2], int(r[3] or 0), r[4])
+        for r in store.query(
+            "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
+            f"WHERE kind = 'events' AND {READ} AND source = ? AND file_path = ? "
+            "AND end_offset = ? AND prefix_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [source, plan.continues.file_path, start],
+        )
+    ]
+    gap = plan_read(file, int(end), before)
+    if gap.start_offset != start or gap.prefix_sha256 != prefix:
+        return None  # the file no longer holds what the batch read there
+    return replace(resume_unfinished(file, gap, comment), refills=int(undone))
 
 
 def last_line_end(file: BinaryIO, size: int) -> int:

@@ -32,6 +32,7 @@ from basics.ingest.files import (
     plan_read,
     resume_unfinished,
     size_could_match,
+    undone_gap,
 )
 from basics.ingest.normalize import TimeRules, engine_problems
 from basics.ingest.overlap import (
@@ -94,6 +95,7 @@ class BatchResult:
     other_spans: list[OtherSpans] = field(default_factory=list)  # OTLP: not requests
     unmatched: list[UnmatchedField] = field(default_factory=list)  # fields: maps, none holds
     reread_line: int | None = None  # unfinished when batch `continues` read it: read again
+    refills: int | None = None  # the undone batch whose lines this batch read again
 
 
 class _Duplicate(Exception):
@@ -146,6 +148,7 @@ def ingest_events(
         ahead_warning=limits.ahead_warning,
         first_line=plan.first_line if plan else 1,
         continues=plan.continues.batch_id if plan and plan.continues else None,
+        refills=plan.refills if isinstance(plan, ReadPlan) else None,
     )
     pending = plan if isinstance(plan, PendingPlan) else None
     if isinstance(plan, ReadPlan):
@@ -363,7 +366,8 @@ def _plan(
             if not known and extendable and not size_could_match(store, size):
                 return PendingPlan(str(file), size)
             comment = b"#" if source.format == "w3c" else None
-            return resume_unfinished(handle, plan_read(handle, size, known), comment)
+            plan = resume_unfinished(handle, plan_read(handle, size, known), comment)
+            return undone_gap(store, source_name, handle, plan, comment) or plan
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
 
