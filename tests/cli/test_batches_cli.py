@@ -225,3 +225,19 @@ def test_ingest_after_undoing_a_middle_batch_reads_its_lines_then_what_was_appen
     assert sum(b["accepted"] for b in stored) == 4 + 3 + 3 + 2
     said = run("ingest", "events", str(log), "-s", "api")
     assert "already ingested as batch 5" in said.output
+
+
+def test_rejects_of_a_batch_without_any_or_undone_say_so(run: Any) -> None:
+    (run.root / "a.jsonl").write_text(_jsonl(2, 3, 2), encoding="utf-8")  # 1 line not JSON
+    (run.root / "b.jsonl").write_text(_jsonl(3, 3, 2).replace("not json\n", ""), "utf-8")
+    run("ingest", "events", str(run.root / "a.jsonl"), str(run.root / "b.jsonl"), "-s", "api")
+    assert "not valid JSON" in run("ingest", "rejects", "1").output
+    clean = run("ingest", "rejects", "2")
+    assert clean.output == f"Batch 2 ({run.root / 'b.jsonl'}) rejected no record.\n"
+    run("batches", "undo", "1")
+    undone = " ".join(run("ingest", "rejects", "1").output.split())
+    assert undone == f"Batch 1 ({run.root / 'a.jsonl'}) was undone: its 1 reject went with it."
+    assert json.loads(run("ingest", "rejects", "1", "--json").output) == []
+    missing = run("ingest", "rejects", "9")
+    assert missing.exit_code == 1
+    assert "no batch 9; `basics batches list` lists them" in missing.output

@@ -402,9 +402,10 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    path = app.store.scalar("SELECT path FROM batches WHERE id = ?", [batch])
-    if path is None:
-        raise NotFoundError(f"no batch {batch}; `basics ingest batches` lists them")
+    found = app.store.query("SELECT path, status, rejected FROM batches WHERE id = ?", [batch])
+    if not found:
+        raise NotFoundError(f"no batch {batch}; `basics batches list` lists them")
+    path, status, rejected = found[0]
     rows = app.store.query(
         "SELECT line, field, reason, raw FROM rejects WHERE batch_id = ? ORDER BY line", [batch]
     )
@@ -413,6 +414,15 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
         output.emit_json(rejects_record(path, rows))
     elif as_csv:
         output.emit_csv(["file", *header], [(path, *row) for row in rows])
+    elif status == "undone":
+        output.say(
+            f"Batch {batch} ({path}) was undone: its {output.plural(rejected, 'reject')} "
+            "went with it."
+            if rejected
+            else f"Batch {batch} ({path}) was undone; it rejected no record."
+        )
+    elif not rows:
+        output.say(f"Batch {batch} ({path}) rejected no record.")
     else:
         output.emit_table(f"Rejects of batch {batch} ({path})", header, rows)
 
