@@ -834,6 +834,15 @@ def test_oncall_toil_and_replay_default_their_range_by_the_same_rule(tmp_path: P
     assert (weeks[0]["week"], weeks[-1]["week"], len(weeks)) == ("2025-W48", "2026-W07", 12)
     assert [w["total"]["hours"] for w in weeks if w["total"]["entries"]] == [2.0, 2.0]
 
+    deployed = invoke(tmp_path, "deploys", "record", "--service", "www", "--version", "v7",
+                      "--at", "2026-02-18T16:20:05Z")  # fmt: skip
+    assert deployed.exit_code == 0, deployed.stderr
+    dora = invoke(tmp_path, "deploys", "dora", "--json")
+    assert dora.stderr == (
+        "latest: the newest deploy, at 2026-02-18 16:20:05Z (the range ends 1 s after it)\n"
+    )
+    assert json.loads(dora.stdout)["to"] == "2026-02-18T16:20:06Z"
+
     events = write_events(tmp_path / "events.jsonl", EVENTS)
     assert invoke(tmp_path, "ingest", "events", str(events), "--source", "api").exit_code == 0
     replay = invoke(tmp_path, "alerts", "replay", "www/availability", "--json")

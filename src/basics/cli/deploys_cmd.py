@@ -213,7 +213,10 @@ def dora(
     chosen = app.deploys.chosen(list(services), team)
     since, to, newest = app.deploys.report_range(time_option(ctx, start), end, DEFAULT_DAYS)
     if newest is not None:
-        click.echo(f"to: the newest deploy, {output.when(newest)} (+1 s)", err=True)
+        output.say(
+            f"latest: the newest deploy, at {output.when(newest)} (the range ends 1 s after it)",
+            err=True,
+        )
     found = app.deploys.dora(since, to, chosen, environment)
     record_ = dora_record(found)
     if as_json:
