@@ -130,3 +130,24 @@ def test_two_requests_of_identical_content_with_their_ids_are_both_stored(
     assert (result.accepted, result.duplicate_rows, result.overlap_rows) == (1, 1, 0)
     assert (skipped.accepted, skipped.overlap_rows) == (1, 0)
     assert env.store.scalar("SELECT count(*) FROM events") == 4
+
+
+def test_skip_overlap_counts_a_bad_line_both_exports_hold_once(make_env: Any) -> None:
+    """The second export repeats the first's bad line (rejected already, in batch 1): it is
+    not counted again; a bad line of its own is, and so is a second copy of the repeated
+    one (one for one, as records are)."""
+    env = make_env(config())
+    bad = '{"ts": "2026-03-02T10:04:30Z", "status": "five hundred"}\n'
+    env.ingest("export", env.write("a.jsonl", FIRST + bad))
+    second = SECOND + bad + bad + "not json\n"
+
+    result = env.ingest("export", env.write("b.jsonl", second), skip_overlap=True)
+
+    assert (result.accepted, result.overlap_rows) == (4, 2)
+    assert (result.rejected, result.overlap_rejects) == (2, 1)
+    assert env.store.query("SELECT batch_id, line, field FROM rejects ORDER BY batch_id, line") == [
+        (1, 6, "status"),
+        (2, 8, "status"),
+        (2, 9, "record"),
+    ]  # line 7 was the repeat
+    assert env.store.scalar("SELECT rejected FROM batches WHERE id = 2") == 2

@@ -302,6 +302,13 @@ def summarise(result: BatchResult) -> None:
     if result.overlap_rows:
         skipped = output.plural(result.overlap_rows, "record")
         output.say(f"{skipped} skipped: identical ones were stored already", indent="  ")
+    if result.overlap_rejects:
+        skipped = output.plural(result.overlap_rejects, "bad line")
+        output.say(
+            f"{skipped} not counted again: identical ones were rejected already (in an "
+            "earlier batch of the source)",
+            indent="  ",
+        )
     if result.local_time_rows:
         output.say(
             f"{output.plural(result.local_time_rows, 'timestamp')} had no UTC offset and "

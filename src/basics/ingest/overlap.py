@@ -91,6 +91,27 @@ def skip_stored(
     return int(deleted[0][0])
 
 
+def skip_stored_rejects(
+    db: duckdb.DuckDBPyConnection, batch_id: int, source: str, exempt: list[int]
+) -> int:
+    """Delete the batch's rejects identical (field, reason, raw text) to rejects stored for
+    an applied batch of the same source, not `exempt`, one for one: the bad lines an
+    overlapping export repeats were rejected once already. How many."""
+    deleted = db.execute(
+        "DELETE FROM rejects WHERE batch_id = $batch AND rowid IN ("
+        "  SELECT rowid FROM (SELECT rowid, hash(field, reason, raw) AS k, row_number() OVER "
+        "    (PARTITION BY hash(field, reason, raw) ORDER BY rowid) AS nth "
+        "    FROM rejects WHERE batch_id = $batch) "
+        "  JOIN (SELECT hash(field, reason, raw) AS k, count(*) AS stored FROM rejects "
+        "    WHERE batch_id <> $batch AND NOT list_contains($exempt, batch_id) AND batch_id IN "
+        "    (SELECT id FROM batches WHERE kind = 'events' AND status = 'applied' "
+        "     AND source = $source) GROUP BY 1) USING (k) "
+        "  WHERE nth <= stored)",
+        {"batch": batch_id, "source": source, "exempt": exempt},
+    ).fetchall()
+    return int(deleted[0][0])
+
+
 def repeats_after_joins(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """In a file of exports joined with `cat` (its CSV header comes again), how many of its
     events repeat identical ones of the same file: overlapping exports counted twice,

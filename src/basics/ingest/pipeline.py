@@ -40,6 +40,7 @@ from basics.ingest.overlap import (
     repeats_after_joins,
     skip_duplicate_ids,
     skip_stored,
+    skip_stored_rejects,
 )
 from basics.ingest.text_formats import COMBINED
 from basics.store.duckdb_store import Store, explain
@@ -79,6 +80,7 @@ class BatchResult:
     ahead_warning: str = "1d"
     duplicate_rows: int = 0  # skipped: their record id was stored already
     overlap_rows: int = 0  # skipped (skip_overlap): identical records were stored already
+    overlap_rejects: int = 0  # skipped (skip_overlap): identical bad lines were rejected already
     joined_repeats: int = 0  # a file of joined exports (its header again): records repeated
     timezone: str = "UTC"
     min_ts: dt.datetime | None = None
@@ -244,6 +246,10 @@ def ingest_events(
                     )
             elif not allow_overlap:
                 _refuse_repeats(db, source_name, batch_id, read, result, ided)
+            if skip_overlap and result.rejected:
+                exempt = _same_file_batches(db, source_name, read)
+                result.overlap_rejects = skip_stored_rejects(db, batch_id, source_name, exempt)
+                result.rejected -= result.overlap_rejects
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:
                 status = "rejected"  # kept for `ingest rejects`, never counted as data
