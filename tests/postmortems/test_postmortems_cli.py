@@ -231,7 +231,20 @@ def test_an_empty_or_missing_folder_says_so(folder: Path) -> None:
     listed = run(folder, "postmortems", "themes")
     assert listed.exit_code == 0 and "No themes" in listed.output
     shutil.rmtree(folder / "postmortems", ignore_errors=True)
-    assert json.loads(run(folder, "postmortems", "list", "--json").output) == []
+    listed_json = run(folder, "postmortems", "list", "--json")
+    assert json.loads(listed_json.stdout) == []
+    missing = f"No post-mortems: {folder / 'postmortems'} does not exist"
+    assert " ".join(listed_json.stderr.split()).startswith(missing)
+    for command in (["list"], ["actions", "--open"], ["lint"]):
+        said = run(folder, "postmortems", *command)
+        assert said.exit_code == 0 and said.stdout == "", command  # no empty table
+        assert " ".join(said.stderr.split()).startswith(missing), command
+    (folder / "postmortems").mkdir()
+    empty = run(folder, "postmortems", "list")
+    assert " ".join(empty.stderr.split()) == (
+        f"No post-mortems in {folder / 'postmortems'} (`basics postmortems new INCIDENT` "
+        "drafts one)."
+    )
 
 
 def test_importing_again_keeps_a_file_edited_since(folder: Path) -> None:

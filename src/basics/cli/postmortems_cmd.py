@@ -57,6 +57,10 @@ def list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     output.one_format(as_json, as_csv)
     library = get_app(ctx).postmortems.library()
     rows = [postmortem_row(pm) for pm in library.postmortems]
+    if not rows:
+        output.say(_none_in(library.folder), err=True)
+        if not (as_json or as_csv):
+            return
     if as_json:
         output.emit_json(rows)
         return
@@ -147,7 +151,12 @@ def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     from basics.cli import output
 
     output.one_format(as_json, as_csv)
-    findings = get_app(ctx).postmortems.lint()
+    app = get_app(ctx)
+    findings = app.postmortems.lint()
+    if not findings and not app.postmortems.library().postmortems:
+        output.say(_none_in(app.config.postmortems_path) + " Nothing to lint.", err=True)
+        if not (as_json or as_csv):
+            return
     if as_json:
         output.emit_json(findings)
     elif as_csv:
@@ -207,6 +216,18 @@ def actions(
             output.say(f'No action item is owned by "{owner}" (owners: '
                        f"{', '.join(owners) or 'none named'}).", err=True)  # fmt: skip
     rows = [action_row(pm, item, is_overdue(item, today)) for pm, item in found]
+    if not found and not owner:
+        library = app.postmortems.library()
+        which = "overdue " if overdue else "open " if only_open else ""
+        output.say(
+            _none_in(library.folder)
+            if not library.postmortems
+            else f"No {which}action items in the "
+            f"{output.plural(len(library.postmortems), 'post-mortem')} of {library.folder}.",
+            err=True,
+        )
+    if not rows and not (as_json or as_csv):
+        return
     if as_json:
         output.emit_json(rows)
     elif as_csv:
@@ -424,3 +445,13 @@ def _say_skipped(skipped: list[tuple[str, str]]) -> None:
     # One line a file, as a reject's: found by its path, not wrapped.
     for path, why in skipped:
         click.echo(f"skipped {path}: {why}", err=True)
+
+
+def _none_in(folder: str | Path) -> str:
+    """Why a report of post-mortems is empty: the folder holds none, or is not there."""
+    if not Path(folder).is_dir():
+        return (
+            f"No post-mortems: {folder} does not exist (`basics postmortems new INCIDENT` "
+            "drafts one there; `postmortems:` in basics.yaml names another folder)."
+        )
+    return f"No post-mortems in {folder} (`basics postmortems new INCIDENT` drafts one)."

@@ -165,9 +165,11 @@ BASICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      "multi-window burn-rate alerts (the Workbook policy): basics alerts compare", ()),
     ("oncall-load", "the on-call was overloaded",
      "pages per shift against two per 12 hours: basics oncall report", ("oncall-load",)),
-    ("toil", "manual work in the response (toil)", "toil tracked as hours (coming)", ("toil",)),
+    ("toil", "manual work in the response (toil)",
+     "toil logged as hours against the cap: basics toil log / report", ("toil",)),
     ("risky-deploy", "a deploy or a change set it off",
-     "deploys and change failure rate (coming)", ("bad-deploy", "config-change")),
+     "deploys before each firing and the change failure rate: basics slo changes, "
+     "basics deploys dora", ("bad-deploy", "config-change")),
 )  # fmt: skip
 """Each basic: its key, the finding, what Basics gives for it, the concepts that name it."""
 
