@@ -241,3 +241,37 @@ def test_rejects_of_a_batch_without_any_or_undone_say_so(run: Any) -> None:
     missing = run("ingest", "rejects", "9")
     assert missing.exit_code == 1
     assert "no batch 9; `basics batches list` lists them" in missing.output
+
+
+def test_a_file_without_records_stores_no_batch_and_says_so(run: Any) -> None:
+    (run.root / "empty.jsonl").write_bytes(b"")
+    (run.root / "blank.jsonl").write_text("\n  \n\n", encoding="utf-8")
+    done = run("ingest", "events", str(run.root / "empty.jsonl"), str(run.root / "blank.jsonl"),
+               "-s", "api")  # fmt: skip
+    assert done.exit_code == 0
+    assert [" ".join(line.split()) for line in done.stdout.splitlines()] == [
+        f"{run.root / name}: no record in it (empty, or blank lines): nothing stored"
+        for name in ("empty.jsonl", "blank.jsonl")
+    ]
+    assert json.loads(run("batches", "list", "--all", "--json").stdout) == []
+    as_json = json.loads(run("ingest", "events", str(run.root / "blank.jsonl"), "-s", "api",
+                             "--json").stdout)  # fmt: skip
+    assert [(r["status"], r["batch_id"]) for r in as_json] == [("empty", None)]
+
+
+def test_ingest_output_is_the_summary_alone_when_not_a_terminal(run: Any) -> None:
+    """The progress bar went to standard output: a script reading it got a blank line first."""
+    import subprocess
+    import sys
+
+    (run.root / "a.jsonl").write_text(_jsonl(2, 3, 2), encoding="utf-8")
+    basics = Path(sys.executable).parent / "basics"
+    done = subprocess.run(
+        [basics, "--config", str(run.root / "basics.yaml"), "ingest", "events",
+         str(run.root / "a.jsonl"), "-s", "api"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert done.stdout.startswith(f"{run.root / 'a.jsonl'}: batch 1:")
+    assert " ".join(done.stdout.split()).endswith("to 2026-03-02 10:00:02Z, 1 rejected")
+    assert done.stderr.startswith(f"  {run.root / 'a.jsonl'}:4: record: not valid JSON")

@@ -89,13 +89,15 @@ def test_csv_reject_keeps_the_records_source_text(make_env: Any) -> None:
     assert raws[9] == '1,eu,"c5\nmore",200,2026-03-29T00:32:00Z,x,extra'
 
 
-def test_csv_with_only_a_header_is_an_empty_batch(make_env: Any) -> None:
+def test_csv_with_only_a_header_stores_no_batch(make_env: Any) -> None:
     env = make_env(CSV_SOURCE)
 
     result = env.ingest("sheet", env.write("empty.csv", "When,status\n"))
 
-    assert (result.status, result.accepted, result.rejected) == ("applied", 0, 0)
-    assert env.counts()["batches"] == 1
+    assert (result.status, result.batch_id, result.accepted, result.rejected) == (
+        "empty", None, 0, 0,
+    )  # fmt: skip
+    assert env.counts()["batches"] == 0
 
 
 def test_csv_files_joined_with_their_headers_are_read_whole(make_env: Any) -> None:

@@ -222,6 +222,7 @@ def ingest_with_progress(
         return app.ingest_events(
             source, path, allow_overlap=allow_overlap, skip_overlap=skip_overlap
         )
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -230,13 +231,18 @@ def ingest_with_progress(
         TimeElapsedColumn,
     )
 
+    # On stderr, as every progress bar, and only on a terminal: standard output holds only
+    # the summaries, and a log file no bar.
+    console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TextColumn("{task.fields[accepted]:,} events, {task.fields[rejected]:,} rejected"),
         TimeElapsedColumn(),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task(path, total=None, accepted=0, rejected=0)
 
@@ -264,6 +270,10 @@ def summarise(result: BatchResult) -> None:
             "nothing changed (to read it again under changed source settings: "
             f"basics batches undo {result.duplicate_of}, then ingest it)"
         )
+        return
+    if result.status == "empty":
+        since = f" appended since batch {result.continues}" if result.continues else ""
+        output.say(f"{result.path}: no record in it{since} (empty, or blank lines): nothing stored")
         return
     if result.status == "rejected":
         output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)

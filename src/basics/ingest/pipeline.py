@@ -65,7 +65,8 @@ class BatchResult:
     """What one ingest did.
 
     `status` is `applied`, `duplicate` (this content is stored already: nothing written),
-    or `rejected` (every record was rejected: the rejects are kept, no events).
+    `rejected` (every record was rejected: the rejects are kept, no events) or `empty` (no
+    record in it at all: nothing written, no batch).
     """
 
     batch_id: int | None
@@ -195,6 +196,10 @@ def ingest_events(
             if pending is not None:
                 with store.held():
                     plan = _settle(store, pending, source_name, allow_overlap)
+        if not (result.accepted or result.rejected):
+            # No record at all (an empty file, blank lines, a header alone): no batch.
+            result.status = "empty"
+            return result
         stage.attach()
         with store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
