@@ -170,7 +170,7 @@ def test_an_unknown_service_is_counted_and_the_cli_warns(tmp_path: Path) -> None
     assert done.exit_code == 0, done.output
     assert (
         done.stdout
-        == f"{tmp_path / 'x.csv'}: 3 incident(s) recorded, updated or already known, 0 refused\n"
+        == f"{tmp_path / 'x.csv'}: 3 incidents recorded, updated or already known, 0 refused\n"
     )
     assert done.stderr == (
         "  warning: not a service of basics.yaml, nor an alias of one: paymnets (2 incidents), "

@@ -47,7 +47,7 @@ def test_the_reply_counts_the_alerts_left_out(server: Server) -> None:
     # Two alerts came, five more did not.
     assert (body["status"], body["pages"], body["new_pages"]) == ("applied", 2, 2)
     assert body["warnings"] == [
-        "Alertmanager left 5 alert(s) out of 1 notification(s) (truncatedAlerts): they are "
+        "Alertmanager left 5 alerts out of 1 notification (truncatedAlerts): they are "
         "not pages here; set the webhook receiver's max_alerts to 0 (no limit) to have every "
         "alert sent"
     ]

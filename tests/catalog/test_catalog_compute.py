@@ -47,7 +47,7 @@ def test_a_measured_service_passes_every_check() -> None:
     ("change", "check", "verdict", "measured"),
     [
         ({"slos": {"latency": "latency"}}, "slo.availability", "fail",
-         "no availability SLO among 1 SLO(s)"),
+         "no availability SLO among 1 SLO"),
         ({"newest_event": AT - dt.timedelta(hours=24)}, "slo.receiving", "pass",
          "newest event 24 h before 2026-03-03 00:00"),
         ({"newest_event": AT - dt.timedelta(hours=24, seconds=1)}, "slo.receiving", "fail",
@@ -56,16 +56,16 @@ def test_a_measured_service_passes_every_check() -> None:
          "no events counted by its SLOs before 2026-03-03 00:00"),
         # 6 false pages in 3 months = 2.0 a month: at the line, not over it
         ({"replays": [ReplayFacts("api/a", 1, 1.0, 7, 6, 3.0, ONE, ONE)]}, "alerts.replay", "pass",
-         "recall 100% of 1 incident(s); 2.0 false pages/month (worst: api/a), last 90d"),
+         "recall 100% of 1 incident; 2.0 false pages/month (worst: api/a), last 90d"),
         ({"replays": [ReplayFacts("api/a", 1, 1.0, 8, 7, 3.0, ONE, ONE)]}, "alerts.replay", "fail",
-         "recall 100% of 1 incident(s); 2.3 false pages/month (worst: api/a), last 90d"),
+         "recall 100% of 1 incident; 2.3 false pages/month (worst: api/a), last 90d"),
         ({"replays": [ReplayFacts("api/a", 2, 0.5, 1, 0, 3.0, frozenset({1, 2}), ONE)]},
          "alerts.replay", "warn",
-         "recall 50% of 2 incident(s); 0.0 false pages/month (worst: api/a), last 90d"),
+         "recall 50% of 2 incidents; 0.0 false pages/month (worst: api/a), last 90d"),
         ({"replays": [ReplayFacts("api/a", 0, None, 0, 0, 3.0)]}, "alerts.replay", "warn",
          "no incident in the window to catch; 0.0 false pages/month (worst: api/a), last 90d"),
         ({"owner": None}, "owner", "fail", "no owner"),
-        ({"runbook": None}, "runbook", "fail", "2 paging SLO(s), no runbook"),
+        ({"runbook": None}, "runbook", "fail", "2 paging SLOs, no runbook"),
         ({"runbook": None, "paging_slos": 0}, "runbook", "pass", "no paging alert"),
         ({"rotation": ("solo", 1)}, "oncall.rotation", "fail", "rotation solo: 1 people"),
         ({"rotation": None, "team": None}, "oncall.rotation", "fail",
@@ -80,20 +80,20 @@ def test_a_measured_service_passes_every_check() -> None:
         ({"over_limit_shifts": 3}, "oncall.load", "fail",
          "3 of 8 shifts over 2 incidents per 12 h"),
         ({"without_postmortem": ["db down"]}, "postmortems.coverage", "fail",
-         "1 of 2 incident(s) have one; missing: db down"),
+         "1 of 2 incidents has one; missing: db down"),
         ({"open_actions": 2, "unowned_actions": ["PM-1: x"]}, "postmortems.actions", "warn",
          "2 open: 0 overdue, 1 without owner (e.g. PM-1: x)"),
         ({"open_actions": 2, "overdue_actions": ["PM-2: y"]}, "postmortems.actions", "fail",
          "2 open: 1 overdue, 0 without owner (e.g. PM-2: y)"),
-        ({"deploys": 0}, "deploys.recorded", "fail", "0 deploy(s) in the last 90d"),
+        ({"deploys": 0}, "deploys.recorded", "fail", "0 deploys in the last 90d"),
         ({"lead_time_n": 0}, "deploys.dora", "warn",
          "change failure rate known, lead time unknown: no commits recorded"),
         ({"toil_share": 0.5}, "toil.cap", "pass",
-         "team payments: 50% of capacity over 4 week(s), 0 week(s) over the cap"),
+         "team payments: 50% of capacity over 4 weeks, 0 weeks over the cap"),
         ({"toil_share": 0.45, "toil_weeks_over": 1}, "toil.cap", "warn",
-         "team payments: 45% of capacity over 4 week(s), 1 week(s) over the cap"),
+         "team payments: 45% of capacity over 4 weeks, 1 week over the cap"),
         ({"toil_share": 0.5001}, "toil.cap", "fail",
-         "team payments: 50% of capacity over 4 week(s), 0 week(s) over the cap"),
+         "team payments: 50% of capacity over 4 weeks, 0 weeks over the cap"),
         ({"toil_weeks": 0, "toil_share": None}, "toil.cap", "warn",
          "no toil measured for team payments"),
     ],
@@ -159,7 +159,7 @@ def test_recall_counts_an_incident_caught_by_any_slo_of_the_service() -> None:
     found = {c.check: c for c in compute.scorecard(replace(good(), replays=replays), SETTINGS,
                                                     AT).checks}  # fmt: skip
     assert found["alerts.replay"].verdict == "pass"
-    assert found["alerts.replay"].measured.startswith("recall 100% of 2 incident(s)")
+    assert found["alerts.replay"].measured.startswith("recall 100% of 2 incidents")
 
 
 def test_false_pages_a_month_count_only_the_months_with_data() -> None:

@@ -183,9 +183,8 @@ def test_init_then_validate(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"Wrote {written}.")
     validated = invoke(tmp_path / "project", "config", "validate")
     assert validated.exit_code == 0, validated.output
-    assert validated.stdout.strip() == (
-        f"{written.resolve()}: ok — 2 source(s), 2 service(s), 3 SLO(s)"
-    )
+    said = f"{written.resolve()}: ok — 2 sources, 2 services, 3 SLOs"
+    assert validated.stdout.strip() == said
     again = runner.invoke(cli, ["init", str(tmp_path / "project")])
     assert again.exit_code == 1
     assert "exists; pass --force to overwrite it" in again.stderr

@@ -692,7 +692,7 @@ def test_cli_import_prints_the_block() -> None:
     assert result.stdout.startswith("# Mapped from OpenSLO")
     assert "      availability:\n        objective: 99.9\n" in result.stdout
     assert "note: " in result.stderr
-    assert "1 SLO(s) and 0 alert policy(ies) mapped" in result.stderr
+    assert "1 SLO and 0 alert policies mapped" in result.stderr
 
 
 def test_cli_import_several_files_to_a_file(tmp_path: Path) -> None:
@@ -715,7 +715,7 @@ def test_cli_import_exits_3_when_something_is_not_mapped() -> None:
     assert result.exit_code == 3
     problem = f'{DATA / "unsupported.yaml"}:8: unsupported kind "Foo" '
     assert problem in result.stderr
-    assert "10 problem(s): not everything could be mapped" in result.stderr
+    assert "10 problems: not everything could be mapped" in result.stderr
     assert "services:\n  shop:" in result.stdout
 
 

@@ -138,7 +138,7 @@ def test_latest_leaves_out_events_far_ahead_and_says_so(make_env: Any) -> None:
     assert slo.resolve_at("latest") == found.end
     assert found.describe() == (
         f"latest: the newest event, at 2026-03-02T10:00:00Z, batch {first.batch_id} "
-        f"({env.root / 'a.jsonl'}); 1 event(s) dated further ahead of their ingest were "
+        f"({env.root / 'a.jsonl'}); 1 event dated further ahead of its ingest was "
         "ignored (see basics batches list)"
     )
     # Undo the batch that held the newest trusted event: latest falls back to the next.

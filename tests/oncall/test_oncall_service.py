@@ -249,10 +249,10 @@ def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> 
     first = runner.invoke(cli, [*base, "pages", "classify", "--keys-from-stdin"], input="x4sq")
     assert first.exit_code == 0, first.output
     assert "→ not-actionable/threshold-wrong" in first.output
-    assert "1 page(s) classified; 3 left for later." in first.output
+    assert "1 page classified; 3 left for later." in first.output
     # Running again shows only the three still unclassified.
     second = runner.invoke(cli, [*base, "pages", "classify", "--keys-from-stdin"], input="111")
-    assert "[1/3]" in second.output and "3 page(s) classified; 0 left" in second.output
+    assert "[1/3]" in second.output and "3 pages classified; 0 left" in second.output
 
 
 def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(

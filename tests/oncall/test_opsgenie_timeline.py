@@ -227,7 +227,7 @@ def test_the_cli_says_the_uncovered_periods_and_each_reject(app: App, tmp_path: 
         cli, [*base, "ingest", "shifts", path, "--format", "opsgenie-timeline"]
     )
     assert done.exit_code == 3, done.output  # some periods were rejected
-    assert f"{path}: 6 shift(s) recorded, 3 rejected" in " ".join(done.stdout.split())
+    assert f"{path}: 6 shifts recorded, 3 rejected" in " ".join(done.stdout.split())
     assert "nobody on call" not in done.stdout  # the weekly rotation covers the gap
     assert (
         "  warning: 1 person basics.yaml does not declare: ari@acme.example (their shifts are "

@@ -161,7 +161,7 @@ def test_alerts_alertmanager_left_out_are_counted_in_a_warning() -> None:
     # a, b, c, d: 4 pages; 3 + 4 alerts left out of 2 payloads.
     assert (len(pages), rejects) == (4, [])
     assert warnings == [
-        "Alertmanager left 7 alert(s) out of 2 notification(s) (truncatedAlerts): they are "
+        "Alertmanager left 7 alerts out of 2 notifications (truncatedAlerts): they are "
         "not pages here; set the webhook receiver's max_alerts to 0 (no limit) to have every "
         "alert sent"
     ]
@@ -175,7 +175,7 @@ def test_the_import_and_the_cli_say_what_alertmanager_left_out(tmp_path: Path) -
     app = App(parse_config(CONFIG, tmp_path / "basics.yaml"))
     done = app.oncall.ingest_pages(str(tmp_path / "am.jsonl"), "alertmanager")
     assert (done.status, done.pages, len(done.warnings)) == ("applied", 4, 1)
-    assert done.warnings[0].startswith("Alertmanager left 7 alert(s) out of 2 notification(s)")
+    assert done.warnings[0].startswith("Alertmanager left 7 alerts out of 2 notifications")
     app.store.close()
 
     (tmp_path / "again.jsonl").write_text(TRUNCATED + payload(["e"], 0))
@@ -186,4 +186,4 @@ def test_the_import_and_the_cli_say_what_alertmanager_left_out(tmp_path: Path) -
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "5 pages (1 new), 0 rejected" in result.output
-    assert "warning: Alertmanager left 7 alert(s) out of 2 notification(s)" in result.output
+    assert "warning: Alertmanager left 7 alerts out of 2 notifications" in result.output

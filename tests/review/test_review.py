@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from basics.app import App
 from basics.cli.main import cli
 from basics.config.loader import parse_config
+from basics.core.words import plural
 from basics.deploys.models import DeployRecord
 from basics.oncall.models import Page
 from basics.review import compute
@@ -196,7 +197,7 @@ def test_a_failing_scorecard_is_a_candidate_at_its_weight(app: App, tmp_path: Pa
     review = other.review.review("2026-W10", W10 + dt.timedelta(days=10))
     (card,) = [c for c in review.fix_next if c.kind == "scorecard"]
     failed = int(card.measured)
-    assert card.title.startswith(f"api fails {failed} check(s): ")
+    assert card.title.startswith(f"api fails {plural(failed, 'check')}: ")
     assert card.cost_hours == failed * 1.5 and failed > 0
     assert card.evidence == "basics check --service api"
 

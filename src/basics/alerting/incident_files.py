@@ -207,7 +207,7 @@ def _former_key(fields: Mapping[str, Any]) -> str:
 
 def _fields(record: Any, timezone: str) -> dict[str, Any]:
     if not isinstance(record, dict):
-        raise InputError("expected a mapping with service(s), start, end and title")
+        raise InputError("expected a mapping with services, start, end and title")
     named = _by_name(record)
     services = _services(record, named)
     zone = _zone(named, timezone)

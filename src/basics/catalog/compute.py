@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from basics.catalog.models import RANK, Check, Scorecard, Verdict
 from basics.config.checks import CHECKS, ChecksSettings
+from basics.core.words import plural
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def slo_kind(check: str, kind: str) -> Judge:
         if found:
             return _check(check, "pass", f"{kind} SLO: {', '.join(found)}", value=len(found))
         return _check(
-            check, "fail", f"no {kind} SLO among {len(f.slos)} SLO(s)",
+            check, "fail", f"no {kind} SLO among {plural(len(f.slos), 'SLO')}",
             f"add one under services.{f.service}.slos in basics.yaml (docs/slo.md)", value=0,
         )  # fmt: skip
 
@@ -125,7 +126,7 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     recall = _caught(f.replays)
     false_per_month = max(r.false_pages / r.months if r.months else 0.0 for r in f.replays)
     noisy = max(f.replays, key=lambda r: r.false_pages)
-    said = (f"recall {recall:.0%} of {incidents} incident(s)" if recall is not None
+    said = (f"recall {recall:.0%} of {plural(incidents, 'incident')}" if recall is not None
             else "no incident in the window to catch")  # fmt: skip
     said += f"; {false_per_month:.1f} false pages/month (worst: {noisy.slo}), last {window}"
     evidence = f"basics alerts replay {noisy.slo} --from <{window} ago>"
@@ -168,8 +169,10 @@ def runbook(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     if not f.paging_slos:
         return _check("runbook", "pass", "no paging alert")
     if f.runbook:
-        return _check("runbook", "pass", f"{f.paging_slos} paging SLO(s) link {f.runbook}")
-    return _check("runbook", "fail", f"{f.paging_slos} paging SLO(s), no runbook",
+        return _check(
+            "runbook", "pass", f"{plural(f.paging_slos, 'paging SLO')}, runbook {f.runbook}"
+        )
+    return _check("runbook", "fail", f"{plural(f.paging_slos, 'paging SLO')}, no runbook",
                   f"set services.{f.service}.runbook: its alerts carry it as runbook_url",
                   value=f.paging_slos)  # fmt: skip
 
@@ -201,7 +204,7 @@ def concentration(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     if f.pages < s.min_pages:
         # One night page is 100 % of one person's: too few pages to say who carries them.
         return _check("oncall.concentration", "pass",
-                      f"{f.pages} page(s) in the last {s.oncall_window}: too few to judge "
+                      f"{plural(f.pages, 'page')} in the last {s.oncall_window}: too few to judge "
                       f"(under {s.min_pages})", value=f.pages, threshold=threshold)  # fmt: skip
     worst = max((t for t in (f.top_responder, f.top_night) if t), key=lambda t: t[1])
     said = (
@@ -250,7 +253,9 @@ def coverage(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                       threshold=threshold)  # fmt: skip
     missing = f.without_postmortem
     verdict: Verdict = "fail" if missing else "pass"
-    said = f"{f.serious_incidents - len(missing)} of {f.serious_incidents} incident(s) have one"
+    with_one = f.serious_incidents - len(missing)
+    said = (f"{with_one} of {plural(f.serious_incidents, 'incident')} "
+            f"{'has' if with_one == 1 else 'have'} one")  # fmt: skip
     if missing:
         said += f"; missing: {', '.join(missing[:3])}" + (" …" if len(missing) > 3 else "")
     return _check("postmortems.coverage", verdict, said,
@@ -276,7 +281,7 @@ def deploys_recorded(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     """`deploys.recorded`: deploys of the service in `deploys_window`."""
     verdict: Verdict = "pass" if f.deploys else "fail"
     return _check("deploys.recorded", verdict,
-                  f"{f.deploys} deploy(s) in the last {s.deploys_window}",
+                  f"{plural(f.deploys, 'deploy')} in the last {s.deploys_window}",
                   "record them from CI: basics deploys record --service "
                   f"{f.service} --version V --commit SHA", value=f.deploys)  # fmt: skip
 
@@ -293,7 +298,8 @@ def dora_known(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                       "ingest deploys --git)")  # fmt: skip
     cfr = f.change_failure_ratio or 0.0
     return _check("deploys.dora", "pass",
-                  f"change failure rate {cfr:.0%}, lead time from {f.lead_time_n} change(s)",
+                  f"change failure rate {cfr:.0%}, "
+                  f"lead time from {plural(f.lead_time_n, 'change')}",
                   value=cfr, evidence=f"basics deploys dora --service {f.service}")  # fmt: skip
 
 
@@ -317,8 +323,8 @@ def toil_cap(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                         else "warn" if f.toil_weeks_over else "pass")  # fmt: skip
     return _check(
         "toil.cap", verdict,
-        f"team {f.toil_team}: {f.toil_share:.0%} of capacity over {f.toil_weeks} week(s), "
-        f"{f.toil_weeks_over} week(s) over the cap",
+        f"team {f.toil_team}: {f.toil_share:.0%} of capacity over {plural(f.toil_weeks, 'week')}, "
+        f"{plural(f.toil_weeks_over, 'week')} over the cap",
         "automate the top candidates (basics toil report)", value=f.toil_share,
         threshold=threshold, evidence=f"basics toil report --team {f.toil_team}",
     )  # fmt: skip

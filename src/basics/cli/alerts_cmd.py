@@ -171,7 +171,7 @@ def compare(
         )
     first = results[0] if results else None
     output.emit_table(
-        f"{slo_name}: {len(first.incidents) if first else 0} incident(s), "
+        f"{slo_name}: {output.plural(len(first.incidents) if first else 0, 'incident')}, "
         + (f"{output.when(first.start)} – {output.when(first.end)}" if first else ""),
         [
             "policy",
@@ -453,7 +453,7 @@ def tune(
         output.emit_csv_records(result.candidates)
         return
     output.emit_table(
-        f"{slo_name}: {result.incidents} incident(s), "
+        f"{slo_name}: {output.plural(result.incidents, 'incident')}, "
         f"{output.when(result.start)} – {output.when(result.end)}",
         [
             "tier",
@@ -484,18 +484,19 @@ def tune(
         caption="budget share: the window's error budget a firing tier has seen spent within "
         "its long window; false: firings outside every incident.",
     )
+    firings = "false firing" if max_false_per_month == 1 else "false firings"
     if not result.events:  # counted by tune already
         _say_no_events(ctx, result)
     elif result.best:
         best = result.best
         output.say(
-            f"Best within {max_false_per_month:g} false firing(s) a month: {best.tier} at burn "
+            f"Best within {max_false_per_month:g} {firings} a month: {best.tier} at burn "
             f"rate {best.factor:g} ({best.budget_share:.2%} of the budget per long window)."
         )
     else:
         output.say(
-            f"No candidate detects every incident within {max_false_per_month:g} false "
-            "firing(s) a month; the table shows the trade-off."
+            f"No candidate detects every incident within {max_false_per_month:g} {firings} "
+            "a month; the table shows the trade-off."
         )
 
 
@@ -520,14 +521,14 @@ def prometheus(ctx: click.Context, out: str | None) -> None:
     """
     from pathlib import Path
 
-    from basics.cli.output import say
+    from basics.cli.output import plural, say
 
     app = get_app(ctx)
     rule_file = app.alerting.prometheus_rules()
     text = rule_file.to_yaml()
     if out:
         Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(rule_file.groups)} rule group(s) to {out}", err=True)
+        click.echo(f"wrote {plural(len(rule_file.groups), 'rule group')} to {out}", err=True)
     else:
         click.echo(text, nl=False)
     for line in rule_file.skipped:
@@ -612,7 +613,7 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     from basics.alerting.incident_files import import_incidents
     from basics.cli.main import EXIT_REJECTS
-    from basics.cli.output import say
+    from basics.cli.output import plural, say
 
     app = get_app(ctx)
     refused = 0
@@ -621,8 +622,8 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
         say(
-            f"{name}: {len(set(result.recorded))} incident(s) recorded, updated or already "
-            f"known, {len(result.rejects)} refused"
+            f"{name}: {plural(len(set(result.recorded)), 'incident')} recorded, updated or "
+            f"already known, {len(result.rejects)} refused"
         )
         for line in result.rejects:
             click.echo(f"  {line}", err=True)

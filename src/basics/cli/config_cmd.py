@@ -45,7 +45,7 @@ def validate(ctx: click.Context) -> None:
       basics config validate && echo ok
     """
     from basics.cli.main import EXIT_ERROR, get_app
-    from basics.cli.output import say
+    from basics.cli.output import plural, say
     from basics.ingest.normalize import engine_problems
 
     app = get_app(ctx)
@@ -56,8 +56,8 @@ def validate(ctx: click.Context) -> None:
         ctx.exit(EXIT_ERROR)
     names = app.config.slo_names()
     say(
-        f"{app.config.path}: ok — {len(app.config.sources)} source(s), "
-        f"{len(app.config.services)} service(s), {len(names)} SLO(s)"
+        f"{app.config.path}: ok — {plural(len(app.config.sources), 'source')}, "
+        f"{plural(len(app.config.services), 'service')}, {plural(len(names), 'SLO')}"
     )
 
 

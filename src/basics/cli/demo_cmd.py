@@ -392,8 +392,8 @@ def _toil_summary(app: object, folder: Path) -> None:
     _say(
         f" of team {TEAM}, February: {total.hours:.0f} h, "
         f"{output.percent(total.share, 0)} of its capacity (cap {report.cap_percent:g} %; "
-        f"{report.over_cap_weeks} week(s) over); {oncall:.0f} h of it on-call time derived "
-        f"from pages",
+        f"{output.plural(report.over_cap_weeks, 'week')} over); {oncall:.0f} h of it on-call "
+        "time derived from pages",
         lead="Toil",
     )
     if report.people:
@@ -401,7 +401,7 @@ def _toil_summary(app: object, folder: Path) -> None:
         over = sum(p.over_cap for week in report.weeks for p in week.people if p.name == most.name)
         _say(
             f"{most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
-            f"their time), over the cap in {over} week(s)",
+            f"their time), over the cap in {output.plural(over, 'week')}",
             indent="  ",
         )
     if report.candidates:

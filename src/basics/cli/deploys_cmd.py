@@ -96,7 +96,7 @@ def record(
     if as_json:
         output.emit_json(deploy)
         return
-    shipped = f", {deploy.changes} change(s)" if repo is not None else ""
+    shipped = f", {output.plural(deploy.changes, 'change')}" if repo is not None else ""
     click.echo(
         f"deploy {deploy.id}: {deploy.service} {deploy.version or deploy.commit or ''} "
         f"{deploy.status} at {output.when(deploy.deployed_at)}{shipped}"

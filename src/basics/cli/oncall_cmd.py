@@ -134,7 +134,7 @@ def ingest_shifts(
             )  # fmt: skip
             output.say(f"{path}: {every} rejected; nothing stored", err=True)
         else:
-            output.say(f"{path}: {count} shift(s) recorded, {len(rejects)} rejected")
+            output.say(f"{path}: {output.plural(count, 'shift')} recorded, {len(rejects)} rejected")
         if done.unknown_people:
             named = ", ".join(done.unknown_people[:5]) + (
                 f" and {len(done.unknown_people) - 5} more" if len(done.unknown_people) > 5 else ""
@@ -242,7 +242,7 @@ def list_pages(
         rows = [[short[p.id], *row] for p, row in zip(found, cells, strict=True)]
         caption = "id: the page's short id, which basics pages tag takes (--json has the full id)."
     output.emit_table(
-        f"{len(found):,} page(s)",
+        output.plural(len(found), "page"),
         header,
         rows,
         drop=["acked", "resolved", "responder", "service"],
@@ -483,4 +483,4 @@ def classify(ctx: click.Context, alert: str | None, keys_from_stdin: bool) -> No
         app.oncall.tag(page.id, outcomes[int(key) - 1])
         done += 1
         click.echo(f"  → {outcomes[int(key) - 1]}")
-    click.echo(f"\n{done} page(s) classified; {len(todo) - done} left for later.")
+    click.echo(f"\n{output.plural(done, 'page')} classified; {len(todo) - done} left for later.")

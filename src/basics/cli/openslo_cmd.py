@@ -37,7 +37,7 @@ def import_(files: tuple[Path, ...], out: Path | None) -> None:
     Example:
       basics openslo import slos.yaml slis.yaml --out imported.yaml
     """
-    from basics.cli.output import say
+    from basics.cli.output import plural, say
     from basics.config.openslo import import_openslo_many
     from basics.core.errors import InputError
 
@@ -59,11 +59,14 @@ def import_(files: tuple[Path, ...], out: Path | None) -> None:
     else:
         _write(out, text)
     slos = len(result.slo_names())
-    summary = f"{slos} SLO(s) and {len(result.policies)} alert policy(ies) mapped"
+    summary = (
+        f"{plural(slos, 'SLO')} and "
+        f"{plural(len(result.policies), 'alert policy', 'alert policies')} mapped"
+    )
     if out is not None:
         summary += f" to {out}"
     if result.problems:
-        summary += f"; {len(result.problems)} problem(s): not everything could be mapped"
+        summary += f"; {plural(len(result.problems), 'problem')}: not everything could be mapped"
     say(summary, err=True)
     if result.problems:
         click.get_current_context().exit(EXIT_REJECTS)

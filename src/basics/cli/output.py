@@ -12,12 +12,13 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from basics.core.words import plural
 from basics.records import plain
 
 if TYPE_CHECKING:
     import textwrap
 
-__all__ = ["plain"]  # re-exported: commands format with output.plain
+__all__ = ["plain", "plural"]  # re-exported: commands format with output.plain, .plural
 
 
 def emit_json(value: Any) -> None:
@@ -239,12 +240,6 @@ def _style(text: str, sgr: str) -> str:
 def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     """Characters a heavy-head table takes: each column, its padding and a border."""
     return sum(natural[i] + 3 for i in shown) + 1
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """A count and its noun agreeing: 1 page, 2 pages, 1,024 entries (`nouns` where an s
-    is not the plural)."""
-    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def percent(value: float | None, digits: int = 3) -> str | None:

@@ -513,8 +513,10 @@ def changes(
     if as_json:
         output.emit_json(changes_record(found))
         return
+    firings = sum(1 for moment in found.moments if moment.kind == "firing")
     output.say(
-        f"{found.slo}: {len(found.moments)} firing(s) and incident(s), "
+        f"{found.slo}: {output.plural(firings, 'firing')} and "
+        f"{output.plural(len(found.moments) - firings, 'incident')}, "
         f"{output.when(found.start)} – {output.when(found.end)}; deploys of {found.service} "
         f"up to {output.duration(found.within_s)} before each"
     )

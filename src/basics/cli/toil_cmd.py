@@ -227,10 +227,10 @@ def _summarise(result: ToilImport) -> None:
         )
     notes = [f"read as {result.encoding}"] if result.encoding != "utf-8" else []
     notes += [
-        f"skipped {count} {what}"
+        f"skipped {output.plural(count, what)}"
         for count, what in (
-            (result.blank_rows, "blank row(s)"),
-            (result.header_rows, "repeated header row(s)"),
+            (result.blank_rows, "blank row"),
+            (result.header_rows, "repeated header row"),
         )
         if count
     ]

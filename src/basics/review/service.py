@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from basics.core.clock import iso_utc, iso_week, monday
 from basics.core.errors import InputError
 from basics.core.windows import calendar_length_s
+from basics.core.words import plural
 from basics.review import compute
 from basics.review.models import (
     AlertWeek,
@@ -272,7 +273,7 @@ class ReviewService:
         ] + [
             compute.candidate(
                 "overdue",
-                f"{service_name}: {count} overdue action item(s)",
+                f"{service_name}: {plural(count, 'overdue action item')}",
                 service_name,
                 count,
                 "items",
@@ -300,7 +301,7 @@ class ReviewService:
         candidates = [
             compute.candidate(
                 "scorecard",
-                f"{c.service} fails {c.failed} check(s): "
+                f"{c.service} fails {plural(c.failed, 'check')}: "
                 + ", ".join(k.check for k in c.checks if k.verdict == "fail"),
                 c.service,
                 c.failed,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from basics.core.words import plural
+
 Status = Literal["ok", "burning", "exhausted", "no_data"]
 
 
@@ -59,9 +61,11 @@ class Latest:
         where += f" ({self.path})" if self.path else ""
         text = f"latest: the newest event, at {_iso(self.event_at)}{where}"
         if self.ignored_ahead:
+            one = self.ignored_ahead == 1
             text += (
-                f"; {self.ignored_ahead:,} event(s) dated further ahead of their ingest "
-                "were ignored (see basics batches list)"
+                f"; {plural(self.ignored_ahead, 'event')} dated further ahead of "
+                f"{'its' if one else 'their'} ingest {'was' if one else 'were'} ignored "
+                "(see basics batches list)"
             )
         return text
 

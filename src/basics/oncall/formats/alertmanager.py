@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from basics.core.clock import iso_utc
+from basics.core.words import plural
 from basics.oncall.formats.common import (
     TIME_EXPECTED,
     RecordError,
@@ -92,7 +93,8 @@ def read_alertmanager_noted(
     warnings = []
     if truncated:
         warnings.append(
-            f"Alertmanager left {truncated:,} alert(s) out of {payloads:,} notification(s) "
+            f"Alertmanager left {plural(truncated, 'alert')} out of "
+            f"{plural(payloads, 'notification')} "
             "(truncatedAlerts): they are not pages here; set the webhook receiver's "
             "max_alerts to 0 (no limit) to have every alert sent"
         )
