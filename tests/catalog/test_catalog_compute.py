@@ -27,6 +27,7 @@ def good() -> Facts:
         paging_slos=2, runbook="https://runbooks/api", rotation=("primary", 3),
         oncall_team="payments", pages=40, top_responder=("ana", 0.4), night_pages=10,
         top_night=("bo", 0.5), shifts=8, over_limit_shifts=0, serious_incidents=2,
+        incidents_recorded=5, postmortems_written=3,
         deploys=30, lead_time_n=80, change_failure_ratio=0.1, toil_team="payments",
         toil_weeks=4, toil_share=0.3, toil_cap=0.5,
     )  # fmt: skip
@@ -64,6 +65,21 @@ def test_a_measured_service_passes_every_check() -> None:
          "recall 50% of 2 incidents; 0.0 false pages/month (worst: api/a), last 90d"),
         ({"replays": [ReplayFacts("api/a", 0, None, 0, 0, 3.0)]}, "alerts.replay", "warn",
          "no incident in the window to catch; 0.0 false pages/month (worst: api/a), last 90d"),
+        # No events: nothing replayed, no rate (it said 0.0 false pages a month).
+        ({"replays": [ReplayFacts("api/a", 0, None, 0, 0, 0.0)]}, "alerts.replay", "warn",
+         "no events in the last 90d: no alert to replay (no data)"),
+        # Two false pages in two hours of events are not rated as 730 a month ...
+        ({"replays": [ReplayFacts("api/a", 1, 1.0, 3, 2, 2 / 730.485, ONE, ONE)]},
+         "alerts.replay", "warn", "recall 100% of 1 incident; 2 false pages in 0.1 days of "
+         "events (worst: api/a): under a week, not rated per month"),
+        # ... but three, over a month's allowance of two, fail in any span.
+        ({"replays": [ReplayFacts("api/a", 1, 1.0, 4, 3, 6 / 30.436875, ONE, ONE)]},
+         "alerts.replay", "fail", "recall 100% of 1 incident; 3 false pages in 6.0 days of "
+         "events (worst: api/a): under a week, not rated per month"),
+        ({"incidents_recorded": 0, "serious_incidents": 0}, "postmortems.coverage", "warn",
+         "no incident recorded at all: what needs a post-mortem is unknown (no data)"),
+        ({"postmortems_written": 0}, "postmortems.actions", "warn",
+         "no post-mortem written: no action item to follow (no data)"),
         ({"owner": None}, "owner", "fail", "no owner"),
         ({"runbook": None}, "runbook", "fail", "2 paging SLOs, no runbook"),
         ({"runbook": None, "paging_slos": 0}, "runbook", "pass", "no paging alert"),

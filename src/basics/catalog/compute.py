@@ -16,6 +16,11 @@ from basics.catalog.models import RANK, Check, Scorecard, Verdict
 from basics.config.checks import CHECKS, ChecksSettings
 from basics.core.words import plural
 
+MONTH_DAYS = 30.436875
+"""A month (a Gregorian year's twelfth), in days: false pages are rated per this."""
+RATED_MONTHS = 7 / MONTH_DAYS
+"""A week of events, in months: less, and false pages are counted, not rated per month."""
+
 
 @dataclass(frozen=True)
 class ReplayFacts:
@@ -52,6 +57,8 @@ class Facts:
     shifts: int = 0
     over_limit_shifts: int = 0
     serious_incidents: int = 0
+    incidents_recorded: int = 0  # every incident of the store: none, and coverage is unknown
+    postmortems_written: int = 0  # every post-mortem of the folder
     without_postmortem: list[str] = field(default_factory=list)  # incident titles
     open_actions: int = 0
     overdue_actions: list[str] = field(default_factory=list)
@@ -122,24 +129,40 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     if not f.replays:
         return _check(check, "fail", "no SLO, so no alert", "define SLOs: their burn-rate "
                       "alerts come with them", threshold=threshold)  # fmt: skip
+    observed = [r for r in f.replays if r.months > 0]
+    if not observed:
+        return _check(check, "warn", f"no events in the last {window}: no alert to replay "
+                      "(no data)", "ingest the service's events (basics ingest events)",
+                      threshold=threshold)  # fmt: skip
     incidents = len(frozenset().union(*(r.incident_ids for r in f.replays)))
     recall = _caught(f.replays)
-    false_per_month = max(r.false_pages / r.months if r.months else 0.0 for r in f.replays)
-    noisy = max(f.replays, key=lambda r: r.false_pages)
+    # False pages a month only over a week of events or more: two false pages in two hours
+    # are not 700 a month. Fewer days still fail when they hold more than a month's allowance.
+    rated = [r for r in observed if r.months >= RATED_MONTHS]
+    false_per_month = max((r.false_pages / r.months for r in rated), default=None)
+    noisy = max(observed, key=lambda r: r.false_pages)
     said = (f"recall {recall:.0%} of {plural(incidents, 'incident')}" if recall is not None
             else "no incident in the window to catch")  # fmt: skip
-    said += f"; {false_per_month:.1f} false pages/month (worst: {noisy.slo}), last {window}"
+    if false_per_month is not None:
+        said += f"; {false_per_month:.1f} false pages/month (worst: {noisy.slo}), last {window}"
+    else:
+        days = max(r.months for r in observed) * MONTH_DAYS
+        said += (f"; {plural(noisy.false_pages, 'false page')} in {days:.1f} days of events "
+                 f"(worst: {noisy.slo}): under a week, not rated per month")  # fmt: skip
     evidence = f"basics alerts replay {noisy.slo} --from <{window} ago>"
-    if false_per_month > s.max_false_pages_per_month or (recall is not None and recall == 0):
+    over = (false_per_month is not None and false_per_month > s.max_false_pages_per_month) or any(
+        r.false_pages > s.max_false_pages_per_month for r in observed if r not in rated
+    )
+    if over or (recall is not None and recall == 0):
         verdict: Verdict = "fail"
     elif recall is not None and recall < s.min_recall:
         verdict = "warn"
-    elif recall is None:
-        verdict = "warn"  # nothing to judge recall on: say so rather than pass
+    elif recall is None or false_per_month is None:
+        verdict = "warn"  # nothing to judge on: say so rather than pass
     else:
         verdict = "pass"
-    fix = ("tune the policy: basics alerts tune SLO" if false_per_month >
-           s.max_false_pages_per_month else "record incidents, then replay and tune "
+    fix = ("tune the policy: basics alerts tune SLO" if over
+           else "record incidents, then replay and tune "
            "(basics incidents add; basics alerts tune SLO)")  # fmt: skip
     return _check(check, verdict, said, fix, value=recall, threshold=threshold,
                   evidence=evidence)  # fmt: skip
@@ -247,6 +270,11 @@ def coverage(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     """`postmortems.coverage`: incidents of severity `postmortem_severity` or worse (or of
     no stated severity) in the replay window have a post-mortem."""
     threshold = f"SEV1–SEV{s.postmortem_severity}, and unrated, have one"
+    if not f.incidents_recorded:
+        return _check("postmortems.coverage", "warn",
+                      "no incident recorded at all: what needs a post-mortem is unknown "
+                      "(no data)", "record incidents: basics incidents add, or import them",
+                      threshold=threshold)  # fmt: skip
     if not f.serious_incidents:
         return _check("postmortems.coverage", "pass",
                       f"no incident needing one in the last {s.replay_window}",
@@ -265,6 +293,9 @@ def coverage(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
 
 def actions(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     """`postmortems.actions`: open action items have an owner and are not past due."""
+    if not f.open_actions and not f.postmortems_written:
+        return _check("postmortems.actions", "warn", "no post-mortem written: no action "
+                      "item to follow (no data)", "basics postmortems new INCIDENT")  # fmt: skip
     if not f.open_actions:
         return _check("postmortems.actions", "pass", "no open action item")
     said = (f"{f.open_actions} open: {len(f.overdue_actions)} overdue, "

@@ -26,7 +26,7 @@ PerTeam = dict[tuple[str, str], dict[str, Any]]
 """One on-call and one toil report per team, for one run of the checks (never kept longer:
 the data changes between runs of a long-lived server)."""
 DAY = dt.timedelta(days=1)
-MONTH_S = 30.436875 * 86400
+MONTH_S = compute.MONTH_DAYS * 86400
 
 
 class CatalogService:
@@ -73,6 +73,7 @@ class CatalogService:
         if library is None:
             library = self.app.postmortems.library()
         covered, serious = self._postmortem_coverage(at, library)
+        recorded = int(self.app.store.scalar("SELECT count(*) FROM incidents"))
         open_items = self._actions(self.local_day(at), library)
         dora = self._dora(at)
         found = []
@@ -94,6 +95,8 @@ class CatalogService:
                 rotation=(rotation[0], rotation[1]) if rotation else None,
                 oncall_team=oncall_team,
                 serious_incidents=len(serious.get(name, [])),
+                incidents_recorded=recorded,
+                postmortems_written=len(library.postmortems),
                 without_postmortem=[t for i, t in serious.get(name, []) if i not in covered],
                 **open_items.get(name, {}),
                 **dora.get(name, {}),
