@@ -18,7 +18,7 @@ from basics.config.loader import parse_config
 from basics.core.words import plural
 from basics.deploys.models import DeployRecord
 from basics.oncall.models import Page
-from basics.review import compute
+from basics.review import compute, render
 
 CONFIG = """
 timezone: UTC
@@ -409,3 +409,25 @@ def test_the_terminal_summary_wraps_and_says_what_it_leaves_out(app: App, tmp_pa
     assert max(len(line) for line in changed) <= 50
     assert all(line.startswith(("  ", "    ")) for line in changed)
     assert any(line.startswith("    ") for line in changed)  # a continued line
+
+
+def test_what_was_never_recorded_is_no_data_not_zero(tmp_path: Path) -> None:
+    """A store without pages, deploys or post-mortems: 'Pages: 0 (week before 0)' read as a
+    quiet week; each says no data, as toil does."""
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    app = App(parse_config(CONFIG, tmp_path / "basics.yaml"))
+    write_events(tmp_path / "events.jsonl")
+    app.ingest_events("events", str(tmp_path / "events.jsonl"))
+
+    lines = render.summary(app.review.review("2026-W10", W10 + dt.timedelta(days=7)))
+
+    assert "Pages: no data (none imported: basics ingest pages FILE)" in lines
+    assert "Deploys: no data (none recorded: basics deploys record)" in lines
+    assert "Action items: no data (no post-mortem written)" in lines
+    assert "Toil: no data (week before no data)" in lines
+
+
+def test_a_quiet_week_of_a_team_that_records_is_zero(app: App) -> None:
+    lines = render.summary(app.review.review("2026-W07", W10))
+    assert lines[1].startswith("Pages: 0 (week before 0), 0 at night")
+    assert lines[3].startswith("Deploys: 0 (week before 0)")

@@ -64,6 +64,7 @@ class Changes:
     """What changed in each basic over the week (and the week before, to compare)."""
 
     slos: list[SLOWeek] = field(default_factory=list)
+    pages_imported: bool = True  # False: no page stored at all, so 0 pages is no data
     pages: int = 0
     previous_pages: int = 0
     night_pages: int = 0
@@ -72,12 +73,14 @@ class Changes:
     toil_hours: float | None = None  # None: no entries that week, no data (not zero toil)
     previous_toil_hours: float | None = None
     toil_categories: dict[str, float] = field(default_factory=dict)
+    deploys_recorded: bool = True  # False: no deploy stored at all, so 0 deploys is no data
     deploys: int = 0
     previous_deploys: int = 0
     change_failure_rate: float | None = None
     failed_deploys: int = 0
     new_postmortems: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    postmortems_written: bool = True  # False: none in the folder, so 0 items is no data
     actions_opened: int = 0
     actions_closed: int = 0
     actions_overdue: int = 0

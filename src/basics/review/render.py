@@ -22,21 +22,27 @@ def summary(r: Review) -> list[str]:
     lines.append(f"Error budget burned this week: {said}")
     people = ", ".join(f"{p.person} {p.pages} ({p.night_pages} at night)" for p in c.people[:4])
     people += _more(len(c.people), 4, "people") if people else ""
-    lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at night"
-                 + (f"; {people}" if people else ""))  # fmt: skip
+    if c.pages_imported:
+        lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at "
+                     "night" + (f"; {people}" if people else ""))  # fmt: skip
+    else:
+        lines.append("Pages: no data (none imported: basics ingest pages FILE)")
     noisy = ", ".join(f"{a.alert} {a.pages}" for a in c.noisy_alerts[:3])
     noisy += _more(len(c.noisy_alerts), 3, "alerts") if noisy else ""
     if noisy:
         lines.append(f"Noisiest alerts: {noisy}")
     lines.append(f"Toil: {_hours(c.toil_hours)} (week before {_hours(c.previous_toil_hours)})")
     cfr = f", {c.change_failure_rate:.0%} failed" if c.change_failure_rate is not None else ""
-    lines.append(f"Deploys: {c.deploys} (week before {c.previous_deploys}){cfr}")
+    lines.append(f"Deploys: {c.deploys} (week before {c.previous_deploys}){cfr}"
+                 if c.deploys_recorded
+                 else "Deploys: no data (none recorded: basics deploys record)")  # fmt: skip
     if c.new_postmortems:
         lines.append(f"New post-mortems: {'; '.join(c.new_postmortems)}")
     if c.themes:
         lines.append(f"Recurring themes: {'; '.join(c.themes)}")
     lines.append(f"Action items: {c.actions_opened} opened, {c.actions_closed} closed, "
-                 f"{c.actions_overdue} overdue")  # fmt: skip
+                 f"{c.actions_overdue} overdue" if c.postmortems_written
+                 else "Action items: no data (no post-mortem written)")  # fmt: skip
     lines.append(_scorecard_line(c))
     return lines
 

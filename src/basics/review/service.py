@@ -198,6 +198,7 @@ class ReviewService:
         evidence = f"basics oncall report --from {iso_utc(start)} --to {iso_utc(stop)}"
         candidates = [_alert_candidate(a, w, evidence) for a in alerts]
         return {
+            "pages_imported": bool(self.app.store.scalar("SELECT count(*) FROM pages")),
             "pages": report.pages,
             "previous_pages": len(self.app.oncall.pages(before, start)),
             "night_pages": report.concentration.night_pages,
@@ -233,6 +234,7 @@ class ReviewService:
         now = self.app.deploys.dora(start, stop).total
         earlier = self.app.deploys.dora(before, start).total
         return {
+            "deploys_recorded": bool(self.app.store.scalar("SELECT count(*) FROM deploys")),
             "deploys": now.deploys,
             "previous_deploys": earlier.deploys,
             "change_failure_rate": now.change_failure_rate.ratio,
@@ -283,6 +285,7 @@ class ReviewService:
             for service_name, count in sorted(overdue.items())
         ]
         return {
+            "postmortems_written": bool(library.postmortems),
             "new_postmortems": [f"{pm.id}: {pm.title}" for pm in new],
             "themes": [t.name for t, _ in themes],
             "actions_opened": sum(len(pm.action_items) for pm in new),
