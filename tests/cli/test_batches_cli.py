@@ -115,7 +115,7 @@ def test_undo_removes_an_import_of_pages(run: Any) -> None:
 
     assert before[0]["kind"] == "pages" and before[0]["accepted"] > 0
     assert undone["pages"] > 0 and undone["events"] == 0
-    assert json.loads(run("pages", "list", "--json").output) == []
+    assert json.loads(run("pages", "list", "--json").stdout) == []
 
 
 def test_a_file_every_record_of_which_is_rejected_says_why(run: Any, tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_an_incident_can_be_removed(run: Any) -> None:
     assert removed.output == (
         'incident 1 removed: "502s" on www, 2026-03-02 10:00:00Z to 2026-03-02 10:20:00Z\n'
     )
-    assert json.loads(run("incidents", "list", "--json").output) == []
+    assert json.loads(run("incidents", "list", "--json").stdout) == []
     assert run("incidents", "remove", "1").exit_code == 1
 
 

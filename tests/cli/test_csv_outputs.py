@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,45 @@ def test_lint_csv_is_its_findings_and_keeps_its_exit_code(small_demo: Path) -> N
     assert as_csv.exit_code == as_json.exit_code == 2  # findings: exit 2, in either format
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert rows == [{k: str(v) for k, v in f.items()} for f in json.loads(as_json.stdout)]
+
+
+def test_an_empty_list_says_so_and_its_csv_keeps_the_header(
+    small_demo: Path, tmp_path: Path
+) -> None:
+    """Deploys, incidents, pages and toil listed over a range without any: one line on
+    stderr naming how many are stored and the newest; the CSV has its header alone (it
+    printed a blank line), the same header as with rows."""
+    import subprocess
+
+    basics = Path(sys.executable).parent / "basics"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([basics, *args], cwd=small_demo, capture_output=True, text=True,
+                              timeout=120, check=True)  # fmt: skip
+
+    for command, before in (
+        (["deploys", "list"], ["--to", "2020-01-01"]),
+        (["pages", "list"], ["--to", "2020-01-01"]),
+        (["toil", "list"], ["--to", "2020-01-01"]),
+    ):
+        full = run(*command, "--csv").stdout.splitlines()
+        empty = run(*command, *before, "--csv")
+        assert len(full) > 1 and empty.stdout.splitlines() == full[:1], command
+        said = run(*command, *before)
+        assert said.stdout == ""
+        assert said.stderr.startswith(f"No {command[0]}"), said.stderr
+        assert " stored; the newest: " in said.stderr
+    # A store with none at all says how to store some.
+    (tmp_path / "basics.yaml").write_text("store: basics.duckdb\n", encoding="utf-8")
+    none = subprocess.run([basics, "incidents", "list"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=True)  # fmt: skip
+    assert none.stderr == "No incidents stored yet (basics incidents add, or import them).\n"
+    header = subprocess.run(
+        [basics, "incidents", "list", "--csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert header.startswith("id,")

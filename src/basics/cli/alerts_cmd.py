@@ -687,11 +687,19 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
         known = ", ".join(app.config.services) or "none are configured"
         raise NotFoundError(f'no service "{service}" in basics.yaml nor in any incident '
                             f"(known: {known})")  # fmt: skip
+    if not found:
+        stored, newest = app.store.query("SELECT count(*), max(start_ts) FROM incidents")[0]
+        output.none_found(("incident", "incidents"), stored, newest,
+                          "basics incidents add, or import them")  # fmt: skip
+        if not (as_json or as_csv):
+            return
     if as_json:
         output.emit_json(found)
         return
     if as_csv:
-        output.emit_csv_records(found)
+        from basics.alerting.models import Incident
+
+        output.emit_csv_records(found, Incident)
         return
     output.emit_table(
         "Incidents",

@@ -146,13 +146,18 @@ def list_command(
     found = get_app(ctx).deploys.find(
         service, time_option(ctx, start), time_option(ctx, end), environment
     )
+    if not found:
+        stored, newest = get_app(ctx).store.query("SELECT count(*), max(deployed_at) FROM deploys")[
+            0
+        ]
+        output.none_found(("deploy", "deploys"), stored, newest, "basics deploys record")
     if as_json:
         output.emit_json(found)
     elif as_csv:
-        output.emit_csv_records([plain(d) for d in found])
-    elif not found:
-        click.echo("no deploys recorded" + (f" for {service}" if service else ""), err=True)
-    else:
+        from basics.deploys.models import Deploy
+
+        output.emit_csv_records([plain(d) for d in found], Deploy)
+    elif found:
         output.emit_table(
             "Deploys (changes: commits shipped; incidents: linked to the deploy)",
             ["id", "service", "version", "deployed", "status", "changes", "incidents", "commit"],

@@ -214,11 +214,19 @@ def list_pages(
     app = get_app(ctx)
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     found = app.oncall.with_responders(app.oncall.pages(begin, finish, alert, unclassified))
+    if not found:
+        stored, newest = app.store.query("SELECT count(*), max(created_at) FROM pages")[0]
+        output.none_found(("page", "pages"), stored, newest,
+                          "basics ingest pages FILE --format ...")  # fmt: skip
+        if not (as_json or as_csv):
+            return
     if as_json:
         output.emit_json(found)
         return
     if as_csv:
-        output.emit_csv_records(found)
+        from basics.oncall.models import Page
+
+        output.emit_csv_records(found, Page)
         return
     header = ["id", "created", "alert", "service", "responder", "outcome", "acked", "resolved"]
     cells = [

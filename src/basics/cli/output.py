@@ -46,9 +46,17 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def emit_csv_records(records: Sequence[Any]) -> None:
+def emit_csv_records(records: Sequence[Any], kind: type | None = None) -> None:
     """Print records (dataclasses or dicts) as CSV: one row each, nested objects flattened
-    to dotted columns (`percentiles_ms.p50`), lists as JSON text, values as in --json."""
+    to dotted columns (`percentiles_ms.p50`), lists as JSON text, values as in --json.
+    Without records, the header of `kind` (a dataclass of plain fields) alone, or nothing
+    (not a blank line)."""
+    if not records:
+        if kind is not None:
+            import dataclasses
+
+            emit_csv([f.name for f in dataclasses.fields(kind)], [])
+        return
     rows = [_flat(plain(record)) for record in records]
     header: dict[str, None] = {}
     for row in rows:
@@ -240,6 +248,20 @@ def _style(text: str, sgr: str) -> str:
 def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     """Characters a heavy-head table takes: each column, its padding and a border."""
     return sum(natural[i] + 3 for i in shown) + 1
+
+
+def none_found(
+    nouns: tuple[str, str], stored: int, newest: Any, how: str, filtered: bool = True
+) -> None:
+    """One line on stderr for a list that came out empty: nothing stored at all (and `how`
+    to store some), or nothing of the `stored` ones matching (and the `newest` of them)."""
+    noun, many = nouns
+    if not stored:
+        say(f"No {many} stored yet ({how}).", err=True)
+    elif filtered:
+        shown = when(newest) if isinstance(newest, dt.datetime) else newest
+        at = f"; the newest: {shown}" if newest else ""
+        say(f"No {many} match: {plural(stored, noun, many)} stored{at}.", err=True)
 
 
 def percent(value: float | None, digits: int = 3) -> str | None:

@@ -289,11 +289,19 @@ def list_entries(
         category,
         limit,
     )
+    if not found:
+        stored, newest = app.store.query("SELECT count(*), max(day) FROM toil_entries")[0]
+        output.none_found(("toil entry", "toil entries"), stored, newest,
+                          "basics toil log, basics ingest toil FILE")  # fmt: skip
+        if not (as_json or as_csv):
+            return
     if as_json:
         output.emit_json(found)
         return
     if as_csv:
-        output.emit_csv_records(found)
+        from basics.toil.models import ToilEntry
+
+        output.emit_csv_records(found, ToilEntry)
         return
     output.emit_table(
         f"{len(found):,} toil entr{'y' if len(found) == 1 else 'ies'}",
