@@ -636,7 +636,7 @@ def test_cost_of_fifteen_seconds(folder: Path) -> None:
     assert text.stdout == (
         "www/availability, 2026-03-02 14:00:25Z – 2026-03-02 14:00:40Z: 1 bad of 1 events = "
         "66.09% of the budget of the window 2026-01-31 14:01:00Z – 2026-03-02 14:01:00Z "
-        "(1.5 bad events allowed)\n"
+        "(1.51 bad events allowed)\n"
     )
 
 

@@ -318,11 +318,14 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
         output.emit_json(result)
         return
     share = output.percent(result.share_of_budget, 2) or "no data (no events in the window)"
+    budget = float(result.budget_total)
+    # Three significant digits below 10: a budget of 0.005 events read as 0.0.
+    allowed = f"{budget:,.1f}" if budget >= 10 else f"{budget:.3g}"
     output.say(
         f"{slo_name}, {output.when(result.start)} – {output.when(result.end)}: "
         f"{result.counts.bad:,} bad of {result.counts.total:,} events = {share} of the "
         f"budget of the window {output.when(result.window_start)} – "
-        f"{output.when(result.window_end)} ({float(result.budget_total):,.1f} bad events allowed)"
+        f"{output.when(result.window_end)} ({allowed} bad events allowed)"
     )
 
 
