@@ -828,7 +828,7 @@ def test_oncall_toil_and_replay_default_their_range_by_the_same_rule(tmp_path: P
 
     toil = invoke(tmp_path, "toil", "report", "--json")
     assert toil.exit_code == 0, toil.stderr
-    assert toil.stderr == "latest: the newest toil, on 2026-02-11\n"
+    assert toil.stderr == "latest: the newest toil logged or paged, on 2026-02-11\n"
     weeks = json.loads(toil.stdout)["weeks"]
     assert (weeks[0]["week"], weeks[-1]["week"], len(weeks)) == ("2025-W48", "2026-W07", 12)
     assert [w["total"]["hours"] for w in weeks if w["total"]["entries"]] == [2.0, 2.0]

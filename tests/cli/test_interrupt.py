@@ -71,9 +71,9 @@ def test_ctrl_c_mid_ingest_stores_the_files_before_and_nothing_of_the_one_it_rea
     assert ingest.returncode == EXIT_INTERRUPTED == 130
     assert "Traceback" not in err and "Aborted" not in err
     assert " ".join(err.split()) == (
-        "Interrupted while ingesting standard input: nothing of it was stored (a batch is "
-        "stored whole or not at all); the files before it are stored (batch 1). The same "
-        "command ingests it again."
+        "Interrupted while ingesting standard input: its batch is stored whole or not at all "
+        "(`basics batches list` shows which; the same command ingests it if not). The files "
+        "before it are stored (batch 1)."
     )
     assert _stored(tmp_path) == (30, 1)
 

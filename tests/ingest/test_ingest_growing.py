@@ -484,3 +484,49 @@ def test_an_undone_batch_whose_lines_changed_since_is_not_read_again(make_env: A
     with pytest.raises(ConflictError):
         env.ingest("api", path)
     assert _stored(env) == 6
+
+
+def test_an_undone_batch_is_read_again_once_after_its_file_was_renamed(make_env: Any) -> None:
+    """The lines read again under the file's new name count as read: the next ingest goes on
+    with what was appended (it planned the same lines again and said 'already ingested')."""
+    env = make_env(CONFIG)
+    path = _grown_in_three(env)
+    undo_batch(env.store, env.config, 2)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(8, 2))
+    rotated = path.rename(env.root / "access.jsonl.1")
+
+    refill = env.ingest("api", rotated)
+    appended = env.ingest("api", rotated)
+    again = env.ingest("api", rotated)
+
+    assert (refill.refills, refill.accepted) == (2, 2)
+    assert (appended.refills, appended.accepted, appended.first_line) == (None, 2, 10)
+    assert again.status == "duplicate"
+    assert _stored(env) == 10
+
+
+def test_undone_batches_after_a_line_read_again_are_each_read_again(make_env: Any) -> None:
+    """Batch 2 began by reading again the line batch 1 stopped inside: no batch stopped
+    where it starts, yet it is read again (from that line, whole), and so is batch 4,
+    undone later, behind it."""
+    env = make_env(CONFIG)
+    cut = len(_line(3)) // 2
+    path = env.write("live.jsonl", _lines(0, 3) + _line(3)[:cut])
+    for text in (_line(3)[cut:] + _lines(4, 2), _lines(6, 3), _lines(9, 3), _lines(12, 3)):
+        env.ingest("api", path)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(text)
+    env.ingest("api", path)  # batches 1 (lines 1-4, the 4th cut), 2 (4-6), 3, 4 (10-12), 5
+    assert _stored(env) == 15
+    undo_batch(env.store, env.config, 2)
+    undo_batch(env.store, env.config, 4)
+
+    refill = env.ingest("api", path)
+    second = env.ingest("api", path)
+
+    assert (refill.refills, refill.accepted, refill.first_line, refill.reread_line) == (2, 3, 4, 4)
+    assert (second.refills, second.accepted, second.first_line) == (4, 3, 10)
+    assert env.ingest("api", path).status == "duplicate"
+    assert _stored(env) == 15
+    assert env.store.scalar("SELECT count(DISTINCT ts) FROM events") == 15

@@ -151,3 +151,14 @@ def test_skip_overlap_counts_a_bad_line_both_exports_hold_once(make_env: Any) ->
         (2, 9, "record"),
     ]  # line 7 was the repeat
     assert env.store.scalar("SELECT rejected FROM batches WHERE id = 2") == 2
+
+
+def test_skip_overlap_keeps_the_bad_lines_of_an_export_of_other_times(make_env: Any) -> None:
+    """The same bad line in an export of other minutes is that export's own: counted."""
+    env = make_env(config())
+    env.ingest("export", env.write("a.jsonl", FIRST + "-\n"))
+    later = "".join(line(m) for m in range(30, 33)) + "-\n"
+
+    result = env.ingest("export", env.write("b.jsonl", later), skip_overlap=True)
+
+    assert (result.accepted, result.rejected, result.overlap_rejects) == (3, 1, 0)

@@ -18,7 +18,7 @@ from basics.cli.slo_cmd import (
 )
 from basics.records import replay_record
 
-REPLAY_FROM = "Range start (ISO 8601; default: checks.replay_window, 90 days, before --to)."
+REPLAY_FROM = "Range start (ISO 8601; default: checks.replay_window before --to, 90d unset)."
 
 
 @click.group()

@@ -143,13 +143,10 @@ def list_command(
     from basics.records import plain
 
     output.one_format(as_json, as_csv)
-    found = get_app(ctx).deploys.find(
-        service, time_option(ctx, start), time_option(ctx, end), environment
-    )
+    app = get_app(ctx)
+    found = app.deploys.find(service, time_option(ctx, start), time_option(ctx, end), environment)
     if not found:
-        stored, newest = get_app(ctx).store.query("SELECT count(*), max(deployed_at) FROM deploys")[
-            0
-        ]
+        stored, newest = app.store.query("SELECT count(*), max(deployed_at) FROM deploys")[0]
         output.none_found(("deploy", "deploys"), stored, newest, "basics deploys record")
     if as_json:
         output.emit_json(found)

@@ -106,12 +106,13 @@ def events(
                 output.emit_json(results)
             ids = [str(done.batch_id) for done in results if done.batch_id is not None]
             batches = "batch" if len(ids) == 1 else "batches"
-            kept = f"; the files before it are stored ({batches} {', '.join(ids)})" if ids else ""
+            kept = f" The files before it are stored ({batches} {', '.join(ids)})." if ids else ""
             name = "standard input" if path == "-" else path
+            # Stored or not: a Ctrl-C can land after the commit, while the batch is tidied.
             stopped(
                 ctx,
-                f"Interrupted while ingesting {name}: nothing of it was stored (a batch is "
-                f"stored whole or not at all){kept}. The same command ingests it again.",
+                f"Interrupted while ingesting {name}: its batch is stored whole or not at all "
+                "(`basics batches list` shows which; the same command ingests it if not)." + kept,
             )
         results.append(result)
         if not as_json:
@@ -273,7 +274,10 @@ def summarise(result: BatchResult) -> None:
         return
     if result.status == "empty":
         since = f" appended since batch {result.continues}" if result.continues else ""
-        output.say(f"{result.path}: no record in it{since} (empty, or blank lines): nothing stored")
+        output.say(
+            f"{result.path}: no record in it{since} (empty, blank lines or a header alone): "
+            "nothing stored"
+        )
         return
     if result.status == "rejected":
         output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)

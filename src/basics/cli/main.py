@@ -119,13 +119,14 @@ def interrupted(error: BaseException) -> bool:
 
 def stopped(ctx: click.Context, message: str | None = None) -> NoReturn:
     """End a command stopped by Ctrl-C with one line (not a traceback) and exit code 130.
-    Every write is one transaction, so what was being written is not stored."""
+    Every write is one transaction: stored whole, or (stopped before its commit) not at
+    all; which, the batches say (the signal can land after a commit)."""
     from basics.cli.output import say
 
     say(
         message
-        or "Interrupted; what was being stored, if anything, was not (every write "
-        "is stored whole or not at all).",
+        or "Interrupted; every write is stored whole or not at all (`basics batches list` "
+        "shows what is stored).",
         err=True,
     )
     ctx.exit(EXIT_INTERRUPTED)

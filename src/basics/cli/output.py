@@ -250,15 +250,13 @@ def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     return sum(natural[i] + 3 for i in shown) + 1
 
 
-def none_found(
-    nouns: tuple[str, str], stored: int, newest: Any, how: str, filtered: bool = True
-) -> None:
+def none_found(nouns: tuple[str, str], stored: int, newest: Any, how: str) -> None:
     """One line on stderr for a list that came out empty: nothing stored at all (and `how`
     to store some), or nothing of the `stored` ones matching (and the `newest` of them)."""
     noun, many = nouns
     if not stored:
         say(f"No {many} stored yet ({how}).", err=True)
-    elif filtered:
+    else:
         shown = when(newest) if isinstance(newest, dt.datetime) else newest
         at = f"; the newest: {shown}" if newest else ""
         say(f"No {many} match: {plural(stored, noun, many)} stored{at}.", err=True)

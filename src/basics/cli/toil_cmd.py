@@ -420,7 +420,7 @@ def report(
     app = get_app(ctx)
     finish, newest = app.toil.report_end(end)
     if newest is not None:
-        output.say(f"latest: the newest toil, on {newest}", err=True)
+        output.say(f"latest: the newest toil logged or paged, on {newest}", err=True)
     result = app.toil.report(time_option(ctx, start), finish, team, person, service)
     if result.note:
         newest = app.toil.newest_day()

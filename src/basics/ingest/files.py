@@ -83,37 +83,47 @@ def undone_gap(
     """The plan that reads again the bytes of an undone batch that later batches of the
     file read past (`plan` continues after them, so they would stay unread), or None.
 
-    The first such batch, when the file still holds what it read (its prefix hash) and the
-    batch before it stopped where it started (its checkpoint) or it started the file."""
+    Each such batch in the file's order, until one holds: the file still holds what it
+    read (its prefix hash), and a batch before it stopped where it started, or inside the
+    line it started with (that line is read again whole), or it started the file. A batch
+    that stored nothing has nothing to read again; one is read again once an applied batch
+    covers its bytes (of the same path, or of the same prefix: the file renamed since)."""
     if plan.continues is None or plan.continues.file_path is None:
         return None
     rows = store.query(
         "SELECT u.id, u.start_offset, u.end_offset, u.prefix_sha256 FROM batches u "
         "WHERE u.kind = 'events' AND u.source = $source AND u.file_path = $path "
         "AND u.status = 'undone' AND u.prefix_sha256 IS NOT NULL AND u.end_offset <= $end "
+        "AND u.accepted + u.rejected > 0 "
         "AND NOT EXISTS (SELECT 1 FROM batches r WHERE r.kind = 'events' "
-        "AND r.source = u.source AND r.file_path = u.file_path "
+        "AND r.source = u.source AND (r.file_path = u.file_path OR "
+        "(r.end_offset = u.end_offset AND r.prefix_sha256 = u.prefix_sha256)) "
         f"AND {READ} "  # (its unqualified names are r's, the nearest table)
         "AND r.start_offset <= u.start_offset AND r.end_offset >= u.end_offset) "
-        "ORDER BY u.start_offset, u.id LIMIT 1",
+        "ORDER BY u.start_offset, u.id LIMIT 20",
         {"source": source, "path": plan.continues.file_path, "end": plan.start_offset},
     )
-    if not rows:
-        return None
-    undone, start, end, prefix = rows[0]
-    before = [
-        Checkpoint(int(r[0]), int(r[1]), r[2], int(r[3] or 0), r[4])
-        for r in store.query(
-            "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
-            f"WHERE kind = 'events' AND {READ} AND source = ? AND file_path = ? "
-            "AND end_offset = ? AND prefix_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
-            [source, plan.continues.file_path, start],
+    for undone, start, end, prefix in rows:
+        # The batches that stopped first at or after its start: its checkpoint, checked by
+        # the hash of the file up to there.
+        before = (
+            [
+                Checkpoint(int(r[0]), int(r[1]), r[2], int(r[3] or 0), r[4])
+                for r in store.query(
+                    "SELECT id, end_offset, prefix_sha256, end_line, file_path FROM batches "
+                    f"WHERE kind = 'events' AND {READ} AND source = ? AND end_offset >= ? "
+                    "AND end_offset < ? AND start_offset < ? AND prefix_sha256 IS NOT NULL "
+                    "QUALIFY end_offset = min(end_offset) OVER () ORDER BY id DESC LIMIT 20",
+                    [source, start, end, start],
+                )
+            ]
+            if start > 0
+            else []
         )
-    ]
-    gap = plan_read(file, int(end), before)
-    if gap.start_offset != start or gap.prefix_sha256 != prefix:
-        return None  # the file no longer holds what the batch read there
-    return replace(resume_unfinished(file, gap, comment), refills=int(undone))
+        gap = resume_unfinished(file, plan_read(file, int(end), before), comment)
+        if gap.start_offset == start and gap.prefix_sha256 == prefix:
+            return replace(gap, refills=int(undone))
+    return None
 
 
 def last_line_end(file: BinaryIO, size: int) -> int:

@@ -349,20 +349,25 @@ def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
     ahead: queue.Queue[T | BaseException | None] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def hand(item: T | BaseException | None) -> bool:
+        """Queue an item for the consumer; False once it stopped taking them (Ctrl-C): a
+        full queue never holds the reader, so the consumer's join returns at once."""
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def read() -> None:
         try:
             for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        ahead.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand(chunk):
                     return
-            ahead.put(None)
+            hand(None)
         except BaseException as error:  # handed to the consumer, which re-raises it
-            ahead.put(error)
+            hand(error)
 
     reader = threading.Thread(target=read, name="basics-ingest-reader", daemon=True)
     reader.start()

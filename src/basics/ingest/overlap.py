@@ -92,11 +92,17 @@ def skip_stored(
 
 
 def skip_stored_rejects(
-    db: duckdb.DuckDBPyConnection, batch_id: int, source: str, exempt: list[int]
+    db: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    source: str,
+    exempt: list[int],
+    first: dt.datetime,
+    last: dt.datetime,
 ) -> int:
     """Delete the batch's rejects identical (field, reason, raw text) to rejects stored for
-    an applied batch of the same source, not `exempt`, one for one: the bad lines an
-    overlapping export repeats were rejected once already. How many."""
+    an applied batch of the same source whose events share its span [first, last], not
+    `exempt`, one for one: the bad lines an overlapping export repeats were rejected once
+    already (those of an export of other times are its own). How many."""
     deleted = db.execute(
         "DELETE FROM rejects WHERE batch_id = $batch AND rowid IN ("
         "  SELECT rowid FROM (SELECT rowid, hash(field, reason, raw) AS k, row_number() OVER "
@@ -105,9 +111,9 @@ def skip_stored_rejects(
         "  JOIN (SELECT hash(field, reason, raw) AS k, count(*) AS stored FROM rejects "
         "    WHERE batch_id <> $batch AND NOT list_contains($exempt, batch_id) AND batch_id IN "
         "    (SELECT id FROM batches WHERE kind = 'events' AND status = 'applied' "
-        "     AND source = $source) GROUP BY 1) USING (k) "
-        "  WHERE nth <= stored)",
-        {"batch": batch_id, "source": source, "exempt": exempt},
+        "     AND source = $source AND min_ts <= $last AND max_ts >= $first) GROUP BY 1) "
+        "  USING (k) WHERE nth <= stored)",
+        {"batch": batch_id, "source": source, "exempt": exempt, "first": first, "last": last},
     ).fetchall()
     return int(deleted[0][0])
 

@@ -239,6 +239,7 @@ def ingest_events(
             # Also with `id:`: records stored before the id was declared, or through another
             # source, have no id of this source's to be found by.
             ided = source_name if source.id is not None else None
+            span = (result.min_ts, result.max_ts)  # before records are skipped
             if skip_overlap and result.min_ts is not None and result.max_ts is not None:
                 exempt = _same_file_batches(db, source_name, read)
                 result.overlap_rows = skip_stored(
@@ -251,9 +252,11 @@ def ingest_events(
                     )
             elif not allow_overlap:
                 _refuse_repeats(db, source_name, batch_id, read, result, ided)
-            if skip_overlap and result.rejected:
+            if skip_overlap and result.rejected and span[0] is not None and span[1] is not None:
                 exempt = _same_file_batches(db, source_name, read)
-                result.overlap_rejects = skip_stored_rejects(db, batch_id, source_name, exempt)
+                result.overlap_rejects = skip_stored_rejects(
+                    db, batch_id, source_name, exempt, span[0], span[1]
+                )
                 result.rejected -= result.overlap_rejects
             status = "applied"
             if result.accepted == 0 and result.rejected > 0:

@@ -471,8 +471,10 @@ class OncallService:
         if value == "latest":
             newest = self.store.scalar("SELECT max(created_at) FROM pages")
             if newest is None:
+                said = "--to latest" if end else "reports.end: latest"
                 raise InputError(
-                    "latest: no pages are imported yet (basics ingest pages FILE --format ...)"
+                    f"{said} stands for the newest page, and none is imported yet (basics "
+                    "ingest pages FILE --format ...; or --to now)"
                 )
             stop = newest.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         elif value == "now":

@@ -199,8 +199,10 @@ class ToilService:
                 paged = created.replace(tzinfo=dt.UTC).astimezone(zone).date()
                 newest = paged if newest is None else max(newest, paged)
         if newest is None:
+            said = "--to latest" if end else "reports.end: latest"
             raise InputError(
-                "latest: no toil is logged yet (basics toil log, basics ingest toil FILE)"
+                f"{said} stands for the newest toil, and none is logged yet (basics toil "
+                "log, basics ingest toil FILE; or --to now)"
             )
         return compute.local_midnight(newest + dt.timedelta(days=1), self.config.timezone), newest
 
