@@ -52,6 +52,8 @@ def _follow(root: Path, log: Path) -> subprocess.Popen[str]:
         [str(BASICS), "--config", str(root / "basics.yaml"), "ingest", "events", str(log),
          "-s", "api", "--follow", "--interval", "0.2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As a terminal starts it: Ctrl-C not ignored (a runner in the background ignores it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
 
 

@@ -29,6 +29,10 @@ def _lines(first: int, count: int) -> str:
     )
 
 
+def _ctrl_c_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stored(root: Path) -> tuple[int, int]:
     store = Store(root / "basics.duckdb", read_only=True)
     try:
@@ -50,6 +54,8 @@ def test_ctrl_c_mid_ingest_stores_the_files_before_and_nothing_of_the_one_it_rea
                str(first), "-", "-s", "api"]  # fmt: skip
     ingest = subprocess.Popen(
         command,
+        # As a terminal starts it: Ctrl-C not ignored (a runner in the background ignores it).
+        preexec_fn=_ctrl_c_default,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -89,13 +95,20 @@ def test_a_statement_duckdb_stops_on_ctrl_c_counts_as_an_interrupt() -> None:
     """DuckDB turns SIGINT during a statement into RuntimeError('Query interrupted'), not
     KeyboardInterrupt; the CLI must know it (a DuckDB upgrade that renames it fails here)."""
     db = duckdb.connect()
+    # A test runner started in the background (CI) inherits SIGINT ignored, and Python then
+    # installs no handler: install Python's own for the test. The query is bounded anyway.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    backstop = threading.Timer(20, db.interrupt)
     timer.start()
+    backstop.start()
     try:
         with pytest.raises(BaseException) as raised:  # either kind is right
             db.execute("SELECT count(*) FROM range(100000000000) t(x) WHERE x % 7 = 3").fetchall()
     finally:
         timer.cancel()
+        backstop.cancel()
+        signal.signal(signal.SIGINT, previous)
         db.close()
     assert interrupted(raised.value)
     assert not interrupted(RuntimeError("Query failed"))
