@@ -688,8 +688,7 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
         raise NotFoundError(f'no service "{service}" in basics.yaml nor in any incident '
                             f"(known: {known})")  # fmt: skip
     if not found:
-        stored, newest = app.store.query("SELECT count(*), max(start_ts) FROM incidents")[0]
-        output.none_found(("incident", "incidents"), stored, newest,
+        output.none_found(app.store, "incidents", "start_ts", ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip
         if not (as_json or as_csv):
             return

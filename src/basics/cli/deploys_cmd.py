@@ -146,8 +146,9 @@ def list_command(
     app = get_app(ctx)
     found = app.deploys.find(service, time_option(ctx, start), time_option(ctx, end), environment)
     if not found:
-        stored, newest = app.store.query("SELECT count(*), max(deployed_at) FROM deploys")[0]
-        output.none_found(("deploy", "deploys"), stored, newest, "basics deploys record")
+        output.none_found(
+            app.store, "deploys", "deployed_at", ("deploy", "deploys"), "basics deploys record"
+        )
     if as_json:
         output.emit_json(found)
     elif as_csv:

@@ -215,8 +215,7 @@ def list_pages(
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     found = app.oncall.with_responders(app.oncall.pages(begin, finish, alert, unclassified))
     if not found:
-        stored, newest = app.store.query("SELECT count(*), max(created_at) FROM pages")[0]
-        output.none_found(("page", "pages"), stored, newest,
+        output.none_found(app.store, "pages", "created_at", ("page", "pages"),
                           "basics ingest pages FILE --format ...")  # fmt: skip
         if not (as_json or as_csv):
             return

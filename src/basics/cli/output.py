@@ -250,9 +250,13 @@ def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     return sum(natural[i] + 3 for i in shown) + 1
 
 
-def none_found(nouns: tuple[str, str], stored: int, newest: Any, how: str) -> None:
-    """One line on stderr for a list that came out empty: nothing stored at all (and `how`
-    to store some), or nothing of the `stored` ones matching (and the `newest` of them)."""
+def none_found(
+    store: Any, table: str, newest_column: str, nouns: tuple[str, str], how: str
+) -> None:
+    """One line on stderr for a list that came out empty: nothing stored in `table` at all
+    (and `how` to store some), or nothing of the ones stored matching (and the newest, by
+    `newest_column`). `table` and `newest_column` are the caller's constants."""
+    stored, newest = store.query(f"SELECT count(*), max({newest_column}) FROM {table}")[0]
     noun, many = nouns
     if not stored:
         say(f"No {many} stored yet ({how}).", err=True)

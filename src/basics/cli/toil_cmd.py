@@ -290,8 +290,7 @@ def list_entries(
         limit,
     )
     if not found:
-        stored, newest = app.store.query("SELECT count(*), max(day) FROM toil_entries")[0]
-        output.none_found(("toil entry", "toil entries"), stored, newest,
+        output.none_found(app.store, "toil_entries", "day", ("toil entry", "toil entries"),
                           "basics toil log, basics ingest toil FILE")  # fmt: skip
         if not (as_json or as_csv):
             return
