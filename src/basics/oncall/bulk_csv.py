@@ -115,10 +115,12 @@ class BulkCsv:
         """
         for table in (STAGED_TABLE, _ROWS_TABLE):
             db.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
-        # Row ids in the file's order, so a row can be found again by its position.
-        query = "SELECT current_setting('preserve_insertion_order')"
-        keep_order = bool(db.execute(query).fetchall()[0][0])
+        # Row ids in the file's order, so a row can be found again by its position; times
+        # without an offset are UTC (`utc_time_sql`).
+        query = "SELECT current_setting('preserve_insertion_order'), current_setting('TimeZone')"
+        keep_order, keep_zone = db.execute(query).fetchall()[0]
         db.execute("SET preserve_insertion_order = true").fetchall()
+        db.execute("SET TimeZone = 'UTC'").fetchall()
         one_thread = False
         try:
             try:
@@ -134,7 +136,8 @@ class BulkCsv:
         except duckdb.Error:
             return None
         finally:
-            db.execute(f"SET preserve_insertion_order = {keep_order}").fetchall()
+            db.execute(f"SET preserve_insertion_order = {bool(keep_order)}").fetchall()
+            db.execute("SET TimeZone = $zone", {"zone": keep_zone}).fetchall()
         if one_thread:
             # On one thread DuckDB drops a quote left open at the end of the file without a
             # word (the parallel reader refuses it): Python reads the last row itself, and
@@ -365,9 +368,13 @@ def _hash_and_scan(path: str) -> tuple[str, bool]:
     try:
         while block := source.read(CHUNK_BYTES):
             if not found:
-                data = tail + block
-                found = _spaced_quote(data, len(tail)) or b"\x00" in block or b"\x01" in block
-                tail = data[-_TAIL:]
+                # A quote after spaces has its quote in the new block: a block without one
+                # (most exports quote few cells) needs no search for the two bytes, which
+                # takes ten times as long as one for a byte.
+                if b'"' in block:
+                    found = _spaced_quote(tail + block, len(tail))
+                found = found or b"\x00" in block or b"\x01" in block
+                tail = (tail + block[-_TAIL:])[-_TAIL:]
         return source.sha256.hexdigest(), found
     finally:
         source.close()
@@ -395,12 +402,11 @@ def _spaced_quote(data: bytes, new_from: int) -> bool:
 
 
 def utc_time_sql(text: str) -> str:
-    """SQL for an ISO 8601 text as naive UTC: an offset (or Z) is applied, none means UTC."""
-    return (
-        f"CASE WHEN regexp_matches({text}, '{OFFSET}$') "
-        f"THEN timezone('UTC', try_cast({text} AS TIMESTAMPTZ)) "
-        f"ELSE try_cast({text} AS TIMESTAMP) END"
-    )
+    """SQL for an ISO 8601 text as naive UTC: an offset (or Z) is applied, none means UTC,
+    on a connection whose TimeZone is UTC (`BulkCsv.stage` sets it). A TIMESTAMPTZ is µs
+    since 1970 in UTC: taken as they are, they need neither a test of the text for an
+    offset nor a time zone conversion (the two took half the time of reading a time)."""
+    return f"make_timestamp(epoch_us(try_cast({text} AS TIMESTAMPTZ)))"
 
 
 def seconds_sql(text: str) -> str:
@@ -424,9 +430,16 @@ def first_person_sql(part: str) -> str:
 
 
 def python_strip_sql(text: str) -> str:
-    """SQL for `text.strip()`: every character str.isspace() is true for, off both ends."""
+    """SQL for `text.strip()`: every character str.isspace() is true for, off both ends.
+
+    A text that begins and ends with a printable ASCII character (`!` to `~`: no space of
+    any kind) is kept as it is, told by two comparisons; the others go through the regular
+    expressions, which cost three times as much when every cell of a file takes them.
+    """
     edge = f"'^{PYTHON_WHITESPACE}|{PYTHON_WHITESPACE}$'"
+    printable_ends = f"{text} >= '!' AND {text} < '\x7f' AND {text}[-1] BETWEEN '!' AND '~'"
     return (
-        f"CASE WHEN regexp_matches({text}, {edge}) THEN regexp_replace({text}, "
+        f"CASE WHEN {printable_ends} THEN {text} "
+        f"WHEN regexp_matches({text}, {edge}) THEN regexp_replace({text}, "
         f"'^{PYTHON_WHITESPACE}+|{PYTHON_WHITESPACE}+$', '', 'g') ELSE {text} END"
     )
