@@ -327,8 +327,10 @@ class BulkCsv:
         # too, but that one the row reader reads again (and skips).
         every_cell_empty = " AND ".join(f"coalesce({name}, '') = ''" for name in names)
         parsed = [f"{utc_time_sql(role)} AS {role}_time" for role in present] + [
+            # (the cells are stripped: one without ";" is its own first part)
+            f"CASE WHEN contains({responder}, ';') THEN "
             f"{python_strip_sql(f'regexp_extract({responder}, {_BEFORE_SEMICOLON})')} "
-            "AS responder_part"
+            f"ELSE {responder} END AS responder_part"
         ]
         return (
             f"WITH cells AS (SELECT {stripped}, ({whole}) AS whole, "
@@ -420,10 +422,11 @@ _BEFORE_COMMA = "'^[^,]*'"
 
 def first_person_sql(part: str) -> str:
     """SQL for `formats.common.first_person` of a cell, given `part`: the cell up to its
-    first ";", stripped."""
+    first ";", stripped (so a part without a comma is the first person as it is)."""
     last_first = f"'{LAST_FIRST}'"
     return (
-        f"CASE WHEN regexp_matches({part}, {last_first}) "
+        f"CASE WHEN NOT contains({part}, ',') THEN {part} "
+        f"WHEN regexp_matches({part}, {last_first}) "
         f"THEN regexp_replace({part}, {last_first}, '\\1, \\2') "
         f"ELSE {python_strip_sql(f'regexp_extract({part}, {_BEFORE_COMMA})')} END"
     )

@@ -16,6 +16,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -262,26 +263,41 @@ def _codes(column: pa.ChunkedArray) -> tuple[tuple[str, ...], NDArray[np.int32]]
     """The distinct values of a string column and each row's index among them (-1 null)."""
     if not len(column):  # (pyarrow imports pandas to encode a column without chunks)
         return (), np.zeros(0, dtype=np.int32)
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    return tuple(encoded.dictionary.to_pylist()), _indices(encoded)
+    encoded = pc.dictionary_encode(column)
+    dictionary = next(chunk.dictionary for chunk in encoded.chunks if len(chunk))
+    return tuple(dictionary.to_pylist()), _indices(encoded)
 
 
-def _indices(column: pa.ChunkedArray | pa.DictionaryArray) -> NDArray[np.int32]:
+def _indices(column: pa.ChunkedArray) -> NDArray[np.int32]:
     """Each row's index among the distinct values of a string column (-1 null); alone, for
-    a column whose values are only counted (incident keys: a third of the pages)."""
+    a column whose values are only counted (incident keys: a third of the pages).
+
+    Encoded chunk by chunk (pyarrow gives every chunk the whole column's dictionary): the
+    strings are never copied into one array, only the indices."""
     if not len(column):
         return np.zeros(0, dtype=np.int32)
-    if not isinstance(column, pa.DictionaryArray):
-        column = pc.dictionary_encode(column.combine_chunks())
-    return filled(column.indices.cast(pa.int32()), np.int32, -1)
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    return _joined(column.chunks, lambda chunk: filled(chunk.indices, np.int32, -1))
 
 
 def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:
     """A timestamp column as µs since 1970 (`NO_TIME` where null)."""
     if not len(column):
         return np.zeros(0, dtype=np.int64)
-    values = column.combine_chunks().cast(pa.timestamp("us")).cast(pa.int64())
-    return filled(values, np.int64, NO_TIME)
+    as_int = pa.int64()
+    return _joined(
+        column.chunks,
+        lambda chunk: filled(chunk.cast(pa.timestamp("us")).cast(as_int), np.int64, NO_TIME),
+    )
+
+
+def _joined(
+    chunks: Sequence[pa.Array], as_numpy: Callable[[pa.Array], NDArray[Any]]
+) -> NDArray[Any]:
+    """The chunks of a column, each as NumPy, in one array."""
+    parts = [as_numpy(chunk) for chunk in chunks if len(chunk)]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _outcome_code(outcome: str) -> int:
