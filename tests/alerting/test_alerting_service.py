@@ -412,6 +412,7 @@ def test_evaluate_inside_the_outage(app: App) -> None:
     admin = results[1].tiers[0]
     assert (admin.firing, admin.suppressed, admin.long_events) == (False, False, 6)
     assert admin.reason == "1h burn 0.00 ≤ 14.4 and no events in the last 5m"
+    assert admin.state == "ok"  # the long window decides: the short one cannot make it fire
     batch = results[2].tiers[0]
     assert batch.reason == "no events in the last 10m"
     assert batch.long_burn_rate is None
@@ -435,6 +436,17 @@ def test_evaluate_explains_a_suppressed_tier(app: App) -> None:
         "1h burn 400.00 > 14.4 and 5m burn 800.00 > 14.4; "
         "suppressed: 10 events in 1h < min_events 100"
     )
+
+
+def test_a_burning_tier_whose_short_window_is_empty_has_no_data(app: App) -> None:
+    """admin at 12:19: [11:19, 12:19) holds 6 good and the 5 failures, a burn far above
+    14.4, and [12:14, 12:19) no event, so nothing confirms or refutes it: no data, not ok."""
+    admin = app.alerting.evaluate(at(12, 19))[1].tiers[0]
+    assert (admin.firing, admin.suppressed, admin.long_events) == (False, False, 11)
+    assert admin.long_burn_rate == pytest.approx(5 / 11 / 0.001)
+    assert admin.short_burn_rate is None
+    assert admin.reason == "1h burn 454.55 > 14.4 and no events in the last 5m"
+    assert admin.state == "no_data"
 
 
 def test_evaluate_at_a_tie_reports_it_with_le(app: App) -> None:

@@ -126,8 +126,9 @@ class TierState:
     firing: bool
     suppressed: bool
     reason: str
-    # firing; no_data when its long window holds no events (never `ok`); suppressed when
-    # under the policy's min_events; else ok.
+    # firing; suppressed when under the policy's min_events; no_data when its long window
+    # holds no events, or burns above the factor with no event in the short window (never
+    # `ok`); else ok.
     state: AlertState = "ok"
 
 

@@ -227,9 +227,14 @@ class AlertingService:
             long_burn = _burn(long_bad, long_total, slo.objective)
             short_burn = _burn(short[1], short[0], slo.objective) if short else None
             firing, held = bool(fires[-1]), bool(suppressed[-1])
-            state: AlertState = "firing" if firing else "ok"
-            if not firing:
-                state = "no_data" if long_total == 0 else "suppressed" if held else "ok"
+            # A long window burning above the factor while the short window that must
+            # confirm it holds no events is undecided: no data, not ok.
+            unconfirmed = (
+                short is not None
+                and short[0] == 0
+                and _above(tier, slo.objective, (long_total, long_bad))
+            )
+            state = _state(firing, held, long_total == 0 or unconfirmed)
             states.append(
                 TierState(
                     tier=tier.name,
@@ -586,6 +591,23 @@ def _burn(bad: int, total: int, objective: Decimal) -> float | None:
     return float(Decimal(bad) / (total * (Decimal(100) - objective) / 100))
 
 
+def _state(firing: bool, held: bool, undecided: bool) -> AlertState:
+    """A tier's state: firing; suppressed (under min_events); no data when a window it
+    needs holds no events; else ok."""
+    if firing:
+        return "firing"
+    if held:
+        return "suppressed"
+    return "no_data" if undecided else "ok"
+
+
+def _above(tier: Tier, objective: Decimal, counts: tuple[int, int]) -> bool:
+    """Whether a window's (total, bad) burns above the tier's factor, decided exactly."""
+    total, bad = counts
+    threshold = tier.factor * compute.error_share(objective)
+    return bad * threshold.denominator > total * threshold.numerator
+
+
 def _reason(
     tier: Tier,
     objective: Decimal,
@@ -595,12 +617,10 @@ def _reason(
     min_events: int,
 ) -> str:
     """Why a tier fires or not, with each comparison decided exactly as the alert is."""
-    threshold = tier.factor * compute.error_share(objective)
 
     def compared(name: str, counts: tuple[int, int]) -> str:
-        total, bad = counts
-        burn = _burn(bad, total, objective)
-        above = bad * threshold.denominator > total * threshold.numerator
+        burn = _burn(counts[1], counts[0], objective)
+        above = _above(tier, objective, counts)
         return f"{name} burn {burn:.2f} {'>' if above else '≤'} {float(tier.factor):g}"
 
     long_name = format_duration(tier.long_s)

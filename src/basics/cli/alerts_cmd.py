@@ -58,7 +58,8 @@ def evaluate(
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     results = app.alerting.evaluate(at_option(ctx, at))
-    states = {tier.state for evaluation in results for tier in evaluation.tiers}
+    tiers = [tier for evaluation in results for tier in evaluation.tiers]
+    states = {tier.state for tier in tiers}
     if as_json:
         output.emit_json(results)
     elif as_csv:
@@ -71,7 +72,7 @@ def evaluate(
         )
     else:
         _evaluation_table(results)
-        if results and states == {"no_data"}:
+        if tiers and all(tier.state == "no_data" and not tier.long_events for tier in tiers):
             output.say(no_events_hint(ctx, "any tier's window"), err=True)
     if not as_json:
         for e in results:
