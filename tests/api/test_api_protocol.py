@@ -129,8 +129,9 @@ def test_request_text_never_reaches_sql(demo_server: Server) -> None:
     for text in HOSTILE:
         by = demo_server.get("/api/v1/slo/breakdown/www/availability", by=text)
         if text.startswith("attrs."):  # a key of that name (quoted as a literal): none has it
-            assert by.status_code == 200
-            assert [c["value"] for c in by.json()["contributors"]] == [None]
+            assert by.status_code == 404
+            key = text.removeprefix("attrs.")
+            assert f'has the attribute "{key}" (theirs: ' in by.json()["detail"]
         else:
             assert by.status_code == 400 and "cannot break down by" in by.json()["detail"]
         answers = [

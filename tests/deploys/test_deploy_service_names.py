@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from basics.app import App
 from basics.cli.main import cli
 from basics.config.loader import parse_config
+from basics.core.errors import NotFoundError
 from basics.deploys.formats import github, records
 from basics.deploys.models import DeployRecord
 from basics.ingest.batches import undo_batch
@@ -125,6 +126,22 @@ def test_a_webhook_service_alias_and_an_unknown_name(app: App) -> None:
     assert unknown.unknown_services == {"chekout": 1}
     assert unknown.warnings == [UNKNOWN_CHEKOUT]
     assert [d.service for d in app.deploys.find()] == ["checkout", "chekout"]
+
+
+def test_a_filter_naming_no_service_at_all_is_an_error_not_an_empty_range(app: App) -> None:
+    """A misspelt --service would read as a service without deploys (DORA "no data", an
+    empty list): it is said instead. A service only deploys name is found, as is an alias."""
+    body = json.dumps({"service": "chekout", "deployed_at": "2026-11-04T10:00Z"}).encode()
+    app.deploys.store_read(records.read_jsonl(body, "x", None, None), "jsonl", "x", body)
+    assert [d.service for d in app.deploys.find("chekout")] == ["chekout"]
+    assert app.deploys.find("Checkout API") == []  # a service of basics.yaml, no deploy yet
+    assert app.deploys.chosen(["CHECKOUT", "chekout"], None) == ["checkout", "chekout"]
+    message = 'no service "nope" in basics.yaml nor in any deploy (known: checkout, search)'
+    with pytest.raises(NotFoundError) as error:
+        app.deploys.find("nope")
+    assert str(error.value) == message
+    with pytest.raises(NotFoundError):
+        app.deploys.chosen(["checkout", "nope"], None)
 
 
 def test_no_warning_when_basics_yaml_declares_no_service(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 
 from basics.app import App
 from basics.config.loader import parse_config
+from basics.core.clock import iso_utc
 from basics.core.errors import InputError, NotFoundError
 from basics.core.sketch import RELATIVE_ERROR
 from basics.slo.compute import BURN_WINDOWS_S
@@ -911,6 +912,17 @@ def test_a_changed_definition_rebuilds_the_rollups(tmp_path: Path) -> None:
         assert_status_matches(second.slo.status("latest")[1], LATEST)
     finally:
         second.close()
+
+
+def test_a_breakdown_by_an_attribute_no_event_has_names_the_ones_they_have(app: App) -> None:
+    """`--by attrs.regoin` would read as one value, "(none)", holding every bad event."""
+    with pytest.raises(NotFoundError) as error:
+        app.slo.breakdown("www/availability", "attrs.regoin", end="latest")
+    window = app.slo.breakdown("www/availability", "attrs.region", end="latest")
+    assert str(error.value) == (
+        f"no event of www from {iso_utc(window.start)} to {iso_utc(window.end)} has the "
+        'attribute "regoin" (theirs: region, version)'
+    )
 
 
 def test_service_events_do_not_leak_between_services(app: App) -> None:

@@ -310,9 +310,18 @@ def test_unassigned_pages_are_those_of_the_service_asked_for(app: App) -> None:
     app.oncall.record_pages([alone, other], "test", "test")
     unassigned = {
         service: app.toil.report(W10, W11, service=service, today=TODAY).oncall_unassigned_pages
-        for service in (None, "api", "payments", "web")
+        for service in (None, "api", "payments")
     }
-    assert unassigned == {None: 2, "api": 1, "payments": 1, "web": 0}
+    assert unassigned == {None: 2, "api": 1, "payments": 1}
+    # A service nothing names (basics.yaml declares none here) is a misspelling, not a
+    # service without toil.
+    with pytest.raises(NotFoundError) as error:
+        app.toil.report(W10, W11, service="web", today=TODAY)
+    assert str(error.value) == (
+        'no service "web" in basics.yaml nor in any toil entry or page (known: none are configured)'
+    )
+    app.toil.log(60, "cleanup", "bob", dt.date(2026, 3, 3), "web")
+    assert app.toil.report(W10, W11, service="web", today=TODAY).oncall_unassigned_pages == 0
 
 
 def test_a_scope_derives_on_call_time_from_its_own_peoples_pages_only(
@@ -351,7 +360,8 @@ def test_the_report_range_is_whole_weeks_and_scopes_check_their_names(app: App) 
     # Everyone: the two declared people at 40 h a week each.
     assert (report.capacity_hours_per_week, report.total.share) == (80.0, 1 / 80)
     assert app.toil.report(W11, None, person="bob@example.com", today=TODAY).person == "bob"
-    assert app.toil.report(W11, None, service="payments", today=TODAY).entries == 0
+    with pytest.raises(NotFoundError, match='no service "payments"'):  # a team's name
+        app.toil.report(W11, None, service="payments", today=TODAY)
     with pytest.raises(NotFoundError, match='no team "ops"'):
         app.toil.report(W11, None, team="ops", today=TODAY)
     with pytest.raises(InputError, match="range is empty"):

@@ -177,6 +177,20 @@ class DeployService:
         letter case); else the name as given."""
         return naming.named(service, self.config.service_names())
 
+    def known(self, service: str) -> str:
+        """The service a filter names (as `named`); NotFoundError when it is neither a
+        service of basics.yaml nor one a stored deploy names: a misspelt name is not a
+        service without deploys."""
+        service = self.named(service)
+        if service in self.config.services or self.store.query(
+            "SELECT 1 FROM deploys WHERE service = ? LIMIT 1", [service]
+        ):
+            return service
+        known = ", ".join(self.config.services) or "none are configured"
+        raise NotFoundError(
+            f'no service "{service}" in basics.yaml nor in any deploy (known: {known})'
+        )
+
     def unknown_warning(self, service: str) -> str | None:
         """What to say of a deploy of `service` when basics.yaml knows no such service
         (and declares any); None when it does."""
@@ -216,7 +230,7 @@ class DeployService:
     ) -> list[Deploy]:
         """Deploys, oldest first, of a service (by any of its names) and environment over
         [start, end)."""
-        service = None if service is None else self.named(service)
+        service = None if service is None else self.known(service)
         return self._select(
             "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "
             "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
@@ -312,7 +326,7 @@ class DeployService:
     def chosen(self, services: list[str], team: str | None) -> list[str]:
         """The services a report is about: those named, or a team's (not both)."""
         if team is None:
-            return list(dict.fromkeys(self.named(s) for s in services))
+            return list(dict.fromkeys(self.known(s) for s in services))
         if services:
             raise InputError("give services or a team, not both")
         owned = self.services_of_team(team)

@@ -346,6 +346,13 @@ class SLOService:
         ).fetchall()
         bad_all = int(rows[0][3]) if rows else 0
         total_all = int(rows[0][4]) if rows else 0
+        if by.startswith("attrs.") and [row[0] for row in rows] == [None]:
+            # No event has it: a misspelt attribute, not one value that explains everything.
+            seen = ", ".join(key.removeprefix("attrs.") for key in self._attr_keys(svc, window))
+            raise NotFoundError(
+                f"no event of {svc} from {iso_utc(window.start)} to {iso_utc(window.end)} has "
+                f'the attribute "{by.removeprefix("attrs.")}" (theirs: {seen or "none"})'
+            )
         contributors = [
             Contributor(
                 value=value,

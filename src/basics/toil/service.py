@@ -163,6 +163,8 @@ class ToilService:
     ) -> list[ToilEntry]:
         """Stored entries of the days [first, end), newest day first (then newest id)."""
         category = category_of(category) if category else None
+        if service is not None:
+            self._check_service(service)
         rows = self.store.query(
             f"SELECT {ENTRY_COLUMNS} FROM toil_entries "
             "WHERE (?::DATE IS NULL OR day >= ?) AND (?::DATE IS NULL OR day < ?) "
@@ -173,6 +175,20 @@ class ToilService:
              limit if limit is not None else 2**62],
         )  # fmt: skip
         return [ToilEntry(*row) for row in rows]
+
+    def _check_service(self, service: str) -> None:
+        """NotFoundError for a service neither basics.yaml, a toil entry nor a page names:
+        a misspelt name is not a service without toil."""
+        if service in self.config.services or self.store.query(
+            "SELECT 1 FROM toil_entries WHERE service = $s "
+            "UNION ALL SELECT 1 FROM pages WHERE service = $s LIMIT 1",
+            {"s": service},
+        ):
+            return
+        known = ", ".join(self.config.services) or "none are configured"
+        raise NotFoundError(
+            f'no service "{service}" in basics.yaml nor in any toil entry or page (known: {known})'
+        )
 
     def newest_day(self) -> dt.date | None:
         """The day of the newest stored entry, if any."""
