@@ -482,7 +482,7 @@ def test_replay_over_a_range_without_events_says_so(folder: Path) -> None:
         result = ok(folder, "alerts", *args, "--from", "2026-01-01", "--to", "2026-02-01")
         assert result.stderr == (
             "No events in this range (so no firings says nothing about the policy); the "
-            "newest event is at 2026-03-02 23:59:30Z: try --to latest.\n"
+            "newest event of www is at 2026-03-02 23:59:30Z: try --to latest.\n"
         )
     inside = ok(folder, "alerts", "replay", "www/availability", "--from", "2026-03-02")
     assert "No events" not in inside.stderr

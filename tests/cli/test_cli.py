@@ -506,7 +506,8 @@ def test_reports_end_must_be_now_or_latest(tmp_path: Path) -> None:
 def test_an_empty_report_says_so_and_names_the_newest_event(folder: Path) -> None:
     before = ["--from", "2026-01-01", "--to", "2026-01-03"]
     hint = (
-        "No events in this range; the newest event is at 2026-03-03 23:59:30Z: try --to latest.\n"
+        "No events in this range; the newest event of www is at 2026-03-03 23:59:30Z: "
+        "try --to latest.\n"
     )
     history = invoke(folder, "slo", "history", "www/availability", *before)
     breakdown = invoke(folder, "slo", "breakdown", "www/availability", "--by", "user", *before)
@@ -525,7 +526,8 @@ def test_an_empty_report_says_so_and_names_the_newest_event(folder: Path) -> Non
     finally:
         (folder / "basics.yaml").write_text(CONFIG)
     assert other.stderr == (
-        "No events in this range; the newest event is at 2026-03-03 23:59:30Z.\n"
+        "No events in this range; none of db are stored (the newest event, of another service, "
+        "is at 2026-03-03 23:59:30Z).\n"
     )
     assert (typo.exit_code, typo.stderr) == (
         1,

@@ -47,7 +47,7 @@ def test_slo_status_before_any_event_is_no_data_and_says_where_the_data_is(
     statuses = json.loads(result.stdout)
     assert {s["status"] for s in statuses} == {"no_data"}
     assert {s["sli"] for s in statuses} == {None}
-    assert all("the newest event is at 2026-03-0" in s["note"] for s in statuses)
+    assert all(f"the newest event of {s['service']} is at 2026-03-0" in s["note"] for s in statuses)
     failing = CliRunner().invoke(cli, [*args, "--at", "2025-06-01T00:00:00Z", "--fail-on",
                                        "no-data"])  # fmt: skip
     assert failing.exit_code == 2

@@ -374,7 +374,8 @@ def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:
 
 
 def _say_no_events(ctx: click.Context, first: Any) -> None:
-    hint = no_events_hint(ctx, "this range", first.start, first.end, "--to")
+    service = first.slo.partition("/")[0]
+    hint = no_events_hint(ctx, "this range", first.start, first.end, "--to", service)
     from basics.cli import output
 
     output.say(hint.replace(";", " (so no firings says nothing about the policy);", 1), err=True)

@@ -52,13 +52,21 @@ def no_events_hint(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     flag: str = "--at",
+    service: str | None = None,
 ) -> str:
-    """Why a report is empty, naming the newest event: one line for stderr."""
+    """Why a report is empty, naming the newest event (of `service`, for a report of one):
+    one line for stderr."""
     from basics.cli.output import when
+    from basics.core.windows import Window
+    from basics.slo.service import where_the_events_are
 
-    found = get_app(ctx).slo.latest()
+    found, newest = get_app(ctx).slo.newest_of([service] if service else [])
     if found is None:
         return f"No events in {where}: the store has none yet (basics ingest events FILE)."
+    if service is not None and start is not None and end is not None:
+        window = Window(start, end)
+        said = where_the_events_are(service, newest.get(service), found, window, flag, when)
+        return f"No events in {where}; {said}."
     text = f"No events in {where}; the newest event is at {when(found.event_at)}"
     outside = (start is not None and found.event_at < start) or (
         end is not None and found.event_at >= end
@@ -261,7 +269,9 @@ def breakdown(
         ],
     )
     if result.total == 0:
-        output.say(no_events_hint(ctx, "this range", result.start, result.end, "--to"), err=True)
+        service = result.slo.partition("/")[0]
+        hint = no_events_hint(ctx, "this range", result.start, result.end, "--to", service)
+        output.say(hint, err=True)
 
 
 def auto_breakdown_table(slo_name: str, results: list[Any]) -> None:
@@ -389,7 +399,9 @@ def history(
         )
         if not any(p.counts.total for p in periods):
             first = periods[0].start if periods else None
-            output.say(no_events_hint(ctx, "this range", first, range_end, "--to"), err=True)
+            service = slo_name.partition("/")[0]
+            hint = no_events_hint(ctx, "this range", first, range_end, "--to", service)
+            output.say(hint, err=True)
 
 
 def _cut_periods(
@@ -483,7 +495,8 @@ def percentiles(
         ],
     )
     if not report.groups:
-        output.say(no_events_hint(ctx, "this range", report.start, report.end, "--to"), err=True)
+        hint = no_events_hint(ctx, "this range", report.start, report.end, "--to", report.service)
+        output.say(hint, err=True)
 
 
 @slo.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Literal
 
@@ -83,6 +83,19 @@ class SLOService:
             ahead = int(self.store.scalar("SELECT count(*) FROM events WHERE ts > ?", [newest]))
         return Latest(newest, int(batch_id), str(path), ahead)
 
+    def newest_of(self, services: Sequence[str]) -> tuple[Latest | None, dict[str, dt.datetime]]:
+        """`latest`, and the newest event of each of `services` that has one, not past it
+        (an event flagged far ahead is no service's newest either)."""
+        found = self.latest()
+        if found is None or not services:
+            return found, {}
+        rows = self.store.query(
+            "SELECT service, max(ts) FROM events WHERE list_contains(?, service) AND ts <= ? "
+            "GROUP BY service",
+            [list(services), found.event_at],
+        )
+        return found, {str(service): newest for service, newest in rows}
+
     def require_latest(self) -> Latest:
         """`latest`, or an InputError when the store has no events to be latest."""
         found = self.latest()
@@ -127,11 +140,15 @@ class SLOService:
                 requests.append((f"{svc}/{name}", slo, starts))
         # One query for every SLO: status stays fast however many there are.
         all_counts = self._window_counts_many(requests, end)
-        # The newest event is named only beside a window without events.
-        empty = any(counts["window"].total == 0 for counts in all_counts)
-        newest = self.latest_event() if empty else None
+        # A service's newest event is named only beside a window without events.
+        empty = [
+            key
+            for (key, _, _), c in zip(requests, all_counts, strict=True)
+            if not c["window"].total
+        ]
+        latest, newest = self.newest_of(list({key.partition("/")[0]: 0 for key in empty}))
         return [
-            self._status(key, slo, starts["window"], end, counts, newest)
+            self._status(key, slo, starts["window"], end, counts, latest, newest)
             for (key, slo, starts), counts in zip(requests, all_counts, strict=True)
         ]
 
@@ -142,21 +159,23 @@ class SLOService:
         window_start: dt.datetime,
         end: dt.datetime,
         counts: dict[str, Counts],
-        newest: dt.datetime | None,
+        latest: Latest | None,
+        newest: dict[str, dt.datetime],
     ) -> SLOStatus:
         window = Window(window_start, end)
         total = counts["window"]
         burn = {
             name: compute.burn_rate(counts[name], slo.objective) for name in compute.BURN_WINDOWS_S
         }
+        service = key.partition("/")[0]
         note = None
-        if total.total == 0 and newest is not None:
-            note = f"no events in this window; the newest event is at {iso_utc(newest)}"
-            if not window.start <= newest < window.end:
-                note += ": try --at latest"
+        if total.total == 0 and latest is not None:
+            note = "no events in this window; " + where_the_events_are(
+                service, newest.get(service), latest, window, "--at"
+            )
         return SLOStatus(
             slo=key,
-            service=key.partition("/")[0],
+            service=service,
             objective=slo.objective,
             window=slo.window,
             budgeting=slo.budgeting,
@@ -747,6 +766,31 @@ class SLOService:
 
 def _named(values: Sequence[float | None]) -> dict[str, float | None]:
     return {f"p{round(q * 100)}": v for q, v in zip(PERCENTILES, values, strict=True)}
+
+
+def where_the_events_are(
+    service: str,
+    newest: dt.datetime | None,
+    latest: Latest,
+    window: Window | None,
+    flag: str,
+    shown: Callable[[dt.datetime], str | None] = iso_utc,
+) -> str:
+    """Beside a window (or range) without events of `service`: its newest event (`newest`,
+    None when it has none), and the end that would show it when the window misses it:
+    `latest` when it is the newest event stored, else the minute after it. Times are
+    `shown` so (RFC 3339 by default); the end to try is always RFC 3339."""
+    if newest is None:
+        return (
+            f"none of {service} are stored (the newest event, of another service, is at "
+            f"{shown(latest.event_at)})"
+        )
+    text = f"the newest event of {service} is at {shown(newest)}"
+    if window is None or window.start <= newest < window.end:
+        return text
+    if newest == latest.event_at:
+        return f"{text}: try {flag} latest"
+    return f"{text}: try {flag} {iso_utc(floor_minute(newest) + MINUTE)}"
 
 
 def _dimension(by: str) -> str:
