@@ -99,6 +99,8 @@ def test_over_the_cap_is_strict_and_a_week_without_entries_is_no_data() -> None:
     # Nothing logged in W12: no share (never 0 %), no change.
     assert (weeks[2].total.hours, weeks[2].total.share, weeks[2].change_hours) == (0, None, None)
     assert weeks[2].teams[0].share is None
+    # Nor over or under the cap: no data says neither.
+    assert (weeks[2].total.over_cap, weeks[2].teams[0].over_cap) == (None, None)
     # Exactly at the cap is not over it: 20 h of 40.
     assert not compute.over_cap(20, 40, 50) and compute.over_cap(20.001, 40, 50)
     assert compute.over_cap(5, 80, 6.25) is False and compute.over_cap(5, 80, 6.2)

@@ -398,7 +398,8 @@ def _toil_summary(app: object, folder: Path) -> None:
     )
     if report.people:
         most = report.people[0]
-        over = sum(p.over_cap for week in report.weeks for p in week.people if p.name == most.name)
+        over = sum(p.over_cap is True for week in report.weeks for p in week.people
+                   if p.name == most.name)  # fmt: skip
         _say(
             f"{most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
             f"their time), over the cap in {output.plural(over, 'week')}",

@@ -526,7 +526,7 @@ def _weeks_table(r: ToilReport) -> None:
         [w.week, f"{w.total.hours:.1f}", f"{w.total.capacity_hours:g}",
          output.percent(w.total.share, 1) or "no data", f"{w.oncall_hours:.1f}",
          "—" if w.change_hours is None else f"{w.change_hours:+.1f}",
-         " ".join(["OVER"] * w.total.over_cap + ["so far"] * (not w.complete))]
+         " ".join(["OVER"] * (w.total.over_cap is True) + ["so far"] * (not w.complete))]
         for w in r.weeks
     ]  # fmt: skip
     header = ["week", "hours", "capacity", "share", "on-call", "change", "flag"]

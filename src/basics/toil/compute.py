@@ -89,10 +89,8 @@ def load(name: str, entries: Sequence[ToilEntry], capacity_hours: float, cap: fl
     """Hours of entries against a capacity; share None when there are no entries."""
     hours = sum(entry.minutes for entry in entries) / 60
     share = hours / capacity_hours if entries and capacity_hours > 0 else None
-    return Load(
-        name, hours, len(entries), capacity_hours, share,
-        bool(entries) and over_cap(hours, capacity_hours, cap),
-    )  # fmt: skip
+    over = None if share is None else over_cap(hours, capacity_hours, cap)
+    return Load(name, hours, len(entries), capacity_hours, share, over)
 
 
 def parts(entries: Sequence[ToilEntry], key: Callable[[ToilEntry], str | None]) -> list[Part]:
@@ -190,7 +188,7 @@ def weeks_over_cap(weeks: Sequence[ToilWeek]) -> dict[str, int]:
     over: Counter[str] = Counter()
     for week in weeks:
         for person in week.people:
-            over[person.name] += person.over_cap
+            over[person.name] += person.over_cap is True
     return dict(over)
 
 

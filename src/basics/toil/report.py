@@ -23,7 +23,9 @@ class Load:
     entries: int
     capacity_hours: float
     share: float | None
-    over_cap: bool
+    over_cap: bool | None
+    """Above the cap's share of capacity; None with `share` (no entries, no capacity): no
+    data says nothing of the cap either way."""
 
 
 @dataclass(frozen=True)
