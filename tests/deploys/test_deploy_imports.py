@@ -4,6 +4,7 @@ with nothing usable, lead time from what a file carries, and what undo gives bac
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,32 @@ def test_cli_says_why_nothing_was_stored_and_lists_the_skips(app: App, tmp_path:
     assert 'github_runs.json:5: skipped: conclusion "cancelled": the deploy did not run' in (
         runs.stderr
     )
+
+
+def test_a_file_without_records_stores_no_batch_and_says_so(app: App, tmp_path: Path) -> None:
+    """An empty file, blank lines or a CSV header alone, in every format: no batch, one
+    line saying so, exit code 0 (a file of skips only is a rejected batch, above)."""
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+    from basics.deploys.models import FORMATS
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("\n  \n\n")
+    (tmp_path / "header.csv").write_text("service,deployed_at\n")
+    imported(app, "github_runs.json", mapping={"deployed_at": "updatedAt"}, service="web")
+    empty = app.deploys.import_file(tmp_path / "header.csv", "csv", None, None)
+    assert (empty.status, empty.batch_id, empty.deploys) == ("empty", None, 0)
+    app.close()
+    base = ["--config", str(tmp_path / "basics.yaml"), "ingest", "deploys"]
+    runner = CliRunner()
+    said = "no deploy in it (empty, blank lines or a header alone): nothing stored"
+    files = [str(tmp_path / name) for name in ("empty.txt", "blank.txt")]
+    for fmt, names in [(fmt, files) for fmt in FORMATS] + [("csv", [str(tmp_path / "header.csv")])]:
+        done = runner.invoke(cli, [*base, *names, "--format", fmt])
+        assert done.exit_code == 0, (fmt, done.output)
+        assert done.output.splitlines() == [f"{name}: {said}" for name in names], fmt
+    as_json = runner.invoke(cli, [*base, files[0], "--format", "jsonl", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [(r["status"], r["batch_id"]) for r in json.loads(as_json.stdout)] == [("empty", None)]
+    assert app.store.scalar("SELECT count(*) FROM batches") == 1

@@ -226,6 +226,38 @@ def test_an_export_whose_every_record_is_rejected_is_not_stored_as_applied(
     assert "batch 3: 3 pages (3 new), 2 rejected" in right.stdout
 
 
+def test_a_file_without_pages_stores_no_batch_and_says_so(app: App, tmp_path: Path) -> None:
+    """An empty file, blank lines or a CSV header alone (through DuckDB's CSV reader for
+    pagerduty-csv), in every format: no batch, one line saying so, exit code 0."""
+    from basics.cli.oncall_cmd import FORMATS
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("\n  \n\n")
+    (tmp_path / "header.csv").write_text("id,created_on,title\n")
+    app.oncall.ingest_pages(str(DATA / "alertmanager.jsonl"), "alertmanager")
+    empty = app.oncall.ingest_pages(str(tmp_path / "header.csv"), "pagerduty-csv")
+    assert (empty.status, empty.batch_id, empty.pages, empty.rejected) == ("empty", None, 0, 0)
+    assert app.store.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary") == 0
+    app.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml"), "ingest", "pages"]
+    said = "no page in it (empty, blank lines or a header alone): nothing stored"
+    files = [str(tmp_path / name) for name in ("empty.txt", "blank.txt")]
+    for fmt, names in [(fmt, files) for fmt in FORMATS] + [
+        ("pagerduty-csv", [str(tmp_path / "header.csv")]),
+        ("csv", [str(tmp_path / "header.csv")]),
+    ]:
+        done = runner.invoke(cli, [*base, *names, "--format", fmt])
+        assert done.exit_code == 0, (fmt, done.output)
+        assert done.output.splitlines() == [f"{name}: {said}" for name in names], fmt
+    as_json = runner.invoke(cli, [*base, str(tmp_path / "header.csv"), "--format",
+                                  "pagerduty-csv", "--json"])  # fmt: skip
+    assert as_json.exit_code == 0, as_json.output
+    assert [(r["status"], r["batch_id"], r["pages"], r["rejected"])
+            for r in json.loads(as_json.stdout)] == [("empty", None, 0, 0)]  # fmt: skip
+    assert app.store.scalar("SELECT count(*) FROM batches") == 1
+
+
 def test_shifts_whose_every_record_is_rejected_are_not_stored_as_applied(
     app: App, tmp_path: Path
 ) -> None:
@@ -236,6 +268,27 @@ def test_shifts_whose_every_record_is_rejected_are_not_stored_as_applied(
     assert app.store.query("SELECT kind, status, accepted, rejected FROM batches") == [
         ("shifts", "rejected", 0, 1)
     ]
+
+
+def test_a_file_without_shifts_stores_no_batch_and_says_so(app: App, tmp_path: Path) -> None:
+    oncalls = tmp_path / "oncalls.json"
+    oncalls.write_text('{"oncalls": []}')
+    empty = app.oncall.ingest_shifts(str(oncalls))
+    assert (empty.status, empty.batch_id, empty.stored, empty.rejects) == ("empty", None, 0, [])
+    assert app.store.scalar("SELECT count(*) FROM batches") == 0
+    app.close()
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "blank.csv").write_text("\n  \n\n")
+    (tmp_path / "header.csv").write_text("person,rotation,start,end\n")
+    names = [str(tmp_path / n) for n in ("empty.csv", "blank.csv", "header.csv")]
+    done = CliRunner().invoke(cli, ["--config", str(tmp_path / "basics.yaml"), "ingest",
+                                    "shifts", *names, "--format", "csv"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [
+        f"{name}: no shift in it (empty, blank lines or a header alone): nothing stored"
+        for name in names
+    ]
+    assert app.store.scalar("SELECT count(*) FROM batches") == 0
 
 
 def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> None:

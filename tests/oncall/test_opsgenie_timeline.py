@@ -128,7 +128,7 @@ def write(tmp_path: Path, data: Any) -> str:
 
 
 def test_the_final_timeline_becomes_the_schedules_shifts(app: App, tmp_path: Path) -> None:
-    stored, rejects, uncovered, unknown = app.oncall.ingest_shifts(
+    stored, rejects, uncovered, unknown, *_ = app.oncall.ingest_shifts(
         write(tmp_path, TIMELINE), "opsgenie-timeline"
     )
     assert unknown == ("ari@acme.example",)  # said, not matched to anyone

@@ -115,6 +115,31 @@ def test_a_file_of_rejects_only_is_not_applied(app: App, tmp_path: Path) -> None
     assert app.toil.ingest(str(bad), options(app)).status == "rejected"
 
 
+def test_a_header_alone_stores_no_batch_and_says_so(app: App, tmp_path: Path) -> None:
+    """A header alone, or with blank rows: no batch, one line, exit code 0; an empty file
+    has no header to read, and stays an error."""
+    (tmp_path / "header.csv").write_text("person,date,hours\n")
+    (tmp_path / "blank.csv").write_text("person,date,hours\n\n,,\n\n")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    app.toil.ingest(str(DATA / "jira_worklogs.csv"), options(app))
+    empty = app.toil.ingest(str(tmp_path / "header.csv"), options(app))
+    assert (empty.status, empty.batch_id, empty.entries, empty.rejected) == ("empty", None, 0, 0)
+    app.close()
+    names = [str(tmp_path / "header.csv"), str(tmp_path / "blank.csv")]
+    done = invoke(tmp_path, "ingest", "toil", *names)
+    assert done.exit_code == 0, done.output
+    assert " ".join(done.output.split()) == " ".join(
+        f"{name}: no toil entry in it (empty, blank lines or a header alone): nothing stored"
+        for name in names
+    )
+    as_json = invoke(tmp_path, "ingest", "toil", names[1], "--json")
+    assert [(r["status"], r["batch_id"]) for r in json.loads(as_json.stdout)] == [("empty", None)]
+    refused = invoke(tmp_path, "ingest", "toil", str(tmp_path / "empty.csv"))
+    assert refused.exit_code == 1
+    assert f"{tmp_path / 'empty.csv'}: no header row: the file is empty" in refused.stderr
+    assert app.store.scalar("SELECT count(*) FROM batches") == 1
+
+
 def test_a_header_the_reader_cannot_use_is_an_error(app: App, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="Linear export records no time spent"):
         app.toil.ingest(str(DATA / "linear.csv"), options(app))

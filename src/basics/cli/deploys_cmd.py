@@ -337,7 +337,7 @@ def ingest_deploys(
         raise click.UsageError("give files and --format, or --git REPO --service S")
     else:
         for path in files:
-            results.append(_import_file(app, Path(path), fmt, _mapping(mapping), service))
+            results.append(app.deploys.import_file(Path(path), fmt, _mapping(mapping), service))
     if as_json:
         output.emit_json(results)
     else:
@@ -345,20 +345,6 @@ def ingest_deploys(
             _say(result)
     if any(r.rejected or r.status == "rejected" for r in results):
         ctx.exit(EXIT_REJECTS)
-
-
-def _import_file(
-    app: App, path: Path, fmt: str, mapping: dict[str, str] | None, service: str | None
-) -> DeployImport:
-    from basics.core.errors import InputError
-    from basics.deploys.formats import reader
-
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
-    read = reader(fmt)(data, path.name, mapping, service)
-    return app.deploys.store_read(read, fmt, str(path), data)
 
 
 def _mapping(text: str | None) -> dict[str, str] | None:
@@ -373,7 +359,9 @@ def _say(result: DeployImport) -> None:
     if result.status == "duplicate":
         output.say(f"{result.name}: already imported as batch {result.duplicate_of}")
         return
-    if result.status == "rejected":
+    if result.status == "empty":
+        output.nothing_in(result.name, "deploy")
+    elif result.status == "rejected":
         counted = f"{result.rejected:,} rejected, {result.skipped:,} skipped"
         output.say(
             f"{result.name}: nothing stored: {counted} (batch {result.batch_id} keeps them: "

@@ -274,10 +274,7 @@ def summarise(result: BatchResult) -> None:
         return
     if result.status == "empty":
         since = f" appended since batch {result.continues}" if result.continues else ""
-        output.say(
-            f"{result.path}: no record in it{since} (empty, blank lines or a header alone): "
-            "nothing stored"
-        )
+        output.nothing_in(result.path, "record", since)
         return
     if result.status == "rejected":
         output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)

@@ -80,7 +80,9 @@ def ingest_pages(
                 f"it again with other options: basics batches undo {result.duplicate_of})"
             )
             continue
-        if result.status == "rejected":
+        if result.status == "empty":
+            output.nothing_in(result.path, "page")
+        elif result.status == "rejected":
             output.all_rejected(result.path, result.rejected, result.batch_id, result.hint)
         else:
             output.say(
@@ -127,6 +129,9 @@ def ingest_shifts(
     for path in files:
         done = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
         count, rejects, uncovered = done.stored, done.rejects, done.uncovered
+        if done.status == "empty":
+            output.nothing_in(path, "shift")
+            continue
         if rejects and not count:
             every = (
                 "its one shift was" if len(rejects) == 1

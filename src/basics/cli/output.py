@@ -344,6 +344,11 @@ def all_rejected(name: str, rejected: int, batch_id: int | None, hint: str | Non
         say(f"likely cause: {hint}", err=True, indent="  ")
 
 
+def nothing_in(name: str, record: str, since: str = "") -> None:
+    """An import that read no record (`record`: event, page, …) and stored no batch."""
+    say(f"{name}: no {record} in it{since} (empty, blank lines or a header alone): nothing stored")
+
+
 def short_path(path: str, width: int = 32) -> str:
     """A path cut from the left to fit `width` characters, keeping its file name."""
     return path if len(path) <= width else "…" + path[-(width - 1) :]

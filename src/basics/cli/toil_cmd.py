@@ -210,6 +210,9 @@ def _summarise(result: ToilImport) -> None:
     if result.status == "duplicate":
         output.say(f"{name}: already imported as batch {result.duplicate_of}; nothing changed")
         return
+    if result.status == "empty":
+        output.nothing_in(name, "toil entry")
+        return
     if result.status == "rejected":
         every = (
             "its one row was" if result.rejected == 1

@@ -52,13 +52,13 @@ _COLUMNS = (
 
 @dataclass(frozen=True)
 class DeployImport:
-    """What one import stored: a batch applied, a duplicate of one, or rejected: records
+    """What one import stored: a batch applied, a duplicate of one, rejected: records
     but no deploy among them (each rejected or skipped; the batch keeps them all as its
-    rejects, and `hint` says why)."""
+    rejects, and `hint` says why), or empty: no record in the file at all (no batch)."""
 
     batch_id: int | None
     name: str
-    status: Literal["applied", "duplicate", "rejected"]
+    status: Literal["applied", "duplicate", "rejected", "empty"]
     deploys: int = 0
     new_deploys: int = 0
     unchanged: int = 0  # stored already as told: left in their batch
@@ -113,6 +113,23 @@ class DeployService:
         if known is not None:
             return DeployImport(None, str(repo), "duplicate", duplicate_of=known)
         return self.store_read(deploys_of(repo, tags, service), "git", str(repo), tags.identity)
+
+    def import_file(
+        self, path: Path, fmt: str, mapping: dict[str, str] | None, service: str | None
+    ) -> DeployImport:
+        """One file in format `fmt` (github, gitlab, fourkeys, jsonl, csv) as one batch, as
+        `store_read` stores it; a file with no record in it stores no batch (`empty`)."""
+        from basics.deploys.formats import reader
+
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"{path}: cannot read: {error.strerror}") from None
+        read = reader(fmt)(data, path.name, mapping, service)
+        if not (read.deploys or read.incidents or read.rejects):
+            # No record at all (an empty file, blank lines, a header alone): no batch.
+            return DeployImport(None, str(path), "empty", notes=read.notes)
+        return self.store_read(read, fmt, str(path), data)
 
     def imported(self, source: str, content: bytes) -> int | None:
         """The batch that stored this content from this source already, if any."""

@@ -49,11 +49,16 @@ TOLD_COLUMNS)."""
 
 @dataclass
 class PageImport:
-    """What one import of pages did."""
+    """What one import of pages did.
+
+    `status` is `applied`, `duplicate` (this content is stored already: nothing written),
+    `rejected` (every record was rejected: the batch keeps the rejects, no page) or `empty`
+    (no record in it at all: nothing written, no batch).
+    """
 
     batch_id: int | None
     path: str
-    status: str  # applied | duplicate | rejected (every record was: nothing stored)
+    status: str
     pages: int = 0
     new_pages: int = 0
     rejected: int = 0
@@ -80,6 +85,10 @@ class ShiftImport(NamedTuple):
     """People the shifts name that basics.yaml declares under none of its people (matched
     by key, name or e-mail): stored under the name the file gives, said so a typo or a
     missing `people:` entry shows."""
+    status: str = "applied"
+    """`applied`, `rejected` (every record was: the batch keeps the rejects) or `empty` (no
+    record in it at all: nothing written, no batch)."""
+    batch_id: int | None = None
 
 
 class OncallService:
@@ -144,6 +153,9 @@ class OncallService:
                     _, _, pages, rejects, warnings = _read_records(path, fmt)
                 pages = _named(pages, names)
                 incoming, count = store_table(pages), len(pages)
+            if not (count or rejects):
+                # No record at all (an empty file, blank lines, a header alone): no batch.
+                return PageImport(None, name, "empty", warnings=warnings)
             with self.store.transaction() as db:
                 known = self._applied_batch(fmt, sha)  # imported meanwhile by another process
                 if known is not None:
@@ -350,6 +362,10 @@ class OncallService:
                 shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
         finally:
             source.close()
+        if not (shifts or rejects or windows):
+            # No record at all (an empty file, blank lines, a header alone): no batch.
+            return ShiftImport(0, [], status="empty")
+        status = _status(len(shifts), rejects)
         with self.store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
             db.execute(
@@ -361,7 +377,7 @@ class OncallService:
                     f"shifts:{fmt}",
                     source.name,
                     source.sha256.hexdigest(),
-                    _status(len(shifts), rejects),
+                    status,
                     len(shifts),
                     len(rejects),
                 ],
@@ -381,7 +397,7 @@ class OncallService:
                 ).fetchall()
         declared = set(self.config.people)
         unknown = sorted({s.person for s in shifts} - declared) if declared else []
-        return ShiftImport(len(shifts), rejects, uncovered, tuple(unknown))
+        return ShiftImport(len(shifts), rejects, uncovered, tuple(unknown), status, batch_id)
 
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
         """Every rotation's shifts, and the imported ones, overlapping [start, end), each

@@ -72,7 +72,8 @@ class ToilImport:
     """What one import of a worklog export did.
 
     `status`: applied; duplicate (this content was imported already, nothing changed);
-    rejected (every row was rejected: nothing stored, the batch keeps the rejects).
+    rejected (every row was rejected: nothing stored, the batch keeps the rejects); empty
+    (no row in it but its header: nothing stored, no batch).
     """
 
     path: str

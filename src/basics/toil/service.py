@@ -110,6 +110,9 @@ class ToilService:
         if known is not None:
             return ToilImport(source.name, "duplicate", duplicate_of=known)
         worklog = read_worklog(data, source.name, self.people, options)
+        if not (worklog.records or worklog.rejects):
+            # A header alone, or with blank rows (an empty file is refused): no batch.
+            return ToilImport(source.name, "empty", columns=worklog.columns)
         with self.store.transaction() as db:
             known = self._applied_batch(sha)  # imported meanwhile by another process
             if known is not None:
