@@ -91,5 +91,7 @@ def test_follow_ingests_appends_and_rotations_and_stops_on_ctrl_c(tmp_path: Path
     try:
         assert _wait_for(tmp_path, 12) == 12
     finally:
-        restarted.send_signal(signal.SIGINT)
-        restarted.communicate(timeout=20)
+        restarted.send_signal(signal.SIGTERM)  # as systemd or `docker stop` stop it
+        _, err = restarted.communicate(timeout=20)
+    assert restarted.returncode == 0
+    assert "stopped; the next run resumes where this one stopped" in err

@@ -143,11 +143,17 @@ def follow_file(
     path is renamed away (rotation), what was written to the old file since the last
     check is read through the still-open old file, then the new file from its start.
     """
+    import signal
+    import threading
     import time
 
-    click.echo(f"following {path} every {interval:g} s; Ctrl-C stops", err=True)
+    click.echo(f"following {path} every {interval:g} s; Ctrl-C or SIGTERM stops", err=True)
     current: tuple[int, int] | None = None  # (device, inode) of the file being followed
     handle = None
+    # A service manager stops it with SIGTERM (systemd, `docker stop`): as Ctrl-C does.
+    on_term = None
+    if threading.current_thread() is threading.main_thread():
+        on_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             try:
@@ -170,6 +176,8 @@ def follow_file(
         # Ctrl-C is how --follow ends: exit 0, the check it stopped is not stored.
         click.echo("stopped; the next run resumes where this one stopped", err=True)
     finally:
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
         if handle is not None:
             handle.close()
 
