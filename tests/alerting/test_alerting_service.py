@@ -438,15 +438,64 @@ def test_evaluate_explains_a_suppressed_tier(app: App) -> None:
     )
 
 
-def test_a_burning_tier_whose_short_window_is_empty_has_no_data(app: App) -> None:
+def test_an_unconfirmed_burn_under_min_events_is_suppressed(app: App) -> None:
     """admin at 12:19: [11:19, 12:19) holds 6 good and the 5 failures, a burn far above
-    14.4, and [12:14, 12:19) no event, so nothing confirms or refutes it: no data, not ok."""
+    14.4, and [12:14, 12:19) no event; with 11 events under the guard's 100 the tier could
+    not page whatever the short window held: suppressed, as when both windows burn."""
     admin = app.alerting.evaluate(at(12, 19))[1].tiers[0]
-    assert (admin.firing, admin.suppressed, admin.long_events) == (False, False, 11)
+    assert (admin.firing, admin.suppressed, admin.long_events) == (False, True, 11)
     assert admin.long_burn_rate == pytest.approx(5 / 11 / 0.001)
     assert admin.short_burn_rate is None
-    assert admin.reason == "1h burn 454.55 > 14.4 and no events in the last 5m"
-    assert admin.state == "no_data"
+    assert admin.reason == (
+        "1h burn 454.55 > 14.4 and no events in the last 5m; "
+        "suppressed: 11 events in 1h < min_events 100"
+    )
+    assert admin.state == "suppressed"
+
+
+SPARSE = """\
+timezone: UTC
+store: basics.duckdb
+sources:
+  api: {format: jsonl}
+services:
+  shop:
+    slos:
+      availability: {objective: 99.9, window: 30d, good: status < 500, alert_policy: page}
+alerting:
+  policies:
+    page:
+      tiers:
+        - {long: 1h, short: 5m, burn_rate: 14.4}
+"""
+
+
+def test_a_burning_tier_whose_short_window_is_empty_has_no_data(tmp_path: Path) -> None:
+    """One event a minute, 10:00-10:44, the last five failing, then silence. At 10:46 both
+    windows burn: firing. At 10:52 the hour holds 5 bad of 45 (burn 111) and [10:47, 10:52)
+    nothing: nothing confirms or refutes it, so no data, never ok. At 11:50 the hour is
+    empty too."""
+    path = tmp_path / "basics.yaml"
+    path.write_text(SPARSE, encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"ts": f"{DAY.date()}T10:{m:02d}:30Z", "service": "shop", "status": 500 if m >= 40 else 200}
+        for m in range(45)
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    shop = App(parse_config(SPARSE, path))
+    try:
+        assert shop.ingest_events("api", str(events)).accepted == 45
+
+        def tier(hour: int, minute: int) -> tuple[str, str]:
+            (evaluation,) = shop.alerting.evaluate(at(hour, minute))
+            return evaluation.tiers[0].state, evaluation.tiers[0].reason
+
+        assert tier(10, 46)[0] == "firing"
+        assert tier(10, 52) == ("no_data", "1h burn 111.11 > 14.4 and no events in the last 5m")
+        assert tier(11, 50) == ("no_data", "no events in the last 1h")
+    finally:
+        shop.close()
 
 
 def test_evaluate_at_a_tie_reports_it_with_le(app: App) -> None:

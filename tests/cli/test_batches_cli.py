@@ -250,7 +250,7 @@ def test_a_file_without_records_stores_no_batch_and_says_so(run: Any) -> None:
                "-s", "api")  # fmt: skip
     assert done.exit_code == 0
     assert [" ".join(line.split()) for line in done.stdout.splitlines()] == [
-        f"{run.root / name}: no record in it (empty, blank lines or a header alone): nothing stored"
+        f"{run.root / name}: no record in it: nothing stored"
         for name in ("empty.jsonl", "blank.jsonl")
     ]
     assert json.loads(run("batches", "list", "--all", "--json").stdout) == []

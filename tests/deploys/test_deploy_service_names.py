@@ -136,7 +136,9 @@ def test_a_filter_naming_no_service_at_all_is_an_error_not_an_empty_range(app: A
     assert [d.service for d in app.deploys.find("chekout")] == ["chekout"]
     assert app.deploys.find("Checkout API") == []  # a service of basics.yaml, no deploy yet
     assert app.deploys.chosen(["CHECKOUT", "chekout"], None) == ["checkout", "chekout"]
-    message = 'no service "nope" in basics.yaml nor in any deploy (known: checkout, search)'
+    message = (
+        'no service "nope" in basics.yaml nor in any deploy (known: checkout, search, chekout)'
+    )
     with pytest.raises(NotFoundError) as error:
         app.deploys.find("nope")
     assert str(error.value) == message

@@ -40,3 +40,22 @@ def test_a_service_without_events_says_so_and_names_the_stores_newest() -> None:
     assert said == (
         "none of db are stored (the newest event, of another service, is at 2026-03-03T23:59:30Z)"
     )
+
+
+def test_a_range_that_starts_after_the_newest_event_suggests_its_day() -> None:
+    """`--to` the minute after it would fall before a `--from` given with it: its day."""
+    stopped = dt.datetime(2026, 2, 28, 22, 59, 30)
+    said = where_the_events_are("a", stopped, LATEST, MARCH, "--to")
+    assert said == (
+        "the newest event of a is at 2026-02-28T22:59:30Z, before this range: "
+        "try --from 2026-02-28T00:00:00Z --to 2026-02-28T23:00:00Z"
+    )
+
+
+def test_without_a_service_the_stores_newest_event() -> None:
+    assert where_the_events_are(None, None, LATEST, JANUARY, "--to") == (
+        "the newest event is at 2026-03-03T23:59:30Z: try --to latest"
+    )
+    assert where_the_events_are(None, None, LATEST, MARCH, "--to") == (
+        "the newest event is at 2026-03-03T23:59:30Z"
+    )

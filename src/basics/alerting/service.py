@@ -228,13 +228,15 @@ class AlertingService:
             short_burn = _burn(short[1], short[0], slo.objective) if short else None
             firing, held = bool(fires[-1]), bool(suppressed[-1])
             # A long window burning above the factor while the short window that must
-            # confirm it holds no events is undecided: no data, not ok.
+            # confirm it holds no events is undecided: no data, not ok; suppressed all the
+            # same when the long window holds fewer than min_events (it could not page).
             unconfirmed = (
                 short is not None
                 and short[0] == 0
                 and _above(tier, slo.objective, (long_total, long_bad))
             )
-            state = _state(firing, held, long_total == 0 or unconfirmed)
+            held = held or (unconfirmed and long_total < policy.min_events)
+            state = _state(firing, held, long_total, unconfirmed)
             states.append(
                 TierState(
                     tier=tier.name,
@@ -591,14 +593,17 @@ def _burn(bad: int, total: int, objective: Decimal) -> float | None:
     return float(Decimal(bad) / (total * (Decimal(100) - objective) / 100))
 
 
-def _state(firing: bool, held: bool, undecided: bool) -> AlertState:
-    """A tier's state: firing; suppressed (under min_events); no data when a window it
-    needs holds no events; else ok."""
+def _state(firing: bool, held: bool, long_total: int, unconfirmed: bool) -> AlertState:
+    """A tier's state: firing; no data when its long window holds no events; suppressed
+    (under min_events); no data when the short window that must confirm a burning long one
+    holds none; else ok."""
     if firing:
         return "firing"
+    if long_total == 0:
+        return "no_data"
     if held:
         return "suppressed"
-    return "no_data" if undecided else "ok"
+    return "no_data" if unconfirmed else "ok"
 
 
 def _above(tier: Tier, objective: Decimal, counts: tuple[int, int]) -> bool:

@@ -370,11 +370,14 @@ def _say_if_empty(ctx: click.Context, results: list[Any]) -> None:
         return
     slo = get_app(ctx).slo
     if not any(slo.counts(r.slo, r.start, r.end).total for r in results):
-        _say_no_events(ctx, results[0])
+        _say_no_events(ctx, results)
 
 
-def _say_no_events(ctx: click.Context, first: Any) -> None:
-    service = first.slo.partition("/")[0]
+def _say_no_events(ctx: click.Context, results: list[Any]) -> None:
+    first = results[0]
+    # The newest event of the service replayed; of the store, when several are (--all).
+    services = {r.slo.partition("/")[0] for r in results}
+    service = services.pop() if len(services) == 1 else None
     hint = no_events_hint(ctx, "this range", first.start, first.end, "--to", service)
     from basics.cli import output
 
@@ -488,7 +491,7 @@ def tune(
     )
     firings = "false firing" if max_false_per_month == 1 else "false firings"
     if not result.events:  # counted by tune already
-        _say_no_events(ctx, result)
+        _say_no_events(ctx, [result])
     elif result.best:
         best = result.best
         output.say(

@@ -151,9 +151,8 @@ def follow_file(
     current: tuple[int, int] | None = None  # (device, inode) of the file being followed
     handle = None
     # A service manager stops it with SIGTERM (systemd, `docker stop`): as Ctrl-C does.
-    on_term = None
-    if threading.current_thread() is threading.main_thread():
-        on_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    main = threading.current_thread() is threading.main_thread()
+    on_term = signal.signal(signal.SIGTERM, signal.default_int_handler) if main else None
     try:
         while True:
             try:
@@ -176,8 +175,8 @@ def follow_file(
         # Ctrl-C is how --follow ends: exit 0, the check it stopped is not stored.
         click.echo("stopped; the next run resumes where this one stopped", err=True)
     finally:
-        if on_term is not None:
-            signal.signal(signal.SIGTERM, on_term)
+        if main:  # (None: a handler not set from Python; the default is the nearest)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if on_term is None else on_term)
         if handle is not None:
             handle.close()
 

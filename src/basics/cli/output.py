@@ -346,7 +346,7 @@ def all_rejected(name: str, rejected: int, batch_id: int | None, hint: str | Non
 
 def nothing_in(name: str, record: str, since: str = "") -> None:
     """An import that read no record (`record`: event, page, …) and stored no batch."""
-    say(f"{name}: no {record} in it{since} (empty, blank lines or a header alone): nothing stored")
+    say(f"{name}: no {record} in it{since}: nothing stored")
 
 
 def short_path(path: str, width: int = 32) -> str:

@@ -63,17 +63,12 @@ def no_events_hint(
     found, newest = get_app(ctx).slo.newest_of([service] if service else [])
     if found is None:
         return f"No events in {where}: the store has none yet (basics ingest events FILE)."
-    if service is not None and start is not None and end is not None:
-        window = Window(start, end)
-        said = where_the_events_are(service, newest.get(service), found, window, flag, when)
-        return f"No events in {where}; {said}."
-    text = f"No events in {where}; the newest event is at {when(found.event_at)}"
-    outside = (start is not None and found.event_at < start) or (
-        end is not None and found.event_at >= end
-    )
-    if (start is None and end is None) or outside:
-        text += f": try {flag} latest"
-    return text + "."
+    if start is None or end is None:  # no range to place it in: `latest` shows it
+        newest_at = when(found.event_at)
+        return f"No events in {where}; the newest event is at {newest_at}: try {flag} latest."
+    newest_of = newest.get(service) if service else None
+    said = where_the_events_are(service, newest_of, found, Window(start, end), flag, when)
+    return f"No events in {where}; {said}."
 
 
 AT_HELP = "Window end: a time (ISO 8601; no offset = the config's time zone), `now` or `latest`."
@@ -244,7 +239,7 @@ def breakdown(
         else:
             auto_breakdown_table(slo_name, results)
         return
-    result = app.slo.breakdown(slo_name, by, range_start, range_end, top)
+    result = app.slo.breakdown(slo_name, by, range_start, range_end, top, asked=True)
     if as_json:
         output.emit_json(result)
         return

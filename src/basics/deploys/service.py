@@ -198,12 +198,14 @@ class DeployService:
         """The service a filter names (as `named`); NotFoundError when it is neither a
         service of basics.yaml nor one a stored deploy names: a misspelt name is not a
         service without deploys."""
+        from basics.core.words import listed
+
         service = self.named(service)
-        if service in self.config.services or self.store.query(
-            "SELECT 1 FROM deploys WHERE service = ? LIMIT 1", [service]
-        ):
+        stored = [str(row[0]) for row in self.store.query(
+            "SELECT DISTINCT service FROM deploys ORDER BY service")]  # fmt: skip
+        if service in self.config.services or service in stored:
             return service
-        known = ", ".join(self.config.services) or "none are configured"
+        known = listed(list(dict.fromkeys([*self.config.services, *stored])))
         raise NotFoundError(
             f'no service "{service}" in basics.yaml nor in any deploy (known: {known})'
         )

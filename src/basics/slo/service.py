@@ -345,8 +345,13 @@ class SLOService:
         start: dt.datetime | None = None,
         end: dt.datetime | str | None = None,
         top: int = 10,
+        asked: bool = False,
     ) -> Breakdown:
-        """The values of one dimension that contribute most bad events, over raw events."""
+        """The values of one dimension that contribute most bad events, over raw events.
+
+        `asked`: a person named the dimension (`--by`), so an attribute no event of the range
+        has is a NotFoundError naming those they have (a misspelling, not one value holding
+        every bad event); callers that look for an attribute (a version) get no values."""
         svc, service, slo = self.slo(name)
         window = self._range(slo, start, end)
         column = _dimension(by)
@@ -365,7 +370,7 @@ class SLOService:
         ).fetchall()
         bad_all = int(rows[0][3]) if rows else 0
         total_all = int(rows[0][4]) if rows else 0
-        if by.startswith("attrs.") and [row[0] for row in rows] == [None]:
+        if asked and by.startswith("attrs.") and rows and rows[0][5] == 1 and rows[0][0] is None:
             # No event has it: a misspelt attribute, not one value that explains everything.
             seen = ", ".join(key.removeprefix("attrs.") for key in self._attr_keys(svc, window))
             raise NotFoundError(
@@ -769,7 +774,7 @@ def _named(values: Sequence[float | None]) -> dict[str, float | None]:
 
 
 def where_the_events_are(
-    service: str,
+    service: str | None,
     newest: dt.datetime | None,
     latest: Latest,
     window: Window | None,
@@ -777,20 +782,30 @@ def where_the_events_are(
     shown: Callable[[dt.datetime], str | None] = iso_utc,
 ) -> str:
     """Beside a window (or range) without events of `service`: its newest event (`newest`,
-    None when it has none), and the end that would show it when the window misses it:
-    `latest` when it is the newest event stored, else the minute after it. Times are
-    `shown` so (RFC 3339 by default); the end to try is always RFC 3339."""
-    if newest is None:
+    None when it has none; without `service`, the store's newest, `latest`), and what would
+    show it when the window misses it: `flag latest` when it is the store's newest, else
+    `flag` the minute after it; for a range (`--to`) that starts after it, its day up to
+    that minute. Times are `shown` so (RFC 3339 by default); the times to try are always
+    RFC 3339."""
+    if service is None:
+        newest = latest.event_at
+    elif newest is None:
         return (
             f"none of {service} are stored (the newest event, of another service, is at "
             f"{shown(latest.event_at)})"
         )
-    text = f"the newest event of {service} is at {shown(newest)}"
+    of = "" if service is None else f" of {service}"
+    text = f"the newest event{of} is at {shown(newest)}"
     if window is None or window.start <= newest < window.end:
         return text
+    after = iso_utc(floor_minute(newest) + MINUTE)
+    if flag == "--to" and newest < window.start:
+        # Before a range's start: an end alone could fall before a --from given with it.
+        day = newest.replace(hour=0, minute=0, second=0, microsecond=0)
+        return f"{text}, before this range: try --from {iso_utc(day)} --to {after}"
     if newest == latest.event_at:
         return f"{text}: try {flag} latest"
-    return f"{text}: try {flag} {iso_utc(floor_minute(newest) + MINUTE)}"
+    return f"{text}: try {flag} {after}"
 
 
 def _dimension(by: str) -> str:

@@ -109,9 +109,10 @@ class ToilService:
         known = self._applied_batch(sha)
         if known is not None:
             return ToilImport(source.name, "duplicate", duplicate_of=known)
+        if not data.removeprefix(b"\xef\xbb\xbf").strip():  # empty, or blank lines alone
+            return ToilImport(source.name, "empty")
         worklog = read_worklog(data, source.name, self.people, options)
-        if not (worklog.records or worklog.rejects):
-            # A header alone, or with blank rows (an empty file is refused): no batch.
+        if not (worklog.records or worklog.rejects):  # a header alone, or with blank rows
             return ToilImport(source.name, "empty", columns=worklog.columns)
         with self.store.transaction() as db:
             known = self._applied_batch(sha)  # imported meanwhile by another process
@@ -167,7 +168,7 @@ class ToilService:
         """Stored entries of the days [first, end), newest day first (then newest id)."""
         category = category_of(category) if category else None
         if service is not None:
-            self._check_service(service)
+            service = self.known_service(service)
         rows = self.store.query(
             f"SELECT {ENTRY_COLUMNS} FROM toil_entries "
             "WHERE (?::DATE IS NULL OR day >= ?) AND (?::DATE IS NULL OR day < ?) "
@@ -179,16 +180,20 @@ class ToilService:
         )  # fmt: skip
         return [ToilEntry(*row) for row in rows]
 
-    def _check_service(self, service: str) -> None:
-        """NotFoundError for a service neither basics.yaml, a toil entry nor a page names:
-        a misspelt name is not a service without toil."""
-        if service in self.config.services or self.store.query(
-            "SELECT 1 FROM toil_entries WHERE service = $s "
-            "UNION ALL SELECT 1 FROM pages WHERE service = $s LIMIT 1",
-            {"s": service},
-        ):
-            return
-        known = ", ".join(self.config.services) or "none are configured"
+    def known_service(self, service: str) -> str:
+        """The service a filter names (a service of basics.yaml by any of its names, in any
+        letter case); NotFoundError when neither basics.yaml, a toil entry nor a page names
+        it: a misspelt name is not a service without toil."""
+        from basics.config.models import named_service
+        from basics.core.words import listed
+
+        service = named_service(service, self.config.service_names())
+        stored = [str(row[0]) for row in self.store.query(
+            "SELECT service FROM toil_entries WHERE service IS NOT NULL UNION "
+            "SELECT service FROM pages WHERE service IS NOT NULL ORDER BY 1")]  # fmt: skip
+        if service in self.config.services or service in stored:
+            return service
+        known = listed(list(dict.fromkeys([*self.config.services, *stored])))
         raise NotFoundError(
             f'no service "{service}" in basics.yaml nor in any toil entry or page (known: {known})'
         )
@@ -251,6 +256,7 @@ class ToilService:
         today = today or self.today()
         first, end_day = self.report_days(start, end, today)
         roster = self._roster(team, person)
+        service = None if service is None else self.known_service(service)
         entries = self.entries(first, end_day, roster, service)
         derived, oncall, unassigned = self._oncall(first, end_day, roster, service)
         everything = entries + derived
