@@ -158,3 +158,22 @@ def test_a_service_alias_or_letter_case_is_the_service_it_names(tmp_path: Path) 
         ["checkout", "payments"],
         ["checkout"],
     ]
+
+
+def test_a_file_without_incidents_says_so(tmp_path: Path) -> None:
+    """Empty, blank lines, a header alone or an empty JSON list: nothing to record, said
+    as every import says it (it read as "0 incidents recorded, updated or already known")."""
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    (tmp_path / "basics.yaml").write_text("timezone: UTC\n")
+    files = {"empty.csv": "", "header.csv": "id,services,start,end,title\n", "none.json": "[]"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    base = ["--config", str(tmp_path / "basics.yaml"), "incidents", "import"]
+    for name in files:
+        result = CliRunner().invoke(cli, [*base, str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.stdout.split())
+        assert said == f"{tmp_path / name}: no incident in it: nothing stored"

@@ -618,7 +618,7 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     from basics.alerting.incident_files import import_incidents
     from basics.cli.main import EXIT_REJECTS
-    from basics.cli.output import plural, say
+    from basics.cli.output import nothing_in, plural, say
 
     app = get_app(ctx)
     refused = 0
@@ -626,6 +626,9 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
         result = import_incidents(
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
+        if not (result.recorded or result.rejects):
+            nothing_in(name, "incident")
+            continue
         say(
             f"{name}: {plural(len(set(result.recorded)), 'incident')} recorded, updated or "
             f"already known, {len(result.rejects)} refused"
