@@ -515,6 +515,14 @@ def test_an_empty_report_says_so_and_names_the_newest_event(folder: Path) -> Non
     for result in (history, breakdown, percentiles):
         assert result.exit_code == 0
         assert result.stderr == hint
+    # The same note beside JSON and CSV, on stderr: a script's stdout stays parseable.
+    for fmt in ("--json", "--csv"):
+        for args in (["history", "www/availability"], ["breakdown", "www/availability",
+                     "--by", "user"], ["percentiles", "www"]):  # fmt: skip
+            quiet = invoke(folder, "slo", *args, *before, fmt)
+            assert (quiet.exit_code, quiet.stderr) == (0, hint), args
+            if fmt == "--json":
+                json.loads(quiet.stdout)
     assert "no data" in history.stdout or "—" in history.stdout
     # A range that holds the newest event but none of this service's: no misleading hint.
     (folder / "basics.yaml").write_text(CONFIG + "  db:\n    owner: team-data\n")

@@ -61,8 +61,11 @@ def test_tune_over_a_range_without_events_recommends_nothing(small_demo: Path) -
     assert table.exit_code == 0, table.output
     assert "Best within" not in table.stdout
     assert table.stderr.startswith("No events in this range (so no firings says nothing")
-    found = json.loads(CliRunner().invoke(cli, [*args, "--json"]).stdout)
+    assert "No candidate" not in table.stdout  # nothing to recommend is not a trade-off
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+    found = json.loads(as_json.stdout)
     assert (found["events"], found["best"]) == (0, None)
+    assert as_json.stderr == table.stderr  # the note beside JSON too
 
 
 def test_a_top_below_one_is_refused_before_anything_is_computed(small_demo: Path) -> None:

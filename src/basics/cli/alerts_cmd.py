@@ -451,6 +451,8 @@ def tune(
     app = get_app(ctx)
     begin, range_end = range_option(ctx, start, end, "replay_window")
     result = app.alerting.tune(slo_name, begin, range_end, max_false_per_month)
+    if not result.events:  # counted by tune already; on stderr whatever the format
+        _say_no_events(ctx, [result])
     if as_json:
         output.emit_json(result)
         return
@@ -490,9 +492,9 @@ def tune(
         "its long window; false: firings outside every incident.",
     )
     firings = "false firing" if max_false_per_month == 1 else "false firings"
-    if not result.events:  # counted by tune already
-        _say_no_events(ctx, [result])
-    elif result.best:
+    if not result.events:  # said above: no events, so no candidate to recommend
+        return
+    if result.best:
         best = result.best
         output.say(
             f"Best within {max_false_per_month:g} {firings} a month: {best.tier} at burn "

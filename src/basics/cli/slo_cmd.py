@@ -240,6 +240,10 @@ def breakdown(
             auto_breakdown_table(slo_name, results)
         return
     result = app.slo.breakdown(slo_name, by, range_start, range_end, top, asked=True)
+    if result.total == 0:  # on stderr whatever the format: stdout stays parseable
+        service = result.slo.partition("/")[0]
+        hint = no_events_hint(ctx, "this range", result.start, result.end, "--to", service)
+        output.say(hint, err=True)
     if as_json:
         output.emit_json(result)
         return
@@ -263,10 +267,6 @@ def breakdown(
             for c in result.contributors
         ],
     )
-    if result.total == 0:
-        service = result.slo.partition("/")[0]
-        hint = no_events_hint(ctx, "this range", result.start, result.end, "--to", service)
-        output.say(hint, err=True)
 
 
 def auto_breakdown_table(slo_name: str, results: list[Any]) -> None:
@@ -363,6 +363,11 @@ def history(
     app = get_app(ctx)
     range_end = at_option(ctx, end)
     periods = app.slo.history(slo_name, by, time_option(ctx, start), range_end)  # type: ignore[arg-type]
+    if not any(p.counts.total for p in periods):  # on stderr whatever the format
+        first = periods[0].start if periods else None
+        service = slo_name.partition("/")[0]
+        hint = no_events_hint(ctx, "this range", first, range_end, "--to", service)
+        output.say(hint, err=True)
     if as_json:
         output.emit_json(periods)
         return
@@ -392,11 +397,6 @@ def history(
         output.emit_table(
             f"{slo_name} per {by} ({app.config.timezone})", header, rows, caption=caption
         )
-        if not any(p.counts.total for p in periods):
-            first = periods[0].start if periods else None
-            service = slo_name.partition("/")[0]
-            hint = no_events_hint(ctx, "this range", first, range_end, "--to", service)
-            output.say(hint, err=True)
 
 
 def _cut_periods(
@@ -469,6 +469,9 @@ def percentiles(
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     assert begin is not None and finish is not None
     report = app.slo.percentiles(service, by, begin, finish, exact)  # type: ignore[arg-type]
+    if not report.groups:  # on stderr whatever the format
+        hint = no_events_hint(ctx, "this range", report.start, report.end, "--to", report.service)
+        output.say(hint, err=True)
     if as_json:
         output.emit_json(report)
         return
@@ -489,9 +492,6 @@ def percentiles(
             for g in report.groups
         ],
     )
-    if not report.groups:
-        hint = no_events_hint(ctx, "this range", report.start, report.end, "--to", report.service)
-        output.say(hint, err=True)
 
 
 @slo.command()
