@@ -284,8 +284,20 @@ def test_a_file_without_shifts_stores_no_batch_and_says_so(app: App, tmp_path: P
     done = CliRunner().invoke(cli, ["--config", str(tmp_path / "basics.yaml"), "ingest",
                                     "shifts", *names, "--format", "csv"])  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines() == [f"{name}: no shift in it: nothing stored" for name in names]
+    said = " ".join(done.output.split())
+    assert said == " ".join(f"{name}: no shift in it: nothing stored" for name in names)
     assert app.store.scalar("SELECT count(*) FROM batches") == 0
+    # The JSON formats: an empty file is empty too; a broken one is an error naming it.
+    (tmp_path / "broken.json").write_text('{"oncalls": [')
+    for fmt in ("pagerduty-oncalls", "opsgenie-timeline"):
+        args = ["--config", str(tmp_path / "basics.yaml"), "ingest", "shifts", "--format", fmt]
+        nothing = CliRunner().invoke(cli, [*args, names[0]])
+        assert nothing.exit_code == 0, nothing.output
+        assert " ".join(nothing.stdout.split()) == f"{names[0]}: no shift in it: nothing stored"
+        broken = CliRunner().invoke(cli, [*args, str(tmp_path / "broken.json")])
+        assert broken.exit_code == 1
+        error = " ".join(broken.stderr.split())
+        assert error.startswith(f"Error: {tmp_path / 'broken.json'}: not valid JSON: ")
 
 
 def test_classify_is_keyboard_driven_and_resumable(app: App, tmp_path: Path) -> None:

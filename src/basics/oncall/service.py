@@ -348,18 +348,20 @@ class OncallService:
                 shifts, rejects = shift_files.read_shift_csv(
                     data, source.name, self.config.people, self.config.timezone, mapping
                 )
+            elif not (text := text_stream(source).read()).strip():
+                shifts, rejects = [], []  # an empty JSON file: no record, said below
             elif fmt == "opsgenie-timeline":
                 try:
-                    timeline = shift_files.read_opsgenie_timeline(
-                        text_stream(source).read(), self.config.people
-                    )
+                    timeline = shift_files.read_opsgenie_timeline(text, self.config.people)
                 except InputError as error:
                     raise InputError(f"{source.name}: {error}") from None
                 shifts, rejects = timeline.shifts, timeline.rejects
                 uncovered, windows = timeline.uncovered, timeline.windows
             else:
-                text = text_stream(source).read()
-                shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
+                try:
+                    shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
+                except InputError as error:
+                    raise InputError(f"{source.name}: {error}") from None
         finally:
             source.close()
         if not (shifts or rejects or windows):
