@@ -32,7 +32,8 @@ from basics.config.people import (
 )
 from basics.config.review import ReviewSettings
 from basics.core.durations import parse_duration_s
-from basics.core.errors import BasicsError
+from basics.core.errors import BasicsError, NotFoundError
+from basics.core.words import listed
 
 Format = Literal["jsonl", "csv", "parquet", "nginx", "apache", "regex", "otlp", "w3c", "logfmt"]
 CANONICAL_FIELDS = ("ts", "service", "operation", "user", "status", "duration_ms")
@@ -766,6 +767,19 @@ def named_service(name: str, names: Mapping[str, str]) -> str:
     """The service of basics.yaml a name or alias stands for, in any letter case
     (`names`: `Config.service_names()`); a name it does not know, as given."""
     return names.get(name.lower(), name)
+
+
+def known_service(name: str, config: Config, stored: Iterable[str], kept_in: str) -> str:
+    """The service a filter names (by any name basics.yaml gives it, in any letter case),
+    when basics.yaml declares it or a stored record names it (`stored`: the names records
+    hold); else a NotFoundError naming the known ones: a misspelt name is not a service
+    without records (`kept_in`: what holds them, for the message: "any deploy")."""
+    service = named_service(name, config.service_names())
+    stored = list(stored)
+    if service in config.services or service in stored:
+        return service
+    known = listed(list(dict.fromkeys([*config.services, *stored])))
+    raise NotFoundError(f'no service "{service}" in basics.yaml nor in {kept_in} (known: {known})')
 
 
 def named_services(services: Iterable[str], names: Mapping[str, str] | None) -> list[str]:

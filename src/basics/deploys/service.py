@@ -195,20 +195,12 @@ class DeployService:
         return naming.named(service, self.config.service_names())
 
     def known(self, service: str) -> str:
-        """The service a filter names (as `named`); NotFoundError when it is neither a
-        service of basics.yaml nor one a stored deploy names: a misspelt name is not a
-        service without deploys."""
-        from basics.core.words import listed
+        """The service a filter names (as `named`), when basics.yaml or a stored deploy
+        names it; else a NotFoundError (`config.models.known_service`)."""
+        from basics.config.models import known_service
 
-        service = self.named(service)
-        stored = [str(row[0]) for row in self.store.query(
-            "SELECT DISTINCT service FROM deploys ORDER BY service")]  # fmt: skip
-        if service in self.config.services or service in stored:
-            return service
-        known = listed(list(dict.fromkeys([*self.config.services, *stored])))
-        raise NotFoundError(
-            f'no service "{service}" in basics.yaml nor in any deploy (known: {known})'
-        )
+        stored = self.store.query("SELECT DISTINCT service FROM deploys ORDER BY service")
+        return known_service(service, self.config, (str(r[0]) for r in stored), "any deploy")
 
     def unknown_warning(self, service: str) -> str | None:
         """What to say of a deploy of `service` when basics.yaml knows no such service

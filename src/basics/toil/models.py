@@ -73,7 +73,7 @@ class ToilImport:
 
     `status`: applied; duplicate (this content was imported already, nothing changed);
     rejected (every row was rejected: nothing stored, the batch keeps the rejects); empty
-    (no row in it but its header: nothing stored, no batch).
+    (no row in it, a header alone or nothing at all: nothing stored, no batch).
     """
 
     path: str

@@ -181,22 +181,16 @@ class ToilService:
         return [ToilEntry(*row) for row in rows]
 
     def known_service(self, service: str) -> str:
-        """The service a filter names (a service of basics.yaml by any of its names, in any
-        letter case); NotFoundError when neither basics.yaml, a toil entry nor a page names
-        it: a misspelt name is not a service without toil."""
-        from basics.config.models import named_service
-        from basics.core.words import listed
+        """The service a filter names (by any of its names), when basics.yaml, a toil entry
+        or a page names it; else a NotFoundError (`config.models.known_service`)."""
+        from basics.config.models import known_service
 
-        service = named_service(service, self.config.service_names())
-        stored = [str(row[0]) for row in self.store.query(
+        stored = self.store.query(
             "SELECT service FROM toil_entries WHERE service IS NOT NULL UNION "
-            "SELECT service FROM pages WHERE service IS NOT NULL ORDER BY 1")]  # fmt: skip
-        if service in self.config.services or service in stored:
-            return service
-        known = listed(list(dict.fromkeys([*self.config.services, *stored])))
-        raise NotFoundError(
-            f'no service "{service}" in basics.yaml nor in any toil entry or page (known: {known})'
+            "SELECT service FROM pages WHERE service IS NOT NULL ORDER BY 1"
         )
+        where = "any toil entry or page"
+        return known_service(service, self.config, (str(r[0]) for r in stored), where)
 
     def newest_day(self) -> dt.date | None:
         """The day of the newest stored entry, if any."""
