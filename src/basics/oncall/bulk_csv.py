@@ -371,8 +371,7 @@ def _hash_and_scan(path: str) -> tuple[str, bool]:
         while block := source.read(CHUNK_BYTES):
             if not found:
                 # A quote after spaces has its quote in the new block: a block without one
-                # (most exports quote few cells) needs no search for the two bytes, far
-                # slower in CPython than a search for one byte.
+                # (most exports quote few cells) needs no search for the two bytes.
                 if b'"' in block:
                     found = _spaced_quote(tail + block, len(tail))
                 found = found or b"\x00" in block or b"\x01" in block
@@ -407,7 +406,7 @@ def utc_time_sql(text: str) -> str:
     """SQL for an ISO 8601 text as naive UTC: an offset (or Z) is applied, none means UTC,
     on a connection whose TimeZone is UTC (`BulkCsv.stage` sets it). A TIMESTAMPTZ is µs
     since 1970 in UTC: taken as they are, they need neither a test of the text for an
-    offset nor a time zone conversion, the costlier part of reading a time."""
+    offset nor a time zone conversion."""
     return f"make_timestamp(epoch_us(try_cast({text} AS TIMESTAMPTZ)))"
 
 
@@ -436,8 +435,8 @@ def python_strip_sql(text: str) -> str:
     """SQL for `text.strip()`: every character str.isspace() is true for, off both ends.
 
     A text that begins and ends with a printable ASCII character (`!` to `~`: no space of
-    any kind) is kept as it is, told by two comparisons; the others go through the regular
-    expressions, which cost far more when every cell of a file takes them.
+    any kind) is kept as it is, told by two comparisons; only the others go through the
+    regular expressions.
     """
     edge = f"'^{PYTHON_WHITESPACE}|{PYTHON_WHITESPACE}$'"
     printable_ends = f"{text} >= '!' AND {text} < '\x7f' AND {text}[-1] BETWEEN '!' AND '~'"
