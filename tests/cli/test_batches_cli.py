@@ -218,10 +218,10 @@ def test_ingest_after_undoing_a_middle_batch_reads_its_lines_then_what_was_appen
 
     done = run("ingest", "events", str(log), "-s", "api", "-q", "--json")
 
-    batches = json.loads(done.output)
+    batches = json.loads(done.stdout)
     assert [(b["batch_id"], b["refills"], b["continues"], b["first_line"], b["accepted"])
             for b in batches] == [(4, 2, 1, 6, 3), (5, None, 3, 14, 2)]  # fmt: skip
-    stored = json.loads(run("batches", "list", "--json").output)
+    stored = json.loads(run("batches", "list", "--json").stdout)
     assert sum(b["accepted"] for b in stored) == 4 + 3 + 3 + 2
     said = run("ingest", "events", str(log), "-s", "api")
     assert "already ingested as batch 5" in said.output

@@ -334,8 +334,19 @@ def test_status_at_latest_equals_a_naive_recount(app: App) -> None:
     assert availability.status == "exhausted"
 
 
+def test_each_service_s_newest_event_is_its_own(app: App) -> None:
+    """What the note beside an empty window names: each service's own newest event (api's
+    stop before www's), none for a service without events, not past `latest`."""
+    found, newest = app.slo.newest_of(["www", "api", "db"])
+    assert found is not None and found.event_at == NEWEST
+    expected = {s: max(e.ts for e in EVENTS if e.service == s) for s in ("www", "api")}
+    assert newest == expected
+    assert app.slo.newest_of([]) == (found, {})
+
+
 def test_at_latest_is_the_minute_after_the_newest_event(app: App) -> None:
-    assert app.slo.latest_event() == NEWEST
+    found = app.slo.latest()
+    assert found is not None and found.event_at == NEWEST
     assert app.slo.resolve_at("latest") == LATEST
     assert app.slo.resolve_at(dt.datetime(2026, 3, 30, 12, 34, 56, 789)) == dt.datetime(
         2026, 3, 30, 12, 34

@@ -190,8 +190,9 @@ def test_the_whole_report_with_no_entries_says_no_data() -> None:
     assert (full.people[0].name, full.people[0].capacity_hours, full.people[0].share) == (
         "alice", 40.0, 0.075,
     )  # fmt: skip
-    assert [(c.description, c.hours_per_week) for c in full.candidates] == [
-        (c.description, c.hours) for c in full.candidates
+    # Its 2 h over the one week with entries: 2 h a week (1 h over both weeks).
+    assert [(c.description, c.hours, c.hours_per_week) for c in full.candidates] == [
+        ("Restarted queue 42", 2.0, 2.0)
     ]
     assert full.cap == 0.5 and full.over_cap_weeks == 0
 

@@ -139,6 +139,7 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     # False pages a month only over a week of events or more: two false pages in two hours
     # are not 700 a month. Fewer days still fail when they hold more than a month's allowance.
     rated = [r for r in observed if r.months >= RATED_MONTHS]
+    unrated = [r for r in observed if r.months < RATED_MONTHS]
     false_per_month = max((r.false_pages / r.months for r in rated), default=None)
     noisy = max(observed, key=lambda r: r.false_pages)
     said = (f"recall {recall:.0%} of {plural(incidents, 'incident')}" if recall is not None
@@ -151,7 +152,7 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                  f"(worst: {noisy.slo}): under a week, not rated per month")  # fmt: skip
     evidence = f"basics alerts replay {noisy.slo} --from <{window} ago>"
     over = (false_per_month is not None and false_per_month > s.max_false_pages_per_month) or any(
-        r.false_pages > s.max_false_pages_per_month for r in observed if r not in rated
+        r.false_pages > s.max_false_pages_per_month for r in unrated
     )
     if over or (recall is not None and recall == 0):
         verdict: Verdict = "fail"

@@ -72,7 +72,7 @@ def evaluate(
         )
     else:
         _evaluation_table(results)
-        if tiers and all(tier.state == "no_data" and not tier.long_events for tier in tiers):
+        if tiers and not any(tier.long_events for tier in tiers):
             output.say(no_events_hint(ctx, "any tier's window"), err=True)
     if not as_json:
         for e in results:
@@ -691,12 +691,11 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     found = list_incidents(app.store, service)
-    if service is not None and not found and service not in app.config.services:
-        from basics.core.errors import NotFoundError
+    if service is not None and not found:  # a misspelling is not "no incidents"
+        from basics.config.models import known_service
 
-        known = ", ".join(app.config.services) or "none are configured"
-        raise NotFoundError(f'no service "{service}" in basics.yaml nor in any incident '
-                            f"(known: {known})")  # fmt: skip
+        stored = {s for incident in list_incidents(app.store) for s in incident.services}
+        known_service(service, app.config, sorted(stored), "any incident")
     if not found:
         output.none_found(app.store, "incidents", "start_ts", ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip

@@ -398,8 +398,9 @@ def _toil_summary(app: object, folder: Path) -> None:
     )
     if report.people:
         most = report.people[0]
-        over = sum(p.over_cap is True for week in report.weeks for p in week.people
-                   if p.name == most.name)  # fmt: skip
+        from basics.toil.compute import weeks_over_cap
+
+        over = weeks_over_cap(report.weeks).get(most.name, 0)
         _say(
             f"{most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
             f"their time), over the cap in {output.plural(over, 'week')}",

@@ -141,9 +141,9 @@ def ingest_shifts(
         else:
             output.say(f"{path}: {output.plural(count, 'shift')} recorded, {len(rejects)} rejected")
         if done.unknown_people:
-            named = ", ".join(done.unknown_people[:5]) + (
-                f" and {len(done.unknown_people) - 5} more" if len(done.unknown_people) > 5 else ""
-            )
+            from basics.core.words import listed
+
+            named = listed(list(done.unknown_people), 5)
             click.echo(
                 f"  warning: {output.plural(len(done.unknown_people), 'person', 'people')} "
                 f"basics.yaml does not declare: {named} (their shifts are stored under these "

@@ -152,9 +152,10 @@ def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    findings = app.postmortems.lint()
-    if not findings and not app.postmortems.library().postmortems:
-        output.say(_none_in(app.config.postmortems_path) + " Nothing to lint.", err=True)
+    library = app.postmortems.library()  # read once: lint and the empty note share it
+    findings = app.postmortems.lint(library)
+    if not library.postmortems:
+        output.say(_none_in(library.folder) + " Nothing to lint.", err=True)
         if not (as_json or as_csv):
             return
     if as_json:
@@ -209,15 +210,16 @@ def actions(
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     today = local_day(at_option(ctx, at), app.config.timezone)
-    found = app.postmortems.actions(today, only_open, overdue, owner)
+    library = app.postmortems.library()  # read once for the items and the notes
+    found = app.postmortems.actions(today, only_open, overdue, owner, library)
     if owner and not found:  # a misspelt owner is not one without items: say who there is
-        owners = sorted({i.owner for _, i in app.postmortems.actions(today) if i.owner})
+        every = app.postmortems.actions(today, library=library)
+        owners = sorted({i.owner for _, i in every if i.owner})
         if owner.lower() not in {name.lower() for name in owners}:
             output.say(f'No action item is owned by "{owner}" (owners: '
                        f"{', '.join(owners) or 'none named'}).", err=True)  # fmt: skip
     rows = [action_row(pm, item, is_overdue(item, today)) for pm, item in found]
     if not found and not owner:
-        library = app.postmortems.library()
         which = "overdue " if overdue else "open " if only_open else ""
         output.say(
             _none_in(library.folder)

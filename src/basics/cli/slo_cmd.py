@@ -60,7 +60,8 @@ def no_events_hint(
     from basics.core.windows import Window
     from basics.slo.service import where_the_events_are
 
-    found, newest = get_app(ctx).slo.newest_of([service] if service else [])
+    ranged = start is not None and end is not None
+    found, newest = get_app(ctx).slo.newest_of([service] if service and ranged else [])
     if found is None:
         return f"No events in {where}: the store has none yet (basics ingest events FILE)."
     if start is None or end is None:  # no range to place it in: `latest` shows it

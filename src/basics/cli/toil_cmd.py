@@ -306,7 +306,7 @@ def list_entries(
         output.emit_csv_records(found, ToilEntry)
         return
     output.emit_table(
-        f"{len(found):,} toil entr{'y' if len(found) == 1 else 'ies'}",
+        output.plural(len(found), "toil entry", "toil entries"),
         ["id", "day", "person", "time", "category", "service", "description", "ticket", "auto"],
         [
             [

@@ -194,13 +194,15 @@ class DeployService:
         letter case); else the name as given."""
         return naming.named(service, self.config.service_names())
 
-    def known(self, service: str) -> str:
-        """The service a filter names (as `named`), when basics.yaml or a stored deploy
-        names it; else a NotFoundError (`config.models.known_service`)."""
+    def known(self, services: list[str]) -> list[str]:
+        """The services filters name (as `named`), once each, when basics.yaml or a stored
+        deploy names each; else a NotFoundError (`config.models.known_service`)."""
         from basics.config.models import known_service
 
-        stored = self.store.query("SELECT DISTINCT service FROM deploys ORDER BY service")
-        return known_service(service, self.config, (str(r[0]) for r in stored), "any deploy")
+        rows = self.store.query("SELECT DISTINCT service FROM deploys ORDER BY service")
+        stored = [str(row[0]) for row in rows]
+        found = (known_service(s, self.config, stored, "any deploy") for s in services)
+        return list(dict.fromkeys(found))
 
     def unknown_warning(self, service: str) -> str | None:
         """What to say of a deploy of `service` when basics.yaml knows no such service
@@ -241,7 +243,7 @@ class DeployService:
     ) -> list[Deploy]:
         """Deploys, oldest first, of a service (by any of its names) and environment over
         [start, end)."""
-        service = None if service is None else self.known(service)
+        service = None if service is None else self.known([service])[0]
         return self._select(
             "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "
             "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
@@ -337,7 +339,7 @@ class DeployService:
     def chosen(self, services: list[str], team: str | None) -> list[str]:
         """The services a report is about: those named, or a team's (not both)."""
         if team is None:
-            return list(dict.fromkeys(self.known(s) for s in services))
+            return self.known(services)
         if services:
             raise InputError("give services or a team, not both")
         owned = self.services_of_team(team)

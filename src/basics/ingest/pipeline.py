@@ -240,8 +240,9 @@ def ingest_events(
             # source, have no id of this source's to be found by.
             ided = source_name if source.id is not None else None
             span = (result.min_ts, result.max_ts)  # before records are skipped
+            # The batches of this file's own earlier reads, which --skip-overlap never skips.
+            exempt = _same_file_batches(db, source_name, read) if skip_overlap else []
             if skip_overlap and result.min_ts is not None and result.max_ts is not None:
-                exempt = _same_file_batches(db, source_name, read)
                 result.overlap_rows = skip_stored(
                     db, batch_id, result.min_ts, result.max_ts, exempt, ided
                 )
@@ -253,7 +254,6 @@ def ingest_events(
             elif not allow_overlap:
                 _refuse_repeats(db, source_name, batch_id, read, result, ided)
             if skip_overlap and result.rejected and span[0] is not None and span[1] is not None:
-                exempt = _same_file_batches(db, source_name, read)
                 result.overlap_rejects = skip_stored_rejects(
                     db, batch_id, source_name, exempt, span[0], span[1]
                 )

@@ -8,7 +8,13 @@ from decimal import Decimal
 from typing import Literal
 
 from basics.config.expressions import fields_used, parse_expression
-from basics.config.models import Config, ServiceConfig, SLOConfig
+from basics.config.models import (
+    Config,
+    ServiceConfig,
+    SLOConfig,
+    known_service,
+    named_service,
+)
 from basics.core.clock import iso_utc, parse_time, utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.core.sketch import RELATIVE_ERROR
@@ -57,11 +63,6 @@ class SLOService:
             known = ", ".join(self.config.slo_names()) or "none are configured"
             raise NotFoundError(f'no SLO "{name}" (known: {known})')
         return service_name, service, service.slos[slo_name]
-
-    def latest_event(self) -> dt.datetime | None:
-        """The newest event time trusted for `latest` (far-ahead outliers left out)."""
-        found = self.latest()
-        return found.event_at if found else None
 
     def latest(self) -> Latest | None:
         """The newest event not flagged as far ahead of its ingest, and its batch."""
@@ -146,7 +147,10 @@ class SLOService:
             for (key, _, _), c in zip(requests, all_counts, strict=True)
             if not c["window"].total
         ]
-        latest, newest = self.newest_of(list({key.partition("/")[0]: 0 for key in empty}))
+        latest: Latest | None = None
+        newest: dict[str, dt.datetime] = {}
+        if empty:
+            latest, newest = self.newest_of(list({key.partition("/")[0]: 0 for key in empty}))
         return [
             self._status(key, slo, starts["window"], end, counts, latest, newest)
             for (key, slo, starts), counts in zip(requests, all_counts, strict=True)
@@ -716,6 +720,17 @@ class SLOService:
 
     # -- percentiles --------------------------------------------------------------------
 
+    def _known_service(self, name: str) -> str:
+        """The service `name` stands for (by any name basics.yaml gives it) when basics.yaml
+        or an event names it; else a NotFoundError naming the known ones."""
+        service = named_service(name, self.config.service_names())
+        if service in self.config.services or self.store.query(
+            "SELECT 1 FROM events WHERE service = ? LIMIT 1", [service]
+        ):
+            return service
+        rows = self.store.query("SELECT DISTINCT service FROM events ORDER BY service")
+        return known_service(service, self.config, [str(r[0]) for r in rows], "the events")
+
     def percentiles(
         self,
         service_name: str,
@@ -727,13 +742,7 @@ class SLOService:
         """p50/p90/p95/p99 of duration_ms: exact from raw events, or from minute sketches."""
         if start >= end:
             raise InputError(f"--from ({iso_utc(start)}) must be before --to ({iso_utc(end)})")
-        if service_name not in self.config.services and not self.store.query(
-            "SELECT 1 FROM events WHERE service = ? LIMIT 1", [service_name]
-        ):  # a misspelt name is not a range without events
-            known = ", ".join(self.config.services) or "none are configured"
-            raise NotFoundError(
-                f'no service "{service_name}" in basics.yaml nor in the events (known: {known})'
-            )
+        service_name = self._known_service(service_name)  # a misspelling is not "no events"
         group = "operation" if by == "operation" else "service"
         report = PercentileReport(
             service_name,

@@ -165,10 +165,22 @@ class ToilService:
         category: str | None = None,
         limit: int | None = None,
     ) -> list[ToilEntry]:
-        """Stored entries of the days [first, end), newest day first (then newest id)."""
+        """Stored entries of the days [first, end), newest day first (then newest id), of
+        `service` by any of its names (NotFoundError when nothing names it)."""
+        known = None if service is None else self.known_service(service)
+        return self._entries(first, end, people, known, category, limit)
+
+    def _entries(
+        self,
+        first: dt.date | None,
+        end: dt.date | None,
+        people: list[str] | None,
+        service: str | None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> list[ToilEntry]:
+        """`entries` of a service named as stored (already `known_service`)."""
         category = category_of(category) if category else None
-        if service is not None:
-            service = self.known_service(service)
         rows = self.store.query(
             f"SELECT {ENTRY_COLUMNS} FROM toil_entries "
             "WHERE (?::DATE IS NULL OR day >= ?) AND (?::DATE IS NULL OR day < ?) "
@@ -251,7 +263,7 @@ class ToilService:
         first, end_day = self.report_days(start, end, today)
         roster = self._roster(team, person)
         service = None if service is None else self.known_service(service)
-        entries = self.entries(first, end_day, roster, service)
+        entries = self._entries(first, end_day, roster, service)
         derived, oncall, unassigned = self._oncall(first, end_day, roster, service)
         everything = entries + derived
         return compute.toil_report(
