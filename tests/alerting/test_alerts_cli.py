@@ -170,7 +170,7 @@ def test_incidents_list_json(folder: Path) -> None:
                                     "list", "--service", "db", "--json"])  # fmt: skip
     assert (typo.exit_code, typo.stderr) == (
         1,
-        'Error: no service "db" in basics.yaml nor in any incident (known: www)\n',
+        'Error: no service "db" in basics.yaml nor in any incident (known: www, api)\n',
     )
 
 
