@@ -151,6 +151,29 @@ def test_cli_import_then_one_more_tag_stores_only_that_tag(repo: Repo, tmp_path:
     assert report.total.lead_time_s.median == 3600
 
 
+def test_a_pattern_no_tag_matches_stores_no_batch_and_names_the_pattern(
+    repo: Repo, tmp_path: Path
+) -> None:
+    config = tmp_path / "basics.yaml"
+    config.write_text("services:\n  api: {}\n")
+    args = ["--config", str(config), "ingest", "deploys", "--git", str(repo.path)]
+    runner = CliRunner()
+    done = runner.invoke(cli, [*args, "--tags", "release-*", "--service", "api"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [
+        f"{repo.path}: no deploy in it: nothing stored",
+        "  note: no tag matches release-*",
+    ]
+    excluded = runner.invoke(
+        cli, [*args, "--tags", "v1.0*", "--exclude", "v1.0.0", "--service", "api"]
+    )
+    assert "note: no tag matches v1.0* (excluding v1.0.0)" in excluded.output
+    app = App(parse_config(config.read_text(), config))
+    assert app.store.scalar("SELECT count(*) FROM batches") == 0
+    # The tags that do match are imported afterwards as usual (not "already imported").
+    assert app.deploys.import_git(repo.path, "v*", "api").new_deploys == 5
+
+
 def test_not_a_repository_is_one_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "basics.yaml"
     config.write_text("services:\n  api: {}\n")

@@ -109,6 +109,11 @@ class DeployService:
 
         service = self.named(service)
         tags = list_tags(repo, pattern, service, exclude)
+        if not (tags.tags or tags.rejects):
+            note = f"no tag matches {pattern}" + (
+                f" (excluding {', '.join(exclude)})" if exclude else ""
+            )
+            return DeployImport(None, str(repo), "empty", notes=[note])
         known = self.imported("git", tags.identity)
         if known is not None:
             return DeployImport(None, str(repo), "duplicate", duplicate_of=known)
@@ -118,7 +123,7 @@ class DeployService:
         self, path: Path, fmt: str, mapping: dict[str, str] | None, service: str | None
     ) -> DeployImport:
         """One file in format `fmt` (github, gitlab, fourkeys, jsonl, csv) as one batch, as
-        `store_read` stores it; a file with no record in it stores no batch (`empty`)."""
+        `store_read` stores it."""
         from basics.deploys.formats import reader
 
         try:
@@ -126,9 +131,6 @@ class DeployService:
         except OSError as error:
             raise InputError(f"{path}: cannot read: {error.strerror}") from None
         read = reader(fmt)(data, path.name, mapping, service)
-        if not (read.deploys or read.incidents or read.rejects):
-            # No record at all (an empty file, blank lines, a header alone): no batch.
-            return DeployImport(None, str(path), "empty", notes=read.notes)
         return self.store_read(read, fmt, str(path), data)
 
     def imported(self, source: str, content: bytes) -> int | None:
@@ -144,7 +146,11 @@ class DeployService:
         self, read: DeployRead, source: str, name: str, content: bytes, show_rejects: int = 5
     ) -> DeployImport:
         """Store what a reader found in `content` (from `source`: git, github, cli, …) as one
-        batch, in one transaction; the same content again changes nothing."""
+        batch, in one transaction; the same content again changes nothing. A read without
+        any record (an empty file, a header alone, a webhook body of no deploy) stores no
+        batch (`empty`)."""
+        if not (read.deploys or read.incidents or read.rejects):
+            return DeployImport(None, name, "empty", notes=read.notes)
         sha = hashlib.sha256(content).hexdigest()
         errors = [r for r in read.rejects if r.field != SKIPPED]
         skips = [r for r in read.rejects if r.field == SKIPPED]
