@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import BASICS, Server
@@ -68,4 +69,24 @@ def test_ctrl_c_stops_the_server_with_exit_code_0_and_its_file_gone(tmp_path: Pa
     assert server.process.returncode == 0
     assert output.endswith("stopped\n")
     assert "Traceback" not in output and "Aborted" not in output
+    assert not (tmp_path / "basics.duckdb.serve.json").exists()
+
+
+def test_a_second_ctrl_c_still_stops_the_app_without_a_traceback(tmp_path: Path) -> None:
+    """The second Ctrl-C of an impatient person (uvicorn's "force quit": no more waiting for
+    open connections) lands while the server shuts down: it still ends with "stopped",
+    exit code 0 and its file gone, and the app's own shutdown ran (its lifespan was
+    cancelled before, and uvicorn printed the traceback as an error)."""
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    server = Server(tmp_path)
+    server.process.send_signal(signal.SIGINT)
+    time.sleep(0.01)  # uvicorn's shutdown waits 0.1 s for connections: inside it
+    server.process.send_signal(signal.SIGINT)
+    server.process.wait(timeout=30)
+    output = server.output()
+    server.stop()
+
+    assert server.process.returncode == 0, output
+    assert output.endswith("stopped\n")
+    assert "Traceback" not in output and "ERROR" not in output, output
     assert not (tmp_path / "basics.duckdb.serve.json").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from basics.cli.main import EXIT_INTERRUPTED, interrupted
+from basics.cli.main import EXIT_INTERRUPTED, INTERRUPTED, interrupted
 from basics.store.duckdb_store import Store
 
 BASICS = Path(sys.executable).parent / "basics"
@@ -113,3 +114,57 @@ def test_a_statement_duckdb_stops_on_ctrl_c_counts_as_an_interrupt() -> None:
     assert interrupted(raised.value)
     assert not interrupted(RuntimeError("Query failed"))
     assert not interrupted(ValueError("Query interrupted"))
+
+
+def test_ctrl_c_at_any_moment_of_a_command_is_one_line_and_130_or_it_finished(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C swept over the whole life of `basics slo status` as a process: while Python
+    loads click, pydantic and DuckDB (whose extension would abort the process if the signal
+    landed in its start-up), while the store opens, after the output. Each run ends with
+    exit code 130 and one line, or finished (0); never a traceback from Basics' code,
+    "Aborted!" or an abort. The first milliseconds belong to the interpreter and the
+    console script pip writes, before any of Basics' code: killed by the signal there."""
+    (tmp_path / "basics.yaml").write_text(
+        CONFIG + "services:\n  www:\n    slos:\n"
+        "      availability: {objective: 99, window: 30d, good: status < 500}\n",
+        encoding="utf-8",
+    )
+    events = tmp_path / "events.jsonl"
+    events.write_text(_lines(0, 50), encoding="utf-8")
+    config = ["--config", str(tmp_path / "basics.yaml")]
+    done = subprocess.run(
+        [str(BASICS), *config, "ingest", "events", str(events), "-s", "api"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    command = [str(BASICS), *config, "slo", "status", "--at", "2026-03-02T11:00:00Z"]
+    started = time.monotonic()
+    whole = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - started
+    assert whole.returncode == 0, whole.stderr
+    said = {
+        "Interrupted before the command started: nothing was read or written.",
+        INTERRUPTED,
+    }
+    outcomes = []
+    for step in range(24):
+        run = subprocess.Popen(
+            command, preexec_fn=_ctrl_c_default, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(took * 1.5 * step / 23)  # past the end of a run as long as the first
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+        outcomes.append(run.returncode)
+        # No function of Basics ran: stopped while Python loaded the packages themselves.
+        before_basics = not re.search(r'basics/[^"]*", line \d+, in (?!<module>)', err)
+        if run.returncode == -signal.SIGINT or (run.returncode == 1 and before_basics):
+            assert "Traceback" not in err or before_basics, err
+            continue
+        assert "Traceback" not in err and "Aborted" not in err and "Critical" not in err, err
+        assert run.returncode in (0, EXIT_INTERRUPTED), err
+        if run.returncode == EXIT_INTERRUPTED:
+            assert " ".join(err.split()) in said, err
+    # The sweep reached inside the command (on a busy machine, perhaps not past its end).
+    assert EXIT_INTERRUPTED in outcomes, outcomes

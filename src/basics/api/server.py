@@ -163,8 +163,20 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
     partial.write_text(json.dumps(announced))
     partial.replace(named)
     print(f"Basics serving {hub.path} at {url}  (API {url}{API}, docs {url}/docs)", flush=True)
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, whose second Ctrl-C (stop waiting for open connections, a
+        dashboard's stream say) still stops the app: the writes queued finish, the store
+        closes, and the app's lifespan ends rather than being cancelled, which printed a
+        traceback as an error."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            if self.force_exit:
+                await self.lifespan.shutdown()
+
     try:
-        server = uvicorn.Server(
+        server = Server(
             # uvicorn raises SIGTERM again after its shutdown: the file goes in the lifespan.
             uvicorn.Config(
                 create_app(hub, lambda: named.unlink(missing_ok=True), url),

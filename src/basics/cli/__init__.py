@@ -1,0 +1,42 @@
+"""The `basics` command line (`basics.cli.main`)."""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False  # typing itself is not loaded before Ctrl-C is noted (`run`)
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import NoReturn
+
+_pressed = False
+
+
+def ctrl_c_pressed() -> bool:
+    """Whether Ctrl-C came since `run` started: whatever error follows is its doing (a
+    module stopped while it loaded fails with an error of its own, which may not say so)."""
+    return _pressed
+
+
+def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    global _pressed
+    _pressed = True
+    raise KeyboardInterrupt
+
+
+def run() -> NoReturn:
+    """The console script: `main`, loaded here so that Ctrl-C while Python loads the
+    command line (click, the commands) is one line and exit code 130, as later."""
+    import signal
+
+    # Python's own handler, noted; one that ignores Ctrl-C (a job in the background) stays.
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+    try:
+        from basics.cli.main import main
+    except BaseException:
+        if not _pressed:
+            raise
+        sys.stderr.write("\nInterrupted before the command started: nothing was read or written.\n")
+        sys.exit(130)
+    main()

@@ -89,6 +89,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             stopped(ctx)
+        except (click.exceptions.Exit, click.ClickException):
+            raise  # the command's own exit or usage error (perhaps saying it was stopped)
         except BasicsError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
@@ -110,11 +112,30 @@ class _Group(click.Group):
 
 
 def interrupted(error: BaseException) -> bool:
-    """Whether `error` is Ctrl-C: Python's KeyboardInterrupt, or the error DuckDB raises
-    for a statement it stopped when the signal came while it ran."""
-    return isinstance(error, KeyboardInterrupt) or (
-        type(error) is RuntimeError and str(error) == "Query interrupted"
-    )
+    """Whether `error` is Ctrl-C: Python's KeyboardInterrupt, the error DuckDB raises for a
+    statement it stopped when the signal came while it ran, or an error raised because of
+    either (Ctrl-C while a module loads comes back as the ImportError or RuntimeError of
+    the extension or class it stopped), or any error after Ctrl-C (`ctrl_c_pressed`)."""
+    from basics.cli import ctrl_c_pressed
+
+    if ctrl_c_pressed():
+        return True
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt) or (
+            type(current) is RuntimeError and str(current) == "Query interrupted"
+        ):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+INTERRUPTED = (
+    "Interrupted; every write is stored whole or not at all (`basics batches list` shows "
+    "what is stored)."
+)
 
 
 def stopped(ctx: click.Context, message: str | None = None) -> NoReturn:
@@ -123,12 +144,7 @@ def stopped(ctx: click.Context, message: str | None = None) -> NoReturn:
     all; which, the batches say (the signal can land after a commit)."""
     from basics.cli.output import say
 
-    say(
-        message
-        or "Interrupted; every write is stored whole or not at all (`basics batches list` "
-        "shows what is stored).",
-        err=True,
-    )
+    say(message or INTERRUPTED, err=True)
     ctx.exit(EXIT_INTERRUPTED)
 
 
@@ -172,11 +188,46 @@ def main() -> NoReturn:
     # every installed package at the first model (about 10 ms of every command). A user
     # who wants theirs sets the variable (to "" for all of them).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    finish(_run())
+
+
+def _run() -> int:
+    """Run the command line as click's standalone mode would, except that Ctrl-C outside a
+    command (while its module loads, after its output, while the store closes) is the
+    one line and exit code 130 of Ctrl-C inside one, not click's "Aborted!" and 1."""
     try:
-        cli.main(prog_name="basics", standalone_mode=True)
+        code = cli.main(prog_name="basics", standalone_mode=False)
+    except click.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            click.echo(INTERRUPTED, err=True)
+            return EXIT_INTERRUPTED
+        click.echo("Aborted!", err=True)  # a prompt's end of input
+        return EXIT_ERROR
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
     except SystemExit as done:
-        finish(done.code)
-    finish(0)
+        return _status(done.code)
+    except BrokenPipeError:
+        # The reader went away (`basics ... | head`): as click, nothing more to say, exit 1;
+        # what is still buffered goes nowhere rather than failing again at the exit.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - kept open until the exit
+        return EXIT_ERROR
+    except (KeyboardInterrupt, Exception) as error:  # Ctrl-C between click's own handlers
+        if not interrupted(error):
+            raise
+        click.echo(f"\n{INTERRUPTED}", err=True)
+        return EXIT_INTERRUPTED
+    # The command's return value (None) or the code it exited with (`ctx.exit`).
+    return code if isinstance(code, int) else 0
+
+
+def _status(code: object) -> int:
+    """The exit status of `sys.exit(code)`: a message is printed and means 1."""
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+        return 1
+    return code if isinstance(code, int) else 0 if code is None else 1
 
 
 def finish(code: object) -> NoReturn:
@@ -188,10 +239,7 @@ def finish(code: object) -> NoReturn:
     thread that is not a daemon still runs (`basics serve`'s), the process ends the usual
     way, which waits for it.
     """
-    if isinstance(code, str):  # sys.exit prints a message and exits 1
-        sys.stderr.write(code + "\n")
-        code = 1
-    status = code if isinstance(code, int) else 0 if code is None else 1
+    status = _status(code)
     main_thread = threading.main_thread()
     if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
         sys.exit(status)

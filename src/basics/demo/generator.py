@@ -17,7 +17,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -25,6 +24,7 @@ import pyarrow as pa
 from basics.core.errors import InputError
 from basics.demo import story
 from basics.demo.config_template import render_config
+from basics.store.engine import duckdb
 
 Progress = Callable[[str, int, int], None]
 FloatArray = npt.NDArray[np.float64]

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
-
 from basics.config.models import Config
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
+from basics.store.engine import duckdb
 from basics.store.rollups import mark_touched, rebuild_marked
 
 BATCH_COLUMNS = (

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from basics.config.expressions import ATTRS_PREFIX, fields_used, parse_expression
 from basics.config.models import Config, SourceConfig
 from basics.ingest.mapping import DURATION_FACTORS
+from basics.store.engine import duckdb
 from basics.store.rollups import slo_predicates
 from basics.store.sql_expressions import COLUMNS
 

@@ -26,7 +26,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,6 +46,7 @@ from basics.ingest.normalize import (
     status_sql,
 )
 from basics.store.arrow import from_numpy
+from basics.store.engine import duckdb
 from basics.store.sql_params import SqlParams
 
 SAMPLE_LINES = 64

@@ -78,7 +78,7 @@ def engine_problems(config: Config, names: list[str] | None = None) -> list[str]
     ]
     if not checked:
         return []
-    import duckdb
+    from basics.store.engine import duckdb
 
     problems = []
     with duckdb.connect() as db:

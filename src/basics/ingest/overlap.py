@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
+from basics.store.engine import duckdb
 
 # The operation without a query string: events stored before it was dropped from the
 # operation (`/cart?page=2`) are the same records as those stored after (`/cart`).

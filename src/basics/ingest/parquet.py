@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import duckdb
-
 from basics.config.models import SourceConfig
 from basics.core.errors import InputError
 from basics.ingest.mapping import DURATION_FACTORS, field_paths
+from basics.store.engine import duckdb
 from basics.store.sql_params import SqlParams
 
 

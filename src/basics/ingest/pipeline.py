@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from basics.config.models import Config, IngestSettings, SourceConfig
 from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
 from basics.ingest.coverage import (
@@ -44,6 +42,7 @@ from basics.ingest.overlap import (
 )
 from basics.ingest.text_formats import COMBINED
 from basics.store.duckdb_store import Store, explain
+from basics.store.engine import duckdb
 from basics.store.rollups import rebuild_touched, sync_definitions
 
 Progress = Callable[[int, int | None, int, int], None]

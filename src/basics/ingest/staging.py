@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +34,7 @@ from basics.ingest.w3c import last_fields_directive, w3c_tables
 from basics.store import turns
 from basics.store.arrow import from_numpy, texts
 from basics.store.duckdb_store import Store
+from basics.store.engine import duckdb
 from basics.store.sql_params import SqlParams
 
 if TYPE_CHECKING:

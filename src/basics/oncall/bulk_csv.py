@@ -22,7 +22,6 @@ import gzip
 import itertools
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 
 from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
@@ -30,6 +29,7 @@ from basics.oncall.columns import PAGE_COLUMNS, store_table
 from basics.oncall.formats.pagerduty_csv import ExportHeader, read_row, row_source_id
 from basics.oncall.formats.pagerduty_json import SOURCE
 from basics.oncall.models import Page, PageReject
+from basics.store.engine import duckdb
 
 STAGED_TABLE = "staged_pages"
 """The temporary table `stage` fills, with the columns of the store's `pages` table."""

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -40,6 +39,7 @@ from basics.oncall.models import (
 from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
+from basics.store.engine import duckdb
 
 _PAGE_COLUMNS = ", ".join(PAGE_COLUMNS)
 _STORED_COLUMNS = ", ".join(PAGE_COLUMNS + TOLD_COLUMNS)

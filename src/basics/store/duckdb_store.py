@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from basics.core.errors import StoreError
 from basics.store import turns
+from basics.store.engine import duckdb
 from basics.store.migrations import MIGRATIONS
 
 

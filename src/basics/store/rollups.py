@@ -10,12 +10,11 @@ import hashlib
 import json
 from collections.abc import Callable
 
-import duckdb
-
 from basics.config.expressions import format_expression, parse_expression
 from basics.config.models import Config, ServiceConfig, SLOConfig
 from basics.core.sketch import bucket_sql
 from basics.store.duckdb_store import Store
+from basics.store.engine import duckdb
 from basics.store.sql_expressions import to_predicate_sql
 
 
