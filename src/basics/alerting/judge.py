@@ -9,6 +9,11 @@ from basics.alerting.models import DetectionDelays, Firing, Incident, Replay, Tu
 from basics.core.ranks import nearest_rank
 
 WEEK_S = 7 * 86400
+MONTH_DAYS = 30.436875
+"""A month (a Gregorian year's twelfth), in days: false firings are rated per this."""
+RATED_DAYS = 7
+"""Under a week of events, false firings are counted, not rated per month: two false pages
+in two hours are not 700 a month."""
 
 # The grid `alerts tune` searches: (long, short) windows, short = long / 12 as in the Workbook.
 TUNE_WINDOWS: tuple[tuple[int, int | None], ...] = (
@@ -88,3 +93,15 @@ def tuning_rank(row: TuningRow) -> tuple[float, int, float, float]:
     recall = -1.0 if row.recall is None else row.recall
     delay = row.delay_median_s if row.delay_median_s is not None else float("inf")
     return (-recall, row.false_firings, delay, -row.factor)
+
+
+def false_per_month(false_firings: int, days: float) -> float | None:
+    """False firings a month over `days` of events; None under a week (`RATED_DAYS`)."""
+    return false_firings / (days / MONTH_DAYS) if days >= RATED_DAYS else None
+
+
+def within_allowance(false_firings: int, days: float, per_month: float) -> bool:
+    """Whether the false firings over `days` of events keep to `per_month`: rated a month
+    from a week of events on; under a week, their count may not exceed one month's."""
+    rate = false_per_month(false_firings, days)
+    return (false_firings if rate is None else rate) <= per_month

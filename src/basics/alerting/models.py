@@ -154,7 +154,7 @@ class TuningRow:
     budget_share: float
     firings: int
     false_firings: int
-    false_per_month: float
+    false_per_month: float | None  # None under a week of events: counted, not rated
     recall: float | None
     delay_median_s: float | None
     delay_p90_s: float | None
@@ -172,3 +172,4 @@ class Tuning:
     candidates: list[TuningRow]
     best: TuningRow | None  # None too over a range without events: nothing to tune on
     events: int = 0  # counted by the SLO over the range
+    event_days: float = 0.0  # from the range's first minute with events to its end

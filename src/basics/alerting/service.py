@@ -15,7 +15,15 @@ import numpy as np
 
 from basics.alerting import compute
 from basics.alerting.incidents import list_incidents
-from basics.alerting.judge import TUNE_FACTORS, TUNE_WINDOWS, judge, matching, tuning_rank
+from basics.alerting.judge import (
+    TUNE_FACTORS,
+    TUNE_WINDOWS,
+    false_per_month,
+    judge,
+    matching,
+    tuning_rank,
+    within_allowance,
+)
 from basics.alerting.models import (
     AlertState,
     Evaluation,
@@ -341,7 +349,14 @@ class AlertingService:
         if not candidates:
             raise InputError(f"{name}: its window is too short for any candidate tier to fit")
         history = self._history(name, begin, stop, max(t.long_s for t in candidates))
-        months = (stop - begin).total_seconds() / (30 * 86400)
+        # False firings a month over the part of the range with events, from a week of them
+        # on (`judge.false_per_month`): as the scorecard rates them.
+        first = self.store.scalar(
+            "SELECT min(minute) FROM slo_minute WHERE slo = ? AND minute >= ? AND minute < ? "
+            "AND total > 0",
+            [name, begin, stop],
+        )
+        days = (stop - first).total_seconds() / 86400 if first is not None else 0.0
         rows = []
         for tier in candidates:
             replay = self._replay_tiers(history, [tier], 0, False, tier.name, False)
@@ -352,7 +367,7 @@ class AlertingService:
                     budget_share=float(compute.budget_share(tier, window_s)),
                     firings=len(replay.firings),
                     false_firings=replay.false_firings,
-                    false_per_month=replay.false_firings / months,
+                    false_per_month=false_per_month(replay.false_firings, days),
                     recall=replay.recall,
                     delay_median_s=replay.detection_delay_s.median,
                     delay_p90_s=replay.detection_delay_s.p90,
@@ -362,13 +377,14 @@ class AlertingService:
         fitting = [
             r
             for r in rows
-            if (r.recall is None or r.recall == 1) and r.false_per_month <= max_false_per_month
+            if (r.recall is None or r.recall == 1)
+            and within_allowance(r.false_firings, days, max_false_per_month)
         ]
         incidents = len(history.incidents)
         events = self.slo.counts(name, begin, stop).total
         # No firing over a range without events says nothing of a tier: no best one.
         best = fitting[0] if fitting and events else None
-        return Tuning(name, begin, stop, incidents, max_false_per_month, rows, best, events)
+        return Tuning(name, begin, stop, incidents, max_false_per_month, rows, best, events, days)
 
     def _range(self, start: dt.datetime, end: dt.datetime | str) -> tuple[dt.datetime, dt.datetime]:
         stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)

@@ -12,14 +12,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from basics.alerting.judge import MONTH_DAYS, within_allowance
+from basics.alerting.judge import false_per_month as false_rate
 from basics.catalog.models import RANK, Check, Scorecard, Verdict
 from basics.config.checks import CHECKS, ChecksSettings
 from basics.core.words import plural
-
-MONTH_DAYS = 30.436875
-"""A month (a Gregorian year's twelfth), in days: false pages are rated per this."""
-RATED_MONTHS = 7 / MONTH_DAYS
-"""A week of events, in months: less, and false pages are counted, not rated per month."""
 
 
 @dataclass(frozen=True)
@@ -137,22 +134,23 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     incidents = len(frozenset().union(*(r.incident_ids for r in f.replays)))
     recall = _caught(f.replays)
     # False pages a month only over a week of events or more: two false pages in two hours
-    # are not 700 a month. Fewer days still fail when they hold more than a month's allowance.
-    rated = [r for r in observed if r.months >= RATED_MONTHS]
-    unrated = [r for r in observed if r.months < RATED_MONTHS]
-    false_per_month = max((r.false_pages / r.months for r in rated), default=None)
+    # are not 700 a month. Fewer days still fail when they hold more than a month's allowance
+    # (`alerting.judge`, the rule `alerts tune` keeps to as well).
+    days = {r.slo: r.months * MONTH_DAYS for r in observed}
+    rates = [false_rate(r.false_pages, days[r.slo]) for r in observed]
+    false_per_month = max((rate for rate in rates if rate is not None), default=None)
     noisy = max(observed, key=lambda r: r.false_pages)
     said = (f"recall {recall:.0%} of {plural(incidents, 'incident')}" if recall is not None
             else "no incident in the window to catch")  # fmt: skip
     if false_per_month is not None:
         said += f"; {false_per_month:.1f} false pages/month (worst: {noisy.slo}), last {window}"
     else:
-        days = max(r.months for r in observed) * MONTH_DAYS
-        said += (f"; {plural(noisy.false_pages, 'false page')} in {days:.1f} days of events "
+        said += (f"; {plural(noisy.false_pages, 'false page')} in {max(days.values()):.1f} "
+                 "days of events "
                  f"(worst: {noisy.slo}): under a week, not rated per month")  # fmt: skip
     evidence = f"basics alerts replay {noisy.slo} --from <{window} ago>"
-    over = (false_per_month is not None and false_per_month > s.max_false_pages_per_month) or any(
-        r.false_pages > s.max_false_pages_per_month for r in unrated
+    over = not all(
+        within_allowance(r.false_pages, days[r.slo], s.max_false_pages_per_month) for r in observed
     )
     if over or (recall is not None and recall == 0):
         verdict: Verdict = "fail"

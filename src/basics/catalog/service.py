@@ -11,6 +11,7 @@ import zoneinfo
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from basics.alerting.judge import MONTH_DAYS
 from basics.catalog import compute
 from basics.catalog.models import CheckReport, HistoryRow, Scorecard, Verdict
 from basics.core.clock import iso_week, monday
@@ -26,7 +27,7 @@ PerTeam = dict[tuple[str, str], dict[str, Any]]
 """One on-call and one toil report per team, for one run of the checks (never kept longer:
 the data changes between runs of a long-lived server)."""
 DAY = dt.timedelta(days=1)
-MONTH_S = compute.MONTH_DAYS * 86400
+MONTH_S = MONTH_DAYS * 86400
 
 
 class CatalogService:

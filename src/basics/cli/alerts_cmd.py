@@ -480,7 +480,7 @@ def tune(
                 output.percent(r.budget_share, 2),
                 r.firings,
                 r.false_firings,
-                f"{r.false_per_month:.2f}",
+                "—" if r.false_per_month is None else f"{r.false_per_month:.2f}",
                 output.percent(r.recall, 0) or "no incidents",
                 output.duration(r.delay_median_s),
                 output.duration(r.delay_p90_s),
@@ -489,7 +489,8 @@ def tune(
         ],
         drop=["delay p90", "firings", "budget share"],
         caption="budget share: the window's error budget a firing tier has seen spent within "
-        "its long window; false: firings outside every incident.",
+        "its long window; false: firings outside every incident; false/month: "
+        + _rated(result.event_days),
     )
     firings = "false firing" if max_false_per_month == 1 else "false firings"
     if not result.events:  # said above: no events, so no candidate to recommend
@@ -505,6 +506,18 @@ def tune(
             f"No candidate detects every incident within {max_false_per_month:g} {firings} "
             "a month; the table shows the trade-off."
         )
+
+
+def _rated(days: float) -> str:
+    """What the false/month column counts over `days` of events."""
+    from basics.alerting.judge import RATED_DAYS
+
+    if days >= RATED_DAYS:
+        return f"over the {days:.1f} days with events."
+    return (
+        f"not rated over {days:.1f} days of events (under a week): a tier keeps to the "
+        "allowance while its false firings are no more than one month's."
+    )
 
 
 @alerts.group()
