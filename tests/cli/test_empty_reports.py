@@ -95,3 +95,36 @@ def test_a_misspelt_name_is_said_not_an_empty_report(small_demo: Path) -> None:
     assert 'No action item is owned by "nosuch" (owners: amara, dana, lee).' in owner.stderr
     known = CliRunner().invoke(cli, [*config, "postmortems", "actions", "--owner", "lee"])
     assert "No action item" not in known.stderr
+
+
+def test_a_list_that_matches_nothing_says_how_many_are_stored_and_the_newest(
+    small_demo: Path,
+) -> None:
+    """Pages, deploys, toil entries and incidents: a filter that matches nothing is one line on
+    stderr with what is stored (counted here from the store itself) and the newest record."""
+    import duckdb
+
+    base = ["--config", str(small_demo / "basics.yaml")]
+    never = ["--from", "2030-01-01", "--to", "2030-02-01"]
+    db = duckdb.connect(str(small_demo / "basics.duckdb"), read_only=True)
+    try:
+        stored = {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in ("pages", "deploys", "toil_entries", "incidents")
+        }
+    finally:
+        db.close()
+    assert all(stored.values()), stored
+    cases = [
+        (["pages", "list", *never], f"No pages match: {stored['pages']:,} pages stored; "
+         "the newest: 2026-03-0"),
+        (["deploys", "list", *never], f"No deploys match: {stored['deploys']:,} deploys stored; "
+         "the newest: 2026-03-0"),
+        (["toil", "list", *never], f"No toil entries match: {stored['toil_entries']:,} toil "
+         "entries stored; the newest: 2026-0"),
+    ]  # fmt: skip
+    for args, said in cases:
+        done = CliRunner().invoke(cli, [*base, *args])
+        assert done.exit_code == 0, done.output
+        assert done.stdout == ""
+        assert " ".join(done.stderr.split()).startswith(said), (args, done.stderr)

@@ -710,7 +710,7 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
         stored = {s for incident in list_incidents(app.store) for s in incident.services}
         known_service(service, app.config, sorted(stored), "any incident")
     if not found:
-        output.none_found(app.store, "incidents", "start_ts", ("incident", "incidents"),
+        output.none_found(app.store.extent("incidents"), ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip
         if not (as_json or as_csv):
             return

@@ -147,7 +147,7 @@ def list_command(
     found = app.deploys.find(service, time_option(ctx, start), time_option(ctx, end), environment)
     if not found:
         output.none_found(
-            app.store, "deploys", "deployed_at", ("deploy", "deploys"), "basics deploys record"
+            app.store.extent("deploys"), ("deploy", "deploys"), "basics deploys record"
         )
     if as_json:
         output.emit_json(found)

@@ -220,7 +220,7 @@ def list_pages(
     begin, finish = time_option(ctx, start), time_option(ctx, end)
     found = app.oncall.with_responders(app.oncall.pages(begin, finish, alert, unclassified))
     if not found:
-        output.none_found(app.store, "pages", "created_at", ("page", "pages"),
+        output.none_found(app.store.extent("pages"), ("page", "pages"),
                           "basics ingest pages FILE --format ...")  # fmt: skip
         if not (as_json or as_csv):
             return

@@ -250,13 +250,11 @@ def _width_of(natural: Sequence[int], shown: Iterable[int]) -> int:
     return sum(natural[i] + 3 for i in shown) + 1
 
 
-def none_found(
-    store: Any, table: str, newest_column: str, nouns: tuple[str, str], how: str
-) -> None:
-    """One line on stderr for a list that came out empty: nothing stored in `table` at all
-    (and `how` to store some), or nothing of the ones stored matching (and the newest, by
-    `newest_column`). `table` and `newest_column` are the caller's constants."""
-    stored, newest = store.query(f"SELECT count(*), max({newest_column}) FROM {table}")[0]
+def none_found(extent: tuple[int, Any], nouns: tuple[str, str], how: str) -> None:
+    """One line on stderr for a list that came out empty: nothing stored at all (and `how`
+    to store some), or nothing of the ones stored matching (and the newest). `extent`: the
+    records stored and the newest's time (`Store.extent`)."""
+    stored, newest = extent
     noun, many = nouns
     if not stored:
         say(f"No {many} stored yet ({how}).", err=True)

@@ -293,7 +293,7 @@ def list_entries(
         limit,
     )
     if not found:
-        output.none_found(app.store, "toil_entries", "day", ("toil entry", "toil entries"),
+        output.none_found(app.store.extent("toil_entries"), ("toil entry", "toil entries"),
                           "basics toil log, basics ingest toil FILE")  # fmt: skip
         if not (as_json or as_csv):
             return

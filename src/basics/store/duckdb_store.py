@@ -192,6 +192,15 @@ class Store:
         row = rows[0] if rows else None
         return None if row is None else row[0]
 
+    def extent(self, table: str) -> tuple[int, Any]:
+        """How many records a table of records people add (incidents, deploys, pages, toil
+        entries) holds, and the time of its newest."""
+        column = _NEWEST[table]
+        count, newest = self.db.execute(f"SELECT count(*), max({column}) FROM {table}").fetchall()[
+            0
+        ]
+        return int(count), newest
+
     def cursor(self) -> Store:
         """Another connection to the same database, for work on another thread."""
         other = object.__new__(Store)
@@ -206,6 +215,15 @@ class Store:
     def close(self) -> None:
         """Close the connection; the file stays."""
         self.db.close()
+
+
+_NEWEST = {
+    "incidents": "start_ts",
+    "deploys": "deployed_at",
+    "pages": "created_at",
+    "toil_entries": "day",
+}
+"""The tables `Store.extent` knows, and the column that dates their records."""
 
 
 def _connect(
