@@ -496,6 +496,24 @@ def test_a_burning_tier_whose_short_window_is_empty_has_no_data(tmp_path: Path) 
         assert tier(11, 50) == ("no_data", "no events in the last 1h")
     finally:
         shop.close()
+    # The table's hint "no events in any tier's window" only when no long window holds one:
+    # at 10:52 the hour holds 45 events, and the tier's "no data" is its short window's.
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    def evaluated(moment: str) -> tuple[str, str]:
+        done = CliRunner().invoke(
+            cli, ["--config", str(path), "alerts", "evaluate", "--at", moment]
+        )
+        assert done.exit_code == 0, done.output
+        return " ".join(done.stdout.split()), done.stderr
+
+    table, said = evaluated(f"{DAY.date()}T10:52:00Z")
+    assert "no data" in table and said == ""
+    table, said = evaluated(f"{DAY.date()}T11:50:00Z")
+    assert "no data" in table
+    assert said.startswith("No events in any tier's window; the newest event is at ")
 
 
 def test_evaluate_at_a_tie_reports_it_with_le(app: App) -> None:
