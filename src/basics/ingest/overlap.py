@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from basics.store.engine import duckdb
 
@@ -79,16 +80,10 @@ def skip_stored(
 ) -> int:
     """Delete the batch's events identical to stored ones (`_others`), one for one (two
     stored copies take two of the batch's, a third stays); how many."""
-    deleted = db.execute(
-        "DELETE FROM events WHERE batch_id = $batch AND rowid IN ("
-        f"  SELECT rowid FROM (SELECT rowid, {_KEY} AS k, row_number() OVER "
-        f"    (PARTITION BY {_KEY} ORDER BY rowid) AS nth FROM events WHERE batch_id = $batch) "
-        f"  JOIN (SELECT {_KEY} AS k, count(*) AS stored {_others(ided_source)} "
-        "    GROUP BY 1) USING (k) "
-        "  WHERE nth <= stored)",
-        _scope(batch_id, first, last, exempt, ided_source),
-    ).fetchall()
-    return int(deleted[0][0])
+    stored = f"SELECT {_KEY} AS k, count(*) AS stored {_others(ided_source)} GROUP BY 1"
+    return _delete_repeats(
+        db, "events", _KEY, stored, _scope(batch_id, first, last, exempt, ided_source)
+    )
 
 
 def skip_stored_rejects(
@@ -103,17 +98,29 @@ def skip_stored_rejects(
     an applied batch of the same source whose events share its span [first, last], not
     `exempt`, one for one: the bad lines an overlapping export repeats were rejected once
     already (those of an export of other times are its own). How many."""
+    key = "hash(field, reason, raw)"
+    stored = (
+        f"SELECT {key} AS k, count(*) AS stored FROM rejects "
+        "WHERE batch_id <> $batch AND NOT list_contains($exempt, batch_id) AND batch_id IN "
+        "(SELECT id FROM batches WHERE kind = 'events' AND status = 'applied' "
+        "AND source = $source AND min_ts <= $last AND max_ts >= $first) GROUP BY 1"
+    )
+    params = {"batch": batch_id, "source": source, "exempt": exempt, "first": first, "last": last}
+    return _delete_repeats(db, "rejects", key, stored, params)
+
+
+def _delete_repeats(
+    db: duckdb.DuckDBPyConnection, table: str, key: str, stored: str, params: dict[str, Any]
+) -> int:
+    """Delete the rows of batch `$batch` in `table` whose `key` the query `stored` counts
+    (columns `k`, `stored`), one for one: the first `stored` of each key, by rowid. How many.
+    `table` and `key` are our own SQL; `params` binds the values of both queries."""
     deleted = db.execute(
-        "DELETE FROM rejects WHERE batch_id = $batch AND rowid IN ("
-        "  SELECT rowid FROM (SELECT rowid, hash(field, reason, raw) AS k, row_number() OVER "
-        "    (PARTITION BY hash(field, reason, raw) ORDER BY rowid) AS nth "
-        "    FROM rejects WHERE batch_id = $batch) "
-        "  JOIN (SELECT hash(field, reason, raw) AS k, count(*) AS stored FROM rejects "
-        "    WHERE batch_id <> $batch AND NOT list_contains($exempt, batch_id) AND batch_id IN "
-        "    (SELECT id FROM batches WHERE kind = 'events' AND status = 'applied' "
-        "     AND source = $source AND min_ts <= $last AND max_ts >= $first) GROUP BY 1) "
-        "  USING (k) WHERE nth <= stored)",
-        {"batch": batch_id, "source": source, "exempt": exempt, "first": first, "last": last},
+        f"DELETE FROM {table} WHERE batch_id = $batch AND rowid IN ("
+        f"  SELECT rowid FROM (SELECT rowid, {key} AS k, row_number() OVER "
+        f"    (PARTITION BY {key} ORDER BY rowid) AS nth FROM {table} WHERE batch_id = $batch) "
+        f"  JOIN ({stored}) USING (k) WHERE nth <= stored)",
+        params,
     ).fetchall()
     return int(deleted[0][0])
 
