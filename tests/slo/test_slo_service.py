@@ -928,15 +928,16 @@ def test_a_changed_definition_rebuilds_the_rollups(tmp_path: Path) -> None:
 def test_a_breakdown_by_an_attribute_no_event_has_names_the_ones_they_have(app: App) -> None:
     """`--by attrs.regoin` would read as one value, "(none)", holding every bad event."""
     with pytest.raises(NotFoundError) as error:
-        app.slo.breakdown("www/availability", "attrs.regoin", end="latest", asked=True)
-    window = app.slo.breakdown("www/availability", "attrs.region", end="latest", asked=True)
+        app.slo.breakdown("www/availability", "attrs.regoin", end="latest")
+    window = app.slo.breakdown("www/availability", "attrs.region", end="latest")
     assert str(error.value) == (
         f"no event of www from {iso_utc(window.start)} to {iso_utc(window.end)} has the "
         'attribute "regoin" (theirs: region, version)'
     )
-    # A caller looking for an attribute (the deploys' version) gets its absence as no values.
-    missing = app.slo.breakdown("www/availability", "attrs.regoin", end="latest", top=1)
-    assert [c.value for c in missing.contributors] == [None]
+    # The deploys' look for a version that jumps takes its absence as no jump.
+    from basics.deploys.changes import version_jumps
+
+    assert version_jumps(app.slo, "api/availability", window.start, window.end) == []
 
 
 def test_service_events_do_not_leak_between_services(app: App) -> None:

@@ -40,7 +40,7 @@ def breakdown(
         name, begin, last = f"{service}/{slo}", optional_moment(app, start), end(app, finish)
         if by == "auto":
             return reply(request, app.slo.breakdown_auto(name, begin, last, top=min(top, 3)))
-        return reply(request, app.slo.breakdown(name, by, begin, last, top, asked=True))
+        return reply(request, app.slo.breakdown(name, by, begin, last, top))
 
 
 @router.get("/cost/{service}/{slo}")

@@ -240,7 +240,7 @@ def breakdown(
         else:
             auto_breakdown_table(slo_name, results)
         return
-    result = app.slo.breakdown(slo_name, by, range_start, range_end, top, asked=True)
+    result = app.slo.breakdown(slo_name, by, range_start, range_end, top)
     if result.total == 0:  # on stderr whatever the format: stdout stays parseable
         service = result.slo.partition("/")[0]
         hint = no_events_hint(ctx, "this range", result.start, result.end, "--to", service)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from basics.core.errors import NotFoundError
 from basics.deploys.models import Deploy
 
 if TYPE_CHECKING:
@@ -143,7 +144,10 @@ def version_jumps(
     rate of the other versions (events without a `version` attribute say nothing)."""
     if end <= start:
         return []
-    breakdown = slo.breakdown(name, VERSION, start, end, top=3)
+    try:
+        breakdown = slo.breakdown(name, VERSION, start, end, top=3)
+    except NotFoundError:
+        return []  # no event of the range has a version
     jumps = []
     for c in breakdown.contributors:
         if c.value is None or c.share_of_bad is None or c.share_of_bad < SUSPECT_SHARE:

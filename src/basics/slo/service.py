@@ -349,13 +349,11 @@ class SLOService:
         start: dt.datetime | None = None,
         end: dt.datetime | str | None = None,
         top: int = 10,
-        asked: bool = False,
     ) -> Breakdown:
         """The values of one dimension that contribute most bad events, over raw events.
 
-        `asked`: a person named the dimension (`--by`), so an attribute no event of the range
-        has is a NotFoundError naming those they have (a misspelling, not one value holding
-        every bad event); callers that look for an attribute (a version) get no values."""
+        An attribute no event of the range has is a NotFoundError naming those they have (a
+        misspelling, not one value holding every bad event)."""
         svc, service, slo = self.slo(name)
         window = self._range(slo, start, end)
         column = _dimension(by)
@@ -374,7 +372,7 @@ class SLOService:
         ).fetchall()
         bad_all = int(rows[0][3]) if rows else 0
         total_all = int(rows[0][4]) if rows else 0
-        if asked and by.startswith("attrs.") and rows and rows[0][5] == 1 and rows[0][0] is None:
+        if by.startswith("attrs.") and rows and rows[0][5] == 1 and rows[0][0] is None:
             # No event has it: a misspelt attribute, not one value that explains everything.
             seen = ", ".join(key.removeprefix("attrs.") for key in self._attr_keys(svc, window))
             raise NotFoundError(
