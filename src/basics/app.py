@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from basics.catalog.service import CatalogService
     from basics.config.models import Config
     from basics.deploys.service import DeployService
+    from basics.ingest.files import KeptPrefix
     from basics.ingest.pipeline import BatchResult, Progress
     from basics.oncall.service import OncallService
     from basics.postmortems.service import PostmortemService
@@ -114,6 +115,7 @@ class App:
         whole_lines_only: bool = False,
         label: str | None = None,
         skip_overlap: bool = False,
+        kept: KeptPrefix | None = None,
     ) -> BatchResult:
         """Ingest one file of events as one batch (see `pipeline.ingest_events`)."""
         # Imported here: reports never load the ingest stack (pyarrow, numpy).
@@ -129,6 +131,7 @@ class App:
             whole_lines_only=whole_lines_only,
             label=label,
             skip_overlap=skip_overlap,
+            kept=kept,
         )
 
     def close(self) -> None:

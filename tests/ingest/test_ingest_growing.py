@@ -530,3 +530,78 @@ def test_undone_batches_after_a_line_read_again_are_each_read_again(make_env: An
     assert env.ingest("api", path).status == "duplicate"
     assert _stored(env) == 15
     assert env.store.scalar("SELECT count(DISTINCT ts) FROM events") == 15
+
+
+def _followed(env: Any) -> tuple[Any, Any]:
+    """A file of 300 lines (about 13 KB) followed by two checks: the second hashed it whole
+    and kept the hash of what it read. The file, and the kept hash."""
+    from basics.ingest.files import KeptPrefix
+
+    kept = KeptPrefix()
+    path = env.write("access.jsonl", _lines(0, 300))
+    env.ingest("api", path, whole_lines_only=True, kept=kept)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(300, 5))
+    env.ingest("api", path, whole_lines_only=True, kept=kept)
+    assert kept.offset == path.stat().st_size
+    return path, kept
+
+
+def _overwrite(path: Any, at: int) -> None:
+    """Change one byte of an already read line in place (a digit of its status: 200 -> 201,
+    still a good event), as no log writer does."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"status": 200', at) + len(b'"status": 20')
+    data[at : at + 1] = b"1"
+    path.write_bytes(bytes(data))
+
+
+def test_a_follow_reads_only_what_was_appended_to_the_hash_it_kept(make_env: Any) -> None:
+    """The kept hash is trusted while the file's first and last 4 KB read are unchanged: a
+    byte changed in between is not read again (proof that the check hashed only what was
+    appended). A restart, which hashes the file whole, sees the change and refuses."""
+    from basics.ingest.files import KeptPrefix
+
+    env = make_env(CONFIG)
+    path, kept = _followed(env)
+    _overwrite(path, 6000)  # beyond the first 4 KB, before the last 4 KB of the 13 KB
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(305, 5))
+
+    third = env.ingest("api", path, whole_lines_only=True, kept=kept)
+    assert (third.status, third.continues, third.first_line, third.accepted) == (
+        "applied", 2, 306, 5,
+    )  # fmt: skip
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(310, 5))
+    with pytest.raises(ConflictError, match="identical"):
+        env.ingest("api", path, whole_lines_only=True, kept=KeptPrefix())
+    assert _stored(env) == 310
+
+
+def test_a_follow_hashes_whole_again_a_file_changed_at_the_end_of_what_it_read(
+    make_env: Any,
+) -> None:
+    env = make_env(CONFIG)
+    path, kept = _followed(env)
+    _overwrite(path, path.stat().st_size - 200)  # in the last 4 KB read
+    with path.open("a", encoding="utf-8") as log:
+        log.write(_lines(305, 5))
+
+    with pytest.raises(ConflictError, match="identical"):
+        env.ingest("api", path, whole_lines_only=True, kept=kept)
+    assert _stored(env) == 305
+
+
+def test_a_follow_reads_a_truncated_file_from_its_start(make_env: Any) -> None:
+    """copytruncate: the file starts again, shorter than what was read; its new lines (of
+    later times) are a batch of their own, read from the first line."""
+    env = make_env(CONFIG)
+    path, kept = _followed(env)
+    path.write_text(_lines(400, 4), encoding="utf-8")
+
+    again = env.ingest("api", path, whole_lines_only=True, kept=kept)
+    assert (again.status, again.continues, again.first_line, again.accepted) == (
+        "applied", None, 1, 4,
+    )  # fmt: skip
+    assert _stored(env) == 309

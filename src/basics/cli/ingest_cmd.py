@@ -11,6 +11,7 @@ from basics.cli.main import EXIT_ERROR, EXIT_REJECTS, get_app, interrupted, stop
 
 if TYPE_CHECKING:
     from basics.app import App
+    from basics.ingest.files import KeptPrefix
     from basics.ingest.pipeline import BatchResult
 
 
@@ -147,9 +148,12 @@ def follow_file(
     import threading
     import time
 
+    from basics.ingest.files import KeptPrefix
+
     click.echo(f"following {path} every {interval:g} s; Ctrl-C or SIGTERM stops", err=True)
     current: tuple[int, int] | None = None  # (device, inode) of the file being followed
     handle = None
+    kept = KeptPrefix()  # what was read, hashed: a check reads only what was appended
     # A service manager stops it with SIGTERM (systemd, `docker stop`): as Ctrl-C does.
     main = threading.current_thread() is threading.main_thread()
     on_term = signal.signal(signal.SIGTERM, signal.default_int_handler) if main else None
@@ -161,13 +165,13 @@ def follow_file(
                 stat = None
             identity = (stat.st_dev, stat.st_ino) if stat else None
             if handle is not None and identity != current:
-                _check(app, source, _rotated_name(path, handle), allow_overlap, skip_overlap)
+                _check(app, source, _rotated_name(path, handle), allow_overlap, skip_overlap, kept)
                 handle.close()
                 handle = None
             if stat is not None:
                 if handle is None:
                     handle, current = open(path, "rb"), identity  # noqa: SIM115
-                _check(app, source, path, allow_overlap, skip_overlap)
+                _check(app, source, path, allow_overlap, skip_overlap, kept)
             time.sleep(interval)
     except BaseException as error:
         if not interrupted(error):
@@ -202,7 +206,12 @@ def _rotated_name(path: str, handle: IO[bytes]) -> str:
 
 
 def _check(
-    app: App, source: str, path: str, allow_overlap: bool, skip_overlap: bool = False
+    app: App,
+    source: str,
+    path: str,
+    allow_overlap: bool,
+    skip_overlap: bool,
+    kept: KeptPrefix,
 ) -> None:
     try:
         result = app.ingest_events(
@@ -211,6 +220,7 @@ def _check(
             allow_overlap=allow_overlap,
             whole_lines_only=True,
             skip_overlap=skip_overlap,
+            kept=kept,
         )
     finally:
         app.close()  # between checks the store is free for reports

@@ -6,6 +6,9 @@ it stopped (`prefix_sha256`, `end_offset`). A file whose first `end_offset` byte
 that value begins with content already ingested, whatever its name now (a log that grew,
 or was rotated by rename), so only the rest is read. One pass over the file, as fast as
 `sha256sum`, decides it before anything is parsed.
+
+A follow (`ingest events --follow`) keeps the hash of what it has read between its checks
+(`KeptPrefix`), so that a check reads only what was appended, not the whole file again.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -141,24 +144,78 @@ def last_line_end(file: BinaryIO, size: int) -> int:
     return 0
 
 
+EDGE = 4096
+"""The bytes at each end of a kept prefix compared again before it is trusted."""
+
+
+@dataclass
+class KeptPrefix:
+    """The SHA-256 state of a followed file's first `offset` bytes, kept between checks.
+
+    Trusted again only for the same file (device and inode), still at least that long, whose
+    first and last `EDGE` bytes of the prefix are those hashed, and whose state's digest is
+    a checkpoint's: then a check hashes from `offset` on. A log is appended to, never
+    rewritten in place; a file truncated or replaced (copytruncate, rotation) fails the
+    test and is hashed whole, as is every file when a follow starts.
+    """
+
+    identity: tuple[int, int] | None = None
+    offset: int = 0
+    state: Any = None  # a hashlib sha256 object
+    head: bytes = b""
+    tail: bytes = b""
+
+    def resumable(self, file: BinaryIO, size: int, known: dict[int, list[Checkpoint]]) -> Any:
+        """A copy of the kept state when it may be trusted for `file` (see above), else None."""
+        if self.state is None or self.offset > size or self.offset not in known:
+            return None
+        stat = os.fstat(file.fileno())
+        if (stat.st_dev, stat.st_ino) != self.identity or self._edges(file) != (
+            self.head,
+            self.tail,
+        ):
+            return None
+        digest = self.state.hexdigest()
+        if not any(point.prefix_sha256 == digest for point in known[self.offset]):
+            return None
+        return self.state.copy()
+
+    def keep(self, file: BinaryIO, offset: int, state: Any) -> None:
+        """Keep the hash of `file`'s first `offset` bytes for the next check."""
+        stat = os.fstat(file.fileno())
+        self.identity, self.offset, self.state = (stat.st_dev, stat.st_ino), offset, state.copy()
+        self.head, self.tail = self._edges(file)
+
+    def _edges(self, file: BinaryIO) -> tuple[bytes, bytes]:
+        fd, end = file.fileno(), self.offset
+        return os.pread(fd, min(EDGE, end), 0), os.pread(fd, min(EDGE, end), max(0, end - EDGE))
+
+
 def _count(block: bytes, byte: int) -> int:
     """How many times `byte` occurs in `block` (NumPy counts faster than bytes.count)."""
     return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == byte))
 
 
-def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
+def plan_read(
+    file: BinaryIO, size: int, known: list[Checkpoint], kept: KeptPrefix | None = None
+) -> ReadPlan:
     """Hash the first `size` bytes once, noting the furthest checkpoint the file matches,
-    and count the lines after it."""
+    and count the lines after it. With `kept` (a follow's), the hash starts where the last
+    check's stopped when it may be trusted, and the new one is kept."""
     whole = hashlib.sha256()
     tail = hashlib.sha256()
     newlines = returns = 0
     last_byte = b"\n"
-    stops = sorted({point.end_offset for point in known})
     by_offset: dict[int, list[Checkpoint]] = {}
     for point in known:
         by_offset.setdefault(point.end_offset, []).append(point)
-    matched: Checkpoint | None = None
     position = 0
+    resumed = kept.resumable(file, size, by_offset) if kept is not None else None
+    if resumed is not None:
+        assert kept is not None
+        whole, position = resumed, kept.offset  # matched at `position`, just below
+    stops = sorted(stop for stop in by_offset if stop >= position)
+    matched: Checkpoint | None = None
     fd = file.fileno()
     for stop in [*stops, size]:
         while position < stop:
@@ -178,6 +235,8 @@ def plan_read(file: BinaryIO, size: int, known: list[Checkpoint]) -> ReadPlan:
             if match is not None:
                 matched, tail, last_byte = match, hashlib.sha256(), b"\n"
                 newlines = returns = 0
+    if kept is not None:
+        kept.keep(file, size, whole)
     first_line = (matched.end_line + 1) if matched else 1
     if newlines or not returns:
         lines = newlines + (0 if last_byte == b"\n" else 1)

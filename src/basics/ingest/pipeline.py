@@ -23,6 +23,7 @@ from basics.ingest.coverage import (
 from basics.ingest.encoding import CONVERT
 from basics.ingest.files import (
     READ,
+    KeptPrefix,
     PendingPlan,
     ReadPlan,
     checkpoints,
@@ -117,6 +118,7 @@ def ingest_events(
     whole_lines_only: bool = False,
     label: str | None = None,
     skip_overlap: bool = False,
+    kept: KeptPrefix | None = None,
 ) -> BatchResult:
     """Ingest one file (or `-` for standard input) as one batch of a configured source.
 
@@ -128,6 +130,7 @@ def ingest_events(
     export without ids). `whole_lines_only` leaves an unfinished last line for
     the next read (a file still being written). With a `label` (a request's body saved
     to a file: "POST /api/v1/events"), the batch is named by it and the file is read whole.
+    `kept`: a follow's hash of what it read, kept from one check to the next (`files`).
     """
     source = _source(config, source_name)
     for problem in engine_problems(config, [source_name]):
@@ -140,7 +143,7 @@ def ingest_events(
         source.timestamp_format,
     )
     sync_definitions(store, config)
-    plan = None if label else _plan(store, source_name, source, path, whole_lines_only)
+    plan = None if label else _plan(store, source_name, source, path, whole_lines_only, kept)
     result = BatchResult(
         None,
         source_name,
@@ -357,7 +360,12 @@ def _stored_content(
 
 
 def _plan(
-    store: Store, source_name: str, source: SourceConfig, path: str, whole_lines_only: bool
+    store: Store,
+    source_name: str,
+    source: SourceConfig,
+    path: str,
+    whole_lines_only: bool,
+    kept: KeptPrefix | None = None,
 ) -> ReadPlan | PendingPlan | None:
     """What to read of a regular file (None for standard input, or a compressed file)."""
     if path == "-":
@@ -379,7 +387,7 @@ def _plan(
             if not known and extendable and not size_could_match(store, size):
                 return PendingPlan(str(file), size)
             comment = b"#" if source.format == "w3c" else None
-            plan = resume_unfinished(handle, plan_read(handle, size, known), comment)
+            plan = resume_unfinished(handle, plan_read(handle, size, known, kept), comment)
             return undone_gap(store, source_name, handle, plan, comment) or plan
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
