@@ -73,7 +73,7 @@ def test_a_measured_service_passes_every_check() -> None:
          "alerts.replay", "warn", "recall 100% of 1 incident; 2 false pages in 0.1 days of "
          "events (worst: api/a): under a week, not rated per month"),
         # ... but three, over a month's allowance of two, fail in any span.
-        ({"replays": [ReplayFacts("api/a", 1, 1.0, 4, 3, 6 / 30.436875, ONE, ONE)]},
+        ({"replays": [ReplayFacts("api/a", 1, 1.0, 4, 3, 6 / 30, ONE, ONE)]},
          "alerts.replay", "fail", "recall 100% of 1 incident; 3 false pages in 6.0 days of "
          "events (worst: api/a): under a week, not rated per month"),
         ({"incidents_recorded": 0, "serious_incidents": 0}, "postmortems.coverage", "warn",
@@ -181,12 +181,12 @@ def test_recall_counts_an_incident_caught_by_any_slo_of_the_service() -> None:
 def test_false_pages_a_month_count_only_the_months_with_data() -> None:
     from dataclasses import replace
 
-    # 3 false pages in the 10 days of data there are: 9.1 a month, not 1 over 90 days
-    ten_days = ReplayFacts("api/a", 0, None, 3, 3, 10 / 30.436875, frozenset(), frozenset())
+    # 3 false pages in the 10 days of data there are: 9.0 a month, not 1 over 90 days
+    ten_days = ReplayFacts("api/a", 0, None, 3, 3, 10 / 30, frozenset(), frozenset())
     found = {c.check: c for c in compute.scorecard(replace(good(), replays=[ten_days]),
                                                     SETTINGS, AT).checks}  # fmt: skip
     assert found["alerts.replay"].verdict == "fail"
-    assert "9.1 false pages/month" in found["alerts.replay"].measured
+    assert "9.0 false pages/month" in found["alerts.replay"].measured
 
 
 def test_a_few_pages_are_too_few_to_judge_concentration() -> None:

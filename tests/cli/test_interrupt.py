@@ -168,3 +168,19 @@ def test_ctrl_c_at_any_moment_of_a_command_is_one_line_and_130_or_it_finished(
             assert " ".join(err.split()) in said, err
     # The sweep reached inside the command (on a busy machine, perhaps not past its end).
     assert EXIT_INTERRUPTED in outcomes, outcomes
+
+
+def test_an_error_after_a_ctrl_c_taken_as_the_way_to_stop_is_an_error_of_its_own() -> None:
+    """`--follow` and `serve` stop on Ctrl-C; an error after that (closing the store, a bug)
+    keeps its traceback instead of passing for the interrupt."""
+    import basics.cli as entry
+
+    with pytest.raises(KeyboardInterrupt):
+        entry._on_ctrl_c(signal.SIGINT, None)  # what Python calls on Ctrl-C, once installed
+    try:
+        assert entry.ctrl_c_pressed() and interrupted(ValueError("a bug"))
+        entry.forget_ctrl_c()
+        assert not interrupted(ValueError("a bug"))
+        assert interrupted(RuntimeError("Query interrupted"))
+    finally:
+        entry.forget_ctrl_c()

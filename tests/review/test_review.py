@@ -431,3 +431,38 @@ def test_a_quiet_week_of_a_team_that_records_is_zero(app: App) -> None:
     lines = render.summary(app.review.review("2026-W07", W10))
     assert lines[1].startswith("Pages: 0 (week before 0), 0 at night")
     assert lines[3].startswith("Deploys: 0 (week before 0)")
+
+
+def test_a_cause_found_only_on_the_day_before_the_week_is_no_cause(tmp_path: Path) -> None:
+    """The cause is looked for over the worst day and the day before it, which may lie
+    before the week: an attribute only that day has names nothing in the week (it was an
+    error naming the missing attribute, and the review exited 1)."""
+    config = (
+        "timezone: UTC\nstore: basics.duckdb\nsources:\n  api: {format: jsonl, service: www}\n"
+        "services:\n  www:\n    slos:\n"
+        "      availability: {objective: 99, window: 30d, good: status < 500}\n"
+    )
+    (tmp_path / "basics.yaml").write_text(config)
+    lines = []
+    for i in range(2 * 2880):  # Sunday 1 and Monday 2 March, an event every 30 s
+        ts = dt.datetime(2026, 3, 1) + dt.timedelta(seconds=30 * i)
+        sunday = ts.day == 1
+        record = {"ts": ts.isoformat() + "Z", "status": 503 if i % (10 if sunday else 30) == 0
+                  else 200}  # fmt: skip
+        if sunday:
+            record["attrs"] = {"canary": "yes" if record["status"] == 503 else "no"}
+        lines.append(json.dumps(record))
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    try:
+        assert app.ingest_events("api", str(tmp_path / "events.jsonl")).accepted == 5760
+        week = dt.datetime(2026, 3, 2)
+        assert app.review._cause(app.slo, "www/availability", week, week + dt.timedelta(7)) == (
+            None, None,
+        )  # fmt: skip
+    finally:
+        app.close()
+    done = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "basics.yaml"), "review", "--week", "2026-W10"]
+    )
+    assert done.exit_code == 0, done.output

@@ -9,8 +9,8 @@ from basics.alerting.models import DetectionDelays, Firing, Incident, Replay, Tu
 from basics.core.ranks import nearest_rank
 
 WEEK_S = 7 * 86400
-MONTH_DAYS = 30.436875
-"""A month (a Gregorian year's twelfth), in days: false firings are rated per this."""
+MONTH_DAYS = 30
+"""A month as SLO windows count it (30d), in days: false firings are rated per this."""
 RATED_DAYS = 7
 """Under a week of events, false firings are counted, not rated per month: two false pages
 in two hours are not 700 a month."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 TYPE_CHECKING = False  # typing itself is not loaded before Ctrl-C is noted (`run`)
@@ -13,9 +14,17 @@ _pressed = False
 
 
 def ctrl_c_pressed() -> bool:
-    """Whether Ctrl-C came since `run` started: whatever error follows is its doing (a
-    module stopped while it loaded fails with an error of its own, which may not say so)."""
+    """Whether Ctrl-C came since `run` started and no command took it as its way to stop
+    (`forget_ctrl_c`): whatever error follows is its doing (a module stopped while it
+    loaded fails with an error of its own, which may not say so)."""
     return _pressed
+
+
+def forget_ctrl_c() -> None:
+    """Ctrl-C was taken as the way to stop (`--follow`, `serve`): an error after it is an
+    error of its own."""
+    global _pressed
+    _pressed = False
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
@@ -27,8 +36,6 @@ def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
 def run() -> NoReturn:
     """The console script: `main`, loaded here so that Ctrl-C while Python loads the
     command line (click, the commands) is one line and exit code 130, as later."""
-    import signal
-
     # Python's own handler, noted; one that ignores Ctrl-C (a job in the background) stays.
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_ctrl_c)

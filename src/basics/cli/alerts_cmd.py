@@ -514,8 +514,9 @@ def _rated(days: float) -> str:
 
     if days >= RATED_DAYS:
         return f"over the {days:.1f} days with events."
+    shown = int(days * 10) / 10  # rounded down: 6.97 days are not "7.0", under a week
     return (
-        f"not rated over {days:.1f} days of events (under a week): a tier keeps to the "
+        f"not rated over {shown:.1f} days of events (under a week): a tier keeps to the "
         "allowance while its false firings are no more than one month's."
     )
 

@@ -148,6 +148,7 @@ def follow_file(
     import threading
     import time
 
+    from basics.cli import forget_ctrl_c
     from basics.ingest.files import KeptPrefix
 
     click.echo(f"following {path} every {interval:g} s; Ctrl-C or SIGTERM stops", err=True)
@@ -177,6 +178,7 @@ def follow_file(
         if not interrupted(error):
             raise
         # Ctrl-C is how --follow ends: exit 0, the check it stopped is not stored.
+        forget_ctrl_c()
         click.echo("stopped; the next run resumes where this one stopped", err=True)
     finally:
         if main:  # (None: a handler not set from Python; the default is the nearest)

@@ -128,6 +128,7 @@ def interrupted(error: BaseException) -> bool:
         ):
             return True
         seen.add(id(current))
+        # The context too, even a suppressed one: click raises Abort from None on Ctrl-C.
         current = current.__cause__ or current.__context__
     return False
 
@@ -218,7 +219,8 @@ def _run() -> int:
             raise
         click.echo(f"\n{INTERRUPTED}", err=True)
         return EXIT_INTERRUPTED
-    # The command's return value (None) or the code it exited with (`ctx.exit`).
+    # The code a command exited with (`ctx.exit`), or its return value: None from every
+    # command (a command returning a number would make it the exit code, as click would).
     return code if isinstance(code, int) else 0
 
 

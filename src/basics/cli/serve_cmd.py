@@ -41,6 +41,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         serve(config, host, port)
     except KeyboardInterrupt:
         # uvicorn shuts down on Ctrl-C, then raises it again: how a server stops, exit 0.
+        from basics.cli import forget_ctrl_c
+
+        forget_ctrl_c()
         click.echo("stopped", err=True)
 
 

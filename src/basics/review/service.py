@@ -8,7 +8,7 @@ import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from basics.core.clock import iso_utc, iso_week, monday
-from basics.core.errors import InputError
+from basics.core.errors import InputError, NotFoundError
 from basics.core.windows import calendar_length_s
 from basics.core.words import plural
 from basics.review import compute
@@ -160,7 +160,10 @@ class ReviewService:
         if not ranked or not ranked[0].contributors:
             return None, None
         by = ranked[0].dimension
-        exact = slo.breakdown(name, by, start, stop, top=1)
+        try:
+            exact = slo.breakdown(name, by, start, stop, top=1)
+        except NotFoundError:
+            return None, None  # an attribute only the day before the week has
         return by, exact.contributors[0] if exact.contributors else None
 
     def _burned(
