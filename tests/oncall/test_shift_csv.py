@@ -88,3 +88,28 @@ def test_the_cli_names_the_line_and_the_column(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 3
     assert f"{tmp_path / 's.csv'}: line 2: end: expected a time such as" in result.stderr
+
+
+def test_a_shift_told_twice_is_stored_once_as_last_told(app: App, tmp_path: Path) -> None:
+    """The same person, rotation and start twice in one file (an export corrected and
+    joined) keeps the later row; imported again with a new end, the stored shift takes it."""
+    first = tmp_path / "ops.csv"
+    first.write_text(
+        "person,rotation,start,end\n"
+        "jane,Ops,2026-03-02T09:00:00Z,2026-03-02T17:00:00Z\n"
+        "jose,Ops,2026-03-02T17:00:00Z,2026-03-03T09:00:00Z\n"
+        "jane,Ops,2026-03-02T09:00:00Z,2026-03-02T18:00:00Z\n"
+    )
+    assert app.oncall.ingest_shifts(str(first), "csv").stored == 3
+    T = dt.datetime
+    query = "SELECT person, start_ts, end_ts, batch_id FROM shifts ORDER BY 2"
+    assert app.store.query(query) == [
+        ("jane", T(2026, 3, 2, 9), T(2026, 3, 2, 18), 1),
+        ("jose", T(2026, 3, 2, 17), T(2026, 3, 3, 9), 1),
+    ]
+    again = tmp_path / "ops-fixed.csv"
+    again.write_text(
+        "person,rotation,start,end\njane,Ops,2026-03-02T09:00:00Z,2026-03-02T16:00:00Z\n"
+    )
+    app.oncall.ingest_shifts(str(again), "csv")
+    assert app.store.query(query)[0] == ("jane", T(2026, 3, 2, 9), T(2026, 3, 2, 16), 2)

@@ -386,12 +386,7 @@ class OncallService:
             ).fetchall()
             for schedule, start, end in windows:
                 _clear_window(db, schedule, start, end)
-            for shift in _joined_to_stored(db, shifts, windows):
-                db.execute(
-                    "INSERT OR REPLACE INTO shifts (person, rotation, start_ts, end_ts, "
-                    "batch_id, escalation_level) VALUES (?, ?, ?, ?, ?, ?)",
-                    [shift.person, shift.rotation, shift.start, shift.end, batch_id, shift.level],
-                ).fetchall()
+            _store_shifts(db, _joined_to_stored(db, shifts, windows), batch_id)
             for reject in rejects:
                 db.execute(
                     "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
@@ -822,6 +817,31 @@ def _clear_window(
                     [person, schedule, max(kept_start, shift_start), min(kept_end, shift_end),
                      batch, level],
                 ).fetchall()  # fmt: skip
+
+
+def _store_shifts(db: duckdb.DuckDBPyConnection, shifts: list[Shift], batch_id: int) -> None:
+    """Store the shifts of a batch in one statement, each in place of a stored one that
+    starts at the same moment for the same person and rotation; of two in the batch, the
+    later one (as one INSERT OR REPLACE a shift did, at 2 ms a shift)."""
+    if not shifts:
+        return
+    db.execute(
+        "INSERT OR REPLACE INTO shifts (person, rotation, start_ts, end_ts, batch_id, "
+        "escalation_level) SELECT person, rotation, start_ts, end_ts, $batch, level FROM ("
+        "SELECT unnest($person::VARCHAR[]) AS person, unnest($rotation::VARCHAR[]) AS rotation, "
+        "unnest($start::TIMESTAMP[]) AS start_ts, unnest($end::TIMESTAMP[]) AS end_ts, "
+        "unnest($level::INTEGER[]) AS level, unnest($n::BIGINT[]) AS n) "
+        "QUALIFY row_number() OVER (PARTITION BY person, rotation, start_ts ORDER BY n DESC) = 1",
+        {
+            "batch": batch_id,
+            "person": [s.person for s in shifts],
+            "rotation": [s.rotation for s in shifts],
+            "start": [s.start for s in shifts],
+            "end": [s.end for s in shifts],
+            "level": [s.level for s in shifts],
+            "n": list(range(len(shifts))),
+        },
+    ).fetchall()
 
 
 def _joined_to_stored(
