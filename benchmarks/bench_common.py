@@ -316,3 +316,22 @@ def machine(packages: tuple[str, ...]) -> dict[str, Any]:
         "versions": {package: package_version(package) for package in packages},
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+LAUNCH = (
+    "import re, sys\n"  # what the console script pip writes imports first
+    "try:\n"
+    "    from basics.cli import run\n"
+    "except ImportError:  # a tree from before the entry point `basics.cli:run`\n"
+    "    from basics.cli.main import main as run\n"
+    "run()\n"
+)
+
+
+def basics_argv(other_tree: bool) -> list[str]:
+    """How to start `basics`: this checkout's console script, or, for another tree first on
+    PYTHONPATH (`--before-src`), the script's own steps through `python -c`, which find that
+    tree's entry point whichever it has (the console script imports this one's)."""
+    if other_tree:
+        return [sys.executable, "-c", LAUNCH]
+    return [str(Path(sys.executable).parent / "basics")]

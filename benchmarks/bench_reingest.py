@@ -32,16 +32,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
-from bench_common import write_config
+from bench_common import basics_argv, write_config
 from bench_data import write_jsonl
-
-BASICS = Path(sys.executable).parent / "basics"
 
 
 def timed(
@@ -81,12 +78,14 @@ class Tree:
         shutil.copyfile(log, self.log)
         self.env = dict(os.environ)
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed Basics has its bytecode
+        self.other = src is not None
         if src is not None:
             self.env["PYTHONPATH"] = src + os.pathsep + self.env.get("PYTHONPATH", "")
         self.seconds: dict[str, float] = {}
 
     def ingest(self, path: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
-        command = [str(BASICS), "--config", str(self.config), "ingest", "events"]
+        launch = basics_argv(self.other)
+        command = [*launch, "--config", str(self.config), "ingest", "events"]
         return timed([*command, "-s", "events", "-q", str(path)], self.env)
 
     def stored(self) -> int:

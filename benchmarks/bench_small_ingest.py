@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-BASICS = str(Path(sys.executable).parent / "basics")
+from bench_common import basics_argv
+
 CONFIG = """\
 store: basics.duckdb
 sources:
@@ -112,7 +113,8 @@ def main() -> None:
                 for tree, tree_env in trees.items():
                     for stale in folder.glob("basics.duckdb*"):
                         stale.unlink()
-                    command = [BASICS, "ingest", "events", path.name, "-s", source, "-q"]
+                    launch = basics_argv(tree == "before")
+                    command = [*launch, "ingest", "events", path.name, "-s", source, "-q"]
                     took, out = timed(command, tree_env, folder)
                     if f"{args.rows:,} events stored" not in out:
                         raise SystemExit(f"{tree} {source}: not every row stored: {out}")

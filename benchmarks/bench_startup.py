@@ -44,7 +44,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench_common import DATA, RESULTS, ROOT, busy_cpu_s, machine
+from bench_common import DATA, RESULTS, ROOT, basics_argv, busy_cpu_s, machine
 
 PYTHON = sys.executable
 BASICS = str(Path(PYTHON).parent / "basics")
@@ -136,8 +136,9 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
 
 def heavy_modules(argv: list[str], env: dict[str, str]) -> list[str]:
     """The heavy modules (`HEAVY`) a command imports, from `-X importtime`."""
+    script = argv[1:] if argv[0] == PYTHON else argv  # `python -c ...`, or a script's path
     done = subprocess.run(
-        [PYTHON, "-X", "importtime", *argv],
+        [PYTHON, "-X", "importtime", *script],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -247,7 +248,7 @@ def main() -> int:
         then = environment(args.before_src.resolve())
         for label, argv in commands(config).items():
             if argv[0] == BASICS:
-                plan[f"before {label}"] = (argv, then)
+                plan[f"before {label}"] = ([*basics_argv(True), *argv[1:]], then)
     result["code"] = {label: argv[2] for label, (argv, _) in plan.items() if argv[0] == PYTHON}
     say("heavy modules per command (-X importtime) ...")
     result["heavy"] = {
