@@ -184,3 +184,30 @@ def test_an_error_after_a_ctrl_c_taken_as_the_way_to_stop_is_an_error_of_its_own
         assert interrupted(RuntimeError("Query interrupted"))
     finally:
         entry.forget_ctrl_c()
+
+
+def test_ctrl_c_python_cannot_raise_is_not_a_traceback_and_ends_the_command_as_stopped(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C landing in a callback of Python's import machinery cannot be raised there:
+    Python printed "Exception ignored" and a traceback, and the command went on to exit 0.
+    It is noted instead: no traceback, and the command ends with the line and exit 130."""
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    code = (
+        "import sys, weakref\n"
+        "import basics.cli as entry\n"
+        "entry.notice_ctrl_c()\n"
+        "class Lock: pass\n"
+        "lock = Lock()\n"
+        "ref = weakref.ref(lock, lambda _: entry._on_ctrl_c(2, None))  # as the import lock's\n"
+        "del lock\n"
+        "from basics.cli.main import main\n"
+        f"sys.argv = ['basics', '--config', {str(tmp_path / 'basics.yaml')!r}, 'batches', 'list']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == EXIT_INTERRUPTED, done.stderr
+    assert done.stderr.strip() == INTERRUPTED

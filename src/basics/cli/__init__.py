@@ -33,12 +33,26 @@ def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """Ctrl-C that landed where Python cannot raise it (a callback of the import machinery)
+    is not printed as "Exception ignored" with a traceback: it is noted (`ctrl_c_pressed`),
+    and the command ends as interrupted. Anything else is printed as Python would."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+
+
+def notice_ctrl_c() -> None:
+    """Note Ctrl-C from now on (Python's own handler replaced; one that ignores Ctrl-C, a
+    job in the background, stays)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+        sys.unraisablehook = _unraisable
+
+
 def run() -> NoReturn:
     """The console script: `main`, loaded here so that Ctrl-C while Python loads the
     command line (click, the commands) is one line and exit code 130, as later."""
-    # Python's own handler, noted; one that ignores Ctrl-C (a job in the background) stays.
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _on_ctrl_c)
+    notice_ctrl_c()
     try:
         from basics.cli.main import main
     except BaseException:

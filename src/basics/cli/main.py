@@ -189,7 +189,12 @@ def main() -> NoReturn:
     # every installed package at the first model (about 10 ms of every command). A user
     # who wants theirs sets the variable (to "" for all of them).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    finish(_run())
+    status = _run()
+    try:
+        finish(status)
+    except KeyboardInterrupt:  # in the exit handlers, the command's work done: as stopped
+        os.write(2, f"\n{INTERRUPTED}\n".encode())
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _run() -> int:
@@ -221,7 +226,15 @@ def _run() -> int:
         return EXIT_INTERRUPTED
     # The code a command exited with (`ctx.exit`), or its return value: None from every
     # command (a command returning a number would make it the exit code, as click would).
-    return code if isinstance(code, int) else 0
+    status = code if isinstance(code, int) else 0
+    from basics.cli import ctrl_c_pressed
+
+    if ctrl_c_pressed() and status != EXIT_INTERRUPTED:
+        # Ctrl-C that Python could not raise (it landed in a callback): the command went
+        # on to its end, but it was asked to stop, and scripts must see that it was.
+        click.echo(f"\n{INTERRUPTED}", err=True)
+        return EXIT_INTERRUPTED
+    return status
 
 
 def _status(code: object) -> int:
