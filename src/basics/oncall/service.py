@@ -822,7 +822,8 @@ def _clear_window(
 def _store_shifts(db: duckdb.DuckDBPyConnection, shifts: list[Shift], batch_id: int) -> None:
     """Store the shifts of a batch in one statement, each in place of a stored one that
     starts at the same moment for the same person and rotation; of two in the batch, the
-    later one (as one INSERT OR REPLACE a shift did, at 2 ms a shift)."""
+    later one, as the INSERT OR REPLACE of each shift on its own did before (its cost:
+    `benchmarks/bench_shifts.py`)."""
     if not shifts:
         return
     db.execute(

@@ -2,8 +2,8 @@
 
 The signal inside the start-up of DuckDB's extension aborts the process ("Critical nanobind
 error", killed by SIGABRT) where anywhere else it raises KeyboardInterrupt. Held (blocked in
-the main thread for the tenth of a second the import takes), it arrives the moment the
-import is done, as KeyboardInterrupt.
+the main thread while the import runs: `benchmarks/bench_startup.py` times `import duckdb`),
+it arrives the moment the import is done, as KeyboardInterrupt.
 """
 
 from __future__ import annotations
