@@ -708,8 +708,10 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
     if service is not None and not found:  # a misspelling is not "no incidents"
         from basics.config.models import known_service
 
-        stored = {s for incident in list_incidents(app.store) for s in incident.services}
-        known_service(service, app.config, sorted(stored), "any incident")
+        def stored() -> list[str]:
+            return sorted({s for incident in list_incidents(app.store) for s in incident.services})
+
+        known_service(service, app.config, stored, "any incident")
     if not found:
         output.none_found(app.store.extent("incidents"), ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -769,16 +769,21 @@ def named_service(name: str, names: Mapping[str, str]) -> str:
     return names.get(name.lower(), name)
 
 
-def known_service(name: str, config: Config, stored: Iterable[str], kept_in: str) -> str:
+def known_service(
+    name: str, config: Config, stored: Callable[[], Iterable[str]], kept_in: str
+) -> str:
     """The service a filter names (by any name basics.yaml gives it, in any letter case),
     when basics.yaml declares it or a stored record names it (`stored`: the names records
-    hold); else a NotFoundError naming the known ones: a misspelt name is not a service
-    without records (`kept_in`: what holds them, for the message: "any deploy")."""
+    hold, read only when basics.yaml does not declare it); else a NotFoundError naming the
+    known ones: a misspelt name is not a service without records (`kept_in`: what holds
+    them, for the message: "any deploy")."""
     service = named_service(name, config.service_names())
-    stored = list(stored)
-    if service in config.services or service in stored:
+    if service in config.services:
         return service
-    known = listed(list(dict.fromkeys([*config.services, *stored])))
+    names = list(stored())
+    if service in names:
+        return service
+    known = listed(list(dict.fromkeys([*config.services, *names])))
     raise NotFoundError(f'no service "{service}" in basics.yaml nor in {kept_in} (known: {known})')
 
 

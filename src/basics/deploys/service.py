@@ -15,6 +15,7 @@ letter case is the service, and a name basics.yaml does not know is stored, and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -205,8 +206,11 @@ class DeployService:
         deploy names each; else a NotFoundError (`config.models.known_service`)."""
         from basics.config.models import known_service
 
-        rows = self.store.query("SELECT DISTINCT service FROM deploys ORDER BY service")
-        stored = [str(row[0]) for row in rows]
+        @functools.cache
+        def stored() -> list[str]:  # read once, and only for a name basics.yaml lacks
+            rows = self.store.query("SELECT DISTINCT service FROM deploys ORDER BY service")
+            return [str(row[0]) for row in rows]
+
         found = (known_service(s, self.config, stored, "any deploy") for s in services)
         return list(dict.fromkeys(found))
 

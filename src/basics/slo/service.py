@@ -722,12 +722,16 @@ class SLOService:
         """The service `name` stands for (by any name basics.yaml gives it) when basics.yaml
         or an event names it; else a NotFoundError naming the known ones."""
         service = named_service(name, self.config.service_names())
-        if service in self.config.services or self.store.query(
+        if service not in self.config.services and self.store.query(
             "SELECT 1 FROM events WHERE service = ? LIMIT 1", [service]
         ):
-            return service
-        rows = self.store.query("SELECT DISTINCT service FROM events ORDER BY service")
-        return known_service(service, self.config, [str(r[0]) for r in rows], "the events")
+            return service  # without listing every service of the events
+
+        def stored() -> list[str]:
+            rows = self.store.query("SELECT DISTINCT service FROM events ORDER BY service")
+            return [str(row[0]) for row in rows]
+
+        return known_service(service, self.config, stored, "the events")
 
     def percentiles(
         self,

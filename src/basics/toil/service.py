@@ -197,12 +197,14 @@ class ToilService:
         or a page names it; else a NotFoundError (`config.models.known_service`)."""
         from basics.config.models import known_service
 
-        stored = self.store.query(
-            "SELECT service FROM toil_entries WHERE service IS NOT NULL UNION "
-            "SELECT service FROM pages WHERE service IS NOT NULL ORDER BY 1"
-        )
-        where = "any toil entry or page"
-        return known_service(service, self.config, (str(r[0]) for r in stored), where)
+        def stored() -> list[str]:
+            rows = self.store.query(
+                "SELECT service FROM toil_entries WHERE service IS NOT NULL UNION "
+                "SELECT service FROM pages WHERE service IS NOT NULL ORDER BY 1"
+            )
+            return [str(row[0]) for row in rows]
+
+        return known_service(service, self.config, stored, "any toil entry or page")
 
     def newest_day(self) -> dt.date | None:
         """The day of the newest stored entry, if any."""
