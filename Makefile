@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reingest.py
 	$(BIN)/python benchmarks/bench_follow.py
 	$(BIN)/python benchmarks/bench_shifts.py
+	$(BIN)/python benchmarks/bench_rejects.py
 	$(BIN)/python benchmarks/bench_small_ingest.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_serve.py

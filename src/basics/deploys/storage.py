@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from basics.core.errors import StoreError
 from basics.deploys.models import DeployRecord, DeployReject, IncidentRecord
+from basics.store.rejects import store_rejects
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,11 +34,7 @@ def new_batch(
         "rejected, started_at, finished_at) VALUES (?, 'deploys', ?, ?, ?, ?, ?, ?, now(), now())",
         [batch_id, f"deploys:{source}", name, sha, status, count, len(rejects)],
     ).fetchall()
-    if rejects:
-        db.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-            [[batch_id, r.line, r.field, r.reason, r.raw[:1000]] for r in rejects],
-        )
+    store_rejects(db, batch_id, rejects, raw_cap=1000)
     return batch_id
 
 

@@ -40,6 +40,7 @@ from basics.oncall.report import OncallReport
 from basics.oncall.rotations import rotation_shifts
 from basics.store.duckdb_store import Store
 from basics.store.engine import duckdb
+from basics.store.rejects import store_rejects
 
 _PAGE_COLUMNS = ", ".join(PAGE_COLUMNS)
 _STORED_COLUMNS = ", ".join(PAGE_COLUMNS + TOLD_COLUMNS)
@@ -387,11 +388,7 @@ class OncallService:
             for schedule, start, end in windows:
                 _clear_window(db, schedule, start, end)
             _store_shifts(db, _joined_to_stored(db, shifts, windows), batch_id)
-            for reject in rejects:
-                db.execute(
-                    "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-                    [batch_id, reject.line, reject.field, reject.reason, reject.raw],
-                ).fetchall()
+            store_rejects(db, batch_id, rejects)
         declared = set(self.config.people)
         unknown = sorted({s.person for s in shifts} - declared) if declared else []
         return ShiftImport(len(shifts), rejects, uncovered, tuple(unknown), status, batch_id)
@@ -760,13 +757,8 @@ def _write_fold(
             f"INSERT INTO pages_replaced ({_STORED_COLUMNS}, batch_id, replaced_by) SELECT "
             f"{_STORED_COLUMNS}, batch_id, replaced_by FROM between"
         ).fetchall()
-    rows = [
-        [ids[k], r.line, r.field, r.reason, r.raw]
-        for k, (_, rejects) in enumerate(parsed)
-        for r in rejects
-    ]
-    if rows:
-        db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rows)
+    told = [(ids[k], r) for k, (_, rejects) in enumerate(parsed) for r in rejects]
+    store_rejects(db, [batch for batch, _ in told], [r for _, r in told])
 
 
 def _read_records(
@@ -940,9 +932,5 @@ def _store_batch(
     _replace_pages(db, table, batch_id, told=table == "batch_pages")
     if table == "batch_pages":  # (a failed statement above rolls the whole batch back)
         db.execute("DROP TABLE batch_pages").fetchall()
-    if rejects:
-        db.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-            [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
-        )
+    store_rejects(db, batch_id, rejects)
     return batch_id, int(new_pages)

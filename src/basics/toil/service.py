@@ -16,6 +16,7 @@ from basics.config.people import People
 from basics.core.clock import monday, utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
+from basics.store.rejects import store_rejects
 from basics.toil import compute
 from basics.toil.models import (
     CLI_SOURCE,
@@ -394,11 +395,7 @@ def _finish_batch(
         [status, len(stored), len(rejects), duplicates, min(days, default=None),
          max(days, default=None), batch_id],
     ).fetchall()  # fmt: skip
-    if rejects:
-        db.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-            [[batch_id, r.line, r.field, r.reason, r.raw] for r in rejects],
-        )
+    store_rejects(db, batch_id, rejects)
 
 
 def _store_worklog(
