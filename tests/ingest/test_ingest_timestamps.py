@@ -169,6 +169,33 @@ def test_lowercase_z_is_utc(make_env: Any) -> None:
     assert [row[0] for row in env.events()] == [dt.datetime(2026, 3, 29, 10, 0)]
 
 
+def test_rfc_3339_lower_case_t_and_z_are_read(make_env: Any) -> None:
+    """RFC 3339 (section 5.6) allows `t` and `z` in lower case; DuckDB reads neither `t`.
+    Offsets only (the fast path), then local times (the row reader)."""
+    env = make_env(LONDON_DEFAULT)
+    offsets = [
+        "2026-03-29t00:30:00z",
+        "2026-03-29t02:30:00+02:00",
+        "2026-03-29t00:30:00.25Z",
+        "2026-03-29t01:30:00 +0100",
+    ]
+    local = ["2026-07-01t12:00:00", "2026-07-01t12:00:01,5"]
+
+    first = env.ingest("api", env.write("a.jsonl", "".join(f'{{"ts": "{t}"}}\n' for t in offsets)))
+    second = env.ingest("api", env.write("b.jsonl", "".join(f'{{"ts": "{t}"}}\n' for t in local)))
+
+    assert (first.accepted, first.rejected, first.local_time_rows) == (4, 0, 0)
+    assert (second.accepted, second.rejected, second.local_time_rows) == (2, 0, 2)
+    assert sorted(row[0] for row in env.events()) == [
+        dt.datetime(2026, 3, 29, 0, 30),
+        dt.datetime(2026, 3, 29, 0, 30),
+        dt.datetime(2026, 3, 29, 0, 30),
+        dt.datetime(2026, 3, 29, 0, 30, 0, 250000),
+        dt.datetime(2026, 7, 1, 11, 0),  # London summer time
+        dt.datetime(2026, 7, 1, 11, 0, 1, 500000),
+    ]
+
+
 def test_a_date_without_a_time_is_a_reject_never_midnight(make_env: Any) -> None:
     """A CSV's date column mapped as the time (CloudFront and IIS write the time of day
     in another column) put every event of a day at its midnight, without a word."""

@@ -27,8 +27,9 @@ STAGING_COLUMNS = (
 
 # An ISO 8601 date-time with a zone. Hours 00-23 (no "T24:00") and offsets within ±14:59,
 # so DuckDB never rolls an impossible time into a real one.
+# RFC 3339 allows a lower-case `t` and `z` (section 5.6): read as `T` and `Z`.
 _OFFSET = (
-    r"\d{4}-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?"
+    r"\d{4}-\d\d-\d\d[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?"
     r"\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?|UTC|GMT)"
 )
 _UTC_SUFFIX = r"\s*([Zz]|UTC|GMT)$"
@@ -36,7 +37,7 @@ _UTC_SUFFIX = r"\s*([Zz]|UTC|GMT)$"
 # time needs its time of day: a date alone (a CSV's date column, the time in
 # another) is a reject, never midnight. ISO 8601 allows a decimal comma, as Python's
 # logging (asctime) and log4j write the milliseconds.
-_LOCAL = r"\d{4}-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d([.,]\d+)?)?"
+_LOCAL = r"\d{4}-\d\d-\d\d[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d([.,]\d+)?)?"
 _DATE = r"\d{4}-\d\d-\d\d"
 _EPOCH = r"-?\d+(\.\d+)?"
 _APACHE = r"\d\d?/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
@@ -109,16 +110,26 @@ def offset_time_sql(t: str) -> str:
 
     DuckDB reads a `Z` right after the time itself; other spellings of UTC (`z`, `UTC`,
     `GMT`, a space before them) are rewritten as `+00:00` first. A space before a numeric
-    offset (`14:00:00 +00:00`, as Ruby's and Java's loggers write it), which DuckDB does
-    not read, is taken out when the first reading fails.
+    offset (`14:00:00 +00:00`, as Ruby's and Java's loggers write it) and a lower-case `t`
+    between date and time, which DuckDB does not read, are mended when the first reading
+    fails (so the common spelling pays for neither).
     """
     written = (
         f"CASE WHEN ends_with({t}, 'Z') AND substr({t}, -2, 1) BETWEEN '0' AND '9' THEN {t} "
         f"ELSE regexp_replace({t}, {sql_text(_UTC_SUFFIX)}, '+00:00') END"
     )
+    mended = f"regexp_replace({_upper_t(written)}, '\\s+([+-][0-9])', '\\1')"
     return (
         f"timezone('UTC', coalesce(try_cast({written} AS TIMESTAMPTZ), "
-        f"try_cast(regexp_replace({written}, '\\s+([+-][0-9])', '\\1') AS TIMESTAMPTZ)))"
+        f"try_cast({mended} AS TIMESTAMPTZ)))"
+    )
+
+
+def _upper_t(t: str) -> str:
+    """Text `t` (a date-time) with a lower-case `t` after its date written `T`."""
+    return (
+        f"CASE WHEN substr({t}, 11, 1) = 't' THEN left({t}, 10) || 'T' || substr({t}, 12) "
+        f"ELSE {t} END"
     )
 
 
@@ -279,7 +290,8 @@ def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
     return (
         "SELECT *, CASE WHEN epoch IS NULL AND NOT is_apache AND NOT has_offset "
         f"AND regexp_full_match(t, {sql_text(_LOCAL)}) THEN try_cast(CASE WHEN contains(t, ',') "
-        "THEN replace(t, ',', '.') ELSE t END AS TIMESTAMP) END "
+        "OR substr(t, 11, 1) = 't' THEN replace(left(t, 10) || 'T' || substr(t, 12), ',', '.') "
+        "ELSE t END AS TIMESTAMP) END "
         f"AS local_ts FROM ({looks})"
     )
 
