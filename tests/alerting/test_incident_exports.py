@@ -337,3 +337,61 @@ def test_jira_service_management_and_incident_io_exports_as_they_are(
          "Errors after deploy, second wave", "High"),
         (("checkout",), at(5, 21, 3), at(5, 21, 12), "Checkout 5xx spike", "Major"),
     ]  # fmt: skip
+
+
+INCIDENT_IO = Path(__file__).parent.parent / "data" / "alerting" / "incident-io-v2-incidents.json"
+
+
+def test_incident_io_api_incidents_with_their_timestamps_and_custom_fields(
+    app: App, tmp_path: Path
+) -> None:
+    """`GET /v2/incidents` saved as it comes: times under `incident_timestamp_values`
+    (Impact started before Reported at; a timestamp not set is empty), services under the
+    `Affected services` custom field (catalog entries), a test and a declined incident
+    skipped, one still active refused as ongoing. Importing again updates, never doubles."""
+    result = import_incidents(app.store, INCIDENT_IO, ZONE, app.config.service_names())
+
+    assert result.rejects == [
+        "incident-io-v2-incidents.json: record 5: end: empty: an ongoing incident: import it "
+        "once it has ended, or give its end"
+    ]
+    assert result.skipped == [
+        "incident-io-v2-incidents.json: record 3: mode: test: incident.io's test incident, "
+        "not a real one",
+        "incident-io-v2-incidents.json: record 4: incident_status: declined: not an incident "
+        "that happened (declined in triage, merged into another or canceled)",
+    ]
+    expected = [
+        # Impact started 14:02Z, not created (reported) at 14:09Z; resolved at 14:21Z.
+        (("checkout",), at(3, 14, 2), at(3, 14, 21), "Checkout API returning 503s after 2.7.0",
+         "Major"),
+        # No impact start set: created at 08:05Z.
+        (("payments", "checkout"), at(4, 8, 5), at(4, 8, 50), "Payment gateway timeouts",
+         "Minor"),
+    ]  # fmt: skip
+    assert stored(app) == expected
+    again = import_incidents(app.store, INCIDENT_IO, ZONE, app.config.service_names())
+    assert (again.recorded, stored(app)) == (result.recorded, expected)
+
+
+def test_the_cli_lists_skipped_records_and_exits_3_for_the_refused_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    done = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "basics.yaml"), "incidents", "import", str(INCIDENT_IO)]
+    )
+
+    assert done.exit_code == 3, done.output
+    assert " ".join(done.stdout.split()) == (
+        f"{INCIDENT_IO}: 2 incidents recorded, updated or already known, 1 refused, "
+        "2 skipped (no incident)"
+    )
+    assert done.stderr.splitlines()[1:] == [
+        "  skipped: incident-io-v2-incidents.json: record 3: mode: test: incident.io's test "
+        "incident, not a real one",
+        "  skipped: incident-io-v2-incidents.json: record 4: incident_status: declined: not an "
+        "incident that happened (declined in triage, merged into another or canceled)",
+    ]

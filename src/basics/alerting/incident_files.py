@@ -5,8 +5,10 @@ CSV), as the deploy and toil importers read theirs. Field names are compared in 
 `_` as a space. A CSV column of services may repeat (Jira writes `Component/s` once per
 value): every copy is read; a repeated column of a field with one value is an error, since
 which copy holds it is unclear. JSON is a list of records, or one under `incidents`
-(PagerDuty, Statuspage) or `data` (FireHydrant). An object where a name belongs (a service,
-a severity) is read by its `name`, else `summary`, `title`, `id`.
+(PagerDuty, Statuspage, incident.io) or `data` (FireHydrant). An object where a name belongs
+(a service, a severity) is read by its `name`, else `summary`, `title`, `id`. incident.io's
+timestamps and custom fields are fields of their names; its test, declined, merged and
+canceled incidents are skipped, each listed.
 Times are ISO 8601, with `Z`, an offset or ` UTC` (as pages and deploys read them), or
 Jira's `03/Nov/26 3:01 PM`; a time without one is in the record's `timezone` (or `tz`)
 else the configured zone, and one the clocks skipped there is refused.
@@ -43,9 +45,10 @@ from basics.store.duckdb_store import Store
 # PagerDuty's CSVs among them), compared in lower case with `_` as a space, first found first.
 _SERVICES = ("services", "service", "components", "component/s", "component", "service name",
              "affected services", "impacted services")  # fmt: skip
-_STARTS = ("start", "from", "started", "started at", "created at", "impact started at",
-           "reported at", "created", "created on", "start time")  # fmt: skip
-_ENDS = ("end", "to", "resolved", "resolved at", "resolved on", "end time", "closed at")
+_STARTS = ("start", "from", "started", "started at", "impact started at", "impact started",
+           "created at", "reported at", "created", "created on", "start time")  # fmt: skip
+_ENDS = ("end", "to", "impact ended at", "impact ended", "resolved", "resolved at",
+         "resolved on", "end time", "closed at")  # fmt: skip
 _TITLES = ("title", "name", "summary")
 _ZONES = ("timezone", "tz", "time zone")
 _IDS = ("id", "issue key", "key", "incident number", "reference")
@@ -72,6 +75,11 @@ class IncidentImport:
     recorded: list[int] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
     unknown_services: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # records of no incident that happened
+
+
+class NotAnIncident(InputError):
+    """A record of an incident that did not happen (a test, one declined): skipped."""
 
 
 def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -172,6 +180,9 @@ def import_incidents(
     for where, record in read_records(path):
         try:
             fields = _fields(record, timezone)
+        except NotAnIncident as error:
+            result.skipped.append(f"{where}: {error}")
+            continue
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
             continue
@@ -208,6 +219,7 @@ def _former_key(fields: Mapping[str, Any]) -> str:
 def _fields(record: Any, timezone: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise InputError("expected a mapping with services, start, end and title")
+    _not_an_incident(record)
     named = _by_name(record)
     services = _services(record, named)
     zone = _zone(named, timezone)
@@ -279,15 +291,74 @@ _CUSTOM_FIELD = re.compile(r"custom field \((.+)\)")
 
 def _by_name(record: Mapping[Any, Any]) -> dict[str, Any]:
     """The record's values by normalised field name (`Service` is service, `started_at`
-    started at); the first non-empty value wins when two names differ only so."""
+    started at); the first non-empty value wins when two names differ only so. An
+    incident.io incident's timestamps and custom fields count as fields of their names
+    (`Impact started`, `Resolved at`, `Affected services`), after its own."""
     named: dict[str, Any] = {}
-    for name, value in record.items():
+    for name, value in [*record.items(), *_incident_io_fields(record)]:
         if name is None:
             continue
         key = _normalised(name)
         if _empty(named.get(key)):
             named[key] = value
     return named
+
+
+def _incident_io_fields(record: Mapping[Any, Any]) -> list[tuple[str, Any]]:
+    """incident.io's API (`GET /v2/incidents`) gives an incident's times as
+    `incident_timestamp_values` ({"incident_timestamp": {"name": "Resolved at"}, "value":
+    {"value": "2026-…Z"}}) and its services as `custom_field_entries` ({"custom_field":
+    {"name": "Affected services"}, "values": [{"value_catalog_entry": {"name": "Checkout"}}]}):
+    each as (name, value); a custom field's values as a list, or the one value."""
+    found: list[tuple[str, Any]] = []
+    for entry in _dicts(record.get("incident_timestamp_values")):
+        name = _dict(entry.get("incident_timestamp")).get("name")
+        if isinstance(name, str):  # not set yet (no "value", or null): an empty field
+            found.append((name, _dict(entry.get("value")).get("value")))
+    for entry in _dicts(record.get("custom_field_entries")):
+        name = _dict(entry.get("custom_field")).get("name")
+        values = [v for v in map(_custom_value, _dicts(entry.get("values"))) if v is not None]
+        if isinstance(name, str) and values:
+            found.append((name, values[0] if len(values) == 1 else values))
+    return found
+
+
+def _custom_value(value: Mapping[str, Any]) -> Any:
+    """One value of an incident.io custom field: a catalog entry or an option by its name,
+    else the text, link or number."""
+    for key, inner in (("value_catalog_entry", "name"), ("value_option", "value")):
+        if isinstance(value.get(key), dict):
+            return value[key].get(inner)
+    return next(
+        (value[k] for k in ("value_text", "value_link", "value_numeric") if k in value), None
+    )
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+_NOT_INCIDENTS = {"declined", "merged", "canceled", "cancelled"}
+"""incident.io's status categories of a declared incident that was no incident (declined in
+triage, merged into another, canceled)."""
+
+
+def _not_an_incident(record: Mapping[Any, Any]) -> None:
+    """NotAnIncident for an incident.io test or tutorial incident, or one declined, merged
+    or canceled: none is an incident that happened."""
+    mode = record.get("mode")
+    if mode in ("test", "tutorial"):
+        raise NotAnIncident(f"mode: {mode}: incident.io's {mode} incident, not a real one")
+    category = _dict(record.get("incident_status")).get("category")
+    if isinstance(category, str) and category.lower() in _NOT_INCIDENTS:
+        raise NotAnIncident(
+            f"incident_status: {category}: not an incident that happened (declined in "
+            "triage, merged into another or canceled)"
+        )
 
 
 def _empty(value: Any) -> bool:

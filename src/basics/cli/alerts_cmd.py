@@ -624,7 +624,9 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     A record has `service` (or `services`, `components`), `start`, `end`, `title`, and
     optionally `severity`, `id` and `timezone`. An incident is the same one again by its `id`
     (from any file), else by its services, start and title. Bad records are listed with
-    their line or number and skipped; the exit code is 3 when any was.
+    their line or number and skipped; the exit code is 3 when any was. Records of no
+    incident that happened (incident.io's test incidents, declined or merged ones) are
+    listed as skipped, with exit code 0.
 
     \b
     Example:
@@ -642,15 +644,18 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
         result = import_incidents(
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
-        if not (result.recorded or result.rejects):
+        if not (result.recorded or result.rejects or result.skipped):
             nothing_in(name, "incident")
             continue
+        skipped = f", {len(result.skipped)} skipped (no incident)" if result.skipped else ""
         say(
             f"{name}: {plural(len(set(result.recorded)), 'incident')} recorded, updated or "
-            f"already known, {len(result.rejects)} refused"
+            f"already known, {len(result.rejects)} refused{skipped}"
         )
         for line in result.rejects:
             click.echo(f"  {line}", err=True)
+        for line in result.skipped:
+            click.echo(f"  skipped: {line}", err=True)
         if result.unknown_services:
             named = ", ".join(
                 f"{service} ({n} incident{'' if n == 1 else 's'})"
