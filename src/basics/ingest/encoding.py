@@ -100,3 +100,21 @@ def text_problem(text: str, where: str) -> str | None:
 def repaired(text: str) -> str:
     """`text` with each byte that is not UTF-8 shown as U+FFFD (for a reject's raw text)."""
     return _ESCAPED.sub("\ufffd", text)
+
+
+def document_text(data: bytes, name: str) -> str:
+    """A JSON document's text: UTF-8, a BOM dropped; InputError naming the line and byte of
+    the first byte that is not UTF-8 (JSON is UTF-8: RFC 8259), or UTF-16 or UTF-32 text.
+    Never text with U+FFFD in its place."""
+    problem = start_problem(data[:8192], name)
+    if problem is not None:
+        raise InputError(problem)
+    try:
+        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, offset) + 1
+        raise InputError(
+            f"{name}:{line}: not UTF-8: byte 0x{data[offset]:02X} at byte offset {offset}; "
+            f"{CONVERT}"
+        ) from None

@@ -17,7 +17,7 @@ import pyarrow as pa
 from basics.config.models import Config, named_service
 from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
-from basics.ingest.inputs import CHUNK_BYTES, Input, text_stream
+from basics.ingest.inputs import CHUNK_BYTES, Input
 from basics.oncall import compute
 from basics.oncall.columns import (
     PAGE_COLUMNS,
@@ -349,7 +349,7 @@ class OncallService:
                 shifts, rejects = shift_files.read_shift_csv(
                     data, source.name, self.config.people, self.config.timezone, mapping
                 )
-            elif not (text := text_stream(source).read()).strip():
+            elif not (text := _json_text(source)).strip():
                 shifts, rejects = [], []  # an empty JSON file: no record, said below
             elif fmt == "opsgenie-timeline":
                 try:
@@ -768,21 +768,41 @@ def _read_records(
     page_source: str | None = None,
 ) -> tuple[str, str, list[Page], list[PageReject], list[str]]:
     """The input's name, the SHA-256 of its content, and its pages, rejects and warnings
-    read record by record. A `csv` or `jsonl` file is read whole as bytes: one that is not
-    UTF-8 is a spreadsheet's Windows-1252."""
+    read record by record. The file is read whole as bytes: a CSV's line that is not UTF-8
+    is a spreadsheet's Windows-1252, and a JSON export that is not UTF-8 is refused naming
+    the byte (never read with U+FFFD in its place: a re-import would replace good titles)."""
+    import io
+
+    from basics.ingest.encoding import document_text
+    from basics.ingest.named_fields import decode
     from basics.oncall.importers import read_pages_noted, read_records
 
     source = Input(path)
     warnings: list[str] = []
     try:
+        data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
         if fmt in RECORD_FORMATS:
-            data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
             pages, rejects = read_records(data, fmt, source.name, mapping, page_source)
         else:
-            pages, rejects, warnings = read_pages_noted(text_stream(source), fmt, source.name)
+            unread: list[PageReject] = []
+            if fmt == "pagerduty-csv":
+                text, lines = decode(data, source.name, windows=True, as_json=False)
+                unread = [PageReject(*line) for line in lines]
+            else:
+                text = document_text(data, source.name)
+            lines_of = io.StringIO(text, newline="")
+            pages, rejects, warnings = read_pages_noted(lines_of, fmt, source.name)
+            rejects = sorted(unread + rejects, key=lambda reject: reject.line)
         return source.name, source.sha256.hexdigest(), pages, rejects, warnings
     finally:
         source.close()
+
+
+def _json_text(source: Input) -> str:
+    """A JSON export's text (`encoding.document_text`: refused when not UTF-8)."""
+    from basics.ingest.encoding import document_text
+
+    return document_text(b"".join(iter(lambda: source.read(CHUNK_BYTES), b"")), source.name)
 
 
 def _clear_window(
