@@ -201,6 +201,7 @@ def test_pagerduty_json_pages_and_rejects() -> None:
             acknowledged_at=None,
             resolved_at=t("2026-03-06T08:30:00"),  # last_status_change_at of a resolved one
             responder=None,  # resolved: assignments are empty
+            ack_unknown=True,  # resolved: acknowledgements are empty too, and no log entries
         ),
     ]
     assert summary(rejects) == [

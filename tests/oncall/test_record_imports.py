@@ -255,3 +255,67 @@ def test_a_gzipped_export_is_the_same_content(app: App, tmp_path: Path) -> None:
     # The same content unpacked, under another name: already imported.
     again = app.oncall.ingest_pages(str(plain), "csv")
     assert (again.status, again.duplicate_of) == ("duplicate", done.batch_id)
+
+
+def _pd_incident(number: int, resolved: bool, **more: object) -> dict[str, object]:
+    """A PagerDuty REST API incident (`GET /incidents`), as the API writes it: a resolved
+    incident's `acknowledgements` is always empty."""
+    created = f"2026-03-03T1{number}:00:00Z"
+    return {
+        "id": f"Q{number}ABCDEF",
+        "incident_number": number,
+        "title": "Disk space low on db-1",
+        "status": "resolved" if resolved else "triggered",
+        "created_at": created,
+        "last_status_change_at": f"2026-03-03T1{number}:20:00Z" if resolved else created,
+        "urgency": "high",
+        "incident_key": f"disk-{number}",
+        "service": {"id": "PSVC1", "type": "service_reference", "summary": "db"},
+        "assignments": [],
+        "acknowledgements": [],
+        **more,
+    }
+
+
+def test_pagerduty_api_incidents_resolved_without_log_entries_are_not_resolved_on_their_own(
+    app: App, tmp_path: Path
+) -> None:
+    """The API empties `acknowledgements` once an incident is resolved: without its log
+    entries nobody can say whether anyone acknowledged it, so it is left out of the
+    auto-resolved share (it counted every such incident as noise). One with its log
+    entries says it, and one resolved after an acknowledgement entry is answered."""
+    import json
+
+    log = [
+        {"type": "trigger_log_entry", "created_at": "2026-03-03T14:00:00Z"},
+        {"type": "resolve_log_entry", "created_at": "2026-03-03T14:20:00Z"},
+    ]
+    acked = [
+        {"type": "trigger_log_entry", "created_at": "2026-03-03T15:00:00Z"},
+        {"type": "acknowledge_log_entry", "created_at": "2026-03-03T15:02:00Z"},
+        {"type": "resolve_log_entry", "created_at": "2026-03-03T15:20:00Z"},
+    ]
+    incidents = [
+        _pd_incident(1, True),
+        _pd_incident(2, True),
+        _pd_incident(3, False),
+        _pd_incident(4, True, log_entries=log),
+        _pd_incident(5, True, log_entries=acked),
+    ]
+    (tmp_path / "pd.json").write_text(json.dumps({"incidents": incidents, "limit": 25}))
+
+    done = app.oncall.ingest_pages(str(tmp_path / "pd.json"), "pagerduty-json")
+    report = app.oncall.report(*TWO_WEEKS)
+
+    assert (done.pages, done.rejected) == (5, 0)
+    assert [(p.source_id, p.ack_unknown) for p in app.oncall.pages()] == [
+        ("Q1ABCDEF", True),
+        ("Q2ABCDEF", True),
+        ("Q3ABCDEF", None),
+        ("Q4ABCDEF", None),
+        ("Q5ABCDEF", None),
+    ]
+    [disk] = report.alerts
+    # Of the three whose acknowledgement is known (3, still open, 4 and 5), one resolved
+    # on its own (4); before, 1 and 2 counted too: 3 of 5.
+    assert (disk.count, disk.auto_resolved, disk.auto_resolved_share) == (5, 1, 1 / 3)

@@ -140,3 +140,21 @@ def test_the_on_call_report_never_imports_pandas(tmp_path: Path) -> None:
     )
     assert done.stdout.startswith("3 pages, 3 incidents"), done.stderr
     assert done.stderr == "False\n"
+
+
+def test_trues_reads_a_boolean_array_s_bits_nulls_as_false_and_slices() -> None:
+    import duckdb
+
+    from basics.store.arrow import trues
+
+    column = (
+        duckdb.sql("SELECT a FROM (VALUES (true), (NULL), (false), (true)) v(a), range(3)")
+        .to_arrow_table()
+        .column("a")
+        .combine_chunks()
+    )
+    expected = [value is True for value in column.to_pylist()]
+
+    assert trues(column).tolist() == expected
+    assert trues(column.slice(1, 7)).tolist() == expected[1:8]
+    assert trues(column.slice(0, 0)).tolist() == []

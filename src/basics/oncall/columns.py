@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from basics.oncall.models import OUTCOMES, Page, Shift, shift_rank
-from basics.store.arrow import filled, valid
+from basics.store.arrow import filled, trues, valid
 
 ZoneOf = Callable[[str | None], str]
 
@@ -183,7 +183,7 @@ class PageColumns:
             alerts=alerts,
             incident=incident[order],
             outcome=actionable[outcome[order]],  # code -1 (no outcome) reads the last entry
-            knowable=knowable[source[order]],
+            knowable=knowable[source[order]] & ~_ack_unknown(table)[order],
             reopened=_reopened(table)[order],
             time_class=_time_classes(created, responder, people, zone_of),
             rotation=rotation,
@@ -219,25 +219,39 @@ PAGE_COLUMNS = (
 )
 """The columns of a page in the store's `pages` table (and in `store_table`) that every
 reader fills."""
-TOLD_COLUMNS = ("told_at", "assigned_at", "reopened_at")
-"""The columns of the `pages` table (store migration 17) only readers that date their word
-fill (PagerDuty webhooks): a bulk CSV import stages `PAGE_COLUMNS` alone, and leaves them
+TOLD_COLUMNS = ("told_at", "assigned_at", "reopened_at", "ack_unknown")
+"""The columns of the `pages` table (store migrations 17 and 18) only some readers fill:
+when the word was told (PagerDuty webhooks), and whether the acknowledgement is unknown
+(PagerDuty's REST API). A bulk CSV import stages `PAGE_COLUMNS` alone, and leaves them
 NULL."""
 
 
 def store_table(pages: Sequence[Page]) -> pa.Table:
     """Pages as an Arrow table of `PAGE_COLUMNS` and `TOLD_COLUMNS`, for the store to take
     in one statement."""
-    times = {"created_at", "acknowledged_at", "resolved_at", *TOLD_COLUMNS}
+    times = {"created_at", "acknowledged_at", "resolved_at", "told_at", "assigned_at",
+             "reopened_at"}  # fmt: skip
     return pa.table(
         {
             name: pa.array(
                 [getattr(page, name) for page in pages],
-                type=pa.timestamp("us") if name in times else pa.string(),
+                type=pa.timestamp("us")
+                if name in times
+                else pa.bool_()
+                if name == "ack_unknown"
+                else pa.string(),
             )
             for name in PAGE_COLUMNS + TOLD_COLUMNS
         }
     )
+
+
+def _ack_unknown(table: pa.Table) -> NDArray[np.bool_]:
+    """Which pages of `table` have no word on their acknowledgement (none, without an
+    `ack_unknown` column)."""
+    if "ack_unknown" not in table.column_names or not table.num_rows:
+        return np.zeros(table.num_rows, dtype=np.bool_)
+    return trues(table.column("ack_unknown").combine_chunks())
 
 
 def _reopened(table: pa.Table) -> NDArray[np.bool_]:

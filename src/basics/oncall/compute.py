@@ -477,6 +477,8 @@ def merge_page(stored: Page, told: Page) -> Page:
         told_at=_latest(stored.told_at, told.told_at),
         assigned_at=_latest(stored.assigned_at, told.assigned_at),
         reopened_at=reopened_at,
+        # Unknown only while neither says: a delivery that knows the acknowledgement wins.
+        ack_unknown=(stored.ack_unknown and told.ack_unknown) or None,
     )
 
 

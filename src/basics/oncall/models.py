@@ -49,7 +49,9 @@ class Page:
     is by when events happened, not by when they arrived (`compute.merge_page`); None where
     the source does not date its word (Alertmanager, exports): arrival order. `reopened_at`
     is the incident's latest reopening (PagerDuty's `incident.reopened`): a resolution
-    before it is no longer the page's (`resolution`).
+    before it is no longer the page's (`resolution`). `ack_unknown` is True when the source
+    did not say whether anyone acknowledged it (a resolved incident of PagerDuty's REST API
+    without its log entries): such a page is never counted as resolved on its own.
     """
 
     id: str
@@ -68,6 +70,7 @@ class Page:
     told_at: dt.datetime | None = None
     assigned_at: dt.datetime | None = None
     reopened_at: dt.datetime | None = None
+    ack_unknown: bool | None = None
 
 
 def resolution(

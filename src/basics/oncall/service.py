@@ -438,7 +438,8 @@ class OncallService:
         shift of the range)."""
         table = self.store.db.sql(
             "SELECT p.source, p.incident_key, p.alert, p.service, p.created_at, "
-            "p.acknowledged_at, p.resolved_at, p.responder, p.reopened_at, o.outcome "
+            "p.acknowledged_at, p.resolved_at, p.responder, p.reopened_at, p.ack_unknown, "
+            "o.outcome "
             "FROM pages p "
             "LEFT JOIN page_outcomes o ON o.page_id = p.id "
             # Not sorted here: `from_arrow` orders the columns by creation itself (a sort of

@@ -57,6 +57,17 @@ def valid(column: pa.Array) -> npt.NDArray[np.bool_]:
     return bits[column.offset : column.offset + count].astype(np.bool_)
 
 
+def trues(column: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which values of a boolean Arrow array are true (a null is not), read from its value
+    and validity bitmaps, without importing pandas (as a boolean's `to_numpy` and
+    `fill_null` with a Python value do)."""
+    count = len(column)
+    if count == 0 or column.null_count == count:
+        return np.zeros(count, dtype=np.bool_)
+    bits = np.unpackbits(np.frombuffer(column.buffers()[1], dtype=np.uint8), bitorder="little")
+    return bits[column.offset : column.offset + count].astype(np.bool_) & valid(column)
+
+
 def from_numpy(values: npt.NDArray[Any]) -> pa.Array:
     """A NumPy array of fixed-width numbers as an Arrow array without nulls, sharing its
     memory (contiguous, so its buffer is the Arrow data buffer). Not for booleans (Arrow

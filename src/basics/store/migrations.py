@@ -346,4 +346,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE pages_replaced ADD COLUMN reopened_at TIMESTAMP;
         """,
     ),
+    (
+        18,
+        # A page whose source did not say whether anyone acknowledged it (PagerDuty's REST
+        # API lists no acknowledgements once an incident is resolved): not "resolved on its
+        # own". NULL (pages stored before, every other reader) is known.
+        """
+        ALTER TABLE pages ADD COLUMN ack_unknown BOOLEAN;
+        ALTER TABLE pages_replaced ADD COLUMN ack_unknown BOOLEAN;
+        """,
+    ),
 ]

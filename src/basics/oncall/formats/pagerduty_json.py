@@ -37,6 +37,8 @@ def read_pagerduty_json(
     acknowledged_at: the first `acknowledge_log_entry`, else the first of `acknowledgements`.
     resolved_at: the first `resolve_log_entry`, else `last_status_change_at` of a resolved
     incident; a resolved incident with neither is rejected rather than shown as still open.
+    ack_unknown: a resolved incident without log entries and without an acknowledgement (the
+    API empties `acknowledgements` once an incident is resolved).
     """
     records, rejects = json_records(join_lines(text_lines), containers=("incidents",))
     pages = PageSet()
@@ -74,6 +76,9 @@ def incident_page(incident: dict[str, Any]) -> Page:
         acknowledged_at=acknowledged_at,
         resolved_at=resolved_at,
         responder=_responder(incident, entries),
+        # The API lists no acknowledgements once an incident is resolved: without its log
+        # entries, whether anyone acknowledged it is unknown, not "nobody did".
+        ack_unknown=True if acknowledged_at is None and resolved_at and not entries else None,
     )
 
 
