@@ -553,13 +553,6 @@ def test_trailing_sums_equal_a_naive_recount(values: list[int], first: int, minu
     assert compute.trailing_sums(cumulative, first, minutes).tolist() == expected
 
 
-def test_overlaps_is_half_open() -> None:
-    assert compute.overlaps(0, 10, 5, 15)
-    assert not compute.overlaps(0, 10, 10, 20)
-    assert not compute.overlaps(10, 20, 0, 10)
-    assert compute.overlaps(0, 10, 9.5, 9.6)
-
-
 # --- nearest rank -------------------------------------------------------------------------
 
 

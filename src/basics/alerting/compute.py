@@ -294,8 +294,3 @@ def spans(
         peak = float(burn[start:stop].max())
         result.append(Span(tier, first + start, reset, peak, suppressed))
     return result
-
-
-def overlaps(start: float, end: float, other_start: float, other_end: float) -> bool:
-    """Whether [start, end) and [other_start, other_end) share any moment."""
-    return start < other_end and other_start < end

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from basics.alerting.compute import overlaps
 from basics.alerting.models import DetectionDelays, Firing, Incident, Replay, TuningRow
 from basics.core.ranks import nearest_rank
 
@@ -28,14 +27,21 @@ TUNE_WINDOWS: tuple[tuple[int, int | None], ...] = (
 TUNE_FACTORS: tuple[str, ...] = ("1", "1.5", "2", "3", "4", "6", "8", "10", "14.4", "20", "36")
 
 
-def matching(
-    incidents: list[Incident], start: dt.datetime, end: dt.datetime, grace: dt.timedelta
-) -> Incident | None:
-    """The first incident a firing [start, end) overlaps, with the grace either side."""
+def matching(incidents: list[Incident], start: dt.datetime, grace: dt.timedelta) -> Incident | None:
+    """The first incident a firing starting at `start` caught: it started during the
+    incident, with the grace either side. A firing already on well before the incident
+    (background noise hours earlier, still not reset) did not catch it: it paged for
+    something else, and the incident paged nobody anew."""
     for incident in incidents:
-        if start < incident.end + grace and incident.start - grace < end:
+        if catches(start, incident, grace):
             return incident
     return None
+
+
+def catches(start: dt.datetime, incident: Incident, grace: dt.timedelta) -> bool:
+    """Whether a firing starting at `start` caught `incident`: it started within the
+    incident, widened by the grace either side."""
+    return incident.start - grace <= start < incident.end + grace
 
 
 def judge(
@@ -52,18 +58,12 @@ def judge(
     matched = [f for f in counted if f.incident is not None]
     delays: dict[int, float | None] = {}
     for incident in incidents:
-        # An incident counts as detected by any firing overlapping it, even one that
-        # matched an earlier overlapping incident first.
+        # An incident counts as detected by any firing that started within it (with the
+        # grace), even one that matched an earlier overlapping incident first.
         starts = [
             f.start
             for f in counted
-            if f.incident == incident.id
-            or overlaps(
-                f.start.timestamp(),
-                (f.reset or end).timestamp(),
-                (incident.start - grace).timestamp(),
-                (incident.end + grace).timestamp(),
-            )
+            if f.incident == incident.id or catches(f.start, incident, grace)
         ]
         # A firing before the recorded start (within the grace) detected it at once: delay 0.
         delays[incident.id] = (

@@ -464,7 +464,7 @@ class AlertingService:
             tier = tiers[span.tier]
             fired = moment(span.start)
             reset = None if span.reset is None else moment(span.reset)
-            incident = matching(history.incidents, fired, reset or history.stop, history.grace)
+            incident = matching(history.incidents, fired, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
             # A firing inside the grace before an incident's recorded start spent nothing yet.
             spent_from = min(spent_from, fired)
