@@ -62,12 +62,43 @@ def test_a_batch_naming_no_service_of_basics_yaml_says_what_it_names(tmp_path: P
     warned, record = warnings_and_record(tmp_path, "access.jsonl", "traefik")
 
     assert record["unknown_services"] == [
-        {"service": "api@docker", "events": 3, "like": None},
-        {"service": "db@docker", "events": 1, "like": None},
+        {"service": "api@docker", "events": 3, "like": None, "instead_of": None},
+        {"service": "db@docker", "events": 1, "like": None, "instead_of": None},
     ]
     assert warned.splitlines()[-1] == (
         "  warning: no event names a service of basics.yaml; they name api@docker (3), "
         "db@docker (1): add them under services:, or as aliases: of the services they are"
+    )
+
+
+def test_a_source_that_is_one_service_says_when_records_name_unknown_others(
+    tmp_path: Path,
+) -> None:
+    """A line's `app` key (a client app, read as the service by default) moved two failing
+    requests of `api`, whose source says `service: api`, out of its SLO without a word:
+    the other services' events were known, so no warning was given."""
+    (tmp_path / "basics.yaml").write_text(
+        "store: basics.duckdb\nsources:\n  api: {format: jsonl, service: api}\n"
+        "services:\n  api:\n    slos:\n      availability: {objective: 99, good: status < 500}\n"
+    )
+    lines = [
+        '{"ts": "2026-12-05T10:00:00Z", "status": 200}',
+        '{"ts": "2026-12-05T10:00:01Z", "status": 500, "app": "ios"}',
+        '{"ts": "2026-12-05T10:00:02Z", "status": 500, "app": "android"}',
+        '{"ts": "2026-12-05T10:00:03Z", "status": 503, "app": "ios"}',
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    warned, record = warnings_and_record(tmp_path, "a.jsonl", "api")
+
+    assert record["unknown_services"] == [
+        {"service": "ios", "events": 2, "like": None, "instead_of": "api"},
+        {"service": "android", "events": 1, "like": None, "instead_of": "api"},
+    ]
+    assert " ".join(warned.split()).endswith(
+        "warning: some events name services basics.yaml does not know, not the source's api: "
+        "ios (2), android (1); they count for no SLO: add them under services: or as aliases:, "
+        "or, if they are api's events, set fields.service to the one field that names the "
+        "service (service, service.name, service_name and app are read by default)"
     )
 
 
@@ -81,8 +112,8 @@ def test_a_service_differing_only_in_case_or_spaces_is_warned_about(tmp_path: Pa
     warned, record = warnings_and_record(tmp_path, "access.jsonl", "traefik")
 
     assert record["unknown_services"] == [
-        {"service": "Api", "events": 2, "like": "api"},
-        {"service": "api ", "events": 1, "like": "api"},
+        {"service": "Api", "events": 2, "like": "api", "instead_of": None},
+        {"service": "api ", "events": 1, "like": "api", "instead_of": None},
     ]
     assert warned.splitlines()[-2:] == [
         '  warning: 2 events name service "Api", not "api" of basics.yaml: they count for '

@@ -380,7 +380,18 @@ def summarise(result: BatchResult) -> None:
             "key?): check the name against the file's header or a record",
             err=True,
         )
-    unknown = [u for u in result.unknown_services if u.like is None]
+    unknown = [u for u in result.unknown_services if u.like is None and u.instead_of is None]
+    instead = [u for u in result.unknown_services if u.instead_of is not None]
+    if instead:
+        named = ", ".join(f"{u.service} ({u.events:,})" for u in instead)
+        click.echo(
+            f"  warning: some events name services basics.yaml does not know, not the "
+            f"source's {instead[0].instead_of}: {named}; they count for no SLO: add them "
+            f"under services: or as aliases:, or, if they are {instead[0].instead_of}'s "
+            "events, set fields.service to the one field that names the service (service, "
+            "service.name, service_name and app are read by default)",
+            err=True,
+        )
     if unknown:
         named = ", ".join(f"{u.service} ({u.events:,})" for u in unknown)
         click.echo(

@@ -53,6 +53,9 @@ class UnknownService:
     service: str
     events: int
     like: str | None = None  # the service of basics.yaml it differs from only in case or spaces
+    # The source's own `service:` when the events named this one instead (an `app` key in
+    # a line of a source that is `api`), beside events of known services.
+    instead_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,11 @@ class OtherSpans:
 class Coverage:
     """What a batch's events lack of what the SLOs read. `unknown_services`: when none of
     its events names a service of basics.yaml (aliases already applied), the services they
-    name, most events first (every SLO would say "no data" of Traefik's `api@docker`); and
-    always, the services that differ from one of basics.yaml only in case or surrounding
-    spaces (`shop.api` beside `Shop.Api`): their events count for no SLO."""
+    name, most events first (every SLO would say "no data" of Traefik's `api@docker`); when
+    the source is one service (`service:`) and some events name services basics.yaml does
+    not know, those (`instead_of`); and always, the services that differ from one of
+    basics.yaml only in case or surrounding spaces (`shop.api` beside `Shop.Api`): their
+    events count for no SLO."""
 
     unread: list[UnreadField]
     missing_as_bad: list[MissingAsBad]
@@ -149,6 +154,15 @@ def coverage(
     unknown = []
     if config.services and not any(name in config.services for name, *_ in rows):
         unknown = [UnknownService(str(name), int(total)) for name, total, *_ in rows[:5]]
+    elif config.services and source.service is not None:
+        # A source that is one service whose records name others (an `app` or `service`
+        # key): their events leave its SLOs without a word otherwise.
+        folded_names = {name.strip().casefold() for name in config.services}
+        unknown = [
+            UnknownService(str(name), int(total), instead_of=source.service)
+            for name, total, *_ in rows
+            if name not in config.services and str(name).strip().casefold() not in folded_names
+        ][:5]
     folded = {name.strip().casefold(): name for name in config.services}
     unknown += [
         UnknownService(str(name), int(total), folded[str(name).strip().casefold()])
