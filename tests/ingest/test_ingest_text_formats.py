@@ -318,6 +318,22 @@ def test_apache_percent_d_is_microseconds_by_default(make_env: Any) -> None:
     assert env.events() == [APACHE_EVENT]
 
 
+def test_apache_escapes_a_quote_in_the_request_and_the_line_is_read(make_env: Any) -> None:
+    """Apache writes `"` inside `%r` as `\\"` (scanners send such queries): the line was a
+    reject, and its 500 left the SLO."""
+    env = make_env("sources:\n  site: {format: apache, service: web}\n")
+    line = (
+        '192.0.2.2 - - [05/Dec/2026:10:00:01 +0000] "GET /search?q=\\"x\\" HTTP/1.1" 500 10 '
+        '"-" "curl/8 \\"quoted\\"" 1200\n'
+    )
+
+    result = env.ingest("site", env.write("access_log", line))
+
+    assert (result.accepted, result.rejected) == (1, 0)
+    [event] = env.events()
+    assert event[1:6] == ("web", "/search", None, 500, 1.2)
+
+
 REGEX_PATTERN = (
     r"^(?P<ts>\S+ \S+) (?P<status>\S+) (?P<duration_us>\d+)us (?P<operation>\S+) "
     r"user=(?P<user>\S+) region=(?P<attrs_region>\w+) host=(?P<attrs_host>\S*)"

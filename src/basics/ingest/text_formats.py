@@ -31,9 +31,10 @@ TRIMMED = (
 # nginx "combined" and Apache "combined", optionally followed by more quoted fields (nginx's
 # stock "main" format adds "$http_x_forwarded_for") and then a request time, read only when
 # it ends the line: ingress-nginx's, Apache's combinedio and Traefik's formats put other
-# numbers there (a request length, bytes received, a request count).
+# numbers there (a request length, bytes received, a request count). Apache writes a quote
+# inside a quoted field as \" (a scanner's `GET /?q=\"x\"`), nginx as \x22.
 COMBINED = (
-    r'^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\S+) (\S+)'
+    r'^(\S+) \S+ (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\S+) (\S+)'
     r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: "(?:[^"\\]|\\.)*")*'
     r"(?: (\S+)\s*$)?"
 )
