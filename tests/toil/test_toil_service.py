@@ -502,3 +502,27 @@ def test_a_service_filter_takes_an_alias_or_another_letter_case(tmp_path: Path) 
     for name in ("checkout", "CHECKOUT", "checkout api"):
         assert app.toil.report(W10, W11, service=name, today=TODAY).total.hours == 1.5
         assert [e.service for e in app.toil.entries(service=name)] == ["checkout"]
+
+
+@pytest.mark.parametrize(
+    ("words", "minutes", "description"),
+    [
+        (["1h", "30m", "restarted", "queue"], 90, "restarted queue"),
+        (["2", "hours", "restarted queue"], 120, "restarted queue"),
+        (["2", "hours", "15", "mins", "rotated", "keys"], 135, "rotated keys"),
+        (["1h", "30m"], 90, None),
+        # A number that does not join into a duration stays in the description.
+        (["30m", "2", "servers", "rebooted"], 30, "2 servers rebooted"),
+        (["45", "2 servers"], 45, "2 servers"),
+    ],
+)
+def test_log_reads_a_duration_written_over_several_words(
+    app: App, tmp_path: Path, words: list[str], minutes: int, description: str | None
+) -> None:
+    """`toil log 1h 30m "..."` unquoted stored 1h described as "30m ...", and `2 hours`
+    two minutes described as "hours ..."."""
+    app.close()
+    done = invoke(tmp_path, "toil", "log", *words, "--category", "interrupt", "--person", "bob")
+    assert done.exit_code == 0, done.output
+    [entry] = json.loads(invoke(tmp_path, "toil", "list", "--json").stdout)
+    assert (entry["minutes"], entry["description"]) == (minutes, description)

@@ -37,6 +37,26 @@ def toil() -> None:
     """
 
 
+def _duration_words(duration: str, description: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The duration written unquoted over several words (`toil log 1h 30m ...`, `2 hours 15
+    mins`): the longest run of the words after it (up to four, none with a space) that
+    still reads as one duration joins it; the rest is the description. `1h` then `30m`
+    was 1h described as "30m ...", and `2 hours` two minutes described as "hours ..."."""
+    from basics.toil.parse import minutes_of
+
+    taken = 0
+    for count in range(1, min(4, len(description)) + 1):
+        words = description[:count]
+        if any(char.isspace() for word in words for char in word):
+            break
+        try:
+            minutes_of(" ".join((duration, *words)), "minutes")
+        except ValueError:
+            continue
+        taken = count
+    return " ".join((duration, *description[:taken])), description[taken:]
+
+
 @toil.command()
 @click.argument("duration")
 @click.argument("description", nargs=-1)
@@ -62,7 +82,7 @@ def log(
     day: str | None,
     automatable: bool | None,
 ) -> None:
-    """Log time spent on toil: DURATION as 45m, 1h30m, 2h or 90 (minutes).
+    """Log time spent on toil: DURATION as 45m, 1h30m, 1h 30m, 2 hours or 90 (minutes).
 
     Each entry is a batch of its own: `basics toil remove ID` or `basics batches undo` takes
     it back. The day is today in the person's time zone unless --date says otherwise.
@@ -78,6 +98,7 @@ def log(
     from basics.toil.parse import minutes_of
 
     app = get_app(ctx)
+    duration, description = _duration_words(duration, description)
     try:
         minutes = minutes_of(duration, "minutes")
     except ValueError as error:
