@@ -162,3 +162,64 @@ def test_skip_overlap_keeps_the_bad_lines_of_an_export_of_other_times(make_env: 
     result = env.ingest("export", env.write("b.jsonl", later), skip_overlap=True)
 
     assert (result.accepted, result.rejected, result.overlap_rejects) == (3, 1, 0)
+
+
+def _minutes(first: int, stop: int, header: str = "") -> str:
+    """Records of seconds `first` to `stop - 1` after 10:00, one 500 in ten."""
+    return header + "".join(
+        f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}Z,{500 if i % 10 == 0 else 200}\n"
+        for i in range(first, stop)
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_exports_joined_after_one_stored_are_no_grown_file(make_env: Any, fmt: str) -> None:
+    """`cat e1 e2 > all` where e1 was ingested: all starts with e1's bytes, so it was read
+    as e1 grown, and the 50 records e2 repeats of e1 were stored again (200 events for 150
+    records, exit 0): the earlier part's batches were exempt from the overlap check."""
+    env = make_env(
+        f"sources:\n  export:\n    format: {fmt}\n    service: web\n"
+        "services:\n  web:\n    slos:\n      availability: {objective: 99, good: status < 500}\n"
+    )
+
+    def text(first: int, stop: int) -> str:
+        if fmt == "csv":
+            return _minutes(first, stop, "ts,status\n")
+        rows = _minutes(first, stop).splitlines()
+        return "".join(
+            json.dumps({"ts": ts, "status": int(status)}) + "\n"
+            for ts, status in (row.split(",") for row in rows)
+        )
+
+    env.ingest("export", env.write("e1", text(0, 100)))
+    joined = env.write("all", text(0, 100) + text(50, 150))
+
+    with pytest.raises(ConflictError, match="50 of its 100 events are identical"):
+        env.ingest("export", joined)
+    skipped = env.ingest("export", joined, skip_overlap=True)
+
+    assert (skipped.accepted, skipped.overlap_rows) == (50, 50)
+    assert env.store.query("SELECT count(*), count(*) FILTER (WHERE status >= 500) FROM events")[
+        0
+    ] == (150, 15)
+
+
+def test_a_grown_log_repeating_a_few_lines_of_its_last_batch_is_still_grown(
+    make_env: Any,
+) -> None:
+    """A log that writes the same line again (a health check twice in one second) across
+    a batch's end is a log grown, not a join: its new lines are stored, none refused."""
+    env = make_env(
+        "sources:\n  log:\n    format: jsonl\n    service: web\n"
+        "services:\n  web:\n    slos:\n      availability: {objective: 99, good: status < 500}\n"
+    )
+    check = '{"ts": "2026-03-02T10:00:00Z", "status": 200, "operation": "/health"}\n'
+    path = env.write("app.log", check * 3)
+    env.ingest("log", path)
+    with open(path, "a") as log:
+        log.write(check * 3 + '{"ts": "2026-03-02T10:00:01Z", "status": 500}\n')
+
+    grown = env.ingest("log", path)
+
+    assert (grown.accepted, grown.overlap_rows) == (4, 0)
+    assert env.store.query("SELECT count(*) FROM events") == [(7,)]

@@ -125,16 +125,40 @@ def _delete_repeats(
     return int(deleted[0][0])
 
 
+def repeats_of(
+    db: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    first: dt.datetime,
+    last: dt.datetime,
+    batches: list[int],
+) -> int:
+    """How many of the batch's events are identical to events of `batches`, one for one."""
+    found = db.execute(
+        f"WITH new AS (SELECT {_KEY} AS k, count(*) AS n FROM events WHERE batch_id = $batch "
+        "  GROUP BY 1), "
+        f"old AS (SELECT {_KEY} AS k, count(*) AS n FROM events WHERE ts BETWEEN $lo AND $hi "
+        "  AND list_contains($batches, batch_id) GROUP BY 1) "
+        "SELECT coalesce(sum(least(new.n, old.n)), 0) FROM new JOIN old USING (k)",
+        {"batch": batch_id, "lo": first, "hi": last, "batches": batches},
+    ).fetchall()
+    return int(found[0][0])
+
+
+def header_again(db: duckdb.DuckDBPyConnection, batch_id: int) -> bool:
+    """Whether the batch's file has its CSV header again (exports joined with `cat`)."""
+    found = db.execute(
+        "SELECT count(*) FROM rejects WHERE batch_id = ? AND reason LIKE 'the header row again%'",
+        [batch_id],
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def repeats_after_joins(db: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """In a file of exports joined with `cat` (its CSV header comes again), how many of its
     events repeat identical ones of the same file: overlapping exports counted twice,
     unless they are distinct records (any two identical events of the file are counted, not
     only those in different parts). Files without a repeated header are not looked at."""
-    joined = db.execute(
-        "SELECT count(*) FROM rejects WHERE batch_id = ? AND reason LIKE 'the header row again%'",
-        [batch_id],
-    ).fetchall()[0][0]
-    if not joined:
+    if not header_again(db, batch_id):
         return 0
     found = db.execute(
         f"SELECT count(*) - count(DISTINCT {_KEY}) FROM events WHERE batch_id = ?", [batch_id]

@@ -36,7 +36,9 @@ from basics.ingest.files import (
 from basics.ingest.normalize import TimeRules, engine_problems
 from basics.ingest.overlap import (
     find_overlap,
+    header_again,
     repeats_after_joins,
+    repeats_of,
     skip_duplicate_ids,
     skip_stored,
     skip_stored_rejects,
@@ -243,7 +245,9 @@ def ingest_events(
             ided = source_name if source.id is not None else None
             span = (result.min_ts, result.max_ts)  # before records are skipped
             # The batches of this file's own earlier reads, which --skip-overlap never skips.
-            exempt = _same_file_batches(db, source_name, read) if skip_overlap else []
+            exempt = (
+                _same_file_batches(db, source_name, read, batch_id, result) if skip_overlap else []
+            )
             if skip_overlap and result.min_ts is not None and result.max_ts is not None:
                 result.overlap_rows = skip_stored(
                     db, batch_id, result.min_ts, result.max_ts, exempt, ided
@@ -438,7 +442,7 @@ def _refuse_repeats(
     if result.min_ts is None or result.max_ts is None:
         return
     has_id = ided_source is not None
-    exempt = _same_file_batches(db, source_name, plan)
+    exempt = _same_file_batches(db, source_name, plan, batch_id, result)
     overlap = find_overlap(db, batch_id, result.min_ts, result.max_ts, exempt, ided_source)
     if overlap is None:
         return
@@ -457,18 +461,40 @@ def _refuse_repeats(
     )
 
 
+JOINED_REPEATS = 10
+"""Records of a continuation identical to its file's earlier ones, from which (when half or
+more of what it adds) the file is taken for exports joined, not a log grown."""
+
+
 def _same_file_batches(
-    db: duckdb.DuckDBPyConnection, source_name: str, plan: ReadPlan | None
+    db: duckdb.DuckDBPyConnection,
+    source_name: str,
+    plan: ReadPlan | None,
+    batch_id: int,
+    result: BatchResult,
 ) -> list[int]:
     """Batches that read earlier bytes of the file this batch continues: the bytes it reads
-    come after theirs, so identical records there are new ones, not repeats."""
+    come after theirs, so identical records there are new ones, not repeats (a log writes
+    the same health check twice in a second).
+
+    Unless the file is exports joined with `cat` whose first is the file read before (`cat
+    e1.csv e2.csv > all.csv` continues e1.csv's batch): its CSV header comes again, or half
+    or more of what it adds (and at least `JOINED_REPEATS`) repeats the earlier part. Then
+    none is exempt, and the repeats are an overlap like any other."""
     if plan is None or plan.continues is None or plan.continues.file_path is None:
         return []
     rows = db.execute(
         "SELECT id FROM batches WHERE source = ? AND file_path = ? AND kind = 'events'",
         [source_name, plan.continues.file_path],
     ).fetchall()
-    return [int(row[0]) for row in rows]
+    earlier = [int(row[0]) for row in rows]
+    if header_again(db, batch_id):
+        return []
+    if result.min_ts is not None and result.max_ts is not None:
+        repeats = repeats_of(db, batch_id, result.min_ts, result.max_ts, earlier)
+        if repeats >= max(JOINED_REPEATS, result.accepted / 2):
+            return []
+    return earlier
 
 
 def _span(
