@@ -221,6 +221,52 @@ def test_parquet_nested_and_dotted_columns_with_row_numbers(make_env: Any) -> No
     ]
 
 
+def test_parquet_records_where_names_are_expected_yield_to_their_fields(make_env: Any) -> None:
+    """Elastic Common Schema and OpenTelemetry shapes: an `http` struct without `route`
+    failed the whole file (DuckDB's binder looked `http.route` up), and `service` and `user`
+    structs were stored as text ("{'name': app}")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    env = make_env("sources:\n  lake: {format: parquet}\n")
+    when = [dt.datetime(2026, 12, 4, 10, 0), dt.datetime(2026, 12, 4, 10, 0, 1)]
+    plain = env.root / "plain.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "ts": when,
+                "service": ["app", "app"],
+                "http": [{"method": "GET", "status_code": 200}, {"method": "GET"}],
+            }
+        ),
+        plain,
+    )
+    ecs = env.root / "ecs.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "ts": when,
+                "service": [{"name": "app"}, {"name": "web"}],
+                "user": [{"id": "u1", "name": "ana"}, {"id": None, "name": "bo"}],
+                "http": [{"route": "/cart"}, {"route": "/pay"}],
+                "status": [503, 200],
+            }
+        ),
+        ecs,
+    )
+
+    first = env.ingest("lake", plain)
+    second = env.ingest("lake", ecs)
+
+    assert (first.accepted, first.rejected, second.accepted, second.rejected) == (2, 0, 2, 0)
+    assert [event[:5] for event in env.events()] == [
+        (when[0], "app", None, None, None),
+        (when[0], "app", "/cart", "u1", 503),
+        (when[1], "app", None, None, None),
+        (when[1], "web", "/pay", "bo", 200),
+    ]
+
+
 def test_parquet_rejects_standard_input_and_non_parquet(make_env: Any) -> None:
     from basics.core.errors import InputError
 

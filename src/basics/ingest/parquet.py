@@ -23,20 +23,21 @@ def parquet_staging_sql(
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file: {error}") from None
     types = {row[0]: str(row[1]) for row in described}
-    units = _duration_units(path)
+    units, nested = _arrow_schema(path)
     paths = field_paths(source)
 
     def column(path: str) -> str | None:
         if path in types:
             return _ident(path)
-        head, _, rest = path.partition(".")
-        if rest and types.get(head, "").startswith("STRUCT"):
+        if path in nested:  # a field inside a struct column (`http.route`), as the file has it
             return ".".join(_ident(part) for part in path.split("."))
         return None
 
     def text(path: str) -> str | None:
         found = column(path)
-        if found is None:
+        if found is None or _is_nested(types.get(path)) or nested.get(path, False):
+            # A struct, list or map holds no text: a name such as `http` or `user` that
+            # holds a record yields to a later candidate (`user.id`), as in JSON lines.
             return None
         if types.get(path) == "INTERVAL":  # seconds, whatever the field's name says
             return f"CAST(epoch({found}) AS VARCHAR)"
@@ -97,21 +98,42 @@ def parquet_staging_sql(
 _UNIT_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001, "ns": 0.000001}
 
 
-def _duration_units(path: str) -> dict[str, float]:
-    """Milliseconds per stored unit of each column of Arrow's duration type, by name (the
-    file's Arrow schema says; DuckDB reads such a column as a plain integer)."""
+def _is_nested(duckdb_type: str | None) -> bool:
+    """Whether a column of this DuckDB type holds a struct, a map or a list."""
+    return duckdb_type is not None and (
+        duckdb_type.startswith(("STRUCT", "MAP", "UNION")) or duckdb_type.endswith("]")
+    )
+
+
+def _arrow_schema(path: str) -> tuple[dict[str, float], dict[str, bool]]:
+    """From the file's Arrow schema: milliseconds per stored unit of each column of Arrow's
+    duration type, by name (DuckDB reads such a column as a plain integer); and each field
+    inside a struct column by its dotted path (`http.route`), with whether it holds a
+    struct, a map or a list itself."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException):
-        return {}
-    return {
+        return {}, {}
+    units = {
         field.name: _UNIT_MS[field.type.unit]
         for field in schema
         if pa.types.is_duration(field.type)
     }
+    nested: dict[str, bool] = {}
+    pending = [(field.name, field.type) for field in schema if pa.types.is_struct(field.type)]
+    while pending:
+        prefix, struct = pending.pop()
+        for index in range(struct.num_fields):
+            inner = struct.field(index)
+            name = f"{prefix}.{inner.name}"
+            holds = inner.type
+            nested[name] = pa.types.is_nested(holds)
+            if pa.types.is_struct(holds):
+                pending.append((name, holds))
+    return units, nested
 
 
 def _ident(name: str) -> str:
