@@ -264,7 +264,10 @@ action_items:
 """
 
 
-def test_overdue_items_count_for_every_service_as_the_scorecard(app: App, tmp_path: Path) -> None:
+def test_overdue_items_count_for_every_service_as_the_scorecard(tmp_path: Path) -> None:
+    config = CONFIG.replace("people:", "  web: {owner: ana}\npeople:")
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
     (tmp_path / "postmortems").mkdir()
     (tmp_path / "postmortems" / "pm-1.md").write_text(POSTMORTEM)
     review = app.review.review("2026-W10", W10 + dt.timedelta(days=10))
@@ -274,6 +277,26 @@ def test_overdue_items_count_for_every_service_as_the_scorecard(app: App, tmp_pa
     assert review.changes.actions_overdue == 1  # one item, however many services it counts for
     (facts,) = app.catalog.facts(["api"], review.end)
     assert facts.overdue_actions == ["PM-1: Add a health check"]
+
+
+def test_an_item_of_services_basics_yaml_does_not_declare_is_costed_once(
+    app: App, tmp_path: Path
+) -> None:
+    """incident.io's `Affected services: Search API, Search indexer` (neither a service nor
+    an alias): the item was costed twice, under names that are no services; a post-mortem
+    naming api and an unknown one counts for api alone, as api's scorecard does."""
+    (tmp_path / "postmortems").mkdir()
+    unknown = POSTMORTEM.replace("[api, web]", "[Search API, Search indexer]")
+    mixed = POSTMORTEM.replace("PM-1", "PM-2").replace("[api, web]", "[api, Search API]")
+    (tmp_path / "postmortems" / "pm-1.md").write_text(unknown)
+    (tmp_path / "postmortems" / "pm-2.md").write_text(mixed)
+
+    review = app.review.review("2026-W10", W10 + dt.timedelta(days=10))
+
+    overdue = [(c.service, c.measured, c.cost_hours) for c in review.fix_next
+               if c.kind == "overdue"]  # fmt: skip
+    assert overdue == [("(no service)", 1, 2.0), ("api", 1, 2.0)]
+    assert review.changes.actions_overdue == 2
 
 
 def test_the_post_mortems_are_read_once(app: App, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -253,9 +253,12 @@ class ReviewService:
         items = [(pm, item) for pm in library.postmortems for item in pm.action_items]
         past_due = service.actions(last, only_overdue=True, library=library)  # when it ends
         overdue: dict[str, int] = {}
+        declared = self.config.services
         for pm, _ in past_due:
-            # The scorecard's rule: an item counts for every service of its post-mortem.
-            for key in pm.services or ["(no service)"]:
+            # The scorecard's rule: an item counts for every service of its post-mortem that
+            # basics.yaml declares (a scorecard's); one naming none is counted once, apart.
+            carded = [name for name in pm.services if name in declared]
+            for key in carded or ["(no service)"]:
                 overdue[key] = overdue.get(key, 0) + 1
         # Themes as they stood when the week ended: a later post-mortem is not yet known.
         themes = [
