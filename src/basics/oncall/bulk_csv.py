@@ -197,7 +197,7 @@ class BulkCsv:
 
     def _read_again(
         self, db: duckdb.DuckDBPyConnection, first_rowid: int, rows_read: int, every_id: bool
-    ) -> list[tuple[int, Page | PageReject]] | None:
+    ) -> list[tuple[int, Page | PageReject | None]] | None:
         """The row reader's page or reject for each row DuckDB could not vouch for, with its
         position (0 for the first row after the header); `rows_read` is how many rows
         DuckDB read.
@@ -224,7 +224,7 @@ class BulkCsv:
         stops = iter(sorted(expected))
         next_stop = next(stops, -1)
         width = self.header.width
-        found: list[tuple[int, Page | PageReject]] = []
+        found: list[tuple[int, Page | PageReject | None]] = []
         position = -1
         line = 1  # the header's (see `open`)
         source = Input(self.path)

@@ -77,20 +77,22 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
         record = read_row(header, row, line)
         if isinstance(record, Page):
             pages.add(record)
-        else:
+        elif record is not None:
             rejects.append(record)
     return pages.pages(), rejects
 
 
-def read_row(header: ExportHeader, row: list[str], line: int) -> Page | PageReject:
-    """The page of one data row (starting on `line`), or its reject."""
+def read_row(header: ExportHeader, row: list[str], line: int) -> Page | PageReject | None:
+    """The page of one data row (starting on `line`), or its reject; None for the header
+    row again (two exports joined), which is passed over, as the other CSV readers do: a
+    page's id keeps the two exports' rows of one incident one page."""
     try:
         if len(row) != header.width:
             raise RecordError(
                 None, f"expected {header.width} columns as in the header, found {len(row)}"
             )
         if [cell.strip() for cell in row] == header.names:
-            raise RecordError(None, "the header row again (exports joined?), not a record")
+            return None
         return _row_page(_Row(header, row))
     except RecordError as error:
         return make_reject(line, error, ",".join(row))
