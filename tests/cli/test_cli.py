@@ -851,6 +851,9 @@ def test_oncall_toil_and_replay_default_their_range_by_the_same_rule(tmp_path: P
         "latest: the newest deploy, at 2026-02-18 16:20:05Z (the range ends 1 s after it)\n"
     )
     assert json.loads(dora.stdout)["to"] == "2026-02-18T16:20:06Z"
+    # One service: the table has the total alone, the CSV the service's row too.
+    rows = list(csv.DictReader(io.StringIO(invoke(tmp_path, "deploys", "dora", "--csv").stdout)))
+    assert [(row["service"], row["deploys"]) for row in rows] == [("www", "1"), ("all", "1")]
 
     events = write_events(tmp_path / "events.jsonl", EVENTS)
     assert invoke(tmp_path, "ingest", "events", str(events), "--source", "api").exit_code == 0

@@ -225,12 +225,12 @@ def dora(
     if as_json:
         output.emit_json(record_)
         return
+    if as_csv:  # every service's row, then `all`: a script finds a service by its name
+        output.emit_csv_records([*record_["services"], record_["total"]])
+        return
     rows = (
         [*record_["services"], record_["total"]] if len(found.services) != 1 else [record_["total"]]
     )
-    if as_csv:
-        output.emit_csv_records(rows)
-        return
     _dora_table(found, rows)
 
 
