@@ -246,7 +246,9 @@ def test_github_releases_count_published_ones_at_their_publication(app: App) -> 
     releases = [
         {"id": 3, "tag_name": "v2.1.0", "draft": False, "prerelease": False,
          "author": {"login": "raj-p"}, "created_at": "2026-03-09T16:10:00Z",
-         "published_at": "2026-03-12T09:00:00Z"},
+         "published_at": "2026-03-12T09:00:00Z",
+         "url": "https://api.github.com/repos/acme/search/releases/3",
+         "html_url": "https://github.com/acme/search/releases/tag/v2.1.0"},
         {"id": 2, "tag_name": "v2.1.0-rc.1", "draft": False, "prerelease": True,
          "created_at": "2026-03-09T16:10:00Z", "published_at": "2026-03-10T09:00:00Z"},
         {"id": 4, "tag_name": "v2.2.0", "draft": True, "prerelease": False,
@@ -267,6 +269,11 @@ def test_github_releases_count_published_ones_at_their_publication(app: App) -> 
         ("search", t("2026-03-12T09:00:00"), "succeeded", "v2.1.0"),
     ]
     assert sorted(d.actor or "" for d in app.deploys.find()) == ["jane-d", "raj-p"]
+    # The page a person opens, not the API's address.
+    assert sorted(d.url or "" for d in app.deploys.find()) == [
+        "",
+        "https://github.com/acme/search/releases/tag/v2.1.0",
+    ]
 
 
 def test_heroku_app_object_takes_the_service_given_or_says_the_mapping(app: App) -> None:
