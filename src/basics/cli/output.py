@@ -134,10 +134,15 @@ def fits(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
 def _cells(
     header: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> tuple[list[list[str]], list[int]]:
-    """The rows' cells as text (None as —), and each column's natural width."""
-    cells = [["—" if v is None else str(v) for v in row] for row in rows]
+    """The rows' cells as text (None as —; a line break or tab inside, as in a title with a
+    newline in its quotes, as a space: a cell is one line), and each column's natural width."""
+    cells = [["—" if v is None else _one_line(str(v)) for v in row] for row in rows]
     natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
     return cells, natural
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if any(c in text for c in "\r\n\t\v\f") else text
 
 
 def say(text: str, err: bool = False, indent: str = "") -> None:
@@ -275,22 +280,21 @@ def number(value: float | None, digits: int = 2) -> str | None:
 
 
 def duration(seconds: float | None) -> str | None:
-    """A duration for people: 3d 4h, 2h 10m, 12m, 40s; negative ones with a minus sign."""
+    """A duration for people: 3d 4h, 2h 10m, 12m, 40s, rounded to the nearest of its last
+    unit (175 s is 3m, not 2m; 59.6 s is 1m); negative ones with a minus sign."""
     if seconds is None:
         return None
     if seconds < 0:
         return "-" + (duration(-seconds) or "")
-    s = int(seconds)
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
+    if round(seconds) < 60:
+        return f"{round(seconds)}s"
+    if round(seconds / 60) < 60:
+        return f"{round(seconds / 60)}m"
+    if round(seconds / 60) < 24 * 60:
+        hours, minutes = divmod(round(seconds / 60), 60)
         return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"
+    days, hours = divmod(round(seconds / 3600), 24)
+    return f"{days}d {hours}h"
 
 
 def when(moment: dt.datetime | None) -> str | None:
