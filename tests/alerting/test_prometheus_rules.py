@@ -116,11 +116,28 @@ def test_histogram_slo_rules_use_the_threshold_bucket_and_the_guard(tmp_path: Pa
 
 
 def test_threshold_off_the_buckets_names_the_nearest_ones(tmp_path: Path) -> None:
-    text = CONFIG.replace("threshold_s: 0.3", "threshold_s: 0.25")
+    text = CONFIG.replace("threshold_s: 0.3", "threshold_s: 0.25").replace(
+        "duration_ms <= 300", "duration_ms <= 250"
+    )
     with pytest.raises(
         ConfigError, match=r"0.25s is not a bucket boundary .* nearest buckets are 0.1, 0.3"
     ):
         rules(tmp_path, text)
+
+
+def test_a_threshold_other_than_the_slos_own_is_refused(tmp_path: Path) -> None:
+    """`good: duration_ms <= 250` beside `threshold_s: 0.3`: the rules would judge 300 ms
+    while Basics judges 250 ms, and promtool accepts them."""
+    text = CONFIG.replace("duration_ms <= 300", "duration_ms <= 250")
+    with pytest.raises(
+        ConfigError,
+        match=r"basics.yaml:\d+: services.www.slos.latency: prometheus.threshold_s 0.3 s is "
+        r"not the SLO's latency threshold \(good: duration_ms <= 250, 0.25 s\).* write "
+        r"threshold_s: 0.25",
+    ):
+        rules(tmp_path, text)
+    # Milliseconds and seconds that are the same number pass: 300 ms is 0.3 s.
+    assert rules(tmp_path)["groups"]
 
 
 def test_slos_without_a_prometheus_view_are_reported(tmp_path: Path) -> None:

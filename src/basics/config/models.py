@@ -21,7 +21,7 @@ from pydantic import (
 
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.checks import ChecksSettings
-from basics.config.expressions import Expr, parse_expression
+from basics.config.expressions import And, Compare, Expr, format_expression, parse_expression
 from basics.config.people import (
     Person,
     Rotation,
@@ -319,6 +319,33 @@ class SLOConfig(_Model):
     @classmethod
     def _expression(cls, value: str | None) -> str | None:
         return None if value is None else _check_expression(value)
+
+    @model_validator(mode="after")
+    def _prometheus_threshold(self) -> SLOConfig:
+        """A histogram's `threshold_s` is the latency `good:` compares with: rules exported
+        at another bucket would count other requests good than Basics does."""
+        threshold = None if self.prometheus is None else self.prometheus.threshold_s
+        if threshold is None:
+            return self
+        expr = parse_expression(self.good)
+        terms = expr.items if isinstance(expr, And) else (expr,)
+        limits = [
+            term
+            for term in terms
+            if isinstance(term, Compare)
+            and term.field.name == "duration_ms"
+            and term.op in ("<", "<=")
+        ]
+        if len(limits) == 1 and isinstance(limits[0].value, int | Decimal):
+            own = Decimal(limits[0].value) / 1000
+            if own != Decimal(threshold):
+                raise ValueError(
+                    f"prometheus.threshold_s {threshold} s is not the SLO's latency threshold "
+                    f"(good: {format_expression(limits[0])}, {own.normalize()} s): the exported "
+                    "rules would count other requests good than Basics does; write "
+                    f"threshold_s: {own.normalize()} (a bucket boundary of the histogram)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _timeslices(self) -> SLOConfig:
