@@ -506,6 +506,27 @@ def test_an_undone_batch_is_read_again_once_after_its_file_was_renamed(make_env:
     assert _stored(env) == 10
 
 
+def test_a_batch_of_the_old_name_undone_after_a_rotation_is_read_again(make_env: Any) -> None:
+    """Batches 1 to 3 read access.jsonl; it was renamed, grew, and batch 4 read the new lines
+    under the new name; then batch 2 (of the old name) was undone: its lines were never read
+    again ("already ingested as batch 4"), lost for good."""
+    env = make_env(CONFIG)
+    path = _grown_in_three(env)
+    rotated = path.rename(env.root / "access.jsonl.1")
+    with rotated.open("a", encoding="utf-8") as log:
+        log.write(_lines(8, 2))
+    assert env.ingest("api", rotated).accepted == 2
+    undo_batch(env.store, env.config, 2)
+
+    refill = env.ingest("api", rotated)
+
+    assert (refill.status, refill.refills, refill.accepted, refill.first_line) == (
+        "applied", 2, 2, 4,
+    )  # fmt: skip
+    assert env.ingest("api", rotated).status == "duplicate"
+    assert _stored(env) == 10
+
+
 def test_undone_batches_after_a_line_read_again_are_each_read_again(make_env: Any) -> None:
     """Batch 2 began by reading again the line batch 1 stopped inside: no batch stopped
     where it starts, yet it is read again (from that line, whole), and so is batch 4,

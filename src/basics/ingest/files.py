@@ -90,12 +90,18 @@ def undone_gap(
     read (its prefix hash), and a batch before it stopped where it started, or inside the
     line it started with (that line is read again whole), or it started the file. A batch
     that stored nothing has nothing to read again; one is read again once an applied batch
-    covers its bytes (of the same path, or of the same prefix: the file renamed since)."""
+    covers its bytes (of the same path, or of the same prefix: the file renamed since). A
+    batch of the name the file had before it was renamed (log rotation) is one of them too,
+    when it lies before where this name's batches began."""
     if plan.continues is None or plan.continues.file_path is None:
         return None
     rows = store.query(
         "SELECT u.id, u.start_offset, u.end_offset, u.prefix_sha256 FROM batches u "
-        "WHERE u.kind = 'events' AND u.source = $source AND u.file_path = $path "
+        "WHERE u.kind = 'events' AND u.source = $source "
+        # Its own batches, and those of the name it had before a rotation: the bytes before
+        # where this name's first batch started (the hash below tells if they are these).
+        "AND (u.file_path = $path OR u.end_offset <= (SELECT min(start_offset) FROM batches "
+        "WHERE kind = 'events' AND source = $source AND file_path = $path)) "
         "AND u.status = 'undone' AND u.prefix_sha256 IS NOT NULL AND u.end_offset <= $end "
         "AND u.accepted + u.rejected > 0 "
         "AND NOT EXISTS (SELECT 1 FROM batches r WHERE r.kind = 'events' "
