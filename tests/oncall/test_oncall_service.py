@@ -262,7 +262,9 @@ def test_shifts_whose_every_record_is_rejected_are_not_stored_as_applied(
     app: App, tmp_path: Path
 ) -> None:
     oncalls = tmp_path / "oncalls.json"
-    oncalls.write_text('{"oncalls": [{"user": {"summary": "Ana"}, "start": null}]}')
+    oncalls.write_text(
+        '{"oncalls": [{"user": {"summary": "Ana"}, "start": null, "end": "2026-03-02T09:00:00Z"}]}'
+    )
     count, rejects, _, *_ = app.oncall.ingest_shifts(str(oncalls))
     assert (count, len(rejects)) == (0, 1)
     assert app.store.query("SELECT kind, status, accepted, rejected FROM batches") == [
@@ -321,12 +323,13 @@ def test_pagerduty_oncalls_import_matches_people_and_rejects_what_it_cannot_use(
     app: App,
 ) -> None:
     path = str(DATA / "pagerduty_oncalls.json")
-    count, rejects, _, *_ = app.oncall.ingest_shifts(path)
+    done = app.oncall.ingest_shifts(path)
+    count, rejects = done.stored, done.rejects
     assert count == 2
-    assert [(r.line, r.reason) for r in rejects] == [
-        (3, "start and end are needed: query /oncalls with since and until"),
-        (4, "missing 'user'"),
-    ]
+    # On-call 3 is permanent (start and end null: a user on the escalation level itself),
+    # counted apart: it was a reject, and every import exited 3.
+    assert done.permanent == 1
+    assert [(r.line, r.reason) for r in rejects] == [(4, "missing 'user'")]
     imported = [
         s
         for s in app.oncall.shifts(dt.datetime(2026, 3, 28), dt.datetime(2026, 4, 11))
@@ -488,3 +491,18 @@ services:
     report = app.oncall.report(dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 9))
     shares = {p.person: p.pages for p in report.concentration.people if p.pages}
     assert shares == {"erin": 1, "alice": 2}
+
+
+def test_the_cli_says_the_permanent_on_calls_and_exits_3_only_for_the_bad_one(
+    app: App, tmp_path: Path
+) -> None:
+    app.close()
+    done = CliRunner().invoke(
+        cli,
+        ["--config", str(tmp_path / "basics.yaml"), "ingest", "shifts",
+         str(DATA / "pagerduty_oncalls.json"), "--format", "pagerduty-oncalls"],
+    )  # fmt: skip
+    assert done.exit_code == 3  # on-call 4 has no user
+    said = " ".join(done.stderr.split())
+    assert "1 permanent on-call (a user on an escalation level itself, always on call: no " in said
+    assert "on-call 4: missing 'user'" in said and "on-call 3" not in said

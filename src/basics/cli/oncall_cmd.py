@@ -129,6 +129,13 @@ def ingest_shifts(
     for path in files:
         done = app.oncall.ingest_shifts(path, fmt, parse_mapping(mapping))
         count, rejects, uncovered = done.stored, done.rejects, done.uncovered
+        if done.permanent:
+            always = output.plural(done.permanent, "permanent on-call")
+            output.say(
+                f"{path}: {always} (a user on an escalation level itself, always on call: no "
+                "start or end) not stored as shifts",
+                err=True,
+            )
         if done.status == "empty":
             output.nothing_in(path, "shift")
             continue

@@ -90,6 +90,8 @@ class ShiftImport(NamedTuple):
     """`applied`, `rejected` (every record was: the batch keeps the rejects) or `empty` (no
     record in it at all: nothing written, no batch)."""
     batch_id: int | None = None
+    permanent: int = 0
+    """PagerDuty's permanent on-calls (no start, no end): not shifts of a time, said apart."""
 
 
 class OncallService:
@@ -340,7 +342,7 @@ class OncallService:
 
         if mapping and fmt != "csv":
             raise InputError(f"--mapping is for --format csv, not {fmt}")
-        uncovered = 0
+        uncovered = permanent = 0
         windows: list[tuple[str, dt.datetime, dt.datetime]] = []
         source = Input(path)
         try:
@@ -360,14 +362,16 @@ class OncallService:
                 uncovered, windows = timeline.uncovered, timeline.windows
             else:
                 try:
-                    shifts, rejects = shift_files.read_pagerduty_oncalls(text, self.config.people)
+                    oncalls = shift_files.read_pagerduty_oncalls(text, self.config.people)
                 except InputError as error:
                     raise InputError(f"{source.name}: {error}") from None
+                shifts, rejects, permanent = oncalls.shifts, oncalls.rejects, oncalls.permanent
         finally:
             source.close()
         if not (shifts or rejects or windows):
-            # No record at all (an empty file, blank lines, a header alone): no batch.
-            return ShiftImport(0, [], status="empty")
+            # No record at all (an empty file, blank lines, a header alone; permanent
+            # on-calls alone): no batch.
+            return ShiftImport(0, [], status="empty", permanent=permanent)
         status = _status(len(shifts), rejects)
         with self.store.transaction() as db:
             batch_id = int(db.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
@@ -391,7 +395,9 @@ class OncallService:
             store_rejects(db, batch_id, rejects)
         declared = set(self.config.people)
         unknown = sorted({s.person for s in shifts} - declared) if declared else []
-        return ShiftImport(len(shifts), rejects, uncovered, tuple(unknown), status, batch_id)
+        return ShiftImport(
+            len(shifts), rejects, uncovered, tuple(unknown), status, batch_id, permanent
+        )
 
     def shifts(self, start: dt.datetime, end: dt.datetime) -> list[Shift]:
         """Every rotation's shifts, and the imported ones, overlapping [start, end), each

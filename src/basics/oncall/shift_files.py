@@ -81,13 +81,29 @@ def _cell(lookup: Any, field: str) -> str:
     return str(value)
 
 
-def read_pagerduty_oncalls(
-    text: str, people: Mapping[str, Person]
-) -> tuple[list[Shift], list[PageReject]]:
+@dataclass(frozen=True)
+class PagerdutyOncalls:
+    """What `/oncalls` gave: shifts, rejects, and how many on-calls were permanent (a user
+    placed on an escalation level itself: no start, no end, always on call)."""
+
+    shifts: list[Shift]
+    rejects: list[PageReject]
+    permanent: int
+
+
+class _Permanent(Exception):
+    """An on-call without start or end: PagerDuty's permanent on-call."""
+
+
+def read_pagerduty_oncalls(text: str, people: Mapping[str, Person]) -> PagerdutyOncalls:
     """Shifts from `{"oncalls": [...]}` (or a list): user, schedule (or escalation policy),
     escalation level (kept as the shift's `level`, and in its rotation's name, as "Payments
     EP (level 2)"), start and end. A user is matched to a person of basics.yaml by key,
-    name or e-mail name, in any case (`People.find`); others keep PagerDuty's name."""
+    name or e-mail name, in any case (`People.find`); others keep PagerDuty's name.
+
+    An on-call whose start and end are both null is permanent (PagerDuty's "always on
+    call": a user on the escalation level itself, whatever `since` and `until` asked):
+    no shift of a time, counted apart and said, not a reject."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -96,21 +112,24 @@ def read_pagerduty_oncalls(
     if not isinstance(records, list):
         raise InputError('expected {"oncalls": [...]}, as PagerDuty /oncalls returns')
     known = People(people, "UTC")
-    shifts, rejects = [], []
+    shifts, rejects, permanent = [], [], 0
     for number, record in enumerate(records, start=1):
         try:
             shifts.append(_shift(record, known))
+        except _Permanent:
+            permanent += 1
         except (BasicsError, KeyError, TypeError, AttributeError) as error:
             reason = str(error) if isinstance(error, BasicsError) else f"missing {error}"
             rejects.append(PageReject(number, None, reason, json.dumps(record)[:2000]))
-    return shifts, rejects
+    return PagerdutyOncalls(shifts, rejects, permanent)
 
 
 def _shift(record: Any, people: People) -> Shift:
     if not isinstance(record, dict):
         raise InputError("expected an on-call object")
+    if record.get("start") is None and record.get("end") is None:
+        raise _Permanent
     if not record.get("start") or not record.get("end"):
-        # PagerDuty leaves them null for "always on call" escalation levels.
         raise InputError("start and end are needed: query /oncalls with since and until")
     user = record["user"]
     schedule = record.get("schedule") or record.get("escalation_policy") or {}
