@@ -67,10 +67,41 @@ def test_tempo_reject_names_full_name_when_the_value_came_from_it() -> None:
     assert worklog.rejects[1].reason.startswith('unknown person "ghost"')
 
 
+def test_tempo_a_username_nobody_declares_yields_to_a_full_name_someone_has() -> None:
+    """`cweiss` matches no person, `Jane Doe` is one's name: the row was a reject naming
+    Username, read only with --mapping person=Full name."""
+    text = (
+        "Issue Key;Hours;Work date;Username;Full name\n"
+        "OPS-1;2;2026-03-05 10:00;cweiss;Jane Doe\n"
+        "OPS-2;1;2026-03-05 11:00;ghost;Nobody Known\n"
+    ).encode()
+    worklog = read_worklog(text, "tempo.csv", PEOPLE, ReadOptions())
+
+    assert [(r.person, r.minutes) for r in worklog.records] == [("jane", 120.0)]
+    # Neither names anyone: the first column's error, naming it.
+    assert [(r.line, r.field) for r in worklog.rejects] == [(3, "Username")]
+    assert worklog.rejects[0].reason.startswith('unknown person "ghost"')
+
+
+def test_harvest_task_and_notes_are_the_category_and_description() -> None:
+    worklog = read_worklog(HARVEST.encode(), "harvest.csv", PEOPLE, ReadOptions())
+
+    assert [(r.category, r.description) for r in worklog.records] == [
+        ("toil:-manual-deploy", "Deployed billing by hand"),
+        ("toil:-access-request", None),
+    ]
+
+
 def test_harvest_first_and_last_name_are_the_person() -> None:
     worklog = read_worklog(HARVEST.encode(), "harvest.csv", PEOPLE, ReadOptions())
 
-    assert worklog.columns == {"person": "First Name+Last Name", "date": "Date", "hours": "Hours"}
+    assert worklog.columns == {
+        "person": "First Name+Last Name",
+        "date": "Date",
+        "hours": "Hours",
+        "category": "Task",
+        "description": "Notes",
+    }
     assert [(r.person, r.day, r.minutes) for r in worklog.records] == [
         ("jane", dt.date(2026, 3, 3), 75.0),
         ("raj", dt.date(2026, 3, 3), 30.0),

@@ -57,12 +57,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "duration": ("duration", "time spent", "time", "logged time", "logged", "effort"),
     "category": (
         "category", "toil category", "type", "activity", "activity name", "work type",
-        "worklog type",
+        "worklog type", "task",  # Harvest's task (Development, Support, ...)
     ),
     "service": ("service", "component", "components", "component/s", "system"),
     "description": (
         "work description", "worklog description", "comment", "worklog comment", "title",
-        "issue title", "description", "summary", "issue summary",
+        "issue title", "description", "summary", "issue summary", "notes",  # Harvest's
     ),
     "ticket": ("ticket", "issue key", "issue", "key", "issue id", "id"),
     "automatable": ("automatable", "automatable?", "can be automated", "automate"),

@@ -318,13 +318,34 @@ class _RowReader:
         return self.columns.names.get(name, name)
 
     def _person(self) -> str:
-        text = self._cell("person") or self.options.person
-        if not text:
-            raise RowError(self._column("person"), "missing person: expected who did the work")
-        try:
-            return self.people.resolve(text)
-        except ValueError as error:
-            raise RowError(self._column("person"), str(error)) from None
+        """The person of the first person column whose cell names one of basics.yaml (Tempo's
+        Username, else its Full name: a login nobody declares beside a name someone has);
+        when none does, the first non-empty cell's error, naming its column."""
+        at = self.columns.index.get("person")
+        columns: tuple[int, ...] = ()
+        if at is not None and "person" not in self.columns.joins:
+            columns = (at, *self.columns.fallbacks.get("person", ()))
+        texts = [(i, self.row[i].strip()) for i in columns if i < len(self.row)]
+        texts = [(i, text) for i, text in texts if text]
+        if len(texts) < 2:  # one column (or joined ones): as it reads
+            text = self._cell("person") or self.options.person
+            if not text:
+                raise RowError(self._column("person"), "missing person: expected who did the work")
+            try:
+                return self.people.resolve(text)
+            except ValueError as error:
+                raise RowError(self._column("person"), str(error)) from None
+        first: ValueError | None = None
+        for column, text in texts:
+            try:
+                found = self.people.resolve(text)
+            except ValueError as error:
+                first = first or error
+                continue
+            self.read_from["person"] = column
+            return found
+        self.read_from["person"] = texts[0][0]
+        raise RowError(self._column("person"), str(first))
 
     def _day(self, person: str) -> dt.date:
         text = self._cell("date")
