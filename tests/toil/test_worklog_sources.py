@@ -71,10 +71,10 @@ def test_tempo_a_username_nobody_declares_yields_to_a_full_name_someone_has() ->
     """`cweiss` matches no person, `Jane Doe` is one's name: the row was a reject naming
     Username, read only with --mapping person=Full name."""
     text = (
-        "Issue Key;Hours;Work date;Username;Full name\n"
-        "OPS-1;2;2026-03-05 10:00;cweiss;Jane Doe\n"
-        "OPS-2;1;2026-03-05 11:00;ghost;Nobody Known\n"
-    ).encode()
+        b"Issue Key;Hours;Work date;Username;Full name\n"
+        b"OPS-1;2;2026-03-05 10:00;cweiss;Jane Doe\n"
+        b"OPS-2;1;2026-03-05 11:00;ghost;Nobody Known\n"
+    )
     worklog = read_worklog(text, "tempo.csv", PEOPLE, ReadOptions())
 
     assert [(r.person, r.minutes) for r in worklog.records] == [("jane", 120.0)]
