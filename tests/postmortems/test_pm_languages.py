@@ -96,3 +96,66 @@ def test_a_spanish_post_mortem_is_read() -> None:
 )
 def test_severity_words_of_other_languages(written: str, level: int) -> None:
     assert severity_level(written) == level
+
+
+def test_timeline_lines_that_start_with_a_date_in_words_or_dotted_keep_their_time() -> None:
+    """`- 17 Feb 2026 13:58 UTC — …` lost its time (only ISO dates were read at a line's
+    start), so the start was the detection and time to detect 0 s."""
+    english = (
+        "# Certificate expiry on search\n\n## Timeline\n"
+        "- 17 Feb 2026 13:58 UTC — certificate expired\n"
+        "- 14:03 — customer reports 500s\n"
+        "- 15:10 — resolved\n"
+    )
+    worded = parse(english, "en.md", "UTC")
+    american = parse(english.replace("17 Feb 2026 13:58", "Feb 17, 2026 at 13:58"), "us.md", "UTC")
+    german = parse(
+        "# Zertifikat abgelaufen\n\n## Zeitlinie (alle Zeiten UTC)\n"
+        "- 05.03.2026 08:10 Zertifikat abgelaufen\n"
+        "- 08:25 Kunden melden Fehler\n"
+        "- 09:00 Störung behoben\n",
+        "de.md",
+        "UTC",
+    )
+
+    T = dt.datetime
+    for pm in (worded, american):
+        assert (pm.started, pm.detected, pm.resolved) == (
+            T(2026, 2, 17, 13, 58), T(2026, 2, 17, 14, 3), T(2026, 2, 17, 15, 10)
+        )  # fmt: skip
+    assert (german.started, german.detected, german.resolved) == (
+        T(2026, 3, 5, 8, 10), T(2026, 3, 5, 8, 25), T(2026, 3, 5, 9, 0)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "detection"),
+    [
+        ("- 08:25 Kunden melden Fehler", "customer"),
+        ("- 08:25 clientes reportan errores", "customer"),
+        ("- 08:25 des utilisateurs signalent des erreurs", "customer"),
+        ("- 08:25 klanten melden fouten", "customer"),
+        ("- 08:25 Alerta de latencia disparada", "alert"),
+        ("- 08:25 Ein Mitarbeiter bemerkt Fehler im Dashboard", "employee"),
+    ],
+)
+def test_how_it_was_found_is_read_in_other_languages(line: str, detection: str) -> None:
+    text = (
+        f"# Ausfall\n\n## Timeline\n- 2026-03-05 08:10 Fehler beginnen\n{line}\n- 09:00 behoben\n"
+    )
+    assert parse(text, "x.md", "UTC").detection == detection
+
+
+def test_action_item_owners_are_read_in_other_languages() -> None:
+    text = (
+        "# Ausfall\n\n## Maßnahmen\n"
+        "- [ ] Ablauf-Alarm für Zertifikate (Verantwortlich: carol, fällig 2026-03-31)\n"
+        "- [ ] Renovar el certificado (responsable: alice, fecha límite 2026-04-01)\n"
+        "- [ ] Surveiller l'expiration (propriétaire : dana, échéance 2026-04-02)\n"
+    )
+    items = parse(text, "x.md", "UTC").action_items
+    assert [(a.owner, a.due) for a in items] == [
+        ("carol", dt.date(2026, 3, 31)),
+        ("alice", dt.date(2026, 4, 1)),
+        ("dana", dt.date(2026, 4, 2)),
+    ]

@@ -136,7 +136,10 @@ _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
 _OWNER = re.compile(
-    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
+    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who|"
+    # German, Spanish, French, Portuguese, Dutch
+    r"verantwortlich|zuständig|besitzer|responsable|encargad[oa]|propriétaire|responsável|"
+    r"eigenaar|verantwoordelijke)\s*[:=]?\s*"
     r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
     re.IGNORECASE,
 )
@@ -196,17 +199,26 @@ _TEMPLATE_MARKS = re.compile(
 _WORDS = re.compile(r"\w+")
 _CUSTOMER = re.compile(
     r"\b(?:customers?|merchants?|users?|clients?|support|tweet\w*|twitter|emails?|tickets?|"
-    r"complain\w*|reported by)\b",
+    r"complain\w*|reported by|"
+    # German, Spanish, French, Portuguese, Dutch
+    r"kund(?:e|en|in|innen)|beschwerde\w*|nutzer\w*|händler\w*|clientes?|usuari[oa]s?|"
+    r"soporte|reclam\w*|utilisateur\w*|commer[çc]ant\w*|usu[áa]ri[oa]s?|suporte|"
+    r"klant(?:en)?|gebruikers?|klacht\w*)\b",
     re.IGNORECASE,
 )
 _ALERT = re.compile(
     r"\b(?:alert\w*|paged|pages?|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
-    r"alertmanager|synthetic|probe)\b",
+    r"alertmanager|synthetic|probe|"
+    r"überwachung|alerta\w*|monitoreo|alerte\w*|surveillance|alarme\w*|monitoramento|"
+    r"waarschuwing\w*)\b",
     re.IGNORECASE,
 )
 _EMPLOYEE = re.compile(
     r"\b(?:engineer|developer|employee|someone on the team|internally|notice[sd]?|dashboard|"
-    r"sees|saw|asks|asked|raises?|raised|declares?|spotted)\b",
+    r"sees|saw|asks|asked|raises?|raised|declares?|spotted|"
+    r"mitarbeiter\w*|entwickler\w*|ingenieur\w*|bemerkt\w*|empleado\w*|ingenier[oa]s?|"
+    r"not[óo]|desarrollador\w*|employ[ée]\w*|d[ée]veloppeur\w*|remarqu[ée]\w*|"
+    r"funcion[áa]ri[oa]s?|engenheir[oa]s?|percebeu|medewerker\w*|opgemerkt)\b",
     re.IGNORECASE,
 )
 

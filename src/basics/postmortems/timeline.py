@@ -18,6 +18,7 @@ from basics.postmortems.models import TimelineEntry
 from basics.postmortems.times import (
     DATE,
     DOTTED_DATE,
+    PROSE_DATE,
     TIME_OF_DAY,
     first_date,
     parse_clock,
@@ -41,7 +42,11 @@ MARKS: dict[str, re.Pattern[str]] = {
         # German, Spanish, French
         r"\balarm\w*|\b(?:kunden?|support)\b.*\bmeld\w*|\bgemeldet\b|\berkannt\b|"
         r"\balerta\b|\bdetectad[oa]\b|\b(?:clientes?|soporte)\b.*\b(?:report|reclam|avis)\w*|"
-        r"\balerte\b|\bd[ée]tect[ée]e?\b|\bsignal[ée]\b",
+        r"\balerte\b|\bd[ée]tect[ée]e?\b|\bsignal[ée]\b|"
+        r"\b(?:utilisateurs?|clients?)\b.*\bsignal\w*|\bbemerk\w*|\bremarqu\w*|\bnot[óo]\b|"
+        # Portuguese, Dutch
+        r"\b(?:clientes?|usu[áa]rios?)\b.*\brelat\w*|\bdetectou\b|"
+        r"\b(?:klant(?:en)?|gebruikers?)\b.*\bmeld\w*|\bopgemerkt\b|\bgedetecteerd\b",
         re.IGNORECASE,
     ),
     "mitigated": re.compile(
@@ -197,20 +202,28 @@ class _Reader:
                 return
         stamp = DATE.match(content)
         self.day = dt.date.fromisoformat(stamp.group(0)) if stamp else self.day
+        worded = None if stamp else _worded_date(content)
+        if worded is not None:  # "17 Feb 2026 13:58 UTC — …", "05.03.2026 08:10 …"
+            day, rest = worded
+            moment = self.clock(rest, dated=True, on=day)
+            if moment is not None:
+                self.day = day
+                self.entries.append(TimelineEntry(moment, _after_time(rest).strip(" -—–:")))
+                return
         moment = self.clock(content, dated=stamp is not None)
         if moment is not None:
             self.entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
         elif item:
             self.entries.append(TimelineEntry(None, content))
 
-    def clock(self, text: str, dated: bool) -> dt.datetime | None:
+    def clock(self, text: str, dated: bool, on: dt.date | None = None) -> dt.datetime | None:
         """The time `text` starts with, on the current day. A time-only line more than 12
         hours earlier than the line before it is on the next day: the timeline crossed
         midnight ("11:52 PM", then "12:05 AM"). Less is a line written out of order, or a
         timeline told newest first: left on its day, unless the timeline crossed a midnight
         already (it runs oldest first, so any step back is the next day: 22:30, 08:15,
         17:00, then 10:30 is the third day). A line with a date says its day."""
-        moment = parse_clock(text, self.day, self.zone, self.default_zone)
+        moment = parse_clock(text, on or self.day, self.zone, self.default_zone)
         if moment is None:
             return None
         previous = self.previous
@@ -225,6 +238,18 @@ class _Reader:
         found = TIME_OF_DAY.search(text)
         self.previous = (moment, found.group(0).strip() if found else text[:16])
         return moment
+
+
+def _worded_date(content: str) -> tuple[dt.date, str] | None:
+    """The date a line starts with in words ("17 Feb 2026", "Feb 17, 2026") or as
+    day.month.year ("05.03.2026"), and the rest of the line after it (", at" dropped)."""
+    found = PROSE_DATE.match(content) or DOTTED_DATE.match(content)
+    if found is None:
+        return None
+    day = first_date(found.group(0), dotted=True)
+    if day is None:
+        return None
+    return day, re.sub(r"^\s*(?:,|at\b|um\b|a las\b|à\b)?\s*", "", content[found.end() :])
 
 
 def _columns(header: list[str]) -> tuple[int | None, int | None]:
