@@ -658,12 +658,25 @@ def test_history_csv(folder: Path) -> None:
     # are --json's, unformatted.
     assert len(rows) == 1 + 30
     header = ["start", "label", "counts.total", "counts.good", "counts.bad", "sli", "met"]
-    assert rows[0] == [*header, "budget_consumed"]
-    assert rows[1] == ["2026-02-02T00:00:00Z", "2026-02-02", "0", "0", "0", "", "", ""]
+    assert rows[0] == [*header, "budget_consumed", "end", "partial"]
+    assert rows[1] == [
+        "2026-02-02T00:00:00Z", "2026-02-02", "0", "0", "0", "", "", "", "2026-02-03T00:00:00Z",
+        "false",
+    ]  # fmt: skip
     assert rows[-2][1:5] == ["2026-03-02", "2592", "2568", "24"]
     assert float(rows[-2][5]) == pytest.approx(2568 / 2592)
-    assert rows[-2][6:] == ["false", str(24 / 2.592)]
+    assert rows[-2][6:] == ["false", str(24 / 2.592), "2026-03-03T00:00:00Z", "false"]
     assert rows[-1][1:7] == ["2026-03-03", "2592", "2592", "0", "1.0", "true"]
+    assert rows[-1][8:] == [LATEST, "false"]  # the minute after the newest event: midnight
+    # A range that starts and ends inside days cuts both short, and says so (the table's
+    # `*`; in JSON and CSV, `partial` and where the period starts and ends in the range).
+    cut = invoke(folder, "slo", "history", "www/availability", "--from", "2026-03-02T06:00:00Z",
+                 "--to", "2026-03-03T12:00:00Z", "--csv")  # fmt: skip
+    days = list(csv.DictReader(io.StringIO(cut.stdout)))
+    assert [(d["start"], d["end"], d["partial"]) for d in days] == [
+        ("2026-03-02T06:00:00Z", "2026-03-03T00:00:00Z", "true"),
+        ("2026-03-03T00:00:00Z", "2026-03-03T12:00:00Z", "true"),
+    ]
 
 
 def test_history_json(folder: Path) -> None:
@@ -700,9 +713,11 @@ def test_history_days_are_local_days(london: Path) -> None:
     assert result.exit_code == 0, result.output
     # London days: June 1 starts at 23:00 UTC on May 31 (BST).
     assert list(csv.reader(io.StringIO(result.stdout)))[1:] == [
-        ["2026-05-31T23:00:00Z", "2026-06-01", "1", "1", "0", "1.0", "true", "0.0"],
-        ["2026-06-01T23:00:00Z", "2026-06-02", "1", "0", "1", "0.0", "false", "1000.0"],
-    ]
+        ["2026-05-31T23:00:00Z", "2026-06-01", "1", "1", "0", "1.0", "true", "0.0",
+         "2026-06-01T23:00:00Z", "false"],
+        ["2026-06-01T23:00:00Z", "2026-06-02", "1", "0", "1", "0.0", "false", "1000.0",
+         "2026-06-02T23:00:00Z", "false"],
+    ]  # fmt: skip
 
 
 def test_history_json_starts_are_utc(london: Path) -> None:

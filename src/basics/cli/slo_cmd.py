@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -373,7 +372,7 @@ def history(
         output.emit_json(periods)
         return
     header = [by, "total", "bad", "SLI", "met", "budget used"]
-    cut = _cut_periods(periods, by, app.config.timezone, range_end)
+    cut = {i for i, p in enumerate(periods) if p.partial}
     rows = [
         [
             p.label + ("*" if i in cut else ""),
@@ -398,37 +397,6 @@ def history(
         output.emit_table(
             f"{slo_name} per {by} ({app.config.timezone})", header, rows, caption=caption
         )
-
-
-def _cut_periods(
-    periods: Sequence[Any], by: str, zone: str, range_end: dt.datetime | str
-) -> set[int]:
-    """The indexes of the first and last periods when the range starts or ends inside them
-    (the first's `start` is clipped to the range; the last ends at the range's end)."""
-    import zoneinfo
-
-    if not periods or not isinstance(range_end, dt.datetime):
-        return set()
-    tz = zoneinfo.ZoneInfo(zone)
-
-    def local_start(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC).replace(tzinfo=None)
-
-    cut = set()
-    first, last = periods[0], periods[-1]
-    if first.start > local_start(dt.date.fromisoformat(first.label)):
-        cut.add(0)
-    day = dt.date.fromisoformat(last.label)
-    if by == "day":
-        after = day + dt.timedelta(days=1)
-    elif by == "week":
-        after = day + dt.timedelta(days=7)
-    else:
-        after = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    end = range_end.astimezone(dt.UTC).replace(tzinfo=None) if range_end.tzinfo else range_end
-    if end < local_start(after):
-        cut.add(len(periods) - 1)
-    return cut
 
 
 @slo.command()

@@ -159,7 +159,8 @@ class Cost:
 
 @dataclass(frozen=True)
 class Period:
-    """Compliance over one day, week or month."""
+    """Compliance over one day, week or month: [start, end) in UTC, clipped to the range
+    asked for (`partial` when the range cuts it short, at either end)."""
 
     start: dt.datetime
     label: str
@@ -167,6 +168,8 @@ class Period:
     sli: float | None
     met: bool | None
     budget_consumed: float | None
+    end: dt.datetime | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -573,8 +573,9 @@ class SLOService:
             "    date_trunc($by, timezone($zone, timezone('UTC', $start))),"
             "    timezone($zone, timezone('UTC', $end)) - INTERVAL 1 MICROSECOND,"
             "    ('1 ' || $by)::INTERVAL)) AS local_start"
-            ") SELECT local_start, greatest(timezone('UTC', timezone($zone, local_start)), "
-            "$start), coalesce(total, 0), coalesce(good, 0) "
+            ") SELECT local_start, timezone('UTC', timezone($zone, local_start)), "
+            "timezone('UTC', timezone($zone, local_start + ('1 ' || $by)::INTERVAL)), "
+            "coalesce(total, 0), coalesce(good, 0) "
             "FROM periods LEFT JOIN counted USING (local_start) ORDER BY 1",
             {
                 "slo": name,
@@ -585,20 +586,23 @@ class SLOService:
             },
         ).fetchall()
         periods = []
-        for local_start, utc_start, total, good in rows:
+        for local_start, own_start, own_end, total, good in rows:
             counts = Counts(int(total), int(good))
+            start_at, end_at = max(own_start, window.start), min(own_end, window.end)
             figures = compute.budget(counts, slo.objective)
             met = None
             if counts.total:
                 met = not compute.burns_faster_than(counts, slo.objective, Decimal(1))
             periods.append(
                 Period(
-                    utc_start,
+                    start_at,
                     local_start.date().isoformat(),
                     counts,
                     compute.sli(counts),
                     met,
                     figures.consumed,
+                    end_at,
+                    (start_at, end_at) != (own_start, own_end),
                 )
             )
         return periods
