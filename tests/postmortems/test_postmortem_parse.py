@@ -256,6 +256,18 @@ def test_a_closed_date_comes_from_its_column_or_the_status(
     assert [(item.status, item.closed) for item in found.action_items] == [("done", closed)]
 
 
+def test_a_list_left_open_in_broken_front_matter_is_read_as_its_items() -> None:
+    """`services: [search` made an incident on a service named "[search"."""
+    broken = (
+        "---\ntitle: Search down\nservices: [search, api\nstarted: 2026-03-14 03:00\n"
+        "resolved: 2026-03-14 03:40\nimpact: {customers\n---\n# Search down\n"
+    )
+    found = parse.parse(broken, "search.md", "UTC")
+
+    assert (found.title, found.services) == ("Search down", ("search", "api"))
+    assert (found.started, found.resolved) == (D(2026, 3, 14, 3, 0), D(2026, 3, 14, 3, 40))
+
+
 def test_a_title_in_broken_front_matter_is_the_text_after_its_key() -> None:
     """`title: Probe flapping: paged for nothing twice` is not valid YAML: the title was a
     mapping ({'Probe flapping': 'paged for nothing twice'}); 02:10 in New York (EST) is

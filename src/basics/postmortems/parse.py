@@ -357,7 +357,13 @@ def _lenient(block: str) -> dict[str, Any]:
             try:
                 value = yaml.safe_load(value)
             except yaml.YAMLError:
-                value = value.strip("\"'")
+                if value[:1] == "{":  # a mapping left open: nothing to read of it
+                    continue
+                if value[:1] == "[":  # a list left open (`[search`): its items, not "[search"
+                    value = [item.strip(" \"'") for item in value.strip("[]").split(",")]
+                    value = [item for item in value if item]
+                else:
+                    value = value.strip("\"'")
         found[pair.group(1).lower()] = value
     return found
 
