@@ -218,8 +218,19 @@ def test_a_grown_log_repeating_a_few_lines_of_its_last_batch_is_still_grown(
     env.ingest("log", path)
     with open(path, "a") as log:
         log.write(check * 3 + '{"ts": "2026-03-02T10:00:01Z", "status": 500}\n')
+        # Twenty more new lines: a continuation of ten lines or more was compared with
+        # itself, and refused (or its repeats dropped with --skip-overlap).
+        log.write(
+            "".join(f'{{"ts": "2026-03-02T10:01:{s:02d}Z", "status": 200}}\n' for s in range(20))
+        )
 
     grown = env.ingest("log", path)
 
-    assert (grown.accepted, grown.overlap_rows) == (4, 0)
-    assert env.store.query("SELECT count(*) FROM events") == [(7,)]
+    assert (grown.accepted, grown.overlap_rows) == (24, 0)
+    assert env.store.query("SELECT count(*) FROM events") == [(27,)]
+    with open(path, "a") as log:
+        log.write(
+            check * 3 + "".join(f'{{"ts": "2026-03-02T10:02:{s:02d}Z"}}\n' for s in range(20))
+        )
+    skipping = env.ingest("log", path, skip_overlap=True)
+    assert (skipping.accepted, skipping.overlap_rows) == (23, 0)
