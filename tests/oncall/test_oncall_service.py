@@ -506,3 +506,22 @@ def test_the_cli_says_the_permanent_on_calls_and_exits_3_only_for_the_bad_one(
     said = " ".join(done.stderr.split())
     assert "1 permanent on-call (a user on an escalation level itself, always on call: no " in said
     assert "on-call 4: missing 'user'" in said and "on-call 3" not in said
+
+
+def test_records_of_another_shape_are_rejects_not_permanent_on_calls(
+    app: App, tmp_path: Path
+) -> None:
+    """Only an on-call whose start and end are there and null is permanent: a record
+    without them (another export's shape) is a reject, as before."""
+    oncalls = tmp_path / "oncalls.json"
+    oncalls.write_text(
+        '{"oncalls": [{"foo": 1}, {"user": {"summary": "Ana"}, "start_time": "2026-03-02"},'
+        ' {"start": null, "end": null}]}'
+    )
+    done = app.oncall.ingest_shifts(str(oncalls))
+    assert (done.stored, done.permanent, done.status) == (0, 0, "rejected")
+    assert [(r.line, r.reason) for r in done.rejects] == [
+        (1, "start and end are needed: query /oncalls with since and until"),
+        (2, "start and end are needed: query /oncalls with since and until"),
+        (3, "missing 'user'"),
+    ]

@@ -127,7 +127,9 @@ def read_pagerduty_oncalls(text: str, people: Mapping[str, Person]) -> Pagerduty
 def _shift(record: Any, people: People) -> Shift:
     if not isinstance(record, dict):
         raise InputError("expected an on-call object")
-    if record.get("start") is None and record.get("end") is None:
+    if "start" in record and "end" in record and record["start"] is record["end"] is None:
+        if "user" not in record:
+            raise InputError("missing 'user'")
         raise _Permanent
     if not record.get("start") or not record.get("end"):
         raise InputError("start and end are needed: query /oncalls with since and until")
