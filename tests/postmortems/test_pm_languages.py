@@ -108,7 +108,7 @@ def test_timeline_lines_that_start_with_a_date_in_words_or_dotted_keep_their_tim
         "- 15:10 — resolved\n"
     )
     worded = parse(english, "en.md", "UTC")
-    american = parse(english.replace("17 Feb 2026 13:58", "Feb 17, 2026 at 13:58"), "us.md", "UTC")
+    american = parse(english.replace("17 Feb 2026 13:58", "Feb 17, 2026, at 13:58"), "us.md", "UTC")
     german = parse(
         "# Zertifikat abgelaufen\n\n## Zeitlinie (alle Zeiten UTC)\n"
         "- 05.03.2026 08:10 Zertifikat abgelaufen\n"
@@ -159,3 +159,22 @@ def test_action_item_owners_are_read_in_other_languages() -> None:
         ("alice", dt.date(2026, 4, 1)),
         ("dana", dt.date(2026, 4, 2)),
     ]
+    assert [a.title for a in items] == [
+        "Ablauf-Alarm für Zertifikate",
+        "Renovar el certificado",
+        "Surveiller l'expiration",
+    ]
+
+
+def test_owner_words_of_prose_name_no_owner() -> None:
+    """Words such as `responsable` and `zuständig` are prose too: an owner follows them only
+    after a colon ("el servicio responsable de pagos" gave the owner "de pagos")."""
+    text = (
+        "# X\n\n## Acciones\n"
+        "- [ ] Documentar el servicio responsable de pagos\n"
+        "- [ ] Contactar al encargado del turno\n"
+        "- [ ] Prüfen, wer zuständig ist für Backups\n"
+        "- [ ] Identifier l'équipe responsable du DNS (propriétaire : dana)\n"
+    )
+    items = parse(text, "x.md", "UTC").action_items
+    assert [a.owner for a in items] == [None, None, None, "dana"]

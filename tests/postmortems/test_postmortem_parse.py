@@ -266,6 +266,9 @@ def test_a_list_left_open_in_broken_front_matter_is_read_as_its_items() -> None:
 
     assert (found.title, found.services) == ("Search down", ("search", "api"))
     assert (found.started, found.resolved) == (D(2026, 3, 14, 3, 0), D(2026, 3, 14, 3, 40))
+    # A value that closes its bracket is text, as it was: a title's `[SEV1]` tag.
+    tagged = broken.replace("title: Search down", "title: [SEV1] Checkout down: cards failing")
+    assert parse.parse(tagged, "sev1.md", "UTC").title == "[SEV1] Checkout down: cards failing"
 
 
 def test_a_title_in_broken_front_matter_is_the_text_after_its_key() -> None:

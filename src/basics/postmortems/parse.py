@@ -135,12 +135,16 @@ _MARKS_OF_MD = _EMPHASIS
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
-_OWNER = re.compile(
-    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who|"
-    # German, Spanish, French, Portuguese, Dutch
+_OWNER_WORDS = (
+    # German, Spanish, French, Portuguese, Dutch: words of prose too ("el servicio responsable
+    # de pagos"), so an owner follows them only after a colon or an equals sign.
     r"verantwortlich|zuständig|besitzer|responsable|encargad[oa]|propriétaire|responsável|"
-    r"eigenaar|verantwoordelijke)\s*[:=]?\s*"
-    r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
+    r"eigenaar|verantwoordelijke"
+)
+_OWNER = re.compile(
+    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
+    r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))|"
+    rf"(?:\b(?:{_OWNER_WORDS})\s*[:=]\s*([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
     re.IGNORECASE,
 )
 _DUE = re.compile(
@@ -357,12 +361,12 @@ def _lenient(block: str) -> dict[str, Any]:
             try:
                 value = yaml.safe_load(value)
             except yaml.YAMLError:
-                if value[:1] == "{":  # a mapping left open: nothing to read of it
+                if value[:1] == "{" and "}" not in value:  # a mapping left open: nothing
                     continue
-                if value[:1] == "[":  # a list left open (`[search`): its items, not "[search"
-                    value = [item.strip(" \"'") for item in value.strip("[]").split(",")]
+                if value[:1] == "[" and "]" not in value:  # a list left open (`[search`):
+                    value = [item.strip(" \"'") for item in value[1:].split(",")]  # its items
                     value = [item for item in value if item]
-                else:
+                else:  # text that starts so (`[SEV1] Checkout down: cards failing`)
                     value = value.strip("\"'")
         found[pair.group(1).lower()] = value
     return found
@@ -821,11 +825,17 @@ def _closed(text: str) -> dt.date | None:
 def _item_from_text(text: str, done: bool = False) -> ActionItem:
     plain = _MARKS_OF_MD.sub("", text).replace("~", "").strip()
     owner_match = _OWNER.search(plain)
-    owner = (owner_match.group(1) or owner_match.group(2)) if owner_match else None
+    owner = next((g for g in owner_match.groups() if g), None) if owner_match else None
     due = _DUE.search(plain)
     status: ItemStatus = "done" if done else _status(plain) or "open"
-    title = re.sub(r"\s*\((?:[^()]*(?:@|due|owner|by \d)[^()]*)\)\s*", " ", plain)
-    title = re.sub(r"^\s*owner\s*:\s*[\w.-]+(?: [A-Z][\w-]+)?\s*[—–:-]+\s*", "", title, flags=re.I)
+    said = rf"@|due|owner|by \d|(?:{_OWNER_WORDS})\s*[:=]|fällig|fecha límite|échéance"
+    title = re.sub(rf"\s*\((?:[^()]*(?:{said})[^()]*)\)\s*", " ", plain, flags=re.I)
+    title = re.sub(
+        rf"^\s*(?:owner|{_OWNER_WORDS})\s*:\s*[\w.-]+(?: [A-Z][\w-]+)?\s*[—–:-]+\s*",
+        "",
+        title,
+        flags=re.I,
+    )
     ticket = _ticket(plain)
     if ticket is not None and ticket.startswith("http"):
         title = title.replace(ticket, " ")  # an address is no part of what is to be done

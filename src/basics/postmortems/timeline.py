@@ -249,7 +249,7 @@ def _worded_date(content: str) -> tuple[dt.date, str] | None:
     day = first_date(found.group(0), dotted=True)
     if day is None:
         return None
-    return day, re.sub(r"^\s*(?:,|at\b|um\b|a las\b|à\b)?\s*", "", content[found.end() :])
+    return day, re.sub(r"^\s*,?\s*(?:at\b|um\b|a las\b|à\b)?\s*", "", content[found.end() :])
 
 
 def _columns(header: list[str]) -> tuple[int | None, int | None]:
