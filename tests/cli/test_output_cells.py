@@ -20,6 +20,13 @@ from basics.cli import output
         (86_399, "1d 0h"),
         (3 * 86_400 + 4 * 3600 + 1799, "3d 4h"),
         (-175, "-3m"),
+        # Halves up, not to the even one (Python's round: 150 s was 2m, 0.5 s 0s).
+        (150, "3m"),
+        (90, "2m"),
+        (5430, "1h 31m"),
+        (88_200, "1d 1h"),
+        (0.5, "1s"),
+        (-0.4, "0s"),
         (None, None),
     ],
 )

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import io
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -284,17 +285,24 @@ def duration(seconds: float | None) -> str | None:
     unit (175 s is 3m, not 2m; 59.6 s is 1m); negative ones with a minus sign."""
     if seconds is None:
         return None
-    if seconds < 0:
+    if _half_up(abs(seconds)) and seconds < 0:
         return "-" + (duration(-seconds) or "")
-    if round(seconds) < 60:
-        return f"{round(seconds)}s"
-    if round(seconds / 60) < 60:
-        return f"{round(seconds / 60)}m"
-    if round(seconds / 60) < 24 * 60:
-        hours, minutes = divmod(round(seconds / 60), 60)
+    seconds = abs(seconds)
+    if _half_up(seconds) < 60:
+        return f"{_half_up(seconds)}s"
+    if _half_up(seconds / 60) < 60:
+        return f"{_half_up(seconds / 60)}m"
+    if _half_up(seconds / 60) < 24 * 60:
+        hours, minutes = divmod(_half_up(seconds / 60), 60)
         return f"{hours}h {minutes}m"
-    days, hours = divmod(round(seconds / 3600), 24)
+    days, hours = divmod(_half_up(seconds / 3600), 24)
     return f"{days}d {hours}h"
+
+
+def _half_up(value: float) -> int:
+    """`value` rounded to the nearest whole number, a half up (Python's `round` takes a
+    half to the even one: 150 s would be 2m, 210 s 4m)."""
+    return math.floor(value + 0.5)
 
 
 def when(moment: dt.datetime | None) -> str | None:
