@@ -12,7 +12,7 @@ names the source's own field (a dotted path into nested JSON, or a CSV column he
     status       conclusion, status, state, result, outcome      (missing: succeeded)
     environment  environment, env, environment_name               (missing: production)
     actor        actor, user, author, deployer, deployed_by, triggered_by
-    url          html_url, web_url, url, link, log_url   (an API's `url` is its own)
+    url          html_url, web_url, log_url, url, link   (an API's `url` is its own)
     id           id, deploy_id, deployment_id, database_id
     changes      changes, commits: shas (a JSON array, or one cell split on space , ; |),
                  or in JSON objects {sha, authored_at, committed_at}
@@ -85,7 +85,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "actor": ("actor", "user", "author", "deployer", "deployed_by", "triggered_by"),
     # GitHub's and Buildkite's objects carry the API's address in `url` and the page a
     # person opens in `html_url` / `web_url`.
-    "url": ("html_url", "web_url", "url", "link", "log_url"),
+    "url": ("html_url", "web_url", "log_url", "url", "link"),
     "id": ("id", "deploy_id", "deployment_id", "database_id"),
     "changes": ("changes", "commits"),
 }  # fmt: skip
