@@ -84,8 +84,10 @@ def read_pagerduty_csv(text_lines: Iterable[str], name: str) -> tuple[list[Page]
 
 def read_row(header: ExportHeader, row: list[str], line: int) -> Page | PageReject | None:
     """The page of one data row (starting on `line`), or its reject; None for the header
-    row again (two exports joined), which is passed over, as the other CSV readers do: a
-    page's id keeps the two exports' rows of one incident one page."""
+    row again, in the same order (two exports joined), which is passed over as the pages,
+    shifts, toil and deploys CSV readers do: a page's id keeps the two exports' rows of one
+    incident one page. (A header in another order is no such row: its rows are read by the
+    first header's columns, and their times reject them.)"""
     try:
         if len(row) != header.width:
             raise RecordError(
