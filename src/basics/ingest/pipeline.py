@@ -484,8 +484,7 @@ def _same_file_batches(
     if plan is None or plan.continues is None or plan.continues.file_path is None:
         return []
     rows = db.execute(
-        "SELECT id FROM batches WHERE source = ? AND file_path = ? AND kind = 'events' "
-        "AND id <> ?",
+        "SELECT id FROM batches WHERE source = ? AND file_path = ? AND kind = 'events' AND id <> ?",
         [source_name, plan.continues.file_path, batch_id],
     ).fetchall()
     earlier = [int(row[0]) for row in rows]
