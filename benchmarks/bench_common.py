@@ -16,7 +16,9 @@ import json
 import os
 import pstats
 import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +337,17 @@ def basics_argv(other_tree: bool) -> list[str]:
     if other_tree:
         return [sys.executable, "-c", LAUNCH]
     return [str(Path(sys.executable).parent / "basics")]
+
+
+def timed_basics(
+    config: Path, args: list[str], src: str | None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Seconds one `basics --config CONFIG ARGS...` process took, and the process: this
+    checkout's, or with `src` (another tree's `src/`) first on PYTHONPATH."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    command = [*basics_argv(src is not None), "--config", str(config), *args]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    return time.perf_counter() - started, done

@@ -16,15 +16,12 @@ against the code before it in one run. Prints the medians. No timings are assert
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-from bench_common import basics_argv, machine
+from bench_common import machine, timed_basics
 
 CONFIG = """store: basics.duckdb
 timezone: UTC
@@ -58,15 +55,8 @@ def run(folder: Path, kind: str, path: Path, arguments: list[str], src: str | No
     """Seconds for one import into a fresh store in `folder`."""
     for stale in folder.glob("basics.duckdb*"):
         stale.unlink()
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    command = [*basics_argv(src is not None), "--config", str(folder / "basics.yaml"), "ingest"]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*command, kind, str(path), *arguments], capture_output=True, text=True, env=env
-    )
-    seconds = time.perf_counter() - started
+    args = ["ingest", kind, str(path), *arguments]
+    seconds, done = timed_basics(folder / "basics.yaml", args, src)
     assert done.returncode == 3, (kind, done.returncode, done.stderr[-2000:])
     return seconds
 

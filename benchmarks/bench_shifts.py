@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-from bench_common import basics_argv, machine
+from bench_common import machine, timed_basics
 
 
 def schedule(rotations: int, days: int) -> str:
@@ -45,18 +42,8 @@ def run(folder: Path, shifts: Path, src: str | None) -> float:
     """Seconds for one import into a fresh store in `folder`."""
     for stale in folder.glob("basics.duckdb*"):
         stale.unlink()
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    command = [*basics_argv(src is not None), "--config", str(folder / "basics.yaml"), "ingest"]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*command, "shifts", str(shifts), "--format", "csv"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    seconds = time.perf_counter() - started
+    args = ["ingest", "shifts", str(shifts), "--format", "csv"]
+    seconds, done = timed_basics(folder / "basics.yaml", args, src)
     assert done.returncode == 0, done.stderr
     return seconds
 
