@@ -102,6 +102,27 @@ def test_a_source_that_is_one_service_says_when_records_name_unknown_others(
     )
 
 
+def test_more_than_five_unknown_services_are_said_to_be_more(tmp_path: Path) -> None:
+    """Seven client apps named: five are listed, and the warning says two more (it cut
+    the list at five without a word)."""
+    (tmp_path / "basics.yaml").write_text(
+        "store: basics.duckdb\nsources:\n  api: {format: jsonl, service: api}\n"
+        "services:\n  api:\n    slos:\n      availability: {objective: 99, good: status < 500}\n"
+    )
+    apps = ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]
+    lines = ['{"ts": "2026-12-05T10:00:00Z", "status": 200}']
+    lines += [
+        f'{{"ts": "2026-12-05T10:00:0{n}Z", "status": 500, "app": "{app}"}}'
+        for n, app in enumerate(apps, start=1)
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    warned, record = warnings_and_record(tmp_path, "a.jsonl", "api")
+
+    assert [u["service"] for u in record["unknown_services"]] == apps
+    said = " ".join(warned.split())
+    assert "a1 (1), a2 (1), a3 (1), a4 (1), a5 (1) and 2 more (see --json);" in said
+
+
 def test_a_service_differing_only_in_case_or_spaces_is_warned_about(tmp_path: Path) -> None:
     """`shop.api` and `"api "` beside `api`: stored as written, counted by no SLO, and
     said, with the alias that would make them the service."""

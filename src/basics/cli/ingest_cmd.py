@@ -278,6 +278,7 @@ def summarise(result: BatchResult) -> None:
     """What one batch did: its summary and notes wrapped to the terminal; its warnings on
     stderr, one line each (as its rejects), for grep and logs."""
     from basics.cli import output
+    from basics.ingest.coverage import MAX_NAMED
 
     if result.status == "duplicate":
         where = (
@@ -383,7 +384,10 @@ def summarise(result: BatchResult) -> None:
     unknown = [u for u in result.unknown_services if u.like is None and u.instead_of is None]
     instead = [u for u in result.unknown_services if u.instead_of is not None]
     if instead:
-        named = ", ".join(f"{u.service} ({u.events:,})" for u in instead)
+        named = ", ".join(f"{u.service} ({u.events:,})" for u in instead[:5])
+        if len(instead) > 5:
+            more = f"{len(instead) - 5}{'+' if len(instead) == MAX_NAMED else ''}"
+            named += f" and {more} more (see --json)"
         click.echo(
             f"  warning: some events name services basics.yaml does not know, not the "
             f"source's {instead[0].instead_of}: {named}; they count for no SLO: add them "

@@ -46,6 +46,10 @@ class MissingAsBad:
     missing: int  # of those, the ones the SLO counts (`valid:`) that lack the field, all bad
 
 
+MAX_NAMED = 50
+"""Services named in a batch's `unknown_services` of a one-service source, most events first."""
+
+
 @dataclass(frozen=True)
 class UnknownService:
     """A service a batch's events name that basics.yaml does not."""
@@ -162,7 +166,7 @@ def coverage(
             UnknownService(str(name), int(total), instead_of=source.service)
             for name, total, *_ in rows
             if name not in config.services and str(name).strip().casefold() not in folded_names
-        ][:5]
+        ][:MAX_NAMED]
     folded = {name.strip().casefold(): name for name in config.services}
     unknown += [
         UnknownService(str(name), int(total), folded[str(name).strip().casefold()])
