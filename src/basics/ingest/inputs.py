@@ -113,6 +113,11 @@ class Input:
             raise InputError(f"{self.name}: unreadable gzip data: {error}") from None
         return stream  # type: ignore[return-value]
 
+    def read_all(self) -> bytes:
+        """The rest of the input, hashed (for readers of a whole file: JSON documents, a
+        spreadsheet's CSV that may be Windows-1252)."""
+        return b"".join(iter(lambda: self.read(CHUNK_BYTES), b""))
+
     def read(self, size: int) -> bytes:
         """Up to `size` bytes, hashed; raises InputError on corrupt compressed data."""
         if self._header:

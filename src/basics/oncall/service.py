@@ -17,7 +17,7 @@ import pyarrow as pa
 from basics.config.models import Config, named_service
 from basics.config.people import People
 from basics.core.errors import BasicsError, InputError, NotFoundError, StoreError
-from basics.ingest.inputs import CHUNK_BYTES, Input
+from basics.ingest.inputs import Input
 from basics.oncall import compute
 from basics.oncall.columns import (
     PAGE_COLUMNS,
@@ -347,7 +347,7 @@ class OncallService:
         source = Input(path)
         try:
             if fmt == "csv":  # as bytes: a spreadsheet's CSV may be Windows-1252
-                data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+                data = source.read_all()
                 shifts, rejects = shift_files.read_shift_csv(
                     data, source.name, self.config.people, self.config.timezone, mapping
                 )
@@ -787,7 +787,7 @@ def _read_records(
     source = Input(path)
     warnings: list[str] = []
     try:
-        data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+        data = source.read_all()
         if fmt in RECORD_FORMATS:
             pages, rejects = read_records(data, fmt, source.name, mapping, page_source)
         else:
@@ -809,7 +809,7 @@ def _json_text(source: Input) -> str:
     """A JSON export's text (`encoding.document_text`: refused when not UTF-8)."""
     from basics.ingest.encoding import document_text
 
-    return document_text(b"".join(iter(lambda: source.read(CHUNK_BYTES), b"")), source.name)
+    return document_text(source.read_all(), source.name)
 
 
 def _clear_window(

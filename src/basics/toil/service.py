@@ -94,7 +94,7 @@ class ToilService:
         """Import one worklog export as a batch, in one transaction; the same content again
         changes nothing, and entries already stored (by identity) are not stored twice.
         The categories allowed and whether on-call is derived come from the config."""
-        from basics.ingest.inputs import CHUNK_BYTES, Input
+        from basics.ingest.inputs import Input
         from basics.toil.formats.worklog import read_worklog
 
         settings = self.config.toil
@@ -103,7 +103,7 @@ class ToilService:
         )
         source = Input(path)
         try:
-            data = b"".join(iter(lambda: source.read(CHUNK_BYTES), b""))
+            data = source.read_all()
             sha = source.sha256.hexdigest()
         finally:
             source.close()
