@@ -74,3 +74,6 @@ def test_many_rejects_keep_their_order_and_count(tmp_path: Path) -> None:
         "count(*) FILTER (WHERE reason = 'reason ' || line AND raw = 'row ' || line) "
         "FROM rejects"
     ) == [(20_000, 2, 20_001, sum(range(2, 20_002)), 20_000)]
+    # Stored in the order told: the table's rows, read in their own order, are lines 2, 3…
+    stored = [line for (line,) in store.query("SELECT line FROM rejects ORDER BY rowid")]
+    assert stored == list(range(2, 20_002))
