@@ -395,3 +395,60 @@ def test_the_cli_lists_skipped_records_and_exits_3_for_the_refused_one(tmp_path:
         "  skipped: incident-io-v2-incidents.json: record 4: incident_status: declined: not an "
         "incident that happened (declined in triage, merged into another or canceled)",
     ]
+
+
+def test_an_incident_declined_or_merged_after_an_import_is_withdrawn(
+    app: App, tmp_path: Path
+) -> None:
+    """incident.io merges INC-213 into INC-212 after the first export was imported: the next
+    export marks it merged, and the incident the first recorded is removed, not kept for
+    replays to judge alerts against. A test incident never recorded stays only skipped."""
+    first = import_incidents(app.store, INCIDENT_IO, ZONE, app.config.service_names())
+    data = json.loads(INCIDENT_IO.read_text(encoding="utf-8"))
+    data["incidents"][1]["incident_status"]["category"] = "merged"
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(data), encoding="utf-8")
+
+    again = import_incidents(app.store, later, ZONE, app.config.service_names())
+
+    assert again.recorded == first.recorded[:1]
+    assert again.withdrawn == [
+        f"later.json: record 2: incident {first.recorded[1]} (Payment gateway timeouts), "
+        "recorded before, removed: incident_status: merged: not an incident that happened "
+        "(declined in triage, merged into another or canceled)"
+    ]
+    assert [s.split(":")[1] for s in again.skipped] == [" record 3", " record 4"]
+    assert [i.title for i in list_incidents(app.store)] == [
+        "Checkout API returning 503s after 2.7.0"
+    ]
+    # Once removed, importing the merged record again withdraws nothing more.
+    assert import_incidents(app.store, later, ZONE, app.config.service_names()).withdrawn == []
+
+
+def test_the_cli_lists_withdrawn_incidents(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    data = json.loads(INCIDENT_IO.read_text(encoding="utf-8"))
+    runs = []
+    for category in ("learning", "declined"):
+        data["incidents"][1]["incident_status"]["category"] = category
+        path = tmp_path / "incidents.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        config = ["--config", str(tmp_path / "basics.yaml")]
+        runs.append(CliRunner().invoke(cli, [*config, "incidents", "import", str(path)]))
+
+    assert " ".join(runs[1].stdout.split()) == (
+        f"{path}: 1 incident recorded, updated or already known, 1 refused, "
+        "2 skipped (no incident), 1 withdrawn (no incident after all)"
+    )
+    assert (
+        runs[1]
+        .stderr.splitlines()[-1]
+        .startswith(
+            "  withdrawn: incidents.json: record 2: incident 2 (Payment gateway timeouts), "
+            "recorded before, removed: incident_status: declined"
+        )
+    )

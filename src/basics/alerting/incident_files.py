@@ -8,7 +8,8 @@ which copy holds it is unclear. JSON is a list of records, or one under `inciden
 (PagerDuty, Statuspage, incident.io) or `data` (FireHydrant). An object where a name belongs
 (a service, a severity) is read by its `name`, else `summary`, `title`, `id`. incident.io's
 timestamps and custom fields are fields of their names; its test, declined, merged and
-canceled incidents are skipped, each listed.
+canceled incidents are skipped, each listed, and one recorded by an earlier import is
+removed (withdrawn).
 Times are ISO 8601, with `Z`, an offset or ` UTC` (as pages and deploys read them), or
 Jira's `03/Nov/26 3:01 PM`; a time without one is in the record's `timezone` (or `tz`)
 else the configured zone, and one the clocks skipped there is refused.
@@ -34,7 +35,8 @@ from typing import Any
 
 import yaml
 
-from basics.alerting.incidents import add_incident
+from basics.alerting.incidents import add_incident, withdraw_incident
+from basics.alerting.models import Incident
 from basics.config.models import named_services
 from basics.core.clock import parse_time
 from basics.core.errors import BasicsError, InputError
@@ -76,6 +78,7 @@ class IncidentImport:
     rejects: list[str] = field(default_factory=list)
     unknown_services: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # records of no incident that happened
+    withdrawn: list[str] = field(default_factory=list)  # such records recorded before: removed
 
 
 class NotAnIncident(InputError):
@@ -181,7 +184,14 @@ def import_incidents(
         try:
             fields = _fields(record, timezone)
         except NotAnIncident as error:
-            result.skipped.append(f"{where}: {error}")
+            withdrawn = _withdraw(store, record, f"file:{path.name}")
+            if withdrawn is None:
+                result.skipped.append(f"{where}: {error}")
+            else:
+                result.withdrawn.append(
+                    f"{where}: incident {withdrawn.id} ({withdrawn.title}), recorded before, "
+                    f"removed: {error}"
+                )
             continue
         except (BasicsError, ValueError, TypeError) as error:
             result.rejects.append(f"{where}: {error}")
@@ -198,6 +208,19 @@ def import_incidents(
             unknown.update(s for s in incident.services if s.lower() not in names)
     result.unknown_services = dict(sorted(unknown.items()))
     return result
+
+
+def _withdraw(store: Store, record: Mapping[Any, Any], source: str) -> Incident | None:
+    """Remove the incident an earlier import recorded from a record that is now no incident
+    (incident.io declines or merges one after it was exported): found by its id, as
+    importing it again would find it. A record without a readable id withdraws nothing."""
+    named = _by_name(record)
+    try:
+        key = _text(_value(named, _IDS), "id")
+        title = _text(_value(named, _TITLES), "title")
+    except (BasicsError, ValueError, TypeError):
+        return None
+    return withdraw_incident(store, source, key, title) if key else None
 
 
 def _content_key(services: list[str], start: dt.datetime, title: str) -> str:

@@ -112,6 +112,29 @@ def set_severity(store: Store, incident_id: int, severity: str) -> None:
         db.execute("UPDATE incidents SET severity = ? WHERE id = ?", [severity, incident_id])
 
 
+def withdraw_incident(
+    store: Store, source: str, source_key: str, title: str | None
+) -> Incident | None:
+    """Delete the incident an import recorded under `source_key` (as `add_incident` finds
+    it: from this source, or from another of its kind with the same title), when a later
+    export says it was no incident (declined, merged, canceled); the incident as it was, or
+    None when none was recorded."""
+    kind = source.partition(":")[0]
+    with store.transaction() as db:
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM incidents "
+            "WHERE (source = $kind OR starts_with(source, $kinds)) AND source_key = $key "
+            "AND (source = $source OR lower(title) = lower($title)) "
+            "ORDER BY id LIMIT 1",
+            {"kind": kind, "kinds": f"{kind}:", "key": source_key, "source": source,
+             "title": (title or "").strip()},
+        ).fetchall()  # fmt: skip
+        if not rows:
+            return None
+        db.execute("DELETE FROM incidents WHERE id = ?", [rows[0][0]]).fetchall()
+    return _incident(rows[0])
+
+
 def remove_incident(store: Store, incident_id: int) -> Incident:
     """Delete one recorded incident; the incident as it was."""
     with store.transaction() as db:

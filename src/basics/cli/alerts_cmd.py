@@ -626,7 +626,8 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     (from any file), else by its services, start and title. Bad records are listed with
     their line or number and skipped; the exit code is 3 when any was. Records of no
     incident that happened (incident.io's test incidents, declined or merged ones) are
-    listed as skipped, with exit code 0.
+    listed as skipped, with exit code 0; one an earlier import recorded is removed
+    (withdrawn), so a replay no longer judges alerts against it.
 
     \b
     Example:
@@ -644,10 +645,12 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
         result = import_incidents(
             app.store, Path(name), app.config.timezone, app.config.service_names()
         )
-        if not (result.recorded or result.rejects or result.skipped):
+        if not (result.recorded or result.rejects or result.skipped or result.withdrawn):
             nothing_in(name, "incident")
             continue
         skipped = f", {len(result.skipped)} skipped (no incident)" if result.skipped else ""
+        if result.withdrawn:
+            skipped += f", {len(result.withdrawn)} withdrawn (no incident after all)"
         say(
             f"{name}: {plural(len(set(result.recorded)), 'incident')} recorded, updated or "
             f"already known, {len(result.rejects)} refused{skipped}"
@@ -656,6 +659,8 @@ def import_command(ctx: click.Context, files: tuple[str, ...]) -> None:
             click.echo(f"  {line}", err=True)
         for line in result.skipped:
             click.echo(f"  skipped: {line}", err=True)
+        for line in result.withdrawn:
+            click.echo(f"  withdrawn: {line}", err=True)
         if result.unknown_services:
             named = ", ".join(
                 f"{service} ({n} incident{'' if n == 1 else 's'})"
