@@ -267,6 +267,43 @@ def test_parquet_records_where_names_are_expected_yield_to_their_fields(make_env
     ]
 
 
+def test_parquet_attribute_named_as_a_struct_column_is_refused_naming_it(make_env: Any) -> None:
+    """`attrs.region: resource` where `resource` is a struct stored every row without its
+    region, with only a warning that the name "matched nothing" (JSON lines rejects each
+    such line naming the object). Refused before anything is stored, naming the column and
+    its type; the field inside it is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from basics.core.errors import InputError
+
+    env = make_env(
+        "sources:\n  lake:\n    format: parquet\n    fields: {attrs.region: resource}\n"
+        "  inner:\n    format: parquet\n    fields: {attrs.region: resource.region}\n"
+    )
+    path = env.root / "otel.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "ts": [dt.datetime(2026, 12, 4, 10, 0)],
+                "service": ["app"],
+                "resource": [{"region": "eu-west-1"}],
+            }
+        ),
+        path,
+    )
+
+    with pytest.raises(InputError) as refused:
+        env.ingest("lake", path)
+    assert str(refused.value) == (
+        f"{path}: fields: attrs.region: column 'resource' holds STRUCT(region VARCHAR), not a "
+        "value: name the field in it that holds the value (attrs.region: resource.<field>)"
+    )
+    assert env.counts()["batches"] == 0
+    assert env.ingest("inner", path).accepted == 1
+    assert [event[6] for event in env.events()] == [{"region": "eu-west-1"}]
+
+
 def test_parquet_rejects_standard_input_and_non_parquet(make_env: Any) -> None:
     from basics.core.errors import InputError
 

@@ -74,6 +74,14 @@ def parquet_staging_sql(
     )
     if map_column:
         attrs = f"coalesce(CAST({map_column} AS MAP(VARCHAR, VARCHAR)), {attrs})"
+    for name, inner in paths.attrs.items():
+        if column(inner) is not None and text(inner) is None:
+            # Every row's value would be missing: said once, as JSON lines says it per line.
+            held = types.get(inner) or "a struct, map or list"
+            raise InputError(
+                f"{path}: fields: attrs.{name}: column {inner!r} holds {held}, not a value: "
+                f"name the field in it that holds the value (attrs.{name}: {inner}.<field>)"
+            )
     named = [
         f"{{'k': {params.bind(name)}, 'v': {pick((path,))}}}" for name, path in paths.attrs.items()
     ]
