@@ -106,6 +106,11 @@ def test_flags_and_categories() -> None:
     with pytest.raises(ValueError, match="expected yes or no"):
         flag_of("maybe")
     assert checked_category("Manual  Deploy", [], True) == "manual-deploy"
+    assert [
+        checked_category(c, ["manual-deploy", "toil", "toilet-repair"], True)
+        for c in ("Toil: Manual deploy", "toil/manual deploy", "TOIL - manual-deploy", "Toil",
+                  "toilet repair")
+    ] == ["manual-deploy", "manual-deploy", "manual-deploy", "toil", "toilet-repair"]  # fmt: skip
     assert checked_category("interrupt", ["interrupt"], True) == "interrupt"
     assert checked_category("uncategorised", ["interrupt"], True) == "uncategorised"
     with pytest.raises(ValueError, match='unknown category "toil"'):

@@ -99,6 +99,9 @@ def test_repeated_columns_of_labels_and_components_are_read_whole() -> None:
     assert (record.service, record.category, record.automatable) == ("payments", "cleanup", True)
     assert row.columns == {"person": "person", "date": "date", "hours": "hours",
                            "service": "Component", "labels": "Labels"}  # fmt: skip
+    # A label's prefix in another case is the same prefix.
+    [record] = read(b"person,date,hours,Labels\nalice,2026-03-02,1,Toil:cleanup\n").records
+    assert record.category == "cleanup"
 
 
 def test_a_repeated_column_of_one_value_is_an_error_naming_it() -> None:

@@ -204,9 +204,15 @@ def flag_of(text: str) -> bool | None:
     raise ValueError(f'expected yes or no (true/false, y/n, 1/0, x), found "{text.strip()}"')
 
 
+_TOIL_PREFIX = re.compile(r"^\s*toil\s*(?::|/|\s-\s)\s*(?=\S)", re.IGNORECASE)
+"""How a tracker's task or label names toil of a kind: `Toil: Manual deploy`, `toil/interrupt`,
+`Toil - Access requests` (Harvest tasks, Jira labels): the kind is the category."""
+
+
 def category_of(text: str) -> str:
-    """A category as stored: lower case, spaces as hyphens (`Manual Deploy` → manual-deploy)."""
-    return "-".join(text.lower().split())
+    """A category as stored: lower case, spaces as hyphens (`Manual Deploy` → manual-deploy),
+    without a leading `Toil:` (`Toil: Manual deploy` is manual-deploy, not toil:-manual-deploy)."""
+    return "-".join(_TOIL_PREFIX.sub("", text).lower().split())
 
 
 def checked_category(text: str, allowed: Sequence[str], oncall_derived: bool) -> str:

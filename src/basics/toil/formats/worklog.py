@@ -386,7 +386,9 @@ class _RowReader:
 
 def _labelled(labels: list[str], prefix: str) -> str | None:
     """The value of the first label `prefix<value>` (toil:interrupt, service:api)."""
-    found = next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
+    found = next(
+        (label[len(prefix) :] for label in labels if label.lower().startswith(prefix)), None
+    )
     return found if found and found != "automatable" else None
 
 
