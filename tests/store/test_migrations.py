@@ -105,3 +105,24 @@ def test_a_version_6_store_learns_each_batch_s_newest_trusted_event(tmp_path: Pa
         (1, dt.datetime(2026, 3, 3, 23)),
         (2, None),
     ]
+
+
+def test_a_version_18_store_drops_the_toil_prefix_of_imported_categories(tmp_path: Path) -> None:
+    """`Toil: Manual deploy`, `toil / interrupt` and `Toil - access` were stored whole."""
+    path = tmp_path / "basics.duckdb"
+    old = _store_at_version(path, 18)
+    for number, category in enumerate(
+        ["toil:-manual-deploy", "toil-/-interrupt", "toil---access", "toil:", "toil", "toilet"]
+    ):
+        old.execute(
+            "INSERT INTO toil_entries (id, day, minutes, category, source, batch_id) "
+            "VALUES (?, DATE '2026-03-02', 30, ?, 'toil:worklog', 1)",
+            [number, category],
+        )
+    old.close()
+
+    store = Store(path)
+
+    assert [c for (c,) in store.query("SELECT category FROM toil_entries ORDER BY id")] == [
+        "manual-deploy", "interrupt", "access", "toil:", "toil", "toilet"
+    ]  # fmt: skip

@@ -356,4 +356,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE pages_replaced ADD COLUMN ack_unknown BOOLEAN;
         """,
     ),
+    (
+        19,
+        # A worklog's `Toil: Manual deploy` (Harvest's task) is the category manual-deploy:
+        # entries imported before were stored as `toil:-manual-deploy` (`toil/x`, `toil---x`
+        # for `Toil - x`), apart from the same toil logged by hand.
+        """
+        UPDATE toil_entries SET category = regexp_replace(category, '^toil(-?[:/]-?|---)', '')
+            WHERE regexp_matches(category, '^toil(-?[:/]-?|---).');
+        """,
+    ),
 ]
