@@ -40,6 +40,9 @@ def _error(text: str, tmp_path: Path) -> str:
         # Shorter than a rollup minute, or between minutes: always "no data".
         ("window", "1s", 'whole minutes, 1m to 366d, got "1s"'),
         ("window", "90s", 'whole minutes, 1m to 366d, got "90s"'),
+        # OpenSLO's fraction: read as 0.999 %, an SLO that is "ok" whatever fails.
+        ("objective", "0.999", "reads as 0.999 %: if you mean a fraction, write 99.9 ("),
+        ("objective", "0.5", "write 50 (percentages below 1 are refused)"),
     ],
 )
 def test_slo_values_refused_at_their_line(
@@ -102,3 +105,19 @@ def test_working_hours_are_refused_not_ignored(tmp_path: Path) -> None:
     error = _error(text, tmp_path)
     assert error.startswith("basics.yaml:9: people.ana.working_hours: working_hours is not")
     assert "PagerDuty's time classes" in error
+
+
+def test_slices_of_an_slo_that_counts_events_are_refused(tmp_path: Path) -> None:
+    """`slice` and `slice_target` without `budgeting: timeslices` were accepted and did
+    nothing: the SLO counted events (3 good of 4: 75 %, where slices would say 100 %)."""
+    error = _error(
+        SLO.format(objective="99", extra="slice: 5m\n        slice_target: 50"), tmp_path
+    )
+    assert error == (
+        "basics.yaml:4: services.www.slos.a: slice and slice_target apply to budgeting: "
+        "timeslices, and this SLO counts events (budgeting: occurrences, the default): add "
+        "budgeting: timeslices, or remove them"
+    )
+    timeslices = "budgeting: timeslices\n        slice: 5m\n        slice_target: 50"
+    config = parse_config(SLO.format(objective="99", extra=timeslices), tmp_path / "b.yaml")
+    assert config.services["www"].slos["a"].slice_s == 300

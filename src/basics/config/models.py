@@ -21,7 +21,14 @@ from pydantic import (
 
 from basics.config.alerting import BUILTIN_POLICIES, AlertingConfig, AlertPolicy
 from basics.config.checks import ChecksSettings
-from basics.config.expressions import And, Compare, Expr, format_expression, parse_expression
+from basics.config.expressions import (
+    And,
+    Compare,
+    Expr,
+    fields_used,
+    format_expression,
+    parse_expression,
+)
 from basics.config.people import (
     Person,
     Rotation,
@@ -244,6 +251,16 @@ class PrometheusSLI(_Model):
     def _threshold_text(cls, value: Any) -> Any:
         return None if value is None else str(value)
 
+    @field_validator("threshold_s")
+    @classmethod
+    def _threshold_number(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Decimal(value)
+            except InvalidOperation:
+                raise ValueError(f'expected seconds, such as 0.3, got "{value}"') from None
+        return value
+
     @field_validator("buckets")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
@@ -263,7 +280,24 @@ class PrometheusSLI(_Model):
             raise ValueError("counters need both errors and total selectors")
         if self.histogram is not None and (not self.buckets or self.threshold_s is None):
             raise ValueError("a histogram needs its buckets (seconds) and threshold_s")
+        if self.threshold_s is not None:
+            threshold = Decimal(self.threshold_s)
+            bounds = sorted(Decimal(text) for text in self.buckets)
+            if threshold not in bounds:
+                below = [b for b in bounds if b < threshold][-1:]
+                above = [b for b in bounds if b > threshold][:1]
+                raise ValueError(
+                    f"latency threshold {self.threshold_s}s is not a bucket boundary of "
+                    f"{self.histogram}; the nearest buckets are "
+                    f"{', '.join(str(b) for b in below + above)}: change the SLO's threshold "
+                    "or the histogram's buckets"
+                )
         return self
+
+
+def _fields_used_in(terms: list[Expr]) -> set[str]:
+    """The fields any of `terms` reads."""
+    return {name for term in terms for name in fields_used(term)}
 
 
 MAX_WINDOW_S = 366 * 86400
@@ -322,33 +356,48 @@ class SLOConfig(_Model):
 
     @model_validator(mode="after")
     def _prometheus_threshold(self) -> SLOConfig:
-        """A histogram's `threshold_s` is the latency `good:` compares with: rules exported
-        at another bucket would count other requests good than Basics does."""
+        """A histogram's `threshold_s` is the latency `good:` compares with, as the
+        histogram counts it (`le`: at most): rules exported at another bucket, or from a
+        `good:` of another shape, would count other requests good than Basics does."""
         threshold = None if self.prometheus is None else self.prometheus.threshold_s
         if threshold is None:
             return self
         expr = parse_expression(self.good)
         terms = expr.items if isinstance(expr, And) else (expr,)
-        limits = [
-            term
-            for term in terms
-            if isinstance(term, Compare)
-            and term.field.name == "duration_ms"
-            and term.op in ("<", "<=")
-        ]
-        if len(limits) == 1 and isinstance(limits[0].value, int | Decimal):
-            own = Decimal(limits[0].value) / 1000
-            if own != Decimal(threshold):
-                raise ValueError(
-                    f"prometheus.threshold_s {threshold} s is not the SLO's latency threshold "
-                    f"(good: {format_expression(limits[0])}, {own.normalize()} s): the exported "
-                    "rules would count other requests good than Basics does; write "
-                    f"threshold_s: {own.normalize()} (a bucket boundary of the histogram)"
-                )
+        limits = [t for t in terms if isinstance(t, Compare) and t.field.name == "duration_ms"]
+        rest = [t for t in terms if t not in limits]
+        wanted = f"duration_ms <= {(Decimal(threshold) * 1000).normalize():f}"
+        if len(limits) != 1 or "duration_ms" in _fields_used_in(rest):
+            raise ValueError(
+                f"prometheus: a histogram counts requests at most threshold_s ({threshold} s), "
+                f"and good: {self.good} is not one such limit on duration_ms: write {wanted} "
+                "(other conditions joined with `and`)"
+            )
+        limit = limits[0]
+        if limit.op != "<=" or not isinstance(limit.value, int | Decimal):
+            raise ValueError(
+                f"prometheus: a histogram counts requests at most threshold_s (`le`), and good: "
+                f"{format_expression(limit)} counts others: write {wanted}"
+            )
+        own = Decimal(limit.value) / 1000
+        if own != Decimal(threshold):
+            raise ValueError(
+                f"prometheus.threshold_s {threshold} s is not the SLO's latency threshold "
+                f"(good: {format_expression(limit)}, {own.normalize()} s): the exported "
+                "rules would count other requests good than Basics does; write "
+                f"threshold_s: {own.normalize()} (a bucket boundary of the histogram)"
+            )
         return self
 
     @model_validator(mode="after")
     def _timeslices(self) -> SLOConfig:
+        sliced = sorted({"slice", "slice_target"} & self.model_fields_set)
+        if self.budgeting == "occurrences" and sliced:
+            raise ValueError(
+                f"{' and '.join(sliced)} apply to budgeting: timeslices, and this SLO counts "
+                "events (budgeting: occurrences, the default): add budgeting: timeslices, or "
+                "remove them"
+            )
         if self.budgeting == "timeslices" and self.slice_target is None:
             raise ValueError("budgeting: timeslices needs slice_target (percent of good events)")
         if self.budgeting == "timeslices" and self.slice_s > self.shortest_window_s:
@@ -406,6 +455,13 @@ def _percentage(value: Any, allow_100: bool = False) -> Decimal:
     if number <= 0 or not upper_ok:
         hint = "; an objective of 100 leaves no error budget" if number == 100 else ""
         raise ValueError(f'{expected}, got "{value}"{hint}')
+    if number < 1:
+        # 0.999 is OpenSLO's way to write 99.9 %: read here, it would be 0.999 %, an
+        # objective every service meets, whose budget nothing exhausts.
+        raise ValueError(
+            f'expected a percentage, got "{value}", which reads as {value} %: if you mean '
+            f"a fraction, write {(number * 100).normalize():f} (percentages below 1 are refused)"
+        )
     return number
 
 
