@@ -132,3 +132,16 @@ def test_the_toil_weeks_are_the_config_zones_whole_weeks_in_summer_time(tmp_path
 
     # Hand count: one measured week (W13), 4 h of 40 h.
     assert (facts.toil_weeks, facts.toil_share) == (1, 0.1)
+
+
+def test_a_scorecard_as_of_a_time_still_to_come_is_shown_not_kept(app: App) -> None:
+    """`check --at 2027-03-08` (in a store of 2026) was kept: `--history` then showed only
+    2027-W10, the real weeks pushed out of its twelve, with no way to delete it."""
+    from basics.core.clock import utc_now
+
+    ahead = utc_now() + dt.timedelta(days=400)
+    report = app.catalog.check(ahead)
+    assert [card.service for card in report.services] == ["api", "web", "jobs"]
+    assert app.catalog.history() == []
+    app.catalog.check(dt.datetime(2026, 3, 8))
+    assert {r.week for r in app.catalog.history()} == {"2026-W10"}

@@ -45,8 +45,8 @@ class CatalogService:
         library: Library | None = None,
     ) -> CheckReport:
         """Every service's (or the named ones') scorecard at `at`; with `keep`, the day's
-        snapshot is kept when the store is writable. `library`: the post-mortems, when the
-        caller has read them already."""
+        snapshot is kept when the store is writable and `at` is not still to come.
+        `library`: the post-mortems, when the caller has read them already."""
         names = services or list(self.config.services)
         unknown = [n for n in names if n not in self.config.services]
         if unknown:
@@ -59,9 +59,17 @@ class CatalogService:
         cards = [compute.scorecard(f, settings, at, today) for f in self.facts(names, at, library)]
         report = CheckReport(at, compute.worst(c.verdict for c in cards), cards,
                              list(settings.skip))  # fmt: skip
-        if keep and not self.app.store.read_only:
+        if keep and not self.app.store.read_only and not self.ahead(at):
             self._snapshot(report)
         return report
+
+    @staticmethod
+    def ahead(at: dt.datetime) -> bool:
+        """Whether `at` is still to come: a scorecard as of then is shown, never kept (it
+        would stand in `--history` and the reviews as a week that has not happened)."""
+        from basics.core.clock import utc_now
+
+        return at > utc_now()
 
     def facts(
         self, names: list[str], at: dt.datetime, library: Library | None = None

@@ -68,6 +68,12 @@ def check(
             _history_table(rows)
         return
     report = app.catalog.check(at_option(ctx, at), list(services))
+    if app.catalog.ahead(report.at):
+        output.say(
+            f"note: {output.when(report.at)} is still to come: this scorecard is not kept "
+            "for --history or the weekly review",
+            err=True,
+        )
     if as_json:
         output.emit_json(report)
     elif as_csv:
