@@ -526,3 +526,38 @@ def test_log_reads_a_duration_written_over_several_words(
     assert done.exit_code == 0, done.output
     [entry] = json.loads(invoke(tmp_path, "toil", "list", "--json").stdout)
     assert (entry["minutes"], entry["description"]) == (minutes, description)
+
+
+def test_entries_name_services_as_basics_yaml_does_and_an_unknown_one_is_said(
+    tmp_path: Path,
+) -> None:
+    """`--service chekout` was stored with exit 0 and no word, so `toil report --service
+    checkout` missed its hours; an alias or another letter case was stored as told."""
+    config = CONFIG + "services:\n  checkout:\n    aliases: [Checkout API]\n"
+    make_app(tmp_path, config).close()
+    logged = invoke(tmp_path, "toil", "log", "1h", "restart", "--category", "interrupt",
+                    "--person", "bob", "--service", "chekout")  # fmt: skip
+    assert logged.exit_code == 0, logged.output
+    assert " ".join(logged.stderr.split()) == (
+        'warning: the entry names service "chekout", neither a service nor an alias in '
+        'basics.yaml (did you mean "checkout"?): stored under that name, in no report of a '
+        "service of basics.yaml; add it under services:, or as an alias of the service it is"
+    )
+    sheet = tmp_path / "w.csv"
+    sheet.write_text(
+        "person,date,hours,service,category\n"
+        "alice,2026-03-02,1,chekout,interrupt\n"
+        "alice,2026-03-03,2,Checkout API,interrupt\n"
+        "bob,2026-03-03,1,chekout,cleanup\n"
+    )
+    imported = invoke(tmp_path, "ingest", "toil", str(sheet))
+    assert imported.exit_code == 0, imported.output
+    assert " ".join(imported.stderr.split()).startswith(
+        'warning: 2 entries name service "chekout", neither a service nor an alias'
+    )
+    listed = json.loads(invoke(tmp_path, "toil", "list", "--json").stdout)
+    assert sorted((e["service"], e["minutes"]) for e in listed) == [
+        ("checkout", 120), ("chekout", 60), ("chekout", 60), ("chekout", 60),
+    ]  # fmt: skip
+    [result] = json.loads(invoke(tmp_path, "ingest", "toil", "--json", str(sheet)).stdout)
+    assert result["status"] == "duplicate"

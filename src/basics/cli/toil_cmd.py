@@ -126,6 +126,22 @@ def log(
         + (f" on {entry.service}" if entry.service else "")
         + f" (batch {entry.batch_id}; take it back with: basics toil remove {entry.id})"
     )
+    for name, count in app.toil.unknown_services([entry.service] if entry.service else []).items():
+        say(_unknown_service(name, count, app.config.service_names()), err=True)
+
+
+def _unknown_service(service: str, entries: int, names: dict[str, str]) -> str:
+    """What to say of `entries` entries of a service basics.yaml does not know."""
+    import difflib
+
+    close = difflib.get_close_matches(service.lower(), list(names), n=1)
+    guess = f' (did you mean "{names[close[0]]}"?)' if close else ""
+    told = "the entry names" if entries == 1 else f"{entries:,} entries name"
+    return (
+        f'warning: {told} service "{service}", neither a service nor an alias in basics.yaml'
+        f"{guess}: stored under that name, in no report of a service of basics.yaml; "
+        "add it under services:, or as an alias of the service it is"
+    )
 
 
 def _login_name() -> str:
@@ -218,12 +234,12 @@ def ingest_toil(
         output.emit_json(results)
     else:
         for result in results:
-            _summarise(result)
+            _summarise(result, app.config.service_names())
     if any(result.rejected for result in results):
         ctx.exit(EXIT_REJECTS)
 
 
-def _summarise(result: ToilImport) -> None:
+def _summarise(result: ToilImport, names: dict[str, str]) -> None:
     """What one import did, for people; its first rejects on stderr."""
     from basics.cli import output
 
@@ -263,6 +279,11 @@ def _summarise(result: ToilImport) -> None:
     output.say(
         "columns: " + ", ".join(f"{f} ← {c}" for f, c in result.columns.items()), indent="  "
     )
+    for service, count in list(result.unknown_services.items())[:5]:
+        output.say(_unknown_service(service, count, names), indent="  ", err=True)
+    if len(result.unknown_services) > 5:
+        output.say(f"and {len(result.unknown_services) - 5} more unknown services", indent="  ",
+                   err=True)  # fmt: skip
     output.rejects(name, result.first_rejects, result.rejected, result.batch_id)
 
 

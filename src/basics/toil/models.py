@@ -89,6 +89,7 @@ class ToilImport:
     columns: dict[str, str] = field(default_factory=dict)
     duplicate_of: int | None = None
     first_rejects: list[ToilReject] = field(default_factory=list)
+    unknown_services: dict[str, int] = field(default_factory=dict)  # not in basics.yaml
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from basics.config.models import Config
+from basics.config.models import Config, named_service
 from basics.config.people import People
 from basics.core.clock import monday, utc_now
 from basics.core.errors import InputError, NotFoundError
@@ -78,7 +79,7 @@ class ToilService:
             day=day or self.today(self.people.zone_of(who)),
             minutes=minutes,
             category=kind,
-            service=service or None,
+            service=named_service(service, self.config.service_names()) if service else None,
             description=description_of(description),
             ticket=ticket or None,
             automatable=automatable,
@@ -115,11 +116,30 @@ class ToilService:
         worklog = read_worklog(data, source.name, self.people, options)
         if not (worklog.records or worklog.rejects):  # a header alone, or with blank rows
             return ToilImport(source.name, "empty", columns=worklog.columns)
+        names = self.config.service_names()
+        worklog = dataclasses.replace(worklog, records=[
+            dataclasses.replace(r, service=named_service(r.service, names)) if r.service else r
+            for r in worklog.records
+        ])  # fmt: skip
         with self.store.transaction() as db:
             known = self._applied_batch(sha)  # imported meanwhile by another process
             if known is not None:
                 return ToilImport(source.name, "duplicate", duplicate_of=known)
-            return _store_worklog(db, source.name, sha, worklog)
+            result = _store_worklog(db, source.name, sha, worklog)
+        result.unknown_services = self.unknown_services(
+            [r.service for r in worklog.records if r.service]
+        )
+        return result
+
+    def unknown_services(self, services: list[str]) -> dict[str, int]:
+        """Of the services entries name (once per entry), those basics.yaml knows by no
+        name or alias, with how many entries name each, most first; none when basics.yaml
+        declares no service (nothing to tell a misspelling from)."""
+        names = self.config.service_names()
+        if not names:
+            return {}
+        counted = Counter(s for s in services if s.lower() not in names)
+        return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
     def remove(self, entry_id: int) -> Removed:
         """Delete one entry; a batch of one (`toil log`) is marked undone with it."""
