@@ -12,7 +12,16 @@ from starlette.concurrency import run_in_threadpool
 
 from basics.api.alerts import Limit, Offset
 from basics.api.problems import nothing_usable
-from basics.api.replies import hub, moment, optional_moment, page, read_body, reply
+from basics.api.replies import (
+    hub,
+    json_body_doc,
+    model_body,
+    moment,
+    optional_moment,
+    page,
+    read_body,
+    reply,
+)
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
 from basics.deploys.models import DeployStatus
@@ -86,15 +95,15 @@ class DeployIn(BaseModel):
     id: str | None = Field(None, description="Your CI's id: posting it again updates it.")
 
 
-@router.post("/deploys")
-async def record(
-    request: Request, deploy: DeployIn, authorization: Authorization = None
-) -> Response:
+@router.post("/deploys", openapi_extra=json_body_doc(DeployIn))
+async def record(request: Request, authorization: Authorization = None) -> Response:
     """`basics deploys record`: one deploy, from a CI pipeline (token scope `deploys`)."""
     from basics.core.clock import utc_now
     from basics.deploys.models import DeployRecord, recorded_key
 
+    # The token before the body: without one, nothing of the body is read or told.
     auth(request).require(authorization, "deploys")
+    deploy = await model_body(request, DeployIn)
 
     def job(app: App) -> Any:
         at = moment(app, deploy.at) if deploy.at else utc_now().replace(microsecond=0)

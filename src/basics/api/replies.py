@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from basics.records import plain
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from basics.slo.models import Series, SLOStatus
 
 MAX_LIMIT = 10_000
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def hub(request: Request) -> Hub:
@@ -145,16 +147,64 @@ async def read_body(request: Request) -> bytes:
             raise too_large
         parts.append(part)
     body = b"".join(parts)
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        import zlib
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding != "gzip":
+        raise HTTPException(
+            415, f"Content-Encoding {encoding} is not read: send the body as it is, or gzip"
+        )
+    return _gunzip(body, limit, too_large)
 
+
+def _gunzip(body: bytes, limit: int, too_large: Exception) -> bytes:
+    """Every member of a gzip body (RFC 1952: `cat a.gz b.gz`, bgzip and appended logs
+    make several), unpacked under `limit`; zeros after the last member (padding) are
+    ignored, anything else after it is refused, as a member cut short is."""
+    import zlib
+
+    from starlette.exceptions import HTTPException
+
+    unpacked: list[bytes] = []
+    size, rest = 0, body
+    while True:
         unpack = zlib.decompressobj(wbits=31)
         try:
-            body = unpack.decompress(body, limit + 1)
+            part = unpack.decompress(rest, limit + 1 - size)
         except zlib.error as error:
             raise HTTPException(400, f"the body is not valid gzip ({error})") from None
-        if len(body) > limit or unpack.unconsumed_tail:
+        size += len(part)
+        if size > limit or unpack.unconsumed_tail:
             raise too_large
         if not unpack.eof:  # cut short: what it holds is a part, never stored as the whole
             raise HTTPException(400, "the gzip body ended before its end (cut short?)")
-    return body
+        unpacked.append(part)
+        rest = unpack.unused_data
+        if not rest.strip(b"\0"):
+            return b"".join(unpacked)
+
+
+def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI of a JSON body a route reads itself (`model_body`), for `openapi_extra`."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+async def model_body(request: Request, model: type[ModelT]) -> ModelT:
+    """The body, read under `serve.max_body_mb` (`read_body`), as `model`; a 400 as FastAPI
+    gives for a body it validates. A route reads its body itself, after checking the
+    token: a body FastAPI parsed would be read whole, and its schema errors told, first."""
+    from fastapi.exceptions import RequestValidationError
+    from pydantic import ValidationError
+
+    body = await read_body(request)
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from basics.api.alerts import Limit, Offset
-from basics.api.replies import hub, optional_moment, page, reply
+from basics.api.replies import hub, json_body_doc, model_body, optional_moment, page, reply
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
 
@@ -45,14 +45,30 @@ def entries(
     person: str | None = None,
     service: str | None = None,
     category: str | None = None,
+    start: From = None,
+    finish: To = None,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> Response:
-    """`basics toil list --json`: stored entries, newest day first."""
+    """`basics toil list --json`: stored entries of the days [from, to) (YYYY-MM-DD),
+    newest day first."""
+    first, end = _day(start, "from"), _day(finish, "to")
     with hub(request).app() as app:
         people = [app.toil.resolve_person(person)] if person else None
-        found = app.toil.entries(None, None, people, service, category)
+        found = app.toil.entries(first, end, people, service, category)
         return page(request, found, limit, offset)
+
+
+def _day(text: str | None, name: str) -> dt.date | None:
+    """A day given as `from` or `to`; an InputError (400) naming it otherwise."""
+    from basics.core.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f'{name}: expected YYYY-MM-DD, found "{text}"') from None
 
 
 class ToilIn(BaseModel):
@@ -68,10 +84,12 @@ class ToilIn(BaseModel):
     automatable: bool | None = None
 
 
-@router.post("/toil")
-async def log(request: Request, entry: ToilIn, authorization: Authorization = None) -> Response:
+@router.post("/toil", openapi_extra=json_body_doc(ToilIn))
+async def log(request: Request, authorization: Authorization = None) -> Response:
     """`basics toil log`: one entry, a batch of its own (token scope `toil`)."""
+    # The token before the body: without one, nothing of the body is read or told.
     auth(request).require(authorization, "toil")
+    entry = await model_body(request, ToilIn)
 
     def job(app: App) -> Any:
         return app.toil.log(

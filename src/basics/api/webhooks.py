@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from basics.api.problems import nothing_usable
-from basics.api.replies import hub, moment, read_body, reply
+from basics.api.replies import hub, json_body_doc, model_body, moment, read_body, reply
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -83,46 +83,28 @@ class IncidentIn(BaseModel):
     )
 
 
-@router.post(
-    "/incidents",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": IncidentIn.model_json_schema()}},
-        }
-    },
-)
+@router.post("/incidents", openapi_extra=json_body_doc(IncidentIn))
 async def add_incident(request: Request, authorization: Authorization = None) -> Response:
     """`basics incidents add`: record an incident that replays are judged against."""
     from basics.alerting.incidents import add_incident as record
+    from basics.config.models import named_services
 
     # The token before the body: without one, nothing about the body (nor its schema) is said.
     auth(request).require(authorization, "incidents")
-    incident = _incident_in(await read_body(request))
-    key = (
-        incident.key
-        or hashlib.sha256(json.dumps(incident.model_dump(), sort_keys=True).encode()).hexdigest()
-    )
+    incident = await model_body(request, IncidentIn)
 
     def job(app: App) -> Any:
         start: dt.datetime = moment(app, incident.start)
         end: dt.datetime = moment(app, incident.end)
+        services = named_services(incident.services, app.config.service_names())
+        # Without a key, the incident as read (`12:10Z` and `12:10:00Z` are one time): the
+        # same incident posted again changes nothing, however its times are written.
+        read = [sorted(services), start.isoformat(), end.isoformat(),
+                incident.title.strip(), incident.severity]  # fmt: skip
+        key = incident.key or hashlib.sha256(json.dumps(read).encode()).hexdigest()
         return record(
-            app.store, incident.services, start, end, incident.title, incident.severity,
-            source="api", source_key=key, names=app.config.service_names(),
+            app.store, services, start, end, incident.title, incident.severity,
+            source="api", source_key=key,
         )  # fmt: skip
 
     return reply(request, await run_in_threadpool(hub(request).write, job))
-
-
-def _incident_in(body: bytes) -> IncidentIn:
-    """The body as an incident; a 400 as FastAPI gives for a body it validates."""
-    from fastapi.exceptions import RequestValidationError
-    from pydantic import ValidationError
-
-    try:
-        return IncidentIn.model_validate_json(body)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
-        ) from None

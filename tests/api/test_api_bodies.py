@@ -1,0 +1,142 @@
+"""What a write reads of its body, on a real server: every member of a gzip body, an
+encoding it cannot read refused, `serve.max_body_mb` and the token before any body (toil
+and deploys read theirs whole, and told their schema, before), an incident posted again
+with its times written otherwise changing nothing, and filters that name nothing, or that
+were ignored."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import Server
+
+TOKEN = "bsc_every-scope"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("bodies")
+    digest = hashlib.sha256(TOKEN.encode()).hexdigest()
+    scopes = "[events, pages, incidents, deploys, toil]"
+    (folder / "basics.yaml").write_text(
+        "timezone: UTC\n"
+        "sources:\n  api: {format: jsonl, service: checkout}\n"
+        "services:\n  checkout: {aliases: [Checkout API]}\n"
+        "people:\n  ana: {timezone: UTC}\n"
+        f"serve:\n  max_body_mb: 1\n  tokens:\n    all: {{sha256: {digest}, scopes: {scopes}}}\n"
+    )
+    running = Server(folder, env={"BASICS_API_TOKEN": ""})
+    yield running
+    running.stop()
+
+
+def lines(first: int, count: int) -> bytes:
+    return "".join(
+        json.dumps({"ts": f"2026-11-02T10:{n // 60:02d}:{n % 60:02d}Z", "status": 200}) + "\n"
+        for n in range(first, first + count)
+    ).encode()
+
+
+def test_every_member_of_a_gzip_body_is_read(server: Server) -> None:
+    """`gzip -c a >> ab.gz; gzip -c b >> ab.gz`: 200 `applied` with the first member's 1,000
+    events only, and sent again `duplicate`: the second 1,000 could never come in."""
+    body = gzip.compress(lines(0, 1000)) + gzip.compress(lines(1000, 1000))
+    headers = BEARER | {"Content-Encoding": "gzip"}
+
+    stored = server.client.post("/api/v1/events?source=api", content=body, headers=headers)
+    again = server.client.post("/api/v1/events?source=api", content=body, headers=headers)
+
+    assert stored.status_code == 200, stored.text
+    assert (stored.json()["status"], stored.json()["accepted"]) == ("applied", 2000)
+    assert again.json()["status"] == "duplicate"
+    # Zeros after the last member are padding; other bytes are no gzip.
+    padded = gzip.compress(lines(2000, 5)) + b"\0" * 512
+    answer = server.client.post("/api/v1/events?source=api", content=padded, headers=headers)
+    assert answer.json()["accepted"] == 5
+    garbage = gzip.compress(lines(2100, 5)) + b"not gzip"
+    refused = server.client.post("/api/v1/events?source=api", content=garbage, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["detail"].startswith("the body is not valid gzip")
+
+
+def test_an_encoding_not_read_is_415_naming_it(server: Server) -> None:
+    """A deflate body was read as text: 422 advising iconv, and a rejected batch kept."""
+    batches = server.get("/api/v1/batches").json()
+    answer = server.client.post(
+        "/api/v1/events?source=api",
+        content=zlib.compress(lines(3000, 5)),
+        headers=BEARER | {"Content-Encoding": "deflate"},
+    )
+    assert answer.status_code == 415
+    assert answer.json()["detail"] == (
+        "Content-Encoding deflate is not read: send the body as it is, or gzip"
+    )
+    assert server.get("/api/v1/batches").json() == batches
+
+
+@pytest.mark.parametrize("path", ["/api/v1/toil", "/api/v1/deploys"])
+def test_toil_and_deploys_check_the_token_first_and_keep_to_the_body_limit(
+    server: Server, path: str
+) -> None:
+    """Without a token, a 2 MiB body was read whole (150 MB raised the server's memory by
+    400 MB) and its schema errors told before the 401; with one, past `max_body_mb`
+    (1 MiB here) it was stored."""
+    big = json.dumps({"minutes": 5, "category": "x", "person": "ana", "service": "checkout",
+                      "description": "C" * 2 * 2**20})  # fmt: skip
+    for body in (big, "{}"):
+        answer = server.client.post(
+            path, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 401, answer.text
+        assert "field required" not in answer.text
+    too_large = server.client.post(
+        path, content=big, headers=BEARER | {"Content-Type": "application/json"}
+    )
+    assert too_large.status_code == 413
+    named = server.client.post(path, json={}, headers=BEARER)
+    assert named.status_code == 400
+    assert "field required" in named.json()["detail"]
+
+
+def test_an_incident_posted_again_with_its_times_written_otherwise_is_one(server: Server) -> None:
+    """Without a `key`, `12:10Z` and `12:10:00Z` made two incidents (`incidents add` with
+    the same values says "recorded already")."""
+    incident = {"services": ["checkout"], "start": "2026-11-02T12:00Z",
+                "end": "2026-11-02T12:10Z", "title": "Checkout 502s"}  # fmt: skip
+    first = server.client.post("/api/v1/incidents", json=incident, headers=BEARER)
+    written_otherwise = incident | {"services": ["Checkout API"], "end": "2026-11-02T12:10:00Z"}
+    second = server.client.post("/api/v1/incidents", json=written_otherwise, headers=BEARER)
+
+    assert first.status_code == second.status_code == 200, second.text
+    assert first.json()["id"] == second.json()["id"]
+    assert len(server.get("/api/v1/incidents").json()) == 1
+
+
+def test_a_filter_naming_nothing_is_404_and_toil_days_are_kept_to(server: Server) -> None:
+    """`/incidents?service=nope` answered 200 `[]` (the CLI exits 1 naming the services);
+    `/toil?from=&to=` returned every entry."""
+    missing = server.get("/api/v1/incidents", service="nope")
+    assert missing.status_code == 404
+    assert "nope" in missing.json()["detail"]
+    assert [i["title"] for i in server.get("/api/v1/incidents", service="checkout api").json()] == [
+        "Checkout 502s"
+    ]
+    for day in ("2026-11-02", "2026-11-03", "2026-11-04"):
+        logged = server.client.post(
+            "/api/v1/toil",
+            json={"minutes": 30, "category": "interrupt", "person": "ana", "day": day},
+            headers=BEARER,
+        )
+        assert logged.status_code == 200, logged.text
+    days = [e["day"] for e in server.get("/api/v1/toil", **{"from": "2026-11-03"}).json()]
+    assert days == ["2026-11-04", "2026-11-03"]
+    days = [e["day"] for e in server.get("/api/v1/toil", to="2026-11-03").json()]
+    assert days == ["2026-11-02"]
+    assert server.get("/api/v1/toil", to="3 Nov").status_code == 400
