@@ -11,6 +11,7 @@ file, and opens it again when the CLI is done; requests that arrive meanwhile wa
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -244,7 +245,11 @@ class Hub:
         from basics.store.duckdb_store import Store
 
         store = Store(self.path, wait_s=max(self.wait_s, 60.0), quiet=self._generation > 0)
-        App(self.config, store).slo  # noqa: B018 - migrates and brings rollups up to date
+        try:
+            App(self.config, store).slo  # noqa: B018 - migrates and brings rollups up to date
+        except BaseException:
+            store.close()  # else each retry leaves one more connection holding the file
+            raise
         with self._changed:
             self._store = store
             self._generation += 1
@@ -281,12 +286,18 @@ class Hub:
             # waits (in DuckDB's lock) until the last of them is done.
             while turns.waiting(self.path) and not self._stopping:
                 time.sleep(WATCH_S)
+            said = None
             while not self._stopping:
                 try:
                     self._open()
                     break
-                except BasicsError:
-                    time.sleep(1)  # held for over a minute (or damaged): requests get 503
+                except BasicsError as error:
+                    # Held for over a minute (or damaged): requests get 503; the operator
+                    # is told why, once for each reason.
+                    if str(error) != said:
+                        said = str(error)
+                        sys.stderr.write(f"basics serve: cannot take the store back: {said}\n")
+                    time.sleep(1)
         finally:
             with self._changed:
                 self._lending = False
