@@ -6,6 +6,7 @@ were ignored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -38,8 +39,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def lines(first: int, count: int) -> bytes:
+    """Events `first` to `first + count` seconds after 2026-11-02 10:00 UTC, one each."""
+    start = dt.datetime(2026, 11, 2, 10)
     return "".join(
-        json.dumps({"ts": f"2026-11-02T10:{n // 60:02d}:{n % 60:02d}Z", "status": 200}) + "\n"
+        json.dumps({"ts": f"{start + dt.timedelta(seconds=n):%Y-%m-%dT%H:%M:%SZ}", "status": 200})
+        + "\n"
         for n in range(first, first + count)
     ).encode()
 
@@ -140,3 +144,25 @@ def test_a_filter_naming_nothing_is_404_and_toil_days_are_kept_to(server: Server
     days = [e["day"] for e in server.get("/api/v1/toil", to="2026-11-03").json()]
     assert days == ["2026-11-02"]
     assert server.get("/api/v1/toil", to="3 Nov").status_code == 400
+
+
+def test_a_body_repeating_stored_events_says_the_parameters_that_apply(server: Server) -> None:
+    """A body of 60 events, one identical to a stored one, was refused with advice to pass
+    --skip-overlap or --allow-overlap, flags a sender cannot pass (and `skip_overlap=true`
+    was ignored: 409 again)."""
+    first = server.client.post("/api/v1/events?source=api", content=lines(4000, 10), headers=BEARER)
+    assert first.json()["accepted"] == 10
+    body = lines(4009, 60)  # its first line is the stored 4009th
+
+    refused = server.client.post("/api/v1/events?source=api", content=body, headers=BEARER)
+    assert refused.status_code == 409
+    detail = refused.json()["detail"]
+    assert "pass ?overlap=skip;" in detail and "?overlap=allow;" in detail
+    assert "--" not in detail.replace("--skip", "").replace("--allow", "")
+    skipped = server.client.post(
+        "/api/v1/events?source=api&overlap=skip", content=body, headers=BEARER
+    )
+    assert skipped.status_code == 200, skipped.text
+    assert skipped.json()["accepted"] == 59  # 60 - the one stored already
+    wrong = server.client.post("/api/v1/events?source=api&overlap=yes", content=b"", headers=BEARER)
+    assert wrong.status_code == 400

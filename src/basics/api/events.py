@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import tempfile
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from basics.api.problems import problem
 from basics.api.replies import hub, read_body, reply
 from basics.api.webhooks import Authorization, auth
-from basics.core.errors import InputError, NotFoundError
+from basics.core.errors import ConflictError, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -30,6 +30,13 @@ PROTOBUF = "application/x-protobuf"
 async def events(
     request: Request,
     source: Annotated[str, Query(description="The source in basics.yaml the body is read as.")],
+    overlap: Annotated[
+        Literal["refuse", "skip", "allow"],
+        Query(
+            description="Records identical to stored ones: refuse the body (409), skip them "
+            "(--skip-overlap) or store them as distinct records (--allow-overlap)."
+        ),
+    ] = "refuse",
     authorization: Authorization = None,
 ) -> Response:
     """`basics ingest events FILE --source S` for a request body (scope `events`): one
@@ -38,7 +45,11 @@ async def events(
     auth(request).require(authorization, "events")
     body = await read_body(request)
     label = f"POST /api/v1/events ({source})"
-    result = await run_in_threadpool(_ingest, request, source, body, label)
+    try:
+        result = await run_in_threadpool(_ingest, request, source, body, label, overlap)
+    except ConflictError as error:  # say the parameters, not the CLI's flags
+        told = str(error).replace("--skip-overlap", "?overlap=skip")
+        raise ConflictError(told.replace("--allow-overlap", "?overlap=allow")) from None
     if result.status == "rejected":
         first = result.first_rejects[0] if result.first_rejects else None
         where = f"line {first.line}: {first.field or 'record'}: {first.reason}" if first else ""
@@ -90,7 +101,9 @@ async def _otlp(request: Request, authorization: str | None, signal: str) -> Res
     return Response(json.dumps(partial), media_type="application/json")
 
 
-def _ingest(request: Request, source: str, body: bytes, label: str) -> BatchResult:
+def _ingest(
+    request: Request, source: str, body: bytes, label: str, overlap: str = "refuse"
+) -> BatchResult:
     """Save the body to a file and ingest it on the server's writer."""
     handle, path = tempfile.mkstemp(prefix="basics-post-", suffix=".body")
     try:
@@ -98,7 +111,10 @@ def _ingest(request: Request, source: str, body: bytes, label: str) -> BatchResu
             file.write(body)
 
         def job(app: App) -> BatchResult:
-            return app.ingest_events(source, path, label=label)
+            return app.ingest_events(
+                source, path, label=label, allow_overlap=overlap == "allow",
+                skip_overlap=overlap == "skip",
+            )  # fmt: skip
 
         return hub(request).write(job)
     finally:
