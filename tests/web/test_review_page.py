@@ -113,12 +113,12 @@ def test_the_demos_week(demo_server: Server) -> None:
     assert f"`{items[0]['formula']}`" in story
     burned = re.search(r"search/latency: ([\d.]+ %) of its error budget", search[0]["title"])
     assert burned is not None
-    assert f"{burned.group(1)}, {search[0]['cost_hours']:.1f} h, after the themes" in story
+    assert f"{burned.group(1)}, {search[0]['cost_hours']:.1f} h, fifth" in story
+    assert search[0]["rank"] == 5
     assert "`attrs.version 3.5.0`" in story
-    themes = [i for i in items if i["kind"] == "theme"]
-    assert "three recurring themes" in story and "8 h each" in story
-    assert len(themes) == 3 and {i["cost_hours"] for i in themes} == {8.0}
-    assert max(i["rank"] for i in themes) < search[0]["rank"]
+    # The one recurring theme recurred in W07, not this week: nothing of it is ranked.
+    assert "No theme is ranked that week" in story
+    assert [i for i in items if i["kind"] == "theme"] == []
 
 
 def test_what_changed_is_the_apis_and_the_markdowns(demo_server: Server) -> None:
@@ -251,3 +251,14 @@ def test_the_page_draws_in_chromium(demo_server: Server, tab: Watched) -> None:
     page.wait_for_url("**/review?week=2026-W08")
     assert page.locator("#week").inner_text() == "2026-W08"
     assert tab.dialogs == [] and tab.errors == []
+
+
+def test_a_week_the_imports_do_not_reach_shows_no_data(demo_server: Server) -> None:
+    """Pages and deploys of a week after the newest import were `None` on the page (the
+    JSON's null written out), and 0 before that."""
+    html = demo_server.get("/review", week="2026-W30").text
+    for name in ("pages", "previous_pages", "night_pages", "deploys", "failed_deploys"):
+        tile = re.search(rf'data-figure="{name}" data-value="([^"]*)">(.*?)</', html)
+        assert tile is not None, name
+        assert tile.groups() == ("", '<span class="nodata">no data'), name
+    assert "None" not in html

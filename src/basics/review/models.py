@@ -60,26 +60,37 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The span the imports cover (naive UTC): from the oldest record to the later of the
+    newest record and the newest import, which told what had happened up to then."""
+
+    first: dt.datetime
+    last: dt.datetime
+
+
+@dataclass(frozen=True)
 class Changes:
     """What changed in each basic over the week (and the week before, to compare)."""
 
     slos: list[SLOWeek] = field(default_factory=list)
     pages_imported: bool = True  # False: no page stored at all, so 0 pages is no data
-    pages: int = 0
-    previous_pages: int = 0
-    night_pages: int = 0
+    pages_coverage: Coverage | None = None  # None: no page stored
+    pages: int | None = 0  # None: the week is outside `pages_coverage`, no data (not 0)
+    previous_pages: int | None = 0
+    night_pages: int | None = 0
     people: list[PersonWeek] = field(default_factory=list)
     noisy_alerts: list[AlertWeek] = field(default_factory=list)
     toil_hours: float | None = None  # None: no entries that week, no data (not zero toil)
     previous_toil_hours: float | None = None
     toil_categories: dict[str, float] = field(default_factory=dict)
     deploys_recorded: bool = True  # False: no deploy stored at all, so 0 deploys is no data
-    deploys: int = 0
-    previous_deploys: int = 0
+    deploys_coverage: Coverage | None = None  # None: no deploy stored
+    deploys: int | None = 0  # None: the week is outside `deploys_coverage`, no data (not 0)
+    previous_deploys: int | None = 0
     change_failure_rate: float | None = None
-    failed_deploys: int = 0
+    failed_deploys: int | None = 0
     new_postmortems: list[str] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)  # those that recurred this week
     postmortems_written: bool = True  # False: none in the folder, so 0 items is no data
     actions_opened: int = 0
     actions_closed: int = 0

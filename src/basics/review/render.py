@@ -3,9 +3,11 @@ self-contained HTML file (inline styles and SVG bars, no network), user text esc
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from typing import Literal
 
-from basics.review.models import Candidate, Changes, Review
+from basics.review.models import Candidate, Changes, Coverage, Review
 
 
 def summary(r: Review) -> list[str]:
@@ -22,29 +24,59 @@ def summary(r: Review) -> list[str]:
     lines.append(f"Error budget burned this week: {said}")
     people = ", ".join(f"{p.person} {p.pages} ({p.night_pages} at night)" for p in c.people[:4])
     people += _more(len(c.people), 4, "people") if people else ""
-    if c.pages_imported:
-        lines.append(f"Pages: {c.pages} (week before {c.previous_pages}), {c.night_pages} at "
-                     "night" + (f"; {people}" if people else ""))  # fmt: skip
+    if c.pages is not None:
+        lines.append(f"Pages: {c.pages} (week before {_count(c.previous_pages)}), "
+                     f"{c.night_pages} at night" + (f"; {people}" if people else ""))  # fmt: skip
     else:
-        lines.append("Pages: no data (none imported: basics ingest pages FILE)")
+        lines.append(_no_data(r, "pages", c.pages_coverage))
     noisy = ", ".join(f"{a.alert} {a.pages}" for a in c.noisy_alerts[:3])
     noisy += _more(len(c.noisy_alerts), 3, "alerts") if noisy else ""
     if noisy:
         lines.append(f"Noisiest alerts: {noisy}")
     lines.append(f"Toil: {_hours(c.toil_hours)} (week before {_hours(c.previous_toil_hours)})")
     cfr = f", {c.change_failure_rate:.0%} failed" if c.change_failure_rate is not None else ""
-    lines.append(f"Deploys: {c.deploys} (week before {c.previous_deploys}){cfr}"
-                 if c.deploys_recorded
-                 else "Deploys: no data (none recorded: basics deploys record)")  # fmt: skip
+    lines.append(f"Deploys: {c.deploys} (week before {_count(c.previous_deploys)}){cfr}"
+                 if c.deploys is not None
+                 else _no_data(r, "deploys", c.deploys_coverage))  # fmt: skip
     if c.new_postmortems:
         lines.append(f"New post-mortems: {'; '.join(c.new_postmortems)}")
     if c.themes:
-        lines.append(f"Recurring themes: {'; '.join(c.themes)}")
+        lines.append(f"Themes recurring this week: {'; '.join(c.themes)}")
     lines.append(f"Action items: {c.actions_opened} opened, {c.actions_closed} closed, "
                  f"{c.actions_overdue} overdue" if c.postmortems_written
                  else "Action items: no data (no post-mortem written)")  # fmt: skip
     lines.append(_scorecard_line(c))
     return lines
+
+
+_NO_DATA = {
+    "pages": ("imported", "page or import", "page", "basics ingest pages FILE"),
+    "deploys": ("recorded", "deploy or record", "deploy", "basics deploys record"),
+}
+"""How a line of pages or deploys says no data: stored how, what ends the span the store
+knows, one of them, and the command that stores more."""
+
+
+def _no_data(r: Review, what: Literal["pages", "deploys"], known: Coverage | None) -> str:
+    """Pages or deploys of a week the store knows nothing of: it never held any, or the week
+    lies after the newest (or before the oldest) that the imports cover."""
+    stored, newest, one, command = _NO_DATA[what]
+    if known is None:
+        why = f"none {stored}: {command}"
+    elif r.start > known.last:
+        why = f"{what} known up to {_second(known.last)}, the newest {newest}: {command}"
+    else:
+        why = f"{what} known from {_second(known.first)}, the oldest {one}"
+    return f"{what.capitalize()}: no data ({why})"
+
+
+def _second(moment: dt.datetime) -> str:
+    """A moment to the second, as ISO 8601 UTC (an import's end has microseconds)."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def _count(value: int | None) -> str:
+    return "no data" if value is None else str(value)
 
 
 def _more(count: int, shown: int, what: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from basics.core.clock import iso_utc, iso_week, monday
 from basics.core.errors import InputError, NotFoundError
@@ -16,6 +16,7 @@ from basics.review.models import (
     AlertWeek,
     Candidate,
     Changes,
+    Coverage,
     Kind,
     PersonWeek,
     Review,
@@ -27,16 +28,21 @@ if TYPE_CHECKING:
     from basics.app import App
     from basics.config.review import ReviewWeights
     from basics.postmortems.service import Library
+    from basics.postmortems.themes import Theme
     from basics.slo.models import Contributor, Counts
     from basics.slo.service import SLOService
 
+    Cause = tuple[str | None, Contributor | None]
+    """The dimension an SLO's bad events fell on unevenly, and its top value (or none)."""
+
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
-THEME_MEMORY = dt.timedelta(days=180)
-"""A theme counts while one of its post-mortems is this recent."""
 BROKEN_DOWN = 5
-"""SLOs whose burn is broken down by cause (the ones that burned most): only they are ranked."""
+"""SLOs whose burn is broken down by cause (the ones that burned most): the lookup reads raw
+events, so it is bounded; every SLO above `min_budget_percent` is ranked all the same."""
 GOOD_SAMPLE = 8
+IMPORT_REACH = dt.timedelta(days=7)
+"""How far past its newest record an import loaded long after it tells of quiet weeks."""
 """Choosing a cause's dimension reads every bad event and one good event in this many."""
 
 
@@ -94,23 +100,16 @@ class ReviewService:
         ]
         worst = sorted((s for s in found if s.budget_burned), key=lambda s: -(s.budget_burned or 0))
         floor = self.config.review.min_budget_percent / 100
-        candidates = []
-        # Only the SLOs whose cause is looked for are ranked: one costed on its whole burn
-        # would outrank one costed on its cause's share of a larger burn.
-        chosen = [s for s in worst if (s.budget_burned or 0) >= floor][:BROKEN_DOWN]
-        causes = self._causes([s.slo for s in chosen], start, stop)
-        for week, (by, top) in zip(chosen, causes, strict=True):
-            burned = 100 * (week.budget_burned or 0)
-            cause = f"{by} {top.value}" if top is not None else None
-            evidence = (f"basics slo breakdown {week.slo} --by {by or 'auto'} "
-                        f"--from {iso_utc(start)} --to {iso_utc(stop)}")  # fmt: skip
-            share = top.share_of_bad if top is not None and top.share_of_bad else 1.0
-            candidates.append(compute.budget(week.slo, burned, cause, share, w, evidence))
-        return found, candidates
+        # Every SLO that burned at least the floor is ranked on its whole burn; the cause is
+        # looked for in those that burned most (bounded: breakdowns scan raw events).
+        ranked = [s for s in worst if (s.budget_burned or 0) >= floor]
+        causes = self._causes([s.slo for s in ranked[:BROKEN_DOWN]], start, stop)
+        return found, [
+            _budget_candidate(s, causes[n] if n < len(causes) else None, start, stop, w)
+            for n, s in enumerate(ranked)
+        ]
 
-    def _causes(
-        self, names: list[str], start: dt.datetime, stop: dt.datetime
-    ) -> list[tuple[str | None, Contributor | None]]:
+    def _causes(self, names: list[str], start: dt.datetime, stop: dt.datetime) -> list[Cause]:
         """Each SLO's cause (`_cause`), two at a time: the breakdowns are DuckDB's work,
         which releases the GIL, each thread on a connection of its own."""
         import threading
@@ -122,7 +121,7 @@ class ReviewService:
 
         opened: list[SLOService] = []
 
-        def one(name: str) -> tuple[str | None, Contributor | None]:
+        def one(name: str) -> Cause:
             if not hasattr(local, "slo"):
                 local.slo = SLOService(self.app.store.cursor(), self.config)
                 opened.append(local.slo)
@@ -135,9 +134,7 @@ class ReviewService:
             for service in opened:
                 service.store.close()
 
-    def _cause(
-        self, slo: SLOService, name: str, start: dt.datetime, stop: dt.datetime
-    ) -> tuple[str | None, Contributor | None]:
+    def _cause(self, slo: SLOService, name: str, start: dt.datetime, stop: dt.datetime) -> Cause:
         """The dimension and value most of an SLO's bad events fell on in the week.
 
         The dimension is chosen by `breakdown --by auto` over the week's worst day (the most
@@ -200,11 +197,15 @@ class ReviewService:
                   for a in report.alerts]  # fmt: skip
         evidence = f"basics oncall report --from {iso_utc(start)} --to {iso_utc(stop)}"
         candidates = [_alert_candidate(a, w, evidence) for a in alerts]
+        known = self._coverage("pages", "created_at")
+        # A week the imports do not reach is no data (None), not a quiet week of 0 pages.
+        now, earlier = compute.covers(known, start, stop), compute.covers(known, before, start)
         return {
-            "pages_imported": bool(self.app.store.scalar("SELECT count(*) FROM pages")),
-            "pages": report.pages,
-            "previous_pages": len(self.app.oncall.pages(before, start)),
-            "night_pages": report.concentration.night_pages,
+            "pages_imported": known is not None,
+            "pages_coverage": known,
+            "pages": report.pages if now else None,
+            "previous_pages": len(self.app.oncall.pages(before, start)) if earlier else None,
+            "night_pages": report.concentration.night_pages if now else None,
             "people": people,
             "noisy_alerts": sorted(alerts, key=lambda a: (-a.night_pages, -a.pages, a.alert))[:5],
         }, candidates
@@ -236,13 +237,36 @@ class ReviewService:
     ) -> dict[str, Any]:
         now = self.app.deploys.dora(start, stop).total
         earlier = self.app.deploys.dora(before, start).total
+        known = self._coverage("deploys", "deployed_at")
+        # A week the records do not reach is no data (None), not a week of 0 deploys.
+        covered = compute.covers(known, start, stop)
         return {
-            "deploys_recorded": bool(self.app.store.scalar("SELECT count(*) FROM deploys")),
-            "deploys": now.deploys,
-            "previous_deploys": earlier.deploys,
+            "deploys_recorded": known is not None,
+            "deploys_coverage": known,
+            "deploys": now.deploys if covered else None,
+            "previous_deploys": earlier.deploys if compute.covers(known, before, start) else None,
             "change_failure_rate": now.change_failure_rate.ratio,
-            "failed_deploys": now.change_failure_rate.count,
+            "failed_deploys": now.change_failure_rate.count if covered else None,
         }
+
+    def _coverage(self, kind: Literal["pages", "deploys"], column: str) -> Coverage | None:
+        """What the store knows of pages or deploys (`kind`, its table and its batches'
+        kind): from the oldest record's `column` to the latest that an applied import told
+        of. An import (an export pulled, a webhook delivered, a deploy recorded) at T tells
+        what happened up to T, unless its newest record is more than `IMPORT_REACH` older
+        than T (a history loaded later, the demo's): then up to that record and
+        `IMPORT_REACH` past it. Never before the newest record. None when it holds none."""
+        oldest, newest, told = self.app.store.query(
+            f"WITH per AS (SELECT batch_id, max({column}) AS newest FROM {kind} "
+            "GROUP BY batch_id) "
+            f"SELECT (SELECT min({column}) FROM {kind}), (SELECT max({column}) FROM {kind}), "
+            "(SELECT max(least(b.finished_at, per.newest + ?)) FROM per "
+            " JOIN batches b ON b.id = per.batch_id WHERE b.kind = ? AND b.status = 'applied')",
+            [IMPORT_REACH, kind],
+        )[0]
+        if oldest is None:
+            return None
+        return Coverage(oldest, max(newest, told or newest))
 
     def _postmortems(
         self, monday: dt.date, w: ReviewWeights, library: Library
@@ -260,25 +284,8 @@ class ReviewService:
             carded = [name for name in pm.services if name in declared]
             for key in carded or ["(no service)"]:
                 overdue[key] = overdue.get(key, 0) + 1
-        # Themes as they stood when the week ended: a later post-mortem is not yet known.
-        themes = [
-            (t, known)
-            for t in service.themes(library=library)
-            if len(known := [pm for pm in t.postmortems if pm.date and pm.date < last]) >= 2
-            and max(pm.date for pm in known if pm.date) >= last - THEME_MEMORY
-        ]
-        candidates = [
-            compute.candidate(
-                "theme",
-                f"recurring theme: {t.name} ({', '.join(pm.id for pm in known)})",
-                None,
-                len(known),
-                "post-mortems",
-                w.postmortem,
-                "basics postmortems themes",
-            )
-            for t, known in themes
-        ] + [
+        themes, recurring = _recurred(service.themes(library=library), first, last, w)
+        candidates = recurring + [
             compute.candidate(
                 "overdue",
                 f"{service_name}: {plural(count, 'overdue action item')}",
@@ -293,7 +300,7 @@ class ReviewService:
         return {
             "postmortems_written": bool(library.postmortems),
             "new_postmortems": [f"{pm.id}: {pm.title}" for pm in new],
-            "themes": [t.name for t, _ in themes],
+            "themes": themes,
             "actions_opened": sum(len(pm.action_items) for pm in new),
             "actions_closed": sum(1 for _, i in items if i.closed and first <= i.closed < last),
             "actions_overdue": len(past_due),
@@ -327,6 +334,43 @@ class ReviewService:
             else None,
             "previous_no_data_services": sorted(s for s, v in before.items() if v is None),
         }, candidates
+
+
+def _recurred(
+    themes: list[Theme], first: dt.date, last: dt.date, w: ReviewWeights
+) -> tuple[list[str], list[Candidate]]:
+    """The themes that recurred in the local days [first, last), by `postmortems themes`'
+    rule (one of its post-mortems started after one of its action items was closed), each
+    costed as its post-mortems that recurred in them × `postmortem`: a theme costs the weeks
+    it comes back in, not every week after."""
+    found = [(t, ids) for t in themes if (ids := compute.recurred_in(t.recurrences, first, last))]
+    candidates = [
+        compute.candidate(
+            "theme",
+            f"recurring theme: {t.name}, recurred in {', '.join(ids)} (of "
+            f"{', '.join(pm.id for pm in t.postmortems if pm.date and pm.date < last)})",
+            None,
+            len(ids),
+            "post-mortem" if len(ids) == 1 else "post-mortems",
+            w.postmortem,
+            "basics postmortems themes",
+        )
+        for t, ids in found
+    ]
+    return [t.name for t, _ in found], candidates
+
+
+def _budget_candidate(
+    week: SLOWeek, cause: Cause | None, start: dt.datetime, stop: dt.datetime, w: ReviewWeights
+) -> Candidate:
+    """An SLO's burn this week, costed whole, with where its bad events fell (`cause`: the
+    dimension and its top value; None when it was not looked for)."""
+    by, top = cause or (None, None)
+    said = compute.cause_said(by, top.value if top else None, top.share_of_bad if top else None,
+                              looked_for=cause is not None)  # fmt: skip
+    evidence = (f"basics slo breakdown {week.slo} --by {by or 'auto'} "
+                f"--from {iso_utc(start)} --to {iso_utc(stop)}")  # fmt: skip
+    return compute.budget(week.slo, 100 * (week.budget_burned or 0), w, evidence, said)
 
 
 def _alert_candidate(a: AlertWeek, w: ReviewWeights, evidence: str) -> Candidate:
