@@ -532,6 +532,84 @@ def test_spans_are_half_open_absolute_minute_runs_with_their_peak() -> None:
     assert compute.spans(0, np.zeros(4, dtype=np.bool_), np.zeros(4), 0, suppressed=True) == []
 
 
+TEN_MINUTES = Tier(600, None, Fraction(1), "page")
+
+
+def three_a_minute(bad: list[int]) -> compute.Cumulative:
+    totals = np.full(len(bad), 3, dtype=np.int64)
+    return compute.Cumulative.of(totals, totals - np.asarray(bad, dtype=np.int64))
+
+
+def test_a_span_on_at_the_range_start_is_traced_back_to_its_start() -> None:
+    """Three events a minute and one bad in minutes 12-14; a 10-minute tier at burn rate 1
+    of 99.9 % fires while its window holds a bad event (1000 > 30): minutes 12 to 23, a span
+    [12, 24) with a peak of 3 bad in 30, a burn of 100. A range starting at the end of
+    minute 19 (first = 20) or 23 holds it whole; one starting at the end of minute 24, when
+    it has reset, does not. Failing from minute 0, it is on from the first minute whose
+    window the series holds whole (9): it began then or before."""
+    bad = [0] * 40
+    bad[12:15] = [1, 1, 1]
+    burst = three_a_minute(bad)
+
+    def spans(series: compute.Cumulative, first: int) -> list[Span]:
+        return compute.range_spans(series, first, THREE_NINES, TEN_MINUTES, 0, 0, False)
+
+    whole = [Span(0, 12, 24, pytest.approx(3 / 30 / 0.001), False)]
+    assert spans(burst, 10) == spans(burst, 20) == spans(burst, 24) == whole
+    assert spans(burst, 25) == []
+    assert spans(three_a_minute([1] * 40), 20) == [Span(0, 9, None, 1 / 3 / 0.001, False)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bad=st.lists(st.integers(0, 3), min_size=40, max_size=40),
+    first=st.integers(10, 39),
+    cut=st.integers(10, 39),
+)
+def test_where_the_range_starts_never_changes_a_firing(
+    bad: list[int], first: int, cut: int
+) -> None:
+    """A firing on at both starts is the same span from either: the same start, reset and
+    peak; a range starting later only leaves out those over before it starts."""
+    series = three_a_minute(bad)
+    early, late = sorted((first, cut))
+
+    def spans(since: int) -> list[Span]:
+        return compute.range_spans(series, since, THREE_NINES, TEN_MINUTES, 0, 0, False)
+
+    assert spans(late) == [s for s in spans(early) if s.reset is None or s.reset > late - 1]
+
+
+# --- the time with events -----------------------------------------------------------------
+
+
+def minutes_with_events(held: list[int], length: int, first: int = 0) -> int:
+    """`event_minutes` of a series of `length` minutes with one event in each of `held`."""
+    totals = np.zeros(length, dtype=np.int64)
+    totals[held] = 1
+    return compute.event_minutes(compute.Cumulative.of(totals, totals).total, first)
+
+
+def test_event_minutes_run_from_the_first_to_the_last_minute_with_events() -> None:
+    # 8 days of events in a 38-day range: 8 × 1440 minutes, however long the range.
+    assert minutes_with_events(list(range(8 * 1440)), 38 * 1440) == 8 * 1440
+    # Quiet minutes inside a day count: one event every 6 hours, 0 to 24 h, is 1440
+    # minutes from the first to the last, and that minute itself: 1441.
+    assert minutes_with_events([0, 360, 720, 1080, 1440], 3000) == 1441
+    # An hour, two days without events, another hour: the gap is a stopped feed, left out;
+    # the 940 quiet minutes from the last event to the range's end (under a day) count.
+    assert minutes_with_events([*range(60), *range(3000, 3060)], 4000) == 120 + 940
+    assert minutes_with_events([*range(60), *range(3000, 3060)], 3060 + 1441) == 120
+    # A day without events (1440 quiet minutes) still counts; a minute more does not.
+    assert minutes_with_events([0, 1441], 1442) == 1442
+    assert minutes_with_events([0, 1442], 1443) == 2
+    # A live feed's quiet minutes up to the end: `--to now` 3 minutes after its last event.
+    assert minutes_with_events(list(range(1440)), 1443) == 1443
+    # Only the minutes from `first`: here 100-159 and 3000-3059, the gap left out.
+    assert minutes_with_events([*range(160), *range(3000, 3060)], 3060, first=100) == 120
+    assert minutes_with_events([], 100) == 0
+
+
 def test_trailing_sums_clip_at_the_series_start() -> None:
     cumulative = np.concatenate(([0], np.cumsum(np.arange(1, 6, dtype=np.int64))))
     assert compute.trailing_sums(cumulative, 0, 2).tolist() == [1, 3, 5, 7, 9]

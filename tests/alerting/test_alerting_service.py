@@ -223,6 +223,7 @@ def test_replay_firing_details(workbook: Replay) -> None:
         budget_spent_before_detection=pytest.approx(5 / 21.905),
         incident=None,
         suppressed=False,
+        already_firing=False,
     )
     details = {(f.tier, f.start): f for f in workbook.firings}
     ticket = details["3d/6h", at(15, 1)]
@@ -375,6 +376,17 @@ def test_no_data_ok_resets_once_the_window_is_empty(app: App) -> None:
     assert by_times(replay) == [("10m", at(9, 21), at(9, 40), None, False)]
 
 
+def test_a_firing_held_at_from_is_listed_from_when_it_fired(app: App) -> None:
+    """batch went silent at 09:30 firing, and `no_data: keep` holds it (evaluate at 12:00
+    says firing). A replay of [12:00, 13:00), which holds no batch event, lists it from
+    09:21, already firing (before, it listed nothing: the policy looked quiet). One firing,
+    false (batch has no incident), but no rate over no events: firings a week is null."""
+    replay = app.alerting.replay("batch/jobs", at(12, 0), at(13, 0))
+    assert by_times(replay) == [("10m", at(9, 21), None, None, False)]
+    assert replay.firings[0].already_firing
+    assert (replay.event_days, replay.firings_per_week, replay.false_firings) == (0.0, None, 1)
+
+
 def test_evaluate_keeps_state_on_no_data_like_replay(app: App) -> None:
     replay = app.alerting.replay("batch/jobs", DAY, at(12, 0))
     assert replay.firings[0].reset is None  # replay: still firing at 12:00
@@ -414,7 +426,9 @@ def test_evaluate_inside_the_outage(app: App) -> None:
     assert admin.reason == "1h burn 0.00 ≤ 14.4 and no events in the last 5m"
     assert admin.state == "ok"  # the long window decides: the short one cannot make it fire
     batch = results[2].tiers[0]
-    assert batch.reason == "no events in the last 10m"
+    # Silent since 09:30, firing then: `no_data: keep` holds it, and the reason says so.
+    assert (batch.state, batch.firing) == ("firing", True)
+    assert batch.reason == "held firing: no events in the last 10m (no_data: keep)"
     assert batch.long_burn_rate is None
     assert batch.long_events == 0
 
@@ -494,6 +508,14 @@ def test_a_burning_tier_whose_short_window_is_empty_has_no_data(tmp_path: Path) 
         assert tier(10, 46)[0] == "firing"
         assert tier(10, 52) == ("no_data", "1h burn 111.11 > 14.4 and no events in the last 5m")
         assert tier(11, 50) == ("no_data", "no events in the last 1h")
+        # With `no_data: keep` the 10:46 firing is held through both gaps, and says so.
+        kept = parse_config(SPARSE.replace("    page:\n", "    page:\n      no_data: keep\n"), path)
+        shop = App(kept, shop.store)
+        assert tier(10, 52) == (
+            "firing",
+            "held firing: 1h burn 111.11 > 14.4 and no events in the last 5m (no_data: keep)",
+        )
+        assert tier(11, 50) == ("firing", "held firing: no events in the last 1h (no_data: keep)")
     finally:
         shop.close()
     # The table's hint "no events in any tier's window" only when no long window holds one:

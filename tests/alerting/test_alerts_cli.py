@@ -55,6 +55,8 @@ REPLAY_KEYS = {
     "detection_delay_s",
     "firings_per_week",
     "false_firings",
+    "event_days",
+    "unjudged_incidents",
 }
 FIRING_KEYS = {
     "tier",
@@ -68,6 +70,7 @@ FIRING_KEYS = {
     "budget_spent_before_detection",
     "incident",
     "suppressed",
+    "already_firing",
 }
 
 
@@ -259,6 +262,7 @@ def test_replay_json(folder: Path) -> None:
         "budget_spent_before_detection": pytest.approx(6 / 1.446),
         "incident": 1,
         "suppressed": False,
+        "already_firing": False,
     }
     assert firings[1] == {
         "tier": "1h",
@@ -273,6 +277,7 @@ def test_replay_json(folder: Path) -> None:
         "budget_spent_before_detection": pytest.approx(6 / 2.866),
         "incident": None,
         "suppressed": False,
+        "already_firing": False,
     }
     assert [i["id"] for i in data["incidents"]] == [1, 2]
     assert data["incidents"][0]["start"] == "2026-03-02T12:00:00Z"
@@ -282,6 +287,7 @@ def test_replay_json(folder: Path) -> None:
     assert data["detection_delay_s"]["median"] == 180.0
     assert data["detection_delay_s"]["p90"] == 180.0
     assert data["firings_per_week"] == pytest.approx(2 * 168 / 23)
+    assert data["event_days"] == pytest.approx(23 / 24)  # events in every minute of 23 h
 
 
 def test_replay_json_times_are_utc_with_z(folder: Path) -> None:
@@ -486,3 +492,28 @@ def test_replay_over_a_range_without_events_says_so(folder: Path) -> None:
         )
     inside = ok(folder, "alerts", "replay", "www/availability", "--from", "2026-03-02")
     assert "No events" not in inside.stderr
+
+
+def test_a_range_without_events_has_no_rates_not_zeros(folder: Path) -> None:
+    """January holds no event of www: no firing there says nothing of the policy, so firings
+    a week and false firings are null (no data), never 0, and the tables say "no data"."""
+    window = ("--from", "2026-01-01", "--to", "2026-02-01")
+    data = as_json(folder, "alerts", "replay", "www/availability", *window, "--json")
+    assert (data["firings_per_week"], data["false_firings"]) == (None, None)
+    assert (data["firings"], data["event_days"]) == ([], 0)
+    compared = as_json(folder, "alerts", "compare", "www/availability", "--policies",
+                       "single-1h,workbook", *window, "--json")  # fmt: skip
+    assert [(r["policy"], r["firings_per_week"], r["false_firings"]) for r in compared] == [
+        ("single-1h", None, None),
+        ("workbook", None, None),
+    ]
+    text = " ".join(ok(folder, "alerts", "replay", "www/availability", *window).stdout.split())
+    assert "false firings no data, firings/week no data" in text
+    for args in (["compare", "www/availability", "--policies", "single-1h"], ["replay", "--all"]):
+        table = CliRunner().invoke(
+            cli, ["--config", str(folder / "basics.yaml"), "alerts", *args, *window],
+            env={"COLUMNS": "200"},
+        )  # fmt: skip
+        assert table.exit_code == 0, table.output
+        rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
+        assert rows and all(r.rstrip(" │").endswith("│ no data") for r in rows), table.stdout

@@ -23,6 +23,7 @@ def firing(start: dt.datetime, reset: dt.datetime | None, tier: str = "3d/6h") -
         tier=tier, severity="ticket", long_window="3d", short_window="6h", factor=1.0,
         start=start, reset=reset, peak_burn_rate=1.2, budget_spent_before_detection=None,
         incident=matching([OUTAGE], start, GRACE) and OUTAGE.id, suppressed=False,
+        already_firing=False,
     )  # fmt: skip
 
 
@@ -31,7 +32,7 @@ def test_a_firing_on_since_hours_before_the_incident_did_not_catch_it() -> None:
     page = firing(at(14, 2), at(14, 40), tier="1h/5m")
 
     replay = judge("api/availability", "workbook", DAY, DAY + dt.timedelta(days=1),
-                   [noise, page], [OUTAGE], GRACE)  # fmt: skip
+                   [noise, page], [OUTAGE], GRACE, 1.0)  # fmt: skip
 
     assert (noise.incident, page.incident) == (None, 1)
     assert (replay.precision, replay.recall, replay.false_firings) == (0.5, 1.0, 1)
@@ -40,7 +41,7 @@ def test_a_firing_on_since_hours_before_the_incident_did_not_catch_it() -> None:
 
 def test_alone_such_a_firing_leaves_the_incident_undetected() -> None:
     replay = judge("api/availability", "workbook", DAY, DAY + dt.timedelta(days=1),
-                   [firing(at(7, 31), None)], [OUTAGE], GRACE)  # fmt: skip
+                   [firing(at(7, 31), None)], [OUTAGE], GRACE, 1.0)  # fmt: skip
 
     assert (replay.precision, replay.recall, replay.false_firings) == (0.0, 0.0, 1)
     assert replay.detection_delay_s.per_incident == {1: None}
@@ -53,5 +54,5 @@ def test_the_grace_either_side_is_where_a_firing_may_start() -> None:
     assert matching([OUTAGE], at(14, 35), GRACE) is None
     early = firing(at(13, 50), at(14, 30))
     replay = judge("api/availability", "workbook", DAY, DAY + dt.timedelta(days=1),
-                   [early], [OUTAGE], GRACE)  # fmt: skip
+                   [early], [OUTAGE], GRACE, 1.0)  # fmt: skip
     assert replay.detection_delay_s.per_incident == {1: 0.0}

@@ -121,3 +121,49 @@ def test_the_table_says_whether_false_firings_were_rated(app: App) -> None:
     found = json.loads(as_json.stdout)
     assert found["event_days"] == 4
     assert {r["false_per_month"] for r in found["candidates"]} == {None}
+
+
+APRIL_8 = dt.datetime(2026, 4, 8)
+
+
+def test_a_range_reaching_past_the_data_is_rated_over_its_days_with_events(app: App) -> None:
+    """The same eight days of events in a range ending a month after them (38 days): still
+    2 false firings × 30 / 8 days = 7.5 a month, not 2 × 30 / 38 = 1.58 (what the range's
+    end made of it), whatever --to is."""
+    tuning = app.alerting.tune("www/availability", START, APRIL_8, 1)
+    assert tuning.event_days == 8
+    page = row(tuning, "1h/5m", 14.4)
+    assert (page.false_firings, page.false_per_month) == (2, pytest.approx(7.5, rel=1e-12))
+
+
+def test_replay_rates_firings_a_week_over_the_same_days(app: App) -> None:
+    """`single-1h` (1 h burn above 36: more than 8.64 bad of the hour's 240) fires once on
+    each episode, from its third failing minute (12 bad): 3 firings, F1 and F2 false. Over
+    8 days of events that is 3 / (8 / 7) = 2.625 a week, to 2026-03-09 or to 2026-04-08."""
+    for end in (APRIL_8, END):
+        replay = app.alerting.replay("www/availability", START, end, "single-1h")
+        assert [f.start for f in replay.firings] == [
+            FALSE[0] + dt.timedelta(minutes=3),
+            FALSE[1] + dt.timedelta(minutes=3),
+            OUTAGE[0] + dt.timedelta(minutes=3),
+        ]
+        assert replay.false_firings == 2
+        assert replay.firings_per_week == pytest.approx(2.625, rel=1e-12)
+        assert replay.event_days == 8
+
+
+def test_the_caption_counts_the_days_with_events_not_the_range(app: App) -> None:
+    """To 2026-04-08 the caption says 8.0 days of events (it said 38.0), and the Workbook's
+    page tier 7.50 false firings a month (2 × 30 / 8)."""
+    config = Path(app.config.store_path).parent / "basics.yaml"
+    args = ["--config", str(config), "alerts", "tune", "www/availability", "--from",
+            "2026-03-01", "--to", "2026-04-08", "--top", "100"]  # fmt: skip
+    app.store.release()
+    try:
+        done = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    finally:
+        app.store.reacquire()
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.stdout.split())
+    assert "false/month: over the 8.0 days with events." in said
+    assert "| 7.50 |" in said.replace("│", "|")

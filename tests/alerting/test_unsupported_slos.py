@@ -124,3 +124,41 @@ def test_check_and_review_run_past_the_unsupported_slo(app: App, tmp_path: Path)
     review = runner.invoke(cli, [*base, "review", "--week", "2026-W09"])
     assert review.exit_code == 0, review.output
     assert "shop/availability" in review.stdout
+
+
+def test_csv_has_a_row_for_the_unsupported_slo(app: App, tmp_path: Path) -> None:
+    """`--csv` lists every SLO the table does: the unsupported one as a row with state
+    `unsupported` (evaluate) or empty figures (replay --all), its reason in `note`."""
+    import csv
+    import io
+
+    app.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "basics.yaml"), "alerts"]
+
+    def rows(*args: str) -> list[dict[str, str]]:
+        done = runner.invoke(cli, [*base, *args, "--csv"])
+        assert done.exit_code == 0, done.output
+        assert "skipped shop/uptime5" in done.stderr
+        return list(csv.DictReader(io.StringIO(done.stdout)))
+
+    evaluated = rows("evaluate", "--at", "2026-03-01T01:10Z")
+    # Three tiers of the Workbook policy for each of the two SLOs it reads, and one row more.
+    assert [(r["slo"], r["state"]) for r in evaluated] == [
+        *[("shop/availability", "firing")] * 3,
+        *[("shop/uptime", "firing")] * 3,
+        ("shop/uptime5", "unsupported"),
+    ]
+    unsupported = evaluated[-1]
+    assert (unsupported["policy"], unsupported["note"]) == ("workbook", REASON)
+    assert unsupported["tier"] == unsupported["factor"] == ""
+    assert {r["note"] for r in evaluated[:-1]} == {""}
+
+    replayed = rows("replay", "--all", "--from", "2026-03-01T00:00Z", "--to", "2026-03-01T02:00Z")
+    assert [r["slo"] for r in replayed] == ["shop/availability", "shop/uptime", "shop/uptime5"]
+    skipped = replayed[-1]
+    assert skipped["note"] == REASON
+    assert (skipped["from"], skipped["to"]) == ("2026-03-01T00:00:00Z", "2026-03-01T02:00:00Z")
+    assert skipped["pages"] == skipped["firings_per_week"] == ""
+    assert replayed[0]["note"] == ""
+    assert list(replayed[0]) == list(skipped)  # the same columns

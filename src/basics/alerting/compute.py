@@ -55,6 +55,31 @@ def cumulative_series(
     return Cumulative(total, bad)
 
 
+QUIET_MINUTES = 1440
+"""A stretch of more than this many minutes without any event is a feed that stopped, not
+quiet traffic (a night, a daily job): `event_minutes` leaves it out."""
+
+
+def event_minutes(cumulative_total: IntArray, first: int) -> int:
+    """Minutes of the series from `first` with events: from the first minute holding one to
+    the end of the range, less every stretch of more than a day without any (between two
+    minutes with events, or after the last).
+
+    Firings are rated over these minutes, not over the range: a range reaching past the
+    data (`--to now`, weeks after the feed stopped) holds no more firings, and must not
+    read as quieter; the quiet minutes of a live feed up to the range's end (`--to now`
+    three minutes after its last event) are its own. `cumulative_total` is the running
+    total with a leading 0.
+    """
+    held = np.flatnonzero(np.diff(cumulative_total[first:]))
+    if not len(held):
+        return 0
+    steps = np.diff(held)  # from one minute with events to the next
+    minutes = 1 + int(np.where(steps - 1 <= QUIET_MINUTES, steps, 1).sum())
+    after = len(cumulative_total) - 1 - first - (int(held[-1]) + 1)  # after the last one
+    return minutes + (after if after <= QUIET_MINUTES else 0)
+
+
 def resolve_tiers(policy: AlertPolicy, window_s: int) -> list[Tier]:
     """Tiers with factors for an SLO window: `budget share × window / long window`."""
     tiers = []
@@ -259,6 +284,45 @@ def tier_conditions(
     if guarded is None:
         return condition, np.zeros_like(condition), burn
     return condition & guarded, condition & ~guarded, burn
+
+
+def range_spans(
+    cumulative: Cumulative,
+    first: int,
+    objective: Decimal,
+    tier: Tier,
+    index: int,
+    min_events: int,
+    keep_on_no_data: bool,
+) -> list[Span]:
+    """A tier's firing and suppressed spans over the minutes from `first` (absolute minute
+    indices, as `spans` gives them), with one already on at the range's start.
+
+    The range starts at the end of minute `first` − 1, and the tier's state then is
+    evaluated too, on the windows ending then (as `alerts evaluate --at` the start does). A
+    span on then is traced back through the series before the range to the minute it
+    began, so that it is judged by when it fired, not by where the range was cut; at most
+    to the first minute whose long window the series holds whole (one on from there began
+    then or before). With `no_data: keep` the state at the start may be held from before
+    the range: it is always traced back.
+    """
+    assert first >= 1, "the range starts at the end of a minute of the series"
+    opening = first - 1
+    floor = min(max(tier.long_s // 60 - 1, 0), opening)
+
+    def conditions(since: int) -> tuple[BoolArray, BoolArray, BurnRates]:
+        return tier_conditions(
+            None, None, since, objective, tier, min_events, keep_on_no_data, cumulative
+        )
+
+    since = floor if keep_on_no_data else opening
+    fires, suppressed, burn = conditions(since)
+    if since > floor and (fires[0] or suppressed[0]):
+        since = floor
+        fires, suppressed, burn = conditions(since)
+    found = spans(index, fires, burn, since, suppressed=False)
+    found += spans(index, suppressed, burn, since, suppressed=True)
+    return [span for span in found if span.reset is None or span.reset > opening]
 
 
 def _carry_over_no_data(condition: BoolArray, no_data: BoolArray) -> BoolArray:

@@ -52,8 +52,14 @@ def judge(
     firings: list[Firing],
     incidents: list[Incident],
     grace: dt.timedelta,
+    event_days: float,
 ) -> Replay:
-    """Precision, recall, detection delays and firings per week of a replay's firings."""
+    """Precision, recall, detection delays and firings per week of a replay's firings.
+
+    Firings are rated a week over `event_days`, the part of the range with events (as
+    `alerts tune` and the scorecard rate false firings): over none, there is no rate, and
+    no count of false firings either unless a firing held through it is there to count.
+    """
     counted = [f for f in firings if not f.suppressed]
     matched = [f for f in counted if f.incident is not None]
     delays: dict[int, float | None] = {}
@@ -70,7 +76,7 @@ def judge(
             max((min(starts) - incident.start).total_seconds(), 0.0) if starts else None
         )
     detected = [d for d in delays.values() if d is not None]
-    weeks = (end - start).total_seconds() / WEEK_S
+    weeks = event_days * 86400 / WEEK_S
     return Replay(
         slo=name,
         policy=policy,
@@ -83,8 +89,9 @@ def judge(
         detection_delay_s=DetectionDelays(
             nearest_rank(detected, 0.5), nearest_rank(detected, 0.9), delays
         ),
-        firings_per_week=len(counted) / weeks,
-        false_firings=len(counted) - len(matched),
+        firings_per_week=len(counted) / weeks if weeks else None,
+        false_firings=len(counted) - len(matched) if weeks or counted else None,
+        event_days=event_days,
     )
 
 

@@ -67,6 +67,9 @@ class Firing:
     budget_spent_before_detection: float | None
     incident: int | None
     suppressed: bool
+    # Firing already at the range's start (`--from`): `start` is then when it began, traced
+    # back through the windows' lookback, as `reset` is None for one still firing at its end.
+    already_firing: bool
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,14 @@ class Replay:
     precision: float | None
     recall: float | None
     detection_delay_s: DetectionDelays
-    firings_per_week: float
-    false_firings: int
+    # Both None over a range without events (no data, not a quiet policy); false_firings
+    # counts a firing held through it all the same (`no_data: keep`).
+    firings_per_week: float | None
+    false_firings: int | None
+    event_days: float  # the part of the range with events (`compute.event_minutes`)
+    # Incidents of the range during which the SLO had no event (before its first, in a gap
+    # of the feed): no alert could catch them, so they count neither caught nor missed.
+    unjudged_incidents: list[Incident] = field(default_factory=list)
 
     @property
     def pages(self) -> list[Firing]:
@@ -172,4 +181,4 @@ class Tuning:
     candidates: list[TuningRow]
     best: TuningRow | None  # None too over a range without events: nothing to tune on
     events: int = 0  # counted by the SLO over the range
-    event_days: float = 0.0  # from the range's first minute with events to its end
+    event_days: float = 0.0  # the part of the range with events (`compute.event_minutes`)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -245,6 +247,12 @@ class AlertingService:
             )
             held = held or (unconfirmed and long_total < policy.min_events)
             state = _state(firing, held, long_total, unconfirmed)
+            reason = _reason(
+                tier, slo.objective, (long_total, long_bad), short, held, policy.min_events
+            )
+            if firing and (long_total == 0 or (short is not None and short[0] == 0)):
+                # Nothing in a window decided it: `no_data: keep` held the last state.
+                reason = f"held firing: {reason} (no_data: keep)"
             states.append(
                 TierState(
                     tier=tier.name,
@@ -255,9 +263,7 @@ class AlertingService:
                     long_events=long_total,
                     firing=firing,
                     suppressed=held,
-                    reason=_reason(
-                        tier, slo.objective, (long_total, long_bad), short, held, policy.min_events
-                    ),
+                    reason=reason,
                     state=state,
                 )
             )
@@ -276,8 +282,8 @@ class AlertingService:
     ) -> Replay:
         """Evaluate a policy at the end of each minute of [start, end); judge it on incidents.
 
-        `incidents`, when given, are every incident around the range (as `_incidents` reads
-        them), so that a batch of replays reads them once.
+        `incidents`, when given, are every incident up to the range's end (as `_incidents`
+        reads them), so that a batch of replays reads them once.
         """
         svc, _, slo = self.slo.slo(name)
         policy_name = policy_name or self.config.policy_of(svc, name.partition("/")[2])
@@ -315,7 +321,8 @@ class AlertingService:
         for name in names:
             self.slo.slo(name)  # unknown names fail here, before any work starts
         stop = end if isinstance(end, dt.datetime) else self.slo.resolve_at(end)
-        incidents = self._incidents(None, *self._range(start, stop))
+        # From any time: a firing already on at `start` is judged by when it began.
+        incidents = self._incidents(None, None, self._range(start, stop)[1])
         local = threading.local()
 
         def one(name: str) -> Replay:
@@ -351,23 +358,19 @@ class AlertingService:
         history = self._history(name, begin, stop, max(t.long_s for t in candidates))
         # False firings a month over the part of the range with events, from a week of them
         # on (`judge.false_per_month`): as the scorecard rates them.
-        first = self.store.scalar(
-            "SELECT min(minute) FROM slo_minute WHERE slo = ? AND minute >= ? AND minute < ? "
-            "AND total > 0",
-            [name, begin, stop],
-        )
-        days = (stop - first).total_seconds() / 86400 if first is not None else 0.0
+        days = history.event_days
         rows = []
         for tier in candidates:
             replay = self._replay_tiers(history, [tier], 0, False, tier.name, False)
+            false_firings = replay.false_firings or 0  # None without events: none fired
             rows.append(
                 TuningRow(
                     tier=tier.name,
                     factor=float(tier.factor),
                     budget_share=float(compute.budget_share(tier, window_s)),
                     firings=len(replay.firings),
-                    false_firings=replay.false_firings,
-                    false_per_month=false_per_month(replay.false_firings, days),
+                    false_firings=false_firings,
+                    false_per_month=false_per_month(false_firings, days),
                     recall=replay.recall,
                     delay_median_s=replay.detection_delay_s.median,
                     delay_p90_s=replay.detection_delay_s.p90,
@@ -403,17 +406,26 @@ class AlertingService:
         incidents: list[Incident] | None = None,
     ) -> _History:
         """The minute series from far enough before `begin` (the longest alert window, and the
-        SLO window for budgets) to `stop`, and the service's incidents around the range (from
-        `incidents` when given)."""
+        SLO window for budgets) to `stop`, and the service's incidents around the range and
+        those before it a firing already on at `begin` may have caught (from `incidents` when
+        given)."""
         svc, _, slo = self.slo.slo(name)
         budget_start = _budget_start(slo.window, begin, self.config.timezone)
         start = min(begin - dt.timedelta(seconds=lookback_s), budget_start)
         cumulative = self._series(name, slo, start, stop, store)
+        grace = self._grace()
         if incidents is None:
-            incidents = self._incidents(svc, begin, stop, store)
-        else:
-            incidents = [incident for incident in incidents if svc in incident.services]
-        return _History(name, slo, start, begin, stop, cumulative, incidents, self._grace())
+            incidents = self._incidents(svc, start, stop, store)
+        around = [
+            incident
+            for incident in incidents
+            if svc in incident.services
+            and incident.end > start - grace
+            and incident.start < stop + grace
+        ]
+        in_range = [incident for incident in around if incident.end > begin - grace]
+        earlier = [incident for incident in around if incident.end <= begin - grace]
+        return _History(name, slo, start, begin, stop, cumulative, in_range, earlier, grace)
 
     def _grace(self) -> dt.timedelta:
         return dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
@@ -421,13 +433,15 @@ class AlertingService:
     def _incidents(
         self,
         service: str | None,
-        begin: dt.datetime,
+        begin: dt.datetime | None,
         stop: dt.datetime,
         store: Store | None = None,
     ) -> list[Incident]:
-        """The incidents of a service (None: of any) overlapping the range with its grace."""
+        """The incidents of a service (None: of any) overlapping the range with its grace
+        (`begin` None: from any time)."""
         grace = self._grace()
-        return list_incidents(store or self.store, service, begin - grace, stop + grace)
+        since = None if begin is None else begin - grace
+        return list_incidents(store or self.store, service, since, stop + grace)
 
     def _replay_tiers(
         self,
@@ -442,18 +456,15 @@ class AlertingService:
         cumulative = history.cumulative
         found: list[Span] = []
         for index, tier in enumerate(tiers):
-            fires, suppressed, burn = compute.tier_conditions(
-                None,
-                None,
+            found += compute.range_spans(
+                cumulative,
                 first,
                 history.slo.objective,
                 tier,
+                index,
                 min_events,
                 keep_on_no_data,
-                cumulative,
             )
-            found += compute.spans(index, fires, burn, first, suppressed=False)
-            found += compute.spans(index, suppressed, burn, first, suppressed=True)
         found.sort(key=lambda s: (s.start, s.tier))
 
         def moment(index: int) -> dt.datetime:
@@ -464,7 +475,7 @@ class AlertingService:
             tier = tiers[span.tier]
             fired = moment(span.start)
             reset = None if span.reset is None else moment(span.reset)
-            incident = matching(history.incidents, fired, history.grace)
+            incident = matching(history.known, fired, history.grace)
             spent_from = incident.start if incident else fired - dt.timedelta(seconds=tier.long_s)
             # A firing inside the grace before an incident's recorded start spent nothing yet.
             spent_from = min(spent_from, fired)
@@ -482,17 +493,22 @@ class AlertingService:
                     budget_spent_before_detection=spent,
                     incident=incident.id if incident else None,
                     suppressed=span.suppressed,
+                    already_firing=span.start < first,
                 )
             )
-        return judge(
+        judged = [i for i in history.incidents if history.events_during(i)]
+        replay = judge(
             history.name,
             label,
             history.begin,
             history.stop,
             firings,
-            history.incidents,
+            judged,
             history.grace,
+            history.event_days,
         )
+        unjudged = [i for i in history.incidents if i not in judged]
+        return dataclasses.replace(replay, unjudged_incidents=unjudged) if unjudged else replay
 
     def _spent(
         self,
@@ -523,13 +539,31 @@ class _History:
     begin: dt.datetime
     stop: dt.datetime
     cumulative: compute.Cumulative
-    incidents: list[Incident]
+    incidents: list[Incident]  # overlapping the range, with the grace
+    earlier: list[Incident]  # before it, which a firing already on at `begin` may have caught
     grace: dt.timedelta
 
     def minute(self, moment: dt.datetime) -> int:
         """Index of the minute starting at `moment` (clamped to the series)."""
         index = int((moment - self.start).total_seconds() // 60)
         return min(max(index, 0), len(self.cumulative.total) - 1)
+
+    @cached_property
+    def known(self) -> list[Incident]:
+        """Every incident a firing may have caught, oldest first."""
+        return sorted(self.earlier + self.incidents, key=lambda i: (i.start, i.id))
+
+    def events_during(self, incident: Incident) -> bool:
+        """Whether the SLO counted any event while `incident` lasted (within the series)."""
+        total = self.cumulative.total  # a running total with a leading 0
+        first = self.minute(incident.start)
+        last = min(max(self.minute(incident.end), first + 1), len(total) - 1)
+        return bool(total[last] - total[first])
+
+    @cached_property
+    def event_days(self) -> float:
+        """Days of the range with events (`compute.event_minutes`)."""
+        return compute.event_minutes(self.cumulative.total, self.minute(self.begin)) / 1440
 
 
 def _budget_start(spec: str, end: dt.datetime, timezone: str) -> dt.datetime:

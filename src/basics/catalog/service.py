@@ -133,17 +133,12 @@ class CatalogService:
     def _replays(self, start: dt.datetime, at: dt.datetime) -> dict[str, compute.ReplayFacts]:
         if not self.config.slo_names():
             return {}
-        # False pages a month over the part of the window with data: a service with ten
-        # days of events is not judged as if it had ninety quiet ones.
-        oldest = dict(self.app.store.query(
-            "SELECT slo, min(minute) FROM slo_minute WHERE minute >= ? AND minute < ? "
-            "AND total > 0 GROUP BY slo",
-            [start, at],
-        ))  # fmt: skip
+        # False pages a month over the part of the window with data (`Replay.event_days`,
+        # as `alerts tune` rates them): a service with ten days of events is not judged as
+        # if it had ninety quiet ones, nor a feed stopped a month ago as a quiet month.
         found = {}
         for r in self.app.alerting.replay_all(start, at):
-            first = oldest.get(r.slo)
-            months = (at - first).total_seconds() / MONTH_S if first is not None else 0.0
+            months = r.event_days * 86400 / MONTH_S
             caught = {i for i, delay in r.detection_delay_s.per_incident.items()
                       if delay is not None}  # fmt: skip
             found[r.slo] = compute.ReplayFacts(

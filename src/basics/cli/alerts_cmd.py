@@ -63,13 +63,7 @@ def evaluate(
     if as_json:
         output.emit_json(results)
     elif as_csv:
-        output.emit_csv_records(
-            [
-                {"slo": e.slo, "policy": e.policy, "at": e.at} | output.plain(tier)
-                for e in results
-                for tier in e.tiers
-            ]
-        )
+        output.emit_csv_records(_evaluation_rows(results))
     else:
         _evaluation_table(results)
         if tiers and not any(tier.long_events for tier in tiers):
@@ -80,6 +74,24 @@ def evaluate(
                 output.say(f"skipped {e.slo}: {e.note}", err=True)
     if {s.replace("-", "_") for s in fail_on} & states:
         ctx.exit(EXIT_FAIL_ON)
+
+
+def _evaluation_rows(results: list[Any]) -> list[dict[str, Any]]:
+    """One CSV row per tier, and one per SLO alerting cannot read (state `unsupported`, the
+    reason in `note`), as the table lists them: a script reading the CSV loses none."""
+    import dataclasses
+
+    from basics.alerting.models import TierState
+    from basics.cli import output
+
+    blank = dict.fromkeys(f.name for f in dataclasses.fields(TierState))
+    rows = []
+    for e in results:
+        head = {"slo": e.slo, "policy": e.policy, "at": e.at}
+        if e.note:
+            rows.append(head | blank | {"state": "unsupported", "note": e.note})
+        rows += [head | output.plain(tier) | {"note": None} for tier in e.tiers]
+    return rows
 
 
 def _evaluation_table(results: list[Any]) -> None:
@@ -167,7 +179,7 @@ def compare(
                 output.percent(r.recall, 0) or "no incidents",
                 output.duration(r.detection_delay_s.median),
                 output.duration(r.detection_delay_s.p90),
-                f"{r.firings_per_week:.2f}",
+                _per_week(r),
             ]
         )
     first = results[0] if results else None
@@ -242,7 +254,7 @@ def replay(
         }
         _say_if_empty(ctx, results)
         if as_csv:
-            output.emit_csv_records([_replay_row(r) for r in results])
+            output.emit_csv_records(_replay_all_rows(results, skipped, begin, range_end))
         else:
             _replay_summary(results, as_json, skipped)
         if not as_json:
@@ -280,7 +292,7 @@ def replay(
             [
                 f.tier + (" (suppressed)" if f.suppressed else ""),
                 f.severity,
-                output.when(f.start),
+                f"{output.when(f.start)}{' (already firing)' if f.already_firing else ''}",
                 output.when(f.reset) or "still firing",
                 output.number(f.peak_burn_rate, 1),
                 output.percent(f.budget_spent_before_detection, 2),
@@ -290,18 +302,27 @@ def replay(
             for f, suspects in zip(result.firings, before, strict=True)
         ],
         drop=["budget before", "severity", "peak burn", "deploy before"],
-        caption="budget before: share of the window's error budget spent before it fired; "
-        "incident: the one it caught, FALSE for a false alarm; deploy before: the newest "
+        caption="already firing: on at --from, since the start shown (the windows look back "
+        "before the range); budget before: share of the window's error budget spent before it "
+        "fired; incident: the one it caught, FALSE for a false alarm; deploy before: the newest "
         "deploy of the service shortly before it (basics slo changes).",
     )
     delays = result.detection_delay_s
+    false_firings = "no data" if result.false_firings is None else result.false_firings
     output.say(
         f"precision {output.percent(result.precision, 0) or 'no firings'}, "
         f"recall {output.percent(result.recall, 0) or 'no incidents'}, "
-        f"false firings {result.false_firings}, "
-        f"firings/week {result.firings_per_week:.2f}, detection delay median "
+        f"false firings {false_firings}, "
+        f"firings/week {_per_week(result)}, detection delay median "
         f"{output.duration(delays.median) or '—'}, p90 {output.duration(delays.p90) or '—'}"
     )
+    if result.unjudged_incidents:
+        ids = ", ".join(str(i.id) for i in result.unjudged_incidents)
+        output.say(
+            f"not judged: incident {ids}: the SLO counted no event while it lasted (before its "
+            "first event, or in a gap of the feed), so no alert could catch it",
+            err=True,
+        )
 
 
 def _replay_summary(results: list[Any], as_json: bool, skipped: dict[str, tuple[str, str]]) -> None:
@@ -330,7 +351,7 @@ def _replay_summary(results: list[Any], as_json: bool, skipped: dict[str, tuple[
                 len(r.incidents),
                 output.percent(r.precision, 0) or "no firings",
                 output.percent(r.recall, 0) or "no incidents",
-                f"{r.firings_per_week:.2f}",
+                _per_week(r),
             ]
         )
     for name, (policy, _) in skipped.items():
@@ -384,6 +405,48 @@ def _say_no_events(ctx: click.Context, results: list[Any]) -> None:
     output.say(hint.replace(";", " (so no firings says nothing about the policy);", 1), err=True)
 
 
+REPLAY_COLUMNS = (  # of `_replay_row`, for rows of SLOs `replay --all` skipped
+    "slo",
+    "policy",
+    "from",
+    "to",
+    "pages",
+    "false_pages",
+    "false_firings",
+    "tickets",
+    "suppressed",
+    "incidents",
+    "precision",
+    "recall",
+    "detection_delay_median_s",
+    "detection_delay_p90_s",
+    "firings_per_week",
+    "event_days",
+)
+
+
+def _per_week(r: Any) -> str:
+    """A replay's firings a week, for a table: "no data" over a range without events."""
+    return "no data" if r.firings_per_week is None else f"{r.firings_per_week:.2f}"
+
+
+def _replay_all_rows(
+    results: list[Any], skipped: dict[str, tuple[str, str]], begin: Any, end: Any
+) -> list[dict[str, Any]]:
+    """`replay --all --csv`: a row per replay, and one per SLO it could not replay (figures
+    empty, the reason in `note`), as the table lists them: a script reading it loses none."""
+    from basics.cli.output import plain
+    from basics.core.windows import floor_minute
+
+    rows = [_replay_row(r) | {"note": None} for r in results]
+    start, stop = (results[0].start, results[0].end) if results else (begin, end)
+    for name, (policy, reason) in skipped.items():
+        found = {"slo": name, "policy": policy, "from": plain(floor_minute(start)),
+                 "to": plain(floor_minute(stop))}  # fmt: skip
+        rows.append(dict.fromkeys(REPLAY_COLUMNS) | found | {"note": reason})
+    return rows
+
+
 def _replay_row(r: Any) -> dict[str, Any]:
     """One replay as a CSV row: the figures of the summary tables, unformatted."""
     from basics.cli.output import plain
@@ -404,6 +467,7 @@ def _replay_row(r: Any) -> dict[str, Any]:
         "detection_delay_median_s": r.detection_delay_s.median,
         "detection_delay_p90_s": r.detection_delay_s.p90,
         "firings_per_week": r.firings_per_week,
+        "event_days": r.event_days,
     }
 
 
