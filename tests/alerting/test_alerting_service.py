@@ -274,6 +274,17 @@ def test_grace_is_what_matches_the_early_report(app: App) -> None:
     assert replay.detection_delay_s.median == replay.detection_delay_s.p90 == 60.0
 
 
+@pytest.mark.parametrize("zero", ["0", "0m", "0s"])
+def test_no_grace_is_a_grace_of_zero(app: App, zero: str) -> None:
+    """`grace: 0m` was refused as "expected a duration such as 30s, 5m…, found "0m"": strict
+    matching could not be said. With none, a firing catches only an incident it starts in:
+    the outage's firings still do (they start inside it), the early report's do not."""
+    strict = parse_config(CONFIG.replace("grace: 15m", f"grace: {zero}"), Path("basics.yaml"))
+    assert strict.alerting.grace_s == 0
+    replay = App(strict, app.store).alerting.replay("www/availability", *RANGE)
+    assert [f.incident for f in replay.firings] == [None, None, OUTAGE_ID, OUTAGE_ID, OUTAGE_ID]
+
+
 def test_replay_of_a_sub_range_reports_a_firing_still_active_at_its_end(app: App) -> None:
     replay = app.alerting.replay("www/availability", at(14, 0), at(15, 20))
     assert by_times(replay) == [

@@ -41,7 +41,7 @@ from basics.alerting.models import (
 from basics.alerting.prometheus import RuleFile, SLORules, rules_for
 from basics.config.models import Config, SLOConfig
 from basics.core.clock import iso_utc, utc_now
-from basics.core.durations import format_duration, parse_duration_s
+from basics.core.durations import format_duration
 from basics.core.errors import InputError
 from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_window
 from basics.slo.service import SLOService
@@ -428,7 +428,7 @@ class AlertingService:
         return _History(name, slo, start, begin, stop, cumulative, in_range, earlier, grace)
 
     def _grace(self) -> dt.timedelta:
-        return dt.timedelta(seconds=parse_duration_s(self.config.alerting.grace))
+        return dt.timedelta(seconds=self.config.alerting.grace_s)
 
     def _incidents(
         self,

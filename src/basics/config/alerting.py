@@ -107,10 +107,18 @@ class AlertingConfig(_Model):
     grace: str = "15m"
     policies: dict[str, AlertPolicy] = Field(default_factory=dict)
 
-    @field_validator("grace")
+    @field_validator("grace", mode="before")
     @classmethod
-    def _grace(cls, value: str) -> str:
-        return _duration(value)
+    def _grace(cls, value: Any) -> str:
+        # 0 (or 0m, 0s): a firing catches an incident only inside it, no minute either side.
+        if str(value).strip() in ("0", "0s", "0m", "0h"):
+            return "0m"
+        return _duration(str(value))
+
+    @property
+    def grace_s(self) -> int:
+        """The grace in seconds (0 allowed, unlike a window)."""
+        return 0 if self.grace == "0m" else parse_duration_s(self.grace)
 
 
 # Built-in policies, always available by name (a policy of the same name in basics.yaml wins).
