@@ -168,6 +168,9 @@ def test_incidents_list_json(folder: Path) -> None:
     assert [
         i["id"] for i in as_json(folder, "incidents", "list", "--service", "api", "--json")
     ] == [2]
+    # Another letter case names the same service (it listed nothing, as if none were there).
+    www = as_json(folder, "incidents", "list", "--service", "www", "--json")
+    assert www and as_json(folder, "incidents", "list", "--service", "WWW", "--json") == www
     # A service neither basics.yaml nor an incident names is a misspelling, said as such.
     typo = CliRunner().invoke(cli, ["--config", str(folder / "basics.yaml"), "incidents",
                                     "list", "--service", "db", "--json"])  # fmt: skip

@@ -778,14 +778,14 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    found = list_incidents(app.store, service)
-    if service is not None and not found:  # a misspelling is not "no incidents"
+    if service is not None:  # by any of its names; a misspelling is not "no incidents"
         from basics.config.models import known_service
 
         def stored() -> list[str]:
             return sorted({s for incident in list_incidents(app.store) for s in incident.services})
 
-        known_service(service, app.config, stored, "any incident")
+        service = known_service(service, app.config, stored, "any incident")
+    found = list_incidents(app.store, service)
     if not found:
         output.none_found(app.store.extent("incidents"), ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip
