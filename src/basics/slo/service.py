@@ -199,7 +199,9 @@ class SLOService:
 
         Columns `t`, `total`, `good`; parameters $slo, $start (each with `suffix`) and $end.
         A timeslice is good when its share of good events meets `slice_target`, decided
-        exactly in SQL decimals.
+        exactly in SQL decimals. Slices are aligned on the epoch; a range holds the slices
+        that start in it (one cut by its start belongs to the range before, whose events
+        are outside this one), the last one with its events up to $end.
         """
         if slo.budgeting == "occurrences":
             return (
@@ -213,7 +215,8 @@ class SLOService:
             f"SELECT time_bucket({width}, minute) AS t, 1 AS total, "
             f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
             f"FROM slo_minute WHERE slo = $slo{suffix} "
-            f"AND minute >= time_bucket({width}, $start{suffix}) AND minute < $end GROUP BY 1"
+            f"AND minute >= $start{suffix} AND minute < $end GROUP BY 1 "
+            f"HAVING t >= $start{suffix}"
         )
 
     def counts(self, name: str, start: dt.datetime, end: dt.datetime) -> Counts:
@@ -711,7 +714,6 @@ class SLOService:
         for n, (name, slo, begin) in enumerate(ranges):
             if slo.budgeting == "occurrences":
                 continue
-            # A slice that starts before the range (cut by it) counts in the first step.
             rows = self.store.db.execute(
                 "SELECT greatest(0, (epoch_ms(t) - epoch_ms($start)) // $step_ms), "
                 f"sum(total), sum(good) FROM ({self._units_sql(slo)}) GROUP BY 1",
