@@ -145,3 +145,14 @@ def test_a_scorecard_as_of_a_time_still_to_come_is_shown_not_kept(app: App) -> N
     assert app.catalog.history() == []
     app.catalog.check(dt.datetime(2026, 3, 8))
     assert {r.week for r in app.catalog.history()} == {"2026-W10"}
+
+
+def test_a_service_is_checked_by_any_name_basics_yaml_gives_it(tmp_path: Path) -> None:
+    """`check --service CHECKOUT` or its alias was refused as an unknown service, while
+    `deploys dora` and `toil report` take them."""
+    config = CONFIG.replace("  api: {owner: ana}", "  api: {owner: ana, aliases: [Public API]}")
+    (tmp_path / "basics.yaml").write_text(config)
+    app = App(parse_config(config, tmp_path / "basics.yaml"))
+    for name in ("api", "API", "public api"):
+        report = app.catalog.check(dt.datetime(2026, 3, 8), [name], keep=False)
+        assert [card.service for card in report.services] == ["api"]

@@ -47,7 +47,14 @@ class CatalogService:
         """Every service's (or the named ones') scorecard at `at`; with `keep`, the day's
         snapshot is kept when the store is writable and `at` is not still to come.
         `library`: the post-mortems, when the caller has read them already."""
-        names = services or list(self.config.services)
+        from basics.config.models import named_services
+
+        # By any name basics.yaml gives a service ("Checkout API", CHECKOUT), as filters are.
+        names = (
+            named_services(services, self.config.service_names())
+            if services
+            else list(self.config.services)
+        )
         unknown = [n for n in names if n not in self.config.services]
         if unknown:
             from basics.core.errors import InputError
