@@ -51,6 +51,7 @@ def refused(tmp_path: Path, source: str) -> str:
         ("    format: jsonl\n    pattern: '(?P<ts>\\S+)'\n", "pattern: only a regex source"),
         ("    format: jsonl\n    request_time_unit: ms\n", "request_time_unit: only nginx"),
         ("    format: otlp\n    timestamp_format: '%s'\n", "timestamp_format: OTLP times"),
+        ("    format: otlp\n    timezone: Europe/Berlin\n", "timezone: OTLP times are nanoseconds"),
         ("    format: w3c\n    timestamp_format: '%s'\n", "timestamp_format: a w3c source's"),
     ],
 )

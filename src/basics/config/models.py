@@ -153,6 +153,11 @@ class SourceConfig(_Model):
             raise ValueError(
                 "timestamp_format: OTLP times are nanoseconds since the epoch, read as such"
             )
+        if self.timezone is not None and self.format == "otlp":
+            raise ValueError(
+                "timezone: OTLP times are nanoseconds since the epoch (UTC): no local time "
+                "to read in a zone"
+            )
         if self.timestamp_format is not None and self.format == "w3c" and "ts" not in self.fields:
             raise ValueError(
                 "timestamp_format: a w3c source's time is its date and time fields, read as "
