@@ -206,3 +206,24 @@ def test_the_cli_names_the_calls_an_otlp_slo_counts_as_requests(tmp_path: Path) 
         '`valid: \'attrs["span.kind"] == "server"\'` leaves them out'
     ]
     assert record["other_spans"] == [{"slo": "checkout/availability", "events": 4, "spans": 2}]
+
+
+def test_the_advice_for_an_attribute_named_with_a_space_parses(tmp_path: Path) -> None:
+    """`valid: attrs.k 1 is not null` was advised, which does not parse: `attrs["k 1"]`."""
+    from basics.config.expressions import parse_expression
+
+    config = (
+        "timezone: UTC\nsources:\n  app: {format: jsonl, service: shop}\nservices:\n  shop:\n"
+        '    slos:\n      tier: {objective: 99, good: \'attrs["k 1"] == "gold"\'}\n'
+    )
+    (tmp_path / "basics.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "app.jsonl").write_text(
+        record(0, attrs={"k 1": "gold"}) + record(1, status=200), encoding="utf-8"
+    )
+
+    warned, _ = warnings_and_record(tmp_path, "app.jsonl", "app")
+
+    [line] = [w for w in warned.splitlines() if "is not null" in w]
+    advice = line.split("`valid: ")[1].split("` to it")[0]
+    assert advice == 'attrs["k 1"] is not null'
+    parse_expression(advice)

@@ -412,11 +412,14 @@ def summarise(result: BatchResult) -> None:
             err=True,
         )
     for lack in result.missing_as_bad:
+        from basics.config.expressions import Field, format_field
+
+        written = format_field(Field(lack.field))  # attrs["k 1"]: as an expression reads it
         click.echo(
             f"  warning: {lack.missing:,} of the {lack.events:,} events of "
             f"{lack.slo.partition('/')[0]} have no {lack.field} and count as bad for "
             f"{lack.slo} (a missing value never matches); if they are not requests, add "
-            f"`valid: {lack.field} is not null` to it",
+            f"`valid: {written} is not null` to it",
             err=True,
         )
     for other in result.other_spans:
