@@ -62,3 +62,12 @@ def test_latency_joined_with_other_conditions_is_accepted(tmp_path: Path) -> Non
     config = parse_config(_config("status < 500 and duration_ms <= 300"), tmp_path / "b.yaml")
     prometheus = config.services["www"].slos["latency"].prometheus
     assert prometheus is not None and prometheus.threshold_s == "0.3"
+
+
+def test_an_empty_block_says_it_names_no_metric(tmp_path: Path) -> None:
+    """`prometheus: {}` was refused as giving counters and a histogram, "not both"."""
+    text = _config("duration_ms <= 300").replace(f"prometheus: {HISTOGRAM}", "prometheus: {}")
+    with pytest.raises(ConfigError) as refused:
+        parse_config(text, tmp_path / "basics.yaml")
+    assert "the block names no metric" in str(refused.value)
+    assert "not both" not in str(refused.value)

@@ -279,8 +279,13 @@ class PrometheusSLI(_Model):
     @model_validator(mode="after")
     def _one_shape(self) -> PrometheusSLI:
         counters = self.errors is not None or self.total is not None
-        if counters == (self.histogram is not None):
+        if counters and self.histogram is not None:
             raise ValueError("give either errors and total (counters) or histogram, not both")
+        if not counters and self.histogram is None:
+            raise ValueError(
+                "give errors and total (counters) or histogram (with its buckets and "
+                "threshold_s): the block names no metric"
+            )
         if counters and (self.errors is None or self.total is None):
             raise ValueError("counters need both errors and total selectors")
         if self.histogram is not None and (not self.buckets or self.threshold_s is None):
