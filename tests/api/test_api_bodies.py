@@ -166,3 +166,14 @@ def test_a_body_repeating_stored_events_says_the_parameters_that_apply(server: S
     assert skipped.json()["accepted"] == 59  # 60 - the one stored already
     wrong = server.client.post("/api/v1/events?source=api&overlap=yes", content=b"", headers=BEARER)
     assert wrong.status_code == 400
+
+
+def test_a_delivery_with_no_alert_stores_no_batch(server: Server) -> None:
+    """An empty Alertmanager body, or `"alerts": []`, was an applied batch of 0 pages (a
+    file of nothing makes none), and a later import of an empty file its duplicate."""
+    batches = server.get("/api/v1/batches").json()
+    for body in (b"", json.dumps({"version": "4", "status": "firing", "alerts": []}).encode()):
+        answer = server.client.post("/api/v1/webhooks/alertmanager", content=body, headers=BEARER)
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["status"], answer.json()["batch_id"]) == ("empty", None)
+    assert server.get("/api/v1/batches").json() == batches

@@ -669,18 +669,27 @@ def _fold_in(
     }
     first_in_fold: dict[tuple[str, str], int] = {}  # content new here: its delivery's index
     applied: list[_Delivery] = []  # those deliveries, stored as new batches, in order
+    read_here: list[_Read] = []
+    # A delivery with no record at all (an empty body, `"alerts": []`): no batch, as an
+    # empty file makes none; its warnings are still said.
+    empty: dict[tuple[str, str], list[str]] = {}
     for d in deliveries:
         content = (d.source, d.sha)
-        if content not in stored_batch and content not in first_in_fold:
-            first_in_fold[content] = len(applied)
-            applied.append(d)
+        if content in stored_batch or content in first_in_fold or content in empty:
+            continue
+        told, rejects, warnings = d.read()
+        if not (told or rejects):
+            empty[content] = warnings
+            continue
+        first_in_fold[content] = len(applied)
+        applied.append(d)
+        read_here.append((told, rejects, warnings))
     ids = sorted(
         int(row[0])
         for row in db.execute(
             "SELECT nextval('batch_ids') FROM range(?)", [len(applied)]
         ).fetchall()
     )
-    read_here = [d.read() for d in applied]
     parsed = [(told, rejects) for told, rejects, _ in read_here]
     named = list({page.id for told, _ in parsed for page in told})
     stored = {page.id: page for page in OncallService._pages_by_id(db, named)}
@@ -693,7 +702,9 @@ def _fold_in(
             continue
         content = (item.source, item.sha)
         k = first_in_fold.get(content)
-        if k is not None and applied[k] is item:
+        if content in empty:
+            results.append(PageImport(None, item.name, "empty", warnings=empty[content]))
+        elif k is not None and applied[k] is item:
             told, rejects = parsed[k]
             results.append(
                 PageImport(
