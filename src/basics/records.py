@@ -63,6 +63,15 @@ def status_record(r: Any) -> dict[str, Any]:
     }
 
 
+def series_record(s: Any) -> dict[str, Any]:
+    """One SLO's series (a `Series`) as JSON: the objective as a ratio and in percent, as in
+    `status_record`, and its window's budget as `budget_events` (`budget_total` kept)."""
+    data: dict[str, Any] = plain(s)
+    data["objective"], data["objective_percent"] = plain(s.objective / 100), plain(s.objective)
+    data["budget_events"] = data["budget_total"]
+    return data
+
+
 def replay_record(result: Any, deploys_before: list[list[Any]] | None = None) -> dict[str, Any]:
     """One replay (a `Replay`), its range named `from` and `to` as the options are; with
     `deploys_before`, each firing lists the deploys shortly before it (`Suspect`s)."""

@@ -93,6 +93,11 @@ def test_series_of_every_slo_adds_up_to_its_status(demo_server: Server) -> None:
         assert (series["start"], series["end"]) == (want["window_start"], want["window_end"])
         assert (sum(series["total"]), sum(series["good"])) == (want["total"], want["good"])
         assert series["budget_total"] == want["budget_total"]
+        # The units of every JSON (docs/cli.md): a ratio, the percent named so, a count
+        # named as one (the series gave `objective: 99.9` beside SLIs of 0.999).
+        assert (series["objective"], series["objective_percent"], series["budget_events"]) == (
+            want["objective"], want["objective_percent"], want["budget_events"]
+        )  # fmt: skip
         assert series["budget_remaining"][-1] == want["budget_remaining"]
         assert len(series["starts"]) == len(series["sli"]) == len(series["burn_rate"])
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from basics.api.replies import end, hub, optional_moment, reply, series
 from basics.api.slo import From, To
+from basics.records import series_record
 
 router = APIRouter(prefix="/slo/series", tags=["slo"])
 
@@ -22,7 +23,8 @@ def every_series(
     with SLI, burn rate and its window's budget left after each step."""
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), end(app, finish)
-        return reply(request, series(request, app, app.config.slo_names(), begin, last, step))
+        found = series(request, app, app.config.slo_names(), begin, last, step)
+        return reply(request, [series_record(s) for s in found])
 
 
 @router.get("/{service}/{slo}")
@@ -35,4 +37,4 @@ def one_series(
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), end(app, finish)
         (found,) = series(request, app, [f"{service}/{slo}"], begin, last, step)
-        return reply(request, found)
+        return reply(request, series_record(found))
