@@ -97,8 +97,9 @@ class CatalogService:
         for name in names:
             service = self.config.services[name]
             team = self.config.team_of(service.owner)
-            rotation = self._rotation(name)
-            oncall_team = self.config.rotations[rotation[0]].team if rotation else team
+            rotation = self._rotation(name, team, at)
+            declared = self.config.rotations.get(rotation[0]) if rotation else None
+            oncall_team = declared.team if declared is not None else team
             facts = compute.Facts(
                 service=name,
                 owner=service.owner,
@@ -158,9 +159,26 @@ class CatalogService:
         policy = self.config.alert_policy(self.config.policy_of(service, slo))
         return any(tier.severity == "page" for tier in policy.tiers)
 
-    def _rotation(self, service: str) -> tuple[str, int] | None:
+    def _rotation(
+        self, service: str, team: str | None, at: dt.datetime
+    ) -> tuple[str, int] | None:
+        """The rotation that takes the service's pages and how many people it has: the one
+        basics.yaml names, else the rotation of imported shifts (from a pager, named as the
+        pager names it) its owning team's members were on over the on-call window, the one
+        with the most of them."""
         name = self.config.rotation_of(service)
-        return None if name is None else (name, len(set(self.config.rotations[name].people)))
+        if name is not None:
+            return name, len(set(self.config.rotations[name].people))
+        if team is None or team not in self.config.teams:
+            return None
+        start = at - dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
+        found = self.app.store.query(
+            "SELECT rotation, count(DISTINCT person) FROM shifts WHERE list_contains(?, person) "
+            "AND NOT list_contains(?, rotation) AND end_ts > ? AND start_ts < ? "
+            "GROUP BY rotation ORDER BY 2 DESC, 1 LIMIT 1",
+            [list(self.config.teams[team].members), list(self.config.rotations), start, at],
+        )
+        return (str(found[0][0]), int(found[0][1])) if found else None
 
     def _oncall(self, team: str | None, at: dt.datetime, cache: PerTeam) -> dict[str, Any]:
         if team is None or team not in self.config.teams:

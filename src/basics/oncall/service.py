@@ -526,8 +526,13 @@ class OncallService:
             rotations = {
                 name for name, r in self.config.rotations.items() if team is None or r.team == team
             }
+            # A rotation basics.yaml does not declare (shifts imported from a pager) is
+            # the rotation of whoever is on it: its shifts of the roster's people are kept.
             kept = [
-                i for i, s in enumerate(shifts) if s.rotation in rotations and s.person in roster
+                i
+                for i, s in enumerate(shifts)
+                if s.person in roster
+                and (s.rotation in rotations or s.rotation not in self.config.rotations)
             ]
             shifts = [shifts[i] for i in kept]
             answered = pages.answered_by(roster)
