@@ -34,6 +34,24 @@ def test_durations_are_rounded_to_their_last_unit(seconds: float | None, shown: 
     assert output.duration(seconds) == shown
 
 
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        # A half up, as 0.75 was 0.8 beside 0.25 shown 0.2 (a float's format rounds the
+        # binary value: 0.25 to the even 0.2, 2.675 = 2.67499… to 2.67).
+        (0.25, 1, "0.3"),
+        (0.75, 1, "0.8"),
+        (2.675, 2, "2.68"),
+        (-0.25, 1, "-0.3"),
+        (3.0, 1, "3.0"),
+        (12345.5, 0, "12346"),
+    ],
+)
+def test_numbers_round_a_half_up(value: float, digits: int, shown: str) -> None:
+    assert output.number(value, digits) == shown
+    assert output.percent(value / 100, digits) == shown + "%"
+
+
 def test_a_line_break_in_a_cell_is_a_space(capsys: pytest.CaptureFixture[str]) -> None:
     output.emit_table(None, ["alert", "pages"], [["Checkout 5xx\r\nspike\tnow", 2]])
 

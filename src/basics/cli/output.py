@@ -272,12 +272,27 @@ def none_found(extent: tuple[int, Any], nouns: tuple[str, str], how: str) -> Non
 
 def percent(value: float | None, digits: int = 3) -> str | None:
     """A share as a percentage, or None (shown as 'no data')."""
-    return None if value is None else f"{value * 100:.{digits}f}%"
+    return None if value is None else f"{fixed(value * 100, digits)}%"
 
 
 def number(value: float | None, digits: int = 2) -> str | None:
     """A float with fixed digits, or None."""
-    return None if value is None else f"{value:.{digits}f}"
+    return None if value is None else fixed(value, digits)
+
+
+def fixed(value: float, digits: int) -> str:
+    """`value` with `digits` decimals, a half rounded up as people round it (0.25 is 0.3,
+    as 0.75 is 0.8): a float's `format` rounds the binary value, 0.25 down to 0.2. The
+    shortest text of the float is rounded, so 2.675 is 2.68 (its binary value, 2.67499…,
+    would give 2.67)."""
+    import decimal
+
+    if not math.isfinite(value):
+        return f"{value:.{digits}f}"
+    rounded = decimal.Decimal(repr(value)).quantize(
+        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+    )
+    return f"{rounded:.{digits}f}"
 
 
 def duration(seconds: float | None) -> str | None:
