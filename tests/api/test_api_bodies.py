@@ -177,3 +177,19 @@ def test_a_delivery_with_no_alert_stores_no_batch(server: Server) -> None:
         assert answer.status_code == 200, answer.text
         assert (answer.json()["status"], answer.json()["batch_id"]) == ("empty", None)
     assert server.get("/api/v1/batches").json() == batches
+
+
+def test_a_query_parameter_the_path_does_not_read_is_400_naming_those_it_does(
+    server: Server,
+) -> None:
+    """`/api/v1/toil?from=…` answered every entry before `from` was read, and `/pages?alret=X`
+    still answers every page: an answer that ignored part of the question looks right."""
+    answer = server.get("/api/v1/pages", alret="HighErrors")
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == (
+        'unknown query parameter "alret" (this path reads: alert, from, limit, offset, to, '
+        "unclassified)"
+    )
+    assert server.get("/api/v1/pages", alert="HighErrors").status_code == 200
+    # The dashboard's pages are links people keep; only the API is held to its parameters.
+    assert server.get("/", utm_source="mail").status_code == 200

@@ -35,8 +35,8 @@ def test_cli_ingests_while_the_api_is_read(own_demo: Path) -> None:
 
     def read() -> None:
         while not stop.is_set():
-            for path in ("/api/v1/slo/status", "/api/v1/pages?limit=20"):
-                answers.append(server.client.get(path, params={"at": "latest"}).status_code)
+            answers.append(server.get("/api/v1/slo/status", at="latest").status_code)
+            answers.append(server.get("/api/v1/pages", limit=20).status_code)
 
     def availability() -> dict[str, int]:
         found = server.get("/api/v1/slo/status", at="2026-03-02T23:59:00Z").json()

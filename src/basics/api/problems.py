@@ -100,3 +100,30 @@ def nothing_usable(request_path: str, said: str, result: Any) -> JSONResponse:
         extra={"batch_id": result.batch_id, "rejected": result.rejected,
                "rejects": [r.__dict__ for r in result.first_rejects]},
     )  # fmt: skip
+
+
+def known_query(request: Request) -> None:
+    """A query parameter the route does not read is a 400 naming the ones it does: an
+    answer that ignored part of the question (`/pages?alret=X`, every page) looks right
+    and is not. For the API's routes; the dashboard's pages keep theirs as links."""
+    from fastapi.routing import APIRoute
+    from starlette.exceptions import HTTPException
+
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.url.path.startswith("/api/"):
+        return
+    read = _query_names(route.dependant)
+    unknown = [name for name in request.query_params if name not in read]
+    if unknown:
+        names = ", ".join(sorted(read)) or "none"
+        raise HTTPException(
+            400, f'unknown query parameter "{unknown[0]}" (this path reads: {names})'
+        )
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route and its dependencies read, by the names sent."""
+    names = {param.alias for param in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -71,6 +71,7 @@ def create_app(
             on_stop()
 
     app = FastAPI(
+        dependencies=[Depends(problems.known_query)],
         title="Basics",
         version=basics.__version__,
         description="SLOs, error budgets, alert replays and on-call load: every report of the "

@@ -159,9 +159,7 @@ class CatalogService:
         policy = self.config.alert_policy(self.config.policy_of(service, slo))
         return any(tier.severity == "page" for tier in policy.tiers)
 
-    def _rotation(
-        self, service: str, team: str | None, at: dt.datetime
-    ) -> tuple[str, int] | None:
+    def _rotation(self, service: str, team: str | None, at: dt.datetime) -> tuple[str, int] | None:
         """The rotation that takes the service's pages and how many people it has: the one
         basics.yaml names, else the rotation of imported shifts (from a pager, named as the
         pager names it) its owning team's members were on over the on-call window, the one
