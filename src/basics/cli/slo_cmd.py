@@ -326,11 +326,13 @@ def cost(ctx: click.Context, slo_name: str, start: str, end: str, as_json: bool)
     budget = float(result.budget_total)
     # Three significant digits below 10: a budget of 0.005 events read as 0.0.
     allowed = f"{budget:,.1f}" if budget >= 10 else f"{budget:.3g}"
+    # A timeslice SLO counts slices (those the interval touches), and its budget is in them.
+    unit = "slices" if app.slo.slo(slo_name)[2].budgeting == "timeslices" else "events"
     output.say(
         f"{slo_name}, {output.when(result.start)} – {output.when(result.end)}: "
-        f"{result.counts.bad:,} bad of {result.counts.total:,} events = {share} of the "
+        f"{result.counts.bad:,} bad of {result.counts.total:,} {unit} = {share} of the "
         f"budget of the window {output.when(result.window_start)} – "
-        f"{output.when(result.window_end)} ({allowed} bad events allowed)"
+        f"{output.when(result.window_end)} ({allowed} bad {unit} allowed)"
     )
 
 

@@ -194,14 +194,15 @@ class SLOService:
             note=note,
         )
 
-    def _units_sql(self, slo: SLOConfig, suffix: str = "") -> str:
+    def _units_sql(self, slo: SLOConfig, suffix: str = "", overlapping: bool = False) -> str:
         """Rollup units of an SLO in [$start{suffix}, $end): minutes, or whole timeslices.
 
         Columns `t`, `total`, `good`; parameters $slo, $start (each with `suffix`) and $end.
         A timeslice is good when its share of good events meets `slice_target`, decided
         exactly in SQL decimals. Slices are aligned on the epoch; a range holds the slices
         that start in it (one cut by its start belongs to the range before, whose events
-        are outside this one), the last one with its events up to $end.
+        are outside this one), the last one with its events up to $end. `overlapping`: the
+        slices the range touches, the first whole (what an interval cost, `cost`).
         """
         if slo.budgeting == "occurrences":
             return (
@@ -215,8 +216,12 @@ class SLOService:
             f"SELECT time_bucket({width}, minute) AS t, 1 AS total, "
             f"CASE WHEN sum(good) * 100 >= {target} * sum(total) THEN 1 ELSE 0 END AS good "
             f"FROM slo_minute WHERE slo = $slo{suffix} "
-            f"AND minute >= $start{suffix} AND minute < $end GROUP BY 1 "
-            f"HAVING t >= $start{suffix}"
+            + (
+                f"AND minute >= time_bucket({width}, $start{suffix}) AND minute < $end GROUP BY 1"
+                if overlapping
+                else f"AND minute >= $start{suffix} AND minute < $end GROUP BY 1 "
+                f"HAVING t >= $start{suffix}"
+            )
         )
 
     def counts(self, name: str, start: dt.datetime, end: dt.datetime) -> Counts:
@@ -525,7 +530,7 @@ class SLOService:
         if slo.budgeting == "timeslices":
             total, good = self.store.db.execute(
                 f"SELECT coalesce(sum(total), 0), coalesce(sum(good), 0) "
-                f"FROM ({self._units_sql(slo)})",
+                f"FROM ({self._units_sql(slo, overlapping=True)})",
                 {"slo": name, "start": start, "end": end},
             ).fetchall()[0]
         else:
