@@ -298,3 +298,17 @@ def test_other_slo_formats_are_named() -> None:
             f"{name}:1: this is {what[name]}, not OpenSLO: only OpenSLO v1 is read; translate "
             'it by hand (see docs/openslo.md, "Other SLO formats")'
         ]
+
+
+def test_a_file_without_a_document_is_a_problem_naming_it() -> None:
+    """An empty file mapped "0 SLOs" with exit 0: a wrong path or an export that wrote
+    nothing looked like a file of no SLOs."""
+    from basics.config.openslo import import_openslo_many
+
+    for text in ("", "---\n---\n", "# only a comment\n"):
+        result = import_openslo_many([("slos.yaml", text)])
+        assert result.problems == [
+            "slos.yaml: no OpenSLO document in it (empty, or comments alone)"
+        ]
+    broken = import_openslo_many([("slos.yaml", "a: [\n")])
+    assert len(broken.problems) == 1 and "not valid YAML" in broken.problems[0]

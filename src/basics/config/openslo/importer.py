@@ -100,7 +100,12 @@ class _Importer:
 
     def run(self) -> OpenSLOImport:
         for number, (source, text) in enumerate(self.sources):
-            for where, data in read_documents(text, source, number, self.log):
+            said = len(self.log.problems)
+            documents = list(read_documents(text, source, number, self.log))
+            if not documents and len(self.log.problems) == said:
+                # An empty file (separators or comments alone) maps nothing: said, not 0.
+                self.log.problem(source, "no OpenSLO document in it (empty, or comments alone)")
+            for where, data in documents:
                 doc = read_object(self.log, where, data, None, "document")
                 if doc is not None:
                     self._add(doc)
