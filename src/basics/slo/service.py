@@ -174,9 +174,17 @@ class SLOService:
         service = key.partition("/")[0]
         note = None
         if total.total == 0 and latest is not None:
-            note = "no events in this window; " + where_the_events_are(
-                service, newest.get(service), latest, window, "--at"
-            )
+            own = newest.get(service)
+            if own is not None and window.start <= own < window.end:
+                # The service has events here; the SLO counts none of them.
+                note = (
+                    f"no event of this window counts for the SLO: its valid: or a correction "
+                    f"leaves out every one (the newest event of {service} is at {iso_utc(own)})"
+                )
+            else:
+                note = "no events in this window; " + where_the_events_are(
+                    service, own, latest, window, "--at"
+                )
         return SLOStatus(
             slo=key,
             service=service,
