@@ -193,3 +193,24 @@ def test_a_query_parameter_the_path_does_not_read_is_400_naming_those_it_does(
     assert server.get("/api/v1/pages", alert="HighErrors").status_code == 200
     # The dashboard's pages are links people keep; only the API is held to its parameters.
     assert server.get("/", utm_source="mail").status_code == 200
+
+
+def test_a_request_naming_another_host_is_refused(server: Server) -> None:
+    """Reads need no token on loopback: a page of evil.example whose name was pointed at
+    127.0.0.1 (DNS rebinding) could read every report through the visitor's browser."""
+    refused = server.client.get("/api/v1/slo/status", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    for host in ("localhost", f"127.0.0.1:{server.url.rsplit(':', 1)[1]}"):
+        assert server.client.get("/api/v1/health", headers={"Host": host}).status_code == 200
+
+
+def test_any_address_of_127_0_0_0_8_is_loopback() -> None:
+    """`--host 127.0.0.2` was refused without a write token, as if it reached the network."""
+    from basics.api.server import is_loopback
+
+    assert [is_loopback(h) for h in ("127.0.0.2", "127.255.0.1", "::1", "[::1]", "localhost")] == [
+        True, True, True, True, True
+    ]  # fmt: skip
+    assert [is_loopback(h) for h in ("0.0.0.0", "10.0.0.5", "::", "example.com")] == [
+        False, False, False, False
+    ]  # fmt: skip

@@ -50,15 +50,34 @@ if TYPE_CHECKING:
 
 API = "/api/v1"
 STATIC = Path(__file__).parent / "static"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
+LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]
+"""The names a request to a server on loopback may carry in its Host header."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the server on this machine (127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def create_app(
-    hub: Hub, on_stop: Callable[[], None] | None = None, url: str = "http://127.0.0.1:8080"
+    hub: Hub,
+    on_stop: Callable[[], None] | None = None,
+    url: str = "http://127.0.0.1:8080",
+    local_host: str | None = None,
 ) -> FastAPI:
     """The server's routes over `hub`, and its alert loop (when `serve.notify` names a
     target; `url` is where the server answers, for links in alerts). On shutdown the loop
-    and the hub stop, then `on_stop` is called."""
+    and the hub stop, then `on_stop` is called. `local_host`: the loopback address it is
+    bound to, whose requests must name this machine (`Host:`): a web page elsewhere whose
+    name an attacker points at 127.0.0.1 (DNS rebinding) reads nothing, since reads need
+    no token."""
     alerter = Alerter(hub, url)
 
     @contextlib.asynccontextmanager
@@ -85,6 +104,12 @@ def create_app(
     app.state.auth = Auth.from_settings(hub.config.serve)
     cached = CacheStats()
     app.add_middleware(ReportCache, hub=hub, stats=cached)
+    if local_host is not None:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(
+            TrustedHostMiddleware, allowed_hosts=sorted({*LOOPBACK_NAMES, local_host})
+        )
     problems.install(app)
     for module in (slo, alerts, oncall, batches, webhooks, postmortems, deploys, toil, catalog):
         app.include_router(module.router, prefix=API)
@@ -180,7 +205,12 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8080) -> None:
         server = Server(
             # uvicorn raises SIGTERM again after its shutdown: the file goes in the lifespan.
             uvicorn.Config(
-                create_app(hub, lambda: named.unlink(missing_ok=True), url),
+                create_app(
+                    hub,
+                    lambda: named.unlink(missing_ok=True),
+                    url,
+                    host if is_loopback(host) else None,
+                ),
                 log_level="warning",
                 access_log=False,
             )

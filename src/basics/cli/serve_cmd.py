@@ -27,11 +27,11 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
       curl -s localhost:8080/api/v1/slo/status
     """
     from basics.api.auth import ENV_TOKEN, Auth
-    from basics.api.server import LOOPBACK, serve
+    from basics.api.server import is_loopback, serve
 
     app = get_app(ctx)
     config = app.config
-    if host not in LOOPBACK and not Auth.from_settings(config.serve).any_token:
+    if not is_loopback(host) and not Auth.from_settings(config.serve).any_token:
         raise click.UsageError(
             f"--host {host} would let anyone who reaches this machine write to the store: "
             f"configure a write token first (basics token new NAME, or {ENV_TOKEN})"
