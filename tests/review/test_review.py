@@ -480,9 +480,27 @@ def test_what_was_never_recorded_is_no_data_not_zero(tmp_path: Path) -> None:
 
 
 def imported_until(app: App, kind: str, at: dt.datetime) -> None:
-    """Date the page or deploy imports (`batches` of that kind) as finished at `at`."""
+    """Date the page or deploy imports (`batches` of that kind) as file imports finished at
+    `at` (the fixture records its deploys, a live feed, as `deploys record` does)."""
     with app.store.transaction() as db:
-        db.execute("UPDATE batches SET finished_at = ? WHERE kind = ?", [at, kind]).fetchall()
+        db.execute(
+            "UPDATE batches SET finished_at = ?, source = ?, path = 'export.csv' WHERE kind = ?",
+            [at, f"{kind}:csv", kind],
+        ).fetchall()
+
+
+def test_a_live_feed_tells_of_every_week_up_to_now(app: App) -> None:
+    """Deploys recorded as they ship (`deploys record`, the fixture's) and pages delivered by
+    webhook come only when something ships or pages: a week after the newest is a quiet
+    week, 0, not no data (W11: 0 deploys, 0 pages; the week before 1 and 5)."""
+    with app.store.transaction() as db:
+        db.execute(
+            "UPDATE batches SET path = 'alertmanager webhook', finished_at = ? WHERE kind = 'pages'",
+            [dt.datetime(2026, 3, 4, 3, 1)],
+        ).fetchall()
+    review = app.review.review("2026-W11", W10 + dt.timedelta(days=30))
+    c = review.changes
+    assert (c.pages, c.previous_pages, c.deploys, c.previous_deploys) == (0, 5, 0, 1)
 
 
 def test_a_quiet_week_of_a_team_that_records_is_zero(app: App) -> None:

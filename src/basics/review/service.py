@@ -41,9 +41,12 @@ BROKEN_DOWN = 5
 """SLOs whose burn is broken down by cause (the ones that burned most): the lookup reads raw
 events, so it is bounded; every SLO above `min_budget_percent` is ranked all the same."""
 GOOD_SAMPLE = 8
+"""Choosing a cause's dimension reads every bad event and one good event in this many."""
 IMPORT_REACH = dt.timedelta(days=7)
 """How far past its newest record an import loaded long after it tells of quiet weeks."""
-"""Choosing a cause's dimension reads every bad event and one good event in this many."""
+LIVE_SOURCES = ("pages:basics", "deploys:cli")
+"""Batch sources fed as things happen (beside webhook deliveries, named `… webhook`): the
+pages Basics' own alerts sent, and deploys recorded by `deploys record` or its API."""
 
 
 class ReviewService:
@@ -252,17 +255,23 @@ class ReviewService:
     def _coverage(self, kind: Literal["pages", "deploys"], column: str) -> Coverage | None:
         """What the store knows of pages or deploys (`kind`, its table and its batches'
         kind): from the oldest record's `column` to the latest that an applied import told
-        of. An import (an export pulled, a webhook delivered, a deploy recorded) at T tells
-        what happened up to T, unless its newest record is more than `IMPORT_REACH` older
-        than T (a history loaded later, the demo's): then up to that record and
-        `IMPORT_REACH` past it. Never before the newest record. None when it holds none."""
+        of. An import (an export pulled) at T tells what happened up to T, unless its newest
+        record is more than `IMPORT_REACH` older than T (a history loaded later, the
+        demo's): then up to that record and `IMPORT_REACH` past it. A live feed (a webhook
+        delivery, a page Basics sent, a deploy recorded) comes only when something pages or
+        ships: it tells of every week up to now, a quiet one a real 0. Never before the
+        newest record. None when it holds none."""
+        from basics.core.clock import utc_now
+
         oldest, newest, told = self.app.store.query(
             f"WITH per AS (SELECT batch_id, max({column}) AS newest FROM {kind} "
             "GROUP BY batch_id) "
             f"SELECT (SELECT min({column}) FROM {kind}), (SELECT max({column}) FROM {kind}), "
-            "(SELECT max(least(b.finished_at, per.newest + ?)) FROM per "
-            " JOIN batches b ON b.id = per.batch_id WHERE b.kind = ? AND b.status = 'applied')",
-            [IMPORT_REACH, kind],
+            "(SELECT max(CASE WHEN ends_with(b.path, ' webhook') OR b.source IN (?, ?) "
+            "  THEN ? ELSE least(b.finished_at, per.newest + ?) END) "
+            " FROM per JOIN batches b ON b.id = per.batch_id "
+            " WHERE b.kind = ? AND b.status = 'applied')",
+            [*LIVE_SOURCES, utc_now(), IMPORT_REACH, kind],
         )[0]
         if oldest is None:
             return None
