@@ -62,3 +62,16 @@ def test_the_scorecard_finds_the_imported_rotation(tmp_path: Path) -> None:
         "pass", "rotation Core (PagerDuty): 2 people"
     )  # fmt: skip
     assert "no shift" not in checks["oncall.load"].measured
+
+
+def test_a_rotation_shared_with_another_team_counts_all_its_people(tmp_path: Path) -> None:
+    """zoe, of no team here, takes a day of the rotation ann and ben (core) are on: it has
+    three people, not only core's two (a rotation shared with another team said "1 people"
+    where one member of the team was on it)."""
+    app = imported(tmp_path)
+    rows = "person,rotation,start,end\nzoe,Core (PagerDuty),2026-03-02T09:00Z,2026-03-03T09:00Z\n"
+    (tmp_path / "more.csv").write_text(rows)
+    app.oncall.ingest_shifts(str(tmp_path / "more.csv"), "csv")
+    [card] = app.catalog.check(AT, keep=False).services
+    checks = {c.check: c for c in card.checks}
+    assert checks["oncall.rotation"].measured == "rotation Core (PagerDuty): 3 people"

@@ -170,12 +170,17 @@ class CatalogService:
         if team is None or team not in self.config.teams:
             return None
         start = at - dt.timedelta(seconds=self.config.checks.seconds("oncall_window"))
+        # Chosen by the team's members on it; its people counted whole, others too (a
+        # rotation shared with another team has them all, as a declared one would).
         found = self.app.store.query(
-            "SELECT rotation, count(DISTINCT person) FROM shifts WHERE list_contains(?, person) "
-            "AND NOT list_contains(?, rotation) AND end_ts > ? AND start_ts < ? "
-            "GROUP BY rotation ORDER BY 2 DESC, 1 LIMIT 1",
-            [list(self.config.teams[team].members), list(self.config.rotations), start, at],
-        )
+            "SELECT rotation, count(DISTINCT person), count(DISTINCT person) FILTER "
+            "(WHERE list_contains($members, person)) AS mine FROM shifts "
+            "WHERE NOT list_contains($declared, rotation) AND end_ts > $start "
+            "AND start_ts < $at GROUP BY rotation HAVING mine > 0 "
+            "ORDER BY mine DESC, 2 DESC, 1 LIMIT 1",
+            {"members": list(self.config.teams[team].members),
+             "declared": list(self.config.rotations), "start": start, "at": at},
+        )  # fmt: skip
         return (str(found[0][0]), int(found[0][1])) if found else None
 
     def _oncall(self, team: str | None, at: dt.datetime, cache: PerTeam) -> dict[str, Any]:
