@@ -76,3 +76,17 @@ def test_an_incident_while_events_flowed_is_missed_when_nothing_fired(tmp_path: 
 
     assert verdict == "fail"
     assert measured.startswith("recall 0% of 1 incident")
+
+
+def test_an_incident_just_after_the_range_is_judged_as_before(tmp_path: Path) -> None:
+    """An incident starting 5 minutes after --to (within the 15-minute grace) was said to
+    have no events: the series read stops at --to, and held none of it."""
+    app = shop(tmp_path)
+    add_incident(app.store, ["shop"], dt.datetime(2026, 3, 3, 10, 5),
+                 dt.datetime(2026, 3, 3, 10, 20), "just after")  # fmt: skip
+
+    replay = app.alerting.replay(
+        "shop/availability", dt.datetime(2026, 3, 3, 8), dt.datetime(2026, 3, 3, 10)
+    )
+
+    assert ([i.title for i in replay.incidents], replay.unjudged_incidents) == (["just after"], [])

@@ -554,7 +554,11 @@ class _History:
         return sorted(self.earlier + self.incidents, key=lambda i: (i.start, i.id))
 
     def events_during(self, incident: Incident) -> bool:
-        """Whether the SLO counted any event while `incident` lasted (within the series)."""
+        """Whether the SLO counted any event while `incident` lasted, as far as the series
+        tells: one reaching past its end (within the grace after `stop`) is judged as
+        before, the series holding nothing of that part."""
+        if incident.end > self.stop:
+            return True
         total = self.cumulative.total  # a running total with a leading 0
         first = self.minute(incident.start)
         last = min(max(self.minute(incident.end), first + 1), len(total) - 1)
