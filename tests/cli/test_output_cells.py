@@ -48,8 +48,20 @@ def test_durations_are_rounded_to_their_last_unit(seconds: float | None, shown: 
     ],
 )
 def test_numbers_round_a_half_up(value: float, digits: int, shown: str) -> None:
+    from basics.web import formats
+
     assert output.number(value, digits) == shown
     assert output.percent(value / 100, digits) == shown + "%"
+    # The dashboard rounds as the CLI does (it showed 0.25 as 0.2 beside the CLI's 0.3).
+    assert formats.number(value, digits).replace(",", "") == shown
+
+
+def test_shares_round_a_half_up_as_written() -> None:
+    """0.145 is 14.5 %, shown 15 %: times 100 as a float it is 14.499…, which was 14 %."""
+    from basics.web import formats
+
+    assert [output.percent(v, 0) for v in (0.145, 0.575, 0.005)] == ["15%", "58%", "1%"]
+    assert [formats.percent(v, 0) for v in (0.145, 0.575, 0.005)] == ["15%", "58%", "1%"]
 
 
 def test_a_line_break_in_a_cell_is_a_space(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,3 +70,16 @@ def test_a_line_break_in_a_cell_is_a_space(capsys: pytest.CaptureFixture[str]) -
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 5  # top, header, rule, one row, bottom
     assert "Checkout 5xx spike now" in lines[3]
+
+
+def test_figures_of_numpy_and_fractions_round_too() -> None:
+    """The on-call page's shift limits are NumPy floats, other figures fractions."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from basics.web import formats
+
+    assert formats.number(np.float64(2.25), 1) == "2.3"
+    assert formats.number(Fraction(5, 2)) == "3"
+    assert output.number(np.float64(0.125), 2) == "0.13"

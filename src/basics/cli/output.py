@@ -272,7 +272,7 @@ def none_found(extent: tuple[int, Any], nouns: tuple[str, str], how: str) -> Non
 
 def percent(value: float | None, digits: int = 3) -> str | None:
     """A share as a percentage, or None (shown as 'no data')."""
-    return None if value is None else f"{fixed(value * 100, digits)}%"
+    return None if value is None else f"{fixed(value, digits, 2)}%"
 
 
 def number(value: float | None, digits: int = 2) -> str | None:
@@ -280,19 +280,13 @@ def number(value: float | None, digits: int = 2) -> str | None:
     return None if value is None else fixed(value, digits)
 
 
-def fixed(value: float, digits: int) -> str:
-    """`value` with `digits` decimals, a half rounded up as people round it (0.25 is 0.3,
-    as 0.75 is 0.8): a float's `format` rounds the binary value, 0.25 down to 0.2. The
-    shortest text of the float is rounded, so 2.675 is 2.68 (its binary value, 2.67499…,
-    would give 2.67)."""
-    import decimal
+def fixed(value: float, digits: int, scale: int = 0) -> str:
+    """`value` × 10**`scale` with `digits` decimals, a half rounded up as people round it
+    (`core.rounding`: 0.25 is 0.3, as 0.75 is 0.8)."""
+    from basics.core.rounding import rounded
 
-    if not math.isfinite(value):
-        return f"{value:.{digits}f}"
-    rounded = decimal.Decimal(repr(value)).quantize(
-        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
-    )
-    return f"{rounded:.{digits}f}"
+    found = rounded(value, digits, scale)
+    return f"{value * 10**scale:.{digits}f}" if found is None else f"{found:.{digits}f}"
 
 
 def duration(seconds: float | None) -> str | None:

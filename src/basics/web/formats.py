@@ -10,6 +10,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from basics.core.clock import iso_utc
+from basics.core.rounding import rounded
 
 
 def local(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -30,7 +31,8 @@ def percent(value: float | Decimal | None, digits: int = 1) -> str:
     """A ratio as a percentage (`—` for none: no data is never shown as a number)."""
     if value is None:
         return "—"
-    return f"{float(value) * 100:.{digits}f}%"
+    found = rounded(value, digits, 2)  # a half up, as the CLI rounds (`core.rounding`)
+    return f"{float(value) * 100:.{digits}f}%" if found is None else f"{found:.{digits}f}%"
 
 
 def sli(value: float | None) -> str:
@@ -42,7 +44,8 @@ def number(value: float | int | Decimal | None, digits: int = 0) -> str:
     """A count or figure with thousands separators."""
     if value is None:
         return "—"
-    return f"{float(value):,.{digits}f}" if digits else f"{round(value):,}"
+    found = rounded(value, digits)  # a half up, as the CLI rounds (`core.rounding`)
+    return f"{float(value):,.{digits}f}" if found is None else f"{found:,.{digits}f}"
 
 
 def rate(value: float | None) -> str:

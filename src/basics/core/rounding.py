@@ -1,0 +1,31 @@
+"""Figures rounded for people: a half up, from the number as written.
+
+A float's `format` rounds its binary value: 0.25 to the even 0.2 (beside 0.75 shown 0.8),
+2.675 (2.67499…) to 2.67, and 0.145 × 100 to 14 %. People round the number they read:
+its shortest text, a half up.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from decimal import Decimal
+from numbers import Rational
+
+
+def rounded(value: float | Rational | Decimal, digits: int, scale: int = 0) -> Decimal | None:
+    """`value` × 10**`scale` to `digits` decimals, a half up (away from zero), from its
+    shortest text (a NumPy float's too; a fraction exactly); None for a value that is not
+    finite (the caller writes it as it is)."""
+    if isinstance(value, Decimal):
+        exact = value
+    elif isinstance(value, Rational):  # int, Fraction
+        exact = Decimal(int(value.numerator)) / Decimal(int(value.denominator))
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        exact = Decimal(repr(number))
+    if not exact.is_finite():
+        return None
+    return exact.scaleb(scale).quantize(Decimal(1).scaleb(-digits), decimal.ROUND_HALF_UP)
