@@ -71,3 +71,13 @@ def test_an_empty_block_says_it_names_no_metric(tmp_path: Path) -> None:
         parse_config(text, tmp_path / "basics.yaml")
     assert "the block names no metric" in str(refused.value)
     assert "not both" not in str(refused.value)
+
+
+def test_a_threshold_beside_counters_is_refused_saying_why(tmp_path: Path) -> None:
+    """It said the threshold is "not a bucket boundary of None; the nearest buckets are"."""
+    text = _config("status < 500").replace(
+        f"prometheus: {HISTOGRAM}", "prometheus: {errors: 'e', total: 't', threshold_s: 0.3}"
+    )
+    with pytest.raises(ConfigError) as refused:
+        parse_config(text, tmp_path / "basics.yaml")
+    assert "threshold_s: only a histogram has a latency threshold" in str(refused.value)

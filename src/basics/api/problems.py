@@ -103,14 +103,18 @@ def nothing_usable(request_path: str, said: str, result: Any) -> JSONResponse:
 
 
 def known_query(request: Request) -> None:
-    """A query parameter the route does not read is a 400 naming the ones it does: an
-    answer that ignored part of the question (`/pages?alret=X`, every page) looks right
-    and is not. For the API's routes; the dashboard's pages keep theirs as links."""
+    """A query parameter a read does not read is a 400 naming the ones it does: an answer
+    that ignored part of the question (`/pages?alret=X`, every page) looks right and is
+    not. For the API's reads; the dashboard's pages keep theirs as links."""
     from fastapi.routing import APIRoute
     from starlette.exceptions import HTTPException
 
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.url.path.startswith("/api/"):
+        return
+    if request.method not in ("GET", "HEAD"):
+        # A sender's delivery (Alertmanager, a CI) is not retried after a 4xx: a stray
+        # parameter in its configured URL would lose its pages. Writes take what they read.
         return
     read = _query_names(route.dependant)
     unknown = [name for name in request.query_params if name not in read]

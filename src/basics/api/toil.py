@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -39,14 +39,20 @@ def report(
         )
 
 
+FirstDay = Annotated[
+    str | None, Query(alias="from", description="Days from this one (YYYY-MM-DD).")
+]
+EndDay = Annotated[str | None, Query(alias="to", description="Days before this one (YYYY-MM-DD).")]
+
+
 @router.get("/toil")
 def entries(
     request: Request,
     person: str | None = None,
     service: str | None = None,
     category: str | None = None,
-    start: From = None,
-    finish: To = None,
+    start: FirstDay = None,
+    finish: EndDay = None,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> Response:

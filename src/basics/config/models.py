@@ -290,6 +290,11 @@ class PrometheusSLI(_Model):
             raise ValueError("counters need both errors and total selectors")
         if self.histogram is not None and (not self.buckets or self.threshold_s is None):
             raise ValueError("a histogram needs its buckets (seconds) and threshold_s")
+        if self.threshold_s is not None and self.histogram is None:
+            raise ValueError(
+                "threshold_s: only a histogram has a latency threshold; counters (errors "
+                "and total) count the errors they select"
+            )
         if self.threshold_s is not None:
             threshold = Decimal(self.threshold_s)
             bounds = sorted(Decimal(text) for text in self.buckets)

@@ -18,7 +18,7 @@ class ReviewWeights(_Model):
     page: float = Field(default=0.25, ge=0)  # a daytime page: the interruption
     night_page: float = Field(default=2.0, ge=0)  # the sleep lost, and the next day
     budget_percent: float = Field(default=0.5, ge=0)  # 1 % of an SLO's error budget burned
-    postmortem: float = Field(default=4.0, ge=0)  # each post-mortem of a recurring theme
+    postmortem: float = Field(default=4.0, ge=0)  # each one a theme recurred in
     overdue_action: float = Field(default=2.0, ge=0)  # each overdue action item
     failing_check: float = Field(default=1.0, ge=0)  # each failing scorecard check
 

@@ -50,12 +50,12 @@ def candidate(
 
 
 def budget(
-    slo: str, burned_percent: float, w: ReviewWeights, evidence: str, cause: str
+    slo: str, burned_percent: float, w: ReviewWeights, evidence: str, where: str
 ) -> Candidate:
     """Budget an SLO burned in the week, costed whole: the budget burned is what the week
-    cost, however widely the bad events spread; the cause (`cause_said`) is where to look,
-    not a discount."""
-    title = f"{slo}: {burned_percent:.1f} % of its error budget burned{cause}"
+    cost, however widely the bad events spread; where they fell (`cause_said`, said after
+    the burn) is where to look, not a discount."""
+    title = f"{slo}: {burned_percent:.1f} % of its error budget burned{where}"
     return candidate("budget", title, slo.split("/")[0], burned_percent, "% of budget",
                      w.budget_percent, evidence, slo)  # fmt: skip
 

@@ -61,8 +61,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The span the imports cover (naive UTC): from the oldest record to the later of the
-    newest record and the newest import, which told what had happened up to then."""
+    """The span of time the store knows pages or deploys of, naive UTC.
+
+    From the oldest record to the latest an import told of (`ReviewService._coverage`)."""
 
     first: dt.datetime
     last: dt.datetime

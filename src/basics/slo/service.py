@@ -728,7 +728,7 @@ class SLOService:
             if slo.budgeting == "occurrences":
                 continue
             rows = self.store.db.execute(
-                "SELECT greatest(0, (epoch_ms(t) - epoch_ms($start)) // $step_ms), "
+                "SELECT (epoch_ms(t) - epoch_ms($start)) // $step_ms, "
                 f"sum(total), sum(good) FROM ({self._units_sql(slo)}) GROUP BY 1",
                 {"slo": name, "start": begin, "end": stop, "step_ms": step_ms},
             ).fetchall()

@@ -28,9 +28,9 @@ WEEK = dt.timedelta(days=7)
 WEIGHTS = {
     "night_page": "a page in the responder's sleep hours",
     "page": "a daytime page",
-    "budget_percent": "1 % of an SLO's error budget, burned by one cause",
+    "budget_percent": "1 % of an SLO's error budget burned",
     "toil_hour": "an hour of logged toil",
-    "postmortem": "a post-mortem citing a recurring theme",
+    "postmortem": "a post-mortem in which a theme recurred that week",
     "overdue_action": "an action item past due",
     "failing_check": "a failing scorecard check",
 }
