@@ -495,7 +495,8 @@ def test_a_live_feed_tells_of_every_week_up_to_now(app: App) -> None:
     week, 0, not no data (W11: 0 deploys, 0 pages; the week before 1 and 5)."""
     with app.store.transaction() as db:
         db.execute(
-            "UPDATE batches SET path = 'alertmanager webhook', finished_at = ? WHERE kind = 'pages'",
+            "UPDATE batches SET path = 'alertmanager webhook', finished_at = ? "
+            "WHERE kind = 'pages'",
             [dt.datetime(2026, 3, 4, 3, 1)],
         ).fetchall()
     review = app.review.review("2026-W11", W10 + dt.timedelta(days=30))
