@@ -67,12 +67,13 @@ def test_every_template_style_is_read_to_the_measured_accuracy(
             total[name] += 1
             right[name] += ok
     share = {name: right[name] / total[name] for name in total}
-    # Measured on this corpus: 274 of 296 fields (92.6 %); times are read from labelled
+    # Measured on this corpus: 279 of 296 fields (94.3 %); times are read from labelled
     # lines, stats and timelines, and a few are a reader's judgement the text leaves open.
+    # Detection reads "No alert fired" as no alert and "Jonas noticed" first (36 of 37).
     assert share["title"] >= 36 / 37 and share["action items"] == 1 and share["done"] == 1
-    assert share["detection"] >= 33 / 37
+    assert share["detection"] >= 36 / 37
     assert sum(right[m] for m in MOMENTS) / sum(total[m] for m in MOMENTS) >= 0.85
-    assert sum(right.values()) >= 274
+    assert sum(right.values()) >= 279
 
 
 def test_templates_are_skipped_and_post_mortems_are_not() -> None:

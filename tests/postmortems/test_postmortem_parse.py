@@ -19,6 +19,8 @@ LINES = [
     "**Impact**: customers saw errors", "**Impact:** text", "** not bold", "Root cause: a typo",
     "Time to detection: 12 minutes", "14:05 paged", "Root Casue:", "1. Actions items:", "\t---",
     "\u2003***", "**Summary**", "Summary", "Lessons Learnt:", "Supporting information: x",
+    "Timeline (all times CET), 18 Feb 2026:", "Timeline, 2026-02-18 (UTC+1):",
+    "- Timeline (all times CET), 18 Feb 2026:", "Summary, 18 Feb 2026:", "contributing_factors:",
 ]  # fmt: skip
 
 
@@ -39,6 +41,9 @@ def plain_heading_of(line: str, following: str) -> tuple[int, str, str] | None:
         and not parse._BULLET.match(line)
     ):
         return 0, parse._clean(label.group(1)), label.group(2)
+    intro = parse._INTRO.match(parse._clean(stripped) + ":")
+    if stripped.endswith(":") and intro and parse._canonical(intro.group(1)) == "timeline":
+        return (0, intro.group(1), "") if not parse._BULLET.match(line) else None
     return None
 
 

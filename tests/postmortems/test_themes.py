@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from basics.postmortems import text, themes
 from basics.postmortems.models import PostMortem
 from basics.postmortems.parse import parse
+from basics.postmortems.phrasing import literal_first
 
 ROOT = Path(__file__).parent.parent / "data" / "postmortems"
 
@@ -142,11 +143,14 @@ ages to find the cause. Hard to see which service. Lack of visibility, lacked me
 Tired on-call, burnt out engineer, burned out responder, second page that night. Third
 incident in a row. By hand, manually, manual, toil, toiling. Reported by a customer; found
 by support; spotted by the merchant. Broke the errors down by merchant, breaking down by.
+Customers reported it; no customers reported it; not a customer complained; users started
+reporting; superusers reported; before any user reported; a support ticket; any support
+ticket; complaints from merchants; no complaints from merchants; customer emails.
 """.strip()
 
 
 def test_each_concept_matches_what_its_phrasings_match() -> None:
-    """The phrasings rewritten to start with a letter (`_literal_first`) count what the
+    """The phrasings rewritten to start with a letter (`literal_first`) count what the
     patterns as written count, on text made to trip them."""
     texts = [TRICKY, *TRICKY.split("\n"), *re.split(r"[.;]", TRICKY)]
     texts += [piece.replace(" ", "") for piece in texts[:3]]
@@ -159,9 +163,13 @@ def test_each_concept_matches_what_its_phrasings_match() -> None:
 
 
 def test_literal_first_distributes_only_what_it_may() -> None:
-    assert text._literal_first(r"\blag\b") == [r"l(?<=\bl)ag\b"]
-    assert text._literal_first(r"(?:a|b c)d") == ["ad", "b cd"]
-    assert text._literal_first(r"(?:a|\bb)d") == ["ad", r"b(?<=\bb)d"]
-    assert text._literal_first(r"(?:a|b)?d") == [r"(?:a|b)?d"]  # a quantified group stays
-    assert text._literal_first(r"\bx?y") == [r"\bx?y"]  # so does a quantified letter
-    assert text._literal_first(r"(?:[(|]|b)c") == ["[(|]c", "bc"]
+    assert literal_first(r"\blag\b") == [r"l(?<=\bl)ag\b"]
+    assert literal_first(r"(?:a|b c)d") == ["ad", "b cd"]
+    assert literal_first(r"(?:a|\bb)d") == ["ad", r"b(?<=\bb)d"]
+    assert literal_first(r"(?:a|b)?d") == [r"(?:a|b)?d"]  # a quantified group stays
+    assert literal_first(r"\bx?y") == [r"\bx?y"]  # so does a quantified letter
+    assert literal_first(r"(?:[(|]|b)c") == ["[(|]c", "bc"]
+    # A word boundary before a group goes to each choice; a denial moves behind the word.
+    assert literal_first(r"\b(?:ab|c)d") == [r"a(?<=\ba)bd", r"c(?<=\bc)d"]
+    assert literal_first(r"(?<!\bno )\busers? said") == [r"u(?<=\bu)ser(?<!\bno user)s? said"]
+    assert literal_first(r"(?<!no )(?:\w|b)c") == [r"(?<!no )(?:\w|b)c"]  # no letter: kept

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from basics.core.severity import severity_level
+from basics.postmortems.detection import detection_in, said_first
 from basics.postmortems.markdown import BULLET as _BULLET
 from basics.postmortems.markdown import EMPHASIS as _EMPHASIS
 from basics.postmortems.markdown import TABLE_RULE as _TABLE_RULE
@@ -37,6 +38,8 @@ from basics.postmortems.models import (
 from basics.postmortems.timeline import from_timeline, read_timeline
 from basics.postmortems.times import (
     DATE,
+    DOTTED_DATE,
+    PROSE_DATE,
     TIME_OF_DAY,
     first_date,
     parse_clock,
@@ -119,6 +122,15 @@ _RULE = re.compile(r"\s*(?:[-*_]\s*){3,}\s*|\s*=+\s*")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
+_DATED = re.compile(
+    r"\s*(?:[,;—–-]\s*)?(?:(?:on|for|of)\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    rf"(?:{DATE.pattern}|{PROSE_DATE.pattern}|{DOTTED_DATE.pattern})\s*$",
+    re.IGNORECASE,
+)
+"""The date a heading ends with ("Timeline, 18 Feb 2026", "Timeline — Wednesday 2026-02-18")."""
+_INTRO = re.compile(r"^([A-Za-z][^:]{1,80}?)\s*:$")
+"""A line that ends with a colon, as a timeline's intro does ("Timeline (all times CET), 18
+Feb 2026:", "Timeline (all times UTC+1):"): the timeline's heading when it names it."""
 # A property line's bullet and emphasis (`- **Severity:** SEV-2`); an underscore inside a
 # word stays (`api_gateway`).
 _LABEL_NOISE = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+|[*`]+|(?<!\w)_+|_+(?!\w)")
@@ -201,30 +213,6 @@ _TEMPLATE_MARKS = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"\w+")
-_CUSTOMER = re.compile(
-    r"\b(?:customers?|merchants?|users?|clients?|support|tweet\w*|twitter|emails?|tickets?|"
-    r"complain\w*|reported by|"
-    # German, Spanish, French, Portuguese, Dutch
-    r"kund(?:e|en|in|innen)|beschwerde\w*|nutzer\w*|händler\w*|clientes?|usuari[oa]s?|"
-    r"soporte|reclam\w*|utilisateur\w*|commer[çc]ant\w*|usu[áa]ri[oa]s?|suporte|"
-    r"klant(?:en)?|gebruikers?|klacht\w*)\b",
-    re.IGNORECASE,
-)
-_ALERT = re.compile(
-    r"\b(?:alert\w*|paged|pages?|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
-    r"alertmanager|synthetic|probe|"
-    r"überwachung|alerta\w*|monitoreo|alerte\w*|surveillance|alarme\w*|monitoramento|"
-    r"waarschuwing\w*)\b",
-    re.IGNORECASE,
-)
-_EMPLOYEE = re.compile(
-    r"\b(?:engineer|developer|employee|someone on the team|internally|notice[sd]?|dashboard|"
-    r"sees|saw|asks|asked|raises?|raised|declares?|spotted|"
-    r"mitarbeiter\w*|entwickler\w*|ingenieur\w*|bemerkt\w*|empleado\w*|ingenier[oa]s?|"
-    r"not[óo]|desarrollador\w*|employ[ée]\w*|d[ée]veloppeur\w*|remarqu[ée]\w*|"
-    r"funcion[áa]ri[oa]s?|engenheir[oa]s?|percebeu|medewerker\w*|opgemerkt)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -244,12 +232,15 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     sections, title_line, headings, head = _sections(body)
     zone = zone_in(meta.get("timezone", "") if isinstance(meta.get("timezone"), str) else "")
     default_zone = timezone
-    day = _document_day(meta, body, sections.get("timeline", ""), sections.get("action_items", ""))
+    # A timeline's heading may say its day and its zone ("Timeline (all times CET), 18 Feb
+    # 2026:"): the day of its time-only lines, and the document's when it states no other.
+    timeline_heading = headings.get("timeline", "")
+    timeline_text = f"{timeline_heading}\n{sections.get('timeline', '')}"
+    day = _document_day(meta, body, timeline_text, sections.get("action_items", ""), path)
     fields: dict[str, Any] = {}
     found: list[str] = []
 
-    title = _text(meta.get("title")) or title_line or file_stem(path)
-    fields["title"] = re.sub(r"\s+", " ", title).strip()
+    fields["title"] = _title(meta, head, title_line, path, notes)
     for name in ("detected_by", "trigger"):
         value = _text(meta.get(name))
         if value:
@@ -264,8 +255,11 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
         factors = _items(sections["contributing_factors"])
     fields["contributing_factors"] = tuple(factors)
 
-    timeline_zone = zone_in(headings.get("timeline", "")) or zone
-    timeline = read_timeline(sections.get("timeline", ""), day, timeline_zone, default_zone, notes)
+    timeline_zone = zone_in(timeline_heading) or zone
+    timeline_day = first_date(timeline_heading, dotted=True) or day
+    timeline = read_timeline(
+        sections.get("timeline", ""), timeline_day, timeline_zone, default_zone, notes
+    )
     fields["timeline"] = tuple(timeline)
     moments = _moments(meta, body, day, zone, default_zone, notes)
     told = from_timeline(timeline)
@@ -441,6 +435,28 @@ def _severity_and_services(
     return found
 
 
+def _title(
+    meta: dict[str, Any], head: str, title_line: str | None, path: str, notes: list[str]
+) -> str:
+    """The front matter's title, else a "Title:" property above the first section (`Title:
+    Checkout outage`, `**Title:** …`, `| Title | … |`, as templates and exports write it),
+    else the title line (the first level-1 heading, another heading, a short first line),
+    else the file's name. A property that says another title than the front matter's is
+    said in `notes`."""
+    stated, said = _text(meta.get("title")), _properties(head, _TITLE_LABELS).get("title")
+    if stated and said and " ".join(said.split()) != " ".join(stated.split()):
+        notes.append(f'title: the front matter\'s "{stated}" is kept over the body\'s "{said}"')
+    return " ".join((stated or said or title_line or file_stem(path)).split())
+
+
+_TITLE_LABELS = {
+    "title": "title", "incident title": "title", "incident name": "title",
+    "postmortem title": "title", "post-mortem title": "title",
+    "titel": "title", "título": "title", "titulo": "title", "titre": "title",
+}  # fmt: skip
+"""Labels of a document's title in its body, in the languages its headings are read in."""
+
+
 _GITLAB_SEVERITY = re.compile(r'~"?severity::\s*([\w-]+)"?', re.IGNORECASE)
 """GitLab's scoped severity label (`~"severity::1"`): the level after the colons."""
 
@@ -495,6 +511,11 @@ def _sections(body: str) -> tuple[dict[str, str], str | None, dict[str, str], st
         if name is None and level == 0:  # "Foo: bar" that is no section: plain text
             current.lines.append(line)
             continue
+        if level == 0 and name == current.name == "timeline":
+            # The timeline's own intro under its heading ("Timeline (all times CET), 18 Feb
+            # 2026:"): a line of it, which says the day and the zone of those after it.
+            current.lines.append(line)
+            continue
         current = _Section(name, label, [rest] if rest else [])
         parts.append(current)
     title = title or first_heading
@@ -541,6 +562,9 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
     label = _LABEL.match(stripped) if ":" in stripped else None
     if label and _canonical(_clean(label.group(1))) is not None and not _BULLET.match(line):
         return 0, _clean(label.group(1)), label.group(2)
+    intro = _INTRO.match(_clean(stripped) + ":") if stripped.endswith(":") else None
+    if intro and _canonical(intro.group(1)) == "timeline" and not _BULLET.match(line):
+        return 0, intro.group(1), ""
     return None
 
 
@@ -554,8 +578,23 @@ def _unaccented(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _canonical(label: str) -> str | None:
-    # A heading says more after its name: "Timeline (all times UTC)" is the timeline.
-    label = _SUFFIX.sub("", label) if not label.endswith("(s)") else label
+    """The section a heading names, whatever it says after its name in brackets ("Timeline
+    (all times UTC)"); a timeline's heading may also end with its day ("Timeline (all
+    times CET), 18 Feb 2026", "Timeline, 18 Feb 2026 (PST)"), where another section's
+    heading with a date is a title ("# Incident summary, 2026-03-02")."""
+    if label.endswith("(s)"):
+        return _named(label)
+    bare = _SUFFIX.sub("", label)
+    named = _named(bare)
+    if named is None and _DATED.search(bare):
+        undated = _SUFFIX.sub("", _DATED.sub("", bare))
+        named = "timeline" if _named(undated) == "timeline" else None
+    return named
+
+
+def _named(label: str) -> str | None:
+    """The section a heading's name is, compared without case, accents or punctuation, and
+    a close match counting ("Root Casue", "Time line")."""
     key = re.sub(r"[^a-z0-9' ]+", " ", _unaccented(label.lower()).replace("(s)", "s")).strip()
     key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))
     if not key or any(key.startswith(word) for word in _IGNORED):
@@ -587,11 +626,16 @@ action item's, never the day the document is about."""
 
 
 def _document_day(
-    meta: dict[str, Any], body: str, timeline_text: str = "", actions_text: str = ""
+    meta: dict[str, Any],
+    body: str,
+    timeline_text: str = "",
+    actions_text: str = "",
+    path: str = "",
 ) -> dt.date | None:
     """The day the document is about: its front matter, a "Date:" line (or table row;
     "Datum: 05.03.2026" too), the timeline's first date, a date near the top (ISO or "12
-    June 2025"), else the first date anywhere but in the action items and due dates."""
+    June 2025"), the date its file is named with ("2026-02-18-checkout-outage.md"), else
+    the first date anywhere but in the action items and due dates."""
     for key in ("date", "started", "start"):
         value = meta.get(key)
         if isinstance(value, dt.datetime):
@@ -604,7 +648,7 @@ def _document_day(
         for _, value in _labelled(line, _DATE_LABELS):
             if day := first_date(value, dotted=True):
                 return day
-    if day := _any_date(timeline_text):
+    if day := first_date(timeline_text, dotted=True):  # a timeline's "05.03.2026" is a day
         return day
     actions = {line.strip() for line in actions_text.split("\n") if line.strip()}
     lines = [
@@ -613,7 +657,24 @@ def _document_day(
     ]  # fmt: skip
     if day := _any_date("\n".join(lines[:12])):
         return day
+    if day := file_date(path):
+        return day
     return _any_date("\n".join(lines))
+
+
+def file_date(path: str) -> dt.date | None:
+    """The date a file is named with, ISO ("2026-02-18-checkout-outage.md", "postmortem
+    2026-02-18.md"); None when its name has none (or one that is no day)."""
+    found = _FILE_DATE.search(path.replace("\\", "/").rsplit("/", 1)[-1])
+    if found is None:
+        return None
+    try:
+        return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:
+        return None
+
+
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
 def _any_date(text: str) -> dt.date | None:
@@ -684,24 +745,23 @@ def _moment(value: Any, zone: dt.tzinfo | None, default_zone: str) -> dt.datetim
 
 
 def _detection(meta: dict[str, Any], sections: dict[str, str], timeline_line: str) -> Detection:
-    """How it was found: stated in the front matter, else read from the detection section,
-    else from the timeline line that tells of it."""
+    """How it was found: stated in the front matter, else read from the detection section
+    (its first lines), else from the timeline line that tells of it, else from a phrase of
+    the summary or the impact that says who found it ("customers reported errors")."""
     stated = _text(meta.get("detection"))
     if stated:
         word = stated.split("#")[0].strip().lower()
         for known in DETECTIONS:
             if word == known:
                 return known
-    text = " ".join(sections.get("detection", "").split("\n")[:6]) or timeline_line
-    if not text:
-        return "unknown"
-    customer, alert = len(_CUSTOMER.findall(text)), len(_ALERT.findall(text))
-    if customer > alert:
-        return "customer"
-    if alert:
-        return "alert"
-    if _EMPLOYEE.search(text):
-        return "employee"
+    for text in (" ".join(sections.get("detection", "").split("\n")[:6]), timeline_line):
+        found = detection_in(text) if text else "unknown"
+        if found != "unknown":
+            return found
+    for name in ("summary", "impact"):
+        said = said_first(sections.get(name, ""))
+        if said is not None:
+            return said
     return "unknown"
 
 

@@ -31,7 +31,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 import names them as skipped, with the command that makes them Markdown, rather than
 leaving them out without a word."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 9
+PARSE_VERSION = 10
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 
 
@@ -64,11 +64,11 @@ class PostmortemService:
         folder: Path | None = None,
         parsed: dict[str, tuple[str, PostMortem]] | None = None,
     ) -> Library:
-        """Every post-mortem of the folder (`postmortems.dir`), oldest first; the store's
-        cache and incidents are brought up to date when the store is writable. `parsed`
-        holds the parses of files just written (path -> (hash of the bytes written,
-        parse)): those are not read back (an edit since has another hash, and is read at
-        the next look)."""
+        """Every post-mortem of the folder (`postmortems.dir`), oldest first (by date, one
+        with neither a start nor a date last: `oldest_first`); the store's cache and
+        incidents are brought up to date when the store is writable. `parsed` holds the
+        parses of files just written (path -> (hash of the bytes written, parse)): those
+        are not read back (an edit since has another hash, and is read at the next look)."""
         root = folder or self.config.postmortems_path
         result = Library(str(root))
         if not root.is_dir():
@@ -114,7 +114,7 @@ class PostmortemService:
         _unique_ids(result)
         names, zone = self.config.service_names(), self.config.timezone
         result.postmortems = [_named(pm, names, zone) for pm in result.postmortems]
-        result.postmortems.sort(key=lambda pm: (pm.started or dt.datetime.max, pm.id))
+        result.postmortems.sort(key=oldest_first)
         if not self.store.read_only:
             present = {pm.path for pm in result.postmortems}
             result.wrote = self._save(fresh, present, result.postmortems)
@@ -323,6 +323,17 @@ class PostmortemService:
                          "key": pm.id} for pm in new]],
                 )  # fmt: skip
         return True
+
+
+def oldest_first(pm: PostMortem) -> tuple[Any, ...]:
+    """The order post-mortems are listed in: by their date (the day each started, in
+    basics.yaml's zone, else the document's date: its front matter's `date:`, a `Date:`
+    line, its timeline's date, the date its file is named with), then by the time each
+    started (one with a date and no start after those of its day that started), then by
+    id; one with no date at all comes last."""
+    day = pm.date
+    return (day is None, day or dt.date.min, pm.started is None,
+            pm.started or dt.datetime.min, pm.id)  # fmt: skip
 
 
 def _cache_rows(db: Any, fresh: list[tuple[str, str, PostMortem]]) -> None:

@@ -13,12 +13,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from basics.postmortems.detection import customer_report
 from basics.postmortems.markdown import BULLET, EMPHASIS, TABLE_RULE
 from basics.postmortems.models import TimelineEntry
 from basics.postmortems.times import (
+    ABBREVIATIONS,
     DATE,
     DOTTED_DATE,
     PROSE_DATE,
+    REGIONS,
     TIME_OF_DAY,
     first_date,
     parse_clock,
@@ -67,7 +70,9 @@ MARKS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
-"""Timeline lines that say when an incident started, was detected, mitigated, resolved."""
+"""Timeline lines that say when an incident started, was detected, mitigated, resolved; a
+line of a customer's report (`detection.customer_report`: "Customers reported errors") is
+a detection too."""
 _STATED: dict[str, re.Pattern[str]] = {
     "started": re.compile(r"\b(?:outage|impact) (?:begins|began|starts|started)\b", re.I),
     "mitigated": re.compile(r"\b(?:outage|impact|incident) (?:is |was )?mitigated\b", re.I),
@@ -91,6 +96,26 @@ _TIME_COLUMNS = frozenset(
 )
 """Header names of a timeline table's date column and time column (any case; what a header
 says after the name in brackets, "Time (UTC)", is its zone)."""
+_ZONE_WORDS = re.compile(
+    r"\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b|\b(?:UTC|GMT) ?[+-]\d{1,2}(?::?[0-5]\d)?|"
+    rf"\b(?:{'|'.join(ABBREVIATIONS)}|{'|'.join(REGIONS)})\b"
+)
+"""A zone as a line names it: an IANA name, an offset after UTC or GMT, an abbreviation."""
+_DATE_WORDS = re.compile(
+    rf"{DATE.pattern}|{PROSE_DATE.pattern}|{DOTTED_DATE.pattern}|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+    re.IGNORECASE,
+)
+_INTRO_WORDS = frozenset((
+    "timeline", "time", "line", "times", "zone", "timezone", "tz", "all", "are", "is", "in",
+    "on", "for", "of", "from", "the", "date", "day", "local", "events", "incident", "below",
+    "shown", "given", "listed", "written", "and", "as",
+    "zeitlinie", "ablauf", "alle", "zeiten", "zeit", "am", "vom", "datum",
+    "cronología", "cronologia", "todas", "las", "horas", "hora", "en", "el", "del", "fecha",
+    "chronologie", "toutes", "les", "heures", "heure", "le", "du",
+))  # fmt: skip
+"""The words that introduce a timeline's day and zone, in the languages its headings are
+read in: a line of these, a date and a zone says nothing else."""
 _ZONE_LINE = re.compile(r"\b(?:times?|time ?zone|zeit(?:en|zone)?|horas?|heures?)\b", re.IGNORECASE)
 """A line that speaks of the times ("All times CET.", "(times in UTC)", "Zeiten in UTC"):
 at the top of a timeline, the zone it names is the section's."""
@@ -110,7 +135,7 @@ def from_timeline(entries: list[TimelineEntry]) -> dict[str, tuple[dt.datetime, 
         later = [e for e in timed if after is None or (e.at is not None and e.at >= after)]
         stated = _STATED.get(key)
         entry = next((e for e in later if stated is not None and stated.search(e.text)), None)
-        entry = entry or next((e for e in later if MARKS[key].search(e.text)), None)
+        entry = entry or next((e for e in later if _marked(key, e.text)), None)
         if entry is not None and entry.at is not None:
             found[key] = (entry.at, entry.text[:60])
     resolved = [e for e in timed if MARKS["resolved"].search(e.text)]
@@ -127,6 +152,13 @@ def from_timeline(entries: list[TimelineEntry]) -> dict[str, tuple[dt.datetime, 
             found["started"] = (earlier[0].at, earlier[0].text[:60])  # type: ignore[assignment]
     start = found["started"][0]
     return {k: v for k, v in found.items() if v[0] >= start}
+
+
+def _marked(key: str, text: str) -> bool:
+    """Whether a timeline line says the moment `key` names."""
+    if MARKS[key].search(text):
+        return True
+    return key == "detected" and customer_report(text) is not None
 
 
 def read_timeline(
@@ -195,6 +227,15 @@ class _Reader:
             self.zone = zone_in(content) or self.zone
             self.previous, self.rolled = None, False
             return
+        intro = _intro(content)
+        # "18 Feb 2026 (all times CET):" sets the day (and zone) of the lines after it; a
+        # zone alone ("All times in UTC") is the section's at its top only.
+        if intro is not None and (intro[0] is not None or not self.entries):
+            day, zone = intro
+            if day is not None:
+                self.day, self.previous, self.rolled = day, None, False
+            self.zone = zone or self.zone
+            return
         if not self.entries and _ZONE_LINE.search(content) and len(content) <= 80:
             named = None if TIME_OF_DAY.match(content) else zone_in(content)
             if named is not None:
@@ -238,6 +279,27 @@ class _Reader:
         found = TIME_OF_DAY.search(text)
         self.previous = (moment, found.group(0).strip() if found else text[:16])
         return moment
+
+
+def _intro(content: str) -> tuple[dt.date | None, dt.tzinfo | None] | None:
+    """The day and the zone a line gives for the lines after it, when that is all it says:
+    a date ("18 Feb 2026:", "Wednesday, 18 February 2026", "05.03.2026"), the zone its
+    times are in ("all times in UTC", "(times in PST)", "Europe/Berlin"), or both, with the
+    words that introduce them ("Timeline (all times CET), 18 Feb 2026:"); None for any
+    other line (an entry, prose)."""
+    if len(content) > 100 or TIME_OF_DAY.match(content):  # most lines are entries
+        return None
+    rest = _ZONE_WORDS.sub(" ", content)
+    if TIME_OF_DAY.search(rest):  # a time of day: an entry, not its intro
+        return None
+    day = first_date(content, dotted=True)
+    zone = zone_in(content)
+    if day is None and zone is None:
+        return None
+    rest = _DATE_WORDS.sub(" ", rest)
+    if any(word.lower() not in _INTRO_WORDS for word in re.findall(r"[^\W\d_]+", rest)):
+        return None
+    return day, zone
 
 
 def _worded_date(content: str) -> tuple[dt.date, str] | None:
