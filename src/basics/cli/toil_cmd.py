@@ -132,16 +132,10 @@ def log(
 
 def _unknown_service(service: str, entries: int, names: dict[str, str]) -> str:
     """What to say of `entries` entries of a service basics.yaml does not know."""
-    import difflib
+    from basics.config.models import unknown_service_said
 
-    close = difflib.get_close_matches(service.lower(), list(names), n=1)
-    guess = f' (did you mean "{names[close[0]]}"?)' if close else ""
     told = "the entry names" if entries == 1 else f"{entries:,} entries name"
-    return (
-        f'warning: {told} service "{service}", neither a service nor an alias in basics.yaml'
-        f"{guess}: stored under that name, in no report of a service of basics.yaml; "
-        "add it under services:, or as an alias of the service it is"
-    )
+    return f"warning: {unknown_service_said(service, told, names)}"
 
 
 def _login_name() -> str:

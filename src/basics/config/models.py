@@ -885,6 +885,20 @@ def known_service(
     raise NotFoundError(f'no service "{service}" in basics.yaml nor in {kept_in} (known: {known})')
 
 
+def unknown_service_said(service: str, told: str, names: Mapping[str, str]) -> str:
+    """What to say of records of a service basics.yaml knows by no name (`told`: who names
+    it, "1 deploy names", "3 entries name"), with the service it may be a misspelling of."""
+    import difflib
+
+    close = difflib.get_close_matches(service.lower(), list(names), n=1)
+    guess = f' (did you mean "{names[close[0]]}"?)' if close else ""
+    return (
+        f'{told} service "{service}", neither a service nor an alias in basics.yaml{guess}: '
+        "stored under that name, in no report of a service of basics.yaml; add it under "
+        "services:, or as an alias of the service it is"
+    )
+
+
 def named_services(services: Iterable[str], names: Mapping[str, str] | None) -> list[str]:
     """`named_service` of each, once each, in order."""
     return list(dict.fromkeys(named_service(s, names or {}) for s in services))

@@ -10,11 +10,10 @@ service it names. Pure functions: no I/O.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from basics.config.models import named_service
+from basics.config.models import named_service, unknown_service_said
 from basics.deploys.models import DeployRecord, IncidentRecord
 
 named = named_service
@@ -54,11 +53,5 @@ def unknown(services: Iterable[str], names: Mapping[str, str]) -> dict[str, int]
 
 def warning(service: str, deploys: int, names: Mapping[str, str]) -> str:
     """What to say of `deploys` deploys of a service basics.yaml does not know."""
-    close = difflib.get_close_matches(service.lower(), list(names), n=1)
-    guess = f' (did you mean "{names[close[0]]}"?)' if close else ""
     told = "1 deploy names" if deploys == 1 else f"{deploys:,} deploys name"
-    return (
-        f'{told} service "{service}", neither a service nor an alias in basics.yaml{guess}: '
-        "stored under that name, in no report of a service of basics.yaml; add it under "
-        "services:, or as an alias of the service it is"
-    )
+    return unknown_service_said(service, told, names)
