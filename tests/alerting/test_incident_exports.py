@@ -452,3 +452,23 @@ def test_the_cli_lists_withdrawn_incidents(tmp_path: Path) -> None:
             "recorded before, removed: incident_status: declined"
         )
     )
+
+
+def test_a_withdrawal_finds_the_incident_by_its_start_in_another_export(
+    app: App, tmp_path: Path
+) -> None:
+    """A later export, named otherwise, whose merged incident has another title: found by
+    its id and start, as importing it again would find it (it stayed, judged against)."""
+    import_incidents(app.store, INCIDENT_IO, ZONE, app.config.service_names())
+    data = json.loads(INCIDENT_IO.read_text(encoding="utf-8"))
+    data["incidents"][1]["incident_status"]["category"] = "merged"
+    data["incidents"][1]["name"] = "Payment gateway timeouts (merged into INC-212)"
+    later = tmp_path / "incidents-2026-11-05.json"
+    later.write_text(json.dumps(data), encoding="utf-8")
+
+    again = import_incidents(app.store, later, ZONE, app.config.service_names())
+
+    assert len(again.withdrawn) == 1
+    assert [i.title for i in list_incidents(app.store)] == [
+        "Checkout API returning 503s after 2.7.0"
+    ]

@@ -184,7 +184,7 @@ def import_incidents(
         try:
             fields = _fields(record, timezone)
         except NotAnIncident as error:
-            withdrawn = _withdraw(store, record, f"file:{path.name}")
+            withdrawn = _withdraw(store, record, f"file:{path.name}", timezone)
             if withdrawn is None:
                 result.skipped.append(f"{where}: {error}")
             else:
@@ -210,17 +210,24 @@ def import_incidents(
     return result
 
 
-def _withdraw(store: Store, record: Mapping[Any, Any], source: str) -> Incident | None:
+def _withdraw(
+    store: Store, record: Mapping[Any, Any], source: str, timezone: str
+) -> Incident | None:
     """Remove the incident an earlier import recorded from a record that is now no incident
     (incident.io declines or merges one after it was exported): found by its id, as
-    importing it again would find it. A record without a readable id withdraws nothing."""
+    importing it again would find it (with the same file, title or start). A record without
+    a readable id withdraws nothing."""
     named = _by_name(record)
     try:
         key = _text(_value(named, _IDS), "id")
         title = _text(_value(named, _TITLES), "title")
     except (BasicsError, ValueError, TypeError):
         return None
-    return withdraw_incident(store, source, key, title) if key else None
+    try:
+        start: dt.datetime | None = _time(record, named, _STARTS, _zone(named, timezone))
+    except (BasicsError, ValueError, TypeError):
+        start = None  # a declined incident may have no start: the file or title finds it
+    return withdraw_incident(store, source, key, title, start) if key else None
 
 
 def _content_key(services: list[str], start: dt.datetime, title: str) -> str:

@@ -113,21 +113,25 @@ def set_severity(store: Store, incident_id: int, severity: str) -> None:
 
 
 def withdraw_incident(
-    store: Store, source: str, source_key: str, title: str | None
+    store: Store,
+    source: str,
+    source_key: str,
+    title: str | None,
+    start: dt.datetime | None = None,
 ) -> Incident | None:
     """Delete the incident an import recorded under `source_key` (as `add_incident` finds
-    it: from this source, or from another of its kind with the same title), when a later
-    export says it was no incident (declined, merged, canceled); the incident as it was, or
-    None when none was recorded."""
+    it: from this source, or from another of its kind with the same title or start), when
+    a later export says it was no incident (declined, merged, canceled); the incident as it
+    was, or None when none was recorded."""
     kind = source.partition(":")[0]
     with store.transaction() as db:
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM incidents "
             "WHERE (source = $kind OR starts_with(source, $kinds)) AND source_key = $key "
-            "AND (source = $source OR lower(title) = lower($title)) "
+            "AND (source = $source OR lower(title) = lower($title) OR start_ts = $start) "
             "ORDER BY id LIMIT 1",
             {"kind": kind, "kinds": f"{kind}:", "key": source_key, "source": source,
-             "title": (title or "").strip()},
+             "title": (title or "").strip(), "start": start},
         ).fetchall()  # fmt: skip
         if not rows:
             return None
