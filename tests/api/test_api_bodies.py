@@ -219,3 +219,11 @@ def test_any_address_of_127_0_0_0_8_is_loopback() -> None:
     assert [is_loopback(h) for h in ("0.0.0.0", "10.0.0.5", "::", "example.com")] == [
         False, False, False, False
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/api/v1/pages", "/api/v1/deploys"])
+def test_a_range_that_ends_before_it_starts_is_400(server: Server, path: str) -> None:
+    """It answered 200 `[]` (every other report answers 400): no pages, it seemed."""
+    answer = server.get(path, **{"from": "2026-11-03T00:00:00Z", "to": "2026-11-02T00:00:00Z"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "--from must be before --to"

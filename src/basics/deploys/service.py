@@ -252,7 +252,9 @@ class DeployService:
         environment: str | None = None,
     ) -> list[Deploy]:
         """Deploys, oldest first, of a service (by any of its names) and environment over
-        [start, end)."""
+        [start, end); a range that ends before it starts is an InputError, not no deploys."""
+        if start is not None and end is not None and start >= end:
+            raise InputError("--from must be before --to")
         service = None if service is None else self.known([service])[0]
         return self._select(
             "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "

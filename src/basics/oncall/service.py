@@ -274,7 +274,10 @@ class OncallService:
         unclassified: bool = False,
     ) -> list[Page]:
         """Pages created in [start, end), oldest first, with their outcomes; responders
-        named as the people of basics.yaml they are (`person`)."""
+        named as the people of basics.yaml they are (`person`). A range that ends before it
+        starts is an InputError, not no pages."""
+        if start is not None and end is not None and start >= end:
+            raise InputError("--from must be before --to")
         rows = self.store.query(
             f"SELECT {', '.join('p.' + column for column in PAGE_COLUMNS)}, "
             f"o.outcome, o.note, {', '.join('p.' + column for column in TOLD_COLUMNS)} "
