@@ -83,7 +83,7 @@ def test_a_measured_service_passes_every_check() -> None:
         ({"owner": None}, "owner", "fail", "no owner"),
         ({"runbook": None}, "runbook", "fail", "2 paging SLOs, no runbook"),
         ({"runbook": None, "paging_slos": 0}, "runbook", "pass", "no paging alert"),
-        ({"rotation": ("solo", 1)}, "oncall.rotation", "fail", "rotation solo: 1 people"),
+        ({"rotation": ("solo", 1)}, "oncall.rotation", "fail", "rotation solo: 1 person"),
         ({"rotation": None, "team": None}, "oncall.rotation", "fail",
          "no rotation takes its pages (no `oncall:`, no owning team)"),
         # 50 % is the line: more than half fails

@@ -210,7 +210,8 @@ def rotation(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                       ".oncall (docs/oncall.md)")  # fmt: skip
     name, people = f.rotation
     verdict: Verdict = "pass" if people >= 2 else "fail"
-    return _check("oncall.rotation", verdict, f"rotation {name}: {people} people",
+    said = f"rotation {name}: {plural(people, 'person', 'people')}"
+    return _check("oncall.rotation", verdict, said,
                   "don't give one person sole ownership of the pager: add a second",
                   value=people, threshold="≥ 2 people")  # fmt: skip
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from basics.core.clock import iso_utc
+from basics.core.words import plural
 from basics.deploys.changes import Suspect, suspects
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ def _detection(f: Facts, by: str) -> list[str]:
             f"First page: {alert} at {at:%H:%M} UTC" + (f" to {responder}." if responder else ".")
         )
     if f.pages:
-        lines.append(f"{len(f.pages)} pages in all during the incident.")
+        lines.append(f"{plural(len(f.pages), 'page')} in all during the incident.")
     return lines
 
 

@@ -389,7 +389,7 @@ def _alert_candidate(a: AlertWeek, w: ReviewWeights, evidence: str) -> Candidate
     formula = (f"{a.night_pages} night pages × {w.night_page:g} h + {day} day pages × "
                f"{w.page:g} h = {cost:g} h")  # fmt: skip
     noise = f", {a.not_actionable} not actionable" if a.not_actionable else ""
-    title = f"alert {a.alert}: {a.pages} pages, {a.night_pages} at night{noise}"
+    title = f"alert {a.alert}: {plural(a.pages, 'page')}, {a.night_pages} at night{noise}"
     kind: Kind = "night_pages" if a.night_pages else "pages"
     return Candidate(kind, title, None, a.pages, "pages", w.night_page if a.night_pages else w.page,
                      cost, formula, evidence)  # fmt: skip
