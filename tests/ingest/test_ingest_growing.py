@@ -241,6 +241,44 @@ def test_an_unfinished_line_stored_as_an_event_is_refused_when_it_goes_on(
     assert env.store.query("SELECT count(*), sum(status) FROM events") == [(3, 600)]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_whole_last_line_whose_newline_comes_later_stands(make_env: Any, ending: str) -> None:
+    """A log caught between a record and its newline: the whole record was stored, and once
+    the newline came every later ingest was refused ("batch 1 read line 2 before it was
+    finished ... the stored event may be wrong"), though the line never changed. The file
+    goes on from line 3, its lines numbered as in the file."""
+    env = make_env(CONFIG)
+    last = _line(1, 500).rstrip("\n")
+    path = env.write("grow.jsonl", _line(0).replace("\n", ending) + last)
+    first = env.ingest("api", path)
+    with path.open("a", encoding="utf-8", newline="") as log:
+        log.write(ending + _line(2).replace("\n", ending) + "not json" + ending)
+
+    second = env.ingest("api", path)
+
+    assert (first.accepted, first.rejected) == (2, 0)
+    assert (second.accepted, second.rejected, second.first_line) == (1, 1, 3)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(4, "record")]
+    assert env.store.query("SELECT count(*), sum(status) FROM events") == [(3, 900)]
+
+
+def test_a_batch_cut_between_cr_and_lf_numbers_the_next_lines_as_the_file_does(
+    make_env: Any,
+) -> None:
+    """The LF after a stored line's CR ends that line: it was read as a blank line of its
+    own, and every line after it numbered one too high."""
+    env = make_env(CONFIG)
+    path = env.write("grow.jsonl", _line(0).replace("\n", "\r\n") + _line(1).replace("\n", "\r"))
+    env.ingest("api", path)
+    with path.open("a", encoding="utf-8", newline="") as log:
+        log.write("\n" + "not json\r\n")
+
+    second = env.ingest("api", path)
+
+    assert (second.accepted, second.rejected, second.first_line) == (0, 1, 3)
+    assert [(line, field) for line, field, _, _ in env.rejects()] == [(3, "record")]
+
+
 def test_appended_lines_all_rejected_are_read_once_and_the_next_start_after_them(
     make_env: Any,
 ) -> None:

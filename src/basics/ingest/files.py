@@ -266,17 +266,19 @@ def resume_unfinished(file: BinaryIO, plan: ReadPlan, comment: bytes | None = No
     `comment`: what starts a line the format reads as no record (a W3C log's `#`)."""
     if plan.continues is None or plan.start_offset == 0:
         return plan
-    if os.pread(file.fileno(), 1, plan.start_offset - 1) in (b"\n", b"\r"):
+    before = os.pread(file.fileno(), 1, plan.start_offset - 1)
+    after = os.pread(file.fileno(), 2, plan.start_offset)
+    if before == b"\r" and after[:1] == b"\n":  # cut between CR and LF: the LF ends it
+        return _past_line_end(file, plan, 1)
+    if before in (b"\n", b"\r"):
         return plan
+    ending = 2 if after == b"\r\n" else 1 if after[:1] in (b"\n", b"\r") else 0
+    if ending:
+        # The line was whole, only its newline not written yet: it stands as it was read,
+        # and what follows its newline is new (it was refused as a line gone on).
+        return _past_line_end(file, plan, ending)
     start = last_line_end(file, plan.start_offset)
-    content = hashlib.sha256()
-    position = start
-    while position < plan.end_offset:
-        block = os.pread(file.fileno(), min(HASH_BLOCK, plan.end_offset - position), position)
-        if not block:
-            raise OSError(f"the file ended at byte {position} while being read")
-        content.update(block)
-        position += len(block)
+    content = _content_sha256(file, start, plan.end_offset)
     line = plan.continues.end_line
     # A blank piece (spaces), or a directive's, was skipped, neither event nor reject:
     # nothing to take back.
@@ -288,9 +290,34 @@ def resume_unfinished(file: BinaryIO, plan: ReadPlan, comment: bytes | None = No
         first_line=line,
         # The rest of the cut line, counted as a line of its own by `plan_read`, is not one.
         end_line=plan.end_line - 1,
-        content_sha256=content.hexdigest(),
+        content_sha256=content,
         reread_line=line if record else None,
     )
+
+
+def _past_line_end(file: BinaryIO, plan: ReadPlan, ending: int) -> ReadPlan:
+    """The plan from after the `ending` bytes that end the line the batch it continues read
+    last: that line's end is no line of its own (`plan_read` counted it as one)."""
+    start = plan.start_offset + ending
+    return replace(
+        plan,
+        start_offset=start,
+        end_line=plan.end_line - 1,
+        content_sha256=_content_sha256(file, start, plan.end_offset),
+    )
+
+
+def _content_sha256(file: BinaryIO, start: int, end: int) -> str:
+    """The SHA-256 (hex) of the file's bytes [start, end)."""
+    content = hashlib.sha256()
+    position = start
+    while position < end:
+        block = os.pread(file.fileno(), min(HASH_BLOCK, end - position), position)
+        if not block:
+            raise OSError(f"the file ended at byte {position} while being read")
+        content.update(block)
+        position += len(block)
+    return content.hexdigest()
 
 
 class PendingPlan:
