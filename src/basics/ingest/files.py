@@ -262,8 +262,10 @@ def plan_read(
 def resume_unfinished(file: BinaryIO, plan: ReadPlan, comment: bytes | None = None) -> ReadPlan:
     """The plan, or, when the batch it continues stopped inside a line (the file had no
     newline at its end then, and the line has gone on since), a plan that reads that line
-    again from its start, whole. The caller takes back the earlier reading of the line.
-    `comment`: what starts a line the format reads as no record (a W3C log's `#`)."""
+    again from its start, whole: the caller takes back the earlier reading of the line. A
+    line that was whole, only its newline written since, stands: the plan starts after
+    that newline. `comment`: what starts a line the format reads as no record (a W3C
+    log's `#`)."""
     if plan.continues is None or plan.start_offset == 0:
         return plan
     before = os.pread(file.fileno(), 1, plan.start_offset - 1)
