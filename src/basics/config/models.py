@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -883,6 +884,16 @@ def known_service(
         return service
     known = listed(list(dict.fromkeys([*config.services, *names])))
     raise NotFoundError(f'no service "{service}" in basics.yaml nor in {kept_in} (known: {known})')
+
+
+def unknown_services(services: Iterable[str], names: Mapping[str, str]) -> dict[str, int]:
+    """Of the services records name (once per record), those basics.yaml knows by no name
+    or alias, and how many records name each, most first; none when basics.yaml declares
+    no service (there is nothing to tell a misspelling from)."""
+    if not names:
+        return {}
+    counted = Counter(s for s in services if s.lower() not in names)
+    return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
 
 def unknown_service_said(service: str, told: str, names: Mapping[str, str]) -> str:

@@ -10,8 +10,7 @@ service it names. Pure functions: no I/O.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from basics.config.models import named_service, unknown_service_said
 from basics.deploys.models import DeployRecord, IncidentRecord
@@ -39,16 +38,6 @@ def renamed_incident(incident: IncidentRecord, names: Mapping[str, str]) -> Inci
     if incident.service is None or named(incident.service, names) == incident.service:
         return incident
     return dataclasses.replace(incident, service=named(incident.service, names))
-
-
-def unknown(services: Iterable[str], names: Mapping[str, str]) -> dict[str, int]:
-    """Of the services deploys name (once per deploy), those basics.yaml knows by no name
-    or alias, and how many deploys name each, most first; none when basics.yaml declares
-    no service (there is nothing to tell a misspelling from)."""
-    if not names:
-        return {}
-    counted = Counter(s for s in services if s.lower() not in names)
-    return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
 
 def warning(service: str, deploys: int, names: Mapping[str, str]) -> str:

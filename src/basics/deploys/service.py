@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from basics.config.models import Config
+from basics.config.models import Config, unknown_services
 from basics.core.errors import InputError, NotFoundError
 from basics.deploys import names as naming
 from basics.deploys import storage
@@ -186,7 +186,7 @@ class DeployService:
                 db, source, incidents, batch_id, self.config.deploys.environment
             )
             storage.set_range(db, batch_id)
-        unknown = naming.unknown((d.service for d in deploys), names)
+        unknown = unknown_services((d.service for d in deploys), names)
         return DeployImport(
             batch_id, name, "applied", deploys=len(deploys), new_deploys=new,
             unchanged=unchanged, superseded=older, changes=changes,
@@ -218,7 +218,7 @@ class DeployService:
         """What to say of a deploy of `service` when basics.yaml knows no such service
         (and declares any); None when it does."""
         names = self.config.service_names()
-        unknown = naming.unknown([service], names)
+        unknown = unknown_services([service], names)
         return naming.warning(service, 1, names) if unknown else None
 
     def get(self, deploy_id: int) -> Deploy:

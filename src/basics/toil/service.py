@@ -9,10 +9,9 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from basics.config.models import Config, named_service
+from basics.config.models import Config, named_service, unknown_services
 from basics.config.people import People
 from basics.core.clock import monday, utc_now
 from basics.core.errors import InputError, NotFoundError
@@ -132,14 +131,9 @@ class ToilService:
         return result
 
     def unknown_services(self, services: list[str]) -> dict[str, int]:
-        """Of the services entries name (once per entry), those basics.yaml knows by no
-        name or alias, with how many entries name each, most first; none when basics.yaml
-        declares no service (nothing to tell a misspelling from)."""
-        names = self.config.service_names()
-        if not names:
-            return {}
-        counted = Counter(s for s in services if s.lower() not in names)
-        return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
+        """Of the services entries name, those basics.yaml does not know, with how many
+        entries name each (`config.models.unknown_services`)."""
+        return unknown_services(services, self.config.service_names())
 
     def remove(self, entry_id: int) -> Removed:
         """Delete one entry; a batch of one (`toil log`) is marked undone with it."""
