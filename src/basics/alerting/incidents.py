@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from basics.alerting.models import Incident
-from basics.config.models import named_services
+from basics.config.models import Config, known_service, named_services
 from basics.core.errors import InputError, NotFoundError
 from basics.store.duckdb_store import Store
 
@@ -166,6 +166,19 @@ def list_incidents(
         [service, service, start, start, end, end],
     )
     return [_incident(row) for row in rows]
+
+
+def incidents_of(store: Store, config: Config, service: str | None) -> list[Incident]:
+    """`list_incidents` of a service named by any of its names (`incidents list
+    --service`, `GET /incidents?service=`); a NotFoundError when neither basics.yaml nor an
+    incident names it: a misspelling is not "no incidents"."""
+    if service is not None:
+
+        def stored() -> list[str]:
+            return sorted({s for incident in list_incidents(store) for s in incident.services})
+
+        service = known_service(service, config, stored, "any incident")
+    return list_incidents(store, service)
 
 
 def _incident(row: tuple[Any, ...]) -> Incident:

@@ -86,14 +86,7 @@ def incidents(
 ) -> Response:
     """`basics incidents list --json`: recorded incidents, oldest first; of a service by
     any of its names (404 when nothing names it: a misspelling is not "no incidents")."""
-    from basics.alerting.incidents import list_incidents
-    from basics.config.models import known_service
+    from basics.alerting.incidents import incidents_of
 
     with hub(request).app() as app:
-        if service is not None:
-
-            def stored() -> list[str]:
-                return sorted({s for found in list_incidents(app.store) for s in found.services})
-
-            service = known_service(service, app.config, stored, "any incident")
-        return page(request, list_incidents(app.store, service), limit, offset)
+        return page(request, incidents_of(app.store, app.config, service), limit, offset)

@@ -116,13 +116,23 @@ def known_query(request: Request) -> None:
         # A sender's delivery (Alertmanager, a CI) is not retried after a 4xx: a stray
         # parameter in its configured URL would lose its pages. Writes take what they read.
         return
-    read = _query_names(route.dependant)
+    read = _route_query_names(route)
     unknown = [name for name in request.query_params if name not in read]
     if unknown:
         names = ", ".join(sorted(read)) or "none"
         raise HTTPException(
             400, f'unknown query parameter "{unknown[0]}" (this path reads: {names})'
         )
+
+
+def _route_query_names(route: Any) -> frozenset[str]:
+    """The query parameters a route reads, found once per route (kept on it), not per
+    request."""
+    found: frozenset[str] | None = getattr(route, "basics_query_names", None)
+    if found is None:
+        found = frozenset(_query_names(route.dependant))
+        route.basics_query_names = found
+    return found
 
 
 def _query_names(dependant: Any) -> set[str]:

@@ -14,6 +14,7 @@ from basics.api.alerts import Limit, Offset
 from basics.api.replies import hub, json_body_doc, model_body, optional_moment, page, reply
 from basics.api.slo import From, To
 from basics.api.webhooks import Authorization, auth
+from basics.core.clock import parse_day
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -58,23 +59,11 @@ def entries(
 ) -> Response:
     """`basics toil list --json`: stored entries of the days [from, to) (YYYY-MM-DD),
     newest day first."""
-    first, end = _day(start, "from"), _day(finish, "to")
+    first, end = parse_day(start, "from"), parse_day(finish, "to")
     with hub(request).app() as app:
         people = [app.toil.resolve_person(person)] if person else None
         found = app.toil.entries(first, end, people, service, category)
         return page(request, found, limit, offset)
-
-
-def _day(text: str | None, name: str) -> dt.date | None:
-    """A day given as `from` or `to`; an InputError (400) naming it otherwise."""
-    from basics.core.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f'{name}: expected YYYY-MM-DD, found "{text}"') from None
 
 
 class ToilIn(BaseModel):

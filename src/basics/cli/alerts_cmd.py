@@ -773,19 +773,12 @@ def list_command(ctx: click.Context, service: str | None, as_json: bool, as_csv:
     Example:
       basics incidents list --service www --json
     """
-    from basics.alerting.incidents import list_incidents
+    from basics.alerting.incidents import incidents_of
     from basics.cli import output
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
-    if service is not None:  # by any of its names; a misspelling is not "no incidents"
-        from basics.config.models import known_service
-
-        def stored() -> list[str]:
-            return sorted({s for incident in list_incidents(app.store) for s in incident.services})
-
-        service = known_service(service, app.config, stored, "any incident")
-    found = list_incidents(app.store, service)
+    found = incidents_of(app.store, app.config, service)
     if not found:
         output.none_found(app.store.extent("incidents"), ("incident", "incidents"),
                           "basics incidents add, or import them")  # fmt: skip

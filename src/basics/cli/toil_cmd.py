@@ -316,13 +316,14 @@ def list_entries(
       basics toil list --person alice --from 2026-03-01
     """
     from basics.cli import output
+    from basics.core.clock import parse_day
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     people = [app.toil.resolve_person(person)] if person else None
     found = app.toil.entries(
-        _date(start, "--from"),
-        _date(end, "--to"),
+        parse_day(start, "--from"),
+        parse_day(end, "--to"),
         people,
         service,
         category,
@@ -365,17 +366,6 @@ def list_entries(
 
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else "yes" if value else "no"
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    from basics.core.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f'{option}: expected YYYY-MM-DD, found "{text}"') from None
 
 
 @toil.command()

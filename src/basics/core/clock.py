@@ -17,6 +17,19 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def parse_day(text: str | None, name: str) -> dt.date | None:
+    """A day written YYYY-MM-DD (None for none); an InputError naming the option or
+    parameter (`name`) otherwise."""
+    from basics.core.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f'{name}: expected YYYY-MM-DD, found "{text}"') from None
+
+
 def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
     """A user-given time as naive UTC: ISO 8601, with `Z`, an offset or ` UTC` after it
     (a space for the T); one without an offset is read in `timezone`, and a time of day
