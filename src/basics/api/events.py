@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from basics.api.problems import problem
 from basics.api.replies import hub, read_body, reply
 from basics.api.webhooks import Authorization, auth
-from basics.core.errors import ConflictError, InputError, NotFoundError
+from basics.core.errors import ConflictError, InputError, NotFoundError, RepeatsStored
 
 if TYPE_CHECKING:
     from basics.app import App
@@ -47,9 +47,8 @@ async def events(
     label = f"POST /api/v1/events ({source})"
     try:
         result = await run_in_threadpool(_ingest, request, source, body, label, overlap)
-    except ConflictError as error:  # say the parameters, not the CLI's flags
-        told = str(error).replace("--skip-overlap", "?overlap=skip")
-        raise ConflictError(told.replace("--allow-overlap", "?overlap=allow")) from None
+    except RepeatsStored as error:  # the parameters that apply, not the CLI's flags
+        raise ConflictError(error.told("?overlap=skip", "?overlap=allow")) from None
     if result.status == "rejected":
         first = result.first_rejects[0] if result.first_rejects else None
         where = f"line {first.line}: {first.field or 'record'}: {first.reason}" if first else ""

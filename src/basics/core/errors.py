@@ -43,3 +43,20 @@ class StoreError(BasicsError):
 
 class ConflictError(BasicsError):
     """The input repeats what the store already holds, and no flag says that is intended."""
+
+
+class RepeatsStored(ConflictError):
+    """A batch refused for repeating stored events: what was found, and the ways on, told
+    with the CLI's flags; `told` says them with a caller's own (the API's parameters)."""
+
+    def __init__(self, found: str, otherwise: str) -> None:
+        self.found, self.otherwise = found, otherwise
+        super().__init__(self.told("--skip-overlap", "--allow-overlap"))
+
+    def told(self, skip: str, allow: str) -> str:
+        """The message, `skip` and `allow` naming the ways to store the batch anyway."""
+        return (
+            f"{self.found} To keep only the records not stored yet (an export overlapping an "
+            f"earlier one), pass {skip}; if they are distinct records (possible in logs with "
+            f"one-second timestamps), {allow}; {self.otherwise}"
+        )

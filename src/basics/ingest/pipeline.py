@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from basics.config.models import Config, IngestSettings, SourceConfig
-from basics.core.errors import ConflictError, InputError, NotFoundError, StoreError
+from basics.core.errors import ConflictError, InputError, NotFoundError, RepeatsStored, StoreError
 from basics.ingest.coverage import (
     MissingAsBad,
     OtherSpans,
@@ -450,14 +450,11 @@ def _refuse_repeats(
     # (before `id:` was declared, or through another source).
     why = " (stored without this source's ids)" if has_id else ""
     declare = "" if has_id else "; or declare the source's record id (id: FIELD)"
-    raise ConflictError(
+    raise RepeatsStored(
         f"{result.path}: {overlap.events:,} of its {result.accepted:,} events are identical to "
         f"events already stored{why} (most from batch {overlap.batch_id}, source "
-        f"{overlap.batch_source}, {overlap.batch_path}); nothing was stored. To keep only "
-        "the records not stored yet (an export overlapping an earlier one), pass "
-        "--skip-overlap; if they are distinct records (possible in logs with one-second "
-        f"timestamps), --allow-overlap; to replace the earlier batch, `basics batches undo "
-        f"{overlap.batch_id}` first{declare}"
+        f"{overlap.batch_source}, {overlap.batch_path}); nothing was stored.",
+        f"to replace the earlier batch, `basics batches undo {overlap.batch_id}` first{declare}",
     )
 
 
