@@ -27,7 +27,6 @@ from basics.alerting.compute import error_share
 from basics.alerting.models import Tier
 from basics.config.models import PrometheusSLI, ServiceConfig, SLOConfig
 from basics.core.durations import format_duration
-from basics.core.errors import ConfigError
 
 RECORD = "basics:slo_error_ratio:rate{window}"
 SLICE_RECORD = "basics:slo_bad_slice:1m"
@@ -139,21 +138,11 @@ def _total_expr(prometheus: PrometheusSLI, window: str) -> str:
 
 
 def _bucket_label(prometheus: PrometheusSLI) -> str:
-    """The bucket bound equal to the threshold, as written in `buckets`; else a clear error."""
-    assert prometheus.threshold_s is not None
-    threshold = Decimal(prometheus.threshold_s)
-    for text in prometheus.buckets:
-        if Decimal(text) == threshold:
-            return text
-    bounds = sorted(Decimal(text) for text in prometheus.buckets)
-    below = [b for b in bounds if b < threshold]
-    above = [b for b in bounds if b > threshold]
-    nearest = ", ".join(str(b) for b in (below[-1:] + above[:1]))
-    raise ConfigError(
-        f"latency threshold {prometheus.threshold_s}s is not a bucket boundary of "
-        f"{prometheus.histogram}; the nearest buckets are {nearest}: change the SLO's "
-        "threshold or the histogram's buckets"
-    )
+    """The bucket bound equal to the threshold (the configuration refuses one off the
+    buckets, naming the nearest: `PrometheusSLI._one_shape`)."""
+    bucket = prometheus.threshold_bucket
+    assert bucket is not None
+    return bucket
 
 
 def _with_label(selector: str, name: str, value: str) -> str:

@@ -277,6 +277,15 @@ class PrometheusSLI(_Model):
                 raise ValueError(f'expected bucket bounds in seconds, got "{text}"') from None
         return value
 
+    @property
+    def threshold_bucket(self) -> str | None:
+        """The bucket bound equal to `threshold_s`, as `buckets` writes it (an `le` label
+        must match the exposition's text); None without one."""
+        if self.threshold_s is None:
+            return None
+        threshold = Decimal(self.threshold_s)
+        return next((text for text in self.buckets if Decimal(text) == threshold), None)
+
     @model_validator(mode="after")
     def _one_shape(self) -> PrometheusSLI:
         counters = self.errors is not None or self.total is not None
@@ -296,18 +305,17 @@ class PrometheusSLI(_Model):
                 "threshold_s: only a histogram has a latency threshold; counters (errors "
                 "and total) count the errors they select"
             )
-        if self.threshold_s is not None:
+        if self.threshold_s is not None and self.threshold_bucket is None:
             threshold = Decimal(self.threshold_s)
             bounds = sorted(Decimal(text) for text in self.buckets)
-            if threshold not in bounds:
-                below = [b for b in bounds if b < threshold][-1:]
-                above = [b for b in bounds if b > threshold][:1]
-                raise ValueError(
-                    f"latency threshold {self.threshold_s}s is not a bucket boundary of "
-                    f"{self.histogram}; the nearest buckets are "
-                    f"{', '.join(str(b) for b in below + above)}: change the SLO's threshold "
-                    "or the histogram's buckets"
-                )
+            below = [b for b in bounds if b < threshold][-1:]
+            above = [b for b in bounds if b > threshold][:1]
+            raise ValueError(
+                f"latency threshold {self.threshold_s}s is not a bucket boundary of "
+                f"{self.histogram}; the nearest buckets are "
+                f"{', '.join(str(b) for b in below + above)}: change the SLO's threshold "
+                "or the histogram's buckets"
+            )
         return self
 
 
