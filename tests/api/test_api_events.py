@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from google.rpc.status_pb2 import Status
 
 from conftest import Server
 
@@ -170,7 +171,39 @@ def test_otlp_json_gzip_and_a_bad_body(otel_server: Server) -> None:
         headers=bearer() | {"Content-Type": "application/x-protobuf"},
     )  # fmt: skip
     assert garbage.status_code == 400
-    assert garbage.json()["detail"].startswith("the body is not an OTLP logs request")
+    assert garbage.headers["content-type"] == "application/x-protobuf"
+    status = Status.FromString(garbage.content)  # OTLP/HTTP: a google.rpc.Status
+    assert status.code == 3
+    assert status.message.startswith("the body is not an OTLP logs request")
+
+
+def test_a_failed_otlp_export_is_answered_with_a_google_rpc_status(otel_server: Server) -> None:
+    """Every 4xx and 5xx on OTLP's paths is a `google.rpc.Status`, in the request's
+    encoding, as the OTLP/HTTP specification asks (an exporter logs its message): not the
+    API's problem details."""
+    unauthorized = otel_server.client.post(
+        "/v1/traces", content=b"", headers={"Content-Type": "application/x-protobuf"}
+    )
+    assert unauthorized.status_code == 401
+    assert unauthorized.headers["www-authenticate"] == "Bearer"
+    status = Status.FromString(unauthorized.content)
+    assert status.code == 16 and "token" in status.message  # UNAUTHENTICATED
+    not_json = otel_server.client.post(
+        "/v1/logs", content=b"{oops", headers=bearer() | {"Content-Type": "application/json"}
+    )
+    assert (not_json.status_code, not_json.headers["content-type"]) == (400, "application/json")
+    assert not_json.json()["code"] == 3
+    assert not_json.json()["message"].startswith("the body is not OTLP JSON")
+    deflated = otel_server.client.post(
+        "/v1/logs", content=b"{}",
+        headers=bearer() | {"Content-Type": "application/json", "Content-Encoding": "br"},
+    )  # fmt: skip
+    assert deflated.status_code == 415
+    assert deflated.json() == {"code": 3, "message": deflated.json()["message"]}
+    assert "Content-Encoding br" in deflated.json()["message"]
+    # The API's own paths keep problem details.
+    api = otel_server.client.post("/api/v1/events", content=b"x")
+    assert api.headers["content-type"] == "application/problem+json"
 
 
 def test_an_empty_otlp_request_is_a_success_and_a_signal_goes_to_its_endpoint(
@@ -191,6 +224,6 @@ def test_an_empty_otlp_request_is_a_success_and_a_signal_goes_to_its_endpoint(
     spans = {"resourceSpans": [{"scopeSpans": [{"spans": []}]}]}
     wrong = otel_server.client.post("/v1/logs", json=spans, headers=bearer())
     assert wrong.status_code == 400
-    assert wrong.json()["detail"] == (
+    assert wrong.json()["message"] == (
         "the body is an OTLP traces request (resourceSpans): send it to /v1/traces"
     )

@@ -78,7 +78,7 @@ async def otlp_traces(request: Request, authorization: Authorization = None) -> 
 async def _otlp(request: Request, authorization: str | None, signal: str) -> Response:
     auth(request).require(authorization, "events")
     body = await read_body(request)
-    binary = request.headers.get("content-type", "").split(";")[0].strip() == PROTOBUF
+    binary = request.headers.get("content-type", "").split(";")[0].strip().lower() == PROTOBUF
     # Decoding takes tens of milliseconds per thousand spans: off the event loop.
     if binary:
         line, empty = await run_in_threadpool(_otlp_json, body, signal)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from basics.api.hub import Busy
@@ -49,22 +49,51 @@ def install(app: FastAPI) -> None:
     """Answer every error of `app` as problem details."""
 
     @app.exception_handler(errors.BasicsError)
-    async def basics_error(request: Request, error: errors.BasicsError) -> JSONResponse:
+    async def basics_error(request: Request, error: errors.BasicsError) -> Response:
         for kind, status, title in STATUS:
             if isinstance(error, kind):
                 headers = {"Retry-After": str(Busy.retry_after_s)} if kind is Busy else None
-                return problem(status, title, str(error), request.url.path, headers)
+                return _answer(request, status, title, str(error), headers)
         raise AssertionError("BasicsError is in STATUS")  # pragma: no cover
 
     @app.exception_handler(RequestValidationError)
-    async def bad_parameter(request: Request, error: RequestValidationError) -> JSONResponse:
-        return problem(400, "Bad request", _parameters(error), request.url.path)
+    async def bad_parameter(request: Request, error: RequestValidationError) -> Response:
+        return _answer(request, 400, "Bad request", _parameters(error))
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         headers = dict(error.headers) if error.headers else None
-        return problem(error.status_code, _title(error.status_code), str(error.detail),
-                       request.url.path, headers)  # fmt: skip
+        status = error.status_code
+        return _answer(request, status, _title(status), str(error.detail), headers)
+
+
+OTLP_PATHS = frozenset({"/v1/logs", "/v1/traces"})
+
+# OTLP/HTTP answers a failed export with a google.rpc.Status; its code is the gRPC code
+# of the HTTP status (as gRPC's HTTP mapping has it): for the exporter's log, not acted on.
+_GRPC_CODE = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 415: 3, 429: 8, 503: 14}
+_GRPC_INTERNAL = 13
+
+
+def _answer(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    """Problem details, or on OTLP's paths the `google.rpc.Status` the OTLP/HTTP
+    specification asks of every 4xx and 5xx: protobuf for a protobuf request, JSON for
+    JSON. An exporter logs its message; it retries 429, 502, 503 and 504 (after
+    `Retry-After`) and drops the rest."""
+    if request.url.path not in OTLP_PATHS:
+        return problem(status, title, detail, request.url.path, headers)
+    from google.protobuf.json_format import MessageToJson
+    from google.rpc.status_pb2 import Status
+
+    answer = Status(code=_GRPC_CODE.get(status, _GRPC_INTERNAL), message=detail)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-protobuf":
+        body, media_type = answer.SerializeToString(), kind
+    else:
+        body, media_type = MessageToJson(answer, indent=None).encode(), "application/json"
+    return Response(body, status_code=status, headers=headers, media_type=media_type)
 
 
 def _parameters(error: RequestValidationError) -> str:
