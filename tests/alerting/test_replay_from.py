@@ -151,3 +151,15 @@ def test_the_table_and_json_mark_it(folder: Path) -> None:
         ("2026-03-04T10:02:00Z", True),
         ("2026-03-04T10:02:00Z", True),
     ]
+    assert "already firing: on at --from" in text  # the caption explains the mark
+
+
+def test_the_caption_explains_already_firing_only_when_a_firing_is(folder: Path) -> None:
+    """From 09:00 no tier was on at --from: the caption does not explain a mark no row has."""
+    args = ["--config", str(folder / "basics.yaml"), "alerts", "replay", "www/availability",
+            "--from", "2026-03-04T09:00Z", "--to", "2026-03-04T11:00Z"]  # fmt: skip
+    table = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "(already firing)" not in text and "already firing:" not in text
+    assert "budget before: share of the window's error budget" in text

@@ -302,9 +302,14 @@ def replay(
             for f, suspects in zip(result.firings, before, strict=True)
         ],
         drop=["budget before", "severity", "peak burn", "deploy before"],
-        caption="already firing: on at --from, since the start shown (the windows look back "
-        "before the range); budget before: share of the window's error budget spent before it "
-        "fired; incident: the one it caught, FALSE for a false alarm; deploy before: the newest "
+        caption=(
+            "already firing: on at --from, since the start shown (the windows look back "
+            "before the range); "
+            if any(f.already_firing for f in result.firings)
+            else ""
+        )
+        + "budget before: share of the window's error budget spent before it fired; "
+        "incident: the one it caught, FALSE for a false alarm; deploy before: the newest "
         "deploy of the service shortly before it (basics slo changes).",
     )
     delays = result.detection_delay_s
