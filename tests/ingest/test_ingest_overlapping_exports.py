@@ -151,6 +151,14 @@ def test_skip_overlap_counts_a_bad_line_both_exports_hold_once(make_env: Any) ->
         (2, 9, "record"),
     ]  # line 7 was the repeat
     assert env.store.scalar("SELECT rejected FROM batches WHERE id = 2") == 2
+    # The batch keeps what it left out: its 9 lines are 4 stored, 2 rejected, 2 records and
+    # 1 bad line left out as stored or rejected already.
+    from basics.ingest.batches import list_batches
+
+    listed = {b.id: b for b in list_batches(env.store)}
+    assert (listed[2].accepted, listed[2].rejected) == (4, 2)
+    assert (listed[2].overlap_rows, listed[2].overlap_rejects) == (2, 1)
+    assert (listed[1].overlap_rows, listed[1].overlap_rejects) == (0, 0)
 
 
 def test_skip_overlap_keeps_the_bad_lines_of_an_export_of_other_times(make_env: Any) -> None:

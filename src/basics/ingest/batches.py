@@ -28,6 +28,8 @@ BATCH_COLUMNS = (
     "accepted",
     "rejected",
     "duplicate_rows",
+    "overlap_rows",
+    "overlap_rejects",
     "min_ts",
     "max_ts",
     "started_at",
@@ -47,6 +49,8 @@ class Batch:
     accepted: int
     rejected: int
     duplicate_rows: int
+    overlap_rows: int  # left out (--skip-overlap): identical records were stored already
+    overlap_rejects: int  # and bad lines identical to ones rejected already
     min_ts: dt.datetime | None
     max_ts: dt.datetime | None
     started_at: dt.datetime

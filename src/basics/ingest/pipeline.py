@@ -278,7 +278,8 @@ def ingest_events(
             db.execute(
                 "UPDATE batches SET content_sha256 = ?, status = ?, accepted = ?, "
                 "rejected = ?, local_time_rows = ?, min_ts = ?, max_ts = ?, ahead_rows = ?, "
-                "duplicate_rows = ?, latest_ts = ?, finished_at = now() WHERE id = ?",
+                "duplicate_rows = ?, overlap_rows = ?, overlap_rejects = ?, latest_ts = ?, "
+                "finished_at = now() WHERE id = ?",
                 [
                     sha,
                     status,
@@ -289,6 +290,8 @@ def ingest_events(
                     result.max_ts,
                     result.ahead_rows,
                     result.duplicate_rows,
+                    result.overlap_rows,
+                    result.overlap_rejects,
                     latest_ts,
                     batch_id,
                 ],

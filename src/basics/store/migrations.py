@@ -366,4 +366,13 @@ MIGRATIONS: list[tuple[int, str]] = [
             WHERE regexp_matches(category, '^toil(-?[:/]-?|---).');
         """,
     ),
+    (
+        20,
+        # Records an ingest with --skip-overlap left out because identical ones were stored
+        # (or rejected) already: a batch's lines add up to accepted + rejected + the skipped.
+        """
+        ALTER TABLE batches ADD COLUMN overlap_rows BIGINT DEFAULT 0;
+        ALTER TABLE batches ADD COLUMN overlap_rejects BIGINT DEFAULT 0;
+        """,
+    ),
 ]
