@@ -167,3 +167,20 @@ def test_the_caption_counts_the_days_with_events_not_the_range(app: App) -> None
     said = " ".join(done.stdout.split())
     assert "false/month: over the 8.0 days with events." in said
     assert "| 7.50 |" in said.replace("│", "|")
+
+
+@pytest.mark.parametrize("allowed", ["nan", "inf", "-1"])
+def test_an_allowance_that_is_not_a_number_of_firings_is_refused(app: App, allowed: str) -> None:
+    """`--max-false-per-month nan` printed `"max_false_per_month": NaN`, which no JSON reader
+    takes, and "within nan false firings a month"; -1 ranked every candidate as over it."""
+    config = Path(app.config.store_path).parent / "basics.yaml"
+    args = ["--config", str(config), "alerts", "tune", "www/availability", "--to", "2026-03-09",
+            "--max-false-per-month", allowed, "--json"]  # fmt: skip
+    app.store.release()
+    try:
+        done = CliRunner().invoke(cli, args)
+    finally:
+        app.store.reacquire()
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert "the false firings allowed a month must be a number, 0 or more" in done.stderr

@@ -97,6 +97,12 @@ def test_history_keeps_one_scorecard_a_day_and_shows_it_by_week(company: Path) -
     assert all(r["service"] == "checkout" for r in rows)
     table = run(company, "--history", "--service", "checkout")
     assert "2026-W07" in table.stdout and table.returncode == 0
+    # The weeks kept are not judged again: a gate on them is refused, not ignored (it
+    # exited 0 under rows of FAIL).
+    for flag, value in (("--fail-on", "fail"), ("--at", "latest")):
+        gate = run(company, "--history", flag, value)
+        assert gate.returncode == 2
+        assert f"{flag} judges one scorecard; not with --history" in gate.stderr
 
 
 def test_a_long_lived_app_judges_each_run_on_its_own_data(company: Path, tmp_path: Path) -> None:

@@ -342,6 +342,11 @@ class AlertingService:
     ) -> Tuning:
         """Single tiers over a grid of windows and factors, ranked: every incident detected,
         fewest false firings, then the shortest detection delay."""
+        if not max_false_per_month >= 0 or max_false_per_month == float("inf"):  # NaN too
+            raise InputError(
+                "the false firings allowed a month must be a number, 0 or more; "
+                f"found {max_false_per_month}"
+            )
         _, _, slo = self.slo.slo(name)
         begin, stop = self._range(start, end)
         window_s = calendar_length_s(slo.window, stop, self.config.timezone)

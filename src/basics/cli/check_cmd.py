@@ -59,6 +59,9 @@ def check(
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
     if history:
+        for given, flag in ((fail_on, "--fail-on"), (at, "--at")):
+            if given is not None:  # history is the weeks kept: neither judged now nor at --at
+                raise click.UsageError(f"{flag} judges one scorecard; not with --history")
         rows = app.catalog.history(list(services), weeks)
         if as_json:
             output.emit_json(rows)

@@ -24,7 +24,8 @@ __all__ = ["plain", "plural"]  # re-exported: commands format with output.plain,
 
 def emit_json(value: Any) -> None:
     """Print JSON to standard output."""
-    sys.stdout.write(json.dumps(plain(value), indent=2, ensure_ascii=False) + "\n")
+    # allow_nan=False: NaN and Infinity are not JSON (RFC 8259); a reader would refuse them.
+    sys.stdout.write(json.dumps(plain(value), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def emit_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
