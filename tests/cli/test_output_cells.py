@@ -83,3 +83,21 @@ def test_figures_of_numpy_and_fractions_round_too() -> None:
     assert formats.number(np.float64(2.25), 1) == "2.3"
     assert formats.number(Fraction(5, 2)) == "3"
     assert output.number(np.float64(0.125), 2) == "0.13"
+
+
+def test_sentences_of_the_reports_round_a_half_up_too() -> None:
+    """Figures written inside sentences (the review's items, the scorecard's measures, the
+    alert's why, the dashboard's burn rates) used a float's format: 0.25 h was 0.2 h, a
+    14.5 % share 14 %, a burn of 2.675 2.67."""
+    from basics.catalog.compute import _share_said
+    from basics.config.review import ReviewWeights
+    from basics.review import compute
+    from basics.web import formats
+
+    item = compute.budget("www/availability", 12.25, ReviewWeights(), "basics slo status", "")
+    assert item.title == "www/availability: 12.3 % of its error budget burned"
+    assert compute.cause_said("user", "u1", 0.145) == (
+        ", bad events spread (no single cause: the top user, u1, holds 15%)"
+    )
+    assert formats.rate(2.675) == "2.68"
+    assert _share_said("pages", 200, ("dana", 0.145)) == "dana 15% of 200 pages"

@@ -43,6 +43,7 @@ from basics.config.models import Config, SLOConfig
 from basics.core.clock import iso_utc, utc_now
 from basics.core.durations import format_duration
 from basics.core.errors import InputError
+from basics.core.rounding import fixed
 from basics.core.windows import MINUTE, calendar_length_s, floor_minute, slo_window
 from basics.slo.service import SLOService
 from basics.store.arrow import view
@@ -695,7 +696,8 @@ def _reason(
     def compared(name: str, counts: tuple[int, int]) -> str:
         burn = _burn(counts[1], counts[0], objective)
         above = _above(tier, objective, counts)
-        return f"{name} burn {burn:.2f} {'>' if above else '≤'} {float(tier.factor):g}"
+        assert burn is not None  # called for windows with events only
+        return f"{name} burn {fixed(burn, 2)} {'>' if above else '≤'} {float(tier.factor):g}"
 
     long_name = format_duration(tier.long_s)
     if long[0] == 0:

@@ -16,6 +16,7 @@ from basics.alerting.judge import MONTH_DAYS, within_allowance
 from basics.alerting.judge import false_per_month as false_rate
 from basics.catalog.models import RANK, Check, Scorecard, Verdict
 from basics.config.checks import CHECKS, ChecksSettings
+from basics.core.rounding import fixed, percent
 from basics.core.words import plural
 
 
@@ -122,7 +123,9 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     """`alerts.replay`: over the window, every SLO's policy catches at least `min_recall` of
     the incidents and pages falsely at most `max_false_pages_per_month`."""
     check, window = "alerts.replay", s.replay_window
-    threshold = f"recall ≥ {s.min_recall:.0%}, ≤ {s.max_false_pages_per_month:g} false pages/month"
+    threshold = (
+        f"recall ≥ {percent(s.min_recall)}, ≤ {s.max_false_pages_per_month:g} false pages/month"
+    )
     if not f.replays:
         return _check(check, "fail", "no SLO, so no alert", "define SLOs: their burn-rate "
                       "alerts come with them", threshold=threshold)  # fmt: skip
@@ -140,12 +143,14 @@ def replay(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     rates = [false_rate(r.false_pages, days[r.slo]) for r in observed]
     false_per_month = max((rate for rate in rates if rate is not None), default=None)
     noisy = max(observed, key=lambda r: r.false_pages)
-    said = (f"recall {recall:.0%} of {plural(incidents, 'incident')}" if recall is not None
+    said = (f"recall {percent(recall)} of {plural(incidents, 'incident')}" if recall is not None
             else "no incident in the window to catch")  # fmt: skip
     if false_per_month is not None:
-        said += f"; {false_per_month:.1f} false pages/month (worst: {noisy.slo}), last {window}"
+        said += (
+            f"; {fixed(false_per_month, 1)} false pages/month (worst: {noisy.slo}), last {window}"
+        )
     else:
-        said += (f"; {plural(noisy.false_pages, 'false page')} in {max(days.values()):.1f} "
+        said += (f"; {plural(noisy.false_pages, 'false page')} in {fixed(max(days.values()), 1)} "
                  "days of events "
                  f"(worst: {noisy.slo}): under a week, not rated per month")  # fmt: skip
     evidence = f"basics alerts replay {noisy.slo} --from <{window} ago>"
@@ -247,7 +252,7 @@ def concentration(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
 def _share_said(what: str, total: int, top: tuple[str, float] | None) -> str:
     if not total or top is None:
         return f"no {what}"
-    return f"{top[0]} {top[1]:.0%} of {total} {what}"
+    return f"{top[0]} {percent(top[1])} of {total} {what}"
 
 
 def load(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
@@ -329,7 +334,7 @@ def dora_known(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                       "ingest deploys --git)")  # fmt: skip
     cfr = f.change_failure_ratio or 0.0
     return _check("deploys.dora", "pass",
-                  f"change failure rate {cfr:.0%}, "
+                  f"change failure rate {percent(cfr)}, "
                   f"lead time from {plural(f.lead_time_n, 'change')}",
                   value=cfr, evidence=f"basics deploys dora --service {f.service}")  # fmt: skip
 
@@ -337,7 +342,7 @@ def dora_known(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
 def toil_cap(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
     """`toil.cap`: the owning team's toil over the last `toil_weeks` weeks stays under the
     cap, in total and in each week."""
-    threshold = f"≤ {f.toil_cap:.0%} of capacity"
+    threshold = f"≤ {percent(f.toil_cap)} of capacity"
     if f.toil_team is None:
         return _check("toil.cap", "warn", "no team owns it or takes its pages: no one's toil "
                       "is measured", "make a team its owner", threshold=threshold)  # fmt: skip
@@ -354,7 +359,8 @@ def toil_cap(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                         else "warn" if f.toil_weeks_over else "pass")  # fmt: skip
     return _check(
         "toil.cap", verdict,
-        f"team {f.toil_team}: {f.toil_share:.0%} of capacity over {plural(f.toil_weeks, 'week')}, "
+        f"team {f.toil_team}: {percent(f.toil_share)} of capacity over "
+        f"{plural(f.toil_weeks, 'week')}, "
         f"{plural(f.toil_weeks_over, 'week')} over the cap",
         "automate the top candidates (basics toil report)", value=f.toil_share,
         threshold=threshold, evidence=f"basics toil report --team {f.toil_team}",

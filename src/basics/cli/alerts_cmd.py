@@ -432,7 +432,9 @@ REPLAY_COLUMNS = (  # of `_replay_row`, for rows of SLOs `replay --all` skipped
 
 def _per_week(r: Any) -> str:
     """A replay's firings a week, for a table: "no data" over a range without events."""
-    return "no data" if r.firings_per_week is None else f"{r.firings_per_week:.2f}"
+    from basics.core.rounding import fixed
+
+    return "no data" if r.firings_per_week is None else fixed(r.firings_per_week, 2)
 
 
 def _replay_all_rows(
@@ -549,7 +551,7 @@ def tune(
                 output.percent(r.budget_share, 2),
                 r.firings,
                 r.false_firings,
-                "—" if r.false_per_month is None else f"{r.false_per_month:.2f}",
+                "—" if r.false_per_month is None else output.fixed(r.false_per_month, 2),
                 output.percent(r.recall, 0) or "no incidents",
                 output.duration(r.delay_median_s),
                 output.duration(r.delay_p90_s),
@@ -568,7 +570,8 @@ def tune(
         best = result.best
         output.say(
             f"Best within {max_false_per_month:g} {firings} a month: {best.tier} at burn "
-            f"rate {best.factor:g} ({best.budget_share:.2%} of the budget per long window)."
+            f"rate {best.factor:g} ({output.percent(best.budget_share, 2)} of the budget per "
+            "long window)."
         )
     else:
         output.say(
@@ -580,9 +583,10 @@ def tune(
 def _rated(days: float) -> str:
     """What the false/month column counts over `days` of events."""
     from basics.alerting.judge import RATED_DAYS
+    from basics.core.rounding import fixed
 
     if days >= RATED_DAYS:
-        return f"over the {days:.1f} days with events."
+        return f"over the {fixed(days, 1)} days with events."
     shown = int(days * 10) / 10  # rounded down: 6.97 days are not "7.0", under a week
     return (
         f"not rated over {shown:.1f} days of events (under a week): a tier keeps to the "

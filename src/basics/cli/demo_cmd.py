@@ -357,6 +357,7 @@ def _deploys_summary(app: object) -> None:
 def _review_summary(app: object) -> None:
     """The last week's review: what to fix next, its top five with their cost."""
     from basics.app import App
+    from basics.core.rounding import fixed
 
     assert isinstance(app, App)
     review = app.review.review(None, app.slo.resolve_at("latest"))
@@ -366,7 +367,7 @@ def _review_summary(app: object) -> None:
         lead="Weekly review",
     )
     for number, item in enumerate(review.fix_next[:5], start=1):
-        _say(f"{number}. {item.title} ({item.cost_hours:.1f} h)", indent="  ", hang="   ",
+        _say(f"{number}. {item.title} ({fixed(item.cost_hours, 1)} h)", indent="  ", hang="   ",
              clauses=True)  # fmt: skip
 
 
@@ -390,10 +391,10 @@ def _toil_summary(app: object, folder: Path) -> None:
     oncall = sum(week.oncall_hours for week in report.weeks)
     click.echo()
     _say(
-        f" of team {TEAM}, February: {total.hours:.0f} h, "
+        f" of team {TEAM}, February: {output.fixed(total.hours, 0)} h, "
         f"{output.percent(total.share, 0)} of its capacity (cap {report.cap_percent:g} %; "
-        f"{output.plural(report.over_cap_weeks, 'week')} over); {oncall:.0f} h of it on-call "
-        "time derived from pages",
+        f"{output.plural(report.over_cap_weeks, 'week')} over); {output.fixed(oncall, 0)} h "
+        "of it on-call time derived from pages",
         lead="Toil",
     )
     if report.people:
@@ -402,15 +403,16 @@ def _toil_summary(app: object, folder: Path) -> None:
 
         over = weeks_over_cap(report.weeks).get(most.name, 0)
         _say(
-            f"{most.name} carried {most.hours:.0f} h ({output.percent(most.share, 0)} of "
-            f"their time), over the cap in {output.plural(over, 'week')}",
+            f"{most.name} carried {output.fixed(most.hours, 0)} h "
+            f"({output.percent(most.share, 0)} of their time), over the cap in "
+            f"{output.plural(over, 'week')}",
             indent="  ",
         )
     if report.candidates:
         top = report.candidates[0]
         _say(
             f"automate first: {top.description} ({top.service or 'any service'}), "
-            f"{top.hours_per_week:.1f} h a week back",
+            f"{output.fixed(top.hours_per_week, 1)} h a week back",
             indent="  ",
         )
 

@@ -405,7 +405,7 @@ def report(
                 output.when(s.end),
                 s.pages,
                 s.incidents,
-                f"{float(s.limit):.1f}",
+                output.fixed(float(s.limit), 1),
                 "OVER" if s.over_limit else "",
             ]
             for s in result.shifts

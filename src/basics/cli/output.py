@@ -284,10 +284,9 @@ def number(value: float | None, digits: int = 2) -> str | None:
 def fixed(value: float, digits: int, scale: int = 0) -> str:
     """`value` × 10**`scale` with `digits` decimals, a half rounded up as people round it
     (`core.rounding`: 0.25 is 0.3, as 0.75 is 0.8)."""
-    from basics.core.rounding import rounded
+    from basics.core.rounding import fixed
 
-    found = rounded(value, digits, scale)
-    return f"{value * 10**scale:.{digits}f}" if found is None else f"{found:.{digits}f}"
+    return fixed(value, digits, scale)
 
 
 def duration(seconds: float | None) -> str | None:

@@ -92,7 +92,7 @@ def _text(found: Any) -> None:
         "What to fix next (cost: engineer-hours this week, on review.weights)",
         ["#", "what", "cost h", "how", "evidence"],
         [
-            [i, c.title, f"{c.cost_hours:.1f}", c.formula, c.evidence]
+            [i, c.title, output.fixed(c.cost_hours, 1), c.formula, c.evidence]
             for i, c in enumerate(found.fix_next, 1)
         ],
         drop=["how", "evidence"],

@@ -29,3 +29,15 @@ def rounded(value: float | Rational | Decimal, digits: int, scale: int = 0) -> D
     if not exact.is_finite():
         return None
     return exact.scaleb(scale).quantize(Decimal(1).scaleb(-digits), decimal.ROUND_HALF_UP)
+
+
+def fixed(value: float | Rational | Decimal, digits: int, scale: int = 0) -> str:
+    """`value` × 10**`scale` as text with `digits` decimals, a half up (0.25 is 0.3, as 0.75
+    is 0.8); a value that is not finite as Python writes it."""
+    found = rounded(value, digits, scale)
+    return f"{float(value) * 10**scale:.{digits}f}" if found is None else f"{found:.{digits}f}"
+
+
+def percent(share: float | Rational | Decimal, digits: int = 0) -> str:
+    """A share as a percentage for people: 0.145 is 15%."""
+    return f"{fixed(share, digits, 2)}%"

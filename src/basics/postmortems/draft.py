@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from basics.core.clock import iso_utc
+from basics.core.rounding import fixed, percent
 from basics.core.words import plural
 from basics.deploys.changes import Suspect, suspects
 
@@ -182,14 +183,14 @@ def _changed(f: Facts) -> list[str]:
         mark = " (linked)" if s.linked else ""
         lines.append(
             f"- deploy {d.id}: {d.service} {d.version or d.commit or ''}, {d.status}, "
-            f"{minutes:.0f} min before{mark}"
+            f"{fixed(minutes, 0)} min before{mark}"
         )
     return lines
 
 
 def _impact(f: Facts) -> list[str]:
     minutes = (f.incident.end - f.incident.start).total_seconds() / 60
-    lines = [f"{minutes:.0f} minutes, {f.incident.start:%Y-%m-%d %H:%M} – "
+    lines = [f"{fixed(minutes, 0)} minutes, {f.incident.start:%Y-%m-%d %H:%M} – "
              f"{f.incident.end:%H:%M} UTC, on {', '.join(f.incident.services)}.", ""]  # fmt: skip
     if not f.impact:
         return [*lines, "No SLO is defined on these services: the impact is not measured."]
@@ -198,7 +199,7 @@ def _impact(f: Facts) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for i in f.impact:
-        share = "no data" if i.share_of_budget is None else f"{i.share_of_budget:.1%}"
+        share = "no data" if i.share_of_budget is None else percent(i.share_of_budget, 1)
         lines.append(f"| {i.slo} | {i.bad:,} | {i.total:,} | {share} | "
                      f"{'yes' if i.exhausted else 'no'} |")  # fmt: skip
     if f.users_slo is not None:
@@ -213,7 +214,7 @@ def _detection(f: Facts, by: str) -> list[str]:
         return ["No alert fired and no page was sent between the start and the end: "
                 "how was it found? (customers, staff, …)"]  # fmt: skip
     took = (f.detected - f.incident.start).total_seconds()
-    when = "before the recorded start" if took < 0 else f"{took / 60:.0f} min after the start"
+    when = "before the recorded start" if took < 0 else f"{fixed(took / 60, 0)} min after the start"
     lines = [f"Detected by {by}, {when}."]
     if f.first_page is not None:
         alert, responder, at = f.first_page

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from basics.config.review import ReviewWeights
+from basics.core.rounding import fixed, percent
 from basics.review.models import Candidate, Coverage, Kind
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def budget(
     """Budget an SLO burned in the week, costed whole: the budget burned is what the week
     cost, however widely the bad events spread; where they fell (`cause_said`, said after
     the burn) is where to look, not a discount."""
-    title = f"{slo}: {burned_percent:.1f} % of its error budget burned{where}"
+    title = f"{slo}: {fixed(burned_percent, 1)} % of its error budget burned{where}"
     return candidate("budget", title, slo.split("/")[0], burned_percent, "% of budget",
                      w.budget_percent, evidence, slo)  # fmt: skip
 
@@ -72,8 +73,8 @@ def cause_said(
     if by is None or share is None:
         return ""
     if share >= CAUSE_SHARE:
-        return f", {share:.0%} of the bad events on {by} {value}"
-    return f", bad events spread (no single cause: the top {by}, {value}, holds {share:.0%})"
+        return f", {percent(share)} of the bad events on {by} {value}"
+    return f", bad events spread (no single cause: the top {by}, {value}, holds {percent(share)})"
 
 
 def recurred_in(recurrences: Iterable[Recurrence], first: dt.date, last: dt.date) -> list[str]:
@@ -95,4 +96,4 @@ def rank(candidates: Iterable[Candidate], top: int) -> list[Candidate]:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:g}" if value == int(value) else fixed(value, 2).rstrip("0").rstrip(".")

@@ -7,6 +7,7 @@ import datetime as dt
 import html
 from typing import Literal
 
+from basics.core.rounding import fixed, percent
 from basics.review.models import Candidate, Changes, Coverage, Review
 
 
@@ -16,8 +17,10 @@ def summary(r: Review) -> list[str]:
     lines = []
     burned = [s for s in c.slos if s.budget_burned]
     burned.sort(key=lambda s: -(s.budget_burned or 0))
-    said = ", ".join(f"{s.slo} {100 * (s.budget_burned or 0):.1f} %{_was(s.previous_budget_burned)}"
-                     for s in burned[:4]) + _more(len(burned), 4, "SLOs")  # fmt: skip
+    said = ", ".join(
+        f"{s.slo} {fixed(s.budget_burned or 0, 1, 2)} %{_was(s.previous_budget_burned)}"
+        for s in burned[:4]
+    ) + _more(len(burned), 4, "SLOs")
     if not said:
         counted = any(s.total for s in c.slos)
         said = "none burned" if counted else "no data (no events counted this week)"
@@ -34,7 +37,7 @@ def summary(r: Review) -> list[str]:
     if noisy:
         lines.append(f"Noisiest alerts: {noisy}")
     lines.append(f"Toil: {_hours(c.toil_hours)} (week before {_hours(c.previous_toil_hours)})")
-    cfr = f", {c.change_failure_rate:.0%} failed" if c.change_failure_rate is not None else ""
+    cfr = f", {percent(c.change_failure_rate)} failed" if c.change_failure_rate is not None else ""
     lines.append(f"Deploys: {c.deploys} (week before {_count(c.previous_deploys)}){cfr}"
                  if c.deploys is not None
                  else _no_data(r, "deploys", c.deploys_coverage))  # fmt: skip
@@ -85,7 +88,7 @@ def _more(count: int, shown: int, what: str) -> str:
 
 
 def _was(previous: float | None) -> str:
-    return f" (week before {100 * previous:.1f} %)" if previous else ""
+    return f" (week before {fixed(previous, 1, 2)} %)" if previous else ""
 
 
 def _scorecard_line(c: Changes) -> str:
@@ -110,8 +113,10 @@ def markdown(r: Review) -> str:
             "Ranked by what each cost this week in engineer-hours (`review.weights`).", "",
             "| # | What | Cost (h) | How it is costed | Evidence |",
             "|---|---|---|---|---|"]  # fmt: skip
-    out += [f"| {i} | {_md(c.title)} | {c.cost_hours:.1f} | {_md(c.formula)} | `{c.evidence}` |"
-            for i, c in enumerate(r.fix_next, 1)]  # fmt: skip
+    out += [
+        f"| {i} | {_md(c.title)} | {fixed(c.cost_hours, 1)} | {_md(c.formula)} | `{c.evidence}` |"
+        for i, c in enumerate(r.fix_next, 1)
+    ]
     if not r.fix_next:
         out.append("| | nothing measured cost anything this week | | | |")
     return "\n".join(out) + "\n"
@@ -157,10 +162,10 @@ basics.yaml); each row says how its cost is made and where the evidence is.</p>
 def _row(i: int, c: Candidate, top: float) -> str:
     e = html.escape
     width = max(2, round(160 * c.cost_hours / top))
-    bar = (f'<svg width="164" height="12" role="img" aria-label="{c.cost_hours:.1f} h">'
+    bar = (f'<svg width="164" height="12" role="img" aria-label="{fixed(c.cost_hours, 1)} h">'
            f'<rect width="{width}" height="12" fill="#3b5bdb"/></svg>')  # fmt: skip
     return (f"<tr><td>{i}</td><td>{e(c.title)}<div class='f'>{e(c.formula)}</div></td>"
-            f"<td class='n'>{c.cost_hours:.1f} h</td><td>{bar}</td>"
+            f"<td class='n'>{fixed(c.cost_hours, 1)} h</td><td>{bar}</td>"
             f"<td><code>{e(c.evidence)}</code></td></tr>")  # fmt: skip
 
 
@@ -176,7 +181,7 @@ def _budget_bars(r: Review) -> str:
         now = round(300 * (s.budget_burned or 0) / top)
         before = round(300 * (s.previous_budget_burned or 0) / top)
         rows.append(
-            f"<tr><td>{e(s.slo)}</td><td class='n'>{100 * (s.budget_burned or 0):.1f} %</td>"
+            f"<tr><td>{e(s.slo)}</td><td class='n'>{fixed(s.budget_burned or 0, 1, 2)} %</td>"
             f'<td><svg width="304" height="18" role="img" aria-label="this week and the week '
             f'before"><rect y="1" width="{now}" height="8" fill="#c92a2a"/>'
             f'<rect y="10" width="{before}" height="7" fill="#adb5bd"/></svg></td></tr>'
@@ -188,4 +193,4 @@ def _budget_bars(r: Review) -> str:
 
 def _hours(hours: float | None) -> str:
     """Hours of toil, or "no data" for a week without entries (not zero toil)."""
-    return "no data" if hours is None else f"{hours:.1f} h"
+    return "no data" if hours is None else f"{fixed(hours, 1)} h"

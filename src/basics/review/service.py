@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from basics.core.clock import iso_utc, iso_week, monday
 from basics.core.errors import InputError, NotFoundError
+from basics.core.rounding import fixed
 from basics.core.windows import calendar_length_s
 from basics.core.words import plural
 from basics.review import compute
@@ -223,7 +224,13 @@ class ReviewService:
         # On-call time is the pages' time: costed with the pages, not twice.
         candidates = [
             compute.candidate(
-                "toil", f"toil: {name}, {hours:.1f} h", None, hours, "h", w.toil_hour, evidence
+                "toil",
+                f"toil: {name}, {fixed(hours, 1)} h",
+                None,
+                hours,
+                "h",
+                w.toil_hour,
+                evidence,
             )
             for name, hours in categories.items()
             if name != "on-call"

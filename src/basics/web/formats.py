@@ -10,7 +10,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from basics.core.clock import iso_utc
-from basics.core.rounding import rounded
+from basics.core.rounding import fixed, rounded
 
 
 def local(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -50,7 +50,7 @@ def number(value: float | int | Decimal | None, digits: int = 0) -> str:
 
 def rate(value: float | None) -> str:
     """A burn rate, two decimals."""
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else fixed(value, 2)
 
 
 def duration(seconds: float | None) -> str:
