@@ -89,6 +89,16 @@ def rejects_record(path: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any
     return [dict(zip(header, row, strict=True)) | {"file": path} for row in rows]
 
 
+POSTMORTEM_COLUMNS = ("id", "title", "path", "date", "severity", "services", "detection",
+                      "time_to_detect_s", "action_items", "action_items_done")  # fmt: skip
+"""The keys of `postmortem_row`: the columns of `postmortems list --csv`, empty or not."""
+ACTION_COLUMNS = ("postmortem", "title", "owner", "type", "status", "due", "closed", "overdue")
+"""The keys of `action_row`."""
+THEME_COLUMNS = ("name", "terms", "recurring", "first", "last", "postmortems", "action_items",
+                 "recurrences")  # fmt: skip
+"""The keys of `theme_record`."""
+
+
 def postmortem_row(pm: Any) -> dict[str, Any]:
     """One post-mortem in `postmortems list`: what it is and what it says in figures."""
     detect = (pm.detected - pm.started).total_seconds() if pm.detected and pm.started else None

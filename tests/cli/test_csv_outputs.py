@@ -132,3 +132,55 @@ def test_an_empty_list_says_so_and_its_csv_keeps_the_header(
     # The header of a list with rows (the demo's incidents), alone.
     full = run("incidents", "list", "--csv").stdout.splitlines()
     assert len(full) > 1 and header.splitlines() == full[:1]
+
+
+EMPTY_CASES: dict[str, tuple[list[str], list[str]]] = {
+    "breakdown": (CASES["breakdown"][0], ["--from", "2020-01-01", "--to", "2020-01-02"]),
+    "breakdown auto": (CASES["breakdown auto"][0], ["--from", "2020-01-01", "--to", "2020-01-02"]),
+    "percentiles": (CASES["percentiles"][0], ["--from", "2020-01-01", "--to", "2020-01-02"]),
+    **{  # people and weeks list every person and week of the range, with or without pages
+        f"oncall {table}": (["oncall", "report", "--csv", table],
+                            ["--from", "2020-01-01", "--to", "2020-01-08"])
+        for table in ("shifts", "alerts")
+    },
+    "postmortem themes": (["postmortems", "themes"], ["--since", "2030-01-01"]),
+    "postmortem actions": (["postmortems", "actions"], ["--owner", "nobody-at-all"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_CASES))
+def test_an_empty_report_is_its_csv_header_alone(small_demo: Path, name: str) -> None:
+    """An empty --csv was 0 bytes for these (pandas: EmptyDataError); it is the header the
+    same command gives with rows, alone, and any note is on stderr."""
+    args, empty_range = EMPTY_CASES[name]
+    with_csv = args if "--csv" in args else [*args, "--csv"]
+    full = _run(small_demo, *with_csv)
+    empty = _run(small_demo, *with_csv, *empty_range)
+    assert full.exit_code == 0 and empty.exit_code == 0, (full.output, empty.output)
+    header = full.stdout.splitlines()[0]
+    assert len(full.stdout.splitlines()) > 1
+    assert empty.stdout.splitlines() == [header]
+
+
+def test_empty_post_mortem_reports_are_their_headers(small_demo: Path, tmp_path: Path) -> None:
+    """A store without post-mortems: list, actions, lint and themes as CSV are the headers
+    of the demo's (which has post-mortems), and the notes are on stderr."""
+    (tmp_path / "basics.yaml").write_text("store: basics.duckdb\n", encoding="utf-8")
+    for command in ("list", "actions", "lint", "themes"):
+        full = _run(small_demo, "postmortems", command, "--csv")
+        empty = CliRunner().invoke(
+            cli, ["--config", str(tmp_path / "basics.yaml"), "postmortems", command, "--csv"]
+        )
+        assert empty.exit_code == 0, empty.output
+        assert empty.stdout.splitlines() == full.stdout.splitlines()[:1], command
+        assert empty.stderr.startswith("No "), command
+
+
+def test_why_a_batch_list_is_empty_is_said_on_stderr(tmp_path: Path) -> None:
+    """docs/cli.md: notes for people go to stderr; `batches list` printed its note on
+    stdout, where a script reading the list found a sentence."""
+    (tmp_path / "basics.yaml").write_text("store: basics.duckdb\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["--config", str(tmp_path / "basics.yaml"), "batches", "list"])
+    assert done.exit_code == 0
+    assert done.stdout == ""
+    assert done.stderr.startswith("No batches stored (--all lists undone ones too)")

@@ -71,7 +71,7 @@ def test_the_date_of_a_post_mortem_is_its_local_day(folder: Path) -> None:
     shown = json.loads(run(folder, "postmortems", "show", "PM-TZ-1", "--json").output)
     assert [i["ticket"] for i in shown["action_items"]] == ["SHOP-7", None, None]
     since = json.loads(
-        run(folder, "postmortems", "themes", "--since", "2026-03-02", "--json").output
+        run(folder, "postmortems", "themes", "--since", "2026-03-02", "--json").stdout
     )
     assert since == []
     basics = json.loads(

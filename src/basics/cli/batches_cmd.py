@@ -61,7 +61,8 @@ def list_command(
             f"No batches {which} stored{hidden}."
             if which
             else f"No batches stored{hidden}; "
-            "`basics ingest events FILE --source NAME` stores the first."
+            "`basics ingest events FILE --source NAME` stores the first.",
+            err=True,
         )
     else:
         output.emit_table(

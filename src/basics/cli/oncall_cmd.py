@@ -300,6 +300,12 @@ def oncall() -> None:
     """On-call load from pages and shifts."""
 
 
+WEEK_COLUMNS = ("week", "start", "end", "pages", "incidents", "over_limit_shifts",
+                "time_to_acknowledge_median_s", "time_to_resolve_median_s", "top",
+                "top_share")  # fmt: skip
+"""The columns of `oncall report --csv weeks`, as its rows give them."""
+
+
 @oncall.command()
 @click.option(
     "--from", "start", help="Range start (ISO 8601; default: checks.oncall_window before --to)."
@@ -357,20 +363,22 @@ def report(
         return
     if csv_table is not None:
         weeks = [
-            {"week": w.week, "start": w.start, "end": w.end, "pages": w.pages,
-             "incidents": w.incidents, "over_limit_shifts": w.over_limit_shifts,
-             "time_to_acknowledge_median_s": w.time_to_acknowledge.median,
-             "time_to_resolve_median_s": w.time_to_resolve.median,
-             "top": w.concentration.top, "top_share": w.concentration.top_share}
+            dict(zip(WEEK_COLUMNS, (
+                w.week, w.start, w.end, w.pages, w.incidents, w.over_limit_shifts,
+                w.time_to_acknowledge.median, w.time_to_resolve.median,
+                w.concentration.top, w.concentration.top_share), strict=True))
             for w in result.weeks
         ]  # fmt: skip
-        tables: dict[str, Sequence[Any]] = {
-            "shifts": result.shifts,
-            "alerts": result.alerts,
-            "people": result.concentration.people,
-            "weeks": weeks,
+        from basics.oncall.report import AlertNoise, PersonLoad, ShiftLoad
+
+        tables: dict[str, tuple[Sequence[Any], type | None]] = {
+            "shifts": (result.shifts, ShiftLoad),
+            "alerts": (result.alerts, AlertNoise),
+            "people": (result.concentration.people, PersonLoad),
+            "weeks": (weeks, None),
         }
-        output.emit_csv_records(tables[csv_table])
+        rows, kind = tables[csv_table]
+        output.emit_csv_records(rows, kind, columns=() if kind else WEEK_COLUMNS)
         return
     output.say(
         f"{output.plural(result.pages, 'page')}, {output.plural(result.incidents, 'incident')}, "

@@ -9,7 +9,14 @@ import click
 
 from basics.cli.main import get_app
 from basics.cli.slo_cmd import END_DEFAULT, at_option
-from basics.records import action_row, postmortem_row, theme_record
+from basics.records import (
+    ACTION_COLUMNS,
+    POSTMORTEM_COLUMNS,
+    THEME_COLUMNS,
+    action_row,
+    postmortem_row,
+    theme_record,
+)
 
 EXIT_FINDINGS = 2  # lint found something: the exit code a docs CI acts on
 
@@ -65,7 +72,7 @@ def list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
         output.emit_json(rows)
         return
     if as_csv:
-        output.emit_csv_records(rows)
+        output.emit_csv_records(rows, columns=POSTMORTEM_COLUMNS)
         return
     output.emit_table(
         f"Post-mortems in {library.folder}",
@@ -149,6 +156,7 @@ def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
       basics postmortems lint
     """
     from basics.cli import output
+    from basics.postmortems.models import LintFinding
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
@@ -161,7 +169,7 @@ def lint(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     if as_json:
         output.emit_json(findings)
     elif as_csv:
-        output.emit_csv_records(findings)
+        output.emit_csv_records(findings, LintFinding)
     else:
         output.emit_table(
             f"Post-mortem lint: {output.plural(len(findings), 'finding')}",
@@ -233,7 +241,7 @@ def actions(
     if as_json:
         output.emit_json(rows)
     elif as_csv:
-        output.emit_csv_records(rows)
+        output.emit_csv_records(rows, columns=ACTION_COLUMNS)
     else:
         # The due date and the status first and whole: the first column never folds, and
         # the title (the widest) gives up its width first.
@@ -267,7 +275,7 @@ def durations(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
       basics postmortems durations
     """
     from basics.cli import output
-    from basics.postmortems.compute import HISTOGRAM_EDGES_S
+    from basics.postmortems.compute import HISTOGRAM_EDGES_S, Distribution
     from basics.postmortems.compute import durations as compute_durations
 
     output.one_format(as_json, as_csv)
@@ -276,7 +284,7 @@ def durations(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
         output.emit_json(found)
         return
     if as_csv:
-        output.emit_csv_records(found)
+        output.emit_csv_records(found, Distribution)
         return
     output.emit_table(
         "Time from start to detection, mitigation and resolution",
@@ -329,14 +337,16 @@ def themes(ctx: click.Context, since: str | None, as_json: bool, as_csv: bool) -
     output.one_format(as_json, as_csv)
     found = get_app(ctx).postmortems.themes(since_date(since))
     records = [theme_record(t) for t in found]
+    if not records:  # on stderr whatever the format: stdout stays parseable
+        output.say(
+            "No themes: no two post-mortems share a cause (or fewer than two exist).", err=True
+        )
     if as_json:
         output.emit_json(records)
         return
     if as_csv:  # one row a theme; its lists (post-mortems, items) as JSON text
-        output.emit_csv_records(records)
+        output.emit_csv_records(records, columns=THEME_COLUMNS)
         return
-    if not records:
-        output.say("No themes: no two post-mortems share a cause (or fewer than two exist).")
     for n, t in enumerate(records, start=1):
         flag = "  RECURRING" if t["recurring"] else ""
         # A theme's lines under its number; a line's continuation two spaces further in.
@@ -377,7 +387,9 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool, as_csv:
         output.emit_json(found)
         return
     if as_csv:
-        output.emit_csv_records(found)
+        from basics.postmortems.compute import BasicPointedAt
+
+        output.emit_csv_records(found, BasicPointedAt)
         return
     output.emit_table(
         "What the post-mortems point at",

@@ -219,6 +219,7 @@ def breakdown(
       basics slo breakdown www/availability --by auto --to latest
     """
     from basics.cli import output
+    from basics.slo.models import Contributor
 
     output.one_format(as_json, as_csv)
     app = get_app(ctx)
@@ -234,7 +235,9 @@ def breakdown(
                     | output.plain(c)
                     for b in results
                     for c in b.contributors
-                ]
+                ],
+                Contributor,
+                columns=("dimension", "score", "values"),
             )
         else:
             auto_breakdown_table(slo_name, results)
@@ -248,7 +251,11 @@ def breakdown(
         output.emit_json(result)
         return
     if as_csv:
-        output.emit_csv_records([{"dimension": by} | output.plain(c) for c in result.contributors])
+        output.emit_csv_records(
+            [{"dimension": by} | output.plain(c) for c in result.contributors],
+            Contributor,
+            columns=("dimension",),
+        )
         return
     output.emit_table(
         f"{slo_name} by {by}: {result.bad:,} bad of {result.total:,} events, "
@@ -447,7 +454,10 @@ def percentiles(
         output.emit_json(report)
         return
     if as_csv:
-        output.emit_csv_records(report.groups)
+        from basics.slo.service import PERCENTILE_NAMES
+
+        percentiles = [f"percentiles_ms.{name}" for name in PERCENTILE_NAMES]
+        output.emit_csv_records(report.groups, columns=("group", "count", *percentiles))
         return
     how = (
         "exact, from raw events"

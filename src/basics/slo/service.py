@@ -37,6 +37,8 @@ from basics.store.rollups import slo_predicates, sync_definitions
 from basics.store.sql_expressions import column_sql
 
 PERCENTILES = (0.5, 0.9, 0.95, 0.99)
+PERCENTILE_NAMES = tuple(f"p{round(q * 100)}" for q in PERCENTILES)
+"""The keys of a group's `percentiles_ms`: p50, p90, p95, p99."""
 AUTO_DIMENSIONS = ("user", "operation", "status")
 MAX_AUTO_ATTRS = 20
 MAX_SERIES_STEPS = 20_000
@@ -800,7 +802,7 @@ class SLOService:
 
 
 def _named(values: Sequence[float | None]) -> dict[str, float | None]:
-    return {f"p{round(q * 100)}": v for q, v in zip(PERCENTILES, values, strict=True)}
+    return dict(zip(PERCENTILE_NAMES, values, strict=True))
 
 
 def where_the_events_are(
