@@ -48,6 +48,14 @@ def test_slo_status_before_any_event_is_no_data_and_says_where_the_data_is(
     assert {s["status"] for s in statuses} == {"no_data"}
     assert {s["sli"] for s in statuses} == {None}
     assert all(f"the newest event of {s['service']} is at 2026-03-0" in s["note"] for s in statuses)
+    # Said on stderr too, in every format (the JSON said it only inside its records).
+    assert result.stderr.count("no events in this window; the newest event of") == len(statuses)
+    evaluated = CliRunner().invoke(
+        cli, [*args[:2], "alerts", "evaluate", "--at", "2025-06-01T00:00:00Z", "--json"]
+    )
+    assert evaluated.exit_code == 0
+    assert {t["state"] for e in json.loads(evaluated.stdout) for t in e["tiers"]} == {"no_data"}
+    assert evaluated.stderr.startswith("No events in any tier's window")
     failing = CliRunner().invoke(cli, [*args, "--at", "2025-06-01T00:00:00Z", "--fail-on",
                                        "no-data"])  # fmt: skip
     assert failing.exit_code == 2
@@ -129,3 +137,21 @@ def test_a_list_that_matches_nothing_says_how_many_are_stored_and_the_newest(
         assert done.exit_code == 0, done.output
         assert done.stdout == ""
         assert " ".join(done.stderr.split()).startswith(said), (args, done.stderr)
+
+
+def test_slo_status_on_a_store_without_events_says_so(tmp_path: Path) -> None:
+    """A new store: every SLO is no data, and why is said (it printed nothing at all)."""
+    (tmp_path / "basics.yaml").write_text(
+        "store: basics.duckdb\nservices:\n  www:\n    slos:\n"
+        "      availability: {objective: 99.9, good: status < 500}\n",
+        encoding="utf-8",
+    )
+    for fmt in ([], ["--json"]):
+        done = CliRunner().invoke(
+            cli, ["--config", str(tmp_path / "basics.yaml"), "slo", "status", *fmt]
+        )
+        assert done.exit_code == 0, done.output
+        assert done.stderr == (
+            "www/availability: no events in this window: the store has none yet "
+            "(basics ingest events FILE)\n"
+        )

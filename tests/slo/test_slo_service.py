@@ -364,7 +364,9 @@ def test_at_latest_with_an_empty_store(tmp_path: Path) -> None:
             empty.slo.status("latest")
         results = empty.slo.status(dt.datetime(2026, 3, 30))
         assert {r.status for r in results} == {"no_data"}
-        assert {r.note for r in results} == {None}
+        assert {r.note for r in results} == {
+            "no events in this window: the store has none yet (basics ingest events FILE)"
+        }
     finally:
         empty.close()
 

@@ -66,8 +66,8 @@ def evaluate(
         output.emit_csv_records(_evaluation_rows(results))
     else:
         _evaluation_table(results)
-        if tiers and not any(tier.long_events for tier in tiers):
-            output.say(no_events_hint(ctx, "any tier's window"), err=True)
+    if tiers and not any(tier.long_events for tier in tiers):  # on stderr whatever the format
+        output.say(no_events_hint(ctx, "any tier's window"), err=True)
     if not as_json:
         for e in results:
             if e.note:

@@ -125,6 +125,9 @@ def status(
         )
     else:
         status_table(results)
+    for r in results:  # on stderr whatever the format: why an SLO has no data
+        if r.note:
+            output.say(f"{r.slo}: {r.note}", err=True)
     found = {r.status for r in results}
     failing = {"exhausted"} if fail_on else set()
     failing |= {"burning"} if "burning" in fail_on else set()
@@ -176,9 +179,6 @@ def status_table(results: list[Any]) -> None:
         caption="budget left: share of the window's error budget not yet spent; burn: how fast "
         "it is spent (1 = exactly on budget); timeslice SLOs count slices, not events.",
     )
-    for r in results:
-        if r.note:
-            output.say(f"{r.slo}: {r.note}", err=True)
 
 
 @slo.command()

@@ -175,7 +175,9 @@ class SLOService:
         }
         service = key.partition("/")[0]
         note = None
-        if total.total == 0 and latest is not None:
+        if total.total == 0 and latest is None:
+            note = "no events in this window: the store has none yet (basics ingest events FILE)"
+        elif total.total == 0 and latest is not None:
             own = newest.get(service)
             if own is not None and window.start <= own < window.end:
                 # The service has events here; the SLO counts none of them.
