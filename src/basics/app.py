@@ -80,10 +80,15 @@ class App:
 
     @cached_property
     def deploys(self) -> DeployService:
-        """Deploys, the changes they shipped, their links to incidents; DORA."""
+        """Deploys, the changes they shipped, their links to incidents; DORA. A read that
+        counts links brings the post-mortems' first: a post-mortem's `deploys:` links its
+        incident for as long as the file says so."""
         from basics.deploys.service import DeployService
 
-        return DeployService(self.store, self.config)
+        def sync_links() -> None:
+            self.postmortems.sync_deploy_links()
+
+        return DeployService(self.store, self.config, sync_links)
 
     @cached_property
     def toil(self) -> ToilService:

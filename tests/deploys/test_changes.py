@@ -178,3 +178,58 @@ def test_a_postmortem_naming_a_deploy_linked_by_hand_writes_nothing_again(
     again = app.postmortems.library()
     assert app.deploys.resolve("www@2.0.0").incidents == (1,)
     assert first.wrote and not again.wrote  # the second read is a read
+
+
+LATER_CONFIG = """
+store: basics.duckdb
+sources:
+  events: {format: jsonl}
+services:
+  api:
+    slos:
+      availability: {objective: 99.9, good: status < 500}
+"""
+DAY = dt.datetime(2026, 5, 7)
+
+
+def later_version(moment: dt.datetime) -> str:
+    """1.2 until 10:00, 1.3 until 12:00, then 1.3.1 (deployed while the burn goes on)."""
+    hours = (moment - DAY).total_seconds() / 3600
+    return "1.2" if hours < 10 else ("1.3" if hours < 12 else "1.3.1")
+
+
+def test_a_version_first_seen_after_the_firing_began_is_not_its_cause(tmp_path: Path) -> None:
+    from basics.deploys.changes import changes
+
+    config_path = tmp_path / "basics.yaml"
+    config_path.write_text(LATER_CONFIG)
+    app = App(parse_config(LATER_CONFIG, config_path))
+    lines = []
+    for n in range(8 * 360):  # an event every 10 s, 08:00 to 16:00
+        at = DAY + dt.timedelta(hours=8, seconds=10 * n)
+        failing = (
+            DAY + dt.timedelta(hours=10, minutes=5) <= at < DAY + dt.timedelta(hours=14, minutes=30)
+            and n % 10 < 3
+        )  # 30 % bad from 10:05 to 14:30
+        lines.append(json.dumps({"ts": at.isoformat() + "Z", "service": "api",
+                                 "status": 500 if failing else 200,
+                                 "attrs": {"version": later_version(at)}}))  # fmt: skip
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    assert app.ingest_events("events", str(tmp_path / "events.jsonl")).rejected == 0
+
+    found = changes(app.slo, app.alerting, app.deploys, "api/availability",
+                    DAY + dt.timedelta(hours=8), DAY + dt.timedelta(hours=16))  # fmt: skip
+    # The ticket at 10:06, the pages at 10:07 (reset 14:59) and 10:08 (reset 14:34).
+    # 1.3.1 (from 12:00) holds most of each one's bad events, 270 of 477 up to the 10:08
+    # page's reset, but came after they began: 1.3, live at their start, holds all of the
+    # bad events of the versions live then, against 1.2's none.
+    assert [(m.kind, m.start.time(), [v.version for v in m.versions])
+            for m in found.moments] == [
+        ("firing", dt.time(10, 6), ["1.3"]), ("firing", dt.time(10, 7), ["1.3"]),
+        ("firing", dt.time(10, 8), ["1.3"]),
+    ]  # fmt: skip
+    jump = found.moments[2].versions[0]
+    assert (jump.bad, jump.total, jump.share_of_bad, jump.bad_rate, jump.others_bad_rate) == (
+        207, 720, 1.0, 207 / 720, 0.0,
+    )  # fmt: skip
+    app.close()

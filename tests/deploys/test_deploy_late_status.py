@@ -89,7 +89,7 @@ def test_undoing_the_newer_status_shows_the_late_one(app: App) -> None:
     late = delivered(app, status("failure", 3, "2026-11-03T13:57:00Z"))
 
     undone = undo_batch(app.store, app.config, success.batch_id or 0)
-    assert (undone.deploys, undone.deploys_restored) == (1, 1)
+    assert (undone.deploys, undone.deploys_restored) == (0, 1)  # put back, not removed
     assert shown(app) == [(1, "failed", AT_1357)]  # what the batch left tells, same id
     assert versions(app) == []
     undo_batch(app.store, app.config, late.batch_id or 0)
@@ -179,3 +179,41 @@ def test_an_export_told_again_replaces_whatever_its_time(app: App) -> None:
     exported("2026-11-03T13:58:00Z", "succeeded")
     again = exported("2026-11-03T13:57:00Z", "failed")
     assert (again.superseded, shown(app)) == (0, [(1, "failed", AT_1357)])
+
+
+def test_undoing_the_first_of_two_batches_telling_a_deploy_keeps_the_second(app: App) -> None:
+    # A: success 13:58; B: the same success again ("1 unchanged"); C: a late failure, 13:57.
+    first = delivered(app, status("success", 2, "2026-11-03T13:58:00Z"))
+    again = delivered(app, status("success", 2, "2026-11-03T13:58:00Z") + b"\n")
+    late = delivered(app, status("failure", 3, "2026-11-03T13:57:00Z"))
+    assert (again.status, again.unchanged, again.new_deploys) == ("applied", 1, 0)
+    assert late.superseded == 1
+
+    undo_batch(app.store, app.config, first.batch_id or 0)
+    assert shown(app) == [(1, "succeeded", AT_1358)]  # as B, still applied, tells it
+    undo_batch(app.store, app.config, again.batch_id or 0)
+    assert shown(app) == [(1, "failed", AT_1357)]  # as C tells it
+    undo_batch(app.store, app.config, late.batch_id or 0)
+    assert shown(app) == [] and versions(app) == []
+
+
+def test_undo_counts_say_what_changed(app: App) -> None:
+    success = delivered(app, status("success", 2, "2026-11-03T13:58:00Z"))
+    delivered(app, status("failure", 3, "2026-11-03T13:57:00Z"))
+    undone = undo_batch(app.store, app.config, success.batch_id or 0)
+    assert shown(app) == [(1, "failed", AT_1357)]  # still there: put back, not removed
+    assert (undone.deploys, undone.deploys_restored) == (0, 1)
+
+    # A file of 4 deploys, one of them told before: 3 disappear, 1 is put back.
+    def exported(*versions: str) -> DeployImport:
+        body = "\n".join(json.dumps({"service": "checkout", "id": v, "version": v,
+                                     "deployed_at": "2026-11-04T10:00:00Z"})
+                         for v in versions).encode()  # fmt: skip
+        read = records.read_jsonl(body, "hooks.jsonl", None, None)
+        return app.deploys.store_read(read, "jsonl", "hooks.jsonl", body)
+
+    exported("7")
+    four = exported("7", "8", "9", "10")
+    assert (four.deploys, four.new_deploys) == (4, 3)
+    undone = undo_batch(app.store, app.config, four.batch_id or 0)
+    assert (undone.deploys, undone.deploys_restored) == (3, 1)

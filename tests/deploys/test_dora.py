@@ -131,7 +131,10 @@ def test_dora_matches_the_hand_count(app: App) -> None:
 def test_a_range_without_deploys_is_no_data(app: App) -> None:
     app.deploys.store_read(history(), "jsonl", "history", b"one")
     report = app.deploys.dora(T0 - dt.timedelta(days=30), T0 - dt.timedelta(days=1))
-    assert report.services == []
+    # Every service of basics.yaml has its row, of no data.
+    assert [(d.service, d.deploys, d.per_day) for d in report.services] == [
+        ("api", 0, None), ("web", 0, None),
+    ]  # fmt: skip
     total = report.total
     assert (total.deploys, total.per_day, total.change_failure_rate.ratio) == (0, None, None)
     assert total.lead_time_s.median is None
@@ -205,7 +208,9 @@ def test_a_service_named_all_is_a_service_not_the_total(app: App) -> None:
     read = DeployRead(deploys=[deploy("x1", 1, service="all"), deploy("y1", 2, service="api")])
     app.deploys.store_read(read, "jsonl", "named all", b"all")
     report = app.deploys.dora(T0, T0 + dt.timedelta(days=7))
-    assert sorted(d.service for d in report.services) == ["all", "api"]
+    assert [(d.service, d.deploys) for d in report.services] == [
+        ("all", 1), ("api", 1), ("web", 0),
+    ]  # fmt: skip
     assert report.total.deploys == 2
 
 
@@ -279,3 +284,43 @@ def test_before_within_zero_seconds_is_the_moment_itself_not_the_default(app: Ap
     app.deploys.store_read(read, "jsonl", "two", b"two")
     assert [d.version for d in app.deploys.before([], at(5))] == ["now", "early"]  # 2 h
     assert [d.version for d in app.deploys.before([], at(5), within_s=0)] == ["now"]
+
+
+def test_a_service_asked_for_without_deploys_has_its_row_of_no_data(
+    app: App, tmp_path: Path
+) -> None:
+    import csv
+    import json
+
+    from click.testing import CliRunner
+
+    from basics.cli.main import cli
+
+    app.deploys.store_read(history(), "jsonl", "history", b"one")
+    app.close()
+
+    def dora(*args: str) -> str:
+        # From Tuesday: api's d5 to d9, and no deploy of web (w1 is Monday's).
+        done = CliRunner().invoke(
+            cli, ["--config", str(tmp_path / "basics.yaml"), "deploys", "dora",
+                  "--from", "2026-03-03", "--to", "2026-03-09", *args],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    rows = list(csv.DictReader(dora("--service", "web", "--csv").splitlines()))
+    assert [(r["service"], r["deploys"], r["per_week"], r["change_failure_rate.ratio"],
+             r["bands.change_failure_rate.level"]) for r in rows] == [
+        ("web", "0", "", "", ""), ("all", "0", "", "", ""),
+    ]  # fmt: skip
+    both = list(csv.DictReader(dora("--service", "api", "--service", "web", "--csv").splitlines()))
+    assert [(r["service"], r["deploys"]) for r in both] == [
+        ("api", "5"), ("web", "0"), ("all", "5"),
+    ]  # fmt: skip
+    team = json.loads(dora("--team", "frontend", "--json"))
+    [web] = team["services"]
+    assert (web["service"], web["deploys"], web["per_day"], web["lead_time_s"]) == (
+        "web", 0, None, {"median": None, "p90": None, "n": 0},
+    )  # fmt: skip
+    assert web["change_failure_rate"]["ratio"] is None
+    assert web["bands"]["change_failure_rate"] == {"answer": None, "level": None}

@@ -201,3 +201,30 @@ def test_record_with_git_ships_the_commits_since_the_previous_deploy(
     second = runner.invoke(cli, [*base, "--commit", "v1.2.0", "--version", "1.2.0",
                                  "--at", "2026-03-02T20:00Z"])  # fmt: skip
     assert ", 2 changes" in second.output, second.output  # c and d
+
+
+def test_undoing_the_first_import_keeps_the_tags_a_later_one_told(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from basics.ingest.batches import undo_batch
+
+    config = tmp_path / "basics.yaml"
+    config.write_text("services:\n  api: {}\n")
+    app = App(parse_config(config.read_text(), config))
+    first = app.deploys.import_git(repo.path, "v*", "api")
+    repo.commit("e", 12)
+    repo.tag("v1.3.0", 13)
+    second = app.deploys.import_git(repo.path, "v*", "api")
+    assert (second.new_deploys, second.unchanged, second.changes) == (1, 5, 1)
+    before = [(d.id, d.version, d.changes) for d in app.deploys.find("api")]
+
+    undo_batch(app.store, app.config, first.batch_id or 0)
+    # Every tag stays as the second import, still applied, tells it: same ids, changes.
+    assert [(d.id, d.version, d.changes) for d in app.deploys.find("api")] == before
+    assert len(before) == 6
+    assert app.deploys.dora(T0, T0 + dt.timedelta(days=1)).total.lead_time_s.n == 6
+    undo_batch(app.store, app.config, second.batch_id or 0)
+    assert app.deploys.find("api") == []
+    for table in ("deploy_changes", "deploys_replaced", "deploy_changes_replaced"):
+        assert app.store.scalar(f"SELECT count(*) FROM {table}") == 0
+    app.close()

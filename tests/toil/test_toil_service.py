@@ -561,3 +561,25 @@ def test_entries_name_services_as_basics_yaml_does_and_an_unknown_one_is_said(
     ]  # fmt: skip
     [result] = json.loads(invoke(tmp_path, "ingest", "toil", "--json", str(sheet)).stdout)
     assert result["status"] == "duplicate"
+
+
+def test_the_candidates_legend_says_hours_over_the_weeks_with_entries(
+    app: App, tmp_path: Path
+) -> None:
+    app.close()
+    alice = {"BASICS_PERSON": "alice"}
+    # 4.5 h automatable in W10, W11, W12 and W14; nothing logged in W13.
+    for day, duration in (("2026-03-02", "1h30m"), ("2026-03-10", "1h"), ("2026-03-18", "1h"),
+                          ("2026-04-01", "1h")):  # fmt: skip
+        logged = invoke(tmp_path, "toil", "log", duration, "--category", "interrupt", "--date",
+                        day, "--automatable", "restarted", "the", "queue", env=alice)  # fmt: skip
+        assert logged.exit_code == 0, logged.output
+    window = ("--from", "2026-03-02", "--to", "2026-04-06")
+    data = json.loads(invoke(tmp_path, "toil", "report", *window, "--json").stdout)
+    assert (len(data["weeks"]), data["weeks_with_entries"]) == (5, 4)
+    assert [(c["hours"], c["hours_per_week"]) for c in data["candidates"]] == [(4.5, 1.125)]
+    text = invoke(tmp_path, "toil", "report", *window)
+    assert text.exit_code == 0, text.output
+    said = " ".join(text.stdout.split())
+    assert " 1.12 " in said
+    assert "h/week saved: their hours / the 4 weeks with entries." in said

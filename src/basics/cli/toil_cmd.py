@@ -604,7 +604,8 @@ def _sources_tables(r: ToilReport) -> None:
              f"{c.hours:.1f}", c.entries] for c in r.candidates]  # fmt: skip
     header = ["description", "category", "service", "h/week saved", "hours", "entries"]
     output.emit_table("Automation candidates", header, rows, drop=["entries", "category"])
-    output.say("Entries marked automatable; h/week saved: their hours / weeks in the range.")
+    weeks = output.plural(r.weeks_with_entries, "week")
+    output.say(f"Entries marked automatable; h/week saved: their hours / the {weeks} with entries.")
 
 
 def _trend_text(r: ToilReport) -> str:

@@ -1,5 +1,8 @@
 """What changed before trouble: the deploys of a service shortly before each burn-rate firing
-and each incident, and a `version` attribute whose share of the bad events jumps.
+and each incident, and a `version` attribute whose share of the bad events jumps: for a
+firing, among the versions live when it began (one first seen after a firing began did not
+start it); for an incident, whose start is when trouble began (often the deploy itself, the
+new version's first event a moment later), among those seen up to its end.
 
 These are suggestions, shown with their evidence and never counted: a deploy counts in the
 change failure rate only once it is linked (`basics incidents link`, a post-mortem's
@@ -13,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from basics.core.errors import NotFoundError
 from basics.deploys.models import Deploy
 
 if TYPE_CHECKING:
@@ -32,7 +34,8 @@ BASELINE = dt.timedelta(days=1)
 holds the version it replaced, so a version that is alone during an incident is still
 compared with its predecessor."""
 MOST_MOMENTS = 100
-"""Firings and incidents looked at per report (the newest), each costing a breakdown."""
+"""Firings and incidents looked at per report (the newest), each costing a pass over the
+raw events of its range."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,14 @@ def changes(
 ) -> Changes:
     """The firings of the SLO's policy replayed over [start, end) (default: the SLO's
     window) and the incidents of its service, oldest first, each with the deploys before it
-    and any version jump."""
+    and any version that jumps (for a firing, one live at its start)."""
     from basics.alerting.incidents import list_incidents
 
     service, _, _ = slo.slo(name)
     window = slo.report_range(name, start, end)
     start, end = window.start, window.end
     within_s = deploys.config.deploys.suggest_within_s
+    deploys.sync_links()  # `linked`, as the post-mortems say now
     replay = alerting.replay(name, start, end)
     found: list[tuple[Literal["firing", "incident"], dt.datetime, dt.datetime, str, int | None]]
     found = [
@@ -116,7 +120,13 @@ def changes(
             what,
             incident,
             suspects(deploys, [service], begin, incident, within_s),
-            version_jumps(slo, name, begin - dt.timedelta(seconds=within_s) - BASELINE, stop),
+            version_jumps(
+                slo,
+                name,
+                begin - dt.timedelta(seconds=within_s) - BASELINE,
+                stop,
+                begin if kind == "firing" else None,
+            ),
         )
         for kind, begin, stop, what, incident in found[-MOST_MOMENTS:]
     ]
@@ -138,31 +148,65 @@ def suspects(
 
 
 def version_jumps(
-    slo: SLOService, name: str, start: dt.datetime, end: dt.datetime
+    slo: SLOService,
+    name: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    moment: dt.datetime | None = None,
 ) -> list[VersionJump]:
     """Versions holding at least half the bad events over [start, end) at twice the bad
-    rate of the other versions (events without a `version` attribute say nothing)."""
+    rate of the other versions (events without a `version` attribute say nothing). With
+    `moment`, only the versions live at it (an event at or before it) are weighed: one
+    first seen after a firing began did not start it, and its bad events are no one's."""
     if end <= start:
         return []
-    try:
-        breakdown = slo.breakdown(name, VERSION, start, end, top=3)
-    except NotFoundError:
-        return []  # no event of the range has a version
+    rows = _version_counts(slo, name, start, end, moment or end)
+    bad_all = sum(bad for _, bad, _, live in rows if live)
+    total_all = sum(total for _, _, total, live in rows if live)
+    if not bad_all:
+        return []
     jumps = []
-    for c in breakdown.contributors:
-        if c.value is None or c.share_of_bad is None or c.share_of_bad < SUSPECT_SHARE:
+    for version, bad, total, live in rows:
+        share = bad / bad_all
+        if version is None or not live or share < SUSPECT_SHARE:
             continue
-        others_total = breakdown.total - c.total
-        others = (breakdown.bad - c.bad) / others_total if others_total else None
-        rate = c.bad / c.total
+        others_total = total_all - total
+        others = (bad_all - bad) / others_total if others_total else None
+        rate = bad / total
         if others is None or (others and rate / others < SUSPECT_OVER):
             continue  # alone, or not failing markedly more often than the others
-        jumps.append(VersionJump(c.value, c.bad, c.total, c.share_of_bad, rate, others))
+        jumps.append(VersionJump(version, bad, total, share, rate, others))
     return jumps
+
+
+def _version_counts(
+    slo: SLOService, name: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime
+) -> list[tuple[str | None, int, int, bool]]:
+    """Per version of the SLO's events over [start, end), most bad first: its bad events,
+    its events, and whether it was live at `moment` (an event at or before it). One pass
+    over the raw events, read as `SLOService.breakdown` reads them."""
+    from basics.store.rollups import slo_predicates
+    from basics.store.sql_expressions import column_sql
+
+    svc, service, objective = slo.slo(name)
+    valid, good = slo_predicates(service, objective)
+    rows = slo.store.query(
+        f"""
+        SELECT version, count(*) FILTER (WHERE NOT is_good), count(*), min(ts) <= $moment
+        FROM (SELECT ts, CAST({column_sql(VERSION, "duckdb")} AS VARCHAR) AS version,
+                     {good} AS is_good
+              FROM events
+              WHERE service = $service AND ts >= $start AND ts < $end AND {valid})
+        GROUP BY version ORDER BY 2 DESC, 3 DESC, version NULLS LAST
+        """,
+        {"service": svc, "start": start, "end": end, "moment": moment},
+    )
+    return [(v, int(bad), int(total), bool(live)) for v, bad, total, live in rows]
 
 
 def before_firings(
     deploys: DeployService, service: str, firings: Sequence[Firing]
 ) -> list[list[Suspect]]:
     """For `alerts replay`: the deploys before each firing, in the firings' order."""
+    deploys.sync_links()
     return [suspects(deploys, [service], f.start, f.incident) for f in firings]

@@ -117,7 +117,9 @@ def report(
     services: list[str],
     environment: str | None = None,
 ) -> DoraReport:
-    """DORA of the services (every one with deploys, when empty) over [start, end)."""
+    """DORA of the services over [start, end): those named, each with a row (of no data
+    when it has no deploy in the range); when none is, every service of basics.yaml and
+    every one with deploys."""
     environment = environment or config.deploys.environment
     params = {
         "environment": environment,
@@ -137,6 +139,10 @@ def report(
         for row in rows
     }
     total = counts.pop((True, ALL), None) or _empty(ALL)
+    # A service asked for (or, when none is, declared) without a deploy in the range is a
+    # row of no data: a script finds it by its name, and no figure reads as elite.
+    for name in services or config.services:
+        counts.setdefault((False, name), _empty(name))
     return DoraReport(
         start,
         end,

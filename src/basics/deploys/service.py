@@ -4,7 +4,8 @@ the incidents they caused, and found before a moment ("what changed?").
 A deploy's identity is (source, source key): importing the same history again, or a later
 export that overlaps it, updates the deploys it names and keeps their ids, so links made by
 hand survive a re-import and nothing is counted twice. A deploy belongs to the batch that
-last told it; the version it replaced is kept, and undoing that batch puts it back. A
+last told it, changed or not; the version it replaced is kept, and undoing that batch puts
+it back, so undoing an earlier batch leaves the deploy as the later one tells it. A
 webhook's status older than the one stored (a delivery come late) is kept among those
 versions, below the newer ones, and replaces nothing (how: `storage`).
 
@@ -19,7 +20,7 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,7 +63,7 @@ class DeployImport:
     status: Literal["applied", "duplicate", "rejected", "empty"]
     deploys: int = 0
     new_deploys: int = 0
-    unchanged: int = 0  # stored already as told: left in their batch
+    unchanged: int = 0  # stored already as told: held by this batch too, nothing changed
     superseded: int = 0  # a status older than the one stored: kept for undo, not shown
     changes: int = 0
     incidents: int = 0
@@ -79,11 +80,25 @@ class DeployImport:
 
 
 class DeployService:
-    """Deploys, their changes and links, read and written through the store."""
+    """Deploys, their changes and links, read and written through the store.
 
-    def __init__(self, store: Store, config: Config) -> None:
+    `sync_links` brings the links that files tell (a post-mortem's `deploys:`) up to date
+    in the store: the composition root gives it (the post-mortems domain is above this
+    one), and every read that counts links calls it first (`sync_links`)."""
+
+    def __init__(
+        self, store: Store, config: Config, sync_links: Callable[[], object] | None = None
+    ) -> None:
         self.store = store
         self.config = config
+        self._sync_links = sync_links
+
+    def sync_links(self) -> None:
+        """Bring the links files tell up to date before a read that counts links, so a
+        post-mortem's `deploys:` counts as the folder says now. A store opened read-only
+        keeps them as the last command that could write left them."""
+        if self._sync_links is not None and not self.store.read_only:
+            self._sync_links()
 
     def record(self, deploy: DeployRecord) -> Deploy:
         """Store one deploy (from a CI pipeline's `basics deploys record`) as a batch of one;
@@ -256,6 +271,7 @@ class DeployService:
         if start is not None and end is not None and start >= end:
             raise InputError("--from must be before --to")
         service = None if service is None else self.known([service])[0]
+        self.sync_links()
         return self._select(
             "(? IS NULL OR d.service = ?) AND (? IS NULL OR d.environment = ?) "
             "AND (? IS NULL OR d.deployed_at >= ?) AND (? IS NULL OR d.deployed_at < ?)",
@@ -323,6 +339,7 @@ class DeployService:
         """DORA per service and for all of them over [start, end) (see `dora.report`)."""
         from basics.deploys.dora import report
 
+        self.sync_links()
         return report(self.store, self.config, start, end, services or [], environment)
 
     def report_range(

@@ -46,8 +46,9 @@ def store_deploys(
     told_keys: Mapping[str, str] | None = None,
 ) -> tuple[int, int, int, int]:
     """Store the deploys in place of those with the same source keys (keeping their ids) and
-    their changes; how many deploys are new, how many were stored already as they are, how
-    many changes were stored, and how many told a status older than the one stored.
+    their changes, each replaced version kept (`_keep_replaced`); how many deploys are new,
+    how many were stored already as they are (held by this batch too), how many changes
+    were stored anew, and how many told a status older than the one stored.
     `told_keys`: the key a renamed deploy had as told ("Checkout API:42" of "checkout:42"),
     which a deploy stored before names were mapped is found by."""
     import pyarrow as pa
@@ -116,9 +117,11 @@ def store_deploys(
         "ON s.deploy_id = d.id",
         [source],
     ).fetchall()
-    # A deploy stored already as told now stays as it is, in its batch: importing a
-    # repository again after one new tag stores that tag alone.
-    unchanged = db.execute("DELETE FROM deploys_keyed WHERE unchanged").fetchall()[0][0]
+    # A deploy stored already as told is held by this batch too, the earlier telling kept
+    # beneath it as any replaced version is: undoing either batch leaves the deploy as the
+    # other tells it (a repository imported again after one new tag, the first import
+    # undone, keeps every tag the second told).
+    unchanged = db.execute("SELECT count(*) FROM deploys_keyed WHERE unchanged").fetchall()[0][0]
     new = db.execute("SELECT count(*) FROM deploys_keyed WHERE id IS NULL").fetchall()[0][0]
     if new:
         # New deploys are numbered in the order they were read (a sequence's values taken
@@ -147,12 +150,17 @@ def store_deploys(
         "url, ?, source_key, ? FROM deploys_keyed",
         [source, batch_id],
     ).fetchall()
-    stored = db.execute(
+    db.execute(
         "INSERT INTO deploy_changes (deploy_id, sha, authored_at, committed_at, batch_id) "
         "SELECT DISTINCT ON (k.id, c.sha) k.id, c.sha, c.authored_at, c.committed_at, "
         "? FROM incoming_changes c "
         "JOIN deploys_keyed k USING (source_key)",
         [batch_id],
+    ).fetchall()
+    # The changes stored anew: those of the deploys told as stored were there already.
+    stored = db.execute(
+        "SELECT count(*) FROM deploy_changes c JOIN deploys_keyed k ON c.deploy_id = k.id "
+        "WHERE NOT k.unchanged"
     ).fetchall()[0][0]
     db.execute("DROP TABLE deploys_keyed").fetchall()
     del incoming_deploys, incoming_changes
@@ -216,8 +224,7 @@ def _keep_older(
 
 def _keep_replaced(db: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Keep the stored versions of the deploys in `deploys_keyed` that this batch replaces
-    (those told differently: one told as stored stays in its batch), with their changes,
-    in `deploys_replaced` and
+    (changed or not, as pages are), with their changes, in `deploys_replaced` and
     `deploy_changes_replaced` (each with `replaced_by`, as `pages_replaced`): `batches
     undo` of this batch puts them back."""
     db.execute(

@@ -132,10 +132,10 @@ def undo_batch(store: Store, config: Config, batch_id: int) -> Undone:
         batch_id,
         kind,
         removed["events"],
-        removed["pages"],
+        removed["pages"] - restored,  # an earlier version put back: not removed
         removed["shifts"],
         removed["rejects"],
-        removed["deploys"],
+        removed["deploys"] - deploys_restored,
         removed["incidents"],
         removed["toil_entries"],
         minutes,

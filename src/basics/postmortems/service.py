@@ -33,6 +33,14 @@ leaving them out without a word."""
 INCIDENT_SOURCE = "postmortem"
 PARSE_VERSION = 10
 """Bump when the reader changes what it finds: every cached parse is then read again."""
+_LINKED_FROM = (
+    "SELECT (SELECT max(id) FROM batches), "
+    "(SELECT count(*) FROM batches WHERE status = 'undone'), (SELECT count(*) FROM deploys), "
+    "(SELECT count(*) FROM incidents), (SELECT max(id) FROM incidents), "
+    "(SELECT count(*) FROM deploy_links)"
+)
+"""What the post-mortems' links are resolved against, in one row that any import, undo,
+incident or link added or removed changes (`PostmortemService.sync_deploy_links`)."""
 
 
 def parse_key(data: bytes, timezone: str) -> str:
@@ -58,6 +66,33 @@ class PostmortemService:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
+        self._synced: tuple[object, ...] | None = None  # `_state` when last brought up to date
+
+    def sync_deploy_links(self) -> bool:
+        """Bring the links the post-mortems' `deploys:` ask for (and their incidents) up to
+        date in the store, as `library` does, unless neither the folder's files nor what the
+        links are resolved against changed since: a command that read the folder already
+        (the scorecard, the review) does not read it again for each DORA it asks. Whether
+        it wrote."""
+        if self.store.read_only:
+            return False
+        state = (self._files_state(), self._store_state())
+        if state != self._synced and not state[0] and not self._kept_any():
+            self._synced = state  # no post-mortem, and none kept: nothing to read
+        if state == self._synced:
+            return False
+        return self.library().wrote
+
+    def _kept_any(self) -> bool:
+        """Whether the store keeps anything of post-mortems: a parse, an incident, a link."""
+        return bool(
+            self.store.scalar(
+                "SELECT EXISTS (SELECT 1 FROM postmortems) "
+                "OR EXISTS (SELECT 1 FROM incidents WHERE source = $1) "
+                "OR EXISTS (SELECT 1 FROM deploy_links WHERE source = $1)",
+                [INCIDENT_SOURCE],
+            )
+        )
 
     def library(
         self,
@@ -73,6 +108,9 @@ class PostmortemService:
         result = Library(str(root))
         if not root.is_dir():
             return result
+        # Taken before the files are read: one written meanwhile is read at the next sync.
+        synced = not self.store.read_only and root == self.config.postmortems_path
+        files = self._files_state() if synced else None
         cached = {
             path: (sha, document)
             for path, sha, document in self.store.query(
@@ -119,7 +157,26 @@ class PostmortemService:
             present = {pm.path for pm in result.postmortems}
             result.wrote = self._save(fresh, present, result.postmortems)
             result.wrote |= self._link_deploys(result.postmortems)
+            if files is not None:
+                self._synced = (files, self._store_state())
         return result
+
+    def _files_state(self) -> tuple[object, ...]:
+        """The folder's files as the file system tells them (path, size, time written):
+        with `_store_state`, equal twice means the folder's links are still as stored."""
+        root = self.config.postmortems_path
+        files: list[object] = []
+        if root.is_dir():
+            for path in _files(root):
+                try:
+                    found = path.stat()
+                except OSError:
+                    return (object(),)  # gone since listed: equal to nothing, read again
+                files.append((str(path), found.st_size, found.st_mtime_ns))
+        return tuple(files)
+
+    def _store_state(self) -> tuple[object, ...]:
+        return tuple(self.store.query(_LINKED_FROM)[0])
 
     def get(self, key: str, library: Library | None = None) -> PostMortem:
         """One post-mortem by id (or by its file name)."""

@@ -87,7 +87,8 @@ class Source:
 @dataclass(frozen=True)
 class Candidate:
     """Automatable toil of one category, service and description, ranked by the hours a
-    week automating it would give back (hours in the range / weeks in the range)."""
+    week automating it would give back (hours in the range / the range's weeks with
+    entries: a week nobody logged is no data)."""
 
     category: str
     service: str | None
