@@ -54,7 +54,7 @@ def test_undoing_a_re_download_leaves_every_page(tmp_path: Path) -> None:
 
     done = undo_batch(app.store, app.config, again)
 
-    assert (done.pages, done.pages_restored) == (3, 3)
+    assert (done.pages, done.pages_restored) == (0, 3)  # none gone: each put back
     assert pages(app) == [("P1", None, first), ("P2", None, first), ("P3", None, first)]
     assert app.store.scalar("SELECT count(*) FROM pages_replaced") == 0
 
@@ -82,7 +82,7 @@ def test_undoing_the_export_that_changed_a_page_gives_back_its_earlier_version(
 
     done = undo_batch(app.store, app.config, second)
 
-    assert (done.pages, done.pages_restored) == (3, 3)
+    assert (done.pages, done.pages_restored) == (0, 3)  # none gone: each put back
     assert pages(app) == [("P1", None, first), ("P2", None, first), ("P3", None, first)]
     assert app.store.scalar("SELECT count(*) FROM pages_replaced") == 0
 

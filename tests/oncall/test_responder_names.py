@@ -164,8 +164,43 @@ def test_an_accentless_spelling_two_names_give_is_no_one_s() -> None:
     known = people(jose="José Müller", other="Josè Mullèr")
     assert known.find("jose.muller@acme.com") is None
     assert known.find("jose.mueller@acme.com") == "jose"  # ü as ue: only José Müller's
-    # A name written so exactly is that person's, not the accented one's.
+    # A name written so exactly is that person's; a login spelling it spells the accented
+    # name too, so it is neither's (docs/oncall.md, Outcomes): an alias would say whose.
     exact = people(jose="José Müller", jo="Jose Muller")
-    assert exact.find("jose.muller@acme.com") == "jo"
+    assert exact.find("Jose Muller") == "jo"
+    assert exact.find("jose.muller@acme.com") is None
+    assert exact.find("jose_muller") is None
     assert exact.find("jose.mueller@acme.com") == "jose"
     assert people(dora="Dörte Groß").find("doerte.gross@acme.com") == "dora"
+
+
+TWO_JOSES = """
+timezone: UTC
+people:
+  jose: {name: José Müller}
+  jose2: {name: Jose Muller}
+  jo: {name: Jo Muller, aliases: [jo.muller@acme.com]}
+"""
+
+
+def test_an_email_spelling_two_people_s_names_is_neither_s(tmp_path: Path) -> None:
+    (tmp_path / "basics.yaml").write_text(TWO_JOSES)
+    app = App(parse_config(TWO_JOSES, tmp_path / "basics.yaml"))
+    path = tmp_path / "pages.csv"
+    path.write_text(
+        "id,alert,created_at,responder\n"
+        "1,x,2026-03-01T00:00:00Z,jose.muller@acme.com\n"
+        "2,x,2026-03-01T01:00:00Z,Jose Muller\n"
+        "3,x,2026-03-01T02:00:00Z,jose.mueller@acme.com\n"
+        "4,x,2026-03-01T03:00:00Z,jo.muller@acme.com\n"
+    )
+
+    assert app.oncall.ingest_pages(str(path), "csv").pages == 4
+
+    # 1 spells Jose Muller's name and José Müller's without accents: it stays as written.
+    assert responders(app) == [
+        ("1", "jose.muller@acme.com"),
+        ("2", "jose2"),
+        ("3", "jose"),
+        ("4", "jo"),
+    ]

@@ -113,3 +113,38 @@ def test_a_shift_told_twice_is_stored_once_as_last_told(app: App, tmp_path: Path
     )
     app.oncall.ingest_shifts(str(again), "csv")
     assert app.store.query(query)[0] == ("jane", T(2026, 3, 2, 9), T(2026, 3, 2, 16), 2)
+
+
+def test_a_local_time_the_clocks_went_through_twice_is_refused(tmp_path: Path) -> None:
+    """Berlin's clocks go back at 03:00 on 2026-10-25: 02:30 is 00:30 UTC, then 01:30 UTC.
+    Which one a shift meant is not guessed; with its offset, or outside the hour, it is
+    read."""
+    (tmp_path / "basics.yaml").write_text(CONFIG)
+    path = tmp_path / "fall.csv"
+    path.write_text(
+        "person,rotation,start,end\n"
+        "jane,Platform,2026-10-25 02:30,2026-10-25 04:00\n"
+        "jane,Platform,2026-10-24 20:00,2026-10-25 02:59:59\n"
+        "jane,Platform,2026-10-25 02:30+01:00,2026-10-25 04:00\n"
+        "jane,Platform,2026-10-25 01:59,2026-10-25 03:00\n"
+    )
+    base = ["--config", str(tmp_path / "basics.yaml"), "ingest", "shifts", str(path)]
+
+    result = CliRunner().invoke(cli, [*base, "--format", "csv"])
+
+    assert result.exit_code == 3
+    twice = (
+        'the local time "{}" happens twice in Europe/Berlin: the clocks went back over it '
+        "(00:{}Z, then 01:{}Z); write the time with its UTC offset"
+    )
+    assert result.stderr.splitlines()[:2] == [
+        f"  {path}: line 2: start: " + twice.format("2026-10-25 02:30", "30", "30"),
+        f"  {path}: line 3: end: " + twice.format("2026-10-25 02:59:59", "59:59", "59:59"),
+    ]
+    app = App(parse_config(CONFIG, tmp_path / "basics.yaml"))
+    T = dt.datetime
+    assert app.store.query("SELECT start_ts, end_ts FROM shifts ORDER BY 1") == [
+        (T(2026, 10, 24, 23, 59), T(2026, 10, 25, 2)),
+        (T(2026, 10, 25, 1, 30), T(2026, 10, 25, 3)),
+    ]
+    app.close()

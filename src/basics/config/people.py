@@ -140,20 +140,22 @@ def unknown_people(
             taken.setdefault(_folded(declared.name), key)
     aliases = {key: declared.aliases for key, declared in people.items()}
     problems += alias_conflicts("people", aliases, taken, _folded, "person")
+
+    # Each reference points at its own item, so the error is at the line that names it.
+    def check(where: tuple[str, ...], person: str) -> None:
+        if person not in people:
+            problems.append((where, f'unknown person "{person}" (known: {known})'))
+
     for name, team in teams.items():
-        for person in team.members:
-            if person not in people:
-                problems.append(
-                    (("teams", name, "members"), f'unknown person "{person}" (known: {known})')
-                )
+        for i, person in enumerate(team.members):
+            check(("teams", name, "members", str(i)), person)
     for name, rotation in rotations.items():
         if rotation.team is not None and rotation.team not in teams:
             problems.append((("rotations", name, "team"), f'unknown team "{rotation.team}"'))
-        for person in rotation.people + [o.person for o in rotation.overrides]:
-            if person not in people:
-                problems.append(
-                    (("rotations", name, "people"), f'unknown person "{person}" (known: {known})')
-                )
+        for i, person in enumerate(rotation.people):
+            check(("rotations", name, "people", str(i)), person)
+        for i, override in enumerate(rotation.overrides):
+            check(("rotations", name, "overrides", str(i), "person"), override.person)
     return problems
 
 
@@ -216,7 +218,8 @@ class People:
     of spaces as one; keys before aliases before names. A name written last name first
     ("Weiss, Dana") is the same name, on either side; a login or an e-mail spelling a
     name without its accents ("jose.mueller" for José Müller) is that person, when it
-    spells no one else's name; of a list of people ("alice, bob"), the first."""
+    spells no one else's name (with or without accents: then it is neither's); of a list
+    of people ("alice, bob"), the first."""
 
     def __init__(self, people: Mapping[str, Person], default_zone: str) -> None:
         self._people = people
@@ -253,6 +256,10 @@ class People:
         if found is None and re.search(r"[._]", text):
             text = " ".join(re.split(r"[._]+", text)).strip()
             found = self._known.get(text)
+            if found is not None and self._ascii.get(text, found) != found:
+                # A login spelling one person's name and another's without its accents
+                # ("jose.muller": Jose Muller, José Müller) is neither's: an alias says whose.
+                return None
         if found is None and (turned := _first_last(text)) is not None:
             found = self._known.get(turned)
             text = turned

@@ -27,6 +27,7 @@ from basics.oncall.columns import (
     on_call,
     store_table,
 )
+from basics.oncall.formats.shapes import likely_format
 from basics.oncall.models import (
     BUILT_IN_SOURCES,
     OUTCOMES,
@@ -524,7 +525,7 @@ class OncallService:
         counted = compute.page_shifts(pages, shifts)
         if person is not None:
             self._check_person(person, pages.people, shifts)
-        roster = self._roster(team, person)
+        roster = self._roster(team, person, shifts)
         if team is not None or person is not None:
             rotations = {
                 name for name, r in self.config.rotations.items() if team is None or r.team == team
@@ -575,14 +576,16 @@ class OncallService:
             f"this range (known: {listed})"
         )
 
-    def _roster(self, team: str | None, person: str | None) -> list[str]:
-        """Who the report is about: one person, a team's members, or everyone on a rotation."""
+    def _roster(self, team: str | None, person: str | None, shifts: Sequence[Shift]) -> list[str]:
+        """Who the report is about: one person, a team's members, or those who carry the
+        pager (everyone on a rotation of basics.yaml or on one of the range's `shifts`):
+        someone declared who is on call nowhere is no share of its concentration."""
         if person is not None:
             return [person]
         if team is not None:
             return list(self.config.teams[team].members)
         people = {p for r in self.config.rotations.values() for p in r.people}
-        return sorted(people | set(self.config.people))
+        return sorted(people | {shift.person for shift in shifts})
 
     def zone_of(self, person: str | None) -> str:
         """A person's time zone (the config's when unknown)."""
@@ -641,6 +644,13 @@ def _likely_cause(fmt: str, count: int, rejects: list[PageReject]) -> str | None
     if any("\x00" in raw for raw in raws):
         return "the file has NUL bytes: is it UTF-16 (iconv -f UTF-16 -t UTF-8) or binary?"
     looks_json = all(raw.startswith(("{", "[")) for raw in raws if raw)
+    # Records of another tool's export (every JSON reader opens the others' record lists,
+    # so each reject is one of them).
+    shaped = likely_format(raws, fmt) if looks_json else None
+    if shaped and fmt in ("pagerduty-csv", "csv"):
+        return f"the file is JSON, and {shaped}"
+    if shaped:
+        return shaped
     if looks_json and fmt == "pagerduty-csv":
         return "the file is JSON: is its --format pagerduty-json, opsgenie or alertmanager?"
     if looks_json and fmt == "csv":

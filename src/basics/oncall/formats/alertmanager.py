@@ -14,6 +14,7 @@ from basics.oncall.formats.common import (
     TIME_EXPECTED,
     RecordError,
     as_object,
+    check_container,
     check_order,
     join_lines,
     json_records,
@@ -23,9 +24,13 @@ from basics.oncall.formats.common import (
     parse_iso,
     required_text,
 )
+from basics.oncall.formats.shapes import ENVELOPES
 from basics.oncall.models import Page, PageReject
 
 SOURCE = "alertmanager"
+# A payload holds its own `alerts`: the other formats' record lists are opened, so a file
+# of theirs is their records, each rejected.
+_OTHER_ENVELOPES = tuple(key for key in ENVELOPES if key != "alerts")
 # Go's zero time: what Alertmanager writes in endsAt while an alert has no end yet.
 _ZERO_TIME_PREFIX = "0001-01-01"
 
@@ -66,11 +71,12 @@ def read_alertmanager_noted(
     (the receiver's `max_alerts`): the others are not in the file, and the warning counts
     them.
     """
-    records, rejects = json_records(join_lines(text_lines))
+    records, rejects = json_records(join_lines(text_lines), containers=_OTHER_ENVELOPES)
     pages: dict[str, Page] = {}
     truncated, payloads = 0, 0
     for record in records:
         try:
+            check_container(record, (), "an Alertmanager webhook payload")
             payload = as_object(record.value, "an Alertmanager webhook payload object")
             if "alerts" not in payload:
                 raise RecordError(

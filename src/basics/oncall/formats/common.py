@@ -265,11 +265,24 @@ def object_list(record: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class JsonRecord:
-    """One decoded record, the line it starts on and its text."""
+    """One decoded record, the line it starts on and its text, and the key of the response
+    whose list held it (None for a record of its own, or in a list of its own)."""
 
     line: int
     value: Any
     raw: str
+    container: str | None = None
+
+
+def check_container(record: JsonRecord, own: tuple[str, ...], what: str) -> None:
+    """A RecordError when the record came from a list under a key that is not one of the
+    format's (`own`): another tool's API response (Opsgenie's `data` read as PagerDuty's),
+    whose records are rejected, each counted, rather than read as the wrong tool's pages."""
+    if record.container is not None and record.container not in own:
+        raise RecordError(
+            record.container,
+            f'expected {what}, found a record under "{record.container}" (another tool\'s export)',
+        )
 
 
 _DECODER = json.JSONDecoder()
@@ -317,7 +330,17 @@ class _Scanner:
         if self._char(pos) == "[":
             return self._array(pos)
         if self._char(pos) == "{" and self.containers:
-            return self._object_or_container(pos)
+            # Decoded whole first (in C): only a response holding records, or a broken
+            # object (whose records before the break are kept), is read key by key.
+            try:
+                value, end = _DECODER.raw_decode(self.text, pos)
+            except json.JSONDecodeError:
+                return self._object_or_container(pos)
+            held = isinstance(value, dict) and not value.keys().isdisjoint(self.containers)
+            if held and any(isinstance(value.get(key), list) for key in self.containers):
+                return self._object_or_container(pos)
+            self._add(pos, value, end)
+            return end
         try:
             value, end = _DECODER.raw_decode(self.text, pos)
         except json.JSONDecodeError:
@@ -334,14 +357,14 @@ class _Scanner:
         self._add(pos, value, end)
         return end
 
-    def _array(self, pos: int) -> int:
+    def _array(self, pos: int, container: str | None = None) -> int:
         pos = self._skip(_WHITESPACE, pos + 1)
         if self._char(pos) == "]":
             return pos + 1
         while True:
             self.start = pos
             value, end = _DECODER.raw_decode(self.text, pos)
-            self._add(pos, value, end)
+            self._add(pos, value, end, container)
             pos = self._skip(_WHITESPACE, end)
             if self._char(pos) == "]":
                 return pos + 1
@@ -364,7 +387,7 @@ class _Scanner:
                 raise json.JSONDecodeError("Expecting ':' delimiter", self.text, pos)
             pos = self._skip(_WHITESPACE, pos + 1)
             if key in self.containers and self._char(pos) == "[":
-                pos = self._array(pos)
+                pos = self._array(pos, key)
                 held_records = True
                 self.start = start
             else:
@@ -394,8 +417,9 @@ class _Scanner:
         )
         return resume
 
-    def _add(self, start: int, value: Any, end: int) -> None:
-        self.records.append(JsonRecord(self._line(start), value, self.text[start:end][:RAW_CAP]))
+    def _add(self, start: int, value: Any, end: int, container: str | None = None) -> None:
+        raw = self.text[start:end][:RAW_CAP]
+        self.records.append(JsonRecord(self._line(start), value, raw, container))
         self.positions.append(start)
 
     def _line(self, pos: int) -> int:

@@ -12,6 +12,7 @@ from basics.oncall.formats.common import (
     PageSet,
     RecordError,
     as_object,
+    check_container,
     check_order,
     iso_or_epoch,
     join_lines,
@@ -22,6 +23,7 @@ from basics.oncall.formats.common import (
     optional_text,
     required_text,
 )
+from basics.oncall.formats.shapes import ENVELOPES
 from basics.oncall.models import Page, PageReject
 
 SOURCE = "opsgenie"
@@ -39,10 +41,11 @@ def read_opsgenie(text_lines: Iterable[str], name: str) -> tuple[list[Page], lis
     has acknowledged_at None. responder: report.acknowledgedBy, else owner. service:
     extraProperties.service or details.service, else a tag `service:<name>`.
     """
-    records, rejects = json_records(join_lines(text_lines), containers=("data",))
+    records, rejects = json_records(join_lines(text_lines), containers=ENVELOPES)
     pages = PageSet()
     for record in records:
         try:
+            check_container(record, ("data",), "an Opsgenie alert")
             alert = as_object(record.value, "an Opsgenie alert object")
             if isinstance(alert.get("data"), dict) and "id" not in alert:
                 alert = alert["data"]

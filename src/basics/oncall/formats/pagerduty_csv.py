@@ -13,6 +13,7 @@ from basics.oncall.formats.common import (
     RecordError,
     check_order,
     first_person,
+    iso_z,
     make_reject,
     parse_iso,
 )
@@ -147,15 +148,30 @@ class _Row:
         return None if text is None else parse_iso(text, self.column(role))
 
     def seconds_after(self, role: str, start: dt.datetime) -> dt.datetime | None:
+        """created + the seconds in the `role` column; a RecordError naming the column as
+        the header writes it when they are no number or put the time before `start`."""
         text = self.text(role)
         if text is None:
             return None
+        column = self.column(role)
         try:
-            return start + dt.timedelta(seconds=float(text))
+            moment = start + dt.timedelta(seconds=float(text))
         except (ValueError, OverflowError):
             raise RecordError(
-                self.column(role), f'expected a number of seconds, found "{text[:60]}"'
+                column, f'expected a number of seconds, found "{text[:60]}"'
             ) from None
+        if moment < start:
+            what = _SECONDS_OF[role]
+            created = self.column("created")
+            raise RecordError(
+                column,
+                f"{column} {text[:60]} puts the {what} at {iso_z(moment)}, before {created} "
+                f"{iso_z(start)}: expected the seconds from the page's creation to its {what}",
+            )
+        return moment
+
+
+_SECONDS_OF = {"seconds_to_first_ack": "first acknowledgement", "seconds_to_resolve": "resolution"}
 
 
 def row_source_id(header: ExportHeader, cells: list[str]) -> str | None:

@@ -10,6 +10,7 @@ from basics.oncall.formats.common import (
     PageSet,
     RecordError,
     as_object,
+    check_container,
     check_order,
     join_lines,
     json_records,
@@ -20,6 +21,7 @@ from basics.oncall.formats.common import (
     required_text,
     required_time,
 )
+from basics.oncall.formats.shapes import ENVELOPES
 from basics.oncall.models import Page, PageReject
 
 SOURCE = "pagerduty"
@@ -40,10 +42,11 @@ def read_pagerduty_json(
     ack_unknown: a resolved incident without log entries and without an acknowledgement (the
     API empties `acknowledgements` once an incident is resolved).
     """
-    records, rejects = json_records(join_lines(text_lines), containers=("incidents",))
+    records, rejects = json_records(join_lines(text_lines), containers=ENVELOPES)
     pages = PageSet()
     for record in records:
         try:
+            check_container(record, ("incidents",), "a PagerDuty incident")
             incident = as_object(record.value, "a PagerDuty incident object")
             if isinstance(incident.get("incident"), dict):
                 incident = incident["incident"]

@@ -10,6 +10,7 @@ from typing import Any
 from basics.oncall.formats.common import (
     RecordError,
     as_object,
+    check_container,
     check_order,
     join_lines,
     json_records,
@@ -21,6 +22,7 @@ from basics.oncall.formats.common import (
     required_time,
 )
 from basics.oncall.formats.pagerduty_json import SOURCE
+from basics.oncall.formats.shapes import ENVELOPES
 from basics.oncall.models import Page, PageReject, resolution
 
 
@@ -63,11 +65,12 @@ def read_pagerduty_webhook(
     A repeated delivery (same event id) counts once. Events about other resources (services,
     notes, responder requests, pings) say nothing about a page and are skipped.
     """
-    records, rejects = json_records(join_lines(text_lines))
+    records, rejects = json_records(join_lines(text_lines), containers=ENVELOPES)
     seen_event_ids: set[str] = set()
     incidents: dict[str, list[_Event]] = {}
     for record in records:
         try:
+            check_container(record, (), "a PagerDuty v3 webhook envelope")
             event = _event(record.line, record.raw, record.value)
         except RecordError as error:
             rejects.append(make_reject(record.line, error, record.raw))
