@@ -520,3 +520,19 @@ def test_a_range_without_events_has_no_rates_not_zeros(folder: Path) -> None:
         assert table.exit_code == 0, table.output
         rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
         assert rows and all(r.rstrip(" │").endswith("│ no data") for r in rows), table.stdout
+
+
+@pytest.mark.parametrize(
+    ("policies", "said"),
+    [
+        (",", 'policies: expected comma-separated policy names, found ","'),
+        ("workbook, workbook", "policies: workbook named twice; name each policy once"),
+    ],
+)
+def test_compare_needs_each_policy_once(folder: Path, policies: str, said: str) -> None:
+    """`--policies ,` printed "0 incidents," and an empty table, exit 0; a policy named
+    twice was replayed twice."""
+    done = invoke(folder, "alerts", "compare", "www/availability", "--policies", policies)
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert done.stderr == f"Error: {said}\n"

@@ -657,6 +657,18 @@ def _window(
     )
 
 
+def policy_names(text: str) -> list[str]:
+    """The policies of a comparison (`a,b,c`): at least one, none twice (a policy compared
+    with itself is a row repeated, not a comparison)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InputError(f'policies: expected comma-separated policy names, found "{text}"')
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"policies: {', '.join(repeated)} named twice; name each policy once")
+    return names
+
+
 def _burn(bad: int, total: int, objective: Decimal) -> float | None:
     if total == 0:
         return None

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 
 from basics.api.replies import end, evaluations, hub, page, replay_range, reply
 from basics.api.slo import From, To
-from basics.core.errors import InputError
 from basics.records import replay_record
 
 router = APIRouter(tags=["alerts"])
@@ -59,9 +58,9 @@ def compare(
     finish: To = None,
 ) -> Response:
     """`basics alerts compare SLO --policies … --json`: policies side by side."""
-    names = [name.strip() for name in policies.split(",") if name.strip()]
-    if not names:
-        raise InputError("policies: expected comma-separated policy names, found none")
+    from basics.alerting.service import policy_names
+
+    names = policy_names(policies)
     with hub(request).app() as app:
         begin, last = replay_range(app, start, finish)
         results = [app.alerting.replay(f"{service}/{slo}", begin, last, n) for n in names]

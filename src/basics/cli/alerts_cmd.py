@@ -150,16 +150,16 @@ def compare(
       basics alerts compare www/availability \\
         --policies workbook,single-1h,error-rate --from 2026-02-01
     """
+    from basics.alerting.service import policy_names
     from basics.cli import output
 
     output.one_format(as_json, as_csv)
+    names = policy_names(policies)
     app = get_app(ctx)
     # Once: `latest` is said once, not per policy.
     begin, range_end = range_option(ctx, start, end, "replay_window")
-    names = [name.strip() for name in policies.split(",") if name.strip()]
     results = [app.alerting.replay(slo_name, begin, range_end, n) for n in names]
-    if results:
-        _say_if_empty(ctx, results)
+    _say_if_empty(ctx, results)
     if as_json:
         output.emit_json([replay_record(r) for r in results])
         return
