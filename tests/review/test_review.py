@@ -175,6 +175,10 @@ def test_every_format(app: App, tmp_path: Path) -> None:
     assert "&lt;b&gt;DiskFull&lt;/b&gt;" in page_text and "<b>DiskFull" not in page_text
     assert "http://" not in page_text and "https://" not in page_text  # nothing fetched
     assert "<script" not in page_text and page_text.count("<svg") >= 4
+    # Two formats asked for: refused, as --json --csv is elsewhere (it printed JSON, exit 0).
+    both = runner.invoke(cli, [*base, "--format", "md", "--json"])
+    assert both.exit_code == 2 and "choose one of --json and --format md" in both.stderr
+    assert runner.invoke(cli, [*base, "--format", "json", "--json"]).exit_code == 0
 
 
 def test_days_are_local_east_of_utc(tmp_path: Path) -> None:

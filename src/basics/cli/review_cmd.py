@@ -40,6 +40,9 @@ def review(
     """
     from basics.review import render
 
+    given = ctx.get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT
+    if as_json and given and fmt != "json":
+        raise click.UsageError(f"choose one of --json and --format {fmt}")
     fmt = "json" if as_json else fmt
     if out and fmt == "text":  # refused before the week is computed
         raise click.UsageError("--out needs --format md, html or json")
@@ -58,7 +61,7 @@ def review(
 
         from basics.records import plain
 
-        text = json.dumps(plain(found), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(plain(found), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     elif fmt == "md":
         text = render.markdown(found)
     elif fmt == "html":
