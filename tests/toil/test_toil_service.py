@@ -581,5 +581,26 @@ def test_the_candidates_legend_says_hours_over_the_weeks_with_entries(
     text = invoke(tmp_path, "toil", "report", *window)
     assert text.exit_code == 0, text.output
     said = " ".join(text.stdout.split())
-    assert " 1.12 " in said
+    assert " 1.13 " in said  # 1.125, a half rounded up
     assert "h/week saved: their hours / the 4 weeks with entries." in said
+
+
+def test_a_reversed_range_is_refused_not_an_empty_list(app: App, tmp_path: Path) -> None:
+    """`toil list --from 2026-03-01 --to 2026-02-01` said "No toil entries match", exit 0,
+    where pages, deploys and the toil report refuse a range that ends before it starts."""
+    app.close()
+    done = invoke(tmp_path, "toil", "list", "--from", "2026-03-01", "--to", "2026-02-01")
+    assert done.exit_code == 1
+    assert done.stderr == "Error: --from must be before --to\n"
+
+
+def test_the_report_rounds_a_half_up(app: App, tmp_path: Path) -> None:
+    """15 minutes are 0.25 h: the report said 0.2 h (a float's format rounds half to even)
+    beside 0.25 in its JSON; docs/cli.md says a half is rounded up."""
+    app.close()
+    assert invoke(tmp_path, "toil", "log", "15m", "--category", "interrupt", "--person",
+                  "alice", "--date", "2026-03-03", "restart").exit_code == 0  # fmt: skip
+    done = invoke(tmp_path, "toil", "report", "--from", "2026-03-02", "--to", "2026-03-09")
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.stdout.split())
+    assert "0.3 h" in text and "0.2 h" not in text

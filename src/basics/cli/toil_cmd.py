@@ -10,6 +10,7 @@ import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
 from basics.cli.slo_cmd import END_DEFAULT, EXIT_FAIL_ON, time_option
+from basics.core.rounding import fixed
 
 if TYPE_CHECKING:
     from basics.toil.models import ToilImport
@@ -256,7 +257,7 @@ def _summarise(result: ToilImport, names: dict[str, str]) -> None:
     else:
         output.say(
             f"{name}: batch {result.batch_id}: {output.plural(result.entries, 'entry', 'entries')} "
-            f"({result.hours:.1f} h), {result.duplicates:,} already stored, "
+            f"({fixed(result.hours, 1)} h), {result.duplicates:,} already stored, "
             f"{result.rejected:,} rejected"
         )
     notes = [f"read as {result.encoding}"] if result.encoding != "utf-8" else []
@@ -510,7 +511,7 @@ def _report_tables(r: ToilReport) -> None:
     )
     share = output.percent(r.total.share, 1)
     output.say(
-        f"{r.total.hours:.1f} h, {share} of capacity ({r.capacity_hours_per_week:g} h a "
+        f"{fixed(r.total.hours, 1)} h, {share} of capacity ({r.capacity_hours_per_week:g} h a "
         f"week × {_measured(r)}); cap {r.cap_percent:g}%."
         if share
         else "no entries: no data (not zero toil).",
@@ -521,7 +522,7 @@ def _report_tables(r: ToilReport) -> None:
         return
     _people_tables(r)
     for title, found in (("By category", r.categories), ("By service", r.services)):
-        rows = [[_part_name(p, title == "By category"), f"{p.hours:.1f}",
+        rows = [[_part_name(p, title == "By category"), fixed(p.hours, 1),
                  output.percent(p.share_of_toil, 0)] for p in found]  # fmt: skip
         output.emit_table(title, [title.split()[-1], "hours", "share of toil"], rows)
     _sources_tables(r)
@@ -552,8 +553,8 @@ def _weeks_table(r: ToilReport) -> None:
     from basics.cli import output
 
     rows = [
-        [w.week, f"{w.total.hours:.1f}", f"{w.total.capacity_hours:g}",
-         output.percent(w.total.share, 1) or "no data", f"{w.oncall_hours:.1f}",
+        [w.week, fixed(w.total.hours, 1), f"{w.total.capacity_hours:g}",
+         output.percent(w.total.share, 1) or "no data", fixed(w.oncall_hours, 1),
          "—" if w.change_hours is None else f"{w.change_hours:+.1f}",
          " ".join(["OVER"] * (w.total.over_cap is True) + ["so far"] * (not w.complete))]
         for w in r.weeks
@@ -573,17 +574,17 @@ def _people_tables(r: ToilReport) -> None:
 
     over = weeks_over_cap(r.weeks)
     rows = [
-        [p.name, f"{p.hours:.1f}", f"{p.hours / r.weeks_with_entries:.1f}",
+        [p.name, fixed(p.hours, 1), fixed(p.hours / r.weeks_with_entries, 1),
          output.percent(p.share, 1) or "no data", over.get(p.name, 0)]
         for p in r.people
     ]  # fmt: skip
     output.emit_table("People", ["person", "hours", "h/week", "share", "weeks over cap"], rows)
     if r.teams:
-        rows = [[t.name, f"{t.hours:.1f}", f"{t.capacity_hours:g}",
+        rows = [[t.name, fixed(t.hours, 1), f"{t.capacity_hours:g}",
                  output.percent(t.share, 1) or "no data"] for t in r.teams]  # fmt: skip
         output.emit_table("Teams", ["team", "hours", "capacity", "share"], rows)
     if r.oncall:
-        rows = [[o.person, o.pages, f"{o.engaged_hours:.1f}", f"{o.night_hours:.1f}", o.nights]
+        rows = [[o.person, o.pages, fixed(o.engaged_hours, 1), fixed(o.night_hours, 1), o.nights]
                 for o in r.oncall]  # fmt: skip
         header = ["person", "pages", "engaged h", "night h", "nights"]
         output.emit_table("On-call time from pages", header, rows)
@@ -592,7 +593,7 @@ def _people_tables(r: ToilReport) -> None:
 def _sources_tables(r: ToilReport) -> None:
     from basics.cli import output
 
-    rows = [[s.description or "—", s.category, s.service, f"{s.hours:.1f}", s.entries]
+    rows = [[s.description or "—", s.category, s.service, fixed(s.hours, 1), s.entries]
             for s in r.sources]  # fmt: skip
     header = ["description", "category", "service", "hours", "entries"]
     # The service tells apart two sources of one description (an alert of two services).
@@ -600,8 +601,8 @@ def _sources_tables(r: ToilReport) -> None:
     if not r.candidates:
         output.say("Automation candidates: none (no entry is marked automatable).")
         return
-    rows = [[c.description or "—", c.category, c.service, f"{c.hours_per_week:.2f}",
-             f"{c.hours:.1f}", c.entries] for c in r.candidates]  # fmt: skip
+    rows = [[c.description or "—", c.category, c.service, fixed(c.hours_per_week, 2),
+             fixed(c.hours, 1), c.entries] for c in r.candidates]  # fmt: skip
     header = ["description", "category", "service", "h/week saved", "hours", "entries"]
     output.emit_table("Automation candidates", header, rows, drop=["entries", "category"])
     weeks = output.plural(r.weeks_with_entries, "week")
@@ -612,9 +613,13 @@ def _trend_text(r: ToilReport) -> str:
     t = r.trend
     if t.direction == "no_data":
         return f"Trend: no data (it needs two complete weeks with entries; {t.weeks} here)."
-    change = "" if t.change_ratio is None else f" ({t.change_ratio * 100:+.0f}%)"
+    change = ""
+    if t.change_ratio is not None:
+        change = f" ({'+' if t.change_ratio >= 0 else ''}{fixed(t.change_ratio, 0, 2)}%)"
+    # Two complete weeks with entries (not no_data): each half has its hours a week.
+    assert t.first_half_hours_per_week is not None and t.second_half_hours_per_week is not None
     return (
-        f"Trend: {t.first_half_hours_per_week:.1f} h a week in the first half of {t.weeks} "
-        f"complete weeks with entries, {t.second_half_hours_per_week:.1f} in the second"
+        f"Trend: {fixed(t.first_half_hours_per_week, 1)} h a week in the first half of {t.weeks} "
+        f"complete weeks with entries, {fixed(t.second_half_hours_per_week, 1)} in the second"
         f"{change}: {t.direction}."
     )

@@ -33,6 +33,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from basics.core.rounding import fixed
+
 Level = Literal["elite", "high", "medium", "low"]
 LEVELS: tuple[Level, ...] = ("elite", "high", "medium", "low")
 
@@ -166,7 +168,7 @@ def change_failure_band(ratio: float | None) -> str | None:
         return None
     if _checked(ratio, "a change failure ratio") > 1:
         raise ValueError(f"a change failure ratio is at most 1, found {ratio}")
-    percent = f"{ratio * 100:.1f}".rstrip("0").rstrip(".")  # display only, never decided on
+    percent = fixed(ratio, 1, 2).rstrip("0").rstrip(".")  # display only, never decided on
     return f"{percent}%"
 
 

@@ -182,6 +182,8 @@ class ToilService:
     ) -> list[ToilEntry]:
         """Stored entries of the days [first, end), newest day first (then newest id), of
         `service` by any of its names (NotFoundError when nothing names it)."""
+        if first is not None and end is not None and end <= first:  # as pages, deploys
+            raise InputError("--from must be before --to")
         known = None if service is None else self.known_service(service)
         return self._entries(first, end, people, known, category, limit)
 
