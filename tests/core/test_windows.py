@@ -267,9 +267,10 @@ def test_parse_time_reads_utc_words_offsets_and_refuses_the_clocks_gap() -> None
     assert parse_time("2026-03-02T14:00:05Z", berlin) == dt.datetime(2026, 3, 2, 14, 0, 5)
     assert parse_time("2026-03-02 14:00:05 +0100", berlin) == dt.datetime(2026, 3, 2, 13, 0, 5)
     assert parse_time("2026-03-02", berlin) == dt.datetime(2026, 3, 1, 23, 0)
-    # Clocks going back repeat 02:00-03:00: the first one (CEST, UTC+2) is taken, as the
-    # events ingest takes it.
-    assert parse_time("2026-10-25 02:30", berlin) == dt.datetime(2026, 10, 25, 0, 30)
+    # Clocks going back repeat 02:00-03:00: a time a person gives there names two instants
+    # and is refused (the events ingest, which cannot ask, reads the first and counts it).
+    with pytest.raises(InputError, match='"2026-10-25 02:30" happens twice in Europe/Berlin'):
+        parse_time("2026-10-25 02:30", berlin)
     with pytest.raises(InputError, match='"2026-03-29 02:00" does not exist in Europe/Berlin'):
         parse_time("2026-03-29 02:00", berlin)
     # A date alone where the clocks go forward at midnight: the day's first instant, 01:00

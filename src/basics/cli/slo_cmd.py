@@ -13,10 +13,20 @@ EXIT_FAIL_ON = 2  # a --fail-on state was found: the exit code CI and cron act o
 
 
 def time_option(ctx: click.Context, value: str | None) -> dt.datetime | None:
-    from basics.core.clock import parse_time
+    """A time given on the command line (ISO 8601; no offset: the config's zone) or `now`;
+    `latest`, the end of a report, is said to belong there (`at_option`)."""
+    from basics.core.clock import end_word, parse_time, utc_now
 
     if value is None:
         return None
+    word = end_word(value, "")
+    if word == "now":
+        return utc_now()
+    if word == "latest":
+        raise click.UsageError(
+            '"latest" stands for the newest record a report counts: a report\'s --at or --to '
+            "takes it; here give a time or now"
+        )
     return parse_time(value, get_app(ctx).config.timezone)
 
 

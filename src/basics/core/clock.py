@@ -30,10 +30,21 @@ def parse_day(text: str | None, name: str) -> dt.date | None:
         raise InputError(f'{name}: expected YYYY-MM-DD, found "{text}"') from None
 
 
+def end_word(text: str | None, default: str) -> str:
+    """A report's end as given: `now` and `latest` in any case, `default` (the config's
+    `reports.end`) when none is given, else the time as written; an empty one stays empty,
+    refused as a time rather than taken for the default."""
+    if text is None:
+        return default
+    word = text.strip()
+    return word.lower() if word.lower() in ("now", "latest") else word
+
+
 def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
     """A user-given time as naive UTC: ISO 8601, with `Z`, an offset or ` UTC` after it
     (a space for the T); one without an offset is read in `timezone`, and a time of day
-    the clocks skipped there (spring forward), which names no instant, is refused."""
+    the clocks skipped there (spring forward), which names no instant, or went through
+    twice (fall back), which names two, is refused (a date alone is its first instant)."""
     value = _SPACE_BEFORE_OFFSET.sub("", _UTC_WORD.sub("+00:00", text.strip()))
     try:
         moment = dt.datetime.fromisoformat(value)
@@ -51,6 +62,15 @@ def parse_time(text: str, timezone: str = "UTC") -> dt.datetime:
             raise InputError(
                 f'the local time "{text.strip()}" does not exist in {timezone}: the clocks '
                 "went forward over it (write the time with its UTC offset)"
+            )
+        first, second = (local.replace(fold=fold).astimezone(dt.UTC) for fold in (0, 1))
+        if first != second and not skipped and len(value) > 10:
+            # Fall back: two instants; which one was meant is not ours to guess.
+            shape = "%H:%M:%S" if moment.second or moment.microsecond else "%H:%M"
+            raise InputError(
+                f'the local time "{text.strip()}" happens twice in {timezone}: the clocks went '
+                f"back over it ({first:{shape}}Z, then {second:{shape}}Z); write the time "
+                "with its UTC offset"
             )
         moment = local
     return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -348,12 +348,13 @@ class DeployService:
         """A DORA range by the reports' rule: `end` a time, `now`, `latest` (the newest
         deploy) or, when None, `reports.end`; `start` defaults to `days` before the end.
         With the newest deploy when `latest` stood for it, to be said."""
-        from basics.core.clock import parse_time, utc_now
+        from basics.core.clock import end_word, parse_time, utc_now
 
         newest = None
-        if end is not None and end not in ("now", "latest"):
-            stop = parse_time(end, self.config.timezone)
-        elif (end or self.config.reports.end) == "latest":
+        value = end_word(end, self.config.reports.end)
+        if value not in ("now", "latest"):
+            stop = parse_time(value, self.config.timezone)
+        elif value == "latest":
             newest = self.store.scalar("SELECT max(deployed_at) FROM deploys")
             if newest is None:
                 raise InputError("no deploys recorded: `latest` stands for the newest one")

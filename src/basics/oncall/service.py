@@ -485,10 +485,10 @@ class OncallService:
         after the newest page's creation) or, when None, `reports.end`; `start` defaults to
         `checks.oncall_window` (30 days) before the end, as `basics check` counts. With the
         newest page when `latest` stood for it, to be said."""
-        from basics.core.clock import parse_time, utc_now
+        from basics.core.clock import end_word, parse_time, utc_now
 
         newest = None
-        value = end or self.config.reports.end
+        value = end_word(end, self.config.reports.end)
         if value == "latest":
             newest = self.store.scalar("SELECT max(created_at) FROM pages")
             if newest is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,9 +57,9 @@ def read_shift_csv(
             who = _cell(row.lookup, "person")
             person = known.find(who) or who
             field = "start"
-            start = _local_time(_cell(row.lookup, "start"), timezone)
+            start = parse_time(_cell(row.lookup, "start"), timezone)
             field = "end"
-            end = _local_time(_cell(row.lookup, "end"), timezone)
+            end = parse_time(_cell(row.lookup, "end"), timezone)
             if end <= start:
                 raise InputError(f"end {end:%Y-%m-%d %H:%M}Z is not after start "
                                  f"{start:%Y-%m-%d %H:%M}Z")  # fmt: skip
@@ -73,25 +72,6 @@ def read_shift_csv(
             column = row.lookup(field)[1] if field != "record" else None
             rejects.append(PageReject(row.line, column, str(error), row.raw))
     return shifts, sorted(rejects, key=lambda reject: reject.line)
-
-
-def _local_time(text: str, timezone: str) -> dt.datetime:
-    """`parse_time` (a time without an offset is in `timezone`; one the clocks skipped is
-    refused), refusing too a time without an offset that the clocks went through twice
-    (fall back), rather than guessing which: a shift's hour decides whose its pages are."""
-    moment = parse_time(text, timezone)
-    zone = zoneinfo.ZoneInfo(timezone)
-    wall = moment.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
-    first, second = (wall.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1))
-    # Read in two fixed zones an hour apart, a time with its offset is one instant.
-    if first == second or parse_time(text, "Etc/GMT-1") == parse_time(text, "Etc/GMT-2"):
-        return moment
-    shape = "%H:%M:%S" if wall.second or wall.microsecond else "%H:%M"
-    raise InputError(
-        f'the local time "{text.strip()}" happens twice in {timezone}: the clocks went back '
-        f"over it ({first:{shape}}Z, then {second:{shape}}Z); write the time with its UTC "
-        "offset"
-    )
 
 
 def _cell(lookup: Any, field: str) -> str:

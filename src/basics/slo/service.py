@@ -15,7 +15,7 @@ from basics.config.models import (
     known_service,
     named_service,
 )
-from basics.core.clock import iso_utc, parse_time, utc_now
+from basics.core.clock import end_word, iso_utc, parse_time, utc_now
 from basics.core.errors import InputError, NotFoundError
 from basics.core.sketch import RELATIVE_ERROR
 from basics.core.windows import MINUTE, Window, floor_minute, slo_window
@@ -110,7 +110,7 @@ class SLOService:
         """A report's end by the one rule every command and request follows: a time (ISO
         8601; without an offset, in the config's zone), `now`, `latest`, or (None) the
         config's `reports.end`; with the event `latest` stood for, to be said."""
-        value = text or self.config.reports.end
+        value = end_word(text, self.config.reports.end)
         if value == "latest":
             found = self.require_latest()
             return found.end, found

@@ -233,9 +233,9 @@ class ToilService:
         week), `latest` or, when None, `reports.end`. `latest` is the newest day of toil the
         report counts (a logged entry, or a page when on-call time is derived from pages),
         returned too, to be said; the report then ends with that day's week."""
-        from basics.core.clock import parse_time
+        from basics.core.clock import end_word, parse_time
 
-        value = end or self.config.reports.end
+        value = end_word(end, self.config.reports.end)
         if value == "now":
             return None, None
         if value != "latest":
