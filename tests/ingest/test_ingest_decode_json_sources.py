@@ -258,8 +258,8 @@ def test_a_missing_time_s_reason_says_the_line_held_no_record(make_env: Any) -> 
     env.ingest("app", env.write("app.jsonl", json.dumps(line) + "\n"))
 
     assert [row[:3] for row in env.rejects()] == [
-        (1, "ts", "missing; map the record's time with fields.ts (decode_json: \"log\" holds "
-         'no JSON object: "Listening on :8080")'),
+        (1, "ts", 'missing: "time" (fields.ts) is absent or empty in the record (decode_json: '
+         '"log" holds no JSON object: "Listening on :8080")'),
     ]  # fmt: skip
 
 

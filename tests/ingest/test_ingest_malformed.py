@@ -222,3 +222,26 @@ def test_a_byte_order_mark_inside_a_file_is_named(make_env: Any) -> None:
         (2, "record", "not valid JSON: a byte-order mark (U+FEFF) starts the line (files "
             "joined with cat, each with its BOM?)"),
     ]  # fmt: skip
+
+
+def test_a_missing_time_names_the_field_the_source_looked_in(make_env: Any) -> None:
+    """With `fields: {ts: time}` mapped, the reason still said to map fields.ts."""
+    env = make_env(
+        "sources:\n  app: {format: jsonl, service: api, fields: {ts: time, service: svc}}\n"
+        "  sheet: {format: csv, fields: {ts: Timestamp, service: App}}\n"
+    )
+    env.ingest("app", env.write("app.jsonl", '{"status": 200}\n{"time": ""}\n'))
+    env.ingest(
+        "sheet",
+        env.write("sheet.csv", "Timestamp,App\n,api\n2026-12-01T10:00:00Z,\n"),
+    )
+
+    assert [r[:3] for r in env.rejects()] == [
+        (1, "ts", 'missing: "time" (fields.ts) is absent or empty in the record'),
+        # An empty text is a time that cannot be read, as it is without fields.ts.
+        (2, "ts", "expected ISO 8601, epoch seconds or milliseconds, or 10/Oct/2000:13:55:36 "
+            '-0700, found ""'),
+        (2, "ts", 'missing: "Timestamp" (fields.ts) is absent or empty in the record'),
+        (3, "service", 'missing: "App" (fields.service) is absent or empty in the record; '
+            "set service: on the source for records that name none"),
+    ]  # fmt: skip

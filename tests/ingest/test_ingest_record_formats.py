@@ -216,8 +216,14 @@ def test_parquet_nested_and_dotted_columns_with_row_numbers(make_env: Any) -> No
     # Row numbers (1-based) stand in for line numbers; Parquet rows have no raw text.
     assert env.rejects() == [
         (3, "status", 'expected an integer status between 0 and 999, found "1000"', None),
-        (4, "ts", "missing; map the record's time with fields.ts", None),
-        (5, "service", "missing; map it with fields.service or set service: on the source", None),
+        (4, "ts", 'missing: "time" (fields.ts) is absent or empty in the record', None),
+        (
+            5,
+            "service",
+            'missing: "svc" (fields.service) is absent or empty in the record; set service: '
+            "on the source for records that name none",
+            None,
+        ),
     ]
 
 
@@ -731,3 +737,121 @@ def test_parquet_interval_columns_are_read_as_their_length(make_env: Any) -> Non
 
     assert (result.accepted, result.rejected) == (3, 0)
     assert [e[5] for e in env.events()] == [90000.0, 265.0, None]
+
+
+def test_otlp_without_a_service_says_what_an_otlp_source_can_set(make_env: Any) -> None:
+    """The reason said to map fields.service, which an otlp source refuses; the likely
+    cause asked whether the file, JSON, was jsonl."""
+    env = make_env("sources:\n  otel: {format: otlp}\n")
+    span = {"name": "GET /a", "startTimeUnixNano": "1796119200000000000",
+            "endTimeUnixNano": "1796119200100000000"}  # fmt: skip
+    request = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
+        {"spans": [span]}]}]}  # fmt: skip
+
+    result = env.ingest("otel", env.write("spans.jsonl", json.dumps(request) + "\n"))
+
+    assert result.status == "rejected"
+    assert result.hint == "no resource names its service (service.name): set service: on the source"
+    assert [r[:3] for r in env.rejects()] == [
+        (1, "service", 'missing: the resource has no "service.name" attribute; set service: on '
+         "the source, or service.name where the telemetry is made (OTEL_SERVICE_NAME)"),
+    ]  # fmt: skip
+
+
+def test_otlp_line_that_a_byte_order_mark_starts_is_named(make_env: Any) -> None:
+    env = make_env(OTLP_SOURCE)
+    record = {"timeUnixNano": "1774744200000000000"}
+    line = json.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [record]}]}]})
+
+    result = env.ingest("otel", env.write("otlp.jsonl", f"{line}\n\ufeff{line}\n"))
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert env.rejects() == [
+        (2, "record", "a byte-order mark (U+FEFF) starts the line (files joined with cat, each "
+         "with its BOM?)", f"\ufeff{line}"),
+    ]  # fmt: skip
+
+
+def _parquet_of(path: Any, columns: dict[str, Any], names: list[str] | None = None) -> None:
+    at = pa.array([dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)], pa.timestamp("us", tz="UTC"))
+    arrays = [at, *(pa.array(values) for values in columns.values())]
+    pq.write_table(pa.Table.from_arrays(arrays, names=names or ["ts", *columns]), path)
+
+
+def test_parquet_attributes_in_a_struct_column_are_read_as_a_map(make_env: Any) -> None:
+    """pandas and pyarrow write a dict as a struct: `labels` was read as `{}` without a
+    word. Its fields' names are the keys, their values as text; a null field is left out."""
+    env = make_env(
+        "sources:\n  lake: {format: parquet, service: shop}\n"
+        "  mapped: {format: parquet, service: shop, fields: {attrs: meta}}\n"
+    )
+    labels = env.root / "labels.parquet"
+    _parquet_of(labels, {"status": [200], "labels": [{"az": "a", "n": 1, "ok": True, "x": None}]})
+    meta = env.root / "meta.parquet"
+    _parquet_of(meta, {"status": [201], "meta": [{"az": "b"}], "attrs": [{"az": "ignored"}]})
+
+    env.ingest("lake", labels)
+    env.ingest("mapped", meta)
+
+    assert [(e[4], e[6]) for e in env.events()] == [
+        (200, {"az": "a", "n": "1", "ok": "true"}),
+        (201, {"az": "b"}),
+    ]
+
+
+def test_parquet_attributes_that_cannot_be_read_refuse_the_file(make_env: Any) -> None:
+    from basics.core.errors import InputError
+
+    env = make_env(
+        "sources:\n  lake: {format: parquet, service: shop}\n"
+        "  mapped: {format: parquet, service: shop, fields: {attrs: meta}}\n"
+    )
+    nested = env.root / "nested.parquet"
+    _parquet_of(nested, {"attrs": [{"az": "a", "hosts": ["h1"]}]})
+    text = env.root / "text.parquet"
+    _parquet_of(text, {"meta": ['{"az": "a"}']})
+
+    with pytest.raises(InputError) as refused:
+        env.ingest("lake", nested)
+    assert str(refused.value) == (
+        f"{nested}: column 'attrs' (the attributes) holds STRUCT(az VARCHAR, hosts VARCHAR[]): "
+        "its field 'hosts' is not a value; name each attribute that holds one "
+        "(attrs.<name>: attrs.<field>)"
+    )
+    with pytest.raises(InputError) as wrong:
+        env.ingest("mapped", text)
+    assert str(wrong.value) == (
+        f"{text}: fields: attrs: column 'meta' holds VARCHAR, not a map or a struct of "
+        "attributes: name each attribute (attrs.<name>: COLUMN)"
+    )
+    assert env.counts()["batches"] == 0
+
+
+def test_parquet_column_read_named_twice_refuses_the_file(make_env: Any) -> None:
+    """DuckDB reads the second `status` as `status_1`: the first was taken without a word."""
+    from basics.core.errors import InputError
+
+    env = make_env("sources:\n  lake: {format: parquet, service: shop}\n")
+    twice = env.root / "twice.parquet"
+    _parquet_of(twice, {"a": [200], "b": [500]}, ["ts", "status", "status"])
+    unread = env.root / "unread.parquet"
+    _parquet_of(unread, {"status": [200], "a": ["x"], "b": ["y"]}, ["ts", "status", "n", "n"])
+
+    with pytest.raises(InputError) as refused:
+        env.ingest("lake", twice)
+    assert str(refused.value) == (
+        f"{twice}: column 'status' is named twice in the file (columns 2 and 3): which of the "
+        "two values was meant is not ours to guess; write the file with distinct names"
+    )
+    assert env.ingest("lake", unread).accepted == 1
+
+
+def test_parquet_minus_one_float_is_a_missing_status_or_duration(make_env: Any) -> None:
+    env = make_env("sources:\n  lake: {format: parquet, service: shop}\n")
+    path = env.root / "floats.parquet"
+    _parquet_of(path, {"status": [-1.0], "duration_ms": [-1.0]})
+
+    result = env.ingest("lake", path)
+
+    assert (result.accepted, result.rejected) == (1, 0)
+    assert [(e[4], e[5]) for e in env.events()] == [(None, None)]

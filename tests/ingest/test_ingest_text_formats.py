@@ -475,3 +475,89 @@ def test_an_absolute_target_without_a_path_is_the_root(make_env: Any) -> None:
     env.ingest("web", env.write("varnish.log", line))
 
     assert [e[2] for e in env.events()] == ["/"]
+
+
+def test_apache_escapes_are_read_as_the_characters_they_stand_for(make_env: Any) -> None:
+    """`\\"` and `\\\\` in Apache's quoted fields were stored as written: the operation
+    `/a\\"b`, the user agent `curl \\"x\\"`."""
+    env = make_env("sources:\n  site: {format: apache, service: web}\n")
+    line = (
+        '192.0.2.2 - - [05/Dec/2026:10:00:01 +0000] "GET /a\\"b\\\\c HTTP/1.1" 200 10 '
+        '"-" "curl/8 \\"x\\""\n'
+    )
+
+    env.ingest("site", env.write("access_log", line))
+
+    [event] = env.events()
+    assert event[2] == '/a"b\\c'
+    assert event[6] == {"client": "192.0.2.2", "method": "GET", "user_agent": 'curl/8 "x"'}
+
+
+@pytest.mark.parametrize("minus_one", ["-1.0", "-1e0", " -1.00 "])
+def test_minus_one_however_written_is_a_missing_status_or_time(
+    make_env: Any, minus_one: str
+) -> None:
+    """`-1` was missing and `-1.0` (a float column's, a JSON writer's) a reject."""
+    env = make_env("sources:\n  app:\n    format: jsonl\n    service: shop\n")
+    number = minus_one.strip()
+    path = env.write(
+        "app.jsonl",
+        f'{{"ts": "2026-03-02T14:00:00Z", "status": 502, "duration_ms": {number}}}\n'
+        f'{{"ts": "2026-03-02T14:00:01Z", "status": {number}, "duration_ms": 7}}\n'
+        f'{{"ts": "2026-03-02T14:00:02Z", "status": 200, "duration_ms": "{minus_one}"}}\n'
+        '{"ts": "2026-03-02T14:00:03Z", "status": 200, "duration_ms": -1.5}\n',
+    )
+
+    result = env.ingest("app", path)
+
+    assert (result.accepted, result.rejected) == (3, 1)
+    assert [(e[4], e[5]) for e in env.events()] == [(502, None), (None, 7.0), (200, None)]
+    assert env.rejects()[0][:2] == (4, "duration")
+
+
+def test_minus_one_under_a_logfmt_duration_without_unit_is_missing(make_env: Any) -> None:
+    env = make_env("sources:\n  app:\n    format: logfmt\n    service: shop\n")
+    path = env.write(
+        "app.log",
+        "ts=2026-03-02T14:00:00Z status=502 duration=-1.0\n"
+        "ts=2026-03-02T14:00:01Z status=200 duration=12\n",
+    )
+
+    result = env.ingest("app", path)
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert [(e[4], e[5]) for e in env.events()] == [(502, None)]
+    assert env.rejects()[0][:2] == (2, "duration")
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("{format: nginx, service: web}", '10.0.0.1 - - [01/Dec/2026:10:00:01 +0000] "GET /b '
+         'HTTP/1.1" 200 5 "-" "curl"'),
+        ("{format: apache, service: web}", '10.0.0.1 - - [01/Dec/2026:10:00:01 +0000] "GET /b '
+         'HTTP/1.1" 200 5 "-" "curl"'),
+        ("{format: logfmt, service: web}", "ts=2026-12-01T10:00:01Z status=200"),
+        ("{format: regex, service: web, pattern: '^(?P<ts>\\S+) (?P<status>\\d+)$'}",
+         "2026-12-01T10:00:01Z 200"),
+    ],
+)  # fmt: skip
+def test_a_byte_order_mark_starting_a_line_inside_a_file_is_named(
+    make_env: Any, source: str, line: str
+) -> None:
+    """nginx stored the client `\\ufeff10.0.0.1`, logfmt said `ts: missing`: a BOM that
+    starts a line (files joined with `cat`) is a reject that says so, as in JSON lines."""
+    env = make_env(f"sources:\n  log: {source}\n")
+
+    result = env.ingest("log", env.write("joined.log", f"\ufeff{line}\n\ufeff{line}\n"))
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert env.rejects() == [
+        (
+            2,
+            "record",
+            "a byte-order mark (U+FEFF) starts the line (files joined with cat, each with its "
+            "BOM?)",
+            f"\ufeff{line}",
+        )
+    ]

@@ -6,6 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
+from basics.config.loader import parse_config
+from basics.core.errors import ConfigError
+
 IIS_SOURCE = """
 timezone: Europe/London
 sources:
@@ -179,3 +184,63 @@ def test_the_fields_directive_above_an_offset_is_found_reading_backwards(tmp_pat
 
     assert found == {5: b"", 13: first, at: first, at + 5: first, at + 13: second}
     assert last_fields_directive(str(log), log.stat().st_size) == second
+
+
+def test_a_field_read_named_twice_makes_the_lines_below_rejects(make_env: Any) -> None:
+    """`sc-status sc-status` took the last without a word; a field not read may repeat."""
+    env = make_env("sources:\n  iis: {format: w3c, service: shop}\n")
+    text = (
+        "#Fields: date time cs-uri-stem sc-status sc-status time-taken\n"
+        "2026-12-01 10:00:00 /a 200 500 5\n"
+        "#Fields: date time cs-uri-stem sc-status s-port s-port\n"
+        "2026-12-01 10:00:01 /b 200 443 443\n"
+    )
+
+    result = env.ingest("iis", env.write("twice.log", text))
+
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert [(e[2], e[4]) for e in env.events()] == [("/b", 200)]
+    assert [(line, field, reason) for line, field, reason, _ in env.rejects()] == [
+        (2, "record", "#Fields: at line 1 names sc-status twice (fields 4 and 5): which of the "
+         "two values was meant is not ours to guess"),
+    ]  # fmt: skip
+
+
+def test_a_timezone_without_fields_ts_is_refused_at_its_source(tmp_path: Any) -> None:
+    """W3C times are UTC by definition: a `timezone:` was accepted and did nothing."""
+    with pytest.raises(ConfigError) as refused:
+        parse_config(
+            "sources:\n  iis:\n    format: w3c\n    timezone: Europe/Paris\n",
+            tmp_path / "basics.yaml",
+        )
+    assert str(refused.value) == (
+        "basics.yaml:2: sources.iis: timezone: a w3c source's date and time "
+        "fields are UTC, as the format defines them: no local time to read in a zone; map "
+        "fields.ts to a field of your own to read another"
+    )
+    mapped = "sources:\n  iis:\n    format: w3c\n    timezone: Europe/Paris\n"
+    assert parse_config(mapped + "    fields: {ts: x-time}\n", tmp_path / "b.yaml")
+
+
+def test_a_byte_order_mark_starting_a_line_is_a_reject_but_a_directive_holds(
+    make_env: Any,
+) -> None:
+    """Logs joined with `cat`, each with its BOM: the next log's directives are read (its
+    `#Fields:` changes the order here), a record so marked is a reject that says so."""
+    env = make_env("sources:\n  iis: {format: w3c, service: shop}\n")
+    text = (
+        "#Fields: date time cs-uri-stem sc-status\n"
+        "2026-12-01 10:00:00 /a 200\n"
+        "\ufeff#Fields: date time sc-status cs-uri-stem\n"
+        "2026-12-01 10:00:01 503 /b\n"
+        "\ufeff2026-12-01 10:00:02 200 /c\n"
+    )
+
+    result = env.ingest("iis", env.write("joined.log", text))
+
+    assert (result.accepted, result.rejected) == (2, 1)
+    assert [(e[2], e[4]) for e in env.events()] == [("/a", 200), ("/b", 503)]
+    assert env.rejects() == [
+        (5, "record", "a byte-order mark (U+FEFF) starts the line (files joined with cat, each "
+         "with its BOM?)", "\ufeff2026-12-01 10:00:02 200 /c"),
+    ]  # fmt: skip

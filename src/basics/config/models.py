@@ -164,6 +164,12 @@ class SourceConfig(_Model):
                 "timestamp_format: a w3c source's time is its date and time fields, read as "
                 "the format defines them; map fields.ts to a field of your own to read another"
             )
+        if self.timezone is not None and self.format == "w3c" and "ts" not in self.fields:
+            raise ValueError(
+                "timezone: a w3c source's date and time fields are UTC, as the format defines "
+                "them: no local time to read in a zone; map fields.ts to a field of your own "
+                "to read another"
+            )
         if self.request_time_unit is not None and self.format not in ("nginx", "apache", "w3c"):
             raise ValueError(
                 "request_time_unit: only nginx and apache sources have a trailing request "

@@ -52,6 +52,11 @@ class ReadPlan:
     refills: int | None = None  # the undone batch whose bytes these are: read again
 
 
+UNFINISHED = "unfinished: "
+"""How the reason of a reject of a record still being written starts (a CSV record whose
+quote is open when the file ends): the next ingest of the file, grown, reads it again from
+its first line (`unfinished_record`)."""
+
 READ = "(status = 'applied' OR (status = 'rejected' AND start_offset > 0))"
 """Batches whose bytes count as read: applied ones, and lines appended to a file that were
 all rejected (read again at every check, a bad line would make a new batch each time; to
@@ -295,6 +300,56 @@ def resume_unfinished(file: BinaryIO, plan: ReadPlan, comment: bytes | None = No
         content_sha256=content,
         reread_line=line if record else None,
     )
+
+
+def unfinished_record(store: Store, file: BinaryIO, plan: ReadPlan) -> ReadPlan | None:
+    """The plan that reads again, from its first line, a record that the batch `plan`
+    continues rejected as unfinished (`UNFINISHED`: a CSV record whose quote was open when
+    the file ended, though its lines had their newlines), or None. The caller takes back
+    that reject, as for a line unfinished."""
+    point = plan.continues
+    if point is None or plan.start_offset != point.end_offset:
+        return None
+    rows = store.query(
+        "SELECT min(line) FROM rejects WHERE batch_id = ? AND starts_with(reason, ?)",
+        [point.batch_id, UNFINISHED],
+    )
+    line = rows[0][0] if rows else None
+    if line is None or not point.end_line >= line > 1:
+        return None
+    # The batch stopped after its last line's LF, or inside that line (no LF yet, or
+    # between its CR and LF): then `plan_read` counted the rest of it as one line more.
+    cut = os.pread(file.fileno(), 1, point.end_offset - 1) != b"\n"
+    start = _line_start(file, point.end_offset, point.end_line - line + (1 if cut else 2))
+    if start is None:
+        return None
+    return replace(
+        plan,
+        start_offset=start,
+        first_line=int(line),
+        end_line=plan.end_line - (1 if cut else 0),
+        content_sha256=_content_sha256(file, start, plan.end_offset),
+        reread_line=int(line),
+    )
+
+
+def _line_start(file: BinaryIO, end: int, newlines: int) -> int | None:
+    """The offset just past the `newlines`-th LF before `end`, counted back from it; None
+    when there are fewer."""
+    position = end
+    while position > 0:
+        start = max(0, position - HASH_BLOCK)
+        block = os.pread(file.fileno(), position - start, start)
+        cut = len(block)
+        while newlines:
+            cut = block.rfind(b"\n", 0, cut)
+            if cut < 0:
+                break
+            newlines -= 1
+        if not newlines:
+            return start + cut + 1
+        position = start
+    return None
 
 
 def _past_line_end(file: BinaryIO, plan: ReadPlan, ending: int) -> ReadPlan:

@@ -269,7 +269,28 @@ def _chunk(
         except pa.ArrowInvalid:
             marked = _mark_bad_bytes(bytes(data[:size]), offsets, first_line, as_json)
             chunk.lines, chunk.bad_bytes = marked.lines, marked.bad_bytes
+        if not as_json:  # JSON lines say it in their own reason (`jsonl`)
+            _mark_byte_order_marks(data, size, offsets, chunk.bad_bytes)
     return chunk
+
+
+BOM = "\ufeff"
+BOM_STARTS = (
+    "a byte-order mark (U+FEFF) starts the line (files joined with cat, each with its BOM?)"
+)
+
+
+def _mark_byte_order_marks(
+    data: bytes | bytearray, size: int, offsets: np.ndarray, bad: dict[int, str]
+) -> None:
+    """Mark each line a UTF-8 byte-order mark starts (a file's own was dropped): text
+    joined with `cat` after a file written with one. Read past, it would start the line's
+    first field (a combined log's client address, a logfmt line's first key)."""
+    at = data.find(b"\xef\xbb\xbf", 0, size)
+    while at >= 0:
+        if at == 0 or data[at - 1] == 10:
+            bad.setdefault(int(np.searchsorted(offsets, at, side="right")) - 1, BOM_STARTS)
+        at = data.find(b"\xef\xbb\xbf", at + 3, size)
 
 
 def _brackets(

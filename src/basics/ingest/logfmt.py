@@ -262,7 +262,7 @@ def _problems(unit_written: tuple[str, ...], params: SqlParams) -> tuple[str, st
         "v_unit_written IS NOT NULL AND duration_ms IS NULL AND duration_s IS NULL "
         "AND duration_us IS NULL AND duration_ns IS NULL "
         "AND try_cast(trim(unit_written) AS DOUBLE) IS NOT NULL "
-        "AND trim(unit_written) NOT IN ('-1', '0')"
+        "AND try_cast(trim(unit_written) AS DOUBLE) NOT IN (-1, 0)"
     )
     rules = [
         ("bad_bytes IS NOT NULL", "'record'", "bad_bytes"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from basics.config.models import Config
+from basics.config.models import Config, SourceConfig
 from basics.store.sql_params import SqlParams
 
 # Columns every staging relation provides (all text but line_no, duration_factor and attrs).
@@ -265,7 +266,51 @@ def _has_offset(timestamp_format: str) -> bool:
 
 
 def _none_sentinel(column: str) -> str:
-    return f"CASE WHEN trim({column}) IN ('', '-', '-1') THEN NULL ELSE {column} END"
+    """`column`, or NULL when it says "none": empty, `-`, or the number -1 however written
+    (`-1`, `-1.0`, `-1e0`: a float column's, a JSON writer's)."""
+    return (
+        f"CASE WHEN trim({column}) IN ('', '-', '-1') THEN NULL "
+        f"WHEN starts_with(trim({column}), '-') AND try_cast(trim({column}) AS DOUBLE) = -1 "
+        f"THEN NULL ELSE {column} END"
+    )
+
+
+MISSING_TS = "missing; map the record's time with fields.ts"
+MISSING_SERVICE = "missing; map it with fields.service or set service: on the source"
+
+
+def missing_reasons(source: SourceConfig) -> tuple[str, str]:
+    """Why a record of `source` has no time, and why no service: the field it looked in,
+    and advice only of settings its format takes (an otlp source takes no `fields:`)."""
+    ts, service = MISSING_TS, MISSING_SERVICE
+    if "ts" in source.fields:
+        ts = f'missing: "{source.fields["ts"]}" (fields.ts) is absent or empty in the record'
+    elif source.format == "w3c":
+        ts = (
+            "missing: the line has no date and time (#Fields: date time ...); map fields.ts "
+            "to the field that holds its time"
+        )
+    elif source.format == "regex":
+        ts = "missing: the pattern's group ts matched nothing"
+    if "service" in source.fields:
+        service = (
+            f'missing: "{source.fields["service"]}" (fields.service) is absent or empty in '
+            "the record; set service: on the source for records that name none"
+        )
+    elif source.format == "otlp":
+        service = (
+            'missing: the resource has no "service.name" attribute; set service: on the '
+            "source, or service.name where the telemetry is made (OTEL_SERVICE_NAME)"
+        )
+    elif source.format in ("nginx", "apache"):
+        service = "missing: a combined log names no service; set service: on the source"
+    elif source.format == "regex":
+        service = (
+            "missing: the pattern's group service matched nothing; set service: on the source"
+            if "service" in re.compile(source.pattern or "").groupindex
+            else "missing; set service: on the source, or name a group service in the pattern"
+        )
+    return ts, service
 
 
 def _time_features(rules: TimeRules, params: SqlParams, staging: str) -> str:
@@ -348,10 +393,12 @@ def normalize_sql(
     id_field: str | None = None,
     keep_raw: bool = True,
     noted: bool = False,
+    missing: tuple[str, str] = (MISSING_TS, MISSING_SERVICE),
 ) -> str:
     """A query over `staging` giving canonical columns plus reject_field / reject_reason
     (and `raw`, NULL unless `keep_raw`). With `noted`, `staging` has a column `note`,
-    text the reason of a missing field ends with (why the record may lack it).
+    text the reason of a missing field ends with (why the record may lack it). `missing`:
+    the reasons of a record without a time, and without a service (`missing_reasons`).
 
     Every value from the configuration is bound through `params`, never written into the SQL.
     """
@@ -422,7 +469,7 @@ def normalize_sql(
       CASE
         WHEN parse_error IS NOT NULL THEN parse_error
         WHEN {id_missing} THEN {missing_id} || {note}
-        WHEN ts_text IS NULL THEN 'missing; map the record''s time with fields.ts' || {note}
+        WHEN ts_text IS NULL THEN {params.bind(missing[0])} || {note}
         WHEN ts IS NULL AND gap THEN 'the local time "' || left(ts_text, 60) || {in_gap}
         WHEN ts IS NULL AND regexp_full_match(trim(ts_text), {sql_text(_DATE)})
           THEN {date_only} || left(ts_text, 60) || '": an event needs its time of day '
@@ -430,8 +477,7 @@ def normalize_sql(
             || 'whose ts group spans the date and the time)'
         WHEN ts IS NULL THEN {expected_ts} || left(ts_text, 60) || '"'
         WHEN NOT in_range THEN {out_of_range} || left(ts_text, 60) || '"'
-        WHEN service IS NULL
-          THEN 'missing; map it with fields.service or set service: on the source' || {note}
+        WHEN service IS NULL THEN {params.bind(missing[1])} || {note}
         WHEN status_text IS NOT NULL AND status IS NULL
           THEN 'expected an integer status between 0 and 999, found "'
             || left(status_text, 60) || '"'

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from basics.config.models import SourceConfig
 from basics.core.errors import InputError
 from basics.ingest.mapping import DURATION_FACTORS, field_paths
@@ -23,14 +26,24 @@ def parquet_staging_sql(
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file: {error}") from None
     types = {row[0]: str(row[1]) for row in described}
-    units, nested = _arrow_schema(path)
+    schema = _arrow_schema(path)
+    units, nested = schema.units, schema.nested
     paths = field_paths(source)
 
-    def column(path: str) -> str | None:
-        if path in types:
-            return _ident(path)
-        if path in nested:  # a field inside a struct column (`http.route`), as the file has it
-            return ".".join(_ident(part) for part in path.split("."))
+    def column(name: str) -> str | None:
+        top = name if name in types else name.split(".")[0] if name in nested else None
+        if top in schema.twice:
+            # DuckDB reads the second as `status_1` and this name finds the first: which
+            # of the two values was meant is not ours to guess (a JSON key twice is a reject).
+            raise InputError(
+                f"{path}: column {top!r} is named twice in the file (columns "
+                f"{schema.twice[top][0]} and {schema.twice[top][1]}): which of the two values "
+                "was meant is not ours to guess; write the file with distinct names"
+            )
+        if name in types:
+            return _ident(name)
+        if name in nested:  # a field inside a struct column (`http.route`), as the file has it
+            return ".".join(_ident(part) for part in name.split("."))
         return None
 
     def text(path: str) -> str | None:
@@ -68,12 +81,7 @@ def parquet_staging_sql(
         if durations
         else "1.0"
     )
-    attrs = "MAP {}::MAP(VARCHAR, VARCHAR)"
-    map_column = next(
-        (column(p) for p in paths.candidates["attrs"] if types.get(p, "").startswith("MAP")), None
-    )
-    if map_column:
-        attrs = f"coalesce(CAST({map_column} AS MAP(VARCHAR, VARCHAR)), {attrs})"
+    attrs = _attrs_object(path, source, types, schema, column, params)
     for name, inner in paths.attrs.items():
         if column(inner) is not None and text(inner) is None:
             # Every row's value would be missing: said once, as JSON lines says it per line.
@@ -104,6 +112,48 @@ def parquet_staging_sql(
 
 
 _UNIT_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001, "ns": 0.000001}
+_NO_ATTRS = "MAP {}::MAP(VARCHAR, VARCHAR)"
+
+
+def _attrs_object(
+    path: str,
+    source: SourceConfig,
+    types: dict[str, str],
+    schema: _Schema,
+    column: Callable[[str], str | None],
+    params: SqlParams,
+) -> str:
+    """The attributes map of each row, from the first of the attributes' names (`attrs`,
+    `labels`... or `fields.attrs`) that is a map column, or a struct column of values
+    (pandas and pyarrow write a dict so): its fields' names are the keys, their values as
+    text. A struct holding a struct, list or map, and a `fields.attrs` column that is
+    neither, refuse the file naming the column: every row's attributes would be empty."""
+    mapped = "attrs" in source.fields
+    for name in field_paths(source).candidates["attrs"]:
+        found = column(name) if name in types else None
+        kind = types.get(name, "")
+        if found is not None and kind.startswith("MAP"):
+            return f"coalesce(CAST({found} AS MAP(VARCHAR, VARCHAR)), {_NO_ATTRS})"
+        if found is not None and kind.startswith("STRUCT"):
+            fields = schema.children.get(name, [])
+            inner = next((field for field, holds in fields if holds), None)
+            if inner is not None:
+                raise InputError(
+                    f"{path}: column {name!r} (the attributes) holds {kind}: its field "
+                    f"{inner!r} is not a value; name each attribute that holds one "
+                    f"(attrs.<name>: {name}.<field>)"
+                )
+            entries = ", ".join(
+                f"{{'k': {params.bind(field)}, 'v': CAST({found}.{_ident(field)} AS VARCHAR)}}"
+                for field, _ in fields
+            )
+            return f"map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL))"
+        if found is not None and mapped:
+            raise InputError(
+                f"{path}: fields: attrs: column {name!r} holds {kind}, not a map or a struct "
+                "of attributes: name each attribute (attrs.<name>: COLUMN)"
+            )
+    return _NO_ATTRS
 
 
 def _is_nested(duckdb_type: str | None) -> bool:
@@ -113,35 +163,53 @@ def _is_nested(duckdb_type: str | None) -> bool:
     )
 
 
-def _arrow_schema(path: str) -> tuple[dict[str, float], dict[str, bool]]:
+@dataclass(frozen=True)
+class _Schema:
+    """What DuckDB's reading of a file does not tell: from its Arrow schema."""
+
+    units: dict[str, float]  # milliseconds per unit of each column of Arrow's duration type
+    nested: dict[str, bool]  # each field in a struct by its dotted path: a struct, map, list?
+    children: dict[str, list[tuple[str, bool]]]  # each struct's fields: a struct, map, list?
+    twice: dict[str, tuple[int, int]]  # a column named twice: its first two positions
+
+
+def _arrow_schema(path: str) -> _Schema:
     """From the file's Arrow schema: milliseconds per stored unit of each column of Arrow's
-    duration type, by name (DuckDB reads such a column as a plain integer); and each field
+    duration type, by name (DuckDB reads such a column as a plain integer); each field
     inside a struct column by its dotted path (`http.route`), with whether it holds a
-    struct, a map or a list itself."""
+    struct, a map or a list itself, and the fields of each struct; and the columns named
+    twice (DuckDB renames the second)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException):
-        return {}, {}
+        return _Schema({}, {}, {}, {})
     units = {
         field.name: _UNIT_MS[field.type.unit]
         for field in schema
         if pa.types.is_duration(field.type)
     }
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(schema.names, start=1):
+        positions.setdefault(name, []).append(index)
+    twice = {name: (at[0], at[1]) for name, at in positions.items() if len(at) > 1}
     nested: dict[str, bool] = {}
+    children: dict[str, list[tuple[str, bool]]] = {}
     pending = [(field.name, field.type) for field in schema if pa.types.is_struct(field.type)]
     while pending:
         prefix, struct = pending.pop()
+        children[prefix] = []
         for index in range(struct.num_fields):
             inner = struct.field(index)
             name = f"{prefix}.{inner.name}"
             holds = inner.type
             nested[name] = pa.types.is_nested(holds)
+            children[prefix].append((inner.name, nested[name]))
             if pa.types.is_struct(holds):
                 pending.append((name, holds))
-    return units, nested
+    return _Schema(units, nested, children, twice)
 
 
 def _ident(name: str) -> str:

@@ -32,6 +32,7 @@ from basics.ingest.files import (
     resume_unfinished,
     size_could_match,
     undone_gap,
+    unfinished_record,
 )
 from basics.ingest.normalize import TimeRules, engine_problems
 from basics.ingest.overlap import (
@@ -394,7 +395,12 @@ def _plan(
             if not known and extendable and not size_could_match(store, size):
                 return PendingPlan(str(file), size)
             comment = b"#" if source.format == "w3c" else None
-            plan = resume_unfinished(handle, plan_read(handle, size, known, kept), comment)
+            plan = plan_read(handle, size, known, kept)
+            if source.format == "csv":  # a record unfinished when read: read it again whole
+                record = unfinished_record(store, handle, plan)
+                if record is not None:
+                    return record
+            plan = resume_unfinished(handle, plan, comment)
             return undone_gap(store, source_name, handle, plan, comment) or plan
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error}") from None
@@ -542,7 +548,7 @@ def likely_cause(fmt: str, rejects: list[Reject], decoding: bool = False) -> str
             "read it with format: regex (docs/recipes.md, Apache vhost_combined)"
         )
     looks_json = all(raw.lstrip().startswith(("{", "[")) for raw in raws)
-    if looks_json and fmt != "jsonl":
+    if looks_json and fmt not in ("jsonl", "otlp"):
         return f"every line is JSON: is the source's format jsonl (it is {fmt})?"
     if fmt == "jsonl" and (_PRETTY.match(raws[0]) or any(_KEY_LINE.match(r) for r in raws)):
         return (
@@ -576,6 +582,10 @@ def likely_cause(fmt: str, rejects: list[Reject], decoding: bool = False) -> str
     fields = {r.field for r in rejects}
     if fields == {"ts"}:
         return "no timestamp could be read: check fields.ts, timestamp_format and ingest.earliest"
+    if fields == {"service"} and fmt == "otlp":
+        return "no resource names its service (service.name): set service: on the source"
+    if fields == {"service"} and fmt in ("nginx", "apache", "regex"):
+        return "no record names its service: set service: on the source"
     if fields == {"service"}:
         return "no record names its service: set service: on the source or map fields.service"
     return None

@@ -1,12 +1,11 @@
-"""Readers parsed in Python: CSV (quoted fields may span lines) and OTLP JSON logs and spans.
+"""Records parsed in Python: the staging rows they make (`Rows`), and OTLP JSON logs and
+spans (CSV: `csv_format`, W3C: `w3c`).
 
-Each yields pyarrow tables with the staging columns of `normalize.STAGING_COLUMNS`.
+Each reader yields pyarrow tables with the staging columns of `normalize.STAGING_COLUMNS`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,8 +15,7 @@ import pyarrow as pa
 
 from basics.config.models import SourceConfig
 from basics.ingest.encoding import repaired, text_problem
-from basics.ingest.inputs import Input, text_stream
-from basics.ingest.mapping import DURATION_FACTORS, field_paths
+from basics.ingest.inputs import BOM, BOM_STARTS, Input, text_stream
 from basics.store.arrow import floats, from_numpy, text_maps, texts
 
 ROWS_PER_TABLE = 50_000
@@ -82,119 +80,6 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def csv_tables(source: Input, config: SourceConfig, line_offset: int = 0) -> Iterator[pa.Table]:
-    """CSV with a header row; columns are found by header name, never by position.
-
-    `line_offset` is added to every line number (a batch of rows appended to a file reads
-    the file's header first, then rows from further down). The header row met again (files
-    joined with `cat`) is a reject that says so, and its order of columns, if another, is
-    the one the rows after it are read by.
-    """
-    stream = text_stream(source, strict=True)
-    reader = csv.reader(stream, delimiter=config.delimiter or ",")
-    header = next(reader, None)
-    if header is None:
-        return
-    columns = _CsvColumns(header, config)
-    names, known = sorted(columns.names), set(columns.names)
-    rows = Rows()
-    line_no = reader.line_num
-    for record in reader:
-        raw = _csv_line(record)
-        start_line, line_no = line_no + 1 + line_offset, reader.line_num
-        if not record or record == [""]:
-            continue
-        problem = next(
-            (
-                found
-                for i, cell in enumerate(record)
-                if (found := text_problem(cell, _column_name(columns.header, i))) is not None
-            ),
-            None,
-        )
-        if problem is not None:
-            rows.add(
-                line_no=start_line, raw=repaired(raw), parse_field="record", parse_error=problem
-            )
-        elif record[0].strip() in known and sorted(cell.strip() for cell in record) == names:
-            reordered = [cell.strip() for cell in record] != columns.names
-            if reordered:
-                columns = _CsvColumns(record, config)
-            rows.add(
-                line_no=start_line,
-                raw=raw,
-                parse_field="record",
-                parse_error="the header row again (files joined?), not a record"
-                + ("; its order of columns is read from here on" if reordered else ""),
-            )
-        elif len(record) != len(columns.header):
-            rows.add(
-                line_no=start_line,
-                raw=raw,
-                parse_field="record",
-                parse_error=f"expected {len(columns.header)} columns as in the header, "
-                f"found {len(record)}",
-            )
-        else:
-            rows.add(line_no=start_line, raw=raw, **columns.values(record))
-        if len(rows) >= ROWS_PER_TABLE:
-            yield rows.take()
-    if len(rows):
-        yield rows.take()
-
-
-class _CsvColumns:
-    """Where a header puts each field a source reads."""
-
-    def __init__(self, header: list[str], config: SourceConfig) -> None:
-        self.header = header
-        self.names = [name.strip() for name in header]
-        index = {name: i for i, name in enumerate(self.names)}
-        paths = field_paths(config)
-
-        def column(candidates: tuple[str, ...]) -> int | None:
-            return next((index[c] for c in candidates if c in index), None)
-
-        self.picks = {
-            "ts_text": column(paths.candidates["ts"]),
-            "service": column(paths.candidates["service"]),
-            "operation": column(paths.candidates["operation"]),
-            "user_id": column(paths.candidates["user"]),
-            "status_text": column(paths.candidates["status"]),
-            "record_id": column((config.id,)) if config.id else None,
-        }
-        durations = [(column(paths.candidates[n]), f) for n, f in DURATION_FACTORS.items()]
-        duration: tuple[int | None, float] = next(
-            ((c, f) for c, f in durations if c is not None), (None, 1.0)
-        )
-        self.duration, self.factor = duration
-        self.attrs = {name: index[path] for name, path in paths.attrs.items() if path in index}
-
-    def values(self, record: list[str]) -> dict[str, Any]:
-        """A row's fields, as `Rows.add` takes them."""
-        found: dict[str, Any] = {
-            k: (record[c] or None) if c is not None else None for k, c in self.picks.items()
-        }
-        found["duration_text"] = (
-            record[self.duration] or None if self.duration is not None else None
-        )
-        found["duration_factor"] = self.factor
-        found["attrs"] = [(k, record[c]) for k, c in self.attrs.items() if record[c]]
-        return found
-
-
-def _column_name(header: list[str], index: int) -> str:
-    name = header[index].strip() if index < len(header) else ""
-    return f'in column "{repaired(name)}"' if name else f"in column {index + 1}"
-
-
-def _csv_line(record: list[str]) -> str:
-    """A record written back as one CSV line, quoting intact, for a reject's raw text."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(record)  # quotes fields with newlines
-    return buffer.getvalue().removesuffix("\n")[:RAW_CAP]
-
-
 # OpenTelemetry semantic conventions, current names first, then their older spellings.
 _OTEL_STATUS = ("http.response.status_code", "http.status_code")
 _OTEL_ROUTE = ("http.route", "url.path", "http.target")
@@ -216,6 +101,10 @@ def otlp_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Ite
                 parse_field="record",
                 parse_error=problem,
             )
+            continue
+        if line.startswith(BOM):
+            rows.add(line_no=line_no, raw=line.rstrip("\r\n")[:RAW_CAP], parse_field="record",
+                     parse_error=BOM_STARTS)  # fmt: skip
             continue
         try:
             request = json.loads(line)

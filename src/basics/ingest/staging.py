@@ -23,13 +23,14 @@ import pyarrow.compute as pc
 from basics.config.models import SourceConfig
 from basics.core.errors import InputError, StoreError
 from basics.ingest import text_formats
+from basics.ingest.csv_format import csv_header, csv_tables
 from basics.ingest.files import PendingPlan, ReadPlan
 from basics.ingest.inputs import Input, LineChunk, line_chunks, prefetched
 from basics.ingest.jsonl import jsonl_sql
 from basics.ingest.jsonl_fast import FastJsonl
 from basics.ingest.logfmt import logfmt_sql
-from basics.ingest.normalize import TimeRules, normalize_sql
-from basics.ingest.record_formats import RAW_CAP, csv_tables, otlp_tables
+from basics.ingest.normalize import TimeRules, missing_reasons, normalize_sql
+from basics.ingest.record_formats import RAW_CAP, otlp_tables
 from basics.ingest.w3c import last_fields_directive, w3c_tables
 from basics.store import turns
 from basics.store.arrow import from_numpy, texts
@@ -154,8 +155,7 @@ def open_input(
         return Input(path, stop=plan.end_offset, hashed=False)
     header = b""
     if source.format == "csv":  # rows appended below the header: read the header first
-        with open(path, "rb") as handle:
-            header = handle.readline()
+        header = csv_header(path)
     elif source.format == "w3c":  # and below the #Fields: directive that names them
         header = last_fields_directive(path, plan.start_offset)
     return Input(path, plan.start_offset, plan.end_offset, header, hashed=False)
@@ -220,7 +220,7 @@ def staged_chunks(
         return
     first_line = plan.first_line if plan else 1
     if source.format == "csv":
-        tables = csv_tables(stream, source, first_line - 2 if first_line > 1 else 0)
+        tables = csv_tables(stream, source, first_line)
     elif source.format == "w3c":  # a continuation reads its #Fields: line first
         tables = w3c_tables(stream, source, first_line - 1 if stream.has_header else first_line)
     else:
@@ -282,6 +282,7 @@ def load_rows(
                 source.id,
                 keep_raw=raw_kept,
                 noted=source.decode_json is not None,
+                missing=missing_reasons(source),
             )
             + ")",
             params=params.values,

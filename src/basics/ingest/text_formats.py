@@ -52,9 +52,10 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
     unit = source.request_time_unit or ("s" if source.format == "nginx" else "us")
     looks = _REQUEST_TIME["set" if source.request_time_unit else source.format]
     groups = "[" + ", ".join(sql_text(g) for g in _COMBINED_GROUPS) + "]"
+    request, agent = _unescaped("m.request", source.format), _unescaped("m.agent", source.format)
     # A request target in absolute form (`GET http://host/path`, as varnishncsa and proxies
     # log it) is its path.
-    target = "split_part(split_part(m.request, ' ', 2), '?', 1)"
+    target = f"split_part(split_part({request}, ' ', 2), '?', 1)"
     path = (
         f"CASE WHEN starts_with({target}, 'http') THEN coalesce(nullif(regexp_replace("
         f"{target}, '^https?://[^/]*', ''), ''), '/') ELSE {target} END"
@@ -68,8 +69,8 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
       {_REQUEST_TIME_FACTOR[unit]} AS duration_factor,
       map_from_entries(list_filter([
         {{'k': 'client', 'v': nullif(m.addr, '')}},
-        {{'k': 'method', 'v': nullif(split_part(m.request, ' ', 1), '')}},
-        {{'k': 'user_agent', 'v': nullif(nullif(m.agent, ''), '-')}}
+        {{'k': 'method', 'v': nullif(split_part({request}, ' ', 1), '')}},
+        {{'k': 'user_agent', 'v': nullif(nullif({agent}, ''), '-')}}
       ], lambda e: e.v IS NOT NULL)) AS attrs,
       CASE WHEN bad_bytes IS NOT NULL THEN 'record' WHEN m.time = '' THEN 'line' END
         AS parse_field,
@@ -82,6 +83,19 @@ def combined_log_sql(source: SourceConfig, params: SqlParams) -> str:
       FROM lines WHERE {NOT_BLANK}
     )
     """
+
+
+def _unescaped(field: str, fmt: str) -> str:
+    """A quoted field's text: Apache writes a quote in it as `\\"` and a backslash as
+    `\\\\` (mod_log_config), read here as the quote and the backslash; nginx writes both
+    as `\\xHH`, kept as written."""
+    if fmt != "apache":
+        return field
+    escape = sql_text(r'\\(["\\])')
+    return (
+        f"CASE WHEN contains({field}, '\\') "
+        f"THEN regexp_replace({field}, {escape}, '\\1', 'g') ELSE {field} END"
+    )
 
 
 def regex_sql(source: SourceConfig, params: SqlParams) -> str:

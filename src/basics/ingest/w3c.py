@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from basics.config.models import SourceConfig
 from basics.ingest.encoding import repaired, text_problem
-from basics.ingest.inputs import Input, text_stream
+from basics.ingest.inputs import BOM, BOM_STARTS, Input, text_stream
 from basics.ingest.mapping import DURATION_FACTORS
 from basics.ingest.record_formats import RAW_CAP, ROWS_PER_TABLE, Rows
 
@@ -49,16 +49,25 @@ def w3c_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iter
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
+        marked = text.startswith(BOM)  # a log joined with `cat` after another
+        if marked and text[len(BOM) :].startswith("#"):
+            text = text[len(BOM) :]  # its header: the directives hold
+            marked = False
         problem = text_problem(text, "in the line")
         if problem is not None:
             rows.add(line_no=line_no, raw=repaired(text)[:RAW_CAP], parse_field="record",
                      parse_error=problem)  # fmt: skip
+        elif marked:
+            rows.add(line_no=line_no, raw=text[:RAW_CAP], parse_field="record",
+                     parse_error=BOM_STARTS)  # fmt: skip
         elif "\x00" in text:
             rows.add(line_no=line_no, raw=text.replace("\x00", "")[:RAW_CAP],
                      parse_field="record", parse_error="NUL bytes in the line (IIS pads a log "
                      "it is still writing with them: ingest it once it is closed)")  # fmt: skip
         elif text.startswith(FIELDS_DIRECTIVE):
-            columns = _Columns(text[len(FIELDS_DIRECTIVE) :].split(), config)
+            # The directive a batch of appended lines reads first is no line of its own.
+            at = None if source.has_header and line_no == first_line else line_no
+            columns = _Columns(text[len(FIELDS_DIRECTIVE) :].split(), config, at)
         elif text.startswith("#"):
             continue  # #Version, #Software, #Date, #Remark: not records
         elif columns is None:
@@ -71,6 +80,9 @@ def w3c_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iter
                 rows.add(line_no=line_no, raw=text[:RAW_CAP], parse_field="record",
                          parse_error=f"expected {len(columns.names)} fields as #Fields names "
                          f"them, found {len(values)}")  # fmt: skip
+            elif columns.problem is not None:
+                rows.add(line_no=line_no, raw=text[:RAW_CAP], parse_field="record",
+                         parse_error=columns.problem)  # fmt: skip
             else:
                 rows.add(line_no=line_no, raw=text[:RAW_CAP], **columns.values(values))
         if len(rows) >= ROWS_PER_TABLE:
@@ -82,7 +94,7 @@ def w3c_tables(source: Input, config: SourceConfig, first_line: int = 1) -> Iter
 class _Columns:
     """Where a `#Fields:` directive puts each field a source reads."""
 
-    def __init__(self, names: list[str], config: SourceConfig) -> None:
+    def __init__(self, names: list[str], config: SourceConfig, line: int | None) -> None:
         self.names = names
         index = {name: i for i, name in enumerate(names)}
         explicit = config.fields
@@ -112,6 +124,8 @@ class _Columns:
             if key.startswith("attrs.")
         }
         self.attrs = {name: at for name, at in attrs.items() if at is not None}
+        read = [self.ts, self.date, self.time, *self.picks.values(), self.duration]
+        self.problem = _named_twice(names, [*read, *self.attrs.values()], line)
 
     def values(self, record: list[str]) -> dict[str, Any]:
         """A line's fields, as `Rows.add` takes them."""
@@ -129,6 +143,21 @@ class _Columns:
         found["duration_factor"] = self.factor
         found["attrs"] = [(name, record[at]) for name, at in self.attrs.items() if value(at)]
         return found
+
+
+def _named_twice(names: list[str], read: list[int | None], line: int | None) -> str | None:
+    """Why the lines below a `#Fields:` directive (at `line`, if known) cannot be read when
+    it names a field the source reads twice, or None (a field the source does not read may
+    repeat)."""
+    for at in sorted({i for i in read if i is not None}):
+        twice = [n + 1 for n, name in enumerate(names) if name == names[at]]
+        if len(twice) > 1:
+            return (
+                f"#Fields:{f' at line {line}' if line else ''} names {names[at]} twice "
+                f"(fields {twice[0]} and {twice[1]}): which of the two values was meant is "
+                "not ours to guess"
+            )
+    return None
 
 
 def _time_taken_factor(names: list[str], config: SourceConfig) -> float:
