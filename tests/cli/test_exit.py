@@ -84,7 +84,7 @@ def test_a_reader_gone_or_a_closed_output_ends_quietly(tmp_path: Path) -> None:
     )
     closed = run([f"{BASICS} --version >&-"], tmp_path, shell=True)
 
-    assert (gone.returncode, gone.stderr) == (0, "")
+    assert (gone.returncode, gone.stderr) == (1, "")  # as mid-output (click's rule)
     assert (closed.returncode, closed.stderr) == (0, "")
 
 
@@ -138,3 +138,21 @@ def test_the_command_turns_pydantic_plugins_off_unless_told(tmp_path: Path) -> N
 
     assert default.stdout.splitlines()[-1] == "'__all__'"
     assert told.stdout.splitlines()[-1] == "''"
+
+
+def test_a_report_whose_reader_left_mid_output_ends_1_without_a_word(tmp_path: Path) -> None:
+    """The reader gone while a command still writes (`basics config schema | head -c 10`):
+    1 and nothing said, as when it left before the last buffer was flushed (that was 0)."""
+    (tmp_path / "basics.yaml").write_text(CONFIG, encoding="utf-8")
+    done = child(
+        "import os, sys\n"
+        "read, write = os.pipe()\n"
+        "os.close(read)\n"
+        "os.dup2(write, 1)\n"
+        f"sys.argv = ['basics', '--config', {str(tmp_path / 'basics.yaml')!r}, 'config', "
+        "'schema']\n"
+        "from basics.cli.main import _run\n"
+        "finish(_run())\n",
+        tmp_path,
+    )
+    assert (done.returncode, done.stderr) == (1, "")

@@ -271,8 +271,10 @@ def _flushed(status: int) -> int:
             continue
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError):
-            continue  # the reader went away (`basics ... | head`): nothing more to say
+        except BrokenPipeError:  # the reader went away (`basics ... | head`): as click ends
+            status = status or EXIT_ERROR  # a command whose reader left mid-output, 1
+        except ValueError:
+            continue  # the stream was closed
         except OSError as error:
             if stream is sys.stdout and sys.stderr is not None:
                 with contextlib.suppress(OSError, ValueError):
