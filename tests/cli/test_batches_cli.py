@@ -272,6 +272,18 @@ def test_ingest_output_is_the_summary_alone_when_not_a_terminal(run: Any) -> Non
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 3
-    assert done.stdout.startswith(f"{run.root / 'a.jsonl'}: batch 1:")
-    assert " ".join(done.stdout.split()).endswith("to 2026-03-02 10:00:02Z, 1 rejected")
+    said = " ".join(done.stdout.split())  # wrapped at 80 columns where the path is long
+    assert said.startswith(f"{run.root / 'a.jsonl'}: batch 1:")
+    assert said.endswith("to 2026-03-02 10:00:02Z, 1 rejected")
     assert done.stderr.startswith(f"  {run.root / 'a.jsonl'}:4: record: not valid JSON")
+
+
+def test_ingest_batches_is_batches_list_with_its_options(run: Any, tmp_path: Path) -> None:
+    """The old name was documented as "the same as batches list" and took --json alone."""
+    events = tmp_path / "events.jsonl"
+    events.write_text(_jsonl(2, 60, 4), encoding="utf-8")
+    assert run("ingest", "events", str(events), "-s", "api", "-q").exit_code == 3  # a reject
+    for options in (["--csv"], ["--json", "--source", "api"], ["--kind", "pages"], ["--all"]):
+        old, new = run("ingest", "batches", *options), run("batches", "list", *options)
+        assert old.exit_code == new.exit_code == 0, old.output
+        assert old.stdout == new.stdout

@@ -482,16 +482,16 @@ def rejects(ctx: click.Context, batch: int, as_json: bool, as_csv: bool) -> None
         output.emit_table(f"Rejects of batch {batch} ({path})", header, rows)
 
 
-@ingest.command(hidden=True)
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-@click.pass_context
-def batches(ctx: click.Context, as_json: bool) -> None:
-    """Kept for scripts: the same as `basics batches list`.
+def _batches_kept_for_scripts() -> click.Command:
+    """`basics ingest batches`: `basics batches list` under its old name, options and all."""
+    from copy import copy
 
-    \b
-    Example:
-      basics ingest batches --json
-    """
     from basics.cli.batches_cmd import list_command
 
-    ctx.invoke(list_command, as_json=as_json)
+    kept = copy(list_command)
+    kept.hidden = True
+    kept.help = "Kept for scripts: the same as `basics batches list`, with its options."
+    return kept
+
+
+ingest.add_command(_batches_kept_for_scripts(), name="batches")
