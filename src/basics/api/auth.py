@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 
@@ -25,12 +27,43 @@ TOKEN_PREFIX = "bsc_"
 
 @dataclass
 class Auth:
-    """The tokens and secrets a server checks writes against, read when it starts."""
+    """The tokens and secrets a server checks writes against: read when it starts, and
+    again from basics.yaml (`source`) when the file changed, so a token taken out of it
+    is refused from the next request, without a restart."""
 
     tokens: dict[str, tuple[str, frozenset[str]]]  # sha256 of the text -> (name, scopes)
     pagerduty_secrets: list[bytes]
     github_secrets: list[bytes] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=lambda: {"token": 0, "signature": 0})
+    source: Path | None = None  # basics.yaml, watched for changes
+    seen: int | None = None  # its modification time (ns) when the tokens were read
+
+    @classmethod
+    def watching(cls, settings: ServeSettings, source: Path | None) -> Auth:
+        """`from_settings`, read again from `source` whenever it changes."""
+        auth = cls.from_settings(settings)
+        auth.source, auth.seen = source, _modified(source)
+        return auth
+
+    def refresh(self) -> None:
+        """Read the tokens and secrets again if basics.yaml changed since they were read. A
+        file that no longer loads keeps them as they were, said on stderr (the server's
+        log): a half-edited file neither opens nor closes the door."""
+        modified = _modified(self.source)
+        if self.source is None or modified is None or modified == self.seen:
+            return
+        from basics.config.loader import load_config
+        from basics.core.errors import BasicsError
+
+        self.seen = modified
+        try:
+            fresh = Auth.from_settings(load_config(self.source).serve)
+        except BasicsError as error:
+            print(f"basics serve: {self.source} changed and does not load, so its tokens "
+                  f"stay as they were: {error}", file=sys.stderr, flush=True)  # fmt: skip
+            return
+        self.tokens = fresh.tokens
+        self.pagerduty_secrets, self.github_secrets = fresh.pagerduty_secrets, fresh.github_secrets
 
     @classmethod
     def from_settings(cls, settings: ServeSettings) -> Auth:
@@ -56,6 +89,7 @@ class Auth:
     def require(self, authorization: str | None, scope: str) -> str:
         """The name of the token in `authorization` (a Bearer header) if it may write
         `scope`; else 401 (no or unknown token) or 403 (the token lacks the scope)."""
+        self.refresh()
         scheme, _, text = (authorization or "").partition(" ")
         found = None
         if scheme.lower() == "bearer" and text.strip():
@@ -82,6 +116,7 @@ class Auth:
 
     def require_pagerduty(self, signature: str | None, body: bytes) -> None:
         """Pass a delivery signed with one of the configured secrets; else 401."""
+        self.refresh()
         if not self.pagerduty_secrets:
             self.refused["signature"] += 1
             raise HTTPException(
@@ -108,6 +143,7 @@ class Auth:
 
     def require_github(self, signature: str | None, body: bytes) -> None:
         """Pass a delivery whose X-Hub-Signature-256 matches a configured secret; else 401."""
+        self.refresh()
         if not self.github_secrets:
             self.refused["signature"] += 1
             raise HTTPException(
@@ -143,3 +179,13 @@ def digest(token: str) -> str:
 def new_token() -> str:
     """A new random token (256 bits)."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _modified(path: Path | None) -> int | None:
+    """A file's modification time in nanoseconds, None when it cannot be read."""
+    if path is None:
+        return None
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None

@@ -101,7 +101,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.hub = hub
-    app.state.auth = Auth.from_settings(hub.config.serve)
+    app.state.auth = Auth.watching(hub.config.serve, hub.config.path)
     cached = CacheStats()
     app.add_middleware(ReportCache, hub=hub, stats=cached)
     if local_host is not None:

@@ -73,7 +73,7 @@ def new(name: str, scopes: tuple[str, ...]) -> None:
     text = new_token()
     chosen = list(scopes) or ["events", "pages", "incidents", "deploys", "toil"]
     click.echo(f"Token {name} (shown once; give it to the sender):\n\n  {text}\n")
-    click.echo("Add it to basics.yaml, then restart basics serve:\n")
+    click.echo("Add it to basics.yaml (a running basics serve reads it from the next request):\n")
     click.echo(
         f"serve:\n  tokens:\n    {name}:\n      sha256: {digest(text)}\n"
         f"      scopes: [{', '.join(chosen)}]"
