@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from basics.core.errors import BasicsError
+from basics.core.errors import BasicsError, StoreError
 from basics.store import turns
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ class Busy(BasicsError):
     retry_after_s = 5
 
 
+class Unavailable(StoreError):
+    """The server could not open its store again after lending it (a newer Basics migrated
+    it, the file was damaged): requests are told why at once, not made to wait for it."""
+
+
 class Hub:
     """One config, one store, and an `App` per request thread over its own connection."""
 
@@ -62,6 +67,7 @@ class Hub:
         self._active = 0
         self._lending = False
         self._stopping = False
+        self._broken: str | None = None  # why the store could not be opened again
         self._apps: list[App] = []
         self._local = threading.local()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="basics-writer")
@@ -96,6 +102,8 @@ class Hub:
             while self._lending or self._store is None:
                 if self._stopping:
                     raise Busy("the server is stopping")
+                if self._broken is not None:
+                    raise Unavailable(self._broken)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise Busy(
@@ -292,13 +300,28 @@ class Hub:
                     self._open()
                     break
                 except BasicsError as error:
-                    # Held for over a minute (or damaged): requests get 503; the operator
-                    # is told why, once for each reason.
+                    # Held for over a minute, damaged, or migrated by a newer Basics:
+                    # requests get 503 saying why (tried again each second meanwhile); the
+                    # operator is told on stderr, once for each reason.
                     if str(error) != said:
                         said = str(error)
                         sys.stderr.write(f"basics serve: cannot take the store back: {said}\n")
+                        with self._changed:
+                            self._broken = _cannot_reopen(said)
+                            self._changed.notify_all()
                     time.sleep(1)
         finally:
             with self._changed:
                 self._lending = False
+                self._broken = None
                 self._changed.notify_all()
+
+
+def _cannot_reopen(cause: str) -> str:
+    """What a request is told while the server cannot open its store again."""
+    said = f"the server cannot open its store again after another Basics process used it: {cause}"
+    # The store's own words for a schema of a newer Basics (`Store._migrate`): this
+    # server's code will never read it, so waiting does not help.
+    if "newer than this Basics" in cause:
+        return f"{said}; restart basics serve with the newer Basics that migrated it"
+    return f"{said} (the server tries again each second)"
