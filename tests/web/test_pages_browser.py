@@ -55,9 +55,11 @@ def test_overview_shows_the_status_figures(demo_server: Server, tab: Watched) ->
         assert row.locator("td.status").inner_text() == s["status"].replace("_", " ")
         firing = [t for t in evaluations[s["slo"]]["tiers"] if t["state"] == "firing"]
         assert row.locator(".firing .badge").count() == len(firing)
-    report = demo_server.get(
-        "/api/v1/oncall/report", **{"from": "2026-02-24T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
-    ).json()
+    # the on-call tiles: the 7 days up to the end `oncall report` takes (`latest`: the
+    # newest page, 2026-03-02 23:51:12Z in the demo)
+    link = page.locator('a[data-source="on-call load"]').get_attribute("href") or ""
+    assert link == "/api/v1/oncall/report?from=2026-02-23T23:52:00Z&to=2026-03-02T23:52:00Z"
+    report = demo_server.client.get(link).json()
     assert page.locator('[data-figure="pages"]').inner_text() == str(report["pages"])
 
 

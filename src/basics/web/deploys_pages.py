@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from basics.api.replies import hub, optional_moment
 from basics.api.slo import From, To
 from basics.core.clock import iso_utc
+from basics.web import formats
 from basics.web.render import api, render, timestamp, url
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def deploy_marks(
     markers a time chart draws for them (each linking to the deploys page)."""
     found = app.deploys.find(service, start, stop, app.config.deploys.environment)
     link = marks_link(service, start, stop)
-    return found, [_mark(d, link) for d in found]
+    return found, [_mark(d, link, app.config.timezone) for d in found]
 
 
 def marks_link(service: str, start: dt.datetime, stop: dt.datetime) -> str:
@@ -150,7 +151,8 @@ def marks_link(service: str, start: dt.datetime, stop: dt.datetime) -> str:
     return url("/deploys", service=service, from_=iso_utc(start), to=iso_utc(stop))
 
 
-def _mark(deploy: Deploy, link: str) -> dict[str, Any]:
+def _mark(deploy: Deploy, link: str, zone: str) -> dict[str, Any]:
+    """A deploy's marker; its tooltip's time in `zone`, the UTC instant beside it."""
     what = deploy.version or (deploy.commit or "")[:10] or f"deploy {deploy.id}"
     label = f"{deploy.service} {what} · {deploy.status}"
     if deploy.incidents:
@@ -161,6 +163,6 @@ def _mark(deploy: Deploy, link: str) -> dict[str, Any]:
         "version": deploy.version,
         "status": deploy.status,
         "linked": bool(deploy.incidents),
-        "label": f"{label} · {iso_utc(deploy.deployed_at)}",
+        "label": f"{label} · {formats.local_text(deploy.deployed_at, zone)}",
         "href": link,
     }

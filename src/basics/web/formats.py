@@ -18,13 +18,30 @@ def local(moment: dt.datetime, zone: str) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(zone))
 
 
-def when(moment: dt.datetime | None, zone: str) -> Markup:
-    """`<time>` with the local time shown, its UTC instant in `datetime` and on hover."""
+def when(moment: dt.datetime | None, zone: str, seconds: bool = False) -> Markup:
+    """`<time>` with the local time shown (to the minute, or the second), its UTC instant
+    in `datetime` and on hover."""
     if moment is None:
         return Markup("—")
-    shown = local(moment, zone).strftime("%Y-%m-%d %H:%M")
+    shown = local(moment, zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     utc = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(iso_utc(moment), utc, shown)
+
+
+def local_text(moment: dt.datetime, zone: str) -> str:
+    """A moment as text in `zone`, its zone's abbreviation after it, and the UTC instant
+    (for a tooltip, where no `<time>` can be hovered): `2026-12-05 11:00 CET (10:00 UTC)`."""
+    there = local(moment, zone)
+    utc = moment.strftime("%H:%M UTC" if there.date() == moment.date() else "%Y-%m-%d %H:%M UTC")
+    if there.utcoffset() == dt.timedelta(0):
+        return there.strftime("%Y-%m-%d %H:%M ") + zone_name(there)
+    return f"{there.strftime('%Y-%m-%d %H:%M')} {zone_name(there)} ({utc})"
+
+
+def zone_name(there: dt.datetime) -> str:
+    """A local time's zone as its abbreviation (CET), or its offset where the zone has none."""
+    name = there.tzname() or ""
+    return name if name[:1].isalpha() else there.strftime("UTC%z")
 
 
 def percent(value: float | Decimal | None, digits: int = 1) -> str:

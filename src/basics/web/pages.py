@@ -1,4 +1,4 @@
-"""The dashboard's pages (overview, SLO, alerts, on-call, post-mortems; deploys, toil, the
+"""The dashboard's pages (overview, SLO, alerts, post-mortems; on-call, deploys, toil, the
 scorecard and the weekly review in their own modules): each calls the services the API
 calls, renders a template, and names the API calls it was drawn from (datasette's .json
 twin).
@@ -23,9 +23,16 @@ from basics.api.slo import From, To
 from basics.core.clock import iso_utc
 from basics.core.errors import InputError
 from basics.records import plain, replay_record, status_record
-from basics.web import check_pages, deploys_pages, review_pages, series, toil_pages
+from basics.web import (
+    check_pages,
+    deploys_pages,
+    errors,
+    oncall_pages,
+    review_pages,
+    series,
+    toil_pages,
+)
 from basics.web.deploys_pages import deploy_marks, failing, marks_link
-from basics.web.heatmap import WEEKDAYS, hour_by_weekday
 from basics.web.render import API, api, render, slo_path, span, timestamp, utc
 
 if TYPE_CHECKING:
@@ -43,14 +50,17 @@ At = Annotated[str | None, Query(description="Window end: a time, `now` or `late
 
 
 def install(app: FastAPI) -> None:
-    """The dashboard's pages, the series API its charts read, and its static files."""
+    """The dashboard's pages, the series API its charts read, its static files, and its
+    error pages (after the API's handlers, which they wrap: `errors`)."""
     app.include_router(router)
+    app.include_router(oncall_pages.router)
     app.include_router(deploys_pages.router)
     app.include_router(toil_pages.router)
     app.include_router(check_pages.router)
     app.include_router(review_pages.router)
     app.include_router(series.router, prefix=API)
     app.mount("/static", StaticFiles(directory=STATIC), name="web-static")
+    errors.install(app)
 
 
 def _step_s(start: dt.datetime, stop: dt.datetime) -> int:
@@ -72,17 +82,18 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
     with server.app() as app:
         stop = end(app, at)
         week = stop - dt.timedelta(days=7)
-        found, evaluations, sparks, report, incidents, delivery, toil = server.gather(
+        found, evaluations, sparks, oncall, incidents, delivery, toil = server.gather(
             lambda a: kept.statuses(request, a, stop),
             lambda a: kept.evaluations(request, a, stop),
             lambda a: kept.series(request, a, a.config.slo_names(), week, stop, 3600),
-            lambda a: a.oncall.report(week, stop),
+            lambda a: oncall_pages.summary(a, at, stop),
             lambda a: list_incidents(a.store, end=stop)[-RECENT_INCIDENTS:][::-1],
             lambda a: deploys_pages.summary(a, stop),
-            lambda a: toil_pages.summary(a, stop),
+            lambda a: toil_pages.summary(a, at, stop),
         )
         statuses = [status_record(s) for s in found]
         firing = {e.slo: [t for t in e.tiers if t.state == "firing"] for e in evaluations}
+        unsupported = {e.slo: e.note for e in evaluations if e.note and not e.tiers}
         chart = {
             "t": [int(s.timestamp()) for s in utc(sparks[0].starts)] if sparks else [],
             "burn": {s.slo: s.burn_rate for s in sparks},
@@ -91,15 +102,15 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
             "SLO status": api("/slo/status", at=stop),
             "firing tiers": api("/alerts/evaluate", at=stop),
             "burn rate per hour": api("/slo/series", from_=week, to=stop, step=3600),
-            "on-call load": api("/oncall/report", from_=week, to=stop),
+            "on-call load": oncall["source"],
             "incidents": api("/incidents"),
             "DORA": delivery["source"],
         } | toil_pages.sources(None, None, None, toil)
         return render(
             request, app, "overview.html", at=stop, week=week, statuses=statuses,
-            firing=firing, chart=chart, report=plain(report), incidents=incidents,
-            delivery=delivery, toil=toil, toil_days=toil_pages.days(toil),
-            sources=sources, slo_path=slo_path,
+            firing=firing, unsupported=unsupported, chart=chart, oncall=oncall,
+            report=oncall["report"], incidents=incidents, delivery=delivery, toil=toil,
+            toil_days=toil_pages.days(toil), sources=sources, slo_path=slo_path,
         )  # fmt: skip
 
 
@@ -130,7 +141,11 @@ def slo_page(
         window_start = status.window_start
         step = _step_s(window_start, stop)
         (found,) = kept.series(request, app, [name], window_start, stop, step)
-        replay = app.alerting.replay(name, window_start, stop, policy)
+        # An SLO alerting cannot read yet (timeslices over 1m) still has its SLI, budget and
+        # charts; the note takes the firings' place, as `alerts evaluate` gives it.
+        alerting_note = app.alerting.unsupported([name]).get(name)
+        replay = None if alerting_note else app.alerting.replay(name, window_start, stop, policy)
+        firings = replay.firings if replay else []
         incidents = list_incidents(app.store, service, window_start, stop)
         deploys, marks = deploy_marks(app, service, window_start, stop)
         selection = _selection(app, start, finish)
@@ -146,7 +161,7 @@ def slo_page(
             "budget_remaining": found.budget_remaining,
             "incidents": [span(i.start, i.end, i.title) for i in incidents],
             "firings": [
-                span(f.start, f.reset or stop, f"{f.tier} {f.severity}") for f in replay.firings
+                span(f.start, f.reset or stop, f"{f.tier} {f.severity}") for f in firings
             ],
             "deploys": marks,
             "api": {"cost": f"{API}/slo/cost/{slo_path(name)}",
@@ -158,8 +173,11 @@ def slo_page(
         sources = {
             "status": api("/slo/status", at=stop),
             "series": api(f"/slo/series/{slo_path(name)}", from_=window_start, to=stop, step=step),
-            "firings": api(
-                f"/alerts/replay/{slo_path(name)}", from_=window_start, to=stop, policy=policy
+            **(
+                {"alerting": api("/alerts/evaluate", at=stop)}  # its note: not supported yet
+                if alerting_note
+                else {"firings": api(f"/alerts/replay/{slo_path(name)}",
+                                     from_=window_start, to=stop, policy=policy)}
             ),
             "incidents": api("/incidents", service=service),
             "deploys": api("/deploys", service=service,
@@ -179,7 +197,8 @@ def slo_page(
             request, app, "slo.html", name=name, service=service, status=status_record(status),
             at=stop, window_start=window_start, step=step, replay=replay, incidents=incidents,
             deploys=deploys, deploys_link=marks_link(service, window_start, stop), chart=chart,
-            sources=sources, slo_path=slo_path, policy=replay.policy, failing=failing,
+            sources=sources, slo_path=slo_path, failing=failing, alerting_note=alerting_note,
+            policy=replay.policy if replay else policy or app.config.policy_of(service, slo),
         )  # fmt: skip
 
 
@@ -221,6 +240,13 @@ def alerts_page(
             begin = slo_window(slo_config.window, stop, app.config.timezone).start
         else:
             begin = moment(app, start)
+        note = app.alerting.unsupported([name]).get(name)
+        if note is not None:  # as `alerts evaluate` gives it (state unsupported), not an error
+            return render(
+                request, app, "alerts_unsupported.html", name=name, note=note, begin=begin,
+                stop=stop, slo_path=slo_path,
+                sources={"alerting": api("/alerts/evaluate", at=stop)},
+            )  # fmt: skip
         known = list(dict.fromkeys([*BUILTIN_POLICIES, *app.config.alerting.policies]))
         names = [n.strip() for n in (compare or ",".join(known)).split(",") if n.strip()]
         replay = app.alerting.replay(name, begin, stop, policy)
@@ -263,56 +289,6 @@ def _lanes(replay: Any, stop: dt.datetime) -> list[dict[str, Any]]:
         tiers.setdefault(f"{firing.tier} ({firing.severity})", []).append(drawn | {"kind": kind})
     lanes += [{"label": label, "kind": "firing", "spans": spans} for label, spans in tiers.items()]
     return lanes
-
-
-# -- on-call ----------------------------------------------------------------------------
-
-
-@router.get("/oncall", response_class=HTMLResponse)
-def oncall_page(
-    request: Request,
-    start: From = None,
-    finish: To = None,
-    team: str | None = None,
-    person: str | None = None,
-) -> HTMLResponse:
-    """Interruptions by hour and weekday, pages per shift, concentration, noisy alerts."""
-    with hub(request).app() as app:
-        stop = end(app, finish)
-        begin = stop - dt.timedelta(days=30) if start is None else moment(app, start)
-        report = app.oncall.report(begin, stop, team, person)
-        people = None
-        if person is not None:
-            people = {person}
-        elif team is not None:
-            people = set(app.config.teams[team].members)
-        pages = app.oncall.with_responders(app.oncall.pages(begin, stop))
-        grid = hour_by_weekday(pages, app.oncall.zone_of, people)
-        record = plain(report)
-        chart = {
-            "zone": app.config.timezone,
-            "shifts": [
-                {
-                    "t": timestamp(s.start + (s.end - s.start) / 2),
-                    "pages": s.pages,
-                    "limit": float(s.limit),
-                    "person": s.person,
-                }
-                for s in report.shifts
-            ],
-        }
-        sources = {
-            "on-call report": api("/oncall/report", from_=begin, to=stop, team=team,
-                                   person=person),
-            "pages (for the heatmap)": api("/pages", from_=begin, to=stop),
-        }  # fmt: skip
-        return render(
-            request, app, "oncall.html", report=record, shifts=report.shifts, grid=grid,
-            weekdays=WEEKDAYS,
-            peak=max((max(row) for row in grid), default=0), chart=chart, sources=sources,
-            begin=begin, stop=stop, team=team, person=person, teams=list(app.config.teams),
-            start=start, finish=finish,
-        )  # fmt: skip
 
 
 # -- post-mortems -----------------------------------------------------------------------

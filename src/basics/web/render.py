@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from basics.core.clock import iso_utc
-from basics.web import formats
+from basics.web import formats, messages
 
 if TYPE_CHECKING:
     import jinja2
@@ -48,19 +48,36 @@ def templates() -> jinja2.Environment:
 
 def render(request: Request, app: App, template: str, **context: Any) -> HTMLResponse:
     """A page: `template` with the zone, `when` (a time in the zone) and the URL helpers."""
-    zone = app.config.timezone
+    return render_in(request, app.config.timezone, template, **context)
+
+
+def render_in(
+    request: Request,
+    zone: str,
+    template: str,
+    status_code: int = 200,
+    extra_headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page in `zone` (`render` without an App: an error page has none)."""
 
     def when(value: dt.datetime | None) -> Any:
         return formats.when(value, zone)
 
+    def said(text: str) -> Any:
+        return messages.markup(text, zone)
+
     context.setdefault("commands", {})
     context.setdefault("documents", {})
+    context.setdefault("sources", {})
+    context.setdefault("chart", {})
     html = (
         templates()
         .get_template(template)
-        .render(request=request, zone=zone, when=when, url=url, api=api, **context)
+        .render(request=request, zone=zone, when=when, said=said, url=url, api=api, **context)
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+    sent = (extra_headers or {}) | {"Cache-Control": "no-cache"}
+    return HTMLResponse(html, status_code=status_code, headers=sent)
 
 
 def url(path: str, **params: Any) -> str:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from basics.api.replies import hub, optional_moment
 from basics.api.slo import From, To
+from basics.core.errors import InputError
 from basics.toil.compute import weeks_over_cap
 from basics.web import formats
 from basics.web.render import api, render, timestamp
@@ -40,12 +41,14 @@ def toil_page(
     team, person, service = team or None, person or None, service or None
     start, finish = start or None, finish or None
     with hub(request).app() as app:
-        report = app.toil.report(
-            optional_moment(app, start), optional_moment(app, finish), team, person, service
-        )
+        # The end by the CLI's rule: a time, `now`, `latest` (the newest toil logged or
+        # paged), or without `to`, `reports.end`.
+        last, latest = app.toil.report_end(finish)
+        report = app.toil.report(optional_moment(app, start), last, team, person, service)
         newest = app.toil.newest_day() if report.note else None
         return render(
-            request, app, "toil.html", report=report, newest=newest, chart=weekly_chart(report),
+            request, app, "toil.html", report=report, newest=newest, latest=latest,
+            chart=weekly_chart(report),
             over=weeks_over_cap(report.weeks), sources=sources(team, person, service, report),
             commands={"toil report": command(team, person, service, report)},
             team=team, person=person, service=service, start=start, finish=finish,
@@ -53,9 +56,15 @@ def toil_page(
         )  # fmt: skip
 
 
-def summary(app: App, stop: dt.datetime) -> ToilReport:
-    """Everyone's toil over the default weeks up to `stop` (the overview's)."""
-    return app.toil.report(None, stop)
+def summary(app: App, at: str | None, stop: dt.datetime) -> ToilReport:
+    """Everyone's toil over the default weeks up to the end the toil report takes for `at`
+    (`latest`: the newest toil), or up to the overview's `stop` while none is logged or
+    paged (no `latest` to stand for)."""
+    try:
+        last, _ = app.toil.report_end(at)
+    except InputError:  # `latest` stands for no toil
+        last = stop
+    return app.toil.report(None, last)
 
 
 def sources(
