@@ -39,7 +39,7 @@ from basics.core.errors import InputError
 from basics.ingest.encoding import repaired, text_problem
 from basics.ingest.files import UNFINISHED
 from basics.ingest.inputs import BOM, BOM_STARTS, Input, text_stream
-from basics.ingest.mapping import DURATION_FACTORS, field_paths
+from basics.ingest.mapping import DURATION_FACTORS, field_paths, named_twice
 from basics.ingest.record_formats import RAW_CAP, ROWS_PER_TABLE, Rows
 
 # Excel's first line naming the delimiter (`sep=;`): any character but a quote or a line end.
@@ -337,7 +337,7 @@ class _CsvColumns:
         self.duration, self.factor = duration
         self.attrs = {name: index[path] for name, path in paths.attrs.items() if path in index}
         read = [*self.picks.values(), self.duration, *self.attrs.values()]
-        self.problem = _named_twice(self.names, [i for i in read if i is not None], line)
+        self.problem = _named_twice(self.names, read, line)
 
     def again(self, cells: list[str]) -> bool:
         """Whether a row is the header again, in any order of its columns."""
@@ -356,18 +356,17 @@ class _CsvColumns:
         return found
 
 
-def _named_twice(names: list[str], read: list[int], line: int) -> str | None:
+def _named_twice(names: list[str], read: list[int | None], line: int) -> str | None:
     """Why rows cannot be read when a column the source reads is named twice in the
-    header at `line`, or None (a column the source does not read may repeat)."""
-    for i in sorted(set(read)):
-        twice = [n + 1 for n, name in enumerate(names) if name == names[i]]
-        if len(twice) > 1:
-            return (
-                f'column "{names[i]}" is named twice in the header at line {line} (columns '
-                f"{twice[0]} and {twice[1]}): which of the two values was meant is not ours "
-                "to guess; rename one"
-            )
-    return None
+    header at `line`, or None."""
+    found = named_twice(names, read)
+    if found is None:
+        return None
+    name, first, second = found
+    return (
+        f'column "{name}" is named twice in the header at line {line} (columns {first} and '
+        f"{second}): which of the two values was meant is not ours to guess; rename one"
+    )
 
 
 def _column_name(header: list[str], index: int) -> str:

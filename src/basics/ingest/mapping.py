@@ -77,3 +77,14 @@ def json_paths(path: str) -> list[str]:
 
 def _quote(key: str) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def named_twice(names: list[str], read: list[int | None]) -> tuple[str, int, int] | None:
+    """A column (or field) the source reads (`read`: indexes into `names`) that the header
+    names twice: its name and its first two positions, counted from 1; None when none is
+    (a column the source does not read may repeat, as Excel's empty trailing names do)."""
+    for at in sorted({i for i in read if i is not None}):
+        twice = [n + 1 for n, name in enumerate(names) if name == names[at]]
+        if len(twice) > 1:
+            return names[at], twice[0], twice[1]
+    return None

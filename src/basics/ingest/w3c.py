@@ -23,7 +23,7 @@ import pyarrow as pa
 from basics.config.models import SourceConfig
 from basics.ingest.encoding import repaired, text_problem
 from basics.ingest.inputs import BOM, BOM_STARTS, Input, text_stream
-from basics.ingest.mapping import DURATION_FACTORS
+from basics.ingest.mapping import DURATION_FACTORS, named_twice
 from basics.ingest.record_formats import RAW_CAP, ROWS_PER_TABLE, Rows
 
 FIELDS_DIRECTIVE = "#Fields:"
@@ -147,17 +147,15 @@ class _Columns:
 
 def _named_twice(names: list[str], read: list[int | None], line: int | None) -> str | None:
     """Why the lines below a `#Fields:` directive (at `line`, if known) cannot be read when
-    it names a field the source reads twice, or None (a field the source does not read may
-    repeat)."""
-    for at in sorted({i for i in read if i is not None}):
-        twice = [n + 1 for n, name in enumerate(names) if name == names[at]]
-        if len(twice) > 1:
-            return (
-                f"#Fields:{f' at line {line}' if line else ''} names {names[at]} twice "
-                f"(fields {twice[0]} and {twice[1]}): which of the two values was meant is "
-                "not ours to guess"
-            )
-    return None
+    it names a field the source reads twice, or None."""
+    found = named_twice(names, read)
+    if found is None:
+        return None
+    name, first, second = found
+    return (
+        f"#Fields:{f' at line {line}' if line else ''} names {name} twice (fields {first} "
+        f"and {second}): which of the two values was meant is not ours to guess"
+    )
 
 
 def _time_taken_factor(names: list[str], config: SourceConfig) -> float:
