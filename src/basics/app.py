@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from basics.alerting.service import AlertingService
     from basics.catalog.service import CatalogService
     from basics.config.models import Config
@@ -28,9 +30,18 @@ class App:
     what it uses (`slo status` never loads NumPy, pyarrow, alerting or on-call).
     """
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store | None = None,
+        writer: Callable[[Callable[[App], Any]], Any] | None = None,
+    ) -> None:
+        """`writer`: how this App's writes of what it reads from files (the post-mortems'
+        parses, incidents and links) reach the store: None, itself; the server's request
+        threads hand them to its one writer (`Hub.write_soon`), and never write themselves."""
         self.config = config
         self._store = store
+        self._writer = writer
 
     @classmethod
     def load(cls, config_path: Path | None = None) -> App:
@@ -76,7 +87,7 @@ class App:
         """Post-mortems: the folder's files, their cached parse, their incidents, themes."""
         from basics.postmortems.service import PostmortemService
 
-        return PostmortemService(self.store, self.config)
+        return PostmortemService(self.store, self.config, self._writer)
 
     @cached_property
     def deploys(self) -> DeployService:

@@ -97,6 +97,11 @@ def test_the_api_counts_the_folder_as_it_is_now(folder: Path) -> None:
     try:
         assert linked() == 0
         say_deploys(folder, "[api@1.3]")
+        # A request thread reads the folder and hands the writing of the link to the
+        # server's one writer without waiting for it (it never writes itself: two threads
+        # writing one parse collided, a 500); the requests after it count the link.
+        linked(service="api")
+        hub.write(lambda app: None)  # the writer's queue, done in order
         # Another query: an answer is kept for the minute it was computed in.
         assert linked(environment="production") == 1
         assert [d["incidents"] for d in get("/api/v1/deploys")] == [[1]]  # type: ignore[attr-defined]
@@ -119,3 +124,37 @@ def test_a_read_only_store_counts_the_links_as_last_written(folder: Path) -> Non
     finally:
         app.close()
     assert incident_linked(folder) == (0, 0.0)  # a writable store's next read
+
+
+def test_request_threads_reading_at_once_never_write(folder: Path) -> None:
+    """Twenty post-mortems added, then four of the server's request threads ask DORA at once:
+    each read the folder and wrote its parses, and two inserting the same parse failed with
+    a primary-key error (a 500 in 11 of 12 trials). They read; the one writer writes."""
+    import datetime as dt
+    from concurrent.futures import ThreadPoolExecutor
+
+    from basics.api.hub import Hub
+    from basics.config.loader import load_config
+
+    [drafted] = (folder / "postmortems").glob("*.md")
+    for n in range(20):
+        (folder / "postmortems" / f"pm{n:02d}.md").write_text(
+            drafted.read_text().replace("\nid: ", f"\nid: X{n}-", 1), encoding="utf-8"
+        )
+    hub = Hub(load_config(folder / "basics.yaml"))
+    hub.start()
+
+    def dora(_: int) -> int:
+        with hub.app() as app:
+            found = app.deploys.dora(dt.datetime(2026, 5, 1), dt.datetime(2026, 5, 10))
+            return found.total.deploys
+
+    try:
+        for _ in range(3):
+            with ThreadPoolExecutor(4) as readers:
+                assert list(readers.map(dora, range(4))) == [1, 1, 1, 1]
+        hub.write(lambda app: None)  # what the readers handed over, written in order
+        with hub.app() as app:
+            assert app.store.scalar("SELECT count(*) FROM postmortems") == 21
+    finally:
+        hub.stop()

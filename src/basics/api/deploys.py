@@ -44,7 +44,6 @@ def deploys(
     offset: Offset = 0,
 ) -> Response:
     """`basics deploys list --json`: deploys, oldest first, with changes and incidents."""
-    _sync_links(request)
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), optional_moment(app, finish)
         return page(request, app.deploys.find(service, begin, last, environment), limit, offset)
@@ -60,7 +59,6 @@ def dora(
     finish: To = None,
 ) -> Response:
     """`basics deploys dora --json`: DORA per service and overall, with bands."""
-    _sync_links(request)
     with hub(request).app() as app:
         chosen = app.deploys.chosen(service or [], team)
         begin, last, _ = app.deploys.report_range(optional_moment(app, start), finish)
@@ -75,24 +73,12 @@ def changes(
     from basics.api.replies import end
     from basics.deploys.changes import changes as what_changed
 
-    _sync_links(request)
     with hub(request).app() as app:
         found = what_changed(
             app.slo, app.alerting, app.deploys, f"{service}/{slo}",
             optional_moment(app, start), end(app, finish),
         )  # fmt: skip
         return reply(request, changes_record(found))
-
-
-def _sync_links(request: Request) -> None:
-    """The post-mortems' `deploys:` links brought up to date by the server's one writer
-    (the data's version moves when one changed); the read on the request's own thread then
-    finds them so and writes nothing."""
-
-    def job(app: App) -> bool:
-        return app.postmortems.sync_deploy_links()
-
-    hub(request).write(job, changed=bool)
 
 
 class DeployIn(BaseModel):

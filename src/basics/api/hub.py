@@ -70,7 +70,9 @@ class Hub:
         self._broken: str | None = None  # why the store could not be opened again
         self._apps: list[App] = []
         self._local = threading.local()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="basics-writer")
+        self._writer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="basics-writer", initializer=self._as_writer
+        )
         self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="basics-reader")
         self._folds: dict[str, list[tuple[Any, Future[Any]]]] = {}
         self._folds_lock = threading.Lock()
@@ -172,6 +174,21 @@ class Hub:
         data's `version` and `events_version` move after it, unless `changed` says of its
         result that it wrote nothing (a post-mortems folder read again and found the same)."""
 
+        return self._queued(job, changed).result()
+
+    def write_soon(self, job: Callable[[App], object]) -> None:
+        """Queue `job` for the writer and go on without waiting (the data's version moves
+        if it says it wrote): how a request thread hands over what it read from files. It
+        must not wait there while it holds the store, which a lending waits for too."""
+
+        def said(done: Future[object]) -> None:
+            error = done.exception()
+            if error is not None:
+                sys.stderr.write(f"basics serve: a write handed to the writer failed: {error}\n")
+
+        self._queued(job, bool).add_done_callback(said)
+
+    def _queued(self, job: Callable[[App], T], changed: Callable[[T], bool] | None) -> Future[T]:
         def run() -> T:
             result: Any = None
             try:
@@ -182,7 +199,7 @@ class Hub:
                 if result is None or changed is None or changed(result):
                     self._moved(events=True)
 
-        return self._writer.submit(run).result()
+        return self._writer.submit(run)
 
     def _moved(self, events: bool) -> None:
         self._writes += 1
@@ -236,14 +253,19 @@ class Hub:
             else:
                 done.set_result(outcome)
 
+    def _as_writer(self) -> None:
+        """Mark the writer thread: its App writes; every other thread's hands writes to it."""
+        self._local.writer = True
+
     def _thread_app(self, generation: int, store: Store) -> App:
         from basics.app import App
 
         held: tuple[int, App] | None = getattr(self._local, "app", None)
         if held is not None and held[0] == generation:
             return held[1]
+        writer = None if getattr(self._local, "writer", False) else self.write_soon
         with self._changed:  # one cursor made at a time from the shared connection
-            app = App(self.config, store.cursor())
+            app = App(self.config, store.cursor(), writer)
             self._apps.append(app)
         self._local.app = (generation, app)
         return app

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,14 @@ INCIDENT_SOURCE = "postmortem"
 PARSE_VERSION = 10
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 _LINKED_FROM = (
-    "SELECT (SELECT max(id) FROM batches), "
+    "SELECT (SELECT max(batch_id) FROM deploys), "
     "(SELECT count(*) FROM batches WHERE status = 'undone'), (SELECT count(*) FROM deploys), "
     "(SELECT count(*) FROM incidents), (SELECT max(id) FROM incidents), "
     "(SELECT count(*) FROM deploy_links)"
 )
-"""What the post-mortems' links are resolved against, in one row that any import, undo,
-incident or link added or removed changes (`PostmortemService.sync_deploy_links`)."""
+"""What the post-mortems' links are resolved against, in one row that a deploy import (the
+newest batch holding a deploy), an undo, an incident or a link added or removed changes; an
+import of events or pages does not (`PostmortemService.sync_deploy_links`)."""
 
 
 def parse_key(data: bytes, timezone: str) -> str:
@@ -63,10 +65,24 @@ class Library:
 class PostmortemService:
     """Reads the post-mortems folder, caches the parses, keeps their incidents."""
 
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        writer: Callable[[Callable[[Any], Any]], Any] | None = None,
+    ) -> None:
+        """`writer`: None, this service writes what it reads from the folder (a CLI
+        command); else it hands the writing to it, not waiting (the server's request
+        threads: two threads writing the same parse or link would collide)."""
         self.store = store
         self.config = config
+        self._writer = writer
         self._synced: tuple[object, ...] | None = None  # `_state` when last brought up to date
+
+    @property
+    def _writes(self) -> bool:
+        """Whether this service writes the folder's parses, incidents and links itself."""
+        return not self.store.read_only and self._writer is None
 
     def sync_deploy_links(self) -> bool:
         """Bring the links the post-mortems' `deploys:` ask for (and their incidents) up to
@@ -80,6 +96,12 @@ class PostmortemService:
         if state != self._synced and not state[0] and not self._kept_any():
             self._synced = state  # no post-mortem, and none kept: nothing to read
         if state == self._synced:
+            return False
+        if self._writer is not None:
+            # A request thread: the server's one writer brings them, from its next request
+            # on (this one reads them as they are); the writer finds what changed itself.
+            self._writer(lambda app: app.postmortems.sync_deploy_links())
+            self._synced = state
             return False
         return self.library().wrote
 
@@ -109,7 +131,7 @@ class PostmortemService:
         if not root.is_dir():
             return result
         # Taken before the files are read: one written meanwhile is read at the next sync.
-        synced = not self.store.read_only and root == self.config.postmortems_path
+        synced = self._writes and root == self.config.postmortems_path
         files = self._files_state() if synced else None
         cached = {
             path: (sha, document)
@@ -153,12 +175,15 @@ class PostmortemService:
         names, zone = self.config.service_names(), self.config.timezone
         result.postmortems = [_named(pm, names, zone) for pm in result.postmortems]
         result.postmortems.sort(key=oldest_first)
-        if not self.store.read_only:
+        if self._writes:
             present = {pm.path for pm in result.postmortems}
             result.wrote = self._save(fresh, present, result.postmortems)
             result.wrote |= self._link_deploys(result.postmortems)
             if files is not None:
                 self._synced = (files, self._store_state())
+        elif not self.store.read_only and root == self.config.postmortems_path:
+            # A request thread read the files; the writer keeps the cache and links so.
+            self.sync_deploy_links()
         return result
 
     def _files_state(self) -> tuple[object, ...]:
