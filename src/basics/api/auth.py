@@ -14,6 +14,7 @@ import hmac
 import os
 import secrets
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,34 +37,39 @@ class Auth:
     github_secrets: list[bytes] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=lambda: {"token": 0, "signature": 0})
     source: Path | None = None  # basics.yaml, watched for changes
-    seen: int | None = None  # its modification time (ns) when the tokens were read
+    seen: tuple[int, ...] | None = None  # its `_version` when the tokens were read
+    reading: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def watching(cls, settings: ServeSettings, source: Path | None) -> Auth:
         """`from_settings`, read again from `source` whenever it changes."""
         auth = cls.from_settings(settings)
-        auth.source, auth.seen = source, _modified(source)
+        auth.source, auth.seen = source, _version(source)
         return auth
 
     def refresh(self) -> None:
         """Read the tokens and secrets again if basics.yaml changed since they were read. A
         file that no longer loads keeps them as they were, said on stderr (the server's
         log): a half-edited file neither opens nor closes the door."""
-        modified = _modified(self.source)
-        if self.source is None or modified is None or modified == self.seen:
+        if self.source is None or _version(self.source) in (None, self.seen):
             return
         from basics.config.loader import load_config
         from basics.core.errors import BasicsError
 
-        self.seen = modified
-        try:
-            fresh = Auth.from_settings(load_config(self.source).serve)
-        except BasicsError as error:
-            print(f"basics serve: {self.source} changed and does not load, so its tokens "
-                  f"stay as they were: {error}", file=sys.stderr, flush=True)  # fmt: skip
-            return
-        self.tokens = fresh.tokens
-        self.pagerduty_secrets, self.github_secrets = fresh.pagerduty_secrets, fresh.github_secrets
+        with self.reading:  # one reader at a time: an older read never lands after a newer
+            version = _version(self.source)
+            if version is None or version == self.seen:
+                return
+            self.seen = version
+            try:
+                fresh = Auth.from_settings(load_config(self.source).serve)
+            except BasicsError as error:
+                print(f"basics serve: {self.source} changed and does not load, so its tokens "
+                      f"stay as they were: {error}", file=sys.stderr, flush=True)  # fmt: skip
+                return
+            self.tokens = fresh.tokens
+            self.pagerduty_secrets = fresh.pagerduty_secrets
+            self.github_secrets = fresh.github_secrets
 
     @classmethod
     def from_settings(cls, settings: ServeSettings) -> Auth:
@@ -181,11 +187,14 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def _modified(path: Path | None) -> int | None:
-    """A file's modification time in nanoseconds, None when it cannot be read."""
+def _version(path: Path | None) -> tuple[int, ...] | None:
+    """What tells a file's edits apart: its inode (an editor's save replaces the file), size
+    and times of change; None when it cannot be read. Two edits of one size within the file
+    system's clock tick look alike: a token is revoked with its line, which changes the size."""
     if path is None:
         return None
     try:
-        return os.stat(path).st_mtime_ns
+        found = os.stat(path)
     except OSError:
         return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
