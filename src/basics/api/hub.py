@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from basics.core.errors import BasicsError, StoreError
+from basics.core.errors import BasicsError, SchemaTooNew, StoreError
 from basics.store import turns
 
 if TYPE_CHECKING:
@@ -322,28 +322,24 @@ class Hub:
                     self._open()
                     break
                 except BasicsError as error:
-                    # Held for over a minute, damaged, or migrated by a newer Basics:
-                    # requests get 503 saying why (tried again each second meanwhile); the
-                    # operator is told on stderr, once for each reason.
+                    # Held for over a minute or damaged: requests wait as for a lending, then
+                    # 503 with Retry-After (tried again each second meanwhile). Migrated by a
+                    # newer Basics: never readable here, so requests are told why at once.
+                    # The operator is told on stderr, once for each reason.
                     if str(error) != said:
                         said = str(error)
                         sys.stderr.write(f"basics serve: cannot take the store back: {said}\n")
-                        with self._changed:
-                            self._broken = _cannot_reopen(said)
-                            self._changed.notify_all()
+                        if isinstance(error, SchemaTooNew):
+                            with self._changed:
+                                self._broken = (
+                                    "the server cannot open its store again after another "
+                                    f"Basics process used it: {said}; restart basics serve "
+                                    "with the newer Basics that migrated it"
+                                )
+                                self._changed.notify_all()
                     time.sleep(1)
         finally:
             with self._changed:
                 self._lending = False
                 self._broken = None
                 self._changed.notify_all()
-
-
-def _cannot_reopen(cause: str) -> str:
-    """What a request is told while the server cannot open its store again."""
-    said = f"the server cannot open its store again after another Basics process used it: {cause}"
-    # The store's own words for a schema of a newer Basics (`Store._migrate`): this
-    # server's code will never read it, so waiting does not help.
-    if "newer than this Basics" in cause:
-        return f"{said}; restart basics serve with the newer Basics that migrated it"
-    return f"{said} (the server tries again each second)"

@@ -41,6 +41,10 @@ class StoreError(BasicsError):
     """The store cannot be opened, migrated or written."""
 
 
+class SchemaTooNew(StoreError):
+    """The store was migrated by a newer Basics: this one will never read it."""
+
+
 class ConflictError(BasicsError):
     """The input repeats what the store already holds, and no flag says that is intended."""
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from basics.core.errors import StoreError
+from basics.core.errors import SchemaTooNew, StoreError
 from basics.store import turns
 from basics.store.engine import duckdb
 from basics.store.migrations import MIGRATIONS
@@ -148,7 +148,7 @@ class Store:
         applied = {row[0] for row in rows}
         newest = max((v for v, _ in MIGRATIONS), default=0)
         if applied and max(applied) > newest:
-            raise StoreError(
+            raise SchemaTooNew(
                 f"store {self.path} has schema version {max(applied)}, newer than this "
                 f"Basics knows ({newest}); upgrade Basics"
             )
