@@ -100,4 +100,13 @@ def test_sentences_of_the_reports_round_a_half_up_too() -> None:
         ", bad events spread (no single cause: the top user, u1, holds 15%)"
     )
     assert formats.rate(2.675) == "2.68"
+    # Toil's hours and changes, in the CLI and on the page (they used %+.1f: +1.25 was +1.2).
+    from basics.core.rounding import signed
+
+    assert [signed(v, 1) for v in (1.25, -1.25, 0.0)] == ["+1.3", "-1.3", "+0.0"]
+    assert (formats.hours(0.25), formats.signed(1.25), formats.signed(-0.125, 0, 2)) == (
+        "0.3",
+        "+1.3",
+        "-13",
+    )
     assert _share_said("pages", 200, ("dana", 0.145)) == "dana 15% of 200 pages"

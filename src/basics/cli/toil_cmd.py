@@ -10,7 +10,7 @@ import click
 
 from basics.cli.main import EXIT_REJECTS, get_app
 from basics.cli.slo_cmd import END_DEFAULT, EXIT_FAIL_ON, time_option
-from basics.core.rounding import fixed
+from basics.core.rounding import fixed, signed
 
 if TYPE_CHECKING:
     from basics.toil.models import ToilImport
@@ -555,7 +555,7 @@ def _weeks_table(r: ToilReport) -> None:
     rows = [
         [w.week, fixed(w.total.hours, 1), f"{w.total.capacity_hours:g}",
          output.percent(w.total.share, 1) or "no data", fixed(w.oncall_hours, 1),
-         "—" if w.change_hours is None else f"{w.change_hours:+.1f}",
+         "—" if w.change_hours is None else signed(w.change_hours, 1),
          " ".join(["OVER"] * (w.total.over_cap is True) + ["so far"] * (not w.complete))]
         for w in r.weeks
     ]  # fmt: skip
@@ -615,7 +615,7 @@ def _trend_text(r: ToilReport) -> str:
         return f"Trend: no data (it needs two complete weeks with entries; {t.weeks} here)."
     change = ""
     if t.change_ratio is not None:
-        change = f" ({'+' if t.change_ratio >= 0 else ''}{fixed(t.change_ratio, 0, 2)}%)"
+        change = f" ({signed(t.change_ratio, 0, 2)}%)"
     # Two complete weeks with entries (not no_data): each half has its hours a week.
     assert t.first_half_hours_per_week is not None and t.second_half_hours_per_week is not None
     return (

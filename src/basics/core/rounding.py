@@ -41,3 +41,9 @@ def fixed(value: float | Rational | Decimal, digits: int, scale: int = 0) -> str
 def percent(share: float | Rational | Decimal, digits: int = 0) -> str:
     """A share as a percentage for people: 0.145 is 15%."""
     return f"{fixed(share, digits, 2)}%"
+
+
+def signed(value: float | Rational | Decimal, digits: int, scale: int = 0) -> str:
+    """`fixed` with its sign always written, as a change is: +1.3, -0.4, +0.0."""
+    text = fixed(value, digits, scale)
+    return text if text.startswith("-") else f"+{text}"

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from basics.core.clock import iso_utc
 from basics.core.rounding import fixed, rounded
+from basics.core.rounding import signed as rounding_signed
 
 
 def local(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -87,5 +88,10 @@ def duration(seconds: float | None) -> str:
 
 
 def hours(value: float | None, digits: int = 1) -> str:
-    """Hours with one decimal (`—` for none)."""
-    return "—" if value is None else f"{value:,.{digits}f}"
+    """Hours with one decimal (`—` for none), a half up."""
+    return number(value, digits)
+
+
+def signed(value: float | None, digits: int = 1, scale: int = 0) -> str:
+    """A change with its sign (+1.3), a half up (`—` for none)."""
+    return "—" if value is None else rounding_signed(value, digits, scale)

@@ -41,6 +41,7 @@ def templates() -> jinja2.Environment:
         "rate": formats.rate,
         "duration": formats.duration,
         "hours": formats.hours,
+        "signed": formats.signed,
         "iso": iso_utc,
     }
     return environment
