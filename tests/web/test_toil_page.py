@@ -105,8 +105,8 @@ def test_weeks_against_the_cap_as_counted_by_hand(server: Server) -> None:
     # week, hours, capacity, share, on-call, change, flags
     assert weeks["2026-W10"][1:5] == ["32.0", "60.0", str(32 / 60), "0.0"]
     assert weeks["2026-W10"][6] == "over the cap"
-    assert weeks["2026-W11"][1:5] == ["3.75", "60.0", str(3.75 / 60), "1.2"]
-    assert weeks["2026-W11"][5:] == ["-28.2", ""]
+    assert weeks["2026-W11"][1:5] == ["3.75", "60.0", str(3.75 / 60), "1.3"]  # 1.25 h, a half up
+    assert weeks["2026-W11"][5:] == ["-28.3", ""]  # -28.25 h, a half away from zero
     assert '<tr data-week="2026-W10" class="over">' in html
     chart = json.loads(re.findall(r'id="chart-data">(.*?)</script>', html, re.S)[0])
     assert (chart["within"], chart["over"]) == ([None, 3.75], [32.0, None])
@@ -130,7 +130,7 @@ def test_categories_people_services_sources_and_candidates(server: Server) -> No
     assert people["alice"] == ["alice", "24.5", "12.3", str(24.5 / 80), "1"]
     assert people["bob"] == ["bob", "11.25", "5.6", str(11.25 / 80), "0"]
     oncall = cells(html, "oncall")
-    assert oncall["bob"] == ["bob", "1", "1.25", "1.2", "1"]
+    assert oncall["bob"] == ["bob", "1", "1.25", "1.3", "1"]  # 1.25 h at night, a half up
     sources = re.search(r'<table id="sources">.*?</table>', html, re.S)
     assert sources is not None
     first = re.search(r"<tbody>\s*<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", sources[0])
