@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -34,6 +35,8 @@ def plain(value: Any) -> Any:
         return float(value) if value != value.to_integral_value() else int(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # no number JSON can hold: said as no data, never NaN
     return value
 
 

@@ -110,3 +110,15 @@ def test_sentences_of_the_reports_round_a_half_up_too() -> None:
         "-13",
     )
     assert _share_said("pages", 200, ("dana", 0.145)) == "dana 15% of 200 pages"
+
+
+def test_json_never_holds_nan_or_infinity(capsys: pytest.CaptureFixture[str]) -> None:
+    """RFC 8259 has no NaN or Infinity: a figure that is not a number is null (no data),
+    and what --json prints is JSON any reader takes."""
+    import json
+
+    output.emit_json({"ratio": float("nan"), "burn": [float("inf"), 1.5]})
+    printed = capsys.readouterr().out
+    assert json.loads(printed, parse_constant=lambda c: pytest.fail(c)) == {
+        "ratio": None, "burn": [None, 1.5],
+    }  # fmt: skip

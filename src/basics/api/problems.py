@@ -69,8 +69,8 @@ def install(app: FastAPI) -> None:
 
 OTLP_PATHS = frozenset({"/v1/logs", "/v1/traces"})
 
-# OTLP/HTTP answers a failed export with a google.rpc.Status; its code is the gRPC code
-# of the HTTP status (as gRPC's HTTP mapping has it): for the exporter's log, not acted on.
+# OTLP/HTTP answers a failed export with a google.rpc.Status; its code is the google.rpc
+# code (code.proto) that names the HTTP status: for the exporter's log, not acted on.
 _GRPC_CODE = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 415: 3, 429: 8, 503: 14}
 _GRPC_INTERNAL = 13
 
