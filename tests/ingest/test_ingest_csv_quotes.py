@@ -117,6 +117,26 @@ def test_a_line_break_in_a_quoted_field_is_one_cell_when_no_row_is_inside(
     ]
 
 
+def test_a_quoted_text_quoting_a_row_stands_when_the_record_reads_whole(make_env: Any) -> None:
+    """A stack trace quoted in a message, one of its lines as wide as the header: the
+    record reads whole, as wide as the header, so it is one event (its 500 was rejected as
+    a quote left open, and the quoted line stored as a row of its own)."""
+    env = make_env(CONFIG)
+    text = (
+        "ts,status,user\n"
+        '2026-12-01T10:00:00Z,500,"Traceback:\nKeyError: user, cart, 3\nend"\n'
+        "2026-12-01T10:00:01Z,200,bob\n"
+    )
+
+    result = env.ingest("c", env.write("trace.csv", text))
+
+    assert (result.accepted, result.rejected) == (2, 0)
+    assert _stored(env) == [
+        (dt.datetime(2026, 12, 1, 10, 0), 500, "Traceback:\nKeyError: user, cart, 3\nend", 1),
+        (dt.datetime(2026, 12, 1, 10, 0, 1), 200, "bob", 1),
+    ]
+
+
 def test_text_after_a_closing_quote_is_a_reject(make_env: Any) -> None:
     """`"a"b` was read as `ab` without a word."""
     env = make_env(CONFIG)

@@ -216,8 +216,12 @@ class CsvRecords:
         self, taken: list[tuple[int, str]], cells: list[str] | None, error: str | None
     ) -> tuple[Record, list[tuple[int, str]]]:
         """A record of several lines, or one the csv module could not read: the record or
-        its reject, and the lines to read again (those after a quote left open)."""
+        its reject, and the lines to read again (those after a quote left open). A record
+        that reads whole, as wide as the header, stands even if a line of its quoted text
+        looks like a row (a stack trace quoting a log line): only a broken one (an error,
+        another width, a quote never closed) is looked into for rows it swallowed."""
         first = taken[0][0]
+        broken = error is not None or cells is None or len(cells) != self.width
         text = "".join(line for _, line in taken)
         ends = list(accumulate(len(line) for _, line in taken))
         spans = _quoted_spans(text, self.delimiter)
@@ -230,7 +234,7 @@ class CsvRecords:
             crossing = crossing or (opened, closed)
             at = bisect_right(ends, opened)  # the index in `taken` of the quote's line
             inside = next((k for k, part in enumerate(parts[1:], 1) if self._a_record(part)), None)
-            if inside is not None:
+            if inside is not None and broken:
                 where = (
                     "does not close before the file ends"
                     if closed is None
