@@ -126,8 +126,8 @@ def _attrs_object(
     """The attributes map of each row, from the first of the attributes' names (`attrs`,
     `labels`... or `fields.attrs`) that is a map column, or a struct column of values
     (pandas and pyarrow write a dict so): its fields' names are the keys, their values as
-    text. A struct holding a struct, list or map, and a `fields.attrs` column that is
-    neither, refuse the file naming the column: every row's attributes would be empty."""
+    text (a field holding a struct, list or map as its JSON text). A `fields.attrs` column
+    that is neither refuses the file naming it: every row's attributes would be empty."""
     mapped = "attrs" in source.fields
     for name in field_paths(source).candidates["attrs"]:
         found = column(name) if name in types else None
@@ -135,17 +135,12 @@ def _attrs_object(
         if found is not None and kind.startswith("MAP"):
             return f"coalesce(CAST({found} AS MAP(VARCHAR, VARCHAR)), {_NO_ATTRS})"
         if found is not None and kind.startswith("STRUCT"):
-            fields = schema.children.get(name, [])
-            inner = next((field for field, holds in fields if holds), None)
-            if inner is not None:
-                raise InputError(
-                    f"{path}: column {name!r} (the attributes) holds {kind}: its field "
-                    f"{inner!r} is not a value; name each attribute that holds one "
-                    f"(attrs.<name>: {name}.<field>)"
-                )
+            # A field holding a struct, list or map is its JSON text (`{"pod":"a"}`), as a
+            # breakdown can still tell its values apart; a value is its text.
             entries = ", ".join(
-                f"{{'k': {params.bind(field)}, 'v': CAST({found}.{_ident(field)} AS VARCHAR)}}"
-                for field, _ in fields
+                f"{{'k': {params.bind(field)}, 'v': "
+                f"CAST({'to_json(' if nested else '('}{found}.{_ident(field)}) AS VARCHAR)}}"
+                for field, nested in schema.children.get(name, [])
             )
             return f"map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL))"
         if found is not None and mapped:
