@@ -160,7 +160,7 @@ def version_jumps(
     first seen after a firing began did not start it, and its bad events are no one's."""
     if end <= start:
         return []
-    rows = _version_counts(slo, name, start, end, moment or end)
+    rows = slo.values_seen(name, VERSION, start, end, moment or end)
     bad_all = sum(bad for _, bad, _, live in rows if live)
     total_all = sum(total for _, _, total, live in rows if live)
     if not bad_all:
@@ -177,31 +177,6 @@ def version_jumps(
             continue  # alone, or not failing markedly more often than the others
         jumps.append(VersionJump(version, bad, total, share, rate, others))
     return jumps
-
-
-def _version_counts(
-    slo: SLOService, name: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime
-) -> list[tuple[str | None, int, int, bool]]:
-    """Per version of the SLO's events over [start, end), most bad first: its bad events,
-    its events, and whether it was live at `moment` (an event at or before it). One pass
-    over the raw events, read as `SLOService.breakdown` reads them."""
-    from basics.store.rollups import slo_predicates
-    from basics.store.sql_expressions import column_sql
-
-    svc, service, objective = slo.slo(name)
-    valid, good = slo_predicates(service, objective)
-    rows = slo.store.query(
-        f"""
-        SELECT version, count(*) FILTER (WHERE NOT is_good), count(*), min(ts) <= $moment
-        FROM (SELECT ts, CAST({column_sql(VERSION, "duckdb")} AS VARCHAR) AS version,
-                     {good} AS is_good
-              FROM events
-              WHERE service = $service AND ts >= $start AND ts < $end AND {valid})
-        GROUP BY version ORDER BY 2 DESC, 3 DESC, version NULLS LAST
-        """,
-        {"service": svc, "start": start, "end": end, "moment": moment},
-    )
-    return [(v, int(bad), int(total), bool(live)) for v, bad, total, live in rows]
 
 
 def before_firings(

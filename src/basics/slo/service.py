@@ -362,6 +362,25 @@ class SLOService:
             f"WHERE service = $service AND ts >= $start AND ts < $end AND {valid}"
         )
 
+    def values_seen(
+        self, name: str, by: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime
+    ) -> list[tuple[str | None, int, int, bool]]:
+        """Each value of dimension `by` of the SLO's events over [start, end), most bad
+        first: its bad events, its events, and whether an event of it came at or before
+        `moment` (a version live by then). One pass over the raw events, as `breakdown`."""
+        svc, service, slo = self.slo(name)
+        inner = self._events_sql(
+            svc, service, slo, f"ts, CAST({_dimension(by)} AS VARCHAR) AS value"
+        )
+        rows = self.store.db.execute(
+            f"""
+            SELECT value, count(*) FILTER (WHERE NOT is_good), count(*), min(ts) <= $moment
+            FROM ({inner}) GROUP BY value ORDER BY 2 DESC, 3 DESC, value NULLS LAST
+            """,
+            {"service": svc, "start": start, "end": end, "moment": moment},
+        ).fetchall()
+        return [(v, int(bad), int(total), bool(seen)) for v, bad, total, seen in rows]
+
     def breakdown(
         self,
         name: str,
