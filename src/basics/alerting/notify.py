@@ -146,15 +146,18 @@ def alert_body(
     }
 
 
-def send(alerts: list[dict[str, Any]], settings: NotifySettings, url: str) -> list[str]:
-    """Send the alerts to every Alertmanager and webhook; the failures, one line each
-    (empty when every target took them)."""
+def send(
+    alerts: list[dict[str, Any]], news: list[dict[str, Any]], settings: NotifySettings, url: str
+) -> list[str]:
+    """Send the alerts to every Alertmanager (re-sends keep a firing alert active there),
+    and the `news` of them (a firing not delivered yet, a resolution) to every webhook, one
+    body per status; the failures, one line each (empty when every target took them)."""
     failures = []
     for base in settings.alertmanager:
         failures += _post(f"{base}/api/v2/alerts", alerts)
     for hook in settings.webhooks:
         for status in ("firing", "resolved"):
-            group = [a for a in alerts if _status(a) == status]
+            group = [a for a in news if _status(a) == status]
             if group:
                 failures += _post(hook, _webhook_body(group, status, url))
     return failures

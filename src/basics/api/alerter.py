@@ -62,7 +62,13 @@ class Alerter:
             return []
         config, resend_s = self.hub.config, self.settings.resend_s
         bodies = [alert_body(row, config, now, resend_s, self.url) for row in rows]
-        failures = send(bodies, self.settings, self.url)
+        # A webhook hears a firing once (and again only if no delivery of it succeeded)
+        # and its resolution: not every re-send that keeps it active in Alertmanager.
+        news = [
+            b for r, b in zip(rows, bodies, strict=True)
+            if r.sent_at is None or r.resolved_at is not None
+        ]  # fmt: skip
+        failures = send(bodies, news, self.settings, self.url)
         self.status["failures"] = failures
         if failures:
             sys.stderr.write(f"basics serve: alerts not delivered: {'; '.join(failures)}\n")
