@@ -193,6 +193,29 @@ def test_reports_work_on_a_read_only_file_system_and_writes_say_why_not(tmp_path
     assert "applied" in _basics(root, "batches", "list").stdout
 
 
+def test_a_read_only_store_whose_slos_changed_says_so_in_words(tmp_path: Path) -> None:
+    """The SLO changed in basics.yaml; its rollups cannot be rebuilt in a read-only store:
+    it said "cannot be have the rollups of api rebuilt"."""
+    root = _project(tmp_path / "p")
+    settings = root / "basics.yaml"
+    settings.write_text(settings.read_text().replace("status < 500", "status < 400"))
+    script = f"""
+    mount --bind -o ro {root} {root}
+    {BASICS} --config {settings} slo status > /dev/null 2> {tmp_path}/status.err
+    echo $? > {tmp_path}/status.rc
+    true
+    """
+    done = _in_namespace(script)
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "status.rc").read_text().strip() == "1"
+    assert (tmp_path / "status.err").read_text() == (
+        f"Error: store {root}/basics.duckdb is read-only (a read-only file system or file), "
+        "so it cannot be brought up to date: the rollups of api must be rebuilt (their SLOs "
+        "changed in basics.yaml); run this where the store is writable\n"
+    )
+
+
 def test_a_damaged_block_is_one_line_whichever_block_it_is(tmp_path: Path) -> None:
     # Overwrite 64 bytes in the middle of each 256 KiB block in turn: every command ends in
     # a correct answer or one line (at open, or mid-query: "is damaged"), never a traceback.

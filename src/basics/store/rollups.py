@@ -197,7 +197,10 @@ def sync_definitions(
     removed = [key for key in stored if key not in wanted]
     if not stale and not removed:
         return []
-    store.writable(f"have the rollups of {', '.join(stale + removed)} rebuilt (SLOs changed)")
+    store.writable(
+        f"brought up to date: the rollups of {', '.join(stale + removed)} must be rebuilt "
+        "(their SLOs changed in basics.yaml)"
+    )
     rebuilt = []
     with store.transaction() as db:
         for key in removed:
