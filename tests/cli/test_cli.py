@@ -201,7 +201,7 @@ def test_validate_names_the_line_and_key_in_a_subprocess(tmp_path: Path) -> None
     assert done.stdout == ""
     assert done.stderr == (
         f"Error: basics.yaml:{line}: services.www.slos.latency.objective: expected a percentage "
-        'between 0 and 100 (exclusive of 100 unless you mean it), got "99,9"\n'
+        'from 1 to under 100 (99.9 for three nines), got "99,9"\n'
     )
 
 

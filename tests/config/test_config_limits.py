@@ -31,7 +31,7 @@ def _error(text: str, tmp_path: Path) -> str:
     ("key", "value", "message"),
     [
         # NaN compared as a Decimal used to raise InvalidOperation: a traceback.
-        ("objective", "NaN", "expected a percentage between 0 and 100 (exclusive"),
+        ("objective", "NaN", "expected a percentage from 1 to under 100 (99.9 for three"),
         ("objective", ".nan", 'got "nan"'),
         ("objective", "-Infinity", 'got "-Infinity"'),
         # Passed validation, then every report crashed with OverflowError.

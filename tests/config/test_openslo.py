@@ -380,8 +380,8 @@ def test_objective_targets_are_exact_decimals() -> None:
         ({"displayName": "x"}, "spec.objectives[0] needs exactly one of target or targetPercent"),
         (
             {"target": 1},
-            "objective: expected a percentage between 0 and 100 (exclusive of 100 "
-            'unless you mean it), got "100"; an objective of 100 leaves no error budget',
+            "objective: expected a percentage from 1 to under 100 (99.9 for three nines), "
+            'got "100"; an objective of 100 leaves no error budget',
         ),
     ],
 )

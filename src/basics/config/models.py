@@ -469,9 +469,9 @@ def _checked_duration_s(value: str) -> int:
 
 def _percentage(value: Any, allow_100: bool = False) -> Decimal:
     expected = (
-        "expected a percentage between 0 and 100"
+        "expected a percentage from 1 to 100"
         if allow_100
-        else "expected a percentage between 0 and 100 (exclusive of 100 unless you mean it)"
+        else "expected a percentage from 1 to under 100 (99.9 for three nines)"
     )
     if isinstance(value, bool):
         raise ValueError(f'{expected}, got "{value}"')
