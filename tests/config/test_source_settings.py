@@ -82,9 +82,9 @@ def test_a_timestamp_format_duckdb_cannot_read_is_refused_before_ingest_and_by_v
     (tmp_path / "basics.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "a.csv").write_text("ts,service\n01.03.2026 10:00:00,x\n", encoding="utf-8")
     config = parse_config(text, tmp_path / "basics.yaml")  # loads
-    why = (
-        "sources.web.timestamp_format: '%d.%m.%Y %H:%M:%Q' cannot be read: Unrecognized "
-        "format for strftime/strptime: %Q"
+    why = (  # at its line, as a loading error (it named the file alone)
+        "basics.yaml:2: sources.web.timestamp_format: '%d.%m.%Y %H:%M:%Q' cannot be read: "
+        "Unrecognized format for strftime/strptime: %Q"
     )
 
     assert [p[: len(why)] for p in engine_problems(config)] == [why]
@@ -108,7 +108,10 @@ def test_a_pattern_python_reads_and_re2_cannot_is_refused_before_ingest(
     (tmp_path / "basics.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "a.log").write_text("2026-03-01T10:00:00Z 200\n", encoding="utf-8")
     config = parse_config(text, tmp_path / "basics.yaml")
-    why = f"sources.web.pattern: the engine's regular expressions (RE2) cannot use it: {reason}"
+    why = (
+        "basics.yaml:5: sources.web.pattern: the engine's regular expressions (RE2) cannot "
+        f"use it: {reason}"
+    )
 
     assert engine_problems(config) == [why]
     refused_before_ingest(tmp_path, config, "a.log", why)

@@ -52,7 +52,7 @@ def validate(ctx: click.Context) -> None:
     problems = engine_problems(app.config)
     if problems:  # DuckDB reads the formats: checked here and at ingest, not at every load
         for problem in problems:
-            click.echo(f"Error: {app.config.path}: {problem}", err=True)
+            click.echo(f"Error: {problem}", err=True)
         ctx.exit(EXIT_ERROR)
     names = app.config.slo_names()
     say(

@@ -173,6 +173,20 @@ def _unwrap(kind: Any) -> Any:
     return kind
 
 
+def at_lines(path: Path, problems: list[tuple[tuple[str, ...], str]]) -> list[str]:
+    """Problems found after the file loaded (by the engine: a `timestamp_format`, a
+    `pattern`), each as `file:line: key: why`, as a loading error says it."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        lines = _key_lines(yaml.compose(path.read_text(encoding="utf-8"), loader))
+    except (OSError, yaml.YAMLError):
+        lines = {}
+    return [
+        f"{path.name}:{_nearest_line(where, lines)}: {'.'.join(where)}: {why}"
+        for where, why in problems
+    ]
+
+
 def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int:
     for size in range(len(loc), -1, -1):
         if loc[:size] in lines:

@@ -61,9 +61,9 @@ class TimeRules:
 
 
 def engine_problems(config: Config, names: list[str] | None = None) -> list[str]:
-    """`sources.<name>.<key>: why` for each `timestamp_format` DuckDB's strptime cannot read
-    and each `pattern` its regular expressions (RE2) cannot compile (`\\d++`, `\\Z`: Python
-    reads them, so the configuration's own check lets them by).
+    """`file:line: sources.<name>.<key>: why` for each `timestamp_format` DuckDB's strptime
+    cannot read and each `pattern` its regular expressions (RE2) cannot compile (`\\d++`,
+    `\\Z`: Python reads them, so the configuration's own check lets them by).
 
     Checked by DuckDB itself, by `config validate` and before an ingest of the source reads
     anything; not when the configuration is loaded, which every command does.
@@ -82,7 +82,7 @@ def engine_problems(config: Config, names: list[str] | None = None) -> list[str]
         return []
     from basics.store.engine import duckdb
 
-    problems = []
+    problems: list[tuple[tuple[str, ...], str]] = []
     with duckdb.connect() as db:
         for name, key, value in checked:
             try:
@@ -93,17 +93,20 @@ def engine_problems(config: Config, names: list[str] | None = None) -> list[str]
             except duckdb.Error as error:
                 if key == "timestamp_format":
                     reason = str(error).split(f"{value}: ", 1)[-1]
-                    problems.append(
-                        f"sources.{name}.timestamp_format: {value!r} cannot be read: {reason} "
+                    problems.append((("sources", name, key), (
+                        f"{value!r} cannot be read: {reason} "
                         "(the specifiers are strptime's: %Y %m %d %H %M %S %f %z %b ...)"
-                    )
+                    )))  # fmt: skip
                 else:
                     reason = str(error).removeprefix("Invalid Input Error: ")
-                    problems.append(
-                        f"sources.{name}.pattern: the engine's regular expressions (RE2) "
-                        f"cannot use it: {reason}"
-                    )
-    return problems
+                    problems.append((("sources", name, key), (
+                        f"the engine's regular expressions (RE2) cannot use it: {reason}"
+                    )))  # fmt: skip
+    if config.path is None:
+        return [f"{'.'.join(where)}: {why}" for where, why in problems]
+    from basics.config.loader import at_lines
+
+    return at_lines(config.path, problems)
 
 
 def offset_time_sql(t: str) -> str:
