@@ -490,7 +490,10 @@ def _batches_kept_for_scripts() -> click.Command:
 
     kept = copy(list_command)
     kept.hidden = True
-    kept.help = "Kept for scripts: the same as `basics batches list`, with its options."
+    kept.help = (
+        "Kept for scripts: the same as `basics batches list`, with its options.\n\n"
+        "\b\nExample:\n  basics ingest batches --json"
+    )
     return kept
 
 
