@@ -100,7 +100,7 @@ def test_a_measured_service_passes_every_check() -> None:
         ({"open_actions": 2, "unowned_actions": ["PM-1: x"]}, "postmortems.actions", "warn",
          "2 open: 0 overdue, 1 without owner (e.g. PM-1: x)"),
         ({"open_actions": 2, "overdue_actions": ["PM-2: y"]}, "postmortems.actions", "fail",
-         "2 open: 1 overdue, 0 without owner (e.g. PM-2: y)"),
+         "2 open: 1 overdue (e.g. PM-2: y), 0 without owner"),
         ({"deploys": 0}, "deploys.recorded", "fail", "0 deploys in the last 90d"),
         ({"lead_time_n": 0}, "deploys.dora", "warn",
          "change failure rate known, lead time unknown: no commits recorded"),

@@ -67,13 +67,13 @@ def test_every_template_style_is_read_to_the_measured_accuracy(
             total[name] += 1
             right[name] += ok
     share = {name: right[name] / total[name] for name in total}
-    # Measured on this corpus: 279 of 296 fields (94.3 %); times are read from labelled
+    # Measured on this corpus: 280 of 296 fields (94.6 %); times are read from labelled
     # lines, stats and timelines, and a few are a reader's judgement the text leaves open.
     # Detection reads "No alert fired" as no alert and "Jonas noticed" first (36 of 37).
     assert share["title"] >= 36 / 37 and share["action items"] == 1 and share["done"] == 1
     assert share["detection"] >= 36 / 37
     assert sum(right[m] for m in MOMENTS) / sum(total[m] for m in MOMENTS) >= 0.85
-    assert sum(right.values()) >= 279
+    assert sum(right.values()) >= 280
 
 
 def test_templates_are_skipped_and_post_mortems_are_not() -> None:
@@ -195,12 +195,12 @@ def test_the_concept_hints_never_change_what_is_found() -> None:
     """A concept's pattern runs only over texts with one of its hints (for speed): on the
     corpus and the demo, that finds exactly what running every pattern finds."""
     from basics.demo.postmortems import POSTMORTEMS
-    from basics.postmortems.text import _CONCEPT_PATTERNS, features
+    from basics.postmortems.text import _CONCEPT_PATTERNS, features, without_addresses
 
     texts = [p.read_bytes().decode("utf-8-sig") for p in ROOT.iterdir()]
     texts += list(POSTMORTEMS.values())
     for text in texts:
-        lower = text.lower()
+        lower = without_addresses(text).lower()  # an address names no concept
         every = sorted(f"concept:{name}" for name, pattern in _CONCEPT_PATTERNS.items()
                        for _ in pattern.finditer(lower))  # fmt: skip
         assert sorted(t for t in features(text) if t.startswith("concept:")) == every

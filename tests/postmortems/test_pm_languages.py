@@ -92,7 +92,20 @@ def test_a_spanish_post_mortem_is_read() -> None:
 
 @pytest.mark.parametrize(
     ("written", "level"),
-    [("Kritisch", 1), ("crítico", 1), ("Hoch", 2), ("élevé", 2), ("mittel", 3), ("Bajo", 4)],
+    [
+        ("Kritisch", 1),
+        ("crítico", 1),
+        ("Hoch", 2),
+        ("élevé", 2),
+        ("mittel", 3),
+        ("Bajo", 4),
+        # agreeing with "gravité" and "gravedad", both feminine: Élevée named no level
+        ("Élevée", 2),
+        ("majeure", 2),
+        ("Moyenne", 3),
+        ("Crítica", 1),
+        ("media", 3),
+    ],
 )
 def test_severity_words_of_other_languages(written: str, level: int) -> None:
     assert severity_level(written) == level

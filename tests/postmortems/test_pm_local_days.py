@@ -100,6 +100,19 @@ def test_actions_are_overdue_from_the_local_day_at_the_reports_end(folder: Path)
     assert actions["measured"].startswith("3 open: 1 overdue")
 
 
+def test_check_gives_each_count_its_own_example(folder: Path) -> None:
+    """The overdue item is cited beside "overdue", not after "without owner" (where it read
+    as an item without an owner); an item without an owner beside that count."""
+    text = SUNDAY_EVENING.replace("owner: li, ", "")  # "Load test" has no owner now
+    (folder / "postmortems" / "sunday.md").write_text(text)
+    check = json.loads(run(folder, "check", "--json").stdout)
+    (actions,) = [c for c in check["services"][0]["checks"] if c["check"] == "postmortems.actions"]
+    assert actions["measured"] == (
+        "3 open: 1 overdue (e.g. PM-TZ-1: Fix retry storm), 1 without owner "
+        "(e.g. PM-TZ-1: Load test)"
+    )
+
+
 def test_a_post_mortem_after_the_reports_end_has_no_actions_yet(folder: Path) -> None:
     """Judged on Saturday 28 February, the post-mortem of Sunday 1 March was not written:
     none of its items is open, nor overdue, then (check --at a past day agrees)."""

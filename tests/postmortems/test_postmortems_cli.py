@@ -302,3 +302,14 @@ def test_importing_again_keeps_a_file_edited_since(folder: Path) -> None:
     assert "3 post-mortems imported, 0 skipped" in replaced.output
     assert tls.read_bytes() == as_imported
     assert probe.read_bytes() == (wiki / names[2]).read_bytes()
+
+
+def test_import_json_is_one_object_and_its_help_says_so(folder: Path) -> None:
+    result = run(folder, "postmortems", "import", str(folder / "wiki"), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert sorted(report) == ["imported", "skipped"]
+    assert (len(report["imported"]), report["skipped"][0][0].endswith("_template.md")) == (37, True)
+    helped = run(folder, "postmortems", "import", "--help").output
+    assert '{"imported": [one per file], "skipped": [[path, why], ...]}' in " ".join(helped.split())
+    assert "One JSON object per file" not in helped

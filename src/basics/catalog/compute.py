@@ -303,11 +303,14 @@ def actions(f: Facts, s: ChecksSettings, at: dt.datetime) -> Check:
                       "item to follow (no data)", "basics postmortems new INCIDENT")  # fmt: skip
     if not f.open_actions:
         return _check("postmortems.actions", "pass", "no open action item")
-    said = (f"{f.open_actions} open: {len(f.overdue_actions)} overdue, "
-            f"{len(f.unowned_actions)} without owner")  # fmt: skip
+    # Each count with an example of its own: an overdue item cited after "without owner"
+    # read as one without an owner.
+    overdue, unowned = (f"{len(items)} {what}{f' (e.g. {items[0]})' if items else ''}"
+                        for items, what in ((f.overdue_actions, "overdue"),
+                                            (f.unowned_actions, "without owner")))  # fmt: skip
+    said = f"{f.open_actions} open: {overdue}, {unowned}"
     verdict: Verdict = "fail" if f.overdue_actions else "warn" if f.unowned_actions else "pass"
-    example = (f.overdue_actions or f.unowned_actions or [""])[0]
-    return _check("postmortems.actions", verdict, said + (f" (e.g. {example})" if example else ""),
+    return _check("postmortems.actions", verdict, said,
                   "close, re-date or assign them (basics postmortems actions --overdue)",
                   value=len(f.overdue_actions),
                   evidence="basics postmortems actions --overdue")  # fmt: skip

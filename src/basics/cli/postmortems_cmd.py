@@ -351,7 +351,7 @@ def themes(ctx: click.Context, since: str | None, as_json: bool, as_csv: bool) -
         flag = "  RECURRING" if t["recurring"] else ""
         # A theme's lines under its number; a line's continuation two spaces further in.
         output.say(f"{n}. {t['name']}  ({output.plural(len(t['postmortems']), 'post-mortem')}, "
-                   f"{t['first']} – {t['last']}){flag}")  # fmt: skip
+                   f"{_span(t['first'], t['last'])}){flag}")  # fmt: skip
         output.say(f"tied by: {', '.join(t['terms'][:8])}", indent="   ")
         for pm in t["postmortems"]:
             output.say(f"- {pm['id']} {pm['date'] or ''}: {pm['title']}", indent="   ")
@@ -416,7 +416,12 @@ def basics_command(ctx: click.Context, since: str | None, as_json: bool, as_csv:
 @click.option(
     "--overwrite", is_flag=True, help="Replace files edited since the import that wrote them."
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='One JSON object: {"imported": [one per file], "skipped": [[path, why], ...]}.',
+)
 @click.pass_context
 def import_command(
     ctx: click.Context, source: Path, in_place: bool, overwrite: bool, as_json: bool
@@ -469,3 +474,8 @@ def _none_in(folder: str | Path) -> str:
             "drafts one there; `postmortems:` in basics.yaml names another folder)."
         )
     return f"No post-mortems in {folder} (`basics postmortems new INCIDENT` drafts one)."
+
+
+def _span(first: str | None, last: str | None) -> str:
+    """The days a theme's post-mortems span, or that they are undated."""
+    return "undated" if first is None else f"{first} – {last}"

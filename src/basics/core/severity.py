@@ -13,8 +13,11 @@ _SEVERITY_WORDS = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate"
                    # German, Spanish, French
                    "kritisch": 1, "hoch": 2, "mittel": 3, "niedrig": 4, "gering": 4,
                    "critico": 1, "alto": 2, "medio": 3, "bajo": 4,
+                   "critica": 1, "alta": 2, "media": 3, "baja": 4,  # agreeing with "gravedad"
                    "critique": 1, "majeur": 2, "eleve": 2, "moyen": 3, "mineur": 4,
-                   "faible": 4}  # fmt: skip
+                   "faible": 4,
+                   # agreeing with "gravité"
+                   "majeure": 2, "elevee": 2, "moyenne": 3, "mineure": 4}  # fmt: skip
 
 
 def severity_level(severity: str | None) -> int | None:

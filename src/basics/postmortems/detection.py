@@ -22,6 +22,11 @@ from basics.postmortems.models import Detection
 from basics.postmortems.phrasing import compiled
 
 _NOT = r"(?<!\bno )(?<!\bnot )(?<!\bany )(?<!\bnor )(?<!\bzero )(?<!without )(?<!\bnever )"
+_NOT_FOREIGN = (
+    r"(?<!\bkein )(?<!\bkeine )(?<!\bohne )(?<!\baucun )(?<!\baucune )(?<!\bsans )"
+    r"(?<!ningún )(?<!\bningun )(?<!\bsin )(?<!\bnenhum )(?<!\bnenhuma )(?<!\bgeen )"
+)
+"""The same in German, French, Spanish, Portuguese and Dutch ("keine Kunden melden")."""
 """Not after a word that denies it ("no customers reported", "before any user reported"):
 lookbehinds of one width each, so that the phrasings stay plain regular expressions."""
 _WHO = r"(?:customers?|users?|merchants?|clients?|shoppers?|buyers?)"
@@ -43,12 +48,34 @@ CUSTOMER_REPORTS: tuple[str, ...] = (
     rf"{_NOT}\b(?:customer|user|merchant) (?:emails?|reports?)\b",
     # "complaints from customers", "tickets from merchants"
     rf"{_NOT}\b(?:tickets?|complaints?|emails?|reports?) from {_SOME}{_WHO}",
+    # German, Spanish, French, Portuguese, Dutch: "Kunden melden", "ein Kunde meldete",
+    # "clientes reportan", "des utilisateurs signalent", "les clients ont signalé",
+    # "clientes relatam", "klanten melden"; a word may come between ("Kunden haben … ").
+    rf"{_NOT_FOREIGN}\b(?:kund(?:e|en|in|innen)|nutzer(?:innen)?|benutzer|anwender|"
+    r"händler)\b (?:\S+ )?(?:meld(?:en|et|eten|ete)|beschwer(?:en|ten|te)|"
+    r"berichte(?:n|ten|t)?|reklamier(?:en|ten|te))\b",
+    rf"{_NOT_FOREIGN}\b(?:clientes?|usuári[oa]s?|usuari[oa]s?|comerciantes?)\b (?:\S+ )?"
+    r"(?:report(?:an|aron|a|ó|am|aram|ou)|reclam(?:an|aron|a|ó|am|aram|ou)|"
+    r"se quej(?:an|aron|a|ó)|avis(?:an|aron|a|ó)|inform(?:an|aron|a|ó)|"
+    r"relat(?:am|aram|a|ou))(?!\w)",
+    rf"{_NOT_FOREIGN}\b(?:clients?|utilisat(?:eur|rice)s?|marchands?|commerçants?)\b "
+    r"(?:\S+ )?(?:signal(?:ent|aient|ait|é|e)|rapport(?:ent|é)|se plaign(?:ent|aient|ait))"
+    r"(?!\w)",
+    rf"{_NOT_FOREIGN}\b(?:klant(?:en)?|gebruikers?)\b (?:\S+ )?"
+    r"(?:meld(?:en|den|t|de)|klaag(?:t|den)|klagen)\b",
+    r"\b(?:von|durch) (?:\S+ )?(?:kund(?:en|in|innen)|nutzer\w*) gemeldet\b",
+    r"\b(?:reportad[oa]|signalé|signale|relatad[oa]) (?:par|por) (?:\S+ )?(?:clientes?|clients?|"
+    r"usuári[oa]s?|usuari[oa]s?|utilisat\w*)",
+    r"\b(?:kundenbeschwerde\w*|kundenmeldung\w*|quejas de (?:los )?(?:clientes|usuarios)|"
+    r"plaintes? (?:de|des) (?:clients|utilisateurs))",
 )
 """The phrasings of a customer's report, in lower case."""
 _CUSTOMER_REPORT = compiled(CUSTOMER_REPORTS, re.IGNORECASE)
 """A customer's report in any case, each phrasing starting with a letter (four times as
 fast on a timeline's lines as the phrasings joined as written)."""
-_REPORT_HINTS = ("customer", "user", "merchant", "client", "shopper", "buyer", "support")
+_REPORT_HINTS = ("customer", "user", "merchant", "client", "shopper", "buyer", "support",
+                 "kund", "nutzer", "anwender", "händler", "usuari", "comerciant", "utilisat",
+                 "marchand", "commerçant", "klant", "gebruiker")  # fmt: skip
 """Words one of which every phrasing of a customer's report holds: a line without any (most
 lines of a timeline) is none, known without running the pattern."""
 _ALERT_FIRED = compiled(
@@ -58,6 +85,12 @@ _ALERT_FIRED = compiled(
         r"\b(?:paged|pages|paging) (?!(?:for )?nothing\b)[A-Z@]\w*",
         r"(?:detected|found|caught) by (?:an? |the |our )?(?:\S+ )?(?:alert|alarm|monitor\w*|"
         r"probe|page)",
+        r"\b(?:receive[sd]?|gets|got) (?:a |the )?(?:pager? storm|pages?|pager alert)\b",
+        # German, Spanish, French, Portuguese, Dutch: "Alarm ausgelöst", "alerta disparada",
+        # "Alerte SearchIndexWrites déclenchée", "alarm ging af"
+        r"\b(?:alarm|alert|alerta|alerte)s?\b(?: \S+){0,2}? (?:ausgelöst|löst aus|schlägt an|"
+        r"schlug an|feuert|alarmiert|dispar(?:ó|ada|ou|a)|se disparó|saltó|se activó|"
+        r"(?:s'est )?déclench(?:ée|é|e)|a sonné|ging af|gaat af)(?!\w)",
     ),
     re.IGNORECASE,
 )
@@ -65,14 +98,17 @@ _ALERT_FIRED = compiled(
 "pages Li", "caught by the synthetic probe"."""
 _NOTICED = compiled(
     (
-        r"\b(?:noticed|notices|spotted|spots|saw|sees|asked|asks|raised it|raises it)\b"
-        r"(?![^.;\n]{0,25}\b(?:alert|page|alarm)s?\b)",
+        r"\b(?:noticed|notices|spotted|spots|saw|sees|asked|asks|raised it|raises it|bemerkt\w*|"
+        r"remarqu(?:e|é|ent|ait)|not[óo]|percebeu|merkte|opgemerkt)\b"
+        r"(?![^.;\n]{0,25}\b(?:alert|page|alarm|alarme|alerte|alerta)s?\b)",
     ),
     re.IGNORECASE,
 )
 """Someone who noticed it (not an alert or a page: "noticed the alert" is the alert's)."""
 _DENIED_BEFORE = re.compile(
-    r"\b(?:no|not|any|nor|without|never|zero)\W+(?:[\w'-]+\W+)?$", re.IGNORECASE
+    r"\b(?:no|not|any|nor|without|never|zero|kein\w*|ohne|nicht|aucun\w*|sans|pas|ningun\w*|"
+    r"ningún|sin|nenhum\w*|geen)\W+(?:[\w'-]+\W+)?$",
+    re.IGNORECASE,
 )
 """A word that denies what follows it, at most one word before it ("no user-visible")."""
 _DENIED_AFTER = re.compile(
@@ -93,7 +129,7 @@ _CUSTOMER = re.compile(
     re.IGNORECASE,
 )
 _ALERT = re.compile(
-    r"\b(?:alert\w*|paged|pages?|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
+    r"\b(?:alert\w*|paged|pages?|pager|pagerduty|monitor\w*|alarm\w*|burn[- ]rate|slo|prometheus|"
     r"alertmanager|synthetic|probe|"
     r"überwachung|alerta\w*|monitoreo|alerte\w*|surveillance|alarme\w*|monitoramento|"
     r"waarschuwing\w*)\b",

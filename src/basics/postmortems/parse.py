@@ -15,7 +15,6 @@ import difflib
 import functools
 import hashlib
 import re
-import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,19 +22,18 @@ from typing import Any
 import yaml
 
 from basics.core.severity import severity_level
+from basics.postmortems.actions import read_action_items
 from basics.postmortems.detection import detection_in, said_first
 from basics.postmortems.markdown import BULLET as _BULLET
 from basics.postmortems.markdown import EMPHASIS as _EMPHASIS
-from basics.postmortems.markdown import TABLE_RULE as _TABLE_RULE
 from basics.postmortems.markdown import TASK as _TASK
+from basics.postmortems.markdown import unaccented
 from basics.postmortems.models import (
     DETECTIONS,
-    ActionItem,
     Detection,
-    ItemStatus,
     PostMortem,
 )
-from basics.postmortems.timeline import from_timeline, read_timeline
+from basics.postmortems.timeline import from_timeline, read_timeline, table_in
 from basics.postmortems.times import (
     DATE,
     DOTTED_DATE,
@@ -146,35 +144,23 @@ value, and nothing to say about it."""
 _MARKS_OF_MD = _EMPHASIS
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*(.*)$")
-_LABEL = re.compile(r"^([A-Za-z][A-Za-z ()'/-]{1,40}?)\s*:\s*(.*)$")
-_OWNER_WORDS = (
-    # German, Spanish, French, Portuguese, Dutch: words of prose too ("el servicio responsable
-    # de pagos"), so an owner follows them only after a colon or an equals sign.
-    r"verantwortlich|zuständig|besitzer|responsable|encargad[oa]|propriétaire|responsável|"
-    r"eigenaar|verantwoordelijke"
-)
-_OWNER = re.compile(
-    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
-    r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))|"
-    rf"(?:\b(?:{_OWNER_WORDS})\s*[:=]\s*([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
-    re.IGNORECASE,
-)
-_DUE = re.compile(
-    r"\b(?:due|by|deadline|until|before|fällig|bis|fecha límite|plazo|vence|échéance|avant)"
-    r"\s*[:=]?\s*(\d{4}-\d{2}-\d{2})",
-    re.I,
-)
-_CLOSED = re.compile(
-    r"\b(?:closed|done|completed|fixed|shipped)\s*(?:on)?\s*[:=]?\s*(\d{4}-\d{2}-\d{2})", re.I
-)
-_DONE_WORDS = re.compile(r"\b(?:done|closed|completed|fixed|resolved|shipped)\b|✅|✔", re.I)
-_OPEN_WORDS = re.compile(r"\b(?:open|todo|to do|in progress|not started|pending|planned)\b", re.I)
+_LABEL = re.compile(r"^([^\W\d_][\w ()'/-]{1,40}?)\s*:\s*(.*)$")
+"""A property line's label and value ("Severity: SEV-2", "Gravité : élevé": a label in any
+alphabet, a space before the colon as French typography has it)."""
 _STAT = re.compile(
     r"\btime\s+to\s+(detect(?:ion)?|acknowledge(?:ment)?|mitigat(?:e|ion)|resol(?:ve|ution)|"
     r"recover(?:y)?|repair)\b\s*(?:\([^)]*\))?\s*[:=-]\s*(.+)$",
     re.IGNORECASE,
 )
-_MOMENT_LABELS: dict[str, str] = {
+
+
+def _unaccented_keys(labels: dict[str, str]) -> dict[str, str]:
+    """`labels` with each key as `_labelled` compares it: without accents ("gravité" is
+    "gravite"), so a label is read whether its accents are written or not."""
+    return {unaccented(key): value for key, value in labels.items()}
+
+
+_MOMENT_LABELS: dict[str, str] = _unaccented_keys({
     "started": "started", "start": "started", "start time": "started", "incident start": "started",
     "began": "started", "impact start": "started", "started at": "started",
     "detected": "detected", "detection time": "detected", "detected at": "detected",
@@ -190,8 +176,8 @@ _MOMENT_LABELS: dict[str, str] = {
     "ende": "resolved", "inicio": "started", "detectado": "detected", "mitigado": "mitigated",
     "resuelto": "resolved", "fin": "resolved", "début": "started", "détecté": "detected",
     "atténué": "mitigated", "résolu": "resolved",
-}  # fmt: skip
-_PROPERTY_LABELS: dict[str, str] = {
+})  # fmt: skip
+_PROPERTY_LABELS: dict[str, str] = _unaccented_keys({
     "severity": "severity", "sev": "severity", "incident severity": "severity",
     "severity level": "severity",
     "services": "services", "service": "services", "affected services": "services",
@@ -202,9 +188,10 @@ _PROPERTY_LABELS: dict[str, str] = {
     "betroffene dienste": "services", "betroffene services": "services", "dienste": "services",
     "servicios afectados": "services", "servicios": "services",
     "services affectés": "services",
-}  # fmt: skip
+})  # fmt: skip
 """Labels of the properties read from above a document's first section (Notion's property
 block, Confluence's page properties table, incident.io's header)."""
+_STAT_HINT = re.compile(r"\btime\s+to\b", re.IGNORECASE)
 _STAT_KINDS = {"de": "detected", "mi": "mitigated", "re": "resolved"}
 """What "time to detect / mitigate / resolve, recover, repair" measures from the start."""
 _TEMPLATE_MARKS = re.compile(
@@ -227,6 +214,7 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
     front matter has none; times without a zone are read in `timezone`."""
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _plain_spaces(text)
     meta, body, notes = _front_matter(text)
     body = _ESCAPED.sub(r"\1", body)
     sections, title_line, headings, head = _sections(body)
@@ -257,19 +245,21 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
 
     timeline_zone = zone_in(timeline_heading) or zone
     timeline_day = first_date(timeline_heading, dotted=True) or day
-    timeline = read_timeline(
-        sections.get("timeline", ""), timeline_day, timeline_zone, default_zone, notes
-    )
+    # A document without a timeline section may have its table in another (PagerDuty's
+    # "What Happened" with `| Time (PST) | Event |`).
+    lines = sections.get("timeline") or table_in(body)
+    timeline = read_timeline(lines, timeline_day, timeline_zone, default_zone, notes)
     fields["timeline"] = tuple(timeline)
     moments = _moments(meta, body, day, zone, default_zone, notes)
     told = from_timeline(timeline)
+    moments |= _from_stats(body, moments, told, notes)
     inferred = {k: v for k, v in told.items() if k not in moments}
     fields |= moments | {k: at for k, (at, _) in inferred.items()}
     notes += [f'{k} from the timeline ("{why}")' for k, (_, why) in inferred.items()]
     # The timeline's line tells how it was found even when a label gives the time
     # (incident.io's "Reported at").
     fields["detection"] = _detection(meta, sections, told.get("detected", (None, ""))[1])
-    items = _action_items(meta.get("action_items"), sections.get("action_items", ""), notes)
+    items = read_action_items(meta.get("action_items"), sections.get("action_items", ""), notes)
     fields["action_items"] = tuple(items)
     fields["sections"] = {name: text.strip() for name, text in sections.items() if text.strip()}
 
@@ -294,6 +284,24 @@ def parse(text: str, path: str, timezone: str = "UTC") -> PostMortem:
         notes=tuple(notes),
         **fields,
     )
+
+
+_ODD_SPACES = re.compile(
+    "[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\u2060\ufeff\u2028\u2029\x85]"
+)
+"""Spaces of other widths: a no-break space (Google Docs writes one in "March\u00a02"), a
+narrow one (French typography's before a colon), an em space; invisible ones (zero-width,
+as Confluence and Word exports leave between words); Unicode's line separators."""
+_PLAIN_SPACE = {"\u200b": "", "\u2060": "", "\ufeff": "", "\u2028": "\n", "\u2029": "\n",
+                "\x85": "\n"}  # fmt: skip
+
+
+def _plain_spaces(text: str) -> str:
+    """`text` with every space a plain one, the invisible ones taken out and Unicode's
+    line separators as lines (`_ODD_SPACES`)."""
+    if text.isascii() or not _ODD_SPACES.search(text):
+        return text
+    return _ODD_SPACES.sub(lambda m: _PLAIN_SPACE.get(m.group(0), " "), text)
 
 
 HTML_HINT = "HTML: export as Markdown, e.g. pandoc -f html -t gfm"
@@ -378,7 +386,7 @@ def _labelled(line: str, labels: Container[str]) -> list[tuple[str, str]]:
     if line.startswith("|"):
         cells = line.strip("|").split("|")
         name = _LABEL_NOISE.sub("", cells[0]) if len(cells) == 2 else ""
-        name = " ".join(name.lower().split()).rstrip(":")
+        name = unaccented(" ".join(name.lower().split()).rstrip(":").strip())
         value = _LABEL_NOISE.sub("", cells[1]).strip() if name in labels else ""
         return [(name, value)] if value else []
     colon = line.find(":")
@@ -393,7 +401,7 @@ def _labelled(line: str, labels: Container[str]) -> list[tuple[str, str]]:
     found = []
     for part in _PROPERTY_SEPARATOR.split(line) if "·" in line else (line,):
         label = _LABEL.match(part)
-        name = " ".join(label.group(1).lower().split()) if label else ""
+        name = unaccented(" ".join(label.group(1).lower().split())) if label else ""
         if label and name in labels:
             found.append((name, _EMPHASIS.sub("", label.group(2)).strip()))
     return found
@@ -449,11 +457,11 @@ def _title(
     return " ".join((stated or said or title_line or file_stem(path)).split())
 
 
-_TITLE_LABELS = {
+_TITLE_LABELS = _unaccented_keys({
     "title": "title", "incident title": "title", "incident name": "title",
     "postmortem title": "title", "post-mortem title": "title",
     "titel": "title", "título": "title", "titulo": "title", "titre": "title",
-}  # fmt: skip
+})  # fmt: skip
 """Labels of a document's title in its body, in the languages its headings are read in."""
 
 
@@ -568,14 +576,6 @@ def _heading_of(line: str, following: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _unaccented(text: str) -> str:
-    """`text` without its accents ("cronología" is "cronologia", "maßnahmen" "massnahmen")."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 @functools.lru_cache(maxsize=4096)
 def _canonical(label: str) -> str | None:
     """The section a heading names, whatever it says after its name in brackets ("Timeline
@@ -595,7 +595,7 @@ def _canonical(label: str) -> str | None:
 def _named(label: str) -> str | None:
     """The section a heading's name is, compared without case, accents or punctuation, and
     a close match counting ("Root Casue", "Time line")."""
-    key = re.sub(r"[^a-z0-9' ]+", " ", _unaccented(label.lower()).replace("(s)", "s")).strip()
+    key = re.sub(r"[^a-z0-9' ]+", " ", unaccented(label.lower()).replace("(s)", "s")).strip()
     key = re.sub(r"\s+", " ", re.sub(r"^\d+\s+", "", key))
     if not key or any(key.startswith(word) for word in _IGNORED):
         return None
@@ -691,9 +691,9 @@ def _moments(
     notes: list[str],
 ) -> dict[str, dt.datetime]:
     """started / detected / mitigated / resolved: front matter, labelled lines (a time of
-    day alone is on the document's day: Confluence's `| Detected | 14:07 UTC |`), then "time
-    to X: duration" stats relative to the start. A labelled value that is no time Basics
-    reads is said in `notes` (unless another label gives that moment)."""
+    day alone is on the document's day: Confluence's `| Detected | 14:07 UTC |`). A labelled
+    value that is no time Basics reads is said in `notes` (unless another label gives that
+    moment)."""
     found: dict[str, dt.datetime] = {}
     for key in ("started", "detected", "mitigated", "resolved"):
         value = meta.get(key)
@@ -718,17 +718,45 @@ def _moments(
                 unread.setdefault(named, f'{label}: expected a time such as 2026-03-02 14:00 '
                                          f'UTC, found "{value}"')  # fmt: skip
     notes += [note for named, note in unread.items() if named not in found]
-    if "started" in found:
-        # Emphasis marks never span lines: taking them out of the body at once is taking
-        # them out of each line.
-        for line in _MARKS_OF_MD.sub("", body).split("\n"):
-            stat = _STAT.search(line)
-            if not stat:
-                continue
-            kind = _STAT_KINDS.get(stat.group(1)[:2].lower())
-            took = parse_duration(stat.group(2))
-            if kind and took is not None and kind not in found:
-                found[kind] = found["started"] + took
+    return found
+
+
+def _from_stats(
+    body: str,
+    moments: dict[str, dt.datetime],
+    told: dict[str, tuple[dt.datetime, str]],
+    notes: list[str],
+) -> dict[str, dt.datetime]:
+    """The times "Time to resolution: 2 hours" stats give that `moments` (the labelled
+    times) do not: from a labelled start, over what the timeline's lines tell (`told`);
+    from the timeline's start, only what its lines do not tell (said in `notes`)."""
+    start = moments.get("started") or told.get("started", (None, ""))[0]
+    found: dict[str, dt.datetime] = {}
+    for kind, (at, line) in (_stats(body, start) if start is not None else {}).items():
+        if kind in moments or ("started" not in moments and kind in told):
+            continue
+        found[kind] = at
+        if "started" not in moments:
+            notes.append(f'{kind} from "{line}" after the timeline\'s start')
+    return found
+
+
+def _stats(body: str, start: dt.datetime) -> dict[str, tuple[dt.datetime, str]]:
+    """detected / mitigated / resolved from "Time to detection: 12 minutes" lines: that
+    long after `start`; each with its line."""
+    found: dict[str, tuple[dt.datetime, str]] = {}
+    if not _STAT_HINT.search(body):  # most documents state none
+        return found
+    # Emphasis marks never span lines: taking them out of the body at once is taking them
+    # out of each line.
+    for line in _MARKS_OF_MD.sub("", body).split("\n"):
+        stat = _STAT.search(line)
+        if not stat:
+            continue
+        kind = _STAT_KINDS.get(stat.group(1)[:2].lower())
+        took = parse_duration(stat.group(2))
+        if kind and took is not None and kind not in found:
+            found[kind] = (start + took, stat.group(0).strip()[:60])
     return found
 
 
@@ -763,175 +791,6 @@ def _detection(meta: dict[str, Any], sections: dict[str, str], timeline_line: st
         if said is not None:
             return said
     return "unknown"
-
-
-def _action_items(value: Any, text: str, notes: list[str]) -> list[ActionItem]:
-    items: list[ActionItem] = []
-    if isinstance(value, list):
-        for n, entry in enumerate(value):
-            try:
-                items.append(_item_from_mapping(entry))
-            except (TypeError, ValueError) as error:
-                notes.append(f"action_items[{n}]: {error}")
-    if items or not text:
-        return items
-    header: list[str] | None = None
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line or _TABLE_RULE.match(line):
-            continue
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if header is None:
-                header = [c.lower() for c in cells]
-                continue
-            items.append(_item_from_row(header, cells))
-            continue
-        task = _TASK.match(raw)
-        if task:
-            items.append(_item_from_text(task.group(2), done=task.group(1).lower() == "x"))
-            continue
-        bullet = _BULLET.match(raw)
-        if bullet:
-            items.append(_item_from_text(bullet.group(1)))
-    return [item for item in items if item.title]
-
-
-def _item_from_mapping(entry: Any) -> ActionItem:
-    if isinstance(entry, str):
-        return _item_from_text(entry)
-    if not isinstance(entry, dict):
-        raise TypeError("expected a mapping with title, owner, type, status, due")
-    data = {str(k).lower(): v for k, v in entry.items()}
-    title = _text(data.get("title") or data.get("action") or data.get("item")) or ""
-    status = _status(_text(data.get("status")) or "")
-    return ActionItem(
-        title=title,
-        owner=_text(data.get("owner") or data.get("assignee")),
-        type=_text(data.get("type")),
-        status=status or "open",
-        due=_date(data.get("due")),
-        closed=_date(data.get("closed")),
-        ticket=_text(data.get("ticket") or data.get("jira") or data.get("issue")),
-    )
-
-
-_STATUS_NAMES = ("status", "state", "done")
-
-
-def _item_from_row(header: list[str], cells: list[str]) -> ActionItem:
-    def cell(*names: str, words: bool = False, besides: tuple[str, ...] = ()) -> str:
-        """The first cell whose header holds one of `names` (a whole word of it, with
-        `words`) and none of `besides`."""
-        for index, name in enumerate(header):
-            parts = re.findall(r"[a-z]+", name)
-            found = any(n in parts if words else n in name for n in names)
-            if index < len(cells) and found and not any(b in name for b in besides):
-                return _MARKS_OF_MD.sub("", cells[index]).strip()
-        return ""
-
-    title = cell("action", "item", "title", "task", "description", "what") or cells[0]
-    status_text = cell(*_STATUS_NAMES)
-    owner = cell("owner", "owned", "assignee", "who", "responsible").lstrip("@") or None
-    # Closed on the date its own column or the status cell gives ("Done 2026-02-20"; with no
-    # status column, the cell that says so), never read across cells: "Completed" then
-    # "2026-02-25" under "Status | Due" is done on a day unknown, not on its due date.
-    closed = _date(cell("closed", "completed", "resolved", "done"))
-    status = _status(status_text) or ("done" if closed else _status(" ".join(cells))) or "open"
-    if closed is None and status == "done":
-        has_column = any(n in name for name in header for n in _STATUS_NAMES)
-        said = [status_text] if has_column else cells
-        closed = next(filter(None, map(_closed, said)), None) or _date(status_text)
-    return ActionItem(
-        title=title.strip(),
-        owner=owner if owner and owner.lower() not in ("-", "—", "tbd", "n/a", "none") else None,
-        type=cell("type", "kind", "category") or None,
-        status=status,
-        # "Due date" or "Deadline" first; a "By" or "Date" column only as a whole word,
-        # and never the closed one ("Closed date", "Owned by" are not when it is due).
-        due=_date(
-            cell("due", "deadline")
-            or cell(
-                "by",
-                "date",
-                words=True,
-                besides=("closed", "completed", "resolved", "done", "owned"),
-            )
-        ),
-        closed=closed,
-        ticket=_ticket(cell("ticket", "jira", "issue", "bug", "link", words=True))
-        or _ticket(title),
-    )
-
-
-_TICKET = re.compile(
-    r"\b(?!(?:SEV|UTF|ISO|RFC|CVE|TLS|SHA|HTTP|IPV)-)[A-Z][A-Z0-9]{1,9}-\d+\b"
-    r"|https?://\S+/(?:-/)?(?:issues|pull|merge_requests|browse)/[\w-]+"
-)
-"""An action item's ticket: a tracker's key (Jira's PAY-220) or an issue's address
-(GitLab's `…/-/issues/2345`)."""
-
-
-def _ticket(text: str) -> str | None:
-    found = _TICKET.search(text)
-    return found.group(0) if found else None
-
-
-def _closed(text: str) -> dt.date | None:
-    found = _CLOSED.search(text)
-    return _date(found.group(1)) if found else None
-
-
-def _item_from_text(text: str, done: bool = False) -> ActionItem:
-    plain = _MARKS_OF_MD.sub("", text).replace("~", "").strip()
-    owner_match = _OWNER.search(plain)
-    owner = next((g for g in owner_match.groups() if g), None) if owner_match else None
-    due = _DUE.search(plain)
-    status: ItemStatus = "done" if done else _status(plain) or "open"
-    said = rf"@|due|owner|by \d|(?:{_OWNER_WORDS})\s*[:=]|fällig|fecha límite|échéance"
-    title = re.sub(rf"\s*\((?:[^()]*(?:{said})[^()]*)\)\s*", " ", plain, flags=re.I)
-    title = re.sub(
-        rf"^\s*(?:owner|{_OWNER_WORDS})\s*:\s*[\w.-]+(?: [A-Z][\w-]+)?\s*[—–:-]+\s*",
-        "",
-        title,
-        flags=re.I,
-    )
-    ticket = _ticket(plain)
-    if ticket is not None and ticket.startswith("http"):
-        title = title.replace(ticket, " ")  # an address is no part of what is to be done
-    return ActionItem(
-        title=re.sub(r"\s+", " ", title).strip(" —–-"),
-        owner=owner,
-        status=status,
-        due=dt.date.fromisoformat(due.group(1)) if due else None,
-        closed=_closed(plain),
-        ticket=ticket,
-    )
-
-
-def _status(text: str) -> ItemStatus | None:
-    if not text:
-        return None
-    if _OPEN_WORDS.search(text) and not re.search(r"^\s*(done|closed)", text, re.I):
-        return "open"
-    if _DONE_WORDS.search(text) or text.strip().lower() in ("x", "[x]", "yes", "y"):
-        return "done"
-    return None
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        found = DATE.search(value)
-        if found:
-            try:
-                return dt.date.fromisoformat(found.group(0))
-            except ValueError:
-                return None
-    return None
 
 
 def _items(text: str) -> list[str]:

@@ -32,7 +32,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 import names them as skipped, with the command that makes them Markdown, rather than
 leaving them out without a word."""
 INCIDENT_SOURCE = "postmortem"
-PARSE_VERSION = 10
+PARSE_VERSION = 11
 """Bump when the reader changes what it finds: every cached parse is then read again."""
 _LINKED_FROM = (
     "SELECT (SELECT max(batch_id) FROM deploys), "
@@ -337,11 +337,11 @@ class PostmortemService:
         """Themes of the post-mortems that started on or after `since` (all without)."""
         from basics.postmortems.themes import find_themes
 
-        found = [
-            pm for pm in (library or self.library()).postmortems
-            if since is None or (pm.date is not None and pm.date >= since)
-        ]  # fmt: skip
-        return find_themes(found)
+        every = (library or self.library()).postmortems
+        found = [pm for pm in every if since is None or (pm.date is not None and pm.date >= since)]
+        # The whole folder says what is boilerplate: a subset's few documents would make a
+        # cause they share the subset's boilerplate.
+        return find_themes(found, among=every)
 
     def basics(
         self, since: dt.date | None = None, library: Library | None = None

@@ -36,8 +36,15 @@ _STOP_WORDS = """
     when where which while who whole whom why will with won't would wouldn't yesterday yet you
     your yours yourself yourselves
 """
-STOP = frozenset(_STOP_WORDS.split())
-"""English function words and the calendar: words that tie any two documents."""
+_GENRE_WORDS = """
+    cause caused causes detected detection impact impacted incident incidents investigation
+    learned lessons mortem post postmortem postmortems rca retrospective root summary
+    timeline trigger triggered
+"""
+STOP = frozenset(_STOP_WORDS.split()) | frozenset(_GENRE_WORDS.split())
+"""English function words, the calendar, and the words of the genre (a post-mortem's
+headings and what it calls itself: "Incident postmortem", "Trigger:", "Detection:"): words
+that tie any two documents."""
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "db-connections": (
@@ -216,9 +223,22 @@ def surface_forms(texts: list[tuple[str, int]]) -> dict[str, str]:
     return {s: min(forms, key=lambda w: (-forms[w], len(w), w)) for s, forms in seen.items()}
 
 
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+|\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+"""A web address or a tracker's key (`https://linear.app/acme/issue/SRCH-88`, `PAY-220`):
+names of places, not words of what happened (`acme` in an address is no certificate)."""
+
+
+def without_addresses(text: str) -> str:
+    """`text` with its web addresses and tracker keys left out (a Markdown link keeps its
+    words: `[the runbook](https://…)` keeps "the runbook")."""
+    return _ADDRESS.sub(" ", text) if ("/" in text or "-" in text) else text
+
+
 def features(text: str) -> list[str]:
     """The terms a document is compared by: stems, pairs of neighbouring stems, and the
-    concepts its phrasings name (`concept:db-connections`)."""
+    concepts its phrasings name (`concept:db-connections`); never a word of a web address
+    or a tracker's key."""
+    text = without_addresses(text)
     words = tokens(text)
     found = list(words)
     found += [f"{a} {b}" for a, b in itertools.pairwise(words) if a != b]
@@ -229,7 +249,9 @@ def features(text: str) -> list[str]:
 
 
 def evidence(text: str, concept: str) -> str | None:
-    """The sentence of `text` where `concept` is named first, trimmed, or None."""
+    """The sentence of `text` where `concept` is named first, trimmed, or None (a web
+    address names none)."""
+    text = without_addresses(text)
     found = _CONCEPT_PATTERNS[concept].search(text)
     if found is None:
         return None

@@ -9,11 +9,15 @@ How (deterministic, offline, explainable):
    post-mortems told in different words still meet.
 2. TF-IDF with sublinear term counts. A term in fewer than two post-mortems ties nothing; a
    term in more than `MAX_SHARE` of them (the company's stack, the template's words) is
-   boilerplate and dropped, so it never ties post-mortems together.
-3. Average-linkage clustering on cosine similarity, merging while the two closest groups
+   boilerplate and dropped, so it never ties post-mortems together (with fewer than ten
+   post-mortems, a term in up to three is kept).
+3. Two post-mortems are alike only when they share `MIN_SHARED` such words, or a concept:
+   one shared word ("rotation": of logs in one, of a key in the other) or the name of a
+   service ("search") makes no likeness, however rare it is.
+4. Average-linkage clustering on cosine similarity, merging while the two closest groups
    are at least `THRESHOLD` alike. A post-mortem also joins a second theme when it is as
    alike to that theme's members (two causes in one incident).
-4. A theme is two or more post-mortems; it is named by the terms most shared by its
+5. A theme is two or more post-mortems; it is named by the terms most shared by its
    members and least found outside, and lists every term present in two of them or more.
    It is `recurring` when one of its post-mortems started after one of its action items
    was closed: the fix that did not fix.
@@ -34,12 +38,16 @@ from numpy.typing import NDArray
 
 from basics.postmortems.halves import in_halves
 from basics.postmortems.models import ActionItem, PostMortem
-from basics.postmortems.text import features, surface_forms
+from basics.postmortems.text import features, surface_forms, tokens
 
 THRESHOLD = 0.18
 """Least average cosine similarity at which two groups of post-mortems are one theme."""
 MAX_SHARE = 0.3
 """Terms in more than this share of post-mortems are boilerplate (at least 3 documents)."""
+MIN_SHARED = 2
+"""Least words two post-mortems share (a shared concept counts as this many) to be alike at
+all: the words kept (neither boilerplate nor in one post-mortem only), each word once, no
+service's name."""
 JOIN_FACTOR = 1.25
 """A post-mortem joins a second theme when its mean similarity to the members is this many
 times the merge threshold."""
@@ -81,13 +89,23 @@ class Theme:
 
 def parts(pm: PostMortem) -> list[tuple[str, int]]:
     """The texts a post-mortem is compared by, each with its weight."""
+    return said_parts(pm) + action_parts(pm)
+
+
+def said_parts(pm: PostMortem) -> list[tuple[str, int]]:
+    """The texts that say what happened (all but the action items), each with its weight."""
     found = [(pm.title, 2), (" ".join(pm.tags), 3)]
     found += [(pm.sections.get(name, ""), weight) for name, weight in SECTION_WEIGHTS.items()]
     found += [("\n".join(pm.contributing_factors), 2), (pm.trigger or "", 1)]
-    found += [("\n".join(item.title for item in pm.action_items), 1)]
     if pm.detection in ("customer", "employee"):
         found.append((f"reported by a {pm.detection}", 1))  # what the document states
     return [(text, weight) for text, weight in found if text]
+
+
+def action_parts(pm: PostMortem) -> list[tuple[str, int]]:
+    """The action items' titles as one text of weight 1 (none without items)."""
+    titles = "\n".join(item.title for item in pm.action_items)
+    return [(titles, 1)] if titles else []
 
 
 def term_counts(pm: PostMortem) -> Counter[str]:
@@ -153,14 +171,57 @@ def _cells(
     return rows[kept], columns[kept], tallies[kept]
 
 
-def clusters(matrix: NDArray[np.float32], threshold: float) -> list[list[int]]:
+class Ties:
+    """Which post-mortems say enough in common to be alike at all: `MIN_SHARED` of the
+    kept words (a concept counts as that many), in what each says happened (`said`: its
+    term counts without the action items: "Add a load test" and "Schedule a failure test"
+    tell no common cause)."""
+
+    def __init__(
+        self, said: Sequence[Counter[str]], terms: list[str], services: frozenset[str]
+    ) -> None:
+        # Pairs of words count as their words: "probe flapping" shared is "probe" and
+        # "flapping" shared, already counted; a service's name counts for nothing. A
+        # concept is a column `MIN_SHARED` times: the products of rows count it so.
+        kept = [t for t in terms if " " not in t and t not in services]
+        rows, columns, _ = _cells(said, {t: i for i, t in enumerate(kept)})
+        once = np.zeros((len(said), len(kept)), dtype=np.float32)
+        once[rows, columns] = 1.0
+        copies = [MIN_SHARED if t.startswith("concept:") else 1 for t in kept]
+        self.present = once[:, np.repeat(np.arange(len(kept)), copies)]
+
+    def shared(self, rows: NDArray[np.int64], others: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Whether each of `rows` shares enough with each of `others` to be alike."""
+        return (self.present[rows] @ self.present[others].T) >= MIN_SHARED
+
+    def untie(self, sim: NDArray[np.float32]) -> None:
+        """Set to 0 the similarities of `sim` (every row with every row) between
+        post-mortems that share too little to be alike."""
+        # The products of the rows are whole numbers, exact in float32; one product of
+        # the matrix with itself (numpy does half of it and mirrors it).
+        sim *= (self.present @ self.present.T) >= MIN_SHARED
+
+
+def service_terms(postmortems: Sequence[PostMortem]) -> frozenset[str]:
+    """The words of the services the post-mortems name ("search", "api", "gateway"): a
+    service's name says where it happened, not what."""
+    return frozenset(t for pm in postmortems for name in pm.services for t in tokens(name))
+
+
+def clusters(
+    matrix: NDArray[np.float32], threshold: float, ties: Ties | None = None
+) -> list[list[int]]:
     """Average-linkage groups of rows whose cosine similarity is at least `threshold`
     (Lance-Williams updates on one similarity matrix; each row's best kept current; the
-    rows of merged-away groups dropped as they pile up)."""
+    rows of merged-away groups dropped as they pile up); with `ties`, rows that share too
+    little are not alike at all."""
     n = matrix.shape[0]
     if n == 0:
         return []
-    state = _Linkage(matrix @ matrix.T)
+    sim = matrix @ matrix.T
+    if ties is not None:
+        ties.untie(sim)
+    state = _Linkage(sim)
     while state.merge_closest(threshold):
         # Merged-away rows are dead weight in every later update: drop them once a
         # quarter of the matrix is dead (order kept, so ties break as they always did).
@@ -229,14 +290,32 @@ class _Linkage:
         self.alive = np.ones(len(keep), dtype=bool)
 
 
-def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD) -> list[Theme]:
-    """The themes of `postmortems`, largest first."""
+def find_themes(
+    postmortems: Sequence[PostMortem],
+    threshold: float = THRESHOLD,
+    among: Sequence[PostMortem] = (),
+) -> list[Theme]:
+    """The themes of `postmortems`, largest first. `among`: the post-mortems whose words
+    say what is boilerplate (the whole folder, when `postmortems` are those since a day: a
+    subset's few documents would make a cause they share the subset's boilerplate); by
+    default `postmortems` themselves."""
     if len(postmortems) < 2:
         return []
-    # Reading their words is a third of the time on thousands of post-mortems: both cores.
-    matrix, terms = vectors(in_halves(counts_of, [parts(pm) for pm in postmortems]))
-    groups = [g for g in clusters(matrix, threshold) if len(g) >= 2]
-    groups = _second_memberships(matrix, groups, threshold)
+    n = len(postmortems)
+    mine = {pm.path for pm in postmortems}
+    documents = [*postmortems, *(pm for pm in among if pm.path not in mine)]
+    # What each says happened and its action items, read apart (on both cores, in one go:
+    # reading their words is a third of the time on thousands of post-mortems): the two
+    # make its terms; what it says happened alone, its ties.
+    batch = [part for pm in documents for part in (said_parts(pm), action_parts(pm))]
+    read = in_halves(counts_of, batch)  # each post-mortem's two side by side: even halves
+    said = read[0::2]
+    every = [c + a if a else c for c, a in zip(said, read[1::2], strict=True)]
+    matrix, terms = vectors(every)
+    matrix = matrix[:n]  # unit rows: those of `postmortems`, as they were
+    ties = Ties(said[:n], terms, service_terms(documents))
+    groups = [g for g in clusters(matrix, threshold, ties) if len(g) >= 2]
+    groups = _second_memberships(matrix, groups, threshold, ties)
     # The words a reader would write, from the post-mortems of the themes only.
     members = sorted({i for group in groups for i in group})
     forms = surface_forms([part for i in members for part in parts(postmortems[i])])
@@ -247,16 +326,21 @@ def find_themes(postmortems: Sequence[PostMortem], threshold: float = THRESHOLD)
 
 
 def _second_memberships(
-    matrix: NDArray[np.float32], groups: list[list[int]], threshold: float
+    matrix: NDArray[np.float32], groups: list[list[int]], threshold: float, ties: Ties
 ) -> list[list[int]]:
     """Add to each group the rows outside it that are, on average, as alike to its members
-    as the linkage asks of a merge."""
+    as the linkage asks of a merge (a member it shares too little with counts as unlike)."""
     result = []
     for group in groups:
         centroid = matrix[group].mean(axis=0)
         average = matrix @ centroid  # mean cosine with the members (unit rows)
-        alike = np.flatnonzero(average >= threshold * JOIN_FACTOR).tolist()
-        result.append(sorted(set(group).union(alike)))
+        # Untied pairs only lower the mean: the rows it leaves out stay out.
+        near = np.setdiff1d(np.flatnonzero(average >= threshold * JOIN_FACTOR), group)
+        if len(near):
+            sim = matrix[near] @ matrix[group].T
+            sim[~ties.shared(near, np.asarray(group, dtype=np.int64))] = 0.0
+            near = near[sim.mean(axis=1) >= threshold * JOIN_FACTOR]
+        result.append(sorted(set(group).union(near.tolist())))
     return result
 
 

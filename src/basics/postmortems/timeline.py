@@ -37,7 +37,7 @@ MARKS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "detected": re.compile(
-        r"\bpage[sd]?\b|\bpaging\b|\balert(?:s|ed)?\b.*\b(?:fire[sd]?|trigger\w*)|"
+        r"\bpage[sd]?\b|\bpaging\b|\bpager\b|\balert(?:s|ed)?\b.*\b(?:fire[sd]?|trigger\w*)|"
         r"\b(?:fire[sd]?|trigger\w*)\b.*\balert|\bsynthetic\b.*\bfail|\bfirst (?:support )?"
         r"(?:ticket|report|email|complaint|customer)|\btweet\w*|\bnotice[sd]\b|\bspotted\b|"
         r"\b(?:customer|merchant|support)\b.*\b(?:report|email|ticket|called|complain)\w*|"
@@ -60,7 +60,8 @@ MARKS: dict[str, re.Pattern[str]] = {
         r"\bscaled (?:up|out)\b|\brestart\w*|"
         r"\bmitigad[oa]\b|\bgemildert\b|\bzur[üu]ckgerollt\b|\bneu ?gestartet\b|"
         r"\bausgerollt\b|\bse reduce\b|\brevertid[oa]\b|\breiniciad[oa]\b|\batt[ée]nu[ée]\b|"
-        r"\bannul[ée]\b|\bred[ée]marr[ée]\b",
+        r"\bannul[ée]\b|\bred[ée]marr[ée]\b|\bmitig[ée]e?s?\b|\br[ée]tabli\w*|"
+        r"\brestablecid[oa]s?\b|\brestaurad[oa]s?\b",
         re.IGNORECASE,
     ),
     "resolved": re.compile(
@@ -177,6 +178,11 @@ def read_timeline(
             reader.row([EMPHASIS.sub("", c).strip() for c in line.strip("|").split("|")])
         else:
             reader.line(raw)
+    if reader.undated:
+        # Never dropped silently: the times are there, the day they are on is not.
+        lines = "1 line gives" if reader.undated == 1 else f"{reader.undated} lines give"
+        notes.append(f"timeline: {lines} a time but no date (no date line above, no date of "
+                     "the document): their times are left out")  # fmt: skip
     return reader.entries
 
 
@@ -193,6 +199,7 @@ class _Reader:
     rolled: bool = False  # crossed midnight already: the timeline runs oldest first
     header: list[str] | None = None
     columns: tuple[int | None, int | None] = (None, None)  # the date and time columns
+    undated: int = 0  # lines with a time and no day to put it on
 
     def row(self, cells: list[str]) -> None:
         """A table row: the header (its zone, its date and time columns), or an entry."""
@@ -211,9 +218,13 @@ class _Reader:
             dated, self.day = on is not None, on or self.day
         when = cells[clock] if clock < len(cells) else ""
         stamp = DATE.match(when)
+        worded = None if stamp else _worded_date(when)
         if stamp:
             dated, self.day = True, dt.date.fromisoformat(stamp.group(0))
+        if worded is not None:  # "Feb 3, 2026 01:10", "03.02.2026 01:10" in the time column
+            dated, self.day, when = True, worded[0], worded[1]
         moment = self.clock(when, dated)
+        self.undated += moment is None and self.day is None and bool(TIME_OF_DAY.match(when))
         said = [c for n, c in enumerate(cells) if c and n not in (clock, date_column)]
         self.entries.append(TimelineEntry(moment, " — ".join(said)))
 
@@ -254,7 +265,9 @@ class _Reader:
         moment = self.clock(content, dated=stamp is not None)
         if moment is not None:
             self.entries.append(TimelineEntry(moment, _after_time(content).strip(" -—–:")))
-        elif item:
+            return
+        self.undated += self.day is None and bool(TIME_OF_DAY.match(content))
+        if item:
             self.entries.append(TimelineEntry(None, content))
 
     def clock(self, text: str, dated: bool, on: dt.date | None = None) -> dt.datetime | None:
@@ -279,6 +292,24 @@ class _Reader:
         found = TIME_OF_DAY.search(text)
         self.previous = (moment, found.group(0).strip() if found else text[:16])
         return moment
+
+
+def table_in(text: str) -> str:
+    """The first table of `text` whose header names a time column and whose first row
+    gives a time in it (`| Time (PST) | Event |`): a timeline outside a timeline section;
+    "" when there is none."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines[:-2]):
+        if not line.lstrip().startswith("|") or not TABLE_RULE.match(lines[index + 1].strip()):
+            continue
+        header = [c.strip() for c in line.strip().strip("|").split("|")]
+        column = _columns(header)[1]
+        row = [c.strip() for c in lines[index + 2].strip().strip("|").split("|")]
+        if column is not None and column < len(row) and TIME_OF_DAY.search(row[column]):
+            end = next((n for n in range(index + 2, len(lines))
+                        if not lines[n].lstrip().startswith("|")), len(lines))  # fmt: skip
+            return "\n".join(lines[index:end])
+    return ""
 
 
 def _intro(content: str) -> tuple[dt.date | None, dt.tzinfo | None] | None:

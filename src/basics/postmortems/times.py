@@ -27,12 +27,15 @@ _ZONE = (
     + "|".join(k for k in ABBREVIATIONS if k != "Z")
     + r")\b)"
 )
-DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
+"""An ISO date, also where a time follows it without a space (RFC 3339's
+`2026-02-03T01:10:00Z`)."""
 TIME_OF_DAY = re.compile(
-    r"\b(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(?:\s*("
+    r"\b(\d{1,2})(?::|h(?=\d{2}\b))(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(?:\s*("
     + _ZONE[3:-1]
     + r"))?"
 )
+"""A time of day: "14:05", "2:05 PM PDT", "14:05:30 UTC", and French "10h05"."""
 STAMP = re.compile(
     r"\b(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([AaPp]\.?[Mm]\.?)?"
     r"\s*(" + _ZONE[3:-1] + r"|\b[A-Z][a-z]+/[A-Za-z_]+\b)?"
@@ -48,6 +51,11 @@ PROSE_DATE = re.compile(
 DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 """A date as day.month.year ("05.03.2026", as Germany and much of Europe write it): read
 only where a label or a column says the value is a date ("03/02/2026" is never guessed)."""
+SLASHED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+"""A date as month/day/year or day/month/year: read only when it can be one day alone
+(3/25/2026, 25/03/2026, 03/03/2026); "03/02/2026", March 2 or February 3, is not guessed."""
+YEAR_FIRST_SLASHED = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
+"""A date as year/month/day ("2026/03/25")."""
 IANA = re.compile(r"\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b")
 _DURATION_PART = re.compile(
     r"(\d+(?:\.\d+)?)\s*(d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|s(?:ec(?:ond)?s?)?)\b",
@@ -121,23 +129,54 @@ def prose_date(found: re.Match[str]) -> dt.date | None:
         return None
 
 
-def first_date(text: str, dotted: bool = False) -> dt.date | None:
+def first_date(text: str, dotted: bool = False, slashed: bool = False) -> dt.date | None:
     """The first date in `text`: ISO ("2025-06-12"), in words ("12 June 2025") or, with
-    `dotted` (a value labelled as a date), day.month.year ("05.03.2026")."""
+    `dotted` (a value labelled as a date), day.month.year ("05.03.2026"); with `slashed`
+    (a value said to be a date: a due date), also year/month/day and the slashed dates
+    that can be one day only (`SLASHED_DATE`: "3/25/2026", "25/03/2026")."""
     found = [m for m in (DATE.search(text), PROSE_DATE.search(text)) if m]
     if dotted and (day_first := DOTTED_DATE.search(text)):
         found.append(day_first)
+    if slashed:
+        found += [m for m in SLASHED_DATE.finditer(text) if _slashed(m) is not None]
+        found += [m for m in (YEAR_FIRST_SLASHED.search(text),) if m]
     first = min(found, key=lambda m: m.start(), default=None)
     if first is None:
         return None
     if first.re is PROSE_DATE:
         return prose_date(first)
+    if first.re is SLASHED_DATE:
+        return _slashed(first)
     if first.re is DOTTED_DATE:
         year, month, day = first.group(3), first.group(2), first.group(1)
     else:
         year, month, day = first.group(1), first.group(2), first.group(3)
     try:
         return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def unsure_date(text: str) -> str | None:
+    """The first slashed date of `text` that could be two days ("03/02/2026": March 2 or
+    February 3?), as written; None when it has none."""
+    return next((m.group(0) for m in SLASHED_DATE.finditer(text) if _is_unsure(m)), None)
+
+
+def _is_unsure(found: re.Match[str]) -> bool:
+    first, second = int(found.group(1)), int(found.group(2))
+    return first != second and first <= 12 and second <= 12
+
+
+def _slashed(found: re.Match[str]) -> dt.date | None:
+    """The day a slashed date names when it can name one only: a part over 12 is the day
+    (3/25/2026 is March 25, 25/03/2026 too), and 03/03/2026 is the same either way."""
+    first, second, year = (int(part) for part in found.groups())
+    if _is_unsure(found):
+        return None
+    month, day = (first, second) if second > 12 or first == second else (second, first)
+    try:
+        return dt.date(year, month, day)
     except ValueError:
         return None
 
