@@ -198,3 +198,31 @@ def test_lint_no_longer_says_missing_what_the_file_says(shown: Shown) -> None:
 
     pm = parse(HEAD + "- [ ] F (Sven, due 20 Mar 2026)\n", "x.md")
     assert [f.problem for f in lint(pm) if f.field == "action_items"] == []
+
+
+def test_second_review_forms_owners_dates_and_closing_words(shown: Shown) -> None:
+    """A comma before an ISO date parts the marks (`(Amy, 2026-03-05)` lost both); prose
+    names no owner ("who owns the cron job" gave `owns the`); won't fix and cancelled close
+    an item (open, then overdue, forever); an item whose other cells are empty is an item
+    (dropped as a heading); a table's "Date raised" is no due date."""
+    items = shown(HEAD + (
+        "- [ ] Add retry (Amy, 2026-03-05)\n"
+        "- [ ] Alert on lag — @kai, 2026-03-06\n"
+        "- [ ] Figure out who owns the cron job\n"
+        "- Drain the old queue — Won't fix\n\n"
+        "| Action | Owner | Due | Status |\n|---|---|---|---|\n"
+        "| Add retry to the payment client ||||\n"
+        "| **Phase 2** ||||\n"
+        "| Remove the flag | sam | 2026-03-09 | Cancelled |\n\n"
+        "| Action | Date raised | Owner |\n|---|---|---|\n"
+        "| Fix DNS | 2026-02-01 | kai |\n"
+    ))["action_items"]  # fmt: skip
+    assert [(i["title"], i["owner"], i["due"], i["status"]) for i in items] == [
+        ("Add retry", "Amy", "2026-03-05", "open"),
+        ("Alert on lag", "kai", "2026-03-06", "open"),
+        ("Figure out who owns the cron job", None, None, "open"),
+        ("Drain the old queue", None, None, "done"),
+        ("Add retry to the payment client", None, None, "open"),
+        ("Remove the flag", "sam", "2026-03-09", "done"),
+        ("Fix DNS", "kai", None, "open"),
+    ]

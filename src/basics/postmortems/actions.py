@@ -38,7 +38,7 @@ _BARE_NAME = re.compile(r"@?[^\W\d_][\w.'’-]*|[A-Z][\w.'’-]*\s[A-Z][\w.'’-
 """A name written alone: a handle ("sven") or a person's two names ("Dana Weiss"), not two
 words of prose ("see runbook")."""
 _OWNER = re.compile(
-    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]?\s*"
+    r"(?:@([\w.-]+))|(?:\b(?:owner|assignee|assigned to|who)\s*[:=]\s*"
     r"([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))|"
     rf"(?:\b(?:{OWNER_WORDS})\s*[:=]\s*([A-Z]?[\w.-]+(?: [A-Z][\w-]+)?))",
     re.IGNORECASE,
@@ -88,6 +88,9 @@ _URL = re.compile(r"https?://\S+")
 _DONE = (
     "done", "closed", "complete", "completed", "finished", "fixed", "resolved", "shipped",
     "merged", "deployed", "implemented", "delivered",
+    # closed without the fix: not open, never overdue
+    "won't fix", "wont fix", "wontfix", "cancelled", "canceled", "descoped", "obsolete",
+    "superseded", "no longer needed", "dropped", "rejected", "abandoned",
     # German, Spanish, French, Portuguese, Dutch, without accents
     "erledigt", "abgeschlossen", "fertig", "geschlossen", "behoben", "umgesetzt", "gelost",
     "hecho", "hecha", "completado", "completada", "terminado", "terminada", "cerrado",
@@ -134,11 +137,13 @@ _STATUS_WORDS = (
 _YES = frozenset(("x", "[x]", "yes", "y", "✓", "true", "ja", "si", "oui", "sim", "wahr"))
 _NO = frozenset(("[ ]", "no", "n", "false", "nein", "non", "nee", "nao"))
 _EMOJI_DONE = re.compile(r"✅|✔️?|☑️?")
-_SEPARATOR = re.compile(r"\s+[—–-]{1,2}\s+|\s*[—–]\s*|\s+\|\s+|;\s+|,(?!\s*\d{4}\b)\s+|\.\s+(?=\S)")
+_SEPARATOR = re.compile(
+    r"\s+[—–-]{1,2}\s+|\s*[—–]\s*|\s+\|\s+|;\s+|,(?!\s*\d{4}\b(?![-/.]))\s+|\.\s+(?=\S)"
+)
 """What sets an item's marks apart from what is to be done: a dash, a bar, a semicolon,
 a comma, a full stop ("Add retry — not done yet", "F — Owner: Priya — Due: 2026-03-01")."""
 _GROUP = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
-_PARTS = re.compile(r";\s*|,(?!\s*\d{4}\b)\s*|\s+[—–-]\s+")
+_PARTS = re.compile(r";\s*|,(?!\s*\d{4}\b(?![-/.]))\s*|\s+[—–-]\s+")
 """What parts a bracketed group of marks ("(Sven, due Feb 20, 2026)"): not the comma of a
 date in words."""
 _LEADING_STATUS = re.compile(
@@ -348,7 +353,8 @@ class _Table:
             closed = first_date(status_text, dotted=True, slashed=True) or marks.closed
         due = self.cell(cells, *_DUE_COLUMNS) or self.cell(
             cells, "by", "date", "datum", "fecha", words=True,
-            besides=("closed", "completed", "resolved", "done", "owned", "erledigt"),
+            besides=("closed", "completed", "resolved", "done", "owned", "erledigt", "raised",
+                     "created", "opened", "added", "filed", "reported"),
         )  # fmt: skip
         return ActionItem(
             title=title,
@@ -369,16 +375,16 @@ _HANDLE_FIRST = re.compile(r"\s*@([\w.-]+)[:,]?\s+(?=\S)")
 
 def _heads_rows(cells: list[str], header: list[str]) -> bool:
     """A row that heads the rows below it rather than being an item: one cell filled in a
-    table of more, that is all emphasis or ends with a colon, or with cells missing (`|
-    **Phase 2** ||||`); or the same text in every cell (merged cells written out)."""
+    table of more, that is all emphasis or ends with a colon (`| **Phase 2** ||||`: an item
+    with its other cells left empty is an item, which lint says lacks an owner); or the
+    same text in every cell (merged cells written out)."""
     filled = [c for c in cells if c]
     if len(header) < 2 or not filled:
         return not filled
     if len(filled) > 1:
         return len(set(filled)) == 1 and len(filled) == len(header)
     only = filled[0]
-    emphasised = bool(_EMPHASISED.fullmatch(only)) or only.endswith(":")
-    return emphasised or len(cells) < len(header)
+    return bool(_EMPHASISED.fullmatch(only)) or only.endswith(":")
 
 
 def _from_text(text: str, notes: list[str], box: bool | None = None) -> ActionItem:
@@ -556,7 +562,7 @@ def _is_status(text: str) -> bool:
     plain = unaccented(text.lower()).replace("’", "'").strip(" []().:;,!")
     if plain in _YES:
         return True
-    plain = _DATES.sub(" ", _EMOJI_DONE.sub(" done ", plain))
+    plain = _DATES.sub(" ", _EMOJI_DONE.sub(" done ", plain)).replace("won't", "wont")
     words = _LOWER_WORDS.findall(plain.replace("n't", " n't"))
     return bool(words) and all(w in _STATUS_WORDS for w in words) and status_of(plain) is not None
 
