@@ -100,12 +100,9 @@ def test_the_api_counts_the_folder_as_it_is_now(folder: Path) -> None:
     try:
         assert linked() == 0
         say_deploys(folder, "[api@1.3]")
-        # A request thread reads the folder and hands the writing of the link to the
-        # server's one writer without waiting for it (it never writes itself: two threads
-        # writing one parse collided, a 500); the requests after it count the link.
-        linked(service="api")
-        hub.write(lambda app: None)  # the writer's queue, done in order
-        # Another query: an answer is kept for the minute it was computed in.
+        # The read finds the folder changed and has the server's one writer store the
+        # link first (a request thread never writes: two writing one parse collided, a
+        # 500), then counts it. Another query: an answer is kept for its minute.
         assert linked(environment="production") == 1
         assert [d["incidents"] for d in get("/api/v1/deploys")] == [[1]]  # type: ignore[attr-defined]
     finally:

@@ -41,6 +41,7 @@ def replay(
     """`basics alerts replay SLO --json`: every firing of a range, judged against incidents."""
     from basics.deploys.changes import before_firings
 
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         name, (begin, last) = f"{service}/{slo}", replay_range(app, start, finish)
         result = app.alerting.replay(name, begin, last, policy)

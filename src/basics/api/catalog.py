@@ -19,6 +19,7 @@ Services = Annotated[list[str] | None, Query(description="Services (repeatable).
 @router.get("/check")
 def check(request: Request, service: Services = None, at: str | None = None) -> Response:
     """`basics check --json`: every basic of every service, judged."""
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         return reply(request, app.catalog.check(end(app, at), service or [], keep=False))
 
@@ -35,6 +36,7 @@ def history(
 @router.get("/review")
 def review(request: Request, week: str | None = None, at: str | None = None) -> Response:
     """`basics review --json`: the week's changes and what to fix next, ranked."""
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         return reply(request, app.review.review(week, end(app, at)))
 
@@ -44,6 +46,7 @@ def review_markdown(request: Request, week: str | None = None, at: str | None = 
     """`basics review --format md`: the review as Markdown, for the meeting's notes."""
     from basics.review import render
 
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         text = render.markdown(app.review.review(week, end(app, at)))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")

@@ -44,6 +44,7 @@ def deploys(
     offset: Offset = 0,
 ) -> Response:
     """`basics deploys list --json`: deploys, oldest first, with changes and incidents."""
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         begin, last = optional_moment(app, start), optional_moment(app, finish)
         return page(request, app.deploys.find(service, begin, last, environment), limit, offset)
@@ -59,6 +60,7 @@ def dora(
     finish: To = None,
 ) -> Response:
     """`basics deploys dora --json`: DORA per service and overall, with bands."""
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         chosen = app.deploys.chosen(service or [], team)
         begin, last, _ = app.deploys.report_range(optional_moment(app, start), finish)
@@ -73,6 +75,7 @@ def changes(
     from basics.api.replies import end
     from basics.deploys.changes import changes as what_changed
 
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         found = what_changed(
             app.slo, app.alerting, app.deploys, f"{service}/{slo}",

@@ -176,6 +176,16 @@ class Hub:
 
         return self._queued(job, changed).result()
 
+    def bring_links(self) -> None:
+        """Before a read that counts the post-mortems' deploy links: when the folder, or
+        what its links resolve against, changed, the writer brings them up to date first
+        and the read waits for it (holding no store meanwhile, so no lending waits on it),
+        so the read counts the folder as it is now. Unchanged, one look, no wait."""
+        with self.app() as app:
+            stale = app.postmortems.links_stale()
+        if stale:
+            self.write(lambda app: app.postmortems.sync_deploy_links(), changed=bool)
+
     def write_soon(self, job: Callable[[App], object]) -> None:
         """Queue `job` for the writer and go on without waiting (the data's version moves
         if it says it wrote): how a request thread hands over what it read from files. It

@@ -90,12 +90,8 @@ class PostmortemService:
         links are resolved against changed since: a command that read the folder already
         (the scorecard, the review) does not read it again for each DORA it asks. Whether
         it wrote."""
-        if self.store.read_only:
-            return False
-        state = (self._files_state(), self._store_state())
-        if state != self._synced and not state[0] and not self._kept_any():
-            self._synced = state  # no post-mortem, and none kept: nothing to read
-        if state == self._synced:
+        state = self._stale()
+        if state is None:
             return False
         if self._writer is not None:
             # A request thread: the server's one writer brings them, from its next request
@@ -104,6 +100,19 @@ class PostmortemService:
             self._synced = state
             return False
         return self.library().wrote
+
+    def links_stale(self) -> bool:
+        """Whether the folder's files, or what their links are resolved against, changed
+        since the links were last brought up to date (read only: files' stats, one query)."""
+        return self._stale() is not None
+
+    def _stale(self) -> tuple[object, ...] | None:
+        if self.store.read_only:
+            return None
+        state = (self._files_state(), self._store_state())
+        if state != self._synced and not state[0] and not self._kept_any():
+            self._synced = state  # no post-mortem, and none kept: nothing to read
+        return None if state == self._synced else state
 
     def _kept_any(self) -> bool:
         """Whether the store keeps anything of post-mortems: a parse, an incident, a link."""

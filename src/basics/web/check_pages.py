@@ -37,6 +37,7 @@ def check_page(request: Request, service: Services = None, at: At = None) -> HTM
 
     # The page's form sends empty fields for "any" and "the default end".
     services, at = [s for s in service or [] if s], at or None
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         stop = end(app, at)
         report = app.catalog.check(stop, services, keep=False)

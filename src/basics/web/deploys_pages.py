@@ -49,6 +49,7 @@ def deploys_page(
     # The page's form sends empty fields for "any".
     service, team, environment = [s for s in service or [] if s], team or None, environment or None
     start, finish = start or None, finish or None
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         chosen = app.deploys.chosen(service, team)
         begin, last, newest = app.deploys.report_range(optional_moment(app, start), finish)

@@ -79,6 +79,7 @@ def overview(request: Request, at: At = None) -> HTMLResponse:
     from basics.alerting.incidents import list_incidents
 
     server = hub(request)
+    server.bring_links()  # counts the post-mortems' deploy links as they are now
     with server.app() as app:
         stop = end(app, at)
         week = stop - dt.timedelta(days=7)
@@ -134,6 +135,7 @@ def slo_page(
     from basics.alerting.incidents import list_incidents
 
     name = f"{service}/{slo}"
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         app.slo.slo(name)  # an unknown SLO is a 404 before any work
         stop = end(app, at)
@@ -231,6 +233,7 @@ def alerts_page(
     from basics.config.alerting import BUILTIN_POLICIES
 
     name = f"{service}/{slo}"
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         _, _, slo_config = app.slo.slo(name)
         stop = end(app, finish)

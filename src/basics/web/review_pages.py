@@ -49,6 +49,7 @@ def review_page(request: Request, week: Week = None, at: At = None) -> HTMLRespo
 
     # The page's form sends empty fields for "the default".
     week, at = week or None, at or None
+    hub(request).bring_links()  # counts the post-mortems' deploy links as they are now
     with hub(request).app() as app:
         stop = end(app, at)
         review = app.review.review(week, stop)
