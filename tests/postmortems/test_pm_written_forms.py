@@ -6,6 +6,7 @@ own timeline), and a timed line without a date said, never dropped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -170,3 +171,21 @@ def test_a_pager_storm_received_is_the_detection(shown: Shown) -> None:
     assert moments(found) == ("2026-01-21T14:54:00Z", "2026-01-21T14:55:00Z",
                               "2026-01-21T15:41:00Z", "2026-01-21T16:30:00Z")  # fmt: skip
     assert found["detection"] == "alert"
+
+
+def test_a_length_of_time_in_a_timeline_is_no_time_of_day() -> None:
+    """French "10h05" is a time; "1h30 after the deploy" is a length of time: read as 01:30,
+    it rolled the day over and the resolution landed a day late (second review)."""
+    from basics.postmortems.parse import parse
+
+    pm = parse(
+        "# Checkout errors\nDate: 2026-03-02\n\n## Timeline\n"
+        "- 14:00 deploy of checkout 4.2\n"
+        "- 1h30 after the deploy, customers reported failures\n"
+        "- 16:00 resolved\n",
+        "x.md",
+        "UTC",
+    )
+    assert (pm.started, pm.resolved) == (
+        dt.datetime(2026, 3, 2, 14, 0), dt.datetime(2026, 3, 2, 16, 0),
+    )  # fmt: skip

@@ -27,15 +27,17 @@ _ZONE = (
     + "|".join(k for k in ABBREVIATIONS if k != "Z")
     + r")\b)"
 )
+_AFTER = r"(?!\s+(?:after|later|before|into|of|since|apr[eè]s|avant|plus|depuis|nach|sp[aä]ter))"
+"""What follows a length of time, not a time of day ("1h30 after the deploy")."""
 DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
 """An ISO date, also where a time follows it without a space (RFC 3339's
 `2026-02-03T01:10:00Z`)."""
 TIME_OF_DAY = re.compile(
-    r"\b(\d{1,2})(?::|h(?=\d{2}\b))(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(?:\s*("
-    + _ZONE[3:-1]
-    + r"))?"
+    r"\b(\d{1,2})(?::|h(?=\d{2}\b" + _AFTER + r"))(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+    r"\s*([AaPp]\.?[Mm]\.?)?(?:\s*(" + _ZONE[3:-1] + r"))?"
 )
-"""A time of day: "14:05", "2:05 PM PDT", "14:05:30 UTC", and French "10h05"."""
+"""A time of day: "14:05", "2:05 PM PDT", "14:05:30 UTC", and French "10h05" (not a
+length of time: "1h30 after the deploy", "1h30 plus tard")."""
 STAMP = re.compile(
     r"\b(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([AaPp]\.?[Mm]\.?)?"
     r"\s*(" + _ZONE[3:-1] + r"|\b[A-Z][a-z]+/[A-Za-z_]+\b)?"
