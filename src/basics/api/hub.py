@@ -67,7 +67,8 @@ class Hub:
         self._active = 0
         self._lending = False
         self._stopping = False
-        self._broken: str | None = None  # why the store could not be opened again
+        self._broken: str | None = None  # why the store can never be opened again here
+        self._retrying: str | None = None  # why it could not be opened again, tried each second
         self._apps: list[App] = []
         self._local = threading.local()
         self._writer = ThreadPoolExecutor(
@@ -106,6 +107,11 @@ class Hub:
                     raise Busy("the server is stopping")
                 if self._broken is not None:
                     raise Unavailable(self._broken)
+                if self._retrying is not None:  # said at once, with Retry-After: no wait
+                    raise Busy(
+                        "the server cannot open its store again after another Basics "
+                        f"process used it: {self._retrying} (it tries again each second)"
+                    )
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise Busy(
@@ -332,24 +338,26 @@ class Hub:
                     self._open()
                     break
                 except BasicsError as error:
-                    # Held for over a minute or damaged: requests wait as for a lending, then
-                    # 503 with Retry-After (tried again each second meanwhile). Migrated by a
-                    # newer Basics: never readable here, so requests are told why at once.
-                    # The operator is told on stderr, once for each reason.
+                    # Requests are told why at once: held for over a minute or damaged,
+                    # 503 with Retry-After (tried again each second meanwhile); migrated by a
+                    # newer Basics, never readable here: restart with it. The operator is
+                    # told on stderr, once for each reason.
                     if str(error) != said:
                         said = str(error)
                         sys.stderr.write(f"basics serve: cannot take the store back: {said}\n")
-                        if isinstance(error, SchemaTooNew):
-                            with self._changed:
+                        with self._changed:
+                            if isinstance(error, SchemaTooNew):
                                 self._broken = (
                                     "the server cannot open its store again after another "
                                     f"Basics process used it: {said}; restart basics serve "
                                     "with the newer Basics that migrated it"
                                 )
-                                self._changed.notify_all()
+                            else:
+                                self._retrying = said
+                            self._changed.notify_all()
                     time.sleep(1)
         finally:
             with self._changed:
                 self._lending = False
-                self._broken = None
+                self._broken = self._retrying = None
                 self._changed.notify_all()
