@@ -226,3 +226,13 @@ def test_second_review_forms_owners_dates_and_closing_words(shown: Shown) -> Non
         ("Remove the flag", "sam", "2026-03-09", "done"),
         ("Fix DNS", "kai", None, "open"),
     ]
+
+
+def test_an_item_too_long_to_read_whole_is_said(shown: Shown) -> None:
+    """A bullet of 80,000 characters (a paste gone wrong) took the marks' patterns a minute:
+    its first 2,000 are read, and the notes say so."""
+    found = shown(HEAD + "- [ ] Fix the retry loop" + " — again" * 10_000 + "\n")
+    [item] = found["action_items"]
+    assert item["title"].startswith("Fix the retry loop") and item["status"] == "open"
+    assert any(n.startswith("an action item of 80,018 characters: read its first 2,000")
+               for n in found["notes"])  # fmt: skip

@@ -387,9 +387,18 @@ def _heads_rows(cells: list[str], header: list[str]) -> bool:
     return bool(_EMPHASISED.fullmatch(only)) or only.endswith(":")
 
 
+LONGEST_ITEM = 2_000
+"""Characters of an action item read (a longer one is said in the notes)."""
+_SPACES = re.compile(r"\s{2,}")
+
+
 def _from_text(text: str, notes: list[str], box: bool | None = None) -> ActionItem:
     """An item of a task list (`box`: whether it is checked) or a bullet."""
-    text = _BREAK.sub(" ", text)
+    text = _SPACES.sub(" ", _BREAK.sub(" ", text))
+    if len(text) > LONGEST_ITEM:  # the marks' patterns take a time that grows as its square
+        notes.append(f"an action item of {len(text):,} characters: read its first "
+                     f"{LONGEST_ITEM:,} (\"{text[:40]}…\")")  # fmt: skip
+        text = text[:LONGEST_ITEM]
     struck = bool(_STRUCK.fullmatch(text))
     plain = EMPHASIS.sub("", text).replace("~", "").strip()
     title, marks = _marks(plain)
