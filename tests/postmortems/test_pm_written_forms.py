@@ -189,3 +189,18 @@ def test_a_length_of_time_in_a_timeline_is_no_time_of_day() -> None:
     assert (pm.started, pm.resolved) == (
         dt.datetime(2026, 3, 2, 14, 0), dt.datetime(2026, 3, 2, 16, 0),
     )  # fmt: skip
+
+
+def test_a_table_of_figures_is_no_timeline() -> None:
+    """Without a timeline section the first table with a time column is read as one
+    (PagerDuty's "What happened"): an Impact table of error rates became the timeline, its
+    entries "2%" and "45%" (second review)."""
+    from basics.postmortems.parse import parse
+
+    pm = parse(
+        "# Checkout errors\nDate: 2026-03-02\n\n## Impact\n| Time | Error rate |\n|---|---|\n"
+        "| 10:00 | 2% |\n| 10:05 | 45% |\n| 10:30 | 3% |\n",
+        "x.md",
+        "UTC",
+    )
+    assert (pm.started, pm.resolved, pm.timeline) == (None, None, ())

@@ -308,8 +308,23 @@ def table_in(text: str) -> str:
         if column is not None and column < len(row) and TIME_OF_DAY.search(row[column]):
             end = next((n for n in range(index + 2, len(lines))
                         if not lines[n].lstrip().startswith("|")), len(lines))  # fmt: skip
-            return "\n".join(lines[index:end])
+            if _tells(lines[index + 2 : end], column):
+                return "\n".join(lines[index:end])
     return ""
+
+
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _tells(rows: list[str], column: int) -> bool:
+    """Whether a table's rows tell what happened: most say it in words beside their time
+    (`| 10:02 | checkout errors begin |`), not in figures (`| 10:02 | 45% |`, an error-rate
+    table of an Impact section)."""
+    worded = 0
+    for line in rows:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        worded += any(_WORDS.search(c) for i, c in enumerate(cells) if i != column)
+    return worded * 2 > len(rows)
 
 
 def _intro(content: str) -> tuple[dt.date | None, dt.tzinfo | None] | None:
