@@ -126,16 +126,6 @@ def _counted(weighted: list[tuple[str, int]]) -> Counter[str]:
     return Counter(terms)
 
 
-def _merged(said: Counter[str], actions: Counter[str]) -> Counter[str]:
-    """A post-mortem's term counts: what it says happened and its action items (counts are
-    positive: `Counter.update` adds them as `+` would, without its second pass)."""
-    if not actions:
-        return said
-    merged = Counter(said)
-    merged.update(actions)
-    return merged
-
-
 def vectors(counts: Sequence[Counter[str]]) -> tuple[NDArray[np.float32], list[str]]:
     """Unit TF-IDF rows of documents' term counts, and the terms of the columns."""
     n = len(counts)
@@ -320,7 +310,7 @@ def find_themes(
     batch = [part for pm in documents for part in (said_parts(pm), action_parts(pm))]
     read = in_halves(counts_of, batch)  # each post-mortem's two side by side: even halves
     said = read[0::2]
-    every = [_merged(c, a) for c, a in zip(said, read[1::2], strict=True)]
+    every = [c + a if a else c for c, a in zip(said, read[1::2], strict=True)]
     matrix, terms = vectors(every)
     matrix = matrix[:n]  # unit rows: those of `postmortems`, as they were
     ties = Ties(said[:n], terms, service_terms(documents))
