@@ -53,9 +53,8 @@ def emit_csv_records(
 ) -> None:
     """Print records (dataclasses or dicts) as CSV: one row each, nested objects flattened
     to dotted columns (`percentiles_ms.p50`), lists as JSON text, values as in --json.
-    Without records, the header alone: `columns`, then those of `kind` (a dataclass, its
-    nested dataclasses flattened as the rows are), so an empty report is still a CSV a
-    reader takes (0 bytes is not one)."""
+    Without records, the header alone: `columns`, then those of `kind` (a dataclass of
+    plain fields), so an empty report is still a CSV a reader takes (0 bytes is not one)."""
     if not records:
         if columns or kind is not None:
             emit_csv([*columns, *(csv_columns(kind) if kind is not None else ())], [])
@@ -67,36 +66,13 @@ def emit_csv_records(
     emit_csv(list(header), [[row.get(key) for key in header] for row in rows])
 
 
-def csv_columns(kind: type, prefix: str = "") -> list[str]:
-    """The CSV columns of records of the dataclass `kind`, as `emit_csv_records` flattens
-    them: a field holding a dataclass (or None) is its fields, dotted; the derived figures
-    a record names in JSON_EXTRA last, as `plain` writes them."""
+def csv_columns(kind: type) -> list[str]:
+    """The CSV columns of records of the dataclass `kind` (of plain fields), as
+    `emit_csv_records` writes them: its fields, then the derived figures it names in
+    JSON_EXTRA, as `plain` writes them."""
     import dataclasses
-    import types
-    import typing
 
-    hints = typing.get_type_hints(kind)
-    found: list[str] = []
-    for field in dataclasses.fields(kind):
-        inner = [
-            t
-            for t in typing.get_args(hints[field.name]) or (hints[field.name],)
-            if t is not type(None)
-        ]
-        nested = inner[0] if len(inner) == 1 else None
-        union = (
-            isinstance(hints[field.name], types.UnionType)
-            or typing.get_origin(hints[field.name]) is typing.Union
-        )
-        if (
-            nested is not None
-            and dataclasses.is_dataclass(nested)
-            and (union or nested is hints[field.name])
-        ):
-            found += csv_columns(nested, f"{prefix}{field.name}.")  # type: ignore[arg-type]
-        else:
-            found.append(f"{prefix}{field.name}")
-    return found + [f"{prefix}{name}" for name in getattr(kind, "JSON_EXTRA", ())]
+    return [f.name for f in dataclasses.fields(kind)] + list(getattr(kind, "JSON_EXTRA", ()))
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
