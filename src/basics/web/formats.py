@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from basics.core.clock import iso_utc
 from basics.core.rounding import fixed, rounded
+from basics.core.rounding import percent as rounding_percent
 from basics.core.rounding import signed as rounding_signed
 
 
@@ -47,10 +48,7 @@ def zone_name(there: dt.datetime) -> str:
 
 def percent(value: float | Decimal | None, digits: int = 1) -> str:
     """A ratio as a percentage (`—` for none: no data is never shown as a number)."""
-    if value is None:
-        return "—"
-    found = rounded(value, digits, 2)  # a half up, as the CLI rounds (`core.rounding`)
-    return f"{float(value) * 100:.{digits}f}%" if found is None else f"{found:.{digits}f}%"
+    return "—" if value is None else rounding_percent(value, digits)  # as the CLI rounds
 
 
 def sli(value: float | None) -> str:
